@@ -1,0 +1,65 @@
+#include "handlers/health.h"
+
+#include <cjson/cJSON.h>
+#include <stdlib.h>
+
+#include "server/app.h"
+#include "server/buf.h"
+#include "server/db.h"
+#include "server/err.h"
+#include "server/http.h"
+#include "server/rds.h"
+#include "server/server.h"
+
+void health_live(struct req *r)
+{
+    static const char ok[] = "{\"status\":\"ok\"}";
+    reply_body(r, 200, "application/json; charset=utf-8", xstrdup(ok), sizeof(ok) - 1);
+}
+
+void health_ready(struct req *r)
+{
+    int dbrc = db_ping(r->w->db);
+    int rdrc = rds_ping(r->w->rds);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "mysql", dbrc == 0 ? "up" : "down");
+    cJSON_AddStringToObject(o, "redis", rdrc == 0 ? "up" : "down");
+    if (dbrc == 0 && rdrc == 0) {
+        cJSON_AddStringToObject(o, "status", "ready");
+        reply_json(r, 200, o);
+        return;
+    }
+    cJSON_Delete(o);
+    reply_error(r, SD_ERR_UNAVAILABLE, "not_ready", NULL, "mysql %s, redis %s",
+                dbrc == 0 ? "up" : "down", rdrc == 0 ? "up" : "down");
+}
+
+void health_metrics(struct req *r)
+{
+    struct buf b;
+    buf_init(&b);
+    server_metrics(r->app->srv, &b);
+    size_t len;
+    char *s = buf_take(&b, &len);
+    reply_body(r, 200, "text/plain; version=0.0.4; charset=utf-8", s, len);
+}
+
+void health_debug_sleep(struct req *r)
+{
+    const char *ms = req_query(r, "ms");
+    long v = ms ? strtol(ms, NULL, 10) : 1000;
+    if (v < 0 || v > 10000) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "ms", "ms must be 0..10000");
+        return;
+    }
+    struct db_res res;
+    int rc = db_exec(r->w->db, &res, "SELECT SLEEP(?)", "d", (double)v / 1000.0);
+    db_res_clear(&res);
+    if (rc) {
+        reply_fail(r, rc);
+        return;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "slept_ms", (double)v);
+    reply_json(r, 200, o);
+}

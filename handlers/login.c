@@ -1,0 +1,118 @@
+#include "handlers/login.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers/users.h"
+#include "server/app.h"
+#include "server/auth.h"
+#include "server/config.h"
+#include "server/db.h"
+#include "server/err.h"
+#include "server/http.h"
+#include "server/json.h"
+
+/* A hash to verify against when the account does not exist, so that unknown and known e-mail
+ * addresses take the same time. Made once per worker thread. */
+static _Thread_local char dummy_hash[AUTH_HASH_MAX];
+
+static int limited(struct req *r, int rc, int retry_after)
+{
+    if (rc == SD_ERR_RATE_LIMITED) {
+        char ra[16];
+        snprintf(ra, sizeof(ra), "%d", retry_after);
+        reply_header(r, "Retry-After", ra);
+        reply_error(r, SD_ERR_RATE_LIMITED, NULL, NULL,
+                    "too many login attempts; retry in %d seconds", retry_after);
+        return -1;
+    }
+    if (rc) {
+        reply_fail(r, rc);
+        return -1;
+    }
+    return 0;
+}
+
+void login_create(struct req *r)
+{
+    const struct config *cfg = r->w->cfg;
+    cJSON *body = json_body(r);
+    if (!body)
+        return;
+    const char *email, *password;
+    if (json_str(r, body, "email", true, 1, 254, false, &email) < 0 ||
+        json_str(r, body, "password", true, 1, 128, false, &password) < 0)
+        goto out;
+    char lower[256];
+    size_t n = strlen(email);
+    for (size_t i = 0; i <= n; i++)
+        lower[i] = (char)tolower((unsigned char)email[i]);
+    int retry = 0;
+    if (limited(r, auth_rate_limit(r->w->rds, "login-ip", r->client_ip, cfg->login_limit_ip,
+                                   cfg->login_window_s, &retry),
+                retry) < 0 ||
+        limited(r, auth_rate_limit(r->w->rds, "login-account", lower, cfg->login_limit_account,
+                                   cfg->login_window_s, &retry),
+                retry) < 0)
+        goto out;
+    struct db_res res;
+    int rc = db_exec(r->w->db, &res, "SELECT id, password_hash, roles FROM users "
+                                     "WHERE email_lower = ?", "s", lower);
+    if (rc) {
+        reply_fail(r, rc);
+        goto out;
+    }
+    bool ok;
+    if (res.nrows == 0) {
+        if (!dummy_hash[0] &&
+            auth_password_hash(cfg, "not-a-password", dummy_hash, sizeof(dummy_hash)) != 0)
+            dummy_hash[0] = '\0';
+        if (dummy_hash[0])
+            (void)auth_password_verify(password, dummy_hash);
+        ok = false;
+    } else {
+        ok = auth_password_verify(password, db_get(&res, 0, 1));
+    }
+    int64_t uid = ok ? db_get_i64(&res, 0, 0) : 0;
+    unsigned roles = ok ? (unsigned)db_get_i64(&res, 0, 2) : 0;
+    db_res_clear(&res);
+    if (!ok) {
+        reply_error(r, SD_ERR_UNAUTHENTICATED, "invalid_credentials", NULL,
+                    "wrong email or password");
+        goto out;
+    }
+    char token[AUTH_TOKEN_LEN + 1];
+    int64_t expires;
+    rc = auth_session_create(r->w->rds, cfg, uid, roles, token, &expires);
+    if (rc) {
+        reply_fail(r, rc);
+        goto out;
+    }
+    cJSON *user;
+    rc = users_load_json(r->w->db, uid, &user);
+    if (rc || !user) {
+        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
+        goto out;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "token", token);
+    json_add_time(o, "expires_at", expires);
+    cJSON_AddItemToObject(o, "user", user);
+    reply_header(r, "Cache-Control", "no-store");
+    reply_json(r, 200, o);
+out:
+    cJSON_Delete(body);
+}
+
+void login_delete(struct req *r)
+{
+    int rc = auth_session_delete(r);
+    if (rc) {
+        reply_fail(r, rc);
+        return;
+    }
+    reply_empty(r, 204);
+}

@@ -1,0 +1,247 @@
+#include "handlers/users.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "server/app.h"
+#include "server/auth.h"
+#include "server/config.h"
+#include "server/db.h"
+#include "server/err.h"
+#include "server/http.h"
+#include "server/json.h"
+#include "server/log.h"
+
+static const char *const signup_roles[] = {"attendee", "enterprise", NULL};
+
+cJSON *users_roles_json(unsigned roles)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (unsigned b = 1; b <= ROLE_ADMIN; b <<= 1)
+        if (roles & b)
+            cJSON_AddItemToArray(a, cJSON_CreateString(auth_role_name(b)));
+    return a;
+}
+
+/* Lower-cased copy of an e-mail address after a light shape check; NULL when malformed. */
+static char *email_normalize(const char *e)
+{
+    size_t n = strlen(e);
+    const char *at = strchr(e, '@');
+    if (n < 3 || n > 254 || !at || at == e || strchr(at + 1, '@') || !strchr(at + 1, '.') ||
+        at[1] == '.' || e[n - 1] == '.')
+        return NULL;
+    char *out = xmalloc(n + 1);
+    for (size_t i = 0; i <= n; i++) {
+        unsigned char c = (unsigned char)e[i];
+        if (i < n && (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == ',' || c == '"')) {
+            free(out);
+            return NULL;
+        }
+        out[i] = (char)tolower(c);
+    }
+    return out;
+}
+
+static cJSON *user_row_json(const struct db_res *res, size_t row)
+{
+    cJSON *u = cJSON_CreateObject();
+    cJSON_AddNumberToObject(u, "id", (double)db_get_i64(res, row, 0));
+    cJSON_AddStringToObject(u, "email", db_get(res, row, 1));
+    cJSON_AddStringToObject(u, "display_name", db_get(res, row, 2));
+    cJSON_AddItemToObject(u, "roles", users_roles_json((unsigned)db_get_i64(res, row, 3)));
+    json_add_time(u, "created_at", db_get_time(res, row, 4));
+    return u;
+}
+
+int users_load_json(struct db *db, int64_t id, cJSON **out)
+{
+    struct db_res res;
+    *out = NULL;
+    int rc = db_exec(db, &res,
+                     "SELECT id, email, display_name, roles, created_at FROM users WHERE id = ?",
+                     "i", id);
+    if (rc)
+        return rc;
+    if (res.nrows)
+        *out = user_row_json(&res, 0);
+    db_res_clear(&res);
+    return 0;
+}
+
+void users_create(struct req *r)
+{
+    cJSON *body = json_body(r);
+    if (!body)
+        return;
+    const char *email, *password, *name;
+    int role = 0;
+    if (json_str(r, body, "email", true, 3, 254, false, &email) < 0 ||
+        json_str(r, body, "password", true, 8, 128, false, &password) < 0 ||
+        json_str(r, body, "display_name", true, 1, 100, false, &name) < 0 ||
+        json_enum(r, body, "role", false, signup_roles, &role) < 0)
+        goto out;
+    char *lower = email_normalize(email);
+    if (!lower) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "email",
+                    "email must look like name@example.com");
+        goto out;
+    }
+    char hash[AUTH_HASH_MAX];
+    int rc = auth_password_hash(r->w->cfg, password, hash, sizeof(hash));
+    unsigned roles = role == 1 ? ROLE_ENTERPRISE : ROLE_ATTENDEE;
+    struct db_res res;
+    if (rc == 0)
+        rc = db_exec(r->w->db, &res,
+                     "INSERT INTO users (email, email_lower, password_hash, display_name, roles,"
+                     " created_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())",
+                     "ssssi", email, lower, hash, name, (int64_t)roles);
+    free(lower);
+    if (rc == SD_ERR_DUPLICATE) {
+        reply_error(r, SD_ERR_CONFLICT, "email_taken", "email",
+                    "an account with this email exists");
+        goto out;
+    }
+    if (rc) {
+        reply_fail(r, rc);
+        goto out;
+    }
+    int64_t id = (int64_t)res.insert_id;
+    db_res_clear(&res);
+    cJSON *u;
+    rc = users_load_json(r->w->db, id, &u);
+    if (rc || !u) {
+        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
+        goto out;
+    }
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/users/%lld", (long long)id);
+    reply_header(r, "Location", loc);
+    reply_json(r, 201, u);
+out:
+    cJSON_Delete(body);
+}
+
+void users_me(struct req *r)
+{
+    cJSON *u;
+    int rc = users_load_json(r->w->db, r->user.id, &u);
+    if (rc) {
+        reply_fail(r, rc);
+        return;
+    }
+    if (!u) {
+        reply_error(r, SD_ERR_UNAUTHENTICATED, "invalid_token", NULL, "the account is gone");
+        return;
+    }
+    struct db_res res;
+    rc = db_exec(r->w->db, &res,
+                 "SELECT o.id, o.name, o.tier, m.member_role FROM org_members m"
+                 " JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.id",
+                 "i", r->user.id);
+    if (rc) {
+        cJSON_Delete(u);
+        reply_fail(r, rc);
+        return;
+    }
+    cJSON *orgs = cJSON_AddArrayToObject(u, "organizations");
+    for (size_t i = 0; i < res.nrows; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "id", (double)db_get_i64(&res, i, 0));
+        cJSON_AddStringToObject(o, "name", db_get(&res, i, 1));
+        cJSON_AddStringToObject(o, "tier", db_get(&res, i, 2));
+        cJSON_AddStringToObject(o, "member_role", db_get(&res, i, 3));
+        cJSON_AddItemToArray(orgs, o);
+    }
+    db_res_clear(&res);
+    reply_json(r, 200, u);
+}
+
+void users_grant_role(struct req *r)
+{
+    static const char *const grantable[] = {"attendee", "enterprise", "organizer", "admin", NULL};
+    int64_t id;
+    if (req_param_id(r, 0, &id) < 0 || auth_require(r, ROLE_ADMIN) < 0)
+        return;
+    cJSON *body = json_body(r);
+    if (!body)
+        return;
+    int role;
+    if (json_enum(r, body, "role", true, grantable, &role) < 0) {
+        cJSON_Delete(body);
+        return;
+    }
+    cJSON_Delete(body);
+    unsigned bit = 1u << role;
+    struct db_res res;
+    int rc = db_exec(r->w->db, &res, "UPDATE users SET roles = roles | ? WHERE id = ?", "ii",
+                     (int64_t)bit, id);
+    if (rc) {
+        reply_fail(r, rc);
+        return;
+    }
+    bool found = res.affected > 0;
+    db_res_clear(&res);
+    if (!found) {
+        reply_error(r, SD_ERR_NOT_FOUND, "user_not_found", NULL, "no user %lld",
+                    (long long)id);
+        return;
+    }
+    cJSON *u;
+    rc = users_load_json(r->w->db, id, &u);
+    if (rc || !u) {
+        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
+        return;
+    }
+    /* Sessions carry the roles: rewrite the user's live sessions so the grant applies now. */
+    unsigned roles = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(u, "roles")) roles |= auth_role_bit(e->valuestring);
+    rc = auth_sessions_set_roles(r->w->rds, r->w->cfg, id, roles);
+    if (rc)
+        rlog_warn(r->id, "role granted but live sessions not updated (redis %d)", rc);
+    rlog_info(r->id, "audit: user %lld granted %s to user %lld", (long long)r->user.id,
+              grantable[role], (long long)id);
+    reply_json(r, 200, u);
+}
+
+int users_ensure_admin(struct db *db, const struct config *cfg)
+{
+    if (!cfg->admin_email[0])
+        return 0;
+    char *lower = email_normalize(cfg->admin_email);
+    if (!lower) {
+        log_error("admin_email '%s' is not an email address", cfg->admin_email);
+        return SD_ERR_INVALID;
+    }
+    struct db_res res;
+    int rc = db_exec(db, &res, "SELECT id, roles FROM users WHERE email_lower = ?", "s", lower);
+    if (rc) {
+        free(lower);
+        return rc;
+    }
+    bool exists = res.nrows > 0;
+    int64_t id = exists ? db_get_i64(&res, 0, 0) : 0;
+    db_res_clear(&res);
+    if (exists) {
+        free(lower);
+        return db_exec(db, NULL, "UPDATE users SET roles = roles | ? WHERE id = ?", "ii",
+                       (int64_t)ROLE_ADMIN, id);
+    }
+    char hash[AUTH_HASH_MAX];
+    rc = auth_password_hash(cfg, cfg->admin_password, hash, sizeof(hash));
+    if (rc == 0)
+        rc = db_exec(db, NULL,
+                     "INSERT INTO users (email, email_lower, password_hash, display_name, roles,"
+                     " created_at) VALUES (?, ?, ?, 'Administrator', ?, UTC_TIMESTAMP())",
+                     "sssi", cfg->admin_email, lower, hash, (int64_t)(ROLE_ADMIN | ROLE_ORGANIZER));
+    free(lower);
+    if (rc == SD_ERR_DUPLICATE) /* another instance created it at the same moment */
+        rc = 0;
+    if (rc == 0)
+        log_info("admin account %s is ready", cfg->admin_email);
+    return rc;
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian packages summitd needs to build, test and run, when any is missing.
+# As root it runs apt-get itself; otherwise it prints the exact command and fails.
+# Installing mariadb-server/redis-server must not start the system-wide services, so a
+# temporary policy-rc.d (the Debian mechanism for that) denies service starts during the install.
+set -euo pipefail
+
+PKGS=(build-essential pkg-config curl ca-certificates
+      libevent-dev libhiredis-dev libmariadb-dev libmariadb-dev-compat libcjson-dev
+      libcriterion-dev libcrypt-dev libssl-dev
+      mariadb-server mariadb-client redis-server redis-tools)
+PKGS+=("$@")
+
+missing=()
+for p in "${PKGS[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$p")
+    fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "summitd needs these Debian packages: ${missing[*]}" >&2
+    echo "run as root:  $cmd" >&2
+    exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+policy=/usr/sbin/policy-rc.d
+made_policy=0
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod +x "$policy"
+    made_policy=1
+fi
+trap '[ $made_policy -eq 1 ] && rm -f "$policy"' EXIT
+apt-get update -q
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,59 @@
+#ifndef SUMMITD_SERVER_AUTH_H
+#define SUMMITD_SERVER_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/xalloc.h"
+
+/* Passwords (yescrypt through libxcrypt), login tokens and their Redis sessions, rate limits.
+ * A token is 32 bytes from getrandom(2) in base64url (43 characters); Redis stores only its
+ * SHA-256 (OpenSSL) as the key `<prefix>sess:<hex>` → "<user id> <role bits>" with a TTL, and
+ * the set `<prefix>usess:<user id>` of a user's session hashes (for role changes). */
+
+struct req;
+struct rds;
+struct config;
+
+#define AUTH_HASH_MAX 128
+#define AUTH_TOKEN_LEN 43
+
+/* Returns 0 and the crypt string in out, or SD_ERR_INTERNAL. */
+int auth_password_hash(const struct config *cfg, const char *password, char *out, size_t outlen)
+    SD_MUST_CHECK;
+bool auth_password_verify(const char *password, const char *hash);
+
+/* 32 random bytes as base64url into out (AUTH_TOKEN_LEN + 1 bytes). */
+void auth_token_new(char *out);
+/* Lower-case hex SHA-256 of s into out (65 bytes). */
+void auth_sha256_hex(const char *s, size_t len, char *out);
+/* base64url without padding; out needs 4 * ceil(n / 3) + 1 bytes. */
+void auth_base64url(const unsigned char *in, size_t n, char *out);
+
+/* Creates a session for the user; writes the token and expiry. 0 or SD_ERR_*. */
+int auth_session_create(struct rds *rds, const struct config *cfg, int64_t user_id,
+                        unsigned roles, char *token_out, int64_t *expires_at) SD_MUST_CHECK;
+/* Deletes the caller's session (the bearer token of r). */
+int auth_session_delete(struct req *r) SD_MUST_CHECK;
+/* Rewrites the roles of every live session of a user. */
+int auth_sessions_set_roles(struct rds *rds, const struct config *cfg, int64_t user_id,
+                            unsigned roles) SD_MUST_CHECK;
+
+/* Fills r->user from the Bearer token. A present but unknown/expired/malformed token → 401; no
+ * token with `required` → 401; Redis down → 503. Returns 0, or -1 after replying. */
+int auth_authenticate(struct req *r, bool required);
+
+/* Requires one of `roles` (bits); replies 403 and returns -1 otherwise. */
+int auth_require(struct req *r, unsigned roles);
+
+/* Counts one attempt under `<prefix>rl:<what>:<key>` in a fixed window. Returns 0 when allowed,
+ * SD_ERR_RATE_LIMITED (retry_after set), or SD_ERR_UNAVAILABLE. */
+int auth_rate_limit(struct rds *rds, const char *what, const char *key, int limit, int window_s,
+                    int *retry_after) SD_MUST_CHECK;
+
+/* "attendee", … from bits, and back. */
+unsigned auth_role_bit(const char *name);
+const char *auth_role_name(unsigned bit);
+
+#endif

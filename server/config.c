@@ -1,0 +1,313 @@
+#include "server/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/xalloc.h"
+
+enum cfg_type { CFG_STR, CFG_INT, CFG_BOOL, CFG_DOUBLE };
+
+struct cfg_key {
+    const char *name;
+    enum cfg_type type;
+    size_t offset;
+    const char *def;
+    double min, max;
+    const char *help;
+};
+
+#define K(name, type, def, min, max, help)                                                         \
+    {#name, type, offsetof(struct config, name), def, min, max, help}
+
+/* The one table: drives defaults, the file parser, SUMMITD_<KEY> overrides and the example. */
+static const struct cfg_key keys[] = {
+    K(listen, CFG_STR, "127.0.0.1:8080", 0, 0, "address to serve HTTP on, IP:PORT"),
+    K(threads, CFG_INT, "2", 1, 64, "event-loop threads (HTTP parsing, routing, replies)"),
+    K(workers, CFG_INT, "16", 1, 512,
+      "worker threads; each owns one MySQL and one Redis connection"),
+    K(queue_max, CFG_INT, "4096", 1, 1000000,
+      "jobs waiting for a worker before new requests get 503"),
+    K(max_body_bytes, CFG_INT, "65536", 1024, 16777216, "largest request body accepted (413)"),
+    K(idle_timeout_s, CFG_INT, "60", 1, 3600, "idle or slow client connections are dropped"),
+    K(shutdown_timeout_s, CFG_INT, "10", 0, 600, "how long SIGTERM waits for in-flight requests"),
+    K(log_level, CFG_STR, "info", 0, 0, "error | warn | info | debug"),
+    K(access_log, CFG_BOOL, "true", 0, 0, "one log line per request"),
+    K(mysql_host, CFG_STR, "127.0.0.1", 0, 0, "MySQL/MariaDB server IP (not a name)"),
+    K(mysql_port, CFG_INT, "3306", 1, 65535, "MySQL port"),
+    K(mysql_socket, CFG_STR, "", 0, 0, "unix socket; when set it is used instead of host/port"),
+    K(mysql_user, CFG_STR, "summitd", 0, 0, "MySQL user"),
+    K(mysql_password, CFG_STR, "", 0, 0, "MySQL password"),
+    K(mysql_database, CFG_STR, "summitd", 0, 0, "MySQL database"),
+    K(mysql_connect_timeout_s, CFG_INT, "2", 1, 60, "MySQL connect timeout"),
+    K(mysql_rw_timeout_s, CFG_INT, "10", 1, 600, "MySQL read and write timeout"),
+    K(redis_host, CFG_STR, "127.0.0.1", 0, 0, "Redis server IP (not a name)"),
+    K(redis_port, CFG_INT, "6379", 1, 65535, "Redis port"),
+    K(redis_timeout_ms, CFG_INT, "500", 10, 60000, "Redis connect and command timeout"),
+    K(redis_prefix, CFG_STR, "summitd:", 0, 0, "prefix of every Redis key this instance uses"),
+    K(token_ttl_s, CFG_INT, "86400", 60, 31536000, "login session lifetime"),
+    K(password_cost, CFG_INT, "5", 1, 11, "yescrypt cost (crypt_gensalt count)"),
+    K(login_limit_account, CFG_INT, "10", 1, 1000000, "login attempts per account per window"),
+    K(login_limit_ip, CFG_INT, "100", 1, 1000000, "login attempts per client address per window"),
+    K(login_window_s, CFG_INT, "300", 1, 86400, "login rate-limit window"),
+    K(admin_email, CFG_STR, "", 0, 0, "admin account created at start when absent"),
+    K(admin_password, CFG_STR, "", 0, 0, "its password (at least 8 characters)"),
+    K(debug_routes, CFG_BOOL, "false", 0, 0,
+      "expose /api/v1/debug/* test routes; never in production"),
+    K(idempotency_ttl_s, CFG_INT, "86400", 60, 604800, "how long Idempotency-Key replies last"),
+    K(event_cache_ttl_s, CFG_INT, "30", 0, 3600, "Redis cache lifetime of published events"),
+    K(match_weight_tag, CFG_DOUBLE, "3.0", 0, 100, "matching: shared tags (IDF-weighted)"),
+    K(match_weight_sector, CFG_DOUBLE, "2.0", 0, 100, "matching: same sector"),
+    K(match_weight_zone, CFG_DOUBLE, "0.5", 0, 100, "matching: same zone"),
+    K(match_weight_budget, CFG_DOUBLE, "1.0", 0, 100, "matching: budget overlap"),
+    K(match_weight_stage, CFG_DOUBLE, "0.5", 0, 100, "matching: stage fit"),
+    K(match_weight_text, CFG_DOUBLE, "2.0", 0, 100, "matching: title/description similarity"),
+    K(match_weight_tier, CFG_DOUBLE, "0.0", 0, 100, "matching: enterprise tier preference"),
+};
+
+static const struct cfg_key *find_key(const char *name)
+{
+    for (size_t i = 0; i < SD_ARRAY_LEN(keys); i++)
+        if (strcmp(keys[i].name, name) == 0)
+            return &keys[i];
+    return NULL;
+}
+
+static int set_value(struct config *cfg, const struct cfg_key *k, const char *value, char *errbuf,
+                     size_t errlen)
+{
+    char *field = (char *)cfg + k->offset;
+    char *end;
+    switch (k->type) {
+    case CFG_STR: {
+        char **s = (char **)field;
+        if (strcmp(k->name, "log_level") == 0 && strcmp(value, "error") &&
+            strcmp(value, "warn") && strcmp(value, "info") && strcmp(value, "debug")) {
+            snprintf(errbuf, errlen, "%s: must be error, warn, info or debug, not '%s'", k->name,
+                     value);
+            return -1;
+        }
+        free(*s);
+        *s = xstrdup(value);
+        return 0;
+    }
+    case CFG_INT: {
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end != '\0' || v < (long)k->min || v > (long)k->max) {
+            snprintf(errbuf, errlen, "%s: expected an integer from %.0f to %.0f, not '%s'",
+                     k->name, k->min, k->max, value);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
+    case CFG_DOUBLE: {
+        errno = 0;
+        double v = strtod(value, &end);
+        if (errno || end == value || *end != '\0' || !isfinite(v) || v < k->min || v > k->max) {
+            snprintf(errbuf, errlen, "%s: expected a number from %g to %g, not '%s'", k->name,
+                     k->min, k->max, value);
+            return -1;
+        }
+        *(double *)field = v;
+        return 0;
+    }
+    case CFG_BOOL:
+        if (!strcmp(value, "true") || !strcmp(value, "1") || !strcmp(value, "yes") ||
+            !strcmp(value, "on")) {
+            *(bool *)field = true;
+        } else if (!strcmp(value, "false") || !strcmp(value, "0") || !strcmp(value, "no") ||
+                   !strcmp(value, "off")) {
+            *(bool *)field = false;
+        } else {
+            snprintf(errbuf, errlen, "%s: expected true or false, not '%s'", k->name, value);
+            return -1;
+        }
+        return 0;
+    }
+    return -1;
+}
+
+int cfg_set(struct config *cfg, const char *key, const char *value, char *errbuf, size_t errlen)
+{
+    const struct cfg_key *k = find_key(key);
+    if (!k) {
+        snprintf(errbuf, errlen, "%s: unknown key", key);
+        return -1;
+    }
+    return set_value(cfg, k, value, errbuf, errlen);
+}
+
+void cfg_defaults(struct config *cfg)
+{
+    char err[256];
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < SD_ARRAY_LEN(keys); i++)
+        SD_ASSERT(set_value(cfg, &keys[i], keys[i].def, err, sizeof(err)) == 0);
+}
+
+void cfg_deinit(struct config *cfg)
+{
+    for (size_t i = 0; i < SD_ARRAY_LEN(keys); i++) {
+        if (keys[i].type == CFG_STR) {
+            char **s = (char **)((char *)cfg + keys[i].offset);
+            free(*s);
+            *s = NULL;
+        }
+    }
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+static int load_file(struct config *cfg, const char *path, FILE *err)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(err, "summitd: config %s: %s\n", path, strerror(errno));
+        return 2;
+    }
+    char line[4096];
+    int lineno = 0, rc = 0;
+    while (fgets(line, sizeof(line), f)) {
+        lineno++;
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#')
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            fprintf(err, "summitd: %s:%d: expected 'key = value'\n", path, lineno);
+            rc = 2;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *value = trim(eq + 1);
+        size_t vl = strlen(value);
+        if (vl >= 2 && value[0] == '"' && value[vl - 1] == '"') {
+            value[vl - 1] = '\0';
+            value++;
+        }
+        char msg[512];
+        if (cfg_set(cfg, key, value, msg, sizeof(msg)) != 0) {
+            fprintf(err, "summitd: %s:%d: %s\n", path, lineno, msg);
+            rc = 2;
+            break;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+static int load_env(struct config *cfg, FILE *err)
+{
+    for (size_t i = 0; i < SD_ARRAY_LEN(keys); i++) {
+        char name[96] = "SUMMITD_";
+        size_t n = strlen(name);
+        for (const char *p = keys[i].name; *p && n < sizeof(name) - 1; p++)
+            name[n++] = (char)toupper((unsigned char)*p);
+        name[n] = '\0';
+        const char *v = getenv(name);
+        if (!v)
+            continue;
+        char msg[512];
+        if (set_value(cfg, &keys[i], v, msg, sizeof(msg)) != 0) {
+            fprintf(err, "summitd: environment %s: %s\n", name, msg);
+            return 2;
+        }
+    }
+    return 0;
+}
+
+int cfg_load(struct config *cfg, int argc, char **argv, const char **rest, int restcap,
+             int *nrest, FILE *err)
+{
+    const char *file = NULL;
+    *nrest = 0;
+    cfg_defaults(cfg);
+    /* First pass: find --config, so that flags can override what the file says. */
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(err, "summitd: --config needs a file\n");
+                return 2;
+            }
+            file = argv[++i];
+        }
+    }
+    if (file && load_file(cfg, file, err) != 0)
+        return 2;
+    if (load_env(cfg, err) != 0)
+        return 2;
+    for (int i = 1; i < argc; i++) {
+        char msg[512];
+        if (strcmp(argv[i], "--config") == 0) {
+            i++;
+        } else if (strcmp(argv[i], "--listen") == 0 || strcmp(argv[i], "--set") == 0) {
+            if (i + 1 >= argc) {
+                fprintf(err, "summitd: %s needs a value\n", argv[i]);
+                return 2;
+            }
+            const char *arg = argv[++i];
+            int rc;
+            if (strcmp(argv[i - 1], "--listen") == 0) {
+                rc = cfg_set(cfg, "listen", arg, msg, sizeof(msg));
+            } else {
+                const char *eq = strchr(arg, '=');
+                if (!eq) {
+                    fprintf(err, "summitd: --set expects key=value, not '%s'\n", arg);
+                    return 2;
+                }
+                char *key = xstrndup(arg, (size_t)(eq - arg));
+                rc = cfg_set(cfg, key, eq + 1, msg, sizeof(msg));
+                free(key);
+            }
+            if (rc != 0) {
+                fprintf(err, "summitd: %s\n", msg);
+                return 2;
+            }
+        } else if (strncmp(argv[i], "--", 2) == 0) {
+            fprintf(err, "summitd: unknown flag %s\n", argv[i]);
+            return 2;
+        } else if (*nrest < restcap) {
+            rest[(*nrest)++] = argv[i];
+        } else {
+            fprintf(err, "summitd: unexpected argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!strchr(cfg->listen, ':')) {
+        fprintf(err, "summitd: listen: expected IP:PORT, not '%s'\n", cfg->listen);
+        return 2;
+    }
+    if (cfg->admin_email[0] && strlen(cfg->admin_password) < 8) {
+        fprintf(err, "summitd: admin_password: needs at least 8 characters with admin_email\n");
+        return 2;
+    }
+    return 0;
+}
+
+void cfg_write_example(FILE *out)
+{
+    fputs("# summitd configuration: `key = value`; '#' starts a comment.\n"
+          "# Every key can also be set with the environment variable SUMMITD_<KEY> (upper case),\n"
+          "# which wins over this file; `--listen` and `--set key=value` win over both.\n",
+          out);
+    for (size_t i = 0; i < SD_ARRAY_LEN(keys); i++) {
+        fprintf(out, "\n# %s", keys[i].help);
+        if (keys[i].type == CFG_INT)
+            fprintf(out, " (%.0f..%.0f)", keys[i].min, keys[i].max);
+        else if (keys[i].type == CFG_DOUBLE)
+            fprintf(out, " (%g..%g)", keys[i].min, keys[i].max);
+        fprintf(out, "\n# %s = %s\n", keys[i].name, keys[i].def);
+    }
+}

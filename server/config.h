@@ -1,0 +1,75 @@
+#ifndef SUMMITD_SERVER_CONFIG_H
+#define SUMMITD_SERVER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* All settings of one summitd process. Filled once at start by cfg_load(), then read-only and
+ * passed around as `const struct config *`. Strings are owned by the struct (cfg_deinit). */
+struct config {
+    char *listen; /* "host:port", host an IP address */
+    int threads;  /* event-loop threads */
+    int workers;  /* worker threads, each with one MySQL and one Redis connection */
+    int queue_max;
+    int max_body_bytes;
+    int idle_timeout_s;
+    int shutdown_timeout_s;
+    char *log_level;
+    bool access_log;
+
+    char *mysql_host;
+    int mysql_port;
+    char *mysql_socket;
+    char *mysql_user;
+    char *mysql_password;
+    char *mysql_database;
+    int mysql_connect_timeout_s;
+    int mysql_rw_timeout_s;
+
+    char *redis_host;
+    int redis_port;
+    int redis_timeout_ms;
+    char *redis_prefix;
+
+    int token_ttl_s;
+    int password_cost;
+    int login_limit_account;
+    int login_limit_ip;
+    int login_window_s;
+    char *admin_email;
+    char *admin_password;
+    bool debug_routes;
+
+    int idempotency_ttl_s;
+    int event_cache_ttl_s;
+
+    double match_weight_tag;
+    double match_weight_sector;
+    double match_weight_zone;
+    double match_weight_budget;
+    double match_weight_stage;
+    double match_weight_text;
+    double match_weight_tier;
+};
+
+/* Fills *cfg with the defaults. */
+void cfg_defaults(struct config *cfg);
+
+/* Defaults < file < environment (SUMMITD_<KEY>) < flags. Understands `--config FILE`,
+ * `--listen HOST:PORT`, `--set key=value`; other arguments (the command, e.g. "migrate") are
+ * left in *rest (borrowed from argv, at most restcap). Returns 0, or 2 after writing a message
+ * naming the key to `err`. */
+int cfg_load(struct config *cfg, int argc, char **argv, const char **rest, int restcap,
+             int *nrest, FILE *err);
+
+/* Sets one key from its text form; returns 0 or -1 with a message in errbuf. */
+int cfg_set(struct config *cfg, const char *key, const char *value, char *errbuf, size_t errlen);
+
+/* Writes the commented example config (every key with its default and help). */
+void cfg_write_example(FILE *out);
+
+/* Frees the owned strings. */
+void cfg_deinit(struct config *cfg);
+
+#endif

@@ -1,0 +1,78 @@
+#ifndef SUMMITD_SERVER_DB_H
+#define SUMMITD_SERVER_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/xalloc.h"
+
+/* The MySQL layer: one connection per struct db, used by one thread at a time (a worker).
+ * Every statement is prepared (and cached per connection) with bound parameters; results are
+ * copied out as text. A lost connection is closed and made anew on the next call (statements
+ * re-prepared); while the server is away calls fail fast with SD_ERR_UNAVAILABLE. No
+ * MYSQL_OPT_RECONNECT. Only this module includes <mysql.h>. */
+
+struct config;
+struct db;
+
+/* A copied result: cells are NUL-terminated text, NULL for SQL NULL. Owned by the caller:
+ * db_res_clear() frees it (safe on a zeroed struct). */
+struct db_res {
+    uint64_t affected;
+    uint64_t insert_id;
+    size_t nrows, ncols;
+    char **cells; /* nrows * ncols */
+    size_t *lens;
+};
+
+/* Once per process, before any thread starts / after all have stopped. */
+void db_library_init(void);
+void db_library_end(void);
+
+/* Does not connect yet. `cfg` is borrowed for the life of the db. */
+struct db *db_new(const struct config *cfg);
+void db_free(struct db *db);
+
+/* Connects when needed; pings when the connection was idle for a while. 0 or SD_ERR_*. */
+int db_check(struct db *db) SD_MUST_CHECK;
+/* Always a round trip (readiness probes). */
+int db_ping(struct db *db) SD_MUST_CHECK;
+
+/* Runs one prepared statement. `types` has one letter per '?':
+ *   'i' int64_t         'd' double        's' const char * (NULL binds SQL NULL)
+ *   'b' const void *, size_t (bytes)      'n' int64_t, bound as NULL when 0
+ * `res` may be NULL when no result is wanted. Returns 0, SD_ERR_DUPLICATE (unique key),
+ * SD_ERR_RETRY (deadlock / lock wait timeout), SD_ERR_UNAVAILABLE (server gone),
+ * SD_ERR_INTERNAL (logged). */
+int db_exec(struct db *db, struct db_res *res, const char *sql, const char *types, ...)
+    SD_MUST_CHECK;
+
+/* A plain statement without parameters (DDL in migrations). */
+int db_query(struct db *db, const char *sql) SD_MUST_CHECK;
+
+int db_begin(struct db *db) SD_MUST_CHECK;
+int db_commit(struct db *db) SD_MUST_CHECK;
+/* Never fails from the caller's view; a broken connection is reset. */
+void db_rollback(struct db *db);
+
+/* Runs fn inside BEGIN … COMMIT; rolls back when fn returns non-zero; runs it again (up to a few
+ * times) on SD_ERR_RETRY. fn's return value (or the commit's error) is returned. */
+typedef int (*db_tx_fn)(struct db *db, void *arg);
+int db_tx(struct db *db, db_tx_fn fn, void *arg) SD_MUST_CHECK;
+
+void db_res_clear(struct db_res *res);
+/* Cell text or NULL (SQL NULL, or out of range). */
+const char *db_get(const struct db_res *res, size_t row, size_t col);
+int64_t db_get_i64(const struct db_res *res, size_t row, size_t col);
+double db_get_double(const struct db_res *res, size_t row, size_t col);
+/* DATETIME cell as unix seconds (0 when NULL). */
+int64_t db_get_time(const struct db_res *res, size_t row, size_t col);
+
+/* The server error number of the last failure (e.g. 1062), 0 if none. */
+unsigned db_last_errno(const struct db *db);
+
+/* Process-wide: whether the last MySQL interaction of any worker succeeded (a gauge). */
+bool db_up(void);
+
+#endif

@@ -1,0 +1,101 @@
+#ifndef SUMMITD_SERVER_HTTP_H
+#define SUMMITD_SERVER_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/router.h"
+
+/* The request API handlers see. A struct req is plain data copied out of evhttp on the loop
+ * thread (no libevent object crosses threads), handed to a worker that runs the handler, and
+ * handed back to its loop, which sends the response and frees it. The handler fills the
+ * response through reply_*(); exactly one reply per request. */
+
+struct cJSON;
+struct loop;
+struct worker;
+struct app;
+struct evhttp_request;
+
+/* Who is calling (filled by the worker before the handler when a Bearer token is valid). */
+enum role_bits {
+    ROLE_ATTENDEE = 1 << 0,
+    ROLE_ENTERPRISE = 1 << 1,
+    ROLE_ORGANIZER = 1 << 2,
+    ROLE_ADMIN = 1 << 3,
+};
+
+struct auth_user {
+    int64_t id; /* 0 when anonymous */
+    unsigned roles;
+};
+
+struct req {
+    /* --- in: copied from the HTTP request --- */
+    char id[24]; /* request id, also sent back as X-Request-Id */
+    unsigned method;
+    int route; /* index into the route table */
+    char *path;
+    char *body;
+    size_t body_len;
+    size_t nparams;
+    char *params[ROUTER_MAX_PARAMS];
+    size_t nquery;
+    char **qkey, **qval;
+    size_t nhdr;
+    char **hkey, **hval;
+    char client_ip[48];
+    int64_t start_us;
+
+    /* --- context --- */
+    struct app *app;
+    struct worker *w; /* NULL for routes answered on the loop */
+    struct auth_user user;
+
+    /* --- out --- */
+    int status; /* 0 until a reply_*() */
+    char *resp;
+    size_t resp_len;
+    const char *resp_type; /* static string */
+    size_t nrh;
+    char **rhkey, **rhval;
+    const char *err_code; /* for the access log; static or NULL */
+
+    /* --- private to server/ --- */
+    char *idem_rkey; /* Redis key of the Idempotency-Key record being served */
+    char idem_fp[65];
+    struct loop *loop;
+    struct evhttp_request *evreq;
+    struct req *next;
+};
+
+/* Query parameter (URL-decoded) or NULL. Borrowed from r. */
+const char *req_query(const struct req *r, const char *name);
+/* Request header (case-insensitive name) or NULL. Borrowed from r. */
+const char *req_header(const struct req *r, const char *name);
+/* Path parameter i as a positive int64; on failure replies 404 and returns -1. */
+int req_param_id(struct req *r, size_t i, int64_t *out);
+
+/* `limit` (1..max, default def) and `cursor` (an opaque position from a previous next_cursor:
+ * here the last id seen). On bad values replies 400 and returns -1. */
+int req_page(struct req *r, int def, int max, int *limit, int64_t *cursor);
+
+/* Replies. Each sets the status and body; call exactly one per request. */
+void reply_json(struct req *r, int status, struct cJSON *body); /* takes ownership of body */
+void reply_body(struct req *r, int status, const char *content_type, char *body,
+                size_t len); /* takes ownership of body (malloc'd) */
+void reply_empty(struct req *r, int status);
+/* The SPEC error envelope {"error":{"code","message"[,"field"]}}. `code` NULL means the table's
+ * default for err. 503s get Retry-After, 429s too (unless already added). */
+void reply_error(struct req *r, int err, const char *code, const char *field, const char *fmt,
+                 ...) __attribute__((format(printf, 5, 6)));
+/* The usual answer to a failed lower layer call (503 for unavailable, 409 duplicate, 500 …). */
+void reply_fail(struct req *r, int err);
+/* Adds a response header (both strings copied). */
+void reply_header(struct req *r, const char *name, const char *value);
+
+/* Frees everything the request owns. */
+void req_free(struct req *r);
+
+#endif

@@ -1,0 +1,124 @@
+/* summitd: the entry point. `summitd [--config FILE] [--listen IP:PORT] [--set key=value]
+ * [serve|migrate|print-config]`. */
+#include <cjson/cJSON.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "handlers/users.h"
+#include "server/app.h"
+#include "server/auth.h"
+#include "server/config.h"
+#include "server/db.h"
+#include "server/err.h"
+#include "server/json.h"
+#include "server/log.h"
+#include "server/migrate.h"
+#include "server/router.h"
+#include "server/routes.h"
+#include "server/server.h"
+#include "server/timeutil.h"
+#include "server/xalloc.h"
+
+#define START_WAIT_S 30
+
+/* Migrations and the admin account, retried while MySQL comes up. */
+static int prepare_database(const struct config *cfg, bool with_admin)
+{
+    struct db *db = db_new(cfg);
+    int rc = SD_ERR_UNAVAILABLE;
+    int64_t deadline = time_mono_us() + (int64_t)START_WAIT_S * 1000000;
+    while (time_mono_us() < deadline) {
+        rc = migrate_run(db);
+        if (rc == 0 && with_admin)
+            rc = users_ensure_admin(db, cfg);
+        if (rc != SD_ERR_UNAVAILABLE)
+            break;
+        usleep(250000);
+    }
+    db_free(db);
+    if (rc)
+        log_error("database not ready (%s)", sd_err_code(rc));
+    return rc;
+}
+
+static void build_routes(struct app *app, struct route_def **owned)
+{
+    struct route_def *list = xcalloc(routes_len, sizeof(*list));
+    size_t n = 0;
+    app->router = router_new();
+    for (size_t i = 0; i < routes_len; i++) {
+        if ((routes[i].flags & ROUTE_DEBUG) && !app->cfg->debug_routes)
+            continue;
+        list[n] = routes[i];
+        SD_ASSERT(router_add(app->router, routes[i].method, routes[i].pattern) == (int)n);
+        n++;
+    }
+    app->routes = list;
+    app->nroutes = n;
+    *owned = list;
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    const char *rest[4];
+    int nrest = 0;
+    int rc = cfg_load(&cfg, argc, argv, rest, 4, &nrest, stderr);
+    if (rc) {
+        cfg_deinit(&cfg);
+        return rc;
+    }
+    const char *cmd = nrest ? rest[0] : "serve";
+    if (strcmp(cmd, "print-config") == 0) {
+        cfg_write_example(stdout);
+        cfg_deinit(&cfg);
+        return 0;
+    }
+    if (strcmp(cmd, "serve") != 0 && strcmp(cmd, "migrate") != 0) {
+        fprintf(stderr, "summitd: unknown command '%s' (serve, migrate, print-config)\n", cmd);
+        cfg_deinit(&cfg);
+        return 2;
+    }
+    log_set_level((enum log_level)log_level_parse(cfg.log_level));
+    signal(SIGPIPE, SIG_IGN);
+    json_init();
+    db_library_init();
+
+    if (strcmp(cmd, "migrate") == 0) {
+        rc = prepare_database(&cfg, false);
+        db_library_end();
+        cfg_deinit(&cfg);
+        return rc ? 1 : 0;
+    }
+
+    struct app app;
+    memset(&app, 0, sizeof(app));
+    app.cfg = &cfg;
+    app.started_at = time_now();
+    unsigned char rnd[6];
+    if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+        memset(rnd, 0, sizeof(rnd));
+    auth_base64url(rnd, sizeof(rnd), app.instance);
+    struct route_def *owned = NULL;
+    build_routes(&app, &owned);
+
+    int exit_code = 1;
+    if (prepare_database(&cfg, true) != 0)
+        goto out;
+    struct server *srv = server_new(&app);
+    if (!srv)
+        goto out;
+    server_run(srv);
+    server_free(srv);
+    exit_code = 0;
+out:
+    router_free(app.router);
+    free(owned);
+    db_library_end();
+    cfg_deinit(&cfg);
+    return exit_code;
+}

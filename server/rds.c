@@ -1,0 +1,179 @@
+#include "server/rds.h"
+
+#include <hiredis/hiredis.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/config.h"
+#include "server/err.h"
+#include "server/log.h"
+#include "server/timeutil.h"
+
+#define RETRY_CONNECT_US 200000
+
+struct rds {
+    const struct config *cfg;
+    redisContext *ctx;
+    int64_t last_fail_us;
+};
+
+static atomic_bool g_rds_up = false;
+
+bool rds_up(void)
+{
+    return atomic_load_explicit(&g_rds_up, memory_order_relaxed);
+}
+
+struct rds *rds_new(const struct config *cfg)
+{
+    struct rds *r = xcalloc(1, sizeof(*r));
+    r->cfg = cfg;
+    return r;
+}
+
+void rds_free(struct rds *r)
+{
+    if (!r)
+        return;
+    if (r->ctx)
+        redisFree(r->ctx);
+    free(r);
+}
+
+static void fail(struct rds *r, const char *what)
+{
+    if (!r->last_fail_us)
+        log_warn("redis: %s (%s); will reconnect", what, r->ctx ? r->ctx->errstr : "no context");
+    if (r->ctx)
+        redisFree(r->ctx);
+    r->ctx = NULL;
+    r->last_fail_us = time_mono_us();
+    atomic_store_explicit(&g_rds_up, false, memory_order_relaxed);
+}
+
+static int ensure(struct rds *r)
+{
+    if (r->ctx)
+        return 0;
+    if (r->last_fail_us && time_mono_us() - r->last_fail_us < RETRY_CONNECT_US)
+        return SD_ERR_UNAVAILABLE;
+    int ms = r->cfg->redis_timeout_ms;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    r->ctx = redisConnectWithTimeout(r->cfg->redis_host, r->cfg->redis_port, tv);
+    if (!r->ctx || r->ctx->err) {
+        fail(r, "cannot connect");
+        return SD_ERR_UNAVAILABLE;
+    }
+    if (redisSetTimeout(r->ctx, tv) != REDIS_OK) {
+        fail(r, "cannot set timeout");
+        return SD_ERR_UNAVAILABLE;
+    }
+    if (r->last_fail_us)
+        log_info("redis: connected again");
+    r->last_fail_us = 0;
+    atomic_store_explicit(&g_rds_up, true, memory_order_relaxed);
+    return 0;
+}
+
+static void copy_reply(struct rds_reply *out, const redisReply *rep)
+{
+    memset(out, 0, sizeof(*out));
+    switch (rep->type) {
+    case REDIS_REPLY_STRING:
+    case REDIS_REPLY_STATUS:
+        out->type = rep->type == REDIS_REPLY_STRING ? RDS_STRING : RDS_STATUS;
+        out->str = xstrndup(rep->str, rep->len);
+        out->len = rep->len;
+        break;
+    case REDIS_REPLY_INTEGER:
+        out->type = RDS_INTEGER;
+        out->integer = rep->integer;
+        break;
+    case REDIS_REPLY_ARRAY:
+        out->type = RDS_ARRAY;
+        out->n = rep->elements;
+        out->elem = xcalloc(rep->elements + 1, sizeof(struct rds_reply));
+        for (size_t i = 0; i < rep->elements; i++)
+            copy_reply(&out->elem[i], rep->element[i]);
+        break;
+    default:
+        out->type = RDS_NIL;
+    }
+}
+
+static int finish(struct rds *r, redisReply *rep, struct rds_reply *out)
+{
+    if (!rep) {
+        fail(r, "command failed");
+        return SD_ERR_UNAVAILABLE;
+    }
+    if (rep->type == REDIS_REPLY_ERROR) {
+        log_error("redis: %.*s", (int)rep->len, rep->str);
+        freeReplyObject(rep);
+        return SD_ERR_INTERNAL;
+    }
+    if (out)
+        copy_reply(out, rep);
+    freeReplyObject(rep);
+    return 0;
+}
+
+int rds_cmd(struct rds *r, struct rds_reply *out, const char *fmt, ...)
+{
+    if (out)
+        memset(out, 0, sizeof(*out));
+    int rc = ensure(r);
+    if (rc)
+        return rc;
+    va_list ap;
+    va_start(ap, fmt);
+    redisReply *rep = redisvCommand(r->ctx, fmt, ap);
+    va_end(ap);
+    return finish(r, rep, out);
+}
+
+int rds_cmd_argv(struct rds *r, struct rds_reply *out, int argc, const char **argv,
+                 const size_t *argvlen)
+{
+    if (out)
+        memset(out, 0, sizeof(*out));
+    int rc = ensure(r);
+    if (rc)
+        return rc;
+    redisReply *rep = redisCommandArgv(r->ctx, argc, argv, argvlen);
+    return finish(r, rep, out);
+}
+
+int rds_ping(struct rds *r)
+{
+    struct rds_reply rep;
+    int rc = rds_cmd(r, &rep, "PING");
+    rds_reply_clear(&rep);
+    return rc;
+}
+
+void rds_reply_clear(struct rds_reply *rep)
+{
+    if (!rep)
+        return;
+    free(rep->str);
+    for (size_t i = 0; i < rep->n; i++)
+        rds_reply_clear(&rep->elem[i]);
+    free(rep->elem);
+    memset(rep, 0, sizeof(*rep));
+}
+
+char *rds_key(const struct rds *r, char *buf, size_t len, const char *fmt, ...)
+{
+    int n = snprintf(buf, len, "%s", r->cfg->redis_prefix);
+    if (n < 0 || (size_t)n >= len)
+        n = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+    va_end(ap);
+    return buf;
+}

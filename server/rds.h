@@ -1,0 +1,50 @@
+#ifndef SUMMITD_SERVER_RDS_H
+#define SUMMITD_SERVER_RDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/xalloc.h"
+
+/* The Redis layer: one blocking connection per struct rds, used by one thread at a time (a
+ * worker), with connect and command timeouts. After an error the context is freed and made anew
+ * on the next call; while Redis is away calls fail fast with SD_ERR_UNAVAILABLE. Only this module
+ * includes hiredis. Keys are namespaced by the configured prefix: build them with rds_key(). */
+
+struct config;
+struct rds;
+
+enum rds_type { RDS_NIL, RDS_STRING, RDS_INTEGER, RDS_ARRAY, RDS_STATUS };
+
+/* A reply copied out of hiredis; owned by the caller, freed with rds_reply_clear(). */
+struct rds_reply {
+    enum rds_type type;
+    long long integer;
+    char *str; /* RDS_STRING / RDS_STATUS, NUL-terminated */
+    size_t len;
+    size_t n; /* RDS_ARRAY */
+    struct rds_reply *elem;
+};
+
+struct rds *rds_new(const struct config *cfg);
+void rds_free(struct rds *r);
+
+/* Runs a command whose format has only %s / %b placeholders (never formatted text), e.g.
+ * rds_cmd(r, &rep, "SET %s %b EX %s", key, val, len, ttl). `out` may be NULL.
+ * Returns 0, SD_ERR_UNAVAILABLE (down/timeout) or SD_ERR_INTERNAL (Redis said error, logged). */
+int rds_cmd(struct rds *r, struct rds_reply *out, const char *fmt, ...) SD_MUST_CHECK;
+/* argv form. */
+int rds_cmd_argv(struct rds *r, struct rds_reply *out, int argc, const char **argv,
+                 const size_t *argvlen) SD_MUST_CHECK;
+int rds_ping(struct rds *r) SD_MUST_CHECK;
+
+void rds_reply_clear(struct rds_reply *rep);
+
+/* Writes prefix + printf(fmt) into buf; returns buf. */
+char *rds_key(const struct rds *r, char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+bool rds_up(void);
+
+#endif

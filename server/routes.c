@@ -1,0 +1,41 @@
+/* Every route of summitd: method, path, handler, flags. The handler of a route is
+ * handlers/<file>.c:<file>_<action>. Keep docs/openapi.yaml in step (tests/unit/test_openapi.c
+ * fails otherwise). */
+#include "server/routes.h"
+
+#include "handlers/health.h"
+#include "handlers/login.h"
+#include "handlers/organizations.h"
+#include "handlers/users.h"
+#include "server/router.h"
+#include "server/xalloc.h"
+
+#define GET HTTP_M_GET
+#define POST HTTP_M_POST
+#define PUT HTTP_M_PUT
+#define PATCH HTTP_M_PATCH
+#define DELETE HTTP_M_DELETE
+#define AUTH ROUTE_AUTH
+#define IDEM ROUTE_IDEMPOTENT
+
+const struct route_def routes[] = {
+    /* operations */
+    {GET, "/healthz", health_live, ROUTE_INLINE},
+    {GET, "/readyz", health_ready, 0},
+    {GET, "/metrics", health_metrics, ROUTE_INLINE},
+    {GET, "/api/v1/debug/sleep", health_debug_sleep, ROUTE_DEBUG},
+
+    /* accounts */
+    {POST, "/api/v1/users", users_create, IDEM},
+    {POST, "/api/v1/auth/login", login_create, 0},
+    {POST, "/api/v1/auth/logout", login_delete, AUTH},
+    {GET, "/api/v1/me", users_me, AUTH},
+    {POST, "/api/v1/users/{id}/roles", users_grant_role, AUTH},
+
+    /* organizations */
+    {POST, "/api/v1/organizations", organizations_create, AUTH | IDEM},
+    {GET, "/api/v1/organizations/{id}", organizations_get, 0},
+    {POST, "/api/v1/organizations/{id}/members", organizations_add_member, AUTH | IDEM},
+};
+
+const size_t routes_len = SD_ARRAY_LEN(routes);

@@ -1,0 +1,29 @@
+#ifndef SUMMITD_SERVER_ROUTES_H
+#define SUMMITD_SERVER_ROUTES_H
+
+#include <stddef.h>
+
+/* The route table: every route of the API, its handler and who may call it, in one place
+ * (server/routes.c). A route's handler is named <file>_<action> in handlers/<file>.c. */
+
+struct req;
+typedef void (*handler_fn)(struct req *r);
+
+enum route_flags {
+    ROUTE_INLINE = 1 << 0,     /* answered on the event loop: touches no MySQL or Redis */
+    ROUTE_AUTH = 1 << 1,       /* a valid Bearer token is required (401 otherwise) */
+    ROUTE_IDEMPOTENT = 1 << 2, /* honours Idempotency-Key */
+    ROUTE_DEBUG = 1 << 3,      /* only with debug_routes = true */
+};
+
+struct route_def {
+    unsigned method;     /* HTTP_M_* from server/router.h */
+    const char *pattern; /* "/api/v1/sessions/{id}/registrations" */
+    handler_fn fn;
+    unsigned flags;
+};
+
+extern const struct route_def routes[];
+extern const size_t routes_len;
+
+#endif

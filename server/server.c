@@ -1,0 +1,608 @@
+#include "server/server.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/thread.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "server/app.h"
+#include "server/auth.h"
+#include "server/buf.h"
+#include "server/config.h"
+#include "server/db.h"
+#include "server/err.h"
+#include "server/http.h"
+#include "server/idem.h"
+#include "server/log.h"
+#include "server/metrics.h"
+#include "server/rds.h"
+#include "server/router.h"
+#include "server/routes.h"
+#include "server/timeutil.h"
+
+struct loop {
+    int idx;
+    struct server *srv;
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *bound;
+    struct event *notify;
+    pthread_t th;
+    pthread_mutex_t mu;
+    struct req *done_head, *done_tail; /* guarded by mu */
+    struct metrics *m;
+    uint64_t seq;
+};
+
+struct pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct req *head, *tail; /* guarded by mu */
+    long len;
+    long max;
+    bool stop;
+    int n;
+    pthread_t *th;
+    struct worker *w;
+    atomic_long busy;
+};
+
+struct server {
+    struct app *app;
+    const struct config *cfg;
+    int fd;
+    int nloops;
+    struct loop *loops;
+    struct pool pool;
+    atomic_long inflight;
+    atomic_bool draining;
+    struct event_base *main_base;
+};
+
+static void finish(struct loop *l, struct req *r);
+
+/* ---------------------------------------------------------------- worker pool */
+
+static void run_job(struct worker *w, struct req *r)
+{
+    const struct route_def *rd = &w->app->routes[r->route];
+    r->w = w;
+    if (db_check(w->db) != 0) {
+        /* Handlers that need MySQL see the failure on their first statement. */
+    }
+    if (auth_authenticate(r, (rd->flags & ROUTE_AUTH) != 0) != 0)
+        return;
+    bool idem = (rd->flags & ROUTE_IDEMPOTENT) && req_header(r, "Idempotency-Key");
+    if (idem && idem_begin(r) != 0)
+        return;
+    rd->fn(r);
+    if (!r->status) {
+        rlog_error(r->id, "handler for %s gave no reply", rd->pattern);
+        reply_error(r, SD_ERR_INTERNAL, NULL, NULL, "internal error (request %s)", r->id);
+    }
+    if (idem)
+        idem_end(r);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    struct pool *p = &w->app->srv->pool;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (!p->head && !p->stop)
+            pthread_cond_wait(&p->cv, &p->mu);
+        if (!p->head) {
+            pthread_mutex_unlock(&p->mu);
+            break;
+        }
+        struct req *r = p->head;
+        p->head = r->next;
+        if (!p->head)
+            p->tail = NULL;
+        p->len--;
+        pthread_mutex_unlock(&p->mu);
+        r->next = NULL;
+
+        atomic_fetch_add(&p->busy, 1);
+        run_job(w, r);
+        atomic_fetch_sub(&p->busy, 1);
+
+        struct loop *l = r->loop;
+        pthread_mutex_lock(&l->mu);
+        if (l->done_tail)
+            l->done_tail->next = r;
+        else
+            l->done_head = r;
+        l->done_tail = r;
+        pthread_mutex_unlock(&l->mu);
+        event_active(l->notify, EV_READ, 0);
+    }
+    return NULL;
+}
+
+static bool pool_submit(struct pool *p, struct req *r)
+{
+    pthread_mutex_lock(&p->mu);
+    if (p->len >= p->max || p->stop) {
+        pthread_mutex_unlock(&p->mu);
+        return false;
+    }
+    r->next = NULL;
+    if (p->tail)
+        p->tail->next = r;
+    else
+        p->head = r;
+    p->tail = r;
+    p->len++;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return true;
+}
+
+/* ---------------------------------------------------------------- loops */
+
+static void on_notify(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct loop *l = arg;
+    pthread_mutex_lock(&l->mu);
+    struct req *r = l->done_head;
+    l->done_head = l->done_tail = NULL;
+    pthread_mutex_unlock(&l->mu);
+    while (r) {
+        struct req *next = r->next;
+        finish(l, r);
+        r = next;
+    }
+}
+
+static unsigned method_of(enum evhttp_cmd_type c)
+{
+    switch (c) {
+    case EVHTTP_REQ_GET:
+        return HTTP_M_GET;
+    case EVHTTP_REQ_POST:
+        return HTTP_M_POST;
+    case EVHTTP_REQ_PUT:
+        return HTTP_M_PUT;
+    case EVHTTP_REQ_PATCH:
+        return HTTP_M_PATCH;
+    case EVHTTP_REQ_DELETE:
+        return HTTP_M_DELETE;
+    case EVHTTP_REQ_HEAD:
+        return HTTP_M_HEAD;
+    case EVHTTP_REQ_OPTIONS:
+        return HTTP_M_OPTIONS;
+    default:
+        return 0;
+    }
+}
+
+static void finish(struct loop *l, struct req *r)
+{
+    struct evhttp_request *ev = r->evreq;
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(ev);
+    evhttp_add_header(oh, "X-Request-Id", r->id);
+    if (r->resp_type)
+        evhttp_add_header(oh, "Content-Type", r->resp_type);
+    for (size_t i = 0; i < r->nrh; i++)
+        evhttp_add_header(oh, r->rhkey[i], r->rhval[i]);
+    if (atomic_load(&l->srv->draining))
+        evhttp_add_header(oh, "Connection", "close");
+    struct evbuffer *b = evbuffer_new();
+    if (r->resp_len)
+        evbuffer_add(b, r->resp, r->resp_len);
+    /* evhttp frees a request whose client already left when we send (exactly one reply). */
+    evhttp_send_reply(ev, r->status, NULL, b);
+    evbuffer_free(b);
+    int64_t us = time_mono_us() - r->start_us;
+    metrics_record(l->m, r->route, r->status, us);
+    if (l->srv->cfg->access_log)
+        rlog_info(r->id, "access %s %s %s %d %zu %lldus%s%s", r->client_ip,
+                  router_method_name(r->method),
+                  r->route >= 0 ? l->srv->app->routes[r->route].pattern : r->path, r->status,
+                  r->resp_len, (long long)us, r->err_code ? " " : "",
+                  r->err_code ? r->err_code : "");
+    if (r->w)
+        atomic_fetch_sub(&l->srv->inflight, 1);
+    req_free(r);
+}
+
+static char *decode(const char *s, size_t n)
+{
+    char *tmp = xstrndup(s, n);
+    char *d = evhttp_uridecode(tmp, 0, NULL);
+    free(tmp);
+    if (!d)
+        return xstrdup("");
+    char *out = xstrdup(d);
+    free(d);
+    return out;
+}
+
+static void copy_request(struct req *r, struct evhttp_request *ev, const struct route_match *m)
+{
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+    for (size_t i = 0; i < m->nparams; i++)
+        r->params[i] = decode(m->param[i], m->param_len[i]);
+    r->nparams = m->nparams;
+    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+    if (q && *q) {
+        struct evkeyvalq kv;
+        TAILQ_INIT(&kv);
+        if (evhttp_parse_query_str(q, &kv) == 0) {
+            struct evkeyval *e;
+            TAILQ_FOREACH(e, &kv, next)
+            {
+                r->qkey = xrealloc(r->qkey, (r->nquery + 1) * sizeof(char *));
+                r->qval = xrealloc(r->qval, (r->nquery + 1) * sizeof(char *));
+                r->qkey[r->nquery] = xstrdup(e->key);
+                r->qval[r->nquery] = xstrdup(e->value);
+                r->nquery++;
+            }
+        }
+        evhttp_clear_headers(&kv);
+    }
+    struct evkeyval *h;
+    TAILQ_FOREACH(h, evhttp_request_get_input_headers(ev), next)
+    {
+        r->hkey = xrealloc(r->hkey, (r->nhdr + 1) * sizeof(char *));
+        r->hval = xrealloc(r->hval, (r->nhdr + 1) * sizeof(char *));
+        r->hkey[r->nhdr] = xstrdup(h->key);
+        r->hval[r->nhdr] = xstrdup(h->value);
+        r->nhdr++;
+    }
+    struct evbuffer *in = evhttp_request_get_input_buffer(ev);
+    size_t len = evbuffer_get_length(in);
+    if (len) {
+        r->body = xmalloc(len + 1);
+        evbuffer_remove(in, r->body, len);
+        r->body[len] = '\0';
+        r->body_len = len;
+    }
+}
+
+static void on_request(struct evhttp_request *ev, void *arg)
+{
+    struct loop *l = arg;
+    struct server *srv = l->srv;
+    struct req *r = xcalloc(1, sizeof(*r));
+    r->start_us = time_mono_us();
+    r->loop = l;
+    r->evreq = ev;
+    r->app = srv->app;
+    r->route = -1;
+    snprintf(r->id, sizeof(r->id), "%s-%d-%llx", srv->app->instance, l->idx,
+             (unsigned long long)++l->seq);
+    r->method = method_of(evhttp_request_get_command(ev));
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
+    const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+    r->path = xstrdup(path && *path ? path : "/");
+    struct evhttp_connection *conn = evhttp_request_get_connection(ev);
+    char *addr = NULL;
+    ev_uint16_t port = 0;
+    if (conn)
+        evhttp_connection_get_peer(conn, &addr, &port);
+    snprintf(r->client_ip, sizeof(r->client_ip), "%s", addr ? addr : "-");
+
+    if (atomic_load(&srv->draining)) {
+        reply_error(r, SD_ERR_UNAVAILABLE, "shutting_down", NULL, "the server is shutting down");
+        finish(l, r);
+        return;
+    }
+    struct route_match m;
+    int rc = router_match(srv->app->router, r->method, r->path, strlen(r->path), &m);
+    if (rc == -1) {
+        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no route for %s", r->path);
+        finish(l, r);
+        return;
+    }
+    if (rc == -2) {
+        char allow[96];
+        router_methods_str(m.allowed, allow, sizeof(allow));
+        reply_header(r, "Allow", allow);
+        reply_error(r, SD_ERR_METHOD, NULL, NULL, "use %s for this path", allow);
+        finish(l, r);
+        return;
+    }
+    r->route = m.index;
+    copy_request(r, ev, &m);
+    if (r->body_len > (size_t)srv->cfg->max_body_bytes) {
+        reply_error(r, SD_ERR_TOO_LARGE, NULL, NULL, "the body is larger than %d bytes",
+                    srv->cfg->max_body_bytes);
+        finish(l, r);
+        return;
+    }
+    const struct route_def *rd = &srv->app->routes[r->route];
+    if (rd->flags & ROUTE_INLINE) {
+        rd->fn(r);
+        SD_ASSERT(r->status != 0);
+        finish(l, r);
+        return;
+    }
+    atomic_fetch_add(&srv->inflight, 1);
+    r->w = NULL;
+    if (!pool_submit(&srv->pool, r)) {
+        atomic_fetch_sub(&srv->inflight, 1);
+        reply_error(r, SD_ERR_UNAVAILABLE, "overloaded", NULL, "too many requests queued");
+        finish(l, r);
+        return;
+    }
+    /* r->w is set by the worker; finish() decrements inflight when it sees it. */
+}
+
+static void *loop_main(void *arg)
+{
+    struct loop *l = arg;
+    event_base_dispatch(l->base);
+    return NULL;
+}
+
+static void libevent_log(int severity, const char *msg)
+{
+    if (severity >= EVENT_LOG_ERR)
+        log_error("libevent: %s", msg);
+    else if (severity >= EVENT_LOG_WARN)
+        log_warn("libevent: %s", msg);
+    else
+        log_debug("libevent: %s", msg);
+}
+
+static int bind_listen(const char *addr)
+{
+    char host[64];
+    const char *colon = strrchr(addr, ':');
+    size_t hl = (size_t)(colon - addr);
+    if (hl >= sizeof(host))
+        return -1;
+    memcpy(host, addr, hl);
+    host[hl] = '\0';
+    int port = atoi(colon + 1);
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)port);
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        log_error("listen: %s is not an IPv4 address", host);
+        return -1;
+    }
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(fd, 1024) != 0) {
+        log_error("listen %s: %s", addr, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+struct server *server_new(struct app *app)
+{
+    static int once;
+    if (!once++) {
+        evthread_use_pthreads();
+        event_set_log_callback(libevent_log);
+    }
+    int fd = bind_listen(app->cfg->listen);
+    if (fd < 0)
+        return NULL;
+    struct server *srv = xcalloc(1, sizeof(*srv));
+    srv->app = app;
+    srv->cfg = app->cfg;
+    srv->fd = fd;
+    app->srv = srv;
+    srv->nloops = app->cfg->threads;
+    srv->loops = xcalloc((size_t)srv->nloops, sizeof(struct loop));
+    for (int i = 0; i < srv->nloops; i++) {
+        struct loop *l = &srv->loops[i];
+        l->idx = i;
+        l->srv = srv;
+        l->base = event_base_new();
+        SD_ASSERT(l->base);
+        l->http = evhttp_new(l->base);
+        SD_ASSERT(l->http);
+        pthread_mutex_init(&l->mu, NULL);
+        l->notify = event_new(l->base, -1, 0, on_notify, l);
+        l->m = metrics_new(app->nroutes);
+        evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
+                                                EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
+                                                EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
+        size_t cap = (size_t)app->cfg->max_body_bytes * 4;
+        evhttp_set_max_body_size(l->http, cap < 1048576 ? 1048576 : cap);
+        evhttp_set_max_headers_size(l->http, 16384);
+        evhttp_set_timeout(l->http, app->cfg->idle_timeout_s);
+        evhttp_set_default_content_type(l->http, "application/json; charset=utf-8");
+        evhttp_set_gencb(l->http, on_request, l);
+        int dfd = dup(fd);
+        SD_ASSERT(dfd >= 0);
+        struct evconnlistener *lev =
+            evconnlistener_new(l->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
+                               -1, dfd);
+        SD_ASSERT(lev);
+        l->bound = evhttp_bind_listener(l->http, lev);
+        SD_ASSERT(l->bound);
+    }
+    struct pool *p = &srv->pool;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->max = app->cfg->queue_max;
+    p->n = app->cfg->workers;
+    p->th = xcalloc((size_t)p->n, sizeof(pthread_t));
+    p->w = xcalloc((size_t)p->n, sizeof(struct worker));
+    for (int i = 0; i < p->n; i++) {
+        p->w[i].idx = i;
+        p->w[i].app = app;
+        p->w[i].cfg = app->cfg;
+        p->w[i].db = db_new(app->cfg);
+        p->w[i].rds = rds_new(app->cfg);
+    }
+    return srv;
+}
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    (void)what;
+    struct server *srv = arg;
+    log_info("signal %d: draining (up to %ds)", (int)sig, srv->cfg->shutdown_timeout_s);
+    event_base_loopbreak(srv->main_base);
+}
+
+static void stop_listening(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct loop *l = arg;
+    if (l->bound)
+        evhttp_del_accept_socket(l->http, l->bound);
+    l->bound = NULL;
+}
+
+static void *pool_thread_start(void *arg)
+{
+    return worker_main(arg);
+}
+
+int server_run(struct server *srv)
+{
+    struct pool *p = &srv->pool;
+    for (int i = 0; i < p->n; i++)
+        SD_ASSERT(pthread_create(&p->th[i], NULL, pool_thread_start, &p->w[i]) == 0);
+    for (int i = 0; i < srv->nloops; i++)
+        SD_ASSERT(pthread_create(&srv->loops[i].th, NULL, loop_main, &srv->loops[i]) == 0);
+
+    srv->main_base = event_base_new();
+    struct event *sterm = evsignal_new(srv->main_base, SIGTERM, on_signal, srv);
+    struct event *sint = evsignal_new(srv->main_base, SIGINT, on_signal, srv);
+    event_add(sterm, NULL);
+    event_add(sint, NULL);
+    log_info("summitd serving http://%s (%d loops, %d workers)", srv->cfg->listen,
+             srv->nloops, p->n);
+    event_base_dispatch(srv->main_base);
+
+    /* Drain: stop accepting, refuse new requests, let in-flight ones finish. */
+    atomic_store(&srv->draining, true);
+    for (int i = 0; i < srv->nloops; i++)
+        event_base_once(srv->loops[i].base, -1, EV_TIMEOUT, stop_listening, &srv->loops[i],
+                        NULL);
+    close(srv->fd);
+    srv->fd = -1;
+    int64_t deadline = time_mono_us() + (int64_t)srv->cfg->shutdown_timeout_s * 1000000;
+    while (atomic_load(&srv->inflight) > 0 && time_mono_us() < deadline)
+        usleep(10000);
+    long left = atomic_load(&srv->inflight);
+    if (left)
+        log_warn("shutdown: %ld requests still in flight at the deadline", left);
+    /* Give loops a moment to flush the replies just queued. */
+    for (int i = 0; i < srv->nloops; i++) {
+        struct timeval tv = {0, 100000};
+        event_base_loopexit(srv->loops[i].base, &tv);
+    }
+    for (int i = 0; i < srv->nloops; i++)
+        pthread_join(srv->loops[i].th, NULL);
+    pthread_mutex_lock(&p->mu);
+    p->stop = true;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < p->n; i++)
+        pthread_join(p->th[i], NULL);
+    event_free(sterm);
+    event_free(sint);
+    log_info("summitd stopped");
+    return 0;
+}
+
+void server_free(struct server *srv)
+{
+    if (!srv)
+        return;
+    for (int i = 0; i < srv->nloops; i++) {
+        struct loop *l = &srv->loops[i];
+        /* Replies that arrived after the loop stopped are dropped with their requests. */
+        struct req *r = l->done_head;
+        while (r) {
+            struct req *n = r->next;
+            req_free(r);
+            r = n;
+        }
+        evhttp_free(l->http);
+        event_free(l->notify);
+        metrics_free(l->m);
+        event_base_free(l->base);
+        pthread_mutex_destroy(&l->mu);
+    }
+    free(srv->loops);
+    struct pool *p = &srv->pool;
+    struct req *r = p->head;
+    while (r) {
+        struct req *n = r->next;
+        req_free(r);
+        r = n;
+    }
+    for (int i = 0; i < p->n; i++) {
+        db_free(p->w[i].db);
+        rds_free(p->w[i].rds);
+    }
+    free(p->w);
+    free(p->th);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    if (srv->main_base)
+        event_base_free(srv->main_base);
+    if (srv->fd >= 0)
+        close(srv->fd);
+    free(srv);
+}
+
+static const char *route_pattern(void *arg, size_t i)
+{
+    return ((struct app *)arg)->routes[i].pattern;
+}
+
+static const char *route_method(void *arg, size_t i)
+{
+    return router_method_name(((struct app *)arg)->routes[i].method);
+}
+
+void server_metrics(struct server *srv, struct buf *out)
+{
+    struct metrics **ms = xcalloc((size_t)srv->nloops, sizeof(*ms));
+    for (int i = 0; i < srv->nloops; i++)
+        ms[i] = srv->loops[i].m;
+    pthread_mutex_lock(&srv->pool.mu);
+    long qlen = srv->pool.len;
+    pthread_mutex_unlock(&srv->pool.mu);
+    struct metrics_gauges g = {
+        .queue_len = qlen,
+        .queue_max = srv->pool.max,
+        .workers = srv->pool.n,
+        .workers_busy = atomic_load(&srv->pool.busy),
+        .inflight = atomic_load(&srv->inflight),
+        .loops = srv->nloops,
+        .mysql_up = db_up(),
+        .redis_up = rds_up(),
+        .uptime_s = time_now() - srv->app->started_at,
+    };
+    metrics_render(out, ms, (size_t)srv->nloops, srv->app->nroutes, route_pattern, route_method,
+                   srv->app, &g);
+    free(ms);
+}

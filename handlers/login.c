@@ -51,15 +51,16 @@ void login_create(struct req *r)
     for (size_t i = 0; i <= n; i++)
         lower[i] = (char)tolower((unsigned char)email[i]);
     int retry = 0;
-    if (limited(r, auth_rate_limit(r->w->rds, "login-ip", r->client_ip, cfg->login_limit_ip,
-                                   cfg->login_window_s, &retry),
-                retry) < 0 ||
-        limited(r, auth_rate_limit(r->w->rds, "login-account", lower, cfg->login_limit_account,
-                                   cfg->login_window_s, &retry),
-                retry) < 0)
+    int rc = auth_rate_limit(r->w->rds, "login-ip", r->client_ip, cfg->login_limit_ip,
+                             cfg->login_window_s, &retry);
+    if (limited(r, rc, retry) < 0)
+        goto out;
+    rc = auth_rate_limit(r->w->rds, "login-account", lower, cfg->login_limit_account,
+                         cfg->login_window_s, &retry);
+    if (limited(r, rc, retry) < 0)
         goto out;
     struct db_res res;
-    int rc = db_exec(r->w->db, &res, "SELECT id, password_hash, roles FROM users "
+    rc = db_exec(r->w->db, &res, "SELECT id, password_hash, roles FROM users "
                                      "WHERE email_lower = ?", "s", lower);
     if (rc) {
         reply_fail(r, rc);

@@ -17,6 +17,7 @@
 #include "server/json.h"
 #include "server/log.h"
 #include "server/migrate.h"
+#include "server/rds.h"
 #include "server/router.h"
 #include "server/routes.h"
 #include "server/server.h"
@@ -109,6 +110,11 @@ int main(int argc, char **argv)
     int exit_code = 1;
     if (prepare_database(&cfg, true) != 0)
         goto out;
+    /* Redis may come later (requests that need it answer 503 meanwhile); say so now. */
+    struct rds *probe = rds_new(&cfg);
+    if (rds_ping(probe) != 0)
+        log_warn("redis at %s:%d is not answering yet", cfg.redis_host, cfg.redis_port);
+    rds_free(probe);
     struct server *srv = server_new(&app);
     if (!srv)
         goto out;

@@ -195,6 +195,24 @@ static unsigned method_of(enum evhttp_cmd_type c)
     }
 }
 
+static const char *reason(int status)
+{
+    switch (status) {
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 422:
+        return "Unprocessable Content";
+    case 429:
+        return "Too Many Requests";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return NULL; /* libevent's phrase */
+    }
+}
+
 static void finish(struct loop *l, struct req *r)
 {
     struct evhttp_request *ev = r->evreq;
@@ -210,7 +228,7 @@ static void finish(struct loop *l, struct req *r)
     if (r->resp_len)
         evbuffer_add(b, r->resp, r->resp_len);
     /* evhttp frees a request whose client already left when we send (exactly one reply). */
-    evhttp_send_reply(ev, r->status, NULL, b);
+    evhttp_send_reply(ev, r->status, reason(r->status), b);
     evbuffer_free(b);
     int64_t us = time_mono_us() - r->start_us;
     metrics_record(l->m, r->route, r->status, us);
@@ -351,7 +369,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
 static void *loop_main(void *arg)
 {
     struct loop *l = arg;
-    event_base_dispatch(l->base);
+    /* Keep running while no event is pending (e.g. every request sits on a worker). */
+    event_base_loop(l->base, EVLOOP_NO_EXIT_ON_EMPTY);
     return NULL;
 }
 

@@ -1,0 +1,342 @@
+/* Accounts, login sessions and organizations against a real summitd, MariaDB and Redis. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/auth.h"
+#include "tests/lib/it.h"
+
+static struct it_server *srv;
+
+static void setup(void)
+{
+    srv = it_start(NULL);
+}
+
+static void teardown(void)
+{
+    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
+}
+
+TestSuite(accounts, .init = setup, .fini = teardown, .timeout = 120);
+
+static struct it_resp *signup(const char *email, const char *password, const char *name)
+{
+    char body[1024];
+    snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\",\"display_name\":\"%s\"}",
+             email, password, name);
+    return it_http(srv, "POST", "/api/v1/users", NULL, body, NULL);
+}
+
+static struct it_resp *do_login(const char *email, const char *password)
+{
+    char body[1024];
+    snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+    return it_http(srv, "POST", "/api/v1/auth/login", NULL, body, NULL);
+}
+
+Test(accounts, signup_login_me_logout)
+{
+    char *email = it_email("flow");
+    struct it_resp *r = signup(email, "password-123", "Li Lei");
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "email"), email);
+    cr_assert_str_eq(it_jstr(r, "roles.0"), "attendee");
+    cr_assert(!strstr(r->body, "password"), "the hash must never be returned");
+    int64_t id = (int64_t)it_jnum(r, "id");
+    cr_assert_gt(id, 0);
+    it_resp_free(r);
+
+    r = do_login(email, "password-123");
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    char *token = strdup(it_jstr(r, "token"));
+    cr_assert_eq(strlen(token), 43);
+    cr_assert_not_null(it_jstr(r, "expires_at"));
+    cr_assert_eq((int64_t)it_jnum(r, "user.id"), id);
+    it_resp_free(r);
+
+    r = it_http(srv, "GET", "/api/v1/me", token, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    cr_assert_eq((int64_t)it_jnum(r, "id"), id);
+    it_resp_free(r);
+
+    r = it_http(srv, "POST", "/api/v1/auth/logout", token, NULL, NULL);
+    cr_assert_eq(r->status, 204);
+    it_resp_free(r);
+
+    r = it_http(srv, "GET", "/api/v1/me", token, NULL, NULL);
+    cr_assert_eq(r->status, 401, "a logged-out token must not work");
+    cr_assert_str_eq(it_jstr(r, "error.code"), "invalid_token");
+    it_resp_free(r);
+    free(token);
+    free(email);
+}
+
+Test(accounts, wrong_password_and_unknown_account)
+{
+    char *email = it_email("wrongpw");
+    it_resp_free(signup(email, "password-123", "X"));
+    struct it_resp *r = do_login(email, "password-124");
+    cr_assert_eq(r->status, 401);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "invalid_credentials");
+    it_resp_free(r);
+    r = do_login("nobody-here@test.example", "password-123");
+    cr_assert_eq(r->status, 401);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "invalid_credentials");
+    it_resp_free(r);
+    free(email);
+}
+
+Test(accounts, duplicate_email_in_another_case)
+{
+    char *email = it_email("dup");
+    struct it_resp *r = signup(email, "password-123", "A");
+    cr_assert_eq(r->status, 201);
+    it_resp_free(r);
+    for (char *p = email; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    r = signup(email, "password-123", "B");
+    cr_assert_eq(r->status, 409, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "email_taken");
+    cr_assert_str_eq(it_jstr(r, "error.field"), "email");
+    it_resp_free(r);
+    /* Login is case-insensitive too. */
+    r = do_login(email, "password-123");
+    cr_assert_eq(r->status, 200);
+    it_resp_free(r);
+    free(email);
+}
+
+Test(accounts, chinese_display_name_round_trips)
+{
+    const char *name = "张伟·成都智能科技 🚀 Zoë";
+    char *email = it_email("cjk");
+    struct it_resp *r = signup(email, "password-123", name);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "display_name"), name);
+    it_resp_free(r);
+    r = do_login(email, "password-123");
+    char *token = strdup(it_jstr(r, "token"));
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me", token, NULL, NULL);
+    cr_assert_str_eq(it_jstr(r, "display_name"), name);
+    cr_assert(memmem(r->body, r->body_len, name, strlen(name)) != NULL,
+              "the bytes come back unescaped and unchanged");
+    it_resp_free(r);
+    free(token);
+    free(email);
+}
+
+Test(accounts, forged_malformed_and_missing_tokens)
+{
+    const char *bad[] = {
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* right shape, unknown */
+        "short", "has spaces in it but is quite long enough to be a token",
+        "0IkeHVVfkkC8zv9OR-gec2JuQX5dltoxJmgaiCGiBC!", NULL};
+    for (int i = 0; bad[i]; i++) {
+        struct it_resp *r = it_http(srv, "GET", "/api/v1/me", bad[i], NULL, NULL);
+        cr_assert_eq(r->status, 401, "token '%s' gave %d", bad[i], r->status);
+        cr_assert_not_null(it_jstr(r, "error.code"));
+        it_resp_free(r);
+    }
+    struct it_resp *r = it_http(srv, "GET", "/api/v1/me", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 401);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "unauthenticated");
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me", NULL, NULL, "Authorization: Basic Zm9vOmJhcg==\r\n");
+    cr_assert_eq(r->status, 401);
+    it_resp_free(r);
+}
+
+Test(accounts, expired_token)
+{
+    /* A session stored with a 1-second TTL must stop working once Redis expires it. */
+    cr_assert_eq(it_stop(srv), 0);
+    const char *sets[] = {"token_ttl_s=60", NULL};
+    srv = it_start(sets);
+    char *token = it_user(srv, "attendee", NULL);
+    char hex[65];
+    auth_sha256_hex(token, strlen(token), hex);
+    cr_assert_eq(it_sh("redis-cli -p 6391 EXPIRE 't:sess:%s' 1 | grep -q 1", hex), 0,
+                 "the session key is the token's SHA-256, not the token");
+    int64_t deadline = it_now_ms() + 5000;
+    int status = 200;
+    while (it_now_ms() < deadline && status == 200) {
+        struct it_resp *r = it_http(srv, "GET", "/api/v1/me", token, NULL, NULL);
+        status = r->status;
+        it_resp_free(r);
+    }
+    cr_assert_eq(status, 401);
+    free(token);
+}
+
+Test(accounts, redis_holds_no_raw_token)
+{
+    char *token = it_user(srv, "attendee", NULL);
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "redis-cli -p 6391 --scan --pattern 't:sess:*' | xargs -r "
+                               "redis-cli -p 6391 MGET | grep -q -- '%s'", token);
+    cr_assert_neq(it_sh("%s", cmd), 0, "no session value contains the raw token");
+    cr_assert_neq(it_sh("redis-cli -p 6391 --scan --pattern '*%s*' | grep -q .", token), 0,
+                  "no key contains the raw token");
+    free(token);
+}
+
+Test(accounts, admin_grants_organizer)
+{
+    int64_t uid;
+    char *user = it_user(srv, "attendee", &uid);
+    char *admin = it_admin(srv);
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/users/%lld/roles", (long long)uid);
+
+    struct it_resp *r = it_http(srv, "POST", path, user, "{\"role\":\"organizer\"}", NULL);
+    cr_assert_eq(r->status, 403, "a user cannot grant roles");
+    it_resp_free(r);
+
+    r = it_http(srv, "POST", path, admin, "{\"role\":\"emperor\"}", NULL);
+    cr_assert_eq(r->status, 400);
+    cr_assert_str_eq(it_jstr(r, "error.field"), "role");
+    it_resp_free(r);
+
+    r = it_http(srv, "POST", path, admin, "{\"role\":\"organizer\"}", NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+
+    /* The user's existing session sees the new role at once. */
+    r = it_http(srv, "GET", "/api/v1/me", user, NULL, NULL);
+    cr_assert(strstr(r->body, "\"organizer\""), "%s", r->body);
+    it_resp_free(r);
+    r = it_http(srv, "POST", "/api/v1/organizations", user,
+                "{\"name\":\"组委会\",\"tier\":\"other\",\"sector\":\"会展\"}", NULL);
+    cr_assert_eq(r->status, 201, "an organizer may create an organization: %s", r->body);
+    it_resp_free(r);
+
+    r = it_http(srv, "POST", "/api/v1/users/999999999/roles", admin, "{\"role\":\"organizer\"}",
+                NULL);
+    cr_assert_eq(r->status, 404);
+    it_resp_free(r);
+    free(user);
+    free(admin);
+}
+
+Test(accounts, login_rate_limited_per_account_and_address)
+{
+    cr_assert_eq(it_stop(srv), 0);
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "redis_prefix=rl%lld:", (long long)it_now_ms());
+    const char *sets[] = {prefix, "login_limit_account=3", "login_limit_ip=8",
+                          "login_window_s=60", NULL};
+    srv = it_start(sets);
+    char *email = it_email("rl");
+    it_resp_free(signup(email, "password-123", "R"));
+    for (int i = 0; i < 3; i++) {
+        struct it_resp *r = do_login(email, "wrong-password");
+        cr_assert_eq(r->status, 401);
+        it_resp_free(r);
+    }
+    struct it_resp *r = do_login(email, "password-123");
+    cr_assert_eq(r->status, 429, "the 4th attempt on one account is limited, even if right");
+    cr_assert_str_eq(it_jstr(r, "error.code"), "rate_limited");
+    char ra[32];
+    cr_assert_not_null(it_header(r, "Retry-After", ra, sizeof(ra)));
+    cr_assert_gt(atoi(ra), 0);
+    it_resp_free(r);
+    /* Other accounts from the same address: allowed until the address limit (8). */
+    int ok = 0, limited = 0;
+    for (int i = 0; i < 6; i++) {
+        char *e = it_email("rl-other");
+        r = do_login(e, "whatever-123");
+        if (r->status == 401)
+            ok++;
+        else if (r->status == 429)
+            limited++;
+        it_resp_free(r);
+        free(e);
+    }
+    cr_assert_eq(ok, 4, "attempts 5..8 from this address pass the limiter (got %d)", ok);
+    cr_assert_eq(limited, 2);
+    free(email);
+}
+
+Test(accounts, signup_validation)
+{
+    struct {
+        const char *body;
+        int status;
+        const char *field;
+    } cases[] = {
+        {"{\"email\":\"nope\",\"password\":\"password-1\",\"display_name\":\"x\"}", 400, "email"},
+        {"{\"email\":\"a@b.co\",\"password\":\"short\",\"display_name\":\"x\"}", 400,
+         "password"},
+        {"{\"email\":\"a@b.co\",\"password\":\"password-1\"}", 400, "display_name"},
+        {"{\"email\":\"a@b.co\",\"password\":\"password-1\",\"display_name\":\"\"}", 400,
+         "display_name"},
+        {"{\"email\":42,\"password\":\"password-1\",\"display_name\":\"x\"}", 400, "email"},
+        {"{\"email\":\"a@b.co\",\"password\":\"password-1\",\"display_name\":\"x\","
+         "\"role\":\"admin\"}",
+         400, "role"},
+        {"{\"email\":\"a@b.co\",\"password\":\"password-1\",\"display_name\":\"a\\u0001b\"}",
+         400, "display_name"},
+        {"[1,2,3]", 400, NULL},
+        {"{\"email\":", 400, NULL},
+        {"{} trailing", 400, NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct it_resp *r = it_http(srv, "POST", "/api/v1/users", NULL, cases[i].body, NULL);
+        cr_assert_eq(r->status, cases[i].status, "case %zu: %d %s", i, r->status, r->body);
+        cr_assert_not_null(it_jstr(r, "error.code"), "case %zu has the envelope", i);
+        cr_assert_not_null(it_jstr(r, "error.message"));
+        if (cases[i].field)
+            cr_assert_str_eq(it_jstr(r, "error.field"), cases[i].field, "case %zu", i);
+        it_resp_free(r);
+    }
+    /* Invalid UTF-8 in a string. */
+    const char raw[] = "{\"email\":\"u@b.co\",\"password\":\"password-1\","
+                       "\"display_name\":\"\xff\xfe\"}";
+    struct it_resp *r = it_http(srv, "POST", "/api/v1/users", NULL, raw, NULL);
+    cr_assert_eq(r->status, 400, "%s", r->body);
+    it_resp_free(r);
+}
+
+Test(accounts, organizations_create_and_get)
+{
+    int64_t uid;
+    char *ent = it_user(srv, "enterprise", &uid);
+    char *att = it_user(srv, "attendee", NULL);
+    const char *body = "{\"name\":\"成都医智影像科技有限公司\",\"tier\":\"innovative\","
+                       "\"sector\":\"医疗健康\",\"zone\":\"天府国际生物城\","
+                       "\"description\":\"医学影像辅助诊断\"}";
+    struct it_resp *r = it_http(srv, "POST", "/api/v1/organizations", att, body, NULL);
+    cr_assert_eq(r->status, 403, "attendees do not create organizations");
+    it_resp_free(r);
+    r = it_http(srv, "POST", "/api/v1/organizations", ent, body, NULL);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t oid = (int64_t)it_jnum(r, "id");
+    cr_assert_str_eq(it_jstr(r, "zone"), "天府国际生物城");
+    cr_assert_eq((int)it_jnum(r, "member_count"), 1);
+    it_resp_free(r);
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/organizations/%lld", (long long)oid);
+    r = it_http(srv, "GET", path, NULL, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    cr_assert_str_eq(it_jstr(r, "name"), "成都医智影像科技有限公司");
+    cr_assert_str_eq(it_jstr(r, "tier"), "innovative");
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me", ent, NULL, NULL);
+    cr_assert_eq((int64_t)it_jnum(r, "organizations.0.id"), oid, "the creator is a member");
+    it_resp_free(r);
+    r = it_http(srv, "POST", "/api/v1/organizations", ent,
+                "{\"name\":\"x\",\"tier\":\"giant\",\"sector\":\"y\"}", NULL);
+    cr_assert_eq(r->status, 400);
+    cr_assert_str_eq(it_jstr(r, "error.field"), "tier");
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/organizations/abc", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 404);
+    it_resp_free(r);
+    free(ent);
+    free(att);
+}

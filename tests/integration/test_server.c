@@ -1,0 +1,233 @@
+/* The HTTP server itself: routing errors, body limits, the envelope, the threading promise,
+ * graceful shutdown, metrics, two instances sharing sessions. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "tests/lib/it.h"
+
+static struct it_server *srv;
+
+static void setup(void)
+{
+    srv = it_start(NULL);
+}
+
+static void teardown(void)
+{
+    if (srv)
+        cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
+}
+
+TestSuite(server, .init = setup, .fini = teardown, .timeout = 120);
+
+Test(server, unknown_route_and_wrong_method)
+{
+    struct it_resp *r = it_http(srv, "GET", "/api/v1/nothing-here", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 404);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "not_found");
+    it_resp_free(r);
+    r = it_http(srv, "DELETE", "/api/v1/users", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 405);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "method_not_allowed");
+    char allow[64];
+    cr_assert_not_null(it_header(r, "Allow", allow, sizeof(allow)));
+    cr_assert_str_eq(allow, "POST");
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/organizations/", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 404, "an empty path segment matches nothing");
+    it_resp_free(r);
+}
+
+Test(server, oversized_body_is_413_with_envelope)
+{
+    size_t n = 100 * 1024;
+    char *big = malloc(n + 64);
+    strcpy(big, "{\"email\":\"");
+    memset(big + 10, 'a', n);
+    strcpy(big + 10 + n, "\"}");
+    struct it_resp *r = it_http(srv, "POST", "/api/v1/users", NULL, big, NULL);
+    cr_assert_eq(r->status, 413);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "body_too_large");
+    it_resp_free(r);
+    free(big);
+    /* The server keeps serving. */
+    r = it_http(srv, "GET", "/healthz", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    it_resp_free(r);
+}
+
+Test(server, request_id_and_json_content_type)
+{
+    struct it_resp *r = it_http(srv, "GET", "/healthz", NULL, NULL, NULL);
+    char v[128];
+    cr_assert_not_null(it_header(r, "X-Request-Id", v, sizeof(v)));
+    cr_assert_not_null(it_header(r, "Content-Type", v, sizeof(v)));
+    cr_assert(strstr(v, "application/json"));
+    it_resp_free(r);
+}
+
+struct slow {
+    const struct it_server *s;
+    atomic_int slow_done;
+    int slow_status;
+};
+
+static void *slow_req(void *arg)
+{
+    struct slow *sl = arg;
+    struct it_resp *r = it_http(sl->s, "GET", "/api/v1/debug/sleep?ms=2000", NULL, NULL, NULL);
+    sl->slow_status = r->status;
+    it_resp_free(r);
+    atomic_store(&sl->slow_done, 1);
+    return NULL;
+}
+
+static bool metrics_show_busy_worker(void *arg)
+{
+    struct it_resp *r = it_http(arg, "GET", "/metrics", NULL, NULL, NULL);
+    bool busy = r->body && strstr(r->body, "summitd_workers_busy 1");
+    it_resp_free(r);
+    return busy;
+}
+
+Test(server, slow_query_does_not_delay_healthz_or_other_requests)
+{
+    /* While one request sits in SELECT SLEEP(2) on a worker, /healthz and a request that needs
+     * MySQL on other connections are answered, and answered before the slow one finishes. */
+    struct slow sl = {.s = srv};
+    pthread_t th;
+    pthread_create(&th, NULL, slow_req, &sl);
+    cr_assert(it_wait(metrics_show_busy_worker, srv, 3000), "the slow request reached a worker");
+    int64_t t0 = it_now_ms();
+    struct it_resp *r = it_http(srv, "GET", "/healthz", NULL, NULL, NULL);
+    int64_t healthz_ms = it_now_ms() - t0;
+    cr_assert_eq(r->status, 200);
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/readyz", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    it_resp_free(r);
+    cr_assert_eq(atomic_load(&sl.slow_done), 0,
+                 "healthz and readyz were answered while the slow query was still running");
+    pthread_join(th, NULL);
+    cr_assert_eq(sl.slow_status, 200);
+    cr_log_info("healthz answered in %lld ms during a 2000 ms query", (long long)healthz_ms);
+}
+
+struct inflight {
+    const struct it_server *s;
+    int status;
+    char body[64];
+};
+
+static void *inflight_req(void *arg)
+{
+    struct inflight *f = arg;
+    struct it_resp *r = it_http(f->s, "GET", "/api/v1/debug/sleep?ms=1500", NULL, NULL, NULL);
+    f->status = r->status;
+    snprintf(f->body, sizeof(f->body), "%s", r->body ? r->body : "");
+    it_resp_free(r);
+    return NULL;
+}
+
+Test(server, graceful_shutdown_finishes_in_flight_request)
+{
+    struct inflight f = {.s = srv};
+    pthread_t th;
+    pthread_create(&th, NULL, inflight_req, &f);
+    cr_assert(it_wait(metrics_show_busy_worker, srv, 3000));
+    kill(srv->pid, SIGTERM);
+    /* New connections are refused once listening stops. */
+    pthread_join(th, NULL);
+    cr_assert_eq(f.status, 200, "the in-flight request completed: %d %s", f.status, f.body);
+    cr_assert(strstr(f.body, "slept_ms"));
+    int st;
+    int64_t deadline = it_now_ms() + 15000;
+    pid_t w = 0;
+    while (it_now_ms() < deadline && (w = waitpid(srv->pid, &st, WNOHANG)) == 0)
+        usleep(10000);
+    cr_assert_eq(w, srv->pid, "summitd exited after draining");
+    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    srv->pid = -1;
+    cr_assert_eq(it_stop(srv), -1); /* only scans the log now */
+    srv = NULL;
+}
+
+Test(server, metrics_are_prometheus_text)
+{
+    it_resp_free(it_http(srv, "GET", "/api/v1/nothing", NULL, NULL, NULL));
+    it_resp_free(it_http(srv, "GET", "/healthz", NULL, NULL, NULL));
+    struct it_resp *r = it_http(srv, "GET", "/metrics", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    cr_assert(strstr(r->body, "# TYPE summitd_http_requests_total counter"));
+    cr_assert(strstr(r->body,
+                     "summitd_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"));
+    cr_assert(strstr(r->body, "route=\"unmatched\",status=\"404\""));
+    cr_assert(strstr(r->body, "summitd_http_request_duration_seconds_bucket"));
+    cr_assert(strstr(r->body, "summitd_dependency_up{dependency=\"mysql\"} 1"));
+    cr_assert(strstr(r->body, "summitd_dependency_up{dependency=\"redis\"} 1"));
+    it_resp_free(r);
+}
+
+Test(server, two_instances_share_login_sessions)
+{
+    struct it_server *b = it_start(NULL);
+    char *token = it_user(srv, "attendee", NULL); /* logged in on instance A */
+    struct it_resp *r = it_http(b, "GET", "/api/v1/me", token, NULL, NULL);
+    cr_assert_eq(r->status, 200, "instance B accepts A's token: %s", r->body);
+    it_resp_free(r);
+    r = it_http(b, "POST", "/api/v1/auth/logout", token, NULL, NULL);
+    cr_assert_eq(r->status, 204);
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me", token, NULL, NULL);
+    cr_assert_eq(r->status, 401, "logout on B ends the session on A");
+    it_resp_free(r);
+    free(token);
+    cr_assert_eq(it_stop(b), 0);
+}
+
+Test(server, bad_config_value_names_the_key)
+{
+    int st = it_sh("%s --set workers=zero print-config >/dev/null 2>var/test-logs/badcfg.txt",
+                   getenv("SUMMITD_BIN") ? getenv("SUMMITD_BIN") : "build/summitd");
+    cr_assert_eq(st, 2);
+    cr_assert_eq(it_sh("grep -q workers var/test-logs/badcfg.txt"), 0);
+    st = it_sh("SUMMITD_MYSQL_PORT=99999 %s print-config >/dev/null 2>var/test-logs/badenv.txt",
+               getenv("SUMMITD_BIN") ? getenv("SUMMITD_BIN") : "build/summitd");
+    cr_assert_eq(st, 2);
+    cr_assert_eq(it_sh("grep -q SUMMITD_MYSQL_PORT var/test-logs/badenv.txt"), 0);
+}
+
+Test(server, idempotent_signup_replays_first_response)
+{
+    char *email = it_email("idem");
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"email\":\"%s\",\"password\":\"password-123\",\"display_name\":\"I\"}", email);
+    char hdr[128];
+    snprintf(hdr, sizeof(hdr), "Idempotency-Key: signup-%lld\r\n", (long long)it_now_ms());
+    struct it_resp *a = it_http(srv, "POST", "/api/v1/users", NULL, body, hdr);
+    struct it_resp *b = it_http(srv, "POST", "/api/v1/users", NULL, body, hdr);
+    cr_assert_eq(a->status, 201);
+    cr_assert_eq(b->status, 201, "the retry gets the first response, not 409: %s", b->body);
+    cr_assert_str_eq(a->body, b->body);
+    char v[16];
+    cr_assert_not_null(it_header(b, "Idempotent-Replayed", v, sizeof(v)));
+    it_resp_free(a);
+    it_resp_free(b);
+    /* Same key, different body: 422. */
+    struct it_resp *c = it_http(srv, "POST", "/api/v1/users", NULL,
+                                "{\"email\":\"z@z.zz\",\"password\":\"password-1\","
+                                "\"display_name\":\"Z\"}",
+                                hdr);
+    cr_assert_eq(c->status, 422, "%s", c->body);
+    cr_assert_str_eq(it_jstr(c, "error.code"), "idempotency_key_reused");
+    it_resp_free(c);
+    free(email);
+}

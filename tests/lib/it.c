@@ -1,0 +1,455 @@
+#include "tests/lib/it.h"
+
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ADMIN_EMAIL "admin@test.example"
+#define ADMIN_PASSWORD "admin-test-password"
+#define PASSWORD "correct-horse-9"
+
+int64_t it_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+    socklen_t sl = sizeof(sa);
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+static int connect_port(int port, int timeout_ms)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static bool healthy(void *arg)
+{
+    struct it_server *s = arg;
+    int st;
+    if (waitpid(s->pid, &st, WNOHANG) == s->pid) {
+        s->pid = -1;
+        return true; /* exited: stop waiting, the caller sees pid -1 */
+    }
+    struct it_resp *r = it_http(s, "GET", "/healthz", NULL, NULL, NULL);
+    bool ok = r->status == 200;
+    it_resp_free(r);
+    return ok;
+}
+
+struct it_server *it_start(const char *const *sets)
+{
+    struct it_server *s = calloc(1, sizeof(*s));
+    s->port = free_port();
+    snprintf(s->addr, sizeof(s->addr), "127.0.0.1:%d", s->port);
+    mkdir("var", 0755);
+    mkdir("var/test-logs", 0755);
+    static atomic_int seq;
+    snprintf(s->log, sizeof(s->log), "var/test-logs/summitd-%d-%d.log", (int)getpid(),
+             atomic_fetch_add(&seq, 1));
+    const char *bin = getenv("SUMMITD_BIN") ? getenv("SUMMITD_BIN") : "build/summitd";
+    const char *argv[96];
+    int n = 0;
+    argv[n++] = bin;
+    argv[n++] = "--listen";
+    argv[n++] = s->addr;
+    static const char *const defaults[] = {
+        "mysql_host=127.0.0.1", "mysql_port=3407", "mysql_user=summitd",
+        "mysql_password=summitd", "mysql_database=summitd_test", "redis_host=127.0.0.1",
+        "redis_port=6391", "redis_prefix=t:", "debug_routes=true", "password_cost=1",
+        "login_limit_ip=1000000", "login_limit_account=1000", "admin_email=" ADMIN_EMAIL,
+        "admin_password=" ADMIN_PASSWORD, "workers=8", "shutdown_timeout_s=10",
+        "log_level=info", NULL};
+    for (int i = 0; defaults[i]; i++) {
+        argv[n++] = "--set";
+        argv[n++] = defaults[i];
+    }
+    for (int i = 0; sets && sets[i] && n < 92; i++) {
+        argv[n++] = "--set";
+        argv[n++] = sets[i];
+    }
+    argv[n] = NULL;
+    pid_t pid = fork();
+    cr_assert(pid >= 0);
+    if (pid == 0) {
+        int fd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 2);
+        dup2(fd, 1);
+        close(fd);
+        execv(bin, (char *const *)argv);
+        _exit(127);
+    }
+    s->pid = pid;
+    bool up = it_wait(healthy, s, 30000);
+    cr_assert(up && s->pid > 0, "summitd did not come up; see %s", s->log);
+    return s;
+}
+
+static void check_log(const struct it_server *s)
+{
+    FILE *f = fopen(s->log, "r");
+    if (!f)
+        return;
+    char line[1024];
+    while (fgets(line, sizeof(line), f)) {
+        cr_assert(!strstr(line, "AddressSanitizer") && !strstr(line, "runtime error:") &&
+                      !strstr(line, "LeakSanitizer"),
+                  "sanitizer report in %s: %s", s->log, line);
+    }
+    fclose(f);
+}
+
+int it_stop(struct it_server *s)
+{
+    if (!s)
+        return 0;
+    int code = -1;
+    if (s->pid > 0) {
+        kill(s->pid, SIGTERM);
+        int64_t deadline = it_now_ms() + 20000;
+        int st;
+        while (it_now_ms() < deadline) {
+            pid_t w = waitpid(s->pid, &st, WNOHANG);
+            if (w == s->pid) {
+                code = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+                break;
+            }
+            usleep(10000);
+        }
+        if (code == -1) {
+            kill(s->pid, SIGKILL);
+            waitpid(s->pid, &st, 0);
+        }
+    }
+    check_log(s);
+    free(s);
+    return code;
+}
+
+void it_kill(struct it_server *s)
+{
+    if (!s)
+        return;
+    if (s->pid > 0) {
+        int st;
+        kill(s->pid, SIGKILL);
+        waitpid(s->pid, &st, 0);
+    }
+    free(s);
+}
+
+static char *read_all(int fd, size_t *len, int timeout_ms)
+{
+    size_t cap = 4096, n = 0;
+    char *b = malloc(cap);
+    int64_t deadline = it_now_ms() + timeout_ms;
+    for (;;) {
+        int left = (int)(deadline - it_now_ms());
+        if (left <= 0)
+            break;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, left) <= 0)
+            break;
+        if (n + 1 >= cap)
+            b = realloc(b, cap *= 2);
+        ssize_t k = recv(fd, b + n, cap - n - 1, 0);
+        if (k <= 0)
+            break;
+        n += (size_t)k;
+    }
+    b[n] = '\0';
+    *len = n;
+    return b;
+}
+
+struct it_resp *it_http(const struct it_server *s, const char *method, const char *path,
+                        const char *token, const char *body, const char *extra_headers)
+{
+    struct it_resp *r = calloc(1, sizeof(*r));
+    int fd = connect_port(s->port, 30000);
+    if (fd < 0)
+        return r;
+    size_t blen = body ? strlen(body) : 0;
+    size_t cap = 1024 + blen + (extra_headers ? strlen(extra_headers) : 0);
+    char *req = malloc(cap);
+    int n = snprintf(req, cap,
+                     "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n%s%s%s%s"
+                     "Content-Length: %zu\r\n%s\r\n",
+                     method, path, s->addr, token ? "Authorization: Bearer " : "",
+                     token ? token : "", token ? "\r\n" : "",
+                     body ? "Content-Type: application/json\r\n" : "", blen,
+                     extra_headers ? extra_headers : "");
+    size_t off = 0, total = (size_t)n;
+    while (off < total) {
+        ssize_t k = send(fd, req + off, total - off, MSG_NOSIGNAL);
+        if (k <= 0)
+            break;
+        off += (size_t)k;
+    }
+    off = 0;
+    while (off < blen) {
+        ssize_t k = send(fd, body + off, blen - off, MSG_NOSIGNAL);
+        if (k <= 0)
+            break;
+        off += (size_t)k;
+    }
+    free(req);
+    size_t len;
+    char *raw = read_all(fd, &len, 30000);
+    close(fd);
+    char *sep = strstr(raw, "\r\n\r\n");
+    if (!sep || sscanf(raw, "HTTP/1.%*d %d", &r->status) != 1) {
+        r->status = 0;
+        free(raw);
+        return r;
+    }
+    *sep = '\0';
+    r->head = strdup(raw);
+    r->body_len = len - (size_t)(sep + 4 - raw);
+    r->body = malloc(r->body_len + 1);
+    memcpy(r->body, sep + 4, r->body_len);
+    r->body[r->body_len] = '\0';
+    free(raw);
+    if (r->body_len)
+        r->json = cJSON_ParseWithLength(r->body, r->body_len);
+    return r;
+}
+
+void it_resp_free(struct it_resp *r)
+{
+    if (!r)
+        return;
+    free(r->head);
+    free(r->body);
+    cJSON_Delete(r->json);
+    free(r);
+}
+
+const char *it_header(const struct it_resp *r, const char *name, char *buf, size_t len)
+{
+    if (!r->head)
+        return NULL;
+    size_t nl = strlen(name);
+    for (const char *p = strstr(r->head, "\r\n"); p; p = strstr(p + 2, "\r\n")) {
+        const char *h = p + 2;
+        if (strncasecmp(h, name, nl) == 0 && h[nl] == ':') {
+            h += nl + 1;
+            while (*h == ' ')
+                h++;
+            const char *e = strstr(h, "\r\n");
+            size_t n = e ? (size_t)(e - h) : strlen(h);
+            if (n >= len)
+                n = len - 1;
+            memcpy(buf, h, n);
+            buf[n] = '\0';
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+static const cJSON *jpath(const struct it_resp *r, const char *path)
+{
+    const cJSON *cur = r->json;
+    char key[128];
+    while (cur && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (n >= sizeof(key))
+            return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        if (cJSON_IsArray(cur) && key[0] >= '0' && key[0] <= '9')
+            cur = cJSON_GetArrayItem(cur, atoi(key));
+        else
+            cur = cJSON_GetObjectItemCaseSensitive(cur, key);
+        path += n + (dot ? 1 : 0);
+    }
+    return cur;
+}
+
+const char *it_jstr(const struct it_resp *r, const char *path)
+{
+    const cJSON *v = jpath(r, path);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+double it_jnum(const struct it_resp *r, const char *path)
+{
+    const cJSON *v = jpath(r, path);
+    return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+char *it_raw(int port, const char *data, size_t len, int timeout_ms)
+{
+    int fd = connect_port(port, timeout_ms);
+    if (fd < 0)
+        return strdup("");
+    size_t off = 0;
+    while (off < len) {
+        ssize_t k = send(fd, data + off, len - off, MSG_NOSIGNAL);
+        if (k <= 0)
+            break;
+        off += (size_t)k;
+    }
+    size_t n;
+    char *out = read_all(fd, &n, timeout_ms);
+    close(fd);
+    return out;
+}
+
+char *it_email(const char *tag)
+{
+    static atomic_int n;
+    char *e = NULL;
+    unsigned rnd = (unsigned)it_now_ms() ^ (unsigned)rand();
+    if (asprintf(&e, "%s-%d-%d-%x@test.example", tag, (int)getpid(), atomic_fetch_add(&n, 1),
+                 rnd) < 0)
+        abort();
+    return e;
+}
+
+static char *login(const struct it_server *s, const char *email, const char *password)
+{
+    char body[512];
+    snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+    struct it_resp *r = it_http(s, "POST", "/api/v1/auth/login", NULL, body, NULL);
+    cr_assert_eq(r->status, 200, "login %s: %d %s", email, r->status, r->body);
+    char *t = strdup(it_jstr(r, "token"));
+    it_resp_free(r);
+    return t;
+}
+
+char *it_user(const struct it_server *s, const char *role, int64_t *id)
+{
+    char *email = it_email(role);
+    char body[512];
+    snprintf(body, sizeof(body),
+             "{\"email\":\"%s\",\"password\":\"" PASSWORD "\",\"display_name\":\"测试 %s\","
+             "\"role\":\"%s\"}",
+             email, role, role);
+    struct it_resp *r = it_http(s, "POST", "/api/v1/users", NULL, body, NULL);
+    cr_assert_eq(r->status, 201, "signup: %d %s", r->status, r->body);
+    if (id)
+        *id = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+    char *t = login(s, email, PASSWORD);
+    free(email);
+    return t;
+}
+
+char *it_admin(const struct it_server *s)
+{
+    return login(s, ADMIN_EMAIL, ADMIN_PASSWORD);
+}
+
+char *it_organizer(const struct it_server *s, int64_t *id)
+{
+    int64_t uid;
+    char *t = it_user(s, "attendee", &uid);
+    char *admin = it_admin(s);
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/users/%lld/roles", (long long)uid);
+    struct it_resp *r = it_http(s, "POST", path, admin, "{\"role\":\"organizer\"}", NULL);
+    cr_assert_eq(r->status, 200, "grant: %d %s", r->status, r->body);
+    it_resp_free(r);
+    free(admin);
+    if (id)
+        *id = uid;
+    return t; /* the grant rewrote the live session's roles */
+}
+
+struct par {
+    int n;
+    void (*fn)(int, void *);
+    void *arg;
+    pthread_barrier_t bar;
+    atomic_int next;
+};
+
+static void *par_main(void *arg)
+{
+    struct par *p = arg;
+    int i = atomic_fetch_add(&p->next, 1);
+    pthread_barrier_wait(&p->bar);
+    p->fn(i, p->arg);
+    return NULL;
+}
+
+void it_parallel(int n, void (*fn)(int i, void *arg), void *arg)
+{
+    struct par p = {.n = n, .fn = fn, .arg = arg};
+    pthread_barrier_init(&p.bar, NULL, (unsigned)n);
+    pthread_t *th = calloc((size_t)n, sizeof(pthread_t));
+    for (int i = 0; i < n; i++) {
+        pthread_attr_t a;
+        pthread_attr_init(&a);
+        pthread_attr_setstacksize(&a, 256 * 1024);
+        cr_assert(pthread_create(&th[i], &a, par_main, &p) == 0);
+        pthread_attr_destroy(&a);
+    }
+    for (int i = 0; i < n; i++)
+        pthread_join(th[i], NULL);
+    pthread_barrier_destroy(&p.bar);
+    free(th);
+}
+
+int it_sh(const char *fmt, ...)
+{
+    char *cmd = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    if (vasprintf(&cmd, fmt, ap) < 0)
+        abort();
+    va_end(ap);
+    int st = system(cmd);
+    free(cmd);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+bool it_wait(bool (*fn)(void *arg), void *arg, int ms)
+{
+    int64_t deadline = it_now_ms() + ms;
+    do {
+        if (fn(arg))
+            return true;
+        usleep(20000);
+    } while (it_now_ms() < deadline);
+    return fn(arg);
+}

@@ -1,0 +1,75 @@
+#ifndef SUMMITD_TESTS_IT_H
+#define SUMMITD_TESTS_IT_H
+
+/* Integration-test harness: spawns the real build/summitd on a free port against the private
+ * MariaDB (database summitd_test) and Redis started by `scripts/services.sh`, and talks to it
+ * over HTTP/1.1 with a small blocking client. No mocks. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct cJSON;
+
+struct it_server {
+    int pid;
+    int port;
+    char log[256];  /* its stderr */
+    char addr[32];  /* "127.0.0.1:port" */
+};
+
+/* Extra `--set key=value` arguments, NULL-terminated (may be NULL). Defaults: the shared test
+ * services, redis_prefix "t:", debug_routes on, low password cost, high login limits. */
+struct it_server *it_start(const char *const *sets);
+/* SIGTERM, wait (bounded), and fail the test when the server's log has a sanitizer report.
+ * Returns the exit status (or -1 when it had to be killed). */
+int it_stop(struct it_server *s);
+/* SIGKILL without checks. */
+void it_kill(struct it_server *s);
+
+struct it_resp {
+    int status;      /* 0 when the connection failed */
+    char *head;      /* raw header block */
+    char *body;
+    size_t body_len;
+    struct cJSON *json; /* parsed body or NULL */
+};
+
+/* One request on a new connection. token and body may be NULL; extra_headers is a block of
+ * "Name: value\r\n" lines or NULL. Caller frees with it_resp_free. */
+struct it_resp *it_http(const struct it_server *s, const char *method, const char *path,
+                        const char *token, const char *body, const char *extra_headers);
+void it_resp_free(struct it_resp *r);
+/* A response header value (copied into buf) or NULL. */
+const char *it_header(const struct it_resp *r, const char *name, char *buf, size_t len);
+/* json accessors: "error.code" style dotted paths; NULL / 0 when absent. */
+const char *it_jstr(const struct it_resp *r, const char *path);
+double it_jnum(const struct it_resp *r, const char *path);
+
+/* Sends raw bytes and returns what came back before the peer closed or `timeout_ms` passed
+ * (malloc'd, NUL-terminated). */
+char *it_raw(int port, const char *data, size_t len, int timeout_ms);
+
+/* A fresh unique e-mail address "<tag>-<pid>-<n>@test.example". Caller frees. */
+char *it_email(const char *tag);
+/* Signs up (role "attendee" or "enterprise") and logs in; returns the token (caller frees) and
+ * the user id. Asserts on failure. */
+char *it_user(const struct it_server *s, const char *role, int64_t *id);
+/* The admin's token (the account the harness configures). */
+char *it_admin(const struct it_server *s);
+/* A new user granted `organizer` by the admin; returns its token (logged in after the grant). */
+char *it_organizer(const struct it_server *s, int64_t *id);
+
+/* Runs fn(i, arg) for i in 0..n-1 on n threads at once (released together). */
+void it_parallel(int n, void (*fn)(int i, void *arg), void *arg);
+
+/* Runs a shell command (e.g. scripts/services.sh stop-redis); returns its exit status. */
+int it_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Polls until fn(arg) is true or ms pass. */
+bool it_wait(bool (*fn)(void *arg), void *arg, int ms);
+
+/* Monotonic milliseconds. */
+int64_t it_now_ms(void);
+
+#endif

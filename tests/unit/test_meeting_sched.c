@@ -31,8 +31,8 @@ static int64_t org(int v)
 static void add(struct inst *in, int a, int b, double score)
 {
     cr_assert_lt(in->m, MAXM);
-    in->mt[in->m] = (struct meet_sched_meeting){(int64_t)in->m + 1, org(a), org(b), score,
-                                                MEET_SCHED_NONE, MEET_SCHED_NONE};
+    in->mt[in->m] = (struct meet_sched_meeting){(int64_t)in->m + 1, org(a),         org(b), score,
+                                                MEET_SCHED_NONE,    MEET_SCHED_NONE};
     in->m++;
 }
 
@@ -128,8 +128,8 @@ static int assert_valid(const struct inst *in, const struct meet_sched_result *r
                       "meetings %zu and %zu share an organization in slot %d", i, j, r[i].slot);
         }
         for (size_t k = 0; k < in->nb; k++)
-            cr_assert(!(in->bl[k].slot == r[i].slot &&
-                        (in->bl[k].org_id == in->mt[i].org_a || in->bl[k].org_id == in->mt[i].org_b)),
+            cr_assert(!(in->bl[k].slot == r[i].slot && (in->bl[k].org_id == in->mt[i].org_a ||
+                                                        in->bl[k].org_id == in->mt[i].org_b)),
                       "meeting %zu in a blocked slot", i);
         if (r[i].status == MEET_SCHED_KEPT) {
             cr_assert_eq(r[i].slot, in->mt[i].fixed_slot);
@@ -615,7 +615,8 @@ Test(meeting_sched, slots_blocked_for_everyone_keep_the_guarantee_elsewhere)
         struct meet_sched_stats st;
         run(&in, r, &st);
         int used = assert_valid(&in, r, &st);
-        cr_assert_eq(used, lower_bound(&in), "iteration %d: %d slots, bound %d, span %d, T %d", it, used, lower_bound(&in), st.slot_span, in.tables);
+        cr_assert_eq(used, lower_bound(&in), "iteration %d: %d slots, bound %d, span %d, T %d", it,
+                     used, lower_bound(&in), st.slot_span, in.tables);
         cr_assert_eq(st.scheduled, in.m);
     }
 }
@@ -639,4 +640,44 @@ Test(meeting_sched, slots_are_balanced)
         cr_assert_geq(per[s], (int)in.m / k);
         cr_assert_leq(per[s], ((int)in.m + k - 1) / k);
     }
+}
+
+Test(meeting_sched, class_one_graph_fits_in_delta_slots)
+{
+    /* K4 is not bipartite but 3-edge-colourable: with exactly Δ = 3 slots all 6 meetings fit
+     * (Misra–Gries gives 4 colours, then one class is emptied). Every vertex labelling. */
+    static const int perms[6][4] = {{0, 1, 2, 3}, {3, 2, 1, 0}, {1, 3, 0, 2},
+                                    {2, 0, 3, 1}, {0, 2, 1, 3}, {3, 1, 2, 0}};
+    for (int p = 0; p < 6; p++) {
+        struct inst in;
+        memset(&in, 0, sizeof(in));
+        for (int a = 0; a < 4; a++)
+            for (int b = a + 1; b < 4; b++)
+                add(&in, perms[p][a], perms[p][b], 1);
+        in.slots = 3;
+        in.tables = 2;
+        struct meet_sched_result r[6];
+        struct meet_sched_stats st;
+        run(&in, r, &st);
+        cr_assert(!st.bipartite);
+        cr_assert_eq(assert_valid(&in, r, &st), 3);
+        cr_assert_eq(st.scheduled, 6, "labelling %d", p);
+    }
+}
+
+Test(meeting_sched, odd_cycle_short_of_slots)
+{
+    /* C5 needs 3 slots; with 2 the best 4 meetings fit (a path), the worst is left out. */
+    struct inst in;
+    memset(&in, 0, sizeof(in));
+    for (int i = 0; i < 5; i++)
+        add(&in, i, (i + 1) % 5, 10 - i);
+    in.slots = 2;
+    in.tables = 5;
+    struct meet_sched_result r[5];
+    struct meet_sched_stats st;
+    run(&in, r, &st);
+    assert_valid(&in, r, &st);
+    cr_assert_eq(st.scheduled, 4);
+    cr_assert_eq(r[4].status, MEET_SCHED_NO_SLOT);
 }

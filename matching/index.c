@@ -1,0 +1,1162 @@
+#include "matching/index.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matching/tokenize.h"
+#include "server/err.h"
+
+/* Fixed point. Vector components are floor(x * QMAX) of an L2-normalized vector, so a dot
+ * product of two vectors is at most COMP_ONE (Cauchy-Schwarz on the integers). Every feature
+ * component is in [0, COMP_ONE]; weights are round(w * 65536); a score is the uint64 sum of
+ * weight * component (< 2^58 for weights <= 100), so every code path yields the same bits. */
+#define QMAX 65535u
+#define COMP_ONE ((uint64_t)QMAX * QMAX)
+#define WEIGHT_ONE 65536.0
+#define NONE UINT32_MAX
+#define COMPACT_MIN_CHANGES 1024
+
+enum { W_TAG, W_TEXT, W_SECTOR, W_ZONE, W_BUDGET, W_STAGE, W_N };
+enum term_kind { KIND_TAG = 0, KIND_TEXT = 1, KIND_SECTOR = 2, KIND_ZONE = 3 };
+enum group { G_TAG, G_TEXT, G_OTHER };
+
+/* A posting list of one term on one side: slot numbers ascending, then (same allocation, after
+ * cap slots) the document's component for the term. maxw bounds every weight in the list. */
+struct plist {
+    uint32_t *slot;
+    uint32_t len, cap;
+    uint16_t maxw;
+};
+
+struct term {
+    uint64_t hash;
+    uint32_t str_off; /* NUL-terminated in idx->strs */
+    uint32_t len;
+    uint32_t df; /* live projects (both sides) containing the term */
+    uint8_t kind;
+    double idf; /* snapshot, see match_index_compact() */
+    struct plist list[2];
+};
+
+/* Projects of one side, by slot. Slots only grow between compactions; removed ones stay with
+ * alive = 0 (their postings are skipped) until match_index_compact() renumbers. */
+struct side {
+    uint32_t nslots, cap, live;
+    int64_t *id, *org, *bmin, *bmax;
+    uint32_t *sector, *zone; /* term ids or NONE */
+    uint8_t *stage, *alive, *ntag, *ntext;
+    uint64_t *fwd; /* offset of the slot's terms in f_term/f_w/f_tf: tags, then text */
+    /* Forward vectors, each part sorted by term id. */
+    uint32_t *f_term;
+    uint16_t *f_w;
+    uint8_t *f_tf;
+    uint64_t f_len, f_cap;
+};
+
+struct idslot {
+    int64_t id;
+    uint32_t ref; /* side << 31 | slot; NONE = empty */
+};
+
+struct match_index {
+    struct match_weights weights;
+    uint64_t w[W_N];
+    struct term *terms;
+    uint32_t nterms, terms_cap;
+    uint32_t *tmap; /* term id + 1, 0 = empty; open addressing */
+    uint32_t tmap_cap;
+    char *strs;
+    size_t strs_len, strs_cap;
+    struct side sides[2];
+    struct idslot *ids;
+    size_t ids_len, ids_cap;
+    size_t changes;
+};
+
+/* ---- small helpers ---- */
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static uint64_t term_hash(uint8_t kind, const char *s, size_t len)
+{
+    uint64_t h = 0xcbf29ce484222325ULL ^ kind;
+    for (size_t i = 0; i < len; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 0x100000001b3ULL;
+    }
+    return mix64(h);
+}
+
+static double idf_of(uint64_t n, uint64_t df)
+{
+    if (df > n)
+        n = df;
+    return log(1.0 + ((double)(n - df) + 0.5) / ((double)df + 0.5));
+}
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+    return a < b ? a : b;
+}
+
+static uint64_t live_total(const struct match_index *idx)
+{
+    return (uint64_t)idx->sides[0].live + idx->sides[1].live;
+}
+
+/* ---- term dictionary ---- */
+
+static void tmap_grow(struct match_index *idx)
+{
+    uint32_t cap = idx->tmap_cap ? idx->tmap_cap * 2 : 1024;
+    uint32_t *map = xcalloc(cap, sizeof(*map));
+    for (uint32_t t = 0; t < idx->nterms; t++) {
+        uint32_t i = (uint32_t)idx->terms[t].hash & (cap - 1);
+        while (map[i])
+            i = (i + 1) & (cap - 1);
+        map[i] = t + 1;
+    }
+    free(idx->tmap);
+    idx->tmap = map;
+    idx->tmap_cap = cap;
+}
+
+static uint32_t term_intern(struct match_index *idx, uint8_t kind, const char *s, size_t len)
+{
+    uint64_t h = term_hash(kind, s, len);
+    if ((uint64_t)(idx->nterms + 1) * 2 > idx->tmap_cap)
+        tmap_grow(idx);
+    uint32_t i = (uint32_t)h & (idx->tmap_cap - 1);
+    while (idx->tmap[i]) {
+        const struct term *t = &idx->terms[idx->tmap[i] - 1];
+        if (t->hash == h && t->kind == kind && t->len == len &&
+            memcmp(idx->strs + t->str_off, s, len) == 0)
+            return idx->tmap[i] - 1;
+        i = (i + 1) & (idx->tmap_cap - 1);
+    }
+    SD_ASSERT(idx->nterms < NONE - 1);
+    if (idx->nterms == idx->terms_cap) {
+        idx->terms_cap = idx->terms_cap ? idx->terms_cap * 2 : 1024;
+        idx->terms = xrealloc(idx->terms, idx->terms_cap * sizeof(*idx->terms));
+    }
+    if (idx->strs_len + len + 1 > idx->strs_cap) {
+        while (idx->strs_len + len + 1 > idx->strs_cap)
+            idx->strs_cap = idx->strs_cap ? idx->strs_cap * 2 : 65536;
+        idx->strs = xrealloc(idx->strs, idx->strs_cap);
+    }
+    SD_ASSERT(idx->strs_len + len + 1 < UINT32_MAX);
+    uint32_t id = idx->nterms++;
+    struct term *t = &idx->terms[id];
+    memset(t, 0, sizeof(*t));
+    t->hash = h;
+    t->kind = kind;
+    t->len = (uint32_t)len;
+    t->str_off = (uint32_t)idx->strs_len;
+    memcpy(idx->strs + idx->strs_len, s, len);
+    idx->strs[idx->strs_len + len] = '\0';
+    idx->strs_len += len + 1;
+    t->idf = idf_of(live_total(idx) + 1, 1);
+    idx->tmap[i] = id + 1;
+    return id;
+}
+
+static const char *term_str(const struct match_index *idx, uint32_t t)
+{
+    return t == NONE ? "" : idx->strs + idx->terms[t].str_off;
+}
+
+/* ---- posting lists ---- */
+
+static uint16_t *plist_w(const struct plist *l)
+{
+    return (uint16_t *)(l->slot + l->cap);
+}
+
+static void plist_append(struct plist *l, uint32_t slot, uint16_t w)
+{
+    if (l->len == l->cap) {
+        uint32_t cap = l->cap < 4 ? 4 : l->cap + l->cap / 2;
+        l->slot = xrealloc(l->slot, (size_t)cap * (sizeof(uint32_t) + sizeof(uint16_t)));
+        memmove(l->slot + cap, l->slot + l->cap, (size_t)l->len * sizeof(uint16_t));
+        l->cap = cap;
+    }
+    l->slot[l->len] = slot;
+    plist_w(l)[l->len] = w;
+    l->len++;
+    if (w > l->maxw)
+        l->maxw = w;
+}
+
+/* ---- id map ---- */
+
+static size_t ids_find(const struct match_index *idx, int64_t id)
+{
+    if (!idx->ids_cap)
+        return SIZE_MAX;
+    size_t mask = idx->ids_cap - 1;
+    size_t i = mix64((uint64_t)id) & mask;
+    while (idx->ids[i].ref != NONE) {
+        if (idx->ids[i].id == id)
+            return i;
+        i = (i + 1) & mask;
+    }
+    return SIZE_MAX;
+}
+
+static void ids_insert_raw(struct idslot *tab, size_t cap, int64_t id, uint32_t ref)
+{
+    size_t i = mix64((uint64_t)id) & (cap - 1);
+    while (tab[i].ref != NONE)
+        i = (i + 1) & (cap - 1);
+    tab[i].id = id;
+    tab[i].ref = ref;
+}
+
+static void ids_put(struct match_index *idx, int64_t id, uint32_t ref)
+{
+    if ((idx->ids_len + 1) * 2 > idx->ids_cap) {
+        size_t cap = idx->ids_cap ? idx->ids_cap * 2 : 1024;
+        struct idslot *tab = xmalloc(cap * sizeof(*tab));
+        for (size_t i = 0; i < cap; i++)
+            tab[i].ref = NONE;
+        for (size_t i = 0; i < idx->ids_cap; i++)
+            if (idx->ids[i].ref != NONE)
+                ids_insert_raw(tab, cap, idx->ids[i].id, idx->ids[i].ref);
+        free(idx->ids);
+        idx->ids = tab;
+        idx->ids_cap = cap;
+    }
+    ids_insert_raw(idx->ids, idx->ids_cap, id, ref);
+    idx->ids_len++;
+}
+
+/* Deletes entry i with backward-shift (no tombstones). */
+static void ids_delete_at(struct match_index *idx, size_t i)
+{
+    size_t mask = idx->ids_cap - 1;
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (idx->ids[j].ref == NONE)
+            break;
+        size_t home = mix64((uint64_t)idx->ids[j].id) & mask;
+        /* Move j into the hole i unless its home lies cyclically in (i, j]. */
+        bool in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!in_range) {
+            idx->ids[i] = idx->ids[j];
+            i = j;
+        }
+    }
+    idx->ids[i].ref = NONE;
+    idx->ids_len--;
+}
+
+/* ---- sides ---- */
+
+static void side_reserve(struct side *s, uint32_t want)
+{
+    if (want <= s->cap)
+        return;
+    uint32_t cap = s->cap < 256 ? 256 : s->cap;
+    while (cap < want)
+        cap += cap / 2;
+    s->id = xrealloc(s->id, cap * sizeof(*s->id));
+    s->org = xrealloc(s->org, cap * sizeof(*s->org));
+    s->bmin = xrealloc(s->bmin, cap * sizeof(*s->bmin));
+    s->bmax = xrealloc(s->bmax, cap * sizeof(*s->bmax));
+    s->sector = xrealloc(s->sector, cap * sizeof(*s->sector));
+    s->zone = xrealloc(s->zone, cap * sizeof(*s->zone));
+    s->stage = xrealloc(s->stage, cap);
+    s->alive = xrealloc(s->alive, cap);
+    s->ntag = xrealloc(s->ntag, cap);
+    s->ntext = xrealloc(s->ntext, cap);
+    s->fwd = xrealloc(s->fwd, cap * sizeof(*s->fwd));
+    s->cap = cap;
+}
+
+static void side_fwd_reserve(struct side *s, uint64_t want)
+{
+    if (want <= s->f_cap)
+        return;
+    uint64_t cap = s->f_cap < 4096 ? 4096 : s->f_cap;
+    while (cap < want)
+        cap += cap / 2;
+    s->f_term = xrealloc(s->f_term, cap * sizeof(*s->f_term));
+    s->f_w = xrealloc(s->f_w, cap * sizeof(*s->f_w));
+    s->f_tf = xrealloc(s->f_tf, cap);
+    s->f_cap = cap;
+}
+
+static void side_free(struct side *s)
+{
+    free(s->id);
+    free(s->org);
+    free(s->bmin);
+    free(s->bmax);
+    free(s->sector);
+    free(s->zone);
+    free(s->stage);
+    free(s->alive);
+    free(s->ntag);
+    free(s->ntext);
+    free(s->fwd);
+    free(s->f_term);
+    free(s->f_w);
+    free(s->f_tf);
+}
+
+/* ---- lifecycle ---- */
+
+struct match_index *match_index_new(const struct match_weights *w)
+{
+    const char *bad = NULL;
+    SD_ASSERT(match_weights_validate(w, &bad) == 0);
+    struct match_index *idx = xcalloc(1, sizeof(*idx));
+    idx->weights = *w;
+    const double ws[W_N] = {w->tag, w->text, w->sector, w->zone, w->budget, w->stage};
+    for (int i = 0; i < W_N; i++)
+        idx->w[i] = (uint64_t)llround(ws[i] * WEIGHT_ONE);
+    return idx;
+}
+
+void match_index_free(struct match_index *idx)
+{
+    if (!idx)
+        return;
+    for (uint32_t t = 0; t < idx->nterms; t++) {
+        free(idx->terms[t].list[0].slot);
+        free(idx->terms[t].list[1].slot);
+    }
+    free(idx->terms);
+    free(idx->tmap);
+    free(idx->strs);
+    side_free(&idx->sides[0]);
+    side_free(&idx->sides[1]);
+    free(idx->ids);
+    free(idx);
+}
+
+size_t match_index_count(const struct match_index *idx, enum match_side side)
+{
+    return (unsigned)side < 2 ? idx->sides[side].live : 0;
+}
+
+/* ---- vectors ---- */
+
+struct tw {
+    uint32_t term;
+    uint32_t tf;
+    double x;
+};
+
+static int tw_by_term(const void *a, const void *b)
+{
+    uint32_t x = ((const struct tw *)a)->term, y = ((const struct tw *)b)->term;
+    return (x > y) - (x < y);
+}
+
+static int tw_by_weight(const void *a, const void *b)
+{
+    const struct tw *x = a, *y = b;
+    if (x->x != y->x)
+        return x->x > y->x ? -1 : 1;
+    return (x->term > y->term) - (x->term < y->term);
+}
+
+static double tw_raw(const struct match_index *idx, uint8_t kind, uint32_t term, uint32_t tf)
+{
+    double idf = idx->terms[term].idf;
+    return kind == KIND_TAG ? idf : (1.0 + log((double)tf)) * idf;
+}
+
+/* Writes the quantized L2-normalized weights of v[0..n) (raw weights in .x) to out. */
+static void quantize(const struct tw *v, size_t n, uint16_t *out)
+{
+    double norm = 0.0;
+    for (size_t i = 0; i < n; i++)
+        norm += v[i].x * v[i].x;
+    norm = sqrt(norm);
+    uint64_t sq = 0;
+    for (size_t i = 0; i < n; i++) {
+        double q = norm > 0.0 ? floor(v[i].x / norm * (double)QMAX * (1.0 - 1e-9)) : 0.0;
+        if (q < 0.0)
+            q = 0.0;
+        if (q > QMAX)
+            q = QMAX;
+        out[i] = (uint16_t)q;
+        sq += (uint64_t)out[i] * out[i];
+    }
+    SD_ASSERT(sq <= COMP_ONE);
+}
+
+struct tokctx {
+    struct match_index *idx;
+    uint32_t *ids;
+    size_t n, cap;
+    int reps;
+};
+
+static void collect_token(void *arg, const char *tok, size_t len)
+{
+    struct tokctx *c = arg;
+    uint32_t t = term_intern(c->idx, KIND_TEXT, tok, len);
+    for (int r = 0; r < c->reps; r++) {
+        if (c->n == c->cap) {
+            c->cap = c->cap ? c->cap * 2 : 256;
+            c->ids = xrealloc(c->ids, c->cap * sizeof(*c->ids));
+        }
+        c->ids[c->n++] = t;
+    }
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* ---- upsert / remove ---- */
+
+static void do_remove(struct match_index *idx, size_t entry)
+{
+    uint32_t ref = idx->ids[entry].ref;
+    struct side *s = &idx->sides[ref >> 31];
+    uint32_t slot = ref & 0x7FFFFFFF;
+    SD_ASSERT(s->alive[slot]);
+    s->alive[slot] = 0;
+    uint64_t off = s->fwd[slot];
+    for (uint32_t i = 0; i < (uint32_t)s->ntag[slot] + s->ntext[slot]; i++)
+        idx->terms[s->f_term[off + i]].df--;
+    if (s->sector[slot] != NONE)
+        idx->terms[s->sector[slot]].df--;
+    if (s->zone[slot] != NONE)
+        idx->terms[s->zone[slot]].df--;
+    s->live--;
+    ids_delete_at(idx, entry);
+}
+
+static void maybe_compact(struct match_index *idx)
+{
+    idx->changes++;
+    if (idx->changes >= COMPACT_MIN_CHANGES + live_total(idx) / 2)
+        match_index_compact(idx);
+}
+
+static bool project_valid(const struct match_project *p)
+{
+    if ((unsigned)p->side > MATCH_DEMAND || (unsigned)p->stage > MATCH_STAGE_PRODUCTION)
+        return false;
+    if (p->ntags > MATCH_TAGS_MAX || (p->ntags && !p->tags))
+        return false;
+    for (size_t i = 0; i < p->ntags; i++)
+        if (!p->tags[i])
+            return false;
+    if (p->budget_min < 0 || p->budget_max < 0)
+        return false;
+    if (p->budget_max > 0 && p->budget_min > p->budget_max)
+        return false;
+    return true;
+}
+
+int match_index_upsert(struct match_index *idx, const struct match_project *p)
+{
+    if (!project_valid(p))
+        return SD_ERR_INVALID;
+    size_t entry = ids_find(idx, p->id);
+    if (entry != SIZE_MAX)
+        do_remove(idx, entry);
+
+    /* Tags: distinct term ids, sorted. */
+    struct tw tags[MATCH_TAGS_MAX];
+    size_t ntag = 0;
+    for (size_t i = 0; i < p->ntags; i++) {
+        uint32_t t = term_intern(idx, KIND_TAG, p->tags[i], strlen(p->tags[i]));
+        bool dup = false;
+        for (size_t j = 0; j < ntag && !dup; j++)
+            dup = tags[j].term == t;
+        if (!dup)
+            tags[ntag++] = (struct tw){t, 1, 0.0};
+    }
+    qsort(tags, ntag, sizeof(*tags), tw_by_term);
+    for (size_t i = 0; i < ntag; i++)
+        tags[i].x = tw_raw(idx, KIND_TAG, tags[i].term, 1);
+
+    /* Text: title tokens count twice. */
+    struct tokctx ctx = {idx, NULL, 0, 0, 2};
+    if (p->title)
+        tok_tokenize(p->title, strlen(p->title), collect_token, &ctx);
+    ctx.reps = 1;
+    if (p->description)
+        tok_tokenize(p->description, strlen(p->description), collect_token, &ctx);
+    qsort(ctx.ids, ctx.n, sizeof(*ctx.ids), u32_cmp);
+    struct tw *text = xmalloc((ctx.n ? ctx.n : 1) * sizeof(*text));
+    size_t ntext = 0;
+    for (size_t i = 0; i < ctx.n;) {
+        size_t j = i;
+        while (j < ctx.n && ctx.ids[j] == ctx.ids[i])
+            j++;
+        uint32_t tf = (uint32_t)(j - i);
+        if (tf > 255)
+            tf = 255;
+        text[ntext] = (struct tw){ctx.ids[i], tf, tw_raw(idx, KIND_TEXT, ctx.ids[i], tf)};
+        ntext++;
+        i = j;
+    }
+    free(ctx.ids);
+    if (ntext > MATCH_TEXT_TERMS_MAX) {
+        qsort(text, ntext, sizeof(*text), tw_by_weight);
+        ntext = MATCH_TEXT_TERMS_MAX;
+        qsort(text, ntext, sizeof(*text), tw_by_term);
+    }
+
+    uint32_t sector = NONE, zone = NONE;
+    if (p->sector && p->sector[0])
+        sector = term_intern(idx, KIND_SECTOR, p->sector, strlen(p->sector));
+    if (p->zone && p->zone[0])
+        zone = term_intern(idx, KIND_ZONE, p->zone, strlen(p->zone));
+
+    struct side *s = &idx->sides[p->side];
+    SD_ASSERT(s->nslots < 0x7FFFFFFF);
+    side_reserve(s, s->nslots + 1);
+    uint32_t slot = s->nslots++;
+    s->id[slot] = p->id;
+    s->org[slot] = p->org_id;
+    s->bmin[slot] = p->budget_max > 0 ? p->budget_min : 0;
+    s->bmax[slot] = p->budget_max;
+    s->sector[slot] = sector;
+    s->zone[slot] = zone;
+    s->stage[slot] = (uint8_t)p->stage;
+    s->alive[slot] = 1;
+    s->ntag[slot] = (uint8_t)ntag;
+    s->ntext[slot] = (uint8_t)ntext;
+    side_fwd_reserve(s, s->f_len + ntag + ntext);
+    uint64_t off = s->f_len;
+    s->fwd[slot] = off;
+    s->f_len += ntag + ntext;
+    quantize(tags, ntag, s->f_w + off);
+    quantize(text, ntext, s->f_w + off + ntag);
+    for (size_t i = 0; i < ntag + ntext; i++) {
+        const struct tw *v = i < ntag ? &tags[i] : &text[i - ntag];
+        s->f_term[off + i] = v->term;
+        s->f_tf[off + i] = (uint8_t)v->tf;
+        struct term *t = &idx->terms[v->term];
+        t->df++;
+        plist_append(&t->list[p->side], slot, s->f_w[off + i]);
+    }
+    free(text);
+    if (sector != NONE) {
+        idx->terms[sector].df++;
+        plist_append(&idx->terms[sector].list[p->side], slot, QMAX);
+    }
+    if (zone != NONE) {
+        idx->terms[zone].df++;
+        plist_append(&idx->terms[zone].list[p->side], slot, QMAX);
+    }
+    s->live++;
+    ids_put(idx, p->id, (uint32_t)p->side << 31 | slot);
+    maybe_compact(idx);
+    return 0;
+}
+
+int match_index_remove(struct match_index *idx, int64_t id)
+{
+    size_t entry = ids_find(idx, id);
+    if (entry == SIZE_MAX)
+        return SD_ERR_NOT_FOUND;
+    do_remove(idx, entry);
+    maybe_compact(idx);
+    return 0;
+}
+
+/* ---- compaction ---- */
+
+static void compact_side(struct match_index *idx, int sd)
+{
+    struct side *old = &idx->sides[sd];
+    struct side s;
+    memset(&s, 0, sizeof(s));
+    side_reserve(&s, old->live ? old->live : 1);
+    uint64_t need = 0;
+    for (uint32_t i = 0; i < old->nslots; i++)
+        if (old->alive[i])
+            need += (uint64_t)old->ntag[i] + old->ntext[i];
+    side_fwd_reserve(&s, need ? need : 1);
+
+    struct tw v[MATCH_TAGS_MAX + MATCH_TEXT_TERMS_MAX];
+    for (uint32_t i = 0; i < old->nslots; i++) {
+        if (!old->alive[i])
+            continue;
+        uint32_t j = s.nslots++;
+        s.id[j] = old->id[i];
+        s.org[j] = old->org[i];
+        s.bmin[j] = old->bmin[i];
+        s.bmax[j] = old->bmax[i];
+        s.sector[j] = old->sector[i];
+        s.zone[j] = old->zone[i];
+        s.stage[j] = old->stage[i];
+        s.alive[j] = 1;
+        s.ntag[j] = old->ntag[i];
+        s.ntext[j] = old->ntext[i];
+        uint64_t from = old->fwd[i], to = s.f_len;
+        uint32_t nt = old->ntag[i], nx = old->ntext[i];
+        s.fwd[j] = to;
+        for (uint32_t k = 0; k < nt + nx; k++) {
+            uint32_t term = old->f_term[from + k];
+            uint8_t tf = old->f_tf[from + k];
+            v[k] = (struct tw){term, tf, tw_raw(idx, k < nt ? KIND_TAG : KIND_TEXT, term, tf)};
+            s.f_term[to + k] = term;
+            s.f_tf[to + k] = tf;
+        }
+        quantize(v, nt, s.f_w + to);
+        quantize(v + nt, nx, s.f_w + to + nt);
+        s.f_len += nt + nx;
+        size_t e = ids_find(idx, s.id[j]);
+        SD_ASSERT(e != SIZE_MAX);
+        idx->ids[e].ref = (uint32_t)sd << 31 | j;
+    }
+    s.live = s.nslots;
+    side_free(old);
+    *old = s;
+}
+
+static void rebuild_lists(struct match_index *idx, int sd)
+{
+    const struct side *s = &idx->sides[sd];
+    for (uint32_t t = 0; t < idx->nterms; t++) {
+        struct plist *l = &idx->terms[t].list[sd];
+        free(l->slot);
+        memset(l, 0, sizeof(*l));
+    }
+    /* Count, allocate exactly, fill in slot order. */
+    for (uint32_t i = 0; i < s->nslots; i++) {
+        uint64_t off = s->fwd[i];
+        for (uint32_t k = 0; k < (uint32_t)s->ntag[i] + s->ntext[i]; k++)
+            idx->terms[s->f_term[off + k]].list[sd].cap++;
+        if (s->sector[i] != NONE)
+            idx->terms[s->sector[i]].list[sd].cap++;
+        if (s->zone[i] != NONE)
+            idx->terms[s->zone[i]].list[sd].cap++;
+    }
+    for (uint32_t t = 0; t < idx->nterms; t++) {
+        struct plist *l = &idx->terms[t].list[sd];
+        if (l->cap)
+            l->slot = xmalloc((size_t)l->cap * (sizeof(uint32_t) + sizeof(uint16_t)));
+    }
+    for (uint32_t i = 0; i < s->nslots; i++) {
+        uint64_t off = s->fwd[i];
+        for (uint32_t k = 0; k < (uint32_t)s->ntag[i] + s->ntext[i]; k++)
+            plist_append(&idx->terms[s->f_term[off + k]].list[sd], i, s->f_w[off + k]);
+        if (s->sector[i] != NONE)
+            plist_append(&idx->terms[s->sector[i]].list[sd], i, QMAX);
+        if (s->zone[i] != NONE)
+            plist_append(&idx->terms[s->zone[i]].list[sd], i, QMAX);
+    }
+}
+
+void match_index_compact(struct match_index *idx)
+{
+    uint64_t n = live_total(idx);
+    for (uint32_t t = 0; t < idx->nterms; t++)
+        idx->terms[t].idf = idf_of(n, idx->terms[t].df);
+    for (int sd = 0; sd < 2; sd++) {
+        compact_side(idx, sd);
+        rebuild_lists(idx, sd);
+    }
+    idx->changes = 0;
+}
+
+size_t match_index_memory(const struct match_index *idx)
+{
+    size_t b = sizeof(*idx);
+    b += (size_t)idx->terms_cap * sizeof(*idx->terms);
+    b += (size_t)idx->tmap_cap * sizeof(*idx->tmap);
+    b += idx->strs_cap;
+    b += idx->ids_cap * sizeof(*idx->ids);
+    for (uint32_t t = 0; t < idx->nterms; t++)
+        for (int sd = 0; sd < 2; sd++)
+            b += (size_t)idx->terms[t].list[sd].cap * (sizeof(uint32_t) + sizeof(uint16_t));
+    for (int sd = 0; sd < 2; sd++) {
+        const struct side *s = &idx->sides[sd];
+        b += (size_t)s->cap * (4 * sizeof(int64_t) + 2 * sizeof(uint32_t) + 4 + sizeof(uint64_t));
+        b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
+    }
+    return b;
+}
+
+/* ---- scoring ---- */
+
+struct proj {
+    const struct side *s;
+    uint32_t slot;
+};
+
+static struct proj proj_of(const struct match_index *idx, size_t entry)
+{
+    uint32_t ref = idx->ids[entry].ref;
+    return (struct proj){&idx->sides[ref >> 31], ref & 0x7FFFFFFF};
+}
+
+static uint64_t dot(const uint32_t *at, const uint16_t *aw, uint32_t an, const uint32_t *bt,
+                    const uint16_t *bw, uint32_t bn)
+{
+    uint64_t sum = 0;
+    uint32_t i = 0, j = 0;
+    while (i < an && j < bn) {
+        if (at[i] < bt[j]) {
+            i++;
+        } else if (at[i] > bt[j]) {
+            j++;
+        } else {
+            sum += (uint64_t)aw[i] * bw[j];
+            i++;
+            j++;
+        }
+    }
+    return sum;
+}
+
+static uint64_t budget_comp(struct proj a, struct proj b, int64_t *lo, int64_t *hi)
+{
+    double f = match_budget_overlap(a.s->bmin[a.slot], a.s->bmax[a.slot], b.s->bmin[b.slot],
+                                    b.s->bmax[b.slot], lo, hi);
+    return (uint64_t)floor(f * (double)COMP_ONE);
+}
+
+static uint64_t stage_comp(struct proj a, struct proj b)
+{
+    int d = (int)a.s->stage[a.slot] - (int)b.s->stage[b.slot];
+    if (d < 0)
+        d = -d;
+    return COMP_ONE - (COMP_ONE / 3) * (uint64_t)d;
+}
+
+static uint64_t free_part(const struct match_index *idx, struct proj q, struct proj c)
+{
+    return idx->w[W_BUDGET] * budget_comp(q, c, NULL, NULL) + idx->w[W_STAGE] * stage_comp(q, c);
+}
+
+struct parts {
+    uint64_t tag, text, sector, zone, budget, stage;
+};
+
+static uint64_t score_parts(const struct match_index *idx, struct proj q, struct proj c,
+                            struct parts *pt)
+{
+    const struct side *qs = q.s, *cs = c.s;
+    uint64_t qo = qs->fwd[q.slot], co = cs->fwd[c.slot];
+    uint32_t qt = qs->ntag[q.slot], ct = cs->ntag[c.slot];
+    pt->tag = dot(qs->f_term + qo, qs->f_w + qo, qt, cs->f_term + co, cs->f_w + co, ct);
+    pt->text = dot(qs->f_term + qo + qt, qs->f_w + qo + qt, qs->ntext[q.slot],
+                   cs->f_term + co + ct, cs->f_w + co + ct, cs->ntext[c.slot]);
+    uint32_t sec = qs->sector[q.slot], zone = qs->zone[q.slot];
+    pt->sector = sec != NONE && sec == cs->sector[c.slot] ? COMP_ONE : 0;
+    pt->zone = zone != NONE && zone == cs->zone[c.slot] ? COMP_ONE : 0;
+    pt->budget = budget_comp(q, c, NULL, NULL);
+    pt->stage = stage_comp(q, c);
+    return idx->w[W_TAG] * pt->tag + idx->w[W_TEXT] * pt->text + idx->w[W_SECTOR] * pt->sector +
+           idx->w[W_ZONE] * pt->zone + idx->w[W_BUDGET] * pt->budget +
+           idx->w[W_STAGE] * pt->stage;
+}
+
+static double to_score(uint64_t s)
+{
+    return (double)s / (WEIGHT_ONE * (double)COMP_ONE);
+}
+
+/* ---- top-k heap: the root is the worst kept result ---- */
+
+struct hit {
+    uint64_t score;
+    int64_t id;
+};
+
+struct heap {
+    struct hit *v;
+    size_t n, k;
+};
+
+static bool hit_worse(struct hit a, struct hit b)
+{
+    return a.score < b.score || (a.score == b.score && a.id > b.id);
+}
+
+/* Whether a candidate with this score and id would enter the heap. */
+static bool heap_wants(const struct heap *h, uint64_t score, int64_t id)
+{
+    return h->n < h->k || hit_worse(h->v[0], (struct hit){score, id});
+}
+
+static void heap_sift_down(struct heap *h, size_t i)
+{
+    for (;;) {
+        size_t l = 2 * i + 1, r = l + 1, m = i;
+        if (l < h->n && hit_worse(h->v[l], h->v[m]))
+            m = l;
+        if (r < h->n && hit_worse(h->v[r], h->v[m]))
+            m = r;
+        if (m == i)
+            return;
+        struct hit t = h->v[i];
+        h->v[i] = h->v[m];
+        h->v[m] = t;
+        i = m;
+    }
+}
+
+static void heap_push(struct heap *h, uint64_t score, int64_t id)
+{
+    struct hit x = {score, id};
+    if (h->n < h->k) {
+        size_t i = h->n++;
+        h->v[i] = x;
+        while (i > 0) {
+            size_t p = (i - 1) / 2;
+            if (!hit_worse(h->v[i], h->v[p]))
+                break;
+            struct hit t = h->v[i];
+            h->v[i] = h->v[p];
+            h->v[p] = t;
+            i = p;
+        }
+    } else {
+        h->v[0] = x;
+        heap_sift_down(h, 0);
+    }
+}
+
+static int hit_best_first(const void *a, const void *b)
+{
+    struct hit x = *(const struct hit *)a, y = *(const struct hit *)b;
+    if (hit_worse(x, y))
+        return 1;
+    if (hit_worse(y, x))
+        return -1;
+    return 0;
+}
+
+static void heap_output(struct heap *h, struct match_result *out, size_t *nout)
+{
+    qsort(h->v, h->n, sizeof(*h->v), hit_best_first);
+    for (size_t i = 0; i < h->n; i++)
+        out[i] = (struct match_result){h->v[i].id, to_score(h->v[i].score)};
+    *nout = h->n;
+}
+
+/* Offers candidate c; calls skip only when c would enter the heap. Returns true if it did. */
+static bool offer(struct heap *h, uint64_t score, int64_t id, match_skip_fn skip, void *arg)
+{
+    if (!heap_wants(h, score, id))
+        return false;
+    if (skip && skip(arg, id))
+        return false;
+    heap_push(h, score, id);
+    return true;
+}
+
+int match_index_topk_exhaustive(const struct match_index *idx, int64_t query_id, size_t k,
+                                match_skip_fn skip, void *skip_arg, struct match_result *out,
+                                size_t *nout)
+{
+    size_t entry = ids_find(idx, query_id);
+    if (entry == SIZE_MAX)
+        return SD_ERR_NOT_FOUND;
+    struct proj q = proj_of(idx, entry);
+    const struct side *cs = &idx->sides[q.s == &idx->sides[0] ? 1 : 0];
+    int64_t qorg = q.s->org[q.slot];
+    struct heap h = {xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
+    if (k > 0) {
+        for (uint32_t i = 0; i < cs->nslots; i++) {
+            if (!cs->alive[i] || cs->org[i] == qorg)
+                continue;
+            struct parts pt;
+            uint64_t sc = score_parts(idx, q, (struct proj){cs, i}, &pt);
+            offer(&h, sc, cs->id[i], skip, skip_arg);
+        }
+    }
+    heap_output(&h, out, nout);
+    free(h.v);
+    return 0;
+}
+
+/* ---- MaxScore ---- */
+
+struct cursor {
+    const uint32_t *slot;
+    const uint16_t *w;
+    uint32_t len, pos;
+    uint64_t mult; /* weight * query component: contribution = mult * w[pos] */
+    uint64_t ub;   /* mult * list maximum */
+    int group;
+};
+
+static int cursor_by_ub(const void *a, const void *b)
+{
+    const struct cursor *x = a, *y = b;
+    if (x->ub != y->ub)
+        return x->ub < y->ub ? -1 : 1;
+    return (x->len > y->len) - (x->len < y->len);
+}
+
+/* First position >= pos whose slot is >= target (galloping search). */
+static uint32_t cursor_seek(const struct cursor *c, uint32_t target)
+{
+    uint32_t pos = c->pos;
+    if (pos >= c->len || c->slot[pos] >= target)
+        return pos;
+    uint32_t lo = pos, step = 1, hi = pos + 1;
+    while (hi < c->len && c->slot[hi] < target) {
+        lo = hi;
+        step *= 2;
+        hi = lo + step;
+    }
+    if (hi > c->len)
+        hi = c->len;
+    /* slot[lo] < target; answer in (lo, hi]. */
+    while (lo + 1 < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->slot[mid] < target)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return hi;
+}
+
+static void add_cursor(struct cursor *cv, size_t *m, const struct plist *l, uint64_t mult,
+                       int group)
+{
+    if (l->len == 0 || mult == 0 || l->maxw == 0)
+        return;
+    cv[*m] = (struct cursor){l->slot, plist_w(l), l->len, 0, mult, mult * l->maxw, group};
+    (*m)++;
+}
+
+int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, match_skip_fn skip,
+                     void *skip_arg, struct match_result *out, size_t *nout)
+{
+    size_t entry = ids_find(idx, query_id);
+    if (entry == SIZE_MAX)
+        return SD_ERR_NOT_FOUND;
+    struct proj q = proj_of(idx, entry);
+    int os = q.s == &idx->sides[0] ? 1 : 0;
+    const struct side *cs = &idx->sides[os];
+    int64_t qorg = q.s->org[q.slot];
+    struct heap h = {xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
+    if (k == 0 || cs->live == 0)
+        goto out;
+
+    /* One cursor per query feature that has a posting list on the other side. */
+    uint64_t qoff = q.s->fwd[q.slot];
+    uint32_t qt = q.s->ntag[q.slot], qx = q.s->ntext[q.slot];
+    struct cursor *cv = xmalloc((qt + qx + 2) * sizeof(*cv));
+    size_t m = 0;
+    for (uint32_t i = 0; i < qt + qx; i++) {
+        const struct term *t = &idx->terms[q.s->f_term[qoff + i]];
+        int g = i < qt ? G_TAG : G_TEXT;
+        add_cursor(cv, &m, &t->list[os], idx->w[g == G_TAG ? W_TAG : W_TEXT] * q.s->f_w[qoff + i],
+                   g);
+    }
+    if (q.s->sector[q.slot] != NONE)
+        add_cursor(cv, &m, &idx->terms[q.s->sector[q.slot]].list[os], idx->w[W_SECTOR] * QMAX,
+                   G_OTHER);
+    if (q.s->zone[q.slot] != NONE)
+        add_cursor(cv, &m, &idx->terms[q.s->zone[q.slot]].list[os], idx->w[W_ZONE] * QMAX,
+                   G_OTHER);
+    qsort(cv, m, sizeof(*cv), cursor_by_ub);
+
+    /* pre[g][i]: sum of the bounds of group g among lists [0, i); nb[i]: bound of a project
+     * found in no list >= i (free features + capped group sums). */
+    uint64_t *pre = xcalloc(3 * (m + 1) + (m + 1), sizeof(uint64_t));
+    uint64_t *preg[3] = {pre, pre + (m + 1), pre + 2 * (m + 1)};
+    uint64_t *nb = pre + 3 * (m + 1);
+    const uint64_t cap_tag = idx->w[W_TAG] * COMP_ONE, cap_text = idx->w[W_TEXT] * COMP_ONE;
+    const uint64_t free_ub = (idx->w[W_BUDGET] + idx->w[W_STAGE]) * COMP_ONE;
+    for (size_t i = 0; i < m; i++) {
+        for (int g = 0; g < 3; g++)
+            preg[g][i + 1] = preg[g][i] + (cv[i].group == g ? cv[i].ub : 0);
+    }
+    for (size_t i = 0; i <= m; i++)
+        nb[i] = free_ub + preg[G_OTHER][i] + min_u64(preg[G_TAG][i], cap_tag) +
+                min_u64(preg[G_TEXT][i], cap_text);
+
+    /* Until the heap is full with a threshold above free_ub, every project is a candidate
+     * (all_docs); then lists [0, ess) are only probed, [ess, m) drive the iteration. */
+    bool all_docs = true;
+    size_t ess = 0;
+    uint64_t thr = 0;
+    uint32_t d = 0;
+    for (;;) {
+        if (all_docs) {
+            if (d >= cs->nslots)
+                break;
+        } else {
+            uint32_t best = UINT32_MAX;
+            for (size_t i = ess; i < m; i++)
+                if (cv[i].pos < cv[i].len && cv[i].slot[cv[i].pos] < best)
+                    best = cv[i].slot[cv[i].pos];
+            if (best == UINT32_MAX)
+                break;
+            d = best;
+        }
+        uint64_t p[3] = {0, 0, 0};
+        size_t nprobe = all_docs ? m : ess;
+        if (!all_docs) {
+            for (size_t i = ess; i < m; i++) {
+                struct cursor *c = &cv[i];
+                if (c->pos < c->len && c->slot[c->pos] == d) {
+                    p[c->group] += c->mult * c->w[c->pos];
+                    c->pos++;
+                }
+            }
+        }
+        bool full = h.n == h.k;
+        if (!cs->alive[d] || cs->org[d] == qorg)
+            goto next;
+        uint64_t rest[3] = {preg[0][nprobe], preg[1][nprobe], preg[2][nprobe]};
+        for (size_t i = nprobe; i-- > 0;) {
+            if (full) {
+                uint64_t bound = free_ub + p[G_OTHER] + rest[G_OTHER] +
+                                 min_u64(p[G_TAG] + rest[G_TAG], cap_tag) +
+                                 min_u64(p[G_TEXT] + rest[G_TEXT], cap_text);
+                if (bound < thr)
+                    goto next;
+            }
+            struct cursor *c = &cv[i];
+            c->pos = cursor_seek(c, d);
+            if (c->pos < c->len && c->slot[c->pos] == d) {
+                p[c->group] += c->mult * c->w[c->pos];
+                c->pos++;
+            }
+            rest[c->group] -= c->ub;
+        }
+        uint64_t sc = p[0] + p[1] + p[2];
+        if (full && sc + free_ub < thr)
+            goto next;
+        sc += free_part(idx, q, (struct proj){cs, d});
+        if (offer(&h, sc, cs->id[d], skip, skip_arg) && h.n == h.k) {
+            thr = h.v[0].score;
+            if (all_docs && free_ub < thr) {
+                all_docs = false;
+                for (size_t i = 0; i < m; i++)
+                    cv[i].pos = cursor_seek(&cv[i], d + 1);
+            }
+            if (!all_docs)
+                while (ess < m && nb[ess + 1] < thr)
+                    ess++;
+        }
+    next:
+        if (all_docs)
+            d++;
+    }
+    free(pre);
+    free(cv);
+out:
+    heap_output(&h, out, nout);
+    free(h.v);
+    return 0;
+}
+
+/* ---- explain / get ---- */
+
+struct shared_tag {
+    double idf;
+    uint32_t term;
+};
+
+static int shared_by_idf(const void *a, const void *b)
+{
+    const struct shared_tag *x = a, *y = b;
+    if (x->idf != y->idf)
+        return x->idf > y->idf ? -1 : 1;
+    return (x->term > y->term) - (x->term < y->term);
+}
+
+int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t candidate_id,
+                        struct match_reasons *out)
+{
+    size_t qe = ids_find(idx, query_id), ce = ids_find(idx, candidate_id);
+    if (qe == SIZE_MAX || ce == SIZE_MAX)
+        return SD_ERR_NOT_FOUND;
+    struct proj q = proj_of(idx, qe), c = proj_of(idx, ce);
+    memset(out, 0, sizeof(*out));
+    struct parts pt;
+    out->score = to_score(score_parts(idx, q, c, &pt));
+
+    uint64_t qo = q.s->fwd[q.slot], co = c.s->fwd[c.slot];
+    uint32_t qn = q.s->ntag[q.slot], cn = c.s->ntag[c.slot];
+    struct shared_tag sh[MATCH_TAGS_MAX];
+    size_t ns = 0;
+    for (uint32_t i = 0, j = 0; i < qn && j < cn;) {
+        uint32_t a = q.s->f_term[qo + i], b = c.s->f_term[co + j];
+        if (a < b) {
+            i++;
+        } else if (a > b) {
+            j++;
+        } else {
+            sh[ns++] = (struct shared_tag){idx->terms[a].idf, a};
+            i++;
+            j++;
+        }
+    }
+    qsort(sh, ns, sizeof(*sh), shared_by_idf);
+    out->nshared_tags = ns;
+    for (size_t i = 0; i < ns; i++)
+        out->shared_tags[i] = term_str(idx, sh[i].term);
+
+    const double one = (double)COMP_ONE, scale = WEIGHT_ONE * one;
+    out->tag_cos = (double)pt.tag / one;
+    out->tag_part = (double)(idx->w[W_TAG] * pt.tag) / scale;
+    out->text_cos = (double)pt.text / one;
+    out->text_part = (double)(idx->w[W_TEXT] * pt.text) / scale;
+    out->same_sector = pt.sector != 0;
+    out->sector = term_str(idx, q.s->sector[q.slot]);
+    out->sector_part = (double)(idx->w[W_SECTOR] * pt.sector) / scale;
+    out->same_zone = pt.zone != 0;
+    out->zone = term_str(idx, q.s->zone[q.slot]);
+    out->zone_part = (double)(idx->w[W_ZONE] * pt.zone) / scale;
+    int64_t lo = 0, hi = 0;
+    out->budget_frac = match_budget_overlap(q.s->bmin[q.slot], q.s->bmax[q.slot],
+                                            c.s->bmin[c.slot], c.s->bmax[c.slot], &lo, &hi);
+    out->budget_overlap = out->budget_frac > 0.0;
+    out->budget_lo = lo;
+    out->budget_hi = hi;
+    out->budget_part = (double)(idx->w[W_BUDGET] * pt.budget) / scale;
+    out->stage_query = (enum match_stage)q.s->stage[q.slot];
+    out->stage_candidate = (enum match_stage)c.s->stage[c.slot];
+    out->stage_fit = match_stage_fit(out->stage_query, out->stage_candidate);
+    out->stage_part = (double)(idx->w[W_STAGE] * pt.stage) / scale;
+    return 0;
+}
+
+int match_index_get(const struct match_index *idx, int64_t id, struct match_project *out,
+                    const char *tags[MATCH_TAGS_MAX])
+{
+    size_t e = ids_find(idx, id);
+    if (e == SIZE_MAX)
+        return SD_ERR_NOT_FOUND;
+    struct proj p = proj_of(idx, e);
+    uint64_t off = p.s->fwd[p.slot];
+    memset(out, 0, sizeof(*out));
+    out->id = id;
+    out->org_id = p.s->org[p.slot];
+    out->side = p.s == &idx->sides[0] ? MATCH_SUPPLY : MATCH_DEMAND;
+    out->stage = (enum match_stage)p.s->stage[p.slot];
+    out->sector = term_str(idx, p.s->sector[p.slot]);
+    out->zone = term_str(idx, p.s->zone[p.slot]);
+    out->ntags = p.s->ntag[p.slot];
+    for (size_t i = 0; i < out->ntags; i++)
+        tags[i] = term_str(idx, p.s->f_term[off + i]);
+    out->tags = tags;
+    out->budget_min = p.s->bmin[p.slot];
+    out->budget_max = p.s->bmax[p.slot];
+    return 0;
+}

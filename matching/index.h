@@ -1,0 +1,98 @@
+#ifndef SUMMITD_MATCHING_INDEX_H
+#define SUMMITD_MATCHING_INDEX_H
+
+/* In-memory match index over supply and demand projects, with exact top-k retrieval.
+ *
+ * What it keeps per project: id, org, side, stage, budget, sector, zone, tags, and the title +
+ * description as a TF-IDF vector of at most MATCH_TEXT_TERMS_MAX tokens (the highest weighted;
+ * title tokens count twice). Raw title and description text are not kept.
+ *
+ * Scores (see matching/score.h) use the index's IDF table. IDF is a snapshot: it is recomputed
+ * for every term, together with all stored vectors and posting lists, by match_index_compact(),
+ * which upserts and removes run automatically once the number of changes since the last
+ * compaction exceeds 1024 + half the live projects (amortized O(1) per change; a project
+ * upserted in between is weighted with the current snapshot, new terms getting the IDF of a term
+ * seen once). Scores thus depend on the index contents and its snapshot, never on the code path:
+ * match_index_topk() returns exactly what match_index_topk_exhaustive() returns.
+ *
+ * Retrieval: MaxScore over per-side posting lists (tags, tokens, sector, zone) with per-list
+ * upper bounds, capped per feature group, and a bound for the features every candidate gets
+ * (budget, stage), so that a query scores few projects but its top-k is exact. Ties are broken
+ * by the lower project id.
+ *
+ * Thread safety: none inside. Functions taking a const index only read it (they allocate their
+ * own scratch) and may run concurrently with each other; anything that changes the index needs
+ * exclusive access (the server wraps the index in a rwlock). */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "matching/score.h"
+#include "server/xalloc.h"
+
+#define MATCH_TEXT_TERMS_MAX 64
+
+struct match_index;
+
+/* One recommendation: a project of the opposite side and its score (in [0, sum of weights]). */
+struct match_result {
+    int64_t id;
+    double score;
+};
+
+/* Returns true to exclude `candidate_id` (e.g. a vetoed pair). Must be a pure function of its
+ * arguments during one top-k call. Called only for candidates that would enter the top k. */
+typedef bool (*match_skip_fn)(void *arg, int64_t candidate_id);
+
+/* A new empty index scoring with a copy of `w` (which must pass match_weights_validate()).
+ * Caller frees with match_index_free(). */
+struct match_index *match_index_new(const struct match_weights *w);
+void match_index_free(struct match_index *idx);
+
+/* Adds `p`, or replaces the project with the same id (any side). Copies everything it keeps;
+ * `p` stays the caller's. Returns 0, or SD_ERR_INVALID (index unchanged) when: side or stage is
+ * out of range, more than MATCH_TAGS_MAX tags or a NULL tag, a negative budget, or
+ * budget_max > 0 and budget_min > budget_max. Duplicate tags are counted once. */
+int match_index_upsert(struct match_index *idx, const struct match_project *p) SD_MUST_CHECK;
+
+/* Removes project `id`. Returns 0, or SD_ERR_NOT_FOUND if it is not indexed. */
+int match_index_remove(struct match_index *idx, int64_t id) SD_MUST_CHECK;
+
+/* Number of projects on one side. */
+size_t match_index_count(const struct match_index *idx, enum match_side side);
+
+/* Fills `out` with the stored fields of project `id` (title and description are NULL: not
+ * kept). out->tags points to `tags` (caller's array of MATCH_TAGS_MAX), which receives the tag
+ * strings. Every string is borrowed from the index, valid until it next changes. Returns 0, or
+ * SD_ERR_NOT_FOUND. */
+int match_index_get(const struct match_index *idx, int64_t id, struct match_project *out,
+                    const char *tags[MATCH_TAGS_MAX]) SD_MUST_CHECK;
+
+/* The k best projects for query project `query_id` (which must be indexed): opposite side only,
+ * never the same org_id, never the query, never a candidate for which `skip` (may be NULL)
+ * returns true; best first, equal scores by lower id. Writes at most k results to `out`
+ * (caller's array of k) and their number to *nout. Returns 0, or SD_ERR_NOT_FOUND. */
+int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, match_skip_fn skip,
+                     void *skip_arg, struct match_result *out, size_t *nout) SD_MUST_CHECK;
+
+/* The same contract, computed by scoring every candidate (reference for tests and benchmarks). */
+int match_index_topk_exhaustive(const struct match_index *idx, int64_t query_id, size_t k,
+                                match_skip_fn skip, void *skip_arg, struct match_result *out,
+                                size_t *nout) SD_MUST_CHECK;
+
+/* Score of candidate `candidate_id` for query `query_id` and why (any two indexed projects, even
+ * of the same side or org). Strings in `out` are borrowed, valid until the index next changes.
+ * Render them with match_reasons_render(). Returns 0, or SD_ERR_NOT_FOUND. */
+int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t candidate_id,
+                        struct match_reasons *out) SD_MUST_CHECK;
+
+/* Recomputes IDF, re-weights every stored vector, rebuilds the posting lists without removed
+ * projects. O(total postings). Upserts and removes call it automatically (see above); call it
+ * after a bulk load to start from fresh statistics. */
+void match_index_compact(struct match_index *idx);
+
+/* Bytes of heap the index holds (its own accounting, excluding malloc overhead). */
+size_t match_index_memory(const struct match_index *idx);
+
+#endif

@@ -1,0 +1,234 @@
+#include "matching/score.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/err.h"
+
+static const char *const weight_names[MATCH_WEIGHT_COUNT] = {"tag",    "text",   "sector",
+                                                             "zone",   "budget", "stage"};
+
+static double *weight_field(struct match_weights *w, size_t i)
+{
+    double *fields[MATCH_WEIGHT_COUNT] = {&w->tag,  &w->text,   &w->sector,
+                                          &w->zone, &w->budget, &w->stage};
+    return fields[i];
+}
+
+struct match_weights match_weights_default(void)
+{
+    struct match_weights w = {
+        .tag = 0.35, .text = 0.30, .sector = 0.15, .zone = 0.05, .budget = 0.10, .stage = 0.05};
+    return w;
+}
+
+const char *match_weight_name(size_t i)
+{
+    return i < MATCH_WEIGHT_COUNT ? weight_names[i] : NULL;
+}
+
+static bool weight_ok(double v)
+{
+    return isfinite(v) && v >= 0.0 && v <= MATCH_WEIGHT_MAX;
+}
+
+int match_weights_set(struct match_weights *w, const char *name, double value)
+{
+    for (size_t i = 0; i < MATCH_WEIGHT_COUNT; i++) {
+        if (strcmp(name, weight_names[i]) == 0) {
+            if (!weight_ok(value))
+                return SD_ERR_INVALID;
+            *weight_field(w, i) = value;
+            return 0;
+        }
+    }
+    return SD_ERR_INVALID;
+}
+
+int match_weights_validate(const struct match_weights *w, const char **bad_field)
+{
+    struct match_weights copy = *w;
+    for (size_t i = 0; i < MATCH_WEIGHT_COUNT; i++) {
+        if (!weight_ok(*weight_field(&copy, i))) {
+            if (bad_field)
+                *bad_field = weight_names[i];
+            return SD_ERR_INVALID;
+        }
+    }
+    return 0;
+}
+
+static const char *const side_names[] = {"supply", "demand"};
+static const char *const stage_names[] = {"idea", "prototype", "pilot", "production"};
+static const char *const stage_names_zh[] = {"创意", "原型", "试点", "量产"};
+
+int match_side_parse(const char *s, enum match_side *out)
+{
+    for (size_t i = 0; i < SD_ARRAY_LEN(side_names); i++) {
+        if (strcmp(s, side_names[i]) == 0) {
+            *out = (enum match_side)i;
+            return 0;
+        }
+    }
+    return SD_ERR_INVALID;
+}
+
+int match_stage_parse(const char *s, enum match_stage *out)
+{
+    for (size_t i = 0; i < SD_ARRAY_LEN(stage_names); i++) {
+        if (strcmp(s, stage_names[i]) == 0) {
+            *out = (enum match_stage)i;
+            return 0;
+        }
+    }
+    return SD_ERR_INVALID;
+}
+
+const char *match_side_name(enum match_side side)
+{
+    return (unsigned)side < SD_ARRAY_LEN(side_names) ? side_names[side] : "?";
+}
+
+const char *match_stage_name(enum match_stage stage)
+{
+    return (unsigned)stage < SD_ARRAY_LEN(stage_names) ? stage_names[stage] : "?";
+}
+
+double match_budget_overlap(int64_t a_min, int64_t a_max, int64_t b_min, int64_t b_max,
+                            int64_t *lo, int64_t *hi)
+{
+    if (a_max <= 0 || b_max <= 0 || a_min > a_max || b_min > b_max)
+        return 0.0;
+    int64_t l = a_min > b_min ? a_min : b_min;
+    int64_t h = a_max < b_max ? a_max : b_max;
+    if (l > h)
+        return 0.0;
+    if (lo)
+        *lo = l;
+    if (hi)
+        *hi = h;
+    double ov = (double)(h - l) + 1.0;
+    double la = (double)(a_max - a_min) + 1.0;
+    double lb = (double)(b_max - b_min) + 1.0;
+    double frac = ov / (la < lb ? la : lb);
+    return frac > 1.0 ? 1.0 : frac;
+}
+
+double match_stage_fit(enum match_stage a, enum match_stage b)
+{
+    int d = (int)a - (int)b;
+    if (d < 0)
+        d = -d;
+    if (d > 3)
+        d = 3;
+    return 1.0 - (double)d / 3.0;
+}
+
+void match_format_cny(int64_t amount, char *buf, size_t bufsz)
+{
+    if (bufsz == 0)
+        return;
+    if (amount < 10000) {
+        snprintf(buf, bufsz, "%lld元", (long long)amount);
+        return;
+    }
+    const char *unit = "万";
+    int64_t div = 10000;
+    if (amount >= 100000000) {
+        unit = "亿";
+        div = 100000000;
+    }
+    int64_t whole = amount / div;
+    int64_t rest = amount % div;
+    /* Up to two decimals, trailing zeros dropped. */
+    int64_t cents = (rest * 100 + div / 2) / div;
+    if (cents >= 100) {
+        whole++;
+        cents = 0;
+    }
+    if (cents == 0)
+        snprintf(buf, bufsz, "%lld%s", (long long)whole, unit);
+    else if (cents % 10 == 0)
+        snprintf(buf, bufsz, "%lld.%lld%s", (long long)whole, (long long)(cents / 10), unit);
+    else
+        snprintf(buf, bufsz, "%lld.%02lld%s", (long long)whole, (long long)cents, unit);
+}
+
+/* "50–200万" when both ends use the same unit, else "5000元–2万". */
+static void format_range(int64_t lo, int64_t hi, char *buf, size_t bufsz)
+{
+    char a[48], b[48];
+    match_format_cny(lo, a, sizeof(a));
+    match_format_cny(hi, b, sizeof(b));
+    size_t la = strlen(a), lb = strlen(b);
+    static const char *const units[] = {"万", "亿"};
+    for (size_t i = 0; i < SD_ARRAY_LEN(units); i++) {
+        size_t lu = strlen(units[i]);
+        if (la > lu && lb > lu && strcmp(a + la - lu, units[i]) == 0 &&
+            strcmp(b + lb - lu, units[i]) == 0) {
+            a[la - lu] = '\0';
+            break;
+        }
+    }
+    snprintf(buf, bufsz, "%s–%s", a, b);
+}
+
+struct lines {
+    char **v;
+    size_t n;
+};
+
+static void add_line(struct lines *l, char *s)
+{
+    l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+    l->v[l->n++] = s;
+}
+
+char **match_reasons_render(const struct match_reasons *r, enum match_lang lang, size_t *n)
+{
+    bool zh = lang == MATCH_LANG_ZH;
+    struct lines l = {NULL, 0};
+    if (r->nshared_tags > 0) {
+        size_t len = 64;
+        for (size_t i = 0; i < r->nshared_tags; i++)
+            len += strlen(r->shared_tags[i]) + 2;
+        char *s = xmalloc(len);
+        size_t o = (size_t)snprintf(s, len, "%s", zh ? "共同技术标签: " : "shared tags: ");
+        for (size_t i = 0; i < r->nshared_tags; i++)
+            o += (size_t)snprintf(s + o, len - o, "%s%s", i ? ", " : "", r->shared_tags[i]);
+        add_line(&l, s);
+    }
+    if (r->same_sector)
+        add_line(&l, xasprintf("%s%s", zh ? "同一行业: " : "same sector: ", r->sector));
+    if (r->budget_overlap) {
+        char range[128];
+        format_range(r->budget_lo, r->budget_hi, range, sizeof(range));
+        add_line(&l, xasprintf("%s%s", zh ? "预算重叠 " : "budget overlap ", range));
+    }
+    if (r->same_zone)
+        add_line(&l, xasprintf("%s%s", zh ? "同一园区: " : "same zone: ", r->zone));
+    if (r->stage_fit > 0.5) {
+        const char *const *names = zh ? stage_names_zh : stage_names;
+        add_line(&l, xasprintf("%s%s ↔ %s", zh ? "阶段匹配: " : "stage fit: ",
+                               names[r->stage_query], names[r->stage_candidate]));
+    }
+    if (r->text_cos >= 0.05) {
+        if (zh)
+            add_line(&l, xasprintf("文字相似度 %.2f", r->text_cos));
+        else
+            add_line(&l, xasprintf("similar wording (%.2f)", r->text_cos));
+    }
+    *n = l.n;
+    return l.v;
+}
+
+void match_reason_lines_free(char **lines, size_t n)
+{
+    if (!lines)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+}

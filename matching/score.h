@@ -1,0 +1,140 @@
+#ifndef SUMMITD_MATCHING_SCORE_H
+#define SUMMITD_MATCHING_SCORE_H
+
+/* Projects, match weights, pairwise features and human-readable match reasons.
+ *
+ * The score of a candidate b for a query project a (opposite sides) is
+ *
+ *   score = tag    * cos(tags_a, tags_b)      tags weighted by IDF (rarer = heavier)
+ *         + text   * cos(text_a, text_b)      TF-IDF of title+description tokens
+ *         + sector * [sector_a == sector_b]
+ *         + zone   * [zone_a == zone_b]
+ *         + budget * overlap(budget_a, budget_b)   in [0, 1], see match_budget_overlap()
+ *         + stage  * fit(stage_a, stage_b)         1 - |a - b| / 3
+ *
+ * computed in fixed point (each weight rounded to 1/65536, cosine terms quantized to 16 bits per
+ * vector component), so that every code path yields bit-identical scores. The IDF statistics
+ * and the vectors live in struct match_index (matching/index.h), which scores pairs; this
+ * module holds the parts that need no corpus. */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "server/xalloc.h"
+
+enum match_side { MATCH_SUPPLY = 0, MATCH_DEMAND = 1 };
+
+enum match_stage {
+    MATCH_STAGE_IDEA = 0,
+    MATCH_STAGE_PROTOTYPE = 1,
+    MATCH_STAGE_PILOT = 2,
+    MATCH_STAGE_PRODUCTION = 3,
+};
+
+#define MATCH_TAGS_MAX 20
+
+/* A project as the index takes it. Every pointer is borrowed from the caller for the duration
+ * of the call that receives the struct (match_index_upsert copies what it keeps). Strings are
+ * NUL-terminated UTF-8; `tags` are already normalized (tok_tag_normalize) and distinct, at most
+ * MATCH_TAGS_MAX of them. budget_min/budget_max are CNY, >= 0; budget_max == 0 means the budget
+ * is unknown. NULL sector/zone/title/description mean empty. */
+struct match_project {
+    int64_t id;
+    int64_t org_id;
+    enum match_side side;
+    enum match_stage stage;
+    const char *sector;
+    const char *zone;
+    const char *const *tags;
+    size_t ntags;
+    int64_t budget_min;
+    int64_t budget_max;
+    const char *title;
+    const char *description;
+};
+
+/* Feature weights, each finite and in [0, MATCH_WEIGHT_MAX]. The server reads them from the
+ * config keys match_weight_<field> (match_weight_tag, ...). */
+struct match_weights {
+    double tag;    /* shared tags, IDF-weighted cosine; default 0.35 */
+    double text;   /* title + description TF-IDF cosine; default 0.30 */
+    double sector; /* same sector; default 0.15 */
+    double zone;   /* same zone; default 0.05 */
+    double budget; /* budget range overlap; default 0.10 */
+    double stage;  /* stage fit; default 0.05 */
+};
+
+#define MATCH_WEIGHT_MAX 100.0
+
+/* The defaults above (they sum to 1, so scores are in [0, 1]). */
+struct match_weights match_weights_default(void);
+
+/* Sets the weight called `name` ("tag", "text", "sector", "zone", "budget", "stage").
+ * Returns 0, or SD_ERR_INVALID for an unknown name or a value outside [0, MATCH_WEIGHT_MAX]. */
+int match_weights_set(struct match_weights *w, const char *name, double value) SD_MUST_CHECK;
+
+/* Returns 0 when every weight is valid, else SD_ERR_INVALID and `*bad_field` (if not NULL) names
+ * the first bad field (a static string). */
+int match_weights_validate(const struct match_weights *w, const char **bad_field) SD_MUST_CHECK;
+
+/* Name of weight i for i < MATCH_WEIGHT_COUNT (static string), in struct order; NULL otherwise. */
+#define MATCH_WEIGHT_COUNT 6
+const char *match_weight_name(size_t i);
+
+/* Parses "supply"/"demand" and "idea"/"prototype"/"pilot"/"production". Return 0 or
+ * SD_ERR_INVALID. The *_name functions return static strings. */
+int match_side_parse(const char *s, enum match_side *out) SD_MUST_CHECK;
+int match_stage_parse(const char *s, enum match_stage *out) SD_MUST_CHECK;
+const char *match_side_name(enum match_side side);
+const char *match_stage_name(enum match_stage stage);
+
+/* Budget overlap of [a_min, a_max] and [b_min, b_max]: the length of the intersection (in whole
+ * CNY, inclusive) divided by the length of the shorter range, so in [0, 1]; 1 for identical
+ * ranges, 0 when they are disjoint or either budget is unknown (max == 0). Stores the
+ * intersection in *lo, *hi when it is not empty (either may be NULL). */
+double match_budget_overlap(int64_t a_min, int64_t a_max, int64_t b_min, int64_t b_max,
+                            int64_t *lo, int64_t *hi);
+
+/* Stage fit: 1 for the same stage, 2/3 for neighbours, 1/3, 0 for idea vs production. */
+double match_stage_fit(enum match_stage a, enum match_stage b);
+
+/* Why a candidate matched a query, as match_index_explain() fills it. Every string pointer is
+ * borrowed from the index and valid until the next change to it (upsert, remove, compact,
+ * free). Contributions are the weighted parts of `score` (they sum to it, up to rounding). */
+struct match_reasons {
+    double score;
+    /* Shared tags, rarest (highest IDF) first. */
+    size_t nshared_tags;
+    const char *shared_tags[MATCH_TAGS_MAX];
+    double tag_cos, tag_part;
+    bool same_sector;
+    const char *sector; /* the query's sector */
+    double sector_part;
+    bool same_zone;
+    const char *zone; /* the query's zone */
+    double zone_part;
+    bool budget_overlap; /* both budgets known and intersecting */
+    int64_t budget_lo, budget_hi;
+    double budget_frac, budget_part;
+    enum match_stage stage_query, stage_candidate;
+    double stage_fit, stage_part;
+    double text_cos, text_part;
+};
+
+enum match_lang { MATCH_LANG_ZH = 0, MATCH_LANG_EN = 1 };
+
+/* Renders the reasons worth telling a person as UTF-8 lines, most important first, e.g.
+ * "共同技术标签: 机器视觉, 医学影像", "同一行业: 医疗健康", "预算重叠 50–200万", "同一园区: 成都科学城",
+ * "阶段匹配: 试点 ↔ 原型", "文字相似度 0.42" (MATCH_LANG_ZH) or "shared tags: 机器视觉, 医学影像",
+ * "same sector: 医疗健康", "budget overlap 50–200万", "same zone: 成都科学城",
+ * "stage fit: pilot ↔ prototype", "similar wording (0.42)" (MATCH_LANG_EN).
+ * Returns an array of *n strings; the caller frees it with match_reason_lines_free(). */
+char **match_reasons_render(const struct match_reasons *r, enum match_lang lang, size_t *n);
+void match_reason_lines_free(char **lines, size_t n);
+
+/* Formats a CNY amount the Chinese way into buf (NUL-terminated, truncated to bufsz):
+ * 5000 -> "5000元", 500000 -> "50万", 125000 -> "12.5万", 150000000 -> "1.5亿". */
+void match_format_cny(int64_t amount, char *buf, size_t bufsz);
+
+#endif

@@ -5,7 +5,7 @@
 # temporary policy-rc.d (the Debian mechanism for that) denies service starts during the install.
 set -euo pipefail
 
-PKGS=(build-essential pkg-config curl ca-certificates
+PKGS=(build-essential pkg-config curl ca-certificates jq
       libevent-dev libhiredis-dev libmariadb-dev libmariadb-dev-compat libcjson-dev
       libcriterion-dev libcrypt-dev libssl-dev
       mariadb-server mariadb-client redis-server redis-tools)

@@ -604,9 +604,63 @@ static bool keyset_add(struct keyset *ks, uint64_t key)
     return true;
 }
 
-/* Placement with blocked slots / fixed meetings: g (width S) holds the kept fixed meetings;
- * the free ones get a clean colouring, its classes are mapped onto slots, conflicts re-inserted. */
-static void constrained(struct ctx *x, struct eng *g, const int32_t *fr, size_t nfr)
+/* Order of slots to try: those in use first, then the others, each ascending. */
+static int32_t slot_order(const struct eng *g, int32_t *order)
+{
+    int32_t no = 0;
+    for (int32_t s = 0; s < g->w; s++)
+        if (g->cnt[s] > 0)
+            order[no++] = s;
+    int32_t in_use = no;
+    for (int32_t s = 0; s < g->w; s++)
+        if (g->cnt[s] == 0)
+            order[no++] = s;
+    return in_use;
+}
+
+/* Strategy "fill" for blocked slots / fixed meetings: g (width S) holds the kept fixed meetings;
+ * the free ones, by score, go into a slot already in use when possible (first fit, then a chain
+ * swap), else into the first slot that takes them. Suits re-runs that add a few meetings. */
+static void fill(struct eng *g, const int32_t *fr, size_t nfr)
+{
+    int32_t *order = xmalloc(((size_t)g->w + 1) * sizeof(*order));
+    int32_t in_use = slot_order(g, order);
+    for (size_t i = 0; i < nfr; i++) {
+        int32_t e = fr[i];
+        if (try_place(g, e, order, in_use, NIL))
+            continue;
+        if (try_place(g, e, order + in_use, g->w - in_use, NIL)) {
+            /* A slot came into use: it joins the first group. */
+            int32_t c = g->col[e];
+            for (int32_t j = in_use; j < g->w; j++)
+                if (order[j] == c) {
+                    memmove(order + in_use + 1, order + in_use,
+                            (size_t)(j - in_use) * sizeof(*order));
+                    order[in_use++] = c;
+                    break;
+                }
+        }
+    }
+    free(order);
+}
+
+/* More meetings placed, then fewer slots used. */
+static bool better(const struct eng *a, const struct eng *b)
+{
+    int32_t pa = 0, pb = 0, ua = 0, ub = 0;
+    for (int32_t c = 0; c < a->w; c++) {
+        pa += a->cnt[c];
+        pb += b->cnt[c];
+        ua += a->cnt[c] > 0;
+        ub += b->cnt[c] > 0;
+    }
+    return pa != pb ? pa > pb : ua < ub;
+}
+
+/* Strategy "map" for blocked slots / fixed meetings: g (width S) holds the kept fixed meetings;
+ * the free ones get a clean colouring, its classes are mapped onto slots with the fewest
+ * conflicts, conflicts are re-inserted. Keeps the clean guarantee when enough slots are free. */
+static void map_classes(struct ctx *x, struct eng *g, const int32_t *fr, size_t nfr)
 {
     struct eng cg;
     int32_t k = clean_colour(x, fr, nfr, &cg);
@@ -670,19 +724,8 @@ static void constrained(struct ctx *x, struct eng *g, const int32_t *fr, size_t 
     }
     eng_deinit(&cg);
 
-    /* Re-insert, preferring slots already in use, lowest first. */
-    int32_t *order = xmalloc(((size_t)S + 1) * sizeof(*order));
-    int32_t no = 0;
-    for (int32_t s = 0; s < S; s++)
-        if (g->cnt[s] > 0)
-            order[no++] = s;
-    for (int32_t s = 0; s < S; s++)
-        if (g->cnt[s] == 0)
-            order[no++] = s;
-    for (size_t i = 0; i < nredo; i++)
-        (void)try_place(g, redo[i], order, S, NIL);
-
-    free(order);
+    /* Re-insert, preferring slots already in use. */
+    fill(g, redo, nredo);
     free(redo);
     free(taken);
     free(map);
@@ -860,9 +903,20 @@ void meet_sched_run(const struct meet_sched_input *in, struct meet_sched_result 
             for (int32_t i = 0; i < m; i++)
                 if (!kept[x.rank[i]])
                     fr[nfr++] = x.rank[i];
-            constrained(&x, &g, fr, nfr);
+            /* Two strategies from the same fixed meetings; keep the better result. */
+            struct eng g2;
+            eng_init(&g2, n, m, S, x.eu, x.ev);
+            g2.cap = cap;
+            g2.unusable = unusable;
+            g2.locked = kept;
             for (int32_t e = 0; e < m; e++)
-                slot_of[e] = g.col[e];
+                if (kept[e])
+                    set_col(&g2, e, g.col[e]);
+            map_classes(&x, &g, fr, nfr);
+            fill(&g2, fr, nfr);
+            struct eng *best = better(&g2, &g) ? &g2 : &g;
+            for (int32_t e = 0; e < m; e++)
+                slot_of[e] = best->col[e];
             /* Why a meeting failed: no slot where both are free of blocks and kept meetings. */
             for (int32_t e = 0; e < m; e++) {
                 if (slot_of[e] != NIL)
@@ -874,6 +928,7 @@ void meet_sched_run(const struct meet_sched_input *in, struct meet_sched_result 
             }
             free(fr);
             free(cap);
+            eng_deinit(&g2);
             eng_deinit(&g);
         }
 

@@ -681,3 +681,39 @@ Test(meeting_sched, odd_cycle_short_of_slots)
     cr_assert_eq(st.scheduled, 4);
     cr_assert_eq(r[4].status, MEET_SCHED_NO_SLOT);
 }
+
+Test(meeting_sched, rerun_with_a_fixed_plan_stays_compact)
+{
+    /* A plan at the bound, all of it fixed, plus a few new meetings: the new ones go into the
+     * existing slots (fill strategy) in most cases instead of opening new slots. */
+    unsigned seed = 4711;
+    static struct inst in;
+    static struct meet_sched_result r[MAXM];
+    int compact = 0;
+    for (int it = 0; it < 100; it++) {
+        random_bipartite(&in, &seed, 30, 30, 300);
+        in.tables = 20;
+        in.slots = 100;
+        struct meet_sched_stats st;
+        run(&in, r, &st);
+        int before = st.slots_used;
+        for (size_t i = 0; i < in.m; i++) {
+            in.mt[i].fixed_slot = r[i].slot;
+            in.mt[i].fixed_table = r[i].table;
+        }
+        for (int k = 0; k < 5;) {
+            int a = rand_r(&seed) % 30, b = 30 + rand_r(&seed) % 30;
+            if (!has_pair(&in, a, b)) {
+                add(&in, a, b, 1);
+                k++;
+            }
+        }
+        run(&in, r, &st);
+        assert_valid(&in, r, &st);
+        cr_assert_eq(st.scheduled, in.m);
+        cr_assert_leq(st.slots_used, before + 5);
+        int lb = lower_bound(&in);
+        compact += st.slots_used <= (before > lb ? before : lb) + 1;
+    }
+    cr_assert_geq(compact, 95, "only %d of 100 re-runs stayed within one slot", compact);
+}

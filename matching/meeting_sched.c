@@ -445,8 +445,8 @@ struct ctx {
 };
 
 /* Clean colouring of `edges` (score order) into at most S colours with at most T per colour.
- * Leaves the result in g (allocated here, colours are 0..*k_out-1, edges it had to leave out
- * are uncoloured) and returns the number of colours used. */
+ * Leaves the result in g (initialised here; the caller deinits it): colours 0..k-1, where k is
+ * the return value; edges that had to be left out stay uncoloured. */
 static int32_t clean_colour(struct ctx *x, const int32_t *edges, size_t ne, struct eng *g)
 {
     int32_t S = x->S, T = x->T;

@@ -717,3 +717,24 @@ Test(meeting_sched, rerun_with_a_fixed_plan_stays_compact)
     }
     cr_assert_geq(compact, 95, "only %d of 100 re-runs stayed within one slot", compact);
 }
+
+Test(meeting_sched, fixed_meeting_in_a_blocked_slot_is_moved)
+{
+    /* Org 1 now presents a pitch in slot 2, where its meeting had been fixed. */
+    struct inst in;
+    memset(&in, 0, sizeof(in));
+    add(&in, 0, 1, 1);
+    add(&in, 2, 3, 1);
+    in.mt[0].fixed_slot = 2, in.mt[0].fixed_table = 0;
+    in.mt[1].fixed_slot = 2, in.mt[1].fixed_table = 1;
+    in.bl[in.nb++] = (struct meet_sched_block){org(1), 2};
+    in.slots = 4;
+    in.tables = 2;
+    struct meet_sched_result r[2];
+    struct meet_sched_stats st;
+    run(&in, r, &st);
+    assert_valid(&in, r, &st);
+    cr_assert_eq(r[0].status, MEET_SCHED_MOVED);
+    cr_assert_neq(r[0].slot, 2);
+    cr_assert_eq(r[1].status, MEET_SCHED_KEPT);
+}

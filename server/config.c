@@ -58,13 +58,14 @@ static const struct cfg_key keys[] = {
       "expose /api/v1/debug/* test routes; never in production"),
     K(idempotency_ttl_s, CFG_INT, "86400", 60, 604800, "how long Idempotency-Key replies last"),
     K(event_cache_ttl_s, CFG_INT, "30", 0, 3600, "Redis cache lifetime of published events"),
-    K(match_weight_tag, CFG_DOUBLE, "3.0", 0, 100, "matching: shared tags (IDF-weighted)"),
-    K(match_weight_sector, CFG_DOUBLE, "2.0", 0, 100, "matching: same sector"),
-    K(match_weight_zone, CFG_DOUBLE, "0.5", 0, 100, "matching: same zone"),
-    K(match_weight_budget, CFG_DOUBLE, "1.0", 0, 100, "matching: budget overlap"),
-    K(match_weight_stage, CFG_DOUBLE, "0.5", 0, 100, "matching: stage fit"),
-    K(match_weight_text, CFG_DOUBLE, "2.0", 0, 100, "matching: title/description similarity"),
-    K(match_weight_tier, CFG_DOUBLE, "0.0", 0, 100, "matching: enterprise tier preference"),
+    K(match_weight_tag, CFG_DOUBLE, "0.25", 0, 100,
+      "matching: shared tags (IDF-weighted cosine)"),
+    K(match_weight_text, CFG_DOUBLE, "0.45", 0, 100,
+      "matching: title + description TF-IDF cosine (CJK bigrams, Latin words)"),
+    K(match_weight_sector, CFG_DOUBLE, "0.10", 0, 100, "matching: same sector"),
+    K(match_weight_zone, CFG_DOUBLE, "0.05", 0, 100, "matching: same zone"),
+    K(match_weight_budget, CFG_DOUBLE, "0.10", 0, 100, "matching: budget range overlap"),
+    K(match_weight_stage, CFG_DOUBLE, "0.05", 0, 100, "matching: stage fit"),
 };
 
 static const struct cfg_key *find_key(const char *name)

@@ -50,7 +50,6 @@ struct config {
     double match_weight_budget;
     double match_weight_stage;
     double match_weight_text;
-    double match_weight_tier;
 };
 
 /* Fills *cfg with the defaults. */

@@ -315,8 +315,8 @@ out:
     return rc;
 }
 
-static int vexec(struct db *db, struct db_res *res, const char *sql, const char *types,
-                 va_list ap)
+static int execp(struct db *db, struct db_res *res, const char *sql,
+                 const struct db_param *params, size_t np)
 {
     if (res)
         memset(res, 0, sizeof(*res));
@@ -327,7 +327,6 @@ static int vexec(struct db *db, struct db_res *res, const char *sql, const char 
     rc = get_stmt(db, sql, &st);
     if (rc)
         return rc;
-    size_t np = strlen(types);
     SD_ASSERT(np <= MAX_PARAMS && np == mysql_stmt_param_count(st));
     MYSQL_BIND b[MAX_PARAMS];
     long long ints[MAX_PARAMS];
@@ -336,47 +335,43 @@ static int vexec(struct db *db, struct db_res *res, const char *sql, const char 
     my_bool isnull[MAX_PARAMS];
     memset(b, 0, sizeof(MYSQL_BIND) * (np ? np : 1));
     for (size_t i = 0; i < np; i++) {
+        const struct db_param *p = &params[i];
         isnull[i] = 0;
         b[i].is_null = &isnull[i];
-        switch (types[i]) {
+        switch (p->type) {
         case 'i':
         case 'n':
-            ints[i] = (long long)va_arg(ap, int64_t);
+            ints[i] = (long long)p->i;
             b[i].buffer_type = MYSQL_TYPE_LONGLONG;
             b[i].buffer = &ints[i];
-            if (types[i] == 'n' && ints[i] == 0)
+            if (p->type == 'n' && p->i == 0)
                 isnull[i] = 1;
             break;
         case 'd':
-            dbls[i] = va_arg(ap, double);
+            dbls[i] = p->d;
             b[i].buffer_type = MYSQL_TYPE_DOUBLE;
             b[i].buffer = &dbls[i];
             break;
-        case 's': {
-            const char *s = va_arg(ap, const char *);
+        case 's':
             b[i].buffer_type = MYSQL_TYPE_STRING;
-            if (!s) {
+            if (!p->s) {
                 isnull[i] = 1;
             } else {
-                b[i].buffer = (void *)s;
-                lens[i] = (unsigned long)strlen(s);
+                b[i].buffer = (void *)p->s;
+                lens[i] = (unsigned long)strlen(p->s);
                 b[i].buffer_length = lens[i];
                 b[i].length = &lens[i];
             }
             break;
-        }
-        case 'b': {
-            const void *p = va_arg(ap, const void *);
-            size_t n = va_arg(ap, size_t);
+        case 'b':
             b[i].buffer_type = MYSQL_TYPE_BLOB;
-            b[i].buffer = (void *)p;
-            lens[i] = (unsigned long)n;
+            b[i].buffer = (void *)p->s;
+            lens[i] = (unsigned long)p->len;
             b[i].buffer_length = lens[i];
             b[i].length = &lens[i];
             break;
-        }
         default:
-            SD_ASSERT(!"unknown db_exec parameter type");
+            SD_ASSERT(!"unknown db parameter type");
         }
     }
     if (np && mysql_stmt_bind_param(st, b) != 0)
@@ -396,6 +391,43 @@ static int vexec(struct db *db, struct db_res *res, const char *sql, const char 
         mysql_stmt_free_result(st);
     }
     return 0;
+}
+
+static int vexec(struct db *db, struct db_res *res, const char *sql, const char *types,
+                 va_list ap)
+{
+    size_t np = strlen(types);
+    SD_ASSERT(np <= MAX_PARAMS);
+    struct db_param p[MAX_PARAMS];
+    memset(p, 0, sizeof(p));
+    for (size_t i = 0; i < np; i++) {
+        p[i].type = types[i];
+        switch (types[i]) {
+        case 'i':
+        case 'n':
+            p[i].i = va_arg(ap, int64_t);
+            break;
+        case 'd':
+            p[i].d = va_arg(ap, double);
+            break;
+        case 's':
+            p[i].s = va_arg(ap, const char *);
+            break;
+        case 'b':
+            p[i].s = va_arg(ap, const void *);
+            p[i].len = va_arg(ap, size_t);
+            break;
+        default:
+            SD_ASSERT(!"unknown db_exec parameter type");
+        }
+    }
+    return execp(db, res, sql, p, np);
+}
+
+int db_execv(struct db *db, struct db_res *res, const char *sql, const struct db_param *params,
+             size_t n)
+{
+    return execp(db, res, sql, params, n);
 }
 
 int db_exec(struct db *db, struct db_res *res, const char *sql, const char *types, ...)

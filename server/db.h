@@ -48,6 +48,18 @@ int db_ping(struct db *db) SD_MUST_CHECK;
 int db_exec(struct db *db, struct db_res *res, const char *sql, const char *types, ...)
     SD_MUST_CHECK;
 
+/* The same with parameters in an array, for statements built at run time (variable IN lists,
+ * optional filters). Keep the number of distinct shapes small: each is prepared and cached. */
+struct db_param {
+    char type; /* as in db_exec: 'i', 'd', 's', 'b', 'n' */
+    int64_t i;
+    double d;
+    const char *s; /* 's' and 'b' */
+    size_t len;    /* 'b' */
+};
+int db_execv(struct db *db, struct db_res *res, const char *sql, const struct db_param *params,
+             size_t n) SD_MUST_CHECK;
+
 /* A plain statement without parameters (DDL in migrations). */
 int db_query(struct db *db, const char *sql) SD_MUST_CHECK;
 

@@ -24,7 +24,7 @@ Test(config, defaults)
     cr_assert_eq(c.threads, 2);
     cr_assert_eq(c.mysql_port, 3306);
     cr_assert_eq(c.access_log, true);
-    cr_assert_float_eq(c.match_weight_tag, 3.0, 1e-9);
+    cr_assert_float_eq(c.match_weight_tag, 0.25, 1e-9);
     cfg_deinit(&c);
 }
 

@@ -1,0 +1,59 @@
+#ifndef SUMMITD_SERVER_RECS_H
+#define SUMMITD_SERVER_RECS_H
+
+/* The match-index service: the in-memory matching/index.h index of every open project, shared
+ * by all workers behind a rwlock, kept in step with MySQL on every instance:
+ *   - at start, recs_load() reads every open project;
+ *   - after a committed change on this instance, recs_project_changed() re-reads that row into
+ *     the local index at once (the writer sees it in the same request) and PUBLISHes the id on
+ *     Redis channel `<prefix>projects`;
+ *   - a sync thread per instance SUBSCRIBEs to that channel and re-reads each id it hears, and
+ *     every second also re-reads the projects whose updated_at moved since its last look, so a
+ *     missed message (Redis down) delays an update by about a second, never loses it.
+ * Only this module and the handlers call it; matching/ stays pure. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "matching/score.h"
+#include "server/xalloc.h"
+
+struct config;
+struct db;
+struct rds;
+struct recs;
+
+/* Weights come from the config's match_weight_* keys. Caller frees with recs_free(). */
+struct recs *recs_new(const struct config *cfg);
+void recs_free(struct recs *rc);
+
+/* Reads every open project into the index (start-up, before serving). 0 or SD_ERR_*. */
+int recs_load(struct recs *rc, struct db *db) SD_MUST_CHECK;
+
+/* Starts / stops the sync thread (its own MySQL and Redis connections). */
+void recs_start(struct recs *rc);
+void recs_stop(struct recs *rc);
+
+/* Call after committing any change to project `id` (create, update, close). Never fails from the
+ * caller's view: a MySQL or Redis error here only delays the index until the next sync. */
+void recs_project_changed(struct recs *rc, struct db *db, struct rds *rds, int64_t id);
+
+struct recs_item {
+    int64_t id;      /* the recommended project */
+    double score;
+    char **reasons;  /* rendered lines, owned; freed by recs_items_free() */
+    size_t nreasons;
+};
+
+/* The k best projects for `project_id` (opposite side, other organizations, open), skipping the
+ * ids in skip[0..nskip) (vetoed pairs). out holds k items; *nout gets how many. Returns 0, or
+ * SD_ERR_NOT_FOUND when the project is not in the index (closed or unknown). */
+int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip,
+                   size_t nskip, enum match_lang lang, struct recs_item *out, size_t *nout)
+    SD_MUST_CHECK;
+void recs_items_free(struct recs_item *items, size_t n);
+
+/* Score of the pair (0 when either is not indexed). */
+double recs_pair_score(struct recs *rc, int64_t a, int64_t b);
+
+#endif

@@ -895,6 +895,7 @@ struct cursor {
     uint32_t len, pos;
     uint64_t mult; /* weight * query component: contribution = mult * w[pos] */
     uint64_t ub;   /* mult * list maximum */
+    uint64_t wq2;  /* query component squared (tag and text lists) */
     int group;
 };
 
@@ -931,12 +932,13 @@ static uint32_t cursor_seek(const struct cursor *c, uint32_t target)
     return hi;
 }
 
-static void add_cursor(struct cursor *cv, size_t *m, const struct plist *l, uint64_t mult,
-                       int group)
+static void add_cursor(struct cursor *cv, size_t *m, const struct plist *l, uint64_t weight,
+                       uint64_t wq, int group)
 {
+    uint64_t mult = weight * wq;
     if (l->len == 0 || mult == 0 || l->maxw == 0)
         return;
-    cv[*m] = (struct cursor){l->slot, plist_w(l), l->len, 0, mult, mult * l->maxw, group};
+    cv[*m] = (struct cursor){l->slot, plist_w(l), l->len, 0, mult, mult * l->maxw, wq * wq, group};
     (*m)++;
 }
 
@@ -950,6 +952,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     int os = q.s == &idx->sides[0] ? 1 : 0;
     const struct side *cs = &idx->sides[os];
     int64_t qorg = q.s->org[q.slot];
+    uint32_t qsec = q.s->sector[q.slot], qzone = q.s->zone[q.slot];
     struct heap h = {xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
     if (k == 0 || cs->live == 0)
         goto out;
@@ -962,31 +965,40 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     for (uint32_t i = 0; i < qt + qx; i++) {
         const struct term *t = &idx->terms[q.s->f_term[qoff + i]];
         int g = i < qt ? G_TAG : G_TEXT;
-        add_cursor(cv, &m, &t->list[os], idx->w[g == G_TAG ? W_TAG : W_TEXT] * q.s->f_w[qoff + i],
-                   g);
+        add_cursor(cv, &m, &t->list[os], idx->w[g == G_TAG ? W_TAG : W_TEXT],
+                   q.s->f_w[qoff + i], g);
     }
     if (q.s->sector[q.slot] != NONE)
-        add_cursor(cv, &m, &idx->terms[q.s->sector[q.slot]].list[os], idx->w[W_SECTOR] * QMAX,
+        add_cursor(cv, &m, &idx->terms[q.s->sector[q.slot]].list[os], idx->w[W_SECTOR], QMAX,
                    G_OTHER);
     if (q.s->zone[q.slot] != NONE)
-        add_cursor(cv, &m, &idx->terms[q.s->zone[q.slot]].list[os], idx->w[W_ZONE] * QMAX,
+        add_cursor(cv, &m, &idx->terms[q.s->zone[q.slot]].list[os], idx->w[W_ZONE], QMAX,
                    G_OTHER);
     qsort(cv, m, sizeof(*cv), cursor_by_ub);
 
-    /* pre[g][i]: sum of the bounds of group g among lists [0, i); nb[i]: bound of a project
-     * found in no list >= i (free features + capped group sums). */
-    uint64_t *pre = xcalloc(3 * (m + 1) + (m + 1), sizeof(uint64_t));
-    uint64_t *preg[3] = {pre, pre + (m + 1), pre + 2 * (m + 1)};
+    /* rest[g][i] bounds what lists [0, i) of group g can add to a project's score: the sum of
+     * their bounds and, for the cosine groups, Cauchy-Schwarz: sum(wq * wd) over those terms is
+     * at most |wq restricted to them| * QMAX. nb[i] bounds a project found in no list >= i. */
+    uint64_t *pre = xcalloc(4 * (m + 1), sizeof(uint64_t));
+    uint64_t *rest[3] = {pre, pre + (m + 1), pre + 2 * (m + 1)};
     uint64_t *nb = pre + 3 * (m + 1);
-    const uint64_t cap_tag = idx->w[W_TAG] * COMP_ONE, cap_text = idx->w[W_TEXT] * COMP_ONE;
+    const uint64_t cap[2] = {idx->w[W_TAG] * COMP_ONE, idx->w[W_TEXT] * COMP_ONE};
+    const uint64_t gw[2] = {idx->w[W_TAG], idx->w[W_TEXT]};
     const uint64_t free_ub = (idx->w[W_BUDGET] + idx->w[W_STAGE]) * COMP_ONE;
-    for (size_t i = 0; i < m; i++) {
-        for (int g = 0; g < 3; g++)
-            preg[g][i + 1] = preg[g][i] + (cv[i].group == g ? cv[i].ub : 0);
+    uint64_t sum[3] = {0, 0, 0}, sq[2] = {0, 0};
+    for (size_t i = 0; i <= m; i++) {
+        for (int g = 0; g < 2; g++) {
+            uint64_t csb = gw[g] * ((uint64_t)ceil(sqrt((double)sq[g]) * QMAX) + 1);
+            rest[g][i] = min_u64(min_u64(sum[g], csb), cap[g]);
+        }
+        rest[G_OTHER][i] = sum[G_OTHER];
+        nb[i] = free_ub + rest[0][i] + rest[1][i] + rest[2][i];
+        if (i < m) {
+            sum[cv[i].group] += cv[i].ub;
+            if (cv[i].group != G_OTHER)
+                sq[cv[i].group] += cv[i].wq2;
+        }
     }
-    for (size_t i = 0; i <= m; i++)
-        nb[i] = free_ub + preg[G_OTHER][i] + min_u64(preg[G_TAG][i], cap_tag) +
-                min_u64(preg[G_TEXT][i], cap_text);
 
     /* Until the heap is full with a threshold above free_ub, every project is a candidate
      * (all_docs); then lists [0, ess) are only probed, [ess, m) drive the iteration. */
@@ -1019,29 +1031,35 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
             }
         }
         bool full = h.n == h.k;
-        if (!cs->alive[d] || cs->org[d] == qorg)
+        if (all_docs && !cs->alive[d])
             goto next;
-        uint64_t rest[3] = {preg[0][nprobe], preg[1][nprobe], preg[2][nprobe]};
+        /* Sector, zone, budget and stage are exact from the slot arrays (the sector and zone
+         * cursors only generate candidates); tags and text are bounded, then probed. */
+        struct proj cp = {cs, d};
+        uint64_t exact = free_part(idx, q, cp);
+        if (qsec != NONE && cs->sector[d] == qsec)
+            exact += idx->w[W_SECTOR] * COMP_ONE;
+        if (qzone != NONE && cs->zone[d] == qzone)
+            exact += idx->w[W_ZONE] * COMP_ONE;
         for (size_t i = nprobe; i-- > 0;) {
+            struct cursor *c = &cv[i];
+            if (c->group == G_OTHER)
+                continue;
             if (full) {
-                uint64_t bound = free_ub + p[G_OTHER] + rest[G_OTHER] +
-                                 min_u64(p[G_TAG] + rest[G_TAG], cap_tag) +
-                                 min_u64(p[G_TEXT] + rest[G_TEXT], cap_text);
+                uint64_t bound = exact + min_u64(p[G_TAG] + rest[G_TAG][i + 1], cap[G_TAG]) +
+                                 min_u64(p[G_TEXT] + rest[G_TEXT][i + 1], cap[G_TEXT]);
                 if (bound < thr)
                     goto next;
             }
-            struct cursor *c = &cv[i];
             c->pos = cursor_seek(c, d);
             if (c->pos < c->len && c->slot[c->pos] == d) {
                 p[c->group] += c->mult * c->w[c->pos];
                 c->pos++;
             }
-            rest[c->group] -= c->ub;
         }
-        uint64_t sc = p[0] + p[1] + p[2];
-        if (full && sc + free_ub < thr)
+        uint64_t sc = exact + p[G_TAG] + p[G_TEXT];
+        if (!cs->alive[d] || cs->org[d] == qorg)
             goto next;
-        sc += free_part(idx, q, (struct proj){cs, d});
         if (offer(&h, sc, cs->id[d], skip, skip_arg) && h.n == h.k) {
             thr = h.v[0].score;
             if (all_docs && free_ub < thr) {

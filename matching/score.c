@@ -20,7 +20,7 @@ static double *weight_field(struct match_weights *w, size_t i)
 struct match_weights match_weights_default(void)
 {
     struct match_weights w = {
-        .tag = 0.35, .text = 0.30, .sector = 0.15, .zone = 0.05, .budget = 0.10, .stage = 0.05};
+        .tag = 0.25, .text = 0.45, .sector = 0.10, .zone = 0.05, .budget = 0.10, .stage = 0.05};
     return w;
 }
 

@@ -18,6 +18,7 @@
 #include "server/log.h"
 #include "server/migrate.h"
 #include "server/rds.h"
+#include "server/recs.h"
 #include "server/router.h"
 #include "server/routes.h"
 #include "server/server.h"
@@ -27,7 +28,7 @@
 #define START_WAIT_S 30
 
 /* Migrations and the admin account, retried while MySQL comes up. */
-static int prepare_database(const struct config *cfg, bool with_admin)
+static int prepare_database(const struct config *cfg, bool with_admin, struct recs *recs)
 {
     struct db *db = db_new(cfg);
     int rc = SD_ERR_UNAVAILABLE;
@@ -36,6 +37,8 @@ static int prepare_database(const struct config *cfg, bool with_admin)
         rc = migrate_run(db);
         if (rc == 0 && with_admin)
             rc = users_ensure_admin(db, cfg);
+        if (rc == 0 && recs)
+            rc = recs_load(recs, db);
         if (rc != SD_ERR_UNAVAILABLE)
             break;
         usleep(250000);
@@ -90,7 +93,7 @@ int main(int argc, char **argv)
     db_library_init();
 
     if (strcmp(cmd, "migrate") == 0) {
-        rc = prepare_database(&cfg, false);
+        rc = prepare_database(&cfg, false, NULL);
         db_library_end();
         cfg_deinit(&cfg);
         return rc ? 1 : 0;
@@ -108,7 +111,8 @@ int main(int argc, char **argv)
     build_routes(&app, &owned);
 
     int exit_code = 1;
-    if (prepare_database(&cfg, true) != 0)
+    app.recs = recs_new(&cfg);
+    if (prepare_database(&cfg, true, app.recs) != 0)
         goto out;
     /* Redis may come later (requests that need it answer 503 meanwhile); say so now. */
     struct rds *probe = rds_new(&cfg);
@@ -118,10 +122,13 @@ int main(int argc, char **argv)
     struct server *srv = server_new(&app);
     if (!srv)
         goto out;
+    recs_start(app.recs);
     server_run(srv);
+    recs_stop(app.recs);
     server_free(srv);
     exit_code = 0;
 out:
+    recs_free(app.recs);
     router_free(app.router);
     free(owned);
     db_library_end();

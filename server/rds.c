@@ -1,6 +1,8 @@
 #include "server/rds.h"
 
+#include <errno.h>
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -176,4 +178,73 @@ char *rds_key(const struct rds *r, char *buf, size_t len, const char *fmt, ...)
     vsnprintf(buf + n, len - (size_t)n, fmt, ap);
     va_end(ap);
     return buf;
+}
+
+struct rds_sub {
+    redisContext *ctx;
+};
+
+struct rds_sub *rds_sub_open(const struct config *cfg, const char *channel)
+{
+    int ms = cfg->redis_timeout_ms;
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    redisContext *c = redisConnectWithTimeout(cfg->redis_host, cfg->redis_port, tv);
+    if (!c || c->err) {
+        if (c)
+            redisFree(c);
+        return NULL;
+    }
+    char name[256];
+    snprintf(name, sizeof(name), "%s%s", cfg->redis_prefix, channel);
+    redisSetTimeout(c, tv);
+    redisReply *rep = redisCommand(c, "SUBSCRIBE %s", name);
+    if (!rep || rep->type == REDIS_REPLY_ERROR) {
+        if (rep)
+            freeReplyObject(rep);
+        redisFree(c);
+        return NULL;
+    }
+    freeReplyObject(rep);
+    struct rds_sub *s = xcalloc(1, sizeof(*s));
+    s->ctx = c;
+    return s;
+}
+
+int rds_sub_read(struct rds_sub *s, int timeout_ms, char *buf, size_t len)
+{
+    /* A blocking read timeout would leave the context unusable, so wait with poll() first and
+     * only then let hiredis read. */
+    void *out = NULL;
+    if (redisGetReplyFromReader(s->ctx, &out) != REDIS_OK)
+        return SD_ERR_UNAVAILABLE;
+    if (!out) {
+        struct pollfd p = {.fd = s->ctx->fd, .events = POLLIN};
+        int n = poll(&p, 1, timeout_ms);
+        if (n == 0 || (n < 0 && errno == EINTR))
+            return 0;
+        if (n < 0 || redisBufferRead(s->ctx) != REDIS_OK ||
+            redisGetReplyFromReader(s->ctx, &out) != REDIS_OK)
+            return SD_ERR_UNAVAILABLE;
+        if (!out)
+            return 0; /* a partial message: the rest comes with the next read */
+    }
+    redisReply *rep = out;
+    int rc = 0;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
+        rep->element[0]->type == REDIS_REPLY_STRING &&
+        strcmp(rep->element[0]->str, "message") == 0 &&
+        rep->element[2]->type == REDIS_REPLY_STRING) {
+        snprintf(buf, len, "%.*s", (int)rep->element[2]->len, rep->element[2]->str);
+        rc = 1;
+    }
+    freeReplyObject(rep);
+    return rc;
+}
+
+void rds_sub_free(struct rds_sub *s)
+{
+    if (!s)
+        return;
+    redisFree(s->ctx);
+    free(s);
 }

@@ -1,0 +1,321 @@
+#include "server/recs.h"
+
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "matching/index.h"
+#include "server/config.h"
+#include "server/db.h"
+#include "server/err.h"
+#include "server/log.h"
+#include "server/rds.h"
+#include "server/timeutil.h"
+
+#define CHANNEL "projects"
+#define LOAD_BATCH 2000
+#define POLL_US 1000000
+#define POLL_OVERLAP_S 2 /* re-read rows this much older than the newest seen: late commits */
+
+struct recs {
+    const struct config *cfg;
+    pthread_rwlock_t lock; /* guards idx */
+    struct match_index *idx;
+    pthread_t th;
+    bool started;
+    atomic_bool stop;
+    int64_t mark; /* newest updated_at seen by the sync thread (DB clock) */
+};
+
+static const char *const COLS =
+    "id, org_id, side, stage, sector, zone, tags, budget_min, budget_max, title, description,"
+    " status, updated_at";
+
+struct recs *recs_new(const struct config *cfg)
+{
+    struct recs *rc = xcalloc(1, sizeof(*rc));
+    rc->cfg = cfg;
+    struct match_weights w = match_weights_default();
+    w.tag = cfg->match_weight_tag;
+    w.text = cfg->match_weight_text;
+    w.sector = cfg->match_weight_sector;
+    w.zone = cfg->match_weight_zone;
+    w.budget = cfg->match_weight_budget;
+    w.stage = cfg->match_weight_stage;
+    const char *bad = NULL;
+    if (match_weights_validate(&w, &bad) != 0) {
+        log_warn("match weight %s is invalid; using the defaults", bad ? bad : "?");
+        w = match_weights_default();
+    }
+    rc->idx = match_index_new(&w);
+    pthread_rwlock_init(&rc->lock, NULL);
+    return rc;
+}
+
+void recs_free(struct recs *rc)
+{
+    if (!rc)
+        return;
+    recs_stop(rc);
+    match_index_free(rc->idx);
+    pthread_rwlock_destroy(&rc->lock);
+    free(rc);
+}
+
+/* Removes a project; one that is not indexed (already closed) is fine. */
+static void remove_quiet(struct recs *rc, int64_t id)
+{
+    if (match_index_remove(rc->idx, id) != 0)
+        log_debug("recs: project %lld was not indexed", (long long)id);
+}
+
+/* Applies one row of COLS to the index (caller holds the write lock). */
+static void apply_row(struct recs *rc, const struct db_res *res, size_t i)
+{
+    int64_t id = db_get_i64(res, i, 0);
+    const char *status = db_get(res, i, 11);
+    if (!status || strcmp(status, "open") != 0) {
+        remove_quiet(rc, id);
+        return;
+    }
+    struct match_project p = {.id = id, .org_id = db_get_i64(res, i, 1)};
+    if (match_side_parse(db_get(res, i, 2) ? db_get(res, i, 2) : "", &p.side) != 0 ||
+        match_stage_parse(db_get(res, i, 3) ? db_get(res, i, 3) : "", &p.stage) != 0) {
+        log_warn("recs: project %lld has a bad side or stage; not indexed", (long long)id);
+        return;
+    }
+    p.sector = db_get(res, i, 4);
+    p.zone = db_get(res, i, 5);
+    p.budget_min = db_get_i64(res, i, 7);
+    p.budget_max = db_get_i64(res, i, 8);
+    p.title = db_get(res, i, 9);
+    p.description = db_get(res, i, 10);
+    const char *tags[MATCH_TAGS_MAX];
+    cJSON *arr = cJSON_Parse(db_get(res, i, 6) ? db_get(res, i, 6) : "[]");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, arr)
+    {
+        if (cJSON_IsString(t) && p.ntags < MATCH_TAGS_MAX)
+            tags[p.ntags++] = t->valuestring;
+    }
+    p.tags = tags;
+    if (match_index_upsert(rc->idx, &p) != 0)
+        log_warn("recs: project %lld rejected by the index", (long long)id);
+    cJSON_Delete(arr);
+    int64_t up = db_get_time(res, i, 12);
+    if (up > rc->mark)
+        rc->mark = up;
+}
+
+static void apply_all(struct recs *rc, const struct db_res *res)
+{
+    pthread_rwlock_wrlock(&rc->lock);
+    for (size_t i = 0; i < res->nrows; i++)
+        apply_row(rc, res, i);
+    pthread_rwlock_unlock(&rc->lock);
+}
+
+int recs_load(struct recs *rc, struct db *db)
+{
+    struct db_res res;
+    int err = db_exec(db, &res, "SELECT UTC_TIMESTAMP()", "");
+    if (err)
+        return err;
+    rc->mark = db_get_time(&res, 0, 0);
+    db_res_clear(&res);
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "SELECT %s FROM projects WHERE status = 'open' AND id > ? ORDER BY id LIMIT %d", COLS,
+             LOAD_BATCH);
+    int64_t after = 0;
+    size_t total = 0;
+    for (;;) {
+        err = db_exec(db, &res, sql, "i", after);
+        if (err)
+            return err;
+        if (res.nrows == 0) {
+            db_res_clear(&res);
+            break;
+        }
+        after = db_get_i64(&res, res.nrows - 1, 0);
+        total += res.nrows;
+        apply_all(rc, &res);
+        db_res_clear(&res);
+    }
+    pthread_rwlock_wrlock(&rc->lock);
+    match_index_compact(rc->idx);
+    size_t mem = match_index_memory(rc->idx);
+    pthread_rwlock_unlock(&rc->lock);
+    log_info("recs: indexed %zu open projects (%zu KiB)", total, mem / 1024);
+    return 0;
+}
+
+static int reload(struct recs *rc, struct db *db, int64_t id)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT %s FROM projects WHERE id = ?", COLS);
+    struct db_res res;
+    int err = db_exec(db, &res, sql, "i", id);
+    if (err)
+        return err;
+    pthread_rwlock_wrlock(&rc->lock);
+    if (res.nrows)
+        apply_row(rc, &res, 0);
+    else
+        remove_quiet(rc, id);
+    pthread_rwlock_unlock(&rc->lock);
+    db_res_clear(&res);
+    return 0;
+}
+
+void recs_project_changed(struct recs *rc, struct db *db, struct rds *rds, int64_t id)
+{
+    if (reload(rc, db, id) != 0)
+        log_warn("recs: project %lld not refreshed now; the sync thread will", (long long)id);
+    char chan[160], msg[32];
+    rds_key(rds, chan, sizeof(chan), "%s", CHANNEL);
+    snprintf(msg, sizeof(msg), "%lld", (long long)id);
+    if (rds_cmd(rds, NULL, "PUBLISH %s %s", chan, msg) != 0)
+        log_warn("recs: change of project %lld not published; other instances poll", (long long)id);
+}
+
+/* Re-reads what changed since the last look (a safety net for missed messages). */
+static void poll_changes(struct recs *rc, struct db *db)
+{
+    char since[TIME_BUF], sql[512];
+    time_format_sql(rc->mark - POLL_OVERLAP_S, since);
+    snprintf(sql, sizeof(sql), "SELECT %s FROM projects WHERE updated_at >= ? ORDER BY updated_at",
+             COLS);
+    struct db_res res;
+    if (db_exec(db, &res, sql, "s", since) != 0)
+        return;
+    if (res.nrows)
+        apply_all(rc, &res);
+    db_res_clear(&res);
+}
+
+static void *sync_main(void *arg)
+{
+    struct recs *rc = arg;
+    struct db *db = db_new(rc->cfg);
+    struct rds_sub *sub = NULL;
+    int64_t next_poll = 0, next_connect = 0;
+    while (!atomic_load(&rc->stop)) {
+        int64_t now = time_mono_us();
+        if (!sub && now >= next_connect) {
+            sub = rds_sub_open(rc->cfg, CHANNEL);
+            next_connect = now + POLL_US;
+            if (sub)
+                next_poll = 0; /* catch up on what was missed while disconnected */
+        }
+        if (now >= next_poll) {
+            if (db_check(db) == 0)
+                poll_changes(rc, db);
+            next_poll = now + POLL_US;
+        }
+        if (!sub) {
+            usleep(100000);
+            continue;
+        }
+        char msg[64];
+        int got = rds_sub_read(sub, 200, msg, sizeof(msg));
+        if (got == 1) {
+            int64_t id = strtoll(msg, NULL, 10);
+            if (id > 0 && reload(rc, db, id) != 0)
+                next_poll = 0;
+        } else if (got < 0) {
+            rds_sub_free(sub);
+            sub = NULL;
+        }
+    }
+    rds_sub_free(sub);
+    db_free(db);
+    return NULL;
+}
+
+void recs_start(struct recs *rc)
+{
+    if (rc->started)
+        return;
+    atomic_store(&rc->stop, false);
+    SD_ASSERT(pthread_create(&rc->th, NULL, sync_main, rc) == 0);
+    rc->started = true;
+}
+
+void recs_stop(struct recs *rc)
+{
+    if (!rc->started)
+        return;
+    atomic_store(&rc->stop, true);
+    pthread_join(rc->th, NULL);
+    rc->started = false;
+}
+
+struct skip_set {
+    const int64_t *ids;
+    size_t n;
+};
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+static bool skip_fn(void *arg, int64_t id)
+{
+    const struct skip_set *s = arg;
+    return s->n && bsearch(&id, s->ids, s->n, sizeof(int64_t), cmp_i64) != NULL;
+}
+
+int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip,
+                   size_t nskip, enum match_lang lang, struct recs_item *out, size_t *nout)
+{
+    *nout = 0;
+    int64_t *sorted = xmalloc((nskip ? nskip : 1) * sizeof(int64_t));
+    if (nskip)
+        memcpy(sorted, skip, nskip * sizeof(int64_t));
+    qsort(sorted, nskip, sizeof(int64_t), cmp_i64);
+    struct skip_set set = {sorted, nskip};
+    struct match_result *res = xcalloc(k ? k : 1, sizeof(*res));
+    size_t n = 0;
+    pthread_rwlock_rdlock(&rc->lock);
+    int err = match_index_topk(rc->idx, project_id, k, skip_fn, &set, res, &n);
+    for (size_t i = 0; err == 0 && i < n; i++) {
+        struct match_reasons why;
+        out[i].id = res[i].id;
+        out[i].score = res[i].score;
+        out[i].reasons = NULL;
+        out[i].nreasons = 0;
+        if (match_index_explain(rc->idx, project_id, res[i].id, &why) == 0)
+            out[i].reasons = match_reasons_render(&why, lang, &out[i].nreasons);
+    }
+    pthread_rwlock_unlock(&rc->lock);
+    if (err == 0)
+        *nout = n;
+    free(res);
+    free(sorted);
+    return err;
+}
+
+void recs_items_free(struct recs_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (items[i].reasons)
+            match_reason_lines_free(items[i].reasons, items[i].nreasons);
+}
+
+double recs_pair_score(struct recs *rc, int64_t a, int64_t b)
+{
+    struct match_reasons why;
+    double s = 0;
+    pthread_rwlock_rdlock(&rc->lock);
+    if (match_index_explain(rc->idx, a, b, &why) == 0)
+        s = why.score;
+    pthread_rwlock_unlock(&rc->lock);
+    return s;
+}

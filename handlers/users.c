@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/app.h"
+#include "server/audit.h"
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/db.h"
@@ -203,8 +204,10 @@ void users_grant_role(struct req *r)
     rc = auth_sessions_set_roles(r->w->rds, r->w->cfg, id, roles);
     if (rc)
         rlog_warn(r->id, "role granted but live sessions not updated (redis %d)", rc);
-    rlog_info(r->id, "audit: user %lld granted %s to user %lld", (long long)r->user.id,
-              grantable[role], (long long)id);
+    char subject[64];
+    snprintf(subject, sizeof(subject), "user %lld", (long long)id);
+    if (audit_record(r->w->db, r, 0, "role_grant", subject, grantable[role]) != 0)
+        rlog_warn(r->id, "role grant not recorded in the audit log");
     reply_json(r, 200, u);
 }
 

@@ -19,8 +19,9 @@ cleanup() {
 }
 trap cleanup INT TERM EXIT
 
+mkdir -p var/log
 "$BIN" --config "$CONF" migrate
-"$BIN" --config "$CONF" &
+"$BIN" --config "$CONF" 2>>var/log/summitd.log &
 pid=$!
 for _ in $(seq 1 100); do
     curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
@@ -31,6 +32,7 @@ SUMMITD_URL="http://127.0.0.1:$PORT" scripts/demo.sh
 cat <<MSG
 
 summitd is serving http://127.0.0.1:$PORT  (API under /api/v1; /healthz /readyz /metrics)
+Log: var/log/summitd.log   API: docs/openapi.yaml
 Demo logins (password for all: demo-password):
   admin       admin@summitd.local (password admin-change-me)
   organizer   organizer@demo.summitd

@@ -3,9 +3,11 @@
 # does not depend on the server being buildable.
 
 BENCH_MATCHING     := $(B)/bench/matching
-BENCH_MATCHING_SRC := $(wildcard matching/*.c) server/xalloc.c bench/matching.c
+BENCH_MATCHING_SRC := matching/index.c matching/score.c matching/synth.c matching/tokenize.c \
+                      server/xalloc.c bench/matching.c
 
-$(BENCH_MATCHING): $(BENCH_MATCHING_SRC) $(wildcard matching/*.h) server/xalloc.h server/err.h
+$(BENCH_MATCHING): $(BENCH_MATCHING_SRC) matching/index.h matching/score.h matching/synth.h \
+                   matching/tokenize.h server/xalloc.h server/err.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SANFLAGS) -I. $(BENCH_MATCHING_SRC) -lm -o $@
 

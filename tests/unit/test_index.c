@@ -1,0 +1,305 @@
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matching/index.h"
+#include "server/err.h"
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* A small vocabulary on purpose: many projects share features, so scores tie often. */
+static const char *const tags_v[] = {"机器视觉", "智能语音", "医学影像", "无人机", "车联网",
+                                     "工业互联网", "fpga", "5g", "类脑计算", "智能芯片"};
+static const char *const words_v[] = {"医学影像分析", "表面缺陷检测", "智能工厂", "无人物流配送",
+                                      "GPU inference", "边缘计算",     "语音交互", "5G专网",
+                                      "病理切片",      "数据平台",     "港口调度", "质检",
+                                      "Vision AI",     "机器人",       "天府",     "成都"};
+static const char *const sectors_v[] = {"医疗健康", "交通物流", "智能制造", "电子信息", ""};
+static const char *const zones_v[] = {"成都科学城", "天府国际生物城", "龙泉驿", "天府新区", ""};
+
+struct owned {
+    struct match_project p;
+    const char *tags[MATCH_TAGS_MAX];
+    char title[256], desc[1024];
+};
+
+static void random_project(uint64_t *s, int64_t id, struct owned *o, int64_t norgs)
+{
+    memset(o, 0, sizeof(*o));
+    o->p.id = id;
+    o->p.org_id = 1 + (int64_t)(rnd(s) % (uint64_t)norgs);
+    o->p.side = (enum match_side)(rnd(s) % 2);
+    o->p.stage = (enum match_stage)(rnd(s) % 4);
+    o->p.sector = sectors_v[rnd(s) % 5];
+    o->p.zone = zones_v[rnd(s) % 5];
+    size_t nt = rnd(s) % 5;
+    for (size_t i = 0; i < nt; i++)
+        o->tags[i] = tags_v[rnd(s) % 10]; /* duplicates allowed: counted once */
+    o->p.tags = o->tags;
+    o->p.ntags = nt;
+    if (rnd(s) % 8) {
+        o->p.budget_min = (int64_t)(rnd(s) % 20) * 50000;
+        o->p.budget_max = o->p.budget_min + (int64_t)(rnd(s) % 4) * 100000;
+    }
+    size_t nw = rnd(s) % 3, len = 0;
+    for (size_t i = 0; i < nw; i++)
+        len += (size_t)snprintf(o->title + len, sizeof(o->title) - len, "%s",
+                                words_v[rnd(s) % 16]);
+    nw = rnd(s) % 30;
+    len = 0;
+    for (size_t i = 0; i < nw; i++)
+        len += (size_t)snprintf(o->desc + len, sizeof(o->desc) - len, "%s，",
+                                words_v[rnd(s) % 16]);
+    o->p.title = o->title;
+    o->p.description = rnd(s) % 10 ? o->desc : NULL;
+}
+
+/* ---- basics ---- */
+
+static struct match_project simple(int64_t id, int64_t org, enum match_side side)
+{
+    static const char *const tags[] = {"机器视觉", "医学影像"};
+    struct match_project p = {.id = id, .org_id = org, .side = side,
+                              .stage = MATCH_STAGE_PILOT, .sector = "医疗健康",
+                              .zone = "成都科学城", .tags = tags, .ntags = 2,
+                              .budget_min = 100, .budget_max = 200,
+                              .title = "医学影像辅助诊断", .description = "基于机器视觉的诊断系统"};
+    return p;
+}
+
+Test(index, upsert_get_count_remove)
+{
+    struct match_weights w = match_weights_default();
+    struct match_index *idx = match_index_new(&w);
+    struct match_project p = simple(7, 1, MATCH_SUPPLY);
+    cr_assert_eq(match_index_upsert(idx, &p), 0);
+    cr_assert_eq(match_index_count(idx, MATCH_SUPPLY), 1);
+    cr_assert_eq(match_index_count(idx, MATCH_DEMAND), 0);
+    struct match_project g;
+    const char *tags[MATCH_TAGS_MAX];
+    cr_assert_eq(match_index_get(idx, 7, &g, tags), 0);
+    cr_assert_eq(g.org_id, 1);
+    cr_assert_eq(g.side, MATCH_SUPPLY);
+    cr_assert_eq(g.stage, MATCH_STAGE_PILOT);
+    cr_assert_str_eq(g.sector, "医疗健康");
+    cr_assert_str_eq(g.zone, "成都科学城");
+    cr_assert_eq(g.ntags, 2);
+    cr_assert_eq(g.budget_max, 200);
+    cr_assert_null(g.title, "raw text is not kept");
+    /* Replacing may change the side. */
+    p.side = MATCH_DEMAND;
+    cr_assert_eq(match_index_upsert(idx, &p), 0);
+    cr_assert_eq(match_index_count(idx, MATCH_SUPPLY), 0);
+    cr_assert_eq(match_index_count(idx, MATCH_DEMAND), 1);
+    cr_assert_eq(match_index_remove(idx, 7), 0);
+    cr_assert_eq(match_index_remove(idx, 7), SD_ERR_NOT_FOUND);
+    cr_assert_eq(match_index_get(idx, 7, &g, tags), SD_ERR_NOT_FOUND);
+    cr_assert_eq(match_index_count(idx, MATCH_DEMAND), 0);
+    match_index_free(idx);
+    match_index_free(NULL);
+}
+
+Test(index, invalid_projects_leave_the_index_unchanged)
+{
+    struct match_weights w = match_weights_default();
+    struct match_index *idx = match_index_new(&w);
+    struct match_project ok = simple(1, 1, MATCH_SUPPLY);
+    cr_assert_eq(match_index_upsert(idx, &ok), 0);
+    struct match_project bad = ok;
+    bad.budget_min = 300; /* > budget_max */
+    cr_assert_eq(match_index_upsert(idx, &bad), SD_ERR_INVALID);
+    bad = ok;
+    bad.budget_min = -1;
+    cr_assert_eq(match_index_upsert(idx, &bad), SD_ERR_INVALID);
+    bad = ok;
+    bad.side = (enum match_side)5;
+    cr_assert_eq(match_index_upsert(idx, &bad), SD_ERR_INVALID);
+    bad = ok;
+    bad.stage = (enum match_stage)9;
+    cr_assert_eq(match_index_upsert(idx, &bad), SD_ERR_INVALID);
+    bad = ok;
+    bad.ntags = MATCH_TAGS_MAX + 1;
+    cr_assert_eq(match_index_upsert(idx, &bad), SD_ERR_INVALID);
+    struct match_project g;
+    const char *tags[MATCH_TAGS_MAX];
+    cr_assert_eq(match_index_get(idx, 1, &g, tags), 0);
+    cr_assert_eq(g.budget_min, 100, "the failed upserts did not replace project 1");
+    cr_assert_eq(match_index_count(idx, MATCH_SUPPLY), 1);
+    match_index_free(idx);
+}
+
+static bool skip_id(void *arg, int64_t id)
+{
+    return id == *(int64_t *)arg;
+}
+
+Test(index, topk_takes_the_other_side_other_orgs_and_honours_skip)
+{
+    struct match_weights w = match_weights_default();
+    struct match_index *idx = match_index_new(&w);
+    struct match_project q = simple(1, 1, MATCH_DEMAND);
+    struct match_project same_org = simple(2, 1, MATCH_SUPPLY);
+    struct match_project same_side = simple(3, 2, MATCH_DEMAND);
+    struct match_project a = simple(4, 3, MATCH_SUPPLY);
+    struct match_project b = simple(5, 4, MATCH_SUPPLY);
+    b.sector = "交通物流";
+    struct match_project *all[] = {&q, &same_org, &same_side, &a, &b};
+    for (size_t i = 0; i < 5; i++)
+        cr_assert_eq(match_index_upsert(idx, all[i]), 0);
+    struct match_result r[10];
+    size_t n;
+    cr_assert_eq(match_index_topk(idx, 1, 10, NULL, NULL, r, &n), 0);
+    cr_assert_eq(n, 2);
+    cr_assert_eq(r[0].id, 4);
+    cr_assert_eq(r[1].id, 5);
+    cr_assert(r[0].score > r[1].score);
+    int64_t veto = 4;
+    cr_assert_eq(match_index_topk(idx, 1, 10, skip_id, &veto, r, &n), 0);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(r[0].id, 5);
+    cr_assert_eq(match_index_topk(idx, 99, 10, NULL, NULL, r, &n), SD_ERR_NOT_FOUND);
+    cr_assert_eq(match_index_topk(idx, 1, 0, NULL, NULL, r, &n), 0);
+    cr_assert_eq(n, 0);
+    match_index_free(idx);
+}
+
+Test(index, equal_scores_are_ordered_by_lower_id)
+{
+    struct match_weights w = match_weights_default();
+    struct match_index *idx = match_index_new(&w);
+    struct match_project q = simple(100, 1, MATCH_DEMAND);
+    cr_assert_eq(match_index_upsert(idx, &q), 0);
+    for (int64_t id = 50; id > 40; id--) {
+        struct match_project c = simple(id, id, MATCH_SUPPLY);
+        cr_assert_eq(match_index_upsert(idx, &c), 0);
+    }
+    struct match_result r[4];
+    size_t n;
+    cr_assert_eq(match_index_topk(idx, 100, 4, NULL, NULL, r, &n), 0);
+    cr_assert_eq(n, 4);
+    for (size_t i = 0; i < 4; i++) {
+        cr_assert_eq(r[i].id, 41 + (int64_t)i);
+        cr_assert_eq(r[i].score, r[0].score);
+    }
+    match_index_free(idx);
+}
+
+/* ---- property: index top-k == exhaustive top-k ---- */
+
+struct veto {
+    int64_t query;
+    uint64_t mod;
+};
+
+/* A pure function of the pair, like a table of not_interested decisions. */
+static bool veto_fn(void *arg, int64_t cand)
+{
+    const struct veto *v = arg;
+    return v->mod && ((uint64_t)(v->query * 31 + cand) * 0x9e3779b97f4a7c15ULL >> 40) % v->mod == 0;
+}
+
+static void check_query(const struct match_index *idx, int64_t qid, size_t k, struct veto *v,
+                        int round)
+{
+    struct match_result a[64], b[64];
+    size_t na, nb;
+    int ra = match_index_topk(idx, qid, k, v->mod ? veto_fn : NULL, v, a, &na);
+    int rb = match_index_topk_exhaustive(idx, qid, k, v->mod ? veto_fn : NULL, v, b, &nb);
+    cr_assert_eq(ra, rb);
+    cr_assert_eq(na, nb, "round %d query %lld k %zu: %zu vs %zu results", round, (long long)qid,
+                 k, na, nb);
+    for (size_t i = 0; i < na; i++) {
+        cr_assert_eq(a[i].id, b[i].id, "round %d query %lld k %zu rank %zu: %lld vs %lld", round,
+                     (long long)qid, k, i, (long long)a[i].id, (long long)b[i].id);
+        cr_assert_eq(a[i].score, b[i].score);
+        if (i)
+            cr_assert(a[i - 1].score > a[i].score ||
+                      (a[i - 1].score == a[i].score && a[i - 1].id < a[i].id));
+    }
+}
+
+static void property_run(uint64_t seed, size_t n, int64_t norgs, struct match_weights w,
+                         int rounds, int queries_per_round, int mutations_per_round)
+{
+    struct match_index *idx = match_index_new(&w);
+    uint64_t s = seed;
+    int64_t next_id = 1;
+    struct owned o;
+    for (size_t i = 0; i < n; i++) {
+        random_project(&s, next_id++, &o, norgs);
+        cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+    }
+    static const size_t ks[] = {1, 3, 10, 25, 64};
+    for (int round = 0; round < rounds; round++) {
+        for (int qi = 0; qi < queries_per_round; qi++) {
+            int64_t qid = 1 + (int64_t)(rnd(&s) % (uint64_t)(next_id - 1));
+            struct veto v = {qid, rnd(&s) % 3 ? 0 : 2 + rnd(&s) % 4};
+            size_t k = ks[rnd(&s) % 5];
+            check_query(idx, qid, k, &v, round);
+        }
+        /* Removals, replacements (possibly switching side) and new projects. */
+        for (int mi = 0; mi < mutations_per_round; mi++) {
+            uint64_t op = rnd(&s) % 10;
+            int64_t id = 1 + (int64_t)(rnd(&s) % (uint64_t)(next_id - 1));
+            if (op < 3) {
+                int rc = match_index_remove(idx, id);
+                cr_assert(rc == 0 || rc == SD_ERR_NOT_FOUND);
+            } else {
+                random_project(&s, op < 7 ? id : next_id++, &o, norgs);
+                cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+            }
+        }
+        if (round % 7 == 6)
+            match_index_compact(idx);
+    }
+    match_index_free(idx);
+}
+
+Test(index, topk_equals_exhaustive_on_random_corpora)
+{
+    struct match_weights def = match_weights_default();
+    for (uint64_t seed = 1; seed <= 6; seed++)
+        property_run(seed * 1000003, 100 + 150 * seed, 3 + (int64_t)seed * 10, def, 12, 60, 40);
+}
+
+Test(index, topk_equals_exhaustive_through_automatic_compactions)
+{
+    /* Enough changes to pass the automatic compaction threshold several times. */
+    struct match_weights def = match_weights_default();
+    property_run(77, 600, 50, def, 30, 40, 300);
+}
+
+Test(index, topk_equals_exhaustive_with_other_weights)
+{
+    struct match_weights text_only = {0, 1, 0, 0, 0, 0};
+    struct match_weights free_heavy = {0.1, 0.1, 0.05, 0.05, 2.0, 1.5};
+    struct match_weights cat_heavy = {3, 0.2, 2, 1, 0.3, 0.3};
+    struct match_weights zero = {0, 0, 0, 0, 0, 0};
+    property_run(11, 500, 40, text_only, 8, 60, 60);
+    property_run(12, 500, 40, free_heavy, 8, 60, 60);
+    property_run(13, 500, 40, cat_heavy, 8, 60, 60);
+    property_run(14, 300, 40, zero, 4, 40, 40);
+}
+
+Test(index, memory_stays_under_two_kilobytes_per_project)
+{
+    struct match_weights w = match_weights_default();
+    struct match_index *idx = match_index_new(&w);
+    uint64_t s = 5;
+    struct owned o;
+    for (int64_t id = 1; id <= 20000; id++) {
+        random_project(&s, id, &o, 1000);
+        cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+    }
+    match_index_compact(idx);
+    size_t per = match_index_memory(idx) / 20000;
+    cr_assert(per <= 2048, "%zu bytes per project", per);
+    match_index_free(idx);
+}

@@ -1,0 +1,336 @@
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matching/index.h"
+#include "matching/score.h"
+#include "server/err.h"
+
+Test(score, default_weights_sum_to_one_and_validate)
+{
+    struct match_weights w = match_weights_default();
+    cr_assert_float_eq(w.tag + w.text + w.sector + w.zone + w.budget + w.stage, 1.0, 1e-12);
+    cr_assert_eq(match_weights_validate(&w, NULL), 0);
+    for (size_t i = 0; i < MATCH_WEIGHT_COUNT; i++)
+        cr_assert_not_null(match_weight_name(i));
+    cr_assert_null(match_weight_name(MATCH_WEIGHT_COUNT));
+}
+
+Test(score, weights_set_by_name_and_reject_bad_values)
+{
+    struct match_weights w = match_weights_default();
+    cr_assert_eq(match_weights_set(&w, "zone", 0.5), 0);
+    cr_assert_float_eq(w.zone, 0.5, 1e-12);
+    cr_assert_eq(match_weights_set(&w, "colour", 0.5), SD_ERR_INVALID);
+    cr_assert_eq(match_weights_set(&w, "text", -0.1), SD_ERR_INVALID);
+    cr_assert_eq(match_weights_set(&w, "text", NAN), SD_ERR_INVALID);
+    cr_assert_eq(match_weights_set(&w, "text", MATCH_WEIGHT_MAX + 1), SD_ERR_INVALID);
+    w.budget = INFINITY;
+    const char *bad = NULL;
+    cr_assert_eq(match_weights_validate(&w, &bad), SD_ERR_INVALID);
+    cr_assert_str_eq(bad, "budget");
+}
+
+Test(score, enums_parse_and_name)
+{
+    enum match_side side;
+    enum match_stage stage;
+    cr_assert_eq(match_side_parse("demand", &side), 0);
+    cr_assert_eq(side, MATCH_DEMAND);
+    cr_assert_eq(match_side_parse("Demand", &side), SD_ERR_INVALID);
+    cr_assert_eq(match_stage_parse("pilot", &stage), 0);
+    cr_assert_eq(stage, MATCH_STAGE_PILOT);
+    cr_assert_eq(match_stage_parse("", &stage), SD_ERR_INVALID);
+    cr_assert_str_eq(match_stage_name(MATCH_STAGE_PROTOTYPE), "prototype");
+    cr_assert_str_eq(match_side_name(MATCH_SUPPLY), "supply");
+}
+
+Test(score, budget_overlap)
+{
+    int64_t lo = -1, hi = -1;
+    cr_assert_float_eq(match_budget_overlap(100, 200, 100, 200, &lo, &hi), 1.0, 1e-12);
+    cr_assert_eq(lo, 100);
+    cr_assert_eq(hi, 200);
+    /* [500k, 2M] vs [1M, 3M]: intersection [1M, 2M] over the shorter range (1.5M). */
+    double f = match_budget_overlap(500000, 2000000, 1000000, 3000000, &lo, &hi);
+    cr_assert_float_eq(f, 1000001.0 / 1500001.0, 1e-12);
+    cr_assert_eq(lo, 1000000);
+    cr_assert_eq(hi, 2000000);
+    cr_assert_float_eq(match_budget_overlap(1, 10, 11, 20, NULL, NULL), 0.0, 0);
+    cr_assert_float_eq(match_budget_overlap(0, 0, 0, 100, NULL, NULL), 0.0, 0, "unknown");
+    cr_assert_float_eq(match_budget_overlap(0, 100, 50, 50, NULL, NULL), 1.0, 1e-12, "point");
+}
+
+Test(score, stage_fit_decreases_with_distance)
+{
+    cr_assert_float_eq(match_stage_fit(MATCH_STAGE_PILOT, MATCH_STAGE_PILOT), 1.0, 1e-12);
+    cr_assert_float_eq(match_stage_fit(MATCH_STAGE_PILOT, MATCH_STAGE_PROTOTYPE), 2.0 / 3, 1e-12);
+    cr_assert_float_eq(match_stage_fit(MATCH_STAGE_IDEA, MATCH_STAGE_PRODUCTION), 0.0, 1e-12);
+}
+
+Test(score, cny_formatting)
+{
+    char b[32];
+    match_format_cny(5000, b, sizeof(b));
+    cr_assert_str_eq(b, "5000元");
+    match_format_cny(500000, b, sizeof(b));
+    cr_assert_str_eq(b, "50万");
+    match_format_cny(125000, b, sizeof(b));
+    cr_assert_str_eq(b, "12.5万");
+    match_format_cny(150000000, b, sizeof(b));
+    cr_assert_str_eq(b, "1.5亿");
+    match_format_cny(10050, b, sizeof(b));
+    cr_assert_str_eq(b, "1.01万");
+}
+
+static bool has_line(char **lines, size_t n, const char *want)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(lines[i], want) == 0)
+            return true;
+    return false;
+}
+
+Test(score, reasons_render_for_people)
+{
+    struct match_reasons r;
+    memset(&r, 0, sizeof(r));
+    r.nshared_tags = 2;
+    r.shared_tags[0] = "机器视觉";
+    r.shared_tags[1] = "医学影像";
+    r.same_sector = true;
+    r.sector = "医疗健康";
+    r.same_zone = true;
+    r.zone = "成都科学城";
+    r.budget_overlap = true;
+    r.budget_lo = 500000;
+    r.budget_hi = 2000000;
+    r.stage_query = MATCH_STAGE_PILOT;
+    r.stage_candidate = MATCH_STAGE_PROTOTYPE;
+    r.stage_fit = 2.0 / 3;
+    r.text_cos = 0.42;
+    size_t n;
+    char **en = match_reasons_render(&r, MATCH_LANG_EN, &n);
+    cr_assert_eq(n, 6);
+    cr_assert_str_eq(en[0], "shared tags: 机器视觉, 医学影像");
+    cr_assert(has_line(en, n, "same sector: 医疗健康"));
+    cr_assert(has_line(en, n, "budget overlap 50–200万"));
+    cr_assert(has_line(en, n, "same zone: 成都科学城"));
+    cr_assert(has_line(en, n, "stage fit: pilot ↔ prototype"));
+    cr_assert(has_line(en, n, "similar wording (0.42)"));
+    match_reason_lines_free(en, n);
+    char **zh = match_reasons_render(&r, MATCH_LANG_ZH, &n);
+    cr_assert_str_eq(zh[0], "共同技术标签: 机器视觉, 医学影像");
+    cr_assert(has_line(zh, n, "阶段匹配: 试点 ↔ 原型"));
+    match_reason_lines_free(zh, n);
+
+    memset(&r, 0, sizeof(r));
+    r.stage_query = MATCH_STAGE_IDEA;
+    r.stage_candidate = MATCH_STAGE_PRODUCTION;
+    char **none = match_reasons_render(&r, MATCH_LANG_EN, &n);
+    cr_assert_eq(n, 0, "nothing worth saying");
+    match_reason_lines_free(none, n);
+}
+
+/* ---- scorer properties, through the index (which owns the IDF statistics) ---- */
+
+static const char *const vocab_tags[] = {"机器视觉", "智能语音", "自然语言处理", "医学影像",
+                                         "智能芯片", "无人机",   "车联网",       "工业互联网"};
+static const char *const vocab_words[] = {"医学影像分析", "缺陷检测", "智能工厂",  "无人物流",
+                                          "GPU推理",      "边缘计算", "语音交互",  "5G网络",
+                                          "病理切片",     "数据平台", "港口调度",  "质检系统"};
+static const char *const vocab_sectors[] = {"医疗健康", "交通物流", "智能制造"};
+static const char *const vocab_zones[] = {"成都科学城", "天府国际生物城", "龙泉驿"};
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+struct owned {
+    struct match_project p;
+    const char *tags[MATCH_TAGS_MAX];
+    char title[256], desc[512];
+};
+
+static void random_project(uint64_t *s, int64_t id, enum match_side side, struct owned *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->p.id = id;
+    o->p.org_id = 1 + (int64_t)(rnd(s) % 20);
+    o->p.side = side;
+    o->p.stage = (enum match_stage)(rnd(s) % 4);
+    o->p.sector = vocab_sectors[rnd(s) % 3];
+    o->p.zone = vocab_zones[rnd(s) % 3];
+    size_t nt = rnd(s) % 4;
+    for (size_t i = 0; i < nt; i++)
+        o->tags[i] = vocab_tags[rnd(s) % 8];
+    o->p.tags = o->tags;
+    o->p.ntags = nt;
+    o->p.budget_min = (int64_t)(rnd(s) % 50) * 10000;
+    o->p.budget_max = o->p.budget_min + (int64_t)(rnd(s) % 200) * 10000;
+    snprintf(o->title, sizeof(o->title), "%s%s", vocab_words[rnd(s) % 12],
+             vocab_words[rnd(s) % 12]);
+    size_t nw = 1 + rnd(s) % 6, len = 0;
+    for (size_t i = 0; i < nw; i++)
+        len += (size_t)snprintf(o->desc + len, sizeof(o->desc) - len, "%s，",
+                                vocab_words[rnd(s) % 12]);
+    o->p.title = o->title;
+    o->p.description = o->desc;
+}
+
+static struct match_index *random_corpus(uint64_t seed, size_t n)
+{
+    struct match_weights w = match_weights_default();
+    struct match_index *idx = match_index_new(&w);
+    uint64_t s = seed;
+    struct owned o;
+    for (size_t i = 0; i < 2 * n; i++) {
+        random_project(&s, (int64_t)i + 1, i < n ? MATCH_SUPPLY : MATCH_DEMAND, &o);
+        cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+    }
+    match_index_compact(idx);
+    return idx;
+}
+
+static double pair_score(const struct match_index *idx, int64_t a, int64_t b)
+{
+    struct match_reasons r;
+    cr_assert_eq(match_index_explain(idx, a, b, &r), 0);
+    return r.score;
+}
+
+Test(score, identical_project_scores_highest_against_a_query)
+{
+    for (uint64_t seed = 1; seed <= 20; seed++) {
+        struct match_index *idx = random_corpus(seed * 7919, 150);
+        uint64_t s = seed;
+        int64_t qid = 150 + 1 + (int64_t)(rnd(&s) % 150); /* a demand project */
+        /* A supply twin of the query from another organization. */
+        struct match_project q;
+        const char *tags[MATCH_TAGS_MAX];
+        cr_assert_eq(match_index_get(idx, qid, &q, tags), 0);
+        struct owned twin;
+        memset(&twin, 0, sizeof(twin));
+        uint64_t s2 = seed * 7919;
+        for (int64_t i = 1; i <= qid; i++)
+            random_project(&s2, i, i <= 150 ? MATCH_SUPPLY : MATCH_DEMAND, &twin);
+        twin.p.id = 100000;
+        twin.p.org_id = q.org_id + 1000;
+        twin.p.side = MATCH_SUPPLY;
+        cr_assert_eq(match_index_upsert(idx, &twin.p), 0);
+        match_index_compact(idx);
+        double best = pair_score(idx, qid, twin.p.id);
+        for (int64_t c = 1; c <= 150; c++)
+            cr_assert(pair_score(idx, qid, c) <= best, "seed %llu: %lld beats the twin",
+                      (unsigned long long)seed, (long long)c);
+        struct match_result res[1];
+        size_t nr;
+        cr_assert_eq(match_index_topk(idx, qid, 1, NULL, NULL, res, &nr), 0);
+        cr_assert_eq(nr, 1);
+        cr_assert_float_eq(res[0].score, best, 1e-12);
+        match_index_free(idx);
+    }
+}
+
+/* Re-upserts project `id` with one more tag. */
+static void add_tag(struct match_index *idx, int64_t id, const char *tag, const char *title)
+{
+    struct match_project p;
+    const char *tags[MATCH_TAGS_MAX + 1];
+    cr_assert_eq(match_index_get(idx, id, &p, tags), 0);
+    /* get() does not keep text: pass the same title both times so text stays equal. */
+    p.title = title;
+    tags[p.ntags++] = tag;
+    p.tags = tags;
+    cr_assert_eq(match_index_upsert(idx, &p), 0);
+}
+
+Test(score, adding_a_shared_rare_tag_never_lowers_a_score)
+{
+    uint64_t s = 99;
+    struct match_index *idx = random_corpus(4242, 200);
+    char tag[32];
+    for (int round = 0; round < 300; round++) {
+        int64_t a = 1 + (int64_t)(rnd(&s) % 200), b = 201 + (int64_t)(rnd(&s) % 200);
+        /* Fix the text of both to known titles so only the tags change below. */
+        add_tag(idx, a, "seed-a", "医学影像分析");
+        add_tag(idx, b, "seed-b", "缺陷检测");
+        match_index_compact(idx);
+        double before = pair_score(idx, a, b);
+        size_t shared_before;
+        struct match_reasons r;
+        cr_assert_eq(match_index_explain(idx, a, b, &r), 0);
+        shared_before = r.nshared_tags;
+        snprintf(tag, sizeof(tag), "rare-%d", round);
+        if (r.nshared_tags + 1 >= MATCH_TAGS_MAX)
+            continue;
+        add_tag(idx, a, tag, "医学影像分析");
+        add_tag(idx, b, tag, "缺陷检测");
+        match_index_compact(idx);
+        double after = pair_score(idx, a, b);
+        cr_assert(after >= before, "round %d: %.9f < %.9f", round, after, before);
+        cr_assert_eq(match_index_explain(idx, a, b, &r), 0);
+        cr_assert_eq(r.nshared_tags, shared_before + 1);
+        cr_assert_str_eq(r.shared_tags[0], tag, "the rarest shared tag comes first");
+    }
+    match_index_free(idx);
+}
+
+Test(score, reasons_list_the_shared_tags)
+{
+    struct match_weights w = match_weights_default();
+    struct match_index *idx = match_index_new(&w);
+    const char *ta[] = {"机器视觉", "医学影像", "无人机"};
+    const char *tb[] = {"医学影像", "机器视觉", "车联网"};
+    struct match_project a = {.id = 1, .org_id = 1, .side = MATCH_SUPPLY,
+                              .stage = MATCH_STAGE_PILOT, .sector = "医疗健康",
+                              .zone = "成都科学城", .tags = ta, .ntags = 3,
+                              .budget_min = 500000, .budget_max = 2000000,
+                              .title = "医学影像辅助诊断系统", .description = "基于机器视觉"};
+    struct match_project b = a;
+    b.id = 2;
+    b.org_id = 2;
+    b.side = MATCH_DEMAND;
+    b.stage = MATCH_STAGE_PROTOTYPE;
+    b.tags = tb;
+    b.budget_min = 1000000;
+    b.budget_max = 3000000;
+    b.title = "寻求医学影像辅助诊断";
+    cr_assert_eq(match_index_upsert(idx, &a), 0);
+    cr_assert_eq(match_index_upsert(idx, &b), 0);
+    /* A third project that has 机器视觉 makes 医学影像 the rarer of the two shared tags. */
+    struct match_project c = a;
+    c.id = 3;
+    c.tags = ta;
+    c.ntags = 1;
+    cr_assert_eq(match_index_upsert(idx, &c), 0);
+    match_index_compact(idx);
+    struct match_reasons r;
+    cr_assert_eq(match_index_explain(idx, 2, 1, &r), 0);
+    cr_assert_eq(r.nshared_tags, 2);
+    cr_assert_str_eq(r.shared_tags[0], "医学影像");
+    cr_assert_str_eq(r.shared_tags[1], "机器视觉");
+    cr_assert(r.same_sector);
+    cr_assert_str_eq(r.sector, "医疗健康");
+    cr_assert(r.same_zone);
+    cr_assert(r.budget_overlap);
+    cr_assert_eq(r.budget_lo, 1000000);
+    cr_assert_eq(r.budget_hi, 2000000);
+    cr_assert(r.text_cos > 0.05, "shared wording is noticed (%.3f)", r.text_cos);
+    double sum = r.tag_part + r.text_part + r.sector_part + r.zone_part + r.budget_part +
+                 r.stage_part;
+    cr_assert_float_eq(sum, r.score, 1e-9);
+    size_t n;
+    char **lines = match_reasons_render(&r, MATCH_LANG_ZH, &n);
+    cr_assert(n >= 5);
+    cr_assert_str_eq(lines[0], "共同技术标签: 医学影像, 机器视觉");
+    cr_assert(has_line(lines, n, "预算重叠 100–200万"));
+    match_reason_lines_free(lines, n);
+    match_index_free(idx);
+}

@@ -39,7 +39,7 @@ CRITERION_JOBS ?= 2
 export SUMMITD_BIN := $(abspath $(B)/summitd)
 
 .PHONY: all deps services services-stop run test test-run unit integration asan clean \
-        format migrate
+        format migrate valgrind
 
 all: $(B)/summitd $(UNIT_BIN) $(IT_BIN) $(TOOL_BIN)
 
@@ -103,6 +103,13 @@ integration: $(IT_BIN) $(B)/summitd
 # The whole suite under AddressSanitizer and UBSan, in its own build tree.
 asan: deps
 	@$(MAKE) --no-print-directory B=build/asan SAN=1 OPT=-O1 test-run
+
+# The server under valgrind for the foundation's integration tests (a valgrind error fails them).
+valgrind: deps all
+	@scripts/deps.sh valgrind
+	@scripts/services.sh start
+	@set -e; for t in $(B)/tests/integration/test_accounts $(B)/tests/integration/test_server; do \
+	    echo "== valgrind: $$t"; SUMMITD_VALGRIND=1 $$t --jobs 1; done
 
 migrate: $(B)/summitd
 	$(B)/summitd --config config/dev.conf migrate

@@ -84,8 +84,18 @@ struct it_server *it_start(const char *const *sets)
     snprintf(s->log, sizeof(s->log), "var/test-logs/summitd-%d-%d.log", (int)getpid(),
              atomic_fetch_add(&seq, 1));
     const char *bin = getenv("SUMMITD_BIN") ? getenv("SUMMITD_BIN") : "build/summitd";
-    const char *argv[96];
+    const char *argv[112];
     int n = 0;
+    /* SUMMITD_VALGRIND=1 runs the server under valgrind; its errors turn the exit status
+     * (checked by it_stop callers) into 99. */
+    bool vg = getenv("SUMMITD_VALGRIND") && strcmp(getenv("SUMMITD_VALGRIND"), "1") == 0;
+    if (vg) {
+        argv[n++] = "/usr/bin/valgrind";
+        argv[n++] = "--quiet";
+        argv[n++] = "--error-exitcode=99";
+        argv[n++] = "--leak-check=full";
+        argv[n++] = "--errors-for-leak-kinds=definite";
+    }
     argv[n++] = bin;
     argv[n++] = "--listen";
     argv[n++] = s->addr;
@@ -100,7 +110,7 @@ struct it_server *it_start(const char *const *sets)
         argv[n++] = "--set";
         argv[n++] = defaults[i];
     }
-    for (int i = 0; sets && sets[i] && n < 92; i++) {
+    for (int i = 0; sets && sets[i] && n < 108; i++) {
         argv[n++] = "--set";
         argv[n++] = sets[i];
     }
@@ -112,11 +122,11 @@ struct it_server *it_start(const char *const *sets)
         dup2(fd, 2);
         dup2(fd, 1);
         close(fd);
-        execv(bin, (char *const *)argv);
+        execv(argv[0], (char *const *)argv);
         _exit(127);
     }
     s->pid = pid;
-    bool up = it_wait(healthy, s, 30000);
+    bool up = it_wait(healthy, s, vg ? 120000 : 30000);
     cr_assert(up && s->pid > 0, "summitd did not come up; see %s", s->log);
     return s;
 }

@@ -1,0 +1,34 @@
+# Load benchmark: `make bench` (never part of `make test`). Builds an optimized summitd (OPT,
+# default -O2) and the floor programs, then bench/run.sh starts the private services and summitd
+# against a fresh database summitd_bench, loads a data set and drives it with wrk; it prints a
+# table and writes var/bench/latest.json. BENCH_SECONDS (default 10) per scenario.
+BENCH_FLOOR_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SANFLAGS) -I.
+
+.PHONY: bench bench-tools
+
+$(B)/bench/floor_http: bench/floor_http.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_FLOOR_CFLAGS) $(shell pkg-config --cflags libevent libevent_pthreads) $< \
+		$(shell pkg-config --libs libevent libevent_pthreads) -lpthread -o $@
+
+$(B)/bench/floor_db: bench/floor_db.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_FLOOR_CFLAGS) $(shell pkg-config --cflags libmariadb) $< \
+		$(shell pkg-config --libs libmariadb) -lpthread -o $@
+
+$(B)/bench/floor_crypt: bench/floor_crypt.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_FLOOR_CFLAGS) $< -lcrypt -lpthread -o $@
+
+$(B)/bench/mktokens: bench/mktokens.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_FLOOR_CFLAGS) $(shell pkg-config --cflags libcrypto) $< \
+		$(shell pkg-config --libs libcrypto) -o $@
+
+bench-tools: $(B)/summitd $(B)/bench/floor_http $(B)/bench/floor_db $(B)/bench/floor_crypt \
+	$(B)/bench/mktokens
+
+bench: deps
+	@scripts/deps.sh wrk
+	@$(MAKE) --no-print-directory bench-tools
+	@B=$(B) bench/run.sh

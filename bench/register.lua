@@ -1,0 +1,33 @@
+-- POST /api/v1/sessions/{id}/registrations: request k of thread t is global number
+-- g = t + T*k (T = $BENCH_WRK_THREADS); it registers user g // S for session g % S, where the S
+-- sessions are listed in $BENCH_IDS and the users' tokens in $BENCH_TOKENS. So no (user, session)
+-- pair repeats until the users run out; then the script wraps and counts `wrapped` (the 409s that
+-- follow are the data set's fault, not summitd's).
+dofile((os.getenv("BENCH_DIR") or "bench") .. "/common.lua")
+local sessions, tokens, T, k
+wrapped = 0
+
+function init(args)
+   sessions = read_list(os.getenv("BENCH_IDS"))
+   tokens = read_list(os.getenv("BENCH_TOKENS"))
+   T = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
+   k = 0
+end
+
+function request()
+   local g = tid + T * k
+   k = k + 1
+   local u = math.floor(g / #sessions)
+   if u >= #tokens then
+      wrapped = wrapped + 1
+      u = u % #tokens
+   end
+   local s = sessions[(g % #sessions) + 1]
+   return wrk.format("POST", "/api/v1/sessions/" .. s .. "/registrations",
+                     { ["Authorization"] = "Bearer " .. tokens[u + 1],
+                       ["Content-Type"] = "application/json" }, "{}")
+end
+
+function response(status, headers, body)
+   count(status, body)
+end

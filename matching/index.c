@@ -497,7 +497,8 @@ int match_index_upsert(struct match_index *idx, const struct match_project *p)
     ctx.reps = 1;
     if (p->description)
         tok_tokenize(p->description, strlen(p->description), collect_token, &ctx);
-    qsort(ctx.ids, ctx.n, sizeof(*ctx.ids), u32_cmp);
+    if (ctx.n > 1)
+        qsort(ctx.ids, ctx.n, sizeof(*ctx.ids), u32_cmp);
     struct tw *text = xmalloc((ctx.n ? ctx.n : 1) * sizeof(*text));
     size_t ntext = 0;
     for (size_t i = 0; i < ctx.n;) {

@@ -15,10 +15,15 @@
  * seen once). Scores thus depend on the index contents and its snapshot, never on the code path:
  * match_index_topk() returns exactly what match_index_topk_exhaustive() returns.
  *
- * Retrieval: MaxScore over per-side posting lists (tags, tokens, sector, zone) with per-list
- * upper bounds, capped per feature group, and a bound for the features every candidate gets
- * (budget, stage), so that a query scores few projects but its top-k is exact. Ties are broken
- * by the lower project id.
+ * Retrieval: MaxScore over per-side posting lists (tags, tokens, sector, zone). Each list has an
+ * upper bound (weight * query component * list maximum); the tag and text groups are further
+ * bounded by Cauchy-Schwarz (|query part| * 1) and the budget/stage features, which every
+ * candidate gets, by their maximum, so a project sharing no posting is bounded too. Lists whose
+ * summed bound cannot reach the current k-th score are only probed, never iterated; at each
+ * candidate the sector, zone, budget and stage parts are taken exactly from the stored fields
+ * before the tag and text lists are probed. A query thus scores few projects, yet its top-k is
+ * exact (integer scores, pruning only when a bound is strictly below the k-th score). Ties are
+ * broken by the lower project id.
  *
  * Thread safety: none inside. Functions taking a const index only read it (they allocate their
  * own scratch) and may run concurrently with each other; anything that changes the index needs

@@ -1,0 +1,39 @@
+# Fault and hostile-input suites (never part of `make test`):
+#   make faults   scripted faults (kill -9 MariaDB, Redis, summitd; three instances) against a
+#                 real summitd under a registration load: tests/faults/faults.c, run with its own
+#                 private services (var/faults, their own ports); .ci/run calls it.
+#   make fuzz     the libFuzzer target tests/fuzz/fuzz_request.c for FUZZ_SECONDS (default 60),
+#                 built with clang -fsanitize=fuzzer,address,undefined over the whole library.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_B       := $(B)/fuzz
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -I. $(PKG_CFLAGS) $(FUZZ_SAN) \
+                -fsanitize=fuzzer-no-link
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_B)/%.o) $(FUZZ_B)/gen/migrations.o
+
+.PHONY: fuzz fuzz-build faults
+
+$(FUZZ_B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_B)/gen/migrations.o: $(B)/gen/migrations.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+$(FUZZ_B)/fuzz_request: tests/fuzz/fuzz_request.c $(FUZZ_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer tests/fuzz/fuzz_request.c $(FUZZ_OBJ) \
+		$(PKG_LIBS) -lcrypt -lpthread -lm -o $@
+
+fuzz-build:
+	@scripts/deps.sh clang libclang-rt-14-dev
+	@$(MAKE) --no-print-directory $(FUZZ_B)/fuzz_request
+
+# New inputs go to var/fuzz/corpus (the checked-in seeds stay as they are); crashes to var/fuzz/.
+fuzz: fuzz-build
+	@mkdir -p var/fuzz/corpus
+	$(FUZZ_B)/fuzz_request -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		-max_len=4096 -print_final_stats=1 -dict=tests/fuzz/request.dict \
+		-artifact_prefix=var/fuzz/ var/fuzz/corpus tests/fuzz/corpus

@@ -45,23 +45,32 @@ static int mode_proc, nsessions;
 static int64_t deadline_us;
 static atomic_long next_k;
 
-/* summitd's registration, statement by statement (mirrors handlers/registrations.c; keep in step
- * when it changes). Each is one round trip; BEGIN and COMMIT included. `args` names what each
- * placeholder binds: s = session id, u = user id, c = check-in code; NULL = a plain query. */
+/* summitd's registration, statement by statement, as handlers/registrations.c does it for a
+ * confirmed seat (keep in step when it changes): a lock-free pre-check, then one transaction whose
+ * first statement is the guarded UPDATE taking the session row lock, the INSERT and COMMIT. Each
+ * entry is one round trip. `args` names what each placeholder binds: s = session id, u = user
+ * id, c = check-in code, n = now (DATETIME text); NULL = a plain query. */
 struct seq_stmt {
     const char *sql;
     const char *args;
-    int must_find_row; /* the statement must return one row (the session) */
+    int must_find_row; /* the statement must return (SELECT) or change (UPDATE) one row */
 };
 static const struct seq_stmt SEQ[] = {
+    {"SELECT s.event_id, e.status, e.organizer_id, s.capacity, s.confirmed_count,"
+     " s.waitlist_count, s.waitlist, s.registration_opens_at,"
+     " COALESCE(s.registration_closes_at, s.ends_at),"
+     " (SELECT x.id FROM registrations x WHERE x.session_id = s.id AND x.active_user_id = ?)"
+     " FROM sessions s JOIN events e ON e.id = s.event_id WHERE s.id = ?", "us", 1},
     {"START TRANSACTION", NULL, 0},
-    {"SELECT capacity, confirmed_count, waitlist, waitlist_count, registration_opens_at, "
-     "registration_closes_at FROM sessions WHERE id = ? FOR UPDATE", "s", 1},
-    {"SELECT id, status FROM registrations WHERE session_id = ? AND active_user_id = ?", "su", 0},
-    {"INSERT INTO registrations (session_id, user_id, active_user_id, status, waitlist_position, "
-     "checkin_code, created_at, updated_at) VALUES (?, ?, ?, 'confirmed', NULL, ?, "
-     "UTC_TIMESTAMP(), UTC_TIMESTAMP())", "suuc", 0},
-    {"UPDATE sessions SET confirmed_count = confirmed_count + 1 WHERE id = ?", "s", 0},
+    {"UPDATE sessions SET confirmed_count = confirmed_count + 1 WHERE id = ?"
+     " AND confirmed_count < capacity AND waitlist_count = 0"
+     " AND (registration_opens_at IS NULL OR registration_opens_at <= ?)"
+     " AND COALESCE(registration_closes_at, ends_at) > ?"
+     " AND EXISTS (SELECT 1 FROM events e WHERE e.id = sessions.event_id"
+     " AND e.status = 'published')", "snn", 1},
+    {"INSERT INTO registrations (session_id, user_id, active_user_id, status,"
+     " waitlist_position, checkin_code, created_at, updated_at)"
+     " VALUES (?, ?, ?, 'confirmed', NULL, ?, ?, ?)", "suucnn", 0},
     {"COMMIT", NULL, 0},
 };
 #define NSEQ (sizeof(SEQ) / sizeof(SEQ[0]))
@@ -129,6 +138,10 @@ static int setup(void)
         "END",
         "DELETE FROM registrations",
         "DELETE FROM sessions",
+        "DELETE FROM events",
+        "INSERT INTO events (id, organizer_id, title, kind, city, venue, description, starts_at, "
+        "ends_at, status, created_at, updated_at) VALUES (1, 1, 'floor', 'summit', 'c', 'v', '', "
+        "'2030-01-01', '2030-01-02', 'published', UTC_TIMESTAMP(), UTC_TIMESTAMP())",
         "INSERT INTO sessions (id, event_id, title, kind, room, starts_at, ends_at, capacity, "
         "waitlist, created_at) WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
         "WHERE i < 101) SELECT i, 1, CONCAT('floor ', i), 'forum', 'A', '2030-01-01', "
@@ -188,14 +201,19 @@ static int tx_seq(MYSQL *m, MYSQL_STMT **st, long long session, long long user, 
         }
         MYSQL_BIND b[8];
         memset(b, 0, sizeof(b));
-        unsigned long clen = strlen(code);
+        char now[32];
+        time_t tnow = time(NULL);
+        struct tm tm;
+        gmtime_r(&tnow, &tm);
+        strftime(now, sizeof(now), "%Y-%m-%d %H:%M:%S", &tm);
+        unsigned long clen = strlen(code), nlen = strlen(now);
         for (size_t j = 0; SEQ[i].args[j] && j < 8; j++) {
             char a = SEQ[i].args[j];
-            if (a == 'c') {
+            if (a == 'c' || a == 'n') {
                 b[j].buffer_type = MYSQL_TYPE_STRING;
-                b[j].buffer = (void *)code;
-                b[j].buffer_length = clen;
-                b[j].length = &clen;
+                b[j].buffer = a == 'c' ? (void *)code : now;
+                b[j].buffer_length = a == 'c' ? clen : nlen;
+                b[j].length = a == 'c' ? &clen : &nlen;
             } else {
                 b[j].buffer_type = MYSQL_TYPE_LONGLONG;
                 b[j].buffer = a == 's' ? &session : &user;
@@ -209,13 +227,17 @@ static int tx_seq(MYSQL *m, MYSQL_STMT **st, long long session, long long user, 
             mysql_query(m, "ROLLBACK");
             return retryable(e) ? 1 : -1;
         }
+        int bad = 0;
         if (mysql_stmt_field_count(st[i]) > 0) {
-            int bad = SEQ[i].must_find_row && mysql_stmt_num_rows(st[i]) != 1;
+            bad = SEQ[i].must_find_row && mysql_stmt_num_rows(st[i]) != 1;
             mysql_stmt_free_result(st[i]);
-            if (bad) {
-                mysql_query(m, "ROLLBACK");
-                return -1;
-            }
+        } else {
+            bad = SEQ[i].must_find_row && mysql_stmt_affected_rows(st[i]) != 1;
+        }
+        if (bad) {
+            fprintf(stderr, "floor_db: %s: no row\n", SEQ[i].sql);
+            mysql_query(m, "ROLLBACK");
+            return -1;
         }
     }
     return 0;

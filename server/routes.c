@@ -4,8 +4,10 @@
 #include "server/routes.h"
 
 #include "handlers/health.h"
+#include "handlers/interests.h"
 #include "handlers/login.h"
 #include "handlers/organizations.h"
+#include "handlers/projects.h"
 #include "handlers/users.h"
 #include "server/router.h"
 #include "server/xalloc.h"
@@ -36,6 +38,16 @@ const struct route_def routes[] = {
     {POST, "/api/v1/organizations", organizations_create, AUTH | IDEM},
     {GET, "/api/v1/organizations/{id}", organizations_get, 0},
     {POST, "/api/v1/organizations/{id}/members", organizations_add_member, AUTH | IDEM},
+
+    /* projects and matching */
+    {POST, "/api/v1/projects", projects_create, AUTH | IDEM},
+    {GET, "/api/v1/projects", projects_list, 0},
+    {GET, "/api/v1/projects/{id}", projects_get, 0},
+    {PATCH, "/api/v1/projects/{id}", projects_update, AUTH},
+    {DELETE, "/api/v1/projects/{id}", projects_close, AUTH},
+    {GET, "/api/v1/projects/{id}/recommendations", projects_recommendations, AUTH},
+    {POST, "/api/v1/projects/{id}/interests", interests_create, AUTH | IDEM},
+    {GET, "/api/v1/me/matches", interests_my_matches, AUTH},
 };
 
 const size_t routes_len = SD_ARRAY_LEN(routes);

@@ -1,0 +1,989 @@
+#include "handlers/projects.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "handlers/organizations.h"
+#include "matching/score.h"
+#include "matching/tokenize.h"
+#include "server/app.h"
+#include "server/buf.h"
+#include "server/db.h"
+#include "server/err.h"
+#include "server/http.h"
+#include "server/json.h"
+#include "server/recs.h"
+#include "server/xalloc.h"
+
+/* In the order of enum match_side / enum match_stage. */
+static const char *const sides[] = {"supply", "demand", NULL};
+static const char *const stages[] = {"idea", "prototype", "pilot", "production", NULL};
+
+#define BUDGET_LIMIT 1000000000000000LL /* 10^15 CNY: far above any project, exact in JSON */
+#define TERMS_MAX 256       /* distinct text tokens of a project written to project_terms */
+#define TERMS_BATCH 32      /* rows per INSERT into project_terms (2 parameters each) */
+#define QUERY_TOKENS_MAX 8  /* distinct tokens of `q` that must all be present */
+#define QUERY_CHARS_MAX 200 /* length of `q` */
+#define RECS_DEFAULT 10
+#define RECS_MAX 100
+#define FETCH_BATCH 20 /* ids per "WHERE p.id IN (…)" when loading recommended projects */
+
+/* ---------------------------------------------------------------------------------------- */
+/* Reading projects                                                                         */
+
+#define PROJECT_SELECT                                                                           \
+    "SELECT p.id, p.org_id, p.side, p.title, p.description, p.sector, p.zone, p.tags,"          \
+    " p.budget_min, p.budget_max, p.stage, p.status, p.created_by, p.created_at, p.updated_at," \
+    " o.name, o.tier FROM projects p JOIN organizations o ON o.id = p.org_id"
+enum {
+    C_ID, C_ORG, C_SIDE, C_TITLE, C_DESC, C_SECTOR, C_ZONE, C_TAGS, C_BMIN, C_BMAX, C_STAGE,
+    C_STATUS, C_CREATED_BY, C_CREATED, C_UPDATED, C_ORG_NAME, C_ORG_TIER
+};
+
+static const char *cell(const struct db_res *res, size_t row, size_t col)
+{
+    const char *s = db_get(res, row, col);
+    return s ? s : "";
+}
+
+static cJSON *org_json(const struct db_res *res, size_t row, size_t id_col, size_t name_col,
+                       size_t tier_col)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, row, id_col));
+    cJSON_AddStringToObject(o, "name", cell(res, row, name_col));
+    cJSON_AddStringToObject(o, "tier", cell(res, row, tier_col));
+    return o;
+}
+
+/* The API form of a PROJECT_SELECT row. */
+static cJSON *project_json(const struct db_res *res, size_t row)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, row, C_ID));
+    cJSON_AddNumberToObject(o, "organization_id", (double)db_get_i64(res, row, C_ORG));
+    cJSON_AddItemToObject(o, "organization", org_json(res, row, C_ORG, C_ORG_NAME, C_ORG_TIER));
+    cJSON_AddStringToObject(o, "side", cell(res, row, C_SIDE));
+    cJSON_AddStringToObject(o, "title", cell(res, row, C_TITLE));
+    cJSON_AddStringToObject(o, "description", cell(res, row, C_DESC));
+    cJSON_AddStringToObject(o, "sector", cell(res, row, C_SECTOR));
+    cJSON_AddStringToObject(o, "zone", cell(res, row, C_ZONE));
+    cJSON *tags = cJSON_Parse(cell(res, row, C_TAGS));
+    if (!cJSON_IsArray(tags)) {
+        cJSON_Delete(tags);
+        tags = cJSON_CreateArray();
+    }
+    cJSON_AddItemToObject(o, "tags", tags);
+    cJSON_AddNumberToObject(o, "budget_min", (double)db_get_i64(res, row, C_BMIN));
+    cJSON_AddNumberToObject(o, "budget_max", (double)db_get_i64(res, row, C_BMAX));
+    cJSON_AddStringToObject(o, "stage", cell(res, row, C_STAGE));
+    cJSON_AddStringToObject(o, "status", cell(res, row, C_STATUS));
+    cJSON_AddNumberToObject(o, "created_by", (double)db_get_i64(res, row, C_CREATED_BY));
+    json_add_time(o, "created_at", db_get_time(res, row, C_CREATED));
+    json_add_time(o, "updated_at", db_get_time(res, row, C_UPDATED));
+    return o;
+}
+
+/* Project `id` as JSON into *out (NULL when there is none). 0 or SD_ERR_*. */
+static int load(struct db *db, int64_t id, cJSON **out)
+{
+    struct db_res res;
+    *out = NULL;
+    int rc = db_exec(db, &res, PROJECT_SELECT " WHERE p.id = ?", "i", id);
+    if (rc)
+        return rc;
+    if (res.nrows)
+        *out = project_json(&res, 0);
+    db_res_clear(&res);
+    return 0;
+}
+
+int projects_brief(struct db *db, int64_t id, bool lock, struct project_brief *out, bool *found)
+{
+    struct db_res res;
+    *found = false;
+    int rc = db_exec(db, &res,
+                     lock ? "SELECT id, org_id, side, status FROM projects WHERE id = ? FOR UPDATE"
+                          : "SELECT id, org_id, side, status FROM projects WHERE id = ?",
+                     "i", id);
+    if (rc)
+        return rc;
+    if (res.nrows) {
+        *found = true;
+        out->id = db_get_i64(&res, 0, 0);
+        out->org_id = db_get_i64(&res, 0, 1);
+        out->side = strcmp(cell(&res, 0, 2), "demand") == 0 ? MATCH_DEMAND : MATCH_SUPPLY;
+        out->open = strcmp(cell(&res, 0, 3), "open") == 0;
+    }
+    db_res_clear(&res);
+    return 0;
+}
+
+cJSON *projects_short_json(const struct db_res *res, size_t row, size_t col)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, row, col));
+    cJSON_AddStringToObject(o, "title", cell(res, row, col + 1));
+    cJSON_AddStringToObject(o, "side", cell(res, row, col + 2));
+    cJSON_AddStringToObject(o, "status", cell(res, row, col + 3));
+    cJSON_AddItemToObject(o, "organization", org_json(res, row, col + 4, col + 5, col + 6));
+    return o;
+}
+
+/* Loads the brief of path project 0 and checks that the caller may act for it: 404 when
+ * absent, 403 unless a member of its organization (or, with `admin_ok`, an admin). Returns 0,
+ * or -1 after replying. */
+static int load_for_member(struct req *r, bool admin_ok, struct project_brief *p)
+{
+    int64_t id;
+    if (req_param_id(r, 0, &id) < 0)
+        return -1;
+    bool found = false, member = false;
+    int rc = projects_brief(r->w->db, id, false, p, &found);
+    if (!rc && found)
+        rc = organizations_is_member(r->w->db, p->org_id, r->user.id, &member);
+    if (rc) {
+        reply_fail(r, rc);
+        return -1;
+    }
+    if (!found) {
+        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no project %lld", (long long)id);
+        return -1;
+    }
+    if (!member && !(admin_ok && (r->user.roles & ROLE_ADMIN))) {
+        reply_error(r, SD_ERR_FORBIDDEN, "not_member", NULL,
+                    "only members of the project's organization may do this");
+        return -1;
+    }
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Validation                                                                               */
+
+enum {
+    F_ORG = 1 << 0,
+    F_SIDE = 1 << 1,
+    F_TITLE = 1 << 2,
+    F_DESC = 1 << 3,
+    F_SECTOR = 1 << 4,
+    F_ZONE = 1 << 5,
+    F_TAGS = 1 << 6,
+    F_BMIN = 1 << 7,
+    F_BMAX = 1 << 8,
+    F_STAGE = 1 << 9,
+};
+
+/* A validated body; strings borrow from the cJSON tree, tags are normalized copies. */
+struct proj_in {
+    unsigned set; /* F_* of the fields present */
+    int64_t org_id;
+    int side, stage;
+    const char *title, *description, *sector, *zone;
+    char tags[MATCH_TAGS_MAX][TOK_TAG_MAX_BYTES + 1];
+    size_t ntags;
+    int64_t budget_min, budget_max;
+};
+
+static int bad_tags(struct req *r, size_t i, const char *what)
+{
+    reply_error(r, SD_ERR_INVALID, "validation_failed", "tags", "tags[%zu] %s", i, what);
+    return -1;
+}
+
+/* 1..MATCH_TAGS_MAX strings, each normalized (tok_tag_normalize) to 1..TOK_TAG_MAX_CHARS
+ * characters; duplicates after normalization are dropped. Returns 0, 1 (absent, optional) or
+ * -1 after replying. */
+static int parse_tags(struct req *r, const cJSON *body, bool required, struct proj_in *in)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, "tags");
+    if (!v || cJSON_IsNull(v)) {
+        if (!required)
+            return 1;
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "tags",
+                    "tags is required: 1 to %d tags", MATCH_TAGS_MAX);
+        return -1;
+    }
+    if (!cJSON_IsArray(v)) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "tags",
+                    "tags must be an array of strings");
+        return -1;
+    }
+    int n = cJSON_GetArraySize(v);
+    if (n < 1 || n > MATCH_TAGS_MAX) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "tags",
+                    "tags must have 1 to %d items", MATCH_TAGS_MAX);
+        return -1;
+    }
+    char norm[MATCH_TAGS_MAX][TOK_TAG_MAX_BYTES + 1];
+    char *ptr[MATCH_TAGS_MAX];
+    size_t k = 0;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, v)
+    {
+        if (!cJSON_IsString(t))
+            return bad_tags(r, k, "must be a string");
+        size_t len;
+        switch (tok_tag_normalize(t->valuestring, strlen(t->valuestring), norm[k], &len)) {
+        case TOK_TAG_OK:
+            break;
+        case TOK_TAG_EMPTY:
+            return bad_tags(r, k, "is empty");
+        case TOK_TAG_TOO_LONG:
+            return bad_tags(r, k, "must have at most 32 characters");
+        default:
+            return bad_tags(r, k, "must be valid UTF-8 text without control characters");
+        }
+        ptr[k] = norm[k];
+        k++;
+    }
+    in->ntags = tok_tags_dedupe(ptr, k);
+    for (size_t i = 0; i < in->ntags; i++)
+        snprintf(in->tags[i], sizeof(in->tags[i]), "%s", ptr[i]);
+    return 0;
+}
+
+/* Parses the fields of a create (`create`: the required ones must be there) or a PATCH body.
+ * Returns 0 or -1 after replying. Cross-field checks (budget) are the caller's. */
+static int parse_body(struct req *r, const cJSON *body, bool create, struct proj_in *in)
+{
+    int rc;
+#define TRACK(expr, bit)                                                                         \
+    do {                                                                                         \
+        rc = (expr);                                                                             \
+        if (rc < 0)                                                                              \
+            return -1;                                                                           \
+        if (rc == 0)                                                                             \
+            in->set |= (bit);                                                                    \
+    } while (0)
+    TRACK(json_int(r, body, "organization_id", create, 1, INT64_MAX, &in->org_id), F_ORG);
+    TRACK(json_enum(r, body, "side", create, sides, &in->side), F_SIDE);
+    TRACK(json_str(r, body, "title", create, 1, 200, false, &in->title), F_TITLE);
+    TRACK(json_str(r, body, "description", false, 0, 5000, true, &in->description), F_DESC);
+    TRACK(json_str(r, body, "sector", create, 1, 64, false, &in->sector), F_SECTOR);
+    TRACK(json_str(r, body, "zone", false, 0, 64, false, &in->zone), F_ZONE);
+    TRACK(parse_tags(r, body, create, in), F_TAGS);
+    TRACK(json_int(r, body, "budget_min", false, 0, BUDGET_LIMIT, &in->budget_min), F_BMIN);
+    TRACK(json_int(r, body, "budget_max", false, 0, BUDGET_LIMIT, &in->budget_max), F_BMAX);
+    TRACK(json_enum(r, body, "stage", create, stages, &in->stage), F_STAGE);
+#undef TRACK
+    return 0;
+}
+
+/* The normalized tags as a JSON array text (caller frees with cJSON_free). */
+static char *tags_json(const struct proj_in *in)
+{
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < in->ntags; i++)
+        cJSON_AddItemToArray(a, cJSON_CreateString(in->tags[i]));
+    char *s = cJSON_PrintUnformatted(a);
+    cJSON_Delete(a);
+    return s;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* project_tags and project_terms                                                           */
+
+/* "<head> (?, ?), (?, ?), …" with `rows` groups. */
+static void values_sql(struct buf *b, const char *head, size_t rows)
+{
+    buf_puts(b, head);
+    for (size_t i = 0; i < rows; i++)
+        buf_puts(b, i ? ", (?, ?)" : " (?, ?)");
+}
+
+/* Replaces the project_tags rows of `id` (one statement shape: MATCH_TAGS_MAX rows, padded by
+ * repeating the last tag; INSERT IGNORE drops the repeats). */
+static int write_tags(struct db *db, int64_t id, const struct proj_in *in, bool replace)
+{
+    if (replace) {
+        int rc = db_exec(db, NULL, "DELETE FROM project_tags WHERE project_id = ?", "i", id);
+        if (rc)
+            return rc;
+    }
+    if (in->ntags == 0)
+        return 0;
+    struct db_param p[2 * MATCH_TAGS_MAX];
+    memset(p, 0, sizeof(p));
+    for (size_t i = 0; i < MATCH_TAGS_MAX; i++) {
+        size_t t = i < in->ntags ? i : in->ntags - 1;
+        p[2 * i] = (struct db_param){.type = 'i', .i = id};
+        p[2 * i + 1] = (struct db_param){.type = 's', .s = in->tags[t]};
+    }
+    struct buf sql;
+    buf_init(&sql);
+    values_sql(&sql, "INSERT IGNORE INTO project_tags (project_id, tag) VALUES", MATCH_TAGS_MAX);
+    int rc = db_execv(db, NULL, sql.p, p, SD_ARRAY_LEN(p));
+    buf_deinit(&sql);
+    return rc;
+}
+
+/* Distinct tokens of a text, in order of first appearance, at most `max`. */
+struct terms {
+    char **v;
+    size_t *len;
+    size_t n, max;
+};
+
+static void terms_emit(void *arg, const char *tok, size_t len)
+{
+    struct terms *t = arg;
+    if (t->n == t->max)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->len[i] == len && memcmp(t->v[i], tok, len) == 0)
+            return;
+    t->v[t->n] = xstrndup(tok, len);
+    t->len[t->n] = len;
+    t->n++;
+}
+
+static void terms_init(struct terms *t, size_t max)
+{
+    t->v = xcalloc(max, sizeof(*t->v));
+    t->len = xcalloc(max, sizeof(*t->len));
+    t->n = 0;
+    t->max = max;
+}
+
+static void terms_deinit(struct terms *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        free(t->v[i]);
+    free(t->v);
+    free(t->len);
+}
+
+/* Replaces the project_terms rows of `id` by the distinct tokens of title + description (title
+ * first, at most TERMS_MAX), in batches of one fixed shape padded by repeating the last term. */
+static int write_terms(struct db *db, int64_t id, const char *title, const char *description,
+                       bool replace)
+{
+    int rc = 0;
+    if (replace) {
+        rc = db_exec(db, NULL, "DELETE FROM project_terms WHERE project_id = ?", "i", id);
+        if (rc)
+            return rc;
+    }
+    struct terms t;
+    terms_init(&t, TERMS_MAX);
+    tok_tokenize(title, strlen(title), terms_emit, &t);
+    tok_tokenize(description, strlen(description), terms_emit, &t);
+    struct buf sql;
+    buf_init(&sql);
+    values_sql(&sql, "INSERT IGNORE INTO project_terms (term, project_id) VALUES", TERMS_BATCH);
+    struct db_param p[2 * TERMS_BATCH];
+    memset(p, 0, sizeof(p));
+    for (size_t b = 0; b < t.n && !rc; b += TERMS_BATCH) {
+        for (size_t i = 0; i < TERMS_BATCH; i++) {
+            size_t k = b + i < t.n ? b + i : t.n - 1;
+            p[2 * i] = (struct db_param){.type = 's', .s = t.v[k]};
+            p[2 * i + 1] = (struct db_param){.type = 'i', .i = id};
+        }
+        rc = db_execv(db, NULL, sql.p, p, SD_ARRAY_LEN(p));
+    }
+    buf_deinit(&sql);
+    terms_deinit(&t);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Create                                                                                   */
+
+struct create_args {
+    const struct proj_in *in;
+    const char *tags;
+    int64_t user_id;
+    int64_t id;
+};
+
+static int create_tx(struct db *db, void *arg)
+{
+    struct create_args *a = arg;
+    const struct proj_in *in = a->in;
+    struct db_res res;
+    int rc = db_exec(db, &res,
+                     "INSERT INTO projects (org_id, side, title, description, sector, zone, tags,"
+                     " budget_min, budget_max, stage, status, created_by, created_at, updated_at)"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, UTC_TIMESTAMP(),"
+                     " UTC_TIMESTAMP())",
+                     "issssssiisi", in->org_id, sides[in->side], in->title, in->description,
+                     in->sector, in->zone, a->tags, in->budget_min, in->budget_max,
+                     stages[in->stage], a->user_id);
+    if (rc)
+        return rc;
+    a->id = (int64_t)res.insert_id;
+    db_res_clear(&res);
+    rc = write_tags(db, a->id, in, false);
+    if (!rc)
+        rc = write_terms(db, a->id, in->title, in->description, false);
+    return rc;
+}
+
+static int check_budget(struct req *r, int64_t lo, int64_t hi)
+{
+    if (lo > hi) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "budget_max",
+                    "budget_max (%lld) must be at least budget_min (%lld)", (long long)hi,
+                    (long long)lo);
+        return -1;
+    }
+    return 0;
+}
+
+void projects_create(struct req *r)
+{
+    cJSON *body = json_body(r);
+    if (!body)
+        return;
+    struct proj_in *in = xcalloc(1, sizeof(*in));
+    in->description = "";
+    in->zone = "";
+    char *tags = NULL;
+    if (parse_body(r, body, true, in) < 0 || check_budget(r, in->budget_min, in->budget_max) < 0)
+        goto out;
+    bool member = false;
+    int rc = organizations_is_member(r->w->db, in->org_id, r->user.id, &member);
+    if (!rc && !member) {
+        struct db_res res;
+        rc = db_exec(r->w->db, &res, "SELECT 1 FROM organizations WHERE id = ?", "i",
+                     in->org_id);
+        bool exists = !rc && res.nrows > 0;
+        db_res_clear(&res);
+        if (!rc && !exists) {
+            reply_error(r, SD_ERR_INVALID, "validation_failed", "organization_id",
+                        "no organization %lld", (long long)in->org_id);
+            goto out;
+        }
+    }
+    if (rc) {
+        reply_fail(r, rc);
+        goto out;
+    }
+    if (!member) {
+        reply_error(r, SD_ERR_FORBIDDEN, "not_member", "organization_id",
+                    "only members of organization %lld may publish its projects",
+                    (long long)in->org_id);
+        goto out;
+    }
+    tags = tags_json(in);
+    struct create_args a = {.in = in, .tags = tags, .user_id = r->user.id};
+    rc = db_tx(r->w->db, create_tx, &a);
+    if (rc) {
+        reply_fail(r, rc);
+        goto out;
+    }
+    recs_project_changed(r->app->recs, r->w->db, r->w->rds, a.id);
+    cJSON *o;
+    rc = load(r->w->db, a.id, &o);
+    if (rc || !o) {
+        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
+        goto out;
+    }
+    char loc[64];
+    snprintf(loc, sizeof(loc), "/api/v1/projects/%lld", (long long)a.id);
+    reply_header(r, "Location", loc);
+    reply_json(r, 201, o);
+out:
+    cJSON_free(tags);
+    free(in);
+    cJSON_Delete(body);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Read                                                                                     */
+
+void projects_get(struct req *r)
+{
+    int64_t id;
+    if (req_param_id(r, 0, &id) < 0)
+        return;
+    cJSON *o;
+    int rc = load(r->w->db, id, &o);
+    if (rc) {
+        reply_fail(r, rc);
+        return;
+    }
+    if (!o) {
+        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no project %lld", (long long)id);
+        return;
+    }
+    reply_json(r, 200, o);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Update                                                                                   */
+
+struct update_args {
+    struct proj_in *in;
+    int64_t id;
+    /* what to answer when the transaction refuses */
+    int err;
+    const char *code, *field;
+    char msg[160];
+};
+
+static int refuse(struct update_args *a, int err, const char *code, const char *field,
+                  const char *msg)
+{
+    a->err = err;
+    a->code = code;
+    a->field = field;
+    snprintf(a->msg, sizeof(a->msg), "%s", msg);
+    return err;
+}
+
+static int update_tx(struct db *db, void *arg)
+{
+    struct update_args *a = arg;
+    struct proj_in *in = a->in;
+    a->err = 0;
+    struct db_res res;
+    int rc = db_exec(db, &res,
+                     "SELECT org_id, side, status, title, description, sector, zone, budget_min,"
+                     " budget_max, stage FROM projects WHERE id = ? FOR UPDATE",
+                     "i", a->id);
+    if (rc)
+        return rc;
+    if (!res.nrows) {
+        rc = refuse(a, SD_ERR_NOT_FOUND, NULL, NULL, "no such project");
+        goto out;
+    }
+    if (strcmp(cell(&res, 0, 2), "open") != 0) {
+        rc = refuse(a, SD_ERR_CONFLICT, "project_closed", NULL, "the project is closed");
+        goto out;
+    }
+    if ((in->set & F_ORG) && in->org_id != db_get_i64(&res, 0, 0)) {
+        rc = refuse(a, SD_ERR_INVALID, "validation_failed", "organization_id",
+                    "organization_id cannot change");
+        goto out;
+    }
+    if ((in->set & F_SIDE) && strcmp(sides[in->side], cell(&res, 0, 1)) != 0) {
+        rc = refuse(a, SD_ERR_INVALID, "validation_failed", "side",
+                    "side cannot change: close this project and publish one on the other side");
+        goto out;
+    }
+    const char *title = in->set & F_TITLE ? in->title : cell(&res, 0, 3);
+    const char *desc = in->set & F_DESC ? in->description : cell(&res, 0, 4);
+    const char *sector = in->set & F_SECTOR ? in->sector : cell(&res, 0, 5);
+    const char *zone = in->set & F_ZONE ? in->zone : cell(&res, 0, 6);
+    int64_t bmin = in->set & F_BMIN ? in->budget_min : db_get_i64(&res, 0, 7);
+    int64_t bmax = in->set & F_BMAX ? in->budget_max : db_get_i64(&res, 0, 8);
+    const char *stage = in->set & F_STAGE ? stages[in->stage] : cell(&res, 0, 9);
+    if (bmin > bmax) {
+        char msg[128];
+        snprintf(msg, sizeof(msg), "budget_max (%lld) must be at least budget_min (%lld)",
+                 (long long)bmax, (long long)bmin);
+        rc = refuse(a, SD_ERR_INVALID, "validation_failed", "budget_max", msg);
+        goto out;
+    }
+    char *tags = in->set & F_TAGS ? tags_json(in) : NULL;
+    rc = db_exec(db, NULL,
+                 "UPDATE projects SET title = ?, description = ?, sector = ?, zone = ?,"
+                 " tags = COALESCE(?, tags), budget_min = ?, budget_max = ?, stage = ?,"
+                 " updated_at = UTC_TIMESTAMP() WHERE id = ?",
+                 "sssssiisi", title, desc, sector, zone, tags, bmin, bmax, stage, a->id);
+    cJSON_free(tags);
+    if (!rc && (in->set & F_TAGS))
+        rc = write_tags(db, a->id, in, true);
+    if (!rc && (in->set & (F_TITLE | F_DESC)))
+        rc = write_terms(db, a->id, title, desc, true);
+out:
+    db_res_clear(&res);
+    return rc;
+}
+
+void projects_update(struct req *r)
+{
+    struct project_brief p;
+    if (load_for_member(r, false, &p) < 0)
+        return;
+    cJSON *body = json_body(r);
+    if (!body)
+        return;
+    struct update_args a = {.id = p.id, .in = xcalloc(1, sizeof(*a.in))};
+    if (parse_body(r, body, false, a.in) < 0)
+        goto out;
+    int rc = db_tx(r->w->db, update_tx, &a);
+    if (rc && a.err) {
+        reply_error(r, a.err, a.code, a.field, "%s", a.msg);
+        goto out;
+    }
+    if (rc) {
+        reply_fail(r, rc);
+        goto out;
+    }
+    recs_project_changed(r->app->recs, r->w->db, r->w->rds, p.id);
+    cJSON *o;
+    rc = load(r->w->db, p.id, &o);
+    if (rc || !o) {
+        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
+        goto out;
+    }
+    reply_json(r, 200, o);
+out:
+    free(a.in);
+    cJSON_Delete(body);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Close                                                                                    */
+
+void projects_close(struct req *r)
+{
+    struct project_brief p;
+    if (load_for_member(r, false, &p) < 0)
+        return;
+    int rc = db_exec(r->w->db, NULL,
+                     "UPDATE projects SET status = 'closed', updated_at = UTC_TIMESTAMP()"
+                     " WHERE id = ? AND status = 'open'",
+                     "i", p.id);
+    if (rc) {
+        reply_fail(r, rc);
+        return;
+    }
+    recs_project_changed(r->app->recs, r->w->db, r->w->rds, p.id);
+    reply_empty(r, 204);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* List                                                                                     */
+
+struct qtokens {
+    char v[QUERY_TOKENS_MAX][TOK_WORD_MAX_BYTES + 1];
+    size_t n;
+    bool more; /* more distinct tokens than QUERY_TOKENS_MAX (the rest are ignored) */
+};
+
+static void qtokens_emit(void *arg, const char *tok, size_t len)
+{
+    struct qtokens *q = arg;
+    if (len > TOK_WORD_MAX_BYTES)
+        return;
+    for (size_t i = 0; i < q->n; i++)
+        if (strlen(q->v[i]) == len && memcmp(q->v[i], tok, len) == 0)
+            return;
+    if (q->n == QUERY_TOKENS_MAX) {
+        q->more = true;
+        return;
+    }
+    memcpy(q->v[q->n], tok, len);
+    q->v[q->n][len] = '\0';
+    q->n++;
+}
+
+/* A short text query parameter: valid UTF-8, no control characters, 1..maxc characters.
+ * Returns 0, 1 (absent) or -1 after replying. */
+static int query_text(struct req *r, const char *name, size_t maxc, const char **out)
+{
+    const char *v = req_query(r, name);
+    if (!v)
+        return 1;
+    long n = utf8_chars(v, strlen(v), false);
+    if (n < 0 || (size_t)n > maxc) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", name,
+                    "%s must be valid UTF-8 text of at most %zu characters", name, maxc);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int query_enum(struct req *r, const char *name, const char *const *names, int *out)
+{
+    const char *v = req_query(r, name);
+    if (!v)
+        return 1;
+    for (int i = 0; names[i]; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    reply_error(r, SD_ERR_INVALID, "validation_failed", name, "%s has an unknown value", name);
+    return -1;
+}
+
+void projects_list(struct req *r)
+{
+    int limit;
+    int64_t cursor;
+    if (req_page(r, 20, 100, &limit, &cursor) < 0)
+        return;
+    int side = -1, stage = -1;
+    const char *sector = NULL, *zone = NULL, *tag_raw = NULL, *q = NULL, *org = NULL;
+    if (query_enum(r, "side", sides, &side) < 0 || query_enum(r, "stage", stages, &stage) < 0 ||
+        query_text(r, "sector", 64, &sector) < 0 || query_text(r, "zone", 64, &zone) < 0 ||
+        query_text(r, "tag", 64, &tag_raw) < 0 ||
+        query_text(r, "q", QUERY_CHARS_MAX, &q) < 0 ||
+        query_text(r, "organization_id", 20, &org) < 0)
+        return;
+    int64_t org_id = 0;
+    if (org) {
+        char *end;
+        long long v = strtoll(org, &end, 10);
+        if (!*org || *end || v < 1) {
+            reply_error(r, SD_ERR_INVALID, "validation_failed", "organization_id",
+                        "organization_id must be a positive integer");
+            return;
+        }
+        org_id = v;
+    }
+    char tag[TOK_TAG_MAX_BYTES + 1];
+    if (tag_raw) {
+        size_t len;
+        if (tok_tag_normalize(tag_raw, strlen(tag_raw), tag, &len) != TOK_TAG_OK) {
+            reply_error(r, SD_ERR_INVALID, "validation_failed", "tag",
+                        "tag must have 1 to %d characters", TOK_TAG_MAX_CHARS);
+            return;
+        }
+    }
+    struct qtokens qt = {.n = 0};
+    if (q)
+        tok_tokenize(q, strlen(q), qtokens_emit, &qt);
+
+    cJSON *out = cJSON_CreateObject();
+    cJSON *items = cJSON_AddArrayToObject(out, "items");
+    if (q && qt.n == 0) {
+        /* Nothing searchable in q (punctuation only): nothing matches. */
+        cJSON_AddNullToObject(out, "next_cursor");
+        reply_json(r, 200, out);
+        return;
+    }
+
+    struct db_param p[32];
+    size_t np = 0;
+    memset(p, 0, sizeof(p));
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, PROJECT_SELECT);
+    if (tag_raw) {
+        buf_puts(&sql, " JOIN project_tags pt ON pt.project_id = p.id AND pt.tag = ?");
+        p[np++] = (struct db_param){.type = 's', .s = tag};
+    }
+    if (qt.n) {
+        /* Every token must be present: one join per token, always QUERY_TOKENS_MAX of them
+         * (the last token repeated) so that q adds a single statement shape. */
+        for (size_t i = 0; i < QUERY_TOKENS_MAX; i++) {
+            size_t k = i < qt.n ? i : qt.n - 1;
+            buf_printf(&sql,
+                       " JOIN project_terms q%zu ON q%zu.project_id = p.id AND q%zu.term = ?", i,
+                       i, i);
+            p[np++] = (struct db_param){.type = 's', .s = qt.v[k]};
+        }
+    }
+    buf_puts(&sql, " WHERE p.status = 'open' AND p.id < ?");
+    p[np++] = (struct db_param){.type = 'i', .i = cursor > 0 ? cursor : INT64_MAX};
+    if (side >= 0) {
+        buf_puts(&sql, " AND p.side = ?");
+        p[np++] = (struct db_param){.type = 's', .s = sides[side]};
+    }
+    if (stage >= 0) {
+        buf_puts(&sql, " AND p.stage = ?");
+        p[np++] = (struct db_param){.type = 's', .s = stages[stage]};
+    }
+    if (sector) {
+        buf_puts(&sql, " AND p.sector = ?");
+        p[np++] = (struct db_param){.type = 's', .s = sector};
+    }
+    if (zone) {
+        buf_puts(&sql, " AND p.zone = ?");
+        p[np++] = (struct db_param){.type = 's', .s = zone};
+    }
+    if (org_id) {
+        buf_puts(&sql, " AND p.org_id = ?");
+        p[np++] = (struct db_param){.type = 'i', .i = org_id};
+    }
+    buf_puts(&sql, " ORDER BY p.id DESC LIMIT ?");
+    p[np++] = (struct db_param){.type = 'i', .i = limit + 1};
+    SD_ASSERT(np <= SD_ARRAY_LEN(p));
+
+    struct db_res res;
+    int rc = db_execv(r->w->db, &res, sql.p, p, np);
+    buf_deinit(&sql);
+    if (rc) {
+        cJSON_Delete(out);
+        reply_fail(r, rc);
+        return;
+    }
+    size_t n = res.nrows > (size_t)limit ? (size_t)limit : res.nrows;
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(items, project_json(&res, i));
+    if (res.nrows > (size_t)limit) {
+        char c[24];
+        snprintf(c, sizeof(c), "%lld", (long long)db_get_i64(&res, n - 1, C_ID));
+        cJSON_AddStringToObject(out, "next_cursor", c);
+    } else {
+        cJSON_AddNullToObject(out, "next_cursor");
+    }
+    db_res_clear(&res);
+    reply_json(r, 200, out);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Recommendations                                                                          */
+
+/* The language of the reasons: ?lang=en|zh, else the preferred of en/zh in Accept-Language
+ * (by q value, earlier wins ties), else Chinese. Returns 0 or -1 after replying. */
+static int pick_lang(struct req *r, enum match_lang *out)
+{
+    *out = MATCH_LANG_ZH;
+    const char *l = req_query(r, "lang");
+    if (l) {
+        if (strcmp(l, "zh") == 0)
+            return 0;
+        if (strcmp(l, "en") == 0) {
+            *out = MATCH_LANG_EN;
+            return 0;
+        }
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "lang", "lang must be en or zh");
+        return -1;
+    }
+    const char *h = req_header(r, "Accept-Language");
+    double best = 0;
+    while (h && *h) {
+        const char *end = strchr(h, ',');
+        size_t n = end ? (size_t)(end - h) : strlen(h);
+        char item[64];
+        snprintf(item, sizeof(item), "%.*s", (int)(n < sizeof(item) ? n : sizeof(item) - 1), h);
+        char *s = item;
+        while (*s == ' ' || *s == '\t')
+            s++;
+        double qv = 1;
+        char *semi = strchr(s, ';');
+        if (semi) {
+            *semi = '\0';
+            char *qp = strstr(semi + 1, "q=");
+            if (qp)
+                qv = strtod(qp + 2, NULL);
+        }
+        bool en = strncasecmp(s, "en", 2) == 0 && (s[2] == '\0' || s[2] == '-' || s[2] == ' ');
+        bool zh = strncasecmp(s, "zh", 2) == 0 && (s[2] == '\0' || s[2] == '-' || s[2] == ' ');
+        if ((en || zh) && qv > best) {
+            best = qv;
+            *out = en ? MATCH_LANG_EN : MATCH_LANG_ZH;
+        }
+        h = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+/* The ids paired with `id` by a not_interested from either side. *out is malloc'd. */
+static int load_vetoes(struct db *db, int64_t id, int64_t **out, size_t *n)
+{
+    struct db_res res;
+    *out = NULL;
+    *n = 0;
+    int rc = db_exec(db, &res,
+                     "SELECT target_project_id FROM interests WHERE project_id = ?"
+                     " AND decision = 'not_interested' UNION"
+                     " SELECT project_id FROM interests WHERE target_project_id = ?"
+                     " AND decision = 'not_interested'",
+                     "ii", id, id);
+    if (rc)
+        return rc;
+    if (res.nrows) {
+        *out = xcalloc(res.nrows, sizeof(**out));
+        for (size_t i = 0; i < res.nrows; i++)
+            (*out)[i] = db_get_i64(&res, i, 0);
+        *n = res.nrows;
+    }
+    db_res_clear(&res);
+    return 0;
+}
+
+void projects_recommendations(struct req *r)
+{
+    int limit;
+    int64_t unused;
+    enum match_lang lang;
+    if (req_page(r, RECS_DEFAULT, RECS_MAX, &limit, &unused) < 0 || pick_lang(r, &lang) < 0)
+        return;
+    struct project_brief p;
+    if (load_for_member(r, true, &p) < 0)
+        return;
+    if (!p.open) {
+        reply_error(r, SD_ERR_CONFLICT, "project_closed", NULL,
+                    "project %lld is closed and gets no recommendations", (long long)p.id);
+        return;
+    }
+    int64_t *veto;
+    size_t nveto;
+    int rc = load_vetoes(r->w->db, p.id, &veto, &nveto);
+    if (rc) {
+        reply_fail(r, rc);
+        return;
+    }
+    struct recs_item *items = xcalloc((size_t)limit, sizeof(*items));
+    size_t n = 0;
+    rc = recs_recommend(r->app->recs, p.id, (size_t)limit, veto, nveto, lang, items, &n);
+    free(veto);
+    if (rc == SD_ERR_NOT_FOUND) {
+        /* Open in MySQL but not yet in this instance's index (the sync is about to bring it). */
+        rc = 0;
+        n = 0;
+    }
+    if (rc) {
+        free(items);
+        reply_fail(r, rc);
+        return;
+    }
+
+    /* The recommended projects, as open in MySQL now, in batches of one statement shape. */
+    cJSON **proj = xcalloc(n ? n : 1, sizeof(*proj));
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, PROJECT_SELECT " WHERE p.status = 'open' AND p.id IN (");
+    for (size_t i = 0; i < FETCH_BATCH; i++)
+        buf_puts(&sql, i ? ", ?" : "?");
+    buf_puts(&sql, ")");
+    for (size_t b = 0; b < n && !rc; b += FETCH_BATCH) {
+        struct db_param prm[FETCH_BATCH];
+        memset(prm, 0, sizeof(prm));
+        for (size_t i = 0; i < FETCH_BATCH; i++)
+            prm[i] = (struct db_param){.type = 'i',
+                                       .i = items[b + i < n ? b + i : n - 1].id};
+        struct db_res res;
+        rc = db_execv(r->w->db, &res, sql.p, prm, FETCH_BATCH);
+        for (size_t row = 0; !rc && row < res.nrows; row++) {
+            int64_t id = db_get_i64(&res, row, C_ID);
+            for (size_t i = b; i < n && i < b + FETCH_BATCH; i++)
+                if (items[i].id == id && !proj[i])
+                    proj[i] = project_json(&res, row);
+        }
+        db_res_clear(&res);
+    }
+    buf_deinit(&sql);
+    if (rc) {
+        for (size_t i = 0; i < n; i++)
+            cJSON_Delete(proj[i]);
+        free(proj);
+        recs_items_free(items, n);
+        free(items);
+        reply_fail(r, rc);
+        return;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "project_id", (double)p.id);
+    cJSON_AddStringToObject(out, "lang", lang == MATCH_LANG_EN ? "en" : "zh");
+    cJSON *arr = cJSON_AddArrayToObject(out, "items");
+    for (size_t i = 0; i < n; i++) {
+        if (!proj[i])
+            continue; /* closed since the index last heard of it */
+        cJSON *it = cJSON_CreateObject();
+        cJSON_AddItemToObject(it, "project", proj[i]);
+        cJSON_AddNumberToObject(it, "score", items[i].score);
+        cJSON *reasons = cJSON_AddArrayToObject(it, "reasons");
+        for (size_t k = 0; k < items[i].nreasons; k++)
+            cJSON_AddItemToArray(reasons, cJSON_CreateString(items[i].reasons[k]));
+        cJSON_AddItemToArray(arr, it);
+    }
+    free(proj);
+    recs_items_free(items, n);
+    free(items);
+    reply_json(r, 200, out);
+}

@@ -1,0 +1,549 @@
+/* Pitches: adding, placing with each kind of clash, the placement race, the auto-scheduler and
+ * the timetable, against a real summitd, MariaDB and Redis. */
+#include <criterion/criterion.h>
+#include <cjson/cJSON.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tests/integration/pc_fixtures.h"
+#include "tests/lib/it.h"
+
+static struct it_server *srv;
+
+static void setup(void)
+{
+    srv = it_start(NULL);
+}
+
+static void teardown(void)
+{
+    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
+}
+
+TestSuite(pitches, .init = setup, .fini = teardown, .timeout = 180);
+
+/* A pitch session world: an organizer, a published event, a pitch session in 路演厅A from T0 to
+ * T0 + 3h, an enterprise that owns projects. */
+struct world {
+    char *org_token;
+    int64_t org_id;
+    char *ent_token;
+    int64_t ent_id;
+    int64_t event, session;
+};
+
+static void world_new(struct world *w, bool published)
+{
+    w->org_token = it_organizer(srv, &w->org_id);
+    w->ent_token = it_user(srv, "enterprise", &w->ent_id);
+    w->event = fx_event(w->org_id, published);
+    w->session = fx_session(w->event, "pitch", "路演厅A", fx_t0(), fx_t0() + MINS(180));
+}
+
+static void world_free(struct world *w)
+{
+    free(w->org_token);
+    free(w->ent_token);
+}
+
+/* Adds a pitch; from/until 0 for no limit. Returns its id. */
+static int64_t add_pitch(const struct world *w, int64_t session, int64_t presenter, int minutes,
+                         int64_t from, int64_t until)
+{
+    static atomic_int seq;
+    char title[64], body[512], a[32], b[32], extra[160] = "";
+    snprintf(title, sizeof(title), "智能巡检机器人 %d-%d", (int)getpid(), atomic_fetch_add(&seq, 1));
+    int64_t project = fx_project(srv, w->ent_token, title, NULL);
+    if (from)
+        snprintf(extra, sizeof(extra), ",\"available_from\":\"%s\",\"available_until\":\"%s\"",
+                 fx_rfc(from, a), fx_rfc(until, b));
+    snprintf(body, sizeof(body),
+             "{\"project_id\":%lld,\"presenter_user_id\":%lld,\"minutes\":%d%s}",
+             (long long)project, (long long)presenter, minutes, extra);
+    struct it_resp *r =
+        fx_http(srv, "POST", w->org_token, body, "/api/v1/sessions/%lld/pitches", (long long)session);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t id = (int64_t)it_jnum(r, "id");
+    cr_assert_str_eq(it_jstr(r, "project.title"), title);
+    cr_assert_null(it_jstr(r, "starts_at"));
+    it_resp_free(r);
+    return id;
+}
+
+static struct it_resp *place(const char *token, int64_t pitch, int64_t start)
+{
+    char body[96], a[32];
+    snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", fx_rfc(start, a));
+    return fx_http(srv, "PUT", token, body, "/api/v1/pitches/%lld/slot", (long long)pitch);
+}
+
+static void expect_clash(struct it_resp *r, const char *code, int64_t clash_id, const char *what)
+{
+    cr_assert_eq(r->status, 409, "%s: %d %s", what, r->status, r->body);
+    cr_assert_str_eq(it_jstr(r, "error.code"), code, "%s: %s", what, r->body);
+    cr_assert_not_null(it_jstr(r, "error.message"));
+    cr_assert_eq((int64_t)it_jnum(r, "error.clash_pitch_id"), clash_id, "%s: %s", what, r->body);
+    it_resp_free(r);
+}
+
+static int64_t stored_start(int64_t pitch)
+{
+    return fx_sql_i64("SELECT COALESCE(UNIX_TIMESTAMP(starts_at), 0) FROM pitches WHERE id = %lld",
+                      (long long)pitch);
+}
+
+/* Overlapping placed pairs in the event: same room, or same presenter. */
+static int64_t stored_clashes(int64_t event)
+{
+    return fx_sql_i64(
+        "SELECT COUNT(*) FROM pitches a JOIN pitches b ON a.id < b.id AND a.event_id = b.event_id"
+        " JOIN sessions sa ON sa.id = a.session_id JOIN sessions sb ON sb.id = b.session_id"
+        " WHERE a.event_id = %lld AND a.starts_at IS NOT NULL AND b.starts_at IS NOT NULL"
+        " AND a.starts_at < b.ends_at AND b.starts_at < a.ends_at"
+        " AND (sa.room = sb.room OR a.presenter_user_id = b.presenter_user_id)",
+        (long long)event);
+}
+
+Test(pitches, each_kind_of_clash)
+{
+    struct world w;
+    world_new(&w, true);
+    int64_t t0 = fx_t0();
+    int64_t u1, u2;
+    free(it_user(srv, "attendee", &u1));
+    free(it_user(srv, "attendee", &u2));
+    int64_t p1 = add_pitch(&w, w.session, u1, 20, 0, 0);
+    int64_t p2 = add_pitch(&w, w.session, u2, 20, 0, 0);
+    int64_t p3 = add_pitch(&w, w.session, u2, 20, t0 + MINS(60), t0 + MINS(120));
+
+    struct it_resp *r = place(w.org_token, p1, t0);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    char a[32];
+    cr_assert_str_eq(it_jstr(r, "starts_at"), fx_rfc(t0, a));
+    cr_assert_str_eq(it_jstr(r, "ends_at"), fx_rfc(t0 + MINS(20), a));
+    it_resp_free(r);
+
+    /* Room: another pitch of the session overlaps. */
+    expect_clash(place(w.org_token, p2, t0 + MINS(10)), "room_clash", p1, "room");
+    /* Outside the session: before its start, or running past its end. */
+    expect_clash(place(w.org_token, p2, t0 - MINS(10)), "outside_session", 0, "before");
+    expect_clash(place(w.org_token, p2, t0 + MINS(170)), "outside_session", 0, "past end");
+    /* Outside availability (10:00–11:00): too early, and ending after until. */
+    expect_clash(place(w.org_token, p3, t0 + MINS(30)), "outside_availability", 0, "early");
+    expect_clash(place(w.org_token, p3, t0 + MINS(110)), "outside_availability", 0, "late");
+    r = place(w.org_token, p3, t0 + MINS(100)); /* ends exactly at until */
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    /* Back to back with p1 is fine. */
+    r = place(w.org_token, p2, t0 + MINS(20));
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+
+    /* Presenter elsewhere: a parallel session in another room of the same event. */
+    int64_t other = fx_session(w.event, "pitch", "路演厅B", t0, t0 + MINS(180));
+    int64_t q1 = add_pitch(&w, other, u1, 20, 0, 0);
+    expect_clash(place(w.org_token, q1, t0 + MINS(10)), "presenter_clash", p1, "presenter");
+    r = place(w.org_token, q1, t0 + MINS(40));
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    /* Moving p1 onto q1's time (room A is free then): the presenter clash names q1. */
+    expect_clash(place(w.org_token, p1, t0 + MINS(45)), "presenter_clash", q1, "moving");
+    r = place(w.org_token, p1, t0); /* re-placing over its own slot: no clash with itself */
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    expect_clash(place(w.org_token, p1, t0 + MINS(10)), "room_clash", p2, "into p2");
+    /* Unplacing p2 frees its time. */
+    r = fx_http(srv, "DELETE", w.org_token, NULL, "/api/v1/pitches/%lld/slot", (long long)p2);
+    cr_assert_eq(r->status, 204, "%s", r->body);
+    it_resp_free(r);
+    cr_assert_eq(stored_start(p2), 0);
+    r = place(w.org_token, p1, t0 + MINS(10));
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    cr_assert_eq(stored_start(p1), t0 + MINS(10));
+    cr_assert_eq(stored_start(p3), t0 + MINS(100));
+    cr_assert_eq(stored_start(q1), t0 + MINS(40));
+    cr_assert_eq(stored_clashes(w.event), 0);
+    world_free(&w);
+}
+
+#define RACERS 12
+
+struct race {
+    const struct it_server *srv[2];
+    const char *token;
+    int64_t pitch[RACERS];
+    int64_t start;
+    int status[RACERS];
+};
+
+static void race_one(int i, void *arg)
+{
+    struct race *rc = arg;
+    char body[96], a[32];
+    snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", fx_rfc(rc->start, a));
+    char path[96];
+    snprintf(path, sizeof(path), "/api/v1/pitches/%lld/slot", (long long)rc->pitch[i]);
+    struct it_resp *r = it_http(rc->srv[i % 2], "PUT", path, rc->token, body, NULL);
+    rc->status[i] = r->status;
+    it_resp_free(r);
+}
+
+static int race_wins(struct race *rc)
+{
+    it_parallel(RACERS, race_one, rc);
+    int wins = 0;
+    for (int i = 0; i < RACERS; i++) {
+        cr_assert(rc->status[i] == 200 || rc->status[i] == 409, "racer %d got %d", i,
+                  rc->status[i]);
+        wins += rc->status[i] == 200;
+    }
+    return wins;
+}
+
+/* Organizers placing at the same moment, through two summitd instances: one pitch per room and
+ * time, one place per presenter and time, checked over what MariaDB holds. */
+Test(pitches, concurrent_placements_cannot_create_a_clash)
+{
+    struct it_server *srv2 = it_start(NULL);
+    struct world w;
+    world_new(&w, true);
+    char *admin = it_admin(srv);
+    int64_t t0 = fx_t0();
+    int64_t roomb = fx_session(w.event, "pitch", "路演厅B", t0, t0 + MINS(180));
+    struct race rc = {.srv = {srv, srv2}, .token = w.org_token};
+
+    /* 1. Twelve presenters, one room, one start. */
+    for (int i = 0; i < RACERS; i++) {
+        int64_t u;
+        free(it_user(srv, "attendee", &u));
+        rc.pitch[i] = add_pitch(&w, w.session, u, 30, 0, 0);
+    }
+    rc.start = t0;
+    cr_assert_eq(race_wins(&rc), 1, "exactly one pitch gets the room at T0");
+
+    /* 2. One presenter, two parallel rooms, one start: the event lock must serialize both
+     *    sessions, not just one. Half the pitches in each room. */
+    int64_t u;
+    free(it_user(srv, "attendee", &u));
+    for (int i = 0; i < RACERS; i++)
+        rc.pitch[i] = add_pitch(&w, i % 2 ? roomb : w.session, u, 30, 0, 0);
+    rc.start = t0 + MINS(60);
+    rc.token = admin; /* a second manager of the event */
+    cr_assert_eq(race_wins(&rc), 1, "the presenter is in one place at T0+60");
+    for (int i = 0; i < RACERS; i++) /* fresh pitches of the same presenter */
+        rc.pitch[i] = add_pitch(&w, i % 2 ? roomb : w.session, u, 30, 0, 0);
+    rc.start = t0 + MINS(75); /* overlaps the winner by 15 minutes */
+    cr_assert_eq(race_wins(&rc), 0, "nobody overlaps the presenter's pitch");
+
+    cr_assert_eq(stored_clashes(w.event), 0, "no overlapping pitches in MariaDB");
+    cr_assert_eq(fx_sql_i64("SELECT COUNT(*) FROM pitches WHERE event_id = %lld"
+                            " AND starts_at IS NOT NULL",
+                            (long long)w.event),
+                 2);
+    world_free(&w);
+    free(admin);
+    cr_assert_eq(it_stop(srv2), 0);
+}
+
+Test(pitches, auto_scheduler_places_what_fits_and_says_why_not)
+{
+    struct world w;
+    world_new(&w, true);
+    int64_t t0 = fx_t0();
+    int64_t sess = fx_session(w.event, "pitch", "路演厅C", t0, t0 + MINS(60));
+    int64_t other = fx_session(w.event, "pitch", "路演厅D", t0, t0 + MINS(60));
+    int64_t u[7];
+    for (int i = 1; i <= 6; i++)
+        free(it_user(srv, "attendee", &u[i]));
+    int64_t p1 = add_pitch(&w, sess, u[1], 15, 0, 0);
+    int64_t p2 = add_pitch(&w, sess, u[2], 15, t0 + MINS(30), t0 + MINS(60));
+    int64_t p3 = add_pitch(&w, sess, u[3], 15, 0, 0);
+    int64_t p4 = add_pitch(&w, sess, u[4], 15, 0, 0);
+    int64_t p5 = add_pitch(&w, sess, u[5], 15, 0, 0);
+    int64_t p6 = add_pitch(&w, sess, u[6], 15, t0 + MINS(120), t0 + MINS(180));
+    int64_t b1 = add_pitch(&w, other, u[3], 30, 0, 0); /* p3's presenter is busy 0..30 */
+    struct it_resp *r = place(w.org_token, p1, t0 + MINS(15));
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    r = place(w.org_token, b1, t0);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+
+    /* Free: 0..15, 30..45, 45..60. p2 and p3 can only use the last two; p4/p5 compete for the
+     * first. At most three of p2..p5 fit; p6 is never available during the session. */
+    r = fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/%lld/pitches/schedule",
+                (long long)sess);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cJSON *placed = cJSON_GetObjectItem(r->json, "placed");
+    cJSON *unplaced = cJSON_GetObjectItem(r->json, "unplaced");
+    cr_assert_eq(cJSON_GetArraySize(placed), 3, "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(unplaced), 2, "%s", r->body);
+    int no_slot = 0;
+    cJSON *it;
+    cJSON_ArrayForEach(it, unplaced)
+    {
+        int64_t id = (int64_t)cJSON_GetObjectItem(it, "pitch_id")->valuedouble;
+        const char *why = cJSON_GetObjectItem(it, "reason")->valuestring;
+        if (id == p6)
+            cr_assert_str_eq(why, "outside_availability");
+        else {
+            cr_assert(id == p4 || id == p5, "%s", r->body);
+            cr_assert_str_eq(why, "no_free_slot");
+            no_slot++;
+        }
+    }
+    cr_assert_eq(no_slot, 1);
+    it_resp_free(r);
+
+    cr_assert_eq(stored_start(p1), t0 + MINS(15), "placed pitches stay where they are");
+    cr_assert_eq(stored_start(b1), t0);
+    cr_assert_geq(stored_start(p2), t0 + MINS(30), "availability respected");
+    cr_assert_geq(stored_start(p3), t0 + MINS(30), "presenter busy until 30");
+    cr_assert_eq(stored_start(p6), 0);
+    cr_assert_eq(stored_clashes(w.event), 0);
+    cr_assert_eq(fx_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld"
+                            " AND action = 'pitches_schedule'",
+                            (long long)w.event),
+                 1);
+
+    /* A second run keeps everything and places nothing more. */
+    int64_t before = fx_sql_i64("SELECT SUM(UNIX_TIMESTAMP(starts_at)) FROM pitches"
+                                " WHERE session_id = %lld", (long long)sess);
+    r = fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/%lld/pitches/schedule",
+                (long long)sess);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "placed")), 0);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "unplaced")), 2);
+    it_resp_free(r);
+    cr_assert_eq(fx_sql_i64("SELECT SUM(UNIX_TIMESTAMP(starts_at)) FROM pitches"
+                            " WHERE session_id = %lld", (long long)sess),
+                 before);
+    world_free(&w);
+}
+
+static cJSON *find_room(cJSON *rooms, const char *name)
+{
+    cJSON *it;
+    cJSON_ArrayForEach(it, rooms)
+    {
+        if (!strcmp(cJSON_GetObjectItem(it, "room")->valuestring, name))
+            return it;
+    }
+    return NULL;
+}
+
+Test(pitches, timetable_by_room_and_time_public_once_published)
+{
+    struct world w;
+    world_new(&w, false);
+    int64_t t0 = fx_t0();
+    int64_t forum = fx_session(w.event, "forum", "主会场", t0 - MINS(60), t0);
+    int64_t u;
+    free(it_user(srv, "attendee", &u));
+    int64_t p1 = add_pitch(&w, w.session, u, 20, 0, 0);
+    int64_t p2 = add_pitch(&w, w.session, w.ent_id, 10, 0, 0);
+    int64_t p3 = add_pitch(&w, w.session, w.ent_id, 10, 0, 0); /* stays unplaced */
+    struct it_resp *r = place(w.org_token, p2, t0 + MINS(30));
+    it_resp_free(r);
+    r = place(w.org_token, p1, t0);
+    it_resp_free(r);
+    char *other = it_organizer(srv, NULL);
+
+    r = fx_http(srv, "GET", NULL, NULL, "/api/v1/events/%lld/timetable", (long long)w.event);
+    cr_assert_eq(r->status, 404, "a draft is hidden from the public");
+    it_resp_free(r);
+    r = fx_http(srv, "GET", other, NULL, "/api/v1/events/%lld/timetable", (long long)w.event);
+    cr_assert_eq(r->status, 404, "and from other organizers");
+    it_resp_free(r);
+    r = fx_http(srv, "GET", w.org_token, NULL, "/api/v1/events/%lld/timetable", (long long)w.event);
+    cr_assert_eq(r->status, 200, "its organizer sees the draft: %s", r->body);
+    it_resp_free(r);
+
+    fx_publish(w.event);
+    r = fx_http(srv, "GET", NULL, NULL, "/api/v1/events/%lld/timetable", (long long)w.event);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "event.id"), w.event);
+    cJSON *rooms = cJSON_GetObjectItem(r->json, "rooms");
+    cr_assert_eq(cJSON_GetArraySize(rooms), 2, "%s", r->body);
+    cJSON *ra = find_room(rooms, "路演厅A"), *main = find_room(rooms, "主会场");
+    cr_assert(ra && main, "%s", r->body);
+    cJSON *ms = cJSON_GetArrayItem(cJSON_GetObjectItem(main, "sessions"), 0);
+    cr_assert_eq((int64_t)cJSON_GetObjectItem(ms, "id")->valuedouble, forum);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(ms, "pitches")), 0);
+    cJSON *ss = cJSON_GetArrayItem(cJSON_GetObjectItem(ra, "sessions"), 0);
+    cr_assert_eq((int64_t)cJSON_GetObjectItem(ss, "id")->valuedouble, w.session);
+    cJSON *ps = cJSON_GetObjectItem(ss, "pitches");
+    cr_assert_eq(cJSON_GetArraySize(ps), 2, "only placed pitches, %s", r->body);
+    cJSON *first = cJSON_GetArrayItem(ps, 0), *second = cJSON_GetArrayItem(ps, 1);
+    cr_assert_eq((int64_t)cJSON_GetObjectItem(first, "id")->valuedouble, p1, "by time");
+    cr_assert_eq((int64_t)cJSON_GetObjectItem(second, "id")->valuedouble, p2);
+    char a[32];
+    cr_assert_str_eq(cJSON_GetObjectItem(first, "starts_at")->valuestring, fx_rfc(t0, a));
+    cr_assert_str_eq(cJSON_GetObjectItem(first, "ends_at")->valuestring, fx_rfc(t0 + MINS(20), a));
+    cJSON *proj = cJSON_GetObjectItem(second, "project");
+    cr_assert(strstr(cJSON_GetObjectItem(proj, "title")->valuestring, "智能巡检机器人"));
+    cJSON *org = cJSON_GetObjectItem(second, "organization");
+    cr_assert(strstr(cJSON_GetObjectItem(org, "name")->valuestring, "科技有限公司"));
+    cJSON *pres = cJSON_GetObjectItem(second, "presenter");
+    cr_assert_eq((int64_t)cJSON_GetObjectItem(pres, "id")->valuedouble, w.ent_id);
+    cr_assert_str_eq(cJSON_GetObjectItem(pres, "display_name")->valuestring, "测试 enterprise");
+    (void)p3; /* unplaced: not in the timetable (2 pitches above) */
+    it_resp_free(r);
+
+    r = fx_http(srv, "GET", NULL, NULL, "/api/v1/events/999999999/timetable");
+    cr_assert_eq(r->status, 404);
+    it_resp_free(r);
+    free(other);
+    world_free(&w);
+}
+
+Test(pitches, bad_input_and_authorization_on_every_route)
+{
+    struct world w;
+    world_new(&w, true);
+    int64_t t0 = fx_t0();
+    int64_t u;
+    char *att = it_user(srv, "attendee", &u);
+    char *other = it_organizer(srv, NULL);
+    char *admin = it_admin(srv);
+    int64_t project = fx_project(srv, w.ent_token, "城市大脑", NULL);
+    int64_t forum = fx_session(w.event, "forum", "主会场", t0, t0 + MINS(60));
+    char a[32], b[32], body[512];
+    struct {
+        const char *body;
+        const char *field;
+    } cases[] = {
+        {"{}", "project_id"},
+        {"{\"project_id\":\"x\",\"presenter_user_id\":1,\"minutes\":10}", "project_id"},
+        {"{\"project_id\":0,\"presenter_user_id\":1,\"minutes\":10}", "project_id"},
+        {"{\"project_id\":%P,\"minutes\":10}", "presenter_user_id"},
+        {"{\"project_id\":%P,\"presenter_user_id\":%U,\"minutes\":0}", "minutes"},
+        {"{\"project_id\":%P,\"presenter_user_id\":%U,\"minutes\":1.5}", "minutes"},
+        {"{\"project_id\":%P,\"presenter_user_id\":%U,\"minutes\":181}", "minutes"},
+        {"{\"project_id\":%P,\"presenter_user_id\":%U}", "minutes"},
+        {"{\"project_id\":%P,\"presenter_user_id\":%U,\"minutes\":10,"
+         "\"available_from\":\"tomorrow\"}",
+         "available_from"},
+        {"{\"project_id\":%P,\"presenter_user_id\":%U,\"minutes\":10,"
+         "\"available_from\":\"%B\",\"available_until\":\"%A\"}",
+         "available_until"},
+        {"{\"project_id\":999999999,\"presenter_user_id\":%U,\"minutes\":10}", "project_id"},
+        {"{\"project_id\":%P,\"presenter_user_id\":999999999,\"minutes\":10}",
+         "presenter_user_id"},
+        {"[1]", NULL},
+        {"{\"project_id\":", NULL},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        /* Expand %P (project), %U (user), %A/%B (two times, B after A). */
+        char *o = body;
+        for (const char *p = cases[i].body; *p; p++) {
+            if (*p == '%' && p[1]) {
+                p++;
+                if (*p == 'P')
+                    o += sprintf(o, "%lld", (long long)project);
+                else if (*p == 'U')
+                    o += sprintf(o, "%lld", (long long)u);
+                else if (*p == 'A')
+                    o += sprintf(o, "%s", fx_rfc(t0, a));
+                else
+                    o += sprintf(o, "%s", fx_rfc(t0 + MINS(5), b));
+            } else {
+                *o++ = *p;
+            }
+        }
+        *o = '\0';
+        struct it_resp *r = fx_http(srv, "POST", w.org_token, body,
+                                    "/api/v1/sessions/%lld/pitches", (long long)w.session);
+        char what[64];
+        snprintf(what, sizeof(what), "case %zu", i);
+        fx_expect(r, 400, cases[i].field, what);
+    }
+    snprintf(body, sizeof(body), "{\"project_id\":%lld,\"presenter_user_id\":%lld,\"minutes\":10}",
+             (long long)project, (long long)u);
+    fx_expect(fx_http(srv, "POST", NULL, body, "/api/v1/sessions/%lld/pitches",
+                      (long long)w.session), 401, NULL, "anonymous");
+    fx_expect(fx_http(srv, "POST", att, body, "/api/v1/sessions/%lld/pitches",
+                      (long long)w.session), 403, NULL, "attendee");
+    fx_expect(fx_http(srv, "POST", other, body, "/api/v1/sessions/%lld/pitches",
+                      (long long)w.session), 403, NULL, "another organizer");
+    fx_expect(fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/999999999/pitches"), 404,
+              NULL, "unknown session");
+    struct it_resp *r = fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/%lld/pitches",
+                                (long long)forum);
+    cr_assert_eq(r->status, 409);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "wrong_session_kind");
+    it_resp_free(r);
+
+    /* Idempotency-Key: a retry returns the first response and creates nothing. */
+    char key[96];
+    snprintf(key, sizeof(key), "Idempotency-Key: pitch-retry-%lld-%lld\r\n", (long long)getpid(),
+             (long long)it_now_ms());
+    char path[96];
+    snprintf(path, sizeof(path), "/api/v1/sessions/%lld/pitches", (long long)w.session);
+    r = it_http(srv, "POST", path, admin, body, key);
+    cr_assert_eq(r->status, 201, "the admin manages any event: %s", r->body);
+    int64_t pid = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+    r = it_http(srv, "POST", path, admin, body, key);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "id"), pid);
+    it_resp_free(r);
+    r = it_http(srv, "POST", path, w.org_token, body, NULL);
+    cr_assert_eq(r->status, 409, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "pitch_exists");
+    it_resp_free(r);
+    cr_assert_eq(fx_sql_i64("SELECT COUNT(*) FROM pitches WHERE session_id = %lld",
+                            (long long)w.session),
+                 1);
+
+    /* PUT / DELETE slot. */
+    const char *bad_slots[] = {"{}", "{\"starts_at\":\"nope\"}", "{\"starts_at\":5}",
+                               "{\"starts_at\":\"2031-13-01T00:00:00Z\"}", NULL};
+    for (int i = 0; bad_slots[i]; i++)
+        fx_expect(fx_http(srv, "PUT", w.org_token, bad_slots[i], "/api/v1/pitches/%lld/slot",
+                          (long long)pid), 400, "starts_at", bad_slots[i]);
+    fx_expect(fx_http(srv, "PUT", w.org_token, "not json", "/api/v1/pitches/%lld/slot",
+                      (long long)pid), 400, NULL, "not json");
+    snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", fx_rfc(t0, a));
+    fx_expect(fx_http(srv, "PUT", other, body, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
+              NULL, "other organizer places");
+    fx_expect(fx_http(srv, "PUT", att, body, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
+              NULL, "attendee places");
+    fx_expect(fx_http(srv, "PUT", NULL, body, "/api/v1/pitches/%lld/slot", (long long)pid), 401,
+              NULL, "anonymous places");
+    fx_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/999999999/slot"), 404, NULL,
+              "unknown pitch");
+    fx_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/abc/slot"), 404, NULL,
+              "bad id");
+    fx_expect(fx_http(srv, "DELETE", other, NULL, "/api/v1/pitches/%lld/slot", (long long)pid),
+              403, NULL, "other organizer unplaces");
+    fx_expect(fx_http(srv, "DELETE", w.org_token, NULL, "/api/v1/pitches/999999999/slot"), 404,
+              NULL, "unknown pitch unplaced");
+    fx_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/%lld/slot", (long long)pid),
+              200, NULL, "placed");
+    cr_assert_eq(stored_start(pid), t0);
+
+    /* Schedule. */
+    fx_expect(fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/pitches/schedule",
+                      (long long)w.session), 403, NULL, "other organizer schedules");
+    fx_expect(fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/999999999/pitches/schedule"),
+              404, NULL, "unknown session scheduled");
+    r = fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/%lld/pitches/schedule",
+                (long long)forum);
+    cr_assert_eq(r->status, 409);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "wrong_session_kind");
+    it_resp_free(r);
+
+    /* A draft event's session is invisible to other organizers. */
+    int64_t draft = fx_event(w.org_id, false);
+    int64_t ds = fx_session(draft, "pitch", "X", t0, t0 + MINS(60));
+    fx_expect(fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/pitches/schedule",
+                      (long long)ds), 404, NULL, "draft hidden");
+    free(att);
+    free(other);
+    free(admin);
+    world_free(&w);
+}

@@ -7,6 +7,7 @@
 #include "handlers/interests.h"
 #include "handlers/login.h"
 #include "handlers/organizations.h"
+#include "handlers/pitches.h"
 #include "handlers/projects.h"
 #include "handlers/users.h"
 #include "server/router.h"
@@ -48,6 +49,13 @@ const struct route_def routes[] = {
     {GET, "/api/v1/projects/{id}/recommendations", projects_recommendations, AUTH},
     {POST, "/api/v1/projects/{id}/interests", interests_create, AUTH | IDEM},
     {GET, "/api/v1/me/matches", interests_my_matches, AUTH},
+
+    /* pitches and competitions */
+    {POST, "/api/v1/sessions/{id}/pitches", pitches_create, AUTH | IDEM},
+    {PUT, "/api/v1/pitches/{id}/slot", pitches_place, AUTH},
+    {DELETE, "/api/v1/pitches/{id}/slot", pitches_unplace, AUTH},
+    {POST, "/api/v1/sessions/{id}/pitches/schedule", pitches_schedule, AUTH | IDEM},
+    {GET, "/api/v1/events/{id}/timetable", pitches_timetable, 0},
 };
 
 const size_t routes_len = SD_ARRAY_LEN(routes);

@@ -33,7 +33,7 @@ static void fingerprint(struct req *r)
 static int replay(struct req *r, const struct rds_reply *rep)
 {
     const char *s = rep->str;
-    if (rep->len < 67 || strncmp(s + 2, r->idem_fp, 64) != 0) {
+    if (rep->len < 66 || strncmp(s + 2, r->idem_fp, 64) != 0) {
         reply_error(r, SD_ERR_UNPROCESSABLE, "idempotency_key_reused", NULL,
                     "this Idempotency-Key was used for a different request");
         return -1;

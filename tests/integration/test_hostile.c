@@ -1,0 +1,238 @@
+/* Hostile clients at the socket level: malformed request lines, huge and many headers, broken
+ * chunked encoding, bodies longer than announced or than allowed, idle and trickling clients.
+ * Each gets a 4xx or a closed connection, idle and slow connections are dropped after
+ * idle_timeout_s, and summitd keeps answering /healthz on other connections throughout. */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "tests/lib/it.h"
+
+#define IDLE_S 2
+
+static struct it_server *srv;
+
+static void setup(void)
+{
+    const char *sets[] = {"idle_timeout_s=2", "max_body_bytes=65536", NULL};
+    srv = it_start(sets);
+}
+
+static void teardown(void)
+{
+    if (srv)
+        cr_assert_eq(it_stop(srv), 0, "summitd exits cleanly after the hostile clients");
+}
+
+TestSuite(hostile, .init = setup, .fini = teardown, .timeout = 120);
+
+static void healthz_ok(const char *after)
+{
+    int64_t t0 = it_now_ms();
+    struct it_resp *r = it_http(srv, "GET", "/healthz", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 200, "/healthz after %s: %d", after, r->status);
+    it_resp_free(r);
+    cr_assert_lt(it_now_ms() - t0, 2000, "/healthz after %s answered within 2 s", after);
+}
+
+/* Every status line in a raw reply is 4xx (or 501 for a method nobody implements, as RFC 9110
+ * §15.6.2 asks); an empty reply means the server closed. */
+static void only_4xx(const char *what, const char *reply)
+{
+    const char *p = reply;
+    int n = 0;
+    while ((p = strstr(p, "HTTP/1.")) != NULL) {
+        int st = 0;
+        if (sscanf(p, "HTTP/1.%*d %d", &st) == 1) {
+            cr_assert((st >= 400 && st < 500) || (st == 501 && strncmp(what, "BREW", 4) == 0),
+                      "%s: got status %d: %.300s", what, st, reply);
+            n++;
+        }
+        p += 7;
+    }
+    (void)n;
+}
+
+static void send_raw(const char *what, const char *data, size_t len)
+{
+    char *reply = it_raw(srv->port, data, len, 3000);
+    only_4xx(what, reply);
+    free(reply);
+    healthz_ok(what);
+}
+
+static int connect_port(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    cr_assert_eq(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    return fd;
+}
+
+/* True when the peer has closed fd (EOF or reset) within ms; drains what it sent. */
+static bool closed_within(int fd, int ms)
+{
+    int64_t deadline = it_now_ms() + ms;
+    char buf[4096];
+    for (;;) {
+        int left = (int)(deadline - it_now_ms());
+        if (left <= 0)
+            return false;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, left) <= 0)
+            return false;
+        ssize_t k = recv(fd, buf, sizeof(buf), 0);
+        if (k == 0 || (k < 0 && errno == ECONNRESET))
+            return true;
+    }
+}
+
+Test(hostile, bad_request_lines)
+{
+    static const char *const lines[] = {
+        "GARBAGE\r\n\r\n",
+        "GET\r\n\r\n",
+        "GET /healthz HTTP/9.9\r\n\r\n",
+        "GET /healthz HTTP/1.1 trailing\r\nHost: x\r\n\r\n",
+        "\x01\x02\x03\xff\xfe\r\n\r\n",
+        "GET http://[::1/ HTTP/1.1\r\nHost: x\r\n\r\n",
+        "BREW /api/v1/users HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /api/v1/organizations/%zz HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET /api/v1/organizations/99999999999999999999999 HTTP/1.1\r\nHost: x\r\n\r\n",
+        "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+        "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nno colon here\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
+        send_raw(lines[i], lines[i], strlen(lines[i]));
+}
+
+Test(hostile, huge_and_many_headers)
+{
+    size_t big = 256 * 1024;
+    char *req = malloc(big + 256);
+    int n = sprintf(req, "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ");
+    memset(req + n, 'a', big);
+    n += (int)big;
+    n += sprintf(req + n, "\r\n\r\n");
+    send_raw("a 256 KiB header", req, (size_t)n);
+
+    n = sprintf(req, "GET /healthz HTTP/1.1\r\nHost: x\r\n");
+    for (int i = 0; i < 5000 && (size_t)n < big; i++)
+        n += sprintf(req + n, "X-H%d: v\r\n", i);
+    n += sprintf(req + n, "\r\n");
+    send_raw("5000 headers", req, (size_t)n);
+    free(req);
+}
+
+Test(hostile, bad_chunked_encoding)
+{
+    static const char *const reqs[] = {
+        "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "ZZZ\r\nabc\r\n0\r\n\r\n",
+        "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "ffffffffffffffff\r\nabc\r\n0\r\n\r\n",
+        "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        "-1\r\nabc\r\n0\r\n\r\n",
+        "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        "Content-Length: 3\r\n\r\n3\r\n{}}\r\n0\r\n\r\n",
+        "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+        "2\r\n{}\r\n0\r\n\r\n",
+    };
+    for (size_t i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
+        send_raw(reqs[i], reqs[i], strlen(reqs[i]));
+}
+
+Test(hostile, body_longer_than_announced_or_allowed)
+{
+    /* The extra bytes become the next "request" on the connection: garbage, so 400 or close. */
+    const char *a = "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: 5\r\n\r\n{\"email\":\"x@y.zz\",\"password\":\"long-enough-1\"}"
+                    "\x01\x02 garbage after the body\r\n\r\n";
+    send_raw("a body longer than Content-Length", a, strlen(a));
+
+    /* Announced larger than max_body_bytes, and actually sent. */
+    size_t big = 200 * 1024;
+    char *req = malloc(big + 256);
+    int n = sprintf(req, "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                         "application/json\r\nContent-Length: %zu\r\n\r\n", big);
+    memset(req + n, ' ', big);
+    send_raw("a body over max_body_bytes", req, (size_t)n + big);
+
+    /* Announced huge, never sent: refused up front or dropped at the idle timeout. */
+    n = sprintf(req, "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n");
+    send_raw("Content-Length 99999999999", req, (size_t)n);
+    free(req);
+}
+
+Test(hostile, idle_connection_is_dropped)
+{
+    int fd = connect_port(srv->port);
+    healthz_ok("opening an idle connection");
+    cr_assert(closed_within(fd, (IDLE_S + 3) * 1000), "an idle connection is closed after %d s",
+              IDLE_S);
+    close(fd);
+
+    /* Half a request, then silence. */
+    fd = connect_port(srv->port);
+    const char *half = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+    cr_assert_eq(send(fd, half, strlen(half), MSG_NOSIGNAL), (ssize_t)strlen(half));
+    cr_assert(closed_within(fd, (IDLE_S + 3) * 1000),
+              "a connection with half a request is closed after %d s", IDLE_S);
+    close(fd);
+    healthz_ok("idle connections");
+}
+
+/* Sends the request one byte a second for up to `max_s` seconds, checking /healthz on another
+ * connection after every byte; returns whether summitd dropped the trickling client. */
+static bool trickle(int max_s, int64_t *took)
+{
+    const char *req = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                      "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    int fd = connect_port(srv->port);
+    int64_t t0 = it_now_ms();
+    bool dropped = false;
+    for (size_t i = 0; i < strlen(req) && it_now_ms() - t0 < max_s * 1000; i++) {
+        if (send(fd, req + i, 1, MSG_NOSIGNAL) != 1) {
+            dropped = true;
+            break;
+        }
+        healthz_ok("a byte from the slow client");
+        if (closed_within(fd, 1000)) {
+            dropped = true;
+            break;
+        }
+    }
+    *took = it_now_ms() - t0;
+    close(fd);
+    return dropped;
+}
+
+Test(hostile, one_byte_a_second_client_does_not_delay_others)
+{
+    int64_t took;
+    (void)trickle(IDLE_S * 3, &took);
+    healthz_ok("the slow client");
+}
+
+/* KNOWN GAP (issue 7): evhttp's timeout (idle_timeout_s) restarts on every read, so a client that
+ * sends one byte a second holds its connection for as long as it likes. Fixing it needs a
+ * per-request header/body deadline in server/server.c (e.g. a timer armed per connection via
+ * evhttp_set_bevcb and cleared in on_request). Enabled, this test fails today. */
+Test(hostile, one_byte_a_second_client_is_dropped, .disabled = true)
+{
+    int64_t took;
+    bool dropped = trickle(20, &took);
+    cr_assert(dropped, "a client sending one byte a second is dropped (still open after %lld ms)",
+              (long long)took);
+    cr_assert_lt(took, (IDLE_S * 3 + 3) * 1000, "dropped after %lld ms", (long long)took);
+    healthz_ok("the slow client");
+}

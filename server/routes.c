@@ -3,12 +3,14 @@
  * fails otherwise). */
 #include "server/routes.h"
 
+#include "handlers/events.h"
 #include "handlers/health.h"
 #include "handlers/interests.h"
 #include "handlers/login.h"
 #include "handlers/organizations.h"
 #include "handlers/pitches.h"
 #include "handlers/projects.h"
+#include "handlers/registrations.h"
 #include "handlers/users.h"
 #include "server/router.h"
 #include "server/xalloc.h"
@@ -56,6 +58,26 @@ const struct route_def routes[] = {
     {DELETE, "/api/v1/pitches/{id}/slot", pitches_unplace, AUTH},
     {POST, "/api/v1/sessions/{id}/pitches/schedule", pitches_schedule, AUTH | IDEM},
     {GET, "/api/v1/events/{id}/timetable", pitches_timetable, 0},
+
+    /* events and registration */
+    {POST, "/api/v1/events", events_create, AUTH | IDEM},
+    {GET, "/api/v1/events", events_list, 0},
+    {GET, "/api/v1/events/{id}", events_get, 0},
+    {PATCH, "/api/v1/events/{id}", events_update, AUTH},
+    {POST, "/api/v1/events/{id}/publish", events_publish, AUTH},
+    {POST, "/api/v1/events/{id}/cancel", events_cancel, AUTH},
+    {POST, "/api/v1/events/{id}/sessions", events_add_session, AUTH | IDEM},
+    {POST, "/api/v1/events/{id}/exhibitors", events_add_exhibitor, AUTH | IDEM},
+    {GET, "/api/v1/events/{id}/audit", events_audit, AUTH},
+    {GET, "/api/v1/events/{id}/stats", events_stats, AUTH},
+    {GET, "/api/v1/sessions/{id}", events_get_session, 0},
+    {PATCH, "/api/v1/sessions/{id}", events_update_session, AUTH},
+    {POST, "/api/v1/sessions/{id}/registrations", registrations_create, AUTH | IDEM},
+    {GET, "/api/v1/sessions/{id}/registrations", registrations_of_session, AUTH},
+    {GET, "/api/v1/registrations/{id}", registrations_get, AUTH},
+    {DELETE, "/api/v1/registrations/{id}", registrations_cancel, AUTH},
+    {GET, "/api/v1/me/registrations", registrations_mine, AUTH},
+    {POST, "/api/v1/checkins", registrations_checkin, AUTH},
 };
 
 const size_t routes_len = SD_ARRAY_LEN(routes);

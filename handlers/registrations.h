@@ -1,0 +1,29 @@
+#ifndef SUMMITD_HANDLERS_REGISTRATIONS_H
+#define SUMMITD_HANDLERS_REGISTRATIONS_H
+
+#include <stdint.h>
+
+#include "server/xalloc.h"
+
+/* Registrations for sessions: confirmed or waitlisted (FIFO, positions dense 1..n), cancelled;
+ * check-in codes; lists and the CSV export. Capacity is decided in one MySQL transaction under
+ * the session row's lock; "one active registration per user and session" by the unique key
+ * uq_reg_active (active_user_id = user_id while active, NULL once cancelled). */
+
+struct req;
+struct db;
+
+void registrations_create(struct req *r);       /* POST /api/v1/sessions/{id}/registrations */
+void registrations_get(struct req *r);          /* GET /api/v1/registrations/{id} */
+void registrations_cancel(struct req *r);       /* DELETE /api/v1/registrations/{id} */
+void registrations_mine(struct req *r);         /* GET /api/v1/me/registrations */
+void registrations_of_session(struct req *r);   /* GET /api/v1/sessions/{id}/registrations */
+void registrations_checkin(struct req *r);      /* POST /api/v1/checkins */
+
+/* Promotes the first `n` waitlisted registrations of a session (FIFO) and moves the rest up so
+ * positions stay 1..m. The caller holds the session row's lock (SELECT … FOR UPDATE in the
+ * same transaction) and updates the session's counters by *promoted. 0 or SD_ERR_*. */
+int do_registrations_promote(struct db *db, int64_t session_id, int64_t n, int64_t now,
+                             int64_t *promoted) SD_MUST_CHECK;
+
+#endif

@@ -1,0 +1,443 @@
+/* Events and sessions against a real summitd, MariaDB and Redis: drafts, publishing, lists and
+ * filters, live counts through the cache, edits, exhibitors, audit, stats, authorization and
+ * validation of every field. */
+#include "tests/integration/ev_fixtures.h"
+
+static struct it_server *srv;
+
+static void setup(void)
+{
+    srv = it_start(NULL);
+}
+
+static void teardown(void)
+{
+    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
+}
+
+TestSuite(events, .init = setup, .fini = teardown, .timeout = 120);
+
+static bool list_has(struct it_resp *r, int64_t id)
+{
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(r->json, "items"))
+    {
+        if ((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(it, "id")) == id)
+            return true;
+    }
+    return false;
+}
+
+Test(events, draft_is_hidden_until_published)
+{
+    int64_t oid;
+    char *org = it_organizer(srv, &oid);
+    char *att = it_user(srv, "attendee", NULL);
+    char title[64];
+    snprintf(title, sizeof(title), "全球创新创业交易会 %d", (int)getpid());
+    int64_t eid = ev_event(srv, org, title, false);
+    int64_t sid = ev_session(srv, org, eid, 10, false, "");
+
+    struct it_resp *r = ev_get(srv, org, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_eq(r->status, 200);
+    cr_assert_str_eq(it_jstr(r, "status"), "draft");
+    cr_assert_str_eq(it_jstr(r, "title"), title, "Chinese round-trips");
+    cr_assert_eq((int64_t)it_jnum(r, "organizer_id"), oid);
+    cr_assert_eq((int64_t)it_jnum(r, "sessions.0.id"), sid);
+    it_resp_free(r);
+    const char *toks[] = {att, NULL};
+    for (int i = 0; i < 2; i++) {
+        r = ev_get(srv, toks[i], "/api/v1/events/%lld", (long long)eid);
+        cr_assert_eq(r->status, 404, "a draft is 404 to attendees and anonymous");
+        it_resp_free(r);
+        r = ev_get(srv, toks[i], "/api/v1/sessions/%lld", (long long)sid);
+        cr_assert_eq(r->status, 404);
+        it_resp_free(r);
+    }
+    r = ev_get(srv, NULL, "/api/v1/events?limit=100&city=%s", "%E6%88%90%E9%83%BD");
+    cr_assert_eq(r->status, 200);
+    cr_assert(!list_has(r, eid), "drafts are not listed");
+    it_resp_free(r);
+
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/publish", (long long)eid);
+    r = it_http(srv, "POST", path, att, NULL, NULL);
+    cr_assert_eq(r->status, 404, "an attendee cannot publish (nor see) a draft");
+    it_resp_free(r);
+    r = it_http(srv, "POST", path, org, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "status"), "published");
+    it_resp_free(r);
+    r = it_http(srv, "POST", path, org, NULL, NULL);
+    cr_assert_eq(r->status, 409);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "already_published");
+    it_resp_free(r);
+    char *st = ev_sql("SELECT status FROM events WHERE id = %lld", (long long)eid);
+    cr_assert_str_eq(st, "published");
+    free(st);
+
+    r = ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_eq(r->status, 200);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.capacity"), 10);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.seats_left"), 10);
+    it_resp_free(r);
+    r = ev_get(srv, NULL, "/api/v1/sessions/%lld", (long long)sid);
+    cr_assert_eq(r->status, 200);
+    cr_assert_str_eq(it_jstr(r, "kind"), "forum");
+    cr_assert_eq((int)it_jnum(r, "confirmed_count"), 0);
+    it_resp_free(r);
+
+    r = ev_get(srv, org, "/api/v1/events/%lld/audit", (long long)eid);
+    cr_assert_eq(r->status, 200);
+    cr_assert_str_eq(it_jstr(r, "items.0.action"), "publish");
+    cr_assert_eq((int64_t)it_jnum(r, "items.0.actor_id"), oid);
+    it_resp_free(r);
+    r = ev_get(srv, att, "/api/v1/events/%lld/audit", (long long)eid);
+    cr_assert_eq(r->status, 403);
+    it_resp_free(r);
+    free(att);
+    free(org);
+}
+
+Test(events, list_filters_and_paging)
+{
+    char *org = it_organizer(srv, NULL);
+    char a[32], b[32], body[512], city[48];
+    snprintf(city, sizeof(city), "city-%d-%lld", (int)getpid(), (long long)time(NULL));
+    int64_t ids[3];
+    const char *kinds[] = {"summit", "roadshow", "roadshow"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(body, sizeof(body),
+                 "{\"title\":\"项目路演 %d\",\"kind\":\"%s\",\"city\":\"%s\",\"starts_at\":\"%s\","
+                 "\"ends_at\":\"%s\"}",
+                 i, kinds[i], city, ev_time((40 + 10 * i) * DAY, a),
+                 ev_time((41 + 10 * i) * DAY, b));
+        struct it_resp *r = it_http(srv, "POST", "/api/v1/events", org, body, NULL);
+        cr_assert_eq(r->status, 201, "%s", r->body);
+        ids[i] = (int64_t)it_jnum(r, "id");
+        it_resp_free(r);
+        char path[64];
+        snprintf(path, sizeof(path), "/api/v1/events/%lld/publish", (long long)ids[i]);
+        it_resp_free(it_http(srv, "POST", path, org, NULL, NULL));
+    }
+    struct it_resp *r = ev_get(srv, NULL, "/api/v1/events?city=%s&kind=roadshow", city);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items")), 2);
+    cr_assert(!list_has(r, ids[0]) && list_has(r, ids[1]) && list_has(r, ids[2]));
+    it_resp_free(r);
+    /* Date range: only the event overlapping days 48..52. */
+    r = ev_get(srv, NULL, "/api/v1/events?city=%s&from=%s&to=%s", city, ev_time(48 * DAY, a),
+               ev_time(52 * DAY, b));
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items")), 1);
+    cr_assert(list_has(r, ids[1]));
+    it_resp_free(r);
+    /* Paging with limit and cursor visits each event once. */
+    int seen = 0;
+    char cursor[32] = "";
+    for (int page = 0; page < 5; page++) {
+        r = ev_get(srv, NULL, "/api/v1/events?city=%s&limit=2%s%s", city, cursor[0] ? "&cursor=" : "",
+                   cursor);
+        cr_assert_eq(r->status, 200);
+        seen += cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items"));
+        const char *next = it_jstr(r, "next_cursor");
+        snprintf(cursor, sizeof(cursor), "%s", next ? next : "");
+        it_resp_free(r);
+        if (!cursor[0])
+            break;
+    }
+    cr_assert_eq(seen, 3);
+    free(org);
+}
+
+Test(events, live_counts_are_never_stale_through_the_cache)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "cache", true);
+    int64_t sid = ev_session(srv, org, eid, 2, true, "");
+    struct it_resp *r = ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_eq(r->status, 200);
+    it_resp_free(r);
+    cr_assert_eq(it_sh("redis-cli -p 6391 EXISTS 't:cache:event:%lld' | grep -q 1", (long long)eid),
+                 0, "the published event is cached");
+    char *tok = it_user(srv, "attendee", NULL);
+    r = ev_register(srv, tok, sid, NULL);
+    cr_assert_eq(r->status, 201);
+    int64_t rid = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+    r = ev_get(srv, tok, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.confirmed_count"), 1, "%s", r->body);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.seats_left"), 1);
+    it_resp_free(r);
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/registrations/%lld", (long long)rid);
+    it_resp_free(it_http(srv, "DELETE", path, tok, NULL, NULL));
+    r = ev_get(srv, tok, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.confirmed_count"), 0);
+    it_resp_free(r);
+    /* An edit shows at once too (the entry is dropped). */
+    snprintf(path, sizeof(path), "/api/v1/sessions/%lld", (long long)sid);
+    r = it_http(srv, "PATCH", path, org, "{\"title\":\"新标题\",\"capacity\":7}", NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    r = ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_str_eq(it_jstr(r, "sessions.0.title"), "新标题");
+    cr_assert_eq((int)it_jnum(r, "sessions.0.capacity"), 7);
+    it_resp_free(r);
+    /* A new session shows at once. */
+    ev_session(srv, org, eid, 3, false, "");
+    r = ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "sessions")), 2);
+    it_resp_free(r);
+
+    /* Without Redis, reads still work: an instance pointed at a dead Redis port. */
+    const char *sets[] = {"redis_port=1", NULL};
+    struct it_server *blind = it_start(sets);
+    r = ev_get(blind, NULL, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_eq(r->status, 200, "a cache outage costs speed only: %s", r->body);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.capacity"), 7);
+    it_resp_free(r);
+    cr_assert_eq(it_stop(blind), 0);
+    free(tok);
+    free(org);
+}
+
+Test(events, only_the_organizer_or_an_admin_changes_an_event)
+{
+    char *org = it_organizer(srv, NULL), *org2 = it_organizer(srv, NULL);
+    char *att = it_user(srv, "attendee", NULL), *admin = it_admin(srv);
+    char a[32], b[32], body[512];
+    snprintf(body, sizeof(body),
+             "{\"title\":\"x\",\"kind\":\"fair\",\"city\":\"成都\",\"starts_at\":\"%s\","
+             "\"ends_at\":\"%s\"}",
+             ev_time(30 * DAY, a), ev_time(31 * DAY, b));
+    struct it_resp *r = it_http(srv, "POST", "/api/v1/events", att, body, NULL);
+    cr_assert_eq(r->status, 403, "attendees do not create events");
+    it_resp_free(r);
+    r = it_http(srv, "POST", "/api/v1/events", NULL, body, NULL);
+    cr_assert_eq(r->status, 401);
+    it_resp_free(r);
+    int64_t eid = ev_event(srv, org, "owned", true);
+    int64_t sid = ev_session(srv, org, eid, 5, false, "");
+    char path[64], spath[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld", (long long)eid);
+    snprintf(spath, sizeof(spath), "/api/v1/sessions/%lld", (long long)sid);
+    const char *others[] = {org2, att};
+    for (int i = 0; i < 2; i++) {
+        r = it_http(srv, "PATCH", path, others[i], "{\"title\":\"stolen\"}", NULL);
+        cr_assert_eq(r->status, 403);
+        it_resp_free(r);
+        r = it_http(srv, "PATCH", spath, others[i], "{\"capacity\":1000}", NULL);
+        cr_assert_eq(r->status, 403);
+        it_resp_free(r);
+        char p2[80];
+        snprintf(p2, sizeof(p2), "%s/sessions", path);
+        r = it_http(srv, "POST", p2, others[i], "{}", NULL);
+        cr_assert_eq(r->status, 403);
+        it_resp_free(r);
+        snprintf(p2, sizeof(p2), "%s/cancel", path);
+        r = it_http(srv, "POST", p2, others[i], NULL, NULL);
+        cr_assert_eq(r->status, 403);
+        it_resp_free(r);
+        snprintf(p2, sizeof(p2), "%s/stats", path);
+        r = it_http(srv, "GET", p2, others[i], NULL, NULL);
+        cr_assert_eq(r->status, 403);
+        it_resp_free(r);
+    }
+    char *t = ev_sql("SELECT title FROM events WHERE id = %lld", (long long)eid);
+    cr_assert_str_eq(t, "owned");
+    free(t);
+    r = it_http(srv, "PATCH", path, admin, "{\"title\":\"由管理员修改\",\"venue\":\"西博城\"}", NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "title"), "由管理员修改");
+    cr_assert_str_eq(it_jstr(r, "venue"), "西博城");
+    cr_assert_str_eq(it_jstr(r, "city"), "成都", "fields not sent stay");
+    it_resp_free(r);
+    /* Sessions must stay inside the event. */
+    r = it_http(srv, "PATCH", path, org, "{\"starts_at\":\"2099-01-01T00:00:00Z\",\"ends_at\":\"2099-01-02T00:00:00Z\"}", NULL);
+    cr_assert_eq(r->status, 400, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "error.field"), "starts_at");
+    it_resp_free(r);
+    /* A cancelled event is final. */
+    char p2[80];
+    snprintf(p2, sizeof(p2), "%s/cancel", path);
+    r = it_http(srv, "POST", p2, org, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    it_resp_free(r);
+    r = it_http(srv, "POST", p2, org, NULL, NULL);
+    cr_assert_eq(r->status, 409);
+    it_resp_free(r);
+    r = it_http(srv, "PATCH", path, org, "{\"title\":\"again\"}", NULL);
+    cr_assert_eq(r->status, 409);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "event_cancelled");
+    it_resp_free(r);
+    r = ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_eq(r->status, 200, "a cancelled event stays readable");
+    cr_assert_str_eq(it_jstr(r, "status"), "cancelled");
+    it_resp_free(r);
+    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld AND"
+                            " action = 'cancel'", (long long)eid), 1);
+    free(org);
+    free(org2);
+    free(att);
+    free(admin);
+}
+
+Test(events, exhibitors_and_stats)
+{
+    char *org = it_organizer(srv, NULL), *att = it_user(srv, "attendee", NULL);
+    char *ent = it_user(srv, "enterprise", NULL);
+    struct it_resp *r = it_http(srv, "POST", "/api/v1/organizations", ent,
+                                "{\"name\":\"蓉城视觉\",\"tier\":\"innovative\",\"sector\":\"交通\"}",
+                                NULL);
+    cr_assert_eq(r->status, 201);
+    int64_t orgid = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+    int64_t eid = ev_event(srv, org, "stats", true);
+    int64_t s1 = ev_session(srv, org, eid, 2, true, ""), s2 = ev_session(srv, org, eid, 4, false, "");
+    char path[80], body[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/exhibitors", (long long)eid);
+    snprintf(body, sizeof(body), "{\"organization_id\":%lld}", (long long)orgid);
+    r = it_http(srv, "POST", path, att, body, NULL);
+    cr_assert_eq(r->status, 403);
+    it_resp_free(r);
+    r = it_http(srv, "POST", path, org, body, NULL);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "name"), "蓉城视觉");
+    it_resp_free(r);
+    r = it_http(srv, "POST", path, org, body, NULL);
+    cr_assert_eq(r->status, 409);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "already_exhibitor");
+    it_resp_free(r);
+    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM event_exhibitors WHERE event_id = %lld",
+                            (long long)eid), 1);
+
+    /* s1: 3 registrations (2 confirmed, 1 waitlisted), one checked in; s2: 1 confirmed. */
+    char code[64] = "";
+    for (int i = 0; i < 4; i++) {
+        char *tok = it_user(srv, "attendee", NULL);
+        r = ev_register(srv, tok, i < 3 ? s1 : s2, NULL);
+        cr_assert_eq(r->status, 201);
+        if (i == 0)
+            snprintf(code, sizeof(code), "%s", it_jstr(r, "checkin_code"));
+        it_resp_free(r);
+        free(tok);
+    }
+    snprintf(body, sizeof(body), "{\"code\":\"%s\"}", code);
+    r = it_http(srv, "POST", "/api/v1/checkins", org, body, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    r = ev_get(srv, org, "/api/v1/events/%lld/stats", (long long)eid);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "sessions.0.session_id"), s1);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.confirmed"), 2);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.waitlisted"), 1);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.registrations"), 3);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.checked_in"), 1);
+    cr_assert_float_eq(it_jnum(r, "sessions.0.fill_rate"), 1.0, 1e-9);
+    cr_assert_float_eq(it_jnum(r, "sessions.1.fill_rate"), 0.25, 1e-9);
+    cr_assert_eq((int)it_jnum(r, "totals.confirmed"), 3);
+    cr_assert_eq((int)it_jnum(r, "totals.checked_in"), 1);
+    cr_assert_eq((int)it_jnum(r, "exhibitors"), 1);
+    it_resp_free(r);
+    free(org);
+    free(att);
+    free(ent);
+}
+
+Test(events, bad_input_is_400_with_field)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "bad input", true);
+    int64_t sid = ev_session(srv, org, eid, 5, true, "");
+    char a[32], b[32], in1[32], in2[32], out1[32];
+    ev_time(30 * DAY, a);
+    ev_time(31 * DAY, b);
+    ev_time(30 * DAY + 3600, in1);
+    ev_time(30 * DAY + 7200, in2);
+    ev_time(40 * DAY, out1);
+    char long201[700] = "";
+    for (int i = 0; i < 201; i++)
+        strcat(long201, "字");
+    char ev_base[256];
+    snprintf(ev_base, sizeof(ev_base), "\"kind\":\"summit\",\"city\":\"成都\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"", a, b);
+    char s_base[256];
+    snprintf(s_base, sizeof(s_base), "\"kind\":\"forum\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"", in1, in2);
+    struct {
+        const char *method, *path, *field;
+        char body[1024];
+    } cases[48];
+    int n = 0;
+#define CASE(m, p, f, ...)                                                                         \
+    do {                                                                                           \
+        cases[n].method = m;                                                                       \
+        cases[n].path = p;                                                                         \
+        cases[n].field = f;                                                                        \
+        snprintf(cases[n].body, sizeof(cases[n].body), __VA_ARGS__);                               \
+        n++;                                                                                       \
+    } while (0)
+    char epath[64], spath[64], sesspath[64], xpath[80];
+    snprintf(epath, sizeof(epath), "/api/v1/events/%lld", (long long)eid);
+    snprintf(sesspath, sizeof(sesspath), "/api/v1/events/%lld/sessions", (long long)eid);
+    snprintf(spath, sizeof(spath), "/api/v1/sessions/%lld", (long long)sid);
+    snprintf(xpath, sizeof(xpath), "/api/v1/events/%lld/exhibitors", (long long)eid);
+    CASE("POST", "/api/v1/events", "title", "{%s}", ev_base);
+    CASE("POST", "/api/v1/events", "title", "{\"title\":5,%s}", ev_base);
+    CASE("POST", "/api/v1/events", "title", "{\"title\":\"%s\",%s}", long201, ev_base);
+    CASE("POST", "/api/v1/events", "kind", "{\"title\":\"t\",\"kind\":\"party\",\"city\":\"c\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", a, b);
+    CASE("POST", "/api/v1/events", "city", "{\"title\":\"t\",\"kind\":\"fair\",\"city\":[],\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", a, b);
+    CASE("POST", "/api/v1/events", "starts_at", "{\"title\":\"t\",\"kind\":\"fair\",\"city\":\"c\",\"starts_at\":\"tomorrow\",\"ends_at\":\"%s\"}", b);
+    CASE("POST", "/api/v1/events", "ends_at", "{\"title\":\"t\",\"kind\":\"fair\",\"city\":\"c\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", b, a);
+    CASE("POST", "/api/v1/events", "ends_at", "{\"title\":\"t\",\"kind\":\"fair\",\"city\":\"c\",\"starts_at\":\"%s\",\"ends_at\":\"2099-01-01T00:00:00Z\"}", a);
+    CASE("POST", "/api/v1/events", "description", "{\"title\":\"t\",\"description\":true,%s}", ev_base);
+    CASE("PATCH", epath, "ends_at", "{\"ends_at\":\"%s\"}", "2001-01-01T00:00:00Z");
+    CASE("PATCH", epath, "kind", "{\"kind\":\"\"}");
+    CASE("PATCH", epath, "title", "{\"title\":\"\"}");
+    CASE("POST", sesspath, "capacity", "{\"title\":\"s\",\"capacity\":-5,%s}", s_base);
+    CASE("POST", sesspath, "capacity", "{\"title\":\"s\",\"capacity\":0,%s}", s_base);
+    CASE("POST", sesspath, "capacity", "{\"title\":\"s\",\"capacity\":\"10\",%s}", s_base);
+    CASE("POST", sesspath, "capacity", "{\"title\":\"s\",\"capacity\":2.5,%s}", s_base);
+    CASE("POST", sesspath, "capacity", "{\"title\":\"s\",\"capacity\":100000000,%s}", s_base);
+    CASE("POST", sesspath, "capacity", "{\"title\":\"s\",%s}", s_base);
+    CASE("POST", sesspath, "kind", "{\"title\":\"s\",\"capacity\":5,\"kind\":\"party\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", in1, in2);
+    CASE("POST", sesspath, "ends_at", "{\"title\":\"s\",\"capacity\":5,\"kind\":\"pitch\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", in2, in1);
+    CASE("POST", sesspath, "ends_at", "{\"title\":\"s\",\"capacity\":5,\"kind\":\"pitch\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", in1, out1);
+    CASE("POST", sesspath, "starts_at", "{\"title\":\"s\",\"capacity\":5,\"kind\":\"pitch\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", "2020-01-01T00:00:00Z", in1);
+    CASE("POST", sesspath, "waitlist", "{\"title\":\"s\",\"capacity\":5,\"waitlist\":\"yes\",%s}", s_base);
+    CASE("POST", sesspath, "room", "{\"title\":\"s\",\"capacity\":5,\"room\":\"%s\",%s}", long201, s_base);
+    CASE("POST", sesspath, "registration_closes_at", "{\"title\":\"s\",\"capacity\":5,\"registration_opens_at\":\"%s\",\"registration_closes_at\":\"%s\",%s}", in1, a, s_base);
+    CASE("POST", sesspath, "registration_opens_at", "{\"title\":\"s\",\"capacity\":5,\"registration_opens_at\":\"x\",%s}", s_base);
+    CASE("PATCH", spath, "capacity", "{\"capacity\":-1}");
+    CASE("PATCH", spath, "ends_at", "{\"ends_at\":\"%s\"}", out1);
+    CASE("PATCH", spath, "kind", "{\"kind\":7}");
+    CASE("POST", xpath, "organization_id", "{\"organization_id\":\"1\"}");
+    CASE("POST", xpath, "organization_id", "{\"organization_id\":999999999}");
+    CASE("POST", xpath, "organization_id", "{}");
+    for (int i = 0; i < n; i++) {
+        struct it_resp *r = it_http(srv, cases[i].method, cases[i].path, org, cases[i].body, NULL);
+        cr_assert_eq(r->status, 400, "case %d: %s %s %s → %d %s", i, cases[i].method,
+                     cases[i].path, cases[i].body, r->status, r->body);
+        cr_assert_str_eq(it_jstr(r, "error.field") ? it_jstr(r, "error.field") : "(none)",
+                         cases[i].field, "case %d: %s", i, cases[i].body);
+        it_resp_free(r);
+    }
+    const char *qs[][2] = {{"/api/v1/events?kind=party", "kind"},
+                           {"/api/v1/events?from=yesterday", "from"},
+                           {"/api/v1/events?to=2020-13-01T00:00:00Z", "to"},
+                           {"/api/v1/events?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z", "to"},
+                           {"/api/v1/events?limit=1000", "limit"},
+                           {"/api/v1/events?cursor=abc", "cursor"}};
+    for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
+        struct it_resp *r = it_http(srv, "GET", qs[i][0], NULL, NULL, NULL);
+        cr_assert_eq(r->status, 400, "%s → %d", qs[i][0], r->status);
+        cr_assert_str_eq(it_jstr(r, "error.field"), qs[i][1]);
+        it_resp_free(r);
+    }
+    struct it_resp *r = it_http(srv, "POST", "/api/v1/events", org, "{\"title\":", NULL);
+    cr_assert_eq(r->status, 400);
+    it_resp_free(r);
+    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM sessions WHERE event_id = %lld", (long long)eid), 1,
+                 "nothing was stored by the bad requests");
+    cr_assert_eq(ev_sql_num("SELECT capacity FROM sessions WHERE id = %lld", (long long)sid), 5);
+    free(org);
+}

@@ -3,6 +3,7 @@
  * fails otherwise). */
 #include "server/routes.h"
 
+#include "handlers/competitions.h"
 #include "handlers/events.h"
 #include "handlers/health.h"
 #include "handlers/interests.h"
@@ -58,6 +59,12 @@ const struct route_def routes[] = {
     {DELETE, "/api/v1/pitches/{id}/slot", pitches_unplace, AUTH},
     {POST, "/api/v1/sessions/{id}/pitches/schedule", pitches_schedule, AUTH | IDEM},
     {GET, "/api/v1/events/{id}/timetable", pitches_timetable, 0},
+    {POST, "/api/v1/sessions/{id}/criteria", competitions_criteria_create, AUTH | IDEM},
+    {POST, "/api/v1/sessions/{id}/entries", competitions_entries_create, AUTH | IDEM},
+    {POST, "/api/v1/sessions/{id}/judges", competitions_judges_create, AUTH | IDEM},
+    {PUT, "/api/v1/entries/{id}/scores", competitions_scores_put, AUTH},
+    {GET, "/api/v1/sessions/{id}/leaderboard", competitions_leaderboard, 0},
+    {POST, "/api/v1/sessions/{id}/results/publish", competitions_publish, AUTH | IDEM},
 
     /* events and registration */
     {POST, "/api/v1/events", events_create, AUTH | IDEM},

@@ -1,0 +1,19 @@
+#ifndef SUMMITD_HANDLERS_COMPETITIONS_H
+#define SUMMITD_HANDLERS_COMPETITIONS_H
+
+/* Competitions in sessions of kind `competition` (SPEC "Competitions", issue 5): criteria,
+ * entries, judges, scores, and the normalized leaderboard (matching/leaderboard), kept in a Redis
+ * sorted set `<prefix>lb:<session id>` (member "entry|raw_mean|judges", score = normalized
+ * score) tagged with the MySQL version it was computed from (`<prefix>lb:<session id>:v`); it is
+ * rewritten after every change and rebuilt from MySQL whenever it is missing or behind. */
+
+struct req;
+
+void competitions_criteria_create(struct req *r); /* POST /api/v1/sessions/{id}/criteria */
+void competitions_entries_create(struct req *r);  /* POST /api/v1/sessions/{id}/entries */
+void competitions_judges_create(struct req *r);   /* POST /api/v1/sessions/{id}/judges */
+void competitions_scores_put(struct req *r);      /* PUT /api/v1/entries/{id}/scores */
+void competitions_leaderboard(struct req *r);     /* GET /api/v1/sessions/{id}/leaderboard */
+void competitions_publish(struct req *r);         /* POST /api/v1/sessions/{id}/results/publish */
+
+#endif

@@ -54,18 +54,25 @@ static int interest_tx(struct db *db, void *arg)
             return SD_ERR_CONFLICT;
         }
     }
+    /* Whether this side spoke before (201 vs 200); the project locks keep it true until
+     * commit. Not from the upsert's affected rows: they depend on CLIENT_FOUND_ROWS. */
     struct db_res res;
-    int rc = db_exec(db, &res,
-                     "INSERT INTO interests (project_id, target_project_id, decision, user_id,"
-                     " created_at, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(),"
-                     " UTC_TIMESTAMP()) ON DUPLICATE KEY UPDATE decision = ?, user_id = ?,"
-                     " updated_at = UTC_TIMESTAMP()",
-                     "iisisi", a->id, a->target, decisions[a->decision], a->user_id,
-                     decisions[a->decision], a->user_id);
+    int rc =
+        db_exec(db, &res, "SELECT 1 FROM interests WHERE project_id = ? AND target_project_id = ?",
+                "ii", a->id, a->target);
     if (rc)
         return rc;
-    a->created = res.affected == 1;
+    a->created = res.nrows == 0;
     db_res_clear(&res);
+    rc = db_exec(db, NULL,
+                 "INSERT INTO interests (project_id, target_project_id, decision, user_id,"
+                 " created_at, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(),"
+                 " UTC_TIMESTAMP()) ON DUPLICATE KEY UPDATE decision = ?, user_id = ?,"
+                 " updated_at = UTC_TIMESTAMP()",
+                 "iisisi", a->id, a->target, decisions[a->decision], a->user_id,
+                 decisions[a->decision], a->user_id);
+    if (rc)
+        return rc;
     if (a->decision == DEC_NOT_INTERESTED)
         return db_exec(db, NULL,
                        "DELETE FROM matches WHERE supply_project_id = ? AND demand_project_id = ?",
@@ -145,8 +152,8 @@ void interests_create(struct req *r)
         return;
     }
     if (!tfound) {
-        reply_error(r, SD_ERR_NOT_FOUND, "target_not_found", "target_project_id",
-                    "no project %lld", (long long)a.target);
+        reply_error(r, SD_ERR_NOT_FOUND, "target_not_found", "target_project_id", "no project %lld",
+                    (long long)a.target);
         return;
     }
     if (t.side == p.side) {
@@ -208,19 +215,18 @@ void interests_create(struct req *r)
 #define MINE PROJECTS_SHORT_COLS("mp", "mo")
 #define THEIRS PROJECTS_SHORT_COLS("cp", "co")
 /* The caller's projects (mp, its organization mo). */
-#define MY_PROJECTS                                                                              \
-    " FROM org_members m JOIN projects mp ON mp.org_id = m.org_id"                              \
+#define MY_PROJECTS                                                                                \
+    " FROM org_members m JOIN projects mp ON mp.org_id = m.org_id"                                 \
     " JOIN organizations mo ON mo.id = mp.org_id"
 #define COUNTERPART " JOIN organizations co ON co.id = cp.org_id"
 /* The match of the pair (mp, cp), if any. */
-#define PAIR_MATCH                                                                               \
-    " LEFT JOIN matches x ON x.supply_project_id ="                                              \
-    " CASE WHEN mp.side = 'supply' THEN mp.id ELSE cp.id END"                                   \
+#define PAIR_MATCH                                                                                 \
+    " LEFT JOIN matches x ON x.supply_project_id ="                                                \
+    " CASE WHEN mp.side = 'supply' THEN mp.id ELSE cp.id END"                                      \
     " AND x.demand_project_id = CASE WHEN mp.side = 'supply' THEN cp.id ELSE mp.id END"
 
 /* Rows: decision, updated_at, match id (NULL), then MINE (7) and THEIRS (7). */
-static cJSON *interest_rows(const struct db_res *res, const char *mine_key,
-                            const char *theirs_key)
+static cJSON *interest_rows(const struct db_res *res, const char *mine_key, const char *theirs_key)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < res->nrows; i++) {
@@ -259,18 +265,17 @@ void interests_my_matches(struct req *r)
                      " WHERE m.user_id = ? ORDER BY i.updated_at DESC, i.id DESC LIMIT ?",
                      "ii", uid, lim);
     if (!rc)
-        rc = db_exec(db, &mut,
-                     "SELECT x.id, x.score, x.created_at, " MINE ", " THEIRS MY_PROJECTS
-                     " JOIN matches x ON x.supply_project_id = mp.id"
-                     " JOIN projects cp ON cp.id = x.demand_project_id" COUNTERPART
-                     " WHERE m.user_id = ?"
-                     " UNION ALL "
-                     "SELECT x.id, x.score, x.created_at, " MINE ", " THEIRS MY_PROJECTS
-                     " JOIN matches x ON x.demand_project_id = mp.id"
-                     " JOIN projects cp ON cp.id = x.supply_project_id" COUNTERPART
-                     " WHERE m.user_id = ?"
-                     " ORDER BY 3 DESC, 1 DESC LIMIT ?",
-                     "iii", uid, uid, lim);
+        rc = db_exec(
+            db, &mut,
+            "SELECT x.id, x.score, x.created_at, " MINE ", " THEIRS MY_PROJECTS
+            " JOIN matches x ON x.supply_project_id = mp.id"
+            " JOIN projects cp ON cp.id = x.demand_project_id" COUNTERPART " WHERE m.user_id = ?"
+            " UNION ALL "
+            "SELECT x.id, x.score, x.created_at, " MINE ", " THEIRS MY_PROJECTS
+            " JOIN matches x ON x.demand_project_id = mp.id"
+            " JOIN projects cp ON cp.id = x.supply_project_id" COUNTERPART " WHERE m.user_id = ?"
+            " ORDER BY 3 DESC, 1 DESC LIMIT ?",
+            "iii", uid, uid, lim);
     if (rc) {
         db_res_clear(&sent);
         db_res_clear(&recv);

@@ -9,7 +9,7 @@
 
 struct req;
 
-void interests_create(struct req *r);   /* POST /api/v1/projects/{id}/interests */
+void interests_create(struct req *r);     /* POST /api/v1/projects/{id}/interests */
 void interests_my_matches(struct req *r); /* GET /api/v1/me/matches */
 
 #endif

@@ -35,13 +35,28 @@ static const char *const stages[] = {"idea", "prototype", "pilot", "production",
 /* ---------------------------------------------------------------------------------------- */
 /* Reading projects                                                                         */
 
-#define PROJECT_SELECT                                                                           \
-    "SELECT p.id, p.org_id, p.side, p.title, p.description, p.sector, p.zone, p.tags,"          \
-    " p.budget_min, p.budget_max, p.stage, p.status, p.created_by, p.created_at, p.updated_at," \
+#define PROJECT_SELECT                                                                             \
+    "SELECT p.id, p.org_id, p.side, p.title, p.description, p.sector, p.zone, p.tags,"             \
+    " p.budget_min, p.budget_max, p.stage, p.status, p.created_by, p.created_at, p.updated_at,"    \
     " o.name, o.tier FROM projects p JOIN organizations o ON o.id = p.org_id"
 enum {
-    C_ID, C_ORG, C_SIDE, C_TITLE, C_DESC, C_SECTOR, C_ZONE, C_TAGS, C_BMIN, C_BMAX, C_STAGE,
-    C_STATUS, C_CREATED_BY, C_CREATED, C_UPDATED, C_ORG_NAME, C_ORG_TIER
+    C_ID,
+    C_ORG,
+    C_SIDE,
+    C_TITLE,
+    C_DESC,
+    C_SECTOR,
+    C_ZONE,
+    C_TAGS,
+    C_BMIN,
+    C_BMAX,
+    C_STAGE,
+    C_STATUS,
+    C_CREATED_BY,
+    C_CREATED,
+    C_UPDATED,
+    C_ORG_NAME,
+    C_ORG_TIER
 };
 
 static const char *cell(const struct db_res *res, size_t row, size_t col)
@@ -215,8 +230,8 @@ static int parse_tags(struct req *r, const cJSON *body, bool required, struct pr
     }
     int n = cJSON_GetArraySize(v);
     if (n < 1 || n > MATCH_TAGS_MAX) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "tags",
-                    "tags must have 1 to %d items", MATCH_TAGS_MAX);
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "tags", "tags must have 1 to %d items",
+                    MATCH_TAGS_MAX);
         return -1;
     }
     char norm[MATCH_TAGS_MAX][TOK_TAG_MAX_BYTES + 1];
@@ -252,13 +267,13 @@ static int parse_tags(struct req *r, const cJSON *body, bool required, struct pr
 static int parse_body(struct req *r, const cJSON *body, bool create, struct proj_in *in)
 {
     int rc;
-#define TRACK(expr, bit)                                                                         \
-    do {                                                                                         \
-        rc = (expr);                                                                             \
-        if (rc < 0)                                                                              \
-            return -1;                                                                           \
-        if (rc == 0)                                                                             \
-            in->set |= (bit);                                                                    \
+#define TRACK(expr, bit)                                                                           \
+    do {                                                                                           \
+        rc = (expr);                                                                               \
+        if (rc < 0)                                                                                \
+            return -1;                                                                             \
+        if (rc == 0)                                                                               \
+            in->set |= (bit);                                                                      \
     } while (0)
     TRACK(json_int(r, body, "organization_id", create, 1, INT64_MAX, &in->org_id), F_ORG);
     TRACK(json_enum(r, body, "side", create, sides, &in->side), F_SIDE);
@@ -406,14 +421,14 @@ static int create_tx(struct db *db, void *arg)
     struct create_args *a = arg;
     const struct proj_in *in = a->in;
     struct db_res res;
-    int rc = db_exec(db, &res,
-                     "INSERT INTO projects (org_id, side, title, description, sector, zone, tags,"
-                     " budget_min, budget_max, stage, status, created_by, created_at, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, UTC_TIMESTAMP(),"
-                     " UTC_TIMESTAMP())",
-                     "issssssiisi", in->org_id, sides[in->side], in->title, in->description,
-                     in->sector, in->zone, a->tags, in->budget_min, in->budget_max,
-                     stages[in->stage], a->user_id);
+    int rc =
+        db_exec(db, &res,
+                "INSERT INTO projects (org_id, side, title, description, sector, zone, tags,"
+                " budget_min, budget_max, stage, status, created_by, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, UTC_TIMESTAMP(),"
+                " UTC_TIMESTAMP())",
+                "issssssiisi", in->org_id, sides[in->side], in->title, in->description, in->sector,
+                in->zone, a->tags, in->budget_min, in->budget_max, stages[in->stage], a->user_id);
     if (rc)
         return rc;
     a->id = (int64_t)res.insert_id;
@@ -450,8 +465,7 @@ void projects_create(struct req *r)
     int rc = organizations_is_member(r->w->db, in->org_id, r->user.id, &member);
     if (!rc && !member) {
         struct db_res res;
-        rc = db_exec(r->w->db, &res, "SELECT 1 FROM organizations WHERE id = ?", "i",
-                     in->org_id);
+        rc = db_exec(r->w->db, &res, "SELECT 1 FROM organizations WHERE id = ?", "i", in->org_id);
         bool exists = !rc && res.nrows > 0;
         db_res_clear(&res);
         if (!rc && !exists) {
@@ -718,8 +732,7 @@ void projects_list(struct req *r)
     const char *sector = NULL, *zone = NULL, *tag_raw = NULL, *q = NULL, *org = NULL;
     if (query_enum(r, "side", sides, &side) < 0 || query_enum(r, "stage", stages, &stage) < 0 ||
         query_text(r, "sector", 64, &sector) < 0 || query_text(r, "zone", 64, &zone) < 0 ||
-        query_text(r, "tag", 64, &tag_raw) < 0 ||
-        query_text(r, "q", QUERY_CHARS_MAX, &q) < 0 ||
+        query_text(r, "tag", 64, &tag_raw) < 0 || query_text(r, "q", QUERY_CHARS_MAX, &q) < 0 ||
         query_text(r, "organization_id", 20, &org) < 0)
         return;
     int64_t org_id = 0;
@@ -770,9 +783,8 @@ void projects_list(struct req *r)
          * (the last token repeated) so that q adds a single statement shape. */
         for (size_t i = 0; i < QUERY_TOKENS_MAX; i++) {
             size_t k = i < qt.n ? i : qt.n - 1;
-            buf_printf(&sql,
-                       " JOIN project_terms q%zu ON q%zu.project_id = p.id AND q%zu.term = ?", i,
-                       i, i);
+            buf_printf(&sql, " JOIN project_terms q%zu ON q%zu.project_id = p.id AND q%zu.term = ?",
+                       i, i, i);
             p[np++] = (struct db_param){.type = 's', .s = qt.v[k]};
         }
     }
@@ -945,8 +957,7 @@ void projects_recommendations(struct req *r)
         struct db_param prm[FETCH_BATCH];
         memset(prm, 0, sizeof(prm));
         for (size_t i = 0; i < FETCH_BATCH; i++)
-            prm[i] = (struct db_param){.type = 'i',
-                                       .i = items[b + i < n ? b + i : n - 1].id};
+            prm[i] = (struct db_param){.type = 'i', .i = items[b + i < n ? b + i : n - 1].id};
         struct db_res res;
         rc = db_execv(r->w->db, &res, sql.p, prm, FETCH_BATCH);
         for (size_t row = 0; !rc && row < res.nrows; row++) {

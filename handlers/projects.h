@@ -37,7 +37,7 @@ int projects_brief(struct db *db, int64_t id, bool lock, struct project_brief *o
  * starting at `col`: id, title, side, status, org id, org name, org tier (7 columns). Caller
  * owns the object. PROJECTS_SHORT_COLS(p, o) names those columns for projects p JOIN
  * organizations o. */
-#define PROJECTS_SHORT_COLS(p, o)                                                                \
+#define PROJECTS_SHORT_COLS(p, o)                                                                  \
     p ".id, " p ".title, " p ".side, " p ".status, " o ".id, " o ".name, " o ".tier"
 struct db_res;
 struct cJSON *projects_short_json(const struct db_res *res, size_t row, size_t col);

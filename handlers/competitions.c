@@ -40,8 +40,8 @@ static void board_clear(struct board *b)
 static int board_version(struct db *db, int64_t sid, int64_t *out)
 {
     struct db_res res;
-    int rc = db_exec(db, &res, "SELECT version FROM competition_boards WHERE session_id = ?", "i",
-                     sid);
+    int rc =
+        db_exec(db, &res, "SELECT version FROM competition_boards WHERE session_id = ?", "i", sid);
     if (rc)
         return rc;
     *out = res.nrows ? db_get_i64(&res, 0, 0) : 0;
@@ -153,8 +153,8 @@ static int board_store(struct rds *rds, int64_t sid, const struct board *b)
     for (size_t i = 0; i < b->n; i++) {
         char *score = buf + i * 96, *member = score + 32;
         snprintf(score, 32, "%.17g", b->rows[i].score);
-        snprintf(member, 64, "%lld|%.17g|%d", (long long)b->rows[i].entry_id,
-                 b->rows[i].raw_mean, b->rows[i].judges);
+        snprintf(member, 64, "%lld|%.17g|%d", (long long)b->rows[i].entry_id, b->rows[i].raw_mean,
+                 b->rows[i].judges);
         argv[7 + 2 * i] = score;
         argv[8 + 2 * i] = member;
     }
@@ -256,10 +256,11 @@ static int criterion_tx(struct db *db, void *arg)
     db_res_clear(&res);
     if (a->too_many)
         return SD_ERR_CONFLICT;
-    rc = db_exec(db, &res,
-                 "INSERT INTO competition_criteria (session_id, name, weight, max_score, created_at)"
-                 " VALUES (?, ?, ?, ?, UTC_TIMESTAMP())",
-                 "isdd", a->sid, a->name, a->weight, a->max_score);
+    rc =
+        db_exec(db, &res,
+                "INSERT INTO competition_criteria (session_id, name, weight, max_score, created_at)"
+                " VALUES (?, ?, ?, ?, UTC_TIMESTAMP())",
+                "isdd", a->sid, a->name, a->weight, a->max_score);
     if (rc)
         return rc;
     a->id = (int64_t)res.insert_id;
@@ -467,9 +468,9 @@ static int scores_tx(struct db *db, void *arg)
     struct scores_args *a = arg;
     struct db_res res;
     a->published = a->changed = false;
-    int rc = db_exec(db, &res,
-                     "SELECT results_published FROM sessions WHERE id = ? LOCK IN SHARE MODE", "i",
-                     a->sid);
+    int rc =
+        db_exec(db, &res, "SELECT results_published FROM sessions WHERE id = ? LOCK IN SHARE MODE",
+                "i", a->sid);
     if (rc)
         return rc;
     a->published = res.nrows && db_get_i64(&res, 0, 0) != 0;
@@ -484,8 +485,9 @@ static int scores_tx(struct db *db, void *arg)
     db_res_clear(&res);
     if (a->changed)
         return SD_ERR_CONFLICT;
-    rc = db_exec(db, NULL, "DELETE FROM competition_scores WHERE entry_id = ? AND judge_user_id = ?",
-                 "ii", a->entry_id, a->judge);
+    rc =
+        db_exec(db, NULL, "DELETE FROM competition_scores WHERE entry_id = ? AND judge_user_id = ?",
+                "ii", a->entry_id, a->judge);
     for (size_t i = 0; !rc && i < a->n; i++)
         rc = db_exec(db, NULL,
                      "INSERT INTO competition_scores (entry_id, judge_user_id, criterion_id,"
@@ -674,8 +676,7 @@ void competitions_leaderboard(struct req *r)
     bool manager = rc == 0 && pitches_can_manage(r, &s);
     if (rc == SD_ERR_NOT_FOUND || (rc == 0 && s.event_draft && !manager) ||
         (rc == 0 && strcmp(s.kind, "competition") != 0)) {
-        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no competition session %lld",
-                    (long long)sid);
+        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no competition session %lld", (long long)sid);
         return;
     }
     if (rc) {
@@ -721,9 +722,8 @@ void competitions_leaderboard(struct req *r)
     cJSON *items = cJSON_AddArrayToObject(o, "items");
     int rank = 0;
     for (size_t i = 0; i < b.n; i++) {
-        int64_t *hit = ent.nrows ? bsearch(&b.rows[i].entry_id, ids, ent.nrows, sizeof(*ids),
-                                           cmp_i64)
-                                 : NULL;
+        int64_t *hit =
+            ent.nrows ? bsearch(&b.rows[i].entry_id, ids, ent.nrows, sizeof(*ids), cmp_i64) : NULL;
         if (!hit)
             continue; /* entered after the snapshot */
         size_t k = (size_t)(hit - ids);

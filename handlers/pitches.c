@@ -53,8 +53,7 @@ int pitches_session_load(struct db *db, int64_t id, bool lock, struct pitches_se
 
 bool pitches_can_manage(const struct req *r, const struct pitches_session *s)
 {
-    return r->user.id != 0 &&
-           ((r->user.roles & ROLE_ADMIN) || r->user.id == s->organizer_id);
+    return r->user.id != 0 && ((r->user.roles & ROLE_ADMIN) || r->user.id == s->organizer_id);
 }
 
 int pitches_session_managed(struct req *r, int64_t id, const char *kind,
@@ -84,13 +83,13 @@ int pitches_session_managed(struct req *r, int64_t id, const char *kind,
 
 /* ---- pitch rows as JSON --------------------------------------------------------------------- */
 
-#define PITCH_COLS                                                                               \
-    "p.id, p.session_id, p.event_id, p.project_id, pr.title, pr.org_id, o.name,"                 \
-    " p.presenter_user_id, u.display_name, p.minutes, p.available_from, p.available_until,"      \
+#define PITCH_COLS                                                                                 \
+    "p.id, p.session_id, p.event_id, p.project_id, pr.title, pr.org_id, o.name,"                   \
+    " p.presenter_user_id, u.display_name, p.minutes, p.available_from, p.available_until,"        \
     " p.starts_at, p.ends_at"
-#define PITCH_FROM                                                                               \
-    " FROM pitches p LEFT JOIN projects pr ON pr.id = p.project_id"                             \
-    " LEFT JOIN organizations o ON o.id = pr.org_id"                                             \
+#define PITCH_FROM                                                                                 \
+    " FROM pitches p LEFT JOIN projects pr ON pr.id = p.project_id"                                \
+    " LEFT JOIN organizations o ON o.id = pr.org_id"                                               \
     " LEFT JOIN users u ON u.id = p.presenter_user_id"
 
 static cJSON *pitch_json(const struct db_res *res, size_t i)
@@ -192,13 +191,14 @@ void pitches_create(struct req *r)
     }
     char fb[TIME_BUF], ub[TIME_BUF];
     struct db_res res;
-    rc = db_exec(r->w->db, &res,
-                 "INSERT INTO pitches (session_id, event_id, project_id, presenter_user_id, minutes,"
-                 " available_from, available_until, created_by, created_at, updated_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
-                 "iiiiissi", sid, s.event_id, project_id, presenter_id, minutes,
-                 from ? time_format_sql(from, fb) : NULL, until ? time_format_sql(until, ub) : NULL,
-                 r->user.id);
+    rc =
+        db_exec(r->w->db, &res,
+                "INSERT INTO pitches (session_id, event_id, project_id, presenter_user_id, minutes,"
+                " available_from, available_until, created_by, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+                "iiiiissi", sid, s.event_id, project_id, presenter_id, minutes,
+                from ? time_format_sql(from, fb) : NULL, until ? time_format_sql(until, ub) : NULL,
+                r->user.id);
     if (rc == SD_ERR_DUPLICATE) {
         reply_error(r, SD_ERR_CONFLICT, "pitch_exists", "project_id",
                     "this project already pitches in this session");
@@ -260,12 +260,14 @@ static int sched_ctx_load(struct db *db, int64_t event_id, int64_t session_id, c
         int64_t id = db_get_i64(&res, i, 0), who = db_get_i64(&res, i, 1);
         int64_t st = db_get_time(&res, i, 2), en = db_get_time(&res, i, 3);
         if (db_get_i64(&res, i, 5))
-            c->placed[c->ctx.n_placed++] = (struct pitch_sched_placed){
-                .id = id, .presenter_id = who, .start = st,
-                .minutes = (int32_t)db_get_i64(&res, i, 4)};
+            c->placed[c->ctx.n_placed++] =
+                (struct pitch_sched_placed){.id = id,
+                                            .presenter_id = who,
+                                            .start = st,
+                                            .minutes = (int32_t)db_get_i64(&res, i, 4)};
         else
-            c->busy[c->ctx.n_busy++] =
-                (struct pitch_sched_busy){.presenter_id = who, .start = st, .end = en, .ref_id = id};
+            c->busy[c->ctx.n_busy++] = (struct pitch_sched_busy){
+                .presenter_id = who, .start = st, .end = en, .ref_id = id};
     }
     db_res_clear(&res);
     c->ctx.session_start = s_start;
@@ -278,7 +280,8 @@ static int sched_ctx_load(struct db *db, int64_t event_id, int64_t session_id, c
 static struct pitch_sched_pitch pitch_from_row(const struct db_res *res, size_t i, int col)
 {
     /* columns col..col+4: id, presenter, minutes, available_from, available_until */
-    int64_t from = db_get_time(res, i, (size_t)col + 3), until = db_get_time(res, i, (size_t)col + 4);
+    int64_t from = db_get_time(res, i, (size_t)col + 3),
+            until = db_get_time(res, i, (size_t)col + 4);
     return (struct pitch_sched_pitch){
         .id = db_get_i64(res, i, (size_t)col),
         .presenter_id = db_get_i64(res, i, (size_t)col + 1),
@@ -555,8 +558,8 @@ void pitches_timetable(struct req *r)
     bool visible = false;
     if (ev.nrows) {
         const char *status = db_get(&ev, 0, 4);
-        bool manager = r->user.id && ((r->user.roles & ROLE_ADMIN) ||
-                                      r->user.id == db_get_i64(&ev, 0, 7));
+        bool manager =
+            r->user.id && ((r->user.roles & ROLE_ADMIN) || r->user.id == db_get_i64(&ev, 0, 7));
         visible = manager || (status && strcmp(status, "draft") != 0);
     }
     if (!visible) {

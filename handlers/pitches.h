@@ -11,11 +11,11 @@
 struct req;
 struct db;
 
-void pitches_create(struct req *r);      /* POST /api/v1/sessions/{id}/pitches */
-void pitches_place(struct req *r);       /* PUT /api/v1/pitches/{id}/slot */
-void pitches_unplace(struct req *r);     /* DELETE /api/v1/pitches/{id}/slot */
-void pitches_schedule(struct req *r);    /* POST /api/v1/sessions/{id}/pitches/schedule */
-void pitches_timetable(struct req *r);   /* GET /api/v1/events/{id}/timetable */
+void pitches_create(struct req *r);    /* POST /api/v1/sessions/{id}/pitches */
+void pitches_place(struct req *r);     /* PUT /api/v1/pitches/{id}/slot */
+void pitches_unplace(struct req *r);   /* DELETE /api/v1/pitches/{id}/slot */
+void pitches_schedule(struct req *r);  /* POST /api/v1/sessions/{id}/pitches/schedule */
+void pitches_timetable(struct req *r); /* GET /api/v1/events/{id}/timetable */
 
 /* A session with what its event says about who manages it. Shared with handlers/competitions. */
 struct pitches_session {

@@ -1,8 +1,9 @@
 #ifndef SUMMITD_TESTS_PC_FIXTURES_H
 #define SUMMITD_TESTS_PC_FIXTURES_H
 
-/* Fixtures shared by test_pitches.c and test_competitions.c: events, sessions and projects, and
- * a way to read stored state straight from MariaDB (the mariadb CLI against summitd_test). */
+/* Fixtures shared by test_pitches.c and test_competitions.c: events, sessions and projects made
+ * through the API, and a way to read stored state straight from MariaDB (the mariadb CLI against
+ * summitd_test). */
 
 #include <criterion/criterion.h>
 #include <stdarg.h>
@@ -25,7 +26,7 @@ static inline int64_t fx_t0(void)
     return (int64_t)timegm(&tm);
 }
 
-#define MINS(m) ((int64_t)(m) * 60)
+#define MINS(m) ((int64_t)(m)*60)
 
 /* RFC 3339 and SQL text of a unix time; buf has 32 bytes. */
 static inline char *fx_rfc(int64_t t, char *buf)
@@ -94,55 +95,75 @@ static inline int64_t fx_sql_i64(const char *fmt, ...)
     return v;
 }
 
-/* An event of `organizer_id` from T0 - 1h to T0 + 1 day, draft or published. */
-static inline int64_t fx_event(int64_t organizer_id, bool published)
+/* it_http with a body built by printf; asserts `want` and returns the response's "id". */
+static inline int64_t fx_create(const struct it_server *srv, const char *token, const char *path,
+                                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static inline int64_t fx_create(const struct it_server *srv, const char *token, const char *path,
+                                const char *fmt, ...)
 {
-    char a[32], b[32];
-    return fx_sql_i64("INSERT INTO events (organizer_id, title, kind, city, venue, description,"
-                      " starts_at, ends_at, status, created_at, updated_at) VALUES (%lld,"
-                      " '2031 人工智能项目路演', 'roadshow', '成都', '天府国际会议中心', '',"
-                      " '%s', '%s', '%s', UTC_TIMESTAMP(), UTC_TIMESTAMP());"
-                      " SELECT LAST_INSERT_ID();",
-                      (long long)organizer_id, fx_sqlt(fx_t0() - 3600, a),
-                      fx_sqlt(fx_t0() + 86400, b), published ? "published" : "draft");
-}
-
-static inline void fx_publish(int64_t event_id)
-{
-    free(fx_sql("UPDATE events SET status = 'published' WHERE id = %lld", (long long)event_id));
-}
-
-static inline int64_t fx_session(int64_t event_id, const char *kind, const char *room,
-                                 int64_t start, int64_t end)
-{
-    char a[32], b[32];
-    return fx_sql_i64("INSERT INTO sessions (event_id, title, kind, room, starts_at, ends_at,"
-                      " capacity, waitlist, created_at) VALUES (%lld, '%s 场次', '%s', '%s',"
-                      " '%s', '%s', 100, 0, UTC_TIMESTAMP()); SELECT LAST_INSERT_ID();",
-                      (long long)event_id, kind, kind, room, fx_sqlt(start, a), fx_sqlt(end, b));
-}
-
-/* An organization created through the API by `owner` (who becomes a member), and a project of
- * it. Returns the project id; *org_id receives the organization. */
-static inline int64_t fx_project(const struct it_server *srv, const char *owner,
-                                 const char *title, int64_t *org_id)
-{
-    char body[512];
-    snprintf(body, sizeof(body),
-             "{\"name\":\"%s 科技有限公司\",\"tier\":\"innovative\",\"sector\":\"人工智能\"}",
-             title);
-    struct it_resp *r = it_http(srv, "POST", "/api/v1/organizations", owner, body, NULL);
-    cr_assert_eq(r->status, 201, "%s", r->body);
-    int64_t org = (int64_t)it_jnum(r, "id");
+    char *body = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    cr_assert_geq(vasprintf(&body, fmt, ap), 0);
+    va_end(ap);
+    struct it_resp *r = it_http(srv, "POST", path, token, body, NULL);
+    cr_assert_eq(r->status, 201, "POST %s %s: %d %s", path, body, r->status, r->body);
+    int64_t id = (int64_t)it_jnum(r, "id");
+    cr_assert_gt(id, 0);
     it_resp_free(r);
+    free(body);
+    return id;
+}
+
+static inline void fx_publish(const struct it_server *srv, const char *token, int64_t event_id)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/publish", (long long)event_id);
+    struct it_resp *r = it_http(srv, "POST", path, token, NULL, NULL);
+    cr_assert_eq(r->status, 200, "publish: %d %s", r->status, r->body);
+    it_resp_free(r);
+}
+
+/* An event of the organizer `token` from T0 - 1h to T0 + 1 day, draft or published. */
+static inline int64_t fx_event(const struct it_server *srv, const char *token, bool published)
+{
+    char a[32], b[32];
+    int64_t id = fx_create(srv, token, "/api/v1/events",
+                           "{\"title\":\"2031 人工智能项目路演\",\"kind\":\"roadshow\","
+                           "\"city\":\"成都\",\"venue\":\"天府国际会议中心\","
+                           "\"starts_at\":\"%s\",\"ends_at\":\"%s\"}",
+                           fx_rfc(fx_t0() - 3600, a), fx_rfc(fx_t0() + 86400, b));
+    if (published)
+        fx_publish(srv, token, id);
+    return id;
+}
+
+static inline int64_t fx_session(const struct it_server *srv, const char *token, int64_t event_id,
+                                 const char *kind, const char *room, int64_t start, int64_t end)
+{
+    char a[32], b[32], path[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/sessions", (long long)event_id);
+    return fx_create(srv, token, path,
+                     "{\"title\":\"%s 场次\",\"kind\":\"%s\",\"room\":\"%s\","
+                     "\"starts_at\":\"%s\",\"ends_at\":\"%s\",\"capacity\":100}",
+                     kind, kind, room, fx_rfc(start, a), fx_rfc(end, b));
+}
+
+/* An organization created by `owner` (who becomes a member), and a project of it. Returns the
+ * project id; *org_id receives the organization. */
+static inline int64_t fx_project(const struct it_server *srv, const char *owner, const char *title,
+                                 int64_t *org_id)
+{
+    int64_t org = fx_create(srv, owner, "/api/v1/organizations",
+                            "{\"name\":\"%s 科技有限公司\",\"tier\":\"innovative\","
+                            "\"sector\":\"人工智能\"}",
+                            title);
     if (org_id)
         *org_id = org;
-    return fx_sql_i64("INSERT INTO projects (org_id, side, title, description, sector, zone,"
-                      " tags, budget_min, budget_max, stage, status, created_by, created_at,"
-                      " updated_at) VALUES (%lld, 'supply', '%s', '', '人工智能', '', '[]', 0, 0,"
-                      " 'prototype', 'open', 0, UTC_TIMESTAMP(), UTC_TIMESTAMP());"
-                      " SELECT LAST_INSERT_ID();",
-                      (long long)org, title);
+    return fx_create(srv, owner, "/api/v1/projects",
+                     "{\"organization_id\":%lld,\"side\":\"supply\",\"title\":\"%s\","
+                     "\"sector\":\"人工智能\",\"stage\":\"prototype\",\"tags\":[\"AI\"]}",
+                     (long long)org, title);
 }
 
 /* it_http with a printf path. */

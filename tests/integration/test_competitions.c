@@ -36,8 +36,9 @@ static void contest_new(struct contest *c, bool published)
 {
     c->org_token = it_organizer(srv, &c->org_id);
     c->ent_token = it_user(srv, "enterprise", &c->ent_id);
-    c->event = fx_event(c->org_id, published);
-    c->session = fx_session(c->event, "competition", "大赛评审厅", fx_t0(), fx_t0() + MINS(240));
+    c->event = fx_event(srv, c->org_token, published);
+    c->session = fx_session(srv, c->org_token, c->event, "competition", "大赛评审厅", fx_t0(),
+                            fx_t0() + MINS(240));
 }
 
 static void contest_free(struct contest *c)
@@ -51,8 +52,8 @@ static int64_t add_criterion(const struct contest *c, const char *name, double w
     char body[256];
     snprintf(body, sizeof(body), "{\"name\":\"%s\",\"weight\":%g,\"max_score\":%g}", name, weight,
              max);
-    struct it_resp *r =
-        fx_http(srv, "POST", c->org_token, body, "/api/v1/sessions/%lld/criteria", (long long)c->session);
+    struct it_resp *r = fx_http(srv, "POST", c->org_token, body, "/api/v1/sessions/%lld/criteria",
+                                (long long)c->session);
     cr_assert_eq(r->status, 201, "%s", r->body);
     int64_t id = (int64_t)it_jnum(r, "id");
     it_resp_free(r);
@@ -64,8 +65,8 @@ static int64_t add_entry(const struct contest *c, const char *owner, const char 
     int64_t project = fx_project(srv, owner, title, NULL);
     char body[64];
     snprintf(body, sizeof(body), "{\"project_id\":%lld}", (long long)project);
-    struct it_resp *r =
-        fx_http(srv, "POST", c->org_token, body, "/api/v1/sessions/%lld/entries", (long long)c->session);
+    struct it_resp *r = fx_http(srv, "POST", c->org_token, body, "/api/v1/sessions/%lld/entries",
+                                (long long)c->session);
     cr_assert_eq(r->status, 201, "%s", r->body);
     cr_assert_str_eq(it_jstr(r, "project_title"), title);
     int64_t id = (int64_t)it_jnum(r, "id");
@@ -78,8 +79,8 @@ static char *add_judge(const struct contest *c, int64_t *uid)
     char *t = it_user(srv, "attendee", uid);
     char body[64];
     snprintf(body, sizeof(body), "{\"user_id\":%lld}", (long long)*uid);
-    struct it_resp *r =
-        fx_http(srv, "POST", c->org_token, body, "/api/v1/sessions/%lld/judges", (long long)c->session);
+    struct it_resp *r = fx_http(srv, "POST", c->org_token, body, "/api/v1/sessions/%lld/judges",
+                                (long long)c->session);
     cr_assert_eq(r->status, 201, "%s", r->body);
     it_resp_free(r);
     return t;
@@ -254,7 +255,8 @@ Test(competitions, judges_conflict_of_interest_and_score_validation)
     char body[256];
     snprintf(body, sizeof(body), "{\"user_id\":%lld}", (long long)c.ent_id);
     fx_expect(fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/judges",
-                      (long long)c.session), 201, NULL, "owner as judge");
+                      (long long)c.session),
+              201, NULL, "owner as judge");
     struct it_resp *r = fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/judges",
                                 (long long)c.session);
     cr_assert_eq(r->status, 409);
@@ -311,14 +313,15 @@ Test(competitions, judges_conflict_of_interest_and_score_validation)
     for (int i = 0; i < n; i++) {
         char what[32];
         snprintf(what, sizeof(what), "score case %d", i);
-        fx_expect(fx_http(srv, "PUT", j, cases[i].body, "/api/v1/entries/%lld/scores",
-                          (long long)e1), 400, cases[i].field, what);
+        fx_expect(
+            fx_http(srv, "PUT", j, cases[i].body, "/api/v1/entries/%lld/scores", (long long)e1),
+            400, cases[i].field, what);
     }
-    cr_assert_eq(fx_sql_i64("SELECT COUNT(*) FROM competition_scores WHERE entry_id = %lld",
-                            (long long)e1),
-                 0, "nothing stored from bad input");
-    fx_expect(fx_http(srv, "PUT", j, body, "/api/v1/entries/%lld/scores", (long long)e1), 200,
-              NULL, "a valid score");
+    cr_assert_eq(
+        fx_sql_i64("SELECT COUNT(*) FROM competition_scores WHERE entry_id = %lld", (long long)e1),
+        0, "nothing stored from bad input");
+    fx_expect(fx_http(srv, "PUT", j, body, "/api/v1/entries/%lld/scores", (long long)e1), 200, NULL,
+              "a valid score");
     /* Criteria are fixed once scoring started. */
     r = fx_http(srv, "POST", c.org_token, "{\"name\":\"后加\",\"weight\":1,\"max_score\":5}",
                 "/api/v1/sessions/%lld/criteria", (long long)c.session);
@@ -358,9 +361,11 @@ Test(competitions, results_visible_to_others_only_once_published)
     it_resp_free(r);
 
     fx_expect(fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/results/publish",
-                      (long long)c.session), 403, NULL, "other organizer publishes");
+                      (long long)c.session),
+              403, NULL, "other organizer publishes");
     fx_expect(fx_http(srv, "POST", att, NULL, "/api/v1/sessions/%lld/results/publish",
-                      (long long)c.session), 403, NULL, "attendee publishes");
+                      (long long)c.session),
+              403, NULL, "attendee publishes");
     r = fx_http(srv, "POST", c.org_token, NULL, "/api/v1/sessions/%lld/results/publish",
                 (long long)c.session);
     cr_assert_eq(r->status, 200, "%s", r->body);
@@ -398,9 +403,11 @@ Test(competitions, results_visible_to_others_only_once_published)
     it_resp_free(r);
 
     /* A draft event's competition is 404 to the public even when published. */
-    int64_t draft = fx_event(c.org_id, false);
-    int64_t ds = fx_session(draft, "competition", "X", fx_t0(), fx_t0() + 3600);
-    free(fx_sql("UPDATE sessions SET results_published = 1 WHERE id = %lld", (long long)ds));
+    int64_t draft = fx_event(srv, c.org_token, false);
+    int64_t ds = fx_session(srv, c.org_token, draft, "competition", "X", fx_t0(), fx_t0() + 3600);
+    fx_expect(fx_http(srv, "POST", c.org_token, NULL, "/api/v1/sessions/%lld/results/publish",
+                      (long long)ds),
+              200, NULL, "results of a draft event");
     fx_expect(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/%lld/leaderboard", (long long)ds),
               404, NULL, "draft event");
     fx_expect(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/999999999/leaderboard"), 404, NULL,
@@ -418,7 +425,8 @@ Test(competitions, bad_input_and_authorization_on_setup_routes)
     char *att = it_user(srv, "attendee", NULL);
     char *other = it_organizer(srv, NULL);
     char *admin = it_admin(srv);
-    int64_t pitch = fx_session(c.event, "pitch", "路演厅", fx_t0(), fx_t0() + 3600);
+    int64_t pitch =
+        fx_session(srv, c.org_token, c.event, "pitch", "路演厅", fx_t0(), fx_t0() + 3600);
     struct {
         const char *body, *field;
     } crit[] = {
@@ -439,15 +447,18 @@ Test(competitions, bad_input_and_authorization_on_setup_routes)
         char what[32];
         snprintf(what, sizeof(what), "criteria case %zu", i);
         fx_expect(fx_http(srv, "POST", c.org_token, crit[i].body, "/api/v1/sessions/%lld/criteria",
-                          (long long)c.session), 400, crit[i].field, what);
+                          (long long)c.session),
+                  400, crit[i].field, what);
     }
     const char *ok = "{\"name\":\"技术创新\",\"weight\":1.5,\"max_score\":10}";
     fx_expect(fx_http(srv, "POST", att, ok, "/api/v1/sessions/%lld/criteria", (long long)c.session),
               403, NULL, "attendee");
-    fx_expect(fx_http(srv, "POST", other, ok, "/api/v1/sessions/%lld/criteria",
-                      (long long)c.session), 403, NULL, "other organizer");
-    fx_expect(fx_http(srv, "POST", NULL, ok, "/api/v1/sessions/%lld/criteria",
-                      (long long)c.session), 401, NULL, "anonymous");
+    fx_expect(
+        fx_http(srv, "POST", other, ok, "/api/v1/sessions/%lld/criteria", (long long)c.session),
+        403, NULL, "other organizer");
+    fx_expect(
+        fx_http(srv, "POST", NULL, ok, "/api/v1/sessions/%lld/criteria", (long long)c.session), 401,
+        NULL, "anonymous");
     fx_expect(fx_http(srv, "POST", c.org_token, ok, "/api/v1/sessions/999999999/criteria"), 404,
               NULL, "unknown session");
     struct it_resp *r =
@@ -455,8 +466,9 @@ Test(competitions, bad_input_and_authorization_on_setup_routes)
     cr_assert_eq(r->status, 409);
     cr_assert_str_eq(it_jstr(r, "error.code"), "wrong_session_kind");
     it_resp_free(r);
-    fx_expect(fx_http(srv, "POST", admin, ok, "/api/v1/sessions/%lld/criteria",
-                      (long long)c.session), 201, NULL, "admin");
+    fx_expect(
+        fx_http(srv, "POST", admin, ok, "/api/v1/sessions/%lld/criteria", (long long)c.session),
+        201, NULL, "admin");
     r = fx_http(srv, "POST", c.org_token, ok, "/api/v1/sessions/%lld/criteria",
                 (long long)c.session);
     cr_assert_eq(r->status, 409);
@@ -475,12 +487,15 @@ Test(competitions, bad_input_and_authorization_on_setup_routes)
     int64_t project = fx_project(srv, c.ent_token, "参赛项目", NULL);
     char body[64];
     snprintf(body, sizeof(body), "{\"project_id\":%lld}", (long long)project);
-    fx_expect(fx_http(srv, "POST", other, body, "/api/v1/sessions/%lld/entries",
-                      (long long)c.session), 403, NULL, "other organizer enters");
+    fx_expect(
+        fx_http(srv, "POST", other, body, "/api/v1/sessions/%lld/entries", (long long)c.session),
+        403, NULL, "other organizer enters");
+    fx_expect(
+        fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/entries", (long long)pitch),
+        409, NULL, "entry in a pitch session");
     fx_expect(fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/entries",
-                      (long long)pitch), 409, NULL, "entry in a pitch session");
-    fx_expect(fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/entries",
-                      (long long)c.session), 201, NULL, "entered");
+                      (long long)c.session),
+              201, NULL, "entered");
     r = fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/entries",
                 (long long)c.session);
     cr_assert_eq(r->status, 409);
@@ -496,10 +511,11 @@ Test(competitions, bad_input_and_authorization_on_setup_routes)
                           "/api/v1/sessions/%lld/judges", (long long)c.session),
                   400, bad_judges[i][1], bad_judges[i][0]);
     snprintf(body, sizeof(body), "{\"user_id\":%lld}", (long long)c.org_id);
-    fx_expect(fx_http(srv, "POST", att, body, "/api/v1/sessions/%lld/judges",
-                      (long long)c.session), 403, NULL, "attendee assigns");
-    fx_expect(fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/judges",
-                      (long long)pitch), 409, NULL, "judge in a pitch session");
+    fx_expect(fx_http(srv, "POST", att, body, "/api/v1/sessions/%lld/judges", (long long)c.session),
+              403, NULL, "attendee assigns");
+    fx_expect(
+        fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/judges", (long long)pitch),
+        409, NULL, "judge in a pitch session");
 
     /* Scoring with no criteria. */
     struct contest d;

@@ -38,8 +38,9 @@ static void world_new(struct world *w, bool published)
 {
     w->org_token = it_organizer(srv, &w->org_id);
     w->ent_token = it_user(srv, "enterprise", &w->ent_id);
-    w->event = fx_event(w->org_id, published);
-    w->session = fx_session(w->event, "pitch", "路演厅A", fx_t0(), fx_t0() + MINS(180));
+    w->event = fx_event(srv, w->org_token, published);
+    w->session =
+        fx_session(srv, w->org_token, w->event, "pitch", "路演厅A", fx_t0(), fx_t0() + MINS(180));
 }
 
 static void world_free(struct world *w)
@@ -54,7 +55,8 @@ static int64_t add_pitch(const struct world *w, int64_t session, int64_t present
 {
     static atomic_int seq;
     char title[64], body[512], a[32], b[32], extra[160] = "";
-    snprintf(title, sizeof(title), "智能巡检机器人 %d-%d", (int)getpid(), atomic_fetch_add(&seq, 1));
+    snprintf(title, sizeof(title), "智能巡检机器人 %d-%d", (int)getpid(),
+             atomic_fetch_add(&seq, 1));
     int64_t project = fx_project(srv, w->ent_token, title, NULL);
     if (from)
         snprintf(extra, sizeof(extra), ",\"available_from\":\"%s\",\"available_until\":\"%s\"",
@@ -62,8 +64,8 @@ static int64_t add_pitch(const struct world *w, int64_t session, int64_t present
     snprintf(body, sizeof(body),
              "{\"project_id\":%lld,\"presenter_user_id\":%lld,\"minutes\":%d%s}",
              (long long)project, (long long)presenter, minutes, extra);
-    struct it_resp *r =
-        fx_http(srv, "POST", w->org_token, body, "/api/v1/sessions/%lld/pitches", (long long)session);
+    struct it_resp *r = fx_http(srv, "POST", w->org_token, body, "/api/v1/sessions/%lld/pitches",
+                                (long long)session);
     cr_assert_eq(r->status, 201, "%s", r->body);
     int64_t id = (int64_t)it_jnum(r, "id");
     cr_assert_str_eq(it_jstr(r, "project.title"), title);
@@ -142,7 +144,7 @@ Test(pitches, each_kind_of_clash)
     it_resp_free(r);
 
     /* Presenter elsewhere: a parallel session in another room of the same event. */
-    int64_t other = fx_session(w.event, "pitch", "路演厅B", t0, t0 + MINS(180));
+    int64_t other = fx_session(srv, w.org_token, w.event, "pitch", "路演厅B", t0, t0 + MINS(180));
     int64_t q1 = add_pitch(&w, other, u1, 20, 0, 0);
     expect_clash(place(w.org_token, q1, t0 + MINS(10)), "presenter_clash", p1, "presenter");
     r = place(w.org_token, q1, t0 + MINS(40));
@@ -212,7 +214,7 @@ Test(pitches, concurrent_placements_cannot_create_a_clash)
     world_new(&w, true);
     char *admin = it_admin(srv);
     int64_t t0 = fx_t0();
-    int64_t roomb = fx_session(w.event, "pitch", "路演厅B", t0, t0 + MINS(180));
+    int64_t roomb = fx_session(srv, w.org_token, w.event, "pitch", "路演厅B", t0, t0 + MINS(180));
     struct race rc = {.srv = {srv, srv2}, .token = w.org_token};
 
     /* 1. Twelve presenters, one room, one start. */
@@ -253,8 +255,8 @@ Test(pitches, auto_scheduler_places_what_fits_and_says_why_not)
     struct world w;
     world_new(&w, true);
     int64_t t0 = fx_t0();
-    int64_t sess = fx_session(w.event, "pitch", "路演厅C", t0, t0 + MINS(60));
-    int64_t other = fx_session(w.event, "pitch", "路演厅D", t0, t0 + MINS(60));
+    int64_t sess = fx_session(srv, w.org_token, w.event, "pitch", "路演厅C", t0, t0 + MINS(60));
+    int64_t other = fx_session(srv, w.org_token, w.event, "pitch", "路演厅D", t0, t0 + MINS(60));
     int64_t u[7];
     for (int i = 1; i <= 6; i++)
         free(it_user(srv, "attendee", &u[i]));
@@ -311,7 +313,8 @@ Test(pitches, auto_scheduler_places_what_fits_and_says_why_not)
 
     /* A second run keeps everything and places nothing more. */
     int64_t before = fx_sql_i64("SELECT SUM(UNIX_TIMESTAMP(starts_at)) FROM pitches"
-                                " WHERE session_id = %lld", (long long)sess);
+                                " WHERE session_id = %lld",
+                                (long long)sess);
     r = fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/%lld/pitches/schedule",
                 (long long)sess);
     cr_assert_eq(r->status, 200, "%s", r->body);
@@ -319,7 +322,8 @@ Test(pitches, auto_scheduler_places_what_fits_and_says_why_not)
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "unplaced")), 2);
     it_resp_free(r);
     cr_assert_eq(fx_sql_i64("SELECT SUM(UNIX_TIMESTAMP(starts_at)) FROM pitches"
-                            " WHERE session_id = %lld", (long long)sess),
+                            " WHERE session_id = %lld",
+                            (long long)sess),
                  before);
     world_free(&w);
 }
@@ -340,7 +344,7 @@ Test(pitches, timetable_by_room_and_time_public_once_published)
     struct world w;
     world_new(&w, false);
     int64_t t0 = fx_t0();
-    int64_t forum = fx_session(w.event, "forum", "主会场", t0 - MINS(60), t0);
+    int64_t forum = fx_session(srv, w.org_token, w.event, "forum", "主会场", t0 - MINS(60), t0);
     int64_t u;
     free(it_user(srv, "attendee", &u));
     int64_t p1 = add_pitch(&w, w.session, u, 20, 0, 0);
@@ -362,7 +366,7 @@ Test(pitches, timetable_by_room_and_time_public_once_published)
     cr_assert_eq(r->status, 200, "its organizer sees the draft: %s", r->body);
     it_resp_free(r);
 
-    fx_publish(w.event);
+    fx_publish(srv, w.org_token, w.event);
     r = fx_http(srv, "GET", NULL, NULL, "/api/v1/events/%lld/timetable", (long long)w.event);
     cr_assert_eq(r->status, 200, "%s", r->body);
     cr_assert_eq((int64_t)it_jnum(r, "event.id"), w.event);
@@ -410,7 +414,7 @@ Test(pitches, bad_input_and_authorization_on_every_route)
     char *other = it_organizer(srv, NULL);
     char *admin = it_admin(srv);
     int64_t project = fx_project(srv, w.ent_token, "城市大脑", NULL);
-    int64_t forum = fx_session(w.event, "forum", "主会场", t0, t0 + MINS(60));
+    int64_t forum = fx_session(srv, w.org_token, w.event, "forum", "主会场", t0, t0 + MINS(60));
     char a[32], b[32], body[512];
     struct {
         const char *body;
@@ -431,8 +435,7 @@ Test(pitches, bad_input_and_authorization_on_every_route)
          "\"available_from\":\"%B\",\"available_until\":\"%A\"}",
          "available_until"},
         {"{\"project_id\":999999999,\"presenter_user_id\":%U,\"minutes\":10}", "project_id"},
-        {"{\"project_id\":%P,\"presenter_user_id\":999999999,\"minutes\":10}",
-         "presenter_user_id"},
+        {"{\"project_id\":%P,\"presenter_user_id\":999999999,\"minutes\":10}", "presenter_user_id"},
         {"[1]", NULL},
         {"{\"project_id\":", NULL},
     };
@@ -455,24 +458,27 @@ Test(pitches, bad_input_and_authorization_on_every_route)
             }
         }
         *o = '\0';
-        struct it_resp *r = fx_http(srv, "POST", w.org_token, body,
-                                    "/api/v1/sessions/%lld/pitches", (long long)w.session);
+        struct it_resp *r = fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/%lld/pitches",
+                                    (long long)w.session);
         char what[64];
         snprintf(what, sizeof(what), "case %zu", i);
         fx_expect(r, 400, cases[i].field, what);
     }
     snprintf(body, sizeof(body), "{\"project_id\":%lld,\"presenter_user_id\":%lld,\"minutes\":10}",
              (long long)project, (long long)u);
-    fx_expect(fx_http(srv, "POST", NULL, body, "/api/v1/sessions/%lld/pitches",
-                      (long long)w.session), 401, NULL, "anonymous");
-    fx_expect(fx_http(srv, "POST", att, body, "/api/v1/sessions/%lld/pitches",
-                      (long long)w.session), 403, NULL, "attendee");
-    fx_expect(fx_http(srv, "POST", other, body, "/api/v1/sessions/%lld/pitches",
-                      (long long)w.session), 403, NULL, "another organizer");
+    fx_expect(
+        fx_http(srv, "POST", NULL, body, "/api/v1/sessions/%lld/pitches", (long long)w.session),
+        401, NULL, "anonymous");
+    fx_expect(
+        fx_http(srv, "POST", att, body, "/api/v1/sessions/%lld/pitches", (long long)w.session), 403,
+        NULL, "attendee");
+    fx_expect(
+        fx_http(srv, "POST", other, body, "/api/v1/sessions/%lld/pitches", (long long)w.session),
+        403, NULL, "another organizer");
     fx_expect(fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/999999999/pitches"), 404,
               NULL, "unknown session");
-    struct it_resp *r = fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/%lld/pitches",
-                                (long long)forum);
+    struct it_resp *r =
+        fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/%lld/pitches", (long long)forum);
     cr_assert_eq(r->status, 409);
     cr_assert_str_eq(it_jstr(r, "error.code"), "wrong_session_kind");
     it_resp_free(r);
@@ -495,18 +501,20 @@ Test(pitches, bad_input_and_authorization_on_every_route)
     cr_assert_eq(r->status, 409, "%s", r->body);
     cr_assert_str_eq(it_jstr(r, "error.code"), "pitch_exists");
     it_resp_free(r);
-    cr_assert_eq(fx_sql_i64("SELECT COUNT(*) FROM pitches WHERE session_id = %lld",
-                            (long long)w.session),
-                 1);
+    cr_assert_eq(
+        fx_sql_i64("SELECT COUNT(*) FROM pitches WHERE session_id = %lld", (long long)w.session),
+        1);
 
     /* PUT / DELETE slot. */
     const char *bad_slots[] = {"{}", "{\"starts_at\":\"nope\"}", "{\"starts_at\":5}",
                                "{\"starts_at\":\"2031-13-01T00:00:00Z\"}", NULL};
     for (int i = 0; bad_slots[i]; i++)
         fx_expect(fx_http(srv, "PUT", w.org_token, bad_slots[i], "/api/v1/pitches/%lld/slot",
-                          (long long)pid), 400, "starts_at", bad_slots[i]);
-    fx_expect(fx_http(srv, "PUT", w.org_token, "not json", "/api/v1/pitches/%lld/slot",
-                      (long long)pid), 400, NULL, "not json");
+                          (long long)pid),
+                  400, "starts_at", bad_slots[i]);
+    fx_expect(
+        fx_http(srv, "PUT", w.org_token, "not json", "/api/v1/pitches/%lld/slot", (long long)pid),
+        400, NULL, "not json");
     snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", fx_rfc(t0, a));
     fx_expect(fx_http(srv, "PUT", other, body, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
               NULL, "other organizer places");
@@ -518,8 +526,8 @@ Test(pitches, bad_input_and_authorization_on_every_route)
               "unknown pitch");
     fx_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/abc/slot"), 404, NULL,
               "bad id");
-    fx_expect(fx_http(srv, "DELETE", other, NULL, "/api/v1/pitches/%lld/slot", (long long)pid),
-              403, NULL, "other organizer unplaces");
+    fx_expect(fx_http(srv, "DELETE", other, NULL, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
+              NULL, "other organizer unplaces");
     fx_expect(fx_http(srv, "DELETE", w.org_token, NULL, "/api/v1/pitches/999999999/slot"), 404,
               NULL, "unknown pitch unplaced");
     fx_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/%lld/slot", (long long)pid),
@@ -528,9 +536,11 @@ Test(pitches, bad_input_and_authorization_on_every_route)
 
     /* Schedule. */
     fx_expect(fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/pitches/schedule",
-                      (long long)w.session), 403, NULL, "other organizer schedules");
-    fx_expect(fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/999999999/pitches/schedule"),
-              404, NULL, "unknown session scheduled");
+                      (long long)w.session),
+              403, NULL, "other organizer schedules");
+    fx_expect(
+        fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/999999999/pitches/schedule"), 404,
+        NULL, "unknown session scheduled");
     r = fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/%lld/pitches/schedule",
                 (long long)forum);
     cr_assert_eq(r->status, 409);
@@ -538,10 +548,11 @@ Test(pitches, bad_input_and_authorization_on_every_route)
     it_resp_free(r);
 
     /* A draft event's session is invisible to other organizers. */
-    int64_t draft = fx_event(w.org_id, false);
-    int64_t ds = fx_session(draft, "pitch", "X", t0, t0 + MINS(60));
-    fx_expect(fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/pitches/schedule",
-                      (long long)ds), 404, NULL, "draft hidden");
+    int64_t draft = fx_event(srv, w.org_token, false);
+    int64_t ds = fx_session(srv, w.org_token, draft, "pitch", "X", t0, t0 + MINS(60));
+    fx_expect(
+        fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/pitches/schedule", (long long)ds),
+        404, NULL, "draft hidden");
     free(att);
     free(other);
     free(admin);

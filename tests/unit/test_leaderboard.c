@@ -33,8 +33,8 @@ Test(leaderboard, harsh_and_lenient_judge_do_not_decide_the_ranking)
     cr_assert_eq(out[1].entry_id, 2);
     cr_assert_eq(out[2].entry_id, 3);
     cr_assert_eq(out[3].entry_id, 4);
-    double mh = 70.0 / 3, sh = sqrt(((40 - mh) * (40 - mh) + (20 - mh) * (20 - mh) +
-                                     (10 - mh) * (10 - mh)) / 3);
+    double mh = 70.0 / 3,
+           sh = sqrt(((40 - mh) * (40 - mh) + (20 - mh) * (20 - mh) + (10 - mh) * (10 - mh)) / 3);
     double sl = sqrt(50.0 / 3);
     cr_assert_float_eq(out[0].score, (40 - mh) / sh, 1e-12);
     cr_assert_float_eq(out[1].score, ((20 - mh) / sh + (95 - 90) / sl) / 2, 1e-12);

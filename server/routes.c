@@ -3,11 +3,13 @@
  * fails otherwise). */
 #include "server/routes.h"
 
+#include "handlers/agenda.h"
 #include "handlers/competitions.h"
 #include "handlers/events.h"
 #include "handlers/health.h"
 #include "handlers/interests.h"
 #include "handlers/login.h"
+#include "handlers/meetings.h"
 #include "handlers/organizations.h"
 #include "handlers/pitches.h"
 #include "handlers/projects.h"
@@ -85,6 +87,16 @@ const struct route_def routes[] = {
     {DELETE, "/api/v1/registrations/{id}", registrations_cancel, AUTH},
     {GET, "/api/v1/me/registrations", registrations_mine, AUTH},
     {POST, "/api/v1/checkins", registrations_checkin, AUTH},
+
+    /* 1:1 meetings and agenda */
+    {POST, "/api/v1/events/{id}/meeting-slots", meetings_create_slots, AUTH | IDEM},
+    {GET, "/api/v1/events/{id}/meeting-slots", meetings_list_slots, AUTH},
+    {POST, "/api/v1/events/{id}/meetings/schedule", meetings_schedule, AUTH | IDEM},
+    {GET, "/api/v1/events/{id}/meetings", meetings_list_event, AUTH},
+    {GET, "/api/v1/me/meetings", meetings_list_mine, AUTH},
+    {DELETE, "/api/v1/meetings/{id}", meetings_delete, AUTH},
+    {GET, "/api/v1/me/agenda", agenda_get, AUTH},
+    {GET, "/api/v1/me/agenda.ics", agenda_ics, AUTH},
 };
 
 const size_t routes_len = SD_ARRAY_LEN(routes);

@@ -785,3 +785,80 @@ void competitions_publish(struct req *r)
     cJSON_AddBoolToObject(o, "results_published", true);
     reply_json(r, 200, o);
 }
+
+/* ---- GET /sessions/{id}/competition --------------------------------------------------------- */
+
+void competitions_get(struct req *r)
+{
+    int64_t sid;
+    if (req_param_id(r, 0, &sid) < 0)
+        return;
+    struct db *db = r->w->db;
+    struct pitches_session s;
+    int rc = pitches_session_load(db, sid, false, &s);
+    if (rc == SD_ERR_NOT_FOUND || (rc == 0 && s.event_draft && !pitches_can_manage(r, &s)) ||
+        (rc == 0 && strcmp(s.kind, "competition") != 0)) {
+        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no competition session %lld", (long long)sid);
+        return;
+    }
+    if (rc) {
+        reply_fail(r, rc);
+        return;
+    }
+    struct db_res cri = {0}, ent = {0}, jud = {0};
+    rc = db_exec(db, &cri,
+                 "SELECT id, name, weight, max_score FROM competition_criteria"
+                 " WHERE session_id = ? ORDER BY id",
+                 "i", sid);
+    if (!rc)
+        rc = db_exec(db, &ent,
+                     "SELECT e.id, e.project_id, p.title, p.org_id, o.name"
+                     " FROM competition_entries e LEFT JOIN projects p ON p.id = e.project_id"
+                     " LEFT JOIN organizations o ON o.id = p.org_id"
+                     " WHERE e.session_id = ? ORDER BY e.id",
+                     "i", sid);
+    if (!rc)
+        rc = db_exec(db, &jud,
+                     "SELECT j.user_id, u.display_name FROM competition_judges j"
+                     " LEFT JOIN users u ON u.id = j.user_id WHERE j.session_id = ?"
+                     " ORDER BY j.user_id",
+                     "i", sid);
+    if (rc) {
+        reply_fail(r, rc);
+        goto out;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "session_id", (double)sid);
+    cJSON_AddBoolToObject(o, "results_published", s.results_published);
+    cJSON *a = cJSON_AddArrayToObject(o, "criteria");
+    for (size_t i = 0; i < cri.nrows; i++) {
+        cJSON *it = cJSON_CreateObject();
+        cJSON_AddNumberToObject(it, "id", (double)db_get_i64(&cri, i, 0));
+        json_add_str_or_null(it, "name", db_get(&cri, i, 1));
+        cJSON_AddNumberToObject(it, "weight", db_get_double(&cri, i, 2));
+        cJSON_AddNumberToObject(it, "max_score", db_get_double(&cri, i, 3));
+        cJSON_AddItemToArray(a, it);
+    }
+    a = cJSON_AddArrayToObject(o, "entries");
+    for (size_t i = 0; i < ent.nrows; i++) {
+        cJSON *it = cJSON_CreateObject();
+        cJSON_AddNumberToObject(it, "id", (double)db_get_i64(&ent, i, 0));
+        cJSON_AddNumberToObject(it, "project_id", (double)db_get_i64(&ent, i, 1));
+        json_add_str_or_null(it, "project_title", db_get(&ent, i, 2));
+        cJSON_AddNumberToObject(it, "organization_id", (double)db_get_i64(&ent, i, 3));
+        json_add_str_or_null(it, "organization_name", db_get(&ent, i, 4));
+        cJSON_AddItemToArray(a, it);
+    }
+    a = cJSON_AddArrayToObject(o, "judges");
+    for (size_t i = 0; i < jud.nrows; i++) {
+        cJSON *it = cJSON_CreateObject();
+        cJSON_AddNumberToObject(it, "user_id", (double)db_get_i64(&jud, i, 0));
+        json_add_str_or_null(it, "display_name", db_get(&jud, i, 1));
+        cJSON_AddItemToArray(a, it);
+    }
+    reply_json(r, 200, o);
+out:
+    db_res_clear(&cri);
+    db_res_clear(&ent);
+    db_res_clear(&jud);
+}

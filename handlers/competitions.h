@@ -15,5 +15,8 @@ void competitions_judges_create(struct req *r);   /* POST /api/v1/sessions/{id}/
 void competitions_scores_put(struct req *r);      /* PUT /api/v1/entries/{id}/scores */
 void competitions_leaderboard(struct req *r);     /* GET /api/v1/sessions/{id}/leaderboard */
 void competitions_publish(struct req *r);         /* POST /api/v1/sessions/{id}/results/publish */
+/* GET /api/v1/sessions/{id}/competition: criteria, entries and judges (what a judging client
+ * needs); anyone who can see the event. */
+void competitions_get(struct req *r);
 
 #endif

@@ -67,6 +67,7 @@ const struct route_def routes[] = {
     {PUT, "/api/v1/entries/{id}/scores", competitions_scores_put, AUTH},
     {GET, "/api/v1/sessions/{id}/leaderboard", competitions_leaderboard, 0},
     {POST, "/api/v1/sessions/{id}/results/publish", competitions_publish, AUTH | IDEM},
+    {GET, "/api/v1/sessions/{id}/competition", competitions_get, 0},
 
     /* events and registration */
     {POST, "/api/v1/events", events_create, AUTH | IDEM},

@@ -204,6 +204,17 @@ Test(competitions, leaderboard_lives_in_redis_and_is_rebuilt_when_missing)
     cr_assert_eq(r->status, 200, "%s", r->body);
     it_resp_free(r);
 
+    /* What a judging client reads: criteria, entries, judges. */
+    r = fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/%lld/competition", (long long)c.session);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "criteria.0.id"), c1);
+    cr_assert_str_eq(it_jstr(r, "criteria.1.name"), "商业");
+    cr_assert_float_eq(it_jnum(r, "criteria.0.weight"), 2, 1e-9);
+    cr_assert_eq((int64_t)it_jnum(r, "entries.2.id"), e3);
+    cr_assert_str_eq(it_jstr(r, "entries.2.project_title"), "项目丙");
+    cr_assert_eq((int64_t)it_jnum(r, "judges.0.user_id"), jid);
+    it_resp_free(r);
+
     char key[64];
     snprintf(key, sizeof(key), "t:lb:%lld", (long long)c.session);
     cr_assert(key_exists(key), "scoring wrote the sorted set");

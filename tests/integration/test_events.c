@@ -295,7 +295,7 @@ Test(events, exhibitors_and_stats)
     it_resp_free(r);
     int64_t eid = ev_event(srv, org, "stats", true);
     int64_t s1 = ev_session(srv, org, eid, 2, true, ""), s2 = ev_session(srv, org, eid, 4, false, "");
-    char path[80], body[64];
+    char path[80], body[128];
     snprintf(path, sizeof(path), "/api/v1/events/%lld/exhibitors", (long long)eid);
     snprintf(body, sizeof(body), "{\"organization_id\":%lld}", (long long)orgid);
     r = it_http(srv, "POST", path, att, body, NULL);

@@ -37,3 +37,13 @@ fuzz: fuzz-build
 	$(FUZZ_B)/fuzz_request -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
 		-max_len=4096 -print_final_stats=1 -dict=tests/fuzz/request.dict \
 		-artifact_prefix=var/fuzz/ var/fuzz/corpus tests/fuzz/corpus
+
+$(B)/tests/faults/faults: tests/faults/faults.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -I. $(shell pkg-config --cflags libcjson) $< \
+		$(shell pkg-config --libs libcjson) -lpthread -o $@
+
+# About 1–2 minutes: its own MariaDB and Redis under var/faults, four scenarios.
+faults: deps
+	@$(MAKE) --no-print-directory $(B)/summitd $(B)/tests/faults/faults
+	@SUMMITD_BIN=$(abspath $(B)/summitd) $(B)/tests/faults/faults

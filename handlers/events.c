@@ -28,11 +28,11 @@ static const char *const session_kinds[] = {"forum", "pitch", "competition", "ex
 #define CAPACITY_MAX 100000
 
 #define EVENT_COLS                                                                                 \
-    "e.id, e.organizer_id, e.title, e.kind, e.city, e.venue, e.description, e.starts_at,"         \
+    "e.id, e.organizer_id, e.title, e.kind, e.city, e.venue, e.description, e.starts_at,"          \
     " e.ends_at, e.status, e.created_at, e.updated_at"
 #define SESSION_COLS                                                                               \
-    "s.id, s.event_id, s.title, s.kind, s.room, s.starts_at, s.ends_at, s.capacity, s.waitlist,"  \
-    " s.registration_opens_at, s.registration_closes_at, s.confirmed_count, s.waitlist_count,"    \
+    "s.id, s.event_id, s.title, s.kind, s.room, s.starts_at, s.ends_at, s.capacity, s.waitlist,"   \
+    " s.registration_opens_at, s.registration_closes_at, s.confirmed_count, s.waitlist_count,"     \
     " s.created_at"
 #define SESSION_NCOLS 14
 
@@ -91,7 +91,8 @@ static void session_set_counts(cJSON *o, int64_t capacity, int64_t confirmed, in
     cJSON_AddNumberToObject(o, "capacity", (double)capacity);
     cJSON_AddNumberToObject(o, "confirmed_count", (double)confirmed);
     cJSON_AddNumberToObject(o, "waitlist_count", (double)waitlisted);
-    cJSON_AddNumberToObject(o, "seats_left", (double)(capacity > confirmed ? capacity - confirmed : 0));
+    cJSON_AddNumberToObject(o, "seats_left",
+                            (double)(capacity > confirmed ? capacity - confirmed : 0));
 }
 
 /* A session row (SESSION_COLS); with its live counts when `counts`. */
@@ -128,8 +129,8 @@ static int event_access(struct req *r, int64_t id, bool manage, struct event_inf
 {
     struct db_res res;
     int rc = db_exec(r->w->db, &res,
-                     "SELECT organizer_id, status, starts_at, ends_at FROM events WHERE id = ?", "i",
-                     id);
+                     "SELECT organizer_id, status, starts_at, ends_at FROM events WHERE id = ?",
+                     "i", id);
     if (rc) {
         reply_fail(r, rc);
         return -1;
@@ -145,8 +146,7 @@ static int event_access(struct req *r, int64_t id, bool manage, struct event_inf
     db_res_clear(&res);
     bool can = found && events_can_manage(r, ev->organizer_id);
     if (!found || (!can && strcmp(ev->status, "draft") == 0)) {
-        reply_error(r, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event %lld",
-                    (long long)id);
+        reply_error(r, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event %lld", (long long)id);
         return -1;
     }
     if (manage && !can) {
@@ -171,8 +171,7 @@ static int check_times(struct req *r, int64_t starts, int64_t ends, int64_t max_
     }
     if (ends - starts > max_span) {
         reply_error(r, SD_ERR_INVALID, "validation_failed", "ends_at",
-                    "ends_at must be within %lld days of starts_at",
-                    (long long)(max_span / 86400));
+                    "ends_at must be within %lld days of starts_at", (long long)(max_span / 86400));
         return -1;
     }
     return 0;
@@ -331,8 +330,8 @@ void events_create(struct req *r)
     if (!body)
         return;
     struct event_fields f;
-    if (event_fields_parse(r, body, true, &f) < 0 || check_times(r, f.starts_at, f.ends_at,
-                                                                  EVENT_MAX_SPAN) < 0)
+    if (event_fields_parse(r, body, true, &f) < 0 ||
+        check_times(r, f.starts_at, f.ends_at, EVENT_MAX_SPAN) < 0)
         goto out;
     char sa[TIME_BUF], ea[TIME_BUF];
     struct db_res res;
@@ -409,13 +408,13 @@ void events_list(struct req *r)
     const char *ts = to ? time_format_sql(to, tb) : NULL;
     struct db_res res;
     /* An event matches [from, to] when it overlaps it. */
-    int rc = db_exec(r->w->db, &res,
-                     "SELECT " EVENT_COLS " FROM events e WHERE e.status = 'published'"
-                     " AND e.id > ? AND (? IS NULL OR e.kind = ?) AND (? IS NULL OR e.city = ?)"
-                     " AND (? IS NULL OR e.ends_at >= ?) AND (? IS NULL OR e.starts_at <= ?)"
-                     " ORDER BY e.id LIMIT ?",
-                     "issssssssi", cursor, kind, kind, city, city, fs, fs, ts, ts,
-                     (int64_t)limit + 1);
+    int rc =
+        db_exec(r->w->db, &res,
+                "SELECT " EVENT_COLS " FROM events e WHERE e.status = 'published'"
+                " AND e.id > ? AND (? IS NULL OR e.kind = ?) AND (? IS NULL OR e.city = ?)"
+                " AND (? IS NULL OR e.ends_at >= ?) AND (? IS NULL OR e.starts_at <= ?)"
+                " ORDER BY e.id LIMIT ?",
+                "issssssssi", cursor, kind, kind, city, city, fs, fs, ts, ts, (int64_t)limit + 1);
     if (rc) {
         reply_fail(r, rc);
         return;
@@ -486,8 +485,9 @@ static int event_update_tx(struct db *db, void *arg)
     struct event_update *a = arg;
     memset(&a->fail, 0, sizeof(a->fail));
     struct db_res res;
-    int rc = db_exec(db, &res, "SELECT status, starts_at, ends_at FROM events WHERE id = ? FOR UPDATE",
-                     "i", a->id);
+    int rc =
+        db_exec(db, &res, "SELECT status, starts_at, ends_at FROM events WHERE id = ? FOR UPDATE",
+                "i", a->id);
     if (rc)
         return rc;
     if (!res.nrows) {
@@ -587,8 +587,9 @@ static int event_status_tx(struct db *db, void *arg)
     if (a->from && strcmp(status, a->from) != 0)
         return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
                                "the event is %s", status);
-    rc = db_exec(db, NULL, "UPDATE events SET status = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?",
-                 "si", a->to, a->id);
+    rc =
+        db_exec(db, NULL, "UPDATE events SET status = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?",
+                "si", a->to, a->id);
     if (rc)
         return rc;
     char subject[64], detail[64];
@@ -687,16 +688,13 @@ static int session_times_check(struct events_fail *fail, int64_t ev_starts, int6
         return events_fail_set(fail, SD_ERR_INVALID, "validation_failed", "ends_at",
                                "the session must end within its event");
     if (opens && (opens < TIME_MIN || opens >= ends))
-        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed",
-                               "registration_opens_at",
+        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed", "registration_opens_at",
                                "registration must open before the session ends");
     if (closes && (closes < TIME_MIN || closes > ends))
-        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed",
-                               "registration_closes_at",
+        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed", "registration_closes_at",
                                "registration must close by the end of the session");
     if (opens && closes && closes <= opens)
-        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed",
-                               "registration_closes_at",
+        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed", "registration_closes_at",
                                "registration_closes_at must be after registration_opens_at");
     return 0;
 }
@@ -749,15 +747,15 @@ void events_add_session(struct req *r)
     }
     char sa[TIME_BUF], ea[TIME_BUF], oa[TIME_BUF], ca[TIME_BUF];
     struct db_res res;
-    int rc = db_exec(r->w->db, &res,
-                     "INSERT INTO sessions (event_id, title, kind, room, starts_at, ends_at,"
-                     " capacity, waitlist, registration_opens_at, registration_closes_at,"
-                     " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
-                     "isssssiiss", eid, f.title, f.kind, f.room ? f.room : "",
-                     time_format_sql(f.starts_at, sa), time_format_sql(f.ends_at, ea),
-                     f.capacity, (int64_t)(f.waitlist ? 1 : 0),
-                     f.has_opens ? time_format_sql(f.opens_at, oa) : NULL,
-                     f.has_closes ? time_format_sql(f.closes_at, ca) : NULL);
+    int rc =
+        db_exec(r->w->db, &res,
+                "INSERT INTO sessions (event_id, title, kind, room, starts_at, ends_at,"
+                " capacity, waitlist, registration_opens_at, registration_closes_at,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
+                "isssssiiss", eid, f.title, f.kind, f.room ? f.room : "",
+                time_format_sql(f.starts_at, sa), time_format_sql(f.ends_at, ea), f.capacity,
+                (int64_t)(f.waitlist ? 1 : 0), f.has_opens ? time_format_sql(f.opens_at, oa) : NULL,
+                f.has_closes ? time_format_sql(f.closes_at, ca) : NULL);
     if (rc) {
         reply_fail(r, rc);
         goto out;
@@ -840,8 +838,7 @@ static int session_update_tx(struct db *db, void *arg)
         return rc;
     if (!res.nrows) {
         db_res_clear(&res);
-        return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL,
-                               "no session");
+        return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session");
     }
     struct session_fields *f = &a->f;
     int64_t starts = f->has_starts ? f->starts_at : db_get_time(&res, 0, 0);
@@ -855,13 +852,12 @@ static int session_update_tx(struct db *db, void *arg)
     if (cancelled)
         return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
                                "a cancelled event's sessions cannot be changed");
-    if (session_times_check(&a->fail, a->ev.starts_at, a->ev.ends_at, starts, ends, opens,
-                            closes))
+    if (session_times_check(&a->fail, a->ev.starts_at, a->ev.ends_at, starts, ends, opens, closes))
         return a->fail.err;
     int64_t cap = f->has_capacity ? f->capacity : cap_old;
     if (cap < confirmed)
-        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "capacity_below_confirmed",
-                               "capacity", "%lld registrations are confirmed; capacity cannot be %lld",
+        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "capacity_below_confirmed", "capacity",
+                               "%lld registrations are confirmed; capacity cannot be %lld",
                                (long long)confirmed, (long long)cap);
     if (cap > confirmed && waiting > 0) {
         int64_t n = cap - confirmed < waiting ? cap - confirmed : waiting;
@@ -958,8 +954,8 @@ void events_add_exhibitor(struct req *r)
     if (rc < 0)
         return;
     struct db_res res;
-    rc = db_exec(r->w->db, &res, "SELECT name, tier FROM organizations WHERE id = ?", "i",
-                 a.org_id);
+    rc =
+        db_exec(r->w->db, &res, "SELECT name, tier FROM organizations WHERE id = ?", "i", a.org_id);
     if (rc) {
         reply_fail(r, rc);
         return;

@@ -25,7 +25,7 @@ static const char *const reg_statuses[] = {"confirmed", "waitlisted", "cancelled
 
 /* Every registration read goes through this select (columns indexed by REG_*). */
 #define REG_SELECT                                                                                 \
-    "SELECT r.id, r.session_id, s.event_id, r.user_id, r.status, r.waitlist_position,"            \
+    "SELECT r.id, r.session_id, s.event_id, r.user_id, r.status, r.waitlist_position,"             \
     " r.checkin_code, r.checked_in_at, r.created_at, r.updated_at, s.title, s.starts_at,"          \
     " s.ends_at, s.room, e.title, e.organizer_id, u.display_name, u.email"                         \
     " FROM registrations r JOIN sessions s ON s.id = r.session_id"                                 \
@@ -173,11 +173,12 @@ struct reg_create {
     struct events_fail fail;
 };
 
-/* The window test, repeated inside the guarded UPDATEs (binds: now, now). The event's status is
- * read with a shared lock there, so cancelling an event waits for registrations in flight. */
+/* The window test, repeated inside the guarded UPDATEs (binds: now, now). InnoDB reads the
+ * event's row in this subquery with a shared lock (checked on MariaDB 10.11: an UPDATE of the event
+ * waits), so cancelling an event waits for registrations in flight and refuses later ones. */
 #define OPEN_SQL                                                                                   \
     " AND (registration_opens_at IS NULL OR registration_opens_at <= ?)"                           \
-    " AND COALESCE(registration_closes_at, ends_at) > ?"                                          \
+    " AND COALESCE(registration_closes_at, ends_at) > ?"                                           \
     " AND EXISTS (SELECT 1 FROM events e WHERE e.id = sessions.event_id"                           \
     " AND e.status = 'published')"
 
@@ -231,8 +232,9 @@ static int reg_create_tx(struct db *db, void *arg)
                      db_get_time(&res, 0, 5), a->now, db_get_i64(&res, 0, 0),
                      db_get_i64(&res, 0, 1), db_get_i64(&res, 0, 2), db_get_i64(&res, 0, 3) != 0);
         db_res_clear(&res);
-        return rc ? rc : events_fail_set(&a->fail, SD_ERR_CONFLICT, "session_full", NULL,
-                                         "the session is full");
+        return rc ? rc
+                  : events_fail_set(&a->fail, SD_ERR_CONFLICT, "session_full", NULL,
+                                    "the session is full");
     }
     rc = db_exec(db, &res,
                  "INSERT INTO registrations (session_id, user_id, active_user_id, status,"
@@ -425,15 +427,14 @@ static int reg_cancel_tx(struct db *db, void *arg)
         return rc;
     if (!res.nrows) {
         db_res_clear(&res);
-        return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL,
-                               "no session");
+        return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session");
     }
     int64_t cap = db_get_i64(&res, 0, 0), confirmed = db_get_i64(&res, 0, 1);
     int64_t waiting = db_get_i64(&res, 0, 2);
     db_res_clear(&res);
     rc = db_exec(db, &res,
-                 "SELECT status, waitlist_position FROM registrations WHERE id = ? FOR UPDATE",
-                 "i", a->id);
+                 "SELECT status, waitlist_position FROM registrations WHERE id = ? FOR UPDATE", "i",
+                 a->id);
     if (rc)
         return rc;
     char status[16] = "";
@@ -455,8 +456,8 @@ static int reg_cancel_tx(struct db *db, void *arg)
     if (strcmp(status, "confirmed") == 0) {
         confirmed--;
         int64_t free_seats = cap - confirmed;
-        rc = do_registrations_promote(db, a->session_id, free_seats < waiting ? free_seats : waiting,
-                                      a->now, &a->promoted);
+        rc = do_registrations_promote(
+            db, a->session_id, free_seats < waiting ? free_seats : waiting, a->now, &a->promoted);
         if (rc)
             return rc;
         confirmed += a->promoted;
@@ -564,8 +565,8 @@ static void csv_field(struct buf *b, const char *s, bool text)
 {
     if (!s)
         s = "";
-    bool formula = text && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' ||
-                            *s == '\r');
+    bool formula =
+        text && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r');
     bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
     if (quote)
         buf_puts(b, "\"");
@@ -622,8 +623,7 @@ void registrations_of_session(struct req *r)
     const char *format = req_query(r, "format");
     bool csv = format && strcmp(format, "csv") == 0;
     if (format && !csv && strcmp(format, "json") != 0) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "format",
-                    "format must be json or csv");
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "format", "format must be json or csv");
         return;
     }
     if (req_page(r, 50, 500, &limit, &cursor) < 0 || status_filter(r, &status) < 0)
@@ -753,8 +753,7 @@ void registrations_checkin(struct req *r)
     const char *status = db_get(&res, 0, REG_STATUS);
     cJSON *o = reg_json(&res, 0, true);
     if (a.conflict && strcmp(status, "confirmed") == 0)
-        reply_conflict_reg(r, "already_checked_in", "this registration is already checked in",
-                           o);
+        reply_conflict_reg(r, "already_checked_in", "this registration is already checked in", o);
     else if (a.conflict)
         reply_conflict_reg(r, "not_confirmed",
                            strcmp(status, "waitlisted") == 0

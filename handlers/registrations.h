@@ -13,12 +13,12 @@
 struct req;
 struct db;
 
-void registrations_create(struct req *r);       /* POST /api/v1/sessions/{id}/registrations */
-void registrations_get(struct req *r);          /* GET /api/v1/registrations/{id} */
-void registrations_cancel(struct req *r);       /* DELETE /api/v1/registrations/{id} */
-void registrations_mine(struct req *r);         /* GET /api/v1/me/registrations */
-void registrations_of_session(struct req *r);   /* GET /api/v1/sessions/{id}/registrations */
-void registrations_checkin(struct req *r);      /* POST /api/v1/checkins */
+void registrations_create(struct req *r);     /* POST /api/v1/sessions/{id}/registrations */
+void registrations_get(struct req *r);        /* GET /api/v1/registrations/{id} */
+void registrations_cancel(struct req *r);     /* DELETE /api/v1/registrations/{id} */
+void registrations_mine(struct req *r);       /* GET /api/v1/me/registrations */
+void registrations_of_session(struct req *r); /* GET /api/v1/sessions/{id}/registrations */
+void registrations_checkin(struct req *r);    /* POST /api/v1/checkins */
 
 /* Promotes the first `n` waitlisted registrations of a session (FIFO) and moves the rest up so
  * positions stay 1..m. The caller holds the session row's lock (SELECT … FOR UPDATE in the

@@ -18,7 +18,9 @@
 
 #include "tests/lib/it.h"
 
-#define EV_MYSQL "mariadb --no-defaults -h127.0.0.1 -P3407 -usummitd -psummitd --default-character-set=utf8mb4 summitd_test -N -B"
+#define EV_MYSQL                                                                                   \
+    "mariadb --no-defaults -h127.0.0.1 -P3407 -usummitd -psummitd "                                \
+    "--default-character-set=utf8mb4 summitd_test -N -B"
 #define DAY (86400LL)
 
 /* RFC 3339 text of now + off seconds (buf: 32 bytes). */
@@ -80,10 +82,11 @@ static inline int64_t ev_event(const struct it_server *s, const char *org, const
                                bool publish)
 {
     char a[32], b[32], body[1024];
-    snprintf(body, sizeof(body),
-             "{\"title\":\"%s\",\"kind\":\"summit\",\"city\":\"成都\",\"venue\":\"天府国际会议中心\","
-             "\"starts_at\":\"%s\",\"ends_at\":\"%s\",\"description\":\"test\"}",
-             title, ev_time(30 * DAY, a), ev_time(32 * DAY, b));
+    snprintf(
+        body, sizeof(body),
+        "{\"title\":\"%s\",\"kind\":\"summit\",\"city\":\"成都\",\"venue\":\"天府国际会议中心\","
+        "\"starts_at\":\"%s\",\"ends_at\":\"%s\",\"description\":\"test\"}",
+        title, ev_time(30 * DAY, a), ev_time(32 * DAY, b));
     struct it_resp *r = it_http(s, "POST", "/api/v1/events", org, body, NULL);
     cr_assert_eq(r->status, 201, "create event: %d %s", r->status, r->body);
     int64_t id = (int64_t)it_jnum(r, "id");
@@ -103,11 +106,12 @@ static inline int64_t ev_session(const struct it_server *s, const char *org, int
                                  int capacity, bool waitlist, const char *extra)
 {
     char a[32], b[32], body[1024], path[64];
-    snprintf(body, sizeof(body),
-             "{\"title\":\"AI 论坛 session\",\"kind\":\"forum\",\"room\":\"A1\",\"starts_at\":\"%s\","
-             "\"ends_at\":\"%s\",\"capacity\":%d,\"waitlist\":%s%s%s}",
-             ev_time(30 * DAY + 3600, a), ev_time(30 * DAY + 4 * 3600, b), capacity,
-             waitlist ? "true" : "false", extra && *extra ? "," : "", extra ? extra : "");
+    snprintf(
+        body, sizeof(body),
+        "{\"title\":\"AI 论坛 session\",\"kind\":\"forum\",\"room\":\"A1\",\"starts_at\":\"%s\","
+        "\"ends_at\":\"%s\",\"capacity\":%d,\"waitlist\":%s%s%s}",
+        ev_time(30 * DAY + 3600, a), ev_time(30 * DAY + 4 * 3600, b), capacity,
+        waitlist ? "true" : "false", extra && *extra ? "," : "", extra ? extra : "");
     snprintf(path, sizeof(path), "/api/v1/events/%lld/sessions", (long long)event_id);
     struct it_resp *r = it_http(s, "POST", path, org, body, NULL);
     cr_assert_eq(r->status, 201, "create session: %d %s", r->status, r->body);

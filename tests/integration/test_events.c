@@ -136,8 +136,8 @@ Test(events, list_filters_and_paging)
     int seen = 0;
     char cursor[32] = "";
     for (int page = 0; page < 5; page++) {
-        r = ev_get(srv, NULL, "/api/v1/events?city=%s&limit=2%s%s", city, cursor[0] ? "&cursor=" : "",
-                   cursor);
+        r = ev_get(srv, NULL, "/api/v1/events?city=%s&limit=2%s%s", city,
+                   cursor[0] ? "&cursor=" : "", cursor);
         cr_assert_eq(r->status, 200);
         seen += cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items"));
         const char *next = it_jstr(r, "next_cursor");
@@ -247,14 +247,17 @@ Test(events, only_the_organizer_or_an_admin_changes_an_event)
     char *t = ev_sql("SELECT title FROM events WHERE id = %lld", (long long)eid);
     cr_assert_str_eq(t, "owned");
     free(t);
-    r = it_http(srv, "PATCH", path, admin, "{\"title\":\"由管理员修改\",\"venue\":\"西博城\"}", NULL);
+    r = it_http(srv, "PATCH", path, admin, "{\"title\":\"由管理员修改\",\"venue\":\"西博城\"}",
+                NULL);
     cr_assert_eq(r->status, 200, "%s", r->body);
     cr_assert_str_eq(it_jstr(r, "title"), "由管理员修改");
     cr_assert_str_eq(it_jstr(r, "venue"), "西博城");
     cr_assert_str_eq(it_jstr(r, "city"), "成都", "fields not sent stay");
     it_resp_free(r);
     /* Sessions must stay inside the event. */
-    r = it_http(srv, "PATCH", path, org, "{\"starts_at\":\"2099-01-01T00:00:00Z\",\"ends_at\":\"2099-01-02T00:00:00Z\"}", NULL);
+    r = it_http(srv, "PATCH", path, org,
+                "{\"starts_at\":\"2099-01-01T00:00:00Z\",\"ends_at\":\"2099-01-02T00:00:00Z\"}",
+                NULL);
     cr_assert_eq(r->status, 400, "%s", r->body);
     cr_assert_str_eq(it_jstr(r, "error.field"), "starts_at");
     it_resp_free(r);
@@ -276,7 +279,9 @@ Test(events, only_the_organizer_or_an_admin_changes_an_event)
     cr_assert_str_eq(it_jstr(r, "status"), "cancelled");
     it_resp_free(r);
     cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld AND"
-                            " action = 'cancel'", (long long)eid), 1);
+                            " action = 'cancel'",
+                            (long long)eid),
+                 1);
     free(org);
     free(org2);
     free(att);
@@ -287,14 +292,15 @@ Test(events, exhibitors_and_stats)
 {
     char *org = it_organizer(srv, NULL), *att = it_user(srv, "attendee", NULL);
     char *ent = it_user(srv, "enterprise", NULL);
-    struct it_resp *r = it_http(srv, "POST", "/api/v1/organizations", ent,
-                                "{\"name\":\"蓉城视觉\",\"tier\":\"innovative\",\"sector\":\"交通\"}",
-                                NULL);
+    struct it_resp *r =
+        it_http(srv, "POST", "/api/v1/organizations", ent,
+                "{\"name\":\"蓉城视觉\",\"tier\":\"innovative\",\"sector\":\"交通\"}", NULL);
     cr_assert_eq(r->status, 201);
     int64_t orgid = (int64_t)it_jnum(r, "id");
     it_resp_free(r);
     int64_t eid = ev_event(srv, org, "stats", true);
-    int64_t s1 = ev_session(srv, org, eid, 2, true, ""), s2 = ev_session(srv, org, eid, 4, false, "");
+    int64_t s1 = ev_session(srv, org, eid, 2, true, ""),
+            s2 = ev_session(srv, org, eid, 4, false, "");
     char path[80], body[128];
     snprintf(path, sizeof(path), "/api/v1/events/%lld/exhibitors", (long long)eid);
     snprintf(body, sizeof(body), "{\"organization_id\":%lld}", (long long)orgid);
@@ -309,8 +315,9 @@ Test(events, exhibitors_and_stats)
     cr_assert_eq(r->status, 409);
     cr_assert_str_eq(it_jstr(r, "error.code"), "already_exhibitor");
     it_resp_free(r);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM event_exhibitors WHERE event_id = %lld",
-                            (long long)eid), 1);
+    cr_assert_eq(
+        ev_sql_num("SELECT COUNT(*) FROM event_exhibitors WHERE event_id = %lld", (long long)eid),
+        1);
 
     /* s1: 3 registrations (2 confirmed, 1 waitlisted), one checked in; s2: 1 confirmed. */
     char code[64] = "";
@@ -360,9 +367,11 @@ Test(events, bad_input_is_400_with_field)
     for (int i = 0; i < 201; i++)
         strcat(long201, "字");
     char ev_base[256];
-    snprintf(ev_base, sizeof(ev_base), "\"kind\":\"summit\",\"city\":\"成都\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"", a, b);
+    snprintf(ev_base, sizeof(ev_base),
+             "\"kind\":\"summit\",\"city\":\"成都\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"", a, b);
     char s_base[256];
-    snprintf(s_base, sizeof(s_base), "\"kind\":\"forum\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"", in1, in2);
+    snprintf(s_base, sizeof(s_base), "\"kind\":\"forum\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"",
+             in1, in2);
     struct {
         const char *method, *path, *field;
         char body[1024];
@@ -384,12 +393,27 @@ Test(events, bad_input_is_400_with_field)
     CASE("POST", "/api/v1/events", "title", "{%s}", ev_base);
     CASE("POST", "/api/v1/events", "title", "{\"title\":5,%s}", ev_base);
     CASE("POST", "/api/v1/events", "title", "{\"title\":\"%s\",%s}", long201, ev_base);
-    CASE("POST", "/api/v1/events", "kind", "{\"title\":\"t\",\"kind\":\"party\",\"city\":\"c\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", a, b);
-    CASE("POST", "/api/v1/events", "city", "{\"title\":\"t\",\"kind\":\"fair\",\"city\":[],\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", a, b);
-    CASE("POST", "/api/v1/events", "starts_at", "{\"title\":\"t\",\"kind\":\"fair\",\"city\":\"c\",\"starts_at\":\"tomorrow\",\"ends_at\":\"%s\"}", b);
-    CASE("POST", "/api/v1/events", "ends_at", "{\"title\":\"t\",\"kind\":\"fair\",\"city\":\"c\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", b, a);
-    CASE("POST", "/api/v1/events", "ends_at", "{\"title\":\"t\",\"kind\":\"fair\",\"city\":\"c\",\"starts_at\":\"%s\",\"ends_at\":\"2099-01-01T00:00:00Z\"}", a);
-    CASE("POST", "/api/v1/events", "description", "{\"title\":\"t\",\"description\":true,%s}", ev_base);
+    CASE("POST", "/api/v1/events", "kind",
+         "{\"title\":\"t\",\"kind\":\"party\",\"city\":\"c\",\"starts_at\":\"%s\",\"ends_at\":\"%"
+         "s\"}",
+         a, b);
+    CASE("POST", "/api/v1/events", "city",
+         "{\"title\":\"t\",\"kind\":\"fair\",\"city\":[],\"starts_at\":\"%s\",\"ends_at\":\"%s\"}",
+         a, b);
+    CASE("POST", "/api/v1/events", "starts_at",
+         "{\"title\":\"t\",\"kind\":\"fair\",\"city\":\"c\",\"starts_at\":\"tomorrow\",\"ends_at\":"
+         "\"%s\"}",
+         b);
+    CASE("POST", "/api/v1/events", "ends_at",
+         "{\"title\":\"t\",\"kind\":\"fair\",\"city\":\"c\",\"starts_at\":\"%s\",\"ends_at\":\"%"
+         "s\"}",
+         b, a);
+    CASE("POST", "/api/v1/events", "ends_at",
+         "{\"title\":\"t\",\"kind\":\"fair\",\"city\":\"c\",\"starts_at\":\"%s\",\"ends_at\":"
+         "\"2099-01-01T00:00:00Z\"}",
+         a);
+    CASE("POST", "/api/v1/events", "description", "{\"title\":\"t\",\"description\":true,%s}",
+         ev_base);
     CASE("PATCH", epath, "ends_at", "{\"ends_at\":\"%s\"}", "2001-01-01T00:00:00Z");
     CASE("PATCH", epath, "kind", "{\"kind\":\"\"}");
     CASE("PATCH", epath, "title", "{\"title\":\"\"}");
@@ -399,14 +423,32 @@ Test(events, bad_input_is_400_with_field)
     CASE("POST", sesspath, "capacity", "{\"title\":\"s\",\"capacity\":2.5,%s}", s_base);
     CASE("POST", sesspath, "capacity", "{\"title\":\"s\",\"capacity\":100000000,%s}", s_base);
     CASE("POST", sesspath, "capacity", "{\"title\":\"s\",%s}", s_base);
-    CASE("POST", sesspath, "kind", "{\"title\":\"s\",\"capacity\":5,\"kind\":\"party\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", in1, in2);
-    CASE("POST", sesspath, "ends_at", "{\"title\":\"s\",\"capacity\":5,\"kind\":\"pitch\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", in2, in1);
-    CASE("POST", sesspath, "ends_at", "{\"title\":\"s\",\"capacity\":5,\"kind\":\"pitch\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", in1, out1);
-    CASE("POST", sesspath, "starts_at", "{\"title\":\"s\",\"capacity\":5,\"kind\":\"pitch\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", "2020-01-01T00:00:00Z", in1);
-    CASE("POST", sesspath, "waitlist", "{\"title\":\"s\",\"capacity\":5,\"waitlist\":\"yes\",%s}", s_base);
-    CASE("POST", sesspath, "room", "{\"title\":\"s\",\"capacity\":5,\"room\":\"%s\",%s}", long201, s_base);
-    CASE("POST", sesspath, "registration_closes_at", "{\"title\":\"s\",\"capacity\":5,\"registration_opens_at\":\"%s\",\"registration_closes_at\":\"%s\",%s}", in1, a, s_base);
-    CASE("POST", sesspath, "registration_opens_at", "{\"title\":\"s\",\"capacity\":5,\"registration_opens_at\":\"x\",%s}", s_base);
+    CASE("POST", sesspath, "kind",
+         "{\"title\":\"s\",\"capacity\":5,\"kind\":\"party\",\"starts_at\":\"%s\",\"ends_at\":\"%"
+         "s\"}",
+         in1, in2);
+    CASE("POST", sesspath, "ends_at",
+         "{\"title\":\"s\",\"capacity\":5,\"kind\":\"pitch\",\"starts_at\":\"%s\",\"ends_at\":\"%"
+         "s\"}",
+         in2, in1);
+    CASE("POST", sesspath, "ends_at",
+         "{\"title\":\"s\",\"capacity\":5,\"kind\":\"pitch\",\"starts_at\":\"%s\",\"ends_at\":\"%"
+         "s\"}",
+         in1, out1);
+    CASE("POST", sesspath, "starts_at",
+         "{\"title\":\"s\",\"capacity\":5,\"kind\":\"pitch\",\"starts_at\":\"%s\",\"ends_at\":\"%"
+         "s\"}",
+         "2020-01-01T00:00:00Z", in1);
+    CASE("POST", sesspath, "waitlist", "{\"title\":\"s\",\"capacity\":5,\"waitlist\":\"yes\",%s}",
+         s_base);
+    CASE("POST", sesspath, "room", "{\"title\":\"s\",\"capacity\":5,\"room\":\"%s\",%s}", long201,
+         s_base);
+    CASE("POST", sesspath, "registration_closes_at",
+         "{\"title\":\"s\",\"capacity\":5,\"registration_opens_at\":\"%s\",\"registration_closes_"
+         "at\":\"%s\",%s}",
+         in1, a, s_base);
+    CASE("POST", sesspath, "registration_opens_at",
+         "{\"title\":\"s\",\"capacity\":5,\"registration_opens_at\":\"x\",%s}", s_base);
     CASE("PATCH", spath, "capacity", "{\"capacity\":-1}");
     CASE("PATCH", spath, "ends_at", "{\"ends_at\":\"%s\"}", out1);
     CASE("PATCH", spath, "kind", "{\"kind\":7}");
@@ -415,18 +457,19 @@ Test(events, bad_input_is_400_with_field)
     CASE("POST", xpath, "organization_id", "{}");
     for (int i = 0; i < n; i++) {
         struct it_resp *r = it_http(srv, cases[i].method, cases[i].path, org, cases[i].body, NULL);
-        cr_assert_eq(r->status, 400, "case %d: %s %s %s → %d %s", i, cases[i].method,
-                     cases[i].path, cases[i].body, r->status, r->body);
+        cr_assert_eq(r->status, 400, "case %d: %s %s %s → %d %s", i, cases[i].method, cases[i].path,
+                     cases[i].body, r->status, r->body);
         cr_assert_str_eq(it_jstr(r, "error.field") ? it_jstr(r, "error.field") : "(none)",
                          cases[i].field, "case %d: %s", i, cases[i].body);
         it_resp_free(r);
     }
-    const char *qs[][2] = {{"/api/v1/events?kind=party", "kind"},
-                           {"/api/v1/events?from=yesterday", "from"},
-                           {"/api/v1/events?to=2020-13-01T00:00:00Z", "to"},
-                           {"/api/v1/events?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z", "to"},
-                           {"/api/v1/events?limit=1000", "limit"},
-                           {"/api/v1/events?cursor=abc", "cursor"}};
+    const char *qs[][2] = {
+        {"/api/v1/events?kind=party", "kind"},
+        {"/api/v1/events?from=yesterday", "from"},
+        {"/api/v1/events?to=2020-13-01T00:00:00Z", "to"},
+        {"/api/v1/events?from=2030-01-02T00:00:00Z&to=2030-01-01T00:00:00Z", "to"},
+        {"/api/v1/events?limit=1000", "limit"},
+        {"/api/v1/events?cursor=abc", "cursor"}};
     for (size_t i = 0; i < sizeof(qs) / sizeof(qs[0]); i++) {
         struct it_resp *r = it_http(srv, "GET", qs[i][0], NULL, NULL, NULL);
         cr_assert_eq(r->status, 400, "%s → %d", qs[i][0], r->status);
@@ -436,8 +479,8 @@ Test(events, bad_input_is_400_with_field)
     struct it_resp *r = it_http(srv, "POST", "/api/v1/events", org, "{\"title\":", NULL);
     cr_assert_eq(r->status, 400);
     it_resp_free(r);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM sessions WHERE event_id = %lld", (long long)eid), 1,
-                 "nothing was stored by the bad requests");
+    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM sessions WHERE event_id = %lld", (long long)eid),
+                 1, "nothing was stored by the bad requests");
     cr_assert_eq(ev_sql_num("SELECT capacity FROM sessions WHERE id = %lld", (long long)sid), 5);
     free(org);
 }

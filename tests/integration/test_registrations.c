@@ -57,26 +57,35 @@ static void crowd_register(int i, void *arg)
 static void check_session_state(int64_t sid, int confirmed, int waiting)
 {
     cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld AND"
-                            " status = 'confirmed'", (long long)sid), confirmed);
+                            " status = 'confirmed'",
+                            (long long)sid),
+                 confirmed);
     cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld AND"
-                            " status = 'waitlisted'", (long long)sid), waiting);
+                            " status = 'waitlisted'",
+                            (long long)sid),
+                 waiting);
     cr_assert_eq(ev_sql_num("SELECT COUNT(DISTINCT waitlist_position) FROM registrations WHERE"
-                            " session_id = %lld AND status = 'waitlisted'", (long long)sid),
+                            " session_id = %lld AND status = 'waitlisted'",
+                            (long long)sid),
                  waiting, "waitlist positions are unique");
     if (waiting) {
         cr_assert_eq(ev_sql_num("SELECT MIN(waitlist_position) FROM registrations WHERE"
-                                " session_id = %lld AND status = 'waitlisted'", (long long)sid), 1);
+                                " session_id = %lld AND status = 'waitlisted'",
+                                (long long)sid),
+                     1);
         cr_assert_eq(ev_sql_num("SELECT MAX(waitlist_position) FROM registrations WHERE"
-                                " session_id = %lld AND status = 'waitlisted'", (long long)sid),
+                                " session_id = %lld AND status = 'waitlisted'",
+                                (long long)sid),
                      waiting, "positions are dense 1..n");
     }
     cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld AND"
                             " status = 'confirmed' AND waitlist_position IS NOT NULL",
-                            (long long)sid), 0);
-    cr_assert_eq(ev_sql_num("SELECT confirmed_count FROM sessions WHERE id = %lld",
-                            (long long)sid), confirmed);
-    cr_assert_eq(ev_sql_num("SELECT waitlist_count FROM sessions WHERE id = %lld",
-                            (long long)sid), waiting);
+                            (long long)sid),
+                 0);
+    cr_assert_eq(ev_sql_num("SELECT confirmed_count FROM sessions WHERE id = %lld", (long long)sid),
+                 confirmed);
+    cr_assert_eq(ev_sql_num("SELECT waitlist_count FROM sessions WHERE id = %lld", (long long)sid),
+                 waiting);
     struct it_resp *r = ev_get(srv, NULL, "/api/v1/sessions/%lld", (long long)sid);
     cr_assert_eq(r->status, 200);
     cr_assert_eq((int)it_jnum(r, "confirmed_count"), confirmed);
@@ -109,7 +118,9 @@ static void crowd_run(struct crowd *c)
     cr_assert_eq(confirmed, SEATS, "exactly the capacity is confirmed");
     check_session_state(c->session_id, SEATS, CROWD - SEATS);
     cr_assert_eq(ev_sql_num("SELECT COUNT(DISTINCT checkin_code) FROM registrations WHERE"
-                            " session_id = %lld", (long long)c->session_id), CROWD);
+                            " session_id = %lld",
+                            (long long)c->session_id),
+                 CROWD);
     free(org);
 }
 
@@ -177,7 +188,8 @@ Test(registrations, twenty_concurrent_cancellations_promote_twenty)
         if (c.confirmed[i])
             continue;
         char *st = ev_sql("SELECT CONCAT(status, ':', COALESCE(waitlist_position, 0)) FROM"
-                          " registrations WHERE id = %lld", (long long)c.reg_id[i]);
+                          " registrations WHERE id = %lld",
+                          (long long)c.reg_id[i]);
         char want[32];
         if (c.position[i] <= 20)
             snprintf(want, sizeof(want), "confirmed:0");
@@ -246,10 +258,11 @@ Test(registrations, same_user_ten_times_at_once_without_key)
     cr_assert_eq(created, 1);
     for (int i = 0; i < 10; i++)
         cr_assert_eq(p.id[i], id, "every 409 carries the existing registration");
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld",
-                            (long long)p.sid), 1);
-    cr_assert_eq(ev_sql_num("SELECT confirmed_count FROM sessions WHERE id = %lld",
-                            (long long)p.sid), 1);
+    cr_assert_eq(
+        ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)p.sid),
+        1);
+    cr_assert_eq(
+        ev_sql_num("SELECT confirmed_count FROM sessions WHERE id = %lld", (long long)p.sid), 1);
     free(tok);
     free(org);
 }
@@ -280,8 +293,9 @@ Test(registrations, same_user_ten_times_at_once_with_one_idempotency_key)
         }
     }
     cr_assert_eq(fresh, 1, "the handler ran to a 201 once");
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld",
-                            (long long)p.sid), 1, "one registration stored");
+    cr_assert_eq(
+        ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)p.sid),
+        1, "one registration stored");
     /* A later retry with the key replays the first response. */
     struct it_resp *r = ev_register(srv, tok, p.sid, headers);
     cr_assert_eq(r->status, 201);
@@ -296,8 +310,9 @@ Test(registrations, same_user_ten_times_at_once_with_one_idempotency_key)
     cr_assert_eq(r->status, 422, "%s", r->body);
     cr_assert_str_eq(it_jstr(r, "error.code"), "idempotency_key_reused");
     it_resp_free(r);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld",
-                            (long long)p.sid), 1);
+    cr_assert_eq(
+        ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)p.sid),
+        1);
     free(key);
     free(tok);
     free(org);
@@ -324,7 +339,8 @@ Test(registrations, windows_not_open_and_closed)
     cr_assert_str_eq(it_jstr(r, "error.code"), "registration_closed");
     it_resp_free(r);
     cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id IN (%lld, %lld)",
-                            (long long)later, (long long)closed), 0);
+                            (long long)later, (long long)closed),
+                 0);
     free(tok);
     free(org);
 }
@@ -356,8 +372,9 @@ Test(registrations, draft_is_404_and_cancelled_event_is_409)
     cr_assert_eq(r->status, 409, "%s", r->body);
     cr_assert_str_eq(it_jstr(r, "error.code"), "event_cancelled");
     it_resp_free(r);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld",
-                            (long long)sid), 1);
+    cr_assert_eq(
+        ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)sid),
+        1);
     free(tok2);
     free(tok);
     free(org);
@@ -417,9 +434,12 @@ Test(registrations, capacity_lowered_below_confirmed_is_409_raised_promotes)
     cr_assert_str_eq(st, "confirmed", "the first in line was promoted");
     free(st);
     cr_assert_eq(ev_sql_num("SELECT waitlist_position FROM registrations WHERE id = %lld",
-                            (long long)ids[4]), 1);
+                            (long long)ids[4]),
+                 1);
     cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld AND"
-                            " action = 'capacity'", (long long)eid), 1);
+                            " action = 'capacity'",
+                            (long long)eid),
+                 1);
     free(org);
 }
 
@@ -453,7 +473,8 @@ Test(registrations, cancelling_a_waitlisted_keeps_positions_dense)
     it_resp_free(r);
     check_session_state(sid, 1, 2);
     cr_assert_eq(ev_sql_num("SELECT waitlist_position FROM registrations WHERE id = %lld",
-                            (long long)ids[3]), 2);
+                            (long long)ids[3]),
+                 2);
     /* The holder sees the new position. */
     r = ev_get(srv, toks[3], "/api/v1/registrations/%lld", (long long)ids[3]);
     cr_assert_eq((int)it_jnum(r, "waitlist_position"), 2);
@@ -524,7 +545,9 @@ Test(registrations, authorization)
     cr_assert_eq(r->status, 403, "an attendee cannot check in");
     it_resp_free(r);
     cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE id = %lld AND"
-                            " checked_in_at IS NOT NULL", (long long)rid), 0);
+                            " checked_in_at IS NOT NULL",
+                            (long long)rid),
+                 0);
 
     /* GET /me/registrations shows only one's own. */
     r = ev_get(srv, b, "/api/v1/me/registrations");
@@ -567,9 +590,13 @@ Test(registrations, checkin_once_then_409)
     cr_assert_str_eq(it_jstr(r, "error.code"), "already_checked_in");
     it_resp_free(r);
     cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE id = %lld AND"
-                            " checked_in_at IS NOT NULL", (long long)rid), 1);
+                            " checked_in_at IS NOT NULL",
+                            (long long)rid),
+                 1);
     cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld AND"
-                            " action = 'checkin'", (long long)eid), 1);
+                            " action = 'checkin'",
+                            (long long)eid),
+                 1);
 
     /* A waitlisted registration's code (not shown to its holder) is refused with its status. */
     r = ev_register(srv, b, sid, NULL);
@@ -685,8 +712,8 @@ Test(registrations, csv_export_round_trips)
         it_resp_free(r);
         free(tok);
     }
-    struct it_resp *r = ev_get(srv, org, "/api/v1/sessions/%lld/registrations?format=csv",
-                               (long long)sid);
+    struct it_resp *r =
+        ev_get(srv, org, "/api/v1/sessions/%lld/registrations?format=csv", (long long)sid);
     cr_assert_eq(r->status, 200, "%s", r->body);
     char ct[64];
     cr_assert(strstr(it_header(r, "Content-Type", ct, sizeof(ct)), "text/csv"));
@@ -768,8 +795,8 @@ Test(registrations, bad_input_is_400_with_field)
             snprintf(rest, sizeof(rest), "%s", at + 3);
             snprintf(at, sizeof(path) - (size_t)(at - path), "%lld%s", (long long)sid, rest);
         }
-        struct it_resp *r = it_http(srv, cases[i].method, path, cases[i].org ? org : tok,
-                                    cases[i].body, NULL);
+        struct it_resp *r =
+            it_http(srv, cases[i].method, path, cases[i].org ? org : tok, cases[i].body, NULL);
         cr_assert_eq(r->status, 400, "%s %s %s → %d %s", cases[i].method, path,
                      cases[i].body ? cases[i].body : "", r->status, r->body);
         if (cases[i].field)
@@ -777,15 +804,17 @@ Test(registrations, bad_input_is_400_with_field)
                              cases[i].field, "%s %s", cases[i].method, path);
         it_resp_free(r);
     }
-    const char *notfound[] = {"/api/v1/sessions/abc/registrations", "/api/v1/sessions/0/registrations",
+    const char *notfound[] = {"/api/v1/sessions/abc/registrations",
+                              "/api/v1/sessions/0/registrations",
                               "/api/v1/sessions/999999999/registrations"};
     for (size_t i = 0; i < 3; i++) {
         struct it_resp *r = it_http(srv, "POST", notfound[i], tok, NULL, NULL);
         cr_assert_eq(r->status, 404, "%s", notfound[i]);
         it_resp_free(r);
     }
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld",
-                            (long long)sid), 0);
+    cr_assert_eq(
+        ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)sid),
+        0);
     free(tok);
     free(org);
 }

@@ -199,7 +199,8 @@ static void add_overlap(struct item *it, size_t other)
 /* Sorts and flags every overlapping pair ([start, end) intervals). Returns the number of pairs. */
 static size_t agenda_check(struct agenda *a)
 {
-    qsort(a->it, a->n, sizeof(*a->it), cmp_item);
+    if (a->n > 1) /* a->it is NULL when empty (qsort's base must not be) */
+        qsort(a->it, a->n, sizeof(*a->it), cmp_item);
     size_t pairs = 0;
     for (size_t i = 0; i < a->n; i++) {
         for (size_t j = i + 1; j < a->n && a->it[j].starts_at < a->it[i].ends_at; j++) {

@@ -17,6 +17,7 @@ struct loop;
 struct worker;
 struct app;
 struct evhttp_request;
+struct conn_guard;
 
 /* Who is calling (filled by the worker before the handler when a Bearer token is valid). */
 enum role_bits {
@@ -66,6 +67,7 @@ struct req {
     char *idem_rkey; /* Redis key of the Idempotency-Key record being served */
     char idem_fp[65];
     struct loop *loop;
+    struct conn_guard *guard;
     struct evhttp_request *evreq;
     struct req *next;
 };

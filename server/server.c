@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -35,6 +36,23 @@
 #include "server/routes.h"
 #include "server/timeutil.h"
 
+/* A deadline per connection: each request must arrive complete within idle_timeout_s of the
+ * connection opening or of the previous reply (evhttp's own timeout restarts on every byte, so
+ * a client trickling one byte a second would otherwise hold its connection for ever). We hold a
+ * reference on the connection's bufferevent, so its socket cannot be closed and reused under
+ * us before the guard goes. */
+#define GUARD_BUCKETS 4096
+
+struct conn_guard {
+    struct bufferevent *bev;
+    struct event *timer;
+    struct loop *loop;
+    int refs;        /* one for the connection while it lives, one per request in flight */
+    bool conn_alive; /* hashed, its timer may fire */
+    int busy;        /* requests of this connection not yet answered */
+    struct conn_guard *next;
+};
+
 struct loop {
     int idx;
     struct server *srv;
@@ -47,6 +65,7 @@ struct loop {
     struct req *done_head, *done_tail; /* guarded by mu */
     struct metrics *m;
     uint64_t seq;
+    struct conn_guard *guards[GUARD_BUCKETS]; /* by bufferevent pointer */
 };
 
 struct pool {
@@ -75,6 +94,114 @@ struct server {
 };
 
 static void finish(struct loop *l, struct req *r);
+
+static size_t guard_bucket(const struct bufferevent *bev)
+{
+    return ((uintptr_t)bev >> 4) % GUARD_BUCKETS;
+}
+
+static struct conn_guard *guard_find(struct loop *l, const struct bufferevent *bev)
+{
+    for (struct conn_guard *g = l->guards[guard_bucket(bev)]; g; g = g->next)
+        if (g->bev == bev)
+            return g;
+    return NULL;
+}
+
+static void guard_unref(struct conn_guard *g)
+{
+    if (--g->refs > 0)
+        return;
+    event_free(g->timer);
+    bufferevent_decref(g->bev);
+    free(g);
+}
+
+/* The connection is gone (or being shut down): forget it; requests in flight keep g alive. */
+static void guard_conn_done(struct conn_guard *g)
+{
+    if (!g->conn_alive)
+        return;
+    g->conn_alive = false;
+    struct conn_guard **pp = &g->loop->guards[guard_bucket(g->bev)];
+    while (*pp && *pp != g)
+        pp = &(*pp)->next;
+    if (*pp)
+        *pp = g->next;
+    evtimer_del(g->timer);
+    guard_unref(g);
+}
+
+static void guard_arm(struct conn_guard *g)
+{
+    struct timeval tv = {g->loop->srv->cfg->idle_timeout_s, 0};
+    evtimer_add(g->timer, &tv);
+}
+
+static void on_guard_timeout(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    struct conn_guard *g = arg;
+    evutil_socket_t sock = bufferevent_getfd(g->bev);
+    /* evhttp sees end-of-file and frees the connection itself; if it already did, the socket is
+     * still ours (we hold a reference on the bufferevent) and closes when we let go. */
+    if (sock >= 0)
+        shutdown(sock, SHUT_RDWR);
+    guard_conn_done(g);
+}
+
+static void on_conn_close(struct evhttp_connection *conn, void *arg)
+{
+    (void)conn;
+    guard_conn_done(arg);
+}
+
+static struct bufferevent *make_bev(struct event_base *base, void *arg)
+{
+    struct loop *l = arg;
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    if (!bev)
+        return NULL;
+    struct conn_guard *g = xcalloc(1, sizeof(*g));
+    g->bev = bev;
+    g->loop = l;
+    g->refs = 1;
+    g->conn_alive = true;
+    g->timer = evtimer_new(base, on_guard_timeout, g);
+    bufferevent_incref(bev);
+    size_t b = guard_bucket(bev);
+    g->next = l->guards[b];
+    l->guards[b] = g;
+    guard_arm(g);
+    return bev;
+}
+
+/* A complete request arrived: the connection is not slow; hold its deadline until we reply. */
+static void guard_request_started(struct loop *l, struct req *r)
+{
+    struct evhttp_connection *conn = evhttp_request_get_connection(r->evreq);
+    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
+    struct conn_guard *g = bev ? guard_find(l, bev) : NULL;
+    if (!g)
+        return;
+    evhttp_connection_set_closecb(conn, on_conn_close, g);
+    evtimer_del(g->timer);
+    g->busy++;
+    g->refs++;
+    r->guard = g;
+}
+
+static void guard_request_done(struct req *r)
+{
+    struct conn_guard *g = r->guard;
+    if (!g)
+        return;
+    r->guard = NULL;
+    if (--g->busy == 0 && g->conn_alive)
+        guard_arm(g);
+    guard_unref(g);
+}
 
 /* ---------------------------------------------------------------- worker pool */
 
@@ -229,6 +356,7 @@ static void finish(struct loop *l, struct req *r)
         evbuffer_add(b, r->resp, r->resp_len);
     /* evhttp frees a request whose client already left when we send (exactly one reply). */
     evhttp_send_reply(ev, r->status, reason(r->status), b);
+    guard_request_done(r);
     evbuffer_free(b);
     int64_t us = time_mono_us() - r->start_us;
     metrics_record(l->m, r->route, r->status, us);
@@ -313,6 +441,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     r->path = xstrdup(path && *path ? path : "/");
+    guard_request_started(l, r);
     struct evhttp_connection *conn = evhttp_request_get_connection(ev);
     char *addr = NULL;
     ev_uint16_t port = 0;
@@ -452,6 +581,7 @@ struct server *server_new(struct app *app)
         evhttp_set_timeout(l->http, app->cfg->idle_timeout_s);
         evhttp_set_default_content_type(l->http, "application/json; charset=utf-8");
         evhttp_set_gencb(l->http, on_request, l);
+        evhttp_set_bevcb(l->http, make_bev, l);
         int dfd = dup(fd);
         SD_ASSERT(dfd >= 0);
         struct evconnlistener *lev =
@@ -554,16 +684,29 @@ void server_free(struct server *srv)
 {
     if (!srv)
         return;
+    /* Jobs no worker took (drain deadline passed): drop them while their loops still exist. */
+    struct req *q = srv->pool.head;
+    while (q) {
+        struct req *n = q->next;
+        guard_request_done(q);
+        req_free(q);
+        q = n;
+    }
+    srv->pool.head = srv->pool.tail = NULL;
     for (int i = 0; i < srv->nloops; i++) {
         struct loop *l = &srv->loops[i];
         /* Replies that arrived after the loop stopped are dropped with their requests. */
         struct req *r = l->done_head;
         while (r) {
             struct req *n = r->next;
+            guard_request_done(r);
             req_free(r);
             r = n;
         }
         evhttp_free(l->http);
+        for (size_t b = 0; b < GUARD_BUCKETS; b++)
+            while (l->guards[b])
+                guard_conn_done(l->guards[b]);
         event_free(l->notify);
         metrics_free(l->m);
         event_base_free(l->base);
@@ -571,12 +714,6 @@ void server_free(struct server *srv)
     }
     free(srv->loops);
     struct pool *p = &srv->pool;
-    struct req *r = p->head;
-    while (r) {
-        struct req *n = r->next;
-        req_free(r);
-        r = n;
-    }
     for (int i = 0; i < p->n; i++) {
         db_free(p->w[i].db);
         rds_free(p->w[i].rds);

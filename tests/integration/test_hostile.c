@@ -227,7 +227,7 @@ Test(hostile, one_byte_a_second_client_does_not_delay_others)
  * sends one byte a second holds its connection for as long as it likes. Fixing it needs a
  * per-request header/body deadline in server/server.c (e.g. a timer armed per connection via
  * evhttp_set_bevcb and cleared in on_request). Enabled, this test fails today. */
-Test(hostile, one_byte_a_second_client_is_dropped, .disabled = true)
+Test(hostile, one_byte_a_second_client_is_dropped)
 {
     int64_t took;
     bool dropped = trickle(20, &took);

@@ -1088,11 +1088,35 @@ void events_stats(struct req *r)
     }
     cJSON_AddNumberToObject(o, "exhibitors", (double)db_get_i64(&res, 0, 0));
     db_res_clear(&res);
-    /* TODO(matching, meetings): interests, mutual matches and meetings come with the projects
-     * and meetings capabilities (their tables do not exist yet); reported as 0 until then. */
+    /* Matchmaking among the organizations attending the event (a member holds a confirmed
+     * registration, or the organization exhibits): interests and mutual matches between their
+     * projects, and the 1:1 meetings scheduled here. */
+#define ATTENDING                                                                                  \
+    "(SELECT om.org_id FROM org_members om JOIN registrations rg ON rg.user_id = om.user_id"      \
+    " AND rg.status = 'confirmed' JOIN sessions ss ON ss.id = rg.session_id"                      \
+    " WHERE ss.event_id = ? UNION SELECT ex.org_id FROM event_exhibitors ex"                      \
+    " WHERE ex.event_id = ?)"
+    rc = db_exec(r->w->db, &res,
+                 "SELECT (SELECT COUNT(*) FROM interests i JOIN projects p ON p.id = i.project_id"
+                 "  JOIN projects t ON t.id = i.target_project_id"
+                 "  WHERE i.decision = 'interested' AND p.org_id IN " ATTENDING
+                 "  AND t.org_id IN " ATTENDING "),"
+                 " (SELECT COUNT(*) FROM matches x JOIN projects a ON a.id = x.supply_project_id"
+                 "  JOIN projects b ON b.id = x.demand_project_id"
+                 "  WHERE a.org_id IN " ATTENDING " AND b.org_id IN " ATTENDING "),"
+                 " (SELECT COUNT(*) FROM meetings mt WHERE mt.event_id = ?"
+                 "  AND mt.status = 'scheduled')",
+                 "iiiiiiiii", id, id, id, id, id, id, id, id, id);
+#undef ATTENDING
+    if (rc) {
+        cJSON_Delete(o);
+        reply_fail(r, rc);
+        return;
+    }
     cJSON *m = cJSON_AddObjectToObject(o, "matching");
-    cJSON_AddNumberToObject(m, "interests", 0);
-    cJSON_AddNumberToObject(m, "mutual_matches", 0);
-    cJSON_AddNumberToObject(m, "meetings", 0);
+    cJSON_AddNumberToObject(m, "interests", (double)db_get_i64(&res, 0, 0));
+    cJSON_AddNumberToObject(m, "mutual_matches", (double)db_get_i64(&res, 0, 1));
+    cJSON_AddNumberToObject(m, "meetings", (double)db_get_i64(&res, 0, 2));
+    db_res_clear(&res);
     reply_json(r, 200, o);
 }

@@ -15,7 +15,7 @@
 #include "server/timeutil.h"
 
 #define STMT_CACHE_MAX 256
-#define MAX_PARAMS 64
+#define MAX_PARAMS 256
 #define IDLE_PING_US 1000000 /* ping a connection idle for longer than this before use */
 #define RETRY_CONNECT_US 200000 /* after a failed connect, fail fast for this long */
 #define TX_TRIES 5

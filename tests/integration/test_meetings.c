@@ -305,6 +305,15 @@ Test(meetings, duplicate_pairs_are_merged_into_one_meeting)
             ab = p[i].id;
         }
     cr_assert_neq(ab, 0);
+    /* The event's numbers count the matchmaking among its attending organizations. */
+    char spath[96];
+    snprintf(spath, sizeof(spath), "/api/v1/events/%lld/stats", (long long)f.event);
+    r = it_http(srv, "GET", spath, f.otok, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq((int)it_jnum(r, "matching.mutual_matches"), 4, "%s", r->body);
+    cr_assert_eq((int)it_jnum(r, "matching.meetings"), 2, "%s", r->body);
+    cr_assert_eq((int)it_jnum(r, "exhibitors"), 3);
+    it_resp_free(r);
     cr_assert_eq(mx_sql_i64("SELECT COUNT(*) FROM meeting_matches WHERE meeting_id = %lld"
                             " AND match_id IN (%lld, %lld, %lld)",
                             (long long)ab, (long long)m1, (long long)m2, (long long)m3),

@@ -17,7 +17,7 @@ static size_t load_doc(struct op *ops)
 {
     FILE *f = fopen("docs/openapi.yaml", "r");
     cr_assert_not_null(f, "run from the repository root");
-    char line[512], path[160] = "";
+    char line[8192], path[160] = "";
     bool in_paths = false;
     size_t n = 0;
     while (fgets(line, sizeof(line), f)) {

@@ -392,10 +392,7 @@ void competitions_entries_create(struct req *r)
     cJSON_AddNumberToObject(o, "organization_id", (double)db_get_i64(&res, 0, 1));
     json_add_str_or_null(o, "organization_name", db_get(&res, 0, 2));
     db_res_clear(&res);
-    char loc[64];
-    snprintf(loc, sizeof(loc), "/api/v1/entries/%lld", (long long)a.id);
-    reply_header(r, "Location", loc);
-    reply_json(r, 201, o);
+    reply_created(r, o, "/api/v1/entries/%lld", (long long)a.id);
 }
 
 /* ---- POST /sessions/{id}/judges ------------------------------------------------------------- */

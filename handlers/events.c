@@ -354,10 +354,7 @@ void events_create(struct req *r)
         reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
         goto out;
     }
-    char loc[64];
-    snprintf(loc, sizeof(loc), "/api/v1/events/%lld", (long long)id);
-    reply_header(r, "Location", loc);
-    reply_json(r, 201, o);
+    reply_created(r, o, "/api/v1/events/%lld", (long long)id);
 out:
     cJSON_Delete(body);
 }
@@ -769,10 +766,7 @@ void events_add_session(struct req *r)
         reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
         goto out;
     }
-    char loc[64];
-    snprintf(loc, sizeof(loc), "/api/v1/sessions/%lld", (long long)id);
-    reply_header(r, "Location", loc);
-    reply_json(r, 201, o);
+    reply_created(r, o, "/api/v1/sessions/%lld", (long long)id);
 out:
     cJSON_Delete(body);
 }

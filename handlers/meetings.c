@@ -381,10 +381,7 @@ void meetings_create_slots(struct req *r)
     }
     free(slots);
     free(a.ids);
-    char loc[80];
-    snprintf(loc, sizeof(loc), "/api/v1/events/%lld/meeting-slots", (long long)a.event_id);
-    reply_header(r, "Location", loc);
-    reply_json(r, 201, o);
+    reply_created(r, o, "/api/v1/events/%lld/meeting-slots", (long long)a.event_id);
 }
 
 /* ---- GET /events/{id}/meeting-slots ---- */

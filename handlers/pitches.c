@@ -216,10 +216,7 @@ void pitches_create(struct req *r)
         reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
         goto out;
     }
-    char loc[64];
-    snprintf(loc, sizeof(loc), "/api/v1/pitches/%lld", (long long)id);
-    reply_header(r, "Location", loc);
-    reply_json(r, 201, o);
+    reply_created(r, o, "/api/v1/pitches/%lld", (long long)id);
 out:
     cJSON_Delete(body);
 }

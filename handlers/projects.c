@@ -498,10 +498,7 @@ void projects_create(struct req *r)
         reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
         goto out;
     }
-    char loc[64];
-    snprintf(loc, sizeof(loc), "/api/v1/projects/%lld", (long long)a.id);
-    reply_header(r, "Location", loc);
-    reply_json(r, 201, o);
+    reply_created(r, o, "/api/v1/projects/%lld", (long long)a.id);
 out:
     cJSON_free(tags);
     free(in);

@@ -366,10 +366,7 @@ void registrations_create(struct req *r)
     cJSON_AddNullToObject(o, "checked_in_at");
     json_add_time(o, "created_at", a.now);
     json_add_time(o, "updated_at", a.now);
-    char loc[64];
-    snprintf(loc, sizeof(loc), "/api/v1/registrations/%lld", (long long)a.id);
-    reply_header(r, "Location", loc);
-    reply_json(r, 201, o);
+    reply_created(r, o, "/api/v1/registrations/%lld", (long long)a.id);
 }
 
 /* ---- read, cancel ---- */

@@ -118,10 +118,7 @@ void users_create(struct req *r)
         reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
         goto out;
     }
-    char loc[64];
-    snprintf(loc, sizeof(loc), "/api/v1/users/%lld", (long long)id);
-    reply_header(r, "Location", loc);
-    reply_json(r, 201, u);
+    reply_created(r, u, "/api/v1/users/%lld", (long long)id);
 out:
     cJSON_Delete(body);
 }

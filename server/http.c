@@ -93,6 +93,17 @@ void reply_body(struct req *r, int status, const char *content_type, char *body,
     set_body(r, status, content_type, body, len);
 }
 
+void reply_created(struct req *r, cJSON *body, const char *loc_fmt, ...)
+{
+    char loc[256];
+    va_list ap;
+    va_start(ap, loc_fmt);
+    vsnprintf(loc, sizeof(loc), loc_fmt, ap);
+    va_end(ap);
+    reply_header(r, "Location", loc);
+    reply_json(r, 201, body);
+}
+
 void reply_empty(struct req *r, int status)
 {
     set_body(r, status, NULL, NULL, 0);

@@ -88,6 +88,9 @@ void reply_json(struct req *r, int status, struct cJSON *body); /* takes ownersh
 void reply_body(struct req *r, int status, const char *content_type, char *body,
                 size_t len); /* takes ownership of body (malloc'd) */
 void reply_empty(struct req *r, int status);
+/* 201 Created with a Location header (a printf-formatted path); takes ownership of body. */
+void reply_created(struct req *r, struct cJSON *body, const char *loc_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* The SPEC error envelope {"error":{"code","message"[,"field"]}}. `code` NULL means the table's
  * default for err. 503s get Retry-After, 429s too (unless already added). */
 void reply_error(struct req *r, int err, const char *code, const char *field, const char *fmt,

@@ -18,9 +18,6 @@
 
 #include "tests/lib/it.h"
 
-#define EV_MYSQL                                                                                   \
-    "mariadb --no-defaults -h127.0.0.1 -P3407 -usummitd -psummitd "                                \
-    "--default-character-set=utf8mb4 summitd_test -N -B"
 #define DAY (86400LL)
 
 /* RFC 3339 text of now + off seconds (buf: 32 bytes). */
@@ -33,49 +30,7 @@ static inline char *ev_time(int64_t off, char *buf)
     return buf;
 }
 
-/* Runs a SQL query with the mariadb CLI; returns its output (tab-separated, no header) without
- * the final newline. Caller frees. */
-static inline __attribute__((format(printf, 1, 2))) char *ev_sql(const char *fmt, ...)
-{
-    char *q = NULL, *cmd = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    cr_assert(vasprintf(&q, fmt, ap) >= 0);
-    va_end(ap);
-    cr_assert(asprintf(&cmd, EV_MYSQL " -e \"%s\"", q) >= 0);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t cap = 4096, len = 0;
-    char *out = malloc(cap);
-    size_t k;
-    while ((k = fread(out + len, 1, cap - len - 1, p)) > 0) {
-        len += k;
-        if (cap - len < 2)
-            out = realloc(out, cap *= 2);
-    }
-    out[len] = '\0';
-    cr_assert_eq(pclose(p), 0, "query failed: %s", q);
-    while (len && out[len - 1] == '\n')
-        out[--len] = '\0';
-    free(q);
-    free(cmd);
-    return out;
-}
 
-static inline long long ev_sql_num(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline long long ev_sql_num(const char *fmt, ...)
-{
-    char *q = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    cr_assert(vasprintf(&q, fmt, ap) >= 0);
-    va_end(ap);
-    char *out = ev_sql("%s", q);
-    long long v = atoll(out);
-    free(out);
-    free(q);
-    return v;
-}
 
 /* Creates an event (starts in 30 days, lasts 2 days) and publishes it when asked. */
 static inline int64_t ev_event(const struct it_server *s, const char *org, const char *title,

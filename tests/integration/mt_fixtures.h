@@ -18,7 +18,6 @@
 
 #include "tests/lib/it.h"
 
-#define MX_MYSQL "mariadb --no-defaults -h127.0.0.1 -P3407 -usummitd -psummitd summitd_test -N -B"
 
 /* 2032-03-10T08:00:00Z. */
 static inline int64_t mx_t0(void)
@@ -27,72 +26,9 @@ static inline int64_t mx_t0(void)
     return (int64_t)timegm(&tm);
 }
 
-static inline char *mx_rfc(int64_t t, char *buf)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
-static inline char *mx_sqlt(int64_t t, char *buf)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm);
-    return buf;
-}
 
-/* Runs a SQL script (several statements allowed) and returns all output (malloc'd). */
-static inline char *mx_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline char *mx_sql(const char *fmt, ...)
-{
-    char *q = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    cr_assert_geq(vasprintf(&q, fmt, ap), 0);
-    va_end(ap);
-    char path[] = "/tmp/summitd-mx-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, q, strlen(q)), (ssize_t)strlen(q));
-    close(fd);
-    free(q);
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), MX_MYSQL " < %s 2>&1", path);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t cap = 4096, len = 0;
-    char *out = malloc(cap);
-    size_t n;
-    while ((n = fread(out + len, 1, cap - len - 1, p)) > 0) {
-        len += n;
-        if (cap - len < 2)
-            out = realloc(out, cap *= 2);
-    }
-    out[len] = '\0';
-    int st = pclose(p);
-    unlink(path);
-    cr_assert_eq(st, 0, "mariadb failed: %s", out);
-    return out;
-}
 
-static inline int64_t mx_sql_i64(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline int64_t mx_sql_i64(const char *fmt, ...)
-{
-    char *q = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    cr_assert_geq(vasprintf(&q, fmt, ap), 0);
-    va_end(ap);
-    char *out = mx_sql("%s", q);
-    free(q);
-    int64_t v = strtoll(out, NULL, 10);
-    free(out);
-    return v;
-}
 
 /* A request with a printf-formatted JSON body (NULL fmt: no body). */
 static inline struct it_resp *mx_req(const struct it_server *srv, const char *method,
@@ -113,16 +49,6 @@ static inline struct it_resp *mx_req(const struct it_server *srv, const char *me
     return r;
 }
 
-/* Asserts a status (and the error field when given) and frees the response. */
-static inline void mx_expect(struct it_resp *r, int status, const char *field, const char *what)
-{
-    cr_assert_eq(r->status, status, "%s: got %d %s", what, r->status, r->body);
-    if (field) {
-        const char *f = it_jstr(r, "error.field");
-        cr_assert(f && strcmp(f, field) == 0, "%s: field %s expected: %s", what, field, r->body);
-    }
-    it_resp_free(r);
-}
 
 /* An event (fair) of `hours` from t0, created by the organizer through the API; published. */
 static inline int64_t mx_event(const struct it_server *srv, const char *org_tok, int64_t t0,
@@ -133,7 +59,7 @@ static inline int64_t mx_event(const struct it_server *srv, const char *org_tok,
         mx_req(srv, "POST", "/api/v1/events", org_tok,
                "{\"title\":\"%s\",\"kind\":\"fair\",\"city\":\"成都\",\"venue\":\"世纪城\","
                "\"starts_at\":\"%s\",\"ends_at\":\"%s\",\"description\":\"\"}",
-               title, mx_rfc(t0, a), mx_rfc(t0 + (int64_t)hours * 3600, b));
+               title, it_rfc3339(t0, a), it_rfc3339(t0 + (int64_t)hours * 3600, b));
     cr_assert_eq(r->status, 201, "event: %s", r->body);
     int64_t id = (int64_t)it_jnum(r, "id");
     it_resp_free(r);
@@ -174,7 +100,7 @@ static inline int mx_slots(const struct it_server *srv, const char *org_tok, int
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meeting-slots", (long long)event);
     struct it_resp *r = mx_req(srv, "POST", path, org_tok,
                                "{\"starts_at\":\"%s\",\"minutes\":%d,\"count\":%d,\"tables\":%d}",
-                               mx_rfc(starts_at, a), minutes, count, tables);
+                               it_rfc3339(starts_at, a), minutes, count, tables);
     cr_assert_eq(r->status, 201, "slots: %s", r->body);
     int n = (int)it_jnum(r, "total_slots");
     it_resp_free(r);
@@ -192,7 +118,7 @@ static inline int mx_slots(const struct it_server *srv, const char *org_tok, int
  * the match id. */
 static inline int64_t mx_match(int64_t s, int64_t d, double score, const char *title)
 {
-    return mx_sql_i64(MX_PROJECT_SQL "SET @s = @p;\n" MX_PROJECT_SQL
+    return it_sql_i64(MX_PROJECT_SQL "SET @s = @p;\n" MX_PROJECT_SQL
                       "INSERT INTO matches (supply_project_id, demand_project_id, score,"
                       " created_at) VALUES (@s, @p, %.6f, UTC_TIMESTAMP());"
                       " SELECT LAST_INSERT_ID();",
@@ -215,7 +141,7 @@ static inline void mx_matches(size_t n, const int64_t (*pairs)[2], const double 
                                 scores ? scores[i] : 0.5);
         cr_assert_lt(len, cap);
     }
-    free(mx_sql("%s", q));
+    free(it_sql("%s", q));
     free(q);
 }
 

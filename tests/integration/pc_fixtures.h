@@ -17,7 +17,6 @@
 
 #include "tests/lib/it.h"
 
-#define FX_MYSQL "mariadb --no-defaults -h127.0.0.1 -P3407 -usummitd -psummitd summitd_test -N -B"
 
 /* 2031-05-20T09:00:00Z: far enough ahead that nothing is in the past. */
 static inline int64_t fx_t0(void)
@@ -28,72 +27,9 @@ static inline int64_t fx_t0(void)
 
 #define MINS(m) ((int64_t)(m)*60)
 
-/* RFC 3339 and SQL text of a unix time; buf has 32 bytes. */
-static inline char *fx_rfc(int64_t t, char *buf)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
-static inline char *fx_sqlt(int64_t t, char *buf)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    gmtime_r(&tt, &tm);
-    strftime(buf, 32, "%Y-%m-%d %H:%M:%S", &tm);
-    return buf;
-}
 
-/* Runs SQL (through a file, so any quoting works) and returns the first line of output
- * (malloc'd, "" when none). */
-static inline char *fx_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline char *fx_sql(const char *fmt, ...)
-{
-    char *q = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    cr_assert_geq(vasprintf(&q, fmt, ap), 0);
-    va_end(ap);
-    char path[] = "/tmp/summitd-fx-XXXXXX";
-    int fd = mkstemp(path);
-    cr_assert_geq(fd, 0);
-    cr_assert_eq(write(fd, q, strlen(q)), (ssize_t)strlen(q));
-    close(fd);
-    free(q);
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), FX_MYSQL " < %s", path);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    char *line = calloc(1, 4096);
-    if (!fgets(line, 4096, p))
-        line[0] = '\0';
-    char drain[512];
-    while (fgets(drain, sizeof(drain), p))
-        ;
-    int st = pclose(p);
-    unlink(path);
-    cr_assert_eq(st, 0, "mariadb failed");
-    line[strcspn(line, "\n")] = '\0';
-    return line;
-}
 
-static inline int64_t fx_sql_i64(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static inline int64_t fx_sql_i64(const char *fmt, ...)
-{
-    char *q = NULL;
-    va_list ap;
-    va_start(ap, fmt);
-    cr_assert_geq(vasprintf(&q, fmt, ap), 0);
-    va_end(ap);
-    char *out = fx_sql("%s", q);
-    int64_t v = strtoll(out, NULL, 10);
-    free(out);
-    free(q);
-    return v;
-}
 
 /* it_http with a body built by printf; asserts `want` and returns the response's "id". */
 static inline int64_t fx_create(const struct it_server *srv, const char *token, const char *path,
@@ -132,7 +68,7 @@ static inline int64_t fx_event(const struct it_server *srv, const char *token, b
                            "{\"title\":\"2031 人工智能项目路演\",\"kind\":\"roadshow\","
                            "\"city\":\"成都\",\"venue\":\"天府国际会议中心\","
                            "\"starts_at\":\"%s\",\"ends_at\":\"%s\"}",
-                           fx_rfc(fx_t0() - 3600, a), fx_rfc(fx_t0() + 86400, b));
+                           it_rfc3339(fx_t0() - 3600, a), it_rfc3339(fx_t0() + 86400, b));
     if (published)
         fx_publish(srv, token, id);
     return id;
@@ -146,7 +82,7 @@ static inline int64_t fx_session(const struct it_server *srv, const char *token,
     return fx_create(srv, token, path,
                      "{\"title\":\"%s 场次\",\"kind\":\"%s\",\"room\":\"%s\","
                      "\"starts_at\":\"%s\",\"ends_at\":\"%s\",\"capacity\":100}",
-                     kind, kind, room, fx_rfc(start, a), fx_rfc(end, b));
+                     kind, kind, room, it_rfc3339(start, a), it_rfc3339(end, b));
 }
 
 /* An organization created by `owner` (who becomes a member), and a project of it. Returns the
@@ -181,19 +117,5 @@ static inline struct it_resp *fx_http(const struct it_server *srv, const char *m
     return it_http(srv, method, path, token, body, NULL);
 }
 
-/* Asserts status (and error.field when `field` is not NULL), then frees. */
-static inline void fx_expect(struct it_resp *r, int status, const char *field, const char *what)
-{
-    cr_assert_eq(r->status, status, "%s: got %d %s", what, r->status, r->body);
-    if (status >= 400) {
-        cr_assert_not_null(it_jstr(r, "error.code"), "%s: envelope", what);
-        if (field) {
-            const char *f = it_jstr(r, "error.field");
-            cr_assert(f && strcmp(f, field) == 0, "%s: field %s, got %s", what, field,
-                      f ? f : "(none)");
-        }
-    }
-    it_resp_free(r);
-}
 
 #endif

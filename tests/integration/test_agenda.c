@@ -40,8 +40,8 @@ static int64_t session(struct world *w, const char *title_json, const char *kind
     struct it_resp *r = mx_req(srv, "POST", path, w->otok,
                                "{\"title\":\"%s\",\"kind\":\"%s\",\"room\":\"B2 厅\","
                                "\"starts_at\":\"%s\",\"ends_at\":\"%s\",\"capacity\":100}",
-                               title_json, kind, mx_rfc(mx_t0() + (h0 - 8) * 3600, a),
-                               mx_rfc(mx_t0() + (h1 - 8) * 3600, b));
+                               title_json, kind, it_rfc3339(mx_t0() + (h0 - 8) * 3600, a),
+                               it_rfc3339(mx_t0() + (h1 - 8) * 3600, b));
     cr_assert_eq(r->status, 201, "session: %s", r->body);
     int64_t id = (int64_t)it_jnum(r, "id");
     it_resp_free(r);
@@ -81,15 +81,15 @@ static void world_new(struct world *w)
     mx_exhibit(srv, w->otok, w->event, w->org_b);
     /* U presents a pitch at 13:30–13:45 inside the pitch session U registered for. */
     char a[32], b[32];
-    w->pitch = mx_sql_i64(MX_PROJECT_SQL
+    w->pitch = it_sql_i64(MX_PROJECT_SQL
                           "INSERT INTO pitches (session_id, event_id, project_id,"
                           " presenter_user_id, minutes, starts_at, ends_at, created_by,"
                           " created_at, updated_at) VALUES (%lld, %lld, @p, %lld, 15, '%s', '%s',"
                           " 1, UTC_TIMESTAMP(), UTC_TIMESTAMP()); SELECT LAST_INSERT_ID();",
                           (long long)w->org_a, "supply", "类脑芯片路演", (long long)w->s2,
                           (long long)w->event, (long long)w->uid,
-                          mx_sqlt(mx_t0() + 5 * 3600 + 1800, a),
-                          mx_sqlt(mx_t0() + 5 * 3600 + 2700, b));
+                          it_sqltime(mx_t0() + 5 * 3600 + 1800, a),
+                          it_sqltime(mx_t0() + 5 * 3600 + 2700, b));
     /* A mutual match A–B and a meeting at 09:30–09:45, during the 09–10 forum. */
     mx_match(w->org_a, w->org_b, 0.8, "日程配对");
     mx_slots(srv, w->otok, w->event, mx_t0() + 5400, 15, 2, 2);
@@ -161,7 +161,7 @@ Test(agenda, merges_registrations_pitches_and_meetings_and_flags_overlaps)
     /* Cancelling the meeting removes it and the conflict. */
     char path[64];
     snprintf(path, sizeof(path), "/api/v1/meetings/%lld", (long long)w.meeting);
-    mx_expect(it_http(srv, "DELETE", path, w.vtok, NULL, NULL), 204, NULL, "cancel");
+    it_expect(it_http(srv, "DELETE", path, w.vtok, NULL, NULL), 204, NULL, "cancel");
     r = it_http(srv, "GET", "/api/v1/me/agenda", w.utok, NULL, NULL);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items")), 4);
     cr_assert_eq((int)it_jnum(r, "conflicts"), 0);
@@ -345,9 +345,9 @@ Test(agenda, empty_agenda_and_authentication)
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items")), 0);
     cr_assert_eq((int)it_jnum(r, "conflicts"), 0);
     it_resp_free(r);
-    mx_expect(it_http(srv, "GET", "/api/v1/me/agenda", NULL, NULL, NULL), 401, NULL, "anon");
-    mx_expect(it_http(srv, "GET", "/api/v1/me/agenda.ics", NULL, NULL, NULL), 401, NULL, "anon");
-    mx_expect(it_http(srv, "GET", "/api/v1/me/agenda.ics", "not-a-token", NULL, NULL), 401, NULL,
+    it_expect(it_http(srv, "GET", "/api/v1/me/agenda", NULL, NULL, NULL), 401, NULL, "anon");
+    it_expect(it_http(srv, "GET", "/api/v1/me/agenda.ics", NULL, NULL, NULL), 401, NULL, "anon");
+    it_expect(it_http(srv, "GET", "/api/v1/me/agenda.ics", "not-a-token", NULL, NULL), 401, NULL,
               "bad token");
     free(tok);
 }

@@ -163,7 +163,7 @@ Test(competitions, harsh_and_lenient_judges_do_not_decide_the_ranking)
 
     /* A re-score (upsert) moves the board at once: the harsh judge now puts E3 above E1. */
     cr_assert_eq(score1(harsh, e[3], crit, 60), 200);
-    cr_assert_eq(fx_sql_i64("SELECT COUNT(*) FROM competition_scores WHERE entry_id = %lld",
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM competition_scores WHERE entry_id = %lld",
                             (long long)e[3]),
                  2, "one row per judge and criterion");
     r = board(&c, c.org_token);
@@ -265,7 +265,7 @@ Test(competitions, judges_conflict_of_interest_and_score_validation)
     /* The entry's owner, made a judge: conflict of interest on its own entry. */
     char body[256];
     snprintf(body, sizeof(body), "{\"user_id\":%lld}", (long long)c.ent_id);
-    fx_expect(fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/judges",
+    it_expect(fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/judges",
                       (long long)c.session),
               201, NULL, "owner as judge");
     struct it_resp *r = fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/judges",
@@ -288,9 +288,9 @@ Test(competitions, judges_conflict_of_interest_and_score_validation)
     r = fx_http(srv, "PUT", c.org_token, body, "/api/v1/entries/%lld/scores", (long long)e1);
     cr_assert_eq(r->status, 403, "the organizer is not a judge either");
     it_resp_free(r);
-    fx_expect(fx_http(srv, "PUT", NULL, body, "/api/v1/entries/%lld/scores", (long long)e1), 401,
+    it_expect(fx_http(srv, "PUT", NULL, body, "/api/v1/entries/%lld/scores", (long long)e1), 401,
               NULL, "anonymous");
-    fx_expect(fx_http(srv, "PUT", j, body, "/api/v1/entries/999999999/scores"), 404, NULL,
+    it_expect(fx_http(srv, "PUT", j, body, "/api/v1/entries/999999999/scores"), 404, NULL,
               "unknown entry");
 
     char f1[32], f2[32];
@@ -324,14 +324,14 @@ Test(competitions, judges_conflict_of_interest_and_score_validation)
     for (int i = 0; i < n; i++) {
         char what[32];
         snprintf(what, sizeof(what), "score case %d", i);
-        fx_expect(
+        it_expect(
             fx_http(srv, "PUT", j, cases[i].body, "/api/v1/entries/%lld/scores", (long long)e1),
             400, cases[i].field, what);
     }
     cr_assert_eq(
-        fx_sql_i64("SELECT COUNT(*) FROM competition_scores WHERE entry_id = %lld", (long long)e1),
+        it_sql_i64("SELECT COUNT(*) FROM competition_scores WHERE entry_id = %lld", (long long)e1),
         0, "nothing stored from bad input");
-    fx_expect(fx_http(srv, "PUT", j, body, "/api/v1/entries/%lld/scores", (long long)e1), 200, NULL,
+    it_expect(fx_http(srv, "PUT", j, body, "/api/v1/entries/%lld/scores", (long long)e1), 200, NULL,
               "a valid score");
     /* Criteria are fixed once scoring started. */
     r = fx_http(srv, "POST", c.org_token, "{\"name\":\"后加\",\"weight\":1,\"max_score\":5}",
@@ -371,17 +371,17 @@ Test(competitions, results_visible_to_others_only_once_published)
     cr_assert(it_jnum(r, "results_published") == 0);
     it_resp_free(r);
 
-    fx_expect(fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/results/publish",
+    it_expect(fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/results/publish",
                       (long long)c.session),
               403, NULL, "other organizer publishes");
-    fx_expect(fx_http(srv, "POST", att, NULL, "/api/v1/sessions/%lld/results/publish",
+    it_expect(fx_http(srv, "POST", att, NULL, "/api/v1/sessions/%lld/results/publish",
                       (long long)c.session),
               403, NULL, "attendee publishes");
     r = fx_http(srv, "POST", c.org_token, NULL, "/api/v1/sessions/%lld/results/publish",
                 (long long)c.session);
     cr_assert_eq(r->status, 200, "%s", r->body);
     it_resp_free(r);
-    cr_assert_eq(fx_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld"
                             " AND action = 'results_publish'",
                             (long long)c.event),
                  1);
@@ -389,7 +389,7 @@ Test(competitions, results_visible_to_others_only_once_published)
                 (long long)c.session);
     cr_assert_eq(r->status, 200, "publishing again is harmless");
     it_resp_free(r);
-    cr_assert_eq(fx_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld"
                             " AND action = 'results_publish'",
                             (long long)c.event),
                  1, "and audited once");
@@ -416,12 +416,12 @@ Test(competitions, results_visible_to_others_only_once_published)
     /* A draft event's competition is 404 to the public even when published. */
     int64_t draft = fx_event(srv, c.org_token, false);
     int64_t ds = fx_session(srv, c.org_token, draft, "competition", "X", fx_t0(), fx_t0() + 3600);
-    fx_expect(fx_http(srv, "POST", c.org_token, NULL, "/api/v1/sessions/%lld/results/publish",
+    it_expect(fx_http(srv, "POST", c.org_token, NULL, "/api/v1/sessions/%lld/results/publish",
                       (long long)ds),
               200, NULL, "results of a draft event");
-    fx_expect(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/%lld/leaderboard", (long long)ds),
+    it_expect(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/%lld/leaderboard", (long long)ds),
               404, NULL, "draft event");
-    fx_expect(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/999999999/leaderboard"), 404, NULL,
+    it_expect(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/999999999/leaderboard"), 404, NULL,
               "unknown");
     free(att);
     free(other);
@@ -457,27 +457,27 @@ Test(competitions, bad_input_and_authorization_on_setup_routes)
     for (size_t i = 0; i < sizeof(crit) / sizeof(crit[0]); i++) {
         char what[32];
         snprintf(what, sizeof(what), "criteria case %zu", i);
-        fx_expect(fx_http(srv, "POST", c.org_token, crit[i].body, "/api/v1/sessions/%lld/criteria",
+        it_expect(fx_http(srv, "POST", c.org_token, crit[i].body, "/api/v1/sessions/%lld/criteria",
                           (long long)c.session),
                   400, crit[i].field, what);
     }
     const char *ok = "{\"name\":\"技术创新\",\"weight\":1.5,\"max_score\":10}";
-    fx_expect(fx_http(srv, "POST", att, ok, "/api/v1/sessions/%lld/criteria", (long long)c.session),
+    it_expect(fx_http(srv, "POST", att, ok, "/api/v1/sessions/%lld/criteria", (long long)c.session),
               403, NULL, "attendee");
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", other, ok, "/api/v1/sessions/%lld/criteria", (long long)c.session),
         403, NULL, "other organizer");
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", NULL, ok, "/api/v1/sessions/%lld/criteria", (long long)c.session), 401,
         NULL, "anonymous");
-    fx_expect(fx_http(srv, "POST", c.org_token, ok, "/api/v1/sessions/999999999/criteria"), 404,
+    it_expect(fx_http(srv, "POST", c.org_token, ok, "/api/v1/sessions/999999999/criteria"), 404,
               NULL, "unknown session");
     struct it_resp *r =
         fx_http(srv, "POST", c.org_token, ok, "/api/v1/sessions/%lld/criteria", (long long)pitch);
     cr_assert_eq(r->status, 409);
     cr_assert_str_eq(it_jstr(r, "error.code"), "wrong_session_kind");
     it_resp_free(r);
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", admin, ok, "/api/v1/sessions/%lld/criteria", (long long)c.session),
         201, NULL, "admin");
     r = fx_http(srv, "POST", c.org_token, ok, "/api/v1/sessions/%lld/criteria",
@@ -492,19 +492,19 @@ Test(competitions, bad_input_and_authorization_on_setup_routes)
                                     {"{\"project_id\":-4}", "project_id"},
                                     {"{\"project_id\":999999999}", "project_id"}};
     for (size_t i = 0; i < 4; i++)
-        fx_expect(fx_http(srv, "POST", c.org_token, bad_entries[i][0],
+        it_expect(fx_http(srv, "POST", c.org_token, bad_entries[i][0],
                           "/api/v1/sessions/%lld/entries", (long long)c.session),
                   400, bad_entries[i][1], bad_entries[i][0]);
     int64_t project = fx_project(srv, c.ent_token, "参赛项目", NULL);
     char body[64];
     snprintf(body, sizeof(body), "{\"project_id\":%lld}", (long long)project);
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", other, body, "/api/v1/sessions/%lld/entries", (long long)c.session),
         403, NULL, "other organizer enters");
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/entries", (long long)pitch),
         409, NULL, "entry in a pitch session");
-    fx_expect(fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/entries",
+    it_expect(fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/entries",
                       (long long)c.session),
               201, NULL, "entered");
     r = fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/entries",
@@ -518,13 +518,13 @@ Test(competitions, bad_input_and_authorization_on_setup_routes)
                                    {"{\"user_id\":true}", "user_id"},
                                    {"{\"user_id\":999999999}", "user_id"}};
     for (size_t i = 0; i < 3; i++)
-        fx_expect(fx_http(srv, "POST", c.org_token, bad_judges[i][0],
+        it_expect(fx_http(srv, "POST", c.org_token, bad_judges[i][0],
                           "/api/v1/sessions/%lld/judges", (long long)c.session),
                   400, bad_judges[i][1], bad_judges[i][0]);
     snprintf(body, sizeof(body), "{\"user_id\":%lld}", (long long)c.org_id);
-    fx_expect(fx_http(srv, "POST", att, body, "/api/v1/sessions/%lld/judges", (long long)c.session),
+    it_expect(fx_http(srv, "POST", att, body, "/api/v1/sessions/%lld/judges", (long long)c.session),
               403, NULL, "attendee assigns");
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", c.org_token, body, "/api/v1/sessions/%lld/judges", (long long)pitch),
         409, NULL, "judge in a pitch session");
 

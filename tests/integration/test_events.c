@@ -72,7 +72,7 @@ Test(events, draft_is_hidden_until_published)
     cr_assert_eq(r->status, 409);
     cr_assert_str_eq(it_jstr(r, "error.code"), "already_published");
     it_resp_free(r);
-    char *st = ev_sql("SELECT status FROM events WHERE id = %lld", (long long)eid);
+    char *st = it_sql("SELECT status FROM events WHERE id = %lld", (long long)eid);
     cr_assert_str_eq(st, "published");
     free(st);
 
@@ -244,7 +244,7 @@ Test(events, only_the_organizer_or_an_admin_changes_an_event)
         cr_assert_eq(r->status, 403);
         it_resp_free(r);
     }
-    char *t = ev_sql("SELECT title FROM events WHERE id = %lld", (long long)eid);
+    char *t = it_sql("SELECT title FROM events WHERE id = %lld", (long long)eid);
     cr_assert_str_eq(t, "owned");
     free(t);
     r = it_http(srv, "PATCH", path, admin, "{\"title\":\"由管理员修改\",\"venue\":\"西博城\"}",
@@ -278,7 +278,7 @@ Test(events, only_the_organizer_or_an_admin_changes_an_event)
     cr_assert_eq(r->status, 200, "a cancelled event stays readable");
     cr_assert_str_eq(it_jstr(r, "status"), "cancelled");
     it_resp_free(r);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld AND"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld AND"
                             " action = 'cancel'",
                             (long long)eid),
                  1);
@@ -316,7 +316,7 @@ Test(events, exhibitors_and_stats)
     cr_assert_str_eq(it_jstr(r, "error.code"), "already_exhibitor");
     it_resp_free(r);
     cr_assert_eq(
-        ev_sql_num("SELECT COUNT(*) FROM event_exhibitors WHERE event_id = %lld", (long long)eid),
+        it_sql_i64("SELECT COUNT(*) FROM event_exhibitors WHERE event_id = %lld", (long long)eid),
         1);
 
     /* s1: 3 registrations (2 confirmed, 1 waitlisted), one checked in; s2: 1 confirmed. */
@@ -479,8 +479,8 @@ Test(events, bad_input_is_400_with_field)
     struct it_resp *r = it_http(srv, "POST", "/api/v1/events", org, "{\"title\":", NULL);
     cr_assert_eq(r->status, 400);
     it_resp_free(r);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM sessions WHERE event_id = %lld", (long long)eid),
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM sessions WHERE event_id = %lld", (long long)eid),
                  1, "nothing was stored by the bad requests");
-    cr_assert_eq(ev_sql_num("SELECT capacity FROM sessions WHERE id = %lld", (long long)sid), 5);
+    cr_assert_eq(it_sql_i64("SELECT capacity FROM sessions WHERE id = %lld", (long long)sid), 5);
     free(org);
 }

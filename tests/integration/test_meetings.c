@@ -131,23 +131,23 @@ static int plan_check(const struct fair *f, const struct pm *p, size_t n, int ta
         distinct += first;
     }
     long long ev = (long long)f->event;
-    cr_assert_eq(mx_sql_i64("SELECT COUNT(*) FROM (SELECT slot_id, org, COUNT(*) c FROM"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM (SELECT slot_id, org, COUNT(*) c FROM"
                             " (SELECT slot_id, org_a org FROM meetings WHERE event_id = %lld"
                             "  AND status = 'scheduled' UNION ALL SELECT slot_id, org_b FROM"
                             "  meetings WHERE event_id = %lld AND status = 'scheduled') u"
                             " GROUP BY slot_id, org HAVING c > 1) t",
                             ev, ev),
                  0, "SQL: an organization twice in one slot");
-    cr_assert_eq(mx_sql_i64("SELECT COUNT(*) FROM (SELECT slot_id, table_no, COUNT(*) c FROM"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM (SELECT slot_id, table_no, COUNT(*) c FROM"
                             " meetings WHERE event_id = %lld AND status = 'scheduled'"
                             " GROUP BY slot_id, table_no HAVING c > 1) t",
                             ev),
                  0, "SQL: a table twice in one slot");
-    cr_assert_eq(mx_sql_i64("SELECT COUNT(*) FROM meetings WHERE event_id = %lld"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM meetings WHERE event_id = %lld"
                             " AND status = 'scheduled'",
                             ev),
                  (int64_t)n, "the API lists every stored meeting");
-    cr_assert_eq(mx_sql_i64("SELECT COUNT(*) FROM meeting_seats ms JOIN meetings m"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM meeting_seats ms JOIN meetings m"
                             " ON m.id = ms.meeting_id AND m.slot_id = ms.slot_id"
                             " AND ms.org_id IN (m.org_a, m.org_b)"
                             " WHERE m.event_id = %lld AND m.status = 'scheduled'",
@@ -314,11 +314,11 @@ Test(meetings, duplicate_pairs_are_merged_into_one_meeting)
     cr_assert_eq((int)it_jnum(r, "matching.meetings"), 2, "%s", r->body);
     cr_assert_eq((int)it_jnum(r, "exhibitors"), 3);
     it_resp_free(r);
-    cr_assert_eq(mx_sql_i64("SELECT COUNT(*) FROM meeting_matches WHERE meeting_id = %lld"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM meeting_matches WHERE meeting_id = %lld"
                             " AND match_id IN (%lld, %lld, %lld)",
                             (long long)ab, (long long)m1, (long long)m2, (long long)m3),
                  3);
-    char *sc = mx_sql("SELECT score FROM meetings WHERE id = %lld", (long long)ab);
+    char *sc = it_sql("SELECT score FROM meetings WHERE id = %lld", (long long)ab);
     cr_assert_float_eq(strtod(sc, NULL), 0.9, 1e-9, "the meeting carries the best score");
     free(sc);
 
@@ -414,9 +414,9 @@ Test(meetings, rerun_keeps_meetings_cancel_and_reset)
     /* A member of one side cancels: the slot is free, and re-runs do not bring it back. */
     char path[64];
     snprintf(path, sizeof(path), "/api/v1/meetings/%lld", (long long)before[0].id);
-    mx_expect(it_http(srv, "DELETE", path, f.etok, NULL, NULL), 204, NULL, "cancel");
-    mx_expect(it_http(srv, "DELETE", path, f.etok, NULL, NULL), 409, NULL, "cancel twice");
-    cr_assert_eq(mx_sql_i64("SELECT COUNT(*) FROM meeting_seats WHERE meeting_id = %lld",
+    it_expect(it_http(srv, "DELETE", path, f.etok, NULL, NULL), 204, NULL, "cancel");
+    it_expect(it_http(srv, "DELETE", path, f.etok, NULL, NULL), 409, NULL, "cancel twice");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM meeting_seats WHERE meeting_id = %lld",
                             (long long)before[0].id),
                  0);
     r = schedule(&f, f.otok, false);
@@ -426,7 +426,7 @@ Test(meetings, rerun_keeps_meetings_cancel_and_reset)
     it_resp_free(r);
 
     /* A pair that is no longer eligible (its project closed) loses its meeting. */
-    free(mx_sql("UPDATE projects SET status = 'closed' WHERE id IN (SELECT demand_project_id"
+    free(it_sql("UPDATE projects SET status = 'closed' WHERE id IN (SELECT demand_project_id"
                 " FROM matches WHERE id IN (SELECT match_id FROM meeting_matches"
                 " WHERE meeting_id = %lld))",
                 (long long)before[1].id));
@@ -450,7 +450,7 @@ Test(meetings, rerun_keeps_meetings_cancel_and_reset)
     size_t nr = plan_get(&f, &reset);
     cr_assert_eq(nr, 5);
     plan_check(&f, reset, nr, 2);
-    cr_assert_geq(mx_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld"
+    cr_assert_geq(it_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld"
                              " AND action = 'meetings_schedule'",
                              (long long)f.event),
                   4, "every run is audited");
@@ -476,13 +476,13 @@ Test(meetings, pitch_presenters_are_kept_out_of_overlapping_slots)
     char *ptok = it_user(srv, "enterprise", &pid);
     char path[96], a[32], b[32];
     snprintf(path, sizeof(path), "/api/v1/organizations/%lld/members", (long long)A);
-    mx_expect(mx_req(srv, "POST", path, f.etok, "{\"user_id\":%lld}", (long long)pid), 201, NULL,
+    it_expect(mx_req(srv, "POST", path, f.etok, "{\"user_id\":%lld}", (long long)pid), 201, NULL,
               "member");
-    free(mx_sql("INSERT INTO pitches (session_id, event_id, project_id, presenter_user_id,"
+    free(it_sql("INSERT INTO pitches (session_id, event_id, project_id, presenter_user_id,"
                 " minutes, starts_at, ends_at, created_by, created_at, updated_at) VALUES (0,"
                 " %lld, %lld, %lld, 15, '%s', '%s', 1, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
                 (long long)f.event, (long long)-f.event, (long long)pid,
-                mx_sqlt(mx_t0() + 3600 + 300, a), mx_sqlt(mx_t0() + 3600 + 1200, b)));
+                it_sqltime(mx_t0() + 3600 + 300, a), it_sqltime(mx_t0() + 3600 + 1200, b)));
     struct it_resp *r = schedule(&f, f.otok, false);
     cr_assert_eq(r->status, 200, "%s", r->body);
     cr_assert_eq((int)it_jnum(r, "scheduled_count"), 3, "%s", r->body);
@@ -494,8 +494,8 @@ Test(meetings, pitch_presenters_are_kept_out_of_overlapping_slots)
         if (p[i].a == A || p[i].b == A)
             cr_assert_geq(p[i].slot_index, 2, "A presents during slots 0 and 1");
     /* Every slot blocked for A: its meetings come back as blocked. */
-    free(mx_sql("UPDATE pitches SET ends_at = '%s' WHERE presenter_user_id = %lld",
-                mx_sqlt(mx_t0() + 3 * 3600, a), (long long)pid));
+    free(it_sql("UPDATE pitches SET ends_at = '%s' WHERE presenter_user_id = %lld",
+                it_sqltime(mx_t0() + 3 * 3600, a), (long long)pid));
     r = schedule(&f, f.otok, true);
     cr_assert_eq(r->status, 200, "%s", r->body);
     cr_assert_eq((int)it_jnum(r, "scheduled_count"), 1, "%s", r->body);
@@ -529,7 +529,7 @@ Test(meetings, attendance_by_confirmed_registration_only)
         mx_req(srv, "POST", path, f.otok,
                "{\"title\":\"开幕论坛\",\"kind\":\"forum\",\"room\":\"A1\",\"starts_at\":\"%s\","
                "\"ends_at\":\"%s\",\"capacity\":50}",
-               mx_rfc(mx_t0(), a), mx_rfc(mx_t0() + 3600, b));
+               it_rfc3339(mx_t0(), a), it_rfc3339(mx_t0() + 3600, b));
     cr_assert_eq(r->status, 201, "%s", r->body);
     int64_t session = (int64_t)it_jnum(r, "id");
     it_resp_free(r);
@@ -576,21 +576,21 @@ Test(meetings, only_the_organizer_schedules_and_members_see_their_own)
     char *att = it_user(srv, "attendee", &uid2);
     char path[96];
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings/schedule", (long long)f.event);
-    mx_expect(it_http(srv, "POST", path, NULL, NULL, NULL), 401, NULL, "anonymous schedule");
-    mx_expect(it_http(srv, "POST", path, org2, NULL, NULL), 403, NULL, "another organizer");
-    mx_expect(it_http(srv, "POST", path, f.etok, NULL, NULL), 403, NULL, "a member");
-    mx_expect(it_http(srv, "POST", path, att, NULL, NULL), 403, NULL, "an attendee");
-    cr_assert_eq(mx_sql_i64("SELECT COUNT(*) FROM meetings WHERE event_id = %lld",
+    it_expect(it_http(srv, "POST", path, NULL, NULL, NULL), 401, NULL, "anonymous schedule");
+    it_expect(it_http(srv, "POST", path, org2, NULL, NULL), 403, NULL, "another organizer");
+    it_expect(it_http(srv, "POST", path, f.etok, NULL, NULL), 403, NULL, "a member");
+    it_expect(it_http(srv, "POST", path, att, NULL, NULL), 403, NULL, "an attendee");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM meetings WHERE event_id = %lld",
                             (long long)f.event),
                  0);
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings", (long long)f.event);
-    mx_expect(it_http(srv, "GET", path, f.etok, NULL, NULL), 403, NULL, "member lists all");
+    it_expect(it_http(srv, "GET", path, f.etok, NULL, NULL), 403, NULL, "member lists all");
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meeting-slots", (long long)f.event);
-    mx_expect(mx_req(srv, "POST", path, org2,
+    it_expect(mx_req(srv, "POST", path, org2,
                      "{\"starts_at\":\"2032-03-10T12:00:00Z\",\"minutes\":15,\"count\":1,"
                      "\"tables\":2}"),
               403, NULL, "another organizer adds slots");
-    mx_expect(it_http(srv, "GET", path, att, NULL, NULL), 403, NULL, "attendee lists slots");
+    it_expect(it_http(srv, "GET", path, att, NULL, NULL), 403, NULL, "attendee lists slots");
 
     /* An admin may schedule. */
     char *admin = it_admin(srv);
@@ -622,10 +622,10 @@ Test(meetings, only_the_organizer_schedules_and_members_see_their_own)
 
     /* Cancelling: not an outsider; the organizer may. */
     snprintf(path, sizeof(path), "/api/v1/meetings/%lld", (long long)other_meeting);
-    mx_expect(it_http(srv, "DELETE", path, att, NULL, NULL), 403, NULL, "outsider cancels");
-    mx_expect(it_http(srv, "DELETE", path, org2, NULL, NULL), 403, NULL, "other organizer");
-    mx_expect(it_http(srv, "DELETE", path, f.otok, NULL, NULL), 204, NULL, "organizer cancels");
-    mx_expect(it_http(srv, "DELETE", "/api/v1/meetings/999999999", f.otok, NULL, NULL), 404,
+    it_expect(it_http(srv, "DELETE", path, att, NULL, NULL), 403, NULL, "outsider cancels");
+    it_expect(it_http(srv, "DELETE", path, org2, NULL, NULL), 403, NULL, "other organizer");
+    it_expect(it_http(srv, "DELETE", path, f.otok, NULL, NULL), 204, NULL, "organizer cancels");
+    it_expect(it_http(srv, "DELETE", "/api/v1/meetings/999999999", f.otok, NULL, NULL), 404,
               NULL, "unknown meeting");
     free(admin);
     free(att);
@@ -667,10 +667,10 @@ Test(meetings, bad_input_gets_400_with_the_field)
          "starts_at"},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        mx_expect(it_http(srv, "POST", path, f.otok, bad[i].body, NULL), 400, bad[i].field,
+        it_expect(it_http(srv, "POST", path, f.otok, bad[i].body, NULL), 400, bad[i].field,
                   bad[i].body);
-    mx_expect(it_http(srv, "POST", path, f.otok, "[1,2]", NULL), 400, NULL, "not an object");
-    mx_expect(it_http(srv, "POST", path, f.otok, "{\"starts_at\":", NULL), 400, NULL, "broken");
+    it_expect(it_http(srv, "POST", path, f.otok, "[1,2]", NULL), 400, NULL, "not an object");
+    it_expect(it_http(srv, "POST", path, f.otok, "{\"starts_at\":", NULL), 400, NULL, "broken");
 
     /* Scheduling before any slot exists. */
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings/schedule", (long long)f.event);
@@ -698,7 +698,7 @@ Test(meetings, bad_input_gets_400_with_the_field)
     it_resp_free(r);
     cr_assert_eq(mx_slots(srv, f.otok, f.event, mx_t0() + 3 * 3600, 15, 2, 3), 6,
                  "a later, non-overlapping batch");
-    mx_expect(it_http(srv, "POST", "/api/v1/events/999999999/meeting-slots", f.otok,
+    it_expect(it_http(srv, "POST", "/api/v1/events/999999999/meeting-slots", f.otok,
                       "{\"starts_at\":\"2032-03-10T09:00:00Z\",\"minutes\":15,\"count\":2,"
                       "\"tables\":2}",
                       NULL),
@@ -706,24 +706,24 @@ Test(meetings, bad_input_gets_400_with_the_field)
 
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings/schedule?reset=yes",
              (long long)f.event);
-    mx_expect(it_http(srv, "POST", path, f.otok, NULL, NULL), 400, "reset", "reset=yes");
+    it_expect(it_http(srv, "POST", path, f.otok, NULL, NULL), 400, "reset", "reset=yes");
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings/schedule", (long long)f.event);
-    mx_expect(it_http(srv, "POST", path, f.otok, "not json", NULL), 400, NULL, "junk body");
+    it_expect(it_http(srv, "POST", path, f.otok, "not json", NULL), 400, NULL, "junk body");
     r = it_http(srv, "POST", path, f.otok, NULL, NULL);
     cr_assert_eq(r->status, 200, "no pairs yet is fine: %s", r->body);
     cr_assert_eq((int)it_jnum(r, "meetings"), 0);
     it_resp_free(r);
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings?limit=0", (long long)f.event);
-    mx_expect(it_http(srv, "GET", path, f.otok, NULL, NULL), 400, "limit", "limit=0");
+    it_expect(it_http(srv, "GET", path, f.otok, NULL, NULL), 400, "limit", "limit=0");
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings?cursor=abc", (long long)f.event);
-    mx_expect(it_http(srv, "GET", path, f.otok, NULL, NULL), 400, "cursor", "cursor=abc");
-    mx_expect(it_http(srv, "GET", "/api/v1/me/meetings?limit=501", f.etok, NULL, NULL), 400,
+    it_expect(it_http(srv, "GET", path, f.otok, NULL, NULL), 400, "cursor", "cursor=abc");
+    it_expect(it_http(srv, "GET", "/api/v1/me/meetings?limit=501", f.etok, NULL, NULL), 400,
               "limit", "me limit");
-    mx_expect(it_http(srv, "GET", "/api/v1/me/meetings?cursor=-1", f.etok, NULL, NULL), 400,
+    it_expect(it_http(srv, "GET", "/api/v1/me/meetings?cursor=-1", f.etok, NULL, NULL), 400,
               "cursor", "me cursor");
-    mx_expect(it_http(srv, "DELETE", "/api/v1/meetings/abc", f.otok, NULL, NULL), 404, NULL,
+    it_expect(it_http(srv, "DELETE", "/api/v1/meetings/abc", f.otok, NULL, NULL), 404, NULL,
               "non-id");
-    mx_expect(it_http(srv, "GET", "/api/v1/events/abc/meetings", f.otok, NULL, NULL), 404, NULL,
+    it_expect(it_http(srv, "GET", "/api/v1/events/abc/meetings", f.otok, NULL, NULL), 404, NULL,
               "non-id event");
     fair_free(&f);
 }

@@ -60,7 +60,7 @@ static int64_t add_pitch(const struct world *w, int64_t session, int64_t present
     int64_t project = fx_project(srv, w->ent_token, title, NULL);
     if (from)
         snprintf(extra, sizeof(extra), ",\"available_from\":\"%s\",\"available_until\":\"%s\"",
-                 fx_rfc(from, a), fx_rfc(until, b));
+                 it_rfc3339(from, a), it_rfc3339(until, b));
     snprintf(body, sizeof(body),
              "{\"project_id\":%lld,\"presenter_user_id\":%lld,\"minutes\":%d%s}",
              (long long)project, (long long)presenter, minutes, extra);
@@ -77,7 +77,7 @@ static int64_t add_pitch(const struct world *w, int64_t session, int64_t present
 static struct it_resp *place(const char *token, int64_t pitch, int64_t start)
 {
     char body[96], a[32];
-    snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", fx_rfc(start, a));
+    snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", it_rfc3339(start, a));
     return fx_http(srv, "PUT", token, body, "/api/v1/pitches/%lld/slot", (long long)pitch);
 }
 
@@ -92,14 +92,14 @@ static void expect_clash(struct it_resp *r, const char *code, int64_t clash_id, 
 
 static int64_t stored_start(int64_t pitch)
 {
-    return fx_sql_i64("SELECT COALESCE(UNIX_TIMESTAMP(starts_at), 0) FROM pitches WHERE id = %lld",
+    return it_sql_i64("SELECT COALESCE(UNIX_TIMESTAMP(starts_at), 0) FROM pitches WHERE id = %lld",
                       (long long)pitch);
 }
 
 /* Overlapping placed pairs in the event: same room, or same presenter. */
 static int64_t stored_clashes(int64_t event)
 {
-    return fx_sql_i64(
+    return it_sql_i64(
         "SELECT COUNT(*) FROM pitches a JOIN pitches b ON a.id < b.id AND a.event_id = b.event_id"
         " JOIN sessions sa ON sa.id = a.session_id JOIN sessions sb ON sb.id = b.session_id"
         " WHERE a.event_id = %lld AND a.starts_at IS NOT NULL AND b.starts_at IS NOT NULL"
@@ -123,8 +123,8 @@ Test(pitches, each_kind_of_clash)
     struct it_resp *r = place(w.org_token, p1, t0);
     cr_assert_eq(r->status, 200, "%s", r->body);
     char a[32];
-    cr_assert_str_eq(it_jstr(r, "starts_at"), fx_rfc(t0, a));
-    cr_assert_str_eq(it_jstr(r, "ends_at"), fx_rfc(t0 + MINS(20), a));
+    cr_assert_str_eq(it_jstr(r, "starts_at"), it_rfc3339(t0, a));
+    cr_assert_str_eq(it_jstr(r, "ends_at"), it_rfc3339(t0 + MINS(20), a));
     it_resp_free(r);
 
     /* Room: another pitch of the session overlaps. */
@@ -185,7 +185,7 @@ static void race_one(int i, void *arg)
 {
     struct race *rc = arg;
     char body[96], a[32];
-    snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", fx_rfc(rc->start, a));
+    snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", it_rfc3339(rc->start, a));
     char path[96];
     snprintf(path, sizeof(path), "/api/v1/pitches/%lld/slot", (long long)rc->pitch[i]);
     struct it_resp *r = it_http(rc->srv[i % 2], "PUT", path, rc->token, body, NULL);
@@ -241,7 +241,7 @@ Test(pitches, concurrent_placements_cannot_create_a_clash)
     cr_assert_eq(race_wins(&rc), 0, "nobody overlaps the presenter's pitch");
 
     cr_assert_eq(stored_clashes(w.event), 0, "no overlapping pitches in MariaDB");
-    cr_assert_eq(fx_sql_i64("SELECT COUNT(*) FROM pitches WHERE event_id = %lld"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM pitches WHERE event_id = %lld"
                             " AND starts_at IS NOT NULL",
                             (long long)w.event),
                  2);
@@ -306,13 +306,13 @@ Test(pitches, auto_scheduler_places_what_fits_and_says_why_not)
     cr_assert_geq(stored_start(p3), t0 + MINS(30), "presenter busy until 30");
     cr_assert_eq(stored_start(p6), 0);
     cr_assert_eq(stored_clashes(w.event), 0);
-    cr_assert_eq(fx_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld"
                             " AND action = 'pitches_schedule'",
                             (long long)w.event),
                  1);
 
     /* A second run keeps everything and places nothing more. */
-    int64_t before = fx_sql_i64("SELECT SUM(UNIX_TIMESTAMP(starts_at)) FROM pitches"
+    int64_t before = it_sql_i64("SELECT SUM(UNIX_TIMESTAMP(starts_at)) FROM pitches"
                                 " WHERE session_id = %lld",
                                 (long long)sess);
     r = fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/%lld/pitches/schedule",
@@ -321,7 +321,7 @@ Test(pitches, auto_scheduler_places_what_fits_and_says_why_not)
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "placed")), 0);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "unplaced")), 2);
     it_resp_free(r);
-    cr_assert_eq(fx_sql_i64("SELECT SUM(UNIX_TIMESTAMP(starts_at)) FROM pitches"
+    cr_assert_eq(it_sql_i64("SELECT SUM(UNIX_TIMESTAMP(starts_at)) FROM pitches"
                             " WHERE session_id = %lld",
                             (long long)sess),
                  before);
@@ -385,8 +385,8 @@ Test(pitches, timetable_by_room_and_time_public_once_published)
     cr_assert_eq((int64_t)cJSON_GetObjectItem(first, "id")->valuedouble, p1, "by time");
     cr_assert_eq((int64_t)cJSON_GetObjectItem(second, "id")->valuedouble, p2);
     char a[32];
-    cr_assert_str_eq(cJSON_GetObjectItem(first, "starts_at")->valuestring, fx_rfc(t0, a));
-    cr_assert_str_eq(cJSON_GetObjectItem(first, "ends_at")->valuestring, fx_rfc(t0 + MINS(20), a));
+    cr_assert_str_eq(cJSON_GetObjectItem(first, "starts_at")->valuestring, it_rfc3339(t0, a));
+    cr_assert_str_eq(cJSON_GetObjectItem(first, "ends_at")->valuestring, it_rfc3339(t0 + MINS(20), a));
     cJSON *proj = cJSON_GetObjectItem(second, "project");
     cr_assert(strstr(cJSON_GetObjectItem(proj, "title")->valuestring, "智能巡检机器人"));
     cJSON *org = cJSON_GetObjectItem(second, "organization");
@@ -450,9 +450,9 @@ Test(pitches, bad_input_and_authorization_on_every_route)
                 else if (*p == 'U')
                     o += sprintf(o, "%lld", (long long)u);
                 else if (*p == 'A')
-                    o += sprintf(o, "%s", fx_rfc(t0, a));
+                    o += sprintf(o, "%s", it_rfc3339(t0, a));
                 else
-                    o += sprintf(o, "%s", fx_rfc(t0 + MINS(5), b));
+                    o += sprintf(o, "%s", it_rfc3339(t0 + MINS(5), b));
             } else {
                 *o++ = *p;
             }
@@ -462,20 +462,20 @@ Test(pitches, bad_input_and_authorization_on_every_route)
                                     (long long)w.session);
         char what[64];
         snprintf(what, sizeof(what), "case %zu", i);
-        fx_expect(r, 400, cases[i].field, what);
+        it_expect(r, 400, cases[i].field, what);
     }
     snprintf(body, sizeof(body), "{\"project_id\":%lld,\"presenter_user_id\":%lld,\"minutes\":10}",
              (long long)project, (long long)u);
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", NULL, body, "/api/v1/sessions/%lld/pitches", (long long)w.session),
         401, NULL, "anonymous");
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", att, body, "/api/v1/sessions/%lld/pitches", (long long)w.session), 403,
         NULL, "attendee");
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", other, body, "/api/v1/sessions/%lld/pitches", (long long)w.session),
         403, NULL, "another organizer");
-    fx_expect(fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/999999999/pitches"), 404,
+    it_expect(fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/999999999/pitches"), 404,
               NULL, "unknown session");
     struct it_resp *r =
         fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/%lld/pitches", (long long)forum);
@@ -502,43 +502,43 @@ Test(pitches, bad_input_and_authorization_on_every_route)
     cr_assert_str_eq(it_jstr(r, "error.code"), "pitch_exists");
     it_resp_free(r);
     cr_assert_eq(
-        fx_sql_i64("SELECT COUNT(*) FROM pitches WHERE session_id = %lld", (long long)w.session),
+        it_sql_i64("SELECT COUNT(*) FROM pitches WHERE session_id = %lld", (long long)w.session),
         1);
 
     /* PUT / DELETE slot. */
     const char *bad_slots[] = {"{}", "{\"starts_at\":\"nope\"}", "{\"starts_at\":5}",
                                "{\"starts_at\":\"2031-13-01T00:00:00Z\"}", NULL};
     for (int i = 0; bad_slots[i]; i++)
-        fx_expect(fx_http(srv, "PUT", w.org_token, bad_slots[i], "/api/v1/pitches/%lld/slot",
+        it_expect(fx_http(srv, "PUT", w.org_token, bad_slots[i], "/api/v1/pitches/%lld/slot",
                           (long long)pid),
                   400, "starts_at", bad_slots[i]);
-    fx_expect(
+    it_expect(
         fx_http(srv, "PUT", w.org_token, "not json", "/api/v1/pitches/%lld/slot", (long long)pid),
         400, NULL, "not json");
-    snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", fx_rfc(t0, a));
-    fx_expect(fx_http(srv, "PUT", other, body, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
+    snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", it_rfc3339(t0, a));
+    it_expect(fx_http(srv, "PUT", other, body, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
               NULL, "other organizer places");
-    fx_expect(fx_http(srv, "PUT", att, body, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
+    it_expect(fx_http(srv, "PUT", att, body, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
               NULL, "attendee places");
-    fx_expect(fx_http(srv, "PUT", NULL, body, "/api/v1/pitches/%lld/slot", (long long)pid), 401,
+    it_expect(fx_http(srv, "PUT", NULL, body, "/api/v1/pitches/%lld/slot", (long long)pid), 401,
               NULL, "anonymous places");
-    fx_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/999999999/slot"), 404, NULL,
+    it_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/999999999/slot"), 404, NULL,
               "unknown pitch");
-    fx_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/abc/slot"), 404, NULL,
+    it_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/abc/slot"), 404, NULL,
               "bad id");
-    fx_expect(fx_http(srv, "DELETE", other, NULL, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
+    it_expect(fx_http(srv, "DELETE", other, NULL, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
               NULL, "other organizer unplaces");
-    fx_expect(fx_http(srv, "DELETE", w.org_token, NULL, "/api/v1/pitches/999999999/slot"), 404,
+    it_expect(fx_http(srv, "DELETE", w.org_token, NULL, "/api/v1/pitches/999999999/slot"), 404,
               NULL, "unknown pitch unplaced");
-    fx_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/%lld/slot", (long long)pid),
+    it_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/%lld/slot", (long long)pid),
               200, NULL, "placed");
     cr_assert_eq(stored_start(pid), t0);
 
     /* Schedule. */
-    fx_expect(fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/pitches/schedule",
+    it_expect(fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/pitches/schedule",
                       (long long)w.session),
               403, NULL, "other organizer schedules");
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/999999999/pitches/schedule"), 404,
         NULL, "unknown session scheduled");
     r = fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/%lld/pitches/schedule",
@@ -550,7 +550,7 @@ Test(pitches, bad_input_and_authorization_on_every_route)
     /* A draft event's session is invisible to other organizers. */
     int64_t draft = fx_event(srv, w.org_token, false);
     int64_t ds = fx_session(srv, w.org_token, draft, "pitch", "X", t0, t0 + MINS(60));
-    fx_expect(
+    it_expect(
         fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/pitches/schedule", (long long)ds),
         404, NULL, "draft hidden");
     free(att);

@@ -56,35 +56,35 @@ static void crowd_register(int i, void *arg)
  * in the rows and in the session's counters. */
 static void check_session_state(int64_t sid, int confirmed, int waiting)
 {
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld AND"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM registrations WHERE session_id = %lld AND"
                             " status = 'confirmed'",
                             (long long)sid),
                  confirmed);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld AND"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM registrations WHERE session_id = %lld AND"
                             " status = 'waitlisted'",
                             (long long)sid),
                  waiting);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(DISTINCT waitlist_position) FROM registrations WHERE"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(DISTINCT waitlist_position) FROM registrations WHERE"
                             " session_id = %lld AND status = 'waitlisted'",
                             (long long)sid),
                  waiting, "waitlist positions are unique");
     if (waiting) {
-        cr_assert_eq(ev_sql_num("SELECT MIN(waitlist_position) FROM registrations WHERE"
+        cr_assert_eq(it_sql_i64("SELECT MIN(waitlist_position) FROM registrations WHERE"
                                 " session_id = %lld AND status = 'waitlisted'",
                                 (long long)sid),
                      1);
-        cr_assert_eq(ev_sql_num("SELECT MAX(waitlist_position) FROM registrations WHERE"
+        cr_assert_eq(it_sql_i64("SELECT MAX(waitlist_position) FROM registrations WHERE"
                                 " session_id = %lld AND status = 'waitlisted'",
                                 (long long)sid),
                      waiting, "positions are dense 1..n");
     }
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld AND"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM registrations WHERE session_id = %lld AND"
                             " status = 'confirmed' AND waitlist_position IS NOT NULL",
                             (long long)sid),
                  0);
-    cr_assert_eq(ev_sql_num("SELECT confirmed_count FROM sessions WHERE id = %lld", (long long)sid),
+    cr_assert_eq(it_sql_i64("SELECT confirmed_count FROM sessions WHERE id = %lld", (long long)sid),
                  confirmed);
-    cr_assert_eq(ev_sql_num("SELECT waitlist_count FROM sessions WHERE id = %lld", (long long)sid),
+    cr_assert_eq(it_sql_i64("SELECT waitlist_count FROM sessions WHERE id = %lld", (long long)sid),
                  waiting);
     struct it_resp *r = ev_get(srv, NULL, "/api/v1/sessions/%lld", (long long)sid);
     cr_assert_eq(r->status, 200);
@@ -117,7 +117,7 @@ static void crowd_run(struct crowd *c)
     }
     cr_assert_eq(confirmed, SEATS, "exactly the capacity is confirmed");
     check_session_state(c->session_id, SEATS, CROWD - SEATS);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(DISTINCT checkin_code) FROM registrations WHERE"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(DISTINCT checkin_code) FROM registrations WHERE"
                             " session_id = %lld",
                             (long long)c->session_id),
                  CROWD);
@@ -187,7 +187,7 @@ Test(registrations, twenty_concurrent_cancellations_promote_twenty)
     for (int i = 0; i < CROWD; i++) {
         if (c.confirmed[i])
             continue;
-        char *st = ev_sql("SELECT CONCAT(status, ':', COALESCE(waitlist_position, 0)) FROM"
+        char *st = it_sql("SELECT CONCAT(status, ':', COALESCE(waitlist_position, 0)) FROM"
                           " registrations WHERE id = %lld",
                           (long long)c.reg_id[i]);
         char want[32];
@@ -259,10 +259,10 @@ Test(registrations, same_user_ten_times_at_once_without_key)
     for (int i = 0; i < 10; i++)
         cr_assert_eq(p.id[i], id, "every 409 carries the existing registration");
     cr_assert_eq(
-        ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)p.sid),
+        it_sql_i64("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)p.sid),
         1);
     cr_assert_eq(
-        ev_sql_num("SELECT confirmed_count FROM sessions WHERE id = %lld", (long long)p.sid), 1);
+        it_sql_i64("SELECT confirmed_count FROM sessions WHERE id = %lld", (long long)p.sid), 1);
     free(tok);
     free(org);
 }
@@ -294,7 +294,7 @@ Test(registrations, same_user_ten_times_at_once_with_one_idempotency_key)
     }
     cr_assert_eq(fresh, 1, "the handler ran to a 201 once");
     cr_assert_eq(
-        ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)p.sid),
+        it_sql_i64("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)p.sid),
         1, "one registration stored");
     /* A later retry with the key replays the first response. */
     struct it_resp *r = ev_register(srv, tok, p.sid, headers);
@@ -311,7 +311,7 @@ Test(registrations, same_user_ten_times_at_once_with_one_idempotency_key)
     cr_assert_str_eq(it_jstr(r, "error.code"), "idempotency_key_reused");
     it_resp_free(r);
     cr_assert_eq(
-        ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)p.sid),
+        it_sql_i64("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)p.sid),
         1);
     free(key);
     free(tok);
@@ -338,7 +338,7 @@ Test(registrations, windows_not_open_and_closed)
     cr_assert_eq(r->status, 400, "%s", r->body);
     cr_assert_str_eq(it_jstr(r, "error.code"), "registration_closed");
     it_resp_free(r);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id IN (%lld, %lld)",
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM registrations WHERE session_id IN (%lld, %lld)",
                             (long long)later, (long long)closed),
                  0);
     free(tok);
@@ -373,7 +373,7 @@ Test(registrations, draft_is_404_and_cancelled_event_is_409)
     cr_assert_str_eq(it_jstr(r, "error.code"), "event_cancelled");
     it_resp_free(r);
     cr_assert_eq(
-        ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)sid),
+        it_sql_i64("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)sid),
         1);
     free(tok2);
     free(tok);
@@ -430,13 +430,13 @@ Test(registrations, capacity_lowered_below_confirmed_is_409_raised_promotes)
     cr_assert_eq((int)it_jnum(r, "capacity"), 4);
     it_resp_free(r);
     check_session_state(sid, 4, 1);
-    char *st = ev_sql("SELECT status FROM registrations WHERE id = %lld", (long long)ids[3]);
+    char *st = it_sql("SELECT status FROM registrations WHERE id = %lld", (long long)ids[3]);
     cr_assert_str_eq(st, "confirmed", "the first in line was promoted");
     free(st);
-    cr_assert_eq(ev_sql_num("SELECT waitlist_position FROM registrations WHERE id = %lld",
+    cr_assert_eq(it_sql_i64("SELECT waitlist_position FROM registrations WHERE id = %lld",
                             (long long)ids[4]),
                  1);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld AND"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld AND"
                             " action = 'capacity'",
                             (long long)eid),
                  1);
@@ -472,7 +472,7 @@ Test(registrations, cancelling_a_waitlisted_keeps_positions_dense)
     cr_assert_str_eq(it_jstr(r, "error.code"), "already_cancelled");
     it_resp_free(r);
     check_session_state(sid, 1, 2);
-    cr_assert_eq(ev_sql_num("SELECT waitlist_position FROM registrations WHERE id = %lld",
+    cr_assert_eq(it_sql_i64("SELECT waitlist_position FROM registrations WHERE id = %lld",
                             (long long)ids[3]),
                  2);
     /* The holder sees the new position. */
@@ -513,7 +513,7 @@ Test(registrations, authorization)
     r = it_http(srv, "DELETE", path, org2, NULL, NULL);
     cr_assert_eq(r->status, 404, "another organizer cannot cancel it");
     it_resp_free(r);
-    char *st = ev_sql("SELECT status FROM registrations WHERE id = %lld", (long long)rid);
+    char *st = it_sql("SELECT status FROM registrations WHERE id = %lld", (long long)rid);
     cr_assert_str_eq(st, "confirmed");
     free(st);
     r = ev_get(srv, a, "/api/v1/registrations/%lld", (long long)rid);
@@ -544,7 +544,7 @@ Test(registrations, authorization)
     r = it_http(srv, "POST", "/api/v1/checkins", a, body, NULL);
     cr_assert_eq(r->status, 403, "an attendee cannot check in");
     it_resp_free(r);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE id = %lld AND"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM registrations WHERE id = %lld AND"
                             " checked_in_at IS NOT NULL",
                             (long long)rid),
                  0);
@@ -589,11 +589,11 @@ Test(registrations, checkin_once_then_409)
     cr_assert_eq(r->status, 409);
     cr_assert_str_eq(it_jstr(r, "error.code"), "already_checked_in");
     it_resp_free(r);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM registrations WHERE id = %lld AND"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM registrations WHERE id = %lld AND"
                             " checked_in_at IS NOT NULL",
                             (long long)rid),
                  1);
-    cr_assert_eq(ev_sql_num("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld AND"
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM audit_log WHERE event_id = %lld AND"
                             " action = 'checkin'",
                             (long long)eid),
                  1);
@@ -602,7 +602,7 @@ Test(registrations, checkin_once_then_409)
     r = ev_register(srv, b, sid, NULL);
     int64_t wid = (int64_t)it_jnum(r, "id");
     it_resp_free(r);
-    char *wcode = ev_sql("SELECT checkin_code FROM registrations WHERE id = %lld", (long long)wid);
+    char *wcode = it_sql("SELECT checkin_code FROM registrations WHERE id = %lld", (long long)wid);
     snprintf(body, sizeof(body), "{\"code\":\"%s\"}", wcode);
     r = it_http(srv, "POST", "/api/v1/checkins", org, body, NULL);
     cr_assert_eq(r->status, 409, "%s", r->body);
@@ -704,7 +704,7 @@ Test(registrations, csv_export_round_trips)
                 fputc(*p, m);
         }
         fclose(m);
-        free(ev_sql("UPDATE users SET display_name = CONCAT('%s') WHERE id = %lld", esc,
+        free(it_sql("UPDATE users SET display_name = CONCAT('%s') WHERE id = %lld", esc,
                     (long long)uids[i]));
         free(esc);
         struct it_resp *r = ev_register(srv, tok, sid, NULL);
@@ -813,7 +813,7 @@ Test(registrations, bad_input_is_400_with_field)
         it_resp_free(r);
     }
     cr_assert_eq(
-        ev_sql_num("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)sid),
+        it_sql_i64("SELECT COUNT(*) FROM registrations WHERE session_id = %lld", (long long)sid),
         0);
     free(tok);
     free(org);

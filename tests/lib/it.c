@@ -463,3 +463,95 @@ bool it_wait(bool (*fn)(void *arg), void *arg, int ms)
     } while (it_now_ms() < deadline);
     return fn(arg);
 }
+
+#define IT_MYSQL                                                                                   \
+    "mariadb --no-defaults -h127.0.0.1 -P3407 -usummitd -psummitd "                                \
+    "--default-character-set=utf8mb4 summitd_test -N -B"
+
+static char *vsql(const char *fmt, va_list ap)
+{
+    char *q = NULL;
+    cr_assert_geq(vasprintf(&q, fmt, ap), 0);
+    /* Through a file, so that quotes in the SQL need no shell escaping. */
+    char path[] = "/tmp/summitd-it-sql-XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, q, strlen(q)), (ssize_t)strlen(q));
+    close(fd);
+    char cmd[320];
+    snprintf(cmd, sizeof(cmd), IT_MYSQL " < %s 2>&1", path);
+    FILE *p = popen(cmd, "r");
+    cr_assert_not_null(p);
+    size_t cap = 4096, len = 0, k;
+    char *out = malloc(cap);
+    while ((k = fread(out + len, 1, cap - len - 1, p)) > 0) {
+        len += k;
+        if (cap - len < 2)
+            out = realloc(out, cap *= 2);
+    }
+    out[len] = '\0';
+    int st = pclose(p);
+    unlink(path);
+    cr_assert_eq(st, 0, "SQL failed: %s\n%s", q, out);
+    free(q);
+    while (len && out[len - 1] == '\n')
+        out[--len] = '\0';
+    return out;
+}
+
+char *it_sql(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *out = vsql(fmt, ap);
+    va_end(ap);
+    return out;
+}
+
+int64_t it_sql_i64(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *out = vsql(fmt, ap);
+    va_end(ap);
+    int64_t v = strtoll(out, NULL, 10);
+    free(out);
+    return v;
+}
+
+void it_expect(struct it_resp *r, int status, const char *field, const char *what)
+{
+    cr_assert_eq(r->status, status, "%s: got %d %s", what, r->status, r->body);
+    if (status >= 400) {
+        cr_assert_not_null(it_jstr(r, "error.code"), "%s: the error envelope", what);
+        if (field) {
+            const char *f = it_jstr(r, "error.field");
+            cr_assert(f && strcmp(f, field) == 0, "%s: field %s expected, got %s", what, field,
+                      f ? f : "(none)");
+        }
+    }
+    it_resp_free(r);
+}
+
+static char *fmt_time(int64_t t, char *buf, char sep, const char *zone)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    /* (The modulos only tell the compiler how wide each field can be.) */
+    snprintf(buf, 32, "%04u-%02u-%02u%c%02u:%02u:%02u%s", (unsigned)(tm.tm_year + 1900) % 10000u,
+             (unsigned)(tm.tm_mon + 1) % 100u, (unsigned)tm.tm_mday % 100u, sep,
+             (unsigned)tm.tm_hour % 100u, (unsigned)tm.tm_min % 100u, (unsigned)tm.tm_sec % 100u,
+             zone);
+    return buf;
+}
+
+char *it_rfc3339(int64_t t, char *buf)
+{
+    return fmt_time(t, buf, 'T', "Z");
+}
+
+char *it_sqltime(int64_t t, char *buf)
+{
+    return fmt_time(t, buf, ' ', "");
+}

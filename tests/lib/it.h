@@ -63,6 +63,22 @@ char *it_organizer(const struct it_server *s, int64_t *id);
 /* Runs fn(i, arg) for i in 0..n-1 on n threads at once (released together). */
 void it_parallel(int n, void (*fn)(int i, void *arg), void *arg);
 
+/* Runs SQL (several statements allowed) against the test database with the mariadb CLI and
+ * returns its output (tab-separated, no header, final newline removed). Asserts success. Caller
+ * frees. For reading stored state in tests (and fixtures that must choose values the API does
+ * not let a client set). */
+char *it_sql(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The first number of it_sql's output. */
+int64_t it_sql_i64(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Asserts the status (and, for errors, the envelope and error.field when field is not NULL),
+ * then frees r. `what` names the case in the failure message. */
+void it_expect(struct it_resp *r, int status, const char *field, const char *what);
+
+/* RFC 3339 ("2032-03-10T08:00:00Z") and MySQL DATETIME text of t; buf holds 32 bytes. */
+char *it_rfc3339(int64_t t, char *buf);
+char *it_sqltime(int64_t t, char *buf);
+
 /* Runs a shell command (e.g. scripts/services.sh stop-redis); returns its exit status. */
 int it_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -231,3 +231,35 @@ Test(server, idempotent_signup_replays_first_response)
     it_resp_free(c);
     free(email);
 }
+
+Test(server, migrations_from_two_instances_at_once_apply_once)
+{
+    /* A fresh database; two `summitd migrate` start together; both succeed, every migration is
+     * recorded once, and a third run changes nothing. */
+    char db[64];
+    snprintf(db, sizeof(db), "summitd_mig_%d", (int)getpid());
+    free(it_sql("DROP DATABASE IF EXISTS %s; CREATE DATABASE %s CHARACTER SET utf8mb4", db, db));
+    const char *bin = getenv("SUMMITD_BIN") ? getenv("SUMMITD_BIN") : "build/summitd";
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd),
+             "%s --set mysql_port=3407 --set mysql_user=summitd --set mysql_password=summitd"
+             " --set mysql_database=%s migrate 2>>var/test-logs/migrate-%s.log",
+             bin, db, db);
+    cr_assert_eq(it_sh("%s & p1=$!; %s & p2=$!; wait $p1; a=$?; wait $p2; b=$?;"
+                       " [ $a -eq 0 ] && [ $b -eq 0 ]",
+                       cmd, cmd),
+                 0, "both concurrent migrations succeed");
+    int64_t files = it_sql_i64("SELECT COUNT(*) FROM %s.schema_migrations", db);
+    int64_t distinct = it_sql_i64("SELECT COUNT(DISTINCT version) FROM %s.schema_migrations", db);
+    cr_assert_eq(files, distinct);
+    int64_t expect = it_sql_i64("SELECT COUNT(*) FROM summitd_test.schema_migrations");
+    cr_assert_eq(files, expect, "every migration recorded once (%lld vs %lld)", (long long)files,
+                 (long long)expect);
+    cr_assert_eq(it_sh("%s", cmd), 0, "a third run is a no-op");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM %s.schema_migrations", db), files);
+    cr_assert_gt(it_sql_i64("SELECT COUNT(*) FROM information_schema.tables WHERE"
+                            " table_schema = '%s' AND table_name = 'registrations'",
+                            db),
+                 0);
+    free(it_sql("DROP DATABASE %s", db));
+}

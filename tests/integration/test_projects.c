@@ -661,6 +661,28 @@ Test(projects, created_on_a_shows_in_recommendations_on_b_within_a_second)
     cr_assert_eq(it_stop(b), 0);
 }
 
+/* A project that no instance announced (written straight to MySQL, as a missed pub/sub message
+ * would leave it) still reaches the index: the sync thread polls updated_at every second. */
+Test(projects, an_unannounced_project_arrives_by_polling)
+{
+    struct pair p;
+    make_pair(srv, srv, &p);
+    int64_t id = it_sql_i64(
+        "INSERT INTO projects (org_id, side, title, description, sector, zone, tags, budget_min,"
+        " budget_max, stage, status, created_by, created_at, updated_at)"
+        " VALUES (%lld, 'supply', '肺结节影像筛查云平台', '肺结节 CT 影像智能筛查 %s', '医疗健康',"
+        " '天府国际生物城', '[\"%s\",\"医学影像\"]', 0, 0, 'pilot', 'open', 1,"
+        " UTC_TIMESTAMP(), UTC_TIMESTAMP()); SELECT LAST_INSERT_ID();",
+        (long long)p.org_s, p.tag, p.tag);
+    cr_assert_gt(id, 0);
+    struct rec_wait w = {srv, p.tok_d, p.dem, id, true};
+    int64_t t0 = it_now_ms();
+    cr_assert(it_wait(rec_cond, &w, 5000),
+              "a project written behind the server's back is not recommended after 5 s");
+    cr_log_info("unannounced project picked up after %lld ms", (long long)(it_now_ms() - t0));
+    free_pair(&p);
+}
+
 Test(projects, a_change_moves_the_ranking_on_another_instance)
 {
     struct it_server *b = it_start(NULL);

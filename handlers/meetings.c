@@ -63,15 +63,17 @@ static void reply_tx(struct req *r, const struct fail *f, int rc)
 
 struct event_row {
     int64_t organizer_id, starts_at, ends_at;
+    bool draft;
 };
 
 static int event_get(struct db *db, int64_t id, bool lock, struct event_row *ev, struct fail *f)
 {
     struct db_res res;
     int rc = db_exec(db, &res,
-                     lock ? "SELECT organizer_id, starts_at, ends_at FROM events WHERE id = ?"
-                            " FOR UPDATE"
-                          : "SELECT organizer_id, starts_at, ends_at FROM events WHERE id = ?",
+                     lock ? "SELECT organizer_id, starts_at, ends_at, status FROM events"
+                            " WHERE id = ? FOR UPDATE"
+                          : "SELECT organizer_id, starts_at, ends_at, status FROM events"
+                            " WHERE id = ?",
                      "i", id);
     if (rc)
         return rc;
@@ -82,6 +84,7 @@ static int event_get(struct db *db, int64_t id, bool lock, struct event_row *ev,
     ev->organizer_id = db_get_i64(&res, 0, 0);
     ev->starts_at = db_get_time(&res, 0, 1);
     ev->ends_at = db_get_time(&res, 0, 2);
+    ev->draft = !db_get(&res, 0, 3) || strcmp(db_get(&res, 0, 3), "draft") == 0;
     db_res_clear(&res);
     return 0;
 }
@@ -91,13 +94,16 @@ static bool is_organizer(const struct req *r, const struct event_row *ev)
     return (r->user.roles & ROLE_ADMIN) || (r->user.id != 0 && ev->organizer_id == r->user.id);
 }
 
-/* Loads the event and checks that the caller organizes it. */
+/* Loads the event and checks that the caller organizes it: 404 for a draft the caller may not
+ * manage (its existence is not disclosed, as on GET /events/{id}), else 403. */
 static int event_organized(struct req *r, struct db *db, int64_t id, bool lock,
                            struct event_row *ev, struct fail *f)
 {
     int rc = event_get(db, id, lock, ev, f);
     if (rc)
         return rc;
+    if (!is_organizer(r, ev) && ev->draft)
+        return fail_set(f, SD_ERR_NOT_FOUND, NULL, NULL, "no event %lld", (long long)id);
     if (!is_organizer(r, ev))
         return fail_set(f, SD_ERR_FORBIDDEN, NULL, NULL, "only the event's organizer may do this");
     return 0;

@@ -36,13 +36,14 @@ function read_list(path)
 end
 
 function done(summary, latency, requests)
-   local all, nfull = {}, 0
+   local all, nfull, nwrapped = {}, 0, 0
    for _, t in ipairs(threads) do
       local c = t:get("codes")
       if type(c) == "table" then
          for k, v in pairs(c) do all[k] = (all[k] or 0) + v end
       end
       nfull = nfull + (tonumber(t:get("full")) or 0)
+      nwrapped = nwrapped + (tonumber(t:get("wrapped")) or 0)
    end
    local parts = {}
    for k, v in pairs(all) do table.insert(parts, string.format('"%s":%d', k, v)) end
@@ -50,8 +51,8 @@ function done(summary, latency, requests)
    local secs = summary.duration / 1e6
    io.write(string.format(
       'BENCHJSON {"requests":%d,"seconds":%.3f,"rps":%.1f,"p50_ms":%.3f,"p99_ms":%.3f,' ..
-      '"non2xx":%d,"socket_errors":%d,"timeouts":%d,"codes":{%s},"full":%d}\n',
+      '"non2xx":%d,"socket_errors":%d,"timeouts":%d,"codes":{%s},"full":%d,"wrapped":%d}\n',
       summary.requests, secs, summary.requests / secs, latency:percentile(50) / 1000,
       latency:percentile(99) / 1000, e.status, e.connect + e.read + e.write + e.timeout,
-      e.timeout, table.concat(parts, ","), nfull))
+      e.timeout, table.concat(parts, ","), nfull, nwrapped))
 end

@@ -17,7 +17,7 @@
 #
 # Knobs (environment): BENCH_SECONDS (10), BENCH_CONNS (64), BENCH_WRK_THREADS (2),
 # BENCH_THREADS (summitd loops, 2), BENCH_WORKERS (summitd workers, 16), BENCH_PASSWORD_COST (5),
-# BENCH_USERS (bulk attendees, 60000), B (build dir).
+# BENCH_USERS (bulk attendees, 80000), B (build dir).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -28,7 +28,7 @@ WT=${BENCH_WRK_THREADS:-2}
 THREADS=${BENCH_THREADS:-2}
 WORKERS=${BENCH_WORKERS:-16}
 COST=${BENCH_PASSWORD_COST:-5}
-NUSERS=${BENCH_USERS:-60000}
+NUSERS=${BENCH_USERS:-80000}
 NLOGIN=1000
 PASSWORD=bench-password-1
 OUT=var/bench
@@ -126,9 +126,18 @@ route_exists() {
     ! { [ "$ST" = 405 ] || { [ "$ST" = 404 ] && grep -q 'no route for' "$OUT/api.out"; }; }
 }
 jget() { jq -r "$1"; }
+# block URL TOKEN [BODY]: one POST as a block of a curl config file (for bulk_api)
+block() {
+    printf 'url = "%s"\nrequest = "POST"\nheader = "Authorization: Bearer %s"\n' "$1" "$2"
+    printf 'header = "Content-Type: application/json"\noutput = "/dev/null"\n'
+    printf 'write-out = "%%{http_code}\\n"\n'
+    [ -n "${3:-}" ] && printf 'data = %s\n' "$(jq -Rs . <<<"$3" | sed 's/\\n"$/"/')"
+    printf 'next\n'
+}
 # bulk_api FILE: runs the requests of a curl config file, 8 at a time; prints the non-2xx count
 bulk_api() {
-    curl -s --parallel --parallel-max 8 -K "$1" -w '%{http_code}\n' -o /dev/null \
+    sed -i '$d' "$1" # no `next` after the last block
+    { curl -s --no-progress-meter --parallel --parallel-max 8 -K "$1" || true; } \
         | awk '$1 !~ /^2/ {n++} END {print n + 0}'
 }
 
@@ -179,28 +188,25 @@ if [ $HAVE_EVENTS = 1 ]; then
     BENCH_EV=$(api_ok 201 POST /api/v1/events "$ORG" "$(EV_BODY '基准测试峰会')" | jget .id)
     : > "$OUT/spread.ids"
     for i in $(seq 1 100); do
-        api_ok 201 POST "/api/v1/events/$BENCH_EV/sessions" "$ORG" "$(SESS_BODY "分论坛 $i" 1000000)" \
+        api_ok 201 POST "/api/v1/events/$BENCH_EV/sessions" "$ORG" "$(SESS_BODY "分论坛 $i" 100000)" \
             | jget .id >> "$OUT/spread.ids"
     done
-    api_ok 201 POST "/api/v1/events/$BENCH_EV/sessions" "$ORG" "$(SESS_BODY '热门主论坛' 1000000)" \
+    api_ok 201 POST "/api/v1/events/$BENCH_EV/sessions" "$ORG" "$(SESS_BODY '热门主论坛' 100000)" \
         | jget .id > "$OUT/hot.ids"
     api_ok 200 POST "/api/v1/events/$BENCH_EV/publish" "$ORG" "" >/dev/null
     # 50 more events with 4 sessions each through the API (8 requests at a time).
     : > "$OUT/events.curl"
     for i in $(seq 1 50); do
-        printf 'url = "%s/api/v1/events"\nrequest = "POST"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\ndata = %s\nnext\n' \
-            "$BASE" "$ORG" "$(jq -Rs . <<<"$(EV_BODY "人工智能产业路演 第${i}场")" | sed 's/\\n"$/"/')" >> "$OUT/events.curl"
+        block "$BASE/api/v1/events" "$ORG" "$(EV_BODY "人工智能产业路演 第${i}场")" >> "$OUT/events.curl"
     done
     bad=$(bulk_api "$OUT/events.curl")
     [ "$bad" = 0 ] || { log "creating events through the API: $bad failures"; exit 1; }
     : > "$OUT/sessions.curl"
     for ev in $(M -N "$DB" -e "SELECT id FROM events WHERE id <> $BENCH_EV ORDER BY id"); do
         for j in 1 2 3 4; do
-            printf 'url = "%s/api/v1/events/%s/sessions"\nrequest = "POST"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\ndata = %s\nnext\n' \
-                "$BASE" "$ev" "$ORG" "$(jq -Rs . <<<"$(SESS_BODY "论坛 $j" 300)" | sed 's/\\n"$/"/')" >> "$OUT/sessions.curl"
+            block "$BASE/api/v1/events/$ev/sessions" "$ORG" "$(SESS_BODY "论坛 $j" 300)" >> "$OUT/sessions.curl"
         done
-        printf 'url = "%s/api/v1/events/%s/publish"\nrequest = "POST"\nheader = "Authorization: Bearer %s"\nnext\n' \
-            "$BASE" "$ev" "$ORG" >> "$OUT/sessions.curl"
+        block "$BASE/api/v1/events/$ev/publish" "$ORG" >> "$OUT/sessions.curl"
     done
     bad=$(bulk_api "$OUT/sessions.curl")
     [ "$bad" = 0 ] || { log "creating sessions through the API: $bad failures"; exit 1; }
@@ -243,8 +249,8 @@ if [ $HAVE_PROJECTS = 1 ]; then
           AR VR 5G 物联网 区块链 云计算 SaaS 隐私计算 联邦学习 智能穿戴)
     : > "$OUT/orgs.curl"
     for i in $(seq 0 39); do
-        printf 'url = "%s/api/v1/organizations"\nrequest = "POST"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\ndata = "{\\"name\\":\\"成都智能企业%d\\",\\"tier\\":\\"%s\\",\\"sector\\":\\"%s\\",\\"zone\\":\\"%s\\",\\"description\\":\\"AI\\"}"\nnext\n' \
-            "$BASE" "$ENT" "$i" "${TIERS[$((i % 3))]}" "${SECTORS[$((i % 8))]}" "${ZONES[$((i % 6))]}" >> "$OUT/orgs.curl"
+        block "$BASE/api/v1/organizations" "$ENT" "$(printf '{"name":"成都智能企业%d","tier":"%s","sector":"%s","zone":"%s","description":"AI"}' \
+            "$i" "${TIERS[$((i % 3))]}" "${SECTORS[$((i % 8))]}" "${ZONES[$((i % 6))]}")" >> "$OUT/orgs.curl"
     done
     bad=$(bulk_api "$OUT/orgs.curl")
     [ "$bad" = 0 ] || { log "creating organizations through the API: $bad failures"; exit 1; }
@@ -258,8 +264,7 @@ if [ $HAVE_PROJECTS = 1 ]; then
             "${ORGS[$((i % ${#ORGS[@]}))]}" "$side" "${SECTORS[$((i % 8))]}" "$i" "$t1" "$t2" \
             "${SECTORS[$(((i / 8) % 8))]}" "$t1" "$t3" "${SECTORS[$((i % 8))]}" "$t1" "$t2" "$t3" \
             "${ZONES[$((i % 6))]}" "$lo" "$hi" "$(echo idea prototype pilot production | cut -d' ' -f$((1 + i % 4)))")
-        printf 'url = "%s/api/v1/projects"\nrequest = "POST"\nheader = "Authorization: Bearer %s"\nheader = "Content-Type: application/json"\ndata = %s\nnext\n' \
-            "$BASE" "$ENT" "$(jq -Rs . <<<"$body" | sed 's/\\n"$/"/')" >> "$OUT/projects.curl"
+        block "$BASE/api/v1/projects" "$ENT" "$body" >> "$OUT/projects.curl"
     done
     bad=$(bulk_api "$OUT/projects.curl")
     [ "$bad" = 0 ] || { log "creating projects through the API: $bad failures"; exit 1; }
@@ -326,8 +331,9 @@ if probe event GET "/api/v1/events/$(head -1 "$OUT/events.ids")"; then
 fi
 if probe register_100 POST "/api/v1/sessions/$(head -1 "$OUT/spread.ids")/registrations"; then
     # the probe's anonymous request must not leave a registration behind (it gets 401)
-    head -n $((NUSERS / 2)) "$OUT/tokens.txt" > "$OUT/tokens-spread.txt"
-    tail -n +$((NUSERS / 2 + 1)) "$OUT/tokens.txt" > "$OUT/tokens-hot.txt"
+    # spread: (user, session) pairs over 100 sessions need few users; hot: one user a request
+    head -n 5000 "$OUT/tokens.txt" > "$OUT/tokens-spread.txt"
+    tail -n +5001 "$OUT/tokens.txt" > "$OUT/tokens-hot.txt"
     run_wrk register_100 register.lua /api/v1/sessions/1/registrations \
         BENCH_IDS="$OUT/spread.ids" BENCH_TOKENS="$OUT/tokens-spread.txt"
     run_wrk register_hot register.lua /api/v1/sessions/1/registrations \
@@ -378,7 +384,8 @@ def row($name; $res; $floor; $frps; $target; $p99max; $extra):
     | {name: $name, status: "ok", rps: ($res.rps | r2), p50_ms: ($res.p50_ms | r2),
        p99_ms: ($res.p99_ms | r2), errors: $err, floor: $floor, floor_rps: ($frps | r2),
        ratio: (if $frps > 0 then ($res.rps / $frps * 100 | round) / 100 else null end),
-       target: $target, codes: $res.codes, session_full: ($res.full // 0)}
+       target: $target, codes: $res.codes, session_full: ($res.full // 0),
+       users_reused: ($res.wrapped // 0)}
     | .meets_target = (($target == null or .ratio >= $target) and ($p99max == null or .p99_ms <= $p99max) and .errors == 0)
   end + $extra;
 {

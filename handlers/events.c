@@ -15,6 +15,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/lcache.h"
 #include "server/log.h"
 #include "server/rds.h"
 #include "server/timeutil.h"
@@ -192,6 +193,7 @@ static void cache_drop(struct req *r, int64_t id)
     cache_key(r, key, sizeof(key), id);
     if (rds_cmd(r->w->rds, NULL, "DEL %s", key) != 0)
         rlog_warn(r->id, "event %lld cache entry not dropped", (long long)id);
+    lcache_invalidate(r->w->rds, "/api/v1/events/{id}", (long long)id);
 }
 
 static cJSON *cache_get(struct req *r, int64_t id)

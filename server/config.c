@@ -58,6 +58,9 @@ static const struct cfg_key keys[] = {
       "expose /api/v1/debug/* test routes; never in production"),
     K(idempotency_ttl_s, CFG_INT, "86400", 60, 604800, "how long Idempotency-Key replies last"),
     K(event_cache_ttl_s, CFG_INT, "30", 0, 3600, "Redis cache lifetime of published events"),
+    K(loop_cache_ttl_ms, CFG_INT, "1000", 0, 60000,
+      "anonymous reads of cacheable routes (an event page) served from the loop for this long;"
+      " counts shown to signed-out readers may be that old; 0 disables"),
     K(match_weight_tag, CFG_DOUBLE, "0.25", 0, 100,
       "matching: shared tags (IDF-weighted cosine)"),
     K(match_weight_text, CFG_DOUBLE, "0.45", 0, 100,

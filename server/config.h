@@ -43,6 +43,7 @@ struct config {
 
     int idempotency_ttl_s;
     int event_cache_ttl_s;
+    int loop_cache_ttl_ms;
 
     double match_weight_tag;
     double match_weight_sector;

@@ -185,6 +185,7 @@ void req_free(struct req *r)
     free(r->path);
     free(r->body);
     free(r->idem_rkey);
+    free(r->lc_key);
     for (size_t i = 0; i < r->nparams; i++)
         free(r->params[i]);
     free_strv(r->qkey, r->nquery);

@@ -65,6 +65,9 @@ struct req {
 
     /* --- private to server/ --- */
     char *idem_rkey; /* Redis key of the Idempotency-Key record being served */
+    char *lc_key;    /* loop-cache key when the reply may be cached */
+    uint32_t lc_tag;
+    uint64_t lc_epoch;
     char idem_fp[65];
     struct loop *loop;
     struct conn_guard *guard;

@@ -22,6 +22,7 @@
 #include "server/router.h"
 #include "server/routes.h"
 #include "server/server.h"
+#include "server/sync.h"
 #include "server/timeutil.h"
 #include "server/xalloc.h"
 
@@ -122,9 +123,9 @@ int main(int argc, char **argv)
     struct server *srv = server_new(&app);
     if (!srv)
         goto out;
-    recs_start(app.recs);
+    struct sync *sync = sync_start(&app);
     server_run(srv);
-    recs_stop(app.recs);
+    sync_stop(sync);
     server_free(srv);
     exit_code = 0;
 out:

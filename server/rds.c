@@ -182,9 +182,10 @@ char *rds_key(const struct rds *r, char *buf, size_t len, const char *fmt, ...)
 
 struct rds_sub {
     redisContext *ctx;
+    size_t prefix_len;
 };
 
-struct rds_sub *rds_sub_open(const struct config *cfg, const char *channel)
+struct rds_sub *rds_sub_open(const struct config *cfg, const char *const *channels)
 {
     int ms = cfg->redis_timeout_ms;
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
@@ -194,23 +195,27 @@ struct rds_sub *rds_sub_open(const struct config *cfg, const char *channel)
             redisFree(c);
         return NULL;
     }
-    char name[256];
-    snprintf(name, sizeof(name), "%s%s", cfg->redis_prefix, channel);
     redisSetTimeout(c, tv);
-    redisReply *rep = redisCommand(c, "SUBSCRIBE %s", name);
-    if (!rep || rep->type == REDIS_REPLY_ERROR) {
-        if (rep)
-            freeReplyObject(rep);
-        redisFree(c);
-        return NULL;
+    for (size_t i = 0; channels[i]; i++) {
+        char name[256];
+        snprintf(name, sizeof(name), "%s%s", cfg->redis_prefix, channels[i]);
+        redisReply *rep = redisCommand(c, "SUBSCRIBE %s", name);
+        if (!rep || rep->type == REDIS_REPLY_ERROR) {
+            if (rep)
+                freeReplyObject(rep);
+            redisFree(c);
+            return NULL;
+        }
+        freeReplyObject(rep);
     }
-    freeReplyObject(rep);
     struct rds_sub *s = xcalloc(1, sizeof(*s));
     s->ctx = c;
+    s->prefix_len = strlen(cfg->redis_prefix);
     return s;
 }
 
-int rds_sub_read(struct rds_sub *s, int timeout_ms, char *buf, size_t len)
+int rds_sub_read(struct rds_sub *s, int timeout_ms, char *chan, size_t chanlen, char *buf,
+                 size_t len)
 {
     /* A blocking read timeout would leave the context unusable, so wait with poll() first and
      * only then let hiredis read. */
@@ -234,6 +239,12 @@ int rds_sub_read(struct rds_sub *s, int timeout_ms, char *buf, size_t len)
         rep->element[0]->type == REDIS_REPLY_STRING &&
         strcmp(rep->element[0]->str, "message") == 0 &&
         rep->element[2]->type == REDIS_REPLY_STRING) {
+        const redisReply *ch = rep->element[1];
+        size_t skip = ch->type == REDIS_REPLY_STRING && ch->len >= s->prefix_len ? s->prefix_len
+                                                                                  : 0;
+        snprintf(chan, chanlen, "%.*s",
+                 ch->type == REDIS_REPLY_STRING ? (int)(ch->len - skip) : 0,
+                 ch->type == REDIS_REPLY_STRING ? ch->str + skip : "");
         snprintf(buf, len, "%.*s", (int)rep->element[2]->len, rep->element[2]->str);
         rc = 1;
     }

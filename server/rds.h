@@ -49,12 +49,14 @@ bool rds_up(void);
 
 /* A dedicated subscriber connection (pub/sub needs its own). */
 struct rds_sub;
-/* Connects and SUBSCRIBEs to prefix + channel; NULL when Redis is not answering. */
-struct rds_sub *rds_sub_open(const struct config *cfg, const char *channel);
-/* Waits up to timeout_ms for one message; copies its payload (NUL-terminated, truncated to len)
- * into buf. Returns 1 for a message, 0 on timeout, SD_ERR_UNAVAILABLE when the connection broke
- * (then free it and open a new one). */
-int rds_sub_read(struct rds_sub *s, int timeout_ms, char *buf, size_t len) SD_MUST_CHECK;
+/* Connects and SUBSCRIBEs to prefix + each of `channels` (NULL-terminated); NULL when Redis is not
+ * answering. */
+struct rds_sub *rds_sub_open(const struct config *cfg, const char *const *channels);
+/* Waits up to timeout_ms for one message; copies its channel (without the prefix) and payload
+ * (NUL-terminated, truncated to their buffers). Returns 1 for a message, 0 on timeout,
+ * SD_ERR_UNAVAILABLE when the connection broke (then free it and open a new one). */
+int rds_sub_read(struct rds_sub *s, int timeout_ms, char *chan, size_t chanlen, char *buf,
+                 size_t len) SD_MUST_CHECK;
 void rds_sub_free(struct rds_sub *s);
 
 #endif

@@ -16,18 +16,13 @@
 #include "server/rds.h"
 #include "server/timeutil.h"
 
-#define CHANNEL "projects"
 #define LOAD_BATCH 2000
-#define POLL_US 1000000
 #define POLL_OVERLAP_S 2 /* re-read rows this much older than the newest seen: late commits */
 
 struct recs {
     const struct config *cfg;
     pthread_rwlock_t lock; /* guards idx */
     struct match_index *idx;
-    pthread_t th;
-    bool started;
-    atomic_bool stop;
     int64_t mark; /* newest updated_at seen by the sync thread (DB clock) */
 };
 
@@ -60,7 +55,6 @@ void recs_free(struct recs *rc)
 {
     if (!rc)
         return;
-    recs_stop(rc);
     match_index_free(rc->idx);
     pthread_rwlock_destroy(&rc->lock);
     free(rc);
@@ -154,7 +148,7 @@ int recs_load(struct recs *rc, struct db *db)
     return 0;
 }
 
-static int reload(struct recs *rc, struct db *db, int64_t id)
+int recs_apply(struct recs *rc, struct db *db, int64_t id)
 {
     char sql[256];
     snprintf(sql, sizeof(sql), "SELECT %s FROM projects WHERE id = ?", COLS);
@@ -174,20 +168,24 @@ static int reload(struct recs *rc, struct db *db, int64_t id)
 
 void recs_project_changed(struct recs *rc, struct db *db, struct rds *rds, int64_t id)
 {
-    if (reload(rc, db, id) != 0)
+    if (recs_apply(rc, db, id) != 0)
         log_warn("recs: project %lld not refreshed now; the sync thread will", (long long)id);
     char chan[160], msg[32];
-    rds_key(rds, chan, sizeof(chan), "%s", CHANNEL);
+    rds_key(rds, chan, sizeof(chan), "%s", RECS_CHANNEL);
     snprintf(msg, sizeof(msg), "%lld", (long long)id);
     if (rds_cmd(rds, NULL, "PUBLISH %s %s", chan, msg) != 0)
         log_warn("recs: change of project %lld not published; other instances poll", (long long)id);
 }
 
-/* Re-reads what changed since the last look (a safety net for missed messages). */
-static void poll_changes(struct recs *rc, struct db *db)
+/* Re-reads what changed since the last look (a safety net for missed messages). The mark is
+ * only touched by the sync thread (and by recs_load before it starts). */
+void recs_poll(struct recs *rc, struct db *db)
 {
     char since[TIME_BUF], sql[512];
-    time_format_sql(rc->mark - POLL_OVERLAP_S, since);
+    pthread_rwlock_rdlock(&rc->lock); /* apply_row moves the mark under the write lock */
+    int64_t mark = rc->mark;
+    pthread_rwlock_unlock(&rc->lock);
+    time_format_sql(mark - POLL_OVERLAP_S, since);
     snprintf(sql, sizeof(sql), "SELECT %s FROM projects WHERE updated_at >= ? ORDER BY updated_at",
              COLS);
     struct db_res res;
@@ -196,63 +194,6 @@ static void poll_changes(struct recs *rc, struct db *db)
     if (res.nrows)
         apply_all(rc, &res);
     db_res_clear(&res);
-}
-
-static void *sync_main(void *arg)
-{
-    struct recs *rc = arg;
-    struct db *db = db_new(rc->cfg);
-    struct rds_sub *sub = NULL;
-    int64_t next_poll = 0, next_connect = 0;
-    while (!atomic_load(&rc->stop)) {
-        int64_t now = time_mono_us();
-        if (!sub && now >= next_connect) {
-            sub = rds_sub_open(rc->cfg, CHANNEL);
-            next_connect = now + POLL_US;
-            if (sub)
-                next_poll = 0; /* catch up on what was missed while disconnected */
-        }
-        if (now >= next_poll) {
-            if (db_check(db) == 0)
-                poll_changes(rc, db);
-            next_poll = now + POLL_US;
-        }
-        if (!sub) {
-            usleep(100000);
-            continue;
-        }
-        char msg[64];
-        int got = rds_sub_read(sub, 200, msg, sizeof(msg));
-        if (got == 1) {
-            int64_t id = strtoll(msg, NULL, 10);
-            if (id > 0 && reload(rc, db, id) != 0)
-                next_poll = 0;
-        } else if (got < 0) {
-            rds_sub_free(sub);
-            sub = NULL;
-        }
-    }
-    rds_sub_free(sub);
-    db_free(db);
-    return NULL;
-}
-
-void recs_start(struct recs *rc)
-{
-    if (rc->started)
-        return;
-    atomic_store(&rc->stop, false);
-    SD_ASSERT(pthread_create(&rc->th, NULL, sync_main, rc) == 0);
-    rc->started = true;
-}
-
-void recs_stop(struct recs *rc)
-{
-    if (!rc->started)
-        return;
-    atomic_store(&rc->stop, true);
-    pthread_join(rc->th, NULL);
-    rc->started = false;
 }
 
 struct skip_set {

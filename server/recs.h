@@ -7,9 +7,10 @@
  *   - after a committed change on this instance, recs_project_changed() re-reads that row into
  *     the local index at once (the writer sees it in the same request) and PUBLISHes the id on
  *     Redis channel `<prefix>projects`;
- *   - a sync thread per instance SUBSCRIBEs to that channel and re-reads each id it hears, and
- *     every second also re-reads the projects whose updated_at moved since its last look, so a
- *     missed message (Redis down) delays an update by about a second, never loses it.
+ *   - the sync thread (server/sync.c) SUBSCRIBEs to that channel and calls recs_apply() for each
+ *     id it hears, and every second recs_poll(), which re-reads the projects whose updated_at
+ *     moved since its last look, so a missed message (Redis down) delays an update by about a
+ *     second, never loses it.
  * Only this module and the handlers call it; matching/ stays pure. */
 
 #include <stddef.h>
@@ -30,9 +31,12 @@ void recs_free(struct recs *rc);
 /* Reads every open project into the index (start-up, before serving). 0 or SD_ERR_*. */
 int recs_load(struct recs *rc, struct db *db) SD_MUST_CHECK;
 
-/* Starts / stops the sync thread (its own MySQL and Redis connections). */
-void recs_start(struct recs *rc);
-void recs_stop(struct recs *rc);
+#define RECS_CHANNEL "projects"
+
+/* Re-reads project `id` from MySQL into the index (the sync thread, on a message). */
+int recs_apply(struct recs *rc, struct db *db, int64_t id) SD_MUST_CHECK;
+/* Re-reads every project changed since the last look (the sync thread, every second). */
+void recs_poll(struct recs *rc, struct db *db);
 
 /* Call after committing any change to project `id` (create, update, close). Never fails from the
  * caller's view: a MySQL or Redis error here only delays the index until the next sync. */

@@ -72,7 +72,7 @@ const struct route_def routes[] = {
     /* events and registration */
     {POST, "/api/v1/events", events_create, AUTH | IDEM},
     {GET, "/api/v1/events", events_list, 0},
-    {GET, "/api/v1/events/{id}", events_get, 0},
+    {GET, "/api/v1/events/{id}", events_get, ROUTE_LOOP_CACHE},
     {PATCH, "/api/v1/events/{id}", events_update, AUTH},
     {POST, "/api/v1/events/{id}/publish", events_publish, AUTH},
     {POST, "/api/v1/events/{id}/cancel", events_cancel, AUTH},

@@ -14,6 +14,8 @@ enum route_flags {
     ROUTE_AUTH = 1 << 1,       /* a valid Bearer token is required (401 otherwise) */
     ROUTE_IDEMPOTENT = 1 << 2, /* honours Idempotency-Key */
     ROUTE_DEBUG = 1 << 3,      /* only with debug_routes = true */
+    ROUTE_LOOP_CACHE = 1 << 4, /* anonymous 200s cached on the loops (server/lcache.h); the
+                                  handler calls lcache_invalidate() after changes */
 };
 
 struct route_def {

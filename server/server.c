@@ -29,6 +29,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/idem.h"
+#include "server/lcache.h"
 #include "server/log.h"
 #include "server/metrics.h"
 #include "server/rds.h"
@@ -66,6 +67,7 @@ struct loop {
     struct metrics *m;
     uint64_t seq;
     struct conn_guard *guards[GUARD_BUCKETS]; /* by bufferevent pointer */
+    struct lcache *cache;
 };
 
 struct pool {
@@ -358,7 +360,12 @@ static void finish(struct loop *l, struct req *r)
     evhttp_send_reply(ev, r->status, reason(r->status), b);
     guard_request_done(r);
     evbuffer_free(b);
-    int64_t us = time_mono_us() - r->start_us;
+    int64_t end = time_mono_us();
+    if (r->lc_key && r->status == 200 && r->resp_len)
+        lcache_put(l->cache, r->lc_key, r->lc_tag, r->lc_epoch,
+                   end + (int64_t)l->srv->cfg->loop_cache_ttl_ms * 1000, r->resp, r->resp_len,
+                   r->resp_type);
+    int64_t us = end - r->start_us;
     metrics_record(l->m, r->route, r->status, us);
     if (l->srv->cfg->access_log)
         rlog_info(r->id, "access %s %s %s %d %zu %lldus%s%s", r->client_ip,
@@ -425,6 +432,29 @@ static void copy_request(struct req *r, struct evhttp_request *ev, const struct 
     }
 }
 
+/* Answers from the loop's cache, or marks the request so that its reply is stored. */
+static bool loop_cached(struct loop *l, struct req *r, const struct route_def *rd,
+                        const struct evhttp_uri *uri)
+{
+    const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
+    char *key = xasprintf("%s?%s", r->path, q ? q : "");
+    uint32_t tag = lcache_tag(rd->pattern, r->nparams ? r->params[0] : "");
+    char *body;
+    size_t len;
+    const char *ctype;
+    if (lcache_get(l->cache, key, tag, r->start_us, &body, &len, &ctype)) {
+        free(key);
+        reply_header(r, "X-Cache", "hit");
+        reply_body(r, 200, ctype, body, len);
+        finish(l, r);
+        return true;
+    }
+    r->lc_key = key;
+    r->lc_tag = tag;
+    r->lc_epoch = lcache_epoch(tag); /* before the read: a change during it makes it stale */
+    return false;
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
     struct loop *l = arg;
@@ -478,6 +508,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
         return;
     }
     const struct route_def *rd = &srv->app->routes[r->route];
+    if ((rd->flags & ROUTE_LOOP_CACHE) && r->method == HTTP_M_GET &&
+        srv->cfg->loop_cache_ttl_ms > 0 && !req_header(r, "Authorization") &&
+        loop_cached(l, r, rd, uri))
+        return;
     if (rd->flags & ROUTE_INLINE) {
         rd->fn(r);
         SD_ASSERT(r->status != 0);
@@ -572,6 +606,7 @@ struct server *server_new(struct app *app)
         pthread_mutex_init(&l->mu, NULL);
         l->notify = event_new(l->base, -1, 0, on_notify, l);
         l->m = metrics_new(app->nroutes);
+        l->cache = lcache_new();
         evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                                                 EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
                                                 EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
@@ -709,6 +744,7 @@ void server_free(struct server *srv)
                 guard_conn_done(l->guards[b]);
         event_free(l->notify);
         metrics_free(l->m);
+        lcache_free(l->cache);
         event_base_free(l->base);
         pthread_mutex_destroy(&l->mu);
     }

@@ -484,3 +484,110 @@ Test(events, bad_input_is_400_with_field)
     cr_assert_eq(it_sql_i64("SELECT capacity FROM sessions WHERE id = %lld", (long long)sid), 5);
     free(org);
 }
+
+/* ---- the loop cache of anonymous event reads (server/lcache.h) ---- */
+
+static bool is_hit(const struct it_resp *r)
+{
+    char v[16];
+    return it_header(r, "X-Cache", v, sizeof(v)) && strcmp(v, "hit") == 0;
+}
+
+struct title_wait {
+    const struct it_server *s;
+    int64_t eid;
+    const char *title;
+};
+
+static bool title_is(void *arg)
+{
+    struct title_wait *w = arg;
+    struct it_resp *r = ev_get(w->s, NULL, "/api/v1/events/%lld", (long long)w->eid);
+    bool ok = r->status == 200 && it_jstr(r, "title") && !strcmp(it_jstr(r, "title"), w->title);
+    it_resp_free(r);
+    return ok;
+}
+
+Test(events, anonymous_reads_are_cached_and_invalidated_on_every_instance)
+{
+    const char *long_ttl[] = {"loop_cache_ttl_ms=60000", NULL};
+    struct it_server *b = it_start(long_ttl);
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "缓存测试峰会", true);
+    /* Fill both instances' caches. */
+    for (int i = 0; i < 2; i++) {
+        it_resp_free(ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid));
+        it_resp_free(ev_get(b, NULL, "/api/v1/events/%lld", (long long)eid));
+    }
+    bool hit = false;
+    for (int i = 0; i < 8 && !hit; i++) { /* two loops: a hit needs the same loop twice */
+        struct it_resp *r = ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid);
+        cr_assert_eq(r->status, 200);
+        hit = is_hit(r);
+        it_resp_free(r);
+    }
+    cr_assert(hit, "repeated anonymous reads are answered from the loop cache");
+
+    /* A signed-in reader never gets the cached copy. */
+    struct it_resp *r = ev_get(srv, org, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_eq(r->status, 200);
+    cr_assert(!is_hit(r));
+    it_resp_free(r);
+
+    /* A change is visible at once on this instance and within moments on the other. */
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld", (long long)eid);
+    r = it_http(srv, "PATCH", path, org, "{\"title\":\"缓存测试峰会（改）\"}", NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    for (int i = 0; i < 4; i++) {
+        r = ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid);
+        cr_assert_str_eq(it_jstr(r, "title"), "缓存测试峰会（改）",
+                         "the writer's instance serves the change at once");
+        it_resp_free(r);
+    }
+    struct title_wait w = {b, eid, "缓存测试峰会（改）"};
+    int64_t t0 = it_now_ms();
+    /* Far shorter than the cache lifetime (set long below), so only the broadcast explains it. */
+    cr_assert(it_wait(title_is, &w, 500), "instance B still serves the old title");
+    cr_log_info("invalidation reached instance B in %lld ms", (long long)(it_now_ms() - t0));
+    free(org);
+    cr_assert_eq(it_stop(b), 0);
+}
+
+struct count_wait {
+    const struct it_server *s;
+    int64_t eid;
+    int want;
+};
+
+static bool confirmed_is(void *arg)
+{
+    struct count_wait *w = arg;
+    struct it_resp *r = ev_get(w->s, NULL, "/api/v1/events/%lld", (long long)w->eid);
+    bool ok = (int)it_jnum(r, "sessions.0.confirmed_count") == w->want;
+    it_resp_free(r);
+    return ok;
+}
+
+Test(events, own_registration_shows_at_once_and_anonymous_counts_catch_up)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "计数测试论坛", true);
+    int64_t sid = ev_session(srv, org, eid, 10, false, "");
+    for (int i = 0; i < 4; i++)
+        it_resp_free(ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid));
+    char *me = it_user(srv, "attendee", NULL);
+    struct it_resp *r = ev_register(srv, me, sid, NULL);
+    cr_assert_eq(r->status, 201);
+    it_resp_free(r);
+    r = ev_get(srv, me, "/api/v1/events/%lld", (long long)eid);
+    cr_assert_eq((int)it_jnum(r, "sessions.0.confirmed_count"), 1,
+                 "the registrant sees their own seat at once: %s", r->body);
+    it_resp_free(r);
+    struct count_wait w = {srv, eid, 1};
+    cr_assert(it_wait(confirmed_is, &w, 3000),
+              "anonymous readers see the count within the cache lifetime");
+    free(me);
+    free(org);
+}

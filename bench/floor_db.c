@@ -46,8 +46,9 @@ static int64_t deadline_us;
 static atomic_long next_k;
 
 /* summitd's registration, statement by statement, as handlers/registrations.c does it for a
- * confirmed seat (keep in step when it changes): a lock-free pre-check, then one transaction whose
- * first statement is the guarded UPDATE taking the session row lock, the INSERT and COMMIT. Each
+ * confirmed seat (keep in step when it changes): one transaction whose first statement is the
+ * guarded UPDATE taking the session row lock, the INSERT and COMMIT (the session's event id is
+ * remembered per worker thread, so the warm path reads nothing before the transaction). Each
  * entry is one round trip. `args` names what each placeholder binds: s = session id, u = user
  * id, c = check-in code, n = now (DATETIME text); NULL = a plain query. */
 struct seq_stmt {
@@ -56,11 +57,6 @@ struct seq_stmt {
     int must_find_row; /* the statement must return (SELECT) or change (UPDATE) one row */
 };
 static const struct seq_stmt SEQ[] = {
-    {"SELECT s.event_id, e.status, e.organizer_id, s.capacity, s.confirmed_count,"
-     " s.waitlist_count, s.waitlist, s.registration_opens_at,"
-     " COALESCE(s.registration_closes_at, s.ends_at),"
-     " (SELECT x.id FROM registrations x WHERE x.session_id = s.id AND x.active_user_id = ?)"
-     " FROM sessions s JOIN events e ON e.id = s.event_id WHERE s.id = ?", "us", 1},
     {"START TRANSACTION", NULL, 0},
     {"UPDATE sessions SET confirmed_count = confirmed_count + 1 WHERE id = ?"
      " AND confirmed_count < capacity AND waitlist_count = 0"

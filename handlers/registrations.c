@@ -166,6 +166,8 @@ static int why_not(struct events_fail *f, bool manager, const char *event_status
 struct reg_create {
     int64_t session_id, event_id, user_id, now;
     bool manager;
+    const struct req *req;
+    bool (*can_manage)(const struct req *r, int64_t organizer_id);
     char code[4 * ((CODE_BYTES + 2) / 3) + 1];
     /* out */
     int64_t id, position;
@@ -218,7 +220,8 @@ static int reg_create_tx(struct db *db, void *arg)
         rc = db_exec(db, &res,
                      "SELECT capacity, confirmed_count, waitlist_count, waitlist,"
                      " registration_opens_at, COALESCE(registration_closes_at, ends_at),"
-                     " (SELECT e.status FROM events e WHERE e.id = sessions.event_id)"
+                     " (SELECT e.status FROM events e WHERE e.id = sessions.event_id),"
+                     " (SELECT e.organizer_id FROM events e WHERE e.id = sessions.event_id)"
                      " FROM sessions WHERE id = ? FOR UPDATE",
                      "i", a->session_id);
         if (rc)
@@ -228,6 +231,7 @@ static int reg_create_tx(struct db *db, void *arg)
             return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL,
                                    "no such session");
         }
+        a->manager = a->can_manage(a->req, db_get_i64(&res, 0, 7));
         rc = why_not(&a->fail, a->manager, db_get(&res, 0, 6), db_get_time(&res, 0, 4),
                      db_get_time(&res, 0, 5), a->now, db_get_i64(&res, 0, 0),
                      db_get_i64(&res, 0, 1), db_get_i64(&res, 0, 2), db_get_i64(&res, 0, 3) != 0);
@@ -280,6 +284,34 @@ static int reply_existing(struct req *r, int64_t session_id, bool *replied)
     return 0;
 }
 
+/* A session's event never changes, so each worker thread remembers it (direct-mapped). */
+#define SESSION_EVENT_SLOTS 4096
+static _Thread_local struct {
+    int64_t session_id, event_id;
+} session_events[SESSION_EVENT_SLOTS];
+
+static int session_event(struct req *r, int64_t session_id, int64_t *event_id)
+{
+    size_t slot = (size_t)session_id % SESSION_EVENT_SLOTS;
+    if (session_events[slot].session_id == session_id) {
+        *event_id = session_events[slot].event_id;
+        return 0;
+    }
+    struct db_res res;
+    int rc = db_exec(r->w->db, &res, "SELECT event_id FROM sessions WHERE id = ?", "i",
+                     session_id);
+    if (rc)
+        return rc;
+    bool found = res.nrows > 0;
+    if (found) {
+        *event_id = db_get_i64(&res, 0, 0);
+        session_events[slot].session_id = session_id;
+        session_events[slot].event_id = *event_id;
+    }
+    db_res_clear(&res);
+    return found ? 0 : SD_ERR_NOT_FOUND;
+}
+
 void registrations_create(struct req *r)
 {
     struct reg_create a = {.user_id = r->user.id};
@@ -291,47 +323,19 @@ void registrations_create(struct req *r)
             return;
         cJSON_Delete(body);
     }
-    /* Fast checks without locks: most refusals never touch the session row's lock. */
-    struct db_res res;
-    int rc = db_exec(r->w->db, &res,
-                     "SELECT s.event_id, e.status, e.organizer_id, s.capacity, s.confirmed_count,"
-                     " s.waitlist_count, s.waitlist, s.registration_opens_at,"
-                     " COALESCE(s.registration_closes_at, s.ends_at),"
-                     " (SELECT x.id FROM registrations x WHERE x.session_id = s.id"
-                     "  AND x.active_user_id = ?)"
-                     " FROM sessions s JOIN events e ON e.id = s.event_id WHERE s.id = ?",
-                     "ii", r->user.id, a.session_id);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
-    if (!res.nrows) {
-        db_res_clear(&res);
-        reply_error(r, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session %lld",
-                    (long long)a.session_id);
-        return;
-    }
-    a.event_id = db_get_i64(&res, 0, 0);
-    a.manager = events_can_manage(r, db_get_i64(&res, 0, 2));
+    /* Straight to the transaction: on the common path a registration costs the guarded UPDATE,
+     * the INSERT and the COMMIT, nothing more; refusals are explained afterwards. */
+    a.req = r;
+    a.can_manage = events_can_manage;
     a.now = time_now();
-    bool exists = db_get(&res, 0, 9) != NULL;
-    rc = why_not(&a.fail, a.manager, db_get(&res, 0, 1), db_get_time(&res, 0, 7),
-                 db_get_time(&res, 0, 8), a.now, db_get_i64(&res, 0, 3), db_get_i64(&res, 0, 4),
-                 db_get_i64(&res, 0, 5), db_get_i64(&res, 0, 6) != 0);
-    db_res_clear(&res);
-    if (rc && a.fail.err == SD_ERR_NOT_FOUND) {
-        events_fail_reply(r, &a.fail, rc);
+    int rc = session_event(r, a.session_id, &a.event_id);
+    if (rc) {
+        if (rc == SD_ERR_NOT_FOUND)
+            reply_error(r, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session %lld",
+                        (long long)a.session_id);
+        else
+            reply_fail(r, rc);
         return;
-    }
-    if (exists || rc) {
-        bool replied = false;
-        int rc2 = exists ? reply_existing(r, a.session_id, &replied) : 0;
-        if (rc2)
-            reply_fail(r, rc2);
-        else if (!replied && rc)
-            events_fail_reply(r, &a.fail, rc);
-        if (rc2 || replied || rc)
-            return;
     }
     for (int attempt = 0;; attempt++) {
         new_code(a.code);
@@ -349,6 +353,16 @@ void registrations_create(struct req *r)
         rlog_warn(r->id, "check-in code collision; retrying");
     }
     if (rc) {
+        if (a.fail.err == SD_ERR_CONFLICT || a.fail.err == SD_ERR_INVALID) {
+            bool replied = false;
+            int rc2 = reply_existing(r, a.session_id, &replied);
+            if (rc2) {
+                reply_fail(r, rc2);
+                return;
+            }
+            if (replied)
+                return;
+        }
         events_fail_reply(r, &a.fail, rc);
         return;
     }

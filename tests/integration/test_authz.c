@@ -806,6 +806,11 @@ static void m_agenda_ics(int p, struct cell *c)
     {                                                                                              \
         401, 403, 403, s, 403, 403, 403, 403, 403                                                  \
     }
+/* Members of org A, and admins (moderation). */
+#define ORG_A_MEMBER_OR_ADMIN(s)                                                                   \
+    {                                                                                              \
+        401, 403, 403, s, 403, 403, 403, 403, s                                                    \
+    }
 
 #define G HTTP_M_GET
 #define PO HTTP_M_POST
@@ -840,7 +845,7 @@ static const struct row rows[] = {
     {G, "/api/v1/projects", 0, m_proj_list, ALL(200)},
     {G, "/api/v1/projects/{id}", 0, m_proj_get, ALL(200)},
     {PA, "/api/v1/projects/{id}", 0, m_proj_patch, ORG_A_MEMBER(200)},
-    {DE, "/api/v1/projects/{id}", 0, m_proj_close, ORG_A_MEMBER(204)},
+    {DE, "/api/v1/projects/{id}", 0, m_proj_close, ORG_A_MEMBER_OR_ADMIN(204)},
     /* recommendations: members, and admins (load_for_member admin_ok) */
     {G,
      "/api/v1/projects/{id}/recommendations",

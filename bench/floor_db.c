@@ -46,9 +46,9 @@ static int64_t deadline_us;
 static atomic_long next_k;
 
 /* summitd's registration, statement by statement, as handlers/registrations.c does it for a
- * confirmed seat (keep in step when it changes): one transaction whose first statement is the
- * guarded UPDATE taking the session row lock, the INSERT and COMMIT (the session's event id is
- * remembered per worker thread, so the warm path reads nothing before the transaction). Each
+ * confirmed seat (keep in step when it changes): one transaction: the INSERT, the guarded UPDATE
+ * taking the session row lock, COMMIT (the session's event id is remembered per worker thread,
+ * so the warm path reads nothing before the transaction). Each
  * entry is one round trip. `args` names what each placeholder binds: s = session id, u = user
  * id, c = check-in code, n = now (DATETIME text); NULL = a plain query. */
 struct seq_stmt {
@@ -58,15 +58,15 @@ struct seq_stmt {
 };
 static const struct seq_stmt SEQ[] = {
     {"START TRANSACTION", NULL, 0},
+    {"INSERT INTO registrations (session_id, user_id, active_user_id, status,"
+     " waitlist_position, checkin_code, created_at, updated_at)"
+     " VALUES (?, ?, ?, 'confirmed', NULL, ?, ?, ?)", "suucnn", 0},
     {"UPDATE sessions SET confirmed_count = confirmed_count + 1 WHERE id = ?"
      " AND confirmed_count < capacity AND waitlist_count = 0"
      " AND (registration_opens_at IS NULL OR registration_opens_at <= ?)"
      " AND COALESCE(registration_closes_at, ends_at) > ?"
      " AND EXISTS (SELECT 1 FROM events e WHERE e.id = sessions.event_id"
      " AND e.status = 'published')", "snn", 1},
-    {"INSERT INTO registrations (session_id, user_id, active_user_id, status,"
-     " waitlist_position, checkin_code, created_at, updated_at)"
-     " VALUES (?, ?, ?, 'confirmed', NULL, ?, ?, ?)", "suucnn", 0},
     {"COMMIT", NULL, 0},
 };
 #define NSEQ (sizeof(SEQ) / sizeof(SEQ[0]))

@@ -184,8 +184,10 @@ struct reg_create {
     " AND EXISTS (SELECT 1 FROM events e WHERE e.id = sessions.event_id"                           \
     " AND e.status = 'published')"
 
-/* One transaction; the session row is locked by the first UPDATE, and the confirmed path holds
- * it for two more round trips only (INSERT, COMMIT). */
+/* One transaction. The registration row goes in first (its unique key refuses a second active
+ * one at once, without touching the session), then the guarded UPDATE takes the session row's
+ * lock, which is therefore held for one round trip only (UPDATE, COMMIT): the lock of a hot
+ * session is what bounds registrations for it. A waitlisted place rewrites the new row. */
 static int reg_create_tx(struct db *db, void *arg)
 {
     struct reg_create *a = arg;
@@ -196,61 +198,62 @@ static int reg_create_tx(struct db *db, void *arg)
     time_format_sql(a->now, now);
     struct db_res res;
     int rc = db_exec(db, &res,
-                     "UPDATE sessions SET confirmed_count = confirmed_count + 1 WHERE id = ?"
-                     " AND confirmed_count < capacity AND waitlist_count = 0" OPEN_SQL,
-                     "iss", a->session_id, now, now);
-    if (rc)
-        return rc;
-    a->confirmed = res.affected == 1;
-    db_res_clear(&res);
-    if (!a->confirmed) {
-        /* LAST_INSERT_ID(expr) hands the new count back in the OK packet: no extra SELECT. */
-        rc = db_exec(db, &res,
-                     "UPDATE sessions SET waitlist_count = LAST_INSERT_ID(waitlist_count + 1)"
-                     " WHERE id = ? AND waitlist = 1"
-                     " AND (confirmed_count >= capacity OR waitlist_count > 0)" OPEN_SQL,
-                     "iss", a->session_id, now, now);
-        if (rc)
-            return rc;
-        if (res.affected == 1)
-            a->position = (int64_t)res.insert_id;
-        db_res_clear(&res);
-    }
-    if (!a->confirmed && !a->position) {
-        rc = db_exec(db, &res,
-                     "SELECT capacity, confirmed_count, waitlist_count, waitlist,"
-                     " registration_opens_at, COALESCE(registration_closes_at, ends_at),"
-                     " (SELECT e.status FROM events e WHERE e.id = sessions.event_id),"
-                     " (SELECT e.organizer_id FROM events e WHERE e.id = sessions.event_id)"
-                     " FROM sessions WHERE id = ? FOR UPDATE",
-                     "i", a->session_id);
-        if (rc)
-            return rc;
-        if (!res.nrows) {
-            db_res_clear(&res);
-            return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL,
-                                   "no such session");
-        }
-        a->manager = a->can_manage(a->req, db_get_i64(&res, 0, 7));
-        rc = why_not(&a->fail, a->manager, db_get(&res, 0, 6), db_get_time(&res, 0, 4),
-                     db_get_time(&res, 0, 5), a->now, db_get_i64(&res, 0, 0),
-                     db_get_i64(&res, 0, 1), db_get_i64(&res, 0, 2), db_get_i64(&res, 0, 3) != 0);
-        db_res_clear(&res);
-        return rc ? rc
-                  : events_fail_set(&a->fail, SD_ERR_CONFLICT, "session_full", NULL,
-                                    "the session is full");
-    }
-    rc = db_exec(db, &res,
-                 "INSERT INTO registrations (session_id, user_id, active_user_id, status,"
-                 " waitlist_position, checkin_code, created_at, updated_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 "iiisnsss", a->session_id, a->user_id, a->user_id,
-                 a->confirmed ? "confirmed" : "waitlisted", a->position, a->code, now, now);
+                     "INSERT INTO registrations (session_id, user_id, active_user_id, status,"
+                     " waitlist_position, checkin_code, created_at, updated_at)"
+                     " VALUES (?, ?, ?, 'confirmed', NULL, ?, ?, ?)",
+                     "iiisss", a->session_id, a->user_id, a->user_id, a->code, now, now);
     if (rc)
         return rc; /* SD_ERR_DUPLICATE: an active registration exists (or a code collided) */
     a->id = (int64_t)res.insert_id;
     db_res_clear(&res);
-    return 0;
+    rc = db_exec(db, &res,
+                 "UPDATE sessions SET confirmed_count = confirmed_count + 1 WHERE id = ?"
+                 " AND confirmed_count < capacity AND waitlist_count = 0" OPEN_SQL,
+                 "iss", a->session_id, now, now);
+    if (rc)
+        return rc;
+    a->confirmed = res.affected == 1;
+    db_res_clear(&res);
+    if (a->confirmed)
+        return 0;
+    /* LAST_INSERT_ID(expr) hands the new count back in the OK packet: no extra SELECT. */
+    rc = db_exec(db, &res,
+                 "UPDATE sessions SET waitlist_count = LAST_INSERT_ID(waitlist_count + 1)"
+                 " WHERE id = ? AND waitlist = 1"
+                 " AND (confirmed_count >= capacity OR waitlist_count > 0)" OPEN_SQL,
+                 "iss", a->session_id, now, now);
+    if (rc)
+        return rc;
+    if (res.affected == 1)
+        a->position = (int64_t)res.insert_id;
+    db_res_clear(&res);
+    if (a->position)
+        return db_exec(db, NULL,
+                       "UPDATE registrations SET status = 'waitlisted', waitlist_position = ?"
+                       " WHERE id = ?",
+                       "ii", a->position, a->id);
+    rc = db_exec(db, &res,
+                 "SELECT capacity, confirmed_count, waitlist_count, waitlist,"
+                 " registration_opens_at, COALESCE(registration_closes_at, ends_at),"
+                 " (SELECT e.status FROM events e WHERE e.id = sessions.event_id),"
+                 " (SELECT e.organizer_id FROM events e WHERE e.id = sessions.event_id)"
+                 " FROM sessions WHERE id = ? FOR UPDATE",
+                 "i", a->session_id);
+    if (rc)
+        return rc;
+    if (!res.nrows) {
+        db_res_clear(&res);
+        return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL,
+                               "no such session");
+    }
+    a->manager = a->can_manage(a->req, db_get_i64(&res, 0, 7));
+    rc = why_not(&a->fail, a->manager, db_get(&res, 0, 6), db_get_time(&res, 0, 4),
+                 db_get_time(&res, 0, 5), a->now, db_get_i64(&res, 0, 0), db_get_i64(&res, 0, 1),
+                 db_get_i64(&res, 0, 2), db_get_i64(&res, 0, 3) != 0);
+    db_res_clear(&res);
+    return rc ? rc
+              : events_fail_set(&a->fail, SD_ERR_CONFLICT, "session_full", NULL,
+                                "the session is full");
 }
 
 static void new_code(char *out)

@@ -423,13 +423,7 @@ void events_list(struct req *r)
     size_t n = res.nrows > (size_t)limit ? (size_t)limit : res.nrows;
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(items, event_json(&res, i));
-    if (res.nrows > (size_t)limit) {
-        char c[24];
-        snprintf(c, sizeof(c), "%lld", (long long)db_get_i64(&res, n - 1, 0));
-        cJSON_AddStringToObject(o, "next_cursor", c);
-    } else {
-        cJSON_AddNullToObject(o, "next_cursor");
-    }
+    json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 0));
     db_res_clear(&res);
     reply_json(r, 200, o);
 }
@@ -1009,13 +1003,7 @@ void events_audit(struct req *r)
         json_add_time(a, "created_at", db_get_time(&res, i, 6));
         cJSON_AddItemToArray(items, a);
     }
-    if (res.nrows > (size_t)limit) {
-        char c[24];
-        snprintf(c, sizeof(c), "%lld", (long long)db_get_i64(&res, n - 1, 0));
-        cJSON_AddStringToObject(o, "next_cursor", c);
-    } else {
-        cJSON_AddNullToObject(o, "next_cursor");
-    }
+    json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 0));
     db_res_clear(&res);
     reply_json(r, 200, o);
 }

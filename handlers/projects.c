@@ -823,13 +823,7 @@ void projects_list(struct req *r)
     size_t n = res.nrows > (size_t)limit ? (size_t)limit : res.nrows;
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(items, project_json(&res, i));
-    if (res.nrows > (size_t)limit) {
-        char c[24];
-        snprintf(c, sizeof(c), "%lld", (long long)db_get_i64(&res, n - 1, C_ID));
-        cJSON_AddStringToObject(out, "next_cursor", c);
-    } else {
-        cJSON_AddNullToObject(out, "next_cursor");
-    }
+    json_add_next_cursor(out, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, C_ID));
     db_res_clear(&res);
     reply_json(r, 200, out);
 }

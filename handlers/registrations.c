@@ -543,13 +543,7 @@ static void reply_page(struct req *r, struct db_res *res, int limit, bool with_u
     size_t n = res->nrows > (size_t)limit ? (size_t)limit : res->nrows;
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(items, reg_json(res, i, with_user));
-    if (res->nrows > (size_t)limit) {
-        char c[24];
-        snprintf(c, sizeof(c), "%lld", (long long)db_get_i64(res, n - 1, REG_ID));
-        cJSON_AddStringToObject(o, "next_cursor", c);
-    } else {
-        cJSON_AddNullToObject(o, "next_cursor");
-    }
+    json_add_next_cursor(o, res->nrows > (size_t)limit, db_get_i64(res, n - 1, REG_ID));
     db_res_clear(res);
     reply_json(r, 200, o);
 }

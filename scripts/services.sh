@@ -49,7 +49,8 @@ wait_gone() { # pidfile seconds
 mysql_sock() { mariadb --no-defaults -uroot -S "$MYSOCK" "$@"; }
 
 start_mysql() {
-    mkdir -p "$MYDIR"
+    # Its own tmpdir: two instances bootstrapping at once in /tmp collide on temporary tables.
+    mkdir -p "$MYDIR/tmp"
     if alive "$MYPID"; then return 0; fi
     cat > "$MYCNF" <<CNF
 [mariadbd]
@@ -57,6 +58,7 @@ user=root
 datadir=$MYDIR/data
 socket=$MYSOCK
 pid-file=$MYPID
+tmpdir=$MYDIR/tmp
 port=$MYSQL_PORT
 bind-address=127.0.0.1
 skip-name-resolve

@@ -38,6 +38,9 @@ TOOL_BIN := $(TOOL_SRC:tools/%.c=$(B)/tools/%)
 CRITERION_JOBS ?= 2
 export SUMMITD_BIN := $(abspath $(B)/summitd)
 
+# Keep object files of tests and tools between runs (make would delete them as intermediates).
+.SECONDARY:
+
 .PHONY: all deps services services-stop run test test-run unit integration asan clean \
         format migrate valgrind
 

@@ -46,6 +46,7 @@
 
 struct conn_guard {
     struct bufferevent *bev;
+    struct evhttp_connection *conn; /* once a request arrived and our close callback is set */
     struct event *timer;
     struct loop *loop;
     int refs;        /* one for the connection while it lives, one per request in flight */
@@ -145,6 +146,11 @@ static void on_guard_timeout(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     struct conn_guard *g = arg;
+    /* The connection still lives (its close callback has not run): take our callback back, so
+     * that evhttp never calls it with a guard we free here. */
+    if (g->conn)
+        evhttp_connection_set_closecb(g->conn, NULL, NULL);
+    g->conn = NULL;
     evutil_socket_t sock = bufferevent_getfd(g->bev);
     /* evhttp sees end-of-file and frees the connection itself; if it already did, the socket is
      * still ours (we hold a reference on the bufferevent) and closes when we let go. */
@@ -156,7 +162,9 @@ static void on_guard_timeout(evutil_socket_t fd, short what, void *arg)
 static void on_conn_close(struct evhttp_connection *conn, void *arg)
 {
     (void)conn;
-    guard_conn_done(arg);
+    struct conn_guard *g = arg;
+    g->conn = NULL;
+    guard_conn_done(g);
 }
 
 static struct bufferevent *make_bev(struct event_base *base, void *arg)
@@ -188,6 +196,7 @@ static void guard_request_started(struct loop *l, struct req *r)
     if (!g)
         return;
     evhttp_connection_set_closecb(conn, on_conn_close, g);
+    g->conn = conn;
     evtimer_del(g->timer);
     g->busy++;
     g->refs++;

@@ -236,3 +236,27 @@ Test(hostile, one_byte_a_second_client_is_dropped)
     cr_assert_lt(took, (IDLE_S * 3 + 3) * 1000, "dropped after %lld ms", (long long)took);
     healthz_ok("the slow client");
 }
+
+/* Regression (found under ASan from a clean clone): a keep-alive connection that finished one
+ * request and then stalled mid-way through the next was dropped by the deadline guard, which
+ * freed itself while evhttp still held its close callback; evhttp then called it on freed
+ * memory. Each of several such connections must be closed, and the server must live on. */
+Test(hostile, kept_alive_connection_stalling_on_its_second_request_is_dropped)
+{
+    for (int round = 0; round < 4; round++) {
+        int fd = connect_port(srv->port);
+        const char *first = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+        cr_assert_eq(send(fd, first, strlen(first), MSG_NOSIGNAL), (ssize_t)strlen(first));
+        char buf[512];
+        ssize_t n = recv(fd, buf, sizeof(buf) - 1, 0);
+        cr_assert_gt(n, 0, "the first request is answered");
+        buf[n] = '\0';
+        cr_assert(strstr(buf, "200 OK"), "%s", buf);
+        const char *half = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+        cr_assert_eq(send(fd, half, strlen(half), MSG_NOSIGNAL), (ssize_t)strlen(half));
+        cr_assert(closed_within(fd, (IDLE_S + 3) * 1000),
+                  "round %d: the stalled second request is dropped after %d s", round, IDLE_S);
+        close(fd);
+        healthz_ok("a dropped keep-alive connection");
+    }
+}

@@ -67,8 +67,8 @@ int main(int argc, char **argv)
         total += counts[i];
     }
     double el = now_s() - t0;
-    printf("{\"cost\":%d,\"threads\":%d,\"verifies\":%ld,\"rps\":%.1f,\"ms_each\":%.2f}\n", cost,
-           n, total, (double)total / el, total ? el * 1000.0 * n / (double)total : 0.0);
+    printf("{\"cost\":%d,\"threads\":%d,\"verifies\":%ld,\"rps\":%.1f,\"ms_each\":%.2f}\n", cost, n,
+           total, (double)total / el, total ? el * 1000.0 * n / (double)total : 0.0);
     free(th);
     free(counts);
     return 0;

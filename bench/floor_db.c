@@ -24,8 +24,8 @@
 #include <string.h>
 #include <time.h>
 
-#define HIST_US 10            /* bucket width */
-#define HIST_N 200000         /* 2 s of buckets; later ones land in the last */
+#define HIST_US 10    /* bucket width */
+#define HIST_N 200000 /* 2 s of buckets; later ones land in the last */
 #define HOT_SESSION 101
 
 struct conn_args {
@@ -60,13 +60,15 @@ static const struct seq_stmt SEQ[] = {
     {"START TRANSACTION", NULL, 0},
     {"INSERT INTO registrations (session_id, user_id, active_user_id, status,"
      " waitlist_position, checkin_code, created_at, updated_at)"
-     " VALUES (?, ?, ?, 'confirmed', NULL, ?, ?, ?)", "suucnn", 0},
+     " VALUES (?, ?, ?, 'confirmed', NULL, ?, ?, ?)",
+     "suucnn", 0},
     {"UPDATE sessions SET confirmed_count = confirmed_count + 1 WHERE id = ?"
      " AND confirmed_count < capacity AND waitlist_count = 0"
      " AND (registration_opens_at IS NULL OR registration_opens_at <= ?)"
      " AND COALESCE(registration_closes_at, ends_at) > ?"
      " AND EXISTS (SELECT 1 FROM events e WHERE e.id = sessions.event_id"
-     " AND e.status = 'published')", "snn", 1},
+     " AND e.status = 'published')",
+     "snn", 1},
     {"COMMIT", NULL, 0},
 };
 #define NSEQ (sizeof(SEQ) / sizeof(SEQ[0]))
@@ -263,8 +265,7 @@ static void *run_thread(void *arg)
                 continue;
             st[i] = mysql_stmt_init(m);
             if (mysql_stmt_prepare(st[i], SEQ[i].sql, strlen(SEQ[i].sql)) != 0) {
-                fprintf(stderr, "floor_db: prepare %s: %s\n", SEQ[i].sql,
-                        mysql_stmt_error(st[i]));
+                fprintf(stderr, "floor_db: prepare %s: %s\n", SEQ[i].sql, mysql_stmt_error(st[i]));
                 t->errors++;
                 goto out;
             }
@@ -280,7 +281,8 @@ static void *run_thread(void *arg)
         int rc;
         int tries = 0;
         do {
-            rc = mode_proc ? tx_proc(m, call, session, user, code) : tx_seq(m, st, session, user, code);
+            rc = mode_proc ? tx_proc(m, call, session, user, code)
+                           : tx_seq(m, st, session, user, code);
             if (rc == 1)
                 t->retries++;
         } while (rc == 1 && ++tries < 10);
@@ -325,7 +327,8 @@ static int run(const char *mode, int sessions, int nconc, int seconds)
     if (!m)
         return 1;
     /* Each run starts from the same state: no registrations, counters zero. */
-    if (query(m, "DELETE FROM registrations") || query(m, "UPDATE sessions SET confirmed_count = 0"))
+    if (query(m, "DELETE FROM registrations") ||
+        query(m, "UPDATE sessions SET confirmed_count = 0"))
         return 1;
     mysql_close(m);
     struct thr *t = calloc((size_t)nconc, sizeof(*t));
@@ -360,8 +363,10 @@ static int run(const char *mode, int sessions, int nconc, int seconds)
 int main(int argc, char **argv)
 {
     if (argc < 7) {
-        fprintf(stderr, "usage: %s setup|run HOST PORT USER PASSWORD DB [MODE SESSIONS CONC "
-                        "SECONDS]\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s setup|run HOST PORT USER PASSWORD DB [MODE SESSIONS CONC "
+                "SECONDS]\n",
+                argv[0]);
         return 2;
     }
     ca.host = argv[2];

@@ -101,8 +101,8 @@ static int load_registrations(struct db *db, int64_t user, struct agenda *a)
         it->event_id = db_get_i64(&res, i, 7);
         it->event_title = xstrdup(cell(&res, i, 8));
         it->location = join_location(cell(&res, i, 4), cell(&res, i, 9));
-        it->detail = xasprintf("%s session; %s, %s", cell(&res, i, 3), cell(&res, i, 8),
-                               cell(&res, i, 10));
+        it->detail =
+            xasprintf("%s session; %s, %s", cell(&res, i, 3), cell(&res, i, 8), cell(&res, i, 10));
     }
     db_res_clear(&res);
     return 0;
@@ -206,8 +206,8 @@ static size_t agenda_check(struct agenda *a)
         for (size_t j = i + 1; j < a->n && a->it[j].starts_at < a->it[i].ends_at; j++) {
             struct item *p = &a->it[i], *q = &a->it[j];
             /* A pitch inside a session one registered for is where one is anyway. */
-            bool same_session = p->session_id && p->session_id == q->session_id &&
-                                p->kind != q->kind;
+            bool same_session =
+                p->session_id && p->session_id == q->session_id && p->kind != q->kind;
             if (same_session || !(q->ends_at > p->starts_at))
                 continue;
             add_overlap(p, j);

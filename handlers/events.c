@@ -1076,9 +1076,9 @@ void events_stats(struct req *r)
      * registration, or the organization exhibits): interests and mutual matches between their
      * projects, and the 1:1 meetings scheduled here. */
 #define ATTENDING                                                                                  \
-    "(SELECT om.org_id FROM org_members om JOIN registrations rg ON rg.user_id = om.user_id"      \
-    " AND rg.status = 'confirmed' JOIN sessions ss ON ss.id = rg.session_id"                      \
-    " WHERE ss.event_id = ? UNION SELECT ex.org_id FROM event_exhibitors ex"                      \
+    "(SELECT om.org_id FROM org_members om JOIN registrations rg ON rg.user_id = om.user_id"       \
+    " AND rg.status = 'confirmed' JOIN sessions ss ON ss.id = rg.session_id"                       \
+    " WHERE ss.event_id = ? UNION SELECT ex.org_id FROM event_exhibitors ex"                       \
     " WHERE ex.event_id = ?)"
     rc = db_exec(r->w->db, &res,
                  "SELECT (SELECT COUNT(*) FROM interests i JOIN projects p ON p.id = i.project_id"

@@ -60,8 +60,10 @@ void login_create(struct req *r)
     if (limited(r, rc, retry) < 0)
         goto out;
     struct db_res res;
-    rc = db_exec(r->w->db, &res, "SELECT id, password_hash, roles FROM users "
-                                     "WHERE email_lower = ?", "s", lower);
+    rc = db_exec(r->w->db, &res,
+                 "SELECT id, password_hash, roles FROM users "
+                 "WHERE email_lower = ?",
+                 "s", lower);
     if (rc) {
         reply_fail(r, rc);
         goto out;

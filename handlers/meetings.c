@@ -23,7 +23,7 @@
 #define SLOT_COUNT_MAX 200       /* slots per request */
 #define SLOTS_PER_EVENT_MAX 1000 /* bounds the scheduler's n·S memory */
 #define TABLES_MAX 500
-#define BATCH_PARAMS 64 /* bound parameters per statement: the DB layer's limit (db.c) */
+#define BATCH_PARAMS 64     /* bound parameters per statement: the DB layer's limit (db.c) */
 #define CURSOR_TABLES 10000 /* cursor = slot start (unix s) * CURSOR_TABLES + table */
 
 /* ---- errors decided inside a transaction, replied after it ---- */
@@ -287,15 +287,13 @@ static int slots_tx(struct db *db, void *arg)
         return fail_set(&a->f, SD_ERR_INVALID, "validation_failed", "starts_at",
                         "the slots (%s to %s) must lie inside the event (%s to %s)",
                         time_format_rfc3339(a->starts_at, b1), time_format_rfc3339(end, b2),
-                        time_format_rfc3339(ev.starts_at, b3),
-                        time_format_rfc3339(ev.ends_at, b4));
+                        time_format_rfc3339(ev.starts_at, b3), time_format_rfc3339(ev.ends_at, b4));
     struct db_res res;
     rc = db_exec(db, &res,
                  "SELECT COUNT(*), COALESCE(MIN(tables_count), 0),"
                  " COALESCE(SUM(CASE WHEN starts_at < ? AND ends_at > ? THEN 1 ELSE 0 END), 0)"
                  " FROM meeting_slots WHERE event_id = ?",
-                 "ssi", time_format_sql(end, b1), time_format_sql(a->starts_at, b2),
-                 a->event_id);
+                 "ssi", time_format_sql(end, b1), time_format_sql(a->starts_at, b2), a->event_id);
     if (rc)
         return rc;
     int64_t existing = db_get_i64(&res, 0, 0), tables = db_get_i64(&res, 0, 1),
@@ -310,17 +308,17 @@ static int slots_tx(struct db *db, void *arg)
                         "this event's meeting slots have %lld tables each", (long long)tables);
     if (existing + a->count > SLOTS_PER_EVENT_MAX)
         return fail_set(&a->f, SD_ERR_CONFLICT, "too_many_slots", "count",
-                        "an event has at most %d meeting slots (%lld exist)",
-                        SLOTS_PER_EVENT_MAX, (long long)existing);
+                        "an event has at most %d meeting slots (%lld exist)", SLOTS_PER_EVENT_MAX,
+                        (long long)existing);
     for (int64_t i = 0; i < a->count; i++) {
         int64_t s = a->starts_at + i * a->minutes * 60;
-        rc = db_exec(db, &res,
-                     "INSERT INTO meeting_slots (event_id, starts_at, ends_at, minutes,"
-                     " tables_count, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?,"
-                     " UTC_TIMESTAMP())",
-                     "issiii", a->event_id, time_format_sql(s, b1),
-                     time_format_sql(s + a->minutes * 60, b2), a->minutes, a->tables,
-                     a->r->user.id);
+        rc =
+            db_exec(db, &res,
+                    "INSERT INTO meeting_slots (event_id, starts_at, ends_at, minutes,"
+                    " tables_count, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?,"
+                    " UTC_TIMESTAMP())",
+                    "issiii", a->event_id, time_format_sql(s, b1),
+                    time_format_sql(s + a->minutes * 60, b2), a->minutes, a->tables, a->r->user.id);
         if (rc)
             return rc;
         a->ids[i] = (int64_t)res.insert_id;
@@ -450,10 +448,10 @@ static int cmp_mrow(const void *x, const void *y)
 /* One pair of organizations: the meeting to have. */
 struct cand {
     int64_t a, b;
-    double score;         /* best score of its matches */
-    size_t m0, nm;        /* its matches: rows[m0 .. m0 + nm) */
-    int64_t meeting_id;   /* the scheduled meeting it already has, or 0 */
-    int64_t old_slot_id;  /* that meeting's slot */
+    double score;        /* best score of its matches */
+    size_t m0, nm;       /* its matches: rows[m0 .. m0 + nm) */
+    int64_t meeting_id;  /* the scheduled meeting it already has, or 0 */
+    int64_t old_slot_id; /* that meeting's slot */
     double old_score;
     int32_t fixed_slot, fixed_table;
     int64_t cancelled_id; /* a cancelled meeting of this pair: not scheduled again */
@@ -591,8 +589,7 @@ static int load_existing(struct db *db, int64_t event_id, struct sched_state *s)
         return rc;
     s->rm = xcalloc(res.nrows ? res.nrows : 1, sizeof(*s->rm));
     for (size_t i = 0; i < res.nrows; i++) {
-        int64_t id = db_get_i64(&res, i, 0), a = db_get_i64(&res, i, 1),
-                b = db_get_i64(&res, i, 2);
+        int64_t id = db_get_i64(&res, i, 0), a = db_get_i64(&res, i, 1), b = db_get_i64(&res, i, 2);
         bool cancelled = strcmp(db_get(&res, i, 3) ? db_get(&res, i, 3) : "", "cancelled") == 0;
         struct cand *c = cand_find(s->c, s->nc, a, b);
         if (cancelled) {
@@ -608,9 +605,8 @@ static int load_existing(struct db *db, int64_t event_id, struct sched_state *s)
         c->old_slot_id = db_get_i64(&res, i, 4);
         c->old_score = db_get_double(&res, i, 6);
         c->fixed_slot = slot_index_of(s->six, s->ns, c->old_slot_id);
-        c->fixed_table = c->fixed_slot == MEET_SCHED_NONE
-                             ? MEET_SCHED_NONE
-                             : (int32_t)db_get_i64(&res, i, 5) - 1;
+        c->fixed_table = c->fixed_slot == MEET_SCHED_NONE ? MEET_SCHED_NONE
+                                                          : (int32_t)db_get_i64(&res, i, 5) - 1;
     }
     db_res_clear(&res);
     rc = db_exec(db, &res,
@@ -704,16 +700,15 @@ static int seat_rows(struct batch *seats, const struct sched_state *s, const str
     int64_t slot_id = s->slots[res->slot].id;
     int rc = batch_add(seats, (struct db_param[]){P_I(slot_id), P_I(c->a), P_I(c->meeting_id)});
     if (!rc)
-        rc = batch_add(seats,
-                       (struct db_param[]){P_I(slot_id), P_I(c->b), P_I(c->meeting_id)});
+        rc = batch_add(seats, (struct db_param[]){P_I(slot_id), P_I(c->b), P_I(c->meeting_id)});
     return rc;
 }
 
 static int match_rows(struct batch *mb, const struct sched_state *s, const struct cand *c)
 {
     for (size_t k = 0; k < c->nm; k++) {
-        int rc = batch_add(mb, (struct db_param[]){P_I(c->meeting_id),
-                                                   P_I(s->rows[c->m0 + k].match_id)});
+        int rc = batch_add(
+            mb, (struct db_param[]){P_I(c->meeting_id), P_I(s->rows[c->m0 + k].match_id)});
         if (rc)
             return rc;
     }
@@ -739,8 +734,8 @@ static int apply(struct db *db, int64_t event_id, int64_t user_id, struct sched_
             rc = delete_meeting(db, c->meeting_id);
             continue;
         }
-        rc = db_exec(db, NULL, "DELETE FROM meeting_seats WHERE meeting_id = ?", "i",
-                     c->meeting_id);
+        rc =
+            db_exec(db, NULL, "DELETE FROM meeting_seats WHERE meeting_id = ?", "i", c->meeting_id);
         if (!rc)
             rc = db_exec(db, NULL,
                          "UPDATE meetings SET slot_id = NULL, table_no = NULL WHERE id = ?", "i",
@@ -752,8 +747,7 @@ static int apply(struct db *db, int64_t event_id, int64_t user_id, struct sched_
     struct batch seats, mb, mt;
     batch_init(&seats, db, "INSERT INTO meeting_seats (slot_id, org_id, meeting_id) VALUES ",
                "(?, ?, ?)", 3);
-    batch_init(&mb, db, "INSERT INTO meeting_matches (meeting_id, match_id) VALUES ", "(?, ?)",
-               2);
+    batch_init(&mb, db, "INSERT INTO meeting_matches (meeting_id, match_id) VALUES ", "(?, ?)", 2);
     batch_init(&mt, db,
                "INSERT INTO meetings (event_id, org_a, org_b, status, slot_id, table_no, score,"
                " created_by, created_at, updated_at) VALUES ",
@@ -768,10 +762,10 @@ static int apply(struct db *db, int64_t event_id, int64_t user_id, struct sched_
         if (!c->meeting_id) {
             nnew++;
             c->fresh = true;
-            rc = batch_add(&mt, (struct db_param[]){P_I(event_id), P_I(c->a), P_I(c->b),
-                                                    P_I(s->slots[res->slot].id),
-                                                    P_I(res->table + 1), P_D(c->score),
-                                                    P_I(user_id)});
+            rc =
+                batch_add(&mt, (struct db_param[]){P_I(event_id), P_I(c->a), P_I(c->b),
+                                                   P_I(s->slots[res->slot].id), P_I(res->table + 1),
+                                                   P_D(c->score), P_I(user_id)});
             continue;
         }
         if (res->status != MEET_SCHED_KEPT) {
@@ -805,8 +799,7 @@ static int apply(struct db *db, int64_t event_id, int64_t user_id, struct sched_
                      " AND status = 'scheduled'",
                      "i", event_id);
         for (size_t i = 0; !rc && i < res.nrows; i++) {
-            struct cand *c =
-                cand_find(s->c, s->nc, db_get_i64(&res, i, 1), db_get_i64(&res, i, 2));
+            struct cand *c = cand_find(s->c, s->nc, db_get_i64(&res, i, 1), db_get_i64(&res, i, 2));
             if (c && !c->meeting_id)
                 c->meeting_id = db_get_i64(&res, i, 0);
         }
@@ -1041,8 +1034,7 @@ void meetings_schedule(struct req *r)
         return;
     const char *reset = req_query(r, "reset");
     if (reset && strcmp(reset, "true") != 0 && strcmp(reset, "false") != 0) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "reset",
-                    "reset must be true or false");
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "reset", "reset must be true or false");
         return;
     }
     a.reset = reset && strcmp(reset, "true") == 0;
@@ -1128,9 +1120,9 @@ void meetings_list_event(struct req *r)
     }
     if (res.nrows > (size_t)limit) {
         char next[32];
-        snprintf(next, sizeof(next), "%lld",
-                 (long long)(db_get_time(&res, n - 1, 2) * CURSOR_TABLES +
-                             db_get_i64(&res, n - 1, 5)));
+        snprintf(
+            next, sizeof(next), "%lld",
+            (long long)(db_get_time(&res, n - 1, 2) * CURSOR_TABLES + db_get_i64(&res, n - 1, 5)));
         cJSON_AddStringToObject(o, "next_cursor", next);
     } else {
         cJSON_AddNullToObject(o, "next_cursor");

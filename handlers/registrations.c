@@ -301,8 +301,7 @@ static int session_event(struct req *r, int64_t session_id, int64_t *event_id)
         return 0;
     }
     struct db_res res;
-    int rc = db_exec(r->w->db, &res, "SELECT event_id FROM sessions WHERE id = ?", "i",
-                     session_id);
+    int rc = db_exec(r->w->db, &res, "SELECT event_id FROM sessions WHERE id = ?", "i", session_id);
     if (rc)
         return rc;
     bool found = res.nrows > 0;

@@ -184,8 +184,7 @@ void users_grant_role(struct req *r)
     bool found = res.affected > 0;
     db_res_clear(&res);
     if (!found) {
-        reply_error(r, SD_ERR_NOT_FOUND, "user_not_found", NULL, "no user %lld",
-                    (long long)id);
+        reply_error(r, SD_ERR_NOT_FOUND, "user_not_found", NULL, "no user %lld", (long long)id);
         return;
     }
     cJSON *u;

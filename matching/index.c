@@ -756,16 +756,15 @@ static uint64_t score_parts(const struct match_index *idx, struct proj q, struct
     uint64_t qo = qs->fwd[q.slot], co = cs->fwd[c.slot];
     uint32_t qt = qs->ntag[q.slot], ct = cs->ntag[c.slot];
     pt->tag = dot(qs->f_term + qo, qs->f_w + qo, qt, cs->f_term + co, cs->f_w + co, ct);
-    pt->text = dot(qs->f_term + qo + qt, qs->f_w + qo + qt, qs->ntext[q.slot],
-                   cs->f_term + co + ct, cs->f_w + co + ct, cs->ntext[c.slot]);
+    pt->text = dot(qs->f_term + qo + qt, qs->f_w + qo + qt, qs->ntext[q.slot], cs->f_term + co + ct,
+                   cs->f_w + co + ct, cs->ntext[c.slot]);
     uint32_t sec = qs->sector[q.slot], zone = qs->zone[q.slot];
     pt->sector = sec != NONE && sec == cs->sector[c.slot] ? COMP_ONE : 0;
     pt->zone = zone != NONE && zone == cs->zone[c.slot] ? COMP_ONE : 0;
     pt->budget = budget_comp(q, c, NULL, NULL);
     pt->stage = stage_comp(q, c);
     return idx->w[W_TAG] * pt->tag + idx->w[W_TEXT] * pt->text + idx->w[W_SECTOR] * pt->sector +
-           idx->w[W_ZONE] * pt->zone + idx->w[W_BUDGET] * pt->budget +
-           idx->w[W_STAGE] * pt->stage;
+           idx->w[W_ZONE] * pt->zone + idx->w[W_BUDGET] * pt->budget + idx->w[W_STAGE] * pt->stage;
 }
 
 static double to_score(uint64_t s)
@@ -966,15 +965,14 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     for (uint32_t i = 0; i < qt + qx; i++) {
         const struct term *t = &idx->terms[q.s->f_term[qoff + i]];
         int g = i < qt ? G_TAG : G_TEXT;
-        add_cursor(cv, &m, &t->list[os], idx->w[g == G_TAG ? W_TAG : W_TEXT],
-                   q.s->f_w[qoff + i], g);
+        add_cursor(cv, &m, &t->list[os], idx->w[g == G_TAG ? W_TAG : W_TEXT], q.s->f_w[qoff + i],
+                   g);
     }
     if (q.s->sector[q.slot] != NONE)
         add_cursor(cv, &m, &idx->terms[q.s->sector[q.slot]].list[os], idx->w[W_SECTOR], QMAX,
                    G_OTHER);
     if (q.s->zone[q.slot] != NONE)
-        add_cursor(cv, &m, &idx->terms[q.s->zone[q.slot]].list[os], idx->w[W_ZONE], QMAX,
-                   G_OTHER);
+        add_cursor(cv, &m, &idx->terms[q.s->zone[q.slot]].list[os], idx->w[W_ZONE], QMAX, G_OTHER);
     qsort(cv, m, sizeof(*cv), cursor_by_ub);
 
     /* rest[g][i] bounds what lists [0, i) of group g can add to a project's score: the sum of
@@ -1143,8 +1141,8 @@ int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t
     out->zone = term_str(idx, q.s->zone[q.slot]);
     out->zone_part = (double)(idx->w[W_ZONE] * pt.zone) / scale;
     int64_t lo = 0, hi = 0;
-    out->budget_frac = match_budget_overlap(q.s->bmin[q.slot], q.s->bmax[q.slot],
-                                            c.s->bmin[c.slot], c.s->bmax[c.slot], &lo, &hi);
+    out->budget_frac = match_budget_overlap(q.s->bmin[q.slot], q.s->bmax[q.slot], c.s->bmin[c.slot],
+                                            c.s->bmax[c.slot], &lo, &hi);
     out->budget_overlap = out->budget_frac > 0.0;
     out->budget_lo = lo;
     out->budget_hi = hi;

@@ -7,8 +7,8 @@
 
 #include "server/err.h"
 
-static const char *const weight_names[MATCH_WEIGHT_COUNT] = {"tag",    "text",   "sector",
-                                                             "zone",   "budget", "stage"};
+static const char *const weight_names[MATCH_WEIGHT_COUNT] = {"tag",  "text",   "sector",
+                                                             "zone", "budget", "stage"};
 
 static double *weight_field(struct match_weights *w, size_t i)
 {
@@ -96,8 +96,8 @@ const char *match_stage_name(enum match_stage stage)
     return (unsigned)stage < SD_ARRAY_LEN(stage_names) ? stage_names[stage] : "?";
 }
 
-double match_budget_overlap(int64_t a_min, int64_t a_max, int64_t b_min, int64_t b_max,
-                            int64_t *lo, int64_t *hi)
+double match_budget_overlap(int64_t a_min, int64_t a_max, int64_t b_min, int64_t b_max, int64_t *lo,
+                            int64_t *hi)
 {
     if (a_max <= 0 || b_max <= 0 || a_min > a_max || b_min > b_max)
         return 0.0;

@@ -95,8 +95,8 @@ const char *match_stage_name(enum match_stage stage);
  * CNY, inclusive) divided by the length of the shorter range, so in [0, 1]; 1 for identical
  * ranges, 0 when they are disjoint or either budget is unknown (max == 0). Stores the
  * intersection in *lo, *hi when it is not empty (either may be NULL). */
-double match_budget_overlap(int64_t a_min, int64_t a_max, int64_t b_min, int64_t b_max,
-                            int64_t *lo, int64_t *hi);
+double match_budget_overlap(int64_t a_min, int64_t a_max, int64_t b_min, int64_t b_max, int64_t *lo,
+                            int64_t *hi);
 
 /* Stage fit: 1 for the same stage, 2/3 for neighbours, 1/3, 0 for idea vs production. */
 double match_stage_fit(enum match_stage a, enum match_stage b);
@@ -127,9 +127,9 @@ struct match_reasons {
 enum match_lang { MATCH_LANG_ZH = 0, MATCH_LANG_EN = 1 };
 
 /* Renders the reasons worth telling a person as UTF-8 lines, most important first, e.g.
- * "共同技术标签: 机器视觉, 医学影像", "同一行业: 医疗健康", "预算重叠 50–200万", "同一园区: 成都科学城",
- * "阶段匹配: 试点 ↔ 原型", "文字相似度 0.42" (MATCH_LANG_ZH) or "shared tags: 机器视觉, 医学影像",
- * "same sector: 医疗健康", "budget overlap 50–200万", "same zone: 成都科学城",
+ * "共同技术标签: 机器视觉, 医学影像", "同一行业: 医疗健康", "预算重叠 50–200万", "同一园区:
+ * 成都科学城", "阶段匹配: 试点 ↔ 原型", "文字相似度 0.42" (MATCH_LANG_ZH) or "shared tags:
+ * 机器视觉, 医学影像", "same sector: 医疗健康", "budget overlap 50–200万", "same zone: 成都科学城",
  * "stage fit: pilot ↔ prototype", "similar wording (0.42)" (MATCH_LANG_EN).
  * Returns an array of *n strings; the caller frees it with match_reason_lines_free(). */
 char **match_reasons_render(const struct match_reasons *r, enum match_lang lang, size_t *n);

@@ -34,7 +34,8 @@ struct synth_project {
 };
 
 /* Generates project `i` (< n) of `side` into *out. For demand projects, *true_supply_id (if not
- * NULL) receives the id of the planted true match, or 0 when there is none; for supply it gets 0. */
+ * NULL) receives the id of the planted true match, or 0 when there is none; for supply it gets 0.
+ */
 void synth_project(const struct synth_params *sp, enum match_side side, size_t i,
                    struct synth_project *out, int64_t *true_supply_id);
 

@@ -20,9 +20,9 @@ struct app {
     struct router *router;          /* built from routes[] at start */
     const struct route_def *routes; /* indexed like the router */
     size_t nroutes;
-    struct server *srv;   /* loops, pool and metrics (server.h) */
-    struct recs *recs;    /* the match index (handlers/recs.h); has its own lock */
-    char instance[12];    /* random id of this process, prefixes request ids */
+    struct server *srv; /* loops, pool and metrics (server.h) */
+    struct recs *recs;  /* the match index (handlers/recs.h); has its own lock */
+    char instance[12];  /* random id of this process, prefixes request ids */
     int64_t started_at;
 };
 

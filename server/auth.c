@@ -19,8 +19,7 @@
 int auth_password_hash(const struct config *cfg, const char *password, char *out, size_t outlen)
 {
     char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-    if (!crypt_gensalt_rn("$y$", (unsigned long)cfg->password_cost, NULL, 0, salt,
-                          sizeof(salt))) {
+    if (!crypt_gensalt_rn("$y$", (unsigned long)cfg->password_cost, NULL, 0, salt, sizeof(salt))) {
         log_error("crypt_gensalt_rn failed");
         return SD_ERR_INTERNAL;
     }
@@ -58,8 +57,7 @@ bool auth_password_verify(const char *password, const char *hash)
 
 void auth_base64url(const unsigned char *in, size_t n, char *out)
 {
-    static const char tab[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t o = 0, i = 0;
     for (; i + 2 < n; i += 3) {
         unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
@@ -119,8 +117,8 @@ const char *auth_role_name(unsigned bit)
     return "?";
 }
 
-int auth_session_create(struct rds *rds, const struct config *cfg, int64_t user_id,
-                        unsigned roles, char *token_out, int64_t *expires_at)
+int auth_session_create(struct rds *rds, const struct config *cfg, int64_t user_id, unsigned roles,
+                        char *token_out, int64_t *expires_at)
 {
     char hex[65], key[160], ukey[160], val[64], ttl[16], hexset[65];
     auth_token_new(token_out);

@@ -20,8 +20,8 @@ struct config;
 #define AUTH_TOKEN_LEN 43
 
 /* Returns 0 and the crypt string in out, or SD_ERR_INTERNAL. */
-int auth_password_hash(const struct config *cfg, const char *password, char *out, size_t outlen)
-    SD_MUST_CHECK;
+int auth_password_hash(const struct config *cfg, const char *password, char *out,
+                       size_t outlen) SD_MUST_CHECK;
 bool auth_password_verify(const char *password, const char *hash);
 
 /* 32 random bytes as base64url into out (AUTH_TOKEN_LEN + 1 bytes). */
@@ -32,8 +32,8 @@ void auth_sha256_hex(const char *s, size_t len, char *out);
 void auth_base64url(const unsigned char *in, size_t n, char *out);
 
 /* Creates a session for the user; writes the token and expiry. 0 or SD_ERR_*. */
-int auth_session_create(struct rds *rds, const struct config *cfg, int64_t user_id,
-                        unsigned roles, char *token_out, int64_t *expires_at) SD_MUST_CHECK;
+int auth_session_create(struct rds *rds, const struct config *cfg, int64_t user_id, unsigned roles,
+                        char *token_out, int64_t *expires_at) SD_MUST_CHECK;
 /* Deletes the caller's session (the bearer token of r). */
 int auth_session_delete(struct req *r) SD_MUST_CHECK;
 /* Rewrites the roles of every live session of a user. */

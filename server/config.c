@@ -20,7 +20,9 @@ struct cfg_key {
 };
 
 #define K(name, type, def, min, max, help)                                                         \
-    {#name, type, offsetof(struct config, name), def, min, max, help}
+    {                                                                                              \
+#name, type, offsetof(struct config, name), def, min, max, help                            \
+    }
 
 /* The one table: drives defaults, the file parser, SUMMITD_<KEY> overrides and the example. */
 static const struct cfg_key keys[] = {
@@ -61,8 +63,7 @@ static const struct cfg_key keys[] = {
     K(loop_cache_ttl_ms, CFG_INT, "1000", 0, 60000,
       "anonymous reads of cacheable routes (an event page) served from the loop for this long;"
       " counts shown to signed-out readers may be that old; 0 disables"),
-    K(match_weight_tag, CFG_DOUBLE, "0.25", 0, 100,
-      "matching: shared tags (IDF-weighted cosine)"),
+    K(match_weight_tag, CFG_DOUBLE, "0.25", 0, 100, "matching: shared tags (IDF-weighted cosine)"),
     K(match_weight_text, CFG_DOUBLE, "0.45", 0, 100,
       "matching: title + description TF-IDF cosine (CJK bigrams, Latin words)"),
     K(match_weight_sector, CFG_DOUBLE, "0.10", 0, 100, "matching: same sector"),
@@ -87,8 +88,8 @@ static int set_value(struct config *cfg, const struct cfg_key *k, const char *va
     switch (k->type) {
     case CFG_STR: {
         char **s = (char **)field;
-        if (strcmp(k->name, "log_level") == 0 && strcmp(value, "error") &&
-            strcmp(value, "warn") && strcmp(value, "info") && strcmp(value, "debug")) {
+        if (strcmp(k->name, "log_level") == 0 && strcmp(value, "error") && strcmp(value, "warn") &&
+            strcmp(value, "info") && strcmp(value, "debug")) {
             snprintf(errbuf, errlen, "%s: must be error, warn, info or debug, not '%s'", k->name,
                      value);
             return -1;
@@ -101,8 +102,8 @@ static int set_value(struct config *cfg, const struct cfg_key *k, const char *va
         errno = 0;
         long v = strtol(value, &end, 10);
         if (errno || end == value || *end != '\0' || v < (long)k->min || v > (long)k->max) {
-            snprintf(errbuf, errlen, "%s: expected an integer from %.0f to %.0f, not '%s'",
-                     k->name, k->min, k->max, value);
+            snprintf(errbuf, errlen, "%s: expected an integer from %.0f to %.0f, not '%s'", k->name,
+                     k->min, k->max, value);
             return -1;
         }
         *(int *)field = (int)v;
@@ -232,8 +233,8 @@ static int load_env(struct config *cfg, FILE *err)
     return 0;
 }
 
-int cfg_load(struct config *cfg, int argc, char **argv, const char **rest, int restcap,
-             int *nrest, FILE *err)
+int cfg_load(struct config *cfg, int argc, char **argv, const char **rest, int restcap, int *nrest,
+             FILE *err)
 {
     const char *file = NULL;
     *nrest = 0;

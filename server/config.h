@@ -60,8 +60,8 @@ void cfg_defaults(struct config *cfg);
  * `--listen HOST:PORT`, `--set key=value`; other arguments (the command, e.g. "migrate") are
  * left in *rest (borrowed from argv, at most restcap). Returns 0, or 2 after writing a message
  * naming the key to `err`. */
-int cfg_load(struct config *cfg, int argc, char **argv, const char **rest, int restcap,
-             int *nrest, FILE *err);
+int cfg_load(struct config *cfg, int argc, char **argv, const char **rest, int restcap, int *nrest,
+             FILE *err);
 
 /* Sets one key from its text form; returns 0 or -1 with a message in errbuf. */
 int cfg_set(struct config *cfg, const char *key, const char *value, char *errbuf, size_t errlen);

@@ -16,7 +16,7 @@
 
 #define STMT_CACHE_MAX 256
 #define MAX_PARAMS 256
-#define IDLE_PING_US 1000000 /* ping a connection idle for longer than this before use */
+#define IDLE_PING_US 1000000    /* ping a connection idle for longer than this before use */
 #define RETRY_CONNECT_US 200000 /* after a failed connect, fail fast for this long */
 #define TX_TRIES 5
 
@@ -124,8 +124,9 @@ static int connect_db(struct db *db)
     mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw);
     mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw);
     mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    mysql_options(m, MYSQL_INIT_COMMAND,
-                  "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
+    mysql_options(
+        m, MYSQL_INIT_COMMAND,
+        "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
     const char *sock = c->mysql_socket[0] ? c->mysql_socket : NULL;
     if (!mysql_real_connect(m, sock ? NULL : c->mysql_host, c->mysql_user, c->mysql_password,
                             c->mysql_database, sock ? 0 : (unsigned)c->mysql_port, sock,
@@ -184,8 +185,7 @@ static int get_stmt(struct db *db, const char *sql, MYSQL_STMT **out)
 {
     uint64_t h = hash_sql(sql);
     for (size_t i = 0; i < db->ncache; i++) {
-        if (db->cache[i].hash == h &&
-            strcmp(db->cache[i].sql, sql) == 0) {
+        if (db->cache[i].hash == h && strcmp(db->cache[i].sql, sql) == 0) {
             *out = db->cache[i].stmt;
             return 0;
         }
@@ -315,8 +315,8 @@ out:
     return rc;
 }
 
-static int execp(struct db *db, struct db_res *res, const char *sql,
-                 const struct db_param *params, size_t np)
+static int execp(struct db *db, struct db_res *res, const char *sql, const struct db_param *params,
+                 size_t np)
 {
     if (res)
         memset(res, 0, sizeof(*res));
@@ -393,8 +393,7 @@ static int execp(struct db *db, struct db_res *res, const char *sql,
     return 0;
 }
 
-static int vexec(struct db *db, struct db_res *res, const char *sql, const char *types,
-                 va_list ap)
+static int vexec(struct db *db, struct db_res *res, const char *sql, const char *types, va_list ap)
 {
     size_t np = strlen(types);
     SD_ASSERT(np <= MAX_PARAMS);

@@ -45,8 +45,8 @@ int db_ping(struct db *db) SD_MUST_CHECK;
  * `res` may be NULL when no result is wanted. Returns 0, SD_ERR_DUPLICATE (unique key),
  * SD_ERR_RETRY (deadlock / lock wait timeout), SD_ERR_UNAVAILABLE (server gone),
  * SD_ERR_INTERNAL (logged). */
-int db_exec(struct db *db, struct db_res *res, const char *sql, const char *types, ...)
-    SD_MUST_CHECK;
+int db_exec(struct db *db, struct db_res *res, const char *sql, const char *types,
+            ...) SD_MUST_CHECK;
 
 /* The same with parameters in an array, for statements built at run time (variable IN lists,
  * optional filters). Keep the number of distinct shapes small: each is prepared and cached. */

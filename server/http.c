@@ -126,8 +126,7 @@ static bool has_resp_header(const struct req *r, const char *name)
     return false;
 }
 
-void reply_error(struct req *r, int err, const char *code, const char *field, const char *fmt,
-                 ...)
+void reply_error(struct req *r, int err, const char *code, const char *field, const char *fmt, ...)
 {
     char msg[512];
     va_list ap;

@@ -96,8 +96,8 @@ void reply_created(struct req *r, struct cJSON *body, const char *loc_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The SPEC error envelope {"error":{"code","message"[,"field"]}}. `code` NULL means the table's
  * default for err. 503s get Retry-After, 429s too (unless already added). */
-void reply_error(struct req *r, int err, const char *code, const char *field, const char *fmt,
-                 ...) __attribute__((format(printf, 5, 6)));
+void reply_error(struct req *r, int err, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 /* The usual answer to a failed lower layer call (503 for unavailable, 409 duplicate, 500 …). */
 void reply_fail(struct req *r, int err);
 /* Adds a response header (both strings copied). */

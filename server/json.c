@@ -143,14 +143,13 @@ int json_int(struct req *r, const cJSON *o, const char *field, bool required, in
     double d = cJSON_IsNumber(v) ? v->valuedouble : NAN;
     if (!cJSON_IsNumber(v) || !isfinite(d) || d != floor(d) || d < -9007199254740992.0 ||
         d > 9007199254740992.0) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", field, "%s must be an integer",
-                    field);
+        reply_error(r, SD_ERR_INVALID, "validation_failed", field, "%s must be an integer", field);
         return -1;
     }
     int64_t i = (int64_t)d;
     if (i < min || i > max) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", field,
-                    "%s must be from %lld to %lld", field, (long long)min, (long long)max);
+        reply_error(r, SD_ERR_INVALID, "validation_failed", field, "%s must be from %lld to %lld",
+                    field, (long long)min, (long long)max);
         return -1;
     }
     *out = i;

@@ -20,19 +20,18 @@ struct cJSON *json_body(struct req *r);
 
 /* A UTF-8 string of minc..maxc characters (code points), valid UTF-8, no control characters
  * except \n, \r and \t when `multiline`. *out borrows from the cJSON tree. */
-int json_str(struct req *r, const struct cJSON *o, const char *field, bool required,
-             size_t minc, size_t maxc, bool multiline, const char **out);
+int json_str(struct req *r, const struct cJSON *o, const char *field, bool required, size_t minc,
+             size_t maxc, bool multiline, const char **out);
 int json_int(struct req *r, const struct cJSON *o, const char *field, bool required, int64_t min,
              int64_t max, int64_t *out);
-int json_double(struct req *r, const struct cJSON *o, const char *field, bool required,
-                double min, double max, double *out);
+int json_double(struct req *r, const struct cJSON *o, const char *field, bool required, double min,
+                double max, double *out);
 int json_bool(struct req *r, const struct cJSON *o, const char *field, bool required, bool *out);
 /* One of `names` (NULL-terminated); *out is its index. */
 int json_enum(struct req *r, const struct cJSON *o, const char *field, bool required,
               const char *const *names, int *out);
 /* An RFC 3339 time, as unix seconds. */
-int json_time(struct req *r, const struct cJSON *o, const char *field, bool required,
-              int64_t *out);
+int json_time(struct req *r, const struct cJSON *o, const char *field, bool required, int64_t *out);
 
 /* Number of code points of a valid UTF-8 string, or -1 when invalid (or when it holds control
  * characters other than \n \r \t with `multiline`, or any with !multiline). */

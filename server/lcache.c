@@ -9,8 +9,8 @@
 #include "server/rds.h"
 #include "server/xalloc.h"
 
-#define SLOTS 1024      /* entries per loop, direct-mapped by key */
-#define EPOCHS 4096     /* tags share epochs by hash: a bump may expire a neighbour too */
+#define SLOTS 1024  /* entries per loop, direct-mapped by key */
+#define EPOCHS 4096 /* tags share epochs by hash: a bump may expire a neighbour too */
 
 static _Atomic uint64_t epochs[EPOCHS];
 
@@ -84,8 +84,8 @@ int lcache_get(struct lcache *c, const char *key, uint32_t tag, int64_t now_us, 
     return 1;
 }
 
-void lcache_put(struct lcache *c, const char *key, uint32_t tag, uint64_t epoch,
-                int64_t expires_us, const char *body, size_t len, const char *ctype)
+void lcache_put(struct lcache *c, const char *key, uint32_t tag, uint64_t epoch, int64_t expires_us,
+                const char *body, size_t len, const char *ctype)
 {
     struct entry *e = &c->e[fnv(key, 1469598103934665603ULL) % SLOTS];
     free(e->key);
@@ -109,8 +109,7 @@ void lcache_invalidate(struct rds *rds, const char *pattern, long long id)
     snprintf(msg, sizeof(msg), "%s %s", pattern, ids);
     rds_key(rds, chan, sizeof(chan), "%s", LCACHE_CHANNEL);
     if (rds_cmd(rds, NULL, "PUBLISH %s %s", chan, msg) != 0)
-        log_warn("lcache: invalidation of %s not published; other instances wait for expiry",
-                 msg);
+        log_warn("lcache: invalidation of %s not published; other instances wait for expiry", msg);
 }
 
 void lcache_apply_message(const char *msg)

@@ -31,8 +31,8 @@ uint64_t lcache_epoch(uint32_t tag);
 int lcache_get(struct lcache *c, const char *key, uint32_t tag, int64_t now_us, char **body,
                size_t *len, const char **ctype);
 /* Stores a reply read at `epoch`; ctype must be a static string. */
-void lcache_put(struct lcache *c, const char *key, uint32_t tag, uint64_t epoch,
-                int64_t expires_us, const char *body, size_t len, const char *ctype);
+void lcache_put(struct lcache *c, const char *key, uint32_t tag, uint64_t epoch, int64_t expires_us,
+                const char *body, size_t len, const char *ctype);
 
 /* After a committed change to what `pattern` shows for `id`. Redis trouble only delays the other
  * instances until their entries expire. */

@@ -7,11 +7,11 @@
 #include "server/buf.h"
 #include "server/xalloc.h"
 
-static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405, 409,
-                               413, 422, 429, 500, 501, 503};
+static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405,
+                               409, 413, 422, 429, 500, 501, 503};
 #define NSTATUS (SD_ARRAY_LEN(statuses) + 1) /* + "other" */
-static const double buckets_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                   0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5, 5};
+static const double buckets_s[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                   0.05,   0.1,     0.25,   0.5,   1,      2.5,   5};
 #define NBUCKET (SD_ARRAY_LEN(buckets_s) + 1) /* + Inf */
 
 struct route_stats {
@@ -147,6 +147,6 @@ void metrics_render(struct buf *out, struct metrics *const *ms, size_t n, size_t
                "summitd_event_loops %ld\n"
                "# TYPE summitd_uptime_seconds gauge\n"
                "summitd_uptime_seconds %lld\n",
-               g->mysql_up, g->redis_up, g->queue_len, g->queue_max, g->workers,
-               g->workers_busy, g->inflight, g->loops, (long long)g->uptime_s);
+               g->mysql_up, g->redis_up, g->queue_len, g->queue_max, g->workers, g->workers_busy,
+               g->inflight, g->loops, (long long)g->uptime_s);
 }

@@ -62,8 +62,7 @@ int migrate_run(struct db *db)
                       ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci");
     for (unsigned long i = 0; rc == 0 && i < migrations_len; i++) {
         const struct migration *m = &migrations[i];
-        rc = db_exec(db, &res, "SELECT 1 FROM schema_migrations WHERE version = ?", "s",
-                     m->name);
+        rc = db_exec(db, &res, "SELECT 1 FROM schema_migrations WHERE version = ?", "s", m->name);
         if (rc)
             break;
         bool done = res.nrows > 0;

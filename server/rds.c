@@ -240,10 +240,9 @@ int rds_sub_read(struct rds_sub *s, int timeout_ms, char *chan, size_t chanlen, 
         strcmp(rep->element[0]->str, "message") == 0 &&
         rep->element[2]->type == REDIS_REPLY_STRING) {
         const redisReply *ch = rep->element[1];
-        size_t skip = ch->type == REDIS_REPLY_STRING && ch->len >= s->prefix_len ? s->prefix_len
-                                                                                  : 0;
-        snprintf(chan, chanlen, "%.*s",
-                 ch->type == REDIS_REPLY_STRING ? (int)(ch->len - skip) : 0,
+        size_t skip =
+            ch->type == REDIS_REPLY_STRING && ch->len >= s->prefix_len ? s->prefix_len : 0;
+        snprintf(chan, chanlen, "%.*s", ch->type == REDIS_REPLY_STRING ? (int)(ch->len - skip) : 0,
                  ch->type == REDIS_REPLY_STRING ? ch->str + skip : "");
         snprintf(buf, len, "%.*s", (int)rep->element[2]->len, rep->element[2]->str);
         rc = 1;

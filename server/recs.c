@@ -213,8 +213,8 @@ static bool skip_fn(void *arg, int64_t id)
     return s->n && bsearch(&id, s->ids, s->n, sizeof(int64_t), cmp_i64) != NULL;
 }
 
-int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip,
-                   size_t nskip, enum match_lang lang, struct recs_item *out, size_t *nout)
+int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip, size_t nskip,
+                   enum match_lang lang, struct recs_item *out, size_t *nout)
 {
     *nout = 0;
     int64_t *sorted = xmalloc((nskip ? nskip : 1) * sizeof(int64_t));

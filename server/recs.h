@@ -43,18 +43,17 @@ void recs_poll(struct recs *rc, struct db *db);
 void recs_project_changed(struct recs *rc, struct db *db, struct rds *rds, int64_t id);
 
 struct recs_item {
-    int64_t id;      /* the recommended project */
+    int64_t id; /* the recommended project */
     double score;
-    char **reasons;  /* rendered lines, owned; freed by recs_items_free() */
+    char **reasons; /* rendered lines, owned; freed by recs_items_free() */
     size_t nreasons;
 };
 
 /* The k best projects for `project_id` (opposite side, other organizations, open), skipping the
  * ids in skip[0..nskip) (vetoed pairs). out holds k items; *nout gets how many. Returns 0, or
  * SD_ERR_NOT_FOUND when the project is not in the index (closed or unknown). */
-int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip,
-                   size_t nskip, enum match_lang lang, struct recs_item *out, size_t *nout)
-    SD_MUST_CHECK;
+int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip, size_t nskip,
+                   enum match_lang lang, struct recs_item *out, size_t *nout) SD_MUST_CHECK;
 void recs_items_free(struct recs_item *items, size_t n);
 
 /* Score of the pair (0 when either is not indexed). */

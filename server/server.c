@@ -377,11 +377,10 @@ static void finish(struct loop *l, struct req *r)
     int64_t us = end - r->start_us;
     metrics_record(l->m, r->route, r->status, us);
     if (l->srv->cfg->access_log)
-        rlog_info(r->id, "access %s %s %s %d %zu %lldus%s%s", r->client_ip,
-                  router_method_name(r->method),
-                  r->route >= 0 ? l->srv->app->routes[r->route].pattern : r->path, r->status,
-                  r->resp_len, (long long)us, r->err_code ? " " : "",
-                  r->err_code ? r->err_code : "");
+        rlog_info(
+            r->id, "access %s %s %s %d %zu %lldus%s%s", r->client_ip, router_method_name(r->method),
+            r->route >= 0 ? l->srv->app->routes[r->route].pattern : r->path, r->status, r->resp_len,
+            (long long)us, r->err_code ? " " : "", r->err_code ? r->err_code : "");
     if (r->w)
         atomic_fetch_sub(&l->srv->inflight, 1);
     req_free(r);
@@ -628,9 +627,8 @@ struct server *server_new(struct app *app)
         evhttp_set_bevcb(l->http, make_bev, l);
         int dfd = dup(fd);
         SD_ASSERT(dfd >= 0);
-        struct evconnlistener *lev =
-            evconnlistener_new(l->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC,
-                               -1, dfd);
+        struct evconnlistener *lev = evconnlistener_new(
+            l->base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, -1, dfd);
         SD_ASSERT(lev);
         l->bound = evhttp_bind_listener(l->http, lev);
         SD_ASSERT(l->bound);
@@ -688,15 +686,14 @@ int server_run(struct server *srv)
     struct event *sint = evsignal_new(srv->main_base, SIGINT, on_signal, srv);
     event_add(sterm, NULL);
     event_add(sint, NULL);
-    log_info("summitd serving http://%s (%d loops, %d workers)", srv->cfg->listen,
-             srv->nloops, p->n);
+    log_info("summitd serving http://%s (%d loops, %d workers)", srv->cfg->listen, srv->nloops,
+             p->n);
     event_base_dispatch(srv->main_base);
 
     /* Drain: stop accepting, refuse new requests, let in-flight ones finish. */
     atomic_store(&srv->draining, true);
     for (int i = 0; i < srv->nloops; i++)
-        event_base_once(srv->loops[i].base, -1, EV_TIMEOUT, stop_listening, &srv->loops[i],
-                        NULL);
+        event_base_once(srv->loops[i].base, -1, EV_TIMEOUT, stop_listening, &srv->loops[i], NULL);
     close(srv->fd);
     srv->fd = -1;
     int64_t deadline = time_mono_us() + (int64_t)srv->cfg->shutdown_timeout_s * 1000000;

@@ -67,8 +67,8 @@ char *xasprintf(const char *fmt, ...)
 void sd_assert_fail(const char *expr, const char *file, int line)
 {
     char buf[512];
-    int len = snprintf(buf, sizeof(buf), "summitd: assertion failed: %s at %s:%d\n", expr, file,
-                       line);
+    int len =
+        snprintf(buf, sizeof(buf), "summitd: assertion failed: %s at %s:%d\n", expr, file, line);
     if (len > 0)
         (void)!write(2, buf, (size_t)len > sizeof(buf) ? sizeof(buf) : (size_t)len);
     abort();

@@ -14,8 +14,7 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Aborts with file:line when an invariant is broken, in every build. */
-#define SD_ASSERT(expr)                                                                            \
-    ((expr) ? (void)0 : sd_assert_fail(#expr, __FILE__, __LINE__))
+#define SD_ASSERT(expr) ((expr) ? (void)0 : sd_assert_fail(#expr, __FILE__, __LINE__))
 void sd_assert_fail(const char *expr, const char *file, int line) __attribute__((noreturn));
 
 #define SD_MUST_CHECK __attribute__((warn_unused_result))

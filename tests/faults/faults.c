@@ -224,13 +224,27 @@ static void inst_start(int i)
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", s->port);
     snprintf(mp, sizeof(mp), "mysql_port=%d", mysql_port);
     snprintf(rp, sizeof(rp), "redis_port=%d", redis_port);
-    const char *sets[] = {
-        "mysql_host=127.0.0.1", mp, "mysql_user=summitd", "mysql_password=summitd",
-        "mysql_database=summitd_test", "redis_host=127.0.0.1", rp, "redis_prefix=f:",
-        "password_cost=1", "login_limit_ip=1000000", "login_limit_account=1000000",
-        "admin_email=" ADMIN_EMAIL, "admin_password=" ADMIN_PASSWORD, "workers=8",
-        "mysql_connect_timeout_s=1", "mysql_rw_timeout_s=3", "redis_timeout_ms=300",
-        "access_log=false", "log_level=warn", "shutdown_timeout_s=5", NULL};
+    const char *sets[] = {"mysql_host=127.0.0.1",
+                          mp,
+                          "mysql_user=summitd",
+                          "mysql_password=summitd",
+                          "mysql_database=summitd_test",
+                          "redis_host=127.0.0.1",
+                          rp,
+                          "redis_prefix=f:",
+                          "password_cost=1",
+                          "login_limit_ip=1000000",
+                          "login_limit_account=1000000",
+                          "admin_email=" ADMIN_EMAIL,
+                          "admin_password=" ADMIN_PASSWORD,
+                          "workers=8",
+                          "mysql_connect_timeout_s=1",
+                          "mysql_rw_timeout_s=3",
+                          "redis_timeout_ms=300",
+                          "access_log=false",
+                          "log_level=warn",
+                          "shutdown_timeout_s=5",
+                          NULL};
     const char *argv[64];
     int n = 0;
     argv[n++] = bin;
@@ -350,7 +364,8 @@ static int64_t create_user(int port, const char *email)
 {
     char body[256];
     snprintf(body, sizeof(body),
-             "{\"email\":\"%s\",\"password\":\"%s\",\"display_name\":\"故障测试\",\"role\":\"attendee\"}",
+             "{\"email\":\"%s\",\"password\":\"%s\",\"display_name\":\"故障测试\",\"role\":"
+             "\"attendee\"}",
              email, PASSWORD);
     struct resp r = http(port, "POST", "/api/v1/users", NULL, body, 10000);
     if (r.status != 201)
@@ -653,20 +668,23 @@ static long verify(const char *scen)
         if (!hit || rsess[k] != acks[i].session_id || ruser[k] != acks[i].user_idx) {
             lost++;
             if (lost <= 5)
-                fail(scen, "acknowledged registration %lld (session %lld, user u%lld) is not in "
-                           "the database", (long long)acks[i].reg_id,
-                     (long long)acks[i].session_id, (long long)acks[i].user_idx);
+                fail(scen,
+                     "acknowledged registration %lld (session %lld, user u%lld) is not in "
+                     "the database",
+                     (long long)acks[i].reg_id, (long long)acks[i].session_id,
+                     (long long)acks[i].user_idx);
         }
     }
     free(rid);
     free(rsess);
     free(ruser);
-    snprintf(q, sizeof(q),
-             "SELECT COUNT(*) FROM sessions s WHERE s.id IN (%s) AND (s.confirmed_count > s.capacity "
-             "OR s.confirmed_count <> (SELECT COUNT(*) FROM registrations r WHERE r.session_id = "
-             "s.id AND r.status = 'confirmed') OR s.waitlist_count <> (SELECT COUNT(*) FROM "
-             "registrations r WHERE r.session_id = s.id AND r.status = 'waitlisted'))",
-             ids);
+    snprintf(
+        q, sizeof(q),
+        "SELECT COUNT(*) FROM sessions s WHERE s.id IN (%s) AND (s.confirmed_count > s.capacity "
+        "OR s.confirmed_count <> (SELECT COUNT(*) FROM registrations r WHERE r.session_id = "
+        "s.id AND r.status = 'confirmed') OR s.waitlist_count <> (SELECT COUNT(*) FROM "
+        "registrations r WHERE r.session_id = s.id AND r.status = 'waitlisted'))",
+        ids);
     long bad = sql_long(q);
     if (bad)
         fail(scen, "%ld sessions over capacity or with counters unequal to their rows", bad);
@@ -818,10 +836,10 @@ int main(int argc, char **argv)
     setup_accounts(inst[0].port);
 
     /* Registration needs its routes (handlers/registrations.c); say so rather than pass. */
-    struct resp probe = http(inst[0].port, "POST", "/api/v1/sessions/1/registrations", NULL, "{}",
-                             5000);
-    bool missing = probe.status == 405 || (probe.status == 404 && probe.body &&
-                                           strstr(probe.body, "no route for"));
+    struct resp probe =
+        http(inst[0].port, "POST", "/api/v1/sessions/1/registrations", NULL, "{}", 5000);
+    bool missing = probe.status == 405 ||
+                   (probe.status == 404 && probe.body && strstr(probe.body, "no route for"));
     resp_free(&probe);
     if (missing)
         die("POST /api/v1/sessions/{id}/registrations is missing; nothing to test");

@@ -108,7 +108,7 @@ static void fuzz_route(const uint8_t *d, size_t n)
 {
     if (n < 1)
         return;
-    static const unsigned methods[] = {HTTP_M_GET,    HTTP_M_POST, HTTP_M_PUT,    HTTP_M_PATCH,
+    static const unsigned methods[] = {HTTP_M_GET,    HTTP_M_POST, HTTP_M_PUT,     HTTP_M_PATCH,
                                        HTTP_M_DELETE, HTTP_M_HEAD, HTTP_M_OPTIONS, 0};
     unsigned m = methods[d[0] % 8];
     const char *path = (const char *)d + 1;
@@ -135,16 +135,48 @@ static void fuzz_route(const uint8_t *d, size_t n)
 }
 
 /* Field names the handlers validate, so that the getters meet them with every type. */
-static const char *const fields[] = {
-    "email",       "password",        "display_name",  "role",       "name",
-    "tier",        "sector",          "zone",          "description", "title",
-    "kind",        "city",            "venue",         "starts_at",  "ends_at",
-    "capacity",    "waitlist",        "registration_opens_at",        "registration_closes_at",
-    "room",        "organization_id", "side",          "tags",       "budget_min",
-    "budget_max",  "stage",           "target_project_id",            "decision",
-    "minutes",     "available_from",  "available_until", "presenter_user_id", "project_id",
-    "weight",      "max_score",       "user_id",       "scores",     "code",
-    "count",       "tables",          "limit",         NULL};
+static const char *const fields[] = {"email",
+                                     "password",
+                                     "display_name",
+                                     "role",
+                                     "name",
+                                     "tier",
+                                     "sector",
+                                     "zone",
+                                     "description",
+                                     "title",
+                                     "kind",
+                                     "city",
+                                     "venue",
+                                     "starts_at",
+                                     "ends_at",
+                                     "capacity",
+                                     "waitlist",
+                                     "registration_opens_at",
+                                     "registration_closes_at",
+                                     "room",
+                                     "organization_id",
+                                     "side",
+                                     "tags",
+                                     "budget_min",
+                                     "budget_max",
+                                     "stage",
+                                     "target_project_id",
+                                     "decision",
+                                     "minutes",
+                                     "available_from",
+                                     "available_until",
+                                     "presenter_user_id",
+                                     "project_id",
+                                     "weight",
+                                     "max_score",
+                                     "user_id",
+                                     "scores",
+                                     "code",
+                                     "count",
+                                     "tables",
+                                     "limit",
+                                     NULL};
 
 static void getters(const uint8_t *d, size_t n, const cJSON *o, const char *field)
 {

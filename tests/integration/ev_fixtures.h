@@ -30,8 +30,6 @@ static inline char *ev_time(int64_t off, char *buf)
     return buf;
 }
 
-
-
 /* Creates an event (starts in 30 days, lasts 2 days) and publishes it when asked. */
 static inline int64_t ev_event(const struct it_server *s, const char *org, const char *title,
                                bool publish)

@@ -18,17 +18,12 @@
 
 #include "tests/lib/it.h"
 
-
 /* 2032-03-10T08:00:00Z. */
 static inline int64_t mx_t0(void)
 {
     struct tm tm = {.tm_year = 2032 - 1900, .tm_mon = 2, .tm_mday = 10, .tm_hour = 8};
     return (int64_t)timegm(&tm);
 }
-
-
-
-
 
 /* A request with a printf-formatted JSON body (NULL fmt: no body). */
 static inline struct it_resp *mx_req(const struct it_server *srv, const char *method,
@@ -48,7 +43,6 @@ static inline struct it_resp *mx_req(const struct it_server *srv, const char *me
     free(body);
     return r;
 }
-
 
 /* An event (fair) of `hours` from t0, created by the organizer through the API; published. */
 static inline int64_t mx_event(const struct it_server *srv, const char *org_tok, int64_t t0,
@@ -109,16 +103,17 @@ static inline int mx_slots(const struct it_server *srv, const char *org_tok, int
 
 /* SQL for a project of `org` (side supply|demand), leaving its id in @p. */
 #define MX_PROJECT_SQL                                                                             \
-    "INSERT INTO projects (org_id, side, title, description, sector, zone, tags, budget_min,"    \
-    " budget_max, stage, status, created_by, created_at, updated_at) VALUES (%lld, '%s', '%s',"  \
-    " '', '智能制造', '', '[]', 0, 0, 'pilot', 'open', 1, UTC_TIMESTAMP(), UTC_TIMESTAMP());"     \
+    "INSERT INTO projects (org_id, side, title, description, sector, zone, tags, budget_min,"      \
+    " budget_max, stage, status, created_by, created_at, updated_at) VALUES (%lld, '%s', '%s',"    \
+    " '', '智能制造', '', '[]', 0, 0, 'pilot', 'open', 1, UTC_TIMESTAMP(), UTC_TIMESTAMP());"  \
     " SET @p = LAST_INSERT_ID();\n"
 
 /* A mutual match between a new supply project of `s` and a new demand project of `d`; returns
  * the match id. */
 static inline int64_t mx_match(int64_t s, int64_t d, double score, const char *title)
 {
-    return it_sql_i64(MX_PROJECT_SQL "SET @s = @p;\n" MX_PROJECT_SQL
+    return it_sql_i64(MX_PROJECT_SQL
+                      "SET @s = @p;\n" MX_PROJECT_SQL
                       "INSERT INTO matches (supply_project_id, demand_project_id, score,"
                       " created_at) VALUES (@s, @p, %.6f, UTC_TIMESTAMP());"
                       " SELECT LAST_INSERT_ID();",
@@ -132,13 +127,13 @@ static inline void mx_matches(size_t n, const int64_t (*pairs)[2], const double 
     char *q = malloc(cap);
     q[0] = '\0';
     for (size_t i = 0; i < n; i++) {
-        len += (size_t)snprintf(q + len, cap - len,
-                                MX_PROJECT_SQL "SET @s = @p;\n" MX_PROJECT_SQL
-                                "INSERT INTO matches (supply_project_id, demand_project_id,"
-                                " score, created_at) VALUES (@s, @p, %.6f, UTC_TIMESTAMP());\n",
-                                (long long)pairs[i][0], "supply", "bulk 批量",
-                                (long long)pairs[i][1], "demand", "bulk 批量",
-                                scores ? scores[i] : 0.5);
+        len += (size_t)snprintf(
+            q + len, cap - len,
+            MX_PROJECT_SQL "SET @s = @p;\n" MX_PROJECT_SQL
+                           "INSERT INTO matches (supply_project_id, demand_project_id,"
+                           " score, created_at) VALUES (@s, @p, %.6f, UTC_TIMESTAMP());\n",
+            (long long)pairs[i][0], "supply", "bulk 批量", (long long)pairs[i][1], "demand",
+            "bulk 批量", scores ? scores[i] : 0.5);
         cr_assert_lt(len, cap);
     }
     free(it_sql("%s", q));

@@ -17,7 +17,6 @@
 
 #include "tests/lib/it.h"
 
-
 /* 2031-05-20T09:00:00Z: far enough ahead that nothing is in the past. */
 static inline int64_t fx_t0(void)
 {
@@ -26,10 +25,6 @@ static inline int64_t fx_t0(void)
 }
 
 #define MINS(m) ((int64_t)(m)*60)
-
-
-
-
 
 /* it_http with a body built by printf; asserts `want` and returns the response's "id". */
 static inline int64_t fx_create(const struct it_server *srv, const char *token, const char *path,
@@ -116,6 +111,5 @@ static inline struct it_resp *fx_http(const struct it_server *srv, const char *m
     va_end(ap);
     return it_http(srv, method, path, token, body, NULL);
 }
-
 
 #endif

@@ -132,10 +132,9 @@ Test(accounts, chinese_display_name_round_trips)
 
 Test(accounts, forged_malformed_and_missing_tokens)
 {
-    const char *bad[] = {
-        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* right shape, unknown */
-        "short", "has spaces in it but is quite long enough to be a token",
-        "0IkeHVVfkkC8zv9OR-gec2JuQX5dltoxJmgaiCGiBC!", NULL};
+    const char *bad[] = {"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* right shape, unknown */
+                         "short", "has spaces in it but is quite long enough to be a token",
+                         "0IkeHVVfkkC8zv9OR-gec2JuQX5dltoxJmgaiCGiBC!", NULL};
     for (int i = 0; bad[i]; i++) {
         struct it_resp *r = it_http(srv, "GET", "/api/v1/me", bad[i], NULL, NULL);
         cr_assert_eq(r->status, 401, "token '%s' gave %d", bad[i], r->status);
@@ -177,8 +176,10 @@ Test(accounts, redis_holds_no_raw_token)
 {
     char *token = it_user(srv, "attendee", NULL);
     char cmd[256];
-    snprintf(cmd, sizeof(cmd), "redis-cli -p 6391 --scan --pattern 't:sess:*' | xargs -r "
-                               "redis-cli -p 6391 MGET | grep -q -- '%s'", token);
+    snprintf(cmd, sizeof(cmd),
+             "redis-cli -p 6391 --scan --pattern 't:sess:*' | xargs -r "
+             "redis-cli -p 6391 MGET | grep -q -- '%s'",
+             token);
     cr_assert_neq(it_sh("%s", cmd), 0, "no session value contains the raw token");
     cr_assert_neq(it_sh("redis-cli -p 6391 --scan --pattern '*%s*' | grep -q .", token), 0,
                   "no key contains the raw token");
@@ -228,8 +229,8 @@ Test(accounts, login_rate_limited_per_account_and_address)
     cr_assert_eq(it_stop(srv), 0);
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "redis_prefix=rl%lld:", (long long)it_now_ms());
-    const char *sets[] = {prefix, "login_limit_account=3", "login_limit_ip=8",
-                          "login_window_s=60", NULL};
+    const char *sets[] = {prefix, "login_limit_account=3", "login_limit_ip=8", "login_window_s=60",
+                          NULL};
     srv = it_start(sets);
     char *email = it_email("rl");
     it_resp_free(signup(email, "password-123", "R"));
@@ -270,8 +271,7 @@ Test(accounts, signup_validation)
         const char *field;
     } cases[] = {
         {"{\"email\":\"nope\",\"password\":\"password-1\",\"display_name\":\"x\"}", 400, "email"},
-        {"{\"email\":\"a@b.co\",\"password\":\"short\",\"display_name\":\"x\"}", 400,
-         "password"},
+        {"{\"email\":\"a@b.co\",\"password\":\"short\",\"display_name\":\"x\"}", 400, "password"},
         {"{\"email\":\"a@b.co\",\"password\":\"password-1\"}", 400, "display_name"},
         {"{\"email\":\"a@b.co\",\"password\":\"password-1\",\"display_name\":\"\"}", 400,
          "display_name"},
@@ -279,8 +279,8 @@ Test(accounts, signup_validation)
         {"{\"email\":\"a@b.co\",\"password\":\"password-1\",\"display_name\":\"x\","
          "\"role\":\"admin\"}",
          400, "role"},
-        {"{\"email\":\"a@b.co\",\"password\":\"password-1\",\"display_name\":\"a\\u0001b\"}",
-         400, "display_name"},
+        {"{\"email\":\"a@b.co\",\"password\":\"password-1\",\"display_name\":\"a\\u0001b\"}", 400,
+         "display_name"},
         {"[1,2,3]", 400, NULL},
         {"{\"email\":", 400, NULL},
         {"{} trailing", 400, NULL},

@@ -81,15 +81,14 @@ static void world_new(struct world *w)
     mx_exhibit(srv, w->otok, w->event, w->org_b);
     /* U presents a pitch at 13:30–13:45 inside the pitch session U registered for. */
     char a[32], b[32];
-    w->pitch = it_sql_i64(MX_PROJECT_SQL
-                          "INSERT INTO pitches (session_id, event_id, project_id,"
-                          " presenter_user_id, minutes, starts_at, ends_at, created_by,"
-                          " created_at, updated_at) VALUES (%lld, %lld, @p, %lld, 15, '%s', '%s',"
-                          " 1, UTC_TIMESTAMP(), UTC_TIMESTAMP()); SELECT LAST_INSERT_ID();",
-                          (long long)w->org_a, "supply", "类脑芯片路演", (long long)w->s2,
-                          (long long)w->event, (long long)w->uid,
-                          it_sqltime(mx_t0() + 5 * 3600 + 1800, a),
-                          it_sqltime(mx_t0() + 5 * 3600 + 2700, b));
+    w->pitch = it_sql_i64(
+        MX_PROJECT_SQL "INSERT INTO pitches (session_id, event_id, project_id,"
+                       " presenter_user_id, minutes, starts_at, ends_at, created_by,"
+                       " created_at, updated_at) VALUES (%lld, %lld, @p, %lld, 15, '%s', '%s',"
+                       " 1, UTC_TIMESTAMP(), UTC_TIMESTAMP()); SELECT LAST_INSERT_ID();",
+        (long long)w->org_a, "supply", "类脑芯片路演", (long long)w->s2, (long long)w->event,
+        (long long)w->uid, it_sqltime(mx_t0() + 5 * 3600 + 1800, a),
+        it_sqltime(mx_t0() + 5 * 3600 + 2700, b));
     /* A mutual match A–B and a meeting at 09:30–09:45, during the 09–10 forum. */
     mx_match(w->org_a, w->org_b, 0.8, "日程配对");
     mx_slots(srv, w->otok, w->event, mx_t0() + 5400, 15, 2, 2);
@@ -132,8 +131,8 @@ Test(agenda, merges_registrations_pitches_and_meetings_and_flags_overlaps)
     for (int i = 0; i < 5; i++) {
         cJSON *x = cJSON_GetArrayItem(items, i);
         cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(x, "kind")), kinds[i]);
-        cr_assert_eq((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(x, "id")), ids[i],
-                     "item %d", i);
+        cr_assert_eq((int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(x, "id")), ids[i], "item %d",
+                     i);
         char *uid = uid_of(kinds[i], ids[i]);
         cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(x, "uid")), uid);
         free(uid);

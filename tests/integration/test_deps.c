@@ -31,8 +31,8 @@ static int free_port(void)
 static void setup(void)
 {
     int mp = free_port(), rp = free_port();
-    snprintf(env, sizeof(env), "SD_VAR=var/deps-%d SD_MYSQL_PORT=%d SD_REDIS_PORT=%d", (int)getpid(),
-             mp, rp);
+    snprintf(env, sizeof(env), "SD_VAR=var/deps-%d SD_MYSQL_PORT=%d SD_REDIS_PORT=%d",
+             (int)getpid(), mp, rp);
     cr_assert_eq(it_sh("%s scripts/services.sh start >/dev/null", env), 0);
     snprintf(sets_buf[0], sizeof(sets_buf[0]), "mysql_port=%d", mp);
     snprintf(sets_buf[1], sizeof(sets_buf[1]), "redis_port=%d", rp);

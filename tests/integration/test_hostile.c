@@ -162,13 +162,16 @@ Test(hostile, body_longer_than_announced_or_allowed)
     /* Announced larger than max_body_bytes, and actually sent. */
     size_t big = 200 * 1024;
     char *req = malloc(big + 256);
-    int n = sprintf(req, "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: "
-                         "application/json\r\nContent-Length: %zu\r\n\r\n", big);
+    int n = sprintf(req,
+                    "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                    "application/json\r\nContent-Length: %zu\r\n\r\n",
+                    big);
     memset(req + n, ' ', big);
     send_raw("a body over max_body_bytes", req, (size_t)n + big);
 
     /* Announced huge, never sent: refused up front or dropped at the idle timeout. */
-    n = sprintf(req, "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n");
+    n = sprintf(req,
+                "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\n");
     send_raw("Content-Length 99999999999", req, (size_t)n);
     free(req);
 }

@@ -111,8 +111,7 @@ static int plan_check(const struct fair *f, const struct pm *p, size_t n, int ta
 {
     int distinct = 0;
     for (size_t i = 0; i < n; i++) {
-        cr_assert(p[i].a < p[i].b, "meeting %lld: organizations not ordered",
-                  (long long)p[i].id);
+        cr_assert(p[i].a < p[i].b, "meeting %lld: organizations not ordered", (long long)p[i].id);
         cr_assert(p[i].table >= 1 && p[i].table <= tables, "meeting %lld at table %lld",
                   (long long)p[i].id, (long long)p[i].table);
         bool first = true;
@@ -123,10 +122,9 @@ static int plan_check(const struct fair *f, const struct pm *p, size_t n, int ta
                 first = false;
             cr_assert_neq(p[i].table, p[j].table, "table %lld twice in slot %lld",
                           (long long)p[i].table, (long long)p[i].slot_id);
-            cr_assert(p[i].a != p[j].a && p[i].a != p[j].b && p[i].b != p[j].a &&
-                          p[i].b != p[j].b,
-                      "an organization in meetings %lld and %lld of one slot",
-                      (long long)p[i].id, (long long)p[j].id);
+            cr_assert(p[i].a != p[j].a && p[i].a != p[j].b && p[i].b != p[j].a && p[i].b != p[j].b,
+                      "an organization in meetings %lld and %lld of one slot", (long long)p[i].id,
+                      (long long)p[j].id);
         }
         distinct += first;
     }
@@ -580,9 +578,8 @@ Test(meetings, only_the_organizer_schedules_and_members_see_their_own)
     it_expect(it_http(srv, "POST", path, org2, NULL, NULL), 403, NULL, "another organizer");
     it_expect(it_http(srv, "POST", path, f.etok, NULL, NULL), 403, NULL, "a member");
     it_expect(it_http(srv, "POST", path, att, NULL, NULL), 403, NULL, "an attendee");
-    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM meetings WHERE event_id = %lld",
-                            (long long)f.event),
-                 0);
+    cr_assert_eq(
+        it_sql_i64("SELECT COUNT(*) FROM meetings WHERE event_id = %lld", (long long)f.event), 0);
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings", (long long)f.event);
     it_expect(it_http(srv, "GET", path, f.etok, NULL, NULL), 403, NULL, "member lists all");
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meeting-slots", (long long)f.event);
@@ -625,8 +622,8 @@ Test(meetings, only_the_organizer_schedules_and_members_see_their_own)
     it_expect(it_http(srv, "DELETE", path, att, NULL, NULL), 403, NULL, "outsider cancels");
     it_expect(it_http(srv, "DELETE", path, org2, NULL, NULL), 403, NULL, "other organizer");
     it_expect(it_http(srv, "DELETE", path, f.otok, NULL, NULL), 204, NULL, "organizer cancels");
-    it_expect(it_http(srv, "DELETE", "/api/v1/meetings/999999999", f.otok, NULL, NULL), 404,
-              NULL, "unknown meeting");
+    it_expect(it_http(srv, "DELETE", "/api/v1/meetings/999999999", f.otok, NULL, NULL), 404, NULL,
+              "unknown meeting");
     free(admin);
     free(att);
     free(org2);

@@ -386,7 +386,8 @@ Test(pitches, timetable_by_room_and_time_public_once_published)
     cr_assert_eq((int64_t)cJSON_GetObjectItem(second, "id")->valuedouble, p2);
     char a[32];
     cr_assert_str_eq(cJSON_GetObjectItem(first, "starts_at")->valuestring, it_rfc3339(t0, a));
-    cr_assert_str_eq(cJSON_GetObjectItem(first, "ends_at")->valuestring, it_rfc3339(t0 + MINS(20), a));
+    cr_assert_str_eq(cJSON_GetObjectItem(first, "ends_at")->valuestring,
+                     it_rfc3339(t0 + MINS(20), a));
     cJSON *proj = cJSON_GetObjectItem(second, "project");
     cr_assert(strstr(cJSON_GetObjectItem(proj, "title")->valuestring, "智能巡检机器人"));
     cJSON *org = cJSON_GetObjectItem(second, "organization");

@@ -166,8 +166,8 @@ Test(server, metrics_are_prometheus_text)
     struct it_resp *r = it_http(srv, "GET", "/metrics", NULL, NULL, NULL);
     cr_assert_eq(r->status, 200);
     cr_assert(strstr(r->body, "# TYPE summitd_http_requests_total counter"));
-    cr_assert(strstr(r->body,
-                     "summitd_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"));
+    cr_assert(strstr(
+        r->body, "summitd_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"));
     cr_assert(strstr(r->body, "route=\"unmatched\",status=\"404\""));
     cr_assert(strstr(r->body, "summitd_http_request_duration_seconds_bucket"));
     cr_assert(strstr(r->body, "summitd_dependency_up{dependency=\"mysql\"} 1"));

@@ -99,13 +99,24 @@ struct it_server *it_start(const char *const *sets)
     argv[n++] = bin;
     argv[n++] = "--listen";
     argv[n++] = s->addr;
-    static const char *const defaults[] = {
-        "mysql_host=127.0.0.1", "mysql_port=3407", "mysql_user=summitd",
-        "mysql_password=summitd", "mysql_database=summitd_test", "redis_host=127.0.0.1",
-        "redis_port=6391", "redis_prefix=t:", "debug_routes=true", "password_cost=1",
-        "login_limit_ip=1000000", "login_limit_account=1000", "admin_email=" ADMIN_EMAIL,
-        "admin_password=" ADMIN_PASSWORD, "workers=8", "shutdown_timeout_s=10",
-        "log_level=info", NULL};
+    static const char *const defaults[] = {"mysql_host=127.0.0.1",
+                                           "mysql_port=3407",
+                                           "mysql_user=summitd",
+                                           "mysql_password=summitd",
+                                           "mysql_database=summitd_test",
+                                           "redis_host=127.0.0.1",
+                                           "redis_port=6391",
+                                           "redis_prefix=t:",
+                                           "debug_routes=true",
+                                           "password_cost=1",
+                                           "login_limit_ip=1000000",
+                                           "login_limit_account=1000",
+                                           "admin_email=" ADMIN_EMAIL,
+                                           "admin_password=" ADMIN_PASSWORD,
+                                           "workers=8",
+                                           "shutdown_timeout_s=10",
+                                           "log_level=info",
+                                           NULL};
     for (int i = 0; defaults[i]; i++) {
         argv[n++] = "--set";
         argv[n++] = defaults[i];
@@ -218,13 +229,13 @@ struct it_resp *it_http(const struct it_server *s, const char *method, const cha
     size_t blen = body ? strlen(body) : 0;
     size_t cap = 1024 + blen + (extra_headers ? strlen(extra_headers) : 0);
     char *req = malloc(cap);
-    int n = snprintf(req, cap,
-                     "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n%s%s%s%s"
-                     "Content-Length: %zu\r\n%s\r\n",
-                     method, path, s->addr, token ? "Authorization: Bearer " : "",
-                     token ? token : "", token ? "\r\n" : "",
-                     body ? "Content-Type: application/json\r\n" : "", blen,
-                     extra_headers ? extra_headers : "");
+    int n =
+        snprintf(req, cap,
+                 "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n%s%s%s%s"
+                 "Content-Length: %zu\r\n%s\r\n",
+                 method, path, s->addr, token ? "Authorization: Bearer " : "", token ? token : "",
+                 token ? "\r\n" : "", body ? "Content-Type: application/json\r\n" : "", blen,
+                 extra_headers ? extra_headers : "");
     size_t off = 0, total = (size_t)n;
     while (off < total) {
         ssize_t k = send(fd, req + off, total - off, MSG_NOSIGNAL);
@@ -349,8 +360,8 @@ char *it_email(const char *tag)
     static atomic_int n;
     char *e = NULL;
     unsigned rnd = (unsigned)it_now_ms() ^ (unsigned)rand();
-    if (asprintf(&e, "%s-%d-%d-%x@test.example", tag, (int)getpid(), atomic_fetch_add(&n, 1),
-                 rnd) < 0)
+    if (asprintf(&e, "%s-%d-%d-%x@test.example", tag, (int)getpid(), atomic_fetch_add(&n, 1), rnd) <
+        0)
         abort();
     return e;
 }

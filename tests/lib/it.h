@@ -14,8 +14,8 @@ struct cJSON;
 struct it_server {
     int pid;
     int port;
-    char log[256];  /* its stderr */
-    char addr[32];  /* "127.0.0.1:port" */
+    char log[256]; /* its stderr */
+    char addr[32]; /* "127.0.0.1:port" */
 };
 
 /* Extra `--set key=value` arguments, NULL-terminated (may be NULL). Defaults: the shared test
@@ -28,8 +28,8 @@ int it_stop(struct it_server *s);
 void it_kill(struct it_server *s);
 
 struct it_resp {
-    int status;      /* 0 when the connection failed */
-    char *head;      /* raw header block */
+    int status; /* 0 when the connection failed */
+    char *head; /* raw header block */
     char *body;
     size_t body_len;
     struct cJSON *json; /* parsed body or NULL */

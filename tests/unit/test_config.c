@@ -33,13 +33,12 @@ Test(config, file_then_env_then_flags)
     char path[] = "/tmp/summitd-cfg-XXXXXX";
     int fd = mkstemp(path);
     FILE *f = fdopen(fd, "w");
-    fputs("# comment\nmysql_port = 3400\nredis_port = 6400\nthreads=3\nlog_level = \"debug\"\n",
-          f);
+    fputs("# comment\nmysql_port = 3400\nredis_port = 6400\nthreads=3\nlog_level = \"debug\"\n", f);
     fclose(f);
     setenv("SUMMITD_REDIS_PORT", "6500", 1);
     setenv("SUMMITD_THREADS", "4", 1);
-    const char *argv[] = {"summitd", "--config", path, "--set", "threads=5", "--listen",
-                          "127.0.0.1:9999", "migrate"};
+    const char *argv[] = {"summitd",  "--config",       path,     "--set", "threads=5",
+                          "--listen", "127.0.0.1:9999", "migrate"};
     struct config c;
     char err[256] = "";
     cr_assert_eq(load(&c, 8, argv, err, sizeof(err)), 0, "%s", err);

@@ -15,9 +15,9 @@ static uint64_t rnd(uint64_t *s)
 }
 
 /* A small vocabulary on purpose: many projects share features, so scores tie often. */
-static const char *const tags_v[] = {"机器视觉", "智能语音", "医学影像", "无人机", "车联网",
-                                     "工业互联网", "fpga", "5g", "类脑计算", "智能芯片"};
-static const char *const words_v[] = {"医学影像分析", "表面缺陷检测", "智能工厂", "无人物流配送",
+static const char *const tags_v[] = {"机器视觉",   "智能语音", "医学影像", "无人机",   "车联网",
+                                     "工业互联网", "fpga",     "5g",       "类脑计算", "智能芯片"};
+static const char *const words_v[] = {"医学影像分析",  "表面缺陷检测", "智能工厂", "无人物流配送",
                                       "GPU inference", "边缘计算",     "语音交互", "5G专网",
                                       "病理切片",      "数据平台",     "港口调度", "质检",
                                       "Vision AI",     "机器人",       "天府",     "成都"};
@@ -50,13 +50,11 @@ static void random_project(uint64_t *s, int64_t id, struct owned *o, int64_t nor
     }
     size_t nw = rnd(s) % 3, len = 0;
     for (size_t i = 0; i < nw; i++)
-        len += (size_t)snprintf(o->title + len, sizeof(o->title) - len, "%s",
-                                words_v[rnd(s) % 16]);
+        len += (size_t)snprintf(o->title + len, sizeof(o->title) - len, "%s", words_v[rnd(s) % 16]);
     nw = rnd(s) % 30;
     len = 0;
     for (size_t i = 0; i < nw; i++)
-        len += (size_t)snprintf(o->desc + len, sizeof(o->desc) - len, "%s，",
-                                words_v[rnd(s) % 16]);
+        len += (size_t)snprintf(o->desc + len, sizeof(o->desc) - len, "%s，", words_v[rnd(s) % 16]);
     o->p.title = o->title;
     o->p.description = rnd(s) % 10 ? o->desc : NULL;
 }
@@ -66,11 +64,18 @@ static void random_project(uint64_t *s, int64_t id, struct owned *o, int64_t nor
 static struct match_project simple(int64_t id, int64_t org, enum match_side side)
 {
     static const char *const tags[] = {"机器视觉", "医学影像"};
-    struct match_project p = {.id = id, .org_id = org, .side = side,
-                              .stage = MATCH_STAGE_PILOT, .sector = "医疗健康",
-                              .zone = "成都科学城", .tags = tags, .ntags = 2,
-                              .budget_min = 100, .budget_max = 200,
-                              .title = "医学影像辅助诊断", .description = "基于机器视觉的诊断系统"};
+    struct match_project p = {.id = id,
+                              .org_id = org,
+                              .side = side,
+                              .stage = MATCH_STAGE_PILOT,
+                              .sector = "医疗健康",
+                              .zone = "成都科学城",
+                              .tags = tags,
+                              .ntags = 2,
+                              .budget_min = 100,
+                              .budget_max = 200,
+                              .title = "医学影像辅助诊断",
+                              .description = "基于机器视觉的诊断系统"};
     return p;
 }
 
@@ -213,8 +218,8 @@ static void check_query(const struct match_index *idx, int64_t qid, size_t k, st
     int ra = match_index_topk(idx, qid, k, v->mod ? veto_fn : NULL, v, a, &na);
     int rb = match_index_topk_exhaustive(idx, qid, k, v->mod ? veto_fn : NULL, v, b, &nb);
     cr_assert_eq(ra, rb);
-    cr_assert_eq(na, nb, "round %d query %lld k %zu: %zu vs %zu results", round, (long long)qid,
-                 k, na, nb);
+    cr_assert_eq(na, nb, "round %d query %lld k %zu: %zu vs %zu results", round, (long long)qid, k,
+                 na, nb);
     for (size_t i = 0; i < na; i++) {
         cr_assert_eq(a[i].id, b[i].id, "round %d query %lld k %zu rank %zu: %lld vs %lld", round,
                      (long long)qid, k, i, (long long)a[i].id, (long long)b[i].id);
@@ -225,8 +230,8 @@ static void check_query(const struct match_index *idx, int64_t qid, size_t k, st
     }
 }
 
-static void property_run(uint64_t seed, size_t n, int64_t norgs, struct match_weights w,
-                         int rounds, int queries_per_round, int mutations_per_round)
+static void property_run(uint64_t seed, size_t n, int64_t norgs, struct match_weights w, int rounds,
+                         int queries_per_round, int mutations_per_round)
 {
     struct match_index *idx = match_index_new(&w);
     uint64_t s = seed;

@@ -138,9 +138,9 @@ Test(score, reasons_render_for_people)
 
 static const char *const vocab_tags[] = {"机器视觉", "智能语音", "自然语言处理", "医学影像",
                                          "智能芯片", "无人机",   "车联网",       "工业互联网"};
-static const char *const vocab_words[] = {"医学影像分析", "缺陷检测", "智能工厂",  "无人物流",
-                                          "GPU推理",      "边缘计算", "语音交互",  "5G网络",
-                                          "病理切片",     "数据平台", "港口调度",  "质检系统"};
+static const char *const vocab_words[] = {"医学影像分析", "缺陷检测", "智能工厂", "无人物流",
+                                          "GPU推理",      "边缘计算", "语音交互", "5G网络",
+                                          "病理切片",     "数据平台", "港口调度", "质检系统"};
 static const char *const vocab_sectors[] = {"医疗健康", "交通物流", "智能制造"};
 static const char *const vocab_zones[] = {"成都科学城", "天府国际生物城", "龙泉驿"};
 
@@ -288,11 +288,18 @@ Test(score, reasons_list_the_shared_tags)
     struct match_index *idx = match_index_new(&w);
     const char *ta[] = {"机器视觉", "医学影像", "无人机"};
     const char *tb[] = {"医学影像", "机器视觉", "车联网"};
-    struct match_project a = {.id = 1, .org_id = 1, .side = MATCH_SUPPLY,
-                              .stage = MATCH_STAGE_PILOT, .sector = "医疗健康",
-                              .zone = "成都科学城", .tags = ta, .ntags = 3,
-                              .budget_min = 500000, .budget_max = 2000000,
-                              .title = "医学影像辅助诊断系统", .description = "基于机器视觉"};
+    struct match_project a = {.id = 1,
+                              .org_id = 1,
+                              .side = MATCH_SUPPLY,
+                              .stage = MATCH_STAGE_PILOT,
+                              .sector = "医疗健康",
+                              .zone = "成都科学城",
+                              .tags = ta,
+                              .ntags = 3,
+                              .budget_min = 500000,
+                              .budget_max = 2000000,
+                              .title = "医学影像辅助诊断系统",
+                              .description = "基于机器视觉"};
     struct match_project b = a;
     b.id = 2;
     b.org_id = 2;
@@ -323,8 +330,8 @@ Test(score, reasons_list_the_shared_tags)
     cr_assert_eq(r.budget_lo, 1000000);
     cr_assert_eq(r.budget_hi, 2000000);
     cr_assert(r.text_cos > 0.05, "shared wording is noticed (%.3f)", r.text_cos);
-    double sum = r.tag_part + r.text_part + r.sector_part + r.zone_part + r.budget_part +
-                 r.stage_part;
+    double sum =
+        r.tag_part + r.text_part + r.sector_part + r.zone_part + r.budget_part + r.stage_part;
     cr_assert_float_eq(sum, r.score, 1e-9);
     size_t n;
     char **lines = match_reasons_render(&r, MATCH_LANG_ZH, &n);

@@ -134,7 +134,10 @@ Test(tokenize, utf8_validator)
 Test(tokenize, utf8_chars_counts_code_points)
 {
     cr_assert_eq(tok_utf8_chars("机器a😀", strlen("机器a😀")), 4);
-    cr_assert_eq(tok_utf8_chars("\xff" "a", 2), 2);
+    cr_assert_eq(tok_utf8_chars("\xff"
+                                "a",
+                                2),
+                 2);
 }
 
 static int norm(const char *in, char *out)
@@ -170,7 +173,10 @@ Test(tokenize, tag_normalize_rejects_empty_long_and_invalid)
     strcat(longtag, "能");
     cr_assert_eq(norm(longtag, out), TOK_TAG_TOO_LONG);
     cr_assert_eq(norm("ab\xff", out), TOK_TAG_BAD_UTF8);
-    cr_assert_eq(norm("a\x01" "b", out), TOK_TAG_BAD_UTF8);
+    cr_assert_eq(norm("a\x01"
+                      "b",
+                      out),
+                 TOK_TAG_BAD_UTF8);
 }
 
 Test(tokenize, tags_dedupe_keeps_first_occurrences_in_order)

@@ -26,28 +26,6 @@ static void teardown(void)
 
 TestSuite(interests, .init = setup, .fini = teardown, .timeout = 120);
 
-static void unique_word(char *buf, size_t len, const char *prefix)
-{
-    static atomic_int seq;
-    snprintf(buf, len, "%s%dx%dx%lld", prefix, (int)getpid(), atomic_fetch_add(&seq, 1),
-             (long long)(it_now_ms() % 100000000));
-}
-
-static int64_t make_org(const char *token, const char *tier)
-{
-    char name[96], body[512];
-    unique_word(name, sizeof(name), "org");
-    snprintf(body, sizeof(body),
-             "{\"name\":\"对接测试 "
-             "%s\",\"tier\":\"%s\",\"sector\":\"交通物流\",\"zone\":\"成都科学城\"}",
-             name, tier);
-    struct it_resp *r = it_http(srv, "POST", "/api/v1/organizations", token, body, NULL);
-    cr_assert_eq(r->status, 201, "%s", r->body);
-    int64_t id = (int64_t)it_jnum(r, "id");
-    it_resp_free(r);
-    return id;
-}
-
 static int64_t make_project(const char *token, int64_t org, const char *side, const char *title,
                             const char *tag)
 {
@@ -76,9 +54,9 @@ static void make_pair(struct pair *p)
 {
     p->tok_s = it_user(srv, "enterprise", NULL);
     p->tok_d = it_user(srv, "enterprise", NULL);
-    p->org_s = make_org(p->tok_s, "innovative");
-    p->org_d = make_org(p->tok_d, "leader");
-    unique_word(p->tag, sizeof(p->tag), "it");
+    p->org_s = it_org(srv, p->tok_s, "innovative", "交通物流", "成都科学城");
+    p->org_d = it_org(srv, p->tok_d, "leader", "交通物流", "成都科学城");
+    it_unique(p->tag, sizeof(p->tag), "it");
     p->sup = make_project(p->tok_s, p->org_s, "supply", "路口车路协同感知方案", p->tag);
     p->dem = make_project(p->tok_d, p->org_d, "demand", "智慧路口车路协同感知需求", p->tag);
 }
@@ -176,7 +154,7 @@ Test(interests, both_interested_makes_one_mutual_match)
     cr_assert_str_eq(it_jstr(r, "received.0.from.title"), "路口车路协同感知方案", "%s", r->body);
     cr_assert_eq((int64_t)it_jnum(r, "received.0.from.organization.id"), p.org_s);
     cr_assert_str_eq(it_jstr(r, "received.0.from.organization.tier"), "innovative");
-    cr_assert_not_null(strstr(it_jstr(r, "received.0.from.organization.name"), "对接测试"));
+    cr_assert_not_null(strstr(it_jstr(r, "received.0.from.organization.name"), "测试企业"));
     cr_assert_str_eq(it_jstr(r, "received.0.decision"), "interested");
     it_resp_free(r);
 
@@ -304,7 +282,7 @@ Test(interests, clear_errors_and_only_members_speak)
     make_pair(&p);
     int64_t same_side = make_project(p.tok_d, p.org_d, "supply", "另一个供给", p.tag);
     char *stranger = it_user(srv, "enterprise", NULL);
-    int64_t org_x = make_org(stranger, "seed");
+    int64_t org_x = it_org(srv, stranger, "seed", "交通物流", "成都科学城");
     int64_t other_sup = make_project(stranger, org_x, "supply", "第三方供给", p.tag);
     int64_t other_dem = make_project(stranger, org_x, "demand", "第三方需求", p.tag);
 

@@ -3,7 +3,6 @@
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,29 +23,6 @@ static void teardown(void)
 }
 
 TestSuite(projects, .init = setup, .fini = teardown, .timeout = 120);
-
-/* A word no other test (or earlier run) uses: tags and q terms that isolate this test's rows. */
-static void unique_word(char *buf, size_t len, const char *prefix)
-{
-    static atomic_int seq;
-    snprintf(buf, len, "%s%dx%dx%lld", prefix, (int)getpid(), atomic_fetch_add(&seq, 1),
-             (long long)(it_now_ms() % 100000000));
-}
-
-static int64_t make_org(const struct it_server *s, const char *token, const char *tier)
-{
-    char name[96], body[512];
-    unique_word(name, sizeof(name), "org");
-    snprintf(body, sizeof(body),
-             "{\"name\":\"测试企业 "
-             "%s\",\"tier\":\"%s\",\"sector\":\"医疗健康\",\"zone\":\"成都高新区\"}",
-             name, tier);
-    struct it_resp *r = it_http(s, "POST", "/api/v1/organizations", token, body, NULL);
-    cr_assert_eq(r->status, 201, "%s", r->body);
-    int64_t id = (int64_t)it_jnum(r, "id");
-    it_resp_free(r);
-    return id;
-}
 
 /* POSTs a project built from the parts; returns the response (caller frees). `tags` is a JSON
  * array text; `extra` more members (",\"zone\":\"x\"") or "", placed first so that they win
@@ -113,36 +89,10 @@ static size_t list_ids(const struct it_server *s, const char *token, const char 
     return n;
 }
 
-static char *sql_value(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *sql_value(const char *fmt, ...)
-{
-    char q[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(q, sizeof(q), fmt, ap);
-    va_end(ap);
-    char path[64];
-    snprintf(path, sizeof(path), "var/test-logs/sql-%d-%lld.txt", (int)getpid(),
-             (long long)it_now_ms());
-    cr_assert_eq(it_sh("mariadb --no-defaults -h127.0.0.1 -P3407 -usummitd -psummitd "
-                       "summitd_test -N -B -e \"%s\" > %s",
-                       q, path),
-                 0);
-    FILE *f = fopen(path, "r");
-    cr_assert_not_null(f);
-    char line[1024] = "";
-    if (!fgets(line, sizeof(line), f))
-        line[0] = '\0';
-    fclose(f);
-    unlink(path);
-    line[strcspn(line, "\n")] = '\0';
-    return strdup(line);
-}
-
 Test(projects, create_get_round_trip_with_normalized_tags)
 {
     char *tok = it_user(srv, "enterprise", NULL);
-    int64_t org = make_org(srv, tok, "leader");
+    int64_t org = it_org(srv, tok, "leader", "医疗健康", "成都高新区");
     const char *title = "基于深度学习的医学影像辅助诊断 AI 平台 🚀";
     struct it_resp *r =
         post_project(srv, tok, org, "supply", title, "肺结节检测，YOLOv5 模型。\\n第二行",
@@ -177,10 +127,10 @@ Test(projects, create_get_round_trip_with_normalized_tags)
     it_resp_free(r);
 
     /* Stored state: one project_tags row per distinct tag, terms for title and description. */
-    char *v = sql_value("SELECT COUNT(*) FROM project_tags WHERE project_id = %lld", (long long)id);
+    char *v = it_sql("SELECT COUNT(*) FROM project_tags WHERE project_id = %lld", (long long)id);
     cr_assert_str_eq(v, "2");
     free(v);
-    v = sql_value("SELECT COUNT(*) FROM project_terms WHERE project_id = %lld AND term IN "
+    v = it_sql("SELECT COUNT(*) FROM project_terms WHERE project_id = %lld AND term IN "
                   "('医学', '影像', 'yolov5', '结节')",
                   (long long)id);
     cr_assert_str_eq(v, "4");
@@ -195,7 +145,7 @@ Test(projects, create_get_round_trip_with_normalized_tags)
 Test(projects, every_bad_input_is_a_400_naming_the_field)
 {
     char *tok = it_user(srv, "enterprise", NULL);
-    int64_t org = make_org(srv, tok, "seed");
+    int64_t org = it_org(srv, tok, "seed", "医疗健康", "成都高新区");
     char long_title[260], long_desc[5100], long_tag[64];
     memset(long_title, 'a', 201);
     long_title[201] = '\0';
@@ -287,7 +237,7 @@ Test(projects, every_bad_input_is_a_400_naming_the_field)
     cr_assert_eq(r->status, 400);
     it_resp_free(r);
     /* Nothing of the refused bodies was stored. */
-    char *v = sql_value("SELECT COUNT(*) FROM projects WHERE org_id = %lld", (long long)org);
+    char *v = it_sql("SELECT COUNT(*) FROM projects WHERE org_id = %lld", (long long)org);
     cr_assert_str_eq(v, "0");
     free(v);
 
@@ -313,8 +263,8 @@ Test(projects, only_members_edit_or_close)
 {
     char *owner = it_user(srv, "enterprise", NULL);
     char *other = it_user(srv, "enterprise", NULL);
-    int64_t org = make_org(srv, owner, "innovative");
-    int64_t other_org = make_org(srv, other, "seed");
+    int64_t org = it_org(srv, owner, "innovative", "医疗健康", "成都高新区");
+    int64_t other_org = it_org(srv, other, "seed", "医疗健康", "成都高新区");
     char *tags = "[\"车联网\"]";
 
     /* Publishing for someone else's organization. */
@@ -371,11 +321,11 @@ Test(projects, only_members_edit_or_close)
 Test(projects, patch_is_partial_revalidates_and_reindexes)
 {
     char *tok = it_user(srv, "enterprise", NULL);
-    int64_t org = make_org(srv, tok, "leader");
+    int64_t org = it_org(srv, tok, "leader", "医疗健康", "成都高新区");
     char old_word[64], new_word[64], tag[64], tags[128];
-    unique_word(old_word, sizeof(old_word), "oldw");
-    unique_word(new_word, sizeof(new_word), "neww");
-    unique_word(tag, sizeof(tag), "tg");
+    it_unique(old_word, sizeof(old_word), "oldw");
+    it_unique(new_word, sizeof(new_word), "neww");
+    it_unique(tag, sizeof(tag), "tg");
     snprintf(tags, sizeof(tags), "[\"%s\",\"智能语音\"]", tag);
     char title[128];
     snprintf(title, sizeof(title), "语音客服 %s", old_word);
@@ -422,7 +372,7 @@ Test(projects, patch_is_partial_revalidates_and_reindexes)
     cr_assert_eq(list_ids(srv, NULL, qpath, false, ids, 100), 0, "old terms are gone");
     snprintf(qpath, sizeof(qpath), "/api/v1/projects?tag=%s&q=%%E5%%91%%BC%%E5%%8F%%AB", tag);
     cr_assert_eq(list_ids(srv, NULL, qpath, false, ids, 100), 1, "呼叫 (description) kept");
-    char *v = sql_value("SELECT GROUP_CONCAT(tag ORDER BY tag) FROM project_tags "
+    char *v = it_sql("SELECT GROUP_CONCAT(tag ORDER BY tag) FROM project_tags "
                         "WHERE project_id = %lld",
                         (long long)id);
     char want[160];
@@ -452,11 +402,11 @@ Test(projects, patch_is_partial_revalidates_and_reindexes)
 Test(projects, list_filters_q_and_paging)
 {
     char *tok = it_user(srv, "enterprise", NULL);
-    int64_t org = make_org(srv, tok, "leader");
-    int64_t org2 = make_org(srv, tok, "seed");
+    int64_t org = it_org(srv, tok, "leader", "医疗健康", "成都高新区");
+    int64_t org2 = it_org(srv, tok, "seed", "医疗健康", "成都高新区");
     char tag[64], word[64], tags[160];
-    unique_word(tag, sizeof(tag), "lf");
-    unique_word(word, sizeof(word), "Kw");
+    it_unique(tag, sizeof(tag), "lf");
+    it_unique(word, sizeof(word), "Kw");
     snprintf(tags, sizeof(tags), "[\"%s\",\"医学影像\"]", tag);
     char desc[256];
     snprintf(desc, sizeof(desc), "基于 YOLOv5 的肺结节检测 %s", word);
@@ -573,9 +523,9 @@ static void make_pair(const struct it_server *s_sup, const struct it_server *s_d
 {
     p->tok_s = it_user(s_sup, "enterprise", NULL);
     p->tok_d = it_user(s_dem, "enterprise", NULL);
-    p->org_s = make_org(s_sup, p->tok_s, "leader");
-    p->org_d = make_org(s_dem, p->tok_d, "innovative");
-    unique_word(p->tag, sizeof(p->tag), "rt");
+    p->org_s = it_org(s_sup, p->tok_s, "leader", "医疗健康", "成都高新区");
+    p->org_d = it_org(s_dem, p->tok_d, "innovative", "医疗健康", "成都高新区");
+    it_unique(p->tag, sizeof(p->tag), "rt");
     char tags[160], desc[256];
     snprintf(tags, sizeof(tags), "[\"%s\",\"医学影像\",\"机器视觉\"]", p->tag);
     snprintf(desc, sizeof(desc), "肺结节 CT 影像智能筛查 %s", p->tag);

@@ -566,3 +566,25 @@ char *it_sqltime(int64_t t, char *buf)
 {
     return fmt_time(t, buf, ' ', "");
 }
+
+void it_unique(char *buf, size_t len, const char *prefix)
+{
+    static atomic_int seq;
+    snprintf(buf, len, "%s%dx%dx%lld", prefix, (int)getpid(), atomic_fetch_add(&seq, 1),
+             (long long)(it_now_ms() % 100000000));
+}
+
+int64_t it_org(const struct it_server *s, const char *token, const char *tier, const char *sector,
+               const char *zone)
+{
+    char name[96], body[512];
+    it_unique(name, sizeof(name), "org");
+    snprintf(body, sizeof(body),
+             "{\"name\":\"测试企业 %s\",\"tier\":\"%s\",\"sector\":\"%s\",\"zone\":\"%s\"}", name,
+             tier, sector, zone);
+    struct it_resp *r = it_http(s, "POST", "/api/v1/organizations", token, body, NULL);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t id = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+    return id;
+}

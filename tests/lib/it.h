@@ -52,6 +52,14 @@ char *it_raw(int port, const char *data, size_t len, int timeout_ms);
 
 /* A fresh unique e-mail address "<tag>-<pid>-<n>@test.example". Caller frees. */
 char *it_email(const char *tag);
+/* A word no other test (or earlier run) uses, "<prefix><pid>x<n>x<ms>": names, tags and query
+ * terms that isolate a test's rows in the shared test database. */
+void it_unique(char *buf, size_t len, const char *prefix);
+/* Creates an organization with a unique name (the token's user becomes a member); asserts 201
+ * and returns its id. */
+int64_t it_org(const struct it_server *s, const char *token, const char *tier, const char *sector,
+               const char *zone);
+
 /* Signs up (role "attendee" or "enterprise") and logs in; returns the token (caller frees) and
  * the user id. Asserts on failure. */
 char *it_user(const struct it_server *s, const char *role, int64_t *id);

@@ -34,8 +34,8 @@ PASSWORD=bench-password-1
 OUT=var/bench
 DB=summitd_bench
 FLOORDB=summitd_bench_floor
-MYSQL_PORT=3407
-REDIS_PORT=6391
+MYSQL_PORT=${SD_MYSQL_PORT:-3407}
+REDIS_PORT=${SD_REDIS_PORT:-6391}
 PREFIX=bench:
 export BENCH_DIR=$ROOT/bench BENCH_WRK_THREADS=$WT
 

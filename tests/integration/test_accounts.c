@@ -159,7 +159,7 @@ Test(accounts, expired_token)
     char *token = it_user(srv, "attendee", NULL);
     char hex[65];
     auth_sha256_hex(token, strlen(token), hex);
-    cr_assert_eq(it_sh("redis-cli -p 6391 EXPIRE 't:sess:%s' 1 | grep -q 1", hex), 0,
+    cr_assert_eq(it_sh(IT_REDIS_CLI " EXPIRE 't:sess:%s' 1 | grep -q 1", hex), 0,
                  "the session key is the token's SHA-256, not the token");
     int64_t deadline = it_now_ms() + 5000;
     int status = 200;
@@ -177,11 +177,11 @@ Test(accounts, redis_holds_no_raw_token)
     char *token = it_user(srv, "attendee", NULL);
     char cmd[256];
     snprintf(cmd, sizeof(cmd),
-             "redis-cli -p 6391 --scan --pattern 't:sess:*' | xargs -r "
-             "redis-cli -p 6391 MGET | grep -q -- '%s'",
+             IT_REDIS_CLI " --scan --pattern 't:sess:*' | xargs -r "
+             IT_REDIS_CLI " MGET | grep -q -- '%s'",
              token);
     cr_assert_neq(it_sh("%s", cmd), 0, "no session value contains the raw token");
-    cr_assert_neq(it_sh("redis-cli -p 6391 --scan --pattern '*%s*' | grep -q .", token), 0,
+    cr_assert_neq(it_sh(IT_REDIS_CLI " --scan --pattern '*%s*' | grep -q .", token), 0,
                   "no key contains the raw token");
     free(token);
 }

@@ -32,7 +32,6 @@
 #include "server/routes.h"
 #include "tests/lib/it.h"
 
-#define MYSQL_CLI "mariadb --no-defaults -h127.0.0.1 -P3407 -usummitd -psummitd summitd_test -N -B"
 #define PASSWORD "authz-matrix-pass-7"
 /* The admin account tests/lib/it.c configures (re-logged in for the logout cell). */
 #define ADMIN_EMAIL "admin@test.example"
@@ -145,7 +144,7 @@ static char *sql(const char *fmt, ...)
     close(fd);
     free(q);
     char cmd[256];
-    snprintf(cmd, sizeof(cmd), MYSQL_CLI " < %s 2>&1", path);
+    snprintf(cmd, sizeof(cmd), IT_MYSQL_CLI " < %s 2>&1", path);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t cap = 4096, len = 0, k;

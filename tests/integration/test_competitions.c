@@ -176,7 +176,7 @@ Test(competitions, harsh_and_lenient_judges_do_not_decide_the_ranking)
 
 static bool key_exists(void *arg)
 {
-    return it_sh("redis-cli -p 6391 EXISTS '%s' | grep -q '^1$'", (const char *)arg) == 0;
+    return it_sh(IT_REDIS_CLI " EXISTS '%s' | grep -q '^1$'", (const char *)arg) == 0;
 }
 
 Test(competitions, leaderboard_lives_in_redis_and_is_rebuilt_when_missing)
@@ -218,7 +218,7 @@ Test(competitions, leaderboard_lives_in_redis_and_is_rebuilt_when_missing)
     char key[64];
     snprintf(key, sizeof(key), "t:lb:%lld", (long long)c.session);
     cr_assert(key_exists(key), "scoring wrote the sorted set");
-    cr_assert_eq(it_sh("redis-cli -p 6391 --raw ZREVRANGE '%s' 0 0 WITHSCORES | tr '\\n' ' ' |"
+    cr_assert_eq(it_sh(IT_REDIS_CLI " --raw ZREVRANGE '%s' 0 0 WITHSCORES | tr '\\n' ' ' |"
                        " awk '{ exit !($1 ~ /^%lld[|]70[|.]/ && $2 > 0.999999 && $2 < 1.000001) }'",
                        key, (long long)e1),
                  0, "entry 1 tops the sorted set with z = +1 and raw 70");
@@ -233,7 +233,7 @@ Test(competitions, leaderboard_lives_in_redis_and_is_rebuilt_when_missing)
     it_resp_free(r);
 
     /* Lost: rebuilt from MySQL, same answer, and written back. */
-    cr_assert_eq(it_sh("redis-cli -p 6391 DEL '%s' >/dev/null", key), 0);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " DEL '%s' >/dev/null", key), 0);
     cr_assert(!key_exists(key));
     r = board(&c, c.org_token);
     cr_assert_eq(r->status, 200, "%s", r->body);
@@ -242,8 +242,8 @@ Test(competitions, leaderboard_lives_in_redis_and_is_rebuilt_when_missing)
     cr_assert(key_exists(key), "the GET rebuilt the sorted set");
 
     /* Stale (an older version than MySQL's): rebuilt too. */
-    cr_assert_eq(it_sh("redis-cli -p 6391 SET '%s:v' 0 >/dev/null", key), 0);
-    cr_assert_eq(it_sh("redis-cli -p 6391 ZADD '%s' 99 '%lld|1|1' >/dev/null", key, (long long)e3),
+    cr_assert_eq(it_sh(IT_REDIS_CLI " SET '%s:v' 0 >/dev/null", key), 0);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " ZADD '%s' 99 '%lld|1|1' >/dev/null", key, (long long)e3),
                  0);
     r = board(&c, c.org_token);
     cr_assert_str_eq(r->body, before);

@@ -158,7 +158,7 @@ Test(events, live_counts_are_never_stale_through_the_cache)
     struct it_resp *r = ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid);
     cr_assert_eq(r->status, 200);
     it_resp_free(r);
-    cr_assert_eq(it_sh("redis-cli -p 6391 EXISTS 't:cache:event:%lld' | grep -q 1", (long long)eid),
+    cr_assert_eq(it_sh(IT_REDIS_CLI " EXISTS 't:cache:event:%lld' | grep -q 1", (long long)eid),
                  0, "the published event is cached");
     char *tok = it_user(srv, "attendee", NULL);
     r = ev_register(srv, tok, sid, NULL);

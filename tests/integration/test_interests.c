@@ -89,8 +89,7 @@ static char *sql_value(const char *fmt, ...)
     char path[96];
     snprintf(path, sizeof(path), "var/test-logs/sql-%d-%d.txt", (int)getpid(),
              atomic_fetch_add(&seq, 1));
-    cr_assert_eq(it_sh("mariadb --no-defaults -h127.0.0.1 -P3407 -usummitd -psummitd "
-                       "summitd_test -N -B -e \"%s\" > %s",
+    cr_assert_eq(it_sh(IT_MYSQL_CLI " -e \"%s\" > %s",
                        q, path),
                  0);
     FILE *f = fopen(path, "r");

@@ -242,7 +242,7 @@ Test(server, migrations_from_two_instances_at_once_apply_once)
     const char *bin = getenv("SUMMITD_BIN") ? getenv("SUMMITD_BIN") : "build/summitd";
     char cmd[512];
     snprintf(cmd, sizeof(cmd),
-             "%s --set mysql_port=3407 --set mysql_user=summitd --set mysql_password=summitd"
+             "%s --set mysql_port=$SD_MYSQL_PORT --set mysql_user=summitd --set mysql_password=summitd"
              " --set mysql_database=%s migrate 2>>var/test-logs/migrate-%s.log",
              bin, db, db);
     cr_assert_eq(it_sh("%s & p1=$!; %s & p2=$!; wait $p1; a=$?; wait $p2; b=$?;"

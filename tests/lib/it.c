@@ -32,6 +32,13 @@ int64_t it_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The private services' ports (see IT_REDIS_CLI): defaults set before any test runs. */
+__attribute__((constructor)) static void it_env_defaults(void)
+{
+    setenv("SD_MYSQL_PORT", "3407", 0);
+    setenv("SD_REDIS_PORT", "6391", 0);
+}
+
 static int free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -99,13 +106,16 @@ struct it_server *it_start(const char *const *sets)
     argv[n++] = bin;
     argv[n++] = "--listen";
     argv[n++] = s->addr;
-    static const char *const defaults[] = {"mysql_host=127.0.0.1",
-                                           "mysql_port=3407",
+    static char mysql_port[32], redis_port[32];
+    snprintf(mysql_port, sizeof(mysql_port), "mysql_port=%s", getenv("SD_MYSQL_PORT"));
+    snprintf(redis_port, sizeof(redis_port), "redis_port=%s", getenv("SD_REDIS_PORT"));
+    const char *const defaults[] = {"mysql_host=127.0.0.1",
+                                           mysql_port,
                                            "mysql_user=summitd",
                                            "mysql_password=summitd",
                                            "mysql_database=summitd_test",
                                            "redis_host=127.0.0.1",
-                                           "redis_port=6391",
+                                           redis_port,
                                            "redis_prefix=t:",
                                            "debug_routes=true",
                                            "password_cost=1",
@@ -475,10 +485,6 @@ bool it_wait(bool (*fn)(void *arg), void *arg, int ms)
     return fn(arg);
 }
 
-#define IT_MYSQL                                                                                   \
-    "mariadb --no-defaults -h127.0.0.1 -P3407 -usummitd -psummitd "                                \
-    "--default-character-set=utf8mb4 summitd_test -N -B"
-
 static char *vsql(const char *fmt, va_list ap)
 {
     char *q = NULL;
@@ -490,7 +496,7 @@ static char *vsql(const char *fmt, va_list ap)
     cr_assert_eq(write(fd, q, strlen(q)), (ssize_t)strlen(q));
     close(fd);
     char cmd[320];
-    snprintf(cmd, sizeof(cmd), IT_MYSQL " < %s 2>&1", path);
+    snprintf(cmd, sizeof(cmd), IT_MYSQL_CLI " < %s 2>&1", path);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t cap = 4096, len = 0, k;

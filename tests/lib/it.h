@@ -87,6 +87,14 @@ void it_expect(struct it_resp *r, int status, const char *field, const char *wha
 char *it_rfc3339(int64_t t, char *buf);
 char *it_sqltime(int64_t t, char *buf);
 
+/* Command lines for the private services, for it_sh: the ports come from the environment
+ * (SD_MYSQL_PORT, SD_REDIS_PORT, as scripts/services.sh reads them; the harness sets the
+ * defaults 3407 and 6391 when they are unset), so several checkouts can test side by side. */
+#define IT_REDIS_CLI "redis-cli -p \"$SD_REDIS_PORT\""
+#define IT_MYSQL_CLI                                                                               \
+    "mariadb --no-defaults -h127.0.0.1 -P\"$SD_MYSQL_PORT\" -usummitd -psummitd "                 \
+    "--default-character-set=utf8mb4 summitd_test -N -B"
+
 /* Runs a shell command (e.g. scripts/services.sh stop-redis); returns its exit status. */
 int it_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

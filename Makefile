@@ -3,7 +3,13 @@
 # Layout: every .c under server/, handlers/ and matching/ (except server/main.c) goes into
 # $(B)/libsummitd.a; build/summitd links server/main.c against it; every tests/unit/test_*.c
 # and tests/integration/test_*.c is its own Criterion binary linked against the library
-# (integration tests also against tests/lib/*.c, the harness and HTTP client).
+# (integration tests also against tests/lib/it.c and http, the harness and HTTP client).
+#
+# Sanitizer runs (`make asan`, `make tsan`) sanitize what is under test: summitd and the unit
+# suites. The integration test binaries only drive a server over HTTP, so they are always the
+# plain ones from build/ (see "Why the test drivers are not sanitized" in the README: an ASan
+# Criterion runner can deadlock in fork). Sanitized unit suites run in process
+# (tests/lib/inproc.c) instead of under Criterion's forking runner, for the same reason.
 
 B        ?= build
 SAN      ?=
@@ -27,7 +33,7 @@ SQL_SRC  := $(sort $(wildcard sql/[0-9]*.sql))
 MAIN_OBJ := $(B)/server/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(B)/%)
-IT_LIB_SRC := $(wildcard tests/lib/*.c)
+IT_LIB_SRC := $(filter-out tests/lib/inproc.c,$(wildcard tests/lib/*.c))
 IT_LIB_OBJ := $(IT_LIB_SRC:%.c=$(B)/%.o)
 IT_SRC   := $(wildcard tests/integration/test_*.c)
 IT_BIN   := $(IT_SRC:%.c=$(B)/%)
@@ -36,13 +42,20 @@ TOOL_BIN := $(TOOL_SRC:tools/%.c=$(B)/tools/%)
 
 # Criterion runs tests in parallel; integration tests share one private MariaDB and Redis.
 CRITERION_JOBS ?= 2
-export SUMMITD_BIN := $(abspath $(B)/summitd)
+# The server the integration tests start (a sanitizer run points it at its own build).
+SUMMITD_BIN ?= $(abspath $(B)/summitd)
+export SUMMITD_BIN
+# Every test binary runs under scripts/run-tests.sh: a time limit per binary (seconds; on
+# expiry it names the hung test, prints the backtraces of its processes and fails at once).
+UNIT_LIMIT ?= 300
+IT_LIMIT   ?= 900
+RUN_TESTS   = scripts/run-tests.sh --jobs $(CRITERION_JOBS)
 
 # Keep object files of tests and tools between runs (make would delete them as intermediates).
 .SECONDARY:
 
 .PHONY: all deps services services-stop run test test-run unit integration asan clean \
-        format migrate valgrind
+        format migrate valgrind stress-tests
 
 all: $(B)/summitd $(UNIT_BIN) $(IT_BIN) $(TOOL_BIN)
 
@@ -66,8 +79,17 @@ $(B)/libsummitd.a: $(LIB_OBJ)
 $(B)/summitd: $(MAIN_OBJ) $(B)/libsummitd.a
 	$(CC) $(MAIN_OBJ) $(B)/libsummitd.a $(LDLIBS_ALL) -o $@
 
-$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libsummitd.a
-	$(CC) $< $(B)/libsummitd.a $(LDLIBS_ALL) -lcriterion -o $@
+# Sanitized unit suites link the in-process runner instead of libcriterion (see the top).
+ifeq ($(SAN),)
+UNIT_RUNNER := -lcriterion
+UNIT_DEPS   :=
+else
+UNIT_RUNNER := $(B)/tests/lib/inproc.o
+UNIT_DEPS   := $(B)/tests/lib/inproc.o
+endif
+
+$(B)/tests/unit/%: $(B)/tests/unit/%.o $(B)/libsummitd.a $(UNIT_DEPS)
+	$(CC) $< $(B)/libsummitd.a $(UNIT_RUNNER) $(LDLIBS_ALL) -o $@
 
 $(B)/tests/integration/%: $(B)/tests/integration/%.o $(IT_LIB_OBJ) $(B)/libsummitd.a
 	$(CC) $< $(IT_LIB_OBJ) $(B)/libsummitd.a $(LDLIBS_ALL) -lcriterion -o $@
@@ -98,14 +120,30 @@ test-run: all
 	@$(MAKE) --no-print-directory unit integration
 
 unit: $(UNIT_BIN)
-	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs $(CRITERION_JOBS); done
+	@$(RUN_TESTS) --limit $(UNIT_LIMIT) $(UNIT_BIN)
 
 integration: $(IT_BIN) $(B)/summitd
-	@set -e; for t in $(IT_BIN); do echo "== $$t"; $$t --jobs $(CRITERION_JOBS); done
+	@$(RUN_TESTS) --limit $(IT_LIMIT) $(IT_BIN)
 
-# The whole suite under AddressSanitizer and UBSan, in its own build tree.
+# The whole suite again with summitd and the unit suites under AddressSanitizer + UBSan (own
+# build tree build/asan); the integration drivers are the plain ones from build/.
+ASAN_B := build/asan
 asan: deps
-	@$(MAKE) --no-print-directory B=build/asan SAN=1 OPT=-O1 test-run
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory B=$(ASAN_B) SAN=1 OPT=-O1 $(ASAN_B)/summitd \
+	    $(UNIT_SRC:%.c=$(ASAN_B)/%)
+	@scripts/services.sh start
+	@$(RUN_TESTS) --limit $(UNIT_LIMIT) $(UNIT_SRC:%.c=$(ASAN_B)/%)
+	@SUMMITD_BIN=$(abspath $(ASAN_B)/summitd) $(RUN_TESTS) --limit $(IT_LIMIT) $(IT_BIN)
+
+# The integration binaries N times in a row under the CI configuration (summitd with ASan+UBSan),
+# reporting hangs, crashes and flaky failures by test name: make stress-tests N=20
+N ?= 20
+stress-tests: deps
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory B=$(ASAN_B) SAN=1 OPT=-O1 $(ASAN_B)/summitd
+	@scripts/services.sh start
+	@SUMMITD_BIN=$(abspath $(ASAN_B)/summitd) scripts/stress-tests.sh $(N) $(IT_LIMIT) $(IT_BIN)
 
 # The server under valgrind for the foundation's integration tests (a valgrind error fails them).
 valgrind: deps all

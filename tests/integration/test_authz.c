@@ -32,6 +32,13 @@
 #include "server/routes.h"
 #include "tests/lib/it.h"
 
+/* Without --default-character-set the session's variables @re and @ctl compare with every
+ * column; IT_MYSQL_CLI's utf8mb4 (utf8mb4_general_ci) would mix collations with the
+ * utf8mb4_unicode_ci columns in REGEXP. */
+#define AUTHZ_MYSQL_CLI                                                                            \
+    "mariadb --no-defaults -h127.0.0.1 -P\"$SD_MYSQL_PORT\" -usummitd -psummitd summitd_test -N "  \
+    "-B"
+
 #define PASSWORD "authz-matrix-pass-7"
 /* The admin account tests/lib/it.c configures (re-logged in for the logout cell). */
 #define ADMIN_EMAIL "admin@test.example"
@@ -144,7 +151,7 @@ static char *sql(const char *fmt, ...)
     close(fd);
     free(q);
     char cmd[256];
-    snprintf(cmd, sizeof(cmd), IT_MYSQL_CLI " < %s 2>&1", path);
+    snprintf(cmd, sizeof(cmd), AUTHZ_MYSQL_CLI " < %s 2>&1", path);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t cap = 4096, len = 0, k;

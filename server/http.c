@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "server/err.h"
+#include "server/json.h"
 #include "server/xalloc.h"
 
 const char *req_query(const struct req *r, const char *name)
@@ -133,6 +134,9 @@ void reply_error(struct req *r, int err, const char *code, const char *field, co
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* Messages and fields may quote what the client sent (or cut it mid-character): keep the
+     * reply valid UTF-8 without control characters. */
+    utf8_scrub(msg);
     int status = sd_err_status(err);
     if (!code)
         code = sd_err_code(err);
@@ -140,8 +144,12 @@ void reply_error(struct req *r, int err, const char *code, const char *field, co
     cJSON *e = cJSON_AddObjectToObject(root, "error");
     cJSON_AddStringToObject(e, "code", code);
     cJSON_AddStringToObject(e, "message", msg);
-    if (field)
-        cJSON_AddStringToObject(e, "field", field);
+    if (field) {
+        char f[256];
+        snprintf(f, sizeof(f), "%s", field);
+        utf8_scrub(f);
+        cJSON_AddStringToObject(e, "field", f);
+    }
     if ((status == 503 || status == 429) && !has_resp_header(r, "Retry-After"))
         reply_header(r, "Retry-After", "1");
     r->err_code = code;

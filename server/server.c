@@ -375,6 +375,11 @@ static void finish(struct loop *l, struct req *r)
     evhttp_add_header(oh, "X-Request-Id", r->id);
     if (r->resp_type)
         evhttp_add_header(oh, "Content-Type", r->resp_type);
+    /* Every response: browsers must not guess another type than the one we send. */
+    evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+    /* Personal data and secrets are kept by no cache, whatever the status. */
+    if (r->route >= 0 && (l->srv->app->routes[r->route].flags & ROUTE_NO_STORE))
+        evhttp_add_header(oh, "Cache-Control", "no-store");
     for (size_t i = 0; i < r->nrh; i++)
         evhttp_add_header(oh, r->rhkey[i], r->rhval[i]);
     if (atomic_load(&l->srv->draining))

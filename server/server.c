@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -377,9 +378,15 @@ static void finish(struct loop *l, struct req *r)
         evhttp_add_header(oh, "Content-Type", r->resp_type);
     /* Every response: browsers must not guess another type than the one we send. */
     evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
-    /* Personal data and secrets are kept by no cache, whatever the status. */
-    if (r->route >= 0 && (l->srv->app->routes[r->route].flags & ROUTE_NO_STORE))
-        evhttp_add_header(oh, "Cache-Control", "no-store");
+    /* Personal data and secrets are kept by no cache, whatever the status (unless the handler
+     * said something about caching itself). */
+    if (r->route >= 0 && (l->srv->app->routes[r->route].flags & ROUTE_NO_STORE)) {
+        bool set = false;
+        for (size_t i = 0; i < r->nrh && !set; i++)
+            set = strcasecmp(r->rhkey[i], "Cache-Control") == 0;
+        if (!set)
+            evhttp_add_header(oh, "Cache-Control", "no-store");
+    }
     for (size_t i = 0; i < r->nrh; i++)
         evhttp_add_header(oh, r->rhkey[i], r->rhval[i]);
     if (atomic_load(&l->srv->draining))

@@ -34,6 +34,14 @@ static bool has_header(const struct it_resp *r, const char *name, const char *va
     return it_header(r, name, buf, sizeof(buf)) && strcmp(buf, value) == 0;
 }
 
+static int count_lines(const char *head, const char *needle)
+{
+    int n = 0;
+    for (const char *p = head; (p = strcasestr(p, needle)) != NULL; p++)
+        n++;
+    return n;
+}
+
 /* Asserts the status and nosniff; returns r for more checks (caller frees). */
 static struct it_resp *nosniff(struct it_resp *r, int status, const char *what)
 {
@@ -174,6 +182,7 @@ Test(headers, personal_data_and_secrets_are_no_store)
     r = it_http(srv, "POST", "/api/v1/auth/login", NULL, body, NULL);
     cr_assert_eq(r->status, 200, "%s", r->body);
     cr_assert(has_header(r, "Cache-Control", "no-store"), "login: %s", r->head);
+    cr_assert_eq(count_lines(r->head, "\nCache-Control:"), 1, "once: %s", r->head);
     char *att = strdup(it_jstr(r, "token"));
     it_resp_free(r);
 

@@ -59,28 +59,38 @@ static long bad_string(const char *s, size_t len)
     return -1;
 }
 
-/* Appends to `path` the path of the *idx-th string under `parent` (counted as bad_string()
- * counts) and returns true, or counts down *idx past the strings of `parent`. */
-static bool string_path(const cJSON *parent, long *idx, struct buf *path)
+/* Where a string sits: `path` in full ("tags[1]", "a.b[0].c") and `field`, the name a client
+ * maps to its form, which leaves array indexes out as the handlers' own errors do ("tags",
+ * "scores.17", "a.b.c"). */
+struct spath {
+    struct buf path, field;
+};
+
+/* Appends the place of the *idx-th string under `parent` (counted as bad_string() counts) and
+ * returns true, or counts *idx down past the strings of `parent`. */
+static bool string_path(const cJSON *parent, long *idx, struct spath *sp)
 {
-    size_t keep = path->len;
+    size_t keep = sp->path.len, keepf = sp->field.len;
     int i = 0;
     for (const cJSON *c = parent->child; c; c = c->next, i++) {
-        path->len = keep;
-        if (cJSON_IsObject(parent))
-            buf_printf(path, "%s%s", keep ? "." : "", c->string ? c->string : "");
-        else
-            buf_printf(path, "[%d]", i);
+        sp->path.len = keep;
+        sp->field.len = keepf;
+        if (cJSON_IsObject(parent)) {
+            const char *k = c->string ? c->string : "";
+            buf_printf(&sp->path, "%s%s", keep ? "." : "", k);
+            buf_printf(&sp->field, "%s%s", keepf ? "." : "", k);
+        } else {
+            buf_printf(&sp->path, "[%d]", i);
+        }
         if (cJSON_IsObject(parent) && (*idx)-- == 0)
             return true; /* the key */
         if (cJSON_IsString(c) && (*idx)-- == 0)
             return true;
-        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && string_path(c, idx, path))
+        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && string_path(c, idx, sp))
             return true;
     }
-    path->len = keep;
-    if (path->p)
-        path->p[keep] = '\0';
+    sp->path.len = keep;
+    sp->field.len = keepf;
     return false;
 }
 
@@ -90,13 +100,18 @@ static int strings_ok(struct req *r, const cJSON *root)
     long idx = bad_string(r->body, r->body_len);
     if (idx < 0)
         return 0;
-    struct buf path;
-    buf_init(&path);
-    if (!string_path(root, &idx, &path) || path.len == 0)
-        buf_puts(&path, "body");
-    reply_error(r, SD_ERR_INVALID, "validation_failed", path.p,
-                "%s must be UTF-8 text without NUL characters", path.p);
-    buf_deinit(&path);
+    struct spath sp;
+    buf_init(&sp.path);
+    buf_init(&sp.field);
+    bool found = string_path(root, &idx, &sp);
+    buf_puts(&sp.path, ""); /* terminates at len */
+    buf_puts(&sp.field, "");
+    const char *path = found && sp.path.len ? sp.path.p : "body";
+    const char *field = found && sp.field.len ? sp.field.p : "body";
+    reply_error(r, SD_ERR_INVALID, "validation_failed", field,
+                "%s must be UTF-8 text without NUL characters", path);
+    buf_deinit(&sp.path);
+    buf_deinit(&sp.field);
     return -1;
 }
 

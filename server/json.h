@@ -18,8 +18,8 @@ void json_init(void);
 /* Parses r->body as one JSON object; replies 400 and returns NULL otherwise. Caller deletes.
  * Every string in it (keys and values, at any depth) must be valid UTF-8 without NUL (raw, or
  * escaped as \u0000, which cJSON would decode into a NUL that silently ends the C string):
- * otherwise 400 validation_failed whose `field` is the string's path ("title", "tags[2]",
- * "scores.17"). */
+ * otherwise 400 validation_failed whose `field` names the member as handlers do ("title",
+ * "tags" for any tag, "scores.17") and whose message gives the full path ("tags[2]"). */
 struct cJSON *json_body(struct req *r);
 
 /* The limits of one text input. Characters are Unicode code points (what a person counts, and

@@ -289,16 +289,22 @@ Test(json, text_with_an_embedded_nul_is_refused_naming_its_field)
     char f[128];
     cr_assert_str_eq(REFUSED("{\"title\":\"Keynote\\u0000rest\"}", f), "title");
     cr_assert_str_eq(REFUSED("{\"kind\":\"forum\",\"title\":\"\\u0000\"}", f), "title");
-    cr_assert_str_eq(REFUSED("{\"tags\":[\"ok\",\"a\\u0000b\"]}", f), "tags[1]");
+    cr_assert_str_eq(REFUSED("{\"tags\":[\"ok\",\"a\\u0000b\"]}", f), "tags",
+                     "arrays are named as the handlers name them; the message has tags[1]");
     cr_assert_str_eq(REFUSED("{\"scores\":{\"12\":3,\"17\\u0000x\":5}}", f), "scores.17", "a key");
-    cr_assert_str_eq(REFUSED("{\"a\":{\"b\":[1,{\"c\":\"x\\u0000\"}]}}", f), "a.b[1].c");
+    cr_assert_str_eq(REFUSED("{\"a\":{\"b\":[1,{\"c\":\"x\\u0000\"}]}}", f), "a.b.c");
     cr_assert_str_eq(REFUSED("{\"kind\":\"forum\\u0000pitch\"}", f), "kind",
                      "enums would compare equal to forum");
+    /* The message gives the whole path. */
+    struct req *m = mk("{\"a\":{\"b\":[1,{\"c\":\"x\\u0000\"}]}}");
+    cr_assert_null(json_body(m));
+    cr_assert(strstr(m->resp, "a.b[1].c must be UTF-8 text without NUL"), "%s", m->resp);
+    req_free(m);
     /* A raw NUL byte inside a string. */
     cr_assert_str_eq(REFUSED("{\"title\":\"Key\0note\"}", f), "title");
     /* Not UTF-8 inside a string (raw bytes), anywhere. */
     cr_assert_str_eq(REFUSED("{\"venue\":\"\xff\"}", f), "venue");
-    cr_assert_str_eq(REFUSED("{\"t\":[\"\xc0\xaf\"]}", f), "t[0]", "overlong");
+    cr_assert_str_eq(REFUSED("{\"t\":[\"\xc0\xaf\"]}", f), "t", "overlong");
     cr_assert_str_eq(REFUSED("{\"t\":\"\xed\xa0\x80\"}", f), "t", "a surrogate, raw");
     /* An escaped backslash followed by u0000 is six characters of text, not a NUL. */
     cr_assert_str_eq(REFUSED("{\"t\":\"\\\\u0000\"}", f), "");

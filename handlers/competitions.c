@@ -17,6 +17,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/limits.h"
 #include "server/log.h"
 #include "server/rds.h"
 
@@ -278,7 +279,7 @@ void competitions_criteria_create(struct req *r)
     if (!body)
         return;
     struct criterion_args a = {.sid = sid};
-    if (json_str(r, body, "name", true, 1, 100, false, &a.name) < 0 ||
+    if (json_text(r, body, "name", true, LIMIT_CRITERION_NAME, &a.name) < 0 ||
         json_double(r, body, "weight", true, 0, 1000, &a.weight) < 0 ||
         json_double(r, body, "max_score", true, 0, 1000000, &a.max_score) < 0)
         goto out;

@@ -15,6 +15,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/limits.h"
 #include "server/lcache.h"
 #include "server/log.h"
 #include "server/rds.h"
@@ -302,11 +303,11 @@ static int event_fields_parse(struct req *r, const cJSON *body, bool create, str
 {
     int kind = -1, rc;
     memset(f, 0, sizeof(*f));
-    if (json_str(r, body, "title", create, 1, 200, false, &f->title) < 0 ||
+    if (json_text(r, body, "title", create, LIMIT_EVENT_TITLE, &f->title) < 0 ||
         json_enum(r, body, "kind", create, event_kinds, &kind) < 0 ||
-        json_str(r, body, "city", create, 1, 64, false, &f->city) < 0 ||
-        json_str(r, body, "venue", false, 0, 200, false, &f->venue) < 0 ||
-        json_str(r, body, "description", false, 0, 10000, true, &f->description) < 0)
+        json_text(r, body, "city", create, LIMIT_CITY, &f->city) < 0 ||
+        json_text(r, body, "venue", false, LIMIT_VENUE, &f->venue) < 0 ||
+        json_text(r, body, "description", false, LIMIT_EVENT_DESCRIPTION, &f->description) < 0)
         return -1;
     if ((rc = json_time(r, body, "starts_at", create, &f->starts_at)) < 0)
         return -1;
@@ -367,7 +368,7 @@ void events_list(struct req *r)
     int64_t cursor, from = 0, to = 0;
     if (req_page(r, 20, 100, &limit, &cursor) < 0)
         return;
-    const char *kind = req_query(r, "kind"), *city = req_query(r, "city");
+    const char *kind = req_query(r, "kind"), *city = NULL;
     const char *qfrom = req_query(r, "from"), *qto = req_query(r, "to");
     if (kind && *kind) {
         bool ok = false;
@@ -381,14 +382,10 @@ void events_list(struct req *r)
     } else {
         kind = NULL;
     }
+    if (json_query_text(r, "city", false, LIMIT_QUERY_CITY, &city) < 0)
+        return;
     if (city && !*city)
         city = NULL;
-    long city_chars = city ? utf8_chars(city, strlen(city), false) : 0;
-    if (city_chars < 0 || city_chars > 64) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "city",
-                    "city must be text of at most 64 characters");
-        return;
-    }
     if (qfrom && *qfrom && time_parse_rfc3339(qfrom, &from) != 0) {
         reply_error(r, SD_ERR_INVALID, "validation_failed", "from",
                     "from must be an RFC 3339 time");
@@ -640,9 +637,9 @@ static int session_fields_parse(struct req *r, const cJSON *body, bool create,
 {
     int kind = -1, rc;
     memset(f, 0, sizeof(*f));
-    if (json_str(r, body, "title", create, 1, 200, false, &f->title) < 0 ||
+    if (json_text(r, body, "title", create, LIMIT_SESSION_TITLE, &f->title) < 0 ||
         json_enum(r, body, "kind", create, session_kinds, &kind) < 0 ||
-        json_str(r, body, "room", false, 0, 100, false, &f->room) < 0)
+        json_text(r, body, "room", false, LIMIT_ROOM, &f->room) < 0)
         return -1;
     if ((rc = json_time(r, body, "starts_at", create, &f->starts_at)) < 0)
         return -1;

@@ -9,6 +9,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/limits.h"
 
 const char *const organizations_tiers[] = {"leader", "innovative", "seed", "other", NULL};
 
@@ -84,11 +85,11 @@ void organizations_create(struct req *r)
         return;
     struct create_args a = {.user_id = r->user.id, .zone = "", .description = ""};
     int tier;
-    if (json_str(r, body, "name", true, 1, 200, false, &a.name) < 0 ||
+    if (json_text(r, body, "name", true, LIMIT_ORG_NAME, &a.name) < 0 ||
         json_enum(r, body, "tier", true, organizations_tiers, &tier) < 0 ||
-        json_str(r, body, "sector", true, 1, 64, false, &a.sector) < 0 ||
-        json_str(r, body, "zone", false, 0, 64, false, &a.zone) < 0 ||
-        json_str(r, body, "description", false, 0, 5000, true, &a.description) < 0)
+        json_text(r, body, "sector", true, LIMIT_SECTOR, &a.sector) < 0 ||
+        json_text(r, body, "zone", false, LIMIT_ZONE, &a.zone) < 0 ||
+        json_text(r, body, "description", false, LIMIT_ORG_DESCRIPTION, &a.description) < 0)
         goto out;
     a.tier = organizations_tiers[tier];
     int rc = db_tx(r->w->db, create_tx, &a);

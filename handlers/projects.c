@@ -16,6 +16,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/limits.h"
 #include "server/recs.h"
 #include "server/xalloc.h"
 
@@ -24,10 +25,9 @@ static const char *const sides[] = {"supply", "demand", NULL};
 static const char *const stages[] = {"idea", "prototype", "pilot", "production", NULL};
 
 #define BUDGET_LIMIT 1000000000000000LL /* 10^15 CNY: far above any project, exact in JSON */
-#define TERMS_MAX 256       /* distinct text tokens of a project written to project_terms */
-#define TERMS_BATCH 32      /* rows per INSERT into project_terms (2 parameters each) */
-#define QUERY_TOKENS_MAX 8  /* distinct tokens of `q` that must all be present */
-#define QUERY_CHARS_MAX 200 /* length of `q` */
+#define TERMS_MAX 256      /* distinct text tokens of a project written to project_terms */
+#define TERMS_BATCH 32     /* rows per INSERT into project_terms (2 parameters each) */
+#define QUERY_TOKENS_MAX 8 /* distinct tokens of `q` that must all be present */
 #define RECS_DEFAULT 10
 #define RECS_MAX 100
 #define FETCH_BATCH 20 /* ids per "WHERE p.id IN (…)" when loading recommended projects */
@@ -242,8 +242,16 @@ static int parse_tags(struct req *r, const cJSON *body, bool required, struct pr
     {
         if (!cJSON_IsString(t))
             return bad_tags(r, k, "must be a string");
-        size_t len;
-        switch (tok_tag_normalize(t->valuestring, strlen(t->valuestring), norm[k], &len)) {
+        size_t len = strlen(t->valuestring);
+        switch (json_text_check(t->valuestring, len, LIMIT_TAG_INPUT)) {
+        case TEXT_OK:
+            break;
+        case TEXT_BAD:
+            return bad_tags(r, k, "must be valid UTF-8 text without control characters");
+        default:
+            return bad_tags(r, k, "must have at most 32 characters");
+        }
+        switch (tok_tag_normalize(t->valuestring, len, norm[k], &len)) {
         case TOK_TAG_OK:
             break;
         case TOK_TAG_EMPTY:
@@ -277,10 +285,11 @@ static int parse_body(struct req *r, const cJSON *body, bool create, struct proj
     } while (0)
     TRACK(json_int(r, body, "organization_id", create, 1, INT64_MAX, &in->org_id), F_ORG);
     TRACK(json_enum(r, body, "side", create, sides, &in->side), F_SIDE);
-    TRACK(json_str(r, body, "title", create, 1, 200, false, &in->title), F_TITLE);
-    TRACK(json_str(r, body, "description", false, 0, 5000, true, &in->description), F_DESC);
-    TRACK(json_str(r, body, "sector", create, 1, 64, false, &in->sector), F_SECTOR);
-    TRACK(json_str(r, body, "zone", false, 0, 64, false, &in->zone), F_ZONE);
+    TRACK(json_text(r, body, "title", create, LIMIT_PROJECT_TITLE, &in->title), F_TITLE);
+    TRACK(json_text(r, body, "description", false, LIMIT_PROJECT_DESCRIPTION, &in->description),
+          F_DESC);
+    TRACK(json_text(r, body, "sector", create, LIMIT_SECTOR, &in->sector), F_SECTOR);
+    TRACK(json_text(r, body, "zone", false, LIMIT_ZONE, &in->zone), F_ZONE);
     TRACK(parse_tags(r, body, create, in), F_TAGS);
     TRACK(json_int(r, body, "budget_min", false, 0, BUDGET_LIMIT, &in->budget_min), F_BMIN);
     TRACK(json_int(r, body, "budget_max", false, 0, BUDGET_LIMIT, &in->budget_max), F_BMAX);
@@ -688,23 +697,6 @@ static void qtokens_emit(void *arg, const char *tok, size_t len)
     q->n++;
 }
 
-/* A short text query parameter: valid UTF-8, no control characters, 1..maxc characters.
- * Returns 0, 1 (absent) or -1 after replying. */
-static int query_text(struct req *r, const char *name, size_t maxc, const char **out)
-{
-    const char *v = req_query(r, name);
-    if (!v)
-        return 1;
-    long n = utf8_chars(v, strlen(v), false);
-    if (n < 0 || (size_t)n > maxc) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", name,
-                    "%s must be valid UTF-8 text of at most %zu characters", name, maxc);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static int query_enum(struct req *r, const char *name, const char *const *names, int *out)
 {
     const char *v = req_query(r, name);
@@ -729,9 +721,11 @@ void projects_list(struct req *r)
     int side = -1, stage = -1;
     const char *sector = NULL, *zone = NULL, *tag_raw = NULL, *q = NULL, *org = NULL;
     if (query_enum(r, "side", sides, &side) < 0 || query_enum(r, "stage", stages, &stage) < 0 ||
-        query_text(r, "sector", 64, &sector) < 0 || query_text(r, "zone", 64, &zone) < 0 ||
-        query_text(r, "tag", 64, &tag_raw) < 0 || query_text(r, "q", QUERY_CHARS_MAX, &q) < 0 ||
-        query_text(r, "organization_id", 20, &org) < 0)
+        json_query_text(r, "sector", false, LIMIT_QUERY_SECTOR, &sector) < 0 ||
+        json_query_text(r, "zone", false, LIMIT_QUERY_ZONE, &zone) < 0 ||
+        json_query_text(r, "tag", false, LIMIT_QUERY_TAG, &tag_raw) < 0 ||
+        json_query_text(r, "q", false, LIMIT_QUERY_Q, &q) < 0 ||
+        json_query_text(r, "organization_id", false, LIMIT_QUERY_ID, &org) < 0)
         return;
     int64_t org_id = 0;
     if (org) {

@@ -15,6 +15,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/limits.h"
 #include "server/log.h"
 #include "server/timeutil.h"
 
@@ -719,7 +720,7 @@ void registrations_checkin(struct req *r)
     if (!body)
         return;
     const char *code;
-    if (json_str(r, body, "code", true, 1, 64, false, &code) < 0) {
+    if (json_text(r, body, "code", true, LIMIT_CHECKIN_CODE, &code) < 0) {
         cJSON_Delete(body);
         return;
     }

@@ -48,7 +48,8 @@ static const struct cfg_key keys[] = {
     K(redis_host, CFG_STR, "127.0.0.1", 0, 0, "Redis server IP (not a name)"),
     K(redis_port, CFG_INT, "6379", 1, 65535, "Redis port"),
     K(redis_timeout_ms, CFG_INT, "500", 10, 60000, "Redis connect and command timeout"),
-    K(redis_prefix, CFG_STR, "summitd:", 0, 0, "prefix of every Redis key this instance uses"),
+    K(redis_prefix, CFG_STR, "summitd:", 0, 64,
+      "prefix of every Redis key this instance uses (at most 64 bytes)"),
     K(token_ttl_s, CFG_INT, "86400", 60, 31536000, "login session lifetime"),
     K(password_cost, CFG_INT, "5", 1, 11, "yescrypt cost (crypt_gensalt count)"),
     K(login_limit_account, CFG_INT, "10", 1, 1000000, "login attempts per account per window"),
@@ -92,6 +93,12 @@ static int set_value(struct config *cfg, const struct cfg_key *k, const char *va
             strcmp(value, "info") && strcmp(value, "debug")) {
             snprintf(errbuf, errlen, "%s: must be error, warn, info or debug, not '%s'", k->name,
                      value);
+            return -1;
+        }
+        /* A string key's max is its length in bytes (0: any); Redis keys are built in fixed
+         * buffers sized for a prefix of at most 64 bytes. */
+        if (k->max > 0 && strlen(value) > (size_t)k->max) {
+            snprintf(errbuf, errlen, "%s: at most %.0f bytes", k->name, k->max);
             return -1;
         }
         free(*s);

@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "server/err.h"
+#include "server/json.h"
 #include "server/xalloc.h"
 
 const char *req_query(const struct req *r, const char *name)
@@ -43,26 +44,41 @@ int req_param_id(struct req *r, size_t i, int64_t *out)
     return -1;
 }
 
+/* A decimal number of 1..maxd ASCII digits and nothing else (no sign, no spaces). */
+static bool digits_only(const char *s, size_t maxd, long long *out)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > maxd)
+        return false;
+    long long v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return true;
+}
+
 int req_page(struct req *r, int def, int max, int *limit, int64_t *cursor)
 {
     const char *l = req_query(r, "limit"), *c = req_query(r, "cursor");
     *limit = def;
     *cursor = 0;
+    long long v;
     if (l) {
-        char *end;
-        long v = strtol(l, &end, 10);
-        if (!*l || *end || v < 1 || v > max) {
+        if (!digits_only(l, 9, &v) || v < 1 || v > max) {
             reply_error(r, SD_ERR_INVALID, "validation_failed", "limit",
                         "limit must be from 1 to %d", max);
             return -1;
         }
         *limit = (int)v;
     }
+    /* Cursors are what a previous page's next_cursor said: up to 18 digits. */
     if (c && *c) {
-        char *end;
-        long long v = strtoll(c, &end, 10);
-        if (*end || v < 0) {
-            reply_error(r, SD_ERR_INVALID, "validation_failed", "cursor", "bad cursor");
+        if (!digits_only(c, REQ_CURSOR_MAX_DIGITS, &v)) {
+            reply_error(r, SD_ERR_INVALID, "validation_failed", "cursor",
+                        "cursor must be a next_cursor of an earlier page");
             return -1;
         }
         *cursor = v;
@@ -133,6 +149,9 @@ void reply_error(struct req *r, int err, const char *code, const char *field, co
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    /* Messages and fields may quote what the client sent (or cut it mid-character): keep the
+     * reply valid UTF-8 without control characters. */
+    utf8_scrub(msg);
     int status = sd_err_status(err);
     if (!code)
         code = sd_err_code(err);
@@ -140,8 +159,12 @@ void reply_error(struct req *r, int err, const char *code, const char *field, co
     cJSON *e = cJSON_AddObjectToObject(root, "error");
     cJSON_AddStringToObject(e, "code", code);
     cJSON_AddStringToObject(e, "message", msg);
-    if (field)
-        cJSON_AddStringToObject(e, "field", field);
+    if (field) {
+        char f[256];
+        snprintf(f, sizeof(f), "%s", field);
+        utf8_scrub(f);
+        cJSON_AddStringToObject(e, "field", f);
+    }
     if ((status == 503 || status == 429) && !has_resp_header(r, "Retry-After"))
         reply_header(r, "Retry-After", "1");
     r->err_code = code;

@@ -83,7 +83,9 @@ const char *req_header(const struct req *r, const char *name);
 int req_param_id(struct req *r, size_t i, int64_t *out);
 
 /* `limit` (1..max, default def) and `cursor` (an opaque position from a previous next_cursor:
- * here the last id seen). On bad values replies 400 and returns -1. */
+ * here the last id seen; 1..REQ_CURSOR_MAX_DIGITS ASCII digits, so it fits an int64 with room to
+ * spare). On bad values replies 400 and returns -1. */
+#define REQ_CURSOR_MAX_DIGITS 18
 int req_page(struct req *r, int def, int max, int *limit, int64_t *cursor);
 
 /* Replies. Each sets the status and body; call exactly one per request. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/buf.h"
 #include "server/err.h"
 #include "server/http.h"
 #include "server/timeutil.h"
@@ -15,6 +16,103 @@ void json_init(void)
 {
     cJSON_Hooks hooks = {.malloc_fn = xmalloc, .free_fn = free};
     cJSON_InitHooks(&hooks);
+}
+
+/* The ordinal (keys and values together, in document order) of the first string in the raw JSON
+ * text that holds a NUL (raw or \u0000) or bytes that are not UTF-8, or -1. Run on text cJSON
+ * accepted, so outside strings a '"' always opens one. */
+static long bad_string(const char *s, size_t len)
+{
+    long idx = -1;
+    size_t i = 0;
+    while (i < len) {
+        if (s[i] != '"') {
+            i++;
+            continue;
+        }
+        idx++;
+        size_t start = ++i;
+        bool bad = false;
+        while (i < len && s[i] != '"') {
+            if (s[i] == '\\') {
+                if (len - i >= 6 && s[i + 1] == 'u' && memcmp(s + i + 2, "0000", 4) == 0)
+                    bad = true;
+                i += 2;
+            } else {
+                bad = bad || s[i] == '\0';
+                i++;
+            }
+        }
+        if (i > len)
+            i = len;
+        /* Escapes are ASCII, so the raw bytes are UTF-8 exactly when the decoded text is. */
+        for (size_t k = start; !bad && k < i;) {
+            unsigned cp;
+            size_t n = utf8_next(s + k, i - k, &cp);
+            bad = n == 0;
+            k += n;
+        }
+        if (bad)
+            return idx;
+        i++;
+    }
+    return -1;
+}
+
+/* Where a string sits: `path` in full ("tags[1]", "a.b[0].c") and `field`, the name a client
+ * maps to its form, which leaves array indexes out as the handlers' own errors do ("tags",
+ * "scores.17", "a.b.c"). */
+struct spath {
+    struct buf path, field;
+};
+
+/* Appends the place of the *idx-th string under `parent` (counted as bad_string() counts) and
+ * returns true, or counts *idx down past the strings of `parent`. */
+static bool string_path(const cJSON *parent, long *idx, struct spath *sp)
+{
+    size_t keep = sp->path.len, keepf = sp->field.len;
+    int i = 0;
+    for (const cJSON *c = parent->child; c; c = c->next, i++) {
+        sp->path.len = keep;
+        sp->field.len = keepf;
+        if (cJSON_IsObject(parent)) {
+            const char *k = c->string ? c->string : "";
+            buf_printf(&sp->path, "%s%s", keep ? "." : "", k);
+            buf_printf(&sp->field, "%s%s", keepf ? "." : "", k);
+        } else {
+            buf_printf(&sp->path, "[%d]", i);
+        }
+        if (cJSON_IsObject(parent) && (*idx)-- == 0)
+            return true; /* the key */
+        if (cJSON_IsString(c) && (*idx)-- == 0)
+            return true;
+        if ((cJSON_IsObject(c) || cJSON_IsArray(c)) && string_path(c, idx, sp))
+            return true;
+    }
+    sp->path.len = keep;
+    sp->field.len = keepf;
+    return false;
+}
+
+/* Refuses a NUL or non-UTF-8 text anywhere in the body; returns 0 or -1 after replying. */
+static int strings_ok(struct req *r, const cJSON *root)
+{
+    long idx = bad_string(r->body, r->body_len);
+    if (idx < 0)
+        return 0;
+    struct spath sp;
+    buf_init(&sp.path);
+    buf_init(&sp.field);
+    bool found = string_path(root, &idx, &sp);
+    buf_puts(&sp.path, ""); /* terminates at len */
+    buf_puts(&sp.field, "");
+    const char *path = found && sp.path.len ? sp.path.p : "body";
+    const char *field = found && sp.field.len ? sp.field.p : "body";
+    reply_error(r, SD_ERR_INVALID, "validation_failed", field,
+                "%s must be UTF-8 text without NUL characters", path);
+    buf_deinit(&sp.path);
+    buf_deinit(&sp.field);
+    return -1;
 }
 
 cJSON *json_body(struct req *r)
@@ -42,52 +140,118 @@ cJSON *json_body(struct req *r)
         reply_error(r, SD_ERR_INVALID, "invalid_json", NULL, "the body must be a JSON object");
         return NULL;
     }
+    if (strings_ok(r, root) < 0) {
+        cJSON_Delete(root);
+        return NULL;
+    }
     return root;
+}
+
+size_t utf8_next(const char *s, size_t len, unsigned *cp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (len == 0)
+        return 0;
+    unsigned c = p[0], v, min;
+    size_t n;
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        v = c & 0x1f;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        v = c & 0x0f;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        v = c & 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        v = (v << 6) | (p[i] & 0x3f);
+    }
+    /* Overlong forms, surrogates and out-of-range code points are invalid. */
+    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return n;
+}
+
+static bool is_control(unsigned cp)
+{
+    return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0);
 }
 
 long utf8_chars(const char *s, size_t len, bool multiline)
 {
-    const unsigned char *p = (const unsigned char *)s, *e = p + len;
     long n = 0;
-    while (p < e) {
-        unsigned c = *p;
-        size_t k;
+    for (size_t i = 0; i < len; n++) {
         unsigned cp;
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f) {
-                if (!(multiline && (c == '\n' || c == '\r' || c == '\t')))
-                    return -1;
-            }
-            p++;
-            n++;
-            continue;
-        } else if ((c & 0xe0) == 0xc0) {
-            k = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            k = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            k = 3;
-            cp = c & 0x07;
-        } else {
+        size_t k = utf8_next(s + i, len - i, &cp);
+        if (k == 0)
             return -1;
-        }
-        if ((size_t)(e - p) <= k)
-            return -1;
-        for (size_t i = 1; i <= k; i++) {
-            if ((p[i] & 0xc0) != 0x80)
+        if (cp < 0x20 || cp == 0x7f) {
+            if (!(multiline && (cp == '\n' || cp == '\r' || cp == '\t')))
                 return -1;
-            cp = (cp << 6) | (p[i] & 0x3f);
         }
-        /* Overlong forms, surrogates and out-of-range code points are invalid. */
-        if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return -1;
-        p += k + 1;
-        n++;
+        i += k;
     }
     return n;
+}
+
+void utf8_scrub(char *s)
+{
+    size_t len = strlen(s);
+    for (size_t i = 0; i < len;) {
+        unsigned cp;
+        size_t k = utf8_next(s + i, len - i, &cp);
+        if (k == 0 || is_control(cp)) {
+            s[i++] = '?';
+            continue;
+        }
+        i += k;
+    }
+}
+
+int json_text_check(const char *s, size_t len, const struct text_limit *lim)
+{
+    long n = utf8_chars(s, len, lim->multiline);
+    if (n < 0)
+        return TEXT_BAD;
+    if ((size_t)n < lim->min_chars)
+        return TEXT_SHORT;
+    if ((size_t)n > lim->max_chars)
+        return TEXT_LONG;
+    if (len > lim->max_bytes)
+        return TEXT_LONG_BYTES;
+    return TEXT_OK;
+}
+
+int json_text_reply(struct req *r, const char *field, const struct text_limit *lim, int err)
+{
+    switch (err) {
+    case TEXT_BAD:
+        reply_error(r, SD_ERR_INVALID, "validation_failed", field,
+                    "%s must be valid UTF-8 text without control characters", field);
+        break;
+    case TEXT_LONG_BYTES:
+        reply_error(r, SD_ERR_INVALID, "validation_failed", field,
+                    "%s must take at most %zu bytes of UTF-8", field, lim->max_bytes);
+        break;
+    default:
+        reply_error(r, SD_ERR_INVALID, "validation_failed", field,
+                    "%s must have %zu to %zu characters", field, lim->min_chars, lim->max_chars);
+    }
+    return -1;
 }
 
 static const cJSON *field_of(struct req *r, const cJSON *o, const char *field, bool required,
@@ -107,8 +271,8 @@ static const cJSON *field_of(struct req *r, const cJSON *o, const char *field, b
     return v;
 }
 
-int json_str(struct req *r, const cJSON *o, const char *field, bool required, size_t minc,
-             size_t maxc, bool multiline, const char **out)
+int json_text(struct req *r, const cJSON *o, const char *field, bool required,
+              const struct text_limit *lim, const char **out)
 {
     int rc;
     const cJSON *v = field_of(r, o, field, required, &rc);
@@ -118,19 +282,35 @@ int json_str(struct req *r, const cJSON *o, const char *field, bool required, si
         reply_error(r, SD_ERR_INVALID, "validation_failed", field, "%s must be a string", field);
         return -1;
     }
-    long n = utf8_chars(v->valuestring, strlen(v->valuestring), multiline);
-    if (n < 0) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", field,
-                    "%s must be valid UTF-8 text without control characters", field);
-        return -1;
-    }
-    if ((size_t)n < minc || (size_t)n > maxc) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", field,
-                    "%s must have %zu to %zu characters", field, minc, maxc);
-        return -1;
-    }
+    int err = json_text_check(v->valuestring, strlen(v->valuestring), lim);
+    if (err)
+        return json_text_reply(r, field, lim, err);
     *out = v->valuestring;
     return 0;
+}
+
+int json_query_text(struct req *r, const char *name, bool required, const struct text_limit *lim,
+                    const char **out)
+{
+    const char *v = req_query(r, name);
+    if (!v) {
+        if (!required)
+            return 1;
+        reply_error(r, SD_ERR_INVALID, "validation_failed", name, "%s is required", name);
+        return -1;
+    }
+    int err = json_text_check(v, strlen(v), lim);
+    if (err)
+        return json_text_reply(r, name, lim, err);
+    *out = v;
+    return 0;
+}
+
+int json_str(struct req *r, const cJSON *o, const char *field, bool required, size_t minc,
+             size_t maxc, bool multiline, const char **out)
+{
+    struct text_limit lim = {minc, maxc, maxc * 4, multiline};
+    return json_text(r, o, field, required, &lim, out);
 }
 
 int json_int(struct req *r, const cJSON *o, const char *field, bool required, int64_t min,

@@ -15,11 +15,48 @@ struct req;
 /* Installs xmalloc-based cJSON hooks; call once at start. */
 void json_init(void);
 
-/* Parses r->body as one JSON object; replies 400 and returns NULL otherwise. Caller deletes. */
+/* Parses r->body as one JSON object; replies 400 and returns NULL otherwise. Caller deletes.
+ * Every string in it (keys and values, at any depth) must be valid UTF-8 without NUL (raw, or
+ * escaped as \u0000, which cJSON would decode into a NUL that silently ends the C string):
+ * otherwise 400 validation_failed whose `field` names the member as handlers do ("title",
+ * "tags" for any tag, "scores.17") and whose message gives the full path ("tags[2]"). */
 struct cJSON *json_body(struct req *r);
 
-/* A UTF-8 string of minc..maxc characters (code points), valid UTF-8, no control characters
- * except \n, \r and \t when `multiline`. *out borrows from the cJSON tree. */
+/* The limits of one text input. Characters are Unicode code points (what a person counts, and
+ * what MySQL's VARCHAR(n) counts); bytes are its UTF-8 encoding (what C buffers, Redis keys,
+ * TEXT columns (65,535 bytes) and index terms hold). Both apply: 200 CJK characters are 600
+ * bytes, 200 emoji 800. Every field's limits are in server/limits.h. */
+struct text_limit {
+    size_t min_chars;
+    size_t max_chars;
+    size_t max_bytes;
+    bool multiline; /* \n, \r and \t allowed; other control characters never are */
+};
+
+enum text_err {
+    TEXT_OK = 0,
+    TEXT_BAD = -1,        /* not valid UTF-8, or a control character (NUL included) */
+    TEXT_SHORT = -2,      /* fewer than min_chars characters */
+    TEXT_LONG = -3,       /* more than max_chars characters */
+    TEXT_LONG_BYTES = -4, /* more than max_bytes bytes */
+};
+
+/* Checks `len` bytes of `s` (which may hold NUL bytes) against `lim`: TEXT_OK or a negative
+ * enum text_err. */
+int json_text_check(const char *s, size_t len, const struct text_limit *lim);
+/* Replies 400 validation_failed naming `field` for a json_text_check() failure; returns -1. */
+int json_text_reply(struct req *r, const char *field, const struct text_limit *lim, int err);
+
+/* A string field within `lim`. *out borrows from the cJSON tree (json_body() refused strings
+ * with an embedded NUL, so strlen(*out) is its whole length). */
+int json_text(struct req *r, const struct cJSON *o, const char *field, bool required,
+              const struct text_limit *lim, const char **out);
+/* The same for the query parameter `name` (absent: 1). *out borrows from r. */
+int json_query_text(struct req *r, const char *name, bool required, const struct text_limit *lim,
+                    const char **out);
+
+/* Older form of json_text: minc..maxc characters and at most 4 x maxc bytes (the most maxc
+ * characters can take, so no tighter byte cap). New code uses json_text with a limits.h entry. */
 int json_str(struct req *r, const struct cJSON *o, const char *field, bool required, size_t minc,
              size_t maxc, bool multiline, const char **out);
 int json_int(struct req *r, const struct cJSON *o, const char *field, bool required, int64_t min,
@@ -36,6 +73,12 @@ int json_time(struct req *r, const struct cJSON *o, const char *field, bool requ
 /* Number of code points of a valid UTF-8 string, or -1 when invalid (or when it holds control
  * characters other than \n \r \t with `multiline`, or any with !multiline). */
 long utf8_chars(const char *s, size_t len, bool multiline);
+/* Length (1..4) of the well-formed UTF-8 sequence at s[0..len), its code point in *cp; 0 when
+ * it is not one (overlong, surrogate, above U+10FFFF, truncated, stray byte). */
+size_t utf8_next(const char *s, size_t len, unsigned *cp);
+/* Replaces every byte that is not part of well-formed UTF-8, and every control character, with
+ * '?' in place: text that is safe to echo in a JSON error. */
+void utf8_scrub(char *s);
 
 /* Response builders. */
 void json_add_time(struct cJSON *o, const char *name, int64_t t); /* null when t == 0 */

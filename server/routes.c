@@ -1,4 +1,5 @@
-/* Every route of summitd: method, path, handler, flags. The handler of a route is
+/* Every route of summitd: method, path, handler, flags (PRIVATE: personal data or secrets in
+ * the response, which then carries Cache-Control: no-store). The handler of a route is
  * handlers/<file>.c:<file>_<action>. Keep docs/openapi.yaml in step (tests/unit/test_openapi.c
  * fails otherwise). */
 #include "server/routes.h"
@@ -25,6 +26,7 @@
 #define DELETE HTTP_M_DELETE
 #define AUTH ROUTE_AUTH
 #define IDEM ROUTE_IDEMPOTENT
+#define PRIVATE ROUTE_NO_STORE
 
 const struct route_def routes[] = {
     /* operations */
@@ -34,11 +36,11 @@ const struct route_def routes[] = {
     {GET, "/api/v1/debug/sleep", health_debug_sleep, ROUTE_DEBUG},
 
     /* accounts */
-    {POST, "/api/v1/users", users_create, IDEM},
-    {POST, "/api/v1/auth/login", login_create, 0},
-    {POST, "/api/v1/auth/logout", login_delete, AUTH},
-    {GET, "/api/v1/me", users_me, AUTH},
-    {POST, "/api/v1/users/{id}/roles", users_grant_role, AUTH},
+    {POST, "/api/v1/users", users_create, IDEM | PRIVATE},
+    {POST, "/api/v1/auth/login", login_create, PRIVATE},
+    {POST, "/api/v1/auth/logout", login_delete, AUTH | PRIVATE},
+    {GET, "/api/v1/me", users_me, AUTH | PRIVATE},
+    {POST, "/api/v1/users/{id}/roles", users_grant_role, AUTH | PRIVATE},
 
     /* organizations */
     {POST, "/api/v1/organizations", organizations_create, AUTH | IDEM},
@@ -53,7 +55,7 @@ const struct route_def routes[] = {
     {DELETE, "/api/v1/projects/{id}", projects_close, AUTH},
     {GET, "/api/v1/projects/{id}/recommendations", projects_recommendations, AUTH},
     {POST, "/api/v1/projects/{id}/interests", interests_create, AUTH | IDEM},
-    {GET, "/api/v1/me/matches", interests_my_matches, AUTH},
+    {GET, "/api/v1/me/matches", interests_my_matches, AUTH | PRIVATE},
 
     /* pitches and competitions */
     {POST, "/api/v1/sessions/{id}/pitches", pitches_create, AUTH | IDEM},
@@ -78,26 +80,26 @@ const struct route_def routes[] = {
     {POST, "/api/v1/events/{id}/cancel", events_cancel, AUTH},
     {POST, "/api/v1/events/{id}/sessions", events_add_session, AUTH | IDEM},
     {POST, "/api/v1/events/{id}/exhibitors", events_add_exhibitor, AUTH | IDEM},
-    {GET, "/api/v1/events/{id}/audit", events_audit, AUTH},
+    {GET, "/api/v1/events/{id}/audit", events_audit, AUTH | PRIVATE},
     {GET, "/api/v1/events/{id}/stats", events_stats, AUTH},
     {GET, "/api/v1/sessions/{id}", events_get_session, 0},
     {PATCH, "/api/v1/sessions/{id}", events_update_session, AUTH},
-    {POST, "/api/v1/sessions/{id}/registrations", registrations_create, AUTH | IDEM},
-    {GET, "/api/v1/sessions/{id}/registrations", registrations_of_session, AUTH},
-    {GET, "/api/v1/registrations/{id}", registrations_get, AUTH},
-    {DELETE, "/api/v1/registrations/{id}", registrations_cancel, AUTH},
-    {GET, "/api/v1/me/registrations", registrations_mine, AUTH},
-    {POST, "/api/v1/checkins", registrations_checkin, AUTH},
+    {POST, "/api/v1/sessions/{id}/registrations", registrations_create, AUTH | IDEM | PRIVATE},
+    {GET, "/api/v1/sessions/{id}/registrations", registrations_of_session, AUTH | PRIVATE},
+    {GET, "/api/v1/registrations/{id}", registrations_get, AUTH | PRIVATE},
+    {DELETE, "/api/v1/registrations/{id}", registrations_cancel, AUTH | PRIVATE},
+    {GET, "/api/v1/me/registrations", registrations_mine, AUTH | PRIVATE},
+    {POST, "/api/v1/checkins", registrations_checkin, AUTH | PRIVATE},
 
     /* 1:1 meetings and agenda */
     {POST, "/api/v1/events/{id}/meeting-slots", meetings_create_slots, AUTH | IDEM},
     {GET, "/api/v1/events/{id}/meeting-slots", meetings_list_slots, AUTH},
     {POST, "/api/v1/events/{id}/meetings/schedule", meetings_schedule, AUTH | IDEM},
-    {GET, "/api/v1/events/{id}/meetings", meetings_list_event, AUTH},
-    {GET, "/api/v1/me/meetings", meetings_list_mine, AUTH},
+    {GET, "/api/v1/events/{id}/meetings", meetings_list_event, AUTH | PRIVATE},
+    {GET, "/api/v1/me/meetings", meetings_list_mine, AUTH | PRIVATE},
     {DELETE, "/api/v1/meetings/{id}", meetings_delete, AUTH},
-    {GET, "/api/v1/me/agenda", agenda_get, AUTH},
-    {GET, "/api/v1/me/agenda.ics", agenda_ics, AUTH},
+    {GET, "/api/v1/me/agenda", agenda_get, AUTH | PRIVATE},
+    {GET, "/api/v1/me/agenda.ics", agenda_ics, AUTH | PRIVATE},
 };
 
 const size_t routes_len = SD_ARRAY_LEN(routes);

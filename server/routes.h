@@ -16,6 +16,9 @@ enum route_flags {
     ROUTE_DEBUG = 1 << 3,      /* only with debug_routes = true */
     ROUTE_LOOP_CACHE = 1 << 4, /* anonymous 200s cached on the loops (server/lcache.h); the
                                   handler calls lcache_invalidate() after changes */
+    ROUTE_NO_STORE = 1 << 5,   /* responses carry personal data or secrets (tokens, check-in
+                                  codes, e-mail addresses, someone's agenda): every one of them,
+                                  errors too, gets Cache-Control: no-store */
 };
 
 struct route_def {

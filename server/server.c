@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/idem.h"
+#include "server/json.h"
 #include "server/lcache.h"
 #include "server/log.h"
 #include "server/metrics.h"
@@ -52,6 +54,8 @@ struct conn_guard {
     int refs;        /* one for the connection while it lives, one per request in flight */
     bool conn_alive; /* hashed, its timer may fire */
     int busy;        /* requests of this connection not yet answered */
+    bool nul;        /* a NUL byte arrived: evhttp would cut a header at it without a word */
+    struct evbuffer_cb_entry *in_cb;
     struct conn_guard *next;
 };
 
@@ -115,6 +119,7 @@ static void guard_unref(struct conn_guard *g)
 {
     if (--g->refs > 0)
         return;
+    evbuffer_remove_cb_entry(bufferevent_get_input(g->bev), g->in_cb);
     event_free(g->timer);
     bufferevent_decref(g->bev);
     free(g);
@@ -167,6 +172,18 @@ static void on_conn_close(struct evhttp_connection *conn, void *arg)
     guard_conn_done(g);
 }
 
+/* Watches what arrives on a connection for NUL bytes, before evhttp parses it: evhttp keeps
+ * header values as C strings, so "X-Key: a\0b" would reach us as "a". Nothing we accept holds a
+ * NUL (JSON bodies neither), so the connection's requests are refused from then on. */
+static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct conn_guard *g = arg;
+    if (g->nul || info->n_added == 0)
+        return;
+    struct evbuffer_ptr hit = evbuffer_search(in, "", 1, NULL);
+    g->nul = hit.pos >= 0;
+}
+
 static struct bufferevent *make_bev(struct event_base *base, void *arg)
 {
     struct loop *l = arg;
@@ -179,6 +196,7 @@ static struct bufferevent *make_bev(struct event_base *base, void *arg)
     g->refs = 1;
     g->conn_alive = true;
     g->timer = evtimer_new(base, on_guard_timeout, g);
+    g->in_cb = evbuffer_add_cb(bufferevent_get_input(bev), on_input, g);
     bufferevent_incref(bev);
     size_t b = guard_bucket(bev);
     g->next = l->guards[b];
@@ -358,6 +376,17 @@ static void finish(struct loop *l, struct req *r)
     evhttp_add_header(oh, "X-Request-Id", r->id);
     if (r->resp_type)
         evhttp_add_header(oh, "Content-Type", r->resp_type);
+    /* Every response: browsers must not guess another type than the one we send. */
+    evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+    /* Personal data and secrets are kept by no cache, whatever the status (unless the handler
+     * said something about caching itself). */
+    if (r->route >= 0 && (l->srv->app->routes[r->route].flags & ROUTE_NO_STORE)) {
+        bool set = false;
+        for (size_t i = 0; i < r->nrh && !set; i++)
+            set = strcasecmp(r->rhkey[i], "Cache-Control") == 0;
+        if (!set)
+            evhttp_add_header(oh, "Cache-Control", "no-store");
+    }
     for (size_t i = 0; i < r->nrh; i++)
         evhttp_add_header(oh, r->rhkey[i], r->rhval[i]);
     if (atomic_load(&l->srv->draining))
@@ -386,41 +415,116 @@ static void finish(struct loop *l, struct req *r)
     req_free(r);
 }
 
-static char *decode(const char *s, size_t n)
+static int hex_digit(char c)
 {
-    char *tmp = xstrndup(s, n);
-    char *d = evhttp_uridecode(tmp, 0, NULL);
-    free(tmp);
-    if (!d)
-        return xstrdup("");
-    char *out = xstrdup(d);
-    free(d);
-    return out;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
 }
 
-static void copy_request(struct req *r, struct evhttp_request *ev, const struct route_match *m)
+/* Percent-decodes s[0..n) (`plus`: '+' is a space, as in query strings). NULL when an escape is
+ * malformed or the text decodes to a NUL (which would silently end the C string) or to anything
+ * but UTF-8 text without control characters. Caller frees. */
+static char *uri_decode(const char *s, size_t n, bool plus)
+{
+    char *out = xmalloc(n + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '%') {
+            int hi = n - i >= 3 ? hex_digit(s[i + 1]) : -1;
+            int lo = n - i >= 3 ? hex_digit(s[i + 2]) : -1;
+            if (hi < 0 || lo < 0)
+                goto bad;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        } else if (plus && c == '+') {
+            c = ' ';
+        }
+        if (c == '\0')
+            goto bad;
+        out[o++] = c;
+    }
+    out[o] = '\0';
+    if (utf8_chars(out, o, false) < 0)
+        goto bad;
+    return out;
+bad:
+    free(out);
+    return NULL;
+}
+
+/* Splits the raw query string into decoded (name, value) pairs ("a" alone is a = ""). Returns 0,
+ * or -1 after replying 400 naming the parameter that is not text. */
+static int copy_query(struct req *r, const char *q)
+{
+    while (*q) {
+        size_t seg = strcspn(q, "&");
+        const char *eq = memchr(q, '=', seg);
+        size_t kl = eq ? (size_t)(eq - q) : seg;
+        if (seg) {
+            char *k = uri_decode(q, kl, true);
+            char *v = eq ? uri_decode(eq + 1, seg - kl - 1, true) : xstrdup("");
+            if (!k || !v) {
+                const char *name = k ? k : "query";
+                reply_error(r, SD_ERR_INVALID, "validation_failed", name,
+                            "the query parameter %s must be percent-encoded UTF-8 text without "
+                            "NUL or control characters",
+                            name);
+                free(k);
+                free(v);
+                return -1;
+            }
+            r->qkey = xrealloc(r->qkey, (r->nquery + 1) * sizeof(char *));
+            r->qval = xrealloc(r->qval, (r->nquery + 1) * sizeof(char *));
+            r->qkey[r->nquery] = k;
+            r->qval[r->nquery] = v;
+            r->nquery++;
+        }
+        q += seg;
+        if (*q == '&')
+            q++;
+    }
+    return 0;
+}
+
+/* A header value is UTF-8 text; tab is its only control character. */
+static bool header_value_ok(const char *v)
+{
+    size_t len = strlen(v);
+    for (size_t i = 0; i < len;) {
+        unsigned cp;
+        size_t k = utf8_next(v + i, len - i, &cp);
+        if (k == 0 || ((cp < 0x20 && cp != '\t') || cp == 0x7f))
+            return false;
+        i += k;
+    }
+    return true;
+}
+
+/* Copies what the handler needs out of evhttp. Returns 0, or -1 after replying (a 404 for a
+ * path parameter that does not decode, a 400 for a query parameter or header that is not
+ * text). */
+static int copy_request(struct req *r, struct evhttp_request *ev, const struct route_match *m)
 {
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
-    for (size_t i = 0; i < m->nparams; i++)
-        r->params[i] = decode(m->param[i], m->param_len[i]);
+    for (size_t i = 0; i < m->nparams; i++) {
+        r->params[i] = uri_decode(m->param[i], m->param_len[i], false);
+        r->nparams = i + 1;
+        if (!r->params[i]) {
+            r->params[i] = xstrdup("");
+            reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no such resource");
+            return -1;
+        }
+    }
     r->nparams = m->nparams;
     const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
-    if (q && *q) {
-        struct evkeyvalq kv;
-        TAILQ_INIT(&kv);
-        if (evhttp_parse_query_str(q, &kv) == 0) {
-            struct evkeyval *e;
-            TAILQ_FOREACH(e, &kv, next)
-            {
-                r->qkey = xrealloc(r->qkey, (r->nquery + 1) * sizeof(char *));
-                r->qval = xrealloc(r->qval, (r->nquery + 1) * sizeof(char *));
-                r->qkey[r->nquery] = xstrdup(e->key);
-                r->qval[r->nquery] = xstrdup(e->value);
-                r->nquery++;
-            }
-        }
-        evhttp_clear_headers(&kv);
-    }
+    if (q && *q && copy_query(r, q) < 0)
+        return -1;
     struct evkeyval *h;
     TAILQ_FOREACH(h, evhttp_request_get_input_headers(ev), next)
     {
@@ -429,6 +533,11 @@ static void copy_request(struct req *r, struct evhttp_request *ev, const struct 
         r->hkey[r->nhdr] = xstrdup(h->key);
         r->hval[r->nhdr] = xstrdup(h->value);
         r->nhdr++;
+        if (!header_value_ok(h->value)) {
+            reply_error(r, SD_ERR_INVALID, "validation_failed", h->key,
+                        "the %s header must be UTF-8 text without control characters", h->key);
+            return -1;
+        }
     }
     struct evbuffer *in = evhttp_request_get_input_buffer(ev);
     size_t len = evbuffer_get_length(in);
@@ -438,6 +547,7 @@ static void copy_request(struct req *r, struct evhttp_request *ev, const struct 
         r->body[len] = '\0';
         r->body_len = len;
     }
+    return 0;
 }
 
 /* Answers from the loop's cache, or marks the request so that its reply is stored. */
@@ -492,6 +602,13 @@ static void on_request(struct evhttp_request *ev, void *arg)
         finish(l, r);
         return;
     }
+    if (r->guard && r->guard->nul) {
+        reply_header(r, "Connection", "close");
+        reply_error(r, SD_ERR_INVALID, "invalid_request", NULL,
+                    "a NUL byte in the request (headers and bodies are text)");
+        finish(l, r);
+        return;
+    }
     struct route_match m;
     int rc = router_match(srv->app->router, r->method, r->path, strlen(r->path), &m);
     if (rc == -1) {
@@ -508,7 +625,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
         return;
     }
     r->route = m.index;
-    copy_request(r, ev, &m);
+    if (copy_request(r, ev, &m) < 0) {
+        finish(l, r);
+        return;
+    }
     if (r->body_len > (size_t)srv->cfg->max_body_bytes) {
         reply_error(r, SD_ERR_TOO_LARGE, NULL, NULL, "the body is larger than %d bytes",
                     srv->cfg->max_body_bytes);

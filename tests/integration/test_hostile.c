@@ -263,3 +263,29 @@ Test(hostile, kept_alive_connection_stalling_on_its_second_request_is_dropped)
         healthz_ok("a dropped keep-alive connection");
     }
 }
+
+/* Regression (critical): login checked the e-mail's length in characters (<= 254) and then
+ * copied it byte by byte into a 256-byte stack buffer, so 250 CJK characters (750 bytes) from
+ * one unauthenticated request overflowed it and killed the process. The e-mail is refused
+ * (400 naming it) or simply not found (401); the server lives and answers the next login. */
+Test(hostile, login_with_an_email_of_250_cjk_characters_does_not_kill_the_server)
+{
+    size_t n = 250, ul = strlen("成");
+    char *body = malloc(n * ul + 64);
+    int k = sprintf(body, "{\"email\":\"");
+    for (size_t i = 0; i < n; i++)
+        k += sprintf(body + k, "成");
+    sprintf(body + k, "\",\"password\":\"whatever-1\"}");
+    struct it_resp *r = it_http(srv, "POST", "/api/v1/auth/login", NULL, body, NULL);
+    cr_assert(r->status == 400 || r->status == 401, "250 CJK characters as e-mail: %d %s",
+              r->status, r->body ? r->body : "(connection lost)");
+    if (r->status == 400)
+        cr_assert_str_eq(it_jstr(r, "error.field"), "email");
+    it_resp_free(r);
+    free(body);
+    healthz_ok("a login with 750 bytes of e-mail");
+    r = it_http(srv, "POST", "/api/v1/auth/login", NULL,
+                "{\"email\":\"nobody@test.example\",\"password\":\"whatever-1\"}", NULL);
+    cr_assert_eq(r->status, 401, "the next login is answered: %d %s", r->status, r->body);
+    it_resp_free(r);
+}

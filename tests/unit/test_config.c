@@ -98,3 +98,22 @@ Test(config, example_file_is_generated_from_the_key_table)
     free(want);
     free(buf);
 }
+
+/* Regression: Redis keys are built in fixed buffers (128..256 bytes), so a long redis_prefix
+ * silently cut them, and session keys cut before their SHA-256 end would collide. */
+Test(config, redis_prefix_longer_than_64_bytes_is_refused)
+{
+    const char *argv[] = {
+        "summitd", "--set",
+        "redis_prefix=a-prefix-longer-than-sixty-four-bytes-would-cut-redis-keys-short-x:"};
+    struct config c;
+    char err[256] = "";
+    cr_assert_eq(load(&c, 3, argv, err, sizeof(err)), 2);
+    cr_assert(strstr(err, "redis_prefix"), "%s", err);
+    cfg_deinit(&c);
+    argv[2] = "redis_prefix=sixty-four-bytes-are-fine-sixty-four-bytes-are-fine-sixty-four-:";
+    cr_assert_eq(strlen(argv[2] + strlen("redis_prefix=")), 64);
+    cr_assert_eq(load(&c, 3, argv, err, sizeof(err)), 0, "%s", err);
+    cr_assert_str_eq(c.redis_prefix, argv[2] + strlen("redis_prefix="));
+    cfg_deinit(&c);
+}

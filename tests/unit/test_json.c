@@ -1,12 +1,18 @@
 /* Validation helpers and tokens: the pieces handlers trust for their 400s and 401s. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/http.h"
+#include "matching/score.h"
+#include "matching/tokenize.h"
+#include "server/err.h"
 #include "server/json.h"
+#include "server/limits.h"
 #include "server/timeutil.h"
 #include "server/xalloc.h"
 
@@ -166,4 +172,339 @@ Test(tokens, password_hashes_are_yescrypt)
     cr_assert(!auth_password_verify("密码 passwore", h1));
     cr_assert(!auth_password_verify("", h1));
     cfg_deinit(&c);
+}
+
+/* ---- text limits in characters and in bytes, NUL, UTF-8 edge cases ---- */
+
+static struct req *mkn(const char *body, size_t len)
+{
+    struct req *r = xcalloc(1, sizeof(*r));
+    r->body = xmalloc(len + 1);
+    memcpy(r->body, body, len);
+    r->body[len] = '\0';
+    r->body_len = len;
+    return r;
+}
+
+/* json_text on {"t": <value>} (value given as JSON text): its return, the field named. */
+static int text_of(const char *json_value, const struct text_limit *lim, char *field, size_t flen)
+{
+    char body[4096];
+    snprintf(body, sizeof(body), "{\"t\":%s}", json_value);
+    struct req *r = mk(body);
+    cJSON *o = json_body(r);
+    cr_assert_not_null(o, "%s", body);
+    const char *s = NULL;
+    int rc = json_text(r, o, "t", true, lim, &s);
+    snprintf(field, flen, "%s", rc < 0 ? field_of_reply(r) : "");
+    if (rc < 0)
+        cr_assert_eq(r->status, 400);
+    req_free(r);
+    cJSON_Delete(o);
+    return rc;
+}
+
+static char *repeat(const char *unit, size_t n)
+{
+    size_t ul = strlen(unit);
+    char *s = xmalloc(ul * n + 3);
+    s[0] = '"';
+    for (size_t i = 0; i < n; i++)
+        memcpy(s + 1 + i * ul, unit, ul);
+    s[1 + ul * n] = '"';
+    s[2 + ul * n] = '\0';
+    return s;
+}
+
+Test(json, text_limits_count_bytes_as_well_as_characters)
+{
+    json_init();
+    char f[64];
+    /* 4 characters, 8 bytes: ASCII is bound by characters, CJK and emoji by bytes. */
+    const struct text_limit *lim = LIMIT_TEXT(1, 4, 8, false);
+    cr_assert_eq(text_of("\"abcd\"", lim, f, sizeof(f)), 0);
+    cr_assert_eq(text_of("\"abcde\"", lim, f, sizeof(f)), -1, "5 characters");
+    cr_assert_str_eq(f, "t");
+    cr_assert_eq(text_of("\"🚀🚀\"", lim, f, sizeof(f)), 0, "2 emoji: 8 bytes, at the byte limit");
+    cr_assert_eq(text_of("\"🚀🚀a\"", lim, f, sizeof(f)), -1, "3 characters but 9 bytes");
+    cr_assert_str_eq(f, "t");
+    cr_assert_eq(text_of("\"成都成\"", lim, f, sizeof(f)), -1, "3 CJK: 9 bytes");
+    cr_assert_eq(text_of("\"成都\"", lim, f, sizeof(f)), 0);
+    cr_assert_eq(text_of("\"\"", lim, f, sizeof(f)), -1, "below min_chars");
+
+    /* 4-byte characters exactly at both limits, then one over each. */
+    lim = LIMIT_TEXT(1, 50, 200, false);
+    char *at = repeat("😀", 50), *over = repeat("😀", 51), *cjk = repeat("成", 67);
+    cr_assert_eq(text_of(at, lim, f, sizeof(f)), 0, "50 emoji = 50 chars = 200 bytes");
+    cr_assert_eq(text_of(over, lim, f, sizeof(f)), -1, "51 emoji");
+    cr_assert_eq(text_of(cjk, lim, f, sizeof(f)), -1, "67 CJK: 201 bytes");
+    free(at);
+    free(over);
+    free(cjk);
+
+    cr_assert_eq(json_text_check("🚀🚀", 8, LIMIT_TEXT(1, 2, 8, false)), TEXT_OK);
+    cr_assert_eq(json_text_check("🚀🚀", 8, LIMIT_TEXT(1, 2, 7, false)), TEXT_LONG_BYTES);
+    cr_assert_eq(json_text_check("🚀🚀", 8, LIMIT_TEXT(1, 1, 8, false)), TEXT_LONG);
+    cr_assert_eq(json_text_check("a\0b", 3, LIMIT_TEXT(0, 10, 10, true)), TEXT_BAD, "NUL");
+    cr_assert_eq(json_text_check("a\nb", 3, LIMIT_TEXT(0, 10, 10, false)), TEXT_BAD);
+    cr_assert_eq(json_text_check("a\nb", 3, LIMIT_TEXT(0, 10, 10, true)), TEXT_OK);
+}
+
+/* The login crash: 250 CJK characters pass a 254-character check but are 750 bytes. The e-mail
+ * limit is in bytes too, so they are refused before anything copies them. */
+Test(json, email_of_250_cjk_characters_is_over_its_byte_limit)
+{
+    json_init();
+    char f[64];
+    char *v = repeat("成", 250);
+    cr_assert_eq(text_of(v, LIMIT_EMAIL, f, sizeof(f)), -1);
+    cr_assert_str_eq(f, "t");
+    cr_assert_eq(text_of(v, LIMIT_LOGIN_EMAIL, f, sizeof(f)), -1);
+    free(v);
+    v = repeat("a", 254);
+    cr_assert_eq(text_of(v, LIMIT_EMAIL, f, sizeof(f)), 0, "254 ASCII bytes are fine");
+    free(v);
+}
+
+/* The field a refused body names (json_body() returned NULL), or "" when it was accepted. */
+static const char *refused_field(const char *body, size_t len, char *out, size_t outlen)
+{
+    struct req *r = mkn(body, len);
+    cJSON *o = json_body(r);
+    out[0] = '\0';
+    if (!o) {
+        cr_assert_eq(r->status, 400, "%.*s", (int)len, body);
+        snprintf(out, outlen, "%s", field_of_reply(r));
+    }
+    cJSON_Delete(o);
+    req_free(r);
+    return out;
+}
+
+#define REFUSED(lit, buf) refused_field(lit, sizeof(lit) - 1, buf, sizeof(buf))
+
+Test(json, text_with_an_embedded_nul_is_refused_naming_its_field)
+{
+    json_init();
+    char f[128];
+    cr_assert_str_eq(REFUSED("{\"title\":\"Keynote\\u0000rest\"}", f), "title");
+    cr_assert_str_eq(REFUSED("{\"kind\":\"forum\",\"title\":\"\\u0000\"}", f), "title");
+    cr_assert_str_eq(REFUSED("{\"tags\":[\"ok\",\"a\\u0000b\"]}", f), "tags",
+                     "arrays are named as the handlers name them; the message has tags[1]");
+    cr_assert_str_eq(REFUSED("{\"scores\":{\"12\":3,\"17\\u0000x\":5}}", f), "scores.17", "a key");
+    cr_assert_str_eq(REFUSED("{\"a\":{\"b\":[1,{\"c\":\"x\\u0000\"}]}}", f), "a.b.c");
+    cr_assert_str_eq(REFUSED("{\"kind\":\"forum\\u0000pitch\"}", f), "kind",
+                     "enums would compare equal to forum");
+    /* The message gives the whole path. */
+    struct req *m = mk("{\"a\":{\"b\":[1,{\"c\":\"x\\u0000\"}]}}");
+    cr_assert_null(json_body(m));
+    cr_assert(strstr(m->resp, "a.b[1].c must be UTF-8 text without NUL"), "%s", m->resp);
+    req_free(m);
+    /* A raw NUL byte inside a string. */
+    cr_assert_str_eq(REFUSED("{\"title\":\"Key\0note\"}", f), "title");
+    /* Not UTF-8 inside a string (raw bytes), anywhere. */
+    cr_assert_str_eq(REFUSED("{\"venue\":\"\xff\"}", f), "venue");
+    cr_assert_str_eq(REFUSED("{\"t\":[\"\xc0\xaf\"]}", f), "t", "overlong");
+    cr_assert_str_eq(REFUSED("{\"t\":\"\xed\xa0\x80\"}", f), "t", "a surrogate, raw");
+    /* An escaped backslash followed by u0000 is six characters of text, not a NUL. */
+    cr_assert_str_eq(REFUSED("{\"t\":\"\\\\u0000\"}", f), "");
+    struct req *r = mk("{\"t\":\"\\\\u0000\"}");
+    cJSON *o = json_body(r);
+    const char *s;
+    cr_assert_eq(json_text(r, o, "t", true, LIMIT_TEXT(1, 10, 40, false), &s), 0);
+    cr_assert_str_eq(s, "\\u0000");
+    cJSON_Delete(o);
+    req_free(r);
+    /* Escaped surrogates: a pair is one emoji, a lone half is not JSON text. */
+    cr_assert_str_eq(REFUSED("{\"t\":\"\\ud83d\\ude80\"}", f), "");
+    cr_assert_null(json_body(r = mk("{\"t\":\"\\ud800\"}")));
+    cr_assert_eq(r->status, 400);
+    req_free(r);
+    cr_assert_null(json_body(r = mk("{\"t\":\"\\udc00x\"}")));
+    req_free(r);
+}
+
+Test(json, utf8_edge_cases)
+{
+    static const struct {
+        const char *s;
+        long want;
+        const char *what;
+    } cases[] = {
+        {"\xc0\x80", -1, "overlong NUL"},
+        {"\xc1\xbf", -1, "overlong 2-byte"},
+        {"\xe0\x80\xaf", -1, "overlong 3-byte"},
+        {"\xe0\x9f\xbf", -1, "overlong 3-byte, highest"},
+        {"\xf0\x80\x80\xaf", -1, "overlong 4-byte"},
+        {"\xf0\x8f\xbf\xbf", -1, "overlong 4-byte, highest"},
+        {"\xed\xa0\x80", -1, "high surrogate"},
+        {"\xed\xbf\xbf", -1, "low surrogate"},
+        {"\xed\xa0\xbd\xed\xb8\x80", -1, "a surrogate pair in CESU-8"},
+        {"\xf4\x90\x80\x80", -1, "above U+10FFFF"},
+        {"\xf5\x80\x80\x80", -1, "lead byte F5"},
+        {"\xff", -1, "FF"},
+        {"\x80", -1, "lone continuation"},
+        {"\xf0\x9f\x9a", -1, "truncated emoji"},
+        {"a\xe6", -1, "truncated at the end"},
+        {"\xed\x9f\xbf", 1, "U+D7FF"},
+        {"\xee\x80\x80", 1, "U+E000"},
+        {"\xef\xbf\xbf", 1, "U+FFFF"},
+        {"\xf4\x8f\xbf\xbf", 1, "U+10FFFF"},
+        {"\xc2\x80", 1, "U+0080: a C1 control, but valid UTF-8"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        cr_assert_eq(utf8_chars(cases[i].s, strlen(cases[i].s), false), cases[i].want, "%s",
+                     cases[i].what);
+    unsigned cp = 0;
+    cr_assert_eq(utf8_next("\xf0\x9f\x9a\x80", 4, &cp), 4);
+    cr_assert_eq(cp, 0x1f680);
+    cr_assert_eq(utf8_next("\xf0\x9f\x9a\x80", 3, &cp), 0, "cut short by len");
+
+    char s[] = "ok \xff\x01 \xe6\x88 成都\x7f";
+    utf8_scrub(s);
+    cr_assert_str_eq(s, "ok ?? ?? 成都?");
+    cr_assert_geq(utf8_chars(s, strlen(s), false), 0);
+}
+
+/* Error replies stay valid UTF-8 JSON whatever they quote. */
+Test(json, error_replies_never_echo_invalid_utf8)
+{
+    json_init();
+    struct req *r = mk("{}");
+    reply_error(r, SD_ERR_INVALID, "validation_failed", "sc\xffores", "'%s' is bad", "\xe6\x88");
+    cr_assert_eq(utf8_chars(r->resp, r->resp_len, false), (long)r->resp_len);
+    cJSON *j = cJSON_ParseWithLength(r->resp, r->resp_len);
+    cr_assert_not_null(j);
+    cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "error"), "field")->valuestring,
+                     "sc?ores");
+    cJSON_Delete(j);
+    req_free(r);
+}
+
+static struct req *with_query(const char *k1, const char *v1)
+{
+    struct req *r = xcalloc(1, sizeof(*r));
+    r->qkey = xcalloc(1, sizeof(char *));
+    r->qval = xcalloc(1, sizeof(char *));
+    r->qkey[0] = xstrdup(k1);
+    r->qval[0] = xstrdup(v1);
+    r->nquery = 1;
+    return r;
+}
+
+Test(json, cursors_and_limits_are_plain_digits)
+{
+    static const char *const bad_cursors[] = {
+        "-1", "+5", " 5", "5 ", "0x10", "1e3", "9999999999999999999", "1234567890123456789", "成",
+    };
+    for (size_t i = 0; i < sizeof(bad_cursors) / sizeof(bad_cursors[0]); i++) {
+        struct req *r = with_query("cursor", bad_cursors[i]);
+        int limit;
+        int64_t cursor;
+        cr_assert_eq(req_page(r, 20, 100, &limit, &cursor), -1, "cursor '%s'", bad_cursors[i]);
+        cr_assert_eq(r->status, 400);
+        cr_assert_str_eq(field_of_reply(r), "cursor");
+        req_free(r);
+    }
+    struct req *r = with_query("cursor", "123456789012345678");
+    int limit;
+    int64_t cursor;
+    cr_assert_eq(req_page(r, 20, 100, &limit, &cursor), 0);
+    cr_assert_eq(cursor, 123456789012345678LL);
+    cr_assert_eq(limit, 20);
+    req_free(r);
+    r = with_query("limit", " 7");
+    cr_assert_eq(req_page(r, 20, 100, &limit, &cursor), -1);
+    cr_assert_str_eq(field_of_reply(r), "limit");
+    req_free(r);
+}
+
+/* Every limit of server/limits.h against the column that stores the field: VARCHAR(n) holds n
+ * characters, TEXT 65,535 bytes; and bytes never exceed what the characters can take. */
+struct col_limit {
+    const struct text_limit *lim;
+    const char *table, *column; /* NULL table: not stored */
+    const char *what;
+};
+
+/* "VARCHAR(n)" → n, "TEXT" → -1, 0 when the column is not found. */
+static long column_size(const char *table, const char *column)
+{
+    static char *sql;
+    if (!sql) {
+        FILE *p = popen("cat sql/*.sql", "r");
+        cr_assert_not_null(p);
+        size_t cap = 1 << 20, n = 0;
+        sql = xmalloc(cap);
+        n = fread(sql, 1, cap - 1, p);
+        sql[n] = '\0';
+        pclose(p);
+    }
+    char head[128];
+    snprintf(head, sizeof(head), "CREATE TABLE IF NOT EXISTS %s (", table);
+    const char *t = strstr(sql, head);
+    cr_assert_not_null(t, "no table %s in sql/", table);
+    const char *end = strstr(t, ";");
+    char col[128];
+    snprintf(col, sizeof(col), "\n    %s ", column);
+    const char *c = strstr(t, col);
+    if (!c || c > end)
+        return 0;
+    c += strlen(col);
+    long n;
+    if (sscanf(c, "VARCHAR(%ld)", &n) == 1)
+        return n;
+    return strncmp(c, "TEXT", 4) == 0 ? -1 : 0;
+}
+
+Test(json, every_text_limit_fits_its_column)
+{
+    const struct col_limit cols[] = {
+        {LIMIT_EMAIL, "users", "email", "email"},
+        {LIMIT_LOGIN_EMAIL, "users", "email_lower", "login email"},
+        {LIMIT_DISPLAY_NAME, "users", "display_name", "display_name"},
+        {LIMIT_PASSWORD, NULL, NULL, "password"},
+        {LIMIT_LOGIN_PASSWORD, NULL, NULL, "login password"},
+        {LIMIT_ORG_NAME, "organizations", "name", "organization name"},
+        {LIMIT_SECTOR, "organizations", "sector", "organization sector"},
+        {LIMIT_ZONE, "organizations", "zone", "organization zone"},
+        {LIMIT_ORG_DESCRIPTION, "organizations", "description", "organization description"},
+        {LIMIT_EVENT_TITLE, "events", "title", "event title"},
+        {LIMIT_CITY, "events", "city", "city"},
+        {LIMIT_VENUE, "events", "venue", "venue"},
+        {LIMIT_EVENT_DESCRIPTION, "events", "description", "event description"},
+        {LIMIT_SESSION_TITLE, "sessions", "title", "session title"},
+        {LIMIT_ROOM, "sessions", "room", "room"},
+        {LIMIT_PROJECT_TITLE, "projects", "title", "project title"},
+        {LIMIT_PROJECT_DESCRIPTION, "projects", "description", "project description"},
+        {LIMIT_SECTOR, "projects", "sector", "project sector"},
+        {LIMIT_ZONE, "projects", "zone", "project zone"},
+        {LIMIT_CRITERION_NAME, "competition_criteria", "name", "criterion name"},
+        {LIMIT_TAG_INPUT, NULL, NULL, "tag as sent"},
+        {LIMIT_CHECKIN_CODE, NULL, NULL, "check-in code (looked up, not stored)"},
+        {LIMIT_QUERY_Q, NULL, NULL, "q"},
+        {LIMIT_QUERY_TAG, NULL, NULL, "tag query"},
+        {LIMIT_QUERY_SECTOR, "projects", "sector", "sector query"},
+        {LIMIT_QUERY_ZONE, "projects", "zone", "zone query"},
+        {LIMIT_QUERY_CITY, "events", "city", "city query"},
+        {LIMIT_QUERY_ID, NULL, NULL, "organization_id query"},
+    };
+    for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+        const struct col_limit *c = &cols[i];
+        cr_assert_leq(c->lim->min_chars, c->lim->max_chars, "%s", c->what);
+        cr_assert_leq(c->lim->max_chars, c->lim->max_bytes, "%s", c->what);
+        cr_assert_leq(c->lim->max_bytes, 4 * c->lim->max_chars, "%s", c->what);
+        if (!c->table)
+            continue;
+        long size = column_size(c->table, c->column);
+        cr_assert_neq(size, 0, "%s: no column %s.%s", c->what, c->table, c->column);
+        if (size > 0)
+            cr_assert_leq(c->lim->max_chars, (size_t)size, "%s: VARCHAR(%ld)", c->what, size);
+        else
+            cr_assert_leq(c->lim->max_bytes, 65535, "%s: TEXT", c->what);
+    }
+    /* Tags: stored normalized, as project_tags rows and as a JSON array in projects.tags. */
+    cr_assert_leq(TOK_TAG_MAX_CHARS, column_size("project_tags", "tag"));
+    cr_assert_eq(column_size("projects", "tags"), -1);
+    cr_assert_leq(MATCH_TAGS_MAX * (2 * TOK_TAG_MAX_BYTES + 3) + 2, 65535);
 }

@@ -158,8 +158,8 @@ Test(events, live_counts_are_never_stale_through_the_cache)
     struct it_resp *r = ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid);
     cr_assert_eq(r->status, 200);
     it_resp_free(r);
-    cr_assert_eq(it_sh(IT_REDIS_CLI " EXISTS 't:cache:event:%lld' | grep -q 1", (long long)eid),
-                 0, "the published event is cached");
+    cr_assert_eq(it_sh(IT_REDIS_CLI " EXISTS 't:cache:event:%lld' | grep -q 1", (long long)eid), 0,
+                 "the published event is cached");
     char *tok = it_user(srv, "attendee", NULL);
     r = ev_register(srv, tok, sid, NULL);
     cr_assert_eq(r->status, 201);
@@ -553,6 +553,63 @@ Test(events, anonymous_reads_are_cached_and_invalidated_on_every_instance)
     cr_log_info("invalidation reached instance B in %lld ms", (long long)(it_now_ms() - t0));
     free(org);
     cr_assert_eq(it_stop(b), 0);
+}
+
+struct path_title_wait {
+    const struct it_server *s;
+    const char *path, *title;
+};
+
+static bool path_title_is(void *arg)
+{
+    struct path_title_wait *w = arg;
+    struct it_resp *r = it_http(w->s, "GET", w->path, NULL, NULL, NULL);
+    bool ok = r->status == 200 && it_jstr(r, "title") && !strcmp(it_jstr(r, "title"), w->title);
+    it_resp_free(r);
+    return ok;
+}
+
+/* Regression (hardening issue, item 7): the loop cache tagged an entry with the id as spelled in
+ * the path, so /events/01 was never invalidated by a change to event 1 and served the old page
+ * for loop_cache_ttl_ms. One loop per instance makes "the entry is cached" certain. */
+Test(events, loop_cache_invalidates_every_spelling_of_an_id)
+{
+    const char *sets[] = {"loop_cache_ttl_ms=60000", "threads=1", NULL};
+    struct it_server *a = it_start(sets), *b = it_start(sets);
+    char *org = it_organizer(a, NULL);
+    int64_t eid = ev_event(a, org, "缓存拼写峰会", true);
+    char p0[64], p1[64], p2[64];
+    snprintf(p0, sizeof(p0), "/api/v1/events/%lld", (long long)eid);
+    snprintf(p1, sizeof(p1), "/api/v1/events/0%lld", (long long)eid);
+    snprintf(p2, sizeof(p2), "/api/v1/events/00%lld", (long long)eid);
+    const char *paths[] = {p0, p1, p2};
+    struct it_server *both[] = {a, b};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 3; i++) {
+            it_resp_free(it_http(both[k], "GET", paths[i], NULL, NULL, NULL));
+            struct it_resp *r = it_http(both[k], "GET", paths[i], NULL, NULL, NULL);
+            cr_assert_eq(r->status, 200, "%s: %s", paths[i], r->body);
+            cr_assert(is_hit(r), "%s is cached on the instance's one loop", paths[i]);
+            it_resp_free(r);
+        }
+
+    /* A change through A: A serves it at once under every spelling, B within moments. */
+    struct it_resp *r = it_http(a, "PATCH", p0, org, "{\"title\":\"缓存拼写峰会（改）\"}", NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    for (int i = 0; i < 3; i++) {
+        r = it_http(a, "GET", paths[i], NULL, NULL, NULL);
+        cr_assert_str_eq(it_jstr(r, "title"), "缓存拼写峰会（改）", "%s on the writer's instance",
+                         paths[i]);
+        it_resp_free(r);
+    }
+    for (int i = 0; i < 3; i++) {
+        struct path_title_wait w = {b, paths[i], "缓存拼写峰会（改）"};
+        cr_assert(it_wait(path_title_is, &w, 2000), "instance B still serves the old %s", paths[i]);
+    }
+    free(org);
+    cr_assert_eq(it_stop(b), 0);
+    cr_assert_eq(it_stop(a), 0);
 }
 
 struct count_wait {

@@ -1,6 +1,8 @@
 /* Events and sessions against a real summitd, MariaDB and Redis: drafts, publishing, lists and
  * filters, live counts through the cache, edits, exhibitors, audit, stats, authorization and
  * validation of every field. */
+#include <pthread.h>
+
 #include "tests/integration/ev_fixtures.h"
 
 static struct it_server *srv;
@@ -646,5 +648,79 @@ Test(events, own_registration_shows_at_once_and_anonymous_counts_catch_up)
     cr_assert(it_wait(confirmed_is, &w, 3000),
               "anonymous readers see the count within the cache lifetime");
     free(me);
+    free(org);
+}
+
+/* ---- the Redis event cache against a change committed during a read ---- */
+
+struct bg_read {
+    const struct it_server *s;
+    const char *token;
+    int64_t eid;
+    int status;
+};
+
+static void *bg_read_main(void *arg)
+{
+    struct bg_read *b = arg;
+    struct it_resp *r = ev_get(b->s, b->token, "/api/v1/events/%lld", (long long)b->eid);
+    b->status = r->status;
+    it_resp_free(r);
+    return NULL;
+}
+
+static bool redis_has(void *arg)
+{
+    return it_sh(IT_REDIS_CLI " EXISTS '%s' | grep -q '^1$'", (const char *)arg) == 0;
+}
+
+/* Regression (hardening issue, item 7): a reader that missed the Redis cache loaded the event
+ * from MySQL, the organizer's cancel committed and dropped the entry, then the reader wrote its
+ * old copy back and everyone saw the cancelled event as published for event_cache_ttl_s. The
+ * debug hook holds the reader between its MySQL load and its write-back while the cancel runs
+ * (on another instance). */
+Test(events, stale_write_back_after_cancel_is_refused)
+{
+    char *org = it_organizer(srv, NULL);
+    char *att = it_user(srv, "attendee", NULL);
+    int64_t eid = ev_event(srv, org, "缓存竞态峰会", true);
+    ev_session(srv, org, eid, 10, false, "");
+    char hold[96], held[96], entry[64];
+    snprintf(hold, sizeof(hold), "t:debug:hold:event_cache_put:%lld", (long long)eid);
+    snprintf(held, sizeof(held), "t:debug:held:event_cache_put:%lld", (long long)eid);
+    snprintf(entry, sizeof(entry), "t:cache:event:%lld", (long long)eid);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " SET '%s' 1 EX 30 >/dev/null", hold), 0);
+
+    /* A signed-in reader (no loop cache) misses the Redis cache, loads "published" and waits. */
+    struct bg_read b = {srv, att, eid, 0};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, bg_read_main, &b), 0);
+    cr_assert(it_wait(redis_has, held, 10000), "the reader never reached its write-back");
+
+    /* The cancel goes through another instance: the generation lives in the shared Redis. */
+    struct it_server *other = it_start(NULL);
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/cancel", (long long)eid);
+    struct it_resp *r = it_http(other, "POST", path, org, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    cr_assert_eq(it_stop(other), 0);
+
+    cr_assert_eq(it_sh(IT_REDIS_CLI " DEL '%s' >/dev/null", hold), 0);
+    pthread_join(th, NULL);
+    cr_assert_eq(b.status, 200);
+
+    cr_assert_neq(it_sh(IT_REDIS_CLI " GET '%s' | grep -q published", entry), 0,
+                  "the reader's old copy was written back over the cancel");
+    const char *toks[] = {att, NULL};
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < 2; k++) { /* the second read comes from whatever was cached */
+            r = ev_get(srv, toks[i], "/api/v1/events/%lld", (long long)eid);
+            cr_assert_eq(r->status, 200);
+            cr_assert_str_eq(it_jstr(r, "status"), "cancelled", "%s", r->body);
+            it_resp_free(r);
+        }
+    }
+    free(att);
     free(org);
 }

@@ -790,54 +790,96 @@ static int session_load(struct db *db, int64_t id, cJSON **out)
     return 0;
 }
 
+/* The event row, locked (FOR UPDATE) for the rest of the transaction: every change of an event
+ * or its sessions takes it first, so their checks against each other hold at commit. */
+static int event_lock(struct db *db, int64_t id, struct event_info *ev, struct events_fail *fail)
+{
+    struct db_res res;
+    int rc = db_exec(db, &res,
+                     "SELECT organizer_id, status, starts_at, ends_at FROM events WHERE id = ?"
+                     " FOR UPDATE",
+                     "i", id);
+    if (rc)
+        return rc;
+    if (!res.nrows) {
+        db_res_clear(&res);
+        return events_fail_set(fail, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event");
+    }
+    ev->id = id;
+    ev->organizer_id = db_get_i64(&res, 0, 0);
+    snprintf(ev->status, sizeof(ev->status), "%s", db_get(&res, 0, 1));
+    ev->starts_at = db_get_time(&res, 0, 2);
+    ev->ends_at = db_get_time(&res, 0, 3);
+    db_res_clear(&res);
+    return 0;
+}
+
+struct session_add {
+    int64_t event_id, id;
+    struct session_fields f;
+    struct events_fail fail;
+};
+
+static int session_add_tx(struct db *db, void *arg)
+{
+    struct session_add *a = arg;
+    struct session_fields *f = &a->f;
+    memset(&a->fail, 0, sizeof(a->fail));
+    struct event_info ev;
+    int rc = event_lock(db, a->event_id, &ev, &a->fail);
+    if (rc)
+        return rc;
+    if (strcmp(ev.status, "cancelled") == 0)
+        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
+                               "sessions cannot be added to a cancelled event");
+    if (session_times_check(&a->fail, ev.starts_at, ev.ends_at, f->starts_at, f->ends_at,
+                            f->has_opens ? f->opens_at : 0, f->has_closes ? f->closes_at : 0))
+        return a->fail.err;
+    char sa[TIME_BUF], ea[TIME_BUF], oa[TIME_BUF], ca[TIME_BUF];
+    struct db_res res;
+    rc = db_exec(db, &res,
+                 "INSERT INTO sessions (event_id, title, kind, room, starts_at, ends_at,"
+                 " capacity, waitlist, registration_opens_at, registration_closes_at,"
+                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
+                 "isssssiiss", a->event_id, f->title, f->kind, f->room ? f->room : "",
+                 time_format_sql(f->starts_at, sa), time_format_sql(f->ends_at, ea), f->capacity,
+                 (int64_t)(f->waitlist ? 1 : 0),
+                 f->has_opens ? time_format_sql(f->opens_at, oa) : NULL,
+                 f->has_closes ? time_format_sql(f->closes_at, ca) : NULL);
+    if (rc)
+        return rc;
+    a->id = (int64_t)res.insert_id;
+    db_res_clear(&res);
+    return 0;
+}
+
 void events_add_session(struct req *r)
 {
-    int64_t eid;
+    struct session_add a = {0};
     struct event_info ev;
-    if (req_param_id(r, 0, &eid) < 0 || event_access(r, eid, true, &ev) < 0)
+    if (req_param_id(r, 0, &a.event_id) < 0 || event_access(r, a.event_id, true, &ev) < 0)
         return;
     cJSON *body = json_body(r);
     if (!body)
         return;
-    struct session_fields f;
-    struct events_fail fail = {0};
-    if (session_fields_parse(r, body, true, &f) < 0)
+    if (session_fields_parse(r, body, true, &a.f) < 0)
         goto out;
-    if (strcmp(ev.status, "cancelled") == 0) {
-        reply_error(r, SD_ERR_CONFLICT, "event_cancelled", NULL,
-                    "sessions cannot be added to a cancelled event");
-        goto out;
-    }
-    if (session_times_check(&fail, ev.starts_at, ev.ends_at, f.starts_at, f.ends_at,
-                            f.has_opens ? f.opens_at : 0, f.has_closes ? f.closes_at : 0)) {
-        events_fail_reply(r, &fail, 0);
-        goto out;
-    }
-    char sa[TIME_BUF], ea[TIME_BUF], oa[TIME_BUF], ca[TIME_BUF];
-    struct db_res res;
-    int rc =
-        db_exec(r->w->db, &res,
-                "INSERT INTO sessions (event_id, title, kind, room, starts_at, ends_at,"
-                " capacity, waitlist, registration_opens_at, registration_closes_at,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
-                "isssssiiss", eid, f.title, f.kind, f.room ? f.room : "",
-                time_format_sql(f.starts_at, sa), time_format_sql(f.ends_at, ea), f.capacity,
-                (int64_t)(f.waitlist ? 1 : 0), f.has_opens ? time_format_sql(f.opens_at, oa) : NULL,
-                f.has_closes ? time_format_sql(f.closes_at, ca) : NULL);
+    /* Status and times are checked in the transaction, under the event row's lock: a cancel or
+     * an event update committing after event_access() cannot slip past them. */
+    debug_hold(r, "session_add", a.event_id);
+    int rc = db_tx(r->w->db, session_add_tx, &a);
     if (rc) {
-        reply_fail(r, rc);
+        events_fail_reply(r, &a.fail, rc);
         goto out;
     }
-    int64_t id = (int64_t)res.insert_id;
-    db_res_clear(&res);
-    cache_drop(r, eid);
+    cache_drop(r, a.event_id);
     cJSON *o;
-    rc = session_load(r->w->db, id, &o);
+    rc = session_load(r->w->db, a.id, &o);
     if (rc || !o) {
         reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
         goto out;
     }
-    reply_created(r, o, "/api/v1/sessions/%lld", (long long)id);
+    reply_created(r, o, "/api/v1/sessions/%lld", (long long)a.id);
 out:
     cJSON_Delete(body);
 }
@@ -895,8 +937,7 @@ static int session_update_tx(struct db *db, void *arg)
     /* The session row's lock serializes this with registrations and cancellations. */
     int rc = db_exec(db, &res,
                      "SELECT starts_at, ends_at, capacity, confirmed_count, waitlist_count,"
-                     " registration_opens_at, registration_closes_at,"
-                     " (SELECT e.status FROM events e WHERE e.id = sessions.event_id)"
+                     " registration_opens_at, registration_closes_at"
                      " FROM sessions WHERE id = ? FOR UPDATE",
                      "i", a->id);
     if (rc)
@@ -905,6 +946,15 @@ static int session_update_tx(struct db *db, void *arg)
         db_res_clear(&res);
         return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session");
     }
+    /* Then the event row's (a session never changes event), before any plain read: event
+     * updates, cancels and pitch placements take it too, so the checks below hold at commit.
+     * Session before event, as a registration's guarded UPDATE takes them: no lock cycle. */
+    struct event_info ev;
+    rc = event_lock(db, a->ev.id, &ev, &a->fail);
+    if (rc) {
+        db_res_clear(&res);
+        return rc;
+    }
     struct session_fields *f = &a->f;
     int64_t starts = f->has_starts ? f->starts_at : db_get_time(&res, 0, 0);
     int64_t ends = f->has_ends ? f->ends_at : db_get_time(&res, 0, 1);
@@ -912,12 +962,11 @@ static int session_update_tx(struct db *db, void *arg)
     int64_t waiting = db_get_i64(&res, 0, 4);
     int64_t opens = f->has_opens ? f->opens_at : db_get_time(&res, 0, 5);
     int64_t closes = f->has_closes ? f->closes_at : db_get_time(&res, 0, 6);
-    bool cancelled = strcmp(db_get(&res, 0, 7), "cancelled") == 0;
     db_res_clear(&res);
-    if (cancelled)
+    if (strcmp(ev.status, "cancelled") == 0)
         return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
                                "a cancelled event's sessions cannot be changed");
-    if (session_times_check(&a->fail, a->ev.starts_at, a->ev.ends_at, starts, ends, opens, closes))
+    if (session_times_check(&a->fail, ev.starts_at, ev.ends_at, starts, ends, opens, closes))
         return a->fail.err;
     int64_t cap = f->has_capacity ? f->capacity : cap_old;
     if (cap < confirmed)
@@ -961,6 +1010,7 @@ void events_update_session(struct req *r)
         return;
     if (session_fields_parse(r, body, false, &a.f) < 0)
         goto out;
+    debug_hold(r, "session_update", a.id);
     int rc = db_tx(r->w->db, session_update_tx, &a);
     if (rc) {
         events_fail_reply(r, &a.fail, rc);

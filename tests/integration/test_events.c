@@ -724,3 +724,105 @@ Test(events, stale_write_back_after_cancel_is_refused)
     free(att);
     free(org);
 }
+
+/* ---- checks under the event row's lock ---- */
+
+struct bg_req {
+    const struct it_server *s;
+    const char *method, *token;
+    char path[96], body[512];
+    int status;
+    char code[64], field[64];
+};
+
+static void *bg_req_main(void *arg)
+{
+    struct bg_req *b = arg;
+    struct it_resp *r = it_http(b->s, b->method, b->path, b->token, b->body, NULL);
+    b->status = r->status;
+    snprintf(b->code, sizeof(b->code), "%s", it_jstr(r, "error.code") ?: "");
+    snprintf(b->field, sizeof(b->field), "%s", it_jstr(r, "error.field") ?: "");
+    it_resp_free(r);
+    return NULL;
+}
+
+/* Starts b in the background parked at the debug hook `point` of `id`; returns with it parked. */
+static pthread_t bg_parked(struct bg_req *b, const char *point, int64_t id, char *hold,
+                           size_t holdlen)
+{
+    char held[96];
+    snprintf(hold, holdlen, "t:debug:hold:%s:%lld", point, (long long)id);
+    snprintf(held, sizeof(held), "t:debug:held:%s:%lld", point, (long long)id);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " SET '%s' 1 EX 30 >/dev/null", hold), 0);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, bg_req_main, b), 0);
+    cr_assert(it_wait(redis_has, held, 10000), "the request never reached %s", point);
+    return th;
+}
+
+static void bg_release(pthread_t th, const char *hold)
+{
+    cr_assert_eq(it_sh(IT_REDIS_CLI " DEL '%s' >/dev/null", hold), 0);
+    pthread_join(th, NULL);
+}
+
+/* Regression (hardening issue, item 9): adding a session checked the event's status before its
+ * INSERT, outside any lock, so a cancel committing in between still let a session be added to
+ * the cancelled event. The hook parks the request after its unlocked access check. */
+Test(events, session_add_racing_a_cancel_is_refused)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "取消竞态峰会", true);
+    char a[32], b[32], hold[96];
+    struct bg_req add = {.s = srv, .method = "POST", .token = org};
+    snprintf(add.path, sizeof(add.path), "/api/v1/events/%lld/sessions", (long long)eid);
+    snprintf(add.body, sizeof(add.body),
+             "{\"title\":\"迟到的分论坛\",\"kind\":\"forum\",\"starts_at\":\"%s\","
+             "\"ends_at\":\"%s\",\"capacity\":10}",
+             ev_time(30 * DAY + 3600, a), ev_time(30 * DAY + 7200, b));
+    pthread_t th = bg_parked(&add, "session_add", eid, hold, sizeof(hold));
+
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/cancel", (long long)eid);
+    struct it_resp *r = it_http(srv, "POST", path, org, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    bg_release(th, hold);
+
+    cr_assert_eq(add.status, 409, "a session was added to a cancelled event (%d)", add.status);
+    cr_assert_str_eq(add.code, "event_cancelled");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM sessions WHERE event_id = %lld", (long long)eid),
+                 0, "no session stored");
+    free(org);
+}
+
+/* Regression (hardening issue, item 9): a session update checked its times against the event
+ * as read before its transaction, so an event update shrinking the event in between let the
+ * session end after its event. The session update now reads the event under its lock. */
+Test(events, session_update_racing_an_event_update_stays_inside_the_event)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "时间竞态峰会", true);
+    int64_t sid = ev_session(srv, org, eid, 10, false, ""); /* day 1, +1 h .. +4 h */
+    char a[32], hold[96];
+    struct bg_req upd = {.s = srv, .method = "PATCH", .token = org};
+    snprintf(upd.path, sizeof(upd.path), "/api/v1/sessions/%lld", (long long)sid);
+    snprintf(upd.body, sizeof(upd.body), "{\"ends_at\":\"%s\"}", ev_time(31 * DAY, a));
+    pthread_t th = bg_parked(&upd, "session_update", sid, hold, sizeof(hold));
+
+    char path[64], body[96];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld", (long long)eid);
+    snprintf(body, sizeof(body), "{\"ends_at\":\"%s\"}", ev_time(30 * DAY + 5 * 3600, a));
+    struct it_resp *r = it_http(srv, "PATCH", path, org, body, NULL);
+    cr_assert_eq(r->status, 200, "the event may shrink to its sessions: %s", r->body);
+    it_resp_free(r);
+    bg_release(th, hold);
+
+    cr_assert_eq(upd.status, 400, "the session now ends after its event (%d)", upd.status);
+    cr_assert_str_eq(upd.field, "ends_at");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM sessions s JOIN events e ON e.id = s.event_id"
+                            " WHERE e.id = %lld AND s.ends_at > e.ends_at",
+                            (long long)eid),
+                 0, "every session lies inside its event");
+    free(org);
+}

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "handlers/registrations.h"
 #include "server/app.h"
@@ -13,6 +12,7 @@
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/db.h"
+#include "server/debug.h"
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
@@ -271,30 +271,6 @@ static void cache_put(struct req *r, int64_t id, const char *gen, const cJSON *o
                 strlen(s), ttls) != 0)
         rlog_info(r->id, "event cache unavailable");
     cJSON_free(s);
-}
-
-/* Test hook, only with debug_routes: while the Redis key debug:hold:<point>:<id> exists, the
- * request sets debug:held:<point>:<id> and waits here (up to 10 s), so a test can run a change
- * at exactly this point of a read. */
-static void debug_hold(struct req *r, const char *point, int64_t id)
-{
-    if (!r->w->cfg->debug_routes)
-        return;
-    char hold[160], held[160];
-    rds_key(r->w->rds, hold, sizeof(hold), "debug:hold:%s:%lld", point, (long long)id);
-    rds_key(r->w->rds, held, sizeof(held), "debug:held:%s:%lld", point, (long long)id);
-    struct rds_reply rep;
-    bool holding = true;
-    for (int i = 0; i < 5000 && holding; i++) {
-        if (rds_cmd(r->w->rds, &rep, "EXISTS %s", hold) != 0)
-            return;
-        holding = rep.type == RDS_INTEGER && rep.integer == 1;
-        rds_reply_clear(&rep);
-        if (holding && i == 0 && rds_cmd(r->w->rds, NULL, "SET %s 1 EX 60", held) != 0)
-            return;
-        if (holding)
-            usleep(2000);
-    }
 }
 
 /* The event with its sessions, from MySQL (sessions with counts). NULL in *out when absent. */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers/pitches.h"
 #include "handlers/registrations.h"
 #include "server/app.h"
 #include "server/audit.h"
@@ -902,18 +903,20 @@ struct session_update {
     struct session_fields f;
     int64_t promoted;
     struct events_fail fail;
+    struct pitches_clash clash;
 };
 
 static int session_update_tx(struct db *db, void *arg)
 {
     struct session_update *a = arg;
     memset(&a->fail, 0, sizeof(a->fail));
+    memset(&a->clash, 0, sizeof(a->clash));
     a->promoted = 0;
     struct db_res res;
     /* The session row's lock serializes this with registrations and cancellations. */
     int rc = db_exec(db, &res,
                      "SELECT starts_at, ends_at, capacity, confirmed_count, waitlist_count,"
-                     " registration_opens_at, registration_closes_at"
+                     " registration_opens_at, registration_closes_at, room"
                      " FROM sessions WHERE id = ? FOR UPDATE",
                      "i", a->id);
     if (rc)
@@ -938,12 +941,23 @@ static int session_update_tx(struct db *db, void *arg)
     int64_t waiting = db_get_i64(&res, 0, 4);
     int64_t opens = f->has_opens ? f->opens_at : db_get_time(&res, 0, 5);
     int64_t closes = f->has_closes ? f->closes_at : db_get_time(&res, 0, 6);
+    char room[408];
+    snprintf(room, sizeof(room), "%s", f->room ? f->room : db_get(&res, 0, 7));
+    bool moved = strcmp(room, db_get(&res, 0, 7)) != 0 || starts != db_get_time(&res, 0, 0) ||
+                 ends != db_get_time(&res, 0, 1);
     db_res_clear(&res);
     if (strcmp(ev.status, "cancelled") == 0)
         return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
                                "a cancelled event's sessions cannot be changed");
     if (session_times_check(&a->fail, ev.starts_at, ev.ends_at, starts, ends, opens, closes))
         return a->fail.err;
+    /* A new room or new times: every pitch placed in the session must still be where a placement
+     * could put it (inside the session, alone in its room, its presenter nowhere else). */
+    if (moved) {
+        rc = do_pitches_session_check(db, ev.id, a->id, room, starts, ends, &a->clash);
+        if (rc)
+            return rc;
+    }
     int64_t cap = f->has_capacity ? f->capacity : cap_old;
     if (cap < confirmed)
         return events_fail_set(&a->fail, SD_ERR_CONFLICT, "capacity_below_confirmed", "capacity",
@@ -988,6 +1002,14 @@ void events_update_session(struct req *r)
         goto out;
     debug_hold(r, "session_update", a.id);
     int rc = db_tx(r->w->db, session_update_tx, &a);
+    if (rc == SD_ERR_CONFLICT && a.clash.kind != PITCH_SCHED_CLASH_NONE) {
+        const char *field = a.clash.kind == PITCH_SCHED_CLASH_ROOM                ? "room"
+                            : a.clash.kind != PITCH_SCHED_CLASH_OUTSIDE_SESSION   ? NULL
+                            : a.f.has_starts && a.clash.starts_at < a.f.starts_at ? "starts_at"
+                                                                                  : "ends_at";
+        pitches_clash_reply(r, &a.clash, field);
+        goto out;
+    }
     if (rc) {
         events_fail_reply(r, &a.fail, rc);
         goto out;

@@ -576,6 +576,50 @@ void pitches_place(struct req *r)
     reply_json(r, 200, o);
 }
 
+int do_pitches_session_check(struct db *db, int64_t event_id, int64_t session_id, const char *room,
+                             int64_t starts, int64_t ends, struct pitches_clash *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct presenters who;
+    int rc = presenters_lock(db,
+                             "SELECT presenter_user_id FROM pitches WHERE session_id = ?"
+                             " AND starts_at IS NOT NULL FOR UPDATE",
+                             session_id, &who);
+    if (rc || !who.n) {
+        free(who.id);
+        return rc;
+    }
+    struct db_res res;
+    struct sched_ctx c;
+    rc = db_exec(db, &res,
+                 "SELECT id, presenter_user_id, minutes, available_from, available_until,"
+                 " starts_at FROM pitches WHERE session_id = ? AND starts_at IS NOT NULL"
+                 " ORDER BY starts_at, id",
+                 "i", session_id);
+    if (rc) {
+        free(who.id);
+        return rc;
+    }
+    rc = sched_ctx_load(db, event_id, session_id, room, starts, ends, &c);
+    if (!rc)
+        rc = busy_elsewhere_load(db, event_id, &who, starts, ends, &c);
+    for (size_t i = 0; i < res.nrows && !rc; i++) {
+        struct pitch_sched_pitch p = pitch_from_row(&res, i, 0);
+        int64_t clash_id;
+        enum pitch_sched_clash k =
+            pitch_sched_check(&c.ctx, &p, db_get_time(&res, i, 5), &clash_id);
+        if (k != PITCH_SCHED_CLASH_NONE) {
+            clash_set(out, k, p.id, clash_id);
+            out->starts_at = db_get_time(&res, i, 5);
+            rc = SD_ERR_CONFLICT;
+        }
+    }
+    sched_ctx_free(&c);
+    db_res_clear(&res);
+    free(who.id);
+    return rc;
+}
+
 void pitches_unplace(struct req *r)
 {
     int64_t id;

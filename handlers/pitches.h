@@ -59,4 +59,12 @@ struct pitches_clash {
  * outside_availability), a message, `field` (may be NULL) and the ids it names. */
 void pitches_clash_reply(struct req *r, const struct pitches_clash *c, const char *field);
 
+/* For a change of session `session_id` to `room` and [starts, ends): checks every placed pitch of
+ * it where it is, by the rules of a placement (inside the session, room, presenter at any event
+ * and in 1:1 meetings). The caller holds the event row's lock and has made no plain read in its
+ * transaction yet (this locks the presenters, see handlers/pitches.c). 0, SD_ERR_CONFLICT with
+ * *out filled, or another SD_ERR_*. */
+int do_pitches_session_check(struct db *db, int64_t event_id, int64_t session_id, const char *room,
+                             int64_t starts, int64_t ends, struct pitches_clash *out) SD_MUST_CHECK;
+
 #endif

@@ -740,3 +740,90 @@ Test(pitches, placements_in_two_events_at_once_keep_a_presenter_in_one_place)
                  0);
     world_free(&w);
 }
+
+/* ---- changing a session with placed pitches ---- */
+
+static struct it_resp *patch_session(const char *token, int64_t session, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static struct it_resp *patch_session(const char *token, int64_t session, const char *fmt, ...)
+{
+    char body[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof(body), fmt, ap);
+    va_end(ap);
+    return fx_http(srv, "PATCH", token, body, "/api/v1/sessions/%lld", (long long)session);
+}
+
+static void expect_session_clash(struct it_resp *r, const char *code, const char *field,
+                                 int64_t pitch, int64_t clash_pitch, const char *what)
+{
+    cr_assert_eq(r->status, 409, "%s: %d %s", what, r->status, r->body);
+    cr_assert_str_eq(it_jstr(r, "error.code"), code, "%s: %s", what, r->body);
+    if (field)
+        cr_assert_str_eq(it_jstr(r, "error.field") ?: "(none)", field, "%s: %s", what, r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "error.pitch_id"), pitch, "%s: %s", what, r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "error.clash_pitch_id"), clash_pitch, "%s: %s", what, r->body);
+    it_resp_free(r);
+}
+
+/* Regression (hardening issue, item 8): PATCH /sessions/{id} changed a session's room or times
+ * without looking at the pitches already placed in it: a pitch could end up outside its
+ * session, or two pitches in one room at once. */
+Test(pitches, session_changes_keep_placed_pitches_clash_free)
+{
+    struct world w;
+    world_new(&w, true);
+    int64_t t0 = fx_t0(), u1, u2;
+    free(it_user(srv, "attendee", &u1));
+    free(it_user(srv, "attendee", &u2));
+    int64_t sb = fx_session(srv, w.org_token, w.event, "pitch", "路演厅B", t0, t0 + MINS(180));
+    int64_t p1 = add_pitch(&w, w.session, u1, 20, 0, 0);
+    int64_t q1 = add_pitch(&w, sb, u2, 20, 0, 0);
+    it_expect(place(w.org_token, p1, t0 + MINS(30)), 200, NULL, "p1 in room A 30..50");
+    it_expect(place(w.org_token, q1, t0 + MINS(40)), 200, NULL, "q1 in room B 40..60");
+    char a[32], b[32];
+
+    expect_session_clash(
+        patch_session(w.org_token, w.session, "{\"ends_at\":\"%s\"}", it_rfc3339(t0 + MINS(45), a)),
+        "outside_session", "ends_at", p1, 0, "ending before p1 ends");
+    expect_session_clash(patch_session(w.org_token, w.session, "{\"starts_at\":\"%s\"}",
+                                       it_rfc3339(t0 + MINS(35), a)),
+                         "outside_session", "starts_at", p1, 0, "starting after p1 starts");
+    expect_session_clash(patch_session(w.org_token, w.session, "{\"room\":\"路演厅B\"}"),
+                         "room_clash", "room", p1, q1, "into room B");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM sessions WHERE id = %lld AND room = '路演厅A'"
+                            " AND starts_at = '%s' AND ends_at = '%s'",
+                            (long long)w.session, it_sqltime(t0, a), it_sqltime(t0 + MINS(180), b)),
+                 1, "refused changes are not stored");
+
+    /* The presenter rule too: p1's presenter pitches at another event over p1 (a clash stored
+     * before the check existed); a move of the session is refused naming it. */
+    int64_t e2 = fx_event(srv, w.org_token, true);
+    int64_t legacy = it_sql_i64(
+        "INSERT INTO pitches (session_id, event_id, project_id, presenter_user_id, minutes,"
+        " starts_at, ends_at, created_by, created_at, updated_at) VALUES (0, %lld, %lld, %lld,"
+        " 20, '%s', '%s', 1, UTC_TIMESTAMP(), UTC_TIMESTAMP()); SELECT LAST_INSERT_ID();",
+        (long long)e2, (long long)-e2, (long long)u1, it_sqltime(t0 + MINS(30), a),
+        it_sqltime(t0 + MINS(50), b));
+    expect_session_clash(patch_session(w.org_token, w.session, "{\"room\":\"路演厅C\"}"),
+                         "presenter_clash", NULL, p1, legacy, "presenter elsewhere");
+    free(it_sql("DELETE FROM pitches WHERE id = %lld", (long long)legacy));
+
+    /* Changes that keep every placed pitch in place go through; so do ones that move nothing. */
+    struct it_resp *r =
+        patch_session(w.org_token, w.session, "{\"room\":\"路演厅C\",\"ends_at\":\"%s\"}",
+                      it_rfc3339(t0 + MINS(50), a));
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "room"), "路演厅C");
+    it_resp_free(r);
+    it_expect(patch_session(w.org_token, w.session, "{\"title\":\"改名的路演\"}"), 200, NULL,
+              "title only");
+    cr_assert_eq(stored_clashes(w.event), 0);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM pitches p JOIN sessions s ON s.id = p.session_id"
+                            " WHERE s.event_id = %lld AND p.starts_at IS NOT NULL"
+                            " AND (p.starts_at < s.starts_at OR p.ends_at > s.ends_at)",
+                            (long long)w.event),
+                 0, "every placed pitch lies inside its session");
+    world_free(&w);
+}

@@ -827,3 +827,75 @@ Test(pitches, session_changes_keep_placed_pitches_clash_free)
                  0, "every placed pitch lies inside its session");
     world_free(&w);
 }
+
+/* ---- a placement and a meeting plan at two events, at the same moment ---- */
+
+struct bg_post {
+    const char *token;
+    char path[96];
+    int status;
+    int scheduled;
+    atomic_bool done;
+};
+
+static void *bg_post_main(void *arg)
+{
+    struct bg_post *b = arg;
+    struct it_resp *r = it_http(srv, "POST", b->path, b->token, NULL, NULL);
+    b->status = r->status;
+    b->scheduled = (int)it_jnum(r, "scheduled_count");
+    it_resp_free(r);
+    atomic_store(&b->done, true);
+    return NULL;
+}
+
+/* Regression (hardening issue, item 8): the meeting scheduler read its organizations' pitches
+ * from its snapshot without any lock a placement takes, so a pitch placed at another event while
+ * a plan was made could land in a meeting of the presenter's organization. The placement is
+ * parked after its checks with its locks held; the plan must wait for it and then see it. */
+Test(pitches, meeting_plan_and_placement_at_once_keep_a_presenter_in_one_place)
+{
+    struct world w;
+    world_new(&w, true);
+    int64_t t0 = fx_t0(), pres;
+    char *ptok = it_user(srv, "enterprise", &pres);
+    char name[96];
+    it_unique(name, sizeof(name), "presenter-org-");
+    int64_t mine = mx_org(srv, ptok, name);
+    it_unique(name, sizeof(name), "partner-org-");
+    int64_t other = mx_org(srv, w.ent_token, name);
+    int64_t fair = mx_event(srv, w.org_token, t0 - 3600, 10, "1:1 对接会");
+    mx_exhibit(srv, w.org_token, fair, mine);
+    mx_exhibit(srv, w.org_token, fair, other);
+    mx_match(mine, other, 0.9, "对接");
+    mx_slots(srv, w.org_token, fair, t0 + MINS(60), 30, 1, 1); /* the only slot: 60..90 */
+
+    struct bg_put put = {.token = w.org_token, .start = t0 + MINS(65)};
+    put.pitch = add_pitch(&w, w.session, pres, 20, 0, 0);
+    char hold[96];
+    pthread_t t1 = park_placement(&put, hold, sizeof(hold));
+    struct bg_post plan = {.token = w.org_token};
+    snprintf(plan.path, sizeof(plan.path), "/api/v1/events/%lld/meetings/schedule",
+             (long long)fair);
+    pthread_t t2;
+    cr_assert_eq(pthread_create(&t2, NULL, bg_post_main, &plan), 0);
+    struct blocked bl = {&plan.done, "FROM org_members"};
+    cr_assert(it_wait(done_or_waiting, &bl, 10000), "the plan neither ran nor waited");
+    cr_assert_eq(it_sh(IT_REDIS_CLI " DEL '%s' >/dev/null", hold), 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+
+    cr_assert_eq(put.status, 200);
+    cr_assert_eq(plan.status, 200);
+    cr_assert_eq(plan.scheduled, 0, "the meeting was put over the presenter's pitch");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM pitches p JOIN org_members om"
+                            " ON om.user_id = p.presenter_user_id JOIN meetings m"
+                            " ON om.org_id IN (m.org_a, m.org_b) AND m.status = 'scheduled'"
+                            " JOIN meeting_slots ms ON ms.id = m.slot_id"
+                            " WHERE p.presenter_user_id = %lld AND p.starts_at < ms.ends_at"
+                            " AND ms.starts_at < p.ends_at",
+                            (long long)pres),
+                 0, "a pitch and a meeting of the presenter overlap in MariaDB");
+    free(ptok);
+    world_free(&w);
+}

@@ -6,12 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers/pitches.h"
 #include "handlers/registrations.h"
 #include "server/app.h"
 #include "server/audit.h"
 #include "server/auth.h"
 #include "server/config.h"
 #include "server/db.h"
+#include "server/debug.h"
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
@@ -179,20 +181,47 @@ static int check_times(struct req *r, int64_t starts, int64_t ends, int64_t max_
     return 0;
 }
 
-/* ---- cache of published events (static part only; counts always come from MySQL) ---- */
+/* ---- cache of published events (static part only; counts always come from MySQL) ----
+ *
+ * A reader that misses loads the event from MySQL and writes it back; a writer commits and then
+ * drops the entry. Without more, a reader that loaded the old row before the commit could write
+ * it back after the drop and serve it for event_cache_ttl_s. So each event has a generation in
+ * Redis (cache:event:<id>:gen, shared by every instance): the writer INCRs it after its commit
+ * (with the drop, in one script), the reader reads it before loading MySQL and writes back only
+ * if it is unchanged (a script compares and sets atomically). A reader whose MySQL read predates
+ * the commit read the generation before the INCR: its write-back either lands before the INCR
+ * and is dropped with it, or comes after and is refused. The generation outlives any request by
+ * far (CACHE_GEN_TTL_S); Redis must not evict it early (summitd's Redis runs without eviction). */
+
+#define CACHE_GEN_TTL_S "86400"
+
+static const char cache_drop_lua[] = "redis.call('INCR', KEYS[2])"
+                                     " redis.call('EXPIRE', KEYS[2], ARGV[1])"
+                                     " return redis.call('DEL', KEYS[1])";
+static const char cache_put_lua[] = "if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then"
+                                    " return 0 end"
+                                    " redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])"
+                                    " return 1";
 
 static void cache_key(const struct req *r, char *buf, size_t len, int64_t id)
 {
     rds_key(r->w->rds, buf, len, "cache:event:%lld", (long long)id);
 }
 
+static void cache_gen_key(const struct req *r, char *buf, size_t len, int64_t id)
+{
+    rds_key(r->w->rds, buf, len, "cache:event:%lld:gen", (long long)id);
+}
+
 /* Called after every committed change of an event or its sessions. A Redis failure leaves an
  * entry that expires after event_cache_ttl_s; counts never come from the cache. */
 static void cache_drop(struct req *r, int64_t id)
 {
-    char key[128];
+    char key[128], gen[128];
     cache_key(r, key, sizeof(key), id);
-    if (rds_cmd(r->w->rds, NULL, "DEL %s", key) != 0)
+    cache_gen_key(r, gen, sizeof(gen), id);
+    if (rds_cmd(r->w->rds, NULL, "EVAL %s 2 %s %s %s", cache_drop_lua, key, gen, CACHE_GEN_TTL_S) !=
+        0)
         rlog_warn(r->id, "event %lld cache entry not dropped", (long long)id);
     lcache_invalidate(r->w->rds, "/api/v1/events/{id}", (long long)id);
 }
@@ -213,16 +242,35 @@ static cJSON *cache_get(struct req *r, int64_t id)
     return o;
 }
 
-static void cache_put(struct req *r, int64_t id, const cJSON *o)
+/* The event's cache generation, read before loading it from MySQL, into gen ("0" when none).
+ * false when Redis did not answer: then the load is not written back. */
+static bool cache_gen(struct req *r, int64_t id, char *gen, size_t len)
+{
+    if (r->w->cfg->event_cache_ttl_s <= 0)
+        return false;
+    char key[128];
+    cache_gen_key(r, key, sizeof(key), id);
+    struct rds_reply rep;
+    if (rds_cmd(r->w->rds, &rep, "GET %s", key) != 0)
+        return false;
+    snprintf(gen, len, "%s", rep.type == RDS_STRING ? rep.str : "0");
+    rds_reply_clear(&rep);
+    return true;
+}
+
+/* Writes a load back unless the event changed since `gen` was read. */
+static void cache_put(struct req *r, int64_t id, const char *gen, const cJSON *o)
 {
     int ttl = r->w->cfg->event_cache_ttl_s;
     if (ttl <= 0)
         return;
-    char key[128], ttls[16];
+    char key[128], gkey[128], ttls[16];
     cache_key(r, key, sizeof(key), id);
+    cache_gen_key(r, gkey, sizeof(gkey), id);
     snprintf(ttls, sizeof(ttls), "%d", ttl);
     char *s = cJSON_PrintUnformatted(o);
-    if (rds_cmd(r->w->rds, NULL, "SET %s %b EX %s", key, s, strlen(s), ttls) != 0)
+    if (rds_cmd(r->w->rds, NULL, "EVAL %s 2 %s %s %s %b %s", cache_put_lua, key, gkey, gen, s,
+                strlen(s), ttls) != 0)
         rlog_info(r->id, "event cache unavailable");
     cJSON_free(s);
 }
@@ -447,6 +495,8 @@ void events_get(struct req *r)
         }
         cJSON_Delete(o);
     }
+    char gen[32];
+    bool cacheable = cache_gen(r, id, gen, sizeof(gen)); /* before MySQL: see cache_drop */
     struct event_info ev;
     if (event_access(r, id, false, &ev) < 0)
         return;
@@ -459,8 +509,10 @@ void events_get(struct req *r)
             reply_fail(r, rc);
         return;
     }
-    if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")), "draft") != 0)
-        cache_put(r, id, o); /* counts inside are overwritten from MySQL on every hit */
+    if (cacheable && strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")), "draft") != 0) {
+        debug_hold(r, "event_cache_put", id);
+        cache_put(r, id, gen, o); /* counts inside are overwritten from MySQL on every hit */
+    }
     reply_json(r, 200, o);
 }
 
@@ -712,54 +764,96 @@ static int session_load(struct db *db, int64_t id, cJSON **out)
     return 0;
 }
 
+/* The event row, locked (FOR UPDATE) for the rest of the transaction: every change of an event
+ * or its sessions takes it first, so their checks against each other hold at commit. */
+static int event_lock(struct db *db, int64_t id, struct event_info *ev, struct events_fail *fail)
+{
+    struct db_res res;
+    int rc = db_exec(db, &res,
+                     "SELECT organizer_id, status, starts_at, ends_at FROM events WHERE id = ?"
+                     " FOR UPDATE",
+                     "i", id);
+    if (rc)
+        return rc;
+    if (!res.nrows) {
+        db_res_clear(&res);
+        return events_fail_set(fail, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event");
+    }
+    ev->id = id;
+    ev->organizer_id = db_get_i64(&res, 0, 0);
+    snprintf(ev->status, sizeof(ev->status), "%s", db_get(&res, 0, 1));
+    ev->starts_at = db_get_time(&res, 0, 2);
+    ev->ends_at = db_get_time(&res, 0, 3);
+    db_res_clear(&res);
+    return 0;
+}
+
+struct session_add {
+    int64_t event_id, id;
+    struct session_fields f;
+    struct events_fail fail;
+};
+
+static int session_add_tx(struct db *db, void *arg)
+{
+    struct session_add *a = arg;
+    struct session_fields *f = &a->f;
+    memset(&a->fail, 0, sizeof(a->fail));
+    struct event_info ev;
+    int rc = event_lock(db, a->event_id, &ev, &a->fail);
+    if (rc)
+        return rc;
+    if (strcmp(ev.status, "cancelled") == 0)
+        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
+                               "sessions cannot be added to a cancelled event");
+    if (session_times_check(&a->fail, ev.starts_at, ev.ends_at, f->starts_at, f->ends_at,
+                            f->has_opens ? f->opens_at : 0, f->has_closes ? f->closes_at : 0))
+        return a->fail.err;
+    char sa[TIME_BUF], ea[TIME_BUF], oa[TIME_BUF], ca[TIME_BUF];
+    struct db_res res;
+    rc = db_exec(db, &res,
+                 "INSERT INTO sessions (event_id, title, kind, room, starts_at, ends_at,"
+                 " capacity, waitlist, registration_opens_at, registration_closes_at,"
+                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
+                 "isssssiiss", a->event_id, f->title, f->kind, f->room ? f->room : "",
+                 time_format_sql(f->starts_at, sa), time_format_sql(f->ends_at, ea), f->capacity,
+                 (int64_t)(f->waitlist ? 1 : 0),
+                 f->has_opens ? time_format_sql(f->opens_at, oa) : NULL,
+                 f->has_closes ? time_format_sql(f->closes_at, ca) : NULL);
+    if (rc)
+        return rc;
+    a->id = (int64_t)res.insert_id;
+    db_res_clear(&res);
+    return 0;
+}
+
 void events_add_session(struct req *r)
 {
-    int64_t eid;
+    struct session_add a = {0};
     struct event_info ev;
-    if (req_param_id(r, 0, &eid) < 0 || event_access(r, eid, true, &ev) < 0)
+    if (req_param_id(r, 0, &a.event_id) < 0 || event_access(r, a.event_id, true, &ev) < 0)
         return;
     cJSON *body = json_body(r);
     if (!body)
         return;
-    struct session_fields f;
-    struct events_fail fail = {0};
-    if (session_fields_parse(r, body, true, &f) < 0)
+    if (session_fields_parse(r, body, true, &a.f) < 0)
         goto out;
-    if (strcmp(ev.status, "cancelled") == 0) {
-        reply_error(r, SD_ERR_CONFLICT, "event_cancelled", NULL,
-                    "sessions cannot be added to a cancelled event");
-        goto out;
-    }
-    if (session_times_check(&fail, ev.starts_at, ev.ends_at, f.starts_at, f.ends_at,
-                            f.has_opens ? f.opens_at : 0, f.has_closes ? f.closes_at : 0)) {
-        events_fail_reply(r, &fail, 0);
-        goto out;
-    }
-    char sa[TIME_BUF], ea[TIME_BUF], oa[TIME_BUF], ca[TIME_BUF];
-    struct db_res res;
-    int rc =
-        db_exec(r->w->db, &res,
-                "INSERT INTO sessions (event_id, title, kind, room, starts_at, ends_at,"
-                " capacity, waitlist, registration_opens_at, registration_closes_at,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
-                "isssssiiss", eid, f.title, f.kind, f.room ? f.room : "",
-                time_format_sql(f.starts_at, sa), time_format_sql(f.ends_at, ea), f.capacity,
-                (int64_t)(f.waitlist ? 1 : 0), f.has_opens ? time_format_sql(f.opens_at, oa) : NULL,
-                f.has_closes ? time_format_sql(f.closes_at, ca) : NULL);
+    /* Status and times are checked in the transaction, under the event row's lock: a cancel or
+     * an event update committing after event_access() cannot slip past them. */
+    debug_hold(r, "session_add", a.event_id);
+    int rc = db_tx(r->w->db, session_add_tx, &a);
     if (rc) {
-        reply_fail(r, rc);
+        events_fail_reply(r, &a.fail, rc);
         goto out;
     }
-    int64_t id = (int64_t)res.insert_id;
-    db_res_clear(&res);
-    cache_drop(r, eid);
+    cache_drop(r, a.event_id);
     cJSON *o;
-    rc = session_load(r->w->db, id, &o);
+    rc = session_load(r->w->db, a.id, &o);
     if (rc || !o) {
         reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
         goto out;
     }
-    reply_created(r, o, "/api/v1/sessions/%lld", (long long)id);
+    reply_created(r, o, "/api/v1/sessions/%lld", (long long)a.id);
 out:
     cJSON_Delete(body);
 }
@@ -806,19 +900,20 @@ struct session_update {
     struct session_fields f;
     int64_t promoted;
     struct events_fail fail;
+    struct pitches_clash clash;
 };
 
 static int session_update_tx(struct db *db, void *arg)
 {
     struct session_update *a = arg;
     memset(&a->fail, 0, sizeof(a->fail));
+    memset(&a->clash, 0, sizeof(a->clash));
     a->promoted = 0;
     struct db_res res;
     /* The session row's lock serializes this with registrations and cancellations. */
     int rc = db_exec(db, &res,
                      "SELECT starts_at, ends_at, capacity, confirmed_count, waitlist_count,"
-                     " registration_opens_at, registration_closes_at,"
-                     " (SELECT e.status FROM events e WHERE e.id = sessions.event_id)"
+                     " registration_opens_at, registration_closes_at, room"
                      " FROM sessions WHERE id = ? FOR UPDATE",
                      "i", a->id);
     if (rc)
@@ -827,6 +922,15 @@ static int session_update_tx(struct db *db, void *arg)
         db_res_clear(&res);
         return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session");
     }
+    /* Then the event row's (a session never changes event), before any plain read: event
+     * updates, cancels and pitch placements take it too, so the checks below hold at commit.
+     * Session before event, as a registration's guarded UPDATE takes them: no lock cycle. */
+    struct event_info ev;
+    rc = event_lock(db, a->ev.id, &ev, &a->fail);
+    if (rc) {
+        db_res_clear(&res);
+        return rc;
+    }
     struct session_fields *f = &a->f;
     int64_t starts = f->has_starts ? f->starts_at : db_get_time(&res, 0, 0);
     int64_t ends = f->has_ends ? f->ends_at : db_get_time(&res, 0, 1);
@@ -834,13 +938,23 @@ static int session_update_tx(struct db *db, void *arg)
     int64_t waiting = db_get_i64(&res, 0, 4);
     int64_t opens = f->has_opens ? f->opens_at : db_get_time(&res, 0, 5);
     int64_t closes = f->has_closes ? f->closes_at : db_get_time(&res, 0, 6);
-    bool cancelled = strcmp(db_get(&res, 0, 7), "cancelled") == 0;
+    char room[408];
+    snprintf(room, sizeof(room), "%s", f->room ? f->room : db_get(&res, 0, 7));
+    bool moved = strcmp(room, db_get(&res, 0, 7)) != 0 || starts != db_get_time(&res, 0, 0) ||
+                 ends != db_get_time(&res, 0, 1);
     db_res_clear(&res);
-    if (cancelled)
+    if (strcmp(ev.status, "cancelled") == 0)
         return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
                                "a cancelled event's sessions cannot be changed");
-    if (session_times_check(&a->fail, a->ev.starts_at, a->ev.ends_at, starts, ends, opens, closes))
+    if (session_times_check(&a->fail, ev.starts_at, ev.ends_at, starts, ends, opens, closes))
         return a->fail.err;
+    /* A new room or new times: every pitch placed in the session must still be where a placement
+     * could put it (inside the session, alone in its room, its presenter nowhere else). */
+    if (moved) {
+        rc = do_pitches_session_check(db, ev.id, a->id, room, starts, ends, &a->clash);
+        if (rc)
+            return rc;
+    }
     int64_t cap = f->has_capacity ? f->capacity : cap_old;
     if (cap < confirmed)
         return events_fail_set(&a->fail, SD_ERR_CONFLICT, "capacity_below_confirmed", "capacity",
@@ -883,7 +997,16 @@ void events_update_session(struct req *r)
         return;
     if (session_fields_parse(r, body, false, &a.f) < 0)
         goto out;
+    debug_hold(r, "session_update", a.id);
     int rc = db_tx(r->w->db, session_update_tx, &a);
+    if (rc == SD_ERR_CONFLICT && a.clash.kind != PITCH_SCHED_CLASH_NONE) {
+        const char *field = a.clash.kind == PITCH_SCHED_CLASH_ROOM                ? "room"
+                            : a.clash.kind != PITCH_SCHED_CLASH_OUTSIDE_SESSION   ? NULL
+                            : a.f.has_starts && a.clash.starts_at < a.f.starts_at ? "starts_at"
+                                                                                  : "ends_at";
+        pitches_clash_reply(r, &a.clash, field);
+        goto out;
+    }
     if (rc) {
         events_fail_reply(r, &a.fail, rc);
         goto out;

@@ -627,38 +627,64 @@ static int load_existing(struct db *db, int64_t event_id, struct sched_state *s)
     return 0;
 }
 
+static int cmp_org(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
 /* Organizations blocked in slots overlapping a placed pitch that one of their members presents
- * (any event: a presenter cannot be in two places). */
+ * (any event: a presenter cannot be in two places). One locking read per organization of the
+ * plan, in id order: it locks the organization's memberships, which a pitch placement locks for
+ * its presenter too (handlers/pitches.c), and it reads the members' pitches as committed rather
+ * than as this transaction's snapshot, so a placement at another event and this run cannot miss
+ * each other. */
 static int load_blocks(struct db *db, struct sched_state *s)
 {
-    if (s->ns == 0)
+    if (s->ns == 0 || s->nc == 0)
         return 0;
-    char b1[TIME_BUF], b2[TIME_BUF];
-    struct db_res res;
-    int rc = db_exec(db, &res,
-                     "SELECT DISTINCT om.org_id, p.starts_at, p.ends_at FROM pitches p"
-                     " JOIN org_members om ON om.user_id = p.presenter_user_id"
-                     " WHERE p.starts_at IS NOT NULL AND p.starts_at < ? AND p.ends_at > ?",
-                     "ss", time_format_sql(s->slots[s->ns - 1].ends_at, b1),
-                     time_format_sql(s->slots[0].starts_at, b2));
-    if (rc)
-        return rc;
-    size_t cap = 0;
-    for (size_t i = 0; i < res.nrows; i++) {
-        int64_t org = db_get_i64(&res, i, 0), ps = db_get_time(&res, i, 1),
-                pe = db_get_time(&res, i, 2);
-        for (size_t k = 0; k < s->ns; k++) {
-            if (!(s->slots[k].starts_at < pe && ps < s->slots[k].ends_at))
-                continue;
-            if (s->nb == cap) {
-                cap = cap ? cap * 2 : 64;
-                s->blocks = xrealloc(s->blocks, cap * sizeof(*s->blocks));
-            }
-            s->blocks[s->nb++] = (struct meet_sched_block){.org_id = org, .slot = (int32_t)k};
-        }
+    int64_t *orgs = xcalloc(2 * s->nc, sizeof(*orgs));
+    size_t n = 0;
+    for (size_t i = 0; i < s->nc; i++) {
+        orgs[n++] = s->c[i].a;
+        orgs[n++] = s->c[i].b;
     }
-    db_res_clear(&res);
-    return 0;
+    qsort(orgs, n, sizeof(*orgs), cmp_org);
+    char b1[TIME_BUF], b2[TIME_BUF];
+    time_format_sql(s->slots[s->ns - 1].ends_at, b1);
+    time_format_sql(s->slots[0].starts_at, b2);
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i > 0 && orgs[i] == orgs[i - 1])
+            continue;
+        struct db_res res;
+        rc = db_exec(db, &res,
+                     "SELECT p.starts_at, p.ends_at FROM org_members om LEFT JOIN pitches p"
+                     " ON p.presenter_user_id = om.user_id AND p.starts_at < ? AND p.ends_at > ?"
+                     " WHERE om.org_id = ? LOCK IN SHARE MODE",
+                     "ssi", b1, b2, orgs[i]);
+        if (rc)
+            break;
+        for (size_t r = 0; r < res.nrows; r++) {
+            if (!db_get(&res, r, 0))
+                continue; /* a member without pitches then */
+            int64_t ps = db_get_time(&res, r, 0), pe = db_get_time(&res, r, 1);
+            for (size_t k = 0; k < s->ns; k++) {
+                if (!(s->slots[k].starts_at < pe && ps < s->slots[k].ends_at))
+                    continue;
+                if (s->nb == cap) {
+                    cap = cap ? cap * 2 : 64;
+                    s->blocks = xrealloc(s->blocks, cap * sizeof(*s->blocks));
+                }
+                s->blocks[s->nb++] =
+                    (struct meet_sched_block){.org_id = orgs[i], .slot = (int32_t)k};
+            }
+        }
+        db_res_clear(&res);
+    }
+    free(orgs);
+    return rc;
 }
 
 static bool is_scheduled(enum meet_sched_status st)

@@ -10,6 +10,7 @@
 #include "server/audit.h"
 #include "server/auth.h"
 #include "server/db.h"
+#include "server/debug.h"
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
@@ -227,7 +228,18 @@ struct sched_ctx {
     struct pitch_sched_ctx ctx;
     struct pitch_sched_placed *placed;
     struct pitch_sched_busy *busy;
+    size_t busy_cap;
 };
+
+static void busy_add(struct sched_ctx *c, struct pitch_sched_busy b)
+{
+    if (c->ctx.n_busy == c->busy_cap) {
+        c->busy_cap = c->busy_cap ? 2 * c->busy_cap : 16;
+        c->busy = xrealloc(c->busy, c->busy_cap * sizeof(*c->busy));
+    }
+    c->busy[c->ctx.n_busy++] = b;
+    c->ctx.busy = c->busy;
+}
 
 static void sched_ctx_free(struct sched_ctx *c)
 {
@@ -253,6 +265,7 @@ static int sched_ctx_load(struct db *db, int64_t event_id, int64_t session_id, c
     size_t n = res.nrows ? res.nrows : 1;
     c->placed = xcalloc(n, sizeof(*c->placed));
     c->busy = xcalloc(n, sizeof(*c->busy));
+    c->busy_cap = n;
     for (size_t i = 0; i < res.nrows; i++) {
         int64_t id = db_get_i64(&res, i, 0), who = db_get_i64(&res, i, 1);
         int64_t st = db_get_time(&res, i, 2), en = db_get_time(&res, i, 3);
@@ -272,6 +285,111 @@ static int sched_ctx_load(struct db *db, int64_t event_id, int64_t session_id, c
     c->ctx.placed = c->placed;
     c->ctx.busy = c->busy;
     return 0;
+}
+
+/* ---- the presenters' agendas beyond this event --------------------------------------------- */
+
+/* Presenter ids, distinct and ascending. */
+struct presenters {
+    int64_t *id;
+    size_t n;
+};
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* Runs `sql` (a locking SELECT of presenter_user_id with one parameter, `id`) and locks what the
+ * agendas of those presenters depend on: their user rows (every pitch placement in any event
+ * takes them, so two events cannot place one presenter at one time) and their organization
+ * memberships (the meeting scheduler locks its organizations' memberships, so it and a
+ * placement see each other). Must come before the transaction's first plain read: REPEATABLE
+ * READ takes the snapshot there, and it has to include whatever committed while we waited. The
+ * order (event, pitches, users, memberships, all by id) is the same everywhere. */
+static int presenters_lock(struct db *db, const char *sql, int64_t id, struct presenters *out)
+{
+    struct db_res res;
+    out->id = NULL;
+    out->n = 0;
+    int rc = db_exec(db, &res, sql, "i", id);
+    if (rc)
+        return rc;
+    size_t n = res.nrows;
+    out->id = xcalloc(n ? n : 1, sizeof(*out->id));
+    for (size_t i = 0; i < n; i++)
+        out->id[i] = db_get_i64(&res, i, 0);
+    db_res_clear(&res);
+    qsort(out->id, n, sizeof(*out->id), cmp_i64);
+    for (size_t i = 0; i < n; i++)
+        if (out->n == 0 || out->id[out->n - 1] != out->id[i])
+            out->id[out->n++] = out->id[i];
+    for (size_t i = 0; i < out->n && !rc; i++) {
+        rc = db_exec(db, &res, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i", out->id[i]);
+        db_res_clear(&res);
+    }
+    for (size_t i = 0; i < out->n && !rc; i++) {
+        rc = db_exec(db, &res, "SELECT org_id FROM org_members WHERE user_id = ? FOR UPDATE", "i",
+                     out->id[i]);
+        db_res_clear(&res);
+    }
+    return rc;
+}
+
+/* Adds to c->busy what keeps the presenters elsewhere during [from, to) beyond this event's
+ * pitches (which sched_ctx_load has): their placed pitches at other events (ref_id: the pitch)
+ * and the scheduled 1:1 meetings of any organization they are a member of, at any event (ref_id:
+ * minus the meeting's id; pitch ids are positive, so the two never mix). */
+static int busy_elsewhere_load(struct db *db, int64_t event_id, const struct presenters *who,
+                               int64_t from, int64_t to, struct sched_ctx *c)
+{
+    char fb[TIME_BUF], tb[TIME_BUF];
+    time_format_sql(from, fb);
+    time_format_sql(to, tb);
+    for (size_t i = 0; i < who->n; i++) {
+        struct db_res res;
+        int rc = db_exec(db, &res,
+                         "SELECT id, starts_at, ends_at FROM pitches WHERE presenter_user_id = ?"
+                         " AND starts_at < ? AND ends_at > ? AND event_id <> ?",
+                         "issi", who->id[i], tb, fb, event_id);
+        if (rc)
+            return rc;
+        for (size_t k = 0; k < res.nrows; k++)
+            busy_add(c, (struct pitch_sched_busy){.presenter_id = who->id[i],
+                                                  .start = db_get_time(&res, k, 1),
+                                                  .end = db_get_time(&res, k, 2),
+                                                  .ref_id = db_get_i64(&res, k, 0)});
+        db_res_clear(&res);
+        rc = db_exec(db, &res,
+                     "SELECT m.id, ms.starts_at, ms.ends_at FROM org_members om"
+                     " JOIN meetings m ON m.org_a = om.org_id JOIN meeting_slots ms"
+                     " ON ms.id = m.slot_id WHERE om.user_id = ? AND m.status = 'scheduled'"
+                     " AND ms.starts_at < ? AND ms.ends_at > ?"
+                     " UNION ALL SELECT m.id, ms.starts_at, ms.ends_at FROM org_members om"
+                     " JOIN meetings m ON m.org_b = om.org_id JOIN meeting_slots ms"
+                     " ON ms.id = m.slot_id WHERE om.user_id = ? AND m.status = 'scheduled'"
+                     " AND ms.starts_at < ? AND ms.ends_at > ?",
+                     "ississ", who->id[i], tb, fb, who->id[i], tb, fb);
+        if (rc)
+            return rc;
+        for (size_t k = 0; k < res.nrows; k++)
+            busy_add(c, (struct pitch_sched_busy){.presenter_id = who->id[i],
+                                                  .start = db_get_time(&res, k, 1),
+                                                  .end = db_get_time(&res, k, 2),
+                                                  .ref_id = -db_get_i64(&res, k, 0)});
+        db_res_clear(&res);
+    }
+    return 0;
+}
+
+static void clash_set(struct pitches_clash *out, enum pitch_sched_clash kind, int64_t pitch_id,
+                      int64_t clash_id)
+{
+    out->kind = kind;
+    out->pitch_id = pitch_id;
+    out->clash_pitch_id = clash_id > 0 ? clash_id : 0;
+    out->clash_meeting_id = clash_id < 0 ? -clash_id : 0;
 }
 
 static struct pitch_sched_pitch pitch_from_row(const struct db_res *res, size_t i, int col)
@@ -320,42 +438,63 @@ static int pitch_session_managed(struct req *r, int64_t pitch_id, struct pitches
 }
 
 struct place_args {
+    struct req *r;
     int64_t pitch_id, event_id, start;
-    enum pitch_sched_clash clash;
-    int64_t clash_id;
+    struct pitches_clash clash;
 };
 
 static int place_tx(struct db *db, void *arg)
 {
     struct place_args *a = arg;
-    a->clash = PITCH_SCHED_CLASH_NONE;
-    a->clash_id = 0;
+    memset(&a->clash, 0, sizeof(a->clash));
     int rc = lock_event(db, a->event_id);
     if (rc)
         return rc;
+    struct presenters who;
+    rc = presenters_lock(db, "SELECT presenter_user_id FROM pitches WHERE id = ? FOR UPDATE",
+                         a->pitch_id, &who);
+    if (!rc && !who.n)
+        rc = SD_ERR_NOT_FOUND;
+    if (rc) {
+        free(who.id);
+        return rc;
+    }
     struct db_res res;
     rc = db_exec(db, &res,
                  "SELECT p.id, p.presenter_user_id, p.minutes, p.available_from, p.available_until,"
                  " s.id, s.starts_at, s.ends_at, s.room"
                  " FROM pitches p JOIN sessions s ON s.id = p.session_id WHERE p.id = ?",
                  "i", a->pitch_id);
-    if (rc)
+    if (rc) {
+        free(who.id);
         return rc;
+    }
     if (!res.nrows) {
         db_res_clear(&res);
+        free(who.id);
         return SD_ERR_NOT_FOUND;
     }
     struct pitch_sched_pitch p = pitch_from_row(&res, 0, 0);
+    int64_t s_start = db_get_time(&res, 0, 6), s_end = db_get_time(&res, 0, 7);
     struct sched_ctx c;
-    rc = sched_ctx_load(db, a->event_id, db_get_i64(&res, 0, 5), db_get(&res, 0, 8),
-                        db_get_time(&res, 0, 6), db_get_time(&res, 0, 7), &c);
+    rc = sched_ctx_load(db, a->event_id, db_get_i64(&res, 0, 5), db_get(&res, 0, 8), s_start, s_end,
+                        &c);
     db_res_clear(&res);
-    if (rc)
+    if (!rc)
+        rc = busy_elsewhere_load(db, a->event_id, &who, s_start, s_end, &c);
+    free(who.id);
+    if (rc) {
+        sched_ctx_free(&c);
         return rc;
-    a->clash = pitch_sched_check(&c.ctx, &p, a->start, &a->clash_id);
+    }
+    int64_t clash_id;
+    enum pitch_sched_clash k = pitch_sched_check(&c.ctx, &p, a->start, &clash_id);
     sched_ctx_free(&c);
-    if (a->clash != PITCH_SCHED_CLASH_NONE)
+    if (k != PITCH_SCHED_CLASH_NONE) {
+        clash_set(&a->clash, k, 0, clash_id);
         return SD_ERR_CONFLICT;
+    }
+    debug_hold(a->r, "pitch_place", a->pitch_id); /* checked, locks held, not yet written */
     char sb[TIME_BUF], eb[TIME_BUF];
     return db_exec(db, NULL,
                    "UPDATE pitches SET starts_at = ?, ends_at = ?, updated_at = UTC_TIMESTAMP()"
@@ -364,9 +503,9 @@ static int place_tx(struct db *db, void *arg)
                    time_format_sql(a->start + 60 * (int64_t)p.minutes, eb), a->pitch_id);
 }
 
-static const char *clash_message(enum pitch_sched_clash c)
+static const char *clash_message(const struct pitches_clash *c)
 {
-    switch (c) {
+    switch (c->kind) {
     case PITCH_SCHED_CLASH_OUTSIDE_SESSION:
         return "the pitch would not fit inside the session";
     case PITCH_SCHED_CLASH_OUTSIDE_AVAILABILITY:
@@ -374,10 +513,35 @@ static const char *clash_message(enum pitch_sched_clash c)
     case PITCH_SCHED_CLASH_ROOM:
         return "another pitch is in the room at that time";
     case PITCH_SCHED_CLASH_PRESENTER:
-        return "the presenter is pitching elsewhere at that time";
+        return c->clash_meeting_id ? "the presenter has a 1:1 meeting at that time"
+                                   : "the presenter is pitching elsewhere at that time";
     default:
         return "the pitch cannot be placed there";
     }
+}
+
+void pitches_clash_reply(struct req *r, const struct pitches_clash *c, const char *field)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON *e = cJSON_AddObjectToObject(o, "error");
+    cJSON_AddStringToObject(e, "code", pitch_sched_clash_name(c->kind));
+    if (c->pitch_id) {
+        char msg[160];
+        snprintf(msg, sizeof(msg), "pitch %lld: %s", (long long)c->pitch_id, clash_message(c));
+        cJSON_AddStringToObject(e, "message", msg);
+    } else {
+        cJSON_AddStringToObject(e, "message", clash_message(c));
+    }
+    if (field)
+        cJSON_AddStringToObject(e, "field", field);
+    if (c->pitch_id)
+        cJSON_AddNumberToObject(e, "pitch_id", (double)c->pitch_id);
+    if (c->clash_pitch_id)
+        cJSON_AddNumberToObject(e, "clash_pitch_id", (double)c->clash_pitch_id);
+    if (c->clash_meeting_id)
+        cJSON_AddNumberToObject(e, "clash_meeting_id", (double)c->clash_meeting_id);
+    r->err_code = pitch_sched_clash_name(c->kind);
+    reply_json(r, 409, o);
 }
 
 void pitches_place(struct req *r)
@@ -389,22 +553,14 @@ void pitches_place(struct req *r)
     cJSON *body = json_body(r);
     if (!body)
         return;
-    struct place_args a = {.pitch_id = id, .event_id = s.event_id};
+    struct place_args a = {.r = r, .pitch_id = id, .event_id = s.event_id};
     int rc = json_time(r, body, "starts_at", true, &a.start);
     cJSON_Delete(body);
     if (rc < 0)
         return;
     rc = db_tx(r->w->db, place_tx, &a);
-    if (rc == SD_ERR_CONFLICT && a.clash != PITCH_SCHED_CLASH_NONE) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON *e = cJSON_AddObjectToObject(o, "error");
-        cJSON_AddStringToObject(e, "code", pitch_sched_clash_name(a.clash));
-        cJSON_AddStringToObject(e, "message", clash_message(a.clash));
-        cJSON_AddStringToObject(e, "field", "starts_at");
-        if (a.clash_id)
-            cJSON_AddNumberToObject(e, "clash_pitch_id", (double)a.clash_id);
-        r->err_code = pitch_sched_clash_name(a.clash);
-        reply_json(r, 409, o);
+    if (rc == SD_ERR_CONFLICT && a.clash.kind != PITCH_SCHED_CLASH_NONE) {
+        pitches_clash_reply(r, &a.clash, "starts_at");
         return;
     }
     if (rc) {
@@ -418,6 +574,50 @@ void pitches_place(struct req *r)
         return;
     }
     reply_json(r, 200, o);
+}
+
+int do_pitches_session_check(struct db *db, int64_t event_id, int64_t session_id, const char *room,
+                             int64_t starts, int64_t ends, struct pitches_clash *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct presenters who;
+    int rc = presenters_lock(db,
+                             "SELECT presenter_user_id FROM pitches WHERE session_id = ?"
+                             " AND starts_at IS NOT NULL FOR UPDATE",
+                             session_id, &who);
+    if (rc || !who.n) {
+        free(who.id);
+        return rc;
+    }
+    struct db_res res;
+    struct sched_ctx c;
+    rc = db_exec(db, &res,
+                 "SELECT id, presenter_user_id, minutes, available_from, available_until,"
+                 " starts_at FROM pitches WHERE session_id = ? AND starts_at IS NOT NULL"
+                 " ORDER BY starts_at, id",
+                 "i", session_id);
+    if (rc) {
+        free(who.id);
+        return rc;
+    }
+    rc = sched_ctx_load(db, event_id, session_id, room, starts, ends, &c);
+    if (!rc)
+        rc = busy_elsewhere_load(db, event_id, &who, starts, ends, &c);
+    for (size_t i = 0; i < res.nrows && !rc; i++) {
+        struct pitch_sched_pitch p = pitch_from_row(&res, i, 0);
+        int64_t clash_id;
+        enum pitch_sched_clash k =
+            pitch_sched_check(&c.ctx, &p, db_get_time(&res, i, 5), &clash_id);
+        if (k != PITCH_SCHED_CLASH_NONE) {
+            clash_set(out, k, p.id, clash_id);
+            out->starts_at = db_get_time(&res, i, 5);
+            rc = SD_ERR_CONFLICT;
+        }
+    }
+    sched_ctx_free(&c);
+    db_res_clear(&res);
+    free(who.id);
+    return rc;
 }
 
 void pitches_unplace(struct req *r)
@@ -458,17 +658,30 @@ static int schedule_tx(struct db *db, void *arg)
     int rc = lock_event(db, a->event_id);
     if (rc)
         return rc;
+    struct presenters who;
+    rc = presenters_lock(db,
+                         "SELECT presenter_user_id FROM pitches WHERE session_id = ?"
+                         " AND starts_at IS NULL FOR UPDATE",
+                         a->session_id, &who);
+    if (rc) {
+        free(who.id);
+        return rc;
+    }
     struct pitches_session s;
     rc = pitches_session_load(db, a->session_id, false, &s);
-    if (rc)
+    if (rc) {
+        free(who.id);
         return rc;
+    }
     struct db_res res;
     rc = db_exec(db, &res,
                  "SELECT id, presenter_user_id, minutes, available_from, available_until"
                  " FROM pitches WHERE session_id = ? AND starts_at IS NULL ORDER BY id",
                  "i", a->session_id);
-    if (rc)
+    if (rc) {
+        free(who.id);
         return rc;
+    }
     a->n = res.nrows;
     a->todo = xcalloc(a->n ? a->n : 1, sizeof(*a->todo));
     a->out = xcalloc(a->n ? a->n : 1, sizeof(*a->out));
@@ -477,8 +690,13 @@ static int schedule_tx(struct db *db, void *arg)
     db_res_clear(&res);
     struct sched_ctx c;
     rc = sched_ctx_load(db, a->event_id, a->session_id, s.room, s.starts_at, s.ends_at, &c);
-    if (rc)
+    if (!rc) /* the same agendas as a manual placement checks: other events, 1:1 meetings */
+        rc = busy_elsewhere_load(db, a->event_id, &who, s.starts_at, s.ends_at, &c);
+    free(who.id);
+    if (rc) {
+        sched_ctx_free(&c);
         return rc;
+    }
     a->placed = pitch_sched_run(&c.ctx, a->todo, a->n, a->out);
     sched_ctx_free(&c);
     for (size_t i = 0; i < a->n; i++) {

@@ -27,9 +27,8 @@ const char *req_header(const struct req *r, const char *name)
     return NULL;
 }
 
-int req_param_id(struct req *r, size_t i, int64_t *out)
+bool req_parse_id(const char *s, int64_t *out)
 {
-    const char *s = i < r->nparams ? r->params[i] : NULL;
     int64_t v = 0;
     if (s && *s && strlen(s) <= 18) {
         const char *p = s;
@@ -37,9 +36,16 @@ int req_param_id(struct req *r, size_t i, int64_t *out)
             v = v * 10 + (*p - '0');
         if (*p == '\0' && v > 0) {
             *out = v;
-            return 0;
+            return true;
         }
     }
+    return false;
+}
+
+int req_param_id(struct req *r, size_t i, int64_t *out)
+{
+    if (req_parse_id(i < r->nparams ? r->params[i] : NULL, out))
+        return 0;
     reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no such resource");
     return -1;
 }

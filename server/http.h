@@ -81,6 +81,9 @@ const char *req_query(const struct req *r, const char *name);
 const char *req_header(const struct req *r, const char *name);
 /* Path parameter i as a positive int64; on failure replies 404 and returns -1. */
 int req_param_id(struct req *r, size_t i, int64_t *out);
+/* The rule req_param_id() applies: text `s` (may be NULL) as a positive int64; false when it is
+ * not an id. */
+bool req_parse_id(const char *s, int64_t *out);
 
 /* `limit` (1..max, default def) and `cursor` (an opaque position from a previous next_cursor:
  * here the last id seen; 1..REQ_CURSOR_MAX_DIGITS ASCII digits, so it fits an int64 with room to

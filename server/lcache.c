@@ -51,11 +51,13 @@ void lcache_free(struct lcache *c)
     free(c);
 }
 
-uint32_t lcache_tag(const char *pattern, const char *id)
+uint32_t lcache_tag(const char *pattern, int64_t id)
 {
+    char ids[24];
+    snprintf(ids, sizeof(ids), "%lld", (long long)id);
     uint64_t h = fnv(pattern, 1469598103934665603ULL);
     h = fnv(" ", h);
-    h = fnv(id ? id : "", h);
+    h = fnv(ids, h);
     return (uint32_t)(h % EPOCHS);
 }
 
@@ -103,10 +105,9 @@ void lcache_put(struct lcache *c, const char *key, uint32_t tag, uint64_t epoch,
 
 void lcache_invalidate(struct rds *rds, const char *pattern, long long id)
 {
-    char ids[24], msg[256], chan[160];
-    snprintf(ids, sizeof(ids), "%lld", id);
-    bump(lcache_tag(pattern, ids));
-    snprintf(msg, sizeof(msg), "%s %s", pattern, ids);
+    char msg[256], chan[160];
+    bump(lcache_tag(pattern, id));
+    snprintf(msg, sizeof(msg), "%s %lld", pattern, id);
     rds_key(rds, chan, sizeof(chan), "%s", LCACHE_CHANNEL);
     if (rds_cmd(rds, NULL, "PUBLISH %s %s", chan, msg) != 0)
         log_warn("lcache: invalidation of %s not published; other instances wait for expiry", msg);
@@ -119,5 +120,5 @@ void lcache_apply_message(const char *msg)
         return;
     char pattern[200];
     snprintf(pattern, sizeof(pattern), "%.*s", (int)(sp - msg), msg);
-    bump(lcache_tag(pattern, sp + 1));
+    bump(lcache_tag(pattern, strtoll(sp + 1, NULL, 10)));
 }

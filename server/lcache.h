@@ -23,8 +23,10 @@ struct rds;
 struct lcache *lcache_new(void);
 void lcache_free(struct lcache *c);
 
-/* The tag of a resource (the route pattern with its first path parameter). */
-uint32_t lcache_tag(const char *pattern, const char *id);
+/* The tag of a resource: the route pattern with its first path parameter as PARSED (the number
+ * req_param_id() reads, 0 when it is not an id), so that every spelling of one id (/events/1,
+ * /events/01, /events/%31) shares the tag that lcache_invalidate(pattern, id) bumps. */
+uint32_t lcache_tag(const char *pattern, int64_t id);
 uint64_t lcache_epoch(uint32_t tag);
 
 /* A live entry for key (copied out: *body is malloc'd), or 0. */

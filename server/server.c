@@ -556,7 +556,12 @@ static bool loop_cached(struct loop *l, struct req *r, const struct route_def *r
 {
     const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
     char *key = xasprintf("%s?%s", r->path, q ? q : "");
-    uint32_t tag = lcache_tag(rd->pattern, r->nparams ? r->params[0] : "");
+    /* Tagged by the parsed id, as the handler's lcache_invalidate() names it: /events/01 is
+     * /events/1. */
+    int64_t id = 0;
+    if (r->nparams && !req_parse_id(r->params[0], &id))
+        id = 0;
+    uint32_t tag = lcache_tag(rd->pattern, id);
     char *body;
     size_t len;
     const char *ctype;

@@ -1,6 +1,8 @@
 /* Events and sessions against a real summitd, MariaDB and Redis: drafts, publishing, lists and
  * filters, live counts through the cache, edits, exhibitors, audit, stats, authorization and
  * validation of every field. */
+#include <pthread.h>
+
 #include "tests/integration/ev_fixtures.h"
 
 static struct it_server *srv;
@@ -158,8 +160,8 @@ Test(events, live_counts_are_never_stale_through_the_cache)
     struct it_resp *r = ev_get(srv, NULL, "/api/v1/events/%lld", (long long)eid);
     cr_assert_eq(r->status, 200);
     it_resp_free(r);
-    cr_assert_eq(it_sh(IT_REDIS_CLI " EXISTS 't:cache:event:%lld' | grep -q 1", (long long)eid),
-                 0, "the published event is cached");
+    cr_assert_eq(it_sh(IT_REDIS_CLI " EXISTS 't:cache:event:%lld' | grep -q 1", (long long)eid), 0,
+                 "the published event is cached");
     char *tok = it_user(srv, "attendee", NULL);
     r = ev_register(srv, tok, sid, NULL);
     cr_assert_eq(r->status, 201);
@@ -555,6 +557,63 @@ Test(events, anonymous_reads_are_cached_and_invalidated_on_every_instance)
     cr_assert_eq(it_stop(b), 0);
 }
 
+struct path_title_wait {
+    const struct it_server *s;
+    const char *path, *title;
+};
+
+static bool path_title_is(void *arg)
+{
+    struct path_title_wait *w = arg;
+    struct it_resp *r = it_http(w->s, "GET", w->path, NULL, NULL, NULL);
+    bool ok = r->status == 200 && it_jstr(r, "title") && !strcmp(it_jstr(r, "title"), w->title);
+    it_resp_free(r);
+    return ok;
+}
+
+/* Regression (hardening issue, item 7): the loop cache tagged an entry with the id as spelled in
+ * the path, so /events/01 was never invalidated by a change to event 1 and served the old page
+ * for loop_cache_ttl_ms. One loop per instance makes "the entry is cached" certain. */
+Test(events, loop_cache_invalidates_every_spelling_of_an_id)
+{
+    const char *sets[] = {"loop_cache_ttl_ms=60000", "threads=1", NULL};
+    struct it_server *a = it_start(sets), *b = it_start(sets);
+    char *org = it_organizer(a, NULL);
+    int64_t eid = ev_event(a, org, "缓存拼写峰会", true);
+    char p0[64], p1[64], p2[64];
+    snprintf(p0, sizeof(p0), "/api/v1/events/%lld", (long long)eid);
+    snprintf(p1, sizeof(p1), "/api/v1/events/0%lld", (long long)eid);
+    snprintf(p2, sizeof(p2), "/api/v1/events/00%lld", (long long)eid);
+    const char *paths[] = {p0, p1, p2};
+    struct it_server *both[] = {a, b};
+    for (int k = 0; k < 2; k++)
+        for (int i = 0; i < 3; i++) {
+            it_resp_free(it_http(both[k], "GET", paths[i], NULL, NULL, NULL));
+            struct it_resp *r = it_http(both[k], "GET", paths[i], NULL, NULL, NULL);
+            cr_assert_eq(r->status, 200, "%s: %s", paths[i], r->body);
+            cr_assert(is_hit(r), "%s is cached on the instance's one loop", paths[i]);
+            it_resp_free(r);
+        }
+
+    /* A change through A: A serves it at once under every spelling, B within moments. */
+    struct it_resp *r = it_http(a, "PATCH", p0, org, "{\"title\":\"缓存拼写峰会（改）\"}", NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    for (int i = 0; i < 3; i++) {
+        r = it_http(a, "GET", paths[i], NULL, NULL, NULL);
+        cr_assert_str_eq(it_jstr(r, "title"), "缓存拼写峰会（改）", "%s on the writer's instance",
+                         paths[i]);
+        it_resp_free(r);
+    }
+    for (int i = 0; i < 3; i++) {
+        struct path_title_wait w = {b, paths[i], "缓存拼写峰会（改）"};
+        cr_assert(it_wait(path_title_is, &w, 2000), "instance B still serves the old %s", paths[i]);
+    }
+    free(org);
+    cr_assert_eq(it_stop(b), 0);
+    cr_assert_eq(it_stop(a), 0);
+}
+
 struct count_wait {
     const struct it_server *s;
     int64_t eid;
@@ -589,5 +648,181 @@ Test(events, own_registration_shows_at_once_and_anonymous_counts_catch_up)
     cr_assert(it_wait(confirmed_is, &w, 3000),
               "anonymous readers see the count within the cache lifetime");
     free(me);
+    free(org);
+}
+
+/* ---- the Redis event cache against a change committed during a read ---- */
+
+struct bg_read {
+    const struct it_server *s;
+    const char *token;
+    int64_t eid;
+    int status;
+};
+
+static void *bg_read_main(void *arg)
+{
+    struct bg_read *b = arg;
+    struct it_resp *r = ev_get(b->s, b->token, "/api/v1/events/%lld", (long long)b->eid);
+    b->status = r->status;
+    it_resp_free(r);
+    return NULL;
+}
+
+static bool redis_has(void *arg)
+{
+    return it_sh(IT_REDIS_CLI " EXISTS '%s' | grep -q '^1$'", (const char *)arg) == 0;
+}
+
+/* Regression (hardening issue, item 7): a reader that missed the Redis cache loaded the event
+ * from MySQL, the organizer's cancel committed and dropped the entry, then the reader wrote its
+ * old copy back and everyone saw the cancelled event as published for event_cache_ttl_s. The
+ * debug hook holds the reader between its MySQL load and its write-back while the cancel runs
+ * (on another instance). */
+Test(events, stale_write_back_after_cancel_is_refused)
+{
+    char *org = it_organizer(srv, NULL);
+    char *att = it_user(srv, "attendee", NULL);
+    int64_t eid = ev_event(srv, org, "缓存竞态峰会", true);
+    ev_session(srv, org, eid, 10, false, "");
+    char hold[96], held[96], entry[64];
+    snprintf(hold, sizeof(hold), "t:debug:hold:event_cache_put:%lld", (long long)eid);
+    snprintf(held, sizeof(held), "t:debug:held:event_cache_put:%lld", (long long)eid);
+    snprintf(entry, sizeof(entry), "t:cache:event:%lld", (long long)eid);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " SET '%s' 1 EX 30 >/dev/null", hold), 0);
+
+    /* A signed-in reader (no loop cache) misses the Redis cache, loads "published" and waits. */
+    struct bg_read b = {srv, att, eid, 0};
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, bg_read_main, &b), 0);
+    cr_assert(it_wait(redis_has, held, 10000), "the reader never reached its write-back");
+
+    /* The cancel goes through another instance: the generation lives in the shared Redis. */
+    struct it_server *other = it_start(NULL);
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/cancel", (long long)eid);
+    struct it_resp *r = it_http(other, "POST", path, org, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    cr_assert_eq(it_stop(other), 0);
+
+    cr_assert_eq(it_sh(IT_REDIS_CLI " DEL '%s' >/dev/null", hold), 0);
+    pthread_join(th, NULL);
+    cr_assert_eq(b.status, 200);
+
+    cr_assert_neq(it_sh(IT_REDIS_CLI " GET '%s' | grep -q published", entry), 0,
+                  "the reader's old copy was written back over the cancel");
+    const char *toks[] = {att, NULL};
+    for (int i = 0; i < 2; i++) {
+        for (int k = 0; k < 2; k++) { /* the second read comes from whatever was cached */
+            r = ev_get(srv, toks[i], "/api/v1/events/%lld", (long long)eid);
+            cr_assert_eq(r->status, 200);
+            cr_assert_str_eq(it_jstr(r, "status"), "cancelled", "%s", r->body);
+            it_resp_free(r);
+        }
+    }
+    free(att);
+    free(org);
+}
+
+/* ---- checks under the event row's lock ---- */
+
+struct bg_req {
+    const struct it_server *s;
+    const char *method, *token;
+    char path[96], body[512];
+    int status;
+    char code[64], field[64];
+};
+
+static void *bg_req_main(void *arg)
+{
+    struct bg_req *b = arg;
+    struct it_resp *r = it_http(b->s, b->method, b->path, b->token, b->body, NULL);
+    b->status = r->status;
+    snprintf(b->code, sizeof(b->code), "%s", it_jstr(r, "error.code") ?: "");
+    snprintf(b->field, sizeof(b->field), "%s", it_jstr(r, "error.field") ?: "");
+    it_resp_free(r);
+    return NULL;
+}
+
+/* Starts b in the background parked at the debug hook `point` of `id`; returns with it parked. */
+static pthread_t bg_parked(struct bg_req *b, const char *point, int64_t id, char *hold,
+                           size_t holdlen)
+{
+    char held[96];
+    snprintf(hold, holdlen, "t:debug:hold:%s:%lld", point, (long long)id);
+    snprintf(held, sizeof(held), "t:debug:held:%s:%lld", point, (long long)id);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " SET '%s' 1 EX 30 >/dev/null", hold), 0);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, bg_req_main, b), 0);
+    cr_assert(it_wait(redis_has, held, 10000), "the request never reached %s", point);
+    return th;
+}
+
+static void bg_release(pthread_t th, const char *hold)
+{
+    cr_assert_eq(it_sh(IT_REDIS_CLI " DEL '%s' >/dev/null", hold), 0);
+    pthread_join(th, NULL);
+}
+
+/* Regression (hardening issue, item 9): adding a session checked the event's status before its
+ * INSERT, outside any lock, so a cancel committing in between still let a session be added to
+ * the cancelled event. The hook parks the request after its unlocked access check. */
+Test(events, session_add_racing_a_cancel_is_refused)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "取消竞态峰会", true);
+    char a[32], b[32], hold[96];
+    struct bg_req add = {.s = srv, .method = "POST", .token = org};
+    snprintf(add.path, sizeof(add.path), "/api/v1/events/%lld/sessions", (long long)eid);
+    snprintf(add.body, sizeof(add.body),
+             "{\"title\":\"迟到的分论坛\",\"kind\":\"forum\",\"starts_at\":\"%s\","
+             "\"ends_at\":\"%s\",\"capacity\":10}",
+             ev_time(30 * DAY + 3600, a), ev_time(30 * DAY + 7200, b));
+    pthread_t th = bg_parked(&add, "session_add", eid, hold, sizeof(hold));
+
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/cancel", (long long)eid);
+    struct it_resp *r = it_http(srv, "POST", path, org, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    bg_release(th, hold);
+
+    cr_assert_eq(add.status, 409, "a session was added to a cancelled event (%d)", add.status);
+    cr_assert_str_eq(add.code, "event_cancelled");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM sessions WHERE event_id = %lld", (long long)eid),
+                 0, "no session stored");
+    free(org);
+}
+
+/* Regression (hardening issue, item 9): a session update checked its times against the event
+ * as read before its transaction, so an event update shrinking the event in between let the
+ * session end after its event. The session update now reads the event under its lock. */
+Test(events, session_update_racing_an_event_update_stays_inside_the_event)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "时间竞态峰会", true);
+    int64_t sid = ev_session(srv, org, eid, 10, false, ""); /* day 1, +1 h .. +4 h */
+    char a[32], hold[96];
+    struct bg_req upd = {.s = srv, .method = "PATCH", .token = org};
+    snprintf(upd.path, sizeof(upd.path), "/api/v1/sessions/%lld", (long long)sid);
+    snprintf(upd.body, sizeof(upd.body), "{\"ends_at\":\"%s\"}", ev_time(31 * DAY, a));
+    pthread_t th = bg_parked(&upd, "session_update", sid, hold, sizeof(hold));
+
+    char path[64], body[96];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld", (long long)eid);
+    snprintf(body, sizeof(body), "{\"ends_at\":\"%s\"}", ev_time(30 * DAY + 5 * 3600, a));
+    struct it_resp *r = it_http(srv, "PATCH", path, org, body, NULL);
+    cr_assert_eq(r->status, 200, "the event may shrink to its sessions: %s", r->body);
+    it_resp_free(r);
+    bg_release(th, hold);
+
+    cr_assert_eq(upd.status, 400, "the session now ends after its event (%d)", upd.status);
+    cr_assert_str_eq(upd.field, "ends_at");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM sessions s JOIN events e ON e.id = s.event_id"
+                            " WHERE e.id = %lld AND s.ends_at > e.ends_at",
+                            (long long)eid),
+                 0, "every session lies inside its event");
     free(org);
 }

@@ -2,11 +2,13 @@
  * the timetable, against a real summitd, MariaDB and Redis. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/integration/mt_fixtures.h"
 #include "tests/integration/pc_fixtures.h"
 #include "tests/lib/it.h"
 
@@ -557,5 +559,343 @@ Test(pitches, bad_input_and_authorization_on_every_route)
     free(att);
     free(other);
     free(admin);
+    world_free(&w);
+}
+
+/* ---- a presenter's agenda beyond the event: other events, 1:1 meetings ---- */
+
+/* The presenter `ptok` founds an organization (so is a member of it), which gets a 1:1 meeting
+ * with another organization at a third event, from T0+60 to T0+90. Returns the meeting's id. */
+static int64_t presenter_meeting(const struct world *w, const char *ptok, int64_t *org_out)
+{
+    char name[96];
+    it_unique(name, sizeof(name), "presenter-org-");
+    int64_t mine = mx_org(srv, ptok, name);
+    it_unique(name, sizeof(name), "partner-org-");
+    int64_t other = mx_org(srv, w->ent_token, name);
+    int64_t fair = mx_event(srv, w->org_token, fx_t0() - 3600, 10, "1:1 对接会");
+    mx_exhibit(srv, w->org_token, fair, mine);
+    mx_exhibit(srv, w->org_token, fair, other);
+    mx_match(mine, other, 0.9, "对接");
+    mx_slots(srv, w->org_token, fair, fx_t0() + MINS(60), 30, 1, 1);
+    struct it_resp *r = fx_http(srv, "POST", w->org_token, NULL,
+                                "/api/v1/events/%lld/meetings/schedule", (long long)fair);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq((int)it_jnum(r, "scheduled_count"), 1, "%s", r->body);
+    it_resp_free(r);
+    if (org_out)
+        *org_out = mine;
+    return it_sql_i64("SELECT id FROM meetings WHERE event_id = %lld AND status = 'scheduled'",
+                      (long long)fair);
+}
+
+/* Regression (hardening issue, item 8): the clash check only looked at pitches of the same
+ * event and ignored the presenter's 1:1 meetings, and the auto-scheduler did the same. */
+Test(pitches, presenter_is_busy_at_other_events_and_in_meetings)
+{
+    struct world w;
+    world_new(&w, true);
+    int64_t t0 = fx_t0(), pres;
+    char *ptok = it_user(srv, "enterprise", &pres);
+    int64_t meeting = presenter_meeting(&w, ptok, NULL);
+    /* Another event on the same day: the presenter pitches there from T0 to T0+20. */
+    int64_t e2 = fx_event(srv, w.org_token, true);
+    int64_t s2 = fx_session(srv, w.org_token, e2, "pitch", "路演厅A", t0, t0 + MINS(180));
+    int64_t q = add_pitch(&w, s2, pres, 20, 0, 0);
+    it_expect(place(w.org_token, q, t0), 200, NULL, "q at the other event");
+
+    int64_t p = add_pitch(&w, w.session, pres, 20, 0, 0);
+    expect_clash(place(w.org_token, p, t0 + MINS(10)), "presenter_clash", q, "other event");
+    struct it_resp *r = place(w.org_token, p, t0 + MINS(70));
+    cr_assert_eq(r->status, 409, "in the meeting: %d %s", r->status, r->body);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "presenter_clash");
+    cr_assert_eq((int64_t)it_jnum(r, "error.clash_meeting_id"), meeting, "%s", r->body);
+    cr_assert_null(it_jstr(r, "error.clash_pitch_id"));
+    cr_assert(strstr(it_jstr(r, "error.message"), "meeting"), "%s", r->body);
+    it_resp_free(r);
+    it_expect(place(w.org_token, p, t0 + MINS(30)), 200, NULL, "p between the two");
+
+    /* The auto-scheduler, from T0+60 to T0+120: the meeting holds the presenter until T0+90, a
+     * pitch at the other event from T0+100. Only 10 minutes are free. */
+    int64_t q2 = add_pitch(&w, s2, pres, 20, 0, 0);
+    it_expect(place(w.org_token, q2, t0 + MINS(100)), 200, NULL, "q2 at the other event");
+    int64_t s3 =
+        fx_session(srv, w.org_token, w.event, "pitch", "路演厅C", t0 + MINS(60), t0 + MINS(120));
+    int64_t longer = add_pitch(&w, s3, pres, 20, 0, 0);
+    int64_t shorter = add_pitch(&w, s3, pres, 10, 0, 0);
+    r = fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/%lld/pitches/schedule",
+                (long long)s3);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "placed")), 1, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "unplaced.0.pitch_id"), longer, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "unplaced.0.reason"), "presenter_busy");
+    it_resp_free(r);
+    cr_assert_eq(stored_start(shorter), t0 + MINS(90));
+    cr_assert_eq(stored_start(longer), 0);
+
+    /* Over what MariaDB holds: none of the presenter's pitches overlaps another or a meeting. */
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM pitches a JOIN pitches b ON a.id < b.id"
+                            " AND a.presenter_user_id = b.presenter_user_id"
+                            " WHERE a.presenter_user_id = %lld AND a.starts_at < b.ends_at"
+                            " AND b.starts_at < a.ends_at",
+                            (long long)pres),
+                 0);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM pitches p JOIN org_members om"
+                            " ON om.user_id = p.presenter_user_id JOIN meetings m"
+                            " ON om.org_id IN (m.org_a, m.org_b) AND m.status = 'scheduled'"
+                            " JOIN meeting_slots ms ON ms.id = m.slot_id"
+                            " WHERE p.presenter_user_id = %lld AND p.starts_at < ms.ends_at"
+                            " AND ms.starts_at < p.ends_at",
+                            (long long)pres),
+                 0);
+    free(ptok);
+    world_free(&w);
+}
+
+struct bg_put {
+    const char *token;
+    int64_t pitch, start;
+    int status;
+    char code[32];
+    atomic_bool done;
+};
+
+static void *bg_put_main(void *arg)
+{
+    struct bg_put *b = arg;
+    struct it_resp *r = place(b->token, b->pitch, b->start);
+    b->status = r->status;
+    snprintf(b->code, sizeof(b->code), "%s", it_jstr(r, "error.code") ?: "");
+    it_resp_free(r);
+    atomic_store(&b->done, true);
+    return NULL;
+}
+
+static bool redis_has(void *arg)
+{
+    return it_sh(IT_REDIS_CLI " EXISTS '%s' | grep -q '^1$'", (const char *)arg) == 0;
+}
+
+struct blocked {
+    atomic_bool *done;
+    const char *needle; /* in the waiting statement */
+};
+
+/* The request finished, or MariaDB shows a transaction waiting for a lock in that statement. */
+static bool done_or_waiting(void *arg)
+{
+    struct blocked *b = arg;
+    return atomic_load(b->done) ||
+           it_sql_i64("SELECT COUNT(*) FROM information_schema.INNODB_TRX"
+                      " WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE '%%%s%%'",
+                      b->needle) > 0;
+}
+
+/* Parks a placement of `pitch` at the pitch_place hook (checked, locks held, not written). */
+static pthread_t park_placement(struct bg_put *b, char *hold, size_t holdlen)
+{
+    char held[96];
+    snprintf(hold, holdlen, "t:debug:hold:pitch_place:%lld", (long long)b->pitch);
+    snprintf(held, sizeof(held), "t:debug:held:pitch_place:%lld", (long long)b->pitch);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " SET '%s' 1 EX 30 >/dev/null", hold), 0);
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, bg_put_main, b), 0);
+    cr_assert(it_wait(redis_has, held, 10000), "the placement never reached its hook");
+    return th;
+}
+
+/* Regression (hardening issue, item 8): placements in two events each locked only their own
+ * event, so two organizers could place one presenter at one time. A placement now locks the
+ * presenter's user row. The first placement is parked after its checks; the second must wait
+ * for it and then see it. */
+Test(pitches, placements_in_two_events_at_once_keep_a_presenter_in_one_place)
+{
+    struct world w;
+    world_new(&w, true);
+    int64_t t0 = fx_t0(), pres;
+    free(it_user(srv, "attendee", &pres));
+    int64_t e2 = fx_event(srv, w.org_token, true);
+    int64_t s2 = fx_session(srv, w.org_token, e2, "pitch", "路演厅B", t0, t0 + MINS(180));
+    struct bg_put first = {.token = w.org_token, .start = t0};
+    struct bg_put second = {.token = w.org_token, .start = t0 + MINS(15)};
+    first.pitch = add_pitch(&w, w.session, pres, 30, 0, 0);
+    second.pitch = add_pitch(&w, s2, pres, 30, 0, 0);
+    char hold[96];
+    pthread_t t1 = park_placement(&first, hold, sizeof(hold));
+    pthread_t t2;
+    cr_assert_eq(pthread_create(&t2, NULL, bg_put_main, &second), 0);
+    struct blocked bl = {&second.done, "FROM users"};
+    cr_assert(it_wait(done_or_waiting, &bl, 10000), "the second placement neither ran nor waited");
+    cr_assert_eq(it_sh(IT_REDIS_CLI " DEL '%s' >/dev/null", hold), 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    cr_assert_eq(first.status, 200);
+    cr_assert_eq(second.status, 409, "the presenter was placed in two events at once");
+    cr_assert_str_eq(second.code, "presenter_clash");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM pitches a JOIN pitches b ON a.id < b.id"
+                            " AND a.presenter_user_id = b.presenter_user_id"
+                            " WHERE a.presenter_user_id = %lld AND a.starts_at < b.ends_at"
+                            " AND b.starts_at < a.ends_at",
+                            (long long)pres),
+                 0);
+    world_free(&w);
+}
+
+/* ---- changing a session with placed pitches ---- */
+
+static struct it_resp *patch_session(const char *token, int64_t session, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static struct it_resp *patch_session(const char *token, int64_t session, const char *fmt, ...)
+{
+    char body[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof(body), fmt, ap);
+    va_end(ap);
+    return fx_http(srv, "PATCH", token, body, "/api/v1/sessions/%lld", (long long)session);
+}
+
+static void expect_session_clash(struct it_resp *r, const char *code, const char *field,
+                                 int64_t pitch, int64_t clash_pitch, const char *what)
+{
+    cr_assert_eq(r->status, 409, "%s: %d %s", what, r->status, r->body);
+    cr_assert_str_eq(it_jstr(r, "error.code"), code, "%s: %s", what, r->body);
+    if (field)
+        cr_assert_str_eq(it_jstr(r, "error.field") ?: "(none)", field, "%s: %s", what, r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "error.pitch_id"), pitch, "%s: %s", what, r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "error.clash_pitch_id"), clash_pitch, "%s: %s", what, r->body);
+    it_resp_free(r);
+}
+
+/* Regression (hardening issue, item 8): PATCH /sessions/{id} changed a session's room or times
+ * without looking at the pitches already placed in it: a pitch could end up outside its
+ * session, or two pitches in one room at once. */
+Test(pitches, session_changes_keep_placed_pitches_clash_free)
+{
+    struct world w;
+    world_new(&w, true);
+    int64_t t0 = fx_t0(), u1, u2;
+    free(it_user(srv, "attendee", &u1));
+    free(it_user(srv, "attendee", &u2));
+    int64_t sb = fx_session(srv, w.org_token, w.event, "pitch", "路演厅B", t0, t0 + MINS(180));
+    int64_t p1 = add_pitch(&w, w.session, u1, 20, 0, 0);
+    int64_t q1 = add_pitch(&w, sb, u2, 20, 0, 0);
+    it_expect(place(w.org_token, p1, t0 + MINS(30)), 200, NULL, "p1 in room A 30..50");
+    it_expect(place(w.org_token, q1, t0 + MINS(40)), 200, NULL, "q1 in room B 40..60");
+    char a[32], b[32];
+
+    expect_session_clash(
+        patch_session(w.org_token, w.session, "{\"ends_at\":\"%s\"}", it_rfc3339(t0 + MINS(45), a)),
+        "outside_session", "ends_at", p1, 0, "ending before p1 ends");
+    expect_session_clash(patch_session(w.org_token, w.session, "{\"starts_at\":\"%s\"}",
+                                       it_rfc3339(t0 + MINS(35), a)),
+                         "outside_session", "starts_at", p1, 0, "starting after p1 starts");
+    expect_session_clash(patch_session(w.org_token, w.session, "{\"room\":\"路演厅B\"}"),
+                         "room_clash", "room", p1, q1, "into room B");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM sessions WHERE id = %lld AND room = '路演厅A'"
+                            " AND starts_at = '%s' AND ends_at = '%s'",
+                            (long long)w.session, it_sqltime(t0, a), it_sqltime(t0 + MINS(180), b)),
+                 1, "refused changes are not stored");
+
+    /* The presenter rule too: p1's presenter pitches at another event over p1 (a clash stored
+     * before the check existed); a move of the session is refused naming it. */
+    int64_t e2 = fx_event(srv, w.org_token, true);
+    int64_t legacy = it_sql_i64(
+        "INSERT INTO pitches (session_id, event_id, project_id, presenter_user_id, minutes,"
+        " starts_at, ends_at, created_by, created_at, updated_at) VALUES (0, %lld, %lld, %lld,"
+        " 20, '%s', '%s', 1, UTC_TIMESTAMP(), UTC_TIMESTAMP()); SELECT LAST_INSERT_ID();",
+        (long long)e2, (long long)-e2, (long long)u1, it_sqltime(t0 + MINS(30), a),
+        it_sqltime(t0 + MINS(50), b));
+    expect_session_clash(patch_session(w.org_token, w.session, "{\"room\":\"路演厅C\"}"),
+                         "presenter_clash", NULL, p1, legacy, "presenter elsewhere");
+    free(it_sql("DELETE FROM pitches WHERE id = %lld", (long long)legacy));
+
+    /* Changes that keep every placed pitch in place go through; so do ones that move nothing. */
+    struct it_resp *r =
+        patch_session(w.org_token, w.session, "{\"room\":\"路演厅C\",\"ends_at\":\"%s\"}",
+                      it_rfc3339(t0 + MINS(50), a));
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "room"), "路演厅C");
+    it_resp_free(r);
+    it_expect(patch_session(w.org_token, w.session, "{\"title\":\"改名的路演\"}"), 200, NULL,
+              "title only");
+    cr_assert_eq(stored_clashes(w.event), 0);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM pitches p JOIN sessions s ON s.id = p.session_id"
+                            " WHERE s.event_id = %lld AND p.starts_at IS NOT NULL"
+                            " AND (p.starts_at < s.starts_at OR p.ends_at > s.ends_at)",
+                            (long long)w.event),
+                 0, "every placed pitch lies inside its session");
+    world_free(&w);
+}
+
+/* ---- a placement and a meeting plan at two events, at the same moment ---- */
+
+struct bg_post {
+    const char *token;
+    char path[96];
+    int status;
+    int scheduled;
+    atomic_bool done;
+};
+
+static void *bg_post_main(void *arg)
+{
+    struct bg_post *b = arg;
+    struct it_resp *r = it_http(srv, "POST", b->path, b->token, NULL, NULL);
+    b->status = r->status;
+    b->scheduled = (int)it_jnum(r, "scheduled_count");
+    it_resp_free(r);
+    atomic_store(&b->done, true);
+    return NULL;
+}
+
+/* Regression (hardening issue, item 8): the meeting scheduler read its organizations' pitches
+ * from its snapshot without any lock a placement takes, so a pitch placed at another event while
+ * a plan was made could land in a meeting of the presenter's organization. The placement is
+ * parked after its checks with its locks held; the plan must wait for it and then see it. */
+Test(pitches, meeting_plan_and_placement_at_once_keep_a_presenter_in_one_place)
+{
+    struct world w;
+    world_new(&w, true);
+    int64_t t0 = fx_t0(), pres;
+    char *ptok = it_user(srv, "enterprise", &pres);
+    char name[96];
+    it_unique(name, sizeof(name), "presenter-org-");
+    int64_t mine = mx_org(srv, ptok, name);
+    it_unique(name, sizeof(name), "partner-org-");
+    int64_t other = mx_org(srv, w.ent_token, name);
+    int64_t fair = mx_event(srv, w.org_token, t0 - 3600, 10, "1:1 对接会");
+    mx_exhibit(srv, w.org_token, fair, mine);
+    mx_exhibit(srv, w.org_token, fair, other);
+    mx_match(mine, other, 0.9, "对接");
+    mx_slots(srv, w.org_token, fair, t0 + MINS(60), 30, 1, 1); /* the only slot: 60..90 */
+
+    struct bg_put put = {.token = w.org_token, .start = t0 + MINS(65)};
+    put.pitch = add_pitch(&w, w.session, pres, 20, 0, 0);
+    char hold[96];
+    pthread_t t1 = park_placement(&put, hold, sizeof(hold));
+    struct bg_post plan = {.token = w.org_token};
+    snprintf(plan.path, sizeof(plan.path), "/api/v1/events/%lld/meetings/schedule",
+             (long long)fair);
+    pthread_t t2;
+    cr_assert_eq(pthread_create(&t2, NULL, bg_post_main, &plan), 0);
+    struct blocked bl = {&plan.done, "FROM org_members"};
+    cr_assert(it_wait(done_or_waiting, &bl, 10000), "the plan neither ran nor waited");
+    cr_assert_eq(it_sh(IT_REDIS_CLI " DEL '%s' >/dev/null", hold), 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+
+    cr_assert_eq(put.status, 200);
+    cr_assert_eq(plan.status, 200);
+    cr_assert_eq(plan.scheduled, 0, "the meeting was put over the presenter's pitch");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM pitches p JOIN org_members om"
+                            " ON om.user_id = p.presenter_user_id JOIN meetings m"
+                            " ON om.org_id IN (m.org_a, m.org_b) AND m.status = 'scheduled'"
+                            " JOIN meeting_slots ms ON ms.id = m.slot_id"
+                            " WHERE p.presenter_user_id = %lld AND p.starts_at < ms.ends_at"
+                            " AND ms.starts_at < p.ends_at",
+                            (long long)pres),
+                 0, "a pitch and a meeting of the presenter overlap in MariaDB");
+    free(ptok);
     world_free(&w);
 }

@@ -1,6 +1,6 @@
 # summitd — plain Makefile. `make run` and `make test` work on a fresh Debian 12 as root.
 #
-# Layout: every .c under server/, handlers/ and matching/ (except server/main.c) goes into
+# Layout: every .c under base/, server/, handlers/ and matching/ (except server/main.c) goes into
 # $(B)/libsummitd.a; build/summitd links server/main.c against it; every tests/unit/test_*.c
 # and tests/integration/test_*.c is its own Criterion binary linked against the library
 # (integration tests also against tests/lib/it.c and http, the harness and HTTP client).
@@ -27,7 +27,7 @@ CFLAGS   ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SANFLAGS) -MMD -MP -I. $(PKG_CFLAGS)
 LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lcrypt -lpthread -lm
 
-LIB_SRC  := $(filter-out server/main.c,$(wildcard server/*.c handlers/*.c matching/*.c))
+LIB_SRC  := $(filter-out server/main.c,$(wildcard base/*.c server/*.c handlers/*.c matching/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/migrations.o
 SQL_SRC  := $(sort $(wildcard sql/[0-9]*.sql))
 MAIN_OBJ := $(B)/server/main.o
@@ -156,7 +156,7 @@ migrate: $(B)/summitd
 	$(B)/summitd --config config/dev.conf migrate
 
 format:
-	clang-format -i $(wildcard server/*.[ch] handlers/*.[ch] matching/*.[ch] tests/*/*.[ch])
+	clang-format -i $(wildcard base/*.[ch] server/*.[ch] handlers/*.[ch] matching/*.[ch] tests/*/*.[ch])
 
 clean:
 	rm -rf build

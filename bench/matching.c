@@ -14,7 +14,7 @@
 
 #include "matching/index.h"
 #include "matching/synth.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define SEED 20190216
 #define TRUE_FRACTION 0.3

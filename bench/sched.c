@@ -12,7 +12,7 @@
 
 #include "matching/meeting_sched.h"
 #include "matching/pitch_sched.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define ORGS 2000
 #define MEETINGS 20000

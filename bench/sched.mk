@@ -1,7 +1,7 @@
 # Scheduler benchmark: `make bench-sched` (matching/meeting_sched.c, matching/pitch_sched.c).
 # Built straight from the sources so it does not need the rest of the library.
-BENCH_SCHED_SRC := bench/sched.c matching/meeting_sched.c matching/pitch_sched.c server/xalloc.c
-BENCH_SCHED_HDR := matching/meeting_sched.h matching/pitch_sched.h server/xalloc.h
+BENCH_SCHED_SRC := bench/sched.c matching/meeting_sched.c matching/pitch_sched.c base/xalloc.c
+BENCH_SCHED_HDR := matching/meeting_sched.h matching/pitch_sched.h base/xalloc.h
 
 .PHONY: bench-sched
 

@@ -14,7 +14,7 @@
 #include "server/http.h"
 #include "server/json.h"
 #include "server/timeutil.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define ICS_LINE_MAX 75 /* octets per physical line, CRLF excluded (RFC 5545 §3.1) */
 

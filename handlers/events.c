@@ -17,6 +17,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/query.h"
 #include "server/limits.h"
 #include "server/lcache.h"
 #include "server/log.h"
@@ -414,7 +415,7 @@ void events_list(struct req *r)
 {
     int limit;
     int64_t cursor, from = 0, to = 0;
-    if (req_page(r, 20, 100, &limit, &cursor) < 0)
+    if (req_page_legacy(r, 20, 100, &limit, &cursor) < 0)
         return;
     const char *kind = req_query(r, "kind"), *city = NULL;
     const char *qfrom = req_query(r, "from"), *qto = req_query(r, "to");
@@ -430,7 +431,7 @@ void events_list(struct req *r)
     } else {
         kind = NULL;
     }
-    if (json_query_text(r, "city", false, LIMIT_QUERY_CITY, &city) < 0)
+    if (req_query_text(r, "city", false, LIMIT_QUERY_CITY, &city) < 0)
         return;
     if (city && !*city)
         city = NULL;
@@ -1098,7 +1099,7 @@ void events_audit(struct req *r)
     int limit;
     struct event_info ev;
     if (req_param_id(r, 0, &id) < 0 || event_access(r, id, true, &ev) < 0 ||
-        req_page(r, 50, 500, &limit, &cursor) < 0)
+        req_page_legacy(r, 50, 500, &limit, &cursor) < 0)
         return;
     struct db_res res;
     int rc = db_exec(r->w->db, &res,

@@ -16,7 +16,7 @@
 #include "server/http.h"
 #include "server/json.h"
 #include "server/timeutil.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define SLOT_MINUTES_MIN 5
 #define SLOT_MINUTES_MAX 240
@@ -51,7 +51,7 @@ static int fail_set(struct fail *f, int err, const char *code, const char *field
     return err;
 }
 
-static void reply_tx(struct req *r, const struct fail *f, int rc)
+static void meetings_reply_tx(struct req *r, const struct fail *f, int rc)
 {
     if (f->err && rc == f->err)
         reply_error(r, f->err, f->code, f->field, "%s", f->msg);
@@ -356,7 +356,7 @@ void meetings_create_slots(struct req *r)
     a.ids = xcalloc((size_t)a.count, sizeof(*a.ids));
     int rc = db_tx(r->w->db, slots_tx, &a);
     if (rc) {
-        reply_tx(r, &a.f, rc);
+        meetings_reply_tx(r, &a.f, rc);
         free(a.ids);
         return;
     }
@@ -399,7 +399,7 @@ void meetings_list_slots(struct req *r)
     struct event_row ev;
     int rc = event_organized(r, r->w->db, event_id, false, &ev, &f);
     if (rc) {
-        reply_tx(r, &f, rc);
+        meetings_reply_tx(r, &f, rc);
         return;
     }
     struct db_res res;
@@ -1074,7 +1074,7 @@ void meetings_schedule(struct req *r)
     int rc = db_tx(r->w->db, sched_tx, &a);
     if (rc) {
         cJSON_Delete(a.out);
-        reply_tx(r, &a.f, rc);
+        meetings_reply_tx(r, &a.f, rc);
         return;
     }
     reply_json(r, 200, a.out);
@@ -1094,13 +1094,13 @@ void meetings_list_event(struct req *r)
 {
     int64_t event_id, cursor;
     int limit;
-    if (req_param_id(r, 0, &event_id) < 0 || req_page(r, 100, 1000, &limit, &cursor) < 0)
+    if (req_param_id(r, 0, &event_id) < 0 || req_page_legacy(r, 100, 1000, &limit, &cursor) < 0)
         return;
     struct fail f = {0};
     struct event_row ev;
     int rc = event_organized(r, r->w->db, event_id, false, &ev, &f);
     if (rc) {
-        reply_tx(r, &f, rc);
+        meetings_reply_tx(r, &f, rc);
         return;
     }
     char after[TIME_BUF];
@@ -1183,7 +1183,7 @@ void meetings_list_mine(struct req *r)
 {
     int64_t cursor;
     int limit;
-    if (req_page(r, 100, 500, &limit, &cursor) < 0)
+    if (req_page_legacy(r, 100, 500, &limit, &cursor) < 0)
         return;
     struct db *db = r->w->db;
     struct db_res res, pr = {0};
@@ -1344,7 +1344,7 @@ void meetings_delete(struct req *r)
         return;
     int rc = db_tx(r->w->db, del_tx, &a);
     if (rc) {
-        reply_tx(r, &a.f, rc);
+        meetings_reply_tx(r, &a.f, rc);
         return;
     }
     reply_empty(r, 204);

@@ -16,9 +16,10 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/query.h"
 #include "server/limits.h"
 #include "server/recs.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 /* In the order of enum match_side / enum match_stage. */
 static const char *const sides[] = {"supply", "demand", NULL};
@@ -716,16 +717,16 @@ void projects_list(struct req *r)
 {
     int limit;
     int64_t cursor;
-    if (req_page(r, 20, 100, &limit, &cursor) < 0)
+    if (req_page_legacy(r, 20, 100, &limit, &cursor) < 0)
         return;
     int side = -1, stage = -1;
     const char *sector = NULL, *zone = NULL, *tag_raw = NULL, *q = NULL, *org = NULL;
     if (query_enum(r, "side", sides, &side) < 0 || query_enum(r, "stage", stages, &stage) < 0 ||
-        json_query_text(r, "sector", false, LIMIT_QUERY_SECTOR, &sector) < 0 ||
-        json_query_text(r, "zone", false, LIMIT_QUERY_ZONE, &zone) < 0 ||
-        json_query_text(r, "tag", false, LIMIT_QUERY_TAG, &tag_raw) < 0 ||
-        json_query_text(r, "q", false, LIMIT_QUERY_Q, &q) < 0 ||
-        json_query_text(r, "organization_id", false, LIMIT_QUERY_ID, &org) < 0)
+        req_query_text(r, "sector", false, LIMIT_QUERY_SECTOR, &sector) < 0 ||
+        req_query_text(r, "zone", false, LIMIT_QUERY_ZONE, &zone) < 0 ||
+        req_query_text(r, "tag", false, LIMIT_QUERY_TAG, &tag_raw) < 0 ||
+        req_query_text(r, "q", false, LIMIT_QUERY_Q, &q) < 0 ||
+        req_query_text(r, "organization_id", false, LIMIT_QUERY_ID, &org) < 0)
         return;
     int64_t org_id = 0;
     if (org) {
@@ -899,7 +900,7 @@ void projects_recommendations(struct req *r)
     int limit;
     int64_t unused;
     enum match_lang lang;
-    if (req_page(r, RECS_DEFAULT, RECS_MAX, &limit, &unused) < 0 || pick_lang(r, &lang) < 0)
+    if (req_page_legacy(r, RECS_DEFAULT, RECS_MAX, &limit, &unused) < 0 || pick_lang(r, &lang) < 0)
         return;
     struct project_brief p;
     if (load_for_member(r, true, &p) < 0)

@@ -553,7 +553,7 @@ void registrations_mine(struct req *r)
     int limit;
     int64_t cursor;
     const char *status;
-    if (req_page(r, 20, 100, &limit, &cursor) < 0 || status_filter(r, &status) < 0)
+    if (req_page_legacy(r, 20, 100, &limit, &cursor) < 0 || status_filter(r, &status) < 0)
         return;
     struct db_res res;
     int rc = db_exec(r->w->db, &res,
@@ -634,7 +634,7 @@ void registrations_of_session(struct req *r)
         reply_error(r, SD_ERR_INVALID, "validation_failed", "format", "format must be json or csv");
         return;
     }
-    if (req_page(r, 50, 500, &limit, &cursor) < 0 || status_filter(r, &status) < 0)
+    if (req_page_legacy(r, 50, 500, &limit, &cursor) < 0 || status_filter(r, &status) < 0)
         return;
     struct db_res res;
     int rc = db_exec(r->w->db, &res,

@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 /* Registrations for sessions: confirmed or waitlisted (FIFO, positions dense 1..n), cancelled;
  * check-in codes; lists and the CSV export. Capacity is decided in one MySQL transaction under

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "matching/tokenize.h"
-#include "server/err.h"
+#include "base/err.h"
 
 /* Fixed point. Vector components are floor(x * QMAX) of an L2-normalized vector, so a dot
  * product of two vectors is at most COMP_ONE (Cauchy-Schwarz on the integers). Every feature

@@ -34,7 +34,7 @@
 #include <stdint.h>
 
 #include "matching/score.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define MATCH_TEXT_TERMS_MAX 64
 

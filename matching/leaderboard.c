@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 double lb_weighted_total(const double *values, const double *weights, const double *max_scores,
                          size_t n)

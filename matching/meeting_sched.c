@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define NIL (-1)
 /* Colour pairs tried per Kempe-chain repair before giving up on a meeting. */

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define MINUTE 60
 #define NONE SIZE_MAX

@@ -35,7 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 /* A pitch of this session that already has a start; kept as it is. */
 struct pitch_sched_placed {

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/err.h"
+#include "base/err.h"
 
 static const char *const weight_names[MATCH_WEIGHT_COUNT] = {"tag",  "text",   "sector",
                                                              "zone", "budget", "stage"};

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 enum match_side { MATCH_SUPPLY = 0, MATCH_DEMAND = 1 };
 

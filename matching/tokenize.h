@@ -16,7 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define TOK_WORD_MAX_BYTES 64
 #define TOK_TAG_MAX_CHARS 32

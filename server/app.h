@@ -23,6 +23,9 @@ struct app {
     struct server *srv; /* loops, pool and metrics (server.h) */
     struct recs *recs;  /* the match index (handlers/recs.h); has its own lock */
     char instance[12];  /* random id of this process, prefixes request ids */
+    /* A key every instance shares (made once, kept in the database: secrets_get): the MAC of
+     * list cursors (server/paging.h). */
+    unsigned char secret[32];
     int64_t started_at;
 };
 

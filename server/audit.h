@@ -3,7 +3,7 @@
 
 #include <stdint.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 /* Append-only record of organizer and admin actions (publish, capacity change, check-in, role
  * grant, schedule runs, results publication): who, what, when, the request id. Call it inside

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 /* Passwords (yescrypt through libxcrypt), login tokens and their Redis sessions, rate limits.
  * A token is 32 bytes from getrandom(2) in base64url (43 characters); Redis stores only its

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 void buf_init(struct buf *b)
 {

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 enum cfg_type { CFG_STR, CFG_INT, CFG_BOOL, CFG_DOUBLE };
 

@@ -393,7 +393,7 @@ static int execp(struct db *db, struct db_res *res, const char *sql, const struc
     return 0;
 }
 
-static int vexec(struct db *db, struct db_res *res, const char *sql, const char *types, va_list ap)
+int db_vexec(struct db *db, struct db_res *res, const char *sql, const char *types, va_list ap)
 {
     size_t np = strlen(types);
     SD_ASSERT(np <= MAX_PARAMS);
@@ -433,9 +433,75 @@ int db_exec(struct db *db, struct db_res *res, const char *sql, const char *type
 {
     va_list ap;
     va_start(ap, types);
-    int rc = vexec(db, res, sql, types, ap);
+    int rc = db_vexec(db, res, sql, types, ap);
     va_end(ap);
     return rc;
+}
+
+/* ---- multi-row INSERTs ---- */
+
+void db_batch_init(struct db_batch *b, struct db *db, const char *head, const char *tuple,
+                   size_t ncols)
+{
+    SD_ASSERT(ncols > 0 && ncols <= DB_BATCH_PARAMS);
+    b->db = db;
+    b->head = head;
+    b->tuple = tuple;
+    b->ncols = ncols;
+    b->max_rows = 1;
+    while (b->max_rows * 2 * ncols <= DB_BATCH_PARAMS)
+        b->max_rows *= 2;
+    b->p = xcalloc(b->max_rows * ncols, sizeof(*b->p));
+    b->nrows = 0;
+}
+
+void db_batch_deinit(struct db_batch *b)
+{
+    free(b->p);
+    b->p = NULL;
+}
+
+static int batch_exec(struct db_batch *b, size_t off, size_t rows)
+{
+    size_t hl = strlen(b->head), tl = strlen(b->tuple);
+    char *sql = xmalloc(hl + rows * (tl + 2) + 1), *p = sql;
+    memcpy(p, b->head, hl);
+    p += hl;
+    for (size_t i = 0; i < rows; i++) {
+        if (i) {
+            memcpy(p, ", ", 2);
+            p += 2;
+        }
+        memcpy(p, b->tuple, tl);
+        p += tl;
+    }
+    *p = '\0';
+    int rc = execp(b->db, NULL, sql, b->p + off * b->ncols, rows * b->ncols);
+    free(sql);
+    return rc;
+}
+
+int db_batch_flush(struct db_batch *b)
+{
+    size_t off = 0;
+    for (size_t chunk = b->max_rows; chunk; chunk /= 2) {
+        while (b->nrows - off >= chunk) {
+            int rc = batch_exec(b, off, chunk);
+            if (rc)
+                return rc;
+            off += chunk;
+        }
+    }
+    b->nrows = 0;
+    return 0;
+}
+
+int db_batch_add(struct db_batch *b, const struct db_param *row)
+{
+    memcpy(b->p + b->nrows * b->ncols, row, b->ncols * sizeof(*row));
+    if (++b->nrows == b->max_rows)
+        return db_batch_flush(b);
+    return 0;
 }
 
 int db_query(struct db *db, const char *sql)

@@ -1,11 +1,12 @@
 #ifndef SUMMITD_SERVER_DB_H
 #define SUMMITD_SERVER_DB_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 /* The MySQL layer: one connection per struct db, used by one thread at a time (a worker).
  * Every statement is prepared (and cached per connection) with bound parameters; results are
@@ -59,6 +60,44 @@ struct db_param {
 };
 int db_execv(struct db *db, struct db_res *res, const char *sql, const struct db_param *params,
              size_t n) SD_MUST_CHECK;
+
+/* db_exec with a va_list (for wrappers such as req_exec). */
+int db_vexec(struct db *db, struct db_res *res, const char *sql, const char *types,
+             va_list ap) SD_MUST_CHECK;
+
+/* Shorthands for building db_param arrays. */
+#define DB_I(v) ((struct db_param){.type = 'i', .i = (v)})
+#define DB_N(v) ((struct db_param){.type = 'n', .i = (v)})
+#define DB_D(v) ((struct db_param){.type = 'd', .d = (v)})
+#define DB_S(v) ((struct db_param){.type = 's', .s = (v)})
+
+/* Multi-row INSERTs: rows are collected and sent as `head` followed by `tuple` repeated, in
+ * power-of-two chunks (so a statement has at most log2(max) distinct shapes, each prepared once
+ * per connection) of at most DB_BATCH_PARAMS parameters.
+ *
+ *     struct db_batch b;
+ *     db_batch_init(&b, db, "INSERT INTO t (a, b) VALUES ", "(?, ?)", 2);
+ *     for (…) if ((rc = db_batch_add(&b, (struct db_param[]){DB_I(x), DB_S(s)}))) break;
+ *     if (!rc) rc = db_batch_flush(&b);
+ *     db_batch_deinit(&b);
+ *
+ * Rows are copied; strings they point to must live until the flush. */
+#define DB_BATCH_PARAMS 64
+struct db_batch {
+    struct db *db;
+    const char *head;  /* "INSERT INTO t (a, b) VALUES " (static) */
+    const char *tuple; /* "(?, ?)" (static) */
+    size_t ncols;
+    struct db_param *p; /* max_rows * ncols */
+    size_t nrows, max_rows;
+};
+void db_batch_init(struct db_batch *b, struct db *db, const char *head, const char *tuple,
+                   size_t ncols);
+void db_batch_deinit(struct db_batch *b);
+/* Adds a row of ncols values; sends a full chunk. 0 or SD_ERR_*. */
+int db_batch_add(struct db_batch *b, const struct db_param *row) SD_MUST_CHECK;
+/* Sends what is left. 0 or SD_ERR_*. */
+int db_batch_flush(struct db_batch *b) SD_MUST_CHECK;
 
 /* A plain statement without parameters (DDL in migrations). */
 int db_query(struct db *db, const char *sql) SD_MUST_CHECK;

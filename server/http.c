@@ -9,7 +9,7 @@
 
 #include "server/err.h"
 #include "server/json.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 const char *req_query(const struct req *r, const char *name)
 {
@@ -50,7 +50,7 @@ int req_param_id(struct req *r, size_t i, int64_t *out)
     return -1;
 }
 
-/* A decimal number of 1..maxd ASCII digits and nothing else (no sign, no spaces). */
+/* TEMPORARY: see http.h. */
 static bool digits_only(const char *s, size_t maxd, long long *out)
 {
     size_t n = strlen(s);
@@ -66,7 +66,7 @@ static bool digits_only(const char *s, size_t maxd, long long *out)
     return true;
 }
 
-int req_page(struct req *r, int def, int max, int *limit, int64_t *cursor)
+int req_page_legacy(struct req *r, int def, int max, int *limit, int64_t *cursor)
 {
     const char *l = req_query(r, "limit"), *c = req_query(r, "cursor");
     *limit = def;
@@ -80,7 +80,6 @@ int req_page(struct req *r, int def, int max, int *limit, int64_t *cursor)
         }
         *limit = (int)v;
     }
-    /* Cursors are what a previous page's next_cursor said: up to 18 digits. */
     if (c && *c) {
         if (!digits_only(c, REQ_CURSOR_MAX_DIGITS, &v)) {
             reply_error(r, SD_ERR_INVALID, "validation_failed", "cursor",
@@ -148,13 +147,9 @@ static bool has_resp_header(const struct req *r, const char *name)
     return false;
 }
 
-void reply_error(struct req *r, int err, const char *code, const char *field, const char *fmt, ...)
+static void reply_error_obj(struct req *r, int err, const char *code, const char *field, char *msg,
+                            const struct tx_fail *extra)
 {
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
     /* Messages and fields may quote what the client sent (or cut it mid-character): keep the
      * reply valid UTF-8 without control characters. */
     utf8_scrub(msg);
@@ -171,10 +166,55 @@ void reply_error(struct req *r, int err, const char *code, const char *field, co
         utf8_scrub(f);
         cJSON_AddStringToObject(e, "field", f);
     }
+    for (size_t i = 0; extra && i < extra->nextra; i++)
+        cJSON_AddNumberToObject(e, extra->extra[i].name, (double)extra->extra[i].value);
     if ((status == 503 || status == 429) && !has_resp_header(r, "Retry-After"))
         reply_header(r, "Retry-After", "1");
     r->err_code = code;
     reply_json(r, status, root);
+}
+
+void reply_error(struct req *r, int err, const char *code, const char *field, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    reply_error_obj(r, err, code, field, msg, NULL);
+}
+
+int tx_fail(struct tx_fail *f, int err, const char *code, const char *field, const char *fmt, ...)
+{
+    f->err = err;
+    f->code = code;
+    f->field = field;
+    f->nextra = 0;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+    va_end(ap);
+    return err;
+}
+
+void tx_fail_extra(struct tx_fail *f, const char *name, int64_t value)
+{
+    if (f->nextra < TX_FAIL_EXTRA) {
+        f->extra[f->nextra].name = name;
+        f->extra[f->nextra].value = value;
+        f->nextra++;
+    }
+}
+
+void reply_tx(struct req *r, int rc, const struct tx_fail *f)
+{
+    if (f->err && (rc == f->err || rc == 0)) {
+        char msg[sizeof(f->msg)];
+        memcpy(msg, f->msg, sizeof(msg));
+        reply_error_obj(r, f->err, f->code, f->field, msg, f);
+    } else {
+        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
+    }
 }
 
 void reply_fail(struct req *r, int err)

@@ -85,11 +85,9 @@ int req_param_id(struct req *r, size_t i, int64_t *out);
  * not an id. */
 bool req_parse_id(const char *s, int64_t *out);
 
-/* `limit` (1..max, default def) and `cursor` (an opaque position from a previous next_cursor:
- * here the last id seen; 1..REQ_CURSOR_MAX_DIGITS ASCII digits, so it fits an int64 with room to
- * spare). On bad values replies 400 and returns -1. */
+/* TEMPORARY (removed when every handler uses server/paging.h): the old digits-only cursor. */
 #define REQ_CURSOR_MAX_DIGITS 18
-int req_page(struct req *r, int def, int max, int *limit, int64_t *cursor);
+int req_page_legacy(struct req *r, int def, int max, int *limit, int64_t *cursor);
 
 /* Replies. Each sets the status and body; call exactly one per request. */
 void reply_json(struct req *r, int status, struct cJSON *body); /* takes ownership of body */
@@ -105,6 +103,30 @@ void reply_error(struct req *r, int err, const char *code, const char *field, co
     __attribute__((format(printf, 5, 6)));
 /* The usual answer to a failed lower layer call (503 for unavailable, 409 duplicate, 500 …). */
 void reply_fail(struct req *r, int err);
+
+/* What to reply, decided where it cannot be replied yet: inside a db_tx function, which must
+ * return an error so that the transaction rolls back before anybody is told. Record it with
+ * tx_fail() (which returns err, so `return tx_fail(f, …);`), reply it after with reply_tx().
+ * Up to TX_FAIL_EXTRA numbers ride along in the error object (e.g. "clash_pitch_id"). */
+#define TX_FAIL_EXTRA 3
+struct tx_fail {
+    int err;           /* SD_ERR_*, 0 when nothing was recorded */
+    const char *code;  /* static, or NULL for the table's default */
+    const char *field; /* static or NULL */
+    char msg[240];
+    size_t nextra;
+    struct {
+        const char *name; /* static */
+        int64_t value;
+    } extra[TX_FAIL_EXTRA];
+};
+int tx_fail(struct tx_fail *f, int err, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* Adds a number to the recorded error object (ignored beyond TX_FAIL_EXTRA). */
+void tx_fail_extra(struct tx_fail *f, const char *name, int64_t value);
+/* Replies the recorded failure when rc is the error it recorded, else reply_fail(rc) (a lower
+ * layer failed: 503, 500 …); rc 0 with nothing recorded is an internal error. */
+void reply_tx(struct req *r, int rc, const struct tx_fail *f);
 /* Adds a response header (both strings copied). */
 void reply_header(struct req *r, const char *name, const char *value);
 

@@ -10,7 +10,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/timeutil.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 void json_init(void)
 {
@@ -286,23 +286,6 @@ int json_text(struct req *r, const cJSON *o, const char *field, bool required,
     if (err)
         return json_text_reply(r, field, lim, err);
     *out = v->valuestring;
-    return 0;
-}
-
-int json_query_text(struct req *r, const char *name, bool required, const struct text_limit *lim,
-                    const char **out)
-{
-    const char *v = req_query(r, name);
-    if (!v) {
-        if (!required)
-            return 1;
-        reply_error(r, SD_ERR_INVALID, "validation_failed", name, "%s is required", name);
-        return -1;
-    }
-    int err = json_text_check(v, strlen(v), lim);
-    if (err)
-        return json_text_reply(r, name, lim, err);
-    *out = v;
     return 0;
 }
 

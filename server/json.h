@@ -51,9 +51,6 @@ int json_text_reply(struct req *r, const char *field, const struct text_limit *l
  * with an embedded NUL, so strlen(*out) is its whole length). */
 int json_text(struct req *r, const struct cJSON *o, const char *field, bool required,
               const struct text_limit *lim, const char **out);
-/* The same for the query parameter `name` (absent: 1). *out borrows from r. */
-int json_query_text(struct req *r, const char *name, bool required, const struct text_limit *lim,
-                    const char **out);
 
 /* Older form of json_text: minc..maxc characters and at most 4 x maxc bytes (the most maxc
  * characters can take, so no tighter byte cap). New code uses json_text with a limits.h entry. */

@@ -7,7 +7,7 @@
 
 #include "server/log.h"
 #include "server/rds.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define SLOTS 1024  /* entries per loop, direct-mapped by key */
 #define EPOCHS 4096 /* tags share epochs by hash: a bump may expire a neighbour too */

@@ -14,7 +14,7 @@
  * JSON array in TEXT its worst-case printed size). tests/unit/test_json.c checks these.
  *
  * Use: json_text(r, body, "title", true, LIMIT_EVENT_TITLE, &title) for a body field,
- * json_query_text(r, "city", false, LIMIT_CITY, &city) for a query parameter. */
+ * req_query_text(r, "city", false, LIMIT_CITY, &city) for a query parameter. */
 
 #include "server/json.h"
 

@@ -20,26 +20,30 @@
 #include "server/rds.h"
 #include "server/recs.h"
 #include "server/router.h"
+#include "server/secrets.h"
 #include "server/routes.h"
 #include "server/server.h"
 #include "server/sync.h"
 #include "server/timeutil.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define START_WAIT_S 30
 
-/* Migrations and the admin account, retried while MySQL comes up. */
-static int prepare_database(const struct config *cfg, bool with_admin, struct recs *recs)
+/* Migrations, then for serving (app != NULL) the admin account, the shared keys and the match
+ * index; retried while MySQL comes up. */
+static int prepare_database(const struct config *cfg, struct app *app)
 {
     struct db *db = db_new(cfg);
     int rc = SD_ERR_UNAVAILABLE;
     int64_t deadline = time_mono_us() + (int64_t)START_WAIT_S * 1000000;
     while (time_mono_us() < deadline) {
         rc = migrate_run(db);
-        if (rc == 0 && with_admin)
+        if (rc == 0 && app)
             rc = users_ensure_admin(db, cfg);
-        if (rc == 0 && recs)
-            rc = recs_load(recs, db);
+        if (rc == 0 && app)
+            rc = secrets_get(db, "cursor", app->secret);
+        if (rc == 0 && app)
+            rc = recs_load(app->recs, db);
         if (rc != SD_ERR_UNAVAILABLE)
             break;
         usleep(250000);
@@ -94,7 +98,7 @@ int main(int argc, char **argv)
     db_library_init();
 
     if (strcmp(cmd, "migrate") == 0) {
-        rc = prepare_database(&cfg, false, NULL);
+        rc = prepare_database(&cfg, NULL);
         db_library_end();
         cfg_deinit(&cfg);
         return rc ? 1 : 0;
@@ -113,7 +117,7 @@ int main(int argc, char **argv)
 
     int exit_code = 1;
     app.recs = recs_new(&cfg);
-    if (prepare_database(&cfg, true, app.recs) != 0)
+    if (prepare_database(&cfg, &app) != 0)
         goto out;
     /* Redis may come later (requests that need it answer 503 meanwhile); say so now. */
     struct rds *probe = rds_new(&cfg);

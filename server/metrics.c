@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "server/buf.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405,
                                409, 413, 422, 429, 500, 501, 503};

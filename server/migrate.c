@@ -6,7 +6,7 @@
 #include "server/db.h"
 #include "server/err.h"
 #include "server/log.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define LOCK_NAME "summitd_migrate"
 

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 /* The Redis layer: one blocking connection per struct rds, used by one thread at a time (a
  * worker), with connect and command timeouts. After an error the context is freed and made anew

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #include "matching/score.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 struct config;
 struct db;

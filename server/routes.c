@@ -17,7 +17,7 @@
 #include "handlers/registrations.h"
 #include "handlers/users.h"
 #include "server/router.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define GET HTTP_M_GET
 #define POST HTTP_M_POST

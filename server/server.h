@@ -1,7 +1,7 @@
 #ifndef SUMMITD_SERVER_SERVER_H
 #define SUMMITD_SERVER_SERVER_H
 
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 /* The HTTP server: one listening socket shared by `threads` event loops (each with its own
  * event_base and evhttp, fed by a dup of the socket), and a pool of `workers` threads each

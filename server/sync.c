@@ -13,7 +13,7 @@
 #include "server/rds.h"
 #include "server/recs.h"
 #include "server/timeutil.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 #define POLL_US 1000000
 #define READ_MS 200

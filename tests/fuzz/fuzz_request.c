@@ -27,7 +27,7 @@
 #include "server/router.h"
 #include "server/routes.h"
 #include "server/timeutil.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -14,7 +14,7 @@
 #include "server/json.h"
 #include "server/limits.h"
 #include "server/timeutil.h"
-#include "server/xalloc.h"
+#include "base/xalloc.h"
 
 static struct req *mk(const char *body)
 {
@@ -378,44 +378,6 @@ Test(json, error_replies_never_echo_invalid_utf8)
     cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "error"), "field")->valuestring,
                      "sc?ores");
     cJSON_Delete(j);
-    req_free(r);
-}
-
-static struct req *with_query(const char *k1, const char *v1)
-{
-    struct req *r = xcalloc(1, sizeof(*r));
-    r->qkey = xcalloc(1, sizeof(char *));
-    r->qval = xcalloc(1, sizeof(char *));
-    r->qkey[0] = xstrdup(k1);
-    r->qval[0] = xstrdup(v1);
-    r->nquery = 1;
-    return r;
-}
-
-Test(json, cursors_and_limits_are_plain_digits)
-{
-    static const char *const bad_cursors[] = {
-        "-1", "+5", " 5", "5 ", "0x10", "1e3", "9999999999999999999", "1234567890123456789", "成",
-    };
-    for (size_t i = 0; i < sizeof(bad_cursors) / sizeof(bad_cursors[0]); i++) {
-        struct req *r = with_query("cursor", bad_cursors[i]);
-        int limit;
-        int64_t cursor;
-        cr_assert_eq(req_page(r, 20, 100, &limit, &cursor), -1, "cursor '%s'", bad_cursors[i]);
-        cr_assert_eq(r->status, 400);
-        cr_assert_str_eq(field_of_reply(r), "cursor");
-        req_free(r);
-    }
-    struct req *r = with_query("cursor", "123456789012345678");
-    int limit;
-    int64_t cursor;
-    cr_assert_eq(req_page(r, 20, 100, &limit, &cursor), 0);
-    cr_assert_eq(cursor, 123456789012345678LL);
-    cr_assert_eq(limit, 20);
-    req_free(r);
-    r = with_query("limit", " 7");
-    cr_assert_eq(req_page(r, 20, 100, &limit, &cursor), -1);
-    cr_assert_str_eq(field_of_reply(r), "limit");
     req_free(r);
 }
 

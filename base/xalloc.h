@@ -1,5 +1,5 @@
-#ifndef SUMMITD_SERVER_XALLOC_H
-#define SUMMITD_SERVER_XALLOC_H
+#ifndef SUMMITD_BASE_XALLOC_H
+#define SUMMITD_BASE_XALLOC_H
 
 #include <stddef.h>
 

@@ -1,0 +1,31 @@
+#ifndef SUMMITD_SERVER_QUERY_H
+#define SUMMITD_SERVER_QUERY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Typed query parameters, read the way json.h reads body fields: each returns 0 (present and
+ * valid: *out set), 1 (absent and not required: *out untouched, so initialize it to the
+ * default) or -1 (replied 400 validation_failed naming the parameter). Strings borrow from r.
+ * Paging parameters (`limit`, `cursor`) are server/paging.h's. */
+
+struct req;
+struct text_limit;
+
+/* One of names (NULL-terminated); *out is its index. */
+int req_query_enum(struct req *r, const char *name, bool required, const char *const *names,
+                   int *out);
+/* A decimal integer in min..max (digits with an optional leading '-'; nothing else). */
+int req_query_int(struct req *r, const char *name, bool required, int64_t min, int64_t max,
+                  int64_t *out);
+/* A positive id (as in paths: 1..18 digits, no sign or leading zeros needed). */
+int req_query_id(struct req *r, const char *name, bool required, int64_t *out);
+/* true/false/1/0. */
+int req_query_bool(struct req *r, const char *name, bool required, bool *out);
+/* An RFC 3339 time (unix seconds). */
+int req_query_time(struct req *r, const char *name, bool required, int64_t *out);
+/* Text within lim (server/limits.h), in characters and in bytes. */
+int req_query_text(struct req *r, const char *name, bool required, const struct text_limit *lim,
+                   const char **out);
+
+#endif

@@ -1,0 +1,54 @@
+#include "server/reqdb.h"
+
+#include <string.h>
+
+#include "server/app.h"
+#include "server/http.h"
+
+int req_exec(struct req *r, struct db_res *res, const char *sql, const char *types, ...)
+{
+    va_list ap;
+    va_start(ap, types);
+    int rc = db_vexec(r->w->db, res, sql, types, ap);
+    va_end(ap);
+    if (rc) {
+        reply_fail(r, rc);
+        return -1;
+    }
+    return 0;
+}
+
+int req_execv(struct req *r, struct db_res *res, const char *sql, const struct db_param *params,
+              size_t n)
+{
+    int rc = db_execv(r->w->db, res, sql, params, n);
+    if (rc) {
+        reply_fail(r, rc);
+        return -1;
+    }
+    return 0;
+}
+
+struct attempt {
+    db_tx_fn fn;
+    void *arg;
+    struct tx_fail *f;
+};
+
+static int run_attempt(struct db *db, void *arg)
+{
+    struct attempt *a = arg;
+    memset(a->f, 0, sizeof(*a->f));
+    return a->fn(db, a->arg);
+}
+
+int req_tx(struct req *r, db_tx_fn fn, void *arg, struct tx_fail *f)
+{
+    struct attempt a = {fn, arg, f};
+    int rc = db_tx(r->w->db, run_attempt, &a);
+    if (rc) {
+        reply_tx(r, rc, f);
+        return -1;
+    }
+    return 0;
+}

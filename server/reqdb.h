@@ -1,0 +1,30 @@
+#ifndef SUMMITD_SERVER_REQDB_H
+#define SUMMITD_SERVER_REQDB_H
+
+#include <stdarg.h>
+
+#include "server/db.h"
+
+/* The MySQL layer as a handler uses it: on the request's worker connection, and on failure the
+ * reply already made (503 + Retry-After when MySQL is away, 500 logged …), so that a handler
+ * stops at the first failure with one line:
+ *
+ *     if (req_exec(r, &res, "SELECT … WHERE id = ?", "i", id) < 0)
+ *         return;
+ *
+ * Inside a db_tx function there is no reply yet: use db_exec and tx_fail (server/http.h). */
+
+struct req;
+struct tx_fail;
+
+/* db_exec on r's connection; -1 after replying on failure, else 0. */
+int req_exec(struct req *r, struct db_res *res, const char *sql, const char *types,
+             ...) SD_MUST_CHECK;
+/* db_execv on r's connection; -1 after replying on failure, else 0. */
+int req_execv(struct req *r, struct db_res *res, const char *sql, const struct db_param *params,
+              size_t n) SD_MUST_CHECK;
+/* db_tx on r's connection. `f` is cleared before each attempt (a deadlock reruns fn); on failure
+ * replies what fn recorded in f (reply_tx) and returns -1, else 0. */
+int req_tx(struct req *r, db_tx_fn fn, void *arg, struct tx_fail *f) SD_MUST_CHECK;
+
+#endif

@@ -30,24 +30,24 @@ int req_execv(struct req *r, struct db_res *res, const char *sql, const struct d
 }
 
 struct attempt {
-    db_tx_fn fn;
+    req_tx_fn fn;
     void *arg;
-    struct tx_fail *f;
+    struct tx_fail f;
 };
 
 static int run_attempt(struct db *db, void *arg)
 {
     struct attempt *a = arg;
-    memset(a->f, 0, sizeof(*a->f));
-    return a->fn(db, a->arg);
+    memset(&a->f, 0, sizeof(a->f));
+    return a->fn(db, a->arg, &a->f);
 }
 
-int req_tx(struct req *r, db_tx_fn fn, void *arg, struct tx_fail *f)
+int req_tx(struct req *r, req_tx_fn fn, void *arg)
 {
-    struct attempt a = {fn, arg, f};
+    struct attempt a = {.fn = fn, .arg = arg};
     int rc = db_tx(r->w->db, run_attempt, &a);
     if (rc) {
-        reply_tx(r, rc, f);
+        reply_tx(r, rc, &a.f);
         return -1;
     }
     return 0;

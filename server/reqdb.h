@@ -23,8 +23,11 @@ int req_exec(struct req *r, struct db_res *res, const char *sql, const char *typ
 /* db_execv on r's connection; -1 after replying on failure, else 0. */
 int req_execv(struct req *r, struct db_res *res, const char *sql, const struct db_param *params,
               size_t n) SD_MUST_CHECK;
-/* db_tx on r's connection. `f` is cleared before each attempt (a deadlock reruns fn); on failure
- * replies what fn recorded in f (reply_tx) and returns -1, else 0. */
-int req_tx(struct req *r, db_tx_fn fn, void *arg, struct tx_fail *f) SD_MUST_CHECK;
+/* A transaction's body: runs between BEGIN and COMMIT, again after a deadlock; a non-zero return
+ * rolls back. It refuses with `return tx_fail(f, SD_ERR_CONFLICT, "code", "field", "…")`. */
+typedef int (*req_tx_fn)(struct db *db, void *arg, struct tx_fail *f);
+/* db_tx on r's connection with a fresh tx_fail for each attempt; on failure replies what fn
+ * recorded (reply_tx: its 4xx, or 503/500 for a lower layer) and returns -1, else 0. */
+int req_tx(struct req *r, req_tx_fn fn, void *arg) SD_MUST_CHECK;
 
 #endif

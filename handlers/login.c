@@ -1,7 +1,6 @@
 #include "handlers/login.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,19 +42,25 @@ void login_create(struct req *r)
     if (!body)
         return;
     const char *email, *password;
+    char *canon = NULL;
     if (json_str(r, body, "email", true, 1, 254, false, &email) < 0 ||
         json_str(r, body, "password", true, 1, 128, false, &password) < 0)
         goto out;
-    char lower[256];
-    size_t n = strlen(email);
-    for (size_t i = 0; i <= n; i++)
-        lower[i] = (char)tolower((unsigned char)email[i]);
+    /* One canonical form for the lookup and the per-account limit: every spelling that reaches
+     * an account is this same string (handlers/users.h), on the heap whatever its length. */
+    canon = users_email_canonical(email, NULL);
+    if (!canon) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "email",
+                    "email must look like name@example.com (at most %d bytes)",
+                    USERS_EMAIL_MAX_BYTES);
+        goto out;
+    }
     int retry = 0;
     int rc = auth_rate_limit(r->w->rds, "login-ip", r->client_ip, cfg->login_limit_ip,
                              cfg->login_window_s, &retry);
     if (limited(r, rc, retry) < 0)
         goto out;
-    rc = auth_rate_limit(r->w->rds, "login-account", lower, cfg->login_limit_account,
+    rc = auth_rate_limit(r->w->rds, "login-account", canon, cfg->login_limit_account,
                          cfg->login_window_s, &retry);
     if (limited(r, rc, retry) < 0)
         goto out;
@@ -63,7 +68,7 @@ void login_create(struct req *r)
     rc = db_exec(r->w->db, &res,
                  "SELECT id, password_hash, roles FROM users "
                  "WHERE email_lower = ?",
-                 "s", lower);
+                 "s", canon);
     if (rc) {
         reply_fail(r, rc);
         goto out;
@@ -107,6 +112,7 @@ void login_create(struct req *r)
     reply_header(r, "Cache-Control", "no-store");
     reply_json(r, 200, o);
 out:
+    free(canon);
     cJSON_Delete(body);
 }
 

@@ -340,3 +340,102 @@ Test(accounts, organizations_create_and_get)
     free(ent);
     free(att);
 }
+
+/* Regression (critical): login checked the address's length in characters (<= 254) and copied
+ * it byte by byte into a 256-byte stack buffer; 240 CJK characters are 720 bytes and one
+ * unauthenticated request smashed the stack. Now: 400 naming the field, and the server lives. */
+Test(accounts, login_with_a_long_multibyte_email_is_refused_not_a_crash)
+{
+    char email[1024] = "";
+    for (int i = 0; i < 240; i++)
+        strcat(email, "测");
+    strcat(email, "@test.example");
+    for (int i = 0; i < 3; i++) {
+        struct it_resp *r = do_login(email, "password-123");
+        cr_assert_eq(r->status, 400, "attempt %d: %d %s", i, r->status, r->body);
+        cr_assert_str_eq(it_jstr(r, "error.code"), "validation_failed");
+        cr_assert_str_eq(it_jstr(r, "error.field"), "email");
+        it_resp_free(r);
+    }
+    struct it_resp *r = signup(email, "password-123", "长地址");
+    cr_assert_eq(r->status, 400, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "error.field"), "email");
+    it_resp_free(r);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM users WHERE email LIKE '测测测%%'"), 0);
+    /* Still serving, and a normal login still works. */
+    r = it_http(srv, "GET", "/healthz", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    it_resp_free(r);
+    free(it_user(srv, "attendee", NULL));
+}
+
+/* Regression: the per-account limit was keyed on the raw lower-cased address while the lookup's
+ * collation (utf8mb4_unicode_ci) ignored trailing spaces and accents, so "a@x.com ", "a@x.com  "
+ * and "À@x.com" each had a counter of their own yet reached the same account. One canonical
+ * form now serves the signup, the lookup (a binary column) and the limit's key. */
+Test(accounts, every_spelling_of_an_email_shares_one_login_limit)
+{
+    cr_assert_eq(it_stop(srv), 0);
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "redis_prefix=sp%lld:", (long long)it_now_ms());
+    const char *sets[] = {prefix, "login_limit_account=3", "login_window_s=60", NULL};
+    srv = it_start(sets);
+    char *email = it_email("a-spell"); /* "a-spell-…@test.example" */
+    struct it_resp *r = signup(email, "password-123", "拼写");
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t id = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+
+    /* Three wrong passwords, each in another spelling of the same address. */
+    char upper[256], spelled[3][320];
+    snprintf(upper, sizeof(upper), "%s", email);
+    for (char *p = upper; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    snprintf(spelled[0], sizeof(spelled[0]), "%s ", email);
+    snprintf(spelled[1], sizeof(spelled[1]), "  %s  ", upper);
+    snprintf(spelled[2], sizeof(spelled[2]), "%s\xe3\x80\x80", email); /* U+3000 */
+    for (int i = 0; i < 3; i++) {
+        r = do_login(spelled[i], "wrong-password");
+        cr_assert_eq(r->status, 401, "spelling %d: %d %s", i, r->status, r->body);
+        cr_assert_str_eq(it_jstr(r, "error.code"), "invalid_credentials");
+        it_resp_free(r);
+    }
+    /* They all counted on the one counter of the account's canonical address. */
+    char hex[65];
+    auth_sha256_hex(email, strlen(email), hex);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " GET '%srl:login-account:%s' | grep -qx 3", prefix + 13, hex),
+                 0, "one counter for every spelling, at 3");
+    r = do_login(email, "password-123");
+    cr_assert_eq(r->status, 429, "the plain spelling is limited too, even with the password: %s",
+                 r->body);
+    char ra[32];
+    cr_assert_not_null(it_header(r, "Retry-After", ra, sizeof(ra)));
+    cr_assert_gt(atoi(ra), 0);
+    it_resp_free(r);
+
+    /* "À-spell-…" is another address: it does not reach this account (with the right password
+     * it is an unknown account, 401), so it has nothing to unlock. */
+    char accented[320];
+    snprintf(accented, sizeof(accented), "\xc3\x80%s", email + 1);
+    r = do_login(accented, "password-123");
+    cr_assert_eq(r->status, 401, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "invalid_credentials");
+    it_resp_free(r);
+
+    /* Signup agrees with login: another spelling of a taken address is taken; the address is
+     * stored trimmed, its canonical form lower-cased. */
+    r = signup(spelled[1], "password-123", "重复");
+    cr_assert_eq(r->status, 409, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "email_taken");
+    it_resp_free(r);
+    char *row = it_sql("SELECT CONCAT(email, '|', CAST(email_lower AS CHAR)) FROM users WHERE "
+                       "id = %lld",
+                       (long long)id);
+    char want[700];
+    snprintf(want, sizeof(want), "%s|%s", email, email);
+    cr_assert_str_eq(row, want);
+    free(row);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM users WHERE email_lower = '%s'", email), 1);
+    free(email);
+}

@@ -13,6 +13,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/netaddr.h"
 
 /* A hash to verify against when the account does not exist, so that unknown and known e-mail
  * addresses take the same time. Made once per worker thread. */
@@ -55,13 +56,17 @@ void login_create(struct req *r)
                     USERS_EMAIL_MAX_BYTES);
         goto out;
     }
+    /* Only failures count, per client address (a venue's attendees share one behind its NAT;
+     * behind our proxies r->client_ip is the client, see trusted_proxies) and per account. */
+    char ipkey[NETADDR_TEXT_MAX];
+    netaddr_limit_key(r->client_ip, ipkey, sizeof(ipkey));
     int retry = 0;
-    int rc = auth_rate_limit(r->w->rds, "login-ip", r->client_ip, cfg->login_limit_ip,
-                             cfg->login_window_s, &retry);
+    int rc = auth_limit_check(r->w->rds, "login-ip", ipkey, cfg->login_limit_ip,
+                              cfg->login_window_s, &retry);
     if (limited(r, rc, retry) < 0)
         goto out;
-    rc = auth_rate_limit(r->w->rds, "login-account", canon, cfg->login_limit_account,
-                         cfg->login_window_s, &retry);
+    rc = auth_limit_check(r->w->rds, "login-account", canon, cfg->login_limit_account,
+                          cfg->login_window_s, &retry);
     if (limited(r, rc, retry) < 0)
         goto out;
     struct db_res res;
@@ -88,6 +93,13 @@ void login_create(struct req *r)
     unsigned roles = ok ? (unsigned)db_get_i64(&res, 0, 2) : 0;
     db_res_clear(&res);
     if (!ok) {
+        rc = auth_limit_fail(r->w->rds, "login-ip", ipkey, cfg->login_window_s);
+        if (rc == 0)
+            rc = auth_limit_fail(r->w->rds, "login-account", canon, cfg->login_window_s);
+        if (rc) { /* an uncounted failure would let guesses through: answer as for Redis down */
+            reply_fail(r, rc);
+            goto out;
+        }
         reply_error(r, SD_ERR_UNAUTHENTICATED, "invalid_credentials", NULL,
                     "wrong email or password");
         goto out;

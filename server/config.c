@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/netaddr.h"
 #include "server/xalloc.h"
 
 enum cfg_type { CFG_STR, CFG_INT, CFG_BOOL, CFG_DOUBLE };
@@ -54,6 +55,10 @@ static const struct cfg_key keys[] = {
     K(login_limit_account, CFG_INT, "10", 1, 1000000, "login attempts per account per window"),
     K(login_limit_ip, CFG_INT, "100", 1, 1000000, "login attempts per client address per window"),
     K(login_window_s, CFG_INT, "300", 1, 86400, "login rate-limit window"),
+    K(trusted_proxies, CFG_STR, "", 0, 0,
+      "proxies (IPv4/IPv6 CIDRs, comma-separated) whose X-Forwarded-For names the client: the"
+      " right-most address not in this list is the client (login limits, access log); empty:"
+      " X-Forwarded-For is ignored and the client is the peer"),
     K(admin_email, CFG_STR, "", 0, 0, "admin account created at start when absent"),
     K(admin_password, CFG_STR, "", 0, 0, "its password (at least 8 characters)"),
     K(debug_routes, CFG_BOOL, "false", 0, 0,
@@ -93,6 +98,15 @@ static int set_value(struct config *cfg, const struct cfg_key *k, const char *va
             snprintf(errbuf, errlen, "%s: must be error, warn, info or debug, not '%s'", k->name,
                      value);
             return -1;
+        }
+        if (strcmp(k->name, "trusted_proxies") == 0) {
+            struct netaddr_acl *acl;
+            char why[160];
+            if (netaddr_acl_parse(value, &acl, why, sizeof(why)) != 0) {
+                snprintf(errbuf, errlen, "%s: %s", k->name, why);
+                return -1;
+            }
+            netaddr_acl_free(acl);
         }
         free(*s);
         *s = xstrdup(value);

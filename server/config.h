@@ -37,6 +37,7 @@ struct config {
     int login_limit_account;
     int login_limit_ip;
     int login_window_s;
+    char *trusted_proxies; /* CIDRs whose X-Forwarded-For is believed (server/netaddr.h) */
     char *admin_email;
     char *admin_password;
     bool debug_routes;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -32,6 +33,7 @@
 #include "server/lcache.h"
 #include "server/log.h"
 #include "server/metrics.h"
+#include "server/netaddr.h"
 #include "server/rds.h"
 #include "server/router.h"
 #include "server/routes.h"
@@ -94,6 +96,7 @@ struct server {
     atomic_long inflight;
     atomic_bool draining;
     struct event_base *main_base;
+    struct netaddr_acl *trusted; /* proxies whose X-Forwarded-For names the client, or NULL */
 };
 
 static void finish(struct loop *l, struct req *r);
@@ -463,6 +466,19 @@ static bool loop_cached(struct loop *l, struct req *r, const struct route_def *r
     return false;
 }
 
+/* Behind trusted proxies the client is named by X-Forwarded-For (every such header, in order). */
+static void client_behind_proxies(struct server *srv, struct req *r)
+{
+    const char *xff[16];
+    size_t n = 0;
+    for (size_t i = 0; i < r->nhdr && n < SD_ARRAY_LEN(xff); i++)
+        if (strcasecmp(r->hkey[i], "X-Forwarded-For") == 0)
+            xff[n++] = r->hval[i];
+    char peer[sizeof(r->client_ip)];
+    memcpy(peer, r->client_ip, sizeof(peer));
+    netaddr_client(srv->trusted, peer, xff, n, r->client_ip, sizeof(r->client_ip));
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
     struct loop *l = arg;
@@ -509,6 +525,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
     }
     r->route = m.index;
     copy_request(r, ev, &m);
+    if (srv->trusted)
+        client_behind_proxies(srv, r);
     if (r->body_len > (size_t)srv->cfg->max_body_bytes) {
         reply_error(r, SD_ERR_TOO_LARGE, NULL, NULL, "the body is larger than %d bytes",
                     srv->cfg->max_body_bytes);
@@ -601,6 +619,9 @@ struct server *server_new(struct app *app)
     srv->cfg = app->cfg;
     srv->fd = fd;
     app->srv = srv;
+    char why[160];
+    SD_ASSERT(netaddr_acl_parse(app->cfg->trusted_proxies, &srv->trusted, why, sizeof(why)) ==
+              0); /* validated by the config loader */
     srv->nloops = app->cfg->threads;
     srv->loops = xcalloc((size_t)srv->nloops, sizeof(struct loop));
     for (int i = 0; i < srv->nloops; i++) {
@@ -765,6 +786,7 @@ void server_free(struct server *srv)
     free(p->th);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    netaddr_acl_free(srv->trusted);
     if (srv->main_base)
         event_base_free(srv->main_base);
     if (srv->fd >= 0)

@@ -14,10 +14,7 @@
 #include "server/http.h"
 #include "server/json.h"
 #include "server/netaddr.h"
-
-/* A hash to verify against when the account does not exist, so that unknown and known e-mail
- * addresses take the same time. Made once per worker thread. */
-static _Thread_local char dummy_hash[AUTH_HASH_MAX];
+#include "server/pwhash.h"
 
 static int limited(struct req *r, int rc, int retry_after)
 {
@@ -78,20 +75,17 @@ void login_create(struct req *r)
         reply_fail(r, rc);
         goto out;
     }
-    bool ok;
-    if (res.nrows == 0) {
-        if (!dummy_hash[0] &&
-            auth_password_hash(cfg, "not-a-password", dummy_hash, sizeof(dummy_hash)) != 0)
-            dummy_hash[0] = '\0';
-        if (dummy_hash[0])
-            (void)auth_password_verify(password, dummy_hash);
-        ok = false;
-    } else {
-        ok = auth_password_verify(password, db_get(&res, 0, 1));
-    }
+    /* On the hashing threads (server/pwhash.h); an unknown account is checked against a dummy
+     * hash, so that it takes as long as a known one. */
+    bool ok = false;
+    rc = pwhash_verify(r->app->pwhash, password, res.nrows ? db_get(&res, 0, 1) : NULL, &ok);
     int64_t uid = ok ? db_get_i64(&res, 0, 0) : 0;
     unsigned roles = ok ? (unsigned)db_get_i64(&res, 0, 2) : 0;
     db_res_clear(&res);
+    if (rc) { /* busy: not a failed attempt, nothing counted */
+        users_reply_hash_busy(r);
+        goto out;
+    }
     if (!ok) {
         rc = auth_limit_fail(r->w->rds, "login-ip", ipkey, cfg->login_window_s);
         if (rc == 0)

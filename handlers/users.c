@@ -14,8 +14,15 @@
 #include "server/http.h"
 #include "server/json.h"
 #include "server/log.h"
+#include "server/pwhash.h"
 
 static const char *const signup_roles[] = {"attendee", "enterprise", NULL};
+
+void users_reply_hash_busy(struct req *r)
+{
+    reply_error(r, SD_ERR_UNAVAILABLE, "overloaded", NULL,
+                "too many passwords are being checked right now; retry in a moment");
+}
 
 cJSON *users_roles_json(unsigned roles)
 {
@@ -137,7 +144,13 @@ void users_create(struct req *r)
         goto out;
     }
     char hash[AUTH_HASH_MAX];
-    int rc = auth_password_hash(r->w->cfg, password, hash, sizeof(hash));
+    int rc = pwhash_make(r->app->pwhash, password, hash, sizeof(hash));
+    if (rc == SD_ERR_UNAVAILABLE) {
+        free(canon);
+        free(shown);
+        users_reply_hash_busy(r);
+        goto out;
+    }
     unsigned roles = role == 1 ? ROLE_ENTERPRISE : ROLE_ATTENDEE;
     struct db_res res;
     if (rc == 0)

@@ -18,6 +18,9 @@ int users_load_json(struct db *db, int64_t id, struct cJSON **out);
 /* JSON array of role names for a bit set. */
 struct cJSON *users_roles_json(unsigned roles);
 
+/* 503 overloaded (with Retry-After): the password-hashing threads are busy (server/pwhash.h). */
+void users_reply_hash_busy(struct req *r);
+
 /* The longest e-mail address accepted, in bytes (RFC 5321's 254 octets). */
 #define USERS_EMAIL_MAX_BYTES 254
 

@@ -52,6 +52,11 @@ static const struct cfg_key keys[] = {
     K(redis_prefix, CFG_STR, "summitd:", 0, 0, "prefix of every Redis key this instance uses"),
     K(token_ttl_s, CFG_INT, "86400", 60, 31536000, "login session lifetime"),
     K(password_cost, CFG_INT, "5", 1, 11, "yescrypt cost (crypt_gensalt count)"),
+    K(hash_threads, CFG_INT, "0", 0, 256,
+      "password hashes (signup, login) computed at once, on threads of their own; 0: one per"
+      " CPU. Hashing never holds more than half of the workers"),
+    K(hash_wait_ms, CFG_INT, "100", 0, 60000,
+      "how long a signup or login waits for a hashing thread before it gets 503 + Retry-After"),
     K(login_limit_account, CFG_INT, "10", 1, 1000000, "login attempts per account per window"),
     K(login_limit_ip, CFG_INT, "100", 1, 1000000, "login attempts per client address per window"),
     K(login_window_s, CFG_INT, "300", 1, 86400, "login rate-limit window"),

@@ -34,6 +34,8 @@ struct config {
 
     int token_ttl_s;
     int password_cost;
+    int hash_threads; /* 0: one per CPU (server/pwhash.h) */
+    int hash_wait_ms;
     int login_limit_account;
     int login_limit_ip;
     int login_window_s;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "handlers/invitations.h"
 #include "server/app.h"
 #include "server/audit.h"
 #include "server/auth.h"
@@ -214,6 +215,15 @@ void users_me(struct req *r)
         cJSON_AddItemToArray(orgs, o);
     }
     db_res_clear(&res);
+    /* Invitations are shown apart: they make nobody a member until accepted. */
+    cJSON *inv;
+    rc = invitations_pending_json(r->w->db, r->user.id, &inv);
+    if (rc) {
+        cJSON_Delete(u);
+        reply_fail(r, rc);
+        return;
+    }
+    cJSON_AddItemToObject(u, "invitations", inv);
     reply_json(r, 200, u);
 }
 

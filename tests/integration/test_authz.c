@@ -70,7 +70,7 @@ static struct {
     char *email[NP];
     char *tok[NP];
     int64_t uid[NP];
-    int64_t dummy[NP]; /* users that are only ever targets (members added, roles granted) */
+    int64_t dummy[NP]; /* users that are only ever targets (invited, roles granted) */
     char *dummy_email; /* dummy[0]'s email, for the login cell */
     int64_t event;     /* the organizer's published event */
     int64_t forum;     /* the attendee's registration is here */
@@ -501,10 +501,42 @@ static void m_org_get(int p, struct cell *c)
     (void)p;
     PATH("/api/v1/organizations/%lld", LL(F.org_a));
 }
-static void m_org_member(int p, struct cell *c)
+static void m_inv_create(int p, struct cell *c)
 {
-    PATH("/api/v1/organizations/%lld/members", LL(F.org_a));
+    PATH("/api/v1/organizations/%lld/invitations", LL(F.org_a));
     BODY("{\"user_id\":%lld}", LL(F.dummy[p]));
+}
+static void m_inv_list(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/organizations/%lld/invitations", LL(F.org_a));
+}
+static void m_inv_mine(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/me/invitations");
+}
+/* A fresh pending invitation of the other attendee into a new organization of the enterprise
+ * member (answering it is for good). */
+static int64_t invitation_new(int p)
+{
+    char name[64], path[96];
+    snprintf(name, sizeof(name), "邀请 %d-%d", (int)getpid(), p);
+    int64_t org = org_new(P_ENT, name);
+    snprintf(path, sizeof(path), "/api/v1/organizations/%lld/invitations", LL(org));
+    return create(F.tok[P_ENT], path, "{\"user_id\":%lld}", LL(F.uid[P_ATT2]));
+}
+static void m_inv_accept(int p, struct cell *c)
+{
+    PATH("/api/v1/invitations/%lld/accept", LL(invitation_new(p)));
+}
+static void m_inv_decline(int p, struct cell *c)
+{
+    PATH("/api/v1/invitations/%lld/decline", LL(invitation_new(p)));
+}
+static void m_inv_revoke(int p, struct cell *c)
+{
+    PATH("/api/v1/invitations/%lld", LL(invitation_new(p)));
 }
 
 /* projects and matching */
@@ -830,14 +862,38 @@ static const struct row rows[] = {
     {G, "/api/v1/me", 0, m_me, SIGNED_IN(200)},
     {PO, "/api/v1/users/{id}/roles", 0, m_roles, {401, 403, 403, 403, 403, 403, 403, 403, 200}},
 
-    /* organizations: enterprises, organizers and admins create; members (and admins) add */
+    /* organizations: enterprises, organizers and admins create; members (and admins) invite */
     {PO, "/api/v1/organizations", 0, m_org_create, {401, 403, 403, 201, 201, 201, 201, 403, 201}},
     {G, "/api/v1/organizations/{id}", 0, m_org_get, ALL(200)},
     {PO,
-     "/api/v1/organizations/{id}/members",
+     "/api/v1/organizations/{id}/invitations",
      0,
-     m_org_member,
+     m_inv_create,
      {401, 403, 403, 201, 403, 403, 403, 403, 201}},
+    {G,
+     "/api/v1/organizations/{id}/invitations",
+     0,
+     m_inv_list,
+     {401, 403, 403, 200, 403, 403, 403, 403, 200}},
+    {G, "/api/v1/me/invitations", 0, m_inv_mine, SIGNED_IN(200)},
+    /* an invitation of the other attendee by the enterprise member: only the invitee answers;
+     * the organization's side (and admins) see it but may not answer; others do not see it */
+    {PO,
+     "/api/v1/invitations/{id}/accept",
+     0,
+     m_inv_accept,
+     {401, 404, 200, 403, 404, 404, 404, 404, 403}},
+    {PO,
+     "/api/v1/invitations/{id}/decline",
+     0,
+     m_inv_decline,
+     {401, 404, 200, 403, 404, 404, 404, 404, 403}},
+    /* revoking is the organization's side's (and admins'); the invitee declines instead */
+    {DE,
+     "/api/v1/invitations/{id}",
+     0,
+     m_inv_revoke,
+     {401, 404, 403, 204, 404, 404, 404, 404, 204}},
 
     /* projects and matching */
     {PO, "/api/v1/projects", 0, m_proj_create, ORG_A_MEMBER(201)},

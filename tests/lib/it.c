@@ -594,3 +594,19 @@ int64_t it_org(const struct it_server *s, const char *token, const char *tier, c
     it_resp_free(r);
     return id;
 }
+
+void it_join(const struct it_server *s, const char *member_token, int64_t org_id,
+             const char *user_token, int64_t user_id)
+{
+    char path[96], body[64];
+    snprintf(path, sizeof(path), "/api/v1/organizations/%lld/invitations", (long long)org_id);
+    snprintf(body, sizeof(body), "{\"user_id\":%lld}", (long long)user_id);
+    struct it_resp *r = it_http(s, "POST", path, member_token, body, NULL);
+    cr_assert(r->status == 201 || r->status == 200, "invite: %d %s", r->status, r->body);
+    int64_t id = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+    snprintf(path, sizeof(path), "/api/v1/invitations/%lld/accept", (long long)id);
+    r = it_http(s, "POST", path, user_token, NULL, NULL);
+    cr_assert_eq(r->status, 200, "accept: %d %s", r->status, r->body);
+    it_resp_free(r);
+}

@@ -60,6 +60,11 @@ void it_unique(char *buf, size_t len, const char *prefix);
 int64_t it_org(const struct it_server *s, const char *token, const char *tier, const char *sector,
                const char *zone);
 
+/* Makes a user a member of an organization the way the API allows: a member (member_token)
+ * invites user_id, and the user (user_token) accepts. Asserts 201 and 200. */
+void it_join(const struct it_server *s, const char *member_token, int64_t org_id,
+             const char *user_token, int64_t user_id);
+
 /* Signs up (role "attendee" or "enterprise") and logs in; returns the token (caller frees) and
  * the user id. Asserts on failure. */
 char *it_user(const struct it_server *s, const char *role, int64_t *id);

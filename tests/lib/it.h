@@ -66,7 +66,8 @@ void it_join(const struct it_server *s, const char *member_token, int64_t org_id
              const char *user_token, int64_t user_id);
 
 /* Signs up (role "attendee" or "enterprise") and logs in; returns the token (caller frees) and
- * the user id. Asserts on failure. */
+ * the user id. Asserts on failure. Both ask again while summitd answers 503 overloaded (its
+ * password hashing is busy), as it_admin and it_organizer do. */
 char *it_user(const struct it_server *s, const char *role, int64_t *id);
 /* The admin's token (the account the harness configures). */
 char *it_admin(const struct it_server *s);

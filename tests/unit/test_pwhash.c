@@ -74,20 +74,21 @@ static void wait_for(struct pwhash *p, int running, int queued)
     cr_assert_fail("the pool never reached %d running, %d queued", running, queued);
 }
 
-static struct config *conf(int workers, int threads, int wait_ms)
+/* A config for the pool (borrowed by it until pwhash_free; then cfg_deinit). */
+static struct config *conf(struct config *c, int workers, int threads, int wait_ms)
 {
-    static struct config c;
-    cfg_defaults(&c);
-    c.workers = workers;
-    c.hash_threads = threads;
-    c.hash_wait_ms = wait_ms;
-    c.password_cost = 1;
-    return &c;
+    cfg_defaults(c);
+    c->workers = workers;
+    c->hash_threads = threads;
+    c->hash_wait_ms = wait_ms;
+    c->password_cost = 1;
+    return c;
 }
 
 Test(pwhash, refuses_at_once_when_threads_and_queue_are_full)
 {
-    struct pwhash *p = pwhash_new(conf(8, 1, 60000));
+    struct config cfg;
+    struct pwhash *p = pwhash_new(conf(&cfg, 8, 1, 60000));
     struct pwhash_stats s;
     pwhash_stats(p, &s);
     cr_assert_eq(s.threads, 1);
@@ -116,11 +117,13 @@ Test(pwhash, refuses_at_once_when_threads_and_queue_are_full)
     cr_assert_eq(s.refused, 1);
     cr_assert_eq(s.done, 3);
     pwhash_free(p);
+    cfg_deinit(&cfg);
 }
 
 Test(pwhash, a_queued_job_gives_up_when_its_wait_runs_out)
 {
-    struct pwhash *p = pwhash_new(conf(8, 1, 20));
+    struct config cfg;
+    struct pwhash *p = pwhash_new(conf(&cfg, 8, 1, 20));
     struct gate g;
     gate_init(&g);
     struct caller a = {p, &g, 1};
@@ -136,32 +139,38 @@ Test(pwhash, a_queued_job_gives_up_when_its_wait_runs_out)
     cr_assert_eq(a.rc, 0);
     cr_assert_eq(atomic_load(&ran), 0, "a job that gave up never runs");
     pwhash_free(p);
+    cfg_deinit(&cfg);
 }
 
 Test(pwhash, hashing_never_holds_more_than_half_the_workers)
 {
+    struct config cfg;
     struct pwhash_stats s;
-    struct pwhash *p = pwhash_new(conf(4, 8, 100));
+    struct pwhash *p = pwhash_new(conf(&cfg, 4, 8, 100));
     pwhash_stats(p, &s);
     cr_assert_eq(s.threads + s.queue_max, 2, "%d + %d", s.threads, s.queue_max);
     cr_assert_eq(s.threads, 2);
     pwhash_free(p);
-    p = pwhash_new(conf(1, 4, 100));
+    cfg_deinit(&cfg);
+    p = pwhash_new(conf(&cfg, 1, 4, 100));
     pwhash_stats(p, &s);
     cr_assert_eq(s.threads, 1, "one thread at least");
     cr_assert_eq(s.queue_max, 0);
     pwhash_free(p);
-    p = pwhash_new(conf(16, 0, 100));
+    cfg_deinit(&cfg);
+    p = pwhash_new(conf(&cfg, 16, 0, 100));
     pwhash_stats(p, &s);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     cr_assert_eq(s.threads, ncpu < 8 ? ncpu : 8, "0 means one per CPU");
     cr_assert_leq(s.threads + s.queue_max, 8);
     pwhash_free(p);
+    cfg_deinit(&cfg);
 }
 
 Test(pwhash, makes_and_verifies_yescrypt_hashes)
 {
-    struct pwhash *p = pwhash_new(conf(8, 2, 1000));
+    struct config cfg;
+    struct pwhash *p = pwhash_new(conf(&cfg, 8, 2, 1000));
     char h[AUTH_HASH_MAX];
     cr_assert_eq(pwhash_make(p, "correct-horse-9", h, sizeof(h)), 0);
     cr_assert_eq(strncmp(h, "$y$", 3), 0, "%s", h);
@@ -174,4 +183,5 @@ Test(pwhash, makes_and_verifies_yescrypt_hashes)
     cr_assert_eq(pwhash_verify(p, "not-a-password", NULL, &ok), 0);
     cr_assert_not(ok, "the dummy hash never matches");
     pwhash_free(p);
+    cfg_deinit(&cfg);
 }

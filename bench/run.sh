@@ -17,7 +17,9 @@
 #
 # Knobs (environment): BENCH_SECONDS (10), BENCH_CONNS (64), BENCH_WRK_THREADS (2),
 # BENCH_THREADS (summitd loops, 2), BENCH_WORKERS (summitd workers, 16), BENCH_PASSWORD_COST (5),
-# BENCH_USERS (bulk attendees, 80000), B (build dir).
+# BENCH_USERS (bulk attendees, 80000), BENCH_ME_CONNS (GET /me connections in signup_flood, 16),
+# BENCH_ONLY (comma-separated scenarios and/or "floors" to run, e.g. "signup_flood"; default
+# all), B (build dir).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -30,6 +32,9 @@ WORKERS=${BENCH_WORKERS:-16}
 COST=${BENCH_PASSWORD_COST:-5}
 NUSERS=${BENCH_USERS:-80000}
 NLOGIN=1000
+ME_CONNS=${BENCH_ME_CONNS:-16}
+ONLY=${BENCH_ONLY:-}
+want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 PASSWORD=bench-password-1
 OUT=var/bench
 DB=summitd_bench
@@ -40,7 +45,7 @@ PREFIX=bench:
 export BENCH_DIR=$ROOT/bench BENCH_WRK_THREADS=$WT
 
 mkdir -p "$OUT"
-rm -f "$OUT"/*.out "$OUT"/*.ids "$OUT"/tokens*.txt
+rm -f "$OUT"/*.out "$OUT"/*.ids "$OUT"/tokens*.txt "$OUT"/*.json
 M() { mariadb --no-defaults -S var/mysql/mariadbd.sock -uroot "$@"; }
 R() { redis-cli -p "$REDIS_PORT" "$@"; }
 log() { printf 'bench: %s\n' "$*" >&2; }
@@ -172,7 +177,9 @@ log "accounts: $((NUSERS + NLOGIN + 2)) users, $(wc -l <"$OUT/tokens.txt") atten
 
 # Events and sessions: through the API when the routes exist, bulk SQL for volume.
 HAVE_EVENTS=0
-if route_exists POST /api/v1/events && route_exists POST /api/v1/events/1/sessions; then
+# (Skipped when no scenario that reads them runs: BENCH_ONLY.)
+if { want event || want register; } && route_exists POST /api/v1/events \
+    && route_exists POST /api/v1/events/1/sessions; then
     HAVE_EVENTS=1
 fi
 SESS_BODY() { # title capacity
@@ -234,7 +241,7 @@ M -N "$DB" -e "SELECT id FROM events WHERE status = 'published' ORDER BY id LIMI
 
 # Projects: only through the API (the match index and the text terms are built by summitd).
 HAVE_PROJECTS=0
-route_exists POST /api/v1/projects && HAVE_PROJECTS=1
+want recommendations && route_exists POST /api/v1/projects && HAVE_PROJECTS=1
 if [ $HAVE_PROJECTS = 1 ]; then
     ENT_ID=$(api_ok 201 POST /api/v1/users "" \
         "{\"email\":\"enterprise@bench.example\",\"password\":\"$PASSWORD\",\"display_name\":\"企业用户\",\"role\":\"enterprise\"}" | jget .id)
@@ -289,47 +296,50 @@ run_wrk() {
 }
 
 # Floors first, while summitd idles.
-FPORT=$(free_port $((PORT + 1)))
-"$B/bench/floor_http" "127.0.0.1:$FPORT" "$THREADS" 2>/dev/null &
-FPID=$!
-PIDS+=("$FPID")
-wait_http "http://127.0.0.1:$FPORT/" 10
-URL=http://127.0.0.1:$FPORT run_wrk floor_http plain.lua /healthz
-kill "$FPID"; wait "$FPID" 2>/dev/null || true
-log "floor http: $(jq .rps "$OUT/floor_http.json") req/s"
+REDIS_GET=0
+if want floors; then
+    FPORT=$(free_port $((PORT + 1)))
+    "$B/bench/floor_http" "127.0.0.1:$FPORT" "$THREADS" 2>/dev/null &
+    FPID=$!
+    PIDS+=("$FPID")
+    wait_http "http://127.0.0.1:$FPORT/" 10
+    URL=http://127.0.0.1:$FPORT run_wrk floor_http plain.lua /healthz
+    kill "$FPID"; wait "$FPID" 2>/dev/null || true
+    log "floor http: $(jq .rps "$OUT/floor_http.json") req/s"
 
-M "$FLOORDB" < sql/0002_events.sql
-FC=(127.0.0.1 "$MYSQL_PORT" summitd summitd "$FLOORDB")
-"$B/bench/floor_db" setup "${FC[@]}"
-for m in proc seq; do
-    for s in 100 1; do
-        "$B/bench/floor_db" run "${FC[@]}" "$m" "$s" "$WORKERS" "$SECS" > "$OUT/floor_db_${m}_$s.json" \
-            2> "$OUT/floor_db_${m}_$s.err" || log "floor_db $m $s reported errors; see $OUT/floor_db_${m}_$s.err"
-        log "floor db $m, $s sessions: $(jq -c '{tps, p50_ms, p99_ms, errors}' "$OUT/floor_db_${m}_$s.json")"
+    M "$FLOORDB" < sql/0002_events.sql
+    FC=(127.0.0.1 "$MYSQL_PORT" summitd summitd "$FLOORDB")
+    "$B/bench/floor_db" setup "${FC[@]}"
+    for m in proc seq; do
+        for s in 100 1; do
+            "$B/bench/floor_db" run "${FC[@]}" "$m" "$s" "$WORKERS" "$SECS" > "$OUT/floor_db_${m}_$s.json" \
+                2> "$OUT/floor_db_${m}_$s.err" || log "floor_db $m $s reported errors; see $OUT/floor_db_${m}_$s.err"
+            log "floor db $m, $s sessions: $(jq -c '{tps, p50_ms, p99_ms, errors}' "$OUT/floor_db_${m}_$s.json")"
+        done
     done
-done
 
-redis-benchmark -p "$REDIS_PORT" -c "$CONNS" -n 200000 -t get,set,incr -q --csv 2>/dev/null \
-    | awk -F'","' 'NR > 1 || $1 !~ /test/ { gsub(/"/, ""); split($0, a, ","); printf "{\"test\":\"%s\",\"rps\":%s}\n", a[1], a[2] }' \
-    > "$OUT/floor_redis.jsonl" || true
-R DEL key:__rand_int__ counter:__rand_int__ >/dev/null || true
-REDIS_GET=$(jq -s 'map(select(.test == "GET")) | .[0].rps // 0' "$OUT/floor_redis.jsonl")
-log "floor redis: $(jq -sc 'map({(.test): .rps}) | add' "$OUT/floor_redis.jsonl")"
+    redis-benchmark -p "$REDIS_PORT" -c "$CONNS" -n 200000 -t get,set,incr -q --csv 2>/dev/null \
+        | awk -F'","' 'NR > 1 || $1 !~ /test/ { gsub(/"/, ""); split($0, a, ","); printf "{\"test\":\"%s\",\"rps\":%s}\n", a[1], a[2] }' \
+        > "$OUT/floor_redis.jsonl" || true
+    R DEL key:__rand_int__ counter:__rand_int__ >/dev/null || true
+    REDIS_GET=$(jq -s 'map(select(.test == "GET")) | .[0].rps // 0' "$OUT/floor_redis.jsonl")
+    log "floor redis: $(jq -sc 'map({(.test): .rps}) | add' "$OUT/floor_redis.jsonl")"
 
-NCPU=$(nproc)
-"$B/bench/floor_crypt" "$COST" "$NCPU" "$((SECS < 5 ? SECS : 5))" > "$OUT/floor_crypt.json"
-log "floor yescrypt cost $COST: $(jq -c . "$OUT/floor_crypt.json")"
+    NCPU=$(nproc)
+    "$B/bench/floor_crypt" "$COST" "$NCPU" "$((SECS < 5 ? SECS : 5))" > "$OUT/floor_crypt.json"
+    log "floor yescrypt cost $COST: $(jq -c . "$OUT/floor_crypt.json")"
+fi
 
 # Scenarios.
 declare -A SKIP=()
 probe() { # name method path
     if ! route_exists "$2" "$3"; then SKIP[$1]="skipped: route missing ($2 $3)"; return 1; fi
 }
-run_wrk healthz plain.lua /healthz
-if probe event GET "/api/v1/events/$(head -1 "$OUT/events.ids")"; then
+want healthz && run_wrk healthz plain.lua /healthz
+if want event && probe event GET "/api/v1/events/$(head -1 "$OUT/events.ids")"; then
     run_wrk event event.lua /api/v1/events/1 BENCH_IDS="$OUT/events.ids"
 fi
-if probe register_100 POST "/api/v1/sessions/$(head -1 "$OUT/spread.ids")/registrations"; then
+if want register && probe register_100 POST "/api/v1/sessions/$(head -1 "$OUT/spread.ids")/registrations"; then
     # the probe's anonymous request must not leave a registration behind (it gets 401)
     # spread: (user, session) pairs over 100 sessions need few users; hot: one user a request
     head -n 5000 "$OUT/tokens.txt" > "$OUT/tokens-spread.txt"
@@ -343,16 +353,36 @@ if probe register_100 POST "/api/v1/sessions/$(head -1 "$OUT/spread.ids")/regist
                    OR s.confirmed_count <> (SELECT COUNT(*) FROM registrations r
                                             WHERE r.session_id = s.id AND r.status = 'confirmed')" \
         > "$OUT/overbooked.txt"
-else
+elif want register; then
     SKIP[register_hot]=${SKIP[register_100]}
 fi
-if [ $HAVE_PROJECTS = 1 ] && probe recommendations GET "/api/v1/projects/$(head -1 "$OUT/projects.ids")/recommendations"; then
+if ! want recommendations; then
+    :
+elif [ $HAVE_PROJECTS = 1 ] && probe recommendations GET "/api/v1/projects/$(head -1 "$OUT/projects.ids")/recommendations"; then
     run_wrk recommendations recs.lua /api/v1/projects/1/recommendations \
         BENCH_IDS="$OUT/projects.ids" BENCH_TOKENS="$OUT/tokens-ent.txt"
 elif [ $HAVE_PROJECTS = 0 ]; then
     SKIP[recommendations]="skipped: route missing (POST /api/v1/projects, GET /api/v1/projects/{id}/recommendations)"
 fi
-run_wrk login login.lua /api/v1/auth/login BENCH_LOGIN_USERS=$NLOGIN BENCH_PASSWORD=$PASSWORD
+want login && run_wrk login login.lua /api/v1/auth/login BENCH_LOGIN_USERS=$NLOGIN BENCH_PASSWORD=$PASSWORD
+
+# Other routes during a signup flood: every signup hashes a password, and hashing has a
+# capacity of its own (server/pwhash.h), so GET /me (Redis + MySQL, no hash) should answer
+# about as fast as without the flood. GET /me alone first, then the same while $CONNS
+# connections flood POST /users (refused signups: 503 overloaded, counted as `shed`).
+if want signup_flood; then
+    head -n 5000 "$OUT/tokens.txt" > "$OUT/tokens-me.txt"
+    CONNS=$ME_CONNS run_wrk me me.lua /api/v1/me BENCH_TOKENS="$OUT/tokens-me.txt"
+    env BENCH_RUN="$NOW" wrk -t1 -c"$CONNS" -d"$((SECS + 2))s" --timeout 5s --latency \
+        -s bench/signup.lua "$BASE/api/v1/users" > "$OUT/signup_flood.out" 2>&1 &
+    FLOOD=$!
+    sleep 1 # the flood is under way
+    CONNS=$ME_CONNS run_wrk me_signup_flood me.lua /api/v1/me BENCH_TOKENS="$OUT/tokens-me.txt"
+    wait "$FLOOD" || true
+    sed -n 's/^BENCHJSON //p' "$OUT/signup_flood.out" > "$OUT/signup_flood.json"
+    [ -s "$OUT/signup_flood.json" ] || echo null > "$OUT/signup_flood.json"
+    log "signup flood: $(jq -c '{rps, codes, shed}' "$OUT/signup_flood.json")"
+fi
 
 kill "$SPID"; wait "$SPID" 2>/dev/null || true
 redis_clean
@@ -366,6 +396,8 @@ jq -n \
     --argjson healthz "$(res healthz)" --argjson event "$(res event)" \
     --argjson r100 "$(res register_100)" --argjson rhot "$(res register_hot)" \
     --argjson recs "$(res recommendations)" --argjson login "$(res login)" \
+    --argjson me "$(res me)" --argjson mef "$(res me_signup_flood)" \
+    --argjson flood "$(res signup_flood)" --argjson meconns "$ME_CONNS" \
     --argjson fhttp "$(res floor_http)" \
     --argjson fp100 "$(res floor_db_proc_100)" --argjson fp1 "$(res floor_db_proc_1)" \
     --argjson fs100 "$(res floor_db_seq_100)" --argjson fs1 "$(res floor_db_seq_1)" \
@@ -376,16 +408,17 @@ jq -n \
     --arg date "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '
 def r2: if . == null then null else (. * 100 | round) / 100 end;
 def row($name; $res; $floor; $frps; $target; $p99max; $extra):
-  if $skip[$name] then
+  if $res == null and $skip[$name] == null then empty
+  elif $skip[$name] then
     {name: $name, status: $skip[$name], rps: null, p50_ms: null, p99_ms: null, errors: null,
      floor: $floor, floor_rps: $frps, ratio: null, target: $target}
   else
-    ($res.non2xx + $res.socket_errors - ($res.full // 0)) as $err
+    ($res.non2xx + $res.socket_errors - ($res.full // 0) - ($res.shed // 0)) as $err
     | {name: $name, status: "ok", rps: ($res.rps | r2), p50_ms: ($res.p50_ms | r2),
        p99_ms: ($res.p99_ms | r2), errors: $err, floor: $floor, floor_rps: ($frps | r2),
        ratio: (if $frps > 0 then ($res.rps / $frps * 100 | round) / 100 else null end),
        target: $target, codes: $res.codes, session_full: ($res.full // 0),
-       users_reused: ($res.wrapped // 0)}
+       shed: ($res.shed // 0), users_reused: ($res.wrapped // 0)}
     | .meets_target = (($target == null or .ratio >= $target) and ($p99max == null or .p99_ms <= $p99max) and .errors == 0)
   end + $extra;
 {
@@ -402,8 +435,20 @@ def row($name; $res; $floor; $frps; $target; $p99max; $extra):
     row("register_hot"; $rhot; "db one round trip, 1 hot session"; $fp1.tps; 0.5; 50;
         {seq_floor_rps: $fs1.tps}),
     row("recommendations"; $recs; "http (bare evhttp)"; $fhttp.rps; null; null; {}),
-    row("login"; $login; "yescrypt cost \($cost) verify, \($fcrypt.threads) threads"; $fcrypt.rps; null; null;
-        {password_cost: $cost})
+    row("login"; ($login | if . != null and (.shed // 0) > 0 then
+                             .rps = (.requests - .shed) / .seconds else . end);
+        "yescrypt cost \($cost) verify, \($fcrypt.threads) threads"; $fcrypt.rps; null; null;
+        {password_cost: $cost}),
+    row("me"; $me; "-"; null; null; null; {connections: $meconns}),
+    row("me_signup_flood"; $mef; "me without the flood"; $me.rps; null; null;
+        {connections: $meconns,
+         p99_vs_alone: (if $me.p99_ms > 0 then ($mef.p99_ms / $me.p99_ms * 100 | round) / 100
+                        else null end),
+         flood: (if $flood == null then null else
+                   {connections: $conns, requests: $flood.requests,
+                    created: ($flood.codes["201"] // 0), shed: ($flood.shed // 0),
+                    created_per_s: ((($flood.codes["201"] // 0) / $flood.seconds * 10 | round) / 10),
+                    shed_per_s: ((($flood.shed // 0) / $flood.seconds * 10 | round) / 10)} end)})
   ]
 }' > "$OUT/latest.json"
 
@@ -422,6 +467,9 @@ def f: if . == null then "-" elif type == "number" then (. * 100 | round / 100 |
     (if .target == null then "-" elif .meets_target then "met(\(.target))" else "MISSED(\(.target))" end), .floor] | @tsv
  else [.name, "-", "-", "-", "-", (.floor_rps | f), "-", "-", .status] | @tsv end)
 ' "$OUT/latest.json" | column -t -s $'\t'
+jq -r '.scenarios[] | select(.name == "me_signup_flood" and .flood != null) |
+  "signup flood (\(.flood.connections) connections): \(.flood.created_per_s) signups/s created, \(.flood.shed_per_s)/s refused (503 overloaded); GET /me p99 \(.p99_ms) ms during it vs alone: x\(.p99_vs_alone)"' \
+    "$OUT/latest.json"
 if [ -s "$OUT/overbooked.txt" ] && [ "$(cat "$OUT/overbooked.txt")" != 0 ]; then
     log "INCONSISTENT: $(cat "$OUT/overbooked.txt") sessions over capacity or with counters unequal to rows"
 fi

@@ -1,7 +1,6 @@
 #include "handlers/login.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,10 +13,8 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
-
-/* A hash to verify against when the account does not exist, so that unknown and known e-mail
- * addresses take the same time. Made once per worker thread. */
-static _Thread_local char dummy_hash[AUTH_HASH_MAX];
+#include "server/netaddr.h"
+#include "server/pwhash.h"
 
 static int limited(struct req *r, int rc, int retry_after)
 {
@@ -43,46 +40,60 @@ void login_create(struct req *r)
     if (!body)
         return;
     const char *email, *password;
+    char *canon = NULL;
     if (json_str(r, body, "email", true, 1, 254, false, &email) < 0 ||
         json_str(r, body, "password", true, 1, 128, false, &password) < 0)
         goto out;
-    char lower[256];
-    size_t n = strlen(email);
-    for (size_t i = 0; i <= n; i++)
-        lower[i] = (char)tolower((unsigned char)email[i]);
+    /* One canonical form for the lookup and the per-account limit: every spelling that reaches
+     * an account is this same string (handlers/users.h), on the heap whatever its length. */
+    canon = users_email_canonical(email, NULL);
+    if (!canon) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "email",
+                    "email must look like name@example.com (at most %d bytes)",
+                    USERS_EMAIL_MAX_BYTES);
+        goto out;
+    }
+    /* Only failures count, per client address (a venue's attendees share one behind its NAT;
+     * behind our proxies r->client_ip is the client, see trusted_proxies) and per account. */
+    char ipkey[NETADDR_TEXT_MAX];
+    netaddr_limit_key(r->client_ip, ipkey, sizeof(ipkey));
     int retry = 0;
-    int rc = auth_rate_limit(r->w->rds, "login-ip", r->client_ip, cfg->login_limit_ip,
-                             cfg->login_window_s, &retry);
+    int rc = auth_limit_check(r->w->rds, "login-ip", ipkey, cfg->login_limit_ip,
+                              cfg->login_window_s, &retry);
     if (limited(r, rc, retry) < 0)
         goto out;
-    rc = auth_rate_limit(r->w->rds, "login-account", lower, cfg->login_limit_account,
-                         cfg->login_window_s, &retry);
+    rc = auth_limit_check(r->w->rds, "login-account", canon, cfg->login_limit_account,
+                          cfg->login_window_s, &retry);
     if (limited(r, rc, retry) < 0)
         goto out;
     struct db_res res;
     rc = db_exec(r->w->db, &res,
                  "SELECT id, password_hash, roles FROM users "
                  "WHERE email_lower = ?",
-                 "s", lower);
+                 "s", canon);
     if (rc) {
         reply_fail(r, rc);
         goto out;
     }
-    bool ok;
-    if (res.nrows == 0) {
-        if (!dummy_hash[0] &&
-            auth_password_hash(cfg, "not-a-password", dummy_hash, sizeof(dummy_hash)) != 0)
-            dummy_hash[0] = '\0';
-        if (dummy_hash[0])
-            (void)auth_password_verify(password, dummy_hash);
-        ok = false;
-    } else {
-        ok = auth_password_verify(password, db_get(&res, 0, 1));
-    }
+    /* On the hashing threads (server/pwhash.h); an unknown account is checked against a dummy
+     * hash, so that it takes as long as a known one. */
+    bool ok = false;
+    rc = pwhash_verify(r->app->pwhash, password, res.nrows ? db_get(&res, 0, 1) : NULL, &ok);
     int64_t uid = ok ? db_get_i64(&res, 0, 0) : 0;
     unsigned roles = ok ? (unsigned)db_get_i64(&res, 0, 2) : 0;
     db_res_clear(&res);
+    if (rc) { /* busy: not a failed attempt, nothing counted */
+        users_reply_hash_busy(r);
+        goto out;
+    }
     if (!ok) {
+        rc = auth_limit_fail(r->w->rds, "login-ip", ipkey, cfg->login_window_s);
+        if (rc == 0)
+            rc = auth_limit_fail(r->w->rds, "login-account", canon, cfg->login_window_s);
+        if (rc) { /* an uncounted failure would let guesses through: answer as for Redis down */
+            reply_fail(r, rc);
+            goto out;
+        }
         reply_error(r, SD_ERR_UNAUTHENTICATED, "invalid_credentials", NULL,
                     "wrong email or password");
         goto out;
@@ -107,6 +118,7 @@ void login_create(struct req *r)
     reply_header(r, "Cache-Control", "no-store");
     reply_json(r, 200, o);
 out:
+    free(canon);
     cJSON_Delete(body);
 }
 

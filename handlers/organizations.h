@@ -7,11 +7,12 @@
 struct req;
 struct db;
 
-void organizations_create(struct req *r);     /* POST /api/v1/organizations */
-void organizations_get(struct req *r);        /* GET /api/v1/organizations/{id} */
-void organizations_add_member(struct req *r); /* POST /api/v1/organizations/{id}/members */
+void organizations_create(struct req *r); /* POST /api/v1/organizations */
+void organizations_get(struct req *r);    /* GET /api/v1/organizations/{id} */
+/* Members join by accepting an invitation: handlers/invitations.h. */
 
-/* Whether user is a member of org. 0 or SD_ERR_*. */
+/* Whether user is a member of org (an accepted one: pending invitations are no membership).
+ * 0 or SD_ERR_*. */
 int organizations_is_member(struct db *db, int64_t org_id, int64_t user_id, bool *out);
 
 /* Tier names in order, NULL-terminated: leader, innovative, seed, other. */

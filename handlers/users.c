@@ -1,11 +1,11 @@
 #include "handlers/users.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "handlers/invitations.h"
 #include "server/app.h"
 #include "server/audit.h"
 #include "server/auth.h"
@@ -15,8 +15,15 @@
 #include "server/http.h"
 #include "server/json.h"
 #include "server/log.h"
+#include "server/pwhash.h"
 
 static const char *const signup_roles[] = {"attendee", "enterprise", NULL};
+
+void users_reply_hash_busy(struct req *r)
+{
+    reply_error(r, SD_ERR_UNAVAILABLE, "overloaded", NULL,
+                "too many passwords are being checked right now; retry in a moment");
+}
 
 cJSON *users_roles_json(unsigned roles)
 {
@@ -27,23 +34,67 @@ cJSON *users_roles_json(unsigned roles)
     return a;
 }
 
-/* Lower-cased copy of an e-mail address after a light shape check; NULL when malformed. */
-static char *email_normalize(const char *e)
+/* Byte length of the white-space character that starts at p (ASCII blanks and the Unicode
+ * spaces a phone keyboard or a copy from a web page brings along), or 0. */
+static size_t space_at(const unsigned char *p, const unsigned char *e)
 {
-    size_t n = strlen(e);
-    const char *at = strchr(e, '@');
-    if (n < 3 || n > 254 || !at || at == e || strchr(at + 1, '@') || !strchr(at + 1, '.') ||
-        at[1] == '.' || e[n - 1] == '.')
+    size_t n = (size_t)(e - p);
+    if (n >= 1 && (p[0] == ' ' || p[0] == '\t' || p[0] == '\r' || p[0] == '\n'))
+        return 1;
+    if (n >= 2 && p[0] == 0xc2 && p[1] == 0xa0) /* U+00A0 no-break space */
+        return 2;
+    if (n < 3)
+        return 0;
+    if (p[0] == 0xe3 && p[1] == 0x80 && p[2] == 0x80) /* U+3000 ideographic space */
+        return 3;
+    if (p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) /* U+FEFF byte-order mark */
+        return 3;
+    if (p[0] == 0xe1 && p[1] == 0x9a && p[2] == 0x80) /* U+1680 */
+        return 3;
+    if (p[0] == 0xe2 && p[1] == 0x80 &&
+        (p[2] <= 0x8b || p[2] == 0xa8 || p[2] == 0xa9 || p[2] == 0xaf)) /* U+2000..200B, … */
+        return 3;
+    if (p[0] == 0xe2 && p[1] == 0x81 && p[2] == 0x9f) /* U+205F */
+        return 3;
+    return 0;
+}
+
+/* Byte length of the white-space character that ends just before e, or 0. */
+static size_t space_before(const unsigned char *s, const unsigned char *e)
+{
+    for (size_t k = 1; k <= 3 && k <= (size_t)(e - s); k++)
+        if (space_at(e - k, e) == k)
+            return k;
+    return 0;
+}
+
+char *users_email_canonical(const char *email, char **trimmed)
+{
+    const unsigned char *s = (const unsigned char *)email, *e = s + strlen(email);
+    for (size_t k; s < e && (k = space_at(s, e)) > 0;)
+        s += k;
+    for (size_t k; e > s && (k = space_before(s, e)) > 0;)
+        e -= k;
+    size_t n = (size_t)(e - s);
+    if (n < 3 || n > USERS_EMAIL_MAX_BYTES || utf8_chars((const char *)s, n, false) < 0)
+        return NULL;
+    const unsigned char *at = memchr(s, '@', n);
+    if (!at || at == s || memchr(at + 1, '@', (size_t)(e - at - 1)) ||
+        !memchr(at + 1, '.', (size_t)(e - at - 1)) || at[1] == '.' || e[-1] == '.')
         return NULL;
     char *out = xmalloc(n + 1);
-    for (size_t i = 0; i <= n; i++) {
-        unsigned char c = (unsigned char)e[i];
-        if (i < n && (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == ',' || c == '"')) {
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = s[i];
+        if (c <= ' ' || c == 0x7f || c == '<' || c == '>' || c == ',' || c == '"' ||
+            space_at(s + i, e)) {
             free(out);
             return NULL;
         }
-        out[i] = (char)tolower(c);
+        out[i] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
+    out[n] = '\0';
+    if (trimmed)
+        *trimmed = xstrndup((const char *)s, n);
     return out;
 }
 
@@ -85,22 +136,31 @@ void users_create(struct req *r)
         json_str(r, body, "display_name", true, 1, 100, false, &name) < 0 ||
         json_enum(r, body, "role", false, signup_roles, &role) < 0)
         goto out;
-    char *lower = email_normalize(email);
-    if (!lower) {
+    char *shown = NULL;
+    char *canon = users_email_canonical(email, &shown);
+    if (!canon) {
         reply_error(r, SD_ERR_INVALID, "validation_failed", "email",
-                    "email must look like name@example.com");
+                    "email must look like name@example.com (at most %d bytes)",
+                    USERS_EMAIL_MAX_BYTES);
         goto out;
     }
     char hash[AUTH_HASH_MAX];
-    int rc = auth_password_hash(r->w->cfg, password, hash, sizeof(hash));
+    int rc = pwhash_make(r->app->pwhash, password, hash, sizeof(hash));
+    if (rc == SD_ERR_UNAVAILABLE) {
+        free(canon);
+        free(shown);
+        users_reply_hash_busy(r);
+        goto out;
+    }
     unsigned roles = role == 1 ? ROLE_ENTERPRISE : ROLE_ATTENDEE;
     struct db_res res;
     if (rc == 0)
         rc = db_exec(r->w->db, &res,
                      "INSERT INTO users (email, email_lower, password_hash, display_name, roles,"
                      " created_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())",
-                     "ssssi", email, lower, hash, name, (int64_t)roles);
-    free(lower);
+                     "ssssi", shown, canon, hash, name, (int64_t)roles);
+    free(canon);
+    free(shown);
     if (rc == SD_ERR_DUPLICATE) {
         reply_error(r, SD_ERR_CONFLICT, "email_taken", "email",
                     "an account with this email exists");
@@ -155,6 +215,15 @@ void users_me(struct req *r)
         cJSON_AddItemToArray(orgs, o);
     }
     db_res_clear(&res);
+    /* Invitations are shown apart: they make nobody a member until accepted. */
+    cJSON *inv;
+    rc = invitations_pending_json(r->w->db, r->user.id, &inv);
+    if (rc) {
+        cJSON_Delete(u);
+        reply_fail(r, rc);
+        return;
+    }
+    cJSON_AddItemToObject(u, "invitations", inv);
     reply_json(r, 200, u);
 }
 
@@ -211,7 +280,8 @@ int users_ensure_admin(struct db *db, const struct config *cfg)
 {
     if (!cfg->admin_email[0])
         return 0;
-    char *lower = email_normalize(cfg->admin_email);
+    char *shown = NULL;
+    char *lower = users_email_canonical(cfg->admin_email, &shown);
     if (!lower) {
         log_error("admin_email '%s' is not an email address", cfg->admin_email);
         return SD_ERR_INVALID;
@@ -220,6 +290,7 @@ int users_ensure_admin(struct db *db, const struct config *cfg)
     int rc = db_exec(db, &res, "SELECT id, roles FROM users WHERE email_lower = ?", "s", lower);
     if (rc) {
         free(lower);
+        free(shown);
         return rc;
     }
     bool exists = res.nrows > 0;
@@ -227,6 +298,7 @@ int users_ensure_admin(struct db *db, const struct config *cfg)
     db_res_clear(&res);
     if (exists) {
         free(lower);
+        free(shown);
         return db_exec(db, NULL, "UPDATE users SET roles = roles | ? WHERE id = ?", "ii",
                        (int64_t)ROLE_ADMIN, id);
     }
@@ -236,8 +308,9 @@ int users_ensure_admin(struct db *db, const struct config *cfg)
         rc = db_exec(db, NULL,
                      "INSERT INTO users (email, email_lower, password_hash, display_name, roles,"
                      " created_at) VALUES (?, ?, ?, 'Administrator', ?, UTC_TIMESTAMP())",
-                     "sssi", cfg->admin_email, lower, hash, (int64_t)(ROLE_ADMIN | ROLE_ORGANIZER));
+                     "sssi", shown, lower, hash, (int64_t)(ROLE_ADMIN | ROLE_ORGANIZER));
     free(lower);
+    free(shown);
     if (rc == SD_ERR_DUPLICATE) /* another instance created it at the same moment */
         rc = 0;
     if (rc == 0)

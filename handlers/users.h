@@ -18,6 +18,23 @@ int users_load_json(struct db *db, int64_t id, struct cJSON **out);
 /* JSON array of role names for a bit set. */
 struct cJSON *users_roles_json(unsigned roles);
 
+/* 503 overloaded (with Retry-After): the password-hashing threads are busy (server/pwhash.h). */
+void users_reply_hash_busy(struct req *r);
+
+/* The longest e-mail address accepted, in bytes (RFC 5321's 254 octets). */
+#define USERS_EMAIL_MAX_BYTES 254
+
+/* The one canonical form of an e-mail address, wherever addresses are compared: at signup (it is
+ * what users.email_lower holds: a binary column with the unique key), at login (the lookup) and
+ * for the per-account login limit (its key), so every spelling that reaches an account is the
+ * same string and shares one counter. Surrounding white space (ASCII and Unicode spaces) is
+ * trimmed and ASCII letters are lower-cased; every other character is kept byte for byte (the
+ * database compares the column as bytes, so "À@x.com" is not "a@x.com"). NULL when the address
+ * is malformed: not valid UTF-8, control characters or spaces inside, no single '@' with a dot
+ * in the domain, or more than USERS_EMAIL_MAX_BYTES bytes once trimmed. Caller frees the result;
+ * when `trimmed` is not NULL it receives the trimmed spelling as given (caller frees). */
+char *users_email_canonical(const char *email, char **trimmed);
+
 /* Creates the configured admin account when absent (at start). 0 or SD_ERR_*. */
 int users_ensure_admin(struct db *db, const struct config *cfg);
 

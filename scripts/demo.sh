@@ -6,6 +6,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 URL=${SUMMITD_URL:-http://127.0.0.1:8080}
 PW=demo-password
+# The admin account is the one the server was configured with: SUMMITD_ADMIN_EMAIL /
+# SUMMITD_ADMIN_PASSWORD, else the config file (DEMO_CONFIG, default config/dev.conf).
+. scripts/conf.sh
+DEMO_CONFIG=${DEMO_CONFIG:-config/dev.conf}
+ADMIN_EMAIL=$(conf_get admin_email "$DEMO_CONFIG")
+ADMIN_PASSWORD=$(conf_get admin_password "$DEMO_CONFIG")
 
 # api METHOD PATH [TOKEN] [BODY] -> prints the body; fails on a 5xx or a connection error.
 api() {
@@ -31,8 +37,12 @@ user() {
     login "$1"
 }
 
-ADMIN=$(login admin@summitd.local admin-change-me)
-[ -n "$ADMIN" ] && [ "$ADMIN" != null ] || { echo "demo: admin login failed" >&2; exit 1; }
+[ -n "$ADMIN_EMAIL" ] || { echo "demo: no admin account configured (admin_email)" >&2; exit 1; }
+ADMIN=$(login "$ADMIN_EMAIL" "$ADMIN_PASSWORD")
+[ -n "$ADMIN" ] && [ "$ADMIN" != null ] || {
+    echo "demo: admin login failed for $ADMIN_EMAIL (from ${SUMMITD_ADMIN_EMAIL:+SUMMITD_ADMIN_EMAIL}${SUMMITD_ADMIN_EMAIL:-$DEMO_CONFIG})" >&2
+    exit 1
+}
 for f in scripts/demo.d/*.sh; do
     # shellcheck source=/dev/null
     . "$f"

@@ -1,11 +1,29 @@
 #!/usr/bin/env bash
 # `make run`: private MariaDB + Redis, migrations, demo data, then summitd on 127.0.0.1:8080 until
 # Ctrl-C, which stops summitd and the services this script started.
+#
+# Settings come as summitd takes them: SUMMITD_<KEY> over config/dev.conf. So SUMMITD_LISTEN
+# moves the server off 8080, SUMMITD_ADMIN_EMAIL / SUMMITD_ADMIN_PASSWORD name the admin (the
+# demo logs in with it), and SD_MYSQL_PORT / SD_REDIS_PORT, which place the private services
+# (scripts/services.sh), are handed to summitd unless SUMMITD_MYSQL_PORT / _REDIS_PORT are set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/conf.sh
 CONF=config/dev.conf
 BIN=${SUMMITD_BIN:-build/summitd}
-PORT=8080
+[ -n "${SD_MYSQL_PORT:-}" ] && export SUMMITD_MYSQL_PORT=${SUMMITD_MYSQL_PORT:-$SD_MYSQL_PORT}
+[ -n "${SD_REDIS_PORT:-}" ] && export SUMMITD_REDIS_PORT=${SUMMITD_REDIS_PORT:-$SD_REDIS_PORT}
+LISTEN=$(conf_get listen "$CONF")
+LISTEN=${LISTEN:-127.0.0.1:8080}
+PORT=${LISTEN##*:}
+HOST=${LISTEN%:*}
+[ "$HOST" = 0.0.0.0 ] && HOST=127.0.0.1
+ADMIN_EMAIL=$(conf_get admin_email "$CONF")
+if [ -n "${SUMMITD_ADMIN_PASSWORD+x}" ]; then
+    ADMIN_PW_NOTE="password from SUMMITD_ADMIN_PASSWORD"
+else
+    ADMIN_PW_NOTE="password $(conf_get admin_password "$CONF")"
+fi
 
 started=$(scripts/services.sh status)
 scripts/services.sh start
@@ -24,21 +42,21 @@ mkdir -p var/log
 "$BIN" --config "$CONF" 2>>var/log/summitd.log &
 pid=$!
 for _ in $(seq 1 100); do
-    curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break
+    curl -fs "http://$HOST:$PORT/healthz" >/dev/null 2>&1 && break
     kill -0 "$pid" 2>/dev/null || { echo "summitd failed to start" >&2; exit 1; }
     sleep 0.1
 done
-SUMMITD_URL="http://127.0.0.1:$PORT" scripts/demo.sh
+SUMMITD_URL="http://$HOST:$PORT" DEMO_CONFIG="$CONF" scripts/demo.sh
 cat <<MSG
 
-summitd is serving http://127.0.0.1:$PORT  (API under /api/v1; /healthz /readyz /metrics)
+summitd is serving http://$HOST:$PORT  (API under /api/v1; /healthz /readyz /metrics)
 Log: var/log/summitd.log   API: docs/openapi.yaml
 Demo logins (password for all: demo-password):
-  admin       admin@summitd.local (password admin-change-me)
+  admin       $ADMIN_EMAIL ($ADMIN_PW_NOTE)
   organizer   organizer@demo.summitd
   enterprise  leader@demo.summitd, innovative@demo.summitd, seed@demo.summitd
   attendee    attendee@demo.summitd
-Try:  curl -s -XPOST http://127.0.0.1:$PORT/api/v1/auth/login \\
+Try:  curl -s -XPOST http://$HOST:$PORT/api/v1/auth/login \\
         -d '{"email":"leader@demo.summitd","password":"demo-password"}'
 Ctrl-C stops summitd, MariaDB and Redis.
 MSG

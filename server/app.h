@@ -14,6 +14,7 @@ struct server;
 struct db;
 struct rds;
 struct recs;
+struct pwhash;
 
 struct app {
     const struct config *cfg;
@@ -22,6 +23,7 @@ struct app {
     size_t nroutes;
     struct server *srv; /* loops, pool and metrics (server.h) */
     struct recs *recs;  /* the match index (handlers/recs.h); has its own lock */
+    struct pwhash *pwhash; /* password hashing threads (server/pwhash.h); thread-safe */
     char instance[12];  /* random id of this process, prefixes request ids */
     /* A key every instance shares (made once, kept in the database: secrets_get): the MAC of
      * list cursors (server/paging.h). */

@@ -249,26 +249,25 @@ int auth_require(struct req *r, unsigned roles)
     return -1;
 }
 
-int auth_rate_limit(struct rds *rds, const char *what, const char *key, int limit, int window_s,
-                    int *retry_after)
+static void limit_key(struct rds *rds, const char *what, const char *key, char *k, size_t klen)
 {
-    char k[256], win[16];
     char hex[65];
     auth_sha256_hex(key, strlen(key), hex);
-    rds_key(rds, k, sizeof(k), "rl:%s:%s", what, hex);
-    snprintf(win, sizeof(win), "%d", window_s);
+    rds_key(rds, k, klen, "rl:%s:%s", what, hex);
+}
+
+int auth_limit_check(struct rds *rds, const char *what, const char *key, int limit, int window_s,
+                     int *retry_after)
+{
+    char k[256], win[16];
+    limit_key(rds, what, key, k, sizeof(k));
     struct rds_reply rep;
-    int rc = rds_cmd(rds, &rep, "INCR %s", k);
+    int rc = rds_cmd(rds, &rep, "GET %s", k);
     if (rc)
         return rc;
-    long long n = rep.integer;
+    long long n = rep.type == RDS_STRING ? strtoll(rep.str, NULL, 10) : 0;
     rds_reply_clear(&rep);
-    if (n == 1) {
-        rc = rds_cmd(rds, NULL, "EXPIRE %s %s", k, win);
-        if (rc)
-            return rc;
-    }
-    if (n <= limit)
+    if (n < limit)
         return 0;
     rc = rds_cmd(rds, &rep, "TTL %s", k);
     if (rc)
@@ -276,10 +275,25 @@ int auth_rate_limit(struct rds *rds, const char *what, const char *key, int limi
     long long ttl = rep.integer;
     rds_reply_clear(&rep);
     if (ttl < 0) { /* a counter without expiry (crash between INCR and EXPIRE): repair it */
+        snprintf(win, sizeof(win), "%d", window_s);
         if (rds_cmd(rds, NULL, "EXPIRE %s %s", k, win) != 0)
             return SD_ERR_UNAVAILABLE;
         ttl = window_s;
     }
     *retry_after = ttl > 0 ? (int)ttl : 1;
     return SD_ERR_RATE_LIMITED;
+}
+
+int auth_limit_fail(struct rds *rds, const char *what, const char *key, int window_s)
+{
+    char k[256], win[16];
+    limit_key(rds, what, key, k, sizeof(k));
+    snprintf(win, sizeof(win), "%d", window_s);
+    struct rds_reply rep;
+    int rc = rds_cmd(rds, &rep, "INCR %s", k);
+    if (rc)
+        return rc;
+    long long n = rep.integer;
+    rds_reply_clear(&rep);
+    return n == 1 ? rds_cmd(rds, NULL, "EXPIRE %s %s", k, win) : 0;
 }

@@ -47,10 +47,14 @@ int auth_authenticate(struct req *r, bool required);
 /* Requires one of `roles` (bits); replies 403 and returns -1 otherwise. */
 int auth_require(struct req *r, unsigned roles);
 
-/* Counts one attempt under `<prefix>rl:<what>:<key>` in a fixed window. Returns 0 when allowed,
- * SD_ERR_RATE_LIMITED (retry_after set), or SD_ERR_UNAVAILABLE. */
-int auth_rate_limit(struct rds *rds, const char *what, const char *key, int limit, int window_s,
-                    int *retry_after) SD_MUST_CHECK;
+/* Login limits count failed attempts only, in a fixed window (window_s from the first failure)
+ * under `<prefix>rl:<what>:<sha256 of key>`, so that successes never use up a budget.
+ * auth_limit_check: 0 while fewer than `limit` failures are counted; SD_ERR_RATE_LIMITED with
+ * *retry_after (seconds until the window ends); or SD_ERR_UNAVAILABLE. */
+int auth_limit_check(struct rds *rds, const char *what, const char *key, int limit, int window_s,
+                     int *retry_after) SD_MUST_CHECK;
+/* Counts one failed attempt. 0 or SD_ERR_UNAVAILABLE. */
+int auth_limit_fail(struct rds *rds, const char *what, const char *key, int window_s) SD_MUST_CHECK;
 
 /* "attendee", … from bits, and back. */
 unsigned auth_role_bit(const char *name);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/xalloc.h"
+#include "server/netaddr.h"
 
 enum cfg_type { CFG_STR, CFG_INT, CFG_BOOL, CFG_DOUBLE };
 
@@ -52,9 +53,18 @@ static const struct cfg_key keys[] = {
       "prefix of every Redis key this instance uses (at most 64 bytes)"),
     K(token_ttl_s, CFG_INT, "86400", 60, 31536000, "login session lifetime"),
     K(password_cost, CFG_INT, "5", 1, 11, "yescrypt cost (crypt_gensalt count)"),
+    K(hash_threads, CFG_INT, "0", 0, 256,
+      "password hashes (signup, login) computed at once, on threads of their own; 0: one per"
+      " CPU. Hashing never holds more than half of the workers"),
+    K(hash_wait_ms, CFG_INT, "100", 0, 60000,
+      "how long a signup or login waits for a hashing thread before it gets 503 + Retry-After"),
     K(login_limit_account, CFG_INT, "10", 1, 1000000, "login attempts per account per window"),
     K(login_limit_ip, CFG_INT, "100", 1, 1000000, "login attempts per client address per window"),
     K(login_window_s, CFG_INT, "300", 1, 86400, "login rate-limit window"),
+    K(trusted_proxies, CFG_STR, "", 0, 0,
+      "proxies (IPv4/IPv6 CIDRs, comma-separated) whose X-Forwarded-For names the client: the"
+      " right-most address not in this list is the client (login limits, access log); empty:"
+      " X-Forwarded-For is ignored and the client is the peer"),
     K(admin_email, CFG_STR, "", 0, 0, "admin account created at start when absent"),
     K(admin_password, CFG_STR, "", 0, 0, "its password (at least 8 characters)"),
     K(debug_routes, CFG_BOOL, "false", 0, 0,
@@ -100,6 +110,15 @@ static int set_value(struct config *cfg, const struct cfg_key *k, const char *va
         if (k->max > 0 && strlen(value) > (size_t)k->max) {
             snprintf(errbuf, errlen, "%s: at most %.0f bytes", k->name, k->max);
             return -1;
+        }
+        if (strcmp(k->name, "trusted_proxies") == 0) {
+            struct netaddr_acl *acl;
+            char why[160];
+            if (netaddr_acl_parse(value, &acl, why, sizeof(why)) != 0) {
+                snprintf(errbuf, errlen, "%s: %s", k->name, why);
+                return -1;
+            }
+            netaddr_acl_free(acl);
         }
         free(*s);
         *s = xstrdup(value);

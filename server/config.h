@@ -34,9 +34,12 @@ struct config {
 
     int token_ttl_s;
     int password_cost;
+    int hash_threads; /* 0: one per CPU (server/pwhash.h) */
+    int hash_wait_ms;
     int login_limit_account;
     int login_limit_ip;
     int login_window_s;
+    char *trusted_proxies; /* CIDRs whose X-Forwarded-For is believed (server/netaddr.h) */
     char *admin_email;
     char *admin_password;
     bool debug_routes;

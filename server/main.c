@@ -17,6 +17,7 @@
 #include "server/json.h"
 #include "server/log.h"
 #include "server/migrate.h"
+#include "server/pwhash.h"
 #include "server/rds.h"
 #include "server/recs.h"
 #include "server/router.h"
@@ -124,6 +125,7 @@ int main(int argc, char **argv)
     if (rds_ping(probe) != 0)
         log_warn("redis at %s:%d is not answering yet", cfg.redis_host, cfg.redis_port);
     rds_free(probe);
+    app.pwhash = pwhash_new(&cfg);
     struct server *srv = server_new(&app);
     if (!srv)
         goto out;
@@ -133,6 +135,7 @@ int main(int argc, char **argv)
     server_free(srv);
     exit_code = 0;
 out:
+    pwhash_free(app.pwhash);
     recs_free(app.recs);
     router_free(app.router);
     free(owned);

@@ -9,6 +9,7 @@
 #include "handlers/events.h"
 #include "handlers/health.h"
 #include "handlers/interests.h"
+#include "handlers/invitations.h"
 #include "handlers/login.h"
 #include "handlers/meetings.h"
 #include "handlers/organizations.h"
@@ -45,7 +46,12 @@ const struct route_def routes[] = {
     /* organizations */
     {POST, "/api/v1/organizations", organizations_create, AUTH | IDEM},
     {GET, "/api/v1/organizations/{id}", organizations_get, 0},
-    {POST, "/api/v1/organizations/{id}/members", organizations_add_member, AUTH | IDEM},
+    {POST, "/api/v1/organizations/{id}/invitations", invitations_create, AUTH | IDEM},
+    {GET, "/api/v1/organizations/{id}/invitations", invitations_list_org, AUTH},
+    {GET, "/api/v1/me/invitations", invitations_mine, AUTH},
+    {POST, "/api/v1/invitations/{id}/accept", invitations_accept, AUTH},
+    {POST, "/api/v1/invitations/{id}/decline", invitations_decline, AUTH},
+    {DELETE, "/api/v1/invitations/{id}", invitations_revoke, AUTH},
 
     /* projects and matching */
     {POST, "/api/v1/projects", projects_create, AUTH | IDEM},

@@ -34,6 +34,7 @@
 #include "server/lcache.h"
 #include "server/log.h"
 #include "server/metrics.h"
+#include "server/netaddr.h"
 #include "server/rds.h"
 #include "server/router.h"
 #include "server/routes.h"
@@ -98,6 +99,7 @@ struct server {
     atomic_long inflight;
     atomic_bool draining;
     struct event_base *main_base;
+    struct netaddr_acl *trusted; /* proxies whose X-Forwarded-For names the client, or NULL */
 };
 
 static void finish(struct loop *l, struct req *r);
@@ -578,6 +580,19 @@ static bool loop_cached(struct loop *l, struct req *r, const struct route_def *r
     return false;
 }
 
+/* Behind trusted proxies the client is named by X-Forwarded-For (every such header, in order). */
+static void client_behind_proxies(struct server *srv, struct req *r)
+{
+    const char *xff[16];
+    size_t n = 0;
+    for (size_t i = 0; i < r->nhdr && n < SD_ARRAY_LEN(xff); i++)
+        if (strcasecmp(r->hkey[i], "X-Forwarded-For") == 0)
+            xff[n++] = r->hval[i];
+    char peer[sizeof(r->client_ip)];
+    memcpy(peer, r->client_ip, sizeof(peer));
+    netaddr_client(srv->trusted, peer, xff, n, r->client_ip, sizeof(r->client_ip));
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
     struct loop *l = arg;
@@ -634,6 +649,8 @@ static void on_request(struct evhttp_request *ev, void *arg)
         finish(l, r);
         return;
     }
+    if (srv->trusted)
+        client_behind_proxies(srv, r);
     if (r->body_len > (size_t)srv->cfg->max_body_bytes) {
         reply_error(r, SD_ERR_TOO_LARGE, NULL, NULL, "the body is larger than %d bytes",
                     srv->cfg->max_body_bytes);
@@ -726,6 +743,9 @@ struct server *server_new(struct app *app)
     srv->cfg = app->cfg;
     srv->fd = fd;
     app->srv = srv;
+    char why[160];
+    SD_ASSERT(netaddr_acl_parse(app->cfg->trusted_proxies, &srv->trusted, why, sizeof(why)) ==
+              0); /* validated by the config loader */
     srv->nloops = app->cfg->threads;
     srv->loops = xcalloc((size_t)srv->nloops, sizeof(struct loop));
     for (int i = 0; i < srv->nloops; i++) {
@@ -801,16 +821,17 @@ static void *pool_thread_start(void *arg)
 int server_run(struct server *srv)
 {
     struct pool *p = &srv->pool;
-    for (int i = 0; i < p->n; i++)
-        SD_ASSERT(pthread_create(&p->th[i], NULL, pool_thread_start, &p->w[i]) == 0);
-    for (int i = 0; i < srv->nloops; i++)
-        SD_ASSERT(pthread_create(&srv->loops[i].th, NULL, loop_main, &srv->loops[i]) == 0);
-
+    /* Signals first: once a loop runs, /healthz answers and a SIGTERM may follow at once; it
+     * must drain, not kill the process with the default action. */
     srv->main_base = event_base_new();
     struct event *sterm = evsignal_new(srv->main_base, SIGTERM, on_signal, srv);
     struct event *sint = evsignal_new(srv->main_base, SIGINT, on_signal, srv);
     event_add(sterm, NULL);
     event_add(sint, NULL);
+    for (int i = 0; i < p->n; i++)
+        SD_ASSERT(pthread_create(&p->th[i], NULL, pool_thread_start, &p->w[i]) == 0);
+    for (int i = 0; i < srv->nloops; i++)
+        SD_ASSERT(pthread_create(&srv->loops[i].th, NULL, loop_main, &srv->loops[i]) == 0);
     log_info("summitd serving http://%s (%d loops, %d workers)", srv->cfg->listen, srv->nloops,
              p->n);
     event_base_dispatch(srv->main_base);
@@ -889,6 +910,7 @@ void server_free(struct server *srv)
     free(p->th);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
+    netaddr_acl_free(srv->trusted);
     if (srv->main_base)
         event_base_free(srv->main_base);
     if (srv->fd >= 0)

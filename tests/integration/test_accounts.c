@@ -246,7 +246,8 @@ Test(accounts, login_rate_limited_per_account_and_address)
     cr_assert_not_null(it_header(r, "Retry-After", ra, sizeof(ra)));
     cr_assert_gt(atoi(ra), 0);
     it_resp_free(r);
-    /* Other accounts from the same address: allowed until the address limit (8). */
+    /* Other accounts from the same address: allowed until 8 failures from it (the 429 above
+     * was no failed password check and did not count). */
     int ok = 0, limited = 0;
     for (int i = 0; i < 6; i++) {
         char *e = it_email("rl-other");
@@ -258,8 +259,8 @@ Test(accounts, login_rate_limited_per_account_and_address)
         it_resp_free(r);
         free(e);
     }
-    cr_assert_eq(ok, 4, "attempts 5..8 from this address pass the limiter (got %d)", ok);
-    cr_assert_eq(limited, 2);
+    cr_assert_eq(ok, 5, "failures 4..8 from this address pass the limiter (got %d)", ok);
+    cr_assert_eq(limited, 1);
     free(email);
 }
 
@@ -339,4 +340,224 @@ Test(accounts, organizations_create_and_get)
     it_resp_free(r);
     free(ent);
     free(att);
+}
+
+/* Regression (critical): login checked the address's length in characters (<= 254) and copied
+ * it byte by byte into a 256-byte stack buffer; 240 CJK characters are 720 bytes and one
+ * unauthenticated request smashed the stack. Now: 400 naming the field, and the server lives. */
+Test(accounts, login_with_a_long_multibyte_email_is_refused_not_a_crash)
+{
+    char email[1024] = "";
+    for (int i = 0; i < 240; i++)
+        strcat(email, "测");
+    strcat(email, "@test.example");
+    for (int i = 0; i < 3; i++) {
+        struct it_resp *r = do_login(email, "password-123");
+        cr_assert_eq(r->status, 400, "attempt %d: %d %s", i, r->status, r->body);
+        cr_assert_str_eq(it_jstr(r, "error.code"), "validation_failed");
+        cr_assert_str_eq(it_jstr(r, "error.field"), "email");
+        it_resp_free(r);
+    }
+    struct it_resp *r = signup(email, "password-123", "长地址");
+    cr_assert_eq(r->status, 400, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "error.field"), "email");
+    it_resp_free(r);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM users WHERE email LIKE '测测测%%'"), 0);
+    /* Still serving, and a normal login still works. */
+    r = it_http(srv, "GET", "/healthz", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    it_resp_free(r);
+    free(it_user(srv, "attendee", NULL));
+}
+
+/* Regression: the per-account limit was keyed on the raw lower-cased address while the lookup's
+ * collation (utf8mb4_unicode_ci) ignored trailing spaces and accents, so "a@x.com ", "a@x.com  "
+ * and "À@x.com" each had a counter of their own yet reached the same account. One canonical
+ * form now serves the signup, the lookup (a binary column) and the limit's key. */
+Test(accounts, every_spelling_of_an_email_shares_one_login_limit)
+{
+    cr_assert_eq(it_stop(srv), 0);
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "redis_prefix=sp%lld:", (long long)it_now_ms());
+    const char *sets[] = {prefix, "login_limit_account=3", "login_window_s=60", NULL};
+    srv = it_start(sets);
+    char *email = it_email("a-spell"); /* "a-spell-…@test.example" */
+    struct it_resp *r = signup(email, "password-123", "拼写");
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t id = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+
+    /* Three wrong passwords, each in another spelling of the same address. */
+    char upper[256], spelled[3][320];
+    snprintf(upper, sizeof(upper), "%s", email);
+    for (char *p = upper; *p; p++)
+        if (*p >= 'a' && *p <= 'z')
+            *p = (char)(*p - 'a' + 'A');
+    snprintf(spelled[0], sizeof(spelled[0]), "%s ", email);
+    snprintf(spelled[1], sizeof(spelled[1]), "  %s  ", upper);
+    snprintf(spelled[2], sizeof(spelled[2]), "%s\xe3\x80\x80", email); /* U+3000 */
+    for (int i = 0; i < 3; i++) {
+        r = do_login(spelled[i], "wrong-password");
+        cr_assert_eq(r->status, 401, "spelling %d: %d %s", i, r->status, r->body);
+        cr_assert_str_eq(it_jstr(r, "error.code"), "invalid_credentials");
+        it_resp_free(r);
+    }
+    /* They all counted on the one counter of the account's canonical address. */
+    char hex[65];
+    auth_sha256_hex(email, strlen(email), hex);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " GET '%srl:login-account:%s' | grep -qx 3", prefix + 13, hex),
+                 0, "one counter for every spelling, at 3");
+    r = do_login(email, "password-123");
+    cr_assert_eq(r->status, 429, "the plain spelling is limited too, even with the password: %s",
+                 r->body);
+    char ra[32];
+    cr_assert_not_null(it_header(r, "Retry-After", ra, sizeof(ra)));
+    cr_assert_gt(atoi(ra), 0);
+    it_resp_free(r);
+
+    /* "À-spell-…" is another address: it does not reach this account (with the right password
+     * it is an unknown account, 401), so it has nothing to unlock. */
+    char accented[320];
+    snprintf(accented, sizeof(accented), "\xc3\x80%s", email + 1);
+    r = do_login(accented, "password-123");
+    cr_assert_eq(r->status, 401, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "invalid_credentials");
+    it_resp_free(r);
+
+    /* Signup agrees with login: another spelling of a taken address is taken; the address is
+     * stored trimmed, its canonical form lower-cased. */
+    r = signup(spelled[1], "password-123", "重复");
+    cr_assert_eq(r->status, 409, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "email_taken");
+    it_resp_free(r);
+    char *row = it_sql("SELECT CONCAT(email, '|', CAST(email_lower AS CHAR)) FROM users WHERE "
+                       "id = %lld",
+                       (long long)id);
+    char want[700];
+    snprintf(want, sizeof(want), "%s|%s", email, email);
+    cr_assert_str_eq(row, want);
+    free(row);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM users WHERE email_lower = '%s'", email), 1);
+    free(email);
+}
+
+static struct it_resp *login_via(const char *email, const char *password, const char *xff)
+{
+    char body[1024], hdr[256];
+    snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"%s\"}", email, password);
+    snprintf(hdr, sizeof(hdr), "X-Forwarded-For: %s\r\n", xff);
+    return it_http(srv, "POST", "/api/v1/auth/login", NULL, body, xff ? hdr : NULL);
+}
+
+/* A server of its own (its own Redis prefix, so no other test's attempts count) with these
+ * login limits. */
+static char lim_prefix[64]; /* "lim<ms>:" */
+
+static void restart_with_limits(const char *extra0, const char *extra1)
+{
+    cr_assert_eq(it_stop(srv), 0);
+    char prefix[96];
+    snprintf(lim_prefix, sizeof(lim_prefix), "lim%lld:", (long long)it_now_ms());
+    snprintf(prefix, sizeof(prefix), "redis_prefix=%s", lim_prefix);
+    const char *sets[] = {prefix, "login_window_s=60", extra0, extra1, NULL};
+    srv = it_start(sets);
+}
+
+static void expect_status(struct it_resp *r, int status, const char *code, const char *what)
+{
+    cr_assert_eq(r->status, status, "%s: %d %s", what, r->status, r->body);
+    if (code)
+        cr_assert_str_eq(it_jstr(r, "error.code"), code, "%s", what);
+    if (status == 429) {
+        char ra[32];
+        cr_assert_not_null(it_header(r, "Retry-After", ra, sizeof(ra)), "%s", what);
+        cr_assert_gt(atoi(ra), 0, "%s", what);
+    }
+    it_resp_free(r);
+}
+
+/* Regression: the per-address limit counted successful logins, so the 101st attendee behind a
+ * venue's one public address could not sign in. Only failures count now. */
+Test(accounts, successful_logins_do_not_use_up_the_address_limit)
+{
+    restart_with_limits("login_limit_ip=5", NULL);
+    char *email = it_email("venue");
+    it_resp_free(signup(email, "password-123", "会场"));
+    for (int i = 0; i < 12; i++) {
+        struct it_resp *r = do_login(email, "password-123");
+        cr_assert_eq(r->status, 200, "success %d from one address: %d %s", i, r->status, r->body);
+        cr_assert_not_null(it_jstr(r, "token"));
+        it_resp_free(r);
+    }
+    /* Failures count: five pass, the sixth is limited, and then the address is. */
+    for (int i = 0; i < 5; i++) {
+        char *e = it_email("venue-typo");
+        expect_status(do_login(e, "password-123"), 401, "invalid_credentials", "failure");
+        free(e);
+    }
+    char *e = it_email("venue-typo");
+    expect_status(do_login(e, "password-123"), 429, "rate_limited", "6th failure");
+    free(e);
+    expect_status(do_login(email, "password-123"), 429, "rate_limited",
+                  "a right password from a blocked address");
+    free(email);
+}
+
+/* X-Forwarded-For from a peer that is not a trusted proxy is the client's own say: ignored. */
+Test(accounts, x_forwarded_for_from_an_untrusted_peer_is_ignored)
+{
+    restart_with_limits("login_limit_ip=3", NULL);
+    char xff[64];
+    for (int i = 0; i < 3; i++) {
+        char *e = it_email("xff-untrusted");
+        snprintf(xff, sizeof(xff), "198.51.100.%d", 10 + i);
+        expect_status(login_via(e, "password-123", xff), 401, "invalid_credentials", "failure");
+        free(e);
+    }
+    char *e = it_email("xff-untrusted");
+    expect_status(login_via(e, "password-123", "198.51.100.99"), 429, "rate_limited",
+                  "a new X-Forwarded-For does not make a new address");
+    free(e);
+}
+
+/* Behind a trusted proxy each client is limited on its own address: the right-most address
+ * X-Forwarded-For names that is not a trusted proxy. */
+Test(accounts, x_forwarded_for_from_a_trusted_proxy_names_the_client)
+{
+    restart_with_limits("login_limit_ip=3", "trusted_proxies=127.0.0.1/32, 10.0.0.0/8");
+    char *victim = it_email("xff-client");
+    it_resp_free(signup(victim, "password-123", "客户"));
+    for (int i = 0; i < 3; i++) {
+        char *e = it_email("xff-trusted");
+        expect_status(login_via(e, "password-123", "198.51.100.7"), 401, "invalid_credentials",
+                      "failure from .7");
+        free(e);
+    }
+    char *e = it_email("xff-trusted");
+    expect_status(login_via(e, "password-123", "198.51.100.7"), 429, "rate_limited",
+                  ".7 is limited");
+    /* The client cannot pick another key by writing its own X-Forwarded-For: the proxy appends
+     * the address it saw, and behind a second proxy of ours it is still that one. */
+    expect_status(login_via(e, "password-123", "198.51.100.8, 198.51.100.7"), 429, "rate_limited",
+                  "a forged left-hand entry");
+    expect_status(login_via(e, "password-123", "198.51.100.8, 198.51.100.7, 10.1.2.3"), 429,
+                  "rate_limited", "through two proxies");
+    free(e);
+    /* Another client behind the same proxy has its own budget; so does the proxy itself. */
+    expect_status(login_via(victim, "password-123", "198.51.100.8"), 200, NULL, ".8 signs in");
+    expect_status(do_login(victim, "password-123"), 200, NULL, "the proxy's own address");
+    /* Stored state: the failures counted under .7, none under .8 or the proxy. */
+    char hex[65];
+    auth_sha256_hex("198.51.100.7", strlen("198.51.100.7"), hex);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " GET '%srl:login-ip:%s' | grep -qx 3", lim_prefix, hex), 0,
+                 "three failures counted for 198.51.100.7");
+    auth_sha256_hex("127.0.0.1", strlen("127.0.0.1"), hex);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " EXISTS '%srl:login-ip:%s' | grep -qx 0", lim_prefix, hex), 0,
+                 "nothing counted for the proxy");
+    /* The access log names the client, not the proxy. */
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "grep -q 'access 198.51.100.8 POST /api/v1/auth/login 200' %s",
+             srv->log);
+    cr_assert_eq(it_sh("%s", cmd), 0, "the access log shows the client address");
+    free(victim);
 }

@@ -472,10 +472,8 @@ Test(meetings, pitch_presenters_are_kept_out_of_overlapping_slots)
      * (09:00) and 1 (09:15) overlap it. */
     int64_t pid;
     char *ptok = it_user(srv, "enterprise", &pid);
-    char path[96], a[32], b[32];
-    snprintf(path, sizeof(path), "/api/v1/organizations/%lld/members", (long long)A);
-    it_expect(mx_req(srv, "POST", path, f.etok, "{\"user_id\":%lld}", (long long)pid), 201, NULL,
-              "member");
+    char a[32], b[32];
+    it_join(srv, f.etok, A, ptok, pid);
     free(it_sql("INSERT INTO pitches (session_id, event_id, project_id, presenter_user_id,"
                 " minutes, starts_at, ends_at, created_by, created_at, updated_at) VALUES (0,"
                 " %lld, %lld, %lld, 15, '%s', '%s', 1, UTC_TIMESTAMP(), UTC_TIMESTAMP())",

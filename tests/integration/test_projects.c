@@ -302,12 +302,7 @@ Test(projects, only_members_edit_or_close)
     /* A member added later may edit. */
     int64_t uid;
     char *colleague = it_user(srv, "enterprise", &uid);
-    char mpath[80], mbody[64];
-    snprintf(mpath, sizeof(mpath), "/api/v1/organizations/%lld/members", (long long)org);
-    snprintf(mbody, sizeof(mbody), "{\"user_id\":%lld}", (long long)uid);
-    r = it_http(srv, "POST", mpath, owner, mbody, NULL);
-    cr_assert_eq(r->status, 201, "%s", r->body);
-    it_resp_free(r);
+    it_join(srv, owner, org, colleague, uid);
     r = it_http(srv, "PATCH", path, colleague, "{\"title\":\"车路协同感知 2.0\"}", NULL);
     cr_assert_eq(r->status, 200, "%s", r->body);
     cr_assert_str_eq(it_jstr(r, "title"), "车路协同感知 2.0");

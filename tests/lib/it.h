@@ -60,8 +60,14 @@ void it_unique(char *buf, size_t len, const char *prefix);
 int64_t it_org(const struct it_server *s, const char *token, const char *tier, const char *sector,
                const char *zone);
 
+/* Makes a user a member of an organization the way the API allows: a member (member_token)
+ * invites user_id, and the user (user_token) accepts. Asserts 201 and 200. */
+void it_join(const struct it_server *s, const char *member_token, int64_t org_id,
+             const char *user_token, int64_t user_id);
+
 /* Signs up (role "attendee" or "enterprise") and logs in; returns the token (caller frees) and
- * the user id. Asserts on failure. */
+ * the user id. Asserts on failure. Both ask again while summitd answers 503 overloaded (its
+ * password hashing is busy), as it_admin and it_organizer do. */
 char *it_user(const struct it_server *s, const char *role, int64_t *id);
 /* The admin's token (the account the harness configures). */
 char *it_admin(const struct it_server *s);

@@ -80,6 +80,20 @@ Test(config, bad_values_name_the_key_and_exit_2)
     cfg_deinit(&c);
 }
 
+Test(config, trusted_proxies_must_be_networks)
+{
+    const char *argv[] = {"summitd", "--set", "trusted_proxies=10.0.0.0/8, 10.0.0.0/33"};
+    struct config c;
+    char err[256] = "";
+    cr_assert_eq(load(&c, 3, argv, err, sizeof(err)), 2);
+    cr_assert(strstr(err, "trusted_proxies") && strstr(err, "10.0.0.0/33"), "%s", err);
+    cfg_deinit(&c);
+    const char *ok[] = {"summitd", "--set", "trusted_proxies=127.0.0.1/32,2001:db8::/32"};
+    cr_assert_eq(load(&c, 3, ok, err, sizeof(err)), 0, "%s", err);
+    cr_assert_str_eq(c.trusted_proxies, "127.0.0.1/32,2001:db8::/32");
+    cfg_deinit(&c);
+}
+
 Test(config, example_file_is_generated_from_the_key_table)
 {
     char *buf = NULL;

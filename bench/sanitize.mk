@@ -1,0 +1,36 @@
+# make tsan: the integration suite against a summitd built with ThreadSanitizer (its own tree,
+# build/tsan), the Criterion drivers built plain (build/) and pointed at it with SUMMITD_BIN.
+# tests/lib/it.c fails a test whose server log holds a ThreadSanitizer report. Suppressions
+# (third-party libraries only, each justified): tests/tsan.supp.
+#
+# Some kernels map memory where TSan's fixed layout wants it ("FATAL: ThreadSanitizer:
+# unexpected memory mapping", high vm.mmap_rnd_bits): the target probes the binary once and,
+# if it refuses to start, runs everything under `setarch -R` (no ASLR; inherited by the
+# summitd processes the drivers spawn).
+ifeq ($(SAN),thread)
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+endif
+
+TSAN_B       := build/tsan
+TSAN_JOBS    ?= 2
+TSAN_TESTS   ?= $(IT_BIN)
+TSAN_OPTIONS_RUN = halt_on_error=0 second_deadlock_stack=1 history_size=4 \
+                   suppressions=$(abspath tests/tsan.supp)
+
+.PHONY: tsan tsan-build
+
+tsan-build:
+	@$(MAKE) --no-print-directory $(IT_BIN)
+	@$(MAKE) --no-print-directory B=$(TSAN_B) SAN=thread OPT=-O1 $(TSAN_B)/summitd
+
+tsan: deps tsan-build
+	@scripts/services.sh start
+	@set -e; run=""; \
+	if ! TSAN_OPTIONS="$(TSAN_OPTIONS_RUN)" $(TSAN_B)/summitd print-config >/dev/null 2>var/tsan-probe.log; then \
+	    if grep -q "unexpected memory mapping" var/tsan-probe.log; then \
+	        run="setarch $$(uname -m) -R"; echo "tsan: this kernel needs $$run"; \
+	    else cat var/tsan-probe.log; exit 1; fi; \
+	fi; \
+	for t in $(TSAN_TESTS); do echo "== tsan: $$t"; \
+	    SUMMITD_BIN=$(abspath $(TSAN_B)/summitd) TSAN_OPTIONS="$(TSAN_OPTIONS_RUN)" \
+	    $$run $$t --jobs $(TSAN_JOBS); done

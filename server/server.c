@@ -676,16 +676,17 @@ static void *pool_thread_start(void *arg)
 int server_run(struct server *srv)
 {
     struct pool *p = &srv->pool;
-    for (int i = 0; i < p->n; i++)
-        SD_ASSERT(pthread_create(&p->th[i], NULL, pool_thread_start, &p->w[i]) == 0);
-    for (int i = 0; i < srv->nloops; i++)
-        SD_ASSERT(pthread_create(&srv->loops[i].th, NULL, loop_main, &srv->loops[i]) == 0);
-
+    /* The signal handlers first: once a loop runs, /healthz answers and a supervisor may send
+     * SIGTERM at once; before the handlers it would kill the process without a drain. */
     srv->main_base = event_base_new();
     struct event *sterm = evsignal_new(srv->main_base, SIGTERM, on_signal, srv);
     struct event *sint = evsignal_new(srv->main_base, SIGINT, on_signal, srv);
     event_add(sterm, NULL);
     event_add(sint, NULL);
+    for (int i = 0; i < p->n; i++)
+        SD_ASSERT(pthread_create(&p->th[i], NULL, pool_thread_start, &p->w[i]) == 0);
+    for (int i = 0; i < srv->nloops; i++)
+        SD_ASSERT(pthread_create(&srv->loops[i].th, NULL, loop_main, &srv->loops[i]) == 0);
     log_info("summitd serving http://%s (%d loops, %d workers)", srv->cfg->listen, srv->nloops,
              p->n);
     event_base_dispatch(srv->main_base);

@@ -126,13 +126,67 @@ static bool has_resp_header(const struct req *r, const char *name)
     return false;
 }
 
+/* The length of the valid UTF-8 sequence at p (at most n bytes), or 0. */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+    unsigned c = p[0];
+    size_t k;
+    unsigned cp;
+    if (c < 0x80)
+        return 1;
+    if ((c & 0xe0) == 0xc0)
+        k = 1, cp = c & 0x1f;
+    else if ((c & 0xf0) == 0xe0)
+        k = 2, cp = c & 0x0f;
+    else if ((c & 0xf8) == 0xf0)
+        k = 3, cp = c & 0x07;
+    else
+        return 0;
+    if (n <= k)
+        return 0;
+    for (size_t i = 1; i <= k; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if ((k == 1 && cp < 0x80) || (k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
+        cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return k + 1;
+}
+
+/* s as valid UTF-8 into out (cap bytes, NUL-terminated): each invalid byte becomes U+FFFD and
+ * the text ends at a whole character. Messages and fields quote what clients sent (a raw path,
+ * a JSON key) and get cut to size, and a JSON reply must be UTF-8 (cJSON checks nothing). */
+static void utf8_clean(char *out, size_t cap, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), o = 0, i = 0;
+    while (i < n) {
+        size_t k = utf8_seq(p + i, n - i);
+        const char *src = k ? s + i : "\xef\xbf\xbd";
+        size_t len = k ? k : 3;
+        if (o + len >= cap)
+            break;
+        memcpy(out + o, src, len);
+        o += len;
+        i += k ? k : 1;
+    }
+    out[o] = '\0';
+}
+
 void reply_error(struct req *r, int err, const char *code, const char *field, const char *fmt, ...)
 {
-    char msg[512];
+    char raw[1024], msg[512], fld[256];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    utf8_clean(msg, sizeof(msg), raw);
+    if (field) {
+        utf8_clean(fld, sizeof(fld), field);
+        field = fld;
+    }
     int status = sd_err_status(err);
     if (!code)
         code = sd_err_code(err);

@@ -16,6 +16,7 @@ struct it_server {
     int port;
     char log[256]; /* its stderr */
     char addr[32]; /* "127.0.0.1:port" */
+    bool quiet;    /* started with a log level that hides "summitd serving" */
 };
 
 /* Extra `--set key=value` arguments, NULL-terminated (may be NULL). Defaults: the shared test
@@ -92,7 +93,7 @@ char *it_sqltime(int64_t t, char *buf);
  * defaults 3407 and 6391 when they are unset), so several checkouts can test side by side. */
 #define IT_REDIS_CLI "redis-cli -p \"$SD_REDIS_PORT\""
 #define IT_MYSQL_CLI                                                                               \
-    "mariadb --no-defaults -h127.0.0.1 -P\"$SD_MYSQL_PORT\" -usummitd -psummitd "                 \
+    "mariadb --no-defaults -h127.0.0.1 -P\"$SD_MYSQL_PORT\" -usummitd -psummitd "                  \
     "--default-character-set=utf8mb4 summitd_test -N -B"
 
 /* Runs a shell command (e.g. scripts/services.sh stop-redis); returns its exit status. */

@@ -31,6 +31,9 @@ tsan: deps tsan-build
 	        run="setarch $$(uname -m) -R"; echo "tsan: this kernel needs $$run"; \
 	    else cat var/tsan-probe.log; exit 1; fi; \
 	fi; \
-	for t in $(TSAN_TESTS); do echo "== tsan: $$t"; \
+	failed=""; for t in $(TSAN_TESTS); do echo "== tsan: $$t"; \
 	    SUMMITD_BIN=$(abspath $(TSAN_B)/summitd) TSAN_OPTIONS="$(TSAN_OPTIONS_RUN)" \
-	    $$run $$t --jobs $(TSAN_JOBS); done
+	    $$run $$t --jobs $(TSAN_JOBS) || failed="$$failed $$t"; done; \
+	reports=$$(grep -l "ThreadSanitizer" var/test-logs/*.log 2>/dev/null | wc -l); \
+	echo "tsan: $$reports server logs with a ThreadSanitizer report; failed:$${failed:- none}"; \
+	test -z "$$failed"

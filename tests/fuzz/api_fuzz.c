@@ -25,8 +25,14 @@
  * number outside its documented range or of the wrong type, a value at the documented limit
  * refused, or an echo of a field truncated. After a crash it restarts summitd and goes on.
  *
- *   api_fuzz [--seconds N] [--seed S] [--skip CLASS]... [--keep] [--until N]
+ *   api_fuzz [--seconds N] [--seed S] [--skip CLASS]... [--keep] [--until N] [--clients N]
+ *            [--sanitizer-only]
  *   api_fuzz --replay FILE...      re-send saved failing requests to a fresh server and world
+ *   api_fuzz --schema              what it read from docs/openapi.yaml
+ *
+ * --clients N runs N clients at once (races for a TSan build: `make tsan` does that with
+ * --sanitizer-only, which records only crashes, hangs and sanitizer reports); with more than
+ * one client a run is no longer reproducible by seed.
  *
  * Environment: SUMMITD_BIN (the server to fuzz; `make fuzz-api` passes the ASan build),
  * FUZZ_API_SECONDS (default 120), SEED (default: time-based, always printed). The same seed
@@ -41,8 +47,10 @@
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -195,7 +203,8 @@ static char *xstrdup0(const char *s)
 
 /* ---------------------------------------------------------------- seeded RNG (splitmix64) */
 
-static uint64_t seed, rng;
+static uint64_t seed;
+static _Thread_local uint64_t rng; /* one stream per client thread */
 
 static uint64_t rnd(void)
 {
@@ -879,7 +888,7 @@ static struct {
     int gen;
 } W;
 
-static int64_t seq; /* for unique names; deterministic per run */
+static _Atomic int64_t seq; /* for unique names; deterministic per run with one client */
 
 static void rfc(int64_t t, char *buf)
 {
@@ -895,8 +904,8 @@ static int64_t jint(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
 }
 
-static bool soft;         /* fixture makers called while fuzzing: failures are not fatal */
-static bool world_broken; /* a maker failed: rebuild the world */
+/* fixture makers called while fuzzing: failures are not fatal, they ask for a new world */
+static _Thread_local bool soft, world_broken;
 
 /* A fixture call that must give one of the wanted statuses; returns the parsed body. */
 static cJSON *must(int want1, int want2, const char *method, const char *path, const char *tok,
@@ -1272,6 +1281,7 @@ struct fzreq {
     enum vclass ocls;
     char *oexpect; /* the decoded value sent, when known (echo check) */
     char *oval;    /* the raw JSON sent for it (NULL: set by a raw-body mutation) */
+    long num;      /* its number in the run */
     char what[768];
 };
 
@@ -1849,9 +1859,19 @@ static enum vclass hostile_object(struct sb *out, const struct schema *s, char *
         return V_OTHER;
     }
     case 1: {
-        static const char *const keys[] = {"abc",     "0",    "-1", "99999999999999999999",
-                                           "",        "1.5",  " 1", "1e3",
-                                           "\\u0000", "汉字", "01"};
+        static const char *const keys[] = {"abc",
+                                           "0",
+                                           "-1",
+                                           "99999999999999999999",
+                                           "",
+                                           "1.5",
+                                           " 1",
+                                           "1e3",
+                                           "\\u0000",
+                                           "汉字",
+                                           "01",
+                                           "a汉汉汉汉汉汉汉汉汉汉汉汉汉汉汉汉汉汉汉汉汉汉汉汉",
+                                           "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀"};
         const char *x = PICK(keys);
         sb_printf(out, "{\"%s\":5}", x);
         snprintf(desc, dn, "key '%s'", x);
@@ -1917,7 +1937,10 @@ static enum vclass hostile_value(struct sb *out, const struct prop *pr, char **e
 
 /* ---------------------------------------------------------------- mutations */
 
-static const char *const hostile_ids[] = {"0",
+static const char *const hostile_ids[] = {"\xff\xfe",
+                                          "\xe6\xb1",
+                                          "汉字",
+                                          "0",
                                           "-1",
                                           "01",
                                           "9999999999999999999",
@@ -1957,6 +1980,13 @@ static void mut_path(struct fzreq *q)
         if (chance(8)) {
             memset(longid, '9', 1000);
             longid[1000] = '\0';
+            x = longid;
+        } else if (chance(5)) { /* raw CJK, cut anywhere by whoever quotes it */
+            size_t k = 1 + rn(3);
+            memset(longid, 'a', k);
+            longid[k] = '\0';
+            for (int i = 0; i < 330; i++)
+                strcat(longid, "汉");
             x = longid;
         } else {
             x = PICK(hostile_ids);
@@ -2029,11 +2059,21 @@ static void mut_query(struct fzreq *q, const struct op *op)
     sb_reset(&q->query);
     int n = 1 + (int)rn(3);
     for (int i = 0; i < n; i++) {
-        const char *name =
-            op && op->nquery && chance(70) ? op->query[rn((size_t)op->nquery)].name : PICK(generic);
+        const struct prop *qp =
+            op && op->nquery && chance(70) ? &op->query[rn((size_t)op->nquery)] : NULL;
+        const char *name = qp ? qp->name : PICK(generic);
         sb_puts(&q->query, i ? "&" : "?");
         sb_puts(&q->query, name);
         sb_puts(&q->query, "=");
+        if (qp && qp->s.max_len > 0 && chance(30)) { /* at and over the documented limit */
+            struct sb v = {0};
+            size_t k = (size_t)qp->s.max_len + rn(2);
+            sb_rep(&v, PICK(units), k);
+            pct(&q->query, v.p, v.len);
+            free(v.p);
+            what(q, "query %s = %zu characters (maxLength %ld)", name, k, qp->s.max_len);
+            continue;
+        }
         switch (rn(5)) {
         case 0: { /* long CJK, percent-encoded */
             struct sb v = {0};
@@ -2670,7 +2710,15 @@ static struct failure fails[512];
 static int nfails;
 static long total_failures;
 static long counts[160][600];
-static long sent, skipped_total;
+static _Atomic long sent;
+static long skipped_total;
+/* Clients run in parallel (--clients): `mu` guards the counters, the failure list, the log
+ * offset and the output; the world is read under world_lock and rebuilt (or the server
+ * restarted) under its write side. */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_rwlock_t world_lock = PTHREAD_RWLOCK_INITIALIZER;
+static int nclients = 1;
+static bool sanitizer_only; /* --sanitizer-only: crashes, hangs and sanitizer reports only */
 static long per_class[8];
 
 static bool record_failure(const char *kind, const struct fzreq *q, const char *key,
@@ -2701,7 +2749,7 @@ static bool record_failure(const char *kind, const struct fzreq *q, const char *
         fclose(out);
     }
     printf("\nFAIL #%d [%s] %s %s as %s (request %ld): %s\n", f->id, kind,
-           router_method_name(q->rd->method), q->rd->pattern, pname[q->p], sent,
+           router_method_name(q->rd->method), q->rd->pattern, pname[q->p], q->num,
            detail ? detail : "");
     printf("  mutation: %s\n", q->what[0] ? q->what : "(none)");
     if (r && r->status)
@@ -2723,37 +2771,46 @@ static bool record_failure(const char *kind, const struct fzreq *q, const char *
     printf("%s\n", raw_len > show ? "…" : "");
     printf("  reproduce: build/tests/fuzz/api_fuzz --replay %s   (the whole run: SEED=%llu "
            "build/tests/fuzz/api_fuzz --until %ld)\n",
-           file, (unsigned long long)seed, sent);
+           file, (unsigned long long)seed, q->num);
+    if (nclients > 1)
+        printf("  (%d clients in parallel: a crash or log report may come from another request "
+               "in flight; the run is not reproducible by seed)\n",
+               nclients);
     fflush(stdout);
     return true;
 }
 
 /* Checks one response; returns true when the server died (the caller restarts it). */
-static bool check(const struct fzreq *q, const struct resp *r, const char *raw, size_t raw_len)
+/* No response: the server died (record the crash and say so) or hung. Called with mu held. */
+static bool check_dead(const struct fzreq *q, const struct resp *r, const char *raw, size_t raw_len)
 {
     char detail[1200];
     bool died = false;
-    if (r->status == 0) {
-        int code = srv_exited();
-        if (code < 0 && !r->timed_out) {
-            sleep_ms(200); /* a crash closes the socket just before the process is gone */
-            code = srv_exited();
-        }
-        char *rep = log_scan();
-        if (code >= 0) {
-            snprintf(detail, sizeof(detail), "summitd died (exit %d)%s%.900s", code,
-                     rep ? ":\n" : "; no sanitizer report in its log", rep ? rep : "");
-            record_failure("crash", q, NULL, r, detail, raw, raw_len);
-            died = true;
-        } else {
-            snprintf(detail, sizeof(detail), "%s",
-                     r->timed_out ? "no response within the timeout (hang?)"
-                                  : "connection closed without a response");
-            record_failure(r->timed_out ? "hang" : "no-response", q, NULL, r, detail, raw, raw_len);
-        }
-        free(rep);
-        return died;
+    int code = srv_exited();
+    if (code < 0 && !r->timed_out) {
+        sleep_ms(200); /* a crash closes the socket just before the process is gone */
+        code = srv_exited();
     }
+    char *rep = log_scan();
+    if (code >= 0) {
+        snprintf(detail, sizeof(detail), "summitd died (exit %d)%s%.900s", code,
+                 rep ? ":\n" : "; no sanitizer report in its log", rep ? rep : "");
+        record_failure("crash", q, NULL, r, detail, raw, raw_len);
+        died = true;
+    } else {
+        snprintf(detail, sizeof(detail), "%s",
+                 r->timed_out ? "no response within the timeout (hang?)"
+                              : "connection closed without a response");
+        record_failure(r->timed_out ? "hang" : "no-response", q, NULL, r, detail, raw, raw_len);
+    }
+    free(rep);
+    return died;
+}
+
+/* Checks one response (status != 0). Called with mu held. */
+static void check(const struct fzreq *q, const struct resp *r, const char *raw, size_t raw_len)
+{
+    char detail[1200];
     counts[q->route][r->status < 600 ? r->status : 599]++;
     char *rep = log_scan();
     if (rep) {
@@ -2762,6 +2819,8 @@ static bool check(const struct fzreq *q, const struct resp *r, const char *raw, 
         record_failure("sanitizer", q, NULL, r, detail, raw, raw_len);
         free(rep);
     }
+    if (sanitizer_only)
+        return;
     if (r->status >= 500 && r->status != 503) {
         snprintf(detail, sizeof(detail), "%d", r->status);
         record_failure("5xx", q, NULL, r, detail, raw, raw_len);
@@ -2796,7 +2855,7 @@ static bool check(const struct fzreq *q, const struct resp *r, const char *raw, 
 
     /* Field oracles: the mutated documented field decided the outcome. */
     if (!q->ofield[0] || q->idem)
-        return false;
+        return;
     bool ok2xx = r->status >= 200 && r->status < 300;
     cJSON *o = r->body_len ? cJSON_ParseWithLength(r->body, r->body_len) : NULL;
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "error");
@@ -2835,7 +2894,115 @@ static bool check(const struct fzreq *q, const struct resp *r, const char *raw, 
         }
     }
     cJSON_Delete(o);
-    return false;
+}
+
+/* ---------------------------------------------------------------- the clients */
+
+static size_t order0[160], nr_fz;
+static int64_t deadline;
+static long until;
+static _Atomic long world_gen, since_world;
+
+struct client {
+    int idx;
+    pthread_t th;
+};
+
+/* Rebuilds the world, or restarts a dead server, unless another client did since `gen`. */
+static void maintain(long gen, const struct fzreq *dead_q, const struct resp *dead_r,
+                     const char *raw, size_t raw_len)
+{
+    pthread_rwlock_wrlock(&world_lock);
+    if (atomic_load(&world_gen) == gen) {
+        bool died = false;
+        if (dead_q) {
+            pthread_mutex_lock(&mu);
+            died = check_dead(dead_q, dead_r, raw, raw_len);
+            pthread_mutex_unlock(&mu);
+        }
+        if (died) {
+            restarts++;
+            printf("api_fuzz: restarting summitd (restart %d) and rebuilding the world\n",
+                   restarts);
+            srv_start();
+        }
+        if (!dead_q || died) {
+            world();
+            atomic_store(&since_world, 0);
+            atomic_fetch_add(&world_gen, 1);
+        }
+    }
+    pthread_rwlock_unlock(&world_lock);
+}
+
+static void *client_main(void *arg)
+{
+    struct client *c = arg;
+    rng = seed + (uint64_t)c->idx * 0x5851f42d4c957f2dULL;
+    size_t order[160], pos = nr_fz;
+    memcpy(order, order0, sizeof(order));
+    while (now_ms() < deadline && (!until || atomic_load(&sent) < until)) {
+        if (pos == nr_fz) {
+            for (size_t i = nr_fz - 1; i > 0; i--) {
+                size_t j = rn(i + 1);
+                size_t t = order[i];
+                order[i] = order[j];
+                order[j] = t;
+            }
+            pos = 0;
+        }
+        size_t route = order[pos++];
+        int p = (int)rn(NP);
+        pthread_rwlock_rdlock(&world_lock);
+        long gen = atomic_load(&world_gen);
+        struct fzreq q;
+        soft = true;
+        world_broken = false;
+        build(&q, route, p);
+        soft = false;
+        if (world_broken) {
+            pthread_rwlock_unlock(&world_lock);
+            fz_free(&q);
+            maintain(gen, NULL, NULL, NULL, 0);
+            continue;
+        }
+        mutate(&q);
+        bool skip = false;
+        pthread_mutex_lock(&mu);
+        for (size_t k = 0; k < NSKIPS; k++)
+            if (skips[k].on && skips[k].match && skips[k].match(&q)) {
+                skips[k].skipped++;
+                skip = true;
+            }
+        if (skip)
+            skipped_total++;
+        else
+            per_class[q.ocls]++;
+        pthread_mutex_unlock(&mu);
+        if (skip) {
+            pthread_rwlock_unlock(&world_lock);
+            fz_free(&q);
+            continue;
+        }
+        size_t raw_len;
+        char *raw = serialize(&q, &raw_len);
+        q.num = atomic_fetch_add(&sent, 1) + 1;
+        struct resp r = http_raw(raw, raw_len, REQ_TIMEOUT_MS);
+        if (r.status) {
+            pthread_mutex_lock(&mu);
+            check(&q, &r, raw, raw_len);
+            pthread_mutex_unlock(&mu);
+        }
+        pthread_rwlock_unlock(&world_lock);
+        if (!r.status)
+            maintain(gen, &q, &r, raw, raw_len);
+        else if (atomic_fetch_add(&since_world, 1) + 1 >= WORLD_EVERY)
+            maintain(gen, NULL, NULL, NULL, 0);
+        resp_free(&r);
+        free(raw);
+        fz_free(&q);
+    }
+    return NULL;
 }
 
 /* ---------------------------------------------------------------- main */
@@ -2843,7 +3010,8 @@ static bool check(const struct fzreq *q, const struct resp *r, const char *raw, 
 static void usage(const char *argv0)
 {
     fprintf(stderr,
-            "usage: %s [--seconds N] [--seed S] [--until N] [--skip CLASS]... [--keep]\n"
+            "usage: %s [--seconds N] [--seed S] [--until N] [--clients N] [--skip CLASS]... "
+            "[--keep] [--sanitizer-only]\n"
             "       %s --schema     (what it read from docs/openapi.yaml)\n"
             "       %s --replay FILE...\nknown-bug classes for --skip:\n",
             argv0, argv0, argv0);
@@ -2859,12 +3027,14 @@ static void on_signal(int sig)
     _exit(3);
 }
 
-static void start_services(void)
+static void start_services(bool replaying)
 {
     mkdir("var", 0755);
-    if (!keep_state)
-        sh("rm -rf " VAR);
     mkdir(VAR, 0755);
+    if (!keep_state)
+        sh("rm -rf " VAR "/mysql " VAR "/redis " VAR "/summitd-*.log");
+    if (!replaying) /* the saved requests of the last run stay until the next one */
+        sh("rm -f " VAR "/fail-*.http");
     mysql_port = free_port();
     redis_port = free_port();
     snprintf(env_prefix, sizeof(env_prefix), "SD_VAR=" VAR " SD_MYSQL_PORT=%d SD_REDIS_PORT=%d",
@@ -2877,7 +3047,7 @@ static void start_services(void)
  * fresh one of the principal named in X-Fuzz-As. */
 static int replay(int argc, char **argv, int first)
 {
-    start_services();
+    start_services(true);
     srv_start();
     world();
     int bad = 0;
@@ -2943,7 +3113,6 @@ int main(int argc, char **argv)
     bin = getenv("SUMMITD_BIN") ? getenv("SUMMITD_BIN") : "build/summitd";
     double seconds = getenv("FUZZ_API_SECONDS") ? atof(getenv("FUZZ_API_SECONDS")) : 120;
     seed = getenv("SEED") && *getenv("SEED") ? strtoull(getenv("SEED"), NULL, 0) : 0;
-    long until = 0;
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
@@ -2953,6 +3122,12 @@ int main(int argc, char **argv)
             seconds = atof(argv[++i]);
         } else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc) {
             seed = strtoull(argv[++i], NULL, 0);
+        } else if (strcmp(argv[i], "--clients") == 0 && i + 1 < argc) {
+            nclients = atoi(argv[++i]);
+            if (nclients < 1 || nclients > 64)
+                usage(argv[0]);
+        } else if (strcmp(argv[i], "--sanitizer-only") == 0) {
+            sanitizer_only = true;
         } else if (strcmp(argv[i], "--until") == 0 && i + 1 < argc) {
             until = atol(argv[++i]);
         } else if (strcmp(argv[i], "--schema") == 0) {
@@ -2991,7 +3166,6 @@ int main(int argc, char **argv)
     }
     if (!seed)
         seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    rng = seed;
 
     /* Every route must be documented: a route without an operation is fuzzed without a schema. */
     size_t undocumented = 0;
@@ -3008,75 +3182,24 @@ int main(int argc, char **argv)
                    skips[k].name, skips[k].why);
     fflush(stdout);
 
-    start_services();
+    start_services(false);
     srv_start();
     world();
 
     /* The routes to fuzz: all but ROUTE_DEBUG ones; each pass visits them in a new order. */
-    size_t order[160], nr = 0;
-    for (size_t i = 0; i < routes_len && nr < 160; i++)
+    for (size_t i = 0; i < routes_len && nr_fz < 160; i++)
         if (!(routes[i].flags & ROUTE_DEBUG))
-            order[nr++] = i;
-    int64_t t0 = now_ms(), deadline = t0 + (int64_t)(seconds * 1000);
-    size_t pos = nr;
-    long since_world = 0;
-    while (now_ms() < deadline && (!until || sent < until)) {
-        if (pos == nr) {
-            for (size_t i = nr - 1; i > 0; i--) {
-                size_t j = rn(i + 1);
-                size_t t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
-            pos = 0;
-        }
-        size_t route = order[pos++];
-        int p = (int)rn(NP);
-        if (since_world >= WORLD_EVERY) {
-            world();
-            since_world = 0;
-        }
-        struct fzreq q;
-        soft = true;
-        build(&q, route, p);
-        soft = false;
-        if (world_broken) {
-            fz_free(&q);
-            world();
-            world_broken = false;
-            since_world = 0;
-            continue;
-        }
-        mutate(&q);
-        bool skip = false;
-        for (size_t k = 0; k < NSKIPS; k++)
-            if (skips[k].on && skips[k].match && skips[k].match(&q)) {
-                skips[k].skipped++;
-                skip = true;
-            }
-        if (skip) {
-            skipped_total++;
-            fz_free(&q);
-            continue;
-        }
-        size_t raw_len;
-        char *raw = serialize(&q, &raw_len);
-        sent++;
-        since_world++;
-        per_class[q.ocls]++;
-        struct resp r = http_raw(raw, raw_len, REQ_TIMEOUT_MS);
-        if (check(&q, &r, raw, raw_len)) {
-            restarts++;
-            printf("api_fuzz: restarting summitd (restart %d) and rebuilding the world\n",
-                   restarts);
-            srv_start();
-            world();
-            since_world = 0;
-        }
-        resp_free(&r);
-        free(raw);
-        fz_free(&q);
+            order0[nr_fz++] = i;
+    int64_t t0 = now_ms();
+    deadline = t0 + (int64_t)(seconds * 1000);
+    struct client cl[64];
+    for (int i = 0; i < nclients; i++) {
+        cl[i].idx = i;
+        if (pthread_create(&cl[i].th, NULL, client_main, &cl[i]) != 0)
+            die("pthread_create failed");
     }
+    for (int i = 0; i < nclients; i++)
+        pthread_join(cl[i].th, NULL);
     double secs = (double)(now_ms() - t0) / 1000.0;
 
     /* Stop: a clean exit (LeakSanitizer runs at exit in the ASan build). */

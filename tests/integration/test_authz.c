@@ -1131,8 +1131,10 @@ static void assert_no_token_in_db(void)
      * cannot pass vacuously) the rows holding a value known to be stored: the dummy's e-mail. */
     size_t qcap = strlen(cols) * 3 + len + 4096, qlen = 0;
     char *q = malloc(qcap);
-    qlen += (size_t)snprintf(q + qlen, qcap - qlen, "SET @re = '%s';\nSET @ctl = '%%%s%%';\n", re,
-                             F.dummy_email);
+    qlen += (size_t)snprintf(q + qlen, qcap - qlen,
+                             "SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci;\nSET @re = '%s';\n"
+                             "SET @ctl = '%%%s%%';\n",
+                             re, F.dummy_email);
     size_t ntables = 0;
     char *save = NULL;
     for (char *line = strtok_r(cols, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {

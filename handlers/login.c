@@ -13,6 +13,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/limits.h"
 #include "server/netaddr.h"
 #include "server/pwhash.h"
 
@@ -41,8 +42,8 @@ void login_create(struct req *r)
         return;
     const char *email, *password;
     char *canon = NULL;
-    if (json_str(r, body, "email", true, 1, 254, false, &email) < 0 ||
-        json_str(r, body, "password", true, 1, 128, false, &password) < 0)
+    if (json_text(r, body, "email", true, LIMIT_LOGIN_EMAIL, &email) < 0 ||
+        json_text(r, body, "password", true, LIMIT_LOGIN_PASSWORD, &password) < 0)
         goto out;
     /* One canonical form for the lookup and the per-account limit: every spelling that reaches
      * an account is this same string (handlers/users.h), on the heap whatever its length. */

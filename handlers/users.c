@@ -14,6 +14,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/limits.h"
 #include "server/log.h"
 #include "server/pwhash.h"
 
@@ -131,9 +132,9 @@ void users_create(struct req *r)
         return;
     const char *email, *password, *name;
     int role = 0;
-    if (json_str(r, body, "email", true, 3, 254, false, &email) < 0 ||
-        json_str(r, body, "password", true, 8, 128, false, &password) < 0 ||
-        json_str(r, body, "display_name", true, 1, 100, false, &name) < 0 ||
+    if (json_text(r, body, "email", true, LIMIT_EMAIL, &email) < 0 ||
+        json_text(r, body, "password", true, LIMIT_PASSWORD, &password) < 0 ||
+        json_text(r, body, "display_name", true, LIMIT_DISPLAY_NAME, &name) < 0 ||
         json_enum(r, body, "role", false, signup_roles, &role) < 0)
         goto out;
     char *shown = NULL;

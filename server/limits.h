@@ -25,9 +25,10 @@
 /* An address is at most 254 octets (RFC 5321 4.5.3.1); 254 bytes also bounds any copy of it. */
 #define LIMIT_EMAIL LIMIT_TEXT(3, 254, 254, false)
 #define LIMIT_LOGIN_EMAIL LIMIT_TEXT(1, 254, 254, false)
-/* Hashed, never stored: 128 characters, 512 bytes. */
-#define LIMIT_PASSWORD LIMIT_TEXT(8, 128, 512, false)
-#define LIMIT_LOGIN_PASSWORD LIMIT_TEXT(1, 128, 512, false)
+/* Hashed, never stored: 128 characters, at most 384 bytes (128 CJK characters); crypt_r refuses
+ * a passphrase over 511 bytes (libxcrypt's CRYPT_MAX_PASSPHRASE_SIZE, 512 with the NUL). */
+#define LIMIT_PASSWORD LIMIT_TEXT(8, 128, 384, false)
+#define LIMIT_LOGIN_PASSWORD LIMIT_TEXT(1, 128, 384, false)
 #define LIMIT_DISPLAY_NAME LIMIT_TEXT(1, 100, 400, false)
 
 /* ---- organizations (name VARCHAR(200), sector/zone VARCHAR(64), description TEXT) ---- */

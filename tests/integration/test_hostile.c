@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "server/json.h"
 #include "tests/lib/it.h"
 
 #define IDLE_S 2
@@ -113,6 +114,33 @@ Test(hostile, bad_request_lines)
     };
     for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++)
         send_raw(lines[i], lines[i], strlen(lines[i]));
+}
+
+/* Regression (found by make fuzz-api): an error message quotes the request path, so raw
+ * invalid UTF-8 in the path came back verbatim, and a long CJK path was cut at 511 bytes in
+ * the middle of a character: either way the JSON reply was not UTF-8. */
+Test(hostile, error_reply_is_utf8_when_it_quotes_raw_bytes_or_a_cut_long_path)
+{
+    char req[2048];
+    const char *paths[] = {"/api/v1/\xff\xfe", "/api/v1/\xe6\xb1", "/api/v1/\xed\xa0\x80", NULL};
+    char cjk[700] = "/api/v1/";
+    for (int i = 0; i < 200; i++)
+        strcat(cjk, "\xe6\xb1\x89"); /* 汉 */
+    for (int i = 0; i < 4; i++) {
+        const char *p = i < 3 ? paths[i] : cjk;
+        int n = snprintf(req, sizeof(req),
+                         "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", p);
+        char *out = it_raw(srv->port, req, (size_t)n, 5000);
+        cr_assert(strncmp(out, "HTTP/1.1 404", 12) == 0, "path #%d: %.60s", i, out);
+        char *body = strstr(out, "\r\n\r\n");
+        cr_assert_not_null(body);
+        body += 4;
+        cr_assert(strstr(body, "\"no route for"), "path #%d: %s", i, body);
+        cr_assert_geq(utf8_chars(body, strlen(body), false), 0,
+                      "path #%d: the error reply is not valid UTF-8: %s", i, body);
+        free(out);
+    }
+    healthz_ok("raw bytes in the path");
 }
 
 Test(hostile, huge_and_many_headers)

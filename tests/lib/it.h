@@ -16,6 +16,7 @@ struct it_server {
     int port;
     char log[256]; /* its stderr */
     char addr[32]; /* "127.0.0.1:port" */
+    bool quiet;    /* started with a log level that hides "summitd serving" */
 };
 
 /* Extra `--set key=value` arguments, NULL-terminated (may be NULL). Defaults: the shared test

@@ -1,11 +1,9 @@
 #include "handlers/projects.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "handlers/organizations.h"
 #include "matching/score.h"
@@ -16,6 +14,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/lang.h"
 #include "server/query.h"
 #include "server/limits.h"
 #include "server/recs.h"
@@ -826,48 +825,23 @@ void projects_list(struct req *r)
 /* ---------------------------------------------------------------------------------------- */
 /* Recommendations                                                                          */
 
+/* In the order of enum match_lang. */
+static const char *const langs[] = {"zh", "en", NULL};
+
 /* The language of the reasons: ?lang=en|zh, else the preferred of en/zh in Accept-Language
- * (by q value, earlier wins ties), else Chinese. Returns 0 or -1 after replying. */
+ * (server/lang.h), else Chinese. Returns 0 or -1 after replying. */
 static int pick_lang(struct req *r, enum match_lang *out)
 {
-    *out = MATCH_LANG_ZH;
-    const char *l = req_query(r, "lang");
-    if (l) {
-        if (strcmp(l, "zh") == 0)
-            return 0;
-        if (strcmp(l, "en") == 0) {
-            *out = MATCH_LANG_EN;
-            return 0;
-        }
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "lang", "lang must be en or zh");
+    int l = MATCH_LANG_ZH;
+    int rc = req_query_enum(r, "lang", false, langs, &l);
+    if (rc < 0)
         return -1;
+    if (rc == 1) {
+        int h = lang_pick(req_header(r, "Accept-Language"), langs);
+        if (h >= 0)
+            l = h;
     }
-    const char *h = req_header(r, "Accept-Language");
-    double best = 0;
-    while (h && *h) {
-        const char *end = strchr(h, ',');
-        size_t n = end ? (size_t)(end - h) : strlen(h);
-        char item[64];
-        snprintf(item, sizeof(item), "%.*s", (int)(n < sizeof(item) ? n : sizeof(item) - 1), h);
-        char *s = item;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        double qv = 1;
-        char *semi = strchr(s, ';');
-        if (semi) {
-            *semi = '\0';
-            char *qp = strstr(semi + 1, "q=");
-            if (qp)
-                qv = strtod(qp + 2, NULL);
-        }
-        bool en = strncasecmp(s, "en", 2) == 0 && (s[2] == '\0' || s[2] == '-' || s[2] == ' ');
-        bool zh = strncasecmp(s, "zh", 2) == 0 && (s[2] == '\0' || s[2] == '-' || s[2] == ' ');
-        if ((en || zh) && qv > best) {
-            best = qv;
-            *out = en ? MATCH_LANG_EN : MATCH_LANG_ZH;
-        }
-        h = end ? end + 1 : NULL;
-    }
+    *out = (enum match_lang)l;
     return 0;
 }
 

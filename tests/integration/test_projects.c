@@ -131,14 +131,27 @@ Test(projects, create_get_round_trip_with_normalized_tags)
     cr_assert_str_eq(v, "2");
     free(v);
     v = it_sql("SELECT COUNT(*) FROM project_terms WHERE project_id = %lld AND term IN "
-                  "('医学', '影像', 'yolov5', '结节')",
-                  (long long)id);
+               "('医学', '影像', 'yolov5', '结节')",
+               (long long)id);
     cr_assert_str_eq(v, "4");
     free(v);
 
-    r = it_http(srv, "GET", "/api/v1/projects/999999999", NULL, NULL, NULL);
-    cr_assert_eq(r->status, 404);
-    it_resp_free(r);
+    /* An unknown project is project_not_found on every route of one. */
+    static const char *const missing[][2] = {
+        {"GET", "/api/v1/projects/999999999"},
+        {"PATCH", "/api/v1/projects/999999999"},
+        {"DELETE", "/api/v1/projects/999999999"},
+        {"GET", "/api/v1/projects/999999999/recommendations"},
+    };
+    for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+        bool patch = strcmp(missing[i][0], "PATCH") == 0;
+        r = it_http(srv, missing[i][0], missing[i][1], tok, patch ? "{\"title\":\"t\"}" : NULL,
+                    NULL);
+        cr_assert_eq(r->status, 404, "%s %s: %s", missing[i][0], missing[i][1], r->body);
+        cr_assert_str_eq(it_jstr(r, "error.code"), "project_not_found", "%s %s", missing[i][0],
+                         missing[i][1]);
+        it_resp_free(r);
+    }
     free(tok);
 }
 
@@ -373,8 +386,8 @@ Test(projects, patch_is_partial_revalidates_and_reindexes)
     snprintf(qpath, sizeof(qpath), "/api/v1/projects?tag=%s&q=%%E5%%91%%BC%%E5%%8F%%AB", tag);
     cr_assert_eq(list_ids(srv, NULL, qpath, false, ids, 100), 1, "呼叫 (description) kept");
     char *v = it_sql("SELECT GROUP_CONCAT(tag ORDER BY tag) FROM project_tags "
-                        "WHERE project_id = %lld",
-                        (long long)id);
+                     "WHERE project_id = %lld",
+                     (long long)id);
     char want[160];
     snprintf(want, sizeof(want), "%s,自然语言处理", tag);
     cr_assert_str_eq(v, want, "tag rows rewritten");
@@ -711,6 +724,7 @@ Test(projects, recommendations_authorization_and_parameters)
     }
     r = it_http(srv, "GET", "/api/v1/projects/999999999/recommendations", admin, NULL, NULL);
     cr_assert_eq(r->status, 404);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "project_not_found");
     it_resp_free(r);
     /* Never the same organization's projects, nor the same side. */
     int64_t mine = make_project(srv, p.tok_d, p.org_d, "supply", "肺结节影像智能筛查系统",

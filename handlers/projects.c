@@ -17,6 +17,7 @@
 #include "server/lang.h"
 #include "server/query.h"
 #include "server/limits.h"
+#include "server/paging.h"
 #include "server/recs.h"
 #include "server/reqdb.h"
 #include "base/xalloc.h"
@@ -619,78 +620,52 @@ static void qtokens_emit(void *arg, const char *tok, size_t len)
     q->n++;
 }
 
-static int query_enum(struct req *r, const char *name, const char *const *names, int *out)
+/* ?tag= normalized as tags are (tok_tag_normalize) into tag (TOK_TAG_MAX_BYTES + 1). Returns 0
+ * or -1 after replying. */
+static int normalize_query_tag(struct req *r, const char *raw, char *tag)
 {
-    const char *v = req_query(r, name);
-    if (!v)
-        return 1;
-    for (int i = 0; names[i]; i++) {
-        if (strcmp(v, names[i]) == 0) {
-            *out = i;
-            return 0;
-        }
+    size_t len;
+    if (tok_tag_normalize(raw, strlen(raw), tag, &len) != TOK_TAG_OK) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "tag",
+                    "tag must have 1 to %d characters", TOK_TAG_MAX_CHARS);
+        return -1;
     }
-    reply_error(r, SD_ERR_INVALID, "validation_failed", name, "%s has an unknown value", name);
-    return -1;
+    return 0;
 }
 
 void projects_list(struct req *r)
 {
-    int limit;
-    int64_t cursor;
-    if (req_page_legacy(r, 20, 100, &limit, &cursor) < 0)
-        return;
+    struct page pg;
     int side = -1, stage = -1;
-    const char *sector = NULL, *zone = NULL, *tag_raw = NULL, *q = NULL, *org = NULL;
-    if (query_enum(r, "side", sides, &side) < 0 || query_enum(r, "stage", stages, &stage) < 0 ||
+    int64_t org_id = 0;
+    const char *sector = NULL, *zone = NULL, *tag_raw = NULL, *q = NULL;
+    char tag[TOK_TAG_MAX_BYTES + 1];
+    if (req_page(r, 20, 100, 1, &pg) < 0 || req_query_enum(r, "side", false, sides, &side) < 0 ||
+        req_query_enum(r, "stage", false, stages, &stage) < 0 ||
         req_query_text(r, "sector", false, LIMIT_QUERY_SECTOR, &sector) < 0 ||
         req_query_text(r, "zone", false, LIMIT_QUERY_ZONE, &zone) < 0 ||
         req_query_text(r, "tag", false, LIMIT_QUERY_TAG, &tag_raw) < 0 ||
         req_query_text(r, "q", false, LIMIT_QUERY_Q, &q) < 0 ||
-        req_query_text(r, "organization_id", false, LIMIT_QUERY_ID, &org) < 0)
+        req_query_id(r, "organization_id", false, &org_id) < 0 ||
+        (tag_raw && normalize_query_tag(r, tag_raw, tag) < 0))
         return;
-    int64_t org_id = 0;
-    if (org) {
-        char *end;
-        long long v = strtoll(org, &end, 10);
-        if (!*org || *end || v < 1) {
-            reply_error(r, SD_ERR_INVALID, "validation_failed", "organization_id",
-                        "organization_id must be a positive integer");
-            return;
-        }
-        org_id = v;
-    }
-    char tag[TOK_TAG_MAX_BYTES + 1];
-    if (tag_raw) {
-        size_t len;
-        if (tok_tag_normalize(tag_raw, strlen(tag_raw), tag, &len) != TOK_TAG_OK) {
-            reply_error(r, SD_ERR_INVALID, "validation_failed", "tag",
-                        "tag must have 1 to %d characters", TOK_TAG_MAX_CHARS);
-            return;
-        }
-    }
     struct qtokens qt = {.n = 0};
     if (q)
         tok_tokenize(q, strlen(q), qtokens_emit, &qt);
-
-    cJSON *out = cJSON_CreateObject();
-    cJSON *items = cJSON_AddArrayToObject(out, "items");
     if (q && qt.n == 0) {
         /* Nothing searchable in q (punctuation only): nothing matches. */
-        cJSON_AddNullToObject(out, "next_cursor");
-        reply_json(r, 200, out);
+        reply_page(r, cJSON_CreateArray(), false, NULL);
         return;
     }
 
     struct db_param p[32];
     size_t np = 0;
-    memset(p, 0, sizeof(p));
     struct buf sql;
     buf_init(&sql);
     buf_puts(&sql, PROJECT_SELECT);
     if (tag_raw) {
         buf_puts(&sql, " JOIN project_tags pt ON pt.project_id = p.id AND pt.tag = ?");
-        p[np++] = (struct db_param){.type = 's', .s = tag};
+        p[np++] = DB_S(tag);
     }
     if (qt.n) {
         /* Every token must be present: one join per token, always QUERY_TOKENS_MAX of them
@@ -699,49 +674,48 @@ void projects_list(struct req *r)
             size_t k = i < qt.n ? i : qt.n - 1;
             buf_printf(&sql, " JOIN project_terms q%zu ON q%zu.project_id = p.id AND q%zu.term = ?",
                        i, i, i);
-            p[np++] = (struct db_param){.type = 's', .s = qt.v[k]};
+            p[np++] = DB_S(qt.v[k]);
         }
     }
+    /* Newest first: the cursor is the id of the last project of the previous page. */
     buf_puts(&sql, " WHERE p.status = 'open' AND p.id < ?");
-    p[np++] = (struct db_param){.type = 'i', .i = cursor > 0 ? cursor : INT64_MAX};
+    p[np++] = DB_I(page_key(&pg, 0, INT64_MAX));
     if (side >= 0) {
         buf_puts(&sql, " AND p.side = ?");
-        p[np++] = (struct db_param){.type = 's', .s = sides[side]};
+        p[np++] = DB_S(sides[side]);
     }
     if (stage >= 0) {
         buf_puts(&sql, " AND p.stage = ?");
-        p[np++] = (struct db_param){.type = 's', .s = stages[stage]};
+        p[np++] = DB_S(stages[stage]);
     }
     if (sector) {
         buf_puts(&sql, " AND p.sector = ?");
-        p[np++] = (struct db_param){.type = 's', .s = sector};
+        p[np++] = DB_S(sector);
     }
     if (zone) {
         buf_puts(&sql, " AND p.zone = ?");
-        p[np++] = (struct db_param){.type = 's', .s = zone};
+        p[np++] = DB_S(zone);
     }
     if (org_id) {
         buf_puts(&sql, " AND p.org_id = ?");
-        p[np++] = (struct db_param){.type = 'i', .i = org_id};
+        p[np++] = DB_I(org_id);
     }
     buf_puts(&sql, " ORDER BY p.id DESC LIMIT ?");
-    p[np++] = (struct db_param){.type = 'i', .i = limit + 1};
+    p[np++] = DB_I(pg.limit + 1);
     SD_ASSERT(np <= SD_ARRAY_LEN(p));
 
     struct db_res res;
-    int rc = db_execv(r->w->db, &res, sql.p, p, np);
+    int rc = req_execv(r, &res, sql.p, p, np);
     buf_deinit(&sql);
-    if (rc) {
-        cJSON_Delete(out);
-        reply_fail(r, rc);
+    if (rc < 0)
         return;
-    }
-    size_t n = res.nrows > (size_t)limit ? (size_t)limit : res.nrows;
+    bool more = res.nrows > (size_t)pg.limit;
+    size_t n = more ? (size_t)pg.limit : res.nrows;
+    cJSON *items = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(items, project_json(&res, i));
-    json_add_next_cursor(out, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, C_ID));
+    reply_page(r, items, more, PAGE_KEYS(n ? db_get_i64(&res, n - 1, C_ID) : 0));
     db_res_clear(&res);
-    reply_json(r, 200, out);
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -825,12 +799,12 @@ static int fetch_projects(struct req *r, const struct recs_item *items, size_t n
 
 void projects_recommendations(struct req *r)
 {
-    int limit;
-    int64_t unused, id;
+    int64_t limit = RECS_DEFAULT, id;
     enum match_lang lang;
     struct project_ref p;
-    if (req_page_legacy(r, RECS_DEFAULT, RECS_MAX, &limit, &unused) < 0 ||
-        pick_lang(r, &lang) < 0 || req_param_id(r, 0, &id) < 0 ||
+    /* Not a list to page through: limit only. */
+    if (req_query_int(r, "limit", false, 1, RECS_MAX, &limit) < 0 || pick_lang(r, &lang) < 0 ||
+        req_param_id(r, 0, &id) < 0 ||
         access_project(r, id, ACCESS_MANAGE | ACCESS_ADMIN_OK, &p) < 0)
         return;
     if (!p.open) {

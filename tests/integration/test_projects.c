@@ -260,6 +260,8 @@ Test(projects, every_bad_input_is_a_400_naming_the_field)
                               {"/api/v1/projects?limit=0", "limit"},
                               {"/api/v1/projects?limit=101", "limit"},
                               {"/api/v1/projects?cursor=abc", "cursor"},
+                              /* a cursor is opaque: an id is none */
+                              {"/api/v1/projects?cursor=12", "cursor"},
                               {"/api/v1/projects?organization_id=x", "organization_id"},
                               {"/api/v1/projects?q=%FF%FE", "q"},
                               {"/api/v1/projects?tag=%20%20", "tag"}};

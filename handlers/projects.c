@@ -28,7 +28,6 @@ static const char *const stages[] = {"idea", "prototype", "pilot", "production",
 
 #define BUDGET_LIMIT 1000000000000000LL /* 10^15 CNY: far above any project, exact in JSON */
 #define TERMS_MAX 256      /* distinct text tokens of a project written to project_terms */
-#define TERMS_BATCH 32     /* rows per INSERT into project_terms (2 parameters each) */
 #define QUERY_TOKENS_MAX 8 /* distinct tokens of `q` that must all be present */
 #define RECS_DEFAULT 10
 #define RECS_MAX 100
@@ -289,16 +288,24 @@ static char *tags_json(const struct proj_in *in)
 /* ---------------------------------------------------------------------------------------- */
 /* project_tags and project_terms                                                           */
 
-/* "<head> (?, ?), (?, ?), …" with `rows` groups. */
-static void values_sql(struct buf *b, const char *head, size_t rows)
+/* INSERT IGNOREs (project_id, v[i]) for each of v[0..n) with db_batch, in chunks of one shape
+ * only: the last chunk is filled up by repeating its last row, which INSERT IGNORE drops (the
+ * row is the table's primary key). So tags and terms cost one prepared statement each, and a
+ * project ceil(n / max_rows) round trips, as when this padding was written by hand. */
+static int insert_rows(struct db *db, const char *head, int64_t id, const char *const *v, size_t n)
 {
-    buf_puts(b, head);
-    for (size_t i = 0; i < rows; i++)
-        buf_puts(b, i ? ", (?, ?)" : " (?, ?)");
+    struct db_batch b;
+    int rc = 0;
+    db_batch_init(&b, db, head, "(?, ?)", 2);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = db_batch_add(&b, (struct db_param[]){DB_I(id), DB_S(v[i])});
+    while (!rc && b.nrows) /* db_batch_add sends the chunk once it is full */
+        rc = db_batch_add(&b, (struct db_param[]){DB_I(id), DB_S(v[n - 1])});
+    db_batch_deinit(&b);
+    return rc;
 }
 
-/* Replaces the project_tags rows of `id` (one statement shape: MATCH_TAGS_MAX rows, padded by
- * repeating the last tag; INSERT IGNORE drops the repeats). */
+/* Replaces the project_tags rows of `id`. */
 static int write_tags(struct db *db, int64_t id, const struct proj_in *in, bool replace)
 {
     if (replace) {
@@ -306,21 +313,11 @@ static int write_tags(struct db *db, int64_t id, const struct proj_in *in, bool 
         if (rc)
             return rc;
     }
-    if (in->ntags == 0)
-        return 0;
-    struct db_param p[2 * MATCH_TAGS_MAX];
-    memset(p, 0, sizeof(p));
-    for (size_t i = 0; i < MATCH_TAGS_MAX; i++) {
-        size_t t = i < in->ntags ? i : in->ntags - 1;
-        p[2 * i] = (struct db_param){.type = 'i', .i = id};
-        p[2 * i + 1] = (struct db_param){.type = 's', .s = in->tags[t]};
-    }
-    struct buf sql;
-    buf_init(&sql);
-    values_sql(&sql, "INSERT IGNORE INTO project_tags (project_id, tag) VALUES", MATCH_TAGS_MAX);
-    int rc = db_execv(db, NULL, sql.p, p, SD_ARRAY_LEN(p));
-    buf_deinit(&sql);
-    return rc;
+    const char *v[MATCH_TAGS_MAX];
+    for (size_t i = 0; i < in->ntags; i++)
+        v[i] = in->tags[i];
+    return insert_rows(db, "INSERT IGNORE INTO project_tags (project_id, tag) VALUES ", id, v,
+                       in->ntags);
 }
 
 /* Distinct tokens of a text, in order of first appearance, at most `max`. */
@@ -360,13 +357,12 @@ static void terms_deinit(struct terms *t)
 }
 
 /* Replaces the project_terms rows of `id` by the distinct tokens of title + description (title
- * first, at most TERMS_MAX), in batches of one fixed shape padded by repeating the last term. */
+ * first, at most TERMS_MAX). */
 static int write_terms(struct db *db, int64_t id, const char *title, const char *description,
                        bool replace)
 {
-    int rc = 0;
     if (replace) {
-        rc = db_exec(db, NULL, "DELETE FROM project_terms WHERE project_id = ?", "i", id);
+        int rc = db_exec(db, NULL, "DELETE FROM project_terms WHERE project_id = ?", "i", id);
         if (rc)
             return rc;
     }
@@ -374,20 +370,8 @@ static int write_terms(struct db *db, int64_t id, const char *title, const char 
     terms_init(&t, TERMS_MAX);
     tok_tokenize(title, strlen(title), terms_emit, &t);
     tok_tokenize(description, strlen(description), terms_emit, &t);
-    struct buf sql;
-    buf_init(&sql);
-    values_sql(&sql, "INSERT IGNORE INTO project_terms (term, project_id) VALUES", TERMS_BATCH);
-    struct db_param p[2 * TERMS_BATCH];
-    memset(p, 0, sizeof(p));
-    for (size_t b = 0; b < t.n && !rc; b += TERMS_BATCH) {
-        for (size_t i = 0; i < TERMS_BATCH; i++) {
-            size_t k = b + i < t.n ? b + i : t.n - 1;
-            p[2 * i] = (struct db_param){.type = 's', .s = t.v[k]};
-            p[2 * i + 1] = (struct db_param){.type = 'i', .i = id};
-        }
-        rc = db_execv(db, NULL, sql.p, p, SD_ARRAY_LEN(p));
-    }
-    buf_deinit(&sql);
+    int rc = insert_rows(db, "INSERT IGNORE INTO project_terms (project_id, term) VALUES ", id,
+                         (const char *const *)t.v, t.n);
     terms_deinit(&t);
     return rc;
 }

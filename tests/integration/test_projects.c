@@ -155,6 +155,29 @@ Test(projects, create_get_round_trip_with_normalized_tags)
     free(tok);
 }
 
+/* Terms are written in chunks of one statement shape (the last one padded with repeats): 70
+ * distinct words are 32 + 32 + 6 rows, every one indexed (the row is the primary key). */
+Test(projects, every_term_of_a_long_text_is_indexed_once)
+{
+    char *tok = it_user(srv, "enterprise", NULL);
+    int64_t org = it_org(srv, tok, "seed", "医疗健康", "成都高新区");
+    char desc[1024] = "", w[16];
+    for (int i = 0; i < 70; i++) {
+        snprintf(w, sizeof(w), "%szq%02d", i ? " " : "", i);
+        strcat(desc, w);
+    }
+    int64_t id = make_project(srv, tok, org, "supply", "zqtitle", desc, "[\"zqtag\"]", "");
+    cr_assert_eq(
+        it_sql_i64("SELECT COUNT(*) FROM project_terms WHERE project_id = %lld", (long long)id), 71,
+        "the title's word and 70 of the description");
+    char p[128];
+    snprintf(p, sizeof(p), "/api/v1/projects?q=zq69&organization_id=%lld", (long long)org);
+    int64_t ids[4];
+    cr_assert_eq(list_ids(srv, NULL, p, false, ids, 4), 1, "the last word, in the padded chunk");
+    cr_assert_eq(ids[0], id);
+    free(tok);
+}
+
 Test(projects, every_bad_input_is_a_400_naming_the_field)
 {
     char *tok = it_user(srv, "enterprise", NULL);

@@ -121,35 +121,16 @@ static void reply_project(struct req *r, int64_t id, int status)
     db_res_clear(&res);
 }
 
-int projects_brief(struct db *db, int64_t id, bool lock, struct project_brief *out, bool *found)
-{
-    struct db_res res;
-    *found = false;
-    int rc = db_exec(db, &res,
-                     lock ? "SELECT id, org_id, side, status FROM projects WHERE id = ? FOR UPDATE"
-                          : "SELECT id, org_id, side, status FROM projects WHERE id = ?",
-                     "i", id);
-    if (rc)
-        return rc;
-    if (res.nrows) {
-        *found = true;
-        out->id = db_get_i64(&res, 0, 0);
-        out->org_id = db_get_i64(&res, 0, 1);
-        out->side = strcmp(cell(&res, 0, 2), "demand") == 0 ? MATCH_DEMAND : MATCH_SUPPLY;
-        out->open = strcmp(cell(&res, 0, 3), "open") == 0;
-    }
-    db_res_clear(&res);
-    return 0;
-}
-
 cJSON *projects_short_json(const struct db_res *res, size_t row, size_t col)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, row, col));
-    cJSON_AddStringToObject(o, "title", cell(res, row, col + 1));
-    cJSON_AddStringToObject(o, "side", cell(res, row, col + 2));
-    cJSON_AddStringToObject(o, "status", cell(res, row, col + 3));
-    cJSON_AddItemToObject(o, "organization", org_json(res, row, col + 4, col + 5, col + 6));
+    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, row, col + PROJECTS_SHORT_ID));
+    cJSON_AddStringToObject(o, "title", cell(res, row, col + PROJECTS_SHORT_TITLE));
+    cJSON_AddStringToObject(o, "side", cell(res, row, col + PROJECTS_SHORT_SIDE));
+    cJSON_AddStringToObject(o, "status", cell(res, row, col + PROJECTS_SHORT_STATUS));
+    cJSON_AddItemToObject(o, "organization",
+                          org_json(res, row, col + PROJECTS_SHORT_ORG,
+                                   col + PROJECTS_SHORT_ORG_NAME, col + PROJECTS_SHORT_ORG_TIER));
     return o;
 }
 

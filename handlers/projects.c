@@ -367,8 +367,9 @@ struct create_args {
     int64_t id;
 };
 
-/* The organization a body names: none is a 400 naming organization_id, as for every id a body
- * names that points nowhere; a non-member's 403 names it too. Returns rc (or the 400). */
+/* What access_org_tx refused, as this route has always answered it: an organization_id of no
+ * organization is a 400 naming organization_id (as pitches and competition entries answer a
+ * project_id of no project), and a non-member's 403 not_member names it too. Returns the error. */
 static int org_refused(struct tx_fail *f, int rc, int64_t org_id)
 {
     if (rc != f->err)
@@ -706,14 +707,15 @@ static int pick_lang(struct req *r, enum match_lang *out)
     return 0;
 }
 
-/* The ids paired with `id` by a not_interested from either side. *out is malloc'd. 0, or -1
- * after replying. */
 enum { VETO_PROJECT };
 #define VETO_SELECT                                                                                \
     "SELECT target_project_id FROM interests WHERE project_id = ?"                                 \
     " AND decision = 'not_interested' UNION"                                                       \
     " SELECT project_id FROM interests WHERE target_project_id = ?"                                \
     " AND decision = 'not_interested'"
+
+/* The ids paired with `id` by a not_interested from either side. *out is malloc'd. 0, or -1
+ * after replying. */
 
 static int load_vetoes(struct req *r, int64_t id, int64_t **out, size_t *n)
 {

@@ -89,9 +89,7 @@ static char *sql_value(const char *fmt, ...)
     char path[96];
     snprintf(path, sizeof(path), "var/test-logs/sql-%d-%d.txt", (int)getpid(),
              atomic_fetch_add(&seq, 1));
-    cr_assert_eq(it_sh(IT_MYSQL_CLI " -e \"%s\" > %s",
-                       q, path),
-                 0);
+    cr_assert_eq(it_sh(IT_MYSQL_CLI " -e \"%s\" > %s", q, path), 0);
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f);
     char line[1024] = "";

@@ -1,14 +1,15 @@
 #include "handlers/health.h"
 
 #include <cjson/cJSON.h>
-#include <stdlib.h>
 
 #include "server/app.h"
 #include "server/buf.h"
 #include "server/db.h"
 #include "server/err.h"
 #include "server/http.h"
+#include "server/query.h"
 #include "server/rds.h"
+#include "server/reqdb.h"
 #include "server/server.h"
 
 void health_live(struct req *r)
@@ -46,20 +47,13 @@ void health_metrics(struct req *r)
 
 void health_debug_sleep(struct req *r)
 {
-    const char *ms = req_query(r, "ms");
-    long v = ms ? strtol(ms, NULL, 10) : 1000;
-    if (v < 0 || v > 10000) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "ms", "ms must be 0..10000");
+    int64_t ms = 1000;
+    struct db_res res; /* read to the end: the reply waits for the sleep */
+    if (req_query_int(r, "ms", false, 0, 10000, &ms) < 0 ||
+        req_exec(r, &res, "SELECT SLEEP(?)", "d", (double)ms / 1000.0) < 0)
         return;
-    }
-    struct db_res res;
-    int rc = db_exec(r->w->db, &res, "SELECT SLEEP(?)", "d", (double)v / 1000.0);
     db_res_clear(&res);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "slept_ms", (double)v);
+    cJSON_AddNumberToObject(o, "slept_ms", (double)ms);
     reply_json(r, 200, o);
 }

@@ -4,15 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "handlers/organizations.h"
 #include "handlers/projects.h"
 #include "matching/score.h"
+#include "server/access.h"
 #include "server/app.h"
 #include "server/db.h"
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
 #include "server/recs.h"
+#include "server/reqdb.h"
 
 static const char *const decisions[] = {"interested", "not_interested", NULL};
 enum { DEC_INTERESTED = 0, DEC_NOT_INTERESTED = 1 };
@@ -29,30 +30,52 @@ struct interest_args {
     int64_t match_id;
     double match_score;
     int64_t match_created_at;
-    int err;
-    const char *code;
 };
 
-static int interest_tx(struct db *db, void *arg)
+/* Takes project `id`'s row FOR UPDATE and tells whether it is open. Only the lock and the status
+ * are wanted here: who may speak was settled before the transaction (access_project). */
+enum { LOCK_STATUS };
+#define LOCK_SELECT "SELECT status FROM projects WHERE id = ? FOR UPDATE"
+
+static int lock_open(struct db *db, int64_t id, bool *open)
+{
+    struct db_res res;
+    int rc = db_exec(db, &res, LOCK_SELECT, "i", id);
+    if (rc)
+        return rc;
+    *open = res.nrows && db_get(&res, 0, LOCK_STATUS) &&
+            strcmp(db_get(&res, 0, LOCK_STATUS), "open") == 0;
+    db_res_clear(&res);
+    return 0;
+}
+
+enum { REVERSE_DECISION };
+#define REVERSE_SELECT                                                                             \
+    "SELECT decision FROM interests WHERE project_id = ? AND target_project_id = ? FOR UPDATE"
+enum { MATCH_ID, MATCH_SCORE, MATCH_CREATED };
+#define MATCH_SELECT                                                                               \
+    "SELECT id, score, created_at FROM matches WHERE supply_project_id = ?"                        \
+    " AND demand_project_id = ?"
+
+static int interest_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct interest_args *a = arg;
     a->created = a->mutual = false;
     a->match_id = 0;
-    a->err = 0;
     /* Both project rows, locked in id order: the two sides of one pair serialize here, and a
      * close (UPDATE of the row) waits for us or we see it. */
     int64_t ids[2] = {a->id < a->target ? a->id : a->target, a->id < a->target ? a->target : a->id};
     for (size_t i = 0; i < 2; i++) {
-        struct project_brief b;
-        bool found;
-        int rc = projects_brief(db, ids[i], true, &b, &found);
+        bool open;
+        int rc = lock_open(db, ids[i], &open);
         if (rc)
             return rc;
-        if (!found || !b.open) {
-            a->err = SD_ERR_CONFLICT;
-            a->code = ids[i] == a->id ? "project_closed" : "target_closed";
-            return SD_ERR_CONFLICT;
-        }
+        if (!open && ids[i] == a->id)
+            return tx_fail(f, SD_ERR_CONFLICT, "project_closed", NULL,
+                           "the project was closed meanwhile");
+        if (!open)
+            return tx_fail(f, SD_ERR_CONFLICT, "target_closed", "target_project_id",
+                           "the project was closed meanwhile");
     }
     /* Whether this side spoke before (201 vs 200); the project locks keep it true until
      * commit. Not from the upsert's affected rows: they depend on CLIENT_FOUND_ROWS. */
@@ -78,13 +101,11 @@ static int interest_tx(struct db *db, void *arg)
                        "DELETE FROM matches WHERE supply_project_id = ? AND demand_project_id = ?",
                        "ii", a->supply, a->demand);
     /* A locking read: the latest committed reverse interest, not this snapshot's. */
-    rc = db_exec(db, &res,
-                 "SELECT decision FROM interests WHERE project_id = ? AND target_project_id = ?"
-                 " FOR UPDATE",
-                 "ii", a->target, a->id);
+    rc = db_exec(db, &res, REVERSE_SELECT, "ii", a->target, a->id);
     if (rc)
         return rc;
-    bool reverse = res.nrows && strcmp(db_get(&res, 0, 0), "interested") == 0;
+    bool reverse = res.nrows && db_get(&res, 0, REVERSE_DECISION) &&
+                   strcmp(db_get(&res, 0, REVERSE_DECISION), "interested") == 0;
     db_res_clear(&res);
     if (!reverse)
         return 0;
@@ -94,105 +115,90 @@ static int interest_tx(struct db *db, void *arg)
                  "iid", a->supply, a->demand, a->score);
     if (rc)
         return rc;
-    rc = db_exec(db, &res,
-                 "SELECT id, score, created_at FROM matches WHERE supply_project_id = ?"
-                 " AND demand_project_id = ?",
-                 "ii", a->supply, a->demand);
+    rc = db_exec(db, &res, MATCH_SELECT, "ii", a->supply, a->demand);
     if (rc)
         return rc;
     if (res.nrows) {
         a->mutual = true;
-        a->match_id = db_get_i64(&res, 0, 0);
-        a->match_score = db_get_double(&res, 0, 1);
-        a->match_created_at = db_get_time(&res, 0, 2);
+        a->match_id = db_get_i64(&res, 0, MATCH_ID);
+        a->match_score = db_get_double(&res, 0, MATCH_SCORE);
+        a->match_created_at = db_get_time(&res, 0, MATCH_CREATED);
     }
     db_res_clear(&res);
     return 0;
 }
 
+/* The target of an interest of project p, into *t: another project (400 same_project) that
+ * exists (404 target_not_found), of the other side (400 same_side) and another organization
+ * (400 same_organization), both open (409 project_closed, target_closed); every refusal about the
+ * target names target_project_id. Returns 0, or -1 after replying. */
+static int check_target(struct req *r, const struct project_ref *p, int64_t target,
+                        struct project_ref *t)
+{
+    if (target == p->id) {
+        reply_error(r, SD_ERR_INVALID, "same_project", "target_project_id",
+                    "a project cannot express interest in itself");
+        return -1;
+    }
+    struct tx_fail f = {0};
+    int rc = access_project_tx(r->w->db, r, target, ACCESS_READ, false, t, &f);
+    if (rc == SD_ERR_NOT_FOUND && f.err == rc) {
+        reply_error(r, SD_ERR_NOT_FOUND, "target_not_found", "target_project_id", "no project %lld",
+                    (long long)target);
+        return -1;
+    }
+    if (rc) {
+        reply_tx(r, rc, &f);
+        return -1;
+    }
+    if (t->demand == p->demand) {
+        reply_error(r, SD_ERR_INVALID, "same_side", "target_project_id",
+                    "both projects are %s projects: interests pair supply with demand",
+                    match_side_name(p->demand ? MATCH_DEMAND : MATCH_SUPPLY));
+        return -1;
+    }
+    if (t->org_id == p->org_id) {
+        reply_error(r, SD_ERR_INVALID, "same_organization", "target_project_id",
+                    "both projects belong to the same organization");
+        return -1;
+    }
+    if (!p->open) {
+        reply_error(r, SD_ERR_CONFLICT, "project_closed", NULL, "project %lld is closed",
+                    (long long)p->id);
+        return -1;
+    }
+    if (!t->open) {
+        reply_error(r, SD_ERR_CONFLICT, "target_closed", "target_project_id",
+                    "project %lld is closed", (long long)target);
+        return -1;
+    }
+    return 0;
+}
+
 void interests_create(struct req *r)
 {
-    int64_t id;
-    if (req_param_id(r, 0, &id) < 0)
+    struct interest_args a = {.user_id = r->user.id};
+    if (req_param_id(r, 0, &a.id) < 0)
         return;
     cJSON *body = json_body(r);
     if (!body)
         return;
-    struct interest_args a = {.id = id, .user_id = r->user.id};
     int rc = json_int(r, body, "target_project_id", true, 1, INT64_MAX, &a.target);
     if (rc >= 0)
         rc = json_enum(r, body, "decision", true, decisions, &a.decision);
     cJSON_Delete(body);
-    if (rc < 0)
+    struct project_ref p, t;
+    /* A member of the project's organization speaks for it; an admin is no member. */
+    if (rc < 0 || access_project(r, a.id, ACCESS_MANAGE, &p) < 0 ||
+        check_target(r, &p, a.target, &t) < 0)
         return;
-
-    struct project_brief p, t;
-    bool pfound = false, tfound = false, member = false;
-    rc = projects_brief(r->w->db, id, false, &p, &pfound);
-    if (!rc && pfound)
-        rc = organizations_is_member(r->w->db, p.org_id, r->user.id, &member);
-    if (!rc && pfound && member)
-        rc = projects_brief(r->w->db, a.target, false, &t, &tfound);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
-    if (!pfound) {
-        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no project %lld", (long long)id);
-        return;
-    }
-    if (!member) {
-        reply_error(r, SD_ERR_FORBIDDEN, "not_member", NULL,
-                    "only members of the project's organization may express its interests");
-        return;
-    }
-    if (a.target == id) {
-        reply_error(r, SD_ERR_INVALID, "same_project", "target_project_id",
-                    "a project cannot express interest in itself");
-        return;
-    }
-    if (!tfound) {
-        reply_error(r, SD_ERR_NOT_FOUND, "target_not_found", "target_project_id", "no project %lld",
-                    (long long)a.target);
-        return;
-    }
-    if (t.side == p.side) {
-        reply_error(r, SD_ERR_INVALID, "same_side", "target_project_id",
-                    "both projects are %s projects: interests pair supply with demand",
-                    match_side_name((enum match_side)p.side));
-        return;
-    }
-    if (t.org_id == p.org_id) {
-        reply_error(r, SD_ERR_INVALID, "same_organization", "target_project_id",
-                    "both projects belong to the same organization");
-        return;
-    }
-    if (!p.open) {
-        reply_error(r, SD_ERR_CONFLICT, "project_closed", NULL, "project %lld is closed",
-                    (long long)id);
-        return;
-    }
-    if (!t.open) {
-        reply_error(r, SD_ERR_CONFLICT, "target_closed", "target_project_id",
-                    "project %lld is closed", (long long)a.target);
-        return;
-    }
-    a.supply = p.side == MATCH_SUPPLY ? id : a.target;
-    a.demand = p.side == MATCH_SUPPLY ? a.target : id;
+    a.supply = p.demand ? a.target : a.id;
+    a.demand = p.demand ? a.id : a.target;
     a.score = recs_pair_score(r->app->recs, a.supply, a.demand);
-
-    rc = db_tx(r->w->db, interest_tx, &a);
-    if (rc && a.err) {
-        reply_error(r, a.err, a.code, strcmp(a.code, "target_closed") ? NULL : "target_project_id",
-                    "the project was closed meanwhile");
+    if (req_tx(r, interest_tx, &a) < 0)
         return;
-    }
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "project_id", (double)id);
+    cJSON_AddNumberToObject(o, "project_id", (double)a.id);
     cJSON_AddNumberToObject(o, "target_project_id", (double)a.target);
     cJSON_AddStringToObject(o, "decision", decisions[a.decision]);
     cJSON_AddBoolToObject(o, "mutual", a.mutual);
@@ -225,19 +231,60 @@ void interests_create(struct req *r)
     " CASE WHEN mp.side = 'supply' THEN mp.id ELSE cp.id END"                                      \
     " AND x.demand_project_id = CASE WHEN mp.side = 'supply' THEN cp.id ELSE mp.id END"
 
-/* Rows: decision, updated_at, match id (NULL), then MINE (7) and THEIRS (7). */
+/* Rows of the sent and received lists: the interest, its pair's match id (NULL when none), my
+ * project, the other one. */
+enum {
+    IR_DECISION,
+    IR_UPDATED,
+    IR_MATCH,
+    IR_MINE,
+    IR_THEIRS = IR_MINE + PROJECTS_SHORT_NCOLS,
+};
+#define INTEREST_COLS "SELECT i.decision, i.updated_at, x.id, " MINE ", " THEIRS
+#define SENT_SELECT                                                                                \
+    INTEREST_COLS MY_PROJECTS                                                                      \
+        " JOIN interests i ON i.project_id = mp.id"                                                \
+        " JOIN projects cp ON cp.id = i.target_project_id" COUNTERPART PAIR_MATCH                  \
+        " WHERE m.user_id = ? ORDER BY i.updated_at DESC, i.id DESC LIMIT ?"
+#define RECEIVED_SELECT                                                                            \
+    INTEREST_COLS MY_PROJECTS                                                                      \
+        " JOIN interests i ON i.target_project_id = mp.id AND i.decision = 'interested'"           \
+        " JOIN projects cp ON cp.id = i.project_id" COUNTERPART PAIR_MATCH                         \
+        " WHERE m.user_id = ? ORDER BY i.updated_at DESC, i.id DESC LIMIT ?"
+
+/* Rows of the mutual list: the match, my project, the counterpart. */
+enum {
+    MU_ID,
+    MU_SCORE,
+    MU_CREATED,
+    MU_MINE,
+    MU_THEIRS = MU_MINE + PROJECTS_SHORT_NCOLS,
+};
+#define MUTUAL_COLS                                                                                \
+    "SELECT x.id AS match_id, x.score, x.created_at AS matched_at, " MINE ", " THEIRS
+/* My supply's matches, then my demand's (the ORDER BY sorts the union by the aliases). */
+#define MUTUAL_SELECT                                                                              \
+    MUTUAL_COLS MY_PROJECTS                                                                        \
+        " JOIN matches x ON x.supply_project_id = mp.id"                                           \
+        " JOIN projects cp ON cp.id = x.demand_project_id" COUNTERPART " WHERE m.user_id = ?"      \
+        " UNION ALL " MUTUAL_COLS MY_PROJECTS " JOIN matches x ON x.demand_project_id = mp.id"     \
+        " JOIN projects cp ON cp.id = x.supply_project_id" COUNTERPART " WHERE m.user_id = ?"      \
+        " ORDER BY matched_at DESC, match_id DESC LIMIT ?"
+
 static cJSON *interest_rows(const struct db_res *res, const char *mine_key, const char *theirs_key)
 {
     cJSON *a = cJSON_CreateArray();
     for (size_t i = 0; i < res->nrows; i++) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddItemToObject(o, mine_key, projects_short_json(res, i, 3));
-        cJSON_AddItemToObject(o, theirs_key, projects_short_json(res, i, 10));
-        cJSON_AddStringToObject(o, "decision", db_get(res, i, 0) ? db_get(res, i, 0) : "");
-        json_add_time(o, "updated_at", db_get_time(res, i, 1));
-        cJSON_AddBoolToObject(o, "mutual", db_get(res, i, 2) != NULL);
-        if (db_get(res, i, 2))
-            cJSON_AddNumberToObject(o, "match_id", (double)db_get_i64(res, i, 2));
+        cJSON_AddItemToObject(o, mine_key, projects_short_json(res, i, IR_MINE));
+        cJSON_AddItemToObject(o, theirs_key, projects_short_json(res, i, IR_THEIRS));
+        const char *decision = db_get(res, i, IR_DECISION);
+        cJSON_AddStringToObject(o, "decision", decision ? decision : "");
+        json_add_time(o, "updated_at", db_get_time(res, i, IR_UPDATED));
+        bool mutual = db_get(res, i, IR_MATCH) != NULL;
+        cJSON_AddBoolToObject(o, "mutual", mutual);
+        if (mutual)
+            cJSON_AddNumberToObject(o, "match_id", (double)db_get_i64(res, i, IR_MATCH));
         else
             cJSON_AddNullToObject(o, "match_id");
         cJSON_AddItemToArray(a, o);
@@ -247,57 +294,28 @@ static cJSON *interest_rows(const struct db_res *res, const char *mine_key, cons
 
 void interests_my_matches(struct req *r)
 {
-    struct db *db = r->w->db;
     struct db_res sent = {0}, recv = {0}, mut = {0};
     int64_t uid = r->user.id, lim = MATCHES_LIST_MAX;
-    int rc = db_exec(db, &sent,
-                     "SELECT i.decision, i.updated_at, x.id, " MINE ", " THEIRS MY_PROJECTS
-                     " JOIN interests i ON i.project_id = mp.id"
-                     " JOIN projects cp ON cp.id = i.target_project_id" COUNTERPART PAIR_MATCH
-                     " WHERE m.user_id = ? ORDER BY i.updated_at DESC, i.id DESC LIMIT ?",
-                     "ii", uid, lim);
-    if (!rc)
-        rc = db_exec(db, &recv,
-                     "SELECT i.decision, i.updated_at, x.id, " MINE ", " THEIRS MY_PROJECTS
-                     " JOIN interests i ON i.target_project_id = mp.id"
-                     " AND i.decision = 'interested'"
-                     " JOIN projects cp ON cp.id = i.project_id" COUNTERPART PAIR_MATCH
-                     " WHERE m.user_id = ? ORDER BY i.updated_at DESC, i.id DESC LIMIT ?",
-                     "ii", uid, lim);
-    if (!rc)
-        rc = db_exec(
-            db, &mut,
-            "SELECT x.id, x.score, x.created_at, " MINE ", " THEIRS MY_PROJECTS
-            " JOIN matches x ON x.supply_project_id = mp.id"
-            " JOIN projects cp ON cp.id = x.demand_project_id" COUNTERPART " WHERE m.user_id = ?"
-            " UNION ALL "
-            "SELECT x.id, x.score, x.created_at, " MINE ", " THEIRS MY_PROJECTS
-            " JOIN matches x ON x.demand_project_id = mp.id"
-            " JOIN projects cp ON cp.id = x.supply_project_id" COUNTERPART " WHERE m.user_id = ?"
-            " ORDER BY 3 DESC, 1 DESC LIMIT ?",
-            "iii", uid, uid, lim);
-    if (rc) {
-        db_res_clear(&sent);
-        db_res_clear(&recv);
-        db_res_clear(&mut);
-        reply_fail(r, rc);
-        return;
-    }
+    if (req_exec(r, &sent, SENT_SELECT, "ii", uid, lim) < 0 ||
+        req_exec(r, &recv, RECEIVED_SELECT, "ii", uid, lim) < 0 ||
+        req_exec(r, &mut, MUTUAL_SELECT, "iii", uid, uid, lim) < 0)
+        goto out;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "sent", interest_rows(&sent, "project", "target"));
     cJSON_AddItemToObject(o, "received", interest_rows(&recv, "project", "from"));
     cJSON *m = cJSON_AddArrayToObject(o, "mutual");
     for (size_t i = 0; i < mut.nrows; i++) {
         cJSON *x = cJSON_CreateObject();
-        cJSON_AddNumberToObject(x, "id", (double)db_get_i64(&mut, i, 0));
-        cJSON_AddNumberToObject(x, "score", db_get_double(&mut, i, 1));
-        json_add_time(x, "created_at", db_get_time(&mut, i, 2));
-        cJSON_AddItemToObject(x, "project", projects_short_json(&mut, i, 3));
-        cJSON_AddItemToObject(x, "counterpart", projects_short_json(&mut, i, 10));
+        cJSON_AddNumberToObject(x, "id", (double)db_get_i64(&mut, i, MU_ID));
+        cJSON_AddNumberToObject(x, "score", db_get_double(&mut, i, MU_SCORE));
+        json_add_time(x, "created_at", db_get_time(&mut, i, MU_CREATED));
+        cJSON_AddItemToObject(x, "project", projects_short_json(&mut, i, MU_MINE));
+        cJSON_AddItemToObject(x, "counterpart", projects_short_json(&mut, i, MU_THEIRS));
         cJSON_AddItemToArray(m, x);
     }
+    reply_json(r, 200, o);
+out:
     db_res_clear(&sent);
     db_res_clear(&recv);
     db_res_clear(&mut);
-    reply_json(r, 200, o);
 }

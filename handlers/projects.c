@@ -1,24 +1,25 @@
 #include "handlers/projects.h"
 
 #include <cjson/cJSON.h>
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "handlers/organizations.h"
 #include "matching/score.h"
 #include "matching/tokenize.h"
+#include "server/access.h"
 #include "server/app.h"
 #include "server/buf.h"
 #include "server/db.h"
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/lang.h"
 #include "server/query.h"
 #include "server/limits.h"
+#include "server/paging.h"
 #include "server/recs.h"
+#include "server/reqdb.h"
 #include "base/xalloc.h"
 
 /* In the order of enum match_side / enum match_stage. */
@@ -27,7 +28,6 @@ static const char *const stages[] = {"idea", "prototype", "pilot", "production",
 
 #define BUDGET_LIMIT 1000000000000000LL /* 10^15 CNY: far above any project, exact in JSON */
 #define TERMS_MAX 256      /* distinct text tokens of a project written to project_terms */
-#define TERMS_BATCH 32     /* rows per INSERT into project_terms (2 parameters each) */
 #define QUERY_TOKENS_MAX 8 /* distinct tokens of `q` that must all be present */
 #define RECS_DEFAULT 10
 #define RECS_MAX 100
@@ -104,78 +104,34 @@ static cJSON *project_json(const struct db_res *res, size_t row)
     return o;
 }
 
-/* Project `id` as JSON into *out (NULL when there is none). 0 or SD_ERR_*. */
-static int load(struct db *db, int64_t id, cJSON **out)
+/* Replies project `id` as stored now: `status` 200, or 201 with its Location; 404
+ * project_not_found when there is none. */
+static void reply_project(struct req *r, int64_t id, int status)
 {
     struct db_res res;
-    *out = NULL;
-    int rc = db_exec(db, &res, PROJECT_SELECT " WHERE p.id = ?", "i", id);
-    if (rc)
-        return rc;
-    if (res.nrows)
-        *out = project_json(&res, 0);
+    if (req_exec(r, &res, PROJECT_SELECT " WHERE p.id = ?", "i", id) < 0)
+        return;
+    if (!res.nrows)
+        reply_error(r, SD_ERR_NOT_FOUND, "project_not_found", NULL, "no project %lld",
+                    (long long)id);
+    else if (status == 201)
+        reply_created(r, project_json(&res, 0), "/api/v1/projects/%lld", (long long)id);
+    else
+        reply_json(r, status, project_json(&res, 0));
     db_res_clear(&res);
-    return 0;
-}
-
-int projects_brief(struct db *db, int64_t id, bool lock, struct project_brief *out, bool *found)
-{
-    struct db_res res;
-    *found = false;
-    int rc = db_exec(db, &res,
-                     lock ? "SELECT id, org_id, side, status FROM projects WHERE id = ? FOR UPDATE"
-                          : "SELECT id, org_id, side, status FROM projects WHERE id = ?",
-                     "i", id);
-    if (rc)
-        return rc;
-    if (res.nrows) {
-        *found = true;
-        out->id = db_get_i64(&res, 0, 0);
-        out->org_id = db_get_i64(&res, 0, 1);
-        out->side = strcmp(cell(&res, 0, 2), "demand") == 0 ? MATCH_DEMAND : MATCH_SUPPLY;
-        out->open = strcmp(cell(&res, 0, 3), "open") == 0;
-    }
-    db_res_clear(&res);
-    return 0;
 }
 
 cJSON *projects_short_json(const struct db_res *res, size_t row, size_t col)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, row, col));
-    cJSON_AddStringToObject(o, "title", cell(res, row, col + 1));
-    cJSON_AddStringToObject(o, "side", cell(res, row, col + 2));
-    cJSON_AddStringToObject(o, "status", cell(res, row, col + 3));
-    cJSON_AddItemToObject(o, "organization", org_json(res, row, col + 4, col + 5, col + 6));
+    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, row, col + PROJECTS_SHORT_ID));
+    cJSON_AddStringToObject(o, "title", cell(res, row, col + PROJECTS_SHORT_TITLE));
+    cJSON_AddStringToObject(o, "side", cell(res, row, col + PROJECTS_SHORT_SIDE));
+    cJSON_AddStringToObject(o, "status", cell(res, row, col + PROJECTS_SHORT_STATUS));
+    cJSON_AddItemToObject(o, "organization",
+                          org_json(res, row, col + PROJECTS_SHORT_ORG,
+                                   col + PROJECTS_SHORT_ORG_NAME, col + PROJECTS_SHORT_ORG_TIER));
     return o;
-}
-
-/* Loads the brief of path project 0 and checks that the caller may act for it: 404 when
- * absent, 403 unless a member of its organization (or, with `admin_ok`, an admin). Returns 0,
- * or -1 after replying. */
-static int load_for_member(struct req *r, bool admin_ok, struct project_brief *p)
-{
-    int64_t id;
-    if (req_param_id(r, 0, &id) < 0)
-        return -1;
-    bool found = false, member = false;
-    int rc = projects_brief(r->w->db, id, false, p, &found);
-    if (!rc && found)
-        rc = organizations_is_member(r->w->db, p->org_id, r->user.id, &member);
-    if (rc) {
-        reply_fail(r, rc);
-        return -1;
-    }
-    if (!found) {
-        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no project %lld", (long long)id);
-        return -1;
-    }
-    if (!member && !(admin_ok && (r->user.roles & ROLE_ADMIN))) {
-        reply_error(r, SD_ERR_FORBIDDEN, "not_member", NULL,
-                    "only members of the project's organization may do this");
-        return -1;
-    }
-    return 0;
 }
 
 /* ---------------------------------------------------------------------------------------- */
@@ -313,16 +269,24 @@ static char *tags_json(const struct proj_in *in)
 /* ---------------------------------------------------------------------------------------- */
 /* project_tags and project_terms                                                           */
 
-/* "<head> (?, ?), (?, ?), …" with `rows` groups. */
-static void values_sql(struct buf *b, const char *head, size_t rows)
+/* INSERT IGNOREs (project_id, v[i]) for each of v[0..n) with db_batch, in chunks of one shape
+ * only: the last chunk is filled up by repeating its last row, which INSERT IGNORE drops (the
+ * row is the table's primary key). So tags and terms cost one prepared statement each, and a
+ * project ceil(n / max_rows) round trips, as when this padding was written by hand. */
+static int insert_rows(struct db *db, const char *head, int64_t id, const char *const *v, size_t n)
 {
-    buf_puts(b, head);
-    for (size_t i = 0; i < rows; i++)
-        buf_puts(b, i ? ", (?, ?)" : " (?, ?)");
+    struct db_batch b;
+    int rc = 0;
+    db_batch_init(&b, db, head, "(?, ?)", 2);
+    for (size_t i = 0; !rc && i < n; i++)
+        rc = db_batch_add(&b, (struct db_param[]){DB_I(id), DB_S(v[i])});
+    while (!rc && b.nrows) /* db_batch_add sends the chunk once it is full */
+        rc = db_batch_add(&b, (struct db_param[]){DB_I(id), DB_S(v[n - 1])});
+    db_batch_deinit(&b);
+    return rc;
 }
 
-/* Replaces the project_tags rows of `id` (one statement shape: MATCH_TAGS_MAX rows, padded by
- * repeating the last tag; INSERT IGNORE drops the repeats). */
+/* Replaces the project_tags rows of `id`. */
 static int write_tags(struct db *db, int64_t id, const struct proj_in *in, bool replace)
 {
     if (replace) {
@@ -330,21 +294,11 @@ static int write_tags(struct db *db, int64_t id, const struct proj_in *in, bool 
         if (rc)
             return rc;
     }
-    if (in->ntags == 0)
-        return 0;
-    struct db_param p[2 * MATCH_TAGS_MAX];
-    memset(p, 0, sizeof(p));
-    for (size_t i = 0; i < MATCH_TAGS_MAX; i++) {
-        size_t t = i < in->ntags ? i : in->ntags - 1;
-        p[2 * i] = (struct db_param){.type = 'i', .i = id};
-        p[2 * i + 1] = (struct db_param){.type = 's', .s = in->tags[t]};
-    }
-    struct buf sql;
-    buf_init(&sql);
-    values_sql(&sql, "INSERT IGNORE INTO project_tags (project_id, tag) VALUES", MATCH_TAGS_MAX);
-    int rc = db_execv(db, NULL, sql.p, p, SD_ARRAY_LEN(p));
-    buf_deinit(&sql);
-    return rc;
+    const char *v[MATCH_TAGS_MAX];
+    for (size_t i = 0; i < in->ntags; i++)
+        v[i] = in->tags[i];
+    return insert_rows(db, "INSERT IGNORE INTO project_tags (project_id, tag) VALUES ", id, v,
+                       in->ntags);
 }
 
 /* Distinct tokens of a text, in order of first appearance, at most `max`. */
@@ -384,13 +338,12 @@ static void terms_deinit(struct terms *t)
 }
 
 /* Replaces the project_terms rows of `id` by the distinct tokens of title + description (title
- * first, at most TERMS_MAX), in batches of one fixed shape padded by repeating the last term. */
+ * first, at most TERMS_MAX). */
 static int write_terms(struct db *db, int64_t id, const char *title, const char *description,
                        bool replace)
 {
-    int rc = 0;
     if (replace) {
-        rc = db_exec(db, NULL, "DELETE FROM project_terms WHERE project_id = ?", "i", id);
+        int rc = db_exec(db, NULL, "DELETE FROM project_terms WHERE project_id = ?", "i", id);
         if (rc)
             return rc;
     }
@@ -398,20 +351,8 @@ static int write_terms(struct db *db, int64_t id, const char *title, const char 
     terms_init(&t, TERMS_MAX);
     tok_tokenize(title, strlen(title), terms_emit, &t);
     tok_tokenize(description, strlen(description), terms_emit, &t);
-    struct buf sql;
-    buf_init(&sql);
-    values_sql(&sql, "INSERT IGNORE INTO project_terms (term, project_id) VALUES", TERMS_BATCH);
-    struct db_param p[2 * TERMS_BATCH];
-    memset(p, 0, sizeof(p));
-    for (size_t b = 0; b < t.n && !rc; b += TERMS_BATCH) {
-        for (size_t i = 0; i < TERMS_BATCH; i++) {
-            size_t k = b + i < t.n ? b + i : t.n - 1;
-            p[2 * i] = (struct db_param){.type = 's', .s = t.v[k]};
-            p[2 * i + 1] = (struct db_param){.type = 'i', .i = id};
-        }
-        rc = db_execv(db, NULL, sql.p, p, SD_ARRAY_LEN(p));
-    }
-    buf_deinit(&sql);
+    int rc = insert_rows(db, "INSERT IGNORE INTO project_terms (project_id, term) VALUES ", id,
+                         (const char *const *)t.v, t.n);
     terms_deinit(&t);
     return rc;
 }
@@ -420,25 +361,43 @@ static int write_terms(struct db *db, int64_t id, const char *title, const char 
 /* Create                                                                                   */
 
 struct create_args {
+    struct req *r;
     const struct proj_in *in;
     const char *tags;
-    int64_t user_id;
     int64_t id;
 };
 
-static int create_tx(struct db *db, void *arg)
+/* What access_org_tx refused, as this route has always answered it: an organization_id of no
+ * organization is a 400 naming organization_id (as pitches and competition entries answer a
+ * project_id of no project), and a non-member's 403 not_member names it too. Returns the error. */
+static int org_refused(struct tx_fail *f, int rc, int64_t org_id)
+{
+    if (rc != f->err)
+        return rc; /* a lower layer failed */
+    if (rc == SD_ERR_NOT_FOUND)
+        return tx_fail(f, SD_ERR_INVALID, "validation_failed", "organization_id",
+                       "no organization %lld", (long long)org_id);
+    f->field = "organization_id";
+    return rc;
+}
+
+static int create_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct create_args *a = arg;
     const struct proj_in *in = a->in;
+    struct org_ref org;
+    int rc = access_org_tx(db, a->r, in->org_id, ACCESS_MANAGE, &org, f);
+    if (rc)
+        return org_refused(f, rc, in->org_id);
     struct db_res res;
-    int rc =
-        db_exec(db, &res,
-                "INSERT INTO projects (org_id, side, title, description, sector, zone, tags,"
-                " budget_min, budget_max, stage, status, created_by, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, UTC_TIMESTAMP(),"
-                " UTC_TIMESTAMP())",
-                "issssssiisi", in->org_id, sides[in->side], in->title, in->description, in->sector,
-                in->zone, a->tags, in->budget_min, in->budget_max, stages[in->stage], a->user_id);
+    rc = db_exec(db, &res,
+                 "INSERT INTO projects (org_id, side, title, description, sector, zone, tags,"
+                 " budget_min, budget_max, stage, status, created_by, created_at, updated_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, UTC_TIMESTAMP(),"
+                 " UTC_TIMESTAMP())",
+                 "issssssiisi", in->org_id, sides[in->side], in->title, in->description, in->sector,
+                 in->zone, a->tags, in->budget_min, in->budget_max, stages[in->stage],
+                 a->r->user.id);
     if (rc)
         return rc;
     a->id = (int64_t)res.insert_id;
@@ -468,49 +427,18 @@ void projects_create(struct req *r)
     struct proj_in *in = xcalloc(1, sizeof(*in));
     in->description = "";
     in->zone = "";
-    char *tags = NULL;
+    struct create_args a = {.r = r, .in = in};
     if (parse_body(r, body, true, in) < 0 || check_budget(r, in->budget_min, in->budget_max) < 0)
         goto out;
-    bool member = false;
-    int rc = organizations_is_member(r->w->db, in->org_id, r->user.id, &member);
-    if (!rc && !member) {
-        struct db_res res;
-        rc = db_exec(r->w->db, &res, "SELECT 1 FROM organizations WHERE id = ?", "i", in->org_id);
-        bool exists = !rc && res.nrows > 0;
-        db_res_clear(&res);
-        if (!rc && !exists) {
-            reply_error(r, SD_ERR_INVALID, "validation_failed", "organization_id",
-                        "no organization %lld", (long long)in->org_id);
-            goto out;
-        }
-    }
-    if (rc) {
-        reply_fail(r, rc);
-        goto out;
-    }
-    if (!member) {
-        reply_error(r, SD_ERR_FORBIDDEN, "not_member", "organization_id",
-                    "only members of organization %lld may publish its projects",
-                    (long long)in->org_id);
-        goto out;
-    }
-    tags = tags_json(in);
-    struct create_args a = {.in = in, .tags = tags, .user_id = r->user.id};
-    rc = db_tx(r->w->db, create_tx, &a);
-    if (rc) {
-        reply_fail(r, rc);
-        goto out;
-    }
-    recs_project_changed(r->app->recs, r->w->db, r->w->rds, a.id);
-    cJSON *o;
-    rc = load(r->w->db, a.id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        goto out;
-    }
-    reply_created(r, o, "/api/v1/projects/%lld", (long long)a.id);
-out:
+    char *tags = tags_json(in);
+    a.tags = tags;
+    int rc = req_tx(r, create_tx, &a);
     cJSON_free(tags);
+    if (rc < 0)
+        goto out;
+    recs_project_changed(r->app->recs, r->w->db, r->w->rds, a.id);
+    reply_project(r, a.id, 201);
+out:
     free(in);
     cJSON_Delete(body);
 }
@@ -521,85 +449,61 @@ out:
 void projects_get(struct req *r)
 {
     int64_t id;
-    if (req_param_id(r, 0, &id) < 0)
-        return;
-    cJSON *o;
-    int rc = load(r->w->db, id, &o);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
-    if (!o) {
-        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no project %lld", (long long)id);
-        return;
-    }
-    reply_json(r, 200, o);
+    if (req_param_id(r, 0, &id) == 0)
+        reply_project(r, id, 200);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Update                                                                                   */
 
 struct update_args {
-    struct proj_in *in;
+    const struct proj_in *in;
     int64_t id;
-    /* what to answer when the transaction refuses */
-    int err;
-    const char *code, *field;
-    char msg[160];
 };
 
-static int refuse(struct update_args *a, int err, const char *code, const char *field,
-                  const char *msg)
-{
-    a->err = err;
-    a->code = code;
-    a->field = field;
-    snprintf(a->msg, sizeof(a->msg), "%s", msg);
-    return err;
-}
+enum { U_ORG, U_SIDE, U_STATUS, U_TITLE, U_DESC, U_SECTOR, U_ZONE, U_BMIN, U_BMAX, U_STAGE };
+#define UPDATE_SELECT                                                                              \
+    "SELECT org_id, side, status, title, description, sector, zone, budget_min, budget_max, stage" \
+    " FROM projects WHERE id = ? FOR UPDATE"
 
-static int update_tx(struct db *db, void *arg)
+static int update_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct update_args *a = arg;
-    struct proj_in *in = a->in;
-    a->err = 0;
+    const struct proj_in *in = a->in;
     struct db_res res;
-    int rc = db_exec(db, &res,
-                     "SELECT org_id, side, status, title, description, sector, zone, budget_min,"
-                     " budget_max, stage FROM projects WHERE id = ? FOR UPDATE",
-                     "i", a->id);
+    int rc = db_exec(db, &res, UPDATE_SELECT, "i", a->id);
     if (rc)
         return rc;
     if (!res.nrows) {
-        rc = refuse(a, SD_ERR_NOT_FOUND, NULL, NULL, "no such project");
+        rc = tx_fail(f, SD_ERR_NOT_FOUND, "project_not_found", NULL, "no project %lld",
+                     (long long)a->id);
         goto out;
     }
-    if (strcmp(cell(&res, 0, 2), "open") != 0) {
-        rc = refuse(a, SD_ERR_CONFLICT, "project_closed", NULL, "the project is closed");
+    if (strcmp(cell(&res, 0, U_STATUS), "open") != 0) {
+        rc = tx_fail(f, SD_ERR_CONFLICT, "project_closed", NULL, "the project is closed");
         goto out;
     }
-    if ((in->set & F_ORG) && in->org_id != db_get_i64(&res, 0, 0)) {
-        rc = refuse(a, SD_ERR_INVALID, "validation_failed", "organization_id",
-                    "organization_id cannot change");
+    if ((in->set & F_ORG) && in->org_id != db_get_i64(&res, 0, U_ORG)) {
+        rc = tx_fail(f, SD_ERR_INVALID, "validation_failed", "organization_id",
+                     "organization_id cannot change");
         goto out;
     }
-    if ((in->set & F_SIDE) && strcmp(sides[in->side], cell(&res, 0, 1)) != 0) {
-        rc = refuse(a, SD_ERR_INVALID, "validation_failed", "side",
-                    "side cannot change: close this project and publish one on the other side");
+    if ((in->set & F_SIDE) && strcmp(sides[in->side], cell(&res, 0, U_SIDE)) != 0) {
+        rc = tx_fail(f, SD_ERR_INVALID, "validation_failed", "side",
+                     "side cannot change: close this project and publish one on the other side");
         goto out;
     }
-    const char *title = in->set & F_TITLE ? in->title : cell(&res, 0, 3);
-    const char *desc = in->set & F_DESC ? in->description : cell(&res, 0, 4);
-    const char *sector = in->set & F_SECTOR ? in->sector : cell(&res, 0, 5);
-    const char *zone = in->set & F_ZONE ? in->zone : cell(&res, 0, 6);
-    int64_t bmin = in->set & F_BMIN ? in->budget_min : db_get_i64(&res, 0, 7);
-    int64_t bmax = in->set & F_BMAX ? in->budget_max : db_get_i64(&res, 0, 8);
-    const char *stage = in->set & F_STAGE ? stages[in->stage] : cell(&res, 0, 9);
+    const char *title = in->set & F_TITLE ? in->title : cell(&res, 0, U_TITLE);
+    const char *desc = in->set & F_DESC ? in->description : cell(&res, 0, U_DESC);
+    const char *sector = in->set & F_SECTOR ? in->sector : cell(&res, 0, U_SECTOR);
+    const char *zone = in->set & F_ZONE ? in->zone : cell(&res, 0, U_ZONE);
+    int64_t bmin = in->set & F_BMIN ? in->budget_min : db_get_i64(&res, 0, U_BMIN);
+    int64_t bmax = in->set & F_BMAX ? in->budget_max : db_get_i64(&res, 0, U_BMAX);
+    const char *stage = in->set & F_STAGE ? stages[in->stage] : cell(&res, 0, U_STAGE);
     if (bmin > bmax) {
-        char msg[128];
-        snprintf(msg, sizeof(msg), "budget_max (%lld) must be at least budget_min (%lld)",
-                 (long long)bmax, (long long)bmin);
-        rc = refuse(a, SD_ERR_INVALID, "validation_failed", "budget_max", msg);
+        rc = tx_fail(f, SD_ERR_INVALID, "validation_failed", "budget_max",
+                     "budget_max (%lld) must be at least budget_min (%lld)", (long long)bmax,
+                     (long long)bmin);
         goto out;
     }
     char *tags = in->set & F_TAGS ? tags_json(in) : NULL;
@@ -620,34 +524,20 @@ out:
 
 void projects_update(struct req *r)
 {
-    struct project_brief p;
-    if (load_for_member(r, false, &p) < 0)
+    struct update_args a = {0};
+    struct project_ref p;
+    if (req_param_id(r, 0, &a.id) < 0 || access_project(r, a.id, ACCESS_MANAGE, &p) < 0)
         return;
     cJSON *body = json_body(r);
     if (!body)
         return;
-    struct update_args a = {.id = p.id, .in = xcalloc(1, sizeof(*a.in))};
-    if (parse_body(r, body, false, a.in) < 0)
-        goto out;
-    int rc = db_tx(r->w->db, update_tx, &a);
-    if (rc && a.err) {
-        reply_error(r, a.err, a.code, a.field, "%s", a.msg);
-        goto out;
+    struct proj_in *in = xcalloc(1, sizeof(*in));
+    a.in = in;
+    if (parse_body(r, body, false, in) == 0 && req_tx(r, update_tx, &a) == 0) {
+        recs_project_changed(r->app->recs, r->w->db, r->w->rds, a.id);
+        reply_project(r, a.id, 200);
     }
-    if (rc) {
-        reply_fail(r, rc);
-        goto out;
-    }
-    recs_project_changed(r->app->recs, r->w->db, r->w->rds, p.id);
-    cJSON *o;
-    rc = load(r->w->db, p.id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        goto out;
-    }
-    reply_json(r, 200, o);
-out:
-    free(a.in);
+    free(in);
     cJSON_Delete(body);
 }
 
@@ -656,19 +546,17 @@ out:
 
 void projects_close(struct req *r)
 {
-    struct project_brief p;
+    int64_t id;
+    struct project_ref p;
     /* Admins may close any project (moderation); only members edit one. */
-    if (load_for_member(r, true, &p) < 0)
+    if (req_param_id(r, 0, &id) < 0 ||
+        access_project(r, id, ACCESS_MANAGE | ACCESS_ADMIN_OK, &p) < 0 ||
+        req_exec(r, NULL,
+                 "UPDATE projects SET status = 'closed', updated_at = UTC_TIMESTAMP()"
+                 " WHERE id = ? AND status = 'open'",
+                 "i", id) < 0)
         return;
-    int rc = db_exec(r->w->db, NULL,
-                     "UPDATE projects SET status = 'closed', updated_at = UTC_TIMESTAMP()"
-                     " WHERE id = ? AND status = 'open'",
-                     "i", p.id);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
-    recs_project_changed(r->app->recs, r->w->db, r->w->rds, p.id);
+    recs_project_changed(r->app->recs, r->w->db, r->w->rds, id);
     reply_empty(r, 204);
 }
 
@@ -698,78 +586,52 @@ static void qtokens_emit(void *arg, const char *tok, size_t len)
     q->n++;
 }
 
-static int query_enum(struct req *r, const char *name, const char *const *names, int *out)
+/* ?tag= normalized as tags are (tok_tag_normalize) into tag (TOK_TAG_MAX_BYTES + 1). Returns 0
+ * or -1 after replying. */
+static int normalize_query_tag(struct req *r, const char *raw, char *tag)
 {
-    const char *v = req_query(r, name);
-    if (!v)
-        return 1;
-    for (int i = 0; names[i]; i++) {
-        if (strcmp(v, names[i]) == 0) {
-            *out = i;
-            return 0;
-        }
+    size_t len;
+    if (tok_tag_normalize(raw, strlen(raw), tag, &len) != TOK_TAG_OK) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "tag",
+                    "tag must have 1 to %d characters", TOK_TAG_MAX_CHARS);
+        return -1;
     }
-    reply_error(r, SD_ERR_INVALID, "validation_failed", name, "%s has an unknown value", name);
-    return -1;
+    return 0;
 }
 
 void projects_list(struct req *r)
 {
-    int limit;
-    int64_t cursor;
-    if (req_page_legacy(r, 20, 100, &limit, &cursor) < 0)
-        return;
+    struct page pg;
     int side = -1, stage = -1;
-    const char *sector = NULL, *zone = NULL, *tag_raw = NULL, *q = NULL, *org = NULL;
-    if (query_enum(r, "side", sides, &side) < 0 || query_enum(r, "stage", stages, &stage) < 0 ||
+    int64_t org_id = 0;
+    const char *sector = NULL, *zone = NULL, *tag_raw = NULL, *q = NULL;
+    char tag[TOK_TAG_MAX_BYTES + 1];
+    if (req_page(r, 20, 100, 1, &pg) < 0 || req_query_enum(r, "side", false, sides, &side) < 0 ||
+        req_query_enum(r, "stage", false, stages, &stage) < 0 ||
         req_query_text(r, "sector", false, LIMIT_QUERY_SECTOR, &sector) < 0 ||
         req_query_text(r, "zone", false, LIMIT_QUERY_ZONE, &zone) < 0 ||
         req_query_text(r, "tag", false, LIMIT_QUERY_TAG, &tag_raw) < 0 ||
         req_query_text(r, "q", false, LIMIT_QUERY_Q, &q) < 0 ||
-        req_query_text(r, "organization_id", false, LIMIT_QUERY_ID, &org) < 0)
+        req_query_id(r, "organization_id", false, &org_id) < 0 ||
+        (tag_raw && normalize_query_tag(r, tag_raw, tag) < 0))
         return;
-    int64_t org_id = 0;
-    if (org) {
-        char *end;
-        long long v = strtoll(org, &end, 10);
-        if (!*org || *end || v < 1) {
-            reply_error(r, SD_ERR_INVALID, "validation_failed", "organization_id",
-                        "organization_id must be a positive integer");
-            return;
-        }
-        org_id = v;
-    }
-    char tag[TOK_TAG_MAX_BYTES + 1];
-    if (tag_raw) {
-        size_t len;
-        if (tok_tag_normalize(tag_raw, strlen(tag_raw), tag, &len) != TOK_TAG_OK) {
-            reply_error(r, SD_ERR_INVALID, "validation_failed", "tag",
-                        "tag must have 1 to %d characters", TOK_TAG_MAX_CHARS);
-            return;
-        }
-    }
     struct qtokens qt = {.n = 0};
     if (q)
         tok_tokenize(q, strlen(q), qtokens_emit, &qt);
-
-    cJSON *out = cJSON_CreateObject();
-    cJSON *items = cJSON_AddArrayToObject(out, "items");
     if (q && qt.n == 0) {
         /* Nothing searchable in q (punctuation only): nothing matches. */
-        cJSON_AddNullToObject(out, "next_cursor");
-        reply_json(r, 200, out);
+        reply_page(r, cJSON_CreateArray(), false, NULL);
         return;
     }
 
     struct db_param p[32];
     size_t np = 0;
-    memset(p, 0, sizeof(p));
     struct buf sql;
     buf_init(&sql);
     buf_puts(&sql, PROJECT_SELECT);
     if (tag_raw) {
         buf_puts(&sql, " JOIN project_tags pt ON pt.project_id = p.id AND pt.tag = ?");
-        p[np++] = (struct db_param){.type = 's', .s = tag};
+        p[np++] = DB_S(tag);
     }
     if (qt.n) {
         /* Every token must be present: one join per token, always QUERY_TOKENS_MAX of them
@@ -778,175 +640,118 @@ void projects_list(struct req *r)
             size_t k = i < qt.n ? i : qt.n - 1;
             buf_printf(&sql, " JOIN project_terms q%zu ON q%zu.project_id = p.id AND q%zu.term = ?",
                        i, i, i);
-            p[np++] = (struct db_param){.type = 's', .s = qt.v[k]};
+            p[np++] = DB_S(qt.v[k]);
         }
     }
+    /* Newest first: the cursor is the id of the last project of the previous page. */
     buf_puts(&sql, " WHERE p.status = 'open' AND p.id < ?");
-    p[np++] = (struct db_param){.type = 'i', .i = cursor > 0 ? cursor : INT64_MAX};
+    p[np++] = DB_I(page_key(&pg, 0, INT64_MAX));
     if (side >= 0) {
         buf_puts(&sql, " AND p.side = ?");
-        p[np++] = (struct db_param){.type = 's', .s = sides[side]};
+        p[np++] = DB_S(sides[side]);
     }
     if (stage >= 0) {
         buf_puts(&sql, " AND p.stage = ?");
-        p[np++] = (struct db_param){.type = 's', .s = stages[stage]};
+        p[np++] = DB_S(stages[stage]);
     }
     if (sector) {
         buf_puts(&sql, " AND p.sector = ?");
-        p[np++] = (struct db_param){.type = 's', .s = sector};
+        p[np++] = DB_S(sector);
     }
     if (zone) {
         buf_puts(&sql, " AND p.zone = ?");
-        p[np++] = (struct db_param){.type = 's', .s = zone};
+        p[np++] = DB_S(zone);
     }
     if (org_id) {
         buf_puts(&sql, " AND p.org_id = ?");
-        p[np++] = (struct db_param){.type = 'i', .i = org_id};
+        p[np++] = DB_I(org_id);
     }
     buf_puts(&sql, " ORDER BY p.id DESC LIMIT ?");
-    p[np++] = (struct db_param){.type = 'i', .i = limit + 1};
+    p[np++] = DB_I(pg.limit + 1);
     SD_ASSERT(np <= SD_ARRAY_LEN(p));
 
     struct db_res res;
-    int rc = db_execv(r->w->db, &res, sql.p, p, np);
+    int rc = req_execv(r, &res, sql.p, p, np);
     buf_deinit(&sql);
-    if (rc) {
-        cJSON_Delete(out);
-        reply_fail(r, rc);
+    if (rc < 0)
         return;
-    }
-    size_t n = res.nrows > (size_t)limit ? (size_t)limit : res.nrows;
+    bool more = res.nrows > (size_t)pg.limit;
+    size_t n = more ? (size_t)pg.limit : res.nrows;
+    cJSON *items = cJSON_CreateArray();
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(items, project_json(&res, i));
-    json_add_next_cursor(out, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, C_ID));
+    reply_page(r, items, more, PAGE_KEYS(n ? db_get_i64(&res, n - 1, C_ID) : 0));
     db_res_clear(&res);
-    reply_json(r, 200, out);
 }
 
 /* ---------------------------------------------------------------------------------------- */
 /* Recommendations                                                                          */
 
+/* In the order of enum match_lang. */
+static const char *const langs[] = {"zh", "en", NULL};
+
 /* The language of the reasons: ?lang=en|zh, else the preferred of en/zh in Accept-Language
- * (by q value, earlier wins ties), else Chinese. Returns 0 or -1 after replying. */
+ * (server/lang.h), else Chinese. Returns 0 or -1 after replying. */
 static int pick_lang(struct req *r, enum match_lang *out)
 {
-    *out = MATCH_LANG_ZH;
-    const char *l = req_query(r, "lang");
-    if (l) {
-        if (strcmp(l, "zh") == 0)
-            return 0;
-        if (strcmp(l, "en") == 0) {
-            *out = MATCH_LANG_EN;
-            return 0;
-        }
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "lang", "lang must be en or zh");
+    int l = MATCH_LANG_ZH;
+    int rc = req_query_enum(r, "lang", false, langs, &l);
+    if (rc < 0)
         return -1;
+    if (rc == 1) {
+        int h = lang_pick(req_header(r, "Accept-Language"), langs);
+        if (h >= 0)
+            l = h;
     }
-    const char *h = req_header(r, "Accept-Language");
-    double best = 0;
-    while (h && *h) {
-        const char *end = strchr(h, ',');
-        size_t n = end ? (size_t)(end - h) : strlen(h);
-        char item[64];
-        snprintf(item, sizeof(item), "%.*s", (int)(n < sizeof(item) ? n : sizeof(item) - 1), h);
-        char *s = item;
-        while (*s == ' ' || *s == '\t')
-            s++;
-        double qv = 1;
-        char *semi = strchr(s, ';');
-        if (semi) {
-            *semi = '\0';
-            char *qp = strstr(semi + 1, "q=");
-            if (qp)
-                qv = strtod(qp + 2, NULL);
-        }
-        bool en = strncasecmp(s, "en", 2) == 0 && (s[2] == '\0' || s[2] == '-' || s[2] == ' ');
-        bool zh = strncasecmp(s, "zh", 2) == 0 && (s[2] == '\0' || s[2] == '-' || s[2] == ' ');
-        if ((en || zh) && qv > best) {
-            best = qv;
-            *out = en ? MATCH_LANG_EN : MATCH_LANG_ZH;
-        }
-        h = end ? end + 1 : NULL;
-    }
+    *out = (enum match_lang)l;
     return 0;
 }
 
-/* The ids paired with `id` by a not_interested from either side. *out is malloc'd. */
-static int load_vetoes(struct db *db, int64_t id, int64_t **out, size_t *n)
+enum { VETO_PROJECT };
+#define VETO_SELECT                                                                                \
+    "SELECT target_project_id FROM interests WHERE project_id = ?"                                 \
+    " AND decision = 'not_interested' UNION"                                                       \
+    " SELECT project_id FROM interests WHERE target_project_id = ?"                                \
+    " AND decision = 'not_interested'"
+
+/* The ids paired with `id` by a not_interested from either side. *out is malloc'd. 0, or -1
+ * after replying. */
+
+static int load_vetoes(struct req *r, int64_t id, int64_t **out, size_t *n)
 {
     struct db_res res;
     *out = NULL;
     *n = 0;
-    int rc = db_exec(db, &res,
-                     "SELECT target_project_id FROM interests WHERE project_id = ?"
-                     " AND decision = 'not_interested' UNION"
-                     " SELECT project_id FROM interests WHERE target_project_id = ?"
-                     " AND decision = 'not_interested'",
-                     "ii", id, id);
-    if (rc)
-        return rc;
+    if (req_exec(r, &res, VETO_SELECT, "ii", id, id) < 0)
+        return -1;
     if (res.nrows) {
         *out = xcalloc(res.nrows, sizeof(**out));
         for (size_t i = 0; i < res.nrows; i++)
-            (*out)[i] = db_get_i64(&res, i, 0);
+            (*out)[i] = db_get_i64(&res, i, VETO_PROJECT);
         *n = res.nrows;
     }
     db_res_clear(&res);
     return 0;
 }
 
-void projects_recommendations(struct req *r)
+/* The recommended projects as open in MySQL now, into proj[i] for items[i] (NULL for one closed
+ * since the index last heard of it), FETCH_BATCH ids per statement of one shape (padded with
+ * the last id). 0, or -1 after replying. */
+static int fetch_projects(struct req *r, const struct recs_item *items, size_t n, cJSON **proj)
 {
-    int limit;
-    int64_t unused;
-    enum match_lang lang;
-    if (req_page_legacy(r, RECS_DEFAULT, RECS_MAX, &limit, &unused) < 0 || pick_lang(r, &lang) < 0)
-        return;
-    struct project_brief p;
-    if (load_for_member(r, true, &p) < 0)
-        return;
-    if (!p.open) {
-        reply_error(r, SD_ERR_CONFLICT, "project_closed", NULL,
-                    "project %lld is closed and gets no recommendations", (long long)p.id);
-        return;
-    }
-    int64_t *veto;
-    size_t nveto;
-    int rc = load_vetoes(r->w->db, p.id, &veto, &nveto);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
-    struct recs_item *items = xcalloc((size_t)limit, sizeof(*items));
-    size_t n = 0;
-    rc = recs_recommend(r->app->recs, p.id, (size_t)limit, veto, nveto, lang, items, &n);
-    free(veto);
-    if (rc == SD_ERR_NOT_FOUND) {
-        /* Open in MySQL but not yet in this instance's index (the sync is about to bring it). */
-        rc = 0;
-        n = 0;
-    }
-    if (rc) {
-        free(items);
-        reply_fail(r, rc);
-        return;
-    }
-
-    /* The recommended projects, as open in MySQL now, in batches of one statement shape. */
-    cJSON **proj = xcalloc(n ? n : 1, sizeof(*proj));
     struct buf sql;
     buf_init(&sql);
     buf_puts(&sql, PROJECT_SELECT " WHERE p.status = 'open' AND p.id IN (");
     for (size_t i = 0; i < FETCH_BATCH; i++)
         buf_puts(&sql, i ? ", ?" : "?");
     buf_puts(&sql, ")");
+    int rc = 0;
     for (size_t b = 0; b < n && !rc; b += FETCH_BATCH) {
         struct db_param prm[FETCH_BATCH];
-        memset(prm, 0, sizeof(prm));
         for (size_t i = 0; i < FETCH_BATCH; i++)
-            prm[i] = (struct db_param){.type = 'i', .i = items[b + i < n ? b + i : n - 1].id};
+            prm[i] = DB_I(items[b + i < n ? b + i : n - 1].id);
         struct db_res res;
-        rc = db_execv(r->w->db, &res, sql.p, prm, FETCH_BATCH);
+        rc = req_execv(r, &res, sql.p, prm, FETCH_BATCH);
         for (size_t row = 0; !rc && row < res.nrows; row++) {
             int64_t id = db_get_i64(&res, row, C_ID);
             for (size_t i = b; i < n && i < b + FETCH_BATCH; i++)
@@ -956,32 +761,62 @@ void projects_recommendations(struct req *r)
         db_res_clear(&res);
     }
     buf_deinit(&sql);
-    if (rc) {
-        for (size_t i = 0; i < n; i++)
-            cJSON_Delete(proj[i]);
-        free(proj);
-        recs_items_free(items, n);
-        free(items);
-        reply_fail(r, rc);
+    return rc;
+}
+
+void projects_recommendations(struct req *r)
+{
+    int64_t limit = RECS_DEFAULT, id;
+    enum match_lang lang;
+    struct project_ref p;
+    /* Not a list to page through: limit only. */
+    if (req_query_int(r, "limit", false, 1, RECS_MAX, &limit) < 0 || pick_lang(r, &lang) < 0 ||
+        req_param_id(r, 0, &id) < 0 ||
+        access_project(r, id, ACCESS_MANAGE | ACCESS_ADMIN_OK, &p) < 0)
+        return;
+    if (!p.open) {
+        reply_error(r, SD_ERR_CONFLICT, "project_closed", NULL,
+                    "project %lld is closed and gets no recommendations", (long long)id);
         return;
     }
-    cJSON *out = cJSON_CreateObject();
-    cJSON_AddNumberToObject(out, "project_id", (double)p.id);
-    cJSON_AddStringToObject(out, "lang", lang == MATCH_LANG_EN ? "en" : "zh");
-    cJSON *arr = cJSON_AddArrayToObject(out, "items");
-    for (size_t i = 0; i < n; i++) {
-        if (!proj[i])
-            continue; /* closed since the index last heard of it */
-        cJSON *it = cJSON_CreateObject();
-        cJSON_AddItemToObject(it, "project", proj[i]);
-        cJSON_AddNumberToObject(it, "score", items[i].score);
-        cJSON *reasons = cJSON_AddArrayToObject(it, "reasons");
-        for (size_t k = 0; k < items[i].nreasons; k++)
-            cJSON_AddItemToArray(reasons, cJSON_CreateString(items[i].reasons[k]));
-        cJSON_AddItemToArray(arr, it);
+    int64_t *veto;
+    size_t nveto;
+    if (load_vetoes(r, id, &veto, &nveto) < 0)
+        return;
+    struct recs_item *items = xcalloc((size_t)limit, sizeof(*items));
+    size_t n = 0;
+    int rc = recs_recommend(r->app->recs, id, (size_t)limit, veto, nveto, lang, items, &n);
+    free(veto);
+    if (rc == SD_ERR_NOT_FOUND) {
+        /* Open in MySQL but not yet in this instance's index (the sync is about to bring it). */
+        rc = 0;
+        n = 0;
     }
+    cJSON **proj = xcalloc(n ? n : 1, sizeof(*proj));
+    if (rc)
+        reply_fail(r, rc);
+    else if (fetch_projects(r, items, n, proj) == 0) {
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddNumberToObject(out, "project_id", (double)id);
+        cJSON_AddStringToObject(out, "lang", langs[lang]);
+        cJSON *arr = cJSON_AddArrayToObject(out, "items");
+        for (size_t i = 0; i < n; i++) {
+            if (!proj[i])
+                continue; /* closed since the index last heard of it */
+            cJSON *it = cJSON_CreateObject();
+            cJSON_AddItemToObject(it, "project", proj[i]);
+            proj[i] = NULL;
+            cJSON_AddNumberToObject(it, "score", items[i].score);
+            cJSON *reasons = cJSON_AddArrayToObject(it, "reasons");
+            for (size_t k = 0; k < items[i].nreasons; k++)
+                cJSON_AddItemToArray(reasons, cJSON_CreateString(items[i].reasons[k]));
+            cJSON_AddItemToArray(arr, it);
+        }
+        reply_json(r, 200, out);
+    }
+    for (size_t i = 0; i < n; i++)
+        cJSON_Delete(proj[i]);
     free(proj);
     recs_items_free(items, n);
     free(items);
-    reply_json(r, 200, out);
 }

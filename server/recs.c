@@ -26,9 +26,25 @@ struct recs {
     int64_t mark; /* newest updated_at seen by the sync thread (DB clock) */
 };
 
-static const char *const COLS =
-    "id, org_id, side, stage, sector, zone, tags, budget_min, budget_max, title, description,"
-    " status, updated_at";
+/* What the index needs of a project row. */
+#define RECS_SELECT                                                                                \
+    "SELECT id, org_id, side, stage, sector, zone, tags, budget_min, budget_max, title,"           \
+    " description, status, updated_at FROM projects"
+enum {
+    RC_ID,
+    RC_ORG,
+    RC_SIDE,
+    RC_STAGE,
+    RC_SECTOR,
+    RC_ZONE,
+    RC_TAGS,
+    RC_BMIN,
+    RC_BMAX,
+    RC_TITLE,
+    RC_DESC,
+    RC_STATUS,
+    RC_UPDATED
+};
 
 struct recs *recs_new(const struct config *cfg)
 {
@@ -60,6 +76,12 @@ void recs_free(struct recs *rc)
     free(rc);
 }
 
+static const char *cell(const struct db_res *res, size_t row, size_t col)
+{
+    const char *s = db_get(res, row, col);
+    return s ? s : "";
+}
+
 /* Removes a project; one that is not indexed (already closed) is fine. */
 static void remove_quiet(struct recs *rc, int64_t id)
 {
@@ -67,29 +89,29 @@ static void remove_quiet(struct recs *rc, int64_t id)
         log_debug("recs: project %lld was not indexed", (long long)id);
 }
 
-/* Applies one row of COLS to the index (caller holds the write lock). */
+/* Applies one RECS_SELECT row to the index (caller holds the write lock). */
 static void apply_row(struct recs *rc, const struct db_res *res, size_t i)
 {
-    int64_t id = db_get_i64(res, i, 0);
-    const char *status = db_get(res, i, 11);
+    int64_t id = db_get_i64(res, i, RC_ID);
+    const char *status = db_get(res, i, RC_STATUS);
     if (!status || strcmp(status, "open") != 0) {
         remove_quiet(rc, id);
         return;
     }
-    struct match_project p = {.id = id, .org_id = db_get_i64(res, i, 1)};
-    if (match_side_parse(db_get(res, i, 2) ? db_get(res, i, 2) : "", &p.side) != 0 ||
-        match_stage_parse(db_get(res, i, 3) ? db_get(res, i, 3) : "", &p.stage) != 0) {
+    struct match_project p = {.id = id, .org_id = db_get_i64(res, i, RC_ORG)};
+    if (match_side_parse(cell(res, i, RC_SIDE), &p.side) != 0 ||
+        match_stage_parse(cell(res, i, RC_STAGE), &p.stage) != 0) {
         log_warn("recs: project %lld has a bad side or stage; not indexed", (long long)id);
         return;
     }
-    p.sector = db_get(res, i, 4);
-    p.zone = db_get(res, i, 5);
-    p.budget_min = db_get_i64(res, i, 7);
-    p.budget_max = db_get_i64(res, i, 8);
-    p.title = db_get(res, i, 9);
-    p.description = db_get(res, i, 10);
+    p.sector = db_get(res, i, RC_SECTOR);
+    p.zone = db_get(res, i, RC_ZONE);
+    p.budget_min = db_get_i64(res, i, RC_BMIN);
+    p.budget_max = db_get_i64(res, i, RC_BMAX);
+    p.title = db_get(res, i, RC_TITLE);
+    p.description = db_get(res, i, RC_DESC);
     const char *tags[MATCH_TAGS_MAX];
-    cJSON *arr = cJSON_Parse(db_get(res, i, 6) ? db_get(res, i, 6) : "[]");
+    cJSON *arr = cJSON_Parse(db_get(res, i, RC_TAGS) ? db_get(res, i, RC_TAGS) : "[]");
     const cJSON *t;
     cJSON_ArrayForEach(t, arr)
     {
@@ -100,7 +122,7 @@ static void apply_row(struct recs *rc, const struct db_res *res, size_t i)
     if (match_index_upsert(rc->idx, &p) != 0)
         log_warn("recs: project %lld rejected by the index", (long long)id);
     cJSON_Delete(arr);
-    int64_t up = db_get_time(res, i, 12);
+    int64_t up = db_get_time(res, i, RC_UPDATED);
     if (up > rc->mark)
         rc->mark = up;
 }
@@ -116,26 +138,24 @@ static void apply_all(struct recs *rc, const struct db_res *res)
 int recs_load(struct recs *rc, struct db *db)
 {
     struct db_res res;
+    enum { NOW_AT };
     int err = db_exec(db, &res, "SELECT UTC_TIMESTAMP()", "");
     if (err)
         return err;
-    rc->mark = db_get_time(&res, 0, 0);
+    rc->mark = db_get_time(&res, 0, NOW_AT);
     db_res_clear(&res);
-    char sql[512];
-    snprintf(sql, sizeof(sql),
-             "SELECT %s FROM projects WHERE status = 'open' AND id > ? ORDER BY id LIMIT %d", COLS,
-             LOAD_BATCH);
     int64_t after = 0;
     size_t total = 0;
     for (;;) {
-        err = db_exec(db, &res, sql, "i", after);
+        err = db_exec(db, &res, RECS_SELECT " WHERE status = 'open' AND id > ? ORDER BY id LIMIT ?",
+                      "ii", after, (int64_t)LOAD_BATCH);
         if (err)
             return err;
         if (res.nrows == 0) {
             db_res_clear(&res);
             break;
         }
-        after = db_get_i64(&res, res.nrows - 1, 0);
+        after = db_get_i64(&res, res.nrows - 1, RC_ID);
         total += res.nrows;
         apply_all(rc, &res);
         db_res_clear(&res);
@@ -150,10 +170,8 @@ int recs_load(struct recs *rc, struct db *db)
 
 int recs_apply(struct recs *rc, struct db *db, int64_t id)
 {
-    char sql[256];
-    snprintf(sql, sizeof(sql), "SELECT %s FROM projects WHERE id = ?", COLS);
     struct db_res res;
-    int err = db_exec(db, &res, sql, "i", id);
+    int err = db_exec(db, &res, RECS_SELECT " WHERE id = ?", "i", id);
     if (err)
         return err;
     pthread_rwlock_wrlock(&rc->lock);
@@ -181,15 +199,14 @@ void recs_project_changed(struct recs *rc, struct db *db, struct rds *rds, int64
  * only touched by the sync thread (and by recs_load before it starts). */
 void recs_poll(struct recs *rc, struct db *db)
 {
-    char since[TIME_BUF], sql[512];
+    char since[TIME_BUF];
     pthread_rwlock_rdlock(&rc->lock); /* apply_row moves the mark under the write lock */
     int64_t mark = rc->mark;
     pthread_rwlock_unlock(&rc->lock);
     time_format_sql(mark - POLL_OVERLAP_S, since);
-    snprintf(sql, sizeof(sql), "SELECT %s FROM projects WHERE updated_at >= ? ORDER BY updated_at",
-             COLS);
     struct db_res res;
-    if (db_exec(db, &res, sql, "s", since) != 0)
+    if (db_exec(db, &res, RECS_SELECT " WHERE updated_at >= ? ORDER BY updated_at", "s", since) !=
+        0)
         return;
     if (res.nrows)
         apply_all(rc, &res);

@@ -901,7 +901,7 @@ static const struct row rows[] = {
     {G, "/api/v1/projects/{id}", 0, m_proj_get, ALL(200)},
     {PA, "/api/v1/projects/{id}", 0, m_proj_patch, ORG_A_MEMBER(200)},
     {DE, "/api/v1/projects/{id}", 0, m_proj_close, ORG_A_MEMBER_OR_ADMIN(204)},
-    /* recommendations: members, and admins (load_for_member admin_ok) */
+    /* recommendations: members, and admins (access_project ACCESS_ADMIN_OK) */
     {G,
      "/api/v1/projects/{id}/recommendations",
      0,

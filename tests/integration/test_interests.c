@@ -89,9 +89,7 @@ static char *sql_value(const char *fmt, ...)
     char path[96];
     snprintf(path, sizeof(path), "var/test-logs/sql-%d-%d.txt", (int)getpid(),
              atomic_fetch_add(&seq, 1));
-    cr_assert_eq(it_sh(IT_MYSQL_CLI " -e \"%s\" > %s",
-                       q, path),
-                 0);
+    cr_assert_eq(it_sh(IT_MYSQL_CLI " -e \"%s\" > %s", q, path), 0);
     FILE *f = fopen(path, "r");
     cr_assert_not_null(f);
     char line[1024] = "";
@@ -298,7 +296,7 @@ Test(interests, clear_errors_and_only_members_speak)
         {p.tok_s, p.sup, other_sup, "interested", 400, "same_side", "target_project_id"},
         {p.tok_d, p.dem, same_side, "interested", 400, "same_organization", "target_project_id"},
         {p.tok_s, p.sup, 999999999, "interested", 404, "target_not_found", "target_project_id"},
-        {p.tok_s, 999999999, p.dem, "interested", 404, "not_found", NULL},
+        {p.tok_s, 999999999, p.dem, "interested", 404, "project_not_found", NULL},
         {p.tok_s, p.sup, p.dem, "maybe", 400, "validation_failed", "decision"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

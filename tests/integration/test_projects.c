@@ -131,14 +131,50 @@ Test(projects, create_get_round_trip_with_normalized_tags)
     cr_assert_str_eq(v, "2");
     free(v);
     v = it_sql("SELECT COUNT(*) FROM project_terms WHERE project_id = %lld AND term IN "
-                  "('医学', '影像', 'yolov5', '结节')",
-                  (long long)id);
+               "('医学', '影像', 'yolov5', '结节')",
+               (long long)id);
     cr_assert_str_eq(v, "4");
     free(v);
 
-    r = it_http(srv, "GET", "/api/v1/projects/999999999", NULL, NULL, NULL);
-    cr_assert_eq(r->status, 404);
-    it_resp_free(r);
+    /* An unknown project is project_not_found on every route of one. */
+    static const char *const missing[][2] = {
+        {"GET", "/api/v1/projects/999999999"},
+        {"PATCH", "/api/v1/projects/999999999"},
+        {"DELETE", "/api/v1/projects/999999999"},
+        {"GET", "/api/v1/projects/999999999/recommendations"},
+    };
+    for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+        bool patch = strcmp(missing[i][0], "PATCH") == 0;
+        r = it_http(srv, missing[i][0], missing[i][1], tok, patch ? "{\"title\":\"t\"}" : NULL,
+                    NULL);
+        cr_assert_eq(r->status, 404, "%s %s: %s", missing[i][0], missing[i][1], r->body);
+        cr_assert_str_eq(it_jstr(r, "error.code"), "project_not_found", "%s %s", missing[i][0],
+                         missing[i][1]);
+        it_resp_free(r);
+    }
+    free(tok);
+}
+
+/* Terms are written in chunks of one statement shape (the last one padded with repeats): 70
+ * distinct words are 32 + 32 + 6 rows, every one indexed (the row is the primary key). */
+Test(projects, every_term_of_a_long_text_is_indexed_once)
+{
+    char *tok = it_user(srv, "enterprise", NULL);
+    int64_t org = it_org(srv, tok, "seed", "医疗健康", "成都高新区");
+    char desc[1024] = "", w[16];
+    for (int i = 0; i < 70; i++) {
+        snprintf(w, sizeof(w), "%szq%02d", i ? " " : "", i);
+        strcat(desc, w);
+    }
+    int64_t id = make_project(srv, tok, org, "supply", "zqtitle", desc, "[\"zqtag\"]", "");
+    cr_assert_eq(
+        it_sql_i64("SELECT COUNT(*) FROM project_terms WHERE project_id = %lld", (long long)id), 71,
+        "the title's word and 70 of the description");
+    char p[128];
+    snprintf(p, sizeof(p), "/api/v1/projects?q=zq69&organization_id=%lld", (long long)org);
+    int64_t ids[4];
+    cr_assert_eq(list_ids(srv, NULL, p, false, ids, 4), 1, "the last word, in the padded chunk");
+    cr_assert_eq(ids[0], id);
     free(tok);
 }
 
@@ -247,6 +283,8 @@ Test(projects, every_bad_input_is_a_400_naming_the_field)
                               {"/api/v1/projects?limit=0", "limit"},
                               {"/api/v1/projects?limit=101", "limit"},
                               {"/api/v1/projects?cursor=abc", "cursor"},
+                              /* a cursor is opaque: an id is none */
+                              {"/api/v1/projects?cursor=12", "cursor"},
                               {"/api/v1/projects?organization_id=x", "organization_id"},
                               {"/api/v1/projects?q=%FF%FE", "q"},
                               {"/api/v1/projects?tag=%20%20", "tag"}};
@@ -368,8 +406,8 @@ Test(projects, patch_is_partial_revalidates_and_reindexes)
     snprintf(qpath, sizeof(qpath), "/api/v1/projects?tag=%s&q=%%E5%%91%%BC%%E5%%8F%%AB", tag);
     cr_assert_eq(list_ids(srv, NULL, qpath, false, ids, 100), 1, "呼叫 (description) kept");
     char *v = it_sql("SELECT GROUP_CONCAT(tag ORDER BY tag) FROM project_tags "
-                        "WHERE project_id = %lld",
-                        (long long)id);
+                     "WHERE project_id = %lld",
+                     (long long)id);
     char want[160];
     snprintf(want, sizeof(want), "%s,自然语言处理", tag);
     cr_assert_str_eq(v, want, "tag rows rewritten");
@@ -706,6 +744,7 @@ Test(projects, recommendations_authorization_and_parameters)
     }
     r = it_http(srv, "GET", "/api/v1/projects/999999999/recommendations", admin, NULL, NULL);
     cr_assert_eq(r->status, 404);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "project_not_found");
     it_resp_free(r);
     /* Never the same organization's projects, nor the same side. */
     int64_t mine = make_project(srv, p.tok_d, p.org_d, "supply", "肺结节影像智能筛查系统",

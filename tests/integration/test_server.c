@@ -136,6 +136,24 @@ static void *inflight_req(void *arg)
     return NULL;
 }
 
+/* Regression: ?ms= went through strtol, so "abc" slept 0 ms and "5x" 5 ms, both answered 200. */
+Test(server, debug_sleep_refuses_ms_that_is_not_a_number)
+{
+    static const char *const bad[] = {"abc", "5x", "-1", "10001", ""};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "/api/v1/debug/sleep?ms=%s", bad[i]);
+        struct it_resp *r = it_http(srv, "GET", path, NULL, NULL, NULL);
+        cr_assert_eq(r->status, 400, "ms=%s: %d %s", bad[i], r->status, r->body);
+        cr_assert_str_eq(it_jstr(r, "error.field"), "ms", "ms=%s", bad[i]);
+        it_resp_free(r);
+    }
+    struct it_resp *r = it_http(srv, "GET", "/api/v1/debug/sleep?ms=0", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "slept_ms"), 0);
+    it_resp_free(r);
+}
+
 Test(server, graceful_shutdown_finishes_in_flight_request)
 {
     struct inflight f = {.s = srv};

@@ -2,10 +2,9 @@
 #define SUMMITD_HANDLERS_COMPETITIONS_H
 
 /* Competitions in sessions of kind `competition` (SPEC "Competitions", issue 5): criteria,
- * entries, judges, scores, and the normalized leaderboard (matching/leaderboard), kept in a Redis
- * sorted set `<prefix>lb:<session id>` (member "entry|raw_mean|judges", score = normalized
- * score) tagged with the MySQL version it was computed from (`<prefix>lb:<session id>:v`); it is
- * rewritten after every change and rebuilt from MySQL whenever it is missing or behind. */
+ * entries, judges, scores, and the normalized leaderboard (matching/leaderboard.h), cached in
+ * Redis by server/board_cache.h: every change that moves it bumps its version in the changing
+ * transaction and rewrites the cache after the commit. */
 
 struct req;
 

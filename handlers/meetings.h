@@ -11,8 +11,9 @@
  *
  * Re-runs keep the meetings already scheduled (fed to the scheduler as fixed) unless
  * ?reset=true; pairs no longer eligible lose their meeting; a cancelled meeting (DELETE) is never
- * scheduled again for that pair and event. Organizations are blocked in the slots that overlap
- * a placed pitch presented by one of their members. */
+ * scheduled again for that pair and event (matching/meeting_plan.h decides what a run changes).
+ * Organizations are blocked in the slots that overlap a placed pitch presented by one of their
+ * members. Both lists page by key: (slot time, table) and (slot time, meeting id). */
 
 struct req;
 

@@ -6,89 +6,39 @@
 #include <string.h>
 
 #include "matching/pitch_sched.h"
+#include "server/access.h"
 #include "server/app.h"
 #include "server/audit.h"
-#include "server/auth.h"
 #include "server/db.h"
 #include "server/debug.h"
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/reqdb.h"
 #include "server/timeutil.h"
-
-/* ---- sessions and who manages them ---------------------------------------------------------- */
-
-int pitches_session_load(struct db *db, int64_t id, bool lock, struct pitches_session *out)
-{
-    struct db_res res;
-    int rc = db_exec(db, &res,
-                     lock ? "SELECT s.id, s.event_id, e.organizer_id, s.starts_at, s.ends_at,"
-                            " s.results_published, e.status, s.kind, s.room"
-                            " FROM sessions s JOIN events e ON e.id = s.event_id"
-                            " WHERE s.id = ? FOR UPDATE"
-                          : "SELECT s.id, s.event_id, e.organizer_id, s.starts_at, s.ends_at,"
-                            " s.results_published, e.status, s.kind, s.room"
-                            " FROM sessions s JOIN events e ON e.id = s.event_id WHERE s.id = ?",
-                     "i", id);
-    if (rc)
-        return rc;
-    if (!res.nrows) {
-        db_res_clear(&res);
-        return SD_ERR_NOT_FOUND;
-    }
-    *out = (struct pitches_session){
-        .id = db_get_i64(&res, 0, 0),
-        .event_id = db_get_i64(&res, 0, 1),
-        .organizer_id = db_get_i64(&res, 0, 2),
-        .starts_at = db_get_time(&res, 0, 3),
-        .ends_at = db_get_time(&res, 0, 4),
-        .results_published = db_get_i64(&res, 0, 5) != 0,
-    };
-    const char *status = db_get(&res, 0, 6);
-    out->event_draft = !status || strcmp(status, "draft") == 0;
-    snprintf(out->kind, sizeof(out->kind), "%s", db_get(&res, 0, 7) ? db_get(&res, 0, 7) : "");
-    snprintf(out->room, sizeof(out->room), "%s", db_get(&res, 0, 8) ? db_get(&res, 0, 8) : "");
-    db_res_clear(&res);
-    return 0;
-}
-
-bool pitches_can_manage(const struct req *r, const struct pitches_session *s)
-{
-    return r->user.id != 0 && ((r->user.roles & ROLE_ADMIN) || r->user.id == s->organizer_id);
-}
-
-int pitches_session_managed(struct req *r, int64_t id, const char *kind,
-                            struct pitches_session *out)
-{
-    int rc = pitches_session_load(r->w->db, id, false, out);
-    if (rc == SD_ERR_NOT_FOUND || (rc == 0 && out->event_draft && !pitches_can_manage(r, out))) {
-        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no session %lld", (long long)id);
-        return -1;
-    }
-    if (rc) {
-        reply_fail(r, rc);
-        return -1;
-    }
-    if (!pitches_can_manage(r, out)) {
-        reply_error(r, SD_ERR_FORBIDDEN, NULL, NULL,
-                    "only the event's organizer or an admin manages this session");
-        return -1;
-    }
-    if (kind && strcmp(out->kind, kind) != 0) {
-        reply_error(r, SD_ERR_CONFLICT, "wrong_session_kind", NULL,
-                    "session %lld is a %s session, not %s", (long long)id, out->kind, kind);
-        return -1;
-    }
-    return 0;
-}
 
 /* ---- pitch rows as JSON --------------------------------------------------------------------- */
 
-#define PITCH_COLS                                                                                 \
-    "p.id, p.session_id, p.event_id, p.project_id, pr.title, pr.org_id, o.name,"                   \
+enum {
+    PI_ID,
+    PI_SESSION,
+    PI_EVENT,
+    PI_PROJECT,
+    PI_TITLE,
+    PI_ORG,
+    PI_ORG_NAME,
+    PI_PRESENTER,
+    PI_PRESENTER_NAME,
+    PI_MINUTES,
+    PI_FROM,
+    PI_UNTIL,
+    PI_STARTS,
+    PI_ENDS,
+};
+#define PITCH_SELECT                                                                               \
+    "SELECT p.id, p.session_id, p.event_id, p.project_id, pr.title, pr.org_id, o.name,"            \
     " p.presenter_user_id, u.display_name, p.minutes, p.available_from, p.available_until,"        \
-    " p.starts_at, p.ends_at"
-#define PITCH_FROM                                                                                 \
+    " p.starts_at, p.ends_at"                                                                      \
     " FROM pitches p LEFT JOIN projects pr ON pr.id = p.project_id"                                \
     " LEFT JOIN organizations o ON o.id = pr.org_id"                                               \
     " LEFT JOIN users u ON u.id = p.presenter_user_id"
@@ -96,129 +46,167 @@ int pitches_session_managed(struct req *r, int64_t id, const char *kind,
 static cJSON *pitch_json(const struct db_res *res, size_t i)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, i, 0));
-    cJSON_AddNumberToObject(o, "session_id", (double)db_get_i64(res, i, 1));
-    cJSON_AddNumberToObject(o, "event_id", (double)db_get_i64(res, i, 2));
-    cJSON_AddNumberToObject(o, "project_id", (double)db_get_i64(res, i, 3));
-    cJSON_AddNumberToObject(o, "presenter_user_id", (double)db_get_i64(res, i, 7));
-    cJSON_AddNumberToObject(o, "minutes", (double)db_get_i64(res, i, 9));
+    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, i, PI_ID));
+    cJSON_AddNumberToObject(o, "session_id", (double)db_get_i64(res, i, PI_SESSION));
+    cJSON_AddNumberToObject(o, "event_id", (double)db_get_i64(res, i, PI_EVENT));
+    cJSON_AddNumberToObject(o, "project_id", (double)db_get_i64(res, i, PI_PROJECT));
+    cJSON_AddNumberToObject(o, "presenter_user_id", (double)db_get_i64(res, i, PI_PRESENTER));
+    cJSON_AddNumberToObject(o, "minutes", (double)db_get_i64(res, i, PI_MINUTES));
     cJSON *pr = cJSON_AddObjectToObject(o, "project");
-    cJSON_AddNumberToObject(pr, "id", (double)db_get_i64(res, i, 3));
-    json_add_str_or_null(pr, "title", db_get(res, i, 4));
-    if (db_get(res, i, 5)) {
+    cJSON_AddNumberToObject(pr, "id", (double)db_get_i64(res, i, PI_PROJECT));
+    json_add_str_or_null(pr, "title", db_get(res, i, PI_TITLE));
+    if (db_get(res, i, PI_ORG)) {
         cJSON *org = cJSON_AddObjectToObject(o, "organization");
-        cJSON_AddNumberToObject(org, "id", (double)db_get_i64(res, i, 5));
-        json_add_str_or_null(org, "name", db_get(res, i, 6));
+        cJSON_AddNumberToObject(org, "id", (double)db_get_i64(res, i, PI_ORG));
+        json_add_str_or_null(org, "name", db_get(res, i, PI_ORG_NAME));
     } else {
         cJSON_AddNullToObject(o, "organization");
     }
     cJSON *pu = cJSON_AddObjectToObject(o, "presenter");
-    cJSON_AddNumberToObject(pu, "id", (double)db_get_i64(res, i, 7));
-    json_add_str_or_null(pu, "display_name", db_get(res, i, 8));
-    json_add_time(o, "available_from", db_get_time(res, i, 10));
-    json_add_time(o, "available_until", db_get_time(res, i, 11));
-    json_add_time(o, "starts_at", db_get_time(res, i, 12));
-    json_add_time(o, "ends_at", db_get_time(res, i, 13));
+    cJSON_AddNumberToObject(pu, "id", (double)db_get_i64(res, i, PI_PRESENTER));
+    json_add_str_or_null(pu, "display_name", db_get(res, i, PI_PRESENTER_NAME));
+    json_add_time(o, "available_from", db_get_time(res, i, PI_FROM));
+    json_add_time(o, "available_until", db_get_time(res, i, PI_UNTIL));
+    json_add_time(o, "starts_at", db_get_time(res, i, PI_STARTS));
+    json_add_time(o, "ends_at", db_get_time(res, i, PI_ENDS));
     return o;
 }
 
-static int pitch_load_json(struct db *db, int64_t id, cJSON **out)
+/* Pitch `id` as JSON, or NULL after replying (503 …; 500 when it is gone: nothing deletes
+ * pitches). */
+static cJSON *pitch_read(struct req *r, int64_t id)
 {
     struct db_res res;
-    *out = NULL;
-    int rc = db_exec(db, &res, "SELECT " PITCH_COLS PITCH_FROM " WHERE p.id = ?", "i", id);
-    if (rc)
-        return rc;
-    if (res.nrows)
-        *out = pitch_json(&res, 0);
+    if (req_exec(r, &res, PITCH_SELECT " WHERE p.id = ?", "i", id) < 0)
+        return NULL;
+    cJSON *o = res.nrows ? pitch_json(&res, 0) : NULL;
     db_res_clear(&res);
-    return 0;
+    if (!o)
+        reply_fail(r, SD_ERR_INTERNAL);
+    return o;
 }
 
-static int exists(struct db *db, const char *sql, int64_t id, bool *out)
+/* Whether `sql` (one id parameter) finds a row: 0 and *out, or -1 after replying. */
+static int req_exists(struct req *r, const char *sql, int64_t id, bool *out)
 {
     struct db_res res;
-    int rc = db_exec(db, &res, sql, "i", id);
-    if (rc)
-        return rc;
+    if (req_exec(r, &res, sql, "i", id) < 0)
+        return -1;
     *out = res.nrows > 0;
     db_res_clear(&res);
     return 0;
 }
 
+/* A pitch session the caller manages: 404 session_not_found, 403 forbidden, 409
+ * wrong_session_kind. 0, or -1 after replying. */
+static int pitch_session_managed(struct req *r, int64_t sid, struct session_ref *s)
+{
+    if (access_session(r, sid, ACCESS_MANAGE, s) < 0 || access_session_kind(r, s, "pitch") < 0)
+        return -1;
+    return 0;
+}
+
+/* The session of pitch `id` when the caller manages it: 404 pitch_not_found (unknown, or in a
+ * draft the caller may not see), 403 forbidden. 0, or -1 after replying. */
+static int pitch_managed(struct req *r, int64_t id, struct session_ref *s)
+{
+    struct db_res res;
+    enum { PS_SESSION };
+    if (req_exec(r, &res, "SELECT session_id FROM pitches WHERE id = ?", "i", id) < 0)
+        return -1;
+    int64_t sid = res.nrows ? db_get_i64(&res, 0, PS_SESSION) : 0;
+    db_res_clear(&res);
+    struct tx_fail f = {0};
+    int rc =
+        sid ? access_session_tx(r->w->db, r, sid, ACCESS_MANAGE, false, s, &f) : SD_ERR_NOT_FOUND;
+    if (rc == SD_ERR_NOT_FOUND)
+        rc = tx_fail(&f, SD_ERR_NOT_FOUND, "pitch_not_found", NULL, "no pitch %lld", (long long)id);
+    if (rc) {
+        reply_tx(r, rc, &f);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- POST /sessions/{id}/pitches ------------------------------------------------------------ */
 
-void pitches_create(struct req *r)
+struct pitch_add {
+    int64_t sid, event_id, project_id, presenter_id, minutes, from, until, by, id;
+};
+
+static int create_tx(struct db *db, void *arg, struct tx_fail *f)
 {
-    int64_t sid;
-    struct pitches_session s;
-    if (req_param_id(r, 0, &sid) < 0 || pitches_session_managed(r, sid, "pitch", &s) < 0)
-        return;
-    cJSON *body = json_body(r);
-    if (!body)
-        return;
-    int64_t project_id, presenter_id, minutes, from = 0, until = 0;
-    if (json_int(r, body, "project_id", true, 1, INT64_MAX, &project_id) < 0 ||
-        json_int(r, body, "presenter_user_id", true, 1, INT64_MAX, &presenter_id) < 0 ||
-        json_int(r, body, "minutes", true, 1, 24 * 60, &minutes) < 0 ||
-        json_time(r, body, "available_from", false, &from) < 0 ||
-        json_time(r, body, "available_until", false, &until) < 0)
-        goto out;
-    if (minutes * 60 > s.ends_at - s.starts_at) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "minutes",
-                    "a pitch of %lld minutes is longer than the session", (long long)minutes);
-        goto out;
-    }
-    if (from && until && until - from < minutes * 60) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "available_until",
-                    "available_until must be at least `minutes` after available_from");
-        goto out;
-    }
-    bool ok;
-    int rc = exists(r->w->db, "SELECT 1 FROM projects WHERE id = ?", project_id, &ok);
-    if (!rc && !ok) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "project_id", "no such project");
-        goto out;
-    }
-    if (!rc)
-        rc = exists(r->w->db, "SELECT 1 FROM users WHERE id = ?", presenter_id, &ok);
-    if (!rc && !ok) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "presenter_user_id", "no such user");
-        goto out;
-    }
-    if (rc) {
-        reply_fail(r, rc);
-        goto out;
-    }
+    struct pitch_add *a = arg;
     char fb[TIME_BUF], ub[TIME_BUF];
     struct db_res res;
-    rc =
-        db_exec(r->w->db, &res,
+    int rc =
+        db_exec(db, &res,
                 "INSERT INTO pitches (session_id, event_id, project_id, presenter_user_id, minutes,"
                 " available_from, available_until, created_by, created_at, updated_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(), UTC_TIMESTAMP())",
-                "iiiiissi", sid, s.event_id, project_id, presenter_id, minutes,
-                from ? time_format_sql(from, fb) : NULL, until ? time_format_sql(until, ub) : NULL,
-                r->user.id);
-    if (rc == SD_ERR_DUPLICATE) {
-        reply_error(r, SD_ERR_CONFLICT, "pitch_exists", "project_id",
-                    "this project already pitches in this session");
-        goto out;
-    }
-    if (rc) {
-        reply_fail(r, rc);
-        goto out;
-    }
-    int64_t id = (int64_t)res.insert_id;
+                "iiiiissi", a->sid, a->event_id, a->project_id, a->presenter_id, a->minutes,
+                a->from ? time_format_sql(a->from, fb) : NULL,
+                a->until ? time_format_sql(a->until, ub) : NULL, a->by);
+    if (rc == SD_ERR_DUPLICATE)
+        return tx_fail(f, SD_ERR_CONFLICT, "pitch_exists", "project_id",
+                       "this project already pitches in this session");
+    if (rc)
+        return rc;
+    a->id = (int64_t)res.insert_id;
     db_res_clear(&res);
-    cJSON *o;
-    rc = pitch_load_json(r->w->db, id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        goto out;
+    return 0;
+}
+
+/* The body of POST /sessions/{id}/pitches, checked against session s. 0, or -1 after replying. */
+static int pitch_add_parse(struct req *r, const cJSON *body, const struct session_ref *s,
+                           struct pitch_add *a)
+{
+    if (json_int(r, body, "project_id", true, 1, INT64_MAX, &a->project_id) < 0 ||
+        json_int(r, body, "presenter_user_id", true, 1, INT64_MAX, &a->presenter_id) < 0 ||
+        json_int(r, body, "minutes", true, 1, 24 * 60, &a->minutes) < 0 ||
+        json_time(r, body, "available_from", false, &a->from) < 0 ||
+        json_time(r, body, "available_until", false, &a->until) < 0)
+        return -1;
+    if (a->minutes * 60 > s->ends_at - s->starts_at) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "minutes",
+                    "a pitch of %lld minutes is longer than the session", (long long)a->minutes);
+        return -1;
     }
-    reply_created(r, o, "/api/v1/pitches/%lld", (long long)id);
-out:
+    if (a->from && a->until && a->until - a->from < a->minutes * 60) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "available_until",
+                    "available_until must be at least `minutes` after available_from");
+        return -1;
+    }
+    bool project, presenter;
+    if (req_exists(r, "SELECT 1 FROM projects WHERE id = ?", a->project_id, &project) < 0)
+        return -1;
+    if (!project) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "project_id", "no such project");
+        return -1;
+    }
+    if (req_exists(r, "SELECT 1 FROM users WHERE id = ?", a->presenter_id, &presenter) < 0)
+        return -1;
+    if (!presenter) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "presenter_user_id", "no such user");
+        return -1;
+    }
+    return 0;
+}
+
+void pitches_create(struct req *r)
+{
+    struct pitch_add a = {.by = r->user.id};
+    struct session_ref s;
+    if (req_param_id(r, 0, &a.sid) < 0 || pitch_session_managed(r, a.sid, &s) < 0)
+        return;
+    a.event_id = s.ev.id;
+    cJSON *body = json_body(r);
+    if (!body)
+        return;
+    cJSON *o;
+    if (pitch_add_parse(r, body, &s, &a) == 0 && req_tx(r, create_tx, &a) == 0 &&
+        (o = pitch_read(r, a.id)) != NULL)
+        reply_created(r, o, "/api/v1/pitches/%lld", (long long)a.id);
     cJSON_Delete(body);
 }
 
@@ -247,6 +235,13 @@ static void sched_ctx_free(struct sched_ctx *c)
     free(c->busy);
 }
 
+enum { CTX_ID, CTX_PRESENTER, CTX_STARTS, CTX_ENDS, CTX_MINUTES, CTX_IN_ROOM };
+#define CTX_SQL                                                                                    \
+    "SELECT p.id, p.presenter_user_id, p.starts_at, p.ends_at, p.minutes,"                         \
+    " (p.session_id = ? OR s.room = ?)"                                                            \
+    " FROM pitches p JOIN sessions s ON s.id = p.session_id"                                       \
+    " WHERE p.event_id = ? AND p.starts_at IS NOT NULL"
+
 /* Every placed pitch of the event: those of this session or of another session in the same room
  * occupy the room; the others make their presenter busy. Call under the event row's lock. */
 static int sched_ctx_load(struct db *db, int64_t event_id, int64_t session_id, const char *room,
@@ -254,12 +249,7 @@ static int sched_ctx_load(struct db *db, int64_t event_id, int64_t session_id, c
 {
     struct db_res res;
     memset(c, 0, sizeof(*c));
-    int rc = db_exec(db, &res,
-                     "SELECT p.id, p.presenter_user_id, p.starts_at, p.ends_at, p.minutes,"
-                     " (p.session_id = ? OR s.room = ?)"
-                     " FROM pitches p JOIN sessions s ON s.id = p.session_id"
-                     " WHERE p.event_id = ? AND p.starts_at IS NOT NULL",
-                     "isi", session_id, room, event_id);
+    int rc = db_exec(db, &res, CTX_SQL, "isi", session_id, room, event_id);
     if (rc)
         return rc;
     size_t n = res.nrows ? res.nrows : 1;
@@ -267,14 +257,14 @@ static int sched_ctx_load(struct db *db, int64_t event_id, int64_t session_id, c
     c->busy = xcalloc(n, sizeof(*c->busy));
     c->busy_cap = n;
     for (size_t i = 0; i < res.nrows; i++) {
-        int64_t id = db_get_i64(&res, i, 0), who = db_get_i64(&res, i, 1);
-        int64_t st = db_get_time(&res, i, 2), en = db_get_time(&res, i, 3);
-        if (db_get_i64(&res, i, 5))
+        int64_t id = db_get_i64(&res, i, CTX_ID), who = db_get_i64(&res, i, CTX_PRESENTER);
+        int64_t st = db_get_time(&res, i, CTX_STARTS), en = db_get_time(&res, i, CTX_ENDS);
+        if (db_get_i64(&res, i, CTX_IN_ROOM))
             c->placed[c->ctx.n_placed++] =
                 (struct pitch_sched_placed){.id = id,
                                             .presenter_id = who,
                                             .start = st,
-                                            .minutes = (int32_t)db_get_i64(&res, i, 4)};
+                                            .minutes = (int32_t)db_get_i64(&res, i, CTX_MINUTES)};
         else
             c->busy[c->ctx.n_busy++] = (struct pitch_sched_busy){
                 .presenter_id = who, .start = st, .end = en, .ref_id = id};
@@ -301,13 +291,16 @@ static int cmp_i64(const void *x, const void *y)
     return (a > b) - (a < b);
 }
 
+enum { PRES_USER };
+
 /* Runs `sql` (a locking SELECT of presenter_user_id with one parameter, `id`) and locks what the
  * agendas of those presenters depend on: their user rows (every pitch placement in any event
  * takes them, so two events cannot place one presenter at one time) and their organization
  * memberships (the meeting scheduler locks its organizations' memberships, so it and a
  * placement see each other). Must come before the transaction's first plain read: REPEATABLE
  * READ takes the snapshot there, and it has to include whatever committed while we waited. The
- * order (event, pitches, users, memberships, all by id) is the same everywhere. */
+ * order (event, pitches, users, memberships, all by id) is the same everywhere. The caller frees
+ * out->id, also on failure. */
 static int presenters_lock(struct db *db, const char *sql, int64_t id, struct presenters *out)
 {
     struct db_res res;
@@ -319,7 +312,7 @@ static int presenters_lock(struct db *db, const char *sql, int64_t id, struct pr
     size_t n = res.nrows;
     out->id = xcalloc(n ? n : 1, sizeof(*out->id));
     for (size_t i = 0; i < n; i++)
-        out->id[i] = db_get_i64(&res, i, 0);
+        out->id[i] = db_get_i64(&res, i, PRES_USER);
     db_res_clear(&res);
     qsort(out->id, n, sizeof(*out->id), cmp_i64);
     for (size_t i = 0; i < n; i++)
@@ -337,6 +330,31 @@ static int presenters_lock(struct db *db, const char *sql, int64_t id, struct pr
     return rc;
 }
 
+/* Pitches elsewhere and 1:1 meetings: both read as (ref, start, end). */
+enum { BUSY_REF, BUSY_STARTS, BUSY_ENDS };
+#define BUSY_PITCHES_SQL                                                                           \
+    "SELECT id, starts_at, ends_at FROM pitches WHERE presenter_user_id = ?"                       \
+    " AND starts_at < ? AND ends_at > ? AND event_id <> ?"
+#define BUSY_MEETINGS_SQL                                                                          \
+    "SELECT m.id, ms.starts_at, ms.ends_at FROM org_members om"                                    \
+    " JOIN meetings m ON m.org_a = om.org_id JOIN meeting_slots ms"                                \
+    " ON ms.id = m.slot_id WHERE om.user_id = ? AND m.status = 'scheduled'"                        \
+    " AND ms.starts_at < ? AND ms.ends_at > ?"                                                     \
+    " UNION ALL SELECT m.id, ms.starts_at, ms.ends_at FROM org_members om"                         \
+    " JOIN meetings m ON m.org_b = om.org_id JOIN meeting_slots ms"                                \
+    " ON ms.id = m.slot_id WHERE om.user_id = ? AND m.status = 'scheduled'"                        \
+    " AND ms.starts_at < ? AND ms.ends_at > ?"
+
+/* Adds each row of res as a busy time of `who`; `sign` -1 stores minus the ref id. */
+static void busy_add_rows(struct sched_ctx *c, int64_t who, const struct db_res *res, int sign)
+{
+    for (size_t k = 0; k < res->nrows; k++)
+        busy_add(c, (struct pitch_sched_busy){.presenter_id = who,
+                                              .start = db_get_time(res, k, BUSY_STARTS),
+                                              .end = db_get_time(res, k, BUSY_ENDS),
+                                              .ref_id = sign * db_get_i64(res, k, BUSY_REF)});
+}
+
 /* Adds to c->busy what keeps the presenters elsewhere during [from, to) beyond this event's
  * pitches (which sched_ctx_load has): their placed pitches at other events (ref_id: the pitch)
  * and the scheduled 1:1 meetings of any organization they are a member of, at any event (ref_id:
@@ -349,35 +367,15 @@ static int busy_elsewhere_load(struct db *db, int64_t event_id, const struct pre
     time_format_sql(to, tb);
     for (size_t i = 0; i < who->n; i++) {
         struct db_res res;
-        int rc = db_exec(db, &res,
-                         "SELECT id, starts_at, ends_at FROM pitches WHERE presenter_user_id = ?"
-                         " AND starts_at < ? AND ends_at > ? AND event_id <> ?",
-                         "issi", who->id[i], tb, fb, event_id);
+        int rc = db_exec(db, &res, BUSY_PITCHES_SQL, "issi", who->id[i], tb, fb, event_id);
         if (rc)
             return rc;
-        for (size_t k = 0; k < res.nrows; k++)
-            busy_add(c, (struct pitch_sched_busy){.presenter_id = who->id[i],
-                                                  .start = db_get_time(&res, k, 1),
-                                                  .end = db_get_time(&res, k, 2),
-                                                  .ref_id = db_get_i64(&res, k, 0)});
+        busy_add_rows(c, who->id[i], &res, 1);
         db_res_clear(&res);
-        rc = db_exec(db, &res,
-                     "SELECT m.id, ms.starts_at, ms.ends_at FROM org_members om"
-                     " JOIN meetings m ON m.org_a = om.org_id JOIN meeting_slots ms"
-                     " ON ms.id = m.slot_id WHERE om.user_id = ? AND m.status = 'scheduled'"
-                     " AND ms.starts_at < ? AND ms.ends_at > ?"
-                     " UNION ALL SELECT m.id, ms.starts_at, ms.ends_at FROM org_members om"
-                     " JOIN meetings m ON m.org_b = om.org_id JOIN meeting_slots ms"
-                     " ON ms.id = m.slot_id WHERE om.user_id = ? AND m.status = 'scheduled'"
-                     " AND ms.starts_at < ? AND ms.ends_at > ?",
-                     "ississ", who->id[i], tb, fb, who->id[i], tb, fb);
+        rc = db_exec(db, &res, BUSY_MEETINGS_SQL, "ississ", who->id[i], tb, fb, who->id[i], tb, fb);
         if (rc)
             return rc;
-        for (size_t k = 0; k < res.nrows; k++)
-            busy_add(c, (struct pitch_sched_busy){.presenter_id = who->id[i],
-                                                  .start = db_get_time(&res, k, 1),
-                                                  .end = db_get_time(&res, k, 2),
-                                                  .ref_id = -db_get_i64(&res, k, 0)});
+        busy_add_rows(c, who->id[i], &res, -1);
         db_res_clear(&res);
     }
     return 0;
@@ -392,116 +390,23 @@ static void clash_set(struct pitches_clash *out, enum pitch_sched_clash kind, in
     out->clash_meeting_id = clash_id < 0 ? -clash_id : 0;
 }
 
-static struct pitch_sched_pitch pitch_from_row(const struct db_res *res, size_t i, int col)
+/* The columns pitch_from_row reads come first in every SELECT it reads. */
+enum { PR_ID, PR_PRESENTER, PR_MINUTES, PR_FROM, PR_UNTIL, PR_NEXT };
+#define PR_COLS "p.id, p.presenter_user_id, p.minutes, p.available_from, p.available_until"
+
+static struct pitch_sched_pitch pitch_from_row(const struct db_res *res, size_t i)
 {
-    /* columns col..col+4: id, presenter, minutes, available_from, available_until */
-    int64_t from = db_get_time(res, i, (size_t)col + 3),
-            until = db_get_time(res, i, (size_t)col + 4);
+    int64_t from = db_get_time(res, i, PR_FROM), until = db_get_time(res, i, PR_UNTIL);
     return (struct pitch_sched_pitch){
-        .id = db_get_i64(res, i, (size_t)col),
-        .presenter_id = db_get_i64(res, i, (size_t)col + 1),
-        .minutes = (int32_t)db_get_i64(res, i, (size_t)col + 2),
+        .id = db_get_i64(res, i, PR_ID),
+        .presenter_id = db_get_i64(res, i, PR_PRESENTER),
+        .minutes = (int32_t)db_get_i64(res, i, PR_MINUTES),
         .available_from = from ? from : INT64_MIN,
         .available_until = until ? until : INT64_MAX,
     };
 }
 
-static int lock_event(struct db *db, int64_t event_id)
-{
-    struct db_res res;
-    int rc = db_exec(db, &res, "SELECT id FROM events WHERE id = ? FOR UPDATE", "i", event_id);
-    if (rc)
-        return rc;
-    bool found = res.nrows > 0;
-    db_res_clear(&res);
-    return found ? 0 : SD_ERR_NOT_FOUND;
-}
-
 /* ---- PUT / DELETE /pitches/{id}/slot -------------------------------------------------------- */
-
-/* The pitch's session, loaded and checked for management. Replies and returns -1 otherwise. */
-static int pitch_session_managed(struct req *r, int64_t pitch_id, struct pitches_session *s)
-{
-    struct db_res res;
-    int rc = db_exec(r->w->db, &res, "SELECT session_id FROM pitches WHERE id = ?", "i", pitch_id);
-    if (rc) {
-        reply_fail(r, rc);
-        return -1;
-    }
-    int64_t sid = res.nrows ? db_get_i64(&res, 0, 0) : 0;
-    db_res_clear(&res);
-    if (!sid) {
-        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no pitch %lld", (long long)pitch_id);
-        return -1;
-    }
-    return pitches_session_managed(r, sid, NULL, s);
-}
-
-struct place_args {
-    struct req *r;
-    int64_t pitch_id, event_id, start;
-    struct pitches_clash clash;
-};
-
-static int place_tx(struct db *db, void *arg)
-{
-    struct place_args *a = arg;
-    memset(&a->clash, 0, sizeof(a->clash));
-    int rc = lock_event(db, a->event_id);
-    if (rc)
-        return rc;
-    struct presenters who;
-    rc = presenters_lock(db, "SELECT presenter_user_id FROM pitches WHERE id = ? FOR UPDATE",
-                         a->pitch_id, &who);
-    if (!rc && !who.n)
-        rc = SD_ERR_NOT_FOUND;
-    if (rc) {
-        free(who.id);
-        return rc;
-    }
-    struct db_res res;
-    rc = db_exec(db, &res,
-                 "SELECT p.id, p.presenter_user_id, p.minutes, p.available_from, p.available_until,"
-                 " s.id, s.starts_at, s.ends_at, s.room"
-                 " FROM pitches p JOIN sessions s ON s.id = p.session_id WHERE p.id = ?",
-                 "i", a->pitch_id);
-    if (rc) {
-        free(who.id);
-        return rc;
-    }
-    if (!res.nrows) {
-        db_res_clear(&res);
-        free(who.id);
-        return SD_ERR_NOT_FOUND;
-    }
-    struct pitch_sched_pitch p = pitch_from_row(&res, 0, 0);
-    int64_t s_start = db_get_time(&res, 0, 6), s_end = db_get_time(&res, 0, 7);
-    struct sched_ctx c;
-    rc = sched_ctx_load(db, a->event_id, db_get_i64(&res, 0, 5), db_get(&res, 0, 8), s_start, s_end,
-                        &c);
-    db_res_clear(&res);
-    if (!rc)
-        rc = busy_elsewhere_load(db, a->event_id, &who, s_start, s_end, &c);
-    free(who.id);
-    if (rc) {
-        sched_ctx_free(&c);
-        return rc;
-    }
-    int64_t clash_id;
-    enum pitch_sched_clash k = pitch_sched_check(&c.ctx, &p, a->start, &clash_id);
-    sched_ctx_free(&c);
-    if (k != PITCH_SCHED_CLASH_NONE) {
-        clash_set(&a->clash, k, 0, clash_id);
-        return SD_ERR_CONFLICT;
-    }
-    debug_hold(a->r, "pitch_place", a->pitch_id); /* checked, locks held, not yet written */
-    char sb[TIME_BUF], eb[TIME_BUF];
-    return db_exec(db, NULL,
-                   "UPDATE pitches SET starts_at = ?, ends_at = ?, updated_at = UTC_TIMESTAMP()"
-                   " WHERE id = ?",
-                   "ssi", time_format_sql(a->start, sb),
-                   time_format_sql(a->start + 60 * (int64_t)p.minutes, eb), a->pitch_id);
-}
 
 static const char *clash_message(const struct pitches_clash *c)
 {
@@ -520,61 +425,115 @@ static const char *clash_message(const struct pitches_clash *c)
     }
 }
 
+int pitches_clash_fail(struct tx_fail *f, const struct pitches_clash *c, const char *field)
+{
+    const char *code = pitch_sched_clash_name(c->kind);
+    if (c->pitch_id)
+        tx_fail(f, SD_ERR_CONFLICT, code, field, "pitch %lld: %s", (long long)c->pitch_id,
+                clash_message(c));
+    else
+        tx_fail(f, SD_ERR_CONFLICT, code, field, "%s", clash_message(c));
+    if (c->pitch_id)
+        tx_fail_extra(f, "pitch_id", c->pitch_id);
+    if (c->clash_pitch_id)
+        tx_fail_extra(f, "clash_pitch_id", c->clash_pitch_id);
+    if (c->clash_meeting_id)
+        tx_fail_extra(f, "clash_meeting_id", c->clash_meeting_id);
+    return SD_ERR_CONFLICT;
+}
+
 void pitches_clash_reply(struct req *r, const struct pitches_clash *c, const char *field)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON *e = cJSON_AddObjectToObject(o, "error");
-    cJSON_AddStringToObject(e, "code", pitch_sched_clash_name(c->kind));
-    if (c->pitch_id) {
-        char msg[160];
-        snprintf(msg, sizeof(msg), "pitch %lld: %s", (long long)c->pitch_id, clash_message(c));
-        cJSON_AddStringToObject(e, "message", msg);
-    } else {
-        cJSON_AddStringToObject(e, "message", clash_message(c));
+    struct tx_fail f = {0};
+    reply_tx(r, pitches_clash_fail(&f, c, field), &f);
+}
+
+struct place {
+    struct req *r;
+    int64_t pitch_id, event_id, start;
+};
+
+enum { PL_SESSION = PR_NEXT, PL_S_STARTS, PL_S_ENDS, PL_ROOM };
+#define PLACE_SQL                                                                                  \
+    "SELECT " PR_COLS ", s.id, s.starts_at, s.ends_at, s.room"                                     \
+    " FROM pitches p JOIN sessions s ON s.id = p.session_id WHERE p.id = ?"
+
+static int pitch_gone(struct tx_fail *f, int64_t id)
+{
+    return tx_fail(f, SD_ERR_NOT_FOUND, "pitch_not_found", NULL, "no pitch %lld", (long long)id);
+}
+
+static int place_tx(struct db *db, void *arg, struct tx_fail *f)
+{
+    struct place *a = arg;
+    struct event_ref ev;
+    struct presenters who = {0};
+    struct sched_ctx c = {0};
+    struct db_res res = {0};
+    int rc = access_event_tx(db, a->r, a->event_id, ACCESS_MANAGE, true, &ev, f);
+    if (!rc)
+        rc = presenters_lock(db, "SELECT presenter_user_id FROM pitches WHERE id = ? FOR UPDATE",
+                             a->pitch_id, &who);
+    if (!rc && !who.n)
+        rc = pitch_gone(f, a->pitch_id);
+    if (!rc)
+        rc = db_exec(db, &res, PLACE_SQL, "i", a->pitch_id);
+    if (!rc && !res.nrows)
+        rc = pitch_gone(f, a->pitch_id);
+    if (rc)
+        goto out;
+    struct pitch_sched_pitch p = pitch_from_row(&res, 0);
+    int64_t s_start = db_get_time(&res, 0, PL_S_STARTS), s_end = db_get_time(&res, 0, PL_S_ENDS);
+    rc = sched_ctx_load(db, a->event_id, db_get_i64(&res, 0, PL_SESSION), db_get(&res, 0, PL_ROOM),
+                        s_start, s_end, &c);
+    if (!rc)
+        rc = busy_elsewhere_load(db, a->event_id, &who, s_start, s_end, &c);
+    if (rc)
+        goto out;
+    int64_t clash_id;
+    enum pitch_sched_clash k = pitch_sched_check(&c.ctx, &p, a->start, &clash_id);
+    if (k != PITCH_SCHED_CLASH_NONE) {
+        struct pitches_clash clash = {0};
+        clash_set(&clash, k, 0, clash_id);
+        rc = pitches_clash_fail(f, &clash, "starts_at");
+        goto out;
     }
-    if (field)
-        cJSON_AddStringToObject(e, "field", field);
-    if (c->pitch_id)
-        cJSON_AddNumberToObject(e, "pitch_id", (double)c->pitch_id);
-    if (c->clash_pitch_id)
-        cJSON_AddNumberToObject(e, "clash_pitch_id", (double)c->clash_pitch_id);
-    if (c->clash_meeting_id)
-        cJSON_AddNumberToObject(e, "clash_meeting_id", (double)c->clash_meeting_id);
-    r->err_code = pitch_sched_clash_name(c->kind);
-    reply_json(r, 409, o);
+    debug_hold(a->r, "pitch_place", a->pitch_id); /* checked, locks held, not yet written */
+    char sb[TIME_BUF], eb[TIME_BUF];
+    rc = db_exec(db, NULL,
+                 "UPDATE pitches SET starts_at = ?, ends_at = ?, updated_at = UTC_TIMESTAMP()"
+                 " WHERE id = ?",
+                 "ssi", time_format_sql(a->start, sb),
+                 time_format_sql(a->start + 60 * (int64_t)p.minutes, eb), a->pitch_id);
+out:
+    sched_ctx_free(&c);
+    db_res_clear(&res);
+    free(who.id);
+    return rc;
 }
 
 void pitches_place(struct req *r)
 {
-    int64_t id;
-    struct pitches_session s;
-    if (req_param_id(r, 0, &id) < 0 || pitch_session_managed(r, id, &s) < 0)
+    struct place a = {.r = r};
+    struct session_ref s;
+    if (req_param_id(r, 0, &a.pitch_id) < 0 || pitch_managed(r, a.pitch_id, &s) < 0)
         return;
+    a.event_id = s.ev.id;
     cJSON *body = json_body(r);
     if (!body)
         return;
-    struct place_args a = {.r = r, .pitch_id = id, .event_id = s.event_id};
     int rc = json_time(r, body, "starts_at", true, &a.start);
     cJSON_Delete(body);
-    if (rc < 0)
-        return;
-    rc = db_tx(r->w->db, place_tx, &a);
-    if (rc == SD_ERR_CONFLICT && a.clash.kind != PITCH_SCHED_CLASH_NONE) {
-        pitches_clash_reply(r, &a.clash, "starts_at");
-        return;
-    }
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
     cJSON *o;
-    rc = pitch_load_json(r->w->db, id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
+    if (rc < 0 || req_tx(r, place_tx, &a) < 0 || !(o = pitch_read(r, a.pitch_id)))
         return;
-    }
     reply_json(r, 200, o);
 }
+
+enum { CHK_STARTS = PR_NEXT };
+#define CHECK_SQL                                                                                  \
+    "SELECT " PR_COLS ", p.starts_at FROM pitches p"                                               \
+    " WHERE p.session_id = ? AND p.starts_at IS NOT NULL ORDER BY p.starts_at, p.id"
 
 int do_pitches_session_check(struct db *db, int64_t event_id, int64_t session_id, const char *room,
                              int64_t starts, int64_t ends, struct pitches_clash *out)
@@ -590,12 +549,8 @@ int do_pitches_session_check(struct db *db, int64_t event_id, int64_t session_id
         return rc;
     }
     struct db_res res;
-    struct sched_ctx c;
-    rc = db_exec(db, &res,
-                 "SELECT id, presenter_user_id, minutes, available_from, available_until,"
-                 " starts_at FROM pitches WHERE session_id = ? AND starts_at IS NOT NULL"
-                 " ORDER BY starts_at, id",
-                 "i", session_id);
+    struct sched_ctx c = {0};
+    rc = db_exec(db, &res, CHECK_SQL, "i", session_id);
     if (rc) {
         free(who.id);
         return rc;
@@ -604,13 +559,12 @@ int do_pitches_session_check(struct db *db, int64_t event_id, int64_t session_id
     if (!rc)
         rc = busy_elsewhere_load(db, event_id, &who, starts, ends, &c);
     for (size_t i = 0; i < res.nrows && !rc; i++) {
-        struct pitch_sched_pitch p = pitch_from_row(&res, i, 0);
-        int64_t clash_id;
-        enum pitch_sched_clash k =
-            pitch_sched_check(&c.ctx, &p, db_get_time(&res, i, 5), &clash_id);
+        struct pitch_sched_pitch p = pitch_from_row(&res, i);
+        int64_t clash_id, at = db_get_time(&res, i, CHK_STARTS);
+        enum pitch_sched_clash k = pitch_sched_check(&c.ctx, &p, at, &clash_id);
         if (k != PITCH_SCHED_CLASH_NONE) {
             clash_set(out, k, p.id, clash_id);
-            out->starts_at = db_get_time(&res, i, 5);
+            out->starts_at = at;
             rc = SD_ERR_CONFLICT;
         }
     }
@@ -623,23 +577,19 @@ int do_pitches_session_check(struct db *db, int64_t event_id, int64_t session_id
 void pitches_unplace(struct req *r)
 {
     int64_t id;
-    struct pitches_session s;
-    if (req_param_id(r, 0, &id) < 0 || pitch_session_managed(r, id, &s) < 0)
+    struct session_ref s;
+    if (req_param_id(r, 0, &id) < 0 || pitch_managed(r, id, &s) < 0 ||
+        req_exec(r, NULL,
+                 "UPDATE pitches SET starts_at = NULL, ends_at = NULL,"
+                 " updated_at = UTC_TIMESTAMP() WHERE id = ?",
+                 "i", id) < 0)
         return;
-    int rc = db_exec(r->w->db, NULL,
-                     "UPDATE pitches SET starts_at = NULL, ends_at = NULL,"
-                     " updated_at = UTC_TIMESTAMP() WHERE id = ?",
-                     "i", id);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
     reply_empty(r, 204);
 }
 
 /* ---- POST /sessions/{id}/pitches/schedule --------------------------------------------------- */
 
-struct schedule_args {
+struct schedule_run {
     const struct req *r;
     int64_t session_id, event_id;
     struct pitch_sched_pitch *todo;
@@ -647,59 +597,65 @@ struct schedule_args {
     size_t n, placed;
 };
 
-static int schedule_tx(struct db *db, void *arg)
+enum { SS_STARTS, SS_ENDS, SS_ROOM };
+#define SCHED_SESSION_SQL "SELECT starts_at, ends_at, room FROM sessions WHERE id = ?"
+#define UNPLACED_SQL                                                                               \
+    "SELECT " PR_COLS " FROM pitches p"                                                            \
+    " WHERE p.session_id = ? AND p.starts_at IS NULL ORDER BY p.id"
+
+/* Under the locks: the session's unplaced pitches (a->todo) and the timetable around them (c). */
+static int schedule_load(struct db *db, struct schedule_run *a, struct tx_fail *f,
+                         struct sched_ctx *c)
 {
-    struct schedule_args *a = arg;
+    struct presenters who;
+    struct db_res ses = {0}, res = {0};
+    int rc = presenters_lock(db,
+                             "SELECT presenter_user_id FROM pitches WHERE session_id = ?"
+                             " AND starts_at IS NULL FOR UPDATE",
+                             a->session_id, &who);
+    if (!rc)
+        rc = db_exec(db, &ses, SCHED_SESSION_SQL, "i", a->session_id);
+    if (!rc && !ses.nrows)
+        rc = tx_fail(f, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session %lld",
+                     (long long)a->session_id);
+    if (!rc)
+        rc = db_exec(db, &res, UNPLACED_SQL, "i", a->session_id);
+    if (rc)
+        goto out;
+    a->n = res.nrows;
+    a->todo = xcalloc(a->n ? a->n : 1, sizeof(*a->todo));
+    a->out = xcalloc(a->n ? a->n : 1, sizeof(*a->out));
+    for (size_t i = 0; i < a->n; i++)
+        a->todo[i] = pitch_from_row(&res, i);
+    int64_t s_start = db_get_time(&ses, 0, SS_STARTS), s_end = db_get_time(&ses, 0, SS_ENDS);
+    rc =
+        sched_ctx_load(db, a->event_id, a->session_id, db_get(&ses, 0, SS_ROOM), s_start, s_end, c);
+    if (!rc) /* the same agendas as a manual placement checks: other events, 1:1 meetings */
+        rc = busy_elsewhere_load(db, a->event_id, &who, s_start, s_end, c);
+out:
+    db_res_clear(&ses);
+    db_res_clear(&res);
+    free(who.id);
+    return rc;
+}
+
+static int schedule_tx(struct db *db, void *arg, struct tx_fail *f)
+{
+    struct schedule_run *a = arg;
+    struct event_ref ev;
+    struct sched_ctx c = {0};
     free(a->todo);
     free(a->out);
     a->todo = NULL;
     a->out = NULL;
     a->n = a->placed = 0;
-    int rc = lock_event(db, a->event_id);
-    if (rc)
-        return rc;
-    struct presenters who;
-    rc = presenters_lock(db,
-                         "SELECT presenter_user_id FROM pitches WHERE session_id = ?"
-                         " AND starts_at IS NULL FOR UPDATE",
-                         a->session_id, &who);
-    if (rc) {
-        free(who.id);
-        return rc;
-    }
-    struct pitches_session s;
-    rc = pitches_session_load(db, a->session_id, false, &s);
-    if (rc) {
-        free(who.id);
-        return rc;
-    }
-    struct db_res res;
-    rc = db_exec(db, &res,
-                 "SELECT id, presenter_user_id, minutes, available_from, available_until"
-                 " FROM pitches WHERE session_id = ? AND starts_at IS NULL ORDER BY id",
-                 "i", a->session_id);
-    if (rc) {
-        free(who.id);
-        return rc;
-    }
-    a->n = res.nrows;
-    a->todo = xcalloc(a->n ? a->n : 1, sizeof(*a->todo));
-    a->out = xcalloc(a->n ? a->n : 1, sizeof(*a->out));
-    for (size_t i = 0; i < a->n; i++)
-        a->todo[i] = pitch_from_row(&res, i, 0);
-    db_res_clear(&res);
-    struct sched_ctx c;
-    rc = sched_ctx_load(db, a->event_id, a->session_id, s.room, s.starts_at, s.ends_at, &c);
-    if (!rc) /* the same agendas as a manual placement checks: other events, 1:1 meetings */
-        rc = busy_elsewhere_load(db, a->event_id, &who, s.starts_at, s.ends_at, &c);
-    free(who.id);
-    if (rc) {
-        sched_ctx_free(&c);
-        return rc;
-    }
-    a->placed = pitch_sched_run(&c.ctx, a->todo, a->n, a->out);
+    int rc = access_event_tx(db, a->r, a->event_id, ACCESS_MANAGE, true, &ev, f);
+    if (!rc)
+        rc = schedule_load(db, a, f, &c);
+    if (!rc)
+        a->placed = pitch_sched_run(&c.ctx, a->todo, a->n, a->out);
     sched_ctx_free(&c);
-    for (size_t i = 0; i < a->n; i++) {
+    for (size_t i = 0; i < a->n && !rc; i++) {
         if (a->out[i].reason != PITCH_SCHED_PLACED)
             continue;
         char sb[TIME_BUF], eb[TIME_BUF];
@@ -709,128 +665,127 @@ static int schedule_tx(struct db *db, void *arg)
                      "ssi", time_format_sql(a->out[i].start, sb),
                      time_format_sql(a->out[i].start + 60 * (int64_t)a->todo[i].minutes, eb),
                      a->todo[i].id);
-        if (rc)
-            return rc;
     }
+    if (rc)
+        return rc;
     char subject[64], detail[96];
     snprintf(subject, sizeof(subject), "session %lld", (long long)a->session_id);
     snprintf(detail, sizeof(detail), "placed %zu of %zu unplaced pitches", a->placed, a->n);
     return audit_record(db, a->r, a->event_id, "pitches_schedule", subject, detail);
 }
 
-void pitches_schedule(struct req *r)
+static cJSON *schedule_json(const struct schedule_run *a)
 {
-    int64_t sid;
-    struct pitches_session s;
-    if (req_param_id(r, 0, &sid) < 0 || pitches_session_managed(r, sid, "pitch", &s) < 0)
-        return;
-    struct schedule_args a = {.r = r, .session_id = sid, .event_id = s.event_id};
-    int rc = db_tx(r->w->db, schedule_tx, &a);
-    if (rc) {
-        reply_fail(r, rc);
-        goto out;
-    }
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "session_id", (double)sid);
+    cJSON_AddNumberToObject(o, "session_id", (double)a->session_id);
     cJSON *placed = cJSON_AddArrayToObject(o, "placed");
     cJSON *unplaced = cJSON_AddArrayToObject(o, "unplaced");
-    for (size_t i = 0; i < a.n; i++) {
+    for (size_t i = 0; i < a->n; i++) {
         cJSON *p = cJSON_CreateObject();
-        cJSON_AddNumberToObject(p, "pitch_id", (double)a.todo[i].id);
-        if (a.out[i].reason == PITCH_SCHED_PLACED) {
-            json_add_time(p, "starts_at", a.out[i].start);
-            json_add_time(p, "ends_at", a.out[i].start + 60 * (int64_t)a.todo[i].minutes);
+        cJSON_AddNumberToObject(p, "pitch_id", (double)a->todo[i].id);
+        if (a->out[i].reason == PITCH_SCHED_PLACED) {
+            json_add_time(p, "starts_at", a->out[i].start);
+            json_add_time(p, "ends_at", a->out[i].start + 60 * (int64_t)a->todo[i].minutes);
             cJSON_AddItemToArray(placed, p);
         } else {
-            cJSON_AddStringToObject(p, "reason", pitch_sched_reason_name(a.out[i].reason));
+            cJSON_AddStringToObject(p, "reason", pitch_sched_reason_name(a->out[i].reason));
             cJSON_AddItemToArray(unplaced, p);
         }
     }
-    reply_json(r, 200, o);
-out:
+    return o;
+}
+
+void pitches_schedule(struct req *r)
+{
+    struct schedule_run a = {.r = r};
+    struct session_ref s;
+    if (req_param_id(r, 0, &a.session_id) < 0 || pitch_session_managed(r, a.session_id, &s) < 0)
+        return;
+    a.event_id = s.ev.id;
+    if (req_tx(r, schedule_tx, &a) == 0)
+        reply_json(r, 200, schedule_json(&a));
     free(a.todo);
     free(a.out);
 }
 
 /* ---- GET /events/{id}/timetable ------------------------------------------------------------- */
 
-void pitches_timetable(struct req *r)
+enum { TE_TITLE, TE_KIND, TE_VENUE };
+#define TIMETABLE_EVENT_SQL "SELECT title, kind, venue FROM events WHERE id = ?"
+
+enum { TS_ID, TS_TITLE, TS_KIND, TS_ROOM, TS_STARTS, TS_ENDS };
+#define TIMETABLE_SESSIONS_SQL                                                                     \
+    "SELECT id, title, kind, room, starts_at, ends_at FROM sessions"                               \
+    " WHERE event_id = ? ORDER BY room, starts_at, id"
+
+static cJSON *timetable_event_json(const struct event_ref *ev, const struct db_res *res)
 {
-    int64_t eid;
-    if (req_param_id(r, 0, &eid) < 0)
-        return;
-    struct db_res ev, ss, ps;
-    memset(&ss, 0, sizeof(ss));
-    memset(&ps, 0, sizeof(ps));
-    int rc = db_exec(r->w->db, &ev,
-                     "SELECT id, title, kind, venue, status, starts_at, ends_at, organizer_id"
-                     " FROM events WHERE id = ?",
-                     "i", eid);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
-    bool visible = false;
-    if (ev.nrows) {
-        const char *status = db_get(&ev, 0, 4);
-        bool manager =
-            r->user.id && ((r->user.roles & ROLE_ADMIN) || r->user.id == db_get_i64(&ev, 0, 7));
-        visible = manager || (status && strcmp(status, "draft") != 0);
-    }
-    if (!visible) {
-        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no event %lld", (long long)eid);
-        goto out;
-    }
-    rc = db_exec(r->w->db, &ss,
-                 "SELECT id, title, kind, room, starts_at, ends_at FROM sessions"
-                 " WHERE event_id = ? ORDER BY room, starts_at, id",
-                 "i", eid);
-    if (!rc)
-        rc = db_exec(r->w->db, &ps,
-                     "SELECT " PITCH_COLS PITCH_FROM
-                     " WHERE p.event_id = ? AND p.starts_at IS NOT NULL ORDER BY p.starts_at, p.id",
-                     "i", eid);
-    if (rc) {
-        reply_fail(r, rc);
-        goto out;
-    }
-    cJSON *o = cJSON_CreateObject();
-    cJSON *e = cJSON_AddObjectToObject(o, "event");
-    cJSON_AddNumberToObject(e, "id", (double)eid);
-    json_add_str_or_null(e, "title", db_get(&ev, 0, 1));
-    json_add_str_or_null(e, "kind", db_get(&ev, 0, 2));
-    json_add_str_or_null(e, "venue", db_get(&ev, 0, 3));
-    json_add_str_or_null(e, "status", db_get(&ev, 0, 4));
-    json_add_time(e, "starts_at", db_get_time(&ev, 0, 5));
-    json_add_time(e, "ends_at", db_get_time(&ev, 0, 6));
-    cJSON *rooms = cJSON_AddArrayToObject(o, "rooms");
-    cJSON *room = NULL, *sessions = NULL;
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddNumberToObject(e, "id", (double)ev->id);
+    json_add_str_or_null(e, "title", db_get(res, 0, TE_TITLE));
+    json_add_str_or_null(e, "kind", db_get(res, 0, TE_KIND));
+    json_add_str_or_null(e, "venue", db_get(res, 0, TE_VENUE));
+    cJSON_AddStringToObject(e, "status", event_status_names[ev->status]);
+    json_add_time(e, "starts_at", ev->starts_at);
+    json_add_time(e, "ends_at", ev->ends_at);
+    return e;
+}
+
+/* Rooms in order, each with its sessions and their placed pitches (ps: by time). */
+static cJSON *timetable_rooms_json(const struct db_res *ss, const struct db_res *ps)
+{
+    cJSON *rooms = cJSON_CreateArray();
+    cJSON *sessions = NULL;
     const char *cur = NULL;
-    for (size_t i = 0; i < ss.nrows; i++) {
-        const char *name = db_get(&ss, i, 3) ? db_get(&ss, i, 3) : "";
+    for (size_t i = 0; i < ss->nrows; i++) {
+        const char *name = db_get(ss, i, TS_ROOM) ? db_get(ss, i, TS_ROOM) : "";
         if (!cur || strcmp(cur, name) != 0) {
-            room = cJSON_CreateObject();
+            cJSON *room = cJSON_CreateObject();
             cJSON_AddStringToObject(room, "room", name);
             sessions = cJSON_AddArrayToObject(room, "sessions");
             cJSON_AddItemToArray(rooms, room);
             cur = name;
         }
-        int64_t sid = db_get_i64(&ss, i, 0);
+        int64_t sid = db_get_i64(ss, i, TS_ID);
         cJSON *so = cJSON_CreateObject();
         cJSON_AddNumberToObject(so, "id", (double)sid);
-        json_add_str_or_null(so, "title", db_get(&ss, i, 1));
-        json_add_str_or_null(so, "kind", db_get(&ss, i, 2));
-        json_add_time(so, "starts_at", db_get_time(&ss, i, 4));
-        json_add_time(so, "ends_at", db_get_time(&ss, i, 5));
+        json_add_str_or_null(so, "title", db_get(ss, i, TS_TITLE));
+        json_add_str_or_null(so, "kind", db_get(ss, i, TS_KIND));
+        json_add_time(so, "starts_at", db_get_time(ss, i, TS_STARTS));
+        json_add_time(so, "ends_at", db_get_time(ss, i, TS_ENDS));
         cJSON *pa = cJSON_AddArrayToObject(so, "pitches");
-        for (size_t k = 0; k < ps.nrows; k++)
-            if (db_get_i64(&ps, k, 1) == sid)
-                cJSON_AddItemToArray(pa, pitch_json(&ps, k));
+        for (size_t k = 0; k < ps->nrows; k++)
+            if (db_get_i64(ps, k, PI_SESSION) == sid)
+                cJSON_AddItemToArray(pa, pitch_json(ps, k));
         cJSON_AddItemToArray(sessions, so);
     }
+    return rooms;
+}
+
+void pitches_timetable(struct req *r)
+{
+    int64_t eid;
+    struct event_ref ev;
+    if (req_param_id(r, 0, &eid) < 0 || access_event(r, eid, ACCESS_READ, &ev) < 0)
+        return;
+    struct db_res er = {0}, ss = {0}, ps = {0};
+    if (req_exec(r, &er, TIMETABLE_EVENT_SQL, "i", eid) < 0 ||
+        req_exec(r, &ss, TIMETABLE_SESSIONS_SQL, "i", eid) < 0 ||
+        req_exec(r, &ps,
+                 PITCH_SELECT
+                 " WHERE p.event_id = ? AND p.starts_at IS NOT NULL ORDER BY p.starts_at, p.id",
+                 "i", eid) < 0)
+        goto out;
+    if (!er.nrows) { /* deleted since access_event read it */
+        reply_error(r, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event %lld", (long long)eid);
+        goto out;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddItemToObject(o, "event", timetable_event_json(&ev, &er));
+    cJSON_AddItemToObject(o, "rooms", timetable_rooms_json(&ss, &ps));
     reply_json(r, 200, o);
 out:
-    db_res_clear(&ev);
+    db_res_clear(&er);
     db_res_clear(&ss);
     db_res_clear(&ps);
 }

@@ -1,7 +1,6 @@
 #ifndef SUMMITD_HANDLERS_PITCHES_H
 #define SUMMITD_HANDLERS_PITCHES_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 /* Pitches in sessions of kind `pitch` (SPEC "Pitches", issue 5): adding, placing with clash
@@ -14,37 +13,13 @@
 
 struct req;
 struct db;
+struct tx_fail;
 
 void pitches_create(struct req *r);    /* POST /api/v1/sessions/{id}/pitches */
 void pitches_place(struct req *r);     /* PUT /api/v1/pitches/{id}/slot */
 void pitches_unplace(struct req *r);   /* DELETE /api/v1/pitches/{id}/slot */
 void pitches_schedule(struct req *r);  /* POST /api/v1/sessions/{id}/pitches/schedule */
 void pitches_timetable(struct req *r); /* GET /api/v1/events/{id}/timetable */
-
-/* A session with what its event says about who manages it. Shared with handlers/competitions. */
-struct pitches_session {
-    int64_t id;
-    int64_t event_id;
-    int64_t organizer_id; /* the event's */
-    int64_t starts_at, ends_at;
-    bool results_published;
-    bool event_draft; /* the event is not visible to the public */
-    char kind[24];
-    char room[408];
-};
-
-/* Loads session `id` (with FOR UPDATE on the session row when `lock`). 0, SD_ERR_NOT_FOUND or
- * another SD_ERR_*. */
-int pitches_session_load(struct db *db, int64_t id, bool lock, struct pitches_session *out);
-
-/* Whether the caller is the event's organizer or an admin. */
-bool pitches_can_manage(const struct req *r, const struct pitches_session *s);
-
-/* Loads session `id` and requires the caller to manage it and the session to be of `kind`.
- * Replies (404 unknown or a draft the caller cannot see, 403 not the organizer, 409
- * wrong_session_kind, 503 …) and returns -1 otherwise. */
-int pitches_session_managed(struct req *r, int64_t id, const char *kind,
-                            struct pitches_session *out);
 
 /* Why a pitch cannot be (or stay) where it is. */
 struct pitches_clash {
@@ -55,8 +30,12 @@ struct pitches_clash {
     int64_t clash_meeting_id;    /* the presenter's 1:1 meeting, or 0 */
 };
 
-/* Replies 409 with the clash's code (room_clash, presenter_clash, outside_session,
- * outside_availability), a message, `field` (may be NULL) and the ids it names. */
+/* Records the clash for reply_tx (inside a transaction: `return pitches_clash_fail(f, &c, …)`):
+ * 409 with the clash's code (room_clash, presenter_clash, outside_session,
+ * outside_availability), a message, `field` (static or NULL) and the ids it names (pitch_id,
+ * clash_pitch_id, clash_meeting_id). Returns SD_ERR_CONFLICT. */
+int pitches_clash_fail(struct tx_fail *f, const struct pitches_clash *c, const char *field);
+/* Replies that 409 at once. */
 void pitches_clash_reply(struct req *r, const struct pitches_clash *c, const char *field);
 
 /* For a change of session `session_id` to `room` and [starts, ends): checks every placed pitch of

@@ -18,6 +18,60 @@ double lb_weighted_total(const double *values, const double *weights, const doub
     return den > 0 ? 100.0 * num / den : 0;
 }
 
+static int cmp_criterion(const void *a, const void *b)
+{
+    const struct lb_criterion *x = a, *y = b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int cmp_score(const void *a, const void *b)
+{
+    const struct lb_score *x = a, *y = b;
+    if (x->entry_id != y->entry_id)
+        return x->entry_id < y->entry_id ? -1 : 1;
+    if (x->judge_id != y->judge_id)
+        return x->judge_id < y->judge_id ? -1 : 1;
+    return x->criterion_id < y->criterion_id ? -1 : x->criterion_id > y->criterion_id;
+}
+
+size_t lb_totals(const struct lb_criterion *criteria, size_t n_criteria,
+                 const struct lb_score *scores, size_t n_scores, struct lb_total *out)
+{
+    struct lb_criterion *c = xmalloc((n_criteria ? n_criteria : 1) * sizeof(*c));
+    struct lb_score *s = xmalloc((n_scores ? n_scores : 1) * sizeof(*s));
+    if (n_criteria)
+        memcpy(c, criteria, n_criteria * sizeof(*c));
+    if (n_scores)
+        memcpy(s, scores, n_scores * sizeof(*s));
+    if (n_criteria > 1)
+        qsort(c, n_criteria, sizeof(*c), cmp_criterion);
+    if (n_scores > 1)
+        qsort(s, n_scores, sizeof(*s), cmp_score);
+    size_t n = 0;
+    for (size_t lo = 0; lo < n_scores;) {
+        size_t hi = lo;
+        double num = 0, den = 0;
+        for (;
+             hi < n_scores && s[hi].entry_id == s[lo].entry_id && s[hi].judge_id == s[lo].judge_id;
+             hi++) {
+            struct lb_criterion key = {.id = s[hi].criterion_id};
+            const struct lb_criterion *k =
+                n_criteria ? bsearch(&key, c, n_criteria, sizeof(*c), cmp_criterion) : NULL;
+            if (k && k->max_score > 0) {
+                num += k->weight * s[hi].value / k->max_score;
+                den += k->weight;
+            }
+        }
+        if (den > 0)
+            out[n++] = (struct lb_total){
+                .entry_id = s[lo].entry_id, .judge_id = s[lo].judge_id, .total = 100 * num / den};
+        lo = hi;
+    }
+    free(s);
+    free(c);
+    return n;
+}
+
 static int cmp_total_judge(const void *a, const void *b)
 {
     const struct lb_total *x = a, *y = b;

@@ -38,6 +38,29 @@ struct lb_row {
 double lb_weighted_total(const double *values, const double *weights, const double *max_scores,
                          size_t n);
 
+/* A criterion of the competition (a row of competition_criteria). */
+struct lb_criterion {
+    int64_t id;
+    double weight;
+    double max_score;
+};
+
+/* One judge's score of one entry for one criterion (a row of competition_scores). */
+struct lb_score {
+    int64_t entry_id;
+    int64_t judge_id;
+    int64_t criterion_id;
+    double value;
+};
+
+/* The weighted total (as lb_weighted_total) of every (entry, judge) pair in `scores` (any
+ * order), over that judge's scores of that entry whose criterion is in `criteria` with a
+ * max_score above 0; scores of other criteria are ignored, and a pair left without weight gets
+ * no total. `out` (caller-owned, room for n_scores) receives the totals ordered by entry, then
+ * judge; returns how many. */
+size_t lb_totals(const struct lb_criterion *criteria, size_t n_criteria,
+                 const struct lb_score *scores, size_t n_scores, struct lb_total *out);
+
 /* Computes the ranked leaderboard. `entries` are all the entries of the session (distinct ids,
  * n_entries of them); `totals` (any order, at most one per entry and judge; totals of entries
  * not in `entries` are ignored). `out` (caller-owned, n_entries rows) receives the rows in rank

@@ -24,6 +24,16 @@ static void teardown(void)
 
 TestSuite(competitions, .init = setup, .fini = teardown, .timeout = 180);
 
+/* it_expect for an error, with its code. */
+static void expect_code(struct it_resp *r, int status, const char *code, const char *what)
+{
+    cr_assert_eq(r->status, status, "%s: got %d %s", what, r->status, r->body);
+    const char *c = it_jstr(r, "error.code");
+    cr_assert(c && strcmp(c, code) == 0, "%s: code %s expected, got %s", what, code,
+              c ? c : "(none)");
+    it_resp_free(r);
+}
+
 struct contest {
     char *org_token;
     int64_t org_id;
@@ -218,7 +228,8 @@ Test(competitions, leaderboard_lives_in_redis_and_is_rebuilt_when_missing)
     char key[64];
     snprintf(key, sizeof(key), "t:lb:%lld", (long long)c.session);
     cr_assert(key_exists(key), "scoring wrote the sorted set");
-    cr_assert_eq(it_sh(IT_REDIS_CLI " --raw ZREVRANGE '%s' 0 0 WITHSCORES | tr '\\n' ' ' |"
+    cr_assert_eq(it_sh(IT_REDIS_CLI
+                       " --raw ZREVRANGE '%s' 0 0 WITHSCORES | tr '\\n' ' ' |"
                        " awk '{ exit !($1 ~ /^%lld[|]70[|.]/ && $2 > 0.999999 && $2 < 1.000001) }'",
                        key, (long long)e1),
                  0, "entry 1 tops the sorted set with z = +1 and raw 70");
@@ -243,8 +254,7 @@ Test(competitions, leaderboard_lives_in_redis_and_is_rebuilt_when_missing)
 
     /* Stale (an older version than MySQL's): rebuilt too. */
     cr_assert_eq(it_sh(IT_REDIS_CLI " SET '%s:v' 0 >/dev/null", key), 0);
-    cr_assert_eq(it_sh(IT_REDIS_CLI " ZADD '%s' 99 '%lld|1|1' >/dev/null", key, (long long)e3),
-                 0);
+    cr_assert_eq(it_sh(IT_REDIS_CLI " ZADD '%s' 99 '%lld|1|1' >/dev/null", key, (long long)e3), 0);
     r = board(&c, c.org_token);
     cr_assert_str_eq(r->body, before);
     it_resp_free(r);
@@ -290,8 +300,8 @@ Test(competitions, judges_conflict_of_interest_and_score_validation)
     it_resp_free(r);
     it_expect(fx_http(srv, "PUT", NULL, body, "/api/v1/entries/%lld/scores", (long long)e1), 401,
               NULL, "anonymous");
-    it_expect(fx_http(srv, "PUT", j, body, "/api/v1/entries/999999999/scores"), 404, NULL,
-              "unknown entry");
+    expect_code(fx_http(srv, "PUT", j, body, "/api/v1/entries/999999999/scores"), 404,
+                "entry_not_found", "unknown entry");
 
     char f1[32], f2[32];
     snprintf(f1, sizeof(f1), "scores.%lld", (long long)c1);
@@ -419,10 +429,12 @@ Test(competitions, results_visible_to_others_only_once_published)
     it_expect(fx_http(srv, "POST", c.org_token, NULL, "/api/v1/sessions/%lld/results/publish",
                       (long long)ds),
               200, NULL, "results of a draft event");
-    it_expect(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/%lld/leaderboard", (long long)ds),
-              404, NULL, "draft event");
-    it_expect(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/999999999/leaderboard"), 404, NULL,
-              "unknown");
+    expect_code(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/%lld/leaderboard", (long long)ds),
+                404, "session_not_found", "draft event");
+    expect_code(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/%lld/competition", (long long)ds),
+                404, "session_not_found", "draft event's competition");
+    expect_code(fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/999999999/leaderboard"), 404,
+                "session_not_found", "unknown");
     free(att);
     free(other);
     free(j);
@@ -470,8 +482,15 @@ Test(competitions, bad_input_and_authorization_on_setup_routes)
     it_expect(
         fx_http(srv, "POST", NULL, ok, "/api/v1/sessions/%lld/criteria", (long long)c.session), 401,
         NULL, "anonymous");
-    it_expect(fx_http(srv, "POST", c.org_token, ok, "/api/v1/sessions/999999999/criteria"), 404,
-              NULL, "unknown session");
+    expect_code(fx_http(srv, "POST", c.org_token, ok, "/api/v1/sessions/999999999/criteria"), 404,
+                "session_not_found", "unknown session");
+    /* A session of another kind has no competition to read. */
+    expect_code(fx_http(srv, "GET", c.org_token, NULL, "/api/v1/sessions/%lld/leaderboard",
+                        (long long)pitch),
+                404, "session_not_found", "leaderboard of a pitch session");
+    expect_code(fx_http(srv, "GET", c.org_token, NULL, "/api/v1/sessions/%lld/competition",
+                        (long long)pitch),
+                404, "session_not_found", "competition of a pitch session");
     struct it_resp *r =
         fx_http(srv, "POST", c.org_token, ok, "/api/v1/sessions/%lld/criteria", (long long)pitch);
     cr_assert_eq(r->status, 409);

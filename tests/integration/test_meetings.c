@@ -17,6 +17,16 @@ static void teardown(void)
 
 TestSuite(meetings, .init = setup, .fini = teardown, .timeout = 180);
 
+/* it_expect for an error, with its code. */
+static void expect_code(struct it_resp *r, int status, const char *code, const char *what)
+{
+    cr_assert_eq(r->status, status, "%s: got %d %s", what, r->status, r->body);
+    const char *c = it_jstr(r, "error.code");
+    cr_assert(c && strcmp(c, code) == 0, "%s: code %s expected, got %s", what, code,
+              c ? c : "(none)");
+    it_resp_free(r);
+}
+
 /* An event with organizations that all exhibit, owned by one enterprise user. */
 struct fair {
     char *otok; /* the organizer */
@@ -68,7 +78,7 @@ static size_t plan_get(const struct fair *f, struct pm **out)
 {
     size_t n = 0, cap = 64;
     struct pm *p = calloc(cap, sizeof(*p));
-    char cursor[32] = "";
+    char cursor[96] = ""; /* an opaque token (server/paging.h: under 64 bytes) */
     for (int pages = 0; pages < 1000; pages++) {
         char path[160];
         snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings?limit=7%s%s",
@@ -620,8 +630,8 @@ Test(meetings, only_the_organizer_schedules_and_members_see_their_own)
     it_expect(it_http(srv, "DELETE", path, att, NULL, NULL), 403, NULL, "outsider cancels");
     it_expect(it_http(srv, "DELETE", path, org2, NULL, NULL), 403, NULL, "other organizer");
     it_expect(it_http(srv, "DELETE", path, f.otok, NULL, NULL), 204, NULL, "organizer cancels");
-    it_expect(it_http(srv, "DELETE", "/api/v1/meetings/999999999", f.otok, NULL, NULL), 404, NULL,
-              "unknown meeting");
+    expect_code(it_http(srv, "DELETE", "/api/v1/meetings/999999999", f.otok, NULL, NULL), 404,
+                "meeting_not_found", "unknown meeting");
     free(admin);
     free(att);
     free(org2);
@@ -693,11 +703,19 @@ Test(meetings, bad_input_gets_400_with_the_field)
     it_resp_free(r);
     cr_assert_eq(mx_slots(srv, f.otok, f.event, mx_t0() + 3 * 3600, 15, 2, 3), 6,
                  "a later, non-overlapping batch");
-    it_expect(it_http(srv, "POST", "/api/v1/events/999999999/meeting-slots", f.otok,
-                      "{\"starts_at\":\"2032-03-10T09:00:00Z\",\"minutes\":15,\"count\":2,"
-                      "\"tables\":2}",
-                      NULL),
-              404, NULL, "unknown event");
+    expect_code(it_http(srv, "POST", "/api/v1/events/999999999/meeting-slots", f.otok,
+                        "{\"starts_at\":\"2032-03-10T09:00:00Z\",\"minutes\":15,\"count\":2,"
+                        "\"tables\":2}",
+                        NULL),
+                404, "event_not_found", "unknown event");
+    static const char *const unknown_event[][2] = {
+        {"GET", "/api/v1/events/999999999/meeting-slots"},
+        {"POST", "/api/v1/events/999999999/meetings/schedule"},
+        {"GET", "/api/v1/events/999999999/meetings"},
+    };
+    for (size_t i = 0; i < 3; i++)
+        expect_code(it_http(srv, unknown_event[i][0], unknown_event[i][1], f.otok, NULL, NULL), 404,
+                    "event_not_found", unknown_event[i][1]);
 
     snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings/schedule?reset=yes",
              (long long)f.event);
@@ -720,5 +738,68 @@ Test(meetings, bad_input_gets_400_with_the_field)
               "non-id");
     it_expect(it_http(srv, "GET", "/api/v1/events/abc/meetings", f.otok, NULL, NULL), 404, NULL,
               "non-id event");
+    fair_free(&f);
+}
+
+/* Both meeting lists page by key (slot time, then table or id): a meeting cancelled after the
+ * first page neither shifts nor repeats the next one (paging by OFFSET skipped one). */
+Test(meetings, a_meeting_cancelled_between_pages_does_not_shift_the_next_page)
+{
+    struct fair f;
+    fair_new(&f, 6, "翻页");
+    mx_match(f.orgs[0], f.orgs[1], 0.9, "翻页 1");
+    mx_match(f.orgs[2], f.orgs[3], 0.8, "翻页 2");
+    mx_match(f.orgs[4], f.orgs[5], 0.7, "翻页 3");
+    mx_match(f.orgs[0], f.orgs[2], 0.6, "翻页 4");
+    mx_slots(srv, f.otok, f.event, mx_t0() + 3600, 15, 4, 2);
+    struct it_resp *r = schedule(&f, f.otok, false);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq((int)it_jnum(r, "scheduled_count"), 4, "%s", r->body);
+    it_resp_free(r);
+
+    char lists[2][64]; /* a member's, the organizer's */
+    snprintf(lists[0], sizeof(lists[0]), "/api/v1/me/meetings");
+    snprintf(lists[1], sizeof(lists[1]), "/api/v1/events/%lld/meetings", (long long)f.event);
+    for (size_t l = 0; l < 2; l++) {
+        const char *tok = l ? f.otok : f.etok, *base = lists[l];
+        char path[256];
+        /* The whole list in one page: the order to expect. */
+        snprintf(path, sizeof(path), "%s?limit=100", base);
+        r = it_http(srv, "GET", path, tok, NULL, NULL);
+        cr_assert_eq(r->status, 200, "%s", r->body);
+        int n = cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items"));
+        cr_assert_geq(n, 3, "%s: %s", base, r->body);
+        int64_t second = (int64_t)it_jnum(r, "items.1.id");
+        cr_assert_null(it_jstr(r, "next_cursor"), "one page holds them all");
+        it_resp_free(r);
+
+        snprintf(path, sizeof(path), "%s?limit=1", base);
+        r = it_http(srv, "GET", path, tok, NULL, NULL);
+        cr_assert_eq(r->status, 200, "%s", r->body);
+        int64_t first = (int64_t)it_jnum(r, "items.0.id");
+        const char *next = it_jstr(r, "next_cursor");
+        cr_assert_not_null(next, "%s: more pages", base);
+        snprintf(path, sizeof(path), "%s?limit=1&cursor=%s", base, next);
+        it_resp_free(r);
+
+        char del[64];
+        snprintf(del, sizeof(del), "/api/v1/meetings/%lld", (long long)first);
+        it_expect(it_http(srv, "DELETE", del, f.otok, NULL, NULL), 204, NULL, "cancel page 1");
+        r = it_http(srv, "GET", path, tok, NULL, NULL);
+        cr_assert_eq(r->status, 200, "%s", r->body);
+        cr_assert_eq((int64_t)it_jnum(r, "items.0.id"), second, "%s: page 2 after a cancel: %s",
+                     base, r->body);
+        it_resp_free(r);
+
+        /* A cursor is bound to its list. */
+        snprintf(path, sizeof(path), "%s?limit=1", base);
+        r = it_http(srv, "GET", path, tok, NULL, NULL);
+        next = it_jstr(r, "next_cursor");
+        cr_assert_not_null(next);
+        snprintf(path, sizeof(path), "%s?cursor=%s", lists[1 - l], next);
+        it_resp_free(r);
+        it_expect(it_http(srv, "GET", path, l ? f.etok : f.otok, NULL, NULL), 400, "cursor",
+                  "a cursor of the other list");
+    }
     fair_free(&f);
 }

@@ -26,6 +26,16 @@ static void teardown(void)
 
 TestSuite(pitches, .init = setup, .fini = teardown, .timeout = 180);
 
+/* it_expect for an error, with its code. */
+static void expect_code(struct it_resp *r, int status, const char *code, const char *what)
+{
+    cr_assert_eq(r->status, status, "%s: got %d %s", what, r->status, r->body);
+    const char *c = it_jstr(r, "error.code");
+    cr_assert(c && strcmp(c, code) == 0, "%s: code %s expected, got %s", what, code,
+              c ? c : "(none)");
+    it_resp_free(r);
+}
+
 /* A pitch session world: an organizer, a published event, a pitch session in 路演厅A from T0 to
  * T0 + 3h, an enterprise that owns projects. */
 struct world {
@@ -360,6 +370,7 @@ Test(pitches, timetable_by_room_and_time_public_once_published)
 
     r = fx_http(srv, "GET", NULL, NULL, "/api/v1/events/%lld/timetable", (long long)w.event);
     cr_assert_eq(r->status, 404, "a draft is hidden from the public");
+    cr_assert_str_eq(it_jstr(r, "error.code"), "event_not_found");
     it_resp_free(r);
     r = fx_http(srv, "GET", other, NULL, "/api/v1/events/%lld/timetable", (long long)w.event);
     cr_assert_eq(r->status, 404, "and from other organizers");
@@ -400,9 +411,8 @@ Test(pitches, timetable_by_room_and_time_public_once_published)
     (void)p3; /* unplaced: not in the timetable (2 pitches above) */
     it_resp_free(r);
 
-    r = fx_http(srv, "GET", NULL, NULL, "/api/v1/events/999999999/timetable");
-    cr_assert_eq(r->status, 404);
-    it_resp_free(r);
+    expect_code(fx_http(srv, "GET", NULL, NULL, "/api/v1/events/999999999/timetable"), 404,
+                "event_not_found", "unknown event");
     free(other);
     world_free(&w);
 }
@@ -478,8 +488,8 @@ Test(pitches, bad_input_and_authorization_on_every_route)
     it_expect(
         fx_http(srv, "POST", other, body, "/api/v1/sessions/%lld/pitches", (long long)w.session),
         403, NULL, "another organizer");
-    it_expect(fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/999999999/pitches"), 404,
-              NULL, "unknown session");
+    expect_code(fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/999999999/pitches"), 404,
+                "session_not_found", "unknown session");
     struct it_resp *r =
         fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/%lld/pitches", (long long)forum);
     cr_assert_eq(r->status, 409);
@@ -525,14 +535,14 @@ Test(pitches, bad_input_and_authorization_on_every_route)
               NULL, "attendee places");
     it_expect(fx_http(srv, "PUT", NULL, body, "/api/v1/pitches/%lld/slot", (long long)pid), 401,
               NULL, "anonymous places");
-    it_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/999999999/slot"), 404, NULL,
-              "unknown pitch");
+    expect_code(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/999999999/slot"), 404,
+                "pitch_not_found", "unknown pitch");
     it_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/abc/slot"), 404, NULL,
               "bad id");
     it_expect(fx_http(srv, "DELETE", other, NULL, "/api/v1/pitches/%lld/slot", (long long)pid), 403,
               NULL, "other organizer unplaces");
-    it_expect(fx_http(srv, "DELETE", w.org_token, NULL, "/api/v1/pitches/999999999/slot"), 404,
-              NULL, "unknown pitch unplaced");
+    expect_code(fx_http(srv, "DELETE", w.org_token, NULL, "/api/v1/pitches/999999999/slot"), 404,
+                "pitch_not_found", "unknown pitch unplaced");
     it_expect(fx_http(srv, "PUT", w.org_token, body, "/api/v1/pitches/%lld/slot", (long long)pid),
               200, NULL, "placed");
     cr_assert_eq(stored_start(pid), t0);
@@ -541,9 +551,9 @@ Test(pitches, bad_input_and_authorization_on_every_route)
     it_expect(fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/pitches/schedule",
                       (long long)w.session),
               403, NULL, "other organizer schedules");
-    it_expect(
+    expect_code(
         fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/999999999/pitches/schedule"), 404,
-        NULL, "unknown session scheduled");
+        "session_not_found", "unknown session scheduled");
     r = fx_http(srv, "POST", w.org_token, NULL, "/api/v1/sessions/%lld/pitches/schedule",
                 (long long)forum);
     cr_assert_eq(r->status, 409);
@@ -553,9 +563,21 @@ Test(pitches, bad_input_and_authorization_on_every_route)
     /* A draft event's session is invisible to other organizers. */
     int64_t draft = fx_event(srv, w.org_token, false);
     int64_t ds = fx_session(srv, w.org_token, draft, "pitch", "X", t0, t0 + MINS(60));
-    it_expect(
+    expect_code(
         fx_http(srv, "POST", other, NULL, "/api/v1/sessions/%lld/pitches/schedule", (long long)ds),
-        404, NULL, "draft hidden");
+        404, "session_not_found", "draft hidden");
+    /* A pitch there is unknown to them, too (not a session_not_found that gives it away). */
+    snprintf(body, sizeof(body), "{\"project_id\":%lld,\"presenter_user_id\":%lld,\"minutes\":10}",
+             (long long)project, (long long)u);
+    r = fx_http(srv, "POST", w.org_token, body, "/api/v1/sessions/%lld/pitches", (long long)ds);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t dp = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+    snprintf(body, sizeof(body), "{\"starts_at\":\"%s\"}", it_rfc3339(t0, a));
+    expect_code(fx_http(srv, "PUT", other, body, "/api/v1/pitches/%lld/slot", (long long)dp), 404,
+                "pitch_not_found", "draft's pitch placed");
+    expect_code(fx_http(srv, "DELETE", other, NULL, "/api/v1/pitches/%lld/slot", (long long)dp),
+                404, "pitch_not_found", "draft's pitch unplaced");
     free(att);
     free(other);
     free(admin);

@@ -126,3 +126,62 @@ Test(leaderboard, totals_of_unknown_entries_are_ignored)
     cr_assert_float_eq(out[1].score, -1, 1e-12);
     lb_compute(entries, 0, t, 3, out); /* nothing to rank: no crash */
 }
+
+Test(leaderboard, totals_per_entry_and_judge_weigh_each_criterion_by_its_max)
+{
+    struct lb_criterion c[] = {{7, 3, 100}, {5, 1, 10}};
+    /* Out of order on purpose: totals come back by entry, then judge. */
+    struct lb_score s[] = {
+        {2, 9, 5, 4}, {1, 8, 7, 50}, {2, 9, 7, 100}, {1, 8, 5, 8}, {1, 3, 5, 10}, {1, 3, 7, 0},
+    };
+    struct lb_total out[6];
+    size_t n = lb_totals(c, 2, s, 6, out);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(out[0].entry_id, 1);
+    cr_assert_eq(out[0].judge_id, 3);
+    cr_assert_float_eq(out[0].total, 25, EPS); /* 100 * (1 * 1.0 + 3 * 0) / 4 */
+    cr_assert_eq(out[1].entry_id, 1);
+    cr_assert_eq(out[1].judge_id, 8);
+    double v[] = {8, 50}, w[] = {1, 3}, mx[] = {10, 100};
+    cr_assert_float_eq(out[1].total, lb_weighted_total(v, w, mx, 2), EPS); /* 57.5 */
+    cr_assert_eq(out[2].entry_id, 2);
+    cr_assert_eq(out[2].judge_id, 9);
+    cr_assert_float_eq(out[2].total, 100 * (1 * 0.4 + 3 * 1.0) / 4, EPS);
+}
+
+Test(leaderboard, totals_ignore_unknown_criteria_and_zero_max)
+{
+    struct lb_criterion c[] = {{1, 2, 10}, {2, 5, 0}};
+    struct lb_score s[] = {
+        {1, 1, 1, 5}, {1, 1, 2, 99}, {1, 1, 3, 99}, /* only criterion 1 counts: 50 */
+        {2, 1, 2, 7}, {2, 1, 4, 7},                 /* nothing counts: no total */
+    };
+    struct lb_total out[5];
+    size_t n = lb_totals(c, 2, s, 5, out);
+    cr_assert_eq(n, 1);
+    cr_assert_eq(out[0].entry_id, 1);
+    cr_assert_float_eq(out[0].total, 50, EPS);
+    cr_assert_eq(lb_totals(NULL, 0, s, 5, out), 0, "no criteria: no totals");
+    cr_assert_eq(lb_totals(c, 2, NULL, 0, out), 0, "no scores: no totals");
+}
+
+/* The whole pipeline the leaderboard runs: scores -> totals -> normalized ranking. */
+Test(leaderboard, totals_feed_the_ranking)
+{
+    struct lb_criterion c[] = {{1, 1, 10}};
+    int64_t entries[] = {1, 2, 3};
+    struct lb_score s[] = {
+        {1, 100, 1, 4},  {2, 100, 1, 2},   {3, 100, 1, 1}, /* harsh */
+        {1, 200, 1, 10}, {2, 200, 1, 9.5},                 /* lenient */
+    };
+    struct lb_total t[5];
+    size_t n = lb_totals(c, 1, s, 5, t);
+    cr_assert_eq(n, 5);
+    struct lb_row out[3];
+    lb_compute(entries, 3, t, n, out);
+    cr_assert_eq(out[0].entry_id, 1);
+    cr_assert_eq(out[1].entry_id, 2);
+    cr_assert_eq(out[2].entry_id, 3);
+    cr_assert_eq(out[0].judges, 2);
+    cr_assert_float_eq(out[0].raw_mean, 70, EPS); /* (40 + 100) / 2 */
+}

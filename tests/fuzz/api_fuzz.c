@@ -235,6 +235,7 @@ struct schema {
     char type[16];
     char format[24];
     long max_len, min_len; /* -1: absent */
+    long max_bytes;        /* x-max-bytes, 0: absent */
     double minimum, maximum;
     bool has_min, has_max, excl_min;
     int nenum;
@@ -371,6 +372,8 @@ static const char *schema_key(struct schema *s, const char *key, const char *p)
         snprintf(s->format, sizeof(s->format), "%.23s", v);
     else if (strcmp(key, "maxLength") == 0)
         s->max_len = atol(v);
+    else if (strcmp(key, "x-max-bytes") == 0)
+        s->max_bytes = atol(v);
     else if (strcmp(key, "minLength") == 0)
         s->min_len = atol(v);
     else if (strcmp(key, "maxItems") == 0)
@@ -1478,6 +1481,8 @@ static enum vclass hostile_string(struct sb *out, const struct schema *s, const 
     const char *dom = "@fuzz.example";
     size_t dl = email ? strlen(dom) : 0;
     long L = s->max_len;
+    /* The byte limit, when documented: a value at the limit respects both. */
+    size_t B = s->max_bytes > 0 ? (size_t)s->max_bytes : SIZE_MAX;
     struct sb v = {0};
     sb_puts(&v, "");
     enum vclass cls = V_OTHER;
@@ -1485,33 +1490,56 @@ static enum vclass hostile_string(struct sb *out, const struct schema *s, const 
     if (L > 0 && pick >= 11) {
         const char *u = PICK(units);
         switch (pick) {
-        case 11: /* at the limit in characters */
-            sb_rep(&v, u, (size_t)L - dl);
+        case 11: { /* at the limit in characters, or in bytes when those come first */
+            size_t n = (size_t)L - dl, ul = strlen(u);
+            if (n * ul + dl > B)
+                n = (B - dl) / ul;
+            sb_rep(&v, u, n);
             sb_puts(&v, email ? dom : "");
             cls = V_AT_LIMIT;
-            snprintf(desc, dn, "%ld x '%s' (at maxLength %ld, %zu bytes)", L, u, L, v.len);
+            snprintf(desc, dn, "%zu x '%s' (at maxLength %ld / x-max-bytes, %zu bytes)", n, u, L,
+                     v.len);
             break;
+        }
         case 12: /* one over */
             sb_rep(&v, u, (size_t)L + 1 - dl);
             sb_puts(&v, email ? dom : "");
             cls = V_OVER_LIMIT;
             snprintf(desc, dn, "%ld x '%s' (maxLength %ld + 1, %zu bytes)", L + 1, u, L, v.len);
             break;
-        case 13: /* at the limit in bytes, mixed widths (fewer characters) */
-            while (v.len + 4 <= (size_t)L)
+        case 13: { /* at the limit in bytes, mixed widths (fewer characters) */
+            size_t lim = (size_t)L < B ? (size_t)L : B;
+            if (B != SIZE_MAX && rn(2)) {
+                /* one byte over x-max-bytes in 3-byte characters, still within maxLength */
+                size_t n = B / 3 + 1;
+                if (n <= (size_t)L && !email) {
+                    sb_rep(&v, "汉", n);
+                    cls = V_OVER_LIMIT;
+                    snprintf(desc, dn, "%zu x '汉' (%zu bytes: over x-max-bytes %zu)", n, v.len, B);
+                    break;
+                }
+            }
+            while (v.len + 4 <= lim - dl)
                 sb_puts(&v, units[rn(4)]);
-            sb_rep(&v, "a", (size_t)L - v.len);
+            sb_rep(&v, "a", lim - dl - v.len);
+            sb_puts(&v, email ? dom : "");
             cls = V_AT_LIMIT; /* at most L characters */
-            snprintf(desc, dn, "mixed text of exactly %ld bytes (<= maxLength characters)", L);
+            snprintf(desc, dn, "mixed text of exactly %zu bytes (<= maxLength characters)", lim);
             break;
+        }
         case 14: { /* at the limit as escaped surrogate pairs (valid, 4 bytes each decoded) */
+            size_t n = (size_t)L - dl;
+            if (n * 4 + dl > B)
+                n = (B - dl) / 4;
             sb_puts(out, "\"");
-            for (long i = 0; i < L; i++)
+            for (size_t i = 0; i < n; i++)
                 sb_puts(out, "\\ud83d\\ude00");
+            sb_puts(out, email ? dom : "");
             sb_puts(out, "\"");
-            sb_rep(&v, "😀", (size_t)L);
+            sb_rep(&v, "😀", n);
+            sb_puts(&v, email ? dom : "");
             *expect = sb_take(&v);
-            snprintf(desc, dn, "%ld escaped surrogate pairs \\ud83d\\ude00 (at maxLength)", L);
+            snprintf(desc, dn, "%zu escaped surrogate pairs \\ud83d\\ude00 (at the limit)", n);
             return V_AT_LIMIT;
         }
         default: /* a long way over */

@@ -11,6 +11,7 @@
 #include "server/audit.h"
 #include "server/auth.h"
 #include "server/buf.h"
+#include "server/csv.h"
 #include "server/db.h"
 #include "server/err.h"
 #include "server/http.h"
@@ -567,48 +568,33 @@ void registrations_mine(struct req *r)
     reply_page(r, &res, limit, false);
 }
 
-/* One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, quotes doubled.
- * Text that a spreadsheet would run as a formula (= + - @ first) gets a leading apostrophe. */
-static void csv_field(struct buf *b, const char *s, bool text)
-{
-    if (!s)
-        s = "";
-    bool formula =
-        text && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r');
-    bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        buf_puts(b, "\"");
-    if (formula)
-        buf_puts(b, "'");
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            buf_puts(b, "\"\"");
-        else
-            buf_append(b, p, 1);
-    }
-    if (quote)
-        buf_puts(b, "\"");
-}
-
 static void reply_csv(struct req *r, int64_t session_id, struct db_res *res)
 {
     struct buf b;
     buf_init(&b);
     buf_puts(&b, "\xEF\xBB\xBF"); /* UTF-8 BOM: spreadsheet programs then read Chinese right */
-    buf_puts(&b, "registration_id,user_id,display_name,email,status,waitlist_position,"
-                 "checkin_code,checked_in_at,created_at\r\n");
+    struct csv c;
+    csv_init(&c, &b);
+    static const char *const head[] = {"registration_id", "user_id",       "display_name",
+                                       "email",           "status",        "waitlist_position",
+                                       "checkin_code",    "checked_in_at", "created_at"};
+    for (size_t k = 0; k < sizeof(head) / sizeof(head[0]); k++)
+        csv_value(&c, head[k]);
+    csv_row_end(&c);
     char t1[TIME_BUF], t2[TIME_BUF];
     for (size_t i = 0; i < res->nrows; i++) {
         bool confirmed = strcmp(db_get(res, i, REG_STATUS), "confirmed") == 0;
         int64_t in = db_get_time(res, i, REG_CHECKED_IN);
-        buf_printf(&b, "%s,%s,", db_get(res, i, REG_ID), db_get(res, i, REG_USER));
-        csv_field(&b, db_get(res, i, REG_U_NAME), true);
-        buf_puts(&b, ",");
-        csv_field(&b, db_get(res, i, REG_U_EMAIL), true);
-        buf_printf(&b, ",%s,%s,%s,%s,%s\r\n", db_get(res, i, REG_STATUS),
-                   db_get(res, i, REG_POSITION) ? db_get(res, i, REG_POSITION) : "",
-                   confirmed ? db_get(res, i, REG_CODE) : "", in ? time_format_rfc3339(in, t1) : "",
-                   time_format_rfc3339(db_get_time(res, i, REG_CREATED), t2));
+        csv_value(&c, db_get(res, i, REG_ID));
+        csv_value(&c, db_get(res, i, REG_USER));
+        csv_text(&c, db_get(res, i, REG_U_NAME));
+        csv_text(&c, db_get(res, i, REG_U_EMAIL));
+        csv_value(&c, db_get(res, i, REG_STATUS));
+        csv_value(&c, db_get(res, i, REG_POSITION));
+        csv_value(&c, confirmed ? db_get(res, i, REG_CODE) : NULL);
+        csv_value(&c, in ? time_format_rfc3339(in, t1) : NULL);
+        csv_value(&c, time_format_rfc3339(db_get_time(res, i, REG_CREATED), t2));
+        csv_row_end(&c);
     }
     db_res_clear(res);
     char disp[96];

@@ -11,17 +11,14 @@
 #include "server/app.h"
 #include "server/audit.h"
 #include "server/auth.h"
-#include "server/config.h"
 #include "server/db.h"
 #include "server/debug.h"
 #include "server/err.h"
+#include "server/event_cache.h"
 #include "server/http.h"
 #include "server/json.h"
 #include "server/query.h"
 #include "server/limits.h"
-#include "server/lcache.h"
-#include "server/log.h"
-#include "server/rds.h"
 #include "server/timeutil.h"
 
 static const char *const event_kinds[] = {"summit", "roadshow", "fair", NULL};
@@ -180,100 +177,6 @@ static int check_times(struct req *r, int64_t starts, int64_t ends, int64_t max_
         return -1;
     }
     return 0;
-}
-
-/* ---- cache of published events (static part only; counts always come from MySQL) ----
- *
- * A reader that misses loads the event from MySQL and writes it back; a writer commits and then
- * drops the entry. Without more, a reader that loaded the old row before the commit could write
- * it back after the drop and serve it for event_cache_ttl_s. So each event has a generation in
- * Redis (cache:event:<id>:gen, shared by every instance): the writer INCRs it after its commit
- * (with the drop, in one script), the reader reads it before loading MySQL and writes back only
- * if it is unchanged (a script compares and sets atomically). A reader whose MySQL read predates
- * the commit read the generation before the INCR: its write-back either lands before the INCR
- * and is dropped with it, or comes after and is refused. The generation outlives any request by
- * far (CACHE_GEN_TTL_S); Redis must not evict it early (summitd's Redis runs without eviction). */
-
-#define CACHE_GEN_TTL_S "86400"
-
-static const char cache_drop_lua[] = "redis.call('INCR', KEYS[2])"
-                                     " redis.call('EXPIRE', KEYS[2], ARGV[1])"
-                                     " return redis.call('DEL', KEYS[1])";
-static const char cache_put_lua[] = "if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then"
-                                    " return 0 end"
-                                    " redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])"
-                                    " return 1";
-
-static void cache_key(const struct req *r, char *buf, size_t len, int64_t id)
-{
-    rds_key(r->w->rds, buf, len, "cache:event:%lld", (long long)id);
-}
-
-static void cache_gen_key(const struct req *r, char *buf, size_t len, int64_t id)
-{
-    rds_key(r->w->rds, buf, len, "cache:event:%lld:gen", (long long)id);
-}
-
-/* Called after every committed change of an event or its sessions. A Redis failure leaves an
- * entry that expires after event_cache_ttl_s; counts never come from the cache. */
-static void cache_drop(struct req *r, int64_t id)
-{
-    char key[128], gen[128];
-    cache_key(r, key, sizeof(key), id);
-    cache_gen_key(r, gen, sizeof(gen), id);
-    if (rds_cmd(r->w->rds, NULL, "EVAL %s 2 %s %s %s", cache_drop_lua, key, gen, CACHE_GEN_TTL_S) !=
-        0)
-        rlog_warn(r->id, "event %lld cache entry not dropped", (long long)id);
-    lcache_invalidate(r->w->rds, "/api/v1/events/{id}", (long long)id);
-}
-
-static cJSON *cache_get(struct req *r, int64_t id)
-{
-    if (r->w->cfg->event_cache_ttl_s <= 0)
-        return NULL;
-    char key[128];
-    cache_key(r, key, sizeof(key), id);
-    struct rds_reply rep;
-    if (rds_cmd(r->w->rds, &rep, "GET %s", key) != 0)
-        return NULL;
-    cJSON *o = NULL;
-    if (rep.type == RDS_STRING)
-        o = cJSON_ParseWithLength(rep.str, rep.len);
-    rds_reply_clear(&rep);
-    return o;
-}
-
-/* The event's cache generation, read before loading it from MySQL, into gen ("0" when none).
- * false when Redis did not answer: then the load is not written back. */
-static bool cache_gen(struct req *r, int64_t id, char *gen, size_t len)
-{
-    if (r->w->cfg->event_cache_ttl_s <= 0)
-        return false;
-    char key[128];
-    cache_gen_key(r, key, sizeof(key), id);
-    struct rds_reply rep;
-    if (rds_cmd(r->w->rds, &rep, "GET %s", key) != 0)
-        return false;
-    snprintf(gen, len, "%s", rep.type == RDS_STRING ? rep.str : "0");
-    rds_reply_clear(&rep);
-    return true;
-}
-
-/* Writes a load back unless the event changed since `gen` was read. */
-static void cache_put(struct req *r, int64_t id, const char *gen, const cJSON *o)
-{
-    int ttl = r->w->cfg->event_cache_ttl_s;
-    if (ttl <= 0)
-        return;
-    char key[128], gkey[128], ttls[16];
-    cache_key(r, key, sizeof(key), id);
-    cache_gen_key(r, gkey, sizeof(gkey), id);
-    snprintf(ttls, sizeof(ttls), "%d", ttl);
-    char *s = cJSON_PrintUnformatted(o);
-    if (rds_cmd(r->w->rds, NULL, "EVAL %s 2 %s %s %s %b %s", cache_put_lua, key, gkey, gen, s,
-                strlen(s), ttls) != 0)
-        rlog_info(r->id, "event cache unavailable");
-    cJSON_free(s);
 }
 
 /* The event with its sessions, from MySQL (sessions with counts). NULL in *out when absent. */
@@ -481,7 +384,7 @@ void events_get(struct req *r)
         return;
     /* Cached: published and cancelled events without counts; the counts come from MySQL on every
      * read, so a user's own registration shows at once, and a Redis outage costs speed only. */
-    cJSON *o = cache_get(r, id);
+    cJSON *o = event_cache_get(r, id);
     int rc;
     if (o) {
         rc = fill_counts(r->w->db, id, o);
@@ -496,8 +399,8 @@ void events_get(struct req *r)
         }
         cJSON_Delete(o);
     }
-    char gen[32];
-    bool cacheable = cache_gen(r, id, gen, sizeof(gen)); /* before MySQL: see cache_drop */
+    struct event_cache_ticket ticket;
+    event_cache_begin(r, id, &ticket); /* before MySQL: see server/event_cache.h */
     struct event_info ev;
     if (event_access(r, id, false, &ev) < 0)
         return;
@@ -510,10 +413,8 @@ void events_get(struct req *r)
             reply_fail(r, rc);
         return;
     }
-    if (cacheable && strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")), "draft") != 0) {
-        debug_hold(r, "event_cache_put", id);
-        cache_put(r, id, gen, o); /* counts inside are overwritten from MySQL on every hit */
-    }
+    if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")), "draft") != 0)
+        event_cache_put(r, id, &ticket, o); /* counts inside are overwritten on every hit */
     reply_json(r, 200, o);
 }
 
@@ -588,7 +489,7 @@ void events_update(struct req *r)
         events_fail_reply(r, &a.fail, rc);
         goto out;
     }
-    cache_drop(r, a.id);
+    event_cache_drop(r, a.id);
     cJSON *o;
     rc = event_load_full(r->w->db, a.id, &o);
     if (rc || !o) {
@@ -653,7 +554,7 @@ static void event_change_status(struct req *r, const char *from, const char *to)
         events_fail_reply(r, &a.fail, rc);
         return;
     }
-    cache_drop(r, a.id);
+    event_cache_drop(r, a.id);
     cJSON *o;
     rc = event_load_full(r->w->db, a.id, &o);
     if (rc || !o) {
@@ -847,7 +748,7 @@ void events_add_session(struct req *r)
         events_fail_reply(r, &a.fail, rc);
         goto out;
     }
-    cache_drop(r, a.event_id);
+    event_cache_drop(r, a.event_id);
     cJSON *o;
     rc = session_load(r->w->db, a.id, &o);
     if (rc || !o) {
@@ -1012,7 +913,7 @@ void events_update_session(struct req *r)
         events_fail_reply(r, &a.fail, rc);
         goto out;
     }
-    cache_drop(r, a.ev.id);
+    event_cache_drop(r, a.ev.id);
     cJSON *o;
     rc = session_load(r->w->db, a.id, &o);
     if (rc || !o) {

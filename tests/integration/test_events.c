@@ -136,7 +136,7 @@ Test(events, list_filters_and_paging)
     it_resp_free(r);
     /* Paging with limit and cursor visits each event once. */
     int seen = 0;
-    char cursor[32] = "";
+    char cursor[64] = "";
     for (int page = 0; page < 5; page++) {
         r = ev_get(srv, NULL, "/api/v1/events?city=%s&limit=2%s%s", city,
                    cursor[0] ? "&cursor=" : "", cursor);

@@ -2,11 +2,9 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "server/access.h"
-#include "server/app.h"
 #include "server/audit.h"
 #include "server/auth.h"
 #include "server/buf.h"

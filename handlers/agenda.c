@@ -7,16 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/app.h"
 #include "server/buf.h"
 #include "server/db.h"
-#include "server/err.h"
 #include "server/http.h"
+#include "server/ics.h"
 #include "server/json.h"
+#include "server/reqdb.h"
 #include "server/timeutil.h"
 #include "base/xalloc.h"
-
-#define ICS_LINE_MAX 75 /* octets per physical line, CRLF excluded (RFC 5545 §3.1) */
 
 enum item_kind { ITEM_REGISTRATION, ITEM_PITCH, ITEM_MEETING };
 
@@ -77,102 +75,137 @@ static char *join_location(const char *place, const char *venue)
     return xasprintf("%s, %s", place, venue);
 }
 
-static int load_registrations(struct db *db, int64_t user, struct agenda *a)
+/* Confirmed registrations, by AR_* columns. */
+enum {
+    AR_ID,
+    AR_SESSION,
+    AR_S_TITLE,
+    AR_S_KIND,
+    AR_S_ROOM,
+    AR_S_STARTS,
+    AR_S_ENDS,
+    AR_EVENT,
+    AR_E_TITLE,
+    AR_E_VENUE,
+    AR_E_CITY
+};
+#define AGENDA_REGISTRATIONS_SQL                                                                   \
+    "SELECT rg.id, se.id, se.title, se.kind, se.room, se.starts_at, se.ends_at, e.id, e.title,"    \
+    " e.venue, e.city FROM registrations rg JOIN sessions se ON se.id = rg.session_id"             \
+    " JOIN events e ON e.id = se.event_id"                                                         \
+    " WHERE rg.user_id = ? AND rg.status = 'confirmed' AND e.status <> 'cancelled'"
+
+static int load_registrations(struct req *r, struct agenda *a)
 {
     struct db_res res;
-    int rc = db_exec(db, &res,
-                     "SELECT rg.id, se.id, se.title, se.kind, se.room, se.starts_at, se.ends_at,"
-                     " e.id, e.title, e.venue, e.city"
-                     " FROM registrations rg JOIN sessions se ON se.id = rg.session_id"
-                     " JOIN events e ON e.id = se.event_id"
-                     " WHERE rg.user_id = ? AND rg.status = 'confirmed'"
-                     " AND e.status <> 'cancelled'",
-                     "i", user);
-    if (rc)
-        return rc;
+    if (req_exec(r, &res, AGENDA_REGISTRATIONS_SQL, "i", r->user.id) < 0)
+        return -1;
     for (size_t i = 0; i < res.nrows; i++) {
         struct item *it = agenda_push(a);
         it->kind = ITEM_REGISTRATION;
-        it->id = db_get_i64(&res, i, 0);
-        it->session_id = db_get_i64(&res, i, 1);
-        it->title = xstrdup(cell(&res, i, 2));
-        it->starts_at = db_get_time(&res, i, 5);
-        it->ends_at = db_get_time(&res, i, 6);
-        it->event_id = db_get_i64(&res, i, 7);
-        it->event_title = xstrdup(cell(&res, i, 8));
-        it->location = join_location(cell(&res, i, 4), cell(&res, i, 9));
-        it->detail =
-            xasprintf("%s session; %s, %s", cell(&res, i, 3), cell(&res, i, 8), cell(&res, i, 10));
+        it->id = db_get_i64(&res, i, AR_ID);
+        it->session_id = db_get_i64(&res, i, AR_SESSION);
+        it->title = xstrdup(cell(&res, i, AR_S_TITLE));
+        it->starts_at = db_get_time(&res, i, AR_S_STARTS);
+        it->ends_at = db_get_time(&res, i, AR_S_ENDS);
+        it->event_id = db_get_i64(&res, i, AR_EVENT);
+        it->event_title = xstrdup(cell(&res, i, AR_E_TITLE));
+        it->location = join_location(cell(&res, i, AR_S_ROOM), cell(&res, i, AR_E_VENUE));
+        it->detail = xasprintf("%s session; %s, %s", cell(&res, i, AR_S_KIND),
+                               cell(&res, i, AR_E_TITLE), cell(&res, i, AR_E_CITY));
     }
     db_res_clear(&res);
     return 0;
 }
 
-static int load_pitches(struct db *db, int64_t user, struct agenda *a)
+/* Placed pitches the caller presents, by AP_* columns. */
+enum {
+    AP_ID,
+    AP_SESSION,
+    AP_P_TITLE,
+    AP_S_TITLE,
+    AP_S_ROOM,
+    AP_STARTS,
+    AP_ENDS,
+    AP_EVENT,
+    AP_E_TITLE,
+    AP_E_VENUE
+};
+#define AGENDA_PITCHES_SQL                                                                         \
+    "SELECT p.id, p.session_id, pr.title, se.title, se.room, p.starts_at, p.ends_at, e.id,"        \
+    " e.title, e.venue FROM pitches p JOIN projects pr ON pr.id = p.project_id"                    \
+    " JOIN sessions se ON se.id = p.session_id JOIN events e ON e.id = se.event_id"                \
+    " WHERE p.presenter_user_id = ? AND p.starts_at IS NOT NULL AND e.status <> 'cancelled'"
+
+static int load_pitches(struct req *r, struct agenda *a)
 {
     struct db_res res;
-    int rc = db_exec(db, &res,
-                     "SELECT p.id, p.session_id, pr.title, se.title, se.room, p.starts_at,"
-                     " p.ends_at, e.id, e.title, e.venue"
-                     " FROM pitches p JOIN projects pr ON pr.id = p.project_id"
-                     " JOIN sessions se ON se.id = p.session_id"
-                     " JOIN events e ON e.id = se.event_id"
-                     " WHERE p.presenter_user_id = ? AND p.starts_at IS NOT NULL"
-                     " AND e.status <> 'cancelled'",
-                     "i", user);
-    if (rc)
-        return rc;
+    if (req_exec(r, &res, AGENDA_PITCHES_SQL, "i", r->user.id) < 0)
+        return -1;
     for (size_t i = 0; i < res.nrows; i++) {
         struct item *it = agenda_push(a);
         it->kind = ITEM_PITCH;
-        it->id = db_get_i64(&res, i, 0);
-        it->session_id = db_get_i64(&res, i, 1);
-        it->title = xasprintf("Pitch: %s", cell(&res, i, 2));
-        it->starts_at = db_get_time(&res, i, 5);
-        it->ends_at = db_get_time(&res, i, 6);
-        it->event_id = db_get_i64(&res, i, 7);
-        it->event_title = xstrdup(cell(&res, i, 8));
-        it->location = join_location(cell(&res, i, 4), cell(&res, i, 9));
-        it->detail = xasprintf("You present %s in %s; %s", cell(&res, i, 2), cell(&res, i, 3),
-                               cell(&res, i, 8));
+        it->id = db_get_i64(&res, i, AP_ID);
+        it->session_id = db_get_i64(&res, i, AP_SESSION);
+        it->title = xasprintf("Pitch: %s", cell(&res, i, AP_P_TITLE));
+        it->starts_at = db_get_time(&res, i, AP_STARTS);
+        it->ends_at = db_get_time(&res, i, AP_ENDS);
+        it->event_id = db_get_i64(&res, i, AP_EVENT);
+        it->event_title = xstrdup(cell(&res, i, AP_E_TITLE));
+        it->location = join_location(cell(&res, i, AP_S_ROOM), cell(&res, i, AP_E_VENUE));
+        it->detail = xasprintf("You present %s in %s; %s", cell(&res, i, AP_P_TITLE),
+                               cell(&res, i, AP_S_TITLE), cell(&res, i, AP_E_TITLE));
     }
     db_res_clear(&res);
     return 0;
 }
 
-static int load_meetings(struct db *db, int64_t user, struct agenda *a)
+/* Scheduled 1:1 meetings of the caller's organizations, by AM_* columns (AM_MINE_A: the caller
+ * is a member of org_a). */
+enum {
+    AM_ID,
+    AM_STARTS,
+    AM_ENDS,
+    AM_TABLE,
+    AM_EVENT,
+    AM_E_TITLE,
+    AM_E_VENUE,
+    AM_ORG_A,
+    AM_ORG_B,
+    AM_MINE_A
+};
+#define AGENDA_MEETINGS_SQL                                                                        \
+    "SELECT m.id, s.starts_at, s.ends_at, m.table_no, e.id, e.title, e.venue, oa.name, ob.name,"   \
+    " EXISTS (SELECT 1 FROM org_members x WHERE x.org_id = m.org_a AND x.user_id = ?)"             \
+    " FROM meetings m JOIN meeting_slots s ON s.id = m.slot_id"                                    \
+    " JOIN events e ON e.id = m.event_id JOIN organizations oa ON oa.id = m.org_a"                 \
+    " JOIN organizations ob ON ob.id = m.org_b"                                                    \
+    " WHERE m.status = 'scheduled' AND e.status <> 'cancelled'"                                    \
+    " AND (m.org_a IN (SELECT org_id FROM org_members WHERE user_id = ?)"                          \
+    "  OR m.org_b IN (SELECT org_id FROM org_members WHERE user_id = ?))"
+
+static int load_meetings(struct req *r, struct agenda *a)
 {
     struct db_res res;
-    int rc = db_exec(db, &res,
-                     "SELECT m.id, s.starts_at, s.ends_at, m.table_no, e.id, e.title, e.venue,"
-                     " oa.name, ob.name,"
-                     " EXISTS (SELECT 1 FROM org_members x WHERE x.org_id = m.org_a"
-                     "  AND x.user_id = ?)"
-                     " FROM meetings m JOIN meeting_slots s ON s.id = m.slot_id"
-                     " JOIN events e ON e.id = m.event_id"
-                     " JOIN organizations oa ON oa.id = m.org_a"
-                     " JOIN organizations ob ON ob.id = m.org_b"
-                     " WHERE m.status = 'scheduled' AND e.status <> 'cancelled'"
-                     " AND (m.org_a IN (SELECT org_id FROM org_members WHERE user_id = ?)"
-                     "  OR m.org_b IN (SELECT org_id FROM org_members WHERE user_id = ?))",
-                     "iii", user, user, user);
-    if (rc)
-        return rc;
+    int64_t user = r->user.id;
+    if (req_exec(r, &res, AGENDA_MEETINGS_SQL, "iii", user, user, user) < 0)
+        return -1;
     for (size_t i = 0; i < res.nrows; i++) {
-        bool mine_a = db_get_i64(&res, i, 9) != 0;
-        const char *me = cell(&res, i, mine_a ? 7 : 8), *other = cell(&res, i, mine_a ? 8 : 7);
+        bool mine_a = db_get_i64(&res, i, AM_MINE_A) != 0;
+        const char *me = cell(&res, i, mine_a ? AM_ORG_A : AM_ORG_B);
+        const char *other = cell(&res, i, mine_a ? AM_ORG_B : AM_ORG_A);
         struct item *it = agenda_push(a);
         it->kind = ITEM_MEETING;
-        it->id = db_get_i64(&res, i, 0);
-        it->starts_at = db_get_time(&res, i, 1);
-        it->ends_at = db_get_time(&res, i, 2);
-        it->event_id = db_get_i64(&res, i, 4);
-        it->event_title = xstrdup(cell(&res, i, 5));
+        it->id = db_get_i64(&res, i, AM_ID);
+        it->starts_at = db_get_time(&res, i, AM_STARTS);
+        it->ends_at = db_get_time(&res, i, AM_ENDS);
+        it->event_id = db_get_i64(&res, i, AM_EVENT);
+        it->event_title = xstrdup(cell(&res, i, AM_E_TITLE));
         it->title = xasprintf("1:1 meeting with %s", other);
         char table[32];
-        snprintf(table, sizeof(table), "Table %lld", (long long)db_get_i64(&res, i, 3));
-        it->location = join_location(table, cell(&res, i, 6));
-        it->detail = xasprintf("%s meets %s; %s", me, other, cell(&res, i, 5));
+        snprintf(table, sizeof(table), "Table %lld", (long long)db_get_i64(&res, i, AM_TABLE));
+        it->location = join_location(table, cell(&res, i, AM_E_VENUE));
+        it->detail = xasprintf("%s meets %s; %s", me, other, cell(&res, i, AM_E_TITLE));
     }
     db_res_clear(&res);
     return 0;
@@ -218,16 +251,13 @@ static size_t agenda_check(struct agenda *a)
     return pairs;
 }
 
+/* Loads the caller's agenda and flags its overlaps; -1 after replying (a is then empty). */
 static int agenda_load(struct req *r, struct agenda *a, size_t *pairs)
 {
-    struct db *db = r->w->db;
-    int rc = load_registrations(db, r->user.id, a);
-    if (!rc)
-        rc = load_pitches(db, r->user.id, a);
-    if (!rc)
-        rc = load_meetings(db, r->user.id, a);
-    if (rc)
-        return rc;
+    if (load_registrations(r, a) < 0 || load_pitches(r, a) < 0 || load_meetings(r, a) < 0) {
+        agenda_free(a);
+        return -1;
+    }
     *pairs = agenda_check(a);
     return 0;
 }
@@ -241,12 +271,8 @@ void agenda_get(struct req *r)
 {
     struct agenda a = {0};
     size_t pairs = 0;
-    int rc = agenda_load(r, &a, &pairs);
-    if (rc) {
-        agenda_free(&a);
-        reply_fail(r, rc);
+    if (agenda_load(r, &a, &pairs) < 0)
         return;
-    }
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "conflicts", (double)pairs);
     cJSON *arr = cJSON_AddArrayToObject(o, "items");
@@ -282,106 +308,20 @@ void agenda_get(struct req *r)
 
 /* ---- iCalendar ---- */
 
-void agenda_ics_escape(struct buf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '\\':
-            buf_puts(b, "\\\\");
-            break;
-        case ';':
-            buf_puts(b, "\\;");
-            break;
-        case ',':
-            buf_puts(b, "\\,");
-            break;
-        case '\r':
-            if (s[1] == '\n')
-                s++;
-            buf_puts(b, "\\n");
-            break;
-        case '\n':
-            buf_puts(b, "\\n");
-            break;
-        default:
-            buf_append(b, s, 1);
-        }
-    }
-}
-
-void agenda_ics_line(struct buf *b, const char *line, size_t len)
-{
-    size_t pos = 0, limit = ICS_LINE_MAX;
-    while (len - pos > limit) {
-        size_t cut = pos + limit;
-        /* Never split a UTF-8 sequence: back off continuation bytes (10xxxxxx). */
-        while (cut > pos && ((unsigned char)line[cut] & 0xC0) == 0x80)
-            cut--;
-        buf_append(b, line + pos, cut - pos);
-        buf_puts(b, "\r\n ");
-        pos = cut;
-        limit = ICS_LINE_MAX - 1; /* the leading space counts */
-    }
-    buf_append(b, line + pos, len - pos);
-    buf_puts(b, "\r\n");
-}
-
-/* One property: NAME:value (value already escaped when text). */
-static void ics_prop(struct buf *out, struct buf *tmp, const char *name, const char *value,
-                     bool text)
-{
-    tmp->len = 0;
-    buf_puts(tmp, name);
-    buf_puts(tmp, ":");
-    if (text)
-        agenda_ics_escape(tmp, value);
-    else
-        buf_puts(tmp, value);
-    agenda_ics_line(out, tmp->p, tmp->len);
-}
-
-/* UTC "YYYYMMDDTHHMMSSZ" (RFC 5545 DATE-TIME, form #2). */
-static const char *ics_time(int64_t t, char *buf, size_t len)
-{
-    char r3339[TIME_BUF];
-    time_format_rfc3339(t, r3339); /* YYYY-MM-DDTHH:MM:SSZ */
-    snprintf(buf, len, "%.4s%.2s%.2sT%.2s%.2s%.2sZ", r3339, r3339 + 5, r3339 + 8, r3339 + 11,
-             r3339 + 14, r3339 + 17);
-    return buf;
-}
-
 void agenda_ics(struct req *r)
 {
     struct agenda a = {0};
     size_t pairs = 0;
-    int rc = agenda_load(r, &a, &pairs);
-    if (rc) {
-        agenda_free(&a);
-        reply_fail(r, rc);
+    if (agenda_load(r, &a, &pairs) < 0)
         return;
-    }
-    struct buf out, tmp, desc;
+    struct buf out, desc;
     buf_init(&out);
-    buf_init(&tmp);
     buf_init(&desc);
-    char stamp[32], t1[32], t2[32];
-    ics_time(time_now(), stamp, sizeof(stamp));
-    ics_prop(&out, &tmp, "BEGIN", "VCALENDAR", false);
-    ics_prop(&out, &tmp, "VERSION", "2.0", false);
-    ics_prop(&out, &tmp, "PRODID", "-//summitd//agenda 1.0//EN", false);
-    ics_prop(&out, &tmp, "CALSCALE", "GREGORIAN", false);
-    ics_prop(&out, &tmp, "METHOD", "PUBLISH", false);
-    ics_prop(&out, &tmp, "X-WR-CALNAME", "summitd agenda", true);
+    int64_t stamp = time_now();
+    ics_begin(&out, "-//summitd//agenda 1.0//EN", "summitd agenda");
     for (size_t i = 0; i < a.n; i++) {
         const struct item *it = &a.it[i];
         char *uid = item_uid(it);
-        ics_prop(&out, &tmp, "BEGIN", "VEVENT", false);
-        ics_prop(&out, &tmp, "UID", uid, false);
-        ics_prop(&out, &tmp, "DTSTAMP", stamp, false);
-        ics_prop(&out, &tmp, "DTSTART", ics_time(it->starts_at, t1, sizeof(t1)), false);
-        ics_prop(&out, &tmp, "DTEND", ics_time(it->ends_at, t2, sizeof(t2)), false);
-        ics_prop(&out, &tmp, "SUMMARY", it->title, true);
-        ics_prop(&out, &tmp, "LOCATION", it->location, true);
         desc.len = 0;
         buf_puts(&desc, it->detail);
         if (it->noverlaps) {
@@ -391,15 +331,20 @@ void agenda_ics(struct req *r)
                 buf_printf(&desc, "\n- %s (%s)", o->title, kind_names[o->kind]);
             }
         }
-        ics_prop(&out, &tmp, "DESCRIPTION", desc.p, true);
-        ics_prop(&out, &tmp, "CATEGORIES", kind_names[it->kind], true);
-        ics_prop(&out, &tmp, "STATUS", "CONFIRMED", false);
-        ics_prop(&out, &tmp, "END", "VEVENT", false);
+        struct ics_event ev = {
+            .uid = uid,
+            .starts_at = it->starts_at,
+            .ends_at = it->ends_at,
+            .summary = it->title,
+            .location = it->location,
+            .description = desc.p,
+            .categories = kind_names[it->kind],
+        };
+        ics_vevent(&out, &ev, stamp);
         free(uid);
     }
-    ics_prop(&out, &tmp, "END", "VCALENDAR", false);
+    ics_end(&out);
     agenda_free(&a);
-    buf_deinit(&tmp);
     buf_deinit(&desc);
     size_t len;
     char *body = buf_take(&out, &len);

@@ -1,167 +1,68 @@
 #include "handlers/events.h"
 
 #include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "handlers/pitches.h"
-#include "handlers/registrations.h"
-#include "server/app.h"
+#include "handlers/sessions.h"
+#include "server/access.h"
 #include "server/audit.h"
 #include "server/auth.h"
-#include "server/config.h"
 #include "server/db.h"
-#include "server/debug.h"
 #include "server/err.h"
+#include "server/event_cache.h"
 #include "server/http.h"
 #include "server/json.h"
-#include "server/query.h"
 #include "server/limits.h"
-#include "server/lcache.h"
-#include "server/log.h"
-#include "server/rds.h"
+#include "server/paging.h"
+#include "server/query.h"
+#include "server/reqdb.h"
 #include "server/timeutil.h"
 
 static const char *const event_kinds[] = {"summit", "roadshow", "fair", NULL};
-static const char *const session_kinds[] = {"forum", "pitch", "competition", "exhibition", NULL};
 
 #define TIME_MIN 946684800LL  /* 2000-01-01: earlier times are typing mistakes */
 #define TIME_MAX 4102444800LL /* 2100-01-01 */
 #define EVENT_MAX_SPAN (366LL * 86400)
-#define CAPACITY_MAX 100000
 
-#define EVENT_COLS                                                                                 \
-    "e.id, e.organizer_id, e.title, e.kind, e.city, e.venue, e.description, e.starts_at,"          \
-    " e.ends_at, e.status, e.created_at, e.updated_at"
-#define SESSION_COLS                                                                               \
-    "s.id, s.event_id, s.title, s.kind, s.room, s.starts_at, s.ends_at, s.capacity, s.waitlist,"   \
-    " s.registration_opens_at, s.registration_closes_at, s.confirmed_count, s.waitlist_count,"     \
-    " s.created_at"
-#define SESSION_NCOLS 14
-
-bool events_can_manage(const struct req *r, int64_t organizer_id)
-{
-    return r->user.id != 0 && ((r->user.roles & ROLE_ADMIN) || r->user.id == organizer_id);
-}
-
-int events_fail_set(struct events_fail *f, int err, const char *code, const char *field,
-                    const char *fmt, ...)
-{
-    f->err = err;
-    f->code = code;
-    f->field = field;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
-    va_end(ap);
-    return err;
-}
-
-void events_fail_reply(struct req *r, const struct events_fail *f, int rc)
-{
-    if (f->err)
-        reply_error(r, f->err, f->code, f->field, "%s", f->msg);
-    else
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-}
-
-/* ---- JSON ---- */
+/* An event as clients see it (EV_* columns of EVENT_SELECT). */
+enum {
+    EV_ID,
+    EV_ORGANIZER,
+    EV_TITLE,
+    EV_KIND,
+    EV_CITY,
+    EV_VENUE,
+    EV_DESCRIPTION,
+    EV_STARTS,
+    EV_ENDS,
+    EV_STATUS,
+    EV_CREATED,
+    EV_UPDATED,
+};
+#define EVENT_SELECT                                                                               \
+    "SELECT e.id, e.organizer_id, e.title, e.kind, e.city, e.venue, e.description, e.starts_at,"   \
+    " e.ends_at, e.status, e.created_at, e.updated_at FROM events e"
 
 static cJSON *event_json(const struct db_res *res, size_t i)
 {
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, i, 0));
-    cJSON_AddNumberToObject(o, "organizer_id", (double)db_get_i64(res, i, 1));
-    cJSON_AddStringToObject(o, "title", db_get(res, i, 2));
-    cJSON_AddStringToObject(o, "kind", db_get(res, i, 3));
-    cJSON_AddStringToObject(o, "city", db_get(res, i, 4));
-    cJSON_AddStringToObject(o, "venue", db_get(res, i, 5));
-    cJSON_AddStringToObject(o, "description", db_get(res, i, 6));
-    json_add_time(o, "starts_at", db_get_time(res, i, 7));
-    json_add_time(o, "ends_at", db_get_time(res, i, 8));
-    cJSON_AddStringToObject(o, "status", db_get(res, i, 9));
-    json_add_time(o, "created_at", db_get_time(res, i, 10));
-    json_add_time(o, "updated_at", db_get_time(res, i, 11));
+    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, i, EV_ID));
+    cJSON_AddNumberToObject(o, "organizer_id", (double)db_get_i64(res, i, EV_ORGANIZER));
+    cJSON_AddStringToObject(o, "title", db_get(res, i, EV_TITLE));
+    cJSON_AddStringToObject(o, "kind", db_get(res, i, EV_KIND));
+    cJSON_AddStringToObject(o, "city", db_get(res, i, EV_CITY));
+    cJSON_AddStringToObject(o, "venue", db_get(res, i, EV_VENUE));
+    cJSON_AddStringToObject(o, "description", db_get(res, i, EV_DESCRIPTION));
+    json_add_time(o, "starts_at", db_get_time(res, i, EV_STARTS));
+    json_add_time(o, "ends_at", db_get_time(res, i, EV_ENDS));
+    cJSON_AddStringToObject(o, "status", db_get(res, i, EV_STATUS));
+    json_add_time(o, "created_at", db_get_time(res, i, EV_CREATED));
+    json_add_time(o, "updated_at", db_get_time(res, i, EV_UPDATED));
     return o;
 }
 
-static void session_set_counts(cJSON *o, int64_t capacity, int64_t confirmed, int64_t waitlisted)
-{
-    cJSON_DeleteItemFromObject(o, "capacity");
-    cJSON_DeleteItemFromObject(o, "confirmed_count");
-    cJSON_DeleteItemFromObject(o, "waitlist_count");
-    cJSON_DeleteItemFromObject(o, "seats_left");
-    cJSON_AddNumberToObject(o, "capacity", (double)capacity);
-    cJSON_AddNumberToObject(o, "confirmed_count", (double)confirmed);
-    cJSON_AddNumberToObject(o, "waitlist_count", (double)waitlisted);
-    cJSON_AddNumberToObject(o, "seats_left",
-                            (double)(capacity > confirmed ? capacity - confirmed : 0));
-}
-
-/* A session row (SESSION_COLS); with its live counts when `counts`. */
-static cJSON *session_json(const struct db_res *res, size_t i, bool counts)
-{
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, i, 0));
-    cJSON_AddNumberToObject(o, "event_id", (double)db_get_i64(res, i, 1));
-    cJSON_AddStringToObject(o, "title", db_get(res, i, 2));
-    cJSON_AddStringToObject(o, "kind", db_get(res, i, 3));
-    cJSON_AddStringToObject(o, "room", db_get(res, i, 4));
-    json_add_time(o, "starts_at", db_get_time(res, i, 5));
-    json_add_time(o, "ends_at", db_get_time(res, i, 6));
-    cJSON_AddBoolToObject(o, "waitlist", db_get_i64(res, i, 8) != 0);
-    json_add_time(o, "registration_opens_at", db_get_time(res, i, 9));
-    json_add_time(o, "registration_closes_at", db_get_time(res, i, 10));
-    json_add_time(o, "created_at", db_get_time(res, i, 13));
-    if (counts)
-        session_set_counts(o, db_get_i64(res, i, 7), db_get_i64(res, i, 11),
-                           db_get_i64(res, i, 12));
-    return o;
-}
-
-/* ---- access ---- */
-
-struct event_info {
-    int64_t id, organizer_id, starts_at, ends_at;
-    char status[16];
-};
-
-/* Loads an event for the caller: 404 when absent or a draft the caller may not manage; with
- * `manage`, 403 when the caller is not its organizer (or an admin). 0, or -1 after replying. */
-static int event_access(struct req *r, int64_t id, bool manage, struct event_info *ev)
-{
-    struct db_res res;
-    int rc = db_exec(r->w->db, &res,
-                     "SELECT organizer_id, status, starts_at, ends_at FROM events WHERE id = ?",
-                     "i", id);
-    if (rc) {
-        reply_fail(r, rc);
-        return -1;
-    }
-    bool found = res.nrows > 0;
-    if (found) {
-        ev->id = id;
-        ev->organizer_id = db_get_i64(&res, 0, 0);
-        snprintf(ev->status, sizeof(ev->status), "%s", db_get(&res, 0, 1));
-        ev->starts_at = db_get_time(&res, 0, 2);
-        ev->ends_at = db_get_time(&res, 0, 3);
-    }
-    db_res_clear(&res);
-    bool can = found && events_can_manage(r, ev->organizer_id);
-    if (!found || (!can && strcmp(ev->status, "draft") == 0)) {
-        reply_error(r, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event %lld", (long long)id);
-        return -1;
-    }
-    if (manage && !can) {
-        reply_error(r, SD_ERR_FORBIDDEN, NULL, NULL, "only the event's organizer may do this");
-        return -1;
-    }
-    return 0;
-}
-
-/* Time pair checks shared by events and sessions: both in range, end after start. */
+/* Time pair checks of an event: both in range, end after start, at most max_span apart. */
 static int check_times(struct req *r, int64_t starts, int64_t ends, int64_t max_span)
 {
     if (starts < TIME_MIN || starts >= TIME_MAX) {
@@ -182,161 +83,43 @@ static int check_times(struct req *r, int64_t starts, int64_t ends, int64_t max_
     return 0;
 }
 
-/* ---- cache of published events (static part only; counts always come from MySQL) ----
- *
- * A reader that misses loads the event from MySQL and writes it back; a writer commits and then
- * drops the entry. Without more, a reader that loaded the old row before the commit could write
- * it back after the drop and serve it for event_cache_ttl_s. So each event has a generation in
- * Redis (cache:event:<id>:gen, shared by every instance): the writer INCRs it after its commit
- * (with the drop, in one script), the reader reads it before loading MySQL and writes back only
- * if it is unchanged (a script compares and sets atomically). A reader whose MySQL read predates
- * the commit read the generation before the INCR: its write-back either lands before the INCR
- * and is dropped with it, or comes after and is refused. The generation outlives any request by
- * far (CACHE_GEN_TTL_S); Redis must not evict it early (summitd's Redis runs without eviction). */
-
-#define CACHE_GEN_TTL_S "86400"
-
-static const char cache_drop_lua[] = "redis.call('INCR', KEYS[2])"
-                                     " redis.call('EXPIRE', KEYS[2], ARGV[1])"
-                                     " return redis.call('DEL', KEYS[1])";
-static const char cache_put_lua[] = "if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then"
-                                    " return 0 end"
-                                    " redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])"
-                                    " return 1";
-
-static void cache_key(const struct req *r, char *buf, size_t len, int64_t id)
-{
-    rds_key(r->w->rds, buf, len, "cache:event:%lld", (long long)id);
-}
-
-static void cache_gen_key(const struct req *r, char *buf, size_t len, int64_t id)
-{
-    rds_key(r->w->rds, buf, len, "cache:event:%lld:gen", (long long)id);
-}
-
-/* Called after every committed change of an event or its sessions. A Redis failure leaves an
- * entry that expires after event_cache_ttl_s; counts never come from the cache. */
-static void cache_drop(struct req *r, int64_t id)
-{
-    char key[128], gen[128];
-    cache_key(r, key, sizeof(key), id);
-    cache_gen_key(r, gen, sizeof(gen), id);
-    if (rds_cmd(r->w->rds, NULL, "EVAL %s 2 %s %s %s", cache_drop_lua, key, gen, CACHE_GEN_TTL_S) !=
-        0)
-        rlog_warn(r->id, "event %lld cache entry not dropped", (long long)id);
-    lcache_invalidate(r->w->rds, "/api/v1/events/{id}", (long long)id);
-}
-
-static cJSON *cache_get(struct req *r, int64_t id)
-{
-    if (r->w->cfg->event_cache_ttl_s <= 0)
-        return NULL;
-    char key[128];
-    cache_key(r, key, sizeof(key), id);
-    struct rds_reply rep;
-    if (rds_cmd(r->w->rds, &rep, "GET %s", key) != 0)
-        return NULL;
-    cJSON *o = NULL;
-    if (rep.type == RDS_STRING)
-        o = cJSON_ParseWithLength(rep.str, rep.len);
-    rds_reply_clear(&rep);
-    return o;
-}
-
-/* The event's cache generation, read before loading it from MySQL, into gen ("0" when none).
- * false when Redis did not answer: then the load is not written back. */
-static bool cache_gen(struct req *r, int64_t id, char *gen, size_t len)
-{
-    if (r->w->cfg->event_cache_ttl_s <= 0)
-        return false;
-    char key[128];
-    cache_gen_key(r, key, sizeof(key), id);
-    struct rds_reply rep;
-    if (rds_cmd(r->w->rds, &rep, "GET %s", key) != 0)
-        return false;
-    snprintf(gen, len, "%s", rep.type == RDS_STRING ? rep.str : "0");
-    rds_reply_clear(&rep);
-    return true;
-}
-
-/* Writes a load back unless the event changed since `gen` was read. */
-static void cache_put(struct req *r, int64_t id, const char *gen, const cJSON *o)
-{
-    int ttl = r->w->cfg->event_cache_ttl_s;
-    if (ttl <= 0)
-        return;
-    char key[128], gkey[128], ttls[16];
-    cache_key(r, key, sizeof(key), id);
-    cache_gen_key(r, gkey, sizeof(gkey), id);
-    snprintf(ttls, sizeof(ttls), "%d", ttl);
-    char *s = cJSON_PrintUnformatted(o);
-    if (rds_cmd(r->w->rds, NULL, "EVAL %s 2 %s %s %s %b %s", cache_put_lua, key, gkey, gen, s,
-                strlen(s), ttls) != 0)
-        rlog_info(r->id, "event cache unavailable");
-    cJSON_free(s);
-}
-
-/* The event with its sessions, from MySQL (sessions with counts). NULL in *out when absent. */
-static int event_load_full(struct db *db, int64_t id, cJSON **out)
+/* The event with its sessions and their live counts, from MySQL, into *out (NULL when there is
+ * no such event). 0, or -1 after replying. */
+static int event_load(struct req *r, int64_t id, cJSON **out)
 {
     struct db_res res;
     *out = NULL;
-    int rc = db_exec(db, &res, "SELECT " EVENT_COLS " FROM events e WHERE e.id = ?", "i", id);
-    if (rc)
-        return rc;
-    if (!res.nrows) {
-        db_res_clear(&res);
-        return 0;
-    }
-    cJSON *o = event_json(&res, 0);
+    if (req_exec(r, &res, EVENT_SELECT " WHERE e.id = ?", "i", id) < 0)
+        return -1;
+    cJSON *o = res.nrows ? event_json(&res, 0) : NULL;
     db_res_clear(&res);
-    rc = db_exec(db, &res,
-                 "SELECT " SESSION_COLS " FROM sessions s WHERE s.event_id = ?"
-                 " ORDER BY s.starts_at, s.id",
-                 "i", id);
-    if (rc) {
+    if (o && sessions_add_json(r, id, cJSON_AddArrayToObject(o, "sessions")) < 0) {
         cJSON_Delete(o);
-        return rc;
+        return -1;
     }
-    cJSON *arr = cJSON_AddArrayToObject(o, "sessions");
-    for (size_t i = 0; i < res.nrows; i++)
-        cJSON_AddItemToArray(arr, session_json(&res, i, true));
-    db_res_clear(&res);
     *out = o;
     return 0;
 }
 
-/* Fills live counts into a cached event's sessions. Returns 1 when the cache entry does not
- * match the sessions in MySQL (then the caller reloads), 0 when filled, or SD_ERR_*. */
-static int fill_counts(struct db *db, int64_t id, cJSON *o)
+/* Replies the event as it stands after a committed change: 200, or 201 for a new one. */
+static void reply_event(struct req *r, int64_t id, int status)
 {
-    struct db_res res;
-    int rc = db_exec(db, &res,
-                     "SELECT id, capacity, confirmed_count, waitlist_count FROM sessions"
-                     " WHERE event_id = ?",
-                     "i", id);
-    if (rc)
-        return rc;
-    cJSON *arr = cJSON_GetObjectItem(o, "sessions");
-    int out = (size_t)cJSON_GetArraySize(arr) == res.nrows ? 0 : 1;
-    cJSON *s;
-    cJSON_ArrayForEach(s, arr)
-    {
-        if (out)
-            break;
-        int64_t sid = (int64_t)cJSON_GetNumberValue(cJSON_GetObjectItem(s, "id"));
-        size_t k = 0;
-        while (k < res.nrows && db_get_i64(&res, k, 0) != sid)
-            k++;
-        if (k == res.nrows) {
-            out = 1;
-            break;
-        }
-        session_set_counts(s, db_get_i64(&res, k, 1), db_get_i64(&res, k, 2),
-                           db_get_i64(&res, k, 3));
-    }
-    db_res_clear(&res);
-    return out;
+    cJSON *o;
+    if (event_load(r, id, &o) < 0)
+        return;
+    if (!o)
+        reply_fail(r, SD_ERR_INTERNAL); /* events are never deleted */
+    else if (status == 201)
+        reply_created(r, o, "/api/v1/events/%lld", (long long)id);
+    else
+        reply_json(r, status, o);
+}
+
+/* An empty query filter (`kind=`, as a form sends it) is no filter. */
+static bool filter_given(const struct req *r, const char *name)
+{
+    const char *v = req_query(r, name);
+    return v && *v;
 }
 
 /* ---- events ---- */
@@ -369,11 +152,6 @@ static int event_fields_parse(struct req *r, const cJSON *body, bool create, str
     return 0;
 }
 
-struct event_create {
-    struct event_fields f;
-    int64_t organizer_id, id;
-};
-
 void events_create(struct req *r)
 {
     if (auth_require(r, ROLE_ORGANIZER | ROLE_ADMIN) < 0)
@@ -382,96 +160,64 @@ void events_create(struct req *r)
     if (!body)
         return;
     struct event_fields f;
-    if (event_fields_parse(r, body, true, &f) < 0 ||
-        check_times(r, f.starts_at, f.ends_at, EVENT_MAX_SPAN) < 0)
-        goto out;
-    char sa[TIME_BUF], ea[TIME_BUF];
     struct db_res res;
-    int rc = db_exec(r->w->db, &res,
-                     "INSERT INTO events (organizer_id, title, kind, city, venue, description,"
-                     " starts_at, ends_at, status, created_at, updated_at)"
-                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', UTC_TIMESTAMP(), UTC_TIMESTAMP())",
-                     "isssssss", r->user.id, f.title, f.kind, f.city, f.venue ? f.venue : "",
-                     f.description ? f.description : "", time_format_sql(f.starts_at, sa),
-                     time_format_sql(f.ends_at, ea));
-    if (rc) {
-        reply_fail(r, rc);
+    char sa[TIME_BUF], ea[TIME_BUF];
+    if (event_fields_parse(r, body, true, &f) < 0 ||
+        check_times(r, f.starts_at, f.ends_at, EVENT_MAX_SPAN) < 0 ||
+        req_exec(r, &res,
+                 "INSERT INTO events (organizer_id, title, kind, city, venue, description,"
+                 " starts_at, ends_at, status, created_at, updated_at)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', UTC_TIMESTAMP(), UTC_TIMESTAMP())",
+                 "isssssss", r->user.id, f.title, f.kind, f.city, f.venue ? f.venue : "",
+                 f.description ? f.description : "", time_format_sql(f.starts_at, sa),
+                 time_format_sql(f.ends_at, ea)) < 0)
         goto out;
-    }
     int64_t id = (int64_t)res.insert_id;
     db_res_clear(&res);
-    cJSON *o;
-    rc = event_load_full(r->w->db, id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        goto out;
-    }
-    reply_created(r, o, "/api/v1/events/%lld", (long long)id);
+    reply_event(r, id, 201);
 out:
     cJSON_Delete(body);
 }
 
 void events_list(struct req *r)
 {
-    int limit;
-    int64_t cursor, from = 0, to = 0;
-    if (req_page_legacy(r, 20, 100, &limit, &cursor) < 0)
+    struct page pg;
+    int kind = -1;
+    int64_t from = 0, to = 0;
+    const char *city = NULL;
+    if (req_page(r, 20, 100, 1, &pg) < 0 ||
+        (filter_given(r, "kind") && req_query_enum(r, "kind", true, event_kinds, &kind) < 0) ||
+        req_query_text(r, "city", false, LIMIT_QUERY_CITY, &city) < 0 ||
+        (filter_given(r, "from") && req_query_time(r, "from", true, &from) < 0) ||
+        (filter_given(r, "to") && req_query_time(r, "to", true, &to) < 0))
         return;
-    const char *kind = req_query(r, "kind"), *city = NULL;
-    const char *qfrom = req_query(r, "from"), *qto = req_query(r, "to");
-    if (kind && *kind) {
-        bool ok = false;
-        for (int i = 0; event_kinds[i]; i++)
-            ok = ok || strcmp(kind, event_kinds[i]) == 0;
-        if (!ok) {
-            reply_error(r, SD_ERR_INVALID, "validation_failed", "kind",
-                        "kind must be one of: summit, roadshow, fair");
-            return;
-        }
-    } else {
-        kind = NULL;
-    }
-    if (req_query_text(r, "city", false, LIMIT_QUERY_CITY, &city) < 0)
-        return;
-    if (city && !*city)
-        city = NULL;
-    if (qfrom && *qfrom && time_parse_rfc3339(qfrom, &from) != 0) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "from",
-                    "from must be an RFC 3339 time");
-        return;
-    }
-    if (qto && *qto && time_parse_rfc3339(qto, &to) != 0) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "to", "to must be an RFC 3339 time");
-        return;
-    }
     if (from && to && to < from) {
         reply_error(r, SD_ERR_INVALID, "validation_failed", "to", "to must not be before from");
         return;
     }
+    const char *k = kind >= 0 ? event_kinds[kind] : NULL, *c = city && *city ? city : NULL;
     char fb[TIME_BUF], tb[TIME_BUF];
     const char *fs = from ? time_format_sql(from, fb) : NULL;
     const char *ts = to ? time_format_sql(to, tb) : NULL;
     struct db_res res;
-    /* An event matches [from, to] when it overlaps it. */
-    int rc =
-        db_exec(r->w->db, &res,
-                "SELECT " EVENT_COLS " FROM events e WHERE e.status = 'published'"
-                " AND e.id > ? AND (? IS NULL OR e.kind = ?) AND (? IS NULL OR e.city = ?)"
-                " AND (? IS NULL OR e.ends_at >= ?) AND (? IS NULL OR e.starts_at <= ?)"
-                " ORDER BY e.id LIMIT ?",
-                "issssssssi", cursor, kind, kind, city, city, fs, fs, ts, ts, (int64_t)limit + 1);
-    if (rc) {
-        reply_fail(r, rc);
+    /* An event matches [from, to] when it overlaps it. Oldest id first: the cursor is the id. */
+    if (req_exec(r, &res,
+                 EVENT_SELECT
+                 " WHERE e.status = 'published' AND e.id > ?"
+                 " AND (? IS NULL OR e.kind = ?) AND (? IS NULL OR e.city = ?)"
+                 " AND (? IS NULL OR e.ends_at >= ?) AND (? IS NULL OR e.starts_at <= ?)"
+                 " ORDER BY e.id LIMIT ?",
+                 "issssssssi", page_key(&pg, 0, 0), k, k, c, c, fs, fs, ts, ts,
+                 (int64_t)pg.limit + 1) < 0)
         return;
-    }
-    cJSON *o = cJSON_CreateObject();
-    cJSON *items = cJSON_AddArrayToObject(o, "items");
-    size_t n = res.nrows > (size_t)limit ? (size_t)limit : res.nrows;
+    cJSON *items = cJSON_CreateArray();
+    bool more = res.nrows > (size_t)pg.limit;
+    size_t n = more ? (size_t)pg.limit : res.nrows;
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(items, event_json(&res, i));
-    json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 0));
+    int64_t last = n ? db_get_i64(&res, n - 1, EV_ID) : 0;
     db_res_clear(&res);
-    reply_json(r, 200, o);
+    reply_page(r, items, more, PAGE_KEYS(last));
 }
 
 void events_get(struct req *r)
@@ -481,87 +227,72 @@ void events_get(struct req *r)
         return;
     /* Cached: published and cancelled events without counts; the counts come from MySQL on every
      * read, so a user's own registration shows at once, and a Redis outage costs speed only. */
-    cJSON *o = cache_get(r, id);
-    int rc;
+    cJSON *o = event_cache_get(r, id);
     if (o) {
-        rc = fill_counts(r->w->db, id, o);
-        if (rc < 0) {
-            cJSON_Delete(o);
-            reply_fail(r, rc);
-            return;
-        }
+        int rc = sessions_fill_counts(r, id, cJSON_GetObjectItem(o, "sessions"));
         if (rc == 0) {
             reply_json(r, 200, o);
             return;
         }
         cJSON_Delete(o);
+        if (rc < 0)
+            return;
     }
-    char gen[32];
-    bool cacheable = cache_gen(r, id, gen, sizeof(gen)); /* before MySQL: see cache_drop */
-    struct event_info ev;
-    if (event_access(r, id, false, &ev) < 0)
+    struct event_cache_ticket ticket;
+    struct event_ref ev;
+    event_cache_begin(r, id, &ticket); /* before MySQL: see server/event_cache.h */
+    if (access_event(r, id, ACCESS_READ, &ev) < 0 || event_load(r, id, &o) < 0)
         return;
-    rc = event_load_full(r->w->db, id, &o);
-    if (rc || !o) {
-        if (!rc)
-            reply_error(r, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event %lld",
-                        (long long)id);
-        else
-            reply_fail(r, rc);
+    if (!o) {
+        reply_error(r, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event %lld", (long long)id);
         return;
     }
-    if (cacheable && strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")), "draft") != 0) {
-        debug_hold(r, "event_cache_put", id);
-        cache_put(r, id, gen, o); /* counts inside are overwritten from MySQL on every hit */
-    }
+    if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")), "draft") != 0)
+        event_cache_put(r, id, &ticket, o); /* counts inside are overwritten on every hit */
     reply_json(r, 200, o);
 }
 
 struct event_update {
-    int64_t id, now;
+    struct req *r;
+    int64_t id;
     struct event_fields f;
-    struct events_fail fail;
 };
 
-static int event_update_tx(struct db *db, void *arg)
+/* The span of an event's sessions (SR_* columns). */
+enum { SR_MIN_STARTS, SR_MAX_ENDS };
+#define SESSION_SPAN_SQL "SELECT MIN(starts_at), MAX(ends_at) FROM sessions WHERE event_id = ?"
+
+static int event_update_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct event_update *a = arg;
-    memset(&a->fail, 0, sizeof(a->fail));
-    struct db_res res;
-    int rc =
-        db_exec(db, &res, "SELECT status, starts_at, ends_at FROM events WHERE id = ? FOR UPDATE",
-                "i", a->id);
+    struct event_ref ev;
+    /* The event row's lock: session changes take it too, so the span checked here holds. */
+    int rc = access_event_tx(db, a->r, a->id, ACCESS_MANAGE, true, &ev, f);
     if (rc)
         return rc;
-    if (!res.nrows) {
-        db_res_clear(&res);
-        return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event");
-    }
-    bool cancelled = strcmp(db_get(&res, 0, 0), "cancelled") == 0;
-    int64_t starts = a->f.has_starts ? a->f.starts_at : db_get_time(&res, 0, 1);
-    int64_t ends = a->f.has_ends ? a->f.ends_at : db_get_time(&res, 0, 2);
-    db_res_clear(&res);
-    if (cancelled)
-        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
-                               "a cancelled event cannot be changed");
+    int64_t starts = a->f.has_starts ? a->f.starts_at : ev.starts_at;
+    int64_t ends = a->f.has_ends ? a->f.ends_at : ev.ends_at;
+    if (ev.status == EVENT_CANCELLED)
+        return tx_fail(f, SD_ERR_CONFLICT, "event_cancelled", NULL,
+                       "a cancelled event cannot be changed");
     if (starts < TIME_MIN || starts >= TIME_MAX)
-        return events_fail_set(&a->fail, SD_ERR_INVALID, "validation_failed", "starts_at",
-                               "starts_at must be between 2000 and 2100");
+        return tx_fail(f, SD_ERR_INVALID, "validation_failed", "starts_at",
+                       "starts_at must be between 2000 and 2100");
     if (ends <= starts || ends >= TIME_MAX || ends - starts > EVENT_MAX_SPAN)
-        return events_fail_set(&a->fail, SD_ERR_INVALID, "validation_failed", "ends_at",
-                               "ends_at must be after starts_at (and within 366 days)");
-    rc = db_exec(db, &res, "SELECT MIN(starts_at), MAX(ends_at) FROM sessions WHERE event_id = ?",
-                 "i", a->id);
+        return tx_fail(f, SD_ERR_INVALID, "validation_failed", "ends_at",
+                       "ends_at must be after starts_at (and within 366 days)");
+    struct db_res res;
+    rc = db_exec(db, &res, SESSION_SPAN_SQL, "i", a->id);
     if (rc)
         return rc;
-    int64_t smin = db_get_time(&res, 0, 0), smax = db_get_time(&res, 0, 1);
+    int64_t smin = db_get_time(&res, 0, SR_MIN_STARTS), smax = db_get_time(&res, 0, SR_MAX_ENDS);
     db_res_clear(&res);
     if (smin && smin < starts)
-        return events_fail_set(&a->fail, SD_ERR_INVALID, "validation_failed", "starts_at",
-                               "a session starts before the new starts_at");
+        return tx_fail(f, SD_ERR_INVALID, "validation_failed", "starts_at",
+                       "a session starts before the new starts_at");
     if (smax && smax > ends)
-        return events_fail_set(&a->fail, SD_ERR_INVALID, "validation_failed", "ends_at",
-                               "a session ends after the new ends_at");
+        return tx_fail(f, SD_ERR_INVALID, "validation_failed", "ends_at",
+                       "a session ends after the new ends_at");
     char sa[TIME_BUF], ea[TIME_BUF];
     return db_exec(db, NULL,
                    "UPDATE events SET title = COALESCE(?, title), kind = COALESCE(?, kind),"
@@ -574,98 +305,67 @@ static int event_update_tx(struct db *db, void *arg)
 
 void events_update(struct req *r)
 {
-    struct event_update a = {0};
-    struct event_info ev;
-    if (req_param_id(r, 0, &a.id) < 0 || event_access(r, a.id, true, &ev) < 0)
+    struct event_update a = {.r = r};
+    struct event_ref ev;
+    if (req_param_id(r, 0, &a.id) < 0 || access_event(r, a.id, ACCESS_MANAGE, &ev) < 0)
         return;
     cJSON *body = json_body(r);
     if (!body)
         return;
-    if (event_fields_parse(r, body, false, &a.f) < 0)
-        goto out;
-    int rc = db_tx(r->w->db, event_update_tx, &a);
-    if (rc) {
-        events_fail_reply(r, &a.fail, rc);
-        goto out;
+    if (event_fields_parse(r, body, false, &a.f) == 0 && req_tx(r, event_update_tx, &a) == 0) {
+        event_cache_drop(r, a.id);
+        reply_event(r, a.id, 200);
     }
-    cache_drop(r, a.id);
-    cJSON *o;
-    rc = event_load_full(r->w->db, a.id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        goto out;
-    }
-    reply_json(r, 200, o);
-out:
     cJSON_Delete(body);
 }
 
 struct event_status_change {
     struct req *r;
     int64_t id;
-    const char *from; /* required current status, or NULL for "anything but `to`" */
-    const char *to;
-    struct events_fail fail;
+    int from; /* the status required now (enum event_status), or -1 for "anything but `to`" */
+    enum event_status to;
 };
 
-static int event_status_tx(struct db *db, void *arg)
+static int event_status_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct event_status_change *a = arg;
-    memset(&a->fail, 0, sizeof(a->fail));
-    struct db_res res;
-    int rc = db_exec(db, &res, "SELECT status FROM events WHERE id = ? FOR UPDATE", "i", a->id);
+    struct event_ref ev;
+    int rc = access_event_tx(db, a->r, a->id, ACCESS_MANAGE, true, &ev, f);
     if (rc)
         return rc;
-    char status[16] = "";
-    if (res.nrows)
-        snprintf(status, sizeof(status), "%s", db_get(&res, 0, 0));
-    db_res_clear(&res);
-    if (!status[0])
-        return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event");
-    if (strcmp(status, a->to) == 0)
-        return events_fail_set(&a->fail, SD_ERR_CONFLICT,
-                               strcmp(a->to, "published") == 0 ? "already_published"
-                                                               : "already_cancelled",
-                               NULL, "the event is already %s", status);
-    if (a->from && strcmp(status, a->from) != 0)
-        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
-                               "the event is %s", status);
+    const char *now = event_status_names[ev.status], *to = event_status_names[a->to];
+    if (ev.status == a->to)
+        return tx_fail(f, SD_ERR_CONFLICT,
+                       a->to == EVENT_PUBLISHED ? "already_published" : "already_cancelled", NULL,
+                       "the event is already %s", now);
+    if (a->from >= 0 && ev.status != (enum event_status)a->from)
+        return tx_fail(f, SD_ERR_CONFLICT, "event_cancelled", NULL, "the event is %s", now);
     rc =
         db_exec(db, NULL, "UPDATE events SET status = ?, updated_at = UTC_TIMESTAMP() WHERE id = ?",
-                "si", a->to, a->id);
+                "si", to, a->id);
     if (rc)
         return rc;
     char subject[64], detail[64];
     snprintf(subject, sizeof(subject), "event %lld", (long long)a->id);
-    snprintf(detail, sizeof(detail), "%s -> %s", status, a->to);
-    return audit_record(db, a->r, a->id, strcmp(a->to, "published") == 0 ? "publish" : "cancel",
-                        subject, detail);
+    snprintf(detail, sizeof(detail), "%s -> %s", now, to);
+    return audit_record(db, a->r, a->id, a->to == EVENT_PUBLISHED ? "publish" : "cancel", subject,
+                        detail);
 }
 
-static void event_change_status(struct req *r, const char *from, const char *to)
+static void event_change_status(struct req *r, int from, enum event_status to)
 {
     struct event_status_change a = {.r = r, .from = from, .to = to};
-    struct event_info ev;
-    if (req_param_id(r, 0, &a.id) < 0 || event_access(r, a.id, true, &ev) < 0)
+    struct event_ref ev;
+    if (req_param_id(r, 0, &a.id) < 0 || access_event(r, a.id, ACCESS_MANAGE, &ev) < 0 ||
+        req_tx(r, event_status_tx, &a) < 0)
         return;
-    int rc = db_tx(r->w->db, event_status_tx, &a);
-    if (rc) {
-        events_fail_reply(r, &a.fail, rc);
-        return;
-    }
-    cache_drop(r, a.id);
-    cJSON *o;
-    rc = event_load_full(r->w->db, a.id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        return;
-    }
-    reply_json(r, 200, o);
+    event_cache_drop(r, a.id);
+    reply_event(r, a.id, 200);
 }
 
 void events_publish(struct req *r)
 {
-    event_change_status(r, "draft", "published");
+    event_change_status(r, EVENT_DRAFT, EVENT_PUBLISHED);
 }
 
 void events_cancel(struct req *r)
@@ -673,494 +373,179 @@ void events_cancel(struct req *r)
     /* Registrations stay as they are (their holders are told by the event's status); new ones
      * are refused from the commit on: the registration statement reads the event's status with
      * a shared lock, which this status change waits for. */
-    event_change_status(r, NULL, "cancelled");
+    event_change_status(r, -1, EVENT_CANCELLED);
 }
 
-/* ---- sessions ---- */
-
-struct session_fields {
-    const char *title, *room, *kind;
-    int64_t starts_at, ends_at, capacity, opens_at, closes_at;
-    bool has_starts, has_ends, has_capacity, has_waitlist, has_opens, has_closes;
-    bool waitlist;
-};
-
-static int session_fields_parse(struct req *r, const cJSON *body, bool create,
-                                struct session_fields *f)
-{
-    int kind = -1, rc;
-    memset(f, 0, sizeof(*f));
-    if (json_text(r, body, "title", create, LIMIT_SESSION_TITLE, &f->title) < 0 ||
-        json_enum(r, body, "kind", create, session_kinds, &kind) < 0 ||
-        json_text(r, body, "room", false, LIMIT_ROOM, &f->room) < 0)
-        return -1;
-    if ((rc = json_time(r, body, "starts_at", create, &f->starts_at)) < 0)
-        return -1;
-    f->has_starts = rc == 0;
-    if ((rc = json_time(r, body, "ends_at", create, &f->ends_at)) < 0)
-        return -1;
-    f->has_ends = rc == 0;
-    if ((rc = json_int(r, body, "capacity", create, 1, CAPACITY_MAX, &f->capacity)) < 0)
-        return -1;
-    f->has_capacity = rc == 0;
-    if ((rc = json_bool(r, body, "waitlist", false, &f->waitlist)) < 0)
-        return -1;
-    f->has_waitlist = rc == 0;
-    if ((rc = json_time(r, body, "registration_opens_at", false, &f->opens_at)) < 0)
-        return -1;
-    f->has_opens = rc == 0;
-    if ((rc = json_time(r, body, "registration_closes_at", false, &f->closes_at)) < 0)
-        return -1;
-    f->has_closes = rc == 0;
-    if (kind >= 0)
-        f->kind = session_kinds[kind];
-    return 0;
-}
-
-/* Checks the merged session times against the event; records a 400 in fail. */
-static int session_times_check(struct events_fail *fail, int64_t ev_starts, int64_t ev_ends,
-                               int64_t starts, int64_t ends, int64_t opens, int64_t closes)
-{
-    if (starts < ev_starts || starts >= ev_ends)
-        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed", "starts_at",
-                               "the session must start within its event");
-    if (ends <= starts)
-        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed", "ends_at",
-                               "ends_at must be after starts_at");
-    if (ends > ev_ends)
-        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed", "ends_at",
-                               "the session must end within its event");
-    if (opens && (opens < TIME_MIN || opens >= ends))
-        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed", "registration_opens_at",
-                               "registration must open before the session ends");
-    if (closes && (closes < TIME_MIN || closes > ends))
-        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed", "registration_closes_at",
-                               "registration must close by the end of the session");
-    if (opens && closes && closes <= opens)
-        return events_fail_set(fail, SD_ERR_INVALID, "validation_failed", "registration_closes_at",
-                               "registration_closes_at must be after registration_opens_at");
-    return 0;
-}
-
-static int session_load(struct db *db, int64_t id, cJSON **out)
-{
-    struct db_res res;
-    *out = NULL;
-    int rc = db_exec(db, &res,
-                     "SELECT " SESSION_COLS ", e.title, e.status, e.organizer_id FROM sessions s"
-                     " JOIN events e ON e.id = s.event_id WHERE s.id = ?",
-                     "i", id);
-    if (rc)
-        return rc;
-    if (res.nrows) {
-        cJSON *o = session_json(&res, 0, true);
-        cJSON *e = cJSON_AddObjectToObject(o, "event");
-        cJSON_AddNumberToObject(e, "id", (double)db_get_i64(&res, 0, 1));
-        cJSON_AddStringToObject(e, "title", db_get(&res, 0, SESSION_NCOLS));
-        cJSON_AddStringToObject(e, "status", db_get(&res, 0, SESSION_NCOLS + 1));
-        cJSON_AddNumberToObject(e, "organizer_id", (double)db_get_i64(&res, 0, SESSION_NCOLS + 2));
-        *out = o;
-    }
-    db_res_clear(&res);
-    return 0;
-}
-
-/* The event row, locked (FOR UPDATE) for the rest of the transaction: every change of an event
- * or its sessions takes it first, so their checks against each other hold at commit. */
-static int event_lock(struct db *db, int64_t id, struct event_info *ev, struct events_fail *fail)
-{
-    struct db_res res;
-    int rc = db_exec(db, &res,
-                     "SELECT organizer_id, status, starts_at, ends_at FROM events WHERE id = ?"
-                     " FOR UPDATE",
-                     "i", id);
-    if (rc)
-        return rc;
-    if (!res.nrows) {
-        db_res_clear(&res);
-        return events_fail_set(fail, SD_ERR_NOT_FOUND, "event_not_found", NULL, "no event");
-    }
-    ev->id = id;
-    ev->organizer_id = db_get_i64(&res, 0, 0);
-    snprintf(ev->status, sizeof(ev->status), "%s", db_get(&res, 0, 1));
-    ev->starts_at = db_get_time(&res, 0, 2);
-    ev->ends_at = db_get_time(&res, 0, 3);
-    db_res_clear(&res);
-    return 0;
-}
-
-struct session_add {
-    int64_t event_id, id;
-    struct session_fields f;
-    struct events_fail fail;
-};
-
-static int session_add_tx(struct db *db, void *arg)
-{
-    struct session_add *a = arg;
-    struct session_fields *f = &a->f;
-    memset(&a->fail, 0, sizeof(a->fail));
-    struct event_info ev;
-    int rc = event_lock(db, a->event_id, &ev, &a->fail);
-    if (rc)
-        return rc;
-    if (strcmp(ev.status, "cancelled") == 0)
-        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
-                               "sessions cannot be added to a cancelled event");
-    if (session_times_check(&a->fail, ev.starts_at, ev.ends_at, f->starts_at, f->ends_at,
-                            f->has_opens ? f->opens_at : 0, f->has_closes ? f->closes_at : 0))
-        return a->fail.err;
-    char sa[TIME_BUF], ea[TIME_BUF], oa[TIME_BUF], ca[TIME_BUF];
-    struct db_res res;
-    rc = db_exec(db, &res,
-                 "INSERT INTO sessions (event_id, title, kind, room, starts_at, ends_at,"
-                 " capacity, waitlist, registration_opens_at, registration_closes_at,"
-                 " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
-                 "isssssiiss", a->event_id, f->title, f->kind, f->room ? f->room : "",
-                 time_format_sql(f->starts_at, sa), time_format_sql(f->ends_at, ea), f->capacity,
-                 (int64_t)(f->waitlist ? 1 : 0),
-                 f->has_opens ? time_format_sql(f->opens_at, oa) : NULL,
-                 f->has_closes ? time_format_sql(f->closes_at, ca) : NULL);
-    if (rc)
-        return rc;
-    a->id = (int64_t)res.insert_id;
-    db_res_clear(&res);
-    return 0;
-}
-
-void events_add_session(struct req *r)
-{
-    struct session_add a = {0};
-    struct event_info ev;
-    if (req_param_id(r, 0, &a.event_id) < 0 || event_access(r, a.event_id, true, &ev) < 0)
-        return;
-    cJSON *body = json_body(r);
-    if (!body)
-        return;
-    if (session_fields_parse(r, body, true, &a.f) < 0)
-        goto out;
-    /* Status and times are checked in the transaction, under the event row's lock: a cancel or
-     * an event update committing after event_access() cannot slip past them. */
-    debug_hold(r, "session_add", a.event_id);
-    int rc = db_tx(r->w->db, session_add_tx, &a);
-    if (rc) {
-        events_fail_reply(r, &a.fail, rc);
-        goto out;
-    }
-    cache_drop(r, a.event_id);
-    cJSON *o;
-    rc = session_load(r->w->db, a.id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        goto out;
-    }
-    reply_created(r, o, "/api/v1/sessions/%lld", (long long)a.id);
-out:
-    cJSON_Delete(body);
-}
-
-/* The session's event for access checks: 404 when absent (or a draft the caller may not see),
- * 403 with `manage` for anyone but its organizer. */
-static int session_access(struct req *r, int64_t sid, bool manage, struct event_info *ev)
-{
-    struct db_res res;
-    int rc = db_exec(r->w->db, &res, "SELECT event_id FROM sessions WHERE id = ?", "i", sid);
-    if (rc) {
-        reply_fail(r, rc);
-        return -1;
-    }
-    int64_t eid = res.nrows ? db_get_i64(&res, 0, 0) : 0;
-    db_res_clear(&res);
-    if (!eid) {
-        reply_error(r, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session %lld",
-                    (long long)sid);
-        return -1;
-    }
-    return event_access(r, eid, manage, ev);
-}
-
-void events_get_session(struct req *r)
-{
-    int64_t id;
-    struct event_info ev;
-    if (req_param_id(r, 0, &id) < 0 || session_access(r, id, false, &ev) < 0)
-        return;
-    cJSON *o;
-    int rc = session_load(r->w->db, id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        return;
-    }
-    reply_json(r, 200, o);
-}
-
-struct session_update {
-    struct req *r;
-    int64_t id, now;
-    struct event_info ev;
-    struct session_fields f;
-    int64_t promoted;
-    struct events_fail fail;
-    struct pitches_clash clash;
-};
-
-static int session_update_tx(struct db *db, void *arg)
-{
-    struct session_update *a = arg;
-    memset(&a->fail, 0, sizeof(a->fail));
-    memset(&a->clash, 0, sizeof(a->clash));
-    a->promoted = 0;
-    struct db_res res;
-    /* The session row's lock serializes this with registrations and cancellations. */
-    int rc = db_exec(db, &res,
-                     "SELECT starts_at, ends_at, capacity, confirmed_count, waitlist_count,"
-                     " registration_opens_at, registration_closes_at, room"
-                     " FROM sessions WHERE id = ? FOR UPDATE",
-                     "i", a->id);
-    if (rc)
-        return rc;
-    if (!res.nrows) {
-        db_res_clear(&res);
-        return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session");
-    }
-    /* Then the event row's (a session never changes event), before any plain read: event
-     * updates, cancels and pitch placements take it too, so the checks below hold at commit.
-     * Session before event, as a registration's guarded UPDATE takes them: no lock cycle. */
-    struct event_info ev;
-    rc = event_lock(db, a->ev.id, &ev, &a->fail);
-    if (rc) {
-        db_res_clear(&res);
-        return rc;
-    }
-    struct session_fields *f = &a->f;
-    int64_t starts = f->has_starts ? f->starts_at : db_get_time(&res, 0, 0);
-    int64_t ends = f->has_ends ? f->ends_at : db_get_time(&res, 0, 1);
-    int64_t cap_old = db_get_i64(&res, 0, 2), confirmed = db_get_i64(&res, 0, 3);
-    int64_t waiting = db_get_i64(&res, 0, 4);
-    int64_t opens = f->has_opens ? f->opens_at : db_get_time(&res, 0, 5);
-    int64_t closes = f->has_closes ? f->closes_at : db_get_time(&res, 0, 6);
-    char room[408];
-    snprintf(room, sizeof(room), "%s", f->room ? f->room : db_get(&res, 0, 7));
-    bool moved = strcmp(room, db_get(&res, 0, 7)) != 0 || starts != db_get_time(&res, 0, 0) ||
-                 ends != db_get_time(&res, 0, 1);
-    db_res_clear(&res);
-    if (strcmp(ev.status, "cancelled") == 0)
-        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
-                               "a cancelled event's sessions cannot be changed");
-    if (session_times_check(&a->fail, ev.starts_at, ev.ends_at, starts, ends, opens, closes))
-        return a->fail.err;
-    /* A new room or new times: every pitch placed in the session must still be where a placement
-     * could put it (inside the session, alone in its room, its presenter nowhere else). */
-    if (moved) {
-        rc = do_pitches_session_check(db, ev.id, a->id, room, starts, ends, &a->clash);
-        if (rc)
-            return rc;
-    }
-    int64_t cap = f->has_capacity ? f->capacity : cap_old;
-    if (cap < confirmed)
-        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "capacity_below_confirmed", "capacity",
-                               "%lld registrations are confirmed; capacity cannot be %lld",
-                               (long long)confirmed, (long long)cap);
-    if (cap > confirmed && waiting > 0) {
-        int64_t n = cap - confirmed < waiting ? cap - confirmed : waiting;
-        rc = do_registrations_promote(db, a->id, n, a->now, &a->promoted);
-        if (rc)
-            return rc;
-    }
-    char sa[TIME_BUF], ea[TIME_BUF], oa[TIME_BUF], ca[TIME_BUF];
-    rc = db_exec(db, NULL,
-                 "UPDATE sessions SET title = COALESCE(?, title), kind = COALESCE(?, kind),"
-                 " room = COALESCE(?, room), starts_at = ?, ends_at = ?, capacity = ?,"
-                 " waitlist = COALESCE(?, waitlist), registration_opens_at = ?,"
-                 " registration_closes_at = ?, confirmed_count = ?, waitlist_count = ?"
-                 " WHERE id = ?",
-                 "sssssisssiii", f->title, f->kind, f->room, time_format_sql(starts, sa),
-                 time_format_sql(ends, ea), cap, f->has_waitlist ? (f->waitlist ? "1" : "0") : NULL,
-                 opens ? time_format_sql(opens, oa) : NULL,
-                 closes ? time_format_sql(closes, ca) : NULL, confirmed + a->promoted,
-                 waiting - a->promoted, a->id);
-    if (rc || cap == cap_old)
-        return rc;
-    char subject[64], detail[128];
-    snprintf(subject, sizeof(subject), "session %lld", (long long)a->id);
-    snprintf(detail, sizeof(detail), "capacity %lld -> %lld, promoted %lld", (long long)cap_old,
-             (long long)cap, (long long)a->promoted);
-    return audit_record(db, a->r, a->ev.id, "capacity", subject, detail);
-}
-
-void events_update_session(struct req *r)
-{
-    struct session_update a = {.r = r, .now = time_now()};
-    if (req_param_id(r, 0, &a.id) < 0 || session_access(r, a.id, true, &a.ev) < 0)
-        return;
-    cJSON *body = json_body(r);
-    if (!body)
-        return;
-    if (session_fields_parse(r, body, false, &a.f) < 0)
-        goto out;
-    debug_hold(r, "session_update", a.id);
-    int rc = db_tx(r->w->db, session_update_tx, &a);
-    if (rc == SD_ERR_CONFLICT && a.clash.kind != PITCH_SCHED_CLASH_NONE) {
-        const char *field = a.clash.kind == PITCH_SCHED_CLASH_ROOM                ? "room"
-                            : a.clash.kind != PITCH_SCHED_CLASH_OUTSIDE_SESSION   ? NULL
-                            : a.f.has_starts && a.clash.starts_at < a.f.starts_at ? "starts_at"
-                                                                                  : "ends_at";
-        pitches_clash_reply(r, &a.clash, field);
-        goto out;
-    }
-    if (rc) {
-        events_fail_reply(r, &a.fail, rc);
-        goto out;
-    }
-    cache_drop(r, a.ev.id);
-    cJSON *o;
-    rc = session_load(r->w->db, a.id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        goto out;
-    }
-    cJSON_AddNumberToObject(o, "promoted", (double)a.promoted);
-    reply_json(r, 200, o);
-out:
-    cJSON_Delete(body);
-}
-
-/* ---- exhibitors, audit, stats ---- */
+/* ---- exhibitors ---- */
 
 struct exhibitor_add {
     struct req *r;
     int64_t event_id, org_id;
-    struct events_fail fail;
 };
 
-static int exhibitor_tx(struct db *db, void *arg)
+/* Runs between BEGIN and COMMIT (again after a deadlock); a non-zero return rolls back. */
+static int exhibitor_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct exhibitor_add *a = arg;
-    memset(&a->fail, 0, sizeof(a->fail));
-    int rc = db_exec(db, NULL,
-                     "INSERT INTO event_exhibitors (event_id, org_id, added_by, created_at)"
-                     " VALUES (?, ?, ?, UTC_TIMESTAMP())",
-                     "iii", a->event_id, a->org_id, a->r->user.id);
-    if (rc == SD_ERR_DUPLICATE)
-        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "already_exhibitor", "organization_id",
-                               "the organization already exhibits at this event");
+    struct event_ref ev;
+    /* Under the event row's lock: a cancel committing meanwhile cannot slip past the check. */
+    int rc = access_event_tx(db, a->r, a->event_id, ACCESS_MANAGE, true, &ev, f);
     if (rc)
-        return rc;
+        return rc; /* 404 event_not_found / 403 forbidden, recorded */
+    if (ev.status == EVENT_CANCELLED)
+        return tx_fail(f, SD_ERR_CONFLICT, "event_cancelled", NULL, "the event is cancelled");
+    rc = db_exec(db, NULL,
+                 "INSERT INTO event_exhibitors (event_id, org_id, added_by, created_at)"
+                 " VALUES (?, ?, ?, UTC_TIMESTAMP())",
+                 "iii", a->event_id, a->org_id, a->r->user.id);
+    if (rc == SD_ERR_DUPLICATE)
+        return tx_fail(f, SD_ERR_CONFLICT, "already_exhibitor", "organization_id",
+                       "the organization already exhibits at this event");
     char subject[64];
     snprintf(subject, sizeof(subject), "organization %lld", (long long)a->org_id);
-    return audit_record(db, a->r, a->event_id, "exhibitor_add", subject, "");
+    return rc ? rc : audit_record(db, a->r, a->event_id, "exhibitor_add", subject, "");
+}
+
+/* The organization a body names (EX_* columns): 0, or -1 after replying (400 naming
+ * organization_id when there is none: the path's event exists, the body is wrong). */
+enum { EX_NAME, EX_TIER };
+static int exhibitor_org(struct req *r, int64_t org_id, struct db_res *res)
+{
+    if (req_exec(r, res, "SELECT name, tier FROM organizations WHERE id = ?", "i", org_id) < 0)
+        return -1;
+    if (res->nrows)
+        return 0;
+    reply_error(r, SD_ERR_INVALID, "validation_failed", "organization_id", "no organization %lld",
+                (long long)org_id);
+    return -1;
 }
 
 void events_add_exhibitor(struct req *r)
 {
     struct exhibitor_add a = {.r = r};
-    struct event_info ev;
-    if (req_param_id(r, 0, &a.event_id) < 0 || event_access(r, a.event_id, true, &ev) < 0)
+    struct event_ref ev;
+    struct db_res org = {0};
+    if (req_param_id(r, 0, &a.event_id) < 0 ||               /* 404 for a path that is no id */
+        access_event(r, a.event_id, ACCESS_MANAGE, &ev) < 0) /* 404 event_not_found, 403 */
         return;
-    cJSON *body = json_body(r);
+    cJSON *body = json_body(r); /* 400 invalid_json, NUL, bad UTF-8 */
     if (!body)
         return;
-    int rc = json_int(r, body, "organization_id", true, 1, INT64_MAX, &a.org_id);
-    cJSON_Delete(body);
-    if (rc < 0)
-        return;
-    struct db_res res;
-    rc =
-        db_exec(r->w->db, &res, "SELECT name, tier FROM organizations WHERE id = ?", "i", a.org_id);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
-    if (!res.nrows) {
-        db_res_clear(&res);
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "organization_id",
-                    "no such organization");
-        return;
-    }
+    if (json_int(r, body, "organization_id", true, 1, INT64_MAX, &a.org_id) < 0 ||
+        exhibitor_org(r, a.org_id, &org) < 0 || /* 400 naming organization_id */
+        req_tx(r, exhibitor_tx, &a) < 0)        /* replies what the transaction recorded */
+        goto out;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "event_id", (double)a.event_id);
     cJSON_AddNumberToObject(o, "organization_id", (double)a.org_id);
-    cJSON_AddStringToObject(o, "name", db_get(&res, 0, 0));
-    cJSON_AddStringToObject(o, "tier", db_get(&res, 0, 1));
+    cJSON_AddStringToObject(o, "name", db_get(&org, 0, EX_NAME));
+    cJSON_AddStringToObject(o, "tier", db_get(&org, 0, EX_TIER));
     cJSON_AddNumberToObject(o, "added_by", (double)r->user.id);
-    db_res_clear(&res);
-    rc = db_tx(r->w->db, exhibitor_tx, &a);
-    if (rc) {
-        cJSON_Delete(o);
-        events_fail_reply(r, &a.fail, rc);
-        return;
-    }
-    reply_json(r, 201, o);
+    reply_json(r, 201, o); /* no Location: an exhibitor has no GET of its own */
+out:
+    db_res_clear(&org);
+    cJSON_Delete(body);
 }
+
+/* ---- audit, stats ---- */
+
+enum { AU_ID, AU_ACTOR, AU_ACTION, AU_SUBJECT, AU_DETAIL, AU_REQUEST, AU_CREATED };
+#define AUDIT_SELECT                                                                               \
+    "SELECT id, actor_id, action, subject, detail, request_id, created_at FROM audit_log"
 
 void events_audit(struct req *r)
 {
-    int64_t id, cursor;
-    int limit;
-    struct event_info ev;
-    if (req_param_id(r, 0, &id) < 0 || event_access(r, id, true, &ev) < 0 ||
-        req_page_legacy(r, 50, 500, &limit, &cursor) < 0)
-        return;
+    int64_t id;
+    struct event_ref ev;
+    struct page pg;
     struct db_res res;
-    int rc = db_exec(r->w->db, &res,
-                     "SELECT id, actor_id, action, subject, detail, request_id, created_at"
-                     " FROM audit_log WHERE event_id = ? AND id > ? ORDER BY id LIMIT ?",
-                     "iii", id, cursor, (int64_t)limit + 1);
-    if (rc) {
-        reply_fail(r, rc);
+    if (req_param_id(r, 0, &id) < 0 || access_event(r, id, ACCESS_MANAGE, &ev) < 0 ||
+        req_page(r, 50, 500, 1, &pg) < 0 ||
+        req_exec(r, &res, AUDIT_SELECT " WHERE event_id = ? AND id > ? ORDER BY id LIMIT ?", "iii",
+                 id, page_key(&pg, 0, 0), (int64_t)pg.limit + 1) < 0)
         return;
-    }
-    cJSON *o = cJSON_CreateObject();
-    cJSON *items = cJSON_AddArrayToObject(o, "items");
-    size_t n = res.nrows > (size_t)limit ? (size_t)limit : res.nrows;
+    cJSON *items = cJSON_CreateArray();
+    bool more = res.nrows > (size_t)pg.limit;
+    size_t n = more ? (size_t)pg.limit : res.nrows;
     for (size_t i = 0; i < n; i++) {
         cJSON *a = cJSON_CreateObject();
-        cJSON_AddNumberToObject(a, "id", (double)db_get_i64(&res, i, 0));
-        cJSON_AddNumberToObject(a, "actor_id", (double)db_get_i64(&res, i, 1));
-        cJSON_AddStringToObject(a, "action", db_get(&res, i, 2));
-        cJSON_AddStringToObject(a, "subject", db_get(&res, i, 3));
-        cJSON_AddStringToObject(a, "detail", db_get(&res, i, 4));
-        cJSON_AddStringToObject(a, "request_id", db_get(&res, i, 5));
-        json_add_time(a, "created_at", db_get_time(&res, i, 6));
+        cJSON_AddNumberToObject(a, "id", (double)db_get_i64(&res, i, AU_ID));
+        cJSON_AddNumberToObject(a, "actor_id", (double)db_get_i64(&res, i, AU_ACTOR));
+        cJSON_AddStringToObject(a, "action", db_get(&res, i, AU_ACTION));
+        cJSON_AddStringToObject(a, "subject", db_get(&res, i, AU_SUBJECT));
+        cJSON_AddStringToObject(a, "detail", db_get(&res, i, AU_DETAIL));
+        cJSON_AddStringToObject(a, "request_id", db_get(&res, i, AU_REQUEST));
+        json_add_time(a, "created_at", db_get_time(&res, i, AU_CREATED));
         cJSON_AddItemToArray(items, a);
     }
-    json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 0));
+    int64_t last = n ? db_get_i64(&res, n - 1, AU_ID) : 0;
     db_res_clear(&res);
-    reply_json(r, 200, o);
+    reply_page(r, items, more, PAGE_KEYS(last));
 }
+
+/* Per session (ST_* columns). */
+enum {
+    ST_ID,
+    ST_TITLE,
+    ST_KIND,
+    ST_CAPACITY,
+    ST_CONFIRMED,
+    ST_WAITING,
+    ST_CHECKED_IN,
+    ST_CANCELLED
+};
+#define STATS_SESSIONS_SQL                                                                         \
+    "SELECT s.id, s.title, s.kind, s.capacity, s.confirmed_count, s.waitlist_count,"               \
+    " (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id"                             \
+    "  AND r.checked_in_at IS NOT NULL),"                                                          \
+    " (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id"                             \
+    "  AND r.status = 'cancelled')"                                                                \
+    " FROM sessions s WHERE s.event_id = ? ORDER BY s.starts_at, s.id"
+
+/* Matchmaking among the organizations attending the event (a member holds a confirmed
+ * registration, or the organization exhibits): interests and mutual matches between their
+ * projects, and the 1:1 meetings scheduled here (SM_* columns; binds the event id 9 times). */
+enum { SM_INTERESTS, SM_MATCHES, SM_MEETINGS };
+#define ATTENDING                                                                                  \
+    "(SELECT om.org_id FROM org_members om JOIN registrations rg ON rg.user_id = om.user_id"       \
+    " AND rg.status = 'confirmed' JOIN sessions ss ON ss.id = rg.session_id"                       \
+    " WHERE ss.event_id = ? UNION SELECT ex.org_id FROM event_exhibitors ex"                       \
+    " WHERE ex.event_id = ?)"
+#define STATS_MATCHING_SQL                                                                         \
+    "SELECT (SELECT COUNT(*) FROM interests i JOIN projects p ON p.id = i.project_id"              \
+    "  JOIN projects t ON t.id = i.target_project_id"                                              \
+    "  WHERE i.decision = 'interested' AND p.org_id IN " ATTENDING "  AND t.org_id IN " ATTENDING  \
+    "),"                                                                                           \
+    " (SELECT COUNT(*) FROM matches x JOIN projects a ON a.id = x.supply_project_id"               \
+    "  JOIN projects b ON b.id = x.demand_project_id"                                              \
+    "  WHERE a.org_id IN " ATTENDING " AND b.org_id IN " ATTENDING "),"                            \
+    " (SELECT COUNT(*) FROM meetings mt WHERE mt.event_id = ? AND mt.status = 'scheduled')"
+
+enum { SX_COUNT };
+#define STATS_EXHIBITORS_SQL "SELECT COUNT(*) FROM event_exhibitors WHERE event_id = ?"
 
 void events_stats(struct req *r)
 {
     int64_t id;
-    struct event_info ev;
-    if (req_param_id(r, 0, &id) < 0 || event_access(r, id, true, &ev) < 0)
-        return;
-    struct db_res res;
-    int rc = db_exec(r->w->db, &res,
-                     "SELECT s.id, s.title, s.kind, s.capacity, s.confirmed_count,"
-                     " s.waitlist_count,"
-                     " (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id"
-                     "  AND r.checked_in_at IS NOT NULL),"
-                     " (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id"
-                     "  AND r.status = 'cancelled')"
-                     " FROM sessions s WHERE s.event_id = ? ORDER BY s.starts_at, s.id",
-                     "i", id);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
+    struct event_ref ev;
+    struct db_res ses = {0}, exh = {0}, mat = {0};
+    if (req_param_id(r, 0, &id) < 0 || access_event(r, id, ACCESS_MANAGE, &ev) < 0 ||
+        req_exec(r, &ses, STATS_SESSIONS_SQL, "i", id) < 0 ||
+        req_exec(r, &exh, STATS_EXHIBITORS_SQL, "i", id) < 0 ||
+        req_exec(r, &mat, STATS_MATCHING_SQL, "iiiiiiiii", id, id, id, id, id, id, id, id, id) < 0)
+        goto out;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "event_id", (double)id);
     cJSON *arr = cJSON_AddArrayToObject(o, "sessions");
     int64_t tcap = 0, tconf = 0, twait = 0, tin = 0, tcan = 0;
-    for (size_t i = 0; i < res.nrows; i++) {
-        int64_t cap = db_get_i64(&res, i, 3), conf = db_get_i64(&res, i, 4);
-        int64_t wait = db_get_i64(&res, i, 5), in = db_get_i64(&res, i, 6);
-        int64_t can = db_get_i64(&res, i, 7);
+    for (size_t i = 0; i < ses.nrows; i++) {
+        int64_t cap = db_get_i64(&ses, i, ST_CAPACITY), conf = db_get_i64(&ses, i, ST_CONFIRMED);
+        int64_t wait = db_get_i64(&ses, i, ST_WAITING), in = db_get_i64(&ses, i, ST_CHECKED_IN);
+        int64_t can = db_get_i64(&ses, i, ST_CANCELLED);
         cJSON *s = cJSON_CreateObject();
-        cJSON_AddNumberToObject(s, "session_id", (double)db_get_i64(&res, i, 0));
-        cJSON_AddStringToObject(s, "title", db_get(&res, i, 1));
-        cJSON_AddStringToObject(s, "kind", db_get(&res, i, 2));
+        cJSON_AddNumberToObject(s, "session_id", (double)db_get_i64(&ses, i, ST_ID));
+        cJSON_AddStringToObject(s, "title", db_get(&ses, i, ST_TITLE));
+        cJSON_AddStringToObject(s, "kind", db_get(&ses, i, ST_KIND));
         cJSON_AddNumberToObject(s, "capacity", (double)cap);
         cJSON_AddNumberToObject(s, "registrations", (double)(conf + wait));
         cJSON_AddNumberToObject(s, "confirmed", (double)conf);
@@ -1175,7 +560,6 @@ void events_stats(struct req *r)
         tin += in;
         tcan += can;
     }
-    db_res_clear(&res);
     cJSON *t = cJSON_AddObjectToObject(o, "totals");
     cJSON_AddNumberToObject(t, "capacity", (double)tcap);
     cJSON_AddNumberToObject(t, "registrations", (double)(tconf + twait));
@@ -1184,44 +568,14 @@ void events_stats(struct req *r)
     cJSON_AddNumberToObject(t, "cancelled", (double)tcan);
     cJSON_AddNumberToObject(t, "checked_in", (double)tin);
     cJSON_AddNumberToObject(t, "fill_rate", tcap ? (double)tconf / (double)tcap : 0.0);
-    rc = db_exec(r->w->db, &res, "SELECT COUNT(*) FROM event_exhibitors WHERE event_id = ?", "i",
-                 id);
-    if (rc) {
-        cJSON_Delete(o);
-        reply_fail(r, rc);
-        return;
-    }
-    cJSON_AddNumberToObject(o, "exhibitors", (double)db_get_i64(&res, 0, 0));
-    db_res_clear(&res);
-    /* Matchmaking among the organizations attending the event (a member holds a confirmed
-     * registration, or the organization exhibits): interests and mutual matches between their
-     * projects, and the 1:1 meetings scheduled here. */
-#define ATTENDING                                                                                  \
-    "(SELECT om.org_id FROM org_members om JOIN registrations rg ON rg.user_id = om.user_id"       \
-    " AND rg.status = 'confirmed' JOIN sessions ss ON ss.id = rg.session_id"                       \
-    " WHERE ss.event_id = ? UNION SELECT ex.org_id FROM event_exhibitors ex"                       \
-    " WHERE ex.event_id = ?)"
-    rc = db_exec(r->w->db, &res,
-                 "SELECT (SELECT COUNT(*) FROM interests i JOIN projects p ON p.id = i.project_id"
-                 "  JOIN projects t ON t.id = i.target_project_id"
-                 "  WHERE i.decision = 'interested' AND p.org_id IN " ATTENDING
-                 "  AND t.org_id IN " ATTENDING "),"
-                 " (SELECT COUNT(*) FROM matches x JOIN projects a ON a.id = x.supply_project_id"
-                 "  JOIN projects b ON b.id = x.demand_project_id"
-                 "  WHERE a.org_id IN " ATTENDING " AND b.org_id IN " ATTENDING "),"
-                 " (SELECT COUNT(*) FROM meetings mt WHERE mt.event_id = ?"
-                 "  AND mt.status = 'scheduled')",
-                 "iiiiiiiii", id, id, id, id, id, id, id, id, id);
-#undef ATTENDING
-    if (rc) {
-        cJSON_Delete(o);
-        reply_fail(r, rc);
-        return;
-    }
+    cJSON_AddNumberToObject(o, "exhibitors", (double)db_get_i64(&exh, 0, SX_COUNT));
     cJSON *m = cJSON_AddObjectToObject(o, "matching");
-    cJSON_AddNumberToObject(m, "interests", (double)db_get_i64(&res, 0, 0));
-    cJSON_AddNumberToObject(m, "mutual_matches", (double)db_get_i64(&res, 0, 1));
-    cJSON_AddNumberToObject(m, "meetings", (double)db_get_i64(&res, 0, 2));
-    db_res_clear(&res);
+    cJSON_AddNumberToObject(m, "interests", (double)db_get_i64(&mat, 0, SM_INTERESTS));
+    cJSON_AddNumberToObject(m, "mutual_matches", (double)db_get_i64(&mat, 0, SM_MATCHES));
+    cJSON_AddNumberToObject(m, "meetings", (double)db_get_i64(&mat, 0, SM_MEETINGS));
     reply_json(r, 200, o);
+out:
+    db_res_clear(&ses);
+    db_res_clear(&exh);
+    db_res_clear(&mat);
 }

@@ -2,21 +2,23 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
-#include "handlers/events.h"
-#include "server/app.h"
+#include "server/access.h"
 #include "server/audit.h"
 #include "server/auth.h"
 #include "server/buf.h"
+#include "server/crypto.h"
+#include "server/csv.h"
 #include "server/db.h"
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
 #include "server/limits.h"
 #include "server/log.h"
+#include "server/paging.h"
+#include "server/query.h"
+#include "server/reqdb.h"
 #include "server/timeutil.h"
 
 static const char *const reg_statuses[] = {"confirmed", "waitlisted", "cancelled", NULL};
@@ -89,10 +91,17 @@ static cJSON *reg_json(const struct db_res *res, size_t i, bool with_user)
     return o;
 }
 
-/* Loads one registration (REG_SELECT row) into *res; res->nrows 0 when absent. */
-static int reg_load(struct db *db, int64_t id, struct db_res *res)
+/* Loads registration id (a REG_SELECT row) into *res: after a commit that kept it (registrations
+ * are never deleted, so missing is an internal error). 0, or -1 after replying. */
+static int reg_load(struct req *r, int64_t id, struct db_res *res)
 {
-    return db_exec(db, res, REG_SELECT " WHERE r.id = ?", "i", id);
+    if (req_exec(r, res, REG_SELECT " WHERE r.id = ?", "i", id) < 0)
+        return -1;
+    if (res->nrows)
+        return 0;
+    db_res_clear(res);
+    reply_fail(r, SD_ERR_INTERNAL);
+    return -1;
 }
 
 /* 409 with the SPEC envelope plus the registration it is about. Takes ownership of reg. */
@@ -139,41 +148,57 @@ int do_registrations_promote(struct db *db, int64_t session_id, int64_t n, int64
 
 /* ---- create ---- */
 
-/* Why a registration cannot be made now (a failure recorded in f), or 0. */
-static int why_not(struct events_fail *f, bool manager, const char *event_status, int64_t opens,
-                   int64_t closes, int64_t now, int64_t cap, int64_t confirmed, int64_t waiting,
-                   bool waitlist)
+/* What a registration's refusal is explained from: the session row, locked, with its event. */
+enum {
+    RW_CAPACITY,
+    RW_CONFIRMED,
+    RW_WAITING,
+    RW_WAITLIST,
+    RW_OPENS,
+    RW_CLOSES,
+    RW_E_STATUS,
+    RW_E_ORGANIZER
+};
+#define REG_WHY_SQL                                                                                \
+    "SELECT capacity, confirmed_count, waitlist_count, waitlist, registration_opens_at,"           \
+    " COALESCE(registration_closes_at, ends_at),"                                                  \
+    " (SELECT e.status FROM events e WHERE e.id = sessions.event_id),"                             \
+    " (SELECT e.organizer_id FROM events e WHERE e.id = sessions.event_id)"                        \
+    " FROM sessions WHERE id = ? FOR UPDATE"
+
+/* Why a registration cannot be made now (row 0 of a REG_WHY_SQL result), recorded in f; 0 when
+ * nothing but a full session without a waitlist explains it. */
+static int why_not(struct tx_fail *f, const struct req *r, const struct db_res *res, int64_t now)
 {
-    if (strcmp(event_status, "draft") == 0)
-        return manager ? events_fail_set(f, SD_ERR_CONFLICT, "event_not_published", NULL,
-                                         "the event is not published yet")
-                       : events_fail_set(f, SD_ERR_NOT_FOUND, "session_not_found", NULL,
-                                         "no such session");
-    if (strcmp(event_status, "published") != 0)
-        return events_fail_set(f, SD_ERR_CONFLICT, "event_cancelled", NULL,
-                               "the event is cancelled");
+    const char *status = db_get(res, 0, RW_E_STATUS);
+    int64_t opens = db_get_time(res, 0, RW_OPENS), closes = db_get_time(res, 0, RW_CLOSES);
+    int64_t cap = db_get_i64(res, 0, RW_CAPACITY), confirmed = db_get_i64(res, 0, RW_CONFIRMED);
+    int64_t waiting = db_get_i64(res, 0, RW_WAITING);
+    if (!status || strcmp(status, "draft") == 0)
+        return access_event_manager(r, db_get_i64(res, 0, RW_E_ORGANIZER))
+                   ? tx_fail(f, SD_ERR_CONFLICT, "event_not_published", NULL,
+                             "the event is not published yet")
+                   : tx_fail(f, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no such session");
+    if (strcmp(status, "published") != 0)
+        return tx_fail(f, SD_ERR_CONFLICT, "event_cancelled", NULL, "the event is cancelled");
     if (opens && now < opens)
-        return events_fail_set(f, SD_ERR_INVALID, "registration_not_open", NULL,
-                               "registration has not opened yet");
+        return tx_fail(f, SD_ERR_INVALID, "registration_not_open", NULL,
+                       "registration has not opened yet");
     if (now >= closes)
-        return events_fail_set(f, SD_ERR_INVALID, "registration_closed", NULL,
-                               "registration is closed");
-    if (!(confirmed < cap && waiting == 0) && !waitlist)
-        return events_fail_set(f, SD_ERR_CONFLICT, "session_full", NULL,
-                               "the session is full and has no waitlist");
+        return tx_fail(f, SD_ERR_INVALID, "registration_closed", NULL, "registration is closed");
+    if (!(confirmed < cap && waiting == 0) && db_get_i64(res, 0, RW_WAITLIST) == 0)
+        return tx_fail(f, SD_ERR_CONFLICT, "session_full", NULL,
+                       "the session is full and has no waitlist");
     return 0;
 }
 
 struct reg_create {
+    const struct req *r;
     int64_t session_id, event_id, user_id, now;
-    bool manager;
-    const struct req *req;
-    bool (*can_manage)(const struct req *r, int64_t organizer_id);
     char code[4 * ((CODE_BYTES + 2) / 3) + 1];
     /* out */
     int64_t id, position;
     bool confirmed;
-    struct events_fail fail;
 };
 
 /* The window test, repeated inside the guarded UPDATEs (binds: now, now). InnoDB reads the
@@ -189,10 +214,9 @@ struct reg_create {
  * one at once, without touching the session), then the guarded UPDATE takes the session row's
  * lock, which is therefore held for one round trip only (UPDATE, COMMIT): the lock of a hot
  * session is what bounds registrations for it. A waitlisted place rewrites the new row. */
-static int reg_create_tx(struct db *db, void *arg)
+static int reg_create_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct reg_create *a = arg;
-    memset(&a->fail, 0, sizeof(a->fail));
     a->id = a->position = 0;
     a->confirmed = false;
     char now[TIME_BUF];
@@ -233,59 +257,40 @@ static int reg_create_tx(struct db *db, void *arg)
                        "UPDATE registrations SET status = 'waitlisted', waitlist_position = ?"
                        " WHERE id = ?",
                        "ii", a->position, a->id);
-    rc = db_exec(db, &res,
-                 "SELECT capacity, confirmed_count, waitlist_count, waitlist,"
-                 " registration_opens_at, COALESCE(registration_closes_at, ends_at),"
-                 " (SELECT e.status FROM events e WHERE e.id = sessions.event_id),"
-                 " (SELECT e.organizer_id FROM events e WHERE e.id = sessions.event_id)"
-                 " FROM sessions WHERE id = ? FOR UPDATE",
-                 "i", a->session_id);
+    rc = db_exec(db, &res, REG_WHY_SQL, "i", a->session_id);
     if (rc)
         return rc;
     if (!res.nrows) {
         db_res_clear(&res);
-        return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL,
-                               "no such session");
+        return tx_fail(f, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no such session");
     }
-    a->manager = a->can_manage(a->req, db_get_i64(&res, 0, 7));
-    rc = why_not(&a->fail, a->manager, db_get(&res, 0, 6), db_get_time(&res, 0, 4),
-                 db_get_time(&res, 0, 5), a->now, db_get_i64(&res, 0, 0), db_get_i64(&res, 0, 1),
-                 db_get_i64(&res, 0, 2), db_get_i64(&res, 0, 3) != 0);
+    rc = why_not(f, a->r, &res, a->now);
     db_res_clear(&res);
-    return rc ? rc
-              : events_fail_set(&a->fail, SD_ERR_CONFLICT, "session_full", NULL,
-                                "the session is full");
+    return rc ? rc : tx_fail(f, SD_ERR_CONFLICT, "session_full", NULL, "the session is full");
 }
 
 static void new_code(char *out)
 {
     unsigned char raw[CODE_BYTES];
-    size_t got = 0;
-    while (got < sizeof(raw)) {
-        ssize_t k = getrandom(raw + got, sizeof(raw) - got, 0);
-        SD_ASSERT(k > 0);
-        got += (size_t)k;
-    }
+    crypto_random(raw, sizeof(raw));
     auth_base64url(raw, sizeof(raw), out);
 }
 
-/* Replies 409 already_registered with the caller's active registration; false when none. */
-static int reply_existing(struct req *r, int64_t session_id, bool *replied)
+/* Replies 409 already_registered with the caller's active registration for the session: 1 when
+ * it did, 0 when the caller holds none, -1 after replying a failure. */
+static int reply_existing(struct req *r, int64_t session_id)
 {
     struct db_res res;
-    *replied = false;
-    int rc = db_exec(r->w->db, &res, REG_SELECT " WHERE r.session_id = ? AND r.active_user_id = ?",
-                     "ii", session_id, r->user.id);
-    if (rc)
-        return rc;
-    if (res.nrows) {
+    if (req_exec(r, &res, REG_SELECT " WHERE r.session_id = ? AND r.active_user_id = ?", "ii",
+                 session_id, r->user.id) < 0)
+        return -1;
+    bool held = res.nrows > 0;
+    if (held)
         reply_conflict_reg(r, "already_registered",
                            "you already hold a registration for this session",
                            reg_json(&res, 0, false));
-        *replied = true;
-    }
     db_res_clear(&res);
-    return 0;
+    return held;
 }
 
 /* A session's event never changes, so each worker thread remembers it (direct-mapped). */
@@ -294,6 +299,8 @@ static _Thread_local struct {
     int64_t session_id, event_id;
 } session_events[SESSION_EVENT_SLOTS];
 
+/* The event of a session: 0, or -1 after replying (404 session_not_found, 503 …). Drafts are
+ * decided in the transaction. */
 static int session_event(struct req *r, int64_t session_id, int64_t *event_id)
 {
     size_t slot = (size_t)session_id % SESSION_EVENT_SLOTS;
@@ -301,23 +308,28 @@ static int session_event(struct req *r, int64_t session_id, int64_t *event_id)
         *event_id = session_events[slot].event_id;
         return 0;
     }
+    enum { SV_EVENT };
     struct db_res res;
-    int rc = db_exec(r->w->db, &res, "SELECT event_id FROM sessions WHERE id = ?", "i", session_id);
-    if (rc)
-        return rc;
+    if (req_exec(r, &res, "SELECT event_id FROM sessions WHERE id = ?", "i", session_id) < 0)
+        return -1;
     bool found = res.nrows > 0;
     if (found) {
-        *event_id = db_get_i64(&res, 0, 0);
+        *event_id = db_get_i64(&res, 0, SV_EVENT);
         session_events[slot].session_id = session_id;
         session_events[slot].event_id = *event_id;
     }
     db_res_clear(&res);
-    return found ? 0 : SD_ERR_NOT_FOUND;
+    if (!found) {
+        reply_error(r, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session %lld",
+                    (long long)session_id);
+        return -1;
+    }
+    return 0;
 }
 
 void registrations_create(struct req *r)
 {
-    struct reg_create a = {.user_id = r->user.id};
+    struct reg_create a = {.r = r, .user_id = r->user.id, .now = time_now()};
     if (req_param_id(r, 0, &a.session_id) < 0)
         return;
     if (r->body_len) { /* no fields today, but a body must be a JSON object */
@@ -328,45 +340,28 @@ void registrations_create(struct req *r)
     }
     /* Straight to the transaction: on the common path a registration costs the guarded UPDATE,
      * the INSERT and the COMMIT, nothing more; refusals are explained afterwards. */
-    a.req = r;
-    a.can_manage = events_can_manage;
-    a.now = time_now();
-    int rc = session_event(r, a.session_id, &a.event_id);
-    if (rc) {
-        if (rc == SD_ERR_NOT_FOUND)
-            reply_error(r, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session %lld",
-                        (long long)a.session_id);
-        else
-            reply_fail(r, rc);
+    if (session_event(r, a.session_id, &a.event_id) < 0)
         return;
-    }
+    struct tx_fail f;
+    int rc;
     for (int attempt = 0;; attempt++) {
         new_code(a.code);
-        rc = db_tx(r->w->db, reg_create_tx, &a);
+        rc = req_tx_try(r, reg_create_tx, &a, &f);
+        /* A registration the caller already holds is the answer to any refusal but 404. */
+        if (rc == SD_ERR_DUPLICATE || (rc && (f.err == SD_ERR_CONFLICT || f.err == SD_ERR_INVALID)))
+            if (reply_existing(r, a.session_id) != 0)
+                return;
         if (rc != SD_ERR_DUPLICATE)
             break;
-        bool replied = false;
-        int rc2 = reply_existing(r, a.session_id, &replied);
-        if (rc2 || replied || attempt == 2) {
-            if (rc2 || !replied)
-                reply_fail(r, rc2 ? rc2 : SD_ERR_INTERNAL);
+        /* Not the caller's active registration: the random check-in code collided; draw again. */
+        if (attempt == 2) {
+            reply_fail(r, SD_ERR_INTERNAL);
             return;
         }
-        /* Not our active registration: the random check-in code collided; draw again. */
         rlog_warn(r->id, "check-in code collision; retrying");
     }
     if (rc) {
-        if (a.fail.err == SD_ERR_CONFLICT || a.fail.err == SD_ERR_INVALID) {
-            bool replied = false;
-            int rc2 = reply_existing(r, a.session_id, &replied);
-            if (rc2) {
-                reply_fail(r, rc2);
-                return;
-            }
-            if (replied)
-                return;
-        }
-        events_fail_reply(r, &a.fail, rc);
+        reply_tx(r, rc, &f);
         return;
     }
     cJSON *o = cJSON_CreateObject();
@@ -388,30 +383,13 @@ void registrations_create(struct req *r)
 
 /* ---- read, cancel ---- */
 
-/* Loads a registration the caller may see (its holder, the event's organizer, an admin);
- * replies 404 otherwise. 0 with res filled, or -1 after replying. */
-static int reg_visible(struct req *r, int64_t id, struct db_res *res)
-{
-    int rc = reg_load(r->w->db, id, res);
-    if (rc) {
-        reply_fail(r, rc);
-        return -1;
-    }
-    if (!res->nrows || (db_get_i64(res, 0, REG_USER) != r->user.id &&
-                        !events_can_manage(r, db_get_i64(res, 0, REG_E_ORGANIZER)))) {
-        db_res_clear(res);
-        reply_error(r, SD_ERR_NOT_FOUND, "registration_not_found", NULL, "no registration %lld",
-                    (long long)id);
-        return -1;
-    }
-    return 0;
-}
-
 void registrations_get(struct req *r)
 {
     int64_t id;
+    struct registration_ref reg;
     struct db_res res;
-    if (req_param_id(r, 0, &id) < 0 || reg_visible(r, id, &res) < 0)
+    if (req_param_id(r, 0, &id) < 0 || access_registration(r, id, &reg) < 0 ||
+        reg_load(r, id, &res) < 0)
         return;
     cJSON *o = reg_json(&res, 0, true);
     db_res_clear(&res);
@@ -421,46 +399,46 @@ void registrations_get(struct req *r)
 struct reg_cancel {
     int64_t id, session_id, now;
     int64_t promoted;
-    struct events_fail fail;
 };
 
-static int reg_cancel_tx(struct db *db, void *arg)
+enum { RC_CAPACITY, RC_CONFIRMED, RC_WAITING };
+#define REG_CANCEL_SESSION_SQL                                                                     \
+    "SELECT capacity, confirmed_count, waitlist_count FROM sessions WHERE id = ? FOR UPDATE"
+enum { RS_STATUS, RS_POSITION };
+#define REG_CANCEL_ROW_SQL                                                                         \
+    "SELECT status, waitlist_position FROM registrations WHERE id = ? FOR UPDATE"
+
+static int reg_cancel_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct reg_cancel *a = arg;
-    memset(&a->fail, 0, sizeof(a->fail));
     a->promoted = 0;
     char now[TIME_BUF];
     time_format_sql(a->now, now);
     struct db_res res;
     /* Session row first, as in registration: one lock order, no deadlocks between the two. */
-    int rc = db_exec(db, &res,
-                     "SELECT capacity, confirmed_count, waitlist_count FROM sessions WHERE id = ?"
-                     " FOR UPDATE",
-                     "i", a->session_id);
+    int rc = db_exec(db, &res, REG_CANCEL_SESSION_SQL, "i", a->session_id);
     if (rc)
         return rc;
     if (!res.nrows) {
         db_res_clear(&res);
-        return events_fail_set(&a->fail, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session");
+        return tx_fail(f, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session");
     }
-    int64_t cap = db_get_i64(&res, 0, 0), confirmed = db_get_i64(&res, 0, 1);
-    int64_t waiting = db_get_i64(&res, 0, 2);
+    int64_t cap = db_get_i64(&res, 0, RC_CAPACITY), confirmed = db_get_i64(&res, 0, RC_CONFIRMED);
+    int64_t waiting = db_get_i64(&res, 0, RC_WAITING);
     db_res_clear(&res);
-    rc = db_exec(db, &res,
-                 "SELECT status, waitlist_position FROM registrations WHERE id = ? FOR UPDATE", "i",
-                 a->id);
+    rc = db_exec(db, &res, REG_CANCEL_ROW_SQL, "i", a->id);
     if (rc)
         return rc;
     char status[16] = "";
     int64_t pos = 0;
     if (res.nrows) {
-        snprintf(status, sizeof(status), "%s", db_get(&res, 0, 0));
-        pos = db_get_i64(&res, 0, 1);
+        snprintf(status, sizeof(status), "%s", db_get(&res, 0, RS_STATUS));
+        pos = db_get_i64(&res, 0, RS_POSITION);
     }
     db_res_clear(&res);
     if (!status[0] || strcmp(status, "cancelled") == 0)
-        return events_fail_set(&a->fail, SD_ERR_CONFLICT, "already_cancelled", NULL,
-                               "the registration is already cancelled");
+        return tx_fail(f, SD_ERR_CONFLICT, "already_cancelled", NULL,
+                       "the registration is already cancelled");
     rc = db_exec(db, NULL,
                  "UPDATE registrations SET status = 'cancelled', active_user_id = NULL,"
                  " waitlist_position = NULL, updated_at = ? WHERE id = ?",
@@ -494,22 +472,13 @@ static int reg_cancel_tx(struct db *db, void *arg)
 void registrations_cancel(struct req *r)
 {
     struct reg_cancel a = {.now = time_now()};
+    struct registration_ref reg;
     struct db_res res;
-    if (req_param_id(r, 0, &a.id) < 0 || reg_visible(r, a.id, &res) < 0)
+    if (req_param_id(r, 0, &a.id) < 0 || access_registration(r, a.id, &reg) < 0)
         return;
-    a.session_id = db_get_i64(&res, 0, REG_SESSION);
-    db_res_clear(&res);
-    int rc = db_tx(r->w->db, reg_cancel_tx, &a);
-    if (rc) {
-        events_fail_reply(r, &a.fail, rc);
+    a.session_id = reg.session_id;
+    if (req_tx(r, reg_cancel_tx, &a) < 0 || reg_load(r, a.id, &res) < 0)
         return;
-    }
-    rc = reg_load(r->w->db, a.id, &res);
-    if (rc || !res.nrows) {
-        db_res_clear(&res);
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        return;
-    }
     cJSON *o = reg_json(&res, 0, false);
     db_res_clear(&res);
     cJSON_AddNumberToObject(o, "promoted", (double)a.promoted);
@@ -518,76 +487,47 @@ void registrations_cancel(struct req *r)
 
 /* ---- lists and export ---- */
 
-/* `status` query filter: NULL for all; replies 400 and returns -1 when unknown. */
+/* The `status` filter: NULL for all (absent, or empty as a form sends it); -1 after replying 400
+ * for an unknown one. */
 static int status_filter(struct req *r, const char **out)
 {
-    const char *s = req_query(r, "status");
+    const char *v = req_query(r, "status");
+    int i;
     *out = NULL;
-    if (!s || !*s)
+    if (!v || !*v)
         return 0;
-    for (int i = 0; reg_statuses[i]; i++) {
-        if (strcmp(s, reg_statuses[i]) == 0) {
-            *out = reg_statuses[i];
-            return 0;
-        }
-    }
-    reply_error(r, SD_ERR_INVALID, "validation_failed", "status",
-                "status must be one of: confirmed, waitlisted, cancelled");
-    return -1;
+    if (req_query_enum(r, "status", true, reg_statuses, &i) < 0)
+        return -1;
+    *out = reg_statuses[i];
+    return 0;
 }
 
-static void reply_page(struct req *r, struct db_res *res, int limit, bool with_user)
+/* Replies a page of REG_SELECT rows (pg.limit + 1 were asked for). */
+static void reply_regs(struct req *r, struct db_res *res, const struct page *pg, bool with_user)
 {
-    cJSON *o = cJSON_CreateObject();
-    cJSON *items = cJSON_AddArrayToObject(o, "items");
-    size_t n = res->nrows > (size_t)limit ? (size_t)limit : res->nrows;
+    cJSON *items = cJSON_CreateArray();
+    bool more = res->nrows > (size_t)pg->limit;
+    size_t n = more ? (size_t)pg->limit : res->nrows;
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(items, reg_json(res, i, with_user));
-    json_add_next_cursor(o, res->nrows > (size_t)limit, db_get_i64(res, n - 1, REG_ID));
+    int64_t last = n ? db_get_i64(res, n - 1, REG_ID) : 0;
     db_res_clear(res);
-    reply_json(r, 200, o);
+    reply_page(r, items, more, PAGE_KEYS(last));
 }
 
 void registrations_mine(struct req *r)
 {
-    int limit;
-    int64_t cursor;
+    struct page pg;
     const char *status;
-    if (req_page_legacy(r, 20, 100, &limit, &cursor) < 0 || status_filter(r, &status) < 0)
-        return;
     struct db_res res;
-    int rc = db_exec(r->w->db, &res,
-                     REG_SELECT " WHERE r.user_id = ? AND r.id > ? AND (? IS NULL OR r.status = ?)"
-                                " ORDER BY r.id LIMIT ?",
-                     "iissi", r->user.id, cursor, status, status, (int64_t)limit + 1);
-    if (rc) {
-        reply_fail(r, rc);
+    if (req_page(r, 20, 100, 1, &pg) < 0 || status_filter(r, &status) < 0 ||
+        req_exec(r, &res,
+                 REG_SELECT " WHERE r.user_id = ? AND r.id > ? AND (? IS NULL OR r.status = ?)"
+                            " ORDER BY r.id LIMIT ?",
+                 "iissi", r->user.id, page_key(&pg, 0, 0), status, status,
+                 (int64_t)pg.limit + 1) < 0)
         return;
-    }
-    reply_page(r, &res, limit, false);
-}
-
-/* One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, quotes doubled.
- * Text that a spreadsheet would run as a formula (= + - @ first) gets a leading apostrophe. */
-static void csv_field(struct buf *b, const char *s, bool text)
-{
-    if (!s)
-        s = "";
-    bool formula =
-        text && (*s == '=' || *s == '+' || *s == '-' || *s == '@' || *s == '\t' || *s == '\r');
-    bool quote = formula || strpbrk(s, ",\"\r\n") != NULL;
-    if (quote)
-        buf_puts(b, "\"");
-    if (formula)
-        buf_puts(b, "'");
-    for (const char *p = s; *p; p++) {
-        if (*p == '"')
-            buf_puts(b, "\"\"");
-        else
-            buf_append(b, p, 1);
-    }
-    if (quote)
-        buf_puts(b, "\"");
+    reply_regs(r, &res, &pg, false);
 }
 
 static void reply_csv(struct req *r, int64_t session_id, struct db_res *res)
@@ -595,20 +535,28 @@ static void reply_csv(struct req *r, int64_t session_id, struct db_res *res)
     struct buf b;
     buf_init(&b);
     buf_puts(&b, "\xEF\xBB\xBF"); /* UTF-8 BOM: spreadsheet programs then read Chinese right */
-    buf_puts(&b, "registration_id,user_id,display_name,email,status,waitlist_position,"
-                 "checkin_code,checked_in_at,created_at\r\n");
+    struct csv c;
+    csv_init(&c, &b);
+    static const char *const head[] = {"registration_id", "user_id",       "display_name",
+                                       "email",           "status",        "waitlist_position",
+                                       "checkin_code",    "checked_in_at", "created_at"};
+    for (size_t k = 0; k < sizeof(head) / sizeof(head[0]); k++)
+        csv_value(&c, head[k]);
+    csv_row_end(&c);
     char t1[TIME_BUF], t2[TIME_BUF];
     for (size_t i = 0; i < res->nrows; i++) {
         bool confirmed = strcmp(db_get(res, i, REG_STATUS), "confirmed") == 0;
         int64_t in = db_get_time(res, i, REG_CHECKED_IN);
-        buf_printf(&b, "%s,%s,", db_get(res, i, REG_ID), db_get(res, i, REG_USER));
-        csv_field(&b, db_get(res, i, REG_U_NAME), true);
-        buf_puts(&b, ",");
-        csv_field(&b, db_get(res, i, REG_U_EMAIL), true);
-        buf_printf(&b, ",%s,%s,%s,%s,%s\r\n", db_get(res, i, REG_STATUS),
-                   db_get(res, i, REG_POSITION) ? db_get(res, i, REG_POSITION) : "",
-                   confirmed ? db_get(res, i, REG_CODE) : "", in ? time_format_rfc3339(in, t1) : "",
-                   time_format_rfc3339(db_get_time(res, i, REG_CREATED), t2));
+        csv_value(&c, db_get(res, i, REG_ID));
+        csv_value(&c, db_get(res, i, REG_USER));
+        csv_text(&c, db_get(res, i, REG_U_NAME));
+        csv_text(&c, db_get(res, i, REG_U_EMAIL));
+        csv_value(&c, db_get(res, i, REG_STATUS));
+        csv_value(&c, db_get(res, i, REG_POSITION));
+        csv_value(&c, confirmed ? db_get(res, i, REG_CODE) : NULL);
+        csv_value(&c, in ? time_format_rfc3339(in, t1) : NULL);
+        csv_value(&c, time_format_rfc3339(db_get_time(res, i, REG_CREATED), t2));
+        csv_row_end(&c);
     }
     db_res_clear(res);
     char disp[96];
@@ -623,63 +571,33 @@ static void reply_csv(struct req *r, int64_t session_id, struct db_res *res)
 
 void registrations_of_session(struct req *r)
 {
-    int64_t sid, cursor;
-    int limit;
+    static const char *const formats[] = {"json", "csv", NULL};
+    enum { FORMAT_JSON, FORMAT_CSV };
+    int64_t sid;
+    int format = FORMAT_JSON;
+    struct page pg;
     const char *status;
-    if (req_param_id(r, 0, &sid) < 0)
-        return;
-    const char *format = req_query(r, "format");
-    bool csv = format && strcmp(format, "csv") == 0;
-    if (format && !csv && strcmp(format, "json") != 0) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "format", "format must be json or csv");
-        return;
-    }
-    if (req_page_legacy(r, 50, 500, &limit, &cursor) < 0 || status_filter(r, &status) < 0)
-        return;
+    struct session_ref s;
     struct db_res res;
-    int rc = db_exec(r->w->db, &res,
-                     "SELECT e.organizer_id, e.status FROM sessions s"
-                     " JOIN events e ON e.id = s.event_id WHERE s.id = ?",
-                     "i", sid);
-    if (rc) {
-        reply_fail(r, rc);
+    if (req_param_id(r, 0, &sid) < 0 || req_query_enum(r, "format", false, formats, &format) < 0 ||
+        req_page(r, 50, 500, 1, &pg) < 0 || status_filter(r, &status) < 0 ||
+        access_session(r, sid, ACCESS_MANAGE, &s) < 0)
         return;
-    }
-    bool found = res.nrows > 0;
-    bool manager = found && events_can_manage(r, db_get_i64(&res, 0, 0));
-    bool draft = found && strcmp(db_get(&res, 0, 1), "draft") == 0;
-    db_res_clear(&res);
-    if (!found || (draft && !manager)) {
-        reply_error(r, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session %lld",
-                    (long long)sid);
-        return;
-    }
-    if (!manager) {
-        reply_error(r, SD_ERR_FORBIDDEN, NULL, NULL,
-                    "only the event's organizer sees its registrations");
-        return;
-    }
-    if (csv) {
-        rc = db_exec(r->w->db, &res,
+    if (format == FORMAT_CSV) {
+        if (req_exec(r, &res,
                      REG_SELECT " WHERE r.session_id = ? AND (? IS NULL OR r.status = ?)"
                                 " ORDER BY r.id LIMIT ?",
-                     "issi", sid, status, status, (int64_t)CSV_MAX_ROWS);
-        if (rc) {
-            reply_fail(r, rc);
+                     "issi", sid, status, status, (int64_t)CSV_MAX_ROWS) < 0)
             return;
-        }
         reply_csv(r, sid, &res);
         return;
     }
-    rc = db_exec(r->w->db, &res,
+    if (req_exec(r, &res,
                  REG_SELECT " WHERE r.session_id = ? AND r.id > ? AND (? IS NULL OR r.status = ?)"
                             " ORDER BY r.id LIMIT ?",
-                 "iissi", sid, cursor, status, status, (int64_t)limit + 1);
-    if (rc) {
-        reply_fail(r, rc);
+                 "iissi", sid, page_key(&pg, 0, 0), status, status, (int64_t)pg.limit + 1) < 0)
         return;
-    }
-    reply_page(r, &res, limit, true);
+    reply_regs(r, &res, &pg, true);
 }
 
 /* ---- check-in ---- */
@@ -687,13 +605,13 @@ void registrations_of_session(struct req *r)
 struct checkin {
     struct req *r;
     int64_t id, event_id, user_id, now;
-    bool conflict;
+    bool refused; /* not confirmed, or already checked in: nothing written */
 };
 
-static int checkin_tx(struct db *db, void *arg)
+static int checkin_tx(struct db *db, void *arg, struct tx_fail *f)
 {
+    (void)f;
     struct checkin *a = arg;
-    a->conflict = false;
     char now[TIME_BUF];
     struct db_res res;
     int rc = db_exec(db, &res,
@@ -702,10 +620,10 @@ static int checkin_tx(struct db *db, void *arg)
                      "ssi", time_format_sql(a->now, now), now, a->id);
     if (rc)
         return rc;
-    a->conflict = res.affected != 1;
+    a->refused = res.affected != 1;
     db_res_clear(&res);
-    if (a->conflict)
-        return SD_ERR_CONFLICT;
+    if (a->refused)
+        return 0; /* answered with the registration as it stands */
     char subject[64], detail[64];
     snprintf(subject, sizeof(subject), "registration %lld", (long long)a->id);
     snprintf(detail, sizeof(detail), "user %lld", (long long)a->user_id);
@@ -720,17 +638,12 @@ void registrations_checkin(struct req *r)
     if (!body)
         return;
     const char *code;
-    if (json_text(r, body, "code", true, LIMIT_CHECKIN_CODE, &code) < 0) {
-        cJSON_Delete(body);
-        return;
-    }
     struct db_res res;
-    int rc = db_exec(r->w->db, &res, REG_SELECT " WHERE r.checkin_code = ?", "s", code);
+    bool failed = json_text(r, body, "code", true, LIMIT_CHECKIN_CODE, &code) < 0 ||
+                  req_exec(r, &res, REG_SELECT " WHERE r.checkin_code = ?", "s", code) < 0;
     cJSON_Delete(body);
-    if (rc) {
-        reply_fail(r, rc);
+    if (failed)
         return;
-    }
     if (!res.nrows) {
         db_res_clear(&res);
         reply_error(r, SD_ERR_NOT_FOUND, "unknown_code", "code", "no registration has this code");
@@ -740,29 +653,20 @@ void registrations_checkin(struct req *r)
     a.id = db_get_i64(&res, 0, REG_ID);
     a.event_id = db_get_i64(&res, 0, REG_EVENT);
     a.user_id = db_get_i64(&res, 0, REG_USER);
-    bool manager = events_can_manage(r, db_get_i64(&res, 0, REG_E_ORGANIZER));
+    bool manager = access_event_manager(r, db_get_i64(&res, 0, REG_E_ORGANIZER));
     db_res_clear(&res);
     if (!manager) {
         reply_error(r, SD_ERR_FORBIDDEN, "not_your_event", NULL,
                     "this code belongs to another organizer's event");
         return;
     }
-    rc = db_tx(r->w->db, checkin_tx, &a);
-    if (rc && !a.conflict) {
-        reply_fail(r, rc);
+    if (req_tx(r, checkin_tx, &a) < 0 || reg_load(r, a.id, &res) < 0)
         return;
-    }
-    int rc2 = reg_load(r->w->db, a.id, &res);
-    if (rc2 || !res.nrows) {
-        db_res_clear(&res);
-        reply_fail(r, rc2 ? rc2 : SD_ERR_INTERNAL);
-        return;
-    }
     const char *status = db_get(&res, 0, REG_STATUS);
     cJSON *o = reg_json(&res, 0, true);
-    if (a.conflict && strcmp(status, "confirmed") == 0)
+    if (a.refused && strcmp(status, "confirmed") == 0)
         reply_conflict_reg(r, "already_checked_in", "this registration is already checked in", o);
-    else if (a.conflict)
+    else if (a.refused)
         reply_conflict_reg(r, "not_confirmed",
                            strcmp(status, "waitlisted") == 0
                                ? "this registration is on the waitlist, not confirmed"

@@ -135,6 +135,41 @@ int access_session_kind(struct req *r, const struct session_ref *s, const char *
     return -1;
 }
 
+/* ---- registrations ---- */
+
+enum { RR_SESSION, RR_USER, RR_EVENT, RR_E_ORGANIZER, RR_E_STATUS, RR_E_STARTS, RR_E_ENDS };
+#define REGISTRATION_REF_SQL                                                                       \
+    "SELECT r.session_id, r.user_id, s.event_id, e.organizer_id, e.status, e.starts_at,"           \
+    " e.ends_at FROM registrations r JOIN sessions s ON s.id = r.session_id"                       \
+    " JOIN events e ON e.id = s.event_id WHERE r.id = ?"
+
+int access_registration(struct req *r, int64_t id, struct registration_ref *out)
+{
+    struct db_res res;
+    memset(out, 0, sizeof(*out));
+    if (req_exec(r, &res, REGISTRATION_REF_SQL, "i", id) < 0)
+        return -1;
+    bool found = res.nrows > 0;
+    if (found) {
+        out->id = id;
+        out->session_id = db_get_i64(&res, 0, RR_SESSION);
+        out->user_id = db_get_i64(&res, 0, RR_USER);
+        out->ev.id = db_get_i64(&res, 0, RR_EVENT);
+        out->ev.organizer_id = db_get_i64(&res, 0, RR_E_ORGANIZER);
+        out->ev.status = status_of(db_get(&res, 0, RR_E_STATUS));
+        out->ev.starts_at = db_get_time(&res, 0, RR_E_STARTS);
+        out->ev.ends_at = db_get_time(&res, 0, RR_E_ENDS);
+        out->ev.manager = access_event_manager(r, out->ev.organizer_id);
+    }
+    db_res_clear(&res);
+    if (!found || (out->user_id != r->user.id && !out->ev.manager)) {
+        reply_error(r, SD_ERR_NOT_FOUND, "registration_not_found", NULL, "no registration %lld",
+                    (long long)id);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- organizations and projects ---- */
 
 int access_is_member(struct db *db, int64_t org_id, int64_t user_id, bool *out)

@@ -16,6 +16,8 @@
  *                 (403 not_member), closing also for admins; 404 project_not_found
  *   organization  anyone reads; acting for it is for its members (and admins: ACCESS_ADMIN_OK),
  *                 404 organization_not_found
+ *   registration  its holder, the event's organizer and admins read and cancel it; 404
+ *                 registration_not_found to everyone else (its existence is not disclosed)
  *
  * Outside a transaction:  if (access_event(r, id, ACCESS_MANAGE, &ev) < 0) return;   (replied)
  * Inside a db_tx function: rc = access_event_tx(db, r, id, ACCESS_MANAGE, true, &ev, f);
@@ -61,6 +63,11 @@ struct org_ref {
     bool member;
 };
 
+struct registration_ref {
+    int64_t id, session_id, user_id;
+    struct event_ref ev; /* the session's event */
+};
+
 /* Whether the caller organizes events of this organizer (or is an admin). */
 bool access_event_manager(const struct req *r, int64_t organizer_id);
 
@@ -81,6 +88,8 @@ int access_project_tx(struct db *db, const struct req *r, int64_t id, unsigned n
 int access_org(struct req *r, int64_t id, unsigned need, struct org_ref *out);
 int access_org_tx(struct db *db, const struct req *r, int64_t id, unsigned need,
                   struct org_ref *out, struct tx_fail *f) SD_MUST_CHECK;
+int access_registration(struct req *r, int64_t id, struct registration_ref *out);
+
 /* Whether user_id is a member of org_id (an accepted member, not an invitation). */
 int access_is_member(struct db *db, int64_t org_id, int64_t user_id, bool *out) SD_MUST_CHECK;
 

@@ -42,12 +42,20 @@ static int run_attempt(struct db *db, void *arg)
     return a->fn(db, a->arg, &a->f);
 }
 
-int req_tx(struct req *r, req_tx_fn fn, void *arg)
+int req_tx_try(struct req *r, req_tx_fn fn, void *arg, struct tx_fail *f)
 {
     struct attempt a = {.fn = fn, .arg = arg};
     int rc = db_tx(r->w->db, run_attempt, &a);
+    *f = a.f;
+    return rc;
+}
+
+int req_tx(struct req *r, req_tx_fn fn, void *arg)
+{
+    struct tx_fail f;
+    int rc = req_tx_try(r, fn, arg, &f);
     if (rc) {
-        reply_tx(r, rc, &a.f);
+        reply_tx(r, rc, &f);
         return -1;
     }
     return 0;

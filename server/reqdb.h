@@ -29,5 +29,9 @@ typedef int (*req_tx_fn)(struct db *db, void *arg, struct tx_fail *f);
 /* db_tx on r's connection with a fresh tx_fail for each attempt; on failure replies what fn
  * recorded (reply_tx: its 4xx, or 503/500 for a lower layer) and returns -1, else 0. */
 int req_tx(struct req *r, req_tx_fn fn, void *arg) SD_MUST_CHECK;
+/* req_tx without the reply, for a refusal that needs more than a tx_fail holds (409
+ * already_registered carries the registration; a pitch clash its ids and field): 0, or the error
+ * with what fn recorded in *f. The caller replies: its own answer, else reply_tx(r, rc, f). */
+int req_tx_try(struct req *r, req_tx_fn fn, void *arg, struct tx_fail *f) SD_MUST_CHECK;
 
 #endif

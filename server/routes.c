@@ -16,6 +16,7 @@
 #include "handlers/pitches.h"
 #include "handlers/projects.h"
 #include "handlers/registrations.h"
+#include "handlers/sessions.h"
 #include "handlers/users.h"
 #include "server/router.h"
 #include "base/xalloc.h"
@@ -84,12 +85,12 @@ const struct route_def routes[] = {
     {PATCH, "/api/v1/events/{id}", events_update, AUTH},
     {POST, "/api/v1/events/{id}/publish", events_publish, AUTH},
     {POST, "/api/v1/events/{id}/cancel", events_cancel, AUTH},
-    {POST, "/api/v1/events/{id}/sessions", events_add_session, AUTH | IDEM},
+    {POST, "/api/v1/events/{id}/sessions", sessions_create, AUTH | IDEM},
     {POST, "/api/v1/events/{id}/exhibitors", events_add_exhibitor, AUTH | IDEM},
     {GET, "/api/v1/events/{id}/audit", events_audit, AUTH | PRIVATE},
     {GET, "/api/v1/events/{id}/stats", events_stats, AUTH},
-    {GET, "/api/v1/sessions/{id}", events_get_session, 0},
-    {PATCH, "/api/v1/sessions/{id}", events_update_session, AUTH},
+    {GET, "/api/v1/sessions/{id}", sessions_get, 0},
+    {PATCH, "/api/v1/sessions/{id}", sessions_update, AUTH},
     {POST, "/api/v1/sessions/{id}/registrations", registrations_create, AUTH | IDEM | PRIVATE},
     {GET, "/api/v1/sessions/{id}/registrations", registrations_of_session, AUTH | PRIVATE},
     {GET, "/api/v1/registrations/{id}", registrations_get, AUTH | PRIVATE},

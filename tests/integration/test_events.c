@@ -54,8 +54,16 @@ Test(events, draft_is_hidden_until_published)
         it_resp_free(r);
         r = ev_get(srv, toks[i], "/api/v1/sessions/%lld", (long long)sid);
         cr_assert_eq(r->status, 404);
+        cr_assert_str_eq(it_jstr(r, "error.code"), "session_not_found",
+                         "a draft's session is not found as a session (it was event_not_found)");
         it_resp_free(r);
     }
+    char spath[64];
+    snprintf(spath, sizeof(spath), "/api/v1/sessions/%lld", (long long)sid);
+    r = it_http(srv, "PATCH", spath, att, "{\"title\":\"x\"}", NULL);
+    cr_assert_eq(r->status, 404);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "session_not_found");
+    it_resp_free(r);
     r = ev_get(srv, NULL, "/api/v1/events?limit=100&city=%s", "%E6%88%90%E9%83%BD");
     cr_assert_eq(r->status, 200);
     cr_assert(!list_has(r, eid), "drafts are not listed");
@@ -136,7 +144,7 @@ Test(events, list_filters_and_paging)
     it_resp_free(r);
     /* Paging with limit and cursor visits each event once. */
     int seen = 0;
-    char cursor[32] = "";
+    char cursor[64] = "";
     for (int page = 0; page < 5; page++) {
         r = ev_get(srv, NULL, "/api/v1/events?city=%s&limit=2%s%s", city,
                    cursor[0] ? "&cursor=" : "", cursor);
@@ -352,6 +360,90 @@ Test(events, exhibitors_and_stats)
     free(org);
     free(att);
     free(ent);
+}
+
+Test(events, exhibitor_added_once_by_the_organizer_only)
+{
+    char *ent = it_user(srv, "enterprise", NULL), *tok = it_organizer(srv, NULL);
+    int64_t org_id = it_org(srv, ent, "seed", "智能制造", "高新区");
+    int64_t ev = ev_event(srv, tok, "展商峰会", true);
+    char body[64], path[64];
+    snprintf(body, sizeof(body), "{\"organization_id\":%lld}", (long long)org_id);
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/exhibitors", (long long)ev);
+    it_expect(it_http(srv, "POST", path, ent, body, NULL), 403, NULL, "not the organizer");
+    it_expect(it_http(srv, "POST", path, tok, body, NULL), 201, NULL, "added");
+    it_expect(it_http(srv, "POST", path, tok, body, NULL), 409, "organization_id", "twice");
+    cr_assert_eq(
+        it_sql_i64("SELECT COUNT(*) FROM event_exhibitors WHERE event_id = %lld", (long long)ev),
+        1);
+    /* A cancelled event is final: no more exhibitors (they were added before). */
+    int64_t other = it_org(srv, ent, "seed", "智能制造", "高新区");
+    snprintf(body, sizeof(body), "{\"organization_id\":%lld}", (long long)other);
+    char cancel[64];
+    snprintf(cancel, sizeof(cancel), "/api/v1/events/%lld/cancel", (long long)ev);
+    it_expect(it_http(srv, "POST", cancel, tok, NULL, NULL), 200, NULL, "cancel");
+    struct it_resp *r = it_http(srv, "POST", path, tok, body, NULL);
+    cr_assert_str_eq(it_jstr(r, "error.code") ? it_jstr(r, "error.code") : "", "event_cancelled");
+    it_expect(r, 409, NULL, "an exhibitor for a cancelled event");
+    cr_assert_eq(
+        it_sql_i64("SELECT COUNT(*) FROM event_exhibitors WHERE event_id = %lld", (long long)ev),
+        1);
+    free(ent);
+    free(tok);
+}
+
+static int64_t audit_page(const char *tok, int64_t ev, const char *cursor, char *next, size_t len,
+                          char *action, size_t alen)
+{
+    struct it_resp *r = ev_get(srv, tok, "/api/v1/events/%lld/audit?limit=1%s%s", (long long)ev,
+                               cursor ? "&cursor=" : "", cursor ? cursor : "");
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items")), 1, "%s", r->body);
+    snprintf(action, alen, "%s", it_jstr(r, "items.0.action"));
+    const char *n = it_jstr(r, "next_cursor");
+    snprintf(next, len, "%s", n ? n : "");
+    int64_t id = (int64_t)it_jnum(r, "items.0.id");
+    it_resp_free(r);
+    return id;
+}
+
+Test(events, audit_pages_with_cursors_bound_to_their_list)
+{
+    char *ent = it_user(srv, "enterprise", NULL), *tok = it_organizer(srv, NULL);
+    int64_t org_id = it_org(srv, ent, "seed", "智能制造", "高新区");
+    int64_t ev = ev_event(srv, tok, "审计分页", true); /* audit: publish */
+    char body[64], path[64];
+    snprintf(body, sizeof(body), "{\"organization_id\":%lld}", (long long)org_id);
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/exhibitors", (long long)ev);
+    it_expect(it_http(srv, "POST", path, tok, body, NULL), 201, NULL, "exhibitor_add");
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/cancel", (long long)ev);
+    it_expect(it_http(srv, "POST", path, tok, NULL, NULL), 200, NULL, "cancel");
+
+    const char *want[] = {"publish", "exhibitor_add", "cancel"};
+    char cursor[64] = "", next[64], action[32];
+    int64_t last = 0;
+    for (int i = 0; i < 3; i++) {
+        int64_t id =
+            audit_page(tok, ev, i ? cursor : NULL, next, sizeof(next), action, sizeof(action));
+        cr_assert_str_eq(action, want[i], "page %d", i);
+        cr_assert_gt(id, last, "oldest first, each entry once");
+        last = id;
+        cr_assert_eq(next[0] != '\0', i < 2, "page %d: next_cursor %s", i, next);
+        snprintf(cursor, sizeof(cursor), "%s", next);
+    }
+    /* A cursor is opaque and belongs to the list that issued it. */
+    struct it_resp *r = ev_get(srv, NULL, "/api/v1/events?limit=1");
+    cr_assert_eq(r->status, 200);
+    snprintf(cursor, sizeof(cursor), "%s",
+             it_jstr(r, "next_cursor") ? it_jstr(r, "next_cursor") : "");
+    it_resp_free(r);
+    cr_assert(cursor[0], "the events list has more than one event");
+    const char *bad[] = {cursor, "1", "abc"};
+    for (size_t i = 0; i < 3; i++)
+        it_expect(ev_get(srv, tok, "/api/v1/events/%lld/audit?cursor=%s", (long long)ev, bad[i]),
+                  400, "cursor", bad[i]);
+    free(ent);
+    free(tok);
 }
 
 Test(events, bad_input_is_400_with_field)

@@ -741,7 +741,7 @@ Test(registrations, csv_export_round_trips)
     cr_assert_eq(r->status, 200);
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items")), 2);
     cr_assert_str_eq(it_jstr(r, "items.0.user.display_name"), names[0]);
-    char cursor[32];
+    char cursor[64];
     snprintf(cursor, sizeof(cursor), "%s", it_jstr(r, "next_cursor"));
     it_resp_free(r);
     r = ev_get(srv, org, "/api/v1/sessions/%lld/registrations?limit=5&cursor=%s", (long long)sid,

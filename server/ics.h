@@ -1,0 +1,48 @@
+#ifndef SUMMITD_SERVER_ICS_H
+#define SUMMITD_SERVER_ICS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* An RFC 5545 iCalendar writer: pure functions appending to a struct buf (no I/O; the time of
+ * DTSTAMP is passed in). Content lines end in CRLF and are folded so that no physical line
+ * exceeds ICS_LINE_MAX octets; a fold never splits a UTF-8 sequence. TEXT values are escaped.
+ * Times are UTC DATE-TIMEs ("20260520T090000Z").
+ *
+ *     ics_begin(&out, "-//summitd//agenda 1.0//EN", "summitd agenda");
+ *     ics_vevent(&out, &(struct ics_event){.uid = "registration-12@summitd", …}, now);
+ *     ics_end(&out);
+ */
+
+struct buf;
+
+#define ICS_LINE_MAX 75 /* octets per physical line, CRLF excluded (RFC 5545 §3.1) */
+#define ICS_TIME_BUF 20 /* "YYYYMMDDTHHMMSSZ" and its NUL */
+
+/* Appends `s` as a TEXT value: \ ; , escaped with a backslash, newlines (LF, CRLF, CR) as \n. */
+void ics_escape(struct buf *b, const char *s);
+/* Appends one content line (`len` octets, no line break inside) folded at ICS_LINE_MAX octets
+ * (continuations start with one space, which counts), then CRLF. A fold backs off over at most
+ * three UTF-8 continuation bytes to a sequence's first byte; text that is not UTF-8 (a longer
+ * run of continuation bytes) is cut at the limit, so every line still makes progress. */
+void ics_line(struct buf *b, const char *line, size_t len);
+/* Appends the content line NAME:value, escaping value when `text`. */
+void ics_prop(struct buf *b, const char *name, const char *value, bool text);
+/* t (unix seconds) as a UTC DATE-TIME into buf (ICS_TIME_BUF bytes); returns buf. */
+char *ics_time(int64_t t, char *buf);
+
+/* BEGIN:VCALENDAR with VERSION, PRODID, CALSCALE, METHOD:PUBLISH and X-WR-CALNAME. */
+void ics_begin(struct buf *b, const char *prodid, const char *calname);
+void ics_end(struct buf *b);
+
+/* One VEVENT. Strings are borrowed; summary, location, description and categories are TEXT
+ * (escaped here); description and location may be NULL (left out). */
+struct ics_event {
+    const char *uid;
+    int64_t starts_at, ends_at;
+    const char *summary, *location, *description, *categories;
+};
+void ics_vevent(struct buf *b, const struct ics_event *ev, int64_t stamp);
+
+#endif

@@ -108,6 +108,8 @@ struct create_args {
     bool issued; /* a new invitation, or a closed one reopened: 201; already pending: 200 */
 };
 
+enum { OPEN_ID, OPEN_STATUS };
+
 static int create_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct create_args *a = arg;
@@ -140,8 +142,8 @@ static int create_tx(struct db *db, void *arg, struct tx_fail *f)
         db_res_clear(&res);
         return 0;
     }
-    a->id = db_get_i64(&res, 0, 0);
-    bool pending = strcmp(db_get(&res, 0, 1), "pending") == 0;
+    a->id = db_get_i64(&res, 0, OPEN_ID);
+    bool pending = strcmp(db_get(&res, 0, OPEN_STATUS), "pending") == 0;
     db_res_clear(&res);
     if (pending)
         return 0;

@@ -13,6 +13,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/reqdb.h"
 #include "server/limits.h"
 #include "server/netaddr.h"
 #include "server/pwhash.h"
@@ -67,21 +68,18 @@ void login_create(struct req *r)
                           cfg->login_window_s, &retry);
     if (limited(r, rc, retry) < 0)
         goto out;
+    enum { LOGIN_ID, LOGIN_HASH, LOGIN_ROLES };
     struct db_res res;
-    rc = db_exec(r->w->db, &res,
-                 "SELECT id, password_hash, roles FROM users "
-                 "WHERE email_lower = ?",
-                 "s", canon);
-    if (rc) {
-        reply_fail(r, rc);
+    if (req_exec(r, &res, "SELECT id, password_hash, roles FROM users WHERE email_lower = ?", "s",
+                 canon) < 0)
         goto out;
-    }
     /* On the hashing threads (server/pwhash.h); an unknown account is checked against a dummy
      * hash, so that it takes as long as a known one. */
     bool ok = false;
-    rc = pwhash_verify(r->app->pwhash, password, res.nrows ? db_get(&res, 0, 1) : NULL, &ok);
-    int64_t uid = ok ? db_get_i64(&res, 0, 0) : 0;
-    unsigned roles = ok ? (unsigned)db_get_i64(&res, 0, 2) : 0;
+    rc = pwhash_verify(r->app->pwhash, password, res.nrows ? db_get(&res, 0, LOGIN_HASH) : NULL,
+                       &ok);
+    int64_t uid = ok ? db_get_i64(&res, 0, LOGIN_ID) : 0;
+    unsigned roles = ok ? (unsigned)db_get_i64(&res, 0, LOGIN_ROLES) : 0;
     db_res_clear(&res);
     if (rc) { /* busy: not a failed attempt, nothing counted */
         users_reply_hash_busy(r);

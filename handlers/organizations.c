@@ -10,46 +10,43 @@
 #include "server/http.h"
 #include "server/json.h"
 #include "server/limits.h"
+#include "server/reqdb.h"
 
 const char *const organizations_tiers[] = {"leader", "innovative", "seed", "other", NULL};
 
-int organizations_is_member(struct db *db, int64_t org_id, int64_t user_id, bool *out)
-{
-    struct db_res res;
-    int rc = db_exec(db, &res, "SELECT 1 FROM org_members WHERE org_id = ? AND user_id = ?", "ii",
-                     org_id, user_id);
-    if (rc)
-        return rc;
-    *out = res.nrows > 0;
-    db_res_clear(&res);
-    return 0;
-}
+enum { ORG_ID, ORG_NAME, ORG_TIER, ORG_SECTOR, ORG_ZONE, ORG_DESCRIPTION, ORG_CREATED, ORG_MEMBERS };
+#define ORG_SELECT                                                                                 \
+    "SELECT o.id, o.name, o.tier, o.sector, o.zone, o.description, o.created_at,"                  \
+    " (SELECT COUNT(*) FROM org_members m WHERE m.org_id = o.id)"                                  \
+    " FROM organizations o WHERE o.id = ?"
 
-static int load(struct db *db, int64_t id, cJSON **out)
+/* Replies organization `id` with `status` (201 with its Location), 404 organization_not_found
+ * when there is none. */
+static void reply_org(struct req *r, int status, int64_t id)
 {
     struct db_res res;
-    *out = NULL;
-    int rc = db_exec(db, &res,
-                     "SELECT o.id, o.name, o.tier, o.sector, o.zone, o.description, o.created_at,"
-                     " (SELECT COUNT(*) FROM org_members m WHERE m.org_id = o.id)"
-                     " FROM organizations o WHERE o.id = ?",
-                     "i", id);
-    if (rc)
-        return rc;
-    if (res.nrows) {
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "id", (double)db_get_i64(&res, 0, 0));
-        cJSON_AddStringToObject(o, "name", db_get(&res, 0, 1));
-        cJSON_AddStringToObject(o, "tier", db_get(&res, 0, 2));
-        cJSON_AddStringToObject(o, "sector", db_get(&res, 0, 3));
-        cJSON_AddStringToObject(o, "zone", db_get(&res, 0, 4));
-        cJSON_AddStringToObject(o, "description", db_get(&res, 0, 5));
-        json_add_time(o, "created_at", db_get_time(&res, 0, 6));
-        cJSON_AddNumberToObject(o, "member_count", (double)db_get_i64(&res, 0, 7));
-        *out = o;
+    if (req_exec(r, &res, ORG_SELECT, "i", id) < 0)
+        return;
+    if (!res.nrows) {
+        db_res_clear(&res);
+        reply_error(r, SD_ERR_NOT_FOUND, "organization_not_found", NULL, "no organization %lld",
+                    (long long)id);
+        return;
     }
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(&res, 0, ORG_ID));
+    cJSON_AddStringToObject(o, "name", db_get(&res, 0, ORG_NAME));
+    cJSON_AddStringToObject(o, "tier", db_get(&res, 0, ORG_TIER));
+    cJSON_AddStringToObject(o, "sector", db_get(&res, 0, ORG_SECTOR));
+    cJSON_AddStringToObject(o, "zone", db_get(&res, 0, ORG_ZONE));
+    cJSON_AddStringToObject(o, "description", db_get(&res, 0, ORG_DESCRIPTION));
+    json_add_time(o, "created_at", db_get_time(&res, 0, ORG_CREATED));
+    cJSON_AddNumberToObject(o, "member_count", (double)db_get_i64(&res, 0, ORG_MEMBERS));
     db_res_clear(&res);
-    return 0;
+    if (status == 201)
+        reply_created(r, o, "/api/v1/organizations/%lld", (long long)id);
+    else
+        reply_json(r, status, o);
 }
 
 struct create_args {
@@ -58,8 +55,9 @@ struct create_args {
     int64_t id;
 };
 
-static int create_tx(struct db *db, void *arg)
+static int create_tx(struct db *db, void *arg, struct tx_fail *f)
 {
+    (void)f; /* nothing to refuse: the body was validated */
     struct create_args *a = arg;
     struct db_res res;
     int rc = db_exec(db, &res,
@@ -92,18 +90,8 @@ void organizations_create(struct req *r)
         json_text(r, body, "description", false, LIMIT_ORG_DESCRIPTION, &a.description) < 0)
         goto out;
     a.tier = organizations_tiers[tier];
-    int rc = db_tx(r->w->db, create_tx, &a);
-    if (rc) {
-        reply_fail(r, rc);
-        goto out;
-    }
-    cJSON *o;
-    rc = load(r->w->db, a.id, &o);
-    if (rc || !o) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
-        goto out;
-    }
-    reply_created(r, o, "/api/v1/organizations/%lld", (long long)a.id);
+    if (req_tx(r, create_tx, &a) == 0)
+        reply_org(r, 201, a.id);
 out:
     cJSON_Delete(body);
 }
@@ -111,17 +99,6 @@ out:
 void organizations_get(struct req *r)
 {
     int64_t id;
-    if (req_param_id(r, 0, &id) < 0)
-        return;
-    cJSON *o;
-    int rc = load(r->w->db, id, &o);
-    if (rc) {
-        reply_fail(r, rc);
-        return;
-    }
-    if (!o) {
-        reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no organization %lld", (long long)id);
-        return;
-    }
-    reply_json(r, 200, o);
+    if (req_param_id(r, 0, &id) == 0)
+        reply_org(r, 200, id);
 }

@@ -9,11 +9,8 @@ struct db;
 
 void organizations_create(struct req *r); /* POST /api/v1/organizations */
 void organizations_get(struct req *r);    /* GET /api/v1/organizations/{id} */
-/* Members join by accepting an invitation: handlers/invitations.h. */
-
-/* Whether user is a member of org (an accepted one: pending invitations are no membership).
- * 0 or SD_ERR_*. */
-int organizations_is_member(struct db *db, int64_t org_id, int64_t user_id, bool *out);
+/* Members join by accepting an invitation (handlers/invitations.h); who is a member:
+ * access_is_member (server/access.h). */
 
 /* Tier names in order, NULL-terminated: leader, innovative, seed, other. */
 extern const char *const organizations_tiers[];

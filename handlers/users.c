@@ -17,6 +17,7 @@
 #include "server/limits.h"
 #include "server/log.h"
 #include "server/pwhash.h"
+#include "server/reqdb.h"
 
 static const char *const signup_roles[] = {"attendee", "enterprise", NULL};
 
@@ -99,14 +100,17 @@ char *users_email_canonical(const char *email, char **trimmed)
     return out;
 }
 
+enum { USER_ID, USER_EMAIL, USER_NAME, USER_ROLES, USER_CREATED };
+#define USER_SELECT "SELECT id, email, display_name, roles, created_at FROM users WHERE id = ?"
+
 static cJSON *user_row_json(const struct db_res *res, size_t row)
 {
     cJSON *u = cJSON_CreateObject();
-    cJSON_AddNumberToObject(u, "id", (double)db_get_i64(res, row, 0));
-    cJSON_AddStringToObject(u, "email", db_get(res, row, 1));
-    cJSON_AddStringToObject(u, "display_name", db_get(res, row, 2));
-    cJSON_AddItemToObject(u, "roles", users_roles_json((unsigned)db_get_i64(res, row, 3)));
-    json_add_time(u, "created_at", db_get_time(res, row, 4));
+    cJSON_AddNumberToObject(u, "id", (double)db_get_i64(res, row, USER_ID));
+    cJSON_AddStringToObject(u, "email", db_get(res, row, USER_EMAIL));
+    cJSON_AddStringToObject(u, "display_name", db_get(res, row, USER_NAME));
+    cJSON_AddItemToObject(u, "roles", users_roles_json((unsigned)db_get_i64(res, row, USER_ROLES)));
+    json_add_time(u, "created_at", db_get_time(res, row, USER_CREATED));
     return u;
 }
 
@@ -114,9 +118,7 @@ int users_load_json(struct db *db, int64_t id, cJSON **out)
 {
     struct db_res res;
     *out = NULL;
-    int rc = db_exec(db, &res,
-                     "SELECT id, email, display_name, roles, created_at FROM users WHERE id = ?",
-                     "i", id);
+    int rc = db_exec(db, &res, USER_SELECT, "i", id);
     if (rc)
         return rc;
     if (res.nrows)
@@ -173,59 +175,58 @@ void users_create(struct req *r)
     }
     int64_t id = (int64_t)res.insert_id;
     db_res_clear(&res);
-    cJSON *u;
-    rc = users_load_json(r->w->db, id, &u);
-    if (rc || !u) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
+    if (req_exec(r, &res, USER_SELECT, "i", id) < 0)
         goto out;
-    }
-    reply_created(r, u, "/api/v1/users/%lld", (long long)id);
+    cJSON *u = res.nrows ? user_row_json(&res, 0) : NULL;
+    db_res_clear(&res);
+    if (u)
+        reply_created(r, u, "/api/v1/users/%lld", (long long)id);
+    else
+        reply_fail(r, SD_ERR_INTERNAL); /* users are never deleted */
 out:
     cJSON_Delete(body);
 }
 
+enum { MY_ORG_ID, MY_ORG_NAME, MY_ORG_TIER, MY_ORG_ROLE };
+#define MY_ORGS_SELECT                                                                             \
+    "SELECT o.id, o.name, o.tier, m.member_role FROM org_members m"                                \
+    " JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.id"
+
 void users_me(struct req *r)
 {
-    cJSON *u;
-    int rc = users_load_json(r->w->db, r->user.id, &u);
-    if (rc) {
-        reply_fail(r, rc);
+    struct db_res res;
+    if (req_exec(r, &res, USER_SELECT, "i", r->user.id) < 0)
         return;
-    }
+    cJSON *u = res.nrows ? user_row_json(&res, 0) : NULL;
+    db_res_clear(&res);
     if (!u) {
         reply_error(r, SD_ERR_UNAUTHENTICATED, "invalid_token", NULL, "the account is gone");
         return;
     }
-    struct db_res res;
-    rc = db_exec(r->w->db, &res,
-                 "SELECT o.id, o.name, o.tier, m.member_role FROM org_members m"
-                 " JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.id",
-                 "i", r->user.id);
-    if (rc) {
-        cJSON_Delete(u);
-        reply_fail(r, rc);
-        return;
-    }
+    cJSON *inv = NULL;
+    if (req_exec(r, &res, MY_ORGS_SELECT, "i", r->user.id) < 0)
+        goto fail;
     cJSON *orgs = cJSON_AddArrayToObject(u, "organizations");
     for (size_t i = 0; i < res.nrows; i++) {
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddNumberToObject(o, "id", (double)db_get_i64(&res, i, 0));
-        cJSON_AddStringToObject(o, "name", db_get(&res, i, 1));
-        cJSON_AddStringToObject(o, "tier", db_get(&res, i, 2));
-        cJSON_AddStringToObject(o, "member_role", db_get(&res, i, 3));
+        cJSON_AddNumberToObject(o, "id", (double)db_get_i64(&res, i, MY_ORG_ID));
+        cJSON_AddStringToObject(o, "name", db_get(&res, i, MY_ORG_NAME));
+        cJSON_AddStringToObject(o, "tier", db_get(&res, i, MY_ORG_TIER));
+        cJSON_AddStringToObject(o, "member_role", db_get(&res, i, MY_ORG_ROLE));
         cJSON_AddItemToArray(orgs, o);
     }
     db_res_clear(&res);
     /* Invitations are shown apart: they make nobody a member until accepted. */
-    cJSON *inv;
-    rc = invitations_pending_json(r->w->db, r->user.id, &inv);
+    int rc = invitations_pending_json(r->w->db, r->user.id, &inv);
     if (rc) {
-        cJSON_Delete(u);
         reply_fail(r, rc);
-        return;
+        goto fail;
     }
     cJSON_AddItemToObject(u, "invitations", inv);
     reply_json(r, 200, u);
+    return;
+fail:
+    cJSON_Delete(u);
 }
 
 void users_grant_role(struct req *r)
@@ -245,29 +246,23 @@ void users_grant_role(struct req *r)
     cJSON_Delete(body);
     unsigned bit = 1u << role;
     struct db_res res;
-    int rc = db_exec(r->w->db, &res, "UPDATE users SET roles = roles | ? WHERE id = ?", "ii",
-                     (int64_t)bit, id);
-    if (rc) {
-        reply_fail(r, rc);
+    if (req_exec(r, &res, "UPDATE users SET roles = roles | ? WHERE id = ?", "ii", (int64_t)bit,
+                 id) < 0)
         return;
-    }
-    bool found = res.affected > 0;
     db_res_clear(&res);
-    if (!found) {
-        reply_error(r, SD_ERR_NOT_FOUND, "user_not_found", NULL, "no user %lld", (long long)id);
+    if (req_exec(r, &res, USER_SELECT, "i", id) < 0)
         return;
-    }
-    cJSON *u;
-    rc = users_load_json(r->w->db, id, &u);
-    if (rc || !u) {
-        reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
+    cJSON *u = res.nrows ? user_row_json(&res, 0) : NULL;
+    db_res_clear(&res);
+    if (!u) {
+        reply_error(r, SD_ERR_NOT_FOUND, "user_not_found", NULL, "no user %lld", (long long)id);
         return;
     }
     /* Sessions carry the roles: rewrite the user's live sessions so the grant applies now. */
     unsigned roles = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(u, "roles")) roles |= auth_role_bit(e->valuestring);
-    rc = auth_sessions_set_roles(r->w->rds, r->w->cfg, id, roles);
+    int rc = auth_sessions_set_roles(r->w->rds, r->w->cfg, id, roles);
     if (rc)
         rlog_warn(r->id, "role granted but live sessions not updated (redis %d)", rc);
     char subject[64];
@@ -288,14 +283,14 @@ int users_ensure_admin(struct db *db, const struct config *cfg)
         return SD_ERR_INVALID;
     }
     struct db_res res;
-    int rc = db_exec(db, &res, "SELECT id, roles FROM users WHERE email_lower = ?", "s", lower);
+    int rc = db_exec(db, &res, "SELECT id FROM users WHERE email_lower = ?", "s", lower);
     if (rc) {
         free(lower);
         free(shown);
         return rc;
     }
     bool exists = res.nrows > 0;
-    int64_t id = exists ? db_get_i64(&res, 0, 0) : 0;
+    int64_t id = exists ? db_get_i64(&res, 0, 0) : 0; /* the only column */
     db_res_clear(&res);
     if (exists) {
         free(lower);

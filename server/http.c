@@ -50,47 +50,6 @@ int req_param_id(struct req *r, size_t i, int64_t *out)
     return -1;
 }
 
-/* TEMPORARY: see http.h. */
-static bool digits_only(const char *s, size_t maxd, long long *out)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > maxd)
-        return false;
-    long long v = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return false;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return true;
-}
-
-int req_page_legacy(struct req *r, int def, int max, int *limit, int64_t *cursor)
-{
-    const char *l = req_query(r, "limit"), *c = req_query(r, "cursor");
-    *limit = def;
-    *cursor = 0;
-    long long v;
-    if (l) {
-        if (!digits_only(l, 9, &v) || v < 1 || v > max) {
-            reply_error(r, SD_ERR_INVALID, "validation_failed", "limit",
-                        "limit must be from 1 to %d", max);
-            return -1;
-        }
-        *limit = (int)v;
-    }
-    if (c && *c) {
-        if (!digits_only(c, REQ_CURSOR_MAX_DIGITS, &v)) {
-            reply_error(r, SD_ERR_INVALID, "validation_failed", "cursor",
-                        "cursor must be a next_cursor of an earlier page");
-            return -1;
-        }
-        *cursor = v;
-    }
-    return 0;
-}
-
 static void set_body(struct req *r, int status, const char *type, char *body, size_t len)
 {
     SD_ASSERT(r->status == 0); /* exactly one reply */

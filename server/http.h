@@ -85,10 +85,6 @@ int req_param_id(struct req *r, size_t i, int64_t *out);
  * not an id. */
 bool req_parse_id(const char *s, int64_t *out);
 
-/* TEMPORARY (removed when every handler uses server/paging.h): the old digits-only cursor. */
-#define REQ_CURSOR_MAX_DIGITS 18
-int req_page_legacy(struct req *r, int def, int max, int *limit, int64_t *cursor);
-
 /* Replies. Each sets the status and body; call exactly one per request. */
 void reply_json(struct req *r, int status, struct cJSON *body); /* takes ownership of body */
 void reply_body(struct req *r, int status, const char *content_type, char *body,

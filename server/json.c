@@ -413,14 +413,3 @@ void json_add_str_or_null(cJSON *o, const char *name, const char *s)
     else
         cJSON_AddNullToObject(o, name);
 }
-
-void json_add_next_cursor(cJSON *o, bool more, int64_t last_id)
-{
-    if (!more) {
-        cJSON_AddNullToObject(o, "next_cursor");
-        return;
-    }
-    char c[24];
-    snprintf(c, sizeof(c), "%lld", (long long)last_id);
-    cJSON_AddStringToObject(o, "next_cursor", c);
-}

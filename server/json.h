@@ -80,8 +80,5 @@ void utf8_scrub(char *s);
 /* Response builders. */
 void json_add_time(struct cJSON *o, const char *name, int64_t t); /* null when t == 0 */
 void json_add_str_or_null(struct cJSON *o, const char *name, const char *s);
-/* "next_cursor": the last id of a page as text when more rows follow, else null. (Lists read
- * limit + 1 rows to know.) */
-void json_add_next_cursor(struct cJSON *o, bool more, int64_t last_id);
 
 #endif

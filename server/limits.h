@@ -68,7 +68,7 @@
 #define LIMIT_QUERY_ZONE LIMIT_TEXT(0, 64, 256, false)
 #define LIMIT_QUERY_CITY LIMIT_TEXT(0, 64, 256, false)
 #define LIMIT_QUERY_ID LIMIT_TEXT(0, 20, 20, false) /* ?organization_id=, then parsed */
-/* Everywhere: cursors 1..REQ_CURSOR_MAX_DIGITS (18) digits (server/http.h); every query
+/* Everywhere: cursors are opaque tokens of server/paging.h (at most 63 bytes); every query
  * parameter and every header value is UTF-8 without control characters (server/server.c), a
  * query string decodes without NUL; headers together at most 16 KiB (evhttp). */
 

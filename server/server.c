@@ -28,6 +28,7 @@
 #include "server/config.h"
 #include "server/db.h"
 #include "server/err.h"
+#include "server/guard.h"
 #include "server/http.h"
 #include "server/idem.h"
 #include "server/json.h"
@@ -39,26 +40,6 @@
 #include "server/router.h"
 #include "server/routes.h"
 #include "server/timeutil.h"
-
-/* A deadline per connection: each request must arrive complete within idle_timeout_s of the
- * connection opening or of the previous reply (evhttp's own timeout restarts on every byte, so
- * a client trickling one byte a second would otherwise hold its connection for ever). We hold a
- * reference on the connection's bufferevent, so its socket cannot be closed and reused under
- * us before the guard goes. */
-#define GUARD_BUCKETS 4096
-
-struct conn_guard {
-    struct bufferevent *bev;
-    struct evhttp_connection *conn; /* once a request arrived and our close callback is set */
-    struct event *timer;
-    struct loop *loop;
-    int refs;        /* one for the connection while it lives, one per request in flight */
-    bool conn_alive; /* hashed, its timer may fire */
-    int busy;        /* requests of this connection not yet answered */
-    bool nul;        /* a NUL byte arrived: evhttp would cut a header at it without a word */
-    struct evbuffer_cb_entry *in_cb;
-    struct conn_guard *next;
-};
 
 struct loop {
     int idx;
@@ -72,7 +53,7 @@ struct loop {
     struct req *done_head, *done_tail; /* guarded by mu */
     struct metrics *m;
     uint64_t seq;
-    struct conn_guard *guards[GUARD_BUCKETS]; /* by bufferevent pointer */
+    struct guards *guards; /* slow-client deadlines of this loop's connections */
     struct lcache *cache;
 };
 
@@ -103,136 +84,6 @@ struct server {
 };
 
 static void finish(struct loop *l, struct req *r);
-
-static size_t guard_bucket(const struct bufferevent *bev)
-{
-    return ((uintptr_t)bev >> 4) % GUARD_BUCKETS;
-}
-
-static struct conn_guard *guard_find(struct loop *l, const struct bufferevent *bev)
-{
-    for (struct conn_guard *g = l->guards[guard_bucket(bev)]; g; g = g->next)
-        if (g->bev == bev)
-            return g;
-    return NULL;
-}
-
-static void guard_unref(struct conn_guard *g)
-{
-    if (--g->refs > 0)
-        return;
-    evbuffer_remove_cb_entry(bufferevent_get_input(g->bev), g->in_cb);
-    event_free(g->timer);
-    bufferevent_decref(g->bev);
-    free(g);
-}
-
-/* The connection is gone (or being shut down): forget it; requests in flight keep g alive. */
-static void guard_conn_done(struct conn_guard *g)
-{
-    if (!g->conn_alive)
-        return;
-    g->conn_alive = false;
-    struct conn_guard **pp = &g->loop->guards[guard_bucket(g->bev)];
-    while (*pp && *pp != g)
-        pp = &(*pp)->next;
-    if (*pp)
-        *pp = g->next;
-    evtimer_del(g->timer);
-    guard_unref(g);
-}
-
-static void guard_arm(struct conn_guard *g)
-{
-    struct timeval tv = {g->loop->srv->cfg->idle_timeout_s, 0};
-    evtimer_add(g->timer, &tv);
-}
-
-static void on_guard_timeout(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    struct conn_guard *g = arg;
-    /* The connection still lives (its close callback has not run): take our callback back, so
-     * that evhttp never calls it with a guard we free here. */
-    if (g->conn)
-        evhttp_connection_set_closecb(g->conn, NULL, NULL);
-    g->conn = NULL;
-    evutil_socket_t sock = bufferevent_getfd(g->bev);
-    /* evhttp sees end-of-file and frees the connection itself; if it already did, the socket is
-     * still ours (we hold a reference on the bufferevent) and closes when we let go. */
-    if (sock >= 0)
-        shutdown(sock, SHUT_RDWR);
-    guard_conn_done(g);
-}
-
-static void on_conn_close(struct evhttp_connection *conn, void *arg)
-{
-    (void)conn;
-    struct conn_guard *g = arg;
-    g->conn = NULL;
-    guard_conn_done(g);
-}
-
-/* Watches what arrives on a connection for NUL bytes, before evhttp parses it: evhttp keeps
- * header values as C strings, so "X-Key: a\0b" would reach us as "a". Nothing we accept holds a
- * NUL (JSON bodies neither), so the connection's requests are refused from then on. */
-static void on_input(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
-{
-    struct conn_guard *g = arg;
-    if (g->nul || info->n_added == 0)
-        return;
-    struct evbuffer_ptr hit = evbuffer_search(in, "", 1, NULL);
-    g->nul = hit.pos >= 0;
-}
-
-static struct bufferevent *make_bev(struct event_base *base, void *arg)
-{
-    struct loop *l = arg;
-    struct bufferevent *bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-    if (!bev)
-        return NULL;
-    struct conn_guard *g = xcalloc(1, sizeof(*g));
-    g->bev = bev;
-    g->loop = l;
-    g->refs = 1;
-    g->conn_alive = true;
-    g->timer = evtimer_new(base, on_guard_timeout, g);
-    g->in_cb = evbuffer_add_cb(bufferevent_get_input(bev), on_input, g);
-    bufferevent_incref(bev);
-    size_t b = guard_bucket(bev);
-    g->next = l->guards[b];
-    l->guards[b] = g;
-    guard_arm(g);
-    return bev;
-}
-
-/* A complete request arrived: the connection is not slow; hold its deadline until we reply. */
-static void guard_request_started(struct loop *l, struct req *r)
-{
-    struct evhttp_connection *conn = evhttp_request_get_connection(r->evreq);
-    struct bufferevent *bev = conn ? evhttp_connection_get_bufferevent(conn) : NULL;
-    struct conn_guard *g = bev ? guard_find(l, bev) : NULL;
-    if (!g)
-        return;
-    evhttp_connection_set_closecb(conn, on_conn_close, g);
-    g->conn = conn;
-    evtimer_del(g->timer);
-    g->busy++;
-    g->refs++;
-    r->guard = g;
-}
-
-static void guard_request_done(struct req *r)
-{
-    struct conn_guard *g = r->guard;
-    if (!g)
-        return;
-    r->guard = NULL;
-    if (--g->busy == 0 && g->conn_alive)
-        guard_arm(g);
-    guard_unref(g);
-}
 
 /* ---------------------------------------------------------------- worker pool */
 
@@ -609,7 +460,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
     r->path = xstrdup(path && *path ? path : "/");
-    guard_request_started(l, r);
+    guard_request_started(l->guards, r);
     struct evhttp_connection *conn = evhttp_request_get_connection(ev);
     char *addr = NULL;
     ev_uint16_t port = 0;
@@ -622,7 +473,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
         finish(l, r);
         return;
     }
-    if (r->guard && r->guard->nul) {
+    if (guard_saw_nul(r)) {
         reply_header(r, "Connection", "close");
         reply_error(r, SD_ERR_INVALID, "invalid_request", NULL,
                     "a NUL byte in the request (headers and bodies are text)");
@@ -760,6 +611,7 @@ struct server *server_new(struct app *app)
         l->notify = event_new(l->base, -1, 0, on_notify, l);
         l->m = metrics_new(app->nroutes);
         l->cache = lcache_new();
+        l->guards = guards_new(app->cfg->idle_timeout_s);
         evhttp_set_allowed_methods(l->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_PUT |
                                                 EVHTTP_REQ_PATCH | EVHTTP_REQ_DELETE |
                                                 EVHTTP_REQ_HEAD | EVHTTP_REQ_OPTIONS);
@@ -769,7 +621,7 @@ struct server *server_new(struct app *app)
         evhttp_set_timeout(l->http, app->cfg->idle_timeout_s);
         evhttp_set_default_content_type(l->http, "application/json; charset=utf-8");
         evhttp_set_gencb(l->http, on_request, l);
-        evhttp_set_bevcb(l->http, make_bev, l);
+        evhttp_set_bevcb(l->http, guards_make_bev, l->guards);
         int dfd = dup(fd);
         SD_ASSERT(dfd >= 0);
         struct evconnlistener *lev = evconnlistener_new(
@@ -891,9 +743,7 @@ void server_free(struct server *srv)
             r = n;
         }
         evhttp_free(l->http);
-        for (size_t b = 0; b < GUARD_BUCKETS; b++)
-            while (l->guards[b])
-                guard_conn_done(l->guards[b]);
+        guards_free(l->guards);
         event_free(l->notify);
         metrics_free(l->m);
         lcache_free(l->cache);

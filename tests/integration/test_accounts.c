@@ -8,19 +8,7 @@
 #include "server/auth.h"
 #include "tests/lib/it.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
-}
-
-TestSuite(accounts, .init = setup, .fini = teardown, .timeout = 120);
+IT_SUITE(accounts, 120);
 
 static struct it_resp *signup(const char *email, const char *password, const char *name)
 {
@@ -153,9 +141,8 @@ Test(accounts, forged_malformed_and_missing_tokens)
 Test(accounts, expired_token)
 {
     /* A session stored with a 1-second TTL must stop working once Redis expires it. */
-    cr_assert_eq(it_stop(srv), 0);
     const char *sets[] = {"token_ttl_s=60", NULL};
-    srv = it_start(sets);
+    it_restart(&srv, sets);
     char *token = it_user(srv, "attendee", NULL);
     char hex[65];
     auth_sha256_hex(token, strlen(token), hex);
@@ -226,12 +213,11 @@ Test(accounts, admin_grants_organizer)
 
 Test(accounts, login_rate_limited_per_account_and_address)
 {
-    cr_assert_eq(it_stop(srv), 0);
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "redis_prefix=rl%lld:", (long long)it_now_ms());
     const char *sets[] = {prefix, "login_limit_account=3", "login_limit_ip=8", "login_window_s=60",
                           NULL};
-    srv = it_start(sets);
+    it_restart(&srv, sets);
     char *email = it_email("rl");
     it_resp_free(signup(email, "password-123", "R"));
     for (int i = 0; i < 3; i++) {
@@ -376,11 +362,10 @@ Test(accounts, login_with_a_long_multibyte_email_is_refused_not_a_crash)
  * form now serves the signup, the lookup (a binary column) and the limit's key. */
 Test(accounts, every_spelling_of_an_email_shares_one_login_limit)
 {
-    cr_assert_eq(it_stop(srv), 0);
     char prefix[64];
     snprintf(prefix, sizeof(prefix), "redis_prefix=sp%lld:", (long long)it_now_ms());
     const char *sets[] = {prefix, "login_limit_account=3", "login_window_s=60", NULL};
-    srv = it_start(sets);
+    it_restart(&srv, sets);
     char *email = it_email("a-spell"); /* "a-spell-…@test.example" */
     struct it_resp *r = signup(email, "password-123", "拼写");
     cr_assert_eq(r->status, 201, "%s", r->body);
@@ -455,12 +440,11 @@ static char lim_prefix[64]; /* "lim<ms>:" */
 
 static void restart_with_limits(const char *extra0, const char *extra1)
 {
-    cr_assert_eq(it_stop(srv), 0);
     char prefix[96];
     snprintf(lim_prefix, sizeof(lim_prefix), "lim%lld:", (long long)it_now_ms());
     snprintf(prefix, sizeof(prefix), "redis_prefix=%s", lim_prefix);
     const char *sets[] = {prefix, "login_window_s=60", extra0, extra1, NULL};
-    srv = it_start(sets);
+    it_restart(&srv, sets);
 }
 
 static void expect_status(struct it_resp *r, int status, const char *code, const char *what)

@@ -4,19 +4,7 @@
  * UTC times, TEXT escaping. */
 #include "tests/integration/mt_fixtures.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
-}
-
-TestSuite(agenda, .init = setup, .fini = teardown, .timeout = 120);
+IT_SUITE(agenda, 120);
 
 /* A long title with Chinese text and every TEXT special character (JSON-escaped form and the
  * bytes it stands for). */

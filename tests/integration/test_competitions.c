@@ -10,19 +10,7 @@
 #include "tests/integration/pc_fixtures.h"
 #include "tests/lib/it.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
-}
-
-TestSuite(competitions, .init = setup, .fini = teardown, .timeout = 180);
+IT_SUITE(competitions, 180);
 
 /* it_expect for an error, with its code. */
 static void expect_code(struct it_resp *r, int status, const char *code, const char *what)

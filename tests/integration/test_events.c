@@ -5,19 +5,7 @@
 
 #include "tests/integration/ev_fixtures.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
-}
-
-TestSuite(events, .init = setup, .fini = teardown, .timeout = 120);
+IT_SUITE(events, 120);
 
 static bool list_has(struct it_resp *r, int64_t id)
 {

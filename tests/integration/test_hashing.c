@@ -13,22 +13,9 @@
 #include "tests/integration/ev_fixtures.h"
 #include "tests/lib/it.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    /* workers=8 is the harness's; hash_wait_ms stays at its default. The flood's 503s keep
-     * this shared machine busy: Redis gets more than the usual 500 ms before a 503. */
-    const char *sets[] = {"password_cost=6", "hash_threads=1", "redis_timeout_ms=3000", NULL};
-    srv = it_start(sets);
-}
-
-static void teardown(void)
-{
-    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
-}
-
-TestSuite(hashing, .init = setup, .fini = teardown, .timeout = 180);
+/* workers=8 is the harness's; hash_wait_ms stays at its default. The flood's 503s keep
+ * this shared machine busy: Redis gets more than the usual 500 ms before a 503. */
+IT_SUITE(hashing, 180, "password_cost=6", "hash_threads=1", "redis_timeout_ms=3000");
 
 static char *login(const char *email, const char *password)
 {

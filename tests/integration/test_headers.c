@@ -12,21 +12,7 @@
 
 #include "tests/lib/it.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    const char *sets[] = {"max_body_bytes=4096", "loop_cache_ttl_ms=60000", NULL};
-    srv = it_start(sets);
-}
-
-static void teardown(void)
-{
-    if (srv)
-        cr_assert_eq(it_stop(srv), 0, "summitd exits cleanly");
-}
-
-TestSuite(headers, .init = setup, .fini = teardown, .timeout = 120);
+IT_SUITE(headers, 120, "max_body_bytes=4096", "loop_cache_ttl_ms=60000");
 
 static bool has_header(const struct it_resp *r, const char *name, const char *value)
 {

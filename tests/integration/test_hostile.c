@@ -18,21 +18,7 @@
 
 #define IDLE_S 2
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    const char *sets[] = {"idle_timeout_s=2", "max_body_bytes=65536", NULL};
-    srv = it_start(sets);
-}
-
-static void teardown(void)
-{
-    if (srv)
-        cr_assert_eq(it_stop(srv), 0, "summitd exits cleanly after the hostile clients");
-}
-
-TestSuite(hostile, .init = setup, .fini = teardown, .timeout = 120);
+IT_SUITE(hostile, 120, "idle_timeout_s=2", "max_body_bytes=65536");
 
 static void healthz_ok(const char *after)
 {

@@ -8,20 +8,7 @@
 
 #include "tests/lib/it.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    if (srv)
-        cr_assert_eq(it_stop(srv), 0, "summitd exits cleanly");
-}
-
-TestSuite(idem, .init = setup, .fini = teardown, .timeout = 120);
+IT_SUITE(idem, 120);
 
 static void key_header(char *buf, size_t len, const char *tag)
 {

@@ -9,20 +9,7 @@
 
 #include "tests/lib/it.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    if (srv)
-        cr_assert_eq(it_stop(srv), 0, "summitd exits cleanly");
-}
-
-TestSuite(input, .init = setup, .fini = teardown, .timeout = 120);
+IT_SUITE(input, 120);
 
 static void alive(const char *after)
 {

@@ -12,19 +12,7 @@
 
 #include "tests/lib/it.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
-}
-
-TestSuite(interests, .init = setup, .fini = teardown, .timeout = 120);
+IT_SUITE(interests, 120);
 
 static int64_t make_project(const char *token, int64_t org, const char *side, const char *title,
                             const char *tag)

@@ -8,19 +8,7 @@
 #include "tests/integration/pc_fixtures.h"
 #include "tests/lib/it.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
-}
-
-TestSuite(invitations, .init = setup, .fini = teardown, .timeout = 180);
+IT_SUITE(invitations, 180);
 
 static struct it_resp *invite(const char *tok, int64_t org, int64_t user)
 {

@@ -10,19 +10,7 @@
 
 #include "tests/lib/it.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
-}
-
-TestSuite(projects, .init = setup, .fini = teardown, .timeout = 120);
+IT_SUITE(projects, 120);
 
 /* POSTs a project built from the parts; returns the response (caller frees). `tags` is a JSON
  * array text; `extra` more members (",\"zone\":\"x\"") or "", placed first so that they win

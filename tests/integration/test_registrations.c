@@ -6,19 +6,7 @@
 
 #include "tests/integration/ev_fixtures.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
-}
-
-TestSuite(registrations, .init = setup, .fini = teardown, .timeout = 240);
+IT_SUITE(registrations, 240);
 
 /* ---- the crowd ---- */
 

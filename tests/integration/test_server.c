@@ -12,20 +12,7 @@
 
 #include "tests/lib/it.h"
 
-static struct it_server *srv;
-
-static void setup(void)
-{
-    srv = it_start(NULL);
-}
-
-static void teardown(void)
-{
-    if (srv)
-        cr_assert_eq(it_stop(srv), 0, "summitd did not exit cleanly");
-}
-
-TestSuite(server, .init = setup, .fini = teardown, .timeout = 120);
+IT_SUITE(server, 120);
 
 Test(server, unknown_route_and_wrong_method)
 {

@@ -208,6 +208,14 @@ int it_stop(struct it_server *s)
     return code;
 }
 
+void it_restart(struct it_server **s, const char *const *sets)
+{
+    struct it_server *old = *s;
+    *s = NULL;
+    cr_assert_eq(it_stop(old), 0, "summitd did not exit cleanly before its restart");
+    *s = it_start(sets);
+}
+
 void it_kill(struct it_server *s)
 {
     if (!s)

@@ -25,6 +25,9 @@ struct it_server *it_start(const char *const *sets);
 /* SIGTERM, wait (bounded), and fail the test when the server's log has a sanitizer report.
  * Returns the exit status (or -1 when it had to be killed). */
 int it_stop(struct it_server *s);
+/* Stops *s (asserting a clean exit, after clearing *s so a failed assertion cannot stop it
+ * twice) and starts a new one with `sets`. */
+void it_restart(struct it_server **s, const char *const *sets);
 /* SIGKILL without checks. */
 void it_kill(struct it_server *s);
 
@@ -110,5 +113,26 @@ bool it_wait(bool (*fn)(void *arg), void *arg, int ms);
 
 /* Monotonic milliseconds. */
 int64_t it_now_ms(void);
+
+/* The usual suite of a test file: a summitd of its own for every test (started before it, with
+ * the extra `--set` values given, and stopped after it asserting a clean exit), in `srv`.
+ *     IT_SUITE(events, 120);
+ *     IT_SUITE(headers, 120, "max_body_bytes=4096");
+ * A test may stop srv itself (then set it to NULL) or replace it with it_restart(&srv, …). */
+#define IT_SUITE(name, secs, ...)                                                                  \
+    static struct it_server *srv;                                                                  \
+    static void it_suite_setup(void)                                                               \
+    {                                                                                              \
+        static const char *const it_suite_sets[] = {__VA_ARGS__ __VA_OPT__(, ) NULL};              \
+        srv = it_start(it_suite_sets);                                                             \
+    }                                                                                              \
+    static void it_suite_teardown(void)                                                            \
+    {                                                                                              \
+        struct it_server *s = srv;                                                                 \
+        srv = NULL;                                                                                \
+        if (s)                                                                                     \
+            cr_assert_eq(it_stop(s), 0, "summitd did not exit cleanly");                           \
+    }                                                                                              \
+    TestSuite(name, .init = it_suite_setup, .fini = it_suite_teardown, .timeout = (secs))
 
 #endif

@@ -29,7 +29,7 @@ static int cmp_pair(const void *a, const void *b)
 /* What makes two requests "the same": method, route, path parameters, the query (decoded and
  * sorted, so ?a=1&b=2 equals ?b=2&a=1 but ?reset=true differs from none) and the body bytes.
  * Strings go in with their lengths, so no two different requests write the same text. */
-static void fingerprint(struct req *r)
+void idem_fingerprint(struct req *r)
 {
     struct buf b;
     buf_init(&b);
@@ -150,7 +150,7 @@ int idem_begin(struct req *r)
     char khex[65], rkey[256], val[80];
     auth_sha256_hex(key, kl, khex);
     rds_key(r->w->rds, rkey, sizeof(rkey), "idem:%lld:%s", (long long)r->user.id, khex);
-    fingerprint(r);
+    idem_fingerprint(r);
     snprintf(val, sizeof(val), "P %s", r->idem_fp);
     for (int attempt = 0; attempt < 2; attempt++) {
         struct rds_reply rep;

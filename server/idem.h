@@ -14,6 +14,9 @@
 
 struct req;
 
+/* What makes two requests "the same" (method, route, path parameters, the decoded query in any
+ * order, the body bytes): its SHA-256 in hex into r->idem_fp. */
+void idem_fingerprint(struct req *r);
 /* Returns 0 to run the handler, -1 after replying (replay or error). */
 int idem_begin(struct req *r);
 /* Stores or releases the record after the handler replied. */

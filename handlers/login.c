@@ -48,13 +48,8 @@ void login_create(struct req *r)
         goto out;
     /* One canonical form for the lookup and the per-account limit: every spelling that reaches
      * an account is this same string (handlers/users.h), on the heap whatever its length. */
-    canon = users_email_canonical(email, NULL);
-    if (!canon) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "email",
-                    "email must look like name@example.com (at most %d bytes)",
-                    USERS_EMAIL_MAX_BYTES);
+    if (users_email_field(r, email, &canon, NULL) < 0)
         goto out;
-    }
     /* Only failures count, per client address (a venue's attendees share one behind its NAT;
      * behind our proxies r->client_ip is the client, see trusted_proxies) and per account. */
     char ipkey[NETADDR_TEXT_MAX];

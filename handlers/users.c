@@ -103,6 +103,16 @@ char *users_email_canonical(const char *email, char **trimmed)
 enum { USER_ID, USER_EMAIL, USER_NAME, USER_ROLES, USER_CREATED };
 #define USER_SELECT "SELECT id, email, display_name, roles, created_at FROM users WHERE id = ?"
 
+int users_email_field(struct req *r, const char *email, char **canon, char **shown)
+{
+    *canon = users_email_canonical(email, shown);
+    if (*canon)
+        return 0;
+    reply_error(r, SD_ERR_INVALID, "validation_failed", "email",
+                "email must look like name@example.com (at most %d bytes)", USERS_EMAIL_MAX_BYTES);
+    return -1;
+}
+
 static cJSON *user_row_json(const struct db_res *res, size_t row)
 {
     cJSON *u = cJSON_CreateObject();
@@ -139,14 +149,9 @@ void users_create(struct req *r)
         json_text(r, body, "display_name", true, LIMIT_DISPLAY_NAME, &name) < 0 ||
         json_enum(r, body, "role", false, signup_roles, &role) < 0)
         goto out;
-    char *shown = NULL;
-    char *canon = users_email_canonical(email, &shown);
-    if (!canon) {
-        reply_error(r, SD_ERR_INVALID, "validation_failed", "email",
-                    "email must look like name@example.com (at most %d bytes)",
-                    USERS_EMAIL_MAX_BYTES);
+    char *shown = NULL, *canon = NULL;
+    if (users_email_field(r, email, &canon, &shown) < 0)
         goto out;
-    }
     char hash[AUTH_HASH_MAX];
     int rc = pwhash_make(r->app->pwhash, password, hash, sizeof(hash));
     if (rc == SD_ERR_UNAVAILABLE) {

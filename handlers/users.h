@@ -24,6 +24,9 @@ void users_reply_hash_busy(struct req *r);
 /* The longest e-mail address accepted, in bytes (RFC 5321's 254 octets). */
 #define USERS_EMAIL_MAX_BYTES 254
 
+/* users_email_canonical for the body field "email": 0 and the canonical form in *canon (and
+ * the trimmed address in *shown when not NULL; caller frees both), or -1 after replying 400. */
+int users_email_field(struct req *r, const char *email, char **canon, char **shown);
 /* The one canonical form of an e-mail address, wherever addresses are compared: at signup (it is
  * what users.email_lower holds: a binary column with the unique key), at login (the lookup) and
  * for the per-account login limit (its key), so every spelling that reaches an account is the

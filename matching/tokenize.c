@@ -3,41 +3,13 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Decodes one code point at s[0..len). Returns the number of bytes (1..4) and stores the code
- * point, or returns 0 when the sequence is not well-formed UTF-8. */
+#include "base/utf8.h"
+
+/* One code point at s[0..len): its length (1..4), or 0 when not well-formed (base/utf8.h). */
 static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
-    unsigned char c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t n;
-    uint32_t v, min;
-    if (c >= 0xC2 && c <= 0xDF) {
-        n = 2;
-        v = c & 0x1F;
-        min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        n = 3;
-        v = c & 0x0F;
-        min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        n = 4;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        v = (v << 6) | (s[i] & 0x3F);
-    }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return 0;
+    unsigned v = 0;
+    size_t n = utf8_next((const char *)s, len, &v);
     *cp = v;
     return n;
 }

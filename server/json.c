@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "server/buf.h"
+#include "base/utf8.h"
 #include "server/err.h"
 #include "server/http.h"
 #include "server/timeutil.h"
@@ -145,45 +146,6 @@ cJSON *json_body(struct req *r)
         return NULL;
     }
     return root;
-}
-
-size_t utf8_next(const char *s, size_t len, unsigned *cp)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    if (len == 0)
-        return 0;
-    unsigned c = p[0], v, min;
-    size_t n;
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    } else if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        v = c & 0x1f;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        v = c & 0x0f;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        v = c & 0x07;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    if (len < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        v = (v << 6) | (p[i] & 0x3f);
-    }
-    /* Overlong forms, surrogates and out-of-range code points are invalid. */
-    if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-        return 0;
-    *cp = v;
-    return n;
 }
 
 static bool is_control(unsigned cp)
@@ -354,21 +316,16 @@ int json_bool(struct req *r, const cJSON *o, const char *field, bool required, b
     return 0;
 }
 
-int json_enum(struct req *r, const cJSON *o, const char *field, bool required,
-              const char *const *names, int *out)
+int json_enum_index(const char *const *names, const char *s)
 {
-    int rc;
-    const cJSON *v = field_of(r, o, field, required, &rc);
-    if (!v)
-        return rc;
-    if (cJSON_IsString(v)) {
-        for (int i = 0; names[i]; i++) {
-            if (strcmp(names[i], v->valuestring) == 0) {
-                *out = i;
-                return 0;
-            }
-        }
-    }
+    for (int i = 0; s && names[i]; i++)
+        if (strcmp(names[i], s) == 0)
+            return i;
+    return -1;
+}
+
+int json_enum_reply(struct req *r, const char *field, const char *const *names)
+{
     char allowed[256] = "";
     size_t n = 0;
     for (int i = 0; names[i] && n < sizeof(allowed) - 1; i++) {
@@ -380,6 +337,20 @@ int json_enum(struct req *r, const cJSON *o, const char *field, bool required,
     reply_error(r, SD_ERR_INVALID, "validation_failed", field, "%s must be one of: %s", field,
                 allowed);
     return -1;
+}
+
+int json_enum(struct req *r, const cJSON *o, const char *field, bool required,
+              const char *const *names, int *out)
+{
+    int rc;
+    const cJSON *v = field_of(r, o, field, required, &rc);
+    if (!v)
+        return rc;
+    int i = json_enum_index(names, cJSON_GetStringValue(v));
+    if (i < 0)
+        return json_enum_reply(r, field, names);
+    *out = i;
+    return 0;
 }
 
 int json_time(struct req *r, const cJSON *o, const char *field, bool required, int64_t *out)

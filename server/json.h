@@ -62,6 +62,10 @@ int json_double(struct req *r, const struct cJSON *o, const char *field, bool re
                 double max, double *out);
 int json_bool(struct req *r, const struct cJSON *o, const char *field, bool required, bool *out);
 /* One of `names` (NULL-terminated); *out is its index. */
+/* Index of s in names (NULL-terminated), or -1. */
+int json_enum_index(const char *const *names, const char *s);
+/* Replies 400 validation_failed "<field> must be one of: …" and returns -1. */
+int json_enum_reply(struct req *r, const char *field, const char *const *names);
 int json_enum(struct req *r, const struct cJSON *o, const char *field, bool required,
               const char *const *names, int *out);
 /* An RFC 3339 time, as unix seconds. */
@@ -70,9 +74,6 @@ int json_time(struct req *r, const struct cJSON *o, const char *field, bool requ
 /* Number of code points of a valid UTF-8 string, or -1 when invalid (or when it holds control
  * characters other than \n \r \t with `multiline`, or any with !multiline). */
 long utf8_chars(const char *s, size_t len, bool multiline);
-/* Length (1..4) of the well-formed UTF-8 sequence at s[0..len), its code point in *cp; 0 when
- * it is not one (overlong, surrogate, above U+10FFFF, truncated, stray byte). */
-size_t utf8_next(const char *s, size_t len, unsigned *cp);
 /* Replaces every byte that is not part of well-formed UTF-8, and every control character, with
  * '?' in place: text that is safe to echo in a JSON error. */
 void utf8_scrub(char *s);

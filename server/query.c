@@ -32,23 +32,11 @@ int req_query_enum(struct req *r, const char *name, bool required, const char *c
     const char *v = param(r, name, required, &rc);
     if (!v)
         return rc;
-    for (int i = 0; names[i]; i++) {
-        if (strcmp(names[i], v) == 0) {
-            *out = i;
-            return 0;
-        }
-    }
-    char allowed[256] = "";
-    size_t n = 0;
-    for (int i = 0; names[i] && n < sizeof(allowed) - 1; i++) {
-        int k = snprintf(allowed + n, sizeof(allowed) - n, "%s%s", i ? ", " : "", names[i]);
-        if (k < 0)
-            break;
-        n += (size_t)k;
-    }
-    reply_error(r, SD_ERR_INVALID, "validation_failed", name, "%s must be one of: %s", name,
-                allowed);
-    return -1;
+    int i = json_enum_index(names, v);
+    if (i < 0)
+        return json_enum_reply(r, name, names);
+    *out = i;
+    return 0;
 }
 
 static bool parse_int(const char *s, int64_t *out)

@@ -27,6 +27,7 @@
 #include "server/buf.h"
 #include "server/config.h"
 #include "server/db.h"
+#include "base/utf8.h"
 #include "server/err.h"
 #include "server/guard.h"
 #include "server/http.h"

@@ -11,6 +11,7 @@
 #include "matching/score.h"
 #include "matching/tokenize.h"
 #include "server/err.h"
+#include "base/utf8.h"
 #include "server/json.h"
 #include "server/limits.h"
 #include "server/timeutil.h"

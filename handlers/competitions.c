@@ -187,13 +187,9 @@ void competitions_entries_create(struct req *r)
     struct session_ref s;
     if (req_param_id(r, 0, &a.sid) < 0 || competition_managed(r, a.sid, &s) < 0)
         return;
-    cJSON *body = json_body(r);
-    if (!body)
-        return;
-    int rc = json_int(r, body, "project_id", true, 1, INT64_MAX, &a.project_id);
-    cJSON_Delete(body);
     struct db_res res;
-    if (rc < 0 || req_exec(r, &res, PROJECT_SQL, "i", a.project_id) < 0)
+    if (json_body_id(r, "project_id", &a.project_id) < 0 ||
+        req_exec(r, &res, PROJECT_SQL, "i", a.project_id) < 0)
         return;
     if (!res.nrows) {
         reply_error(r, SD_ERR_INVALID, "validation_failed", "project_id", "no such project");
@@ -241,13 +237,8 @@ void competitions_judges_create(struct req *r)
     struct session_ref s;
     if (req_param_id(r, 0, &a.sid) < 0 || competition_managed(r, a.sid, &s) < 0)
         return;
-    cJSON *body = json_body(r);
-    if (!body)
-        return;
-    int rc = json_int(r, body, "user_id", true, 1, INT64_MAX, &a.user_id);
-    cJSON_Delete(body);
     struct db_res res;
-    if (rc < 0 ||
+    if (json_body_id(r, "user_id", &a.user_id) < 0 ||
         req_exec(r, &res, "SELECT display_name FROM users WHERE id = ?", "i", a.user_id) < 0)
         return;
     if (!res.nrows) {

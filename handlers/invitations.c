@@ -159,12 +159,7 @@ void invitations_create(struct req *r)
     struct create_args a = {.by = r->user.id};
     if (req_param_id(r, 0, &a.org) < 0 || org_manager(r, a.org) < 0)
         return;
-    cJSON *body = json_body(r);
-    if (!body)
-        return;
-    int jrc = json_int(r, body, "user_id", true, 1, INT64_MAX, &a.user);
-    cJSON_Delete(body);
-    if (jrc < 0)
+    if (json_body_id(r, "user_id", &a.user) < 0)
         return;
     struct db_res res;
     if (req_exec(r, &res, "SELECT 1 FROM users WHERE id = ?", "i", a.user) < 0)

@@ -281,6 +281,16 @@ int json_int(struct req *r, const cJSON *o, const char *field, bool required, in
     return 0;
 }
 
+int json_body_id(struct req *r, const char *field, int64_t *out)
+{
+    cJSON *body = json_body(r);
+    if (!body)
+        return -1;
+    int rc = json_int(r, body, field, true, 1, INT64_MAX, out);
+    cJSON_Delete(body);
+    return rc < 0 ? -1 : 0;
+}
+
 int json_double(struct req *r, const cJSON *o, const char *field, bool required, double min,
                 double max, double *out)
 {

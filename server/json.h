@@ -58,6 +58,9 @@ int json_str(struct req *r, const struct cJSON *o, const char *field, bool requi
              size_t maxc, bool multiline, const char **out);
 int json_int(struct req *r, const struct cJSON *o, const char *field, bool required, int64_t min,
              int64_t max, int64_t *out);
+/* A body that is one object whose required `field` is a positive id (the body of "add X to Y"
+ * routes): 0 and *out, or -1 after replying 400. */
+int json_body_id(struct req *r, const char *field, int64_t *out);
 int json_double(struct req *r, const struct cJSON *o, const char *field, bool required, double min,
                 double max, double *out);
 int json_bool(struct req *r, const struct cJSON *o, const char *field, bool required, bool *out);

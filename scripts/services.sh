@@ -74,6 +74,7 @@ CNF
     if [ ! -d "$MYDIR/data/mysql" ]; then
         fresh=1
         mariadb-install-db --defaults-file="$MYCNF" --auth-root-authentication-method=socket \
+            --skip-name-resolve \
             --skip-test-db >"$MYDIR/install.log" 2>&1 \
             || { cat "$MYDIR/install.log" >&2; return 1; }
     fi

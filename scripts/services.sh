@@ -73,8 +73,10 @@ CNF
     local fresh=0
     if [ ! -d "$MYDIR/data/mysql" ]; then
         fresh=1
+        # --force: go on where the host name does not resolve (a minimal machine without
+        # /etc/hosts); grant entries then use addresses, and ours are 127.0.0.1 and the socket.
         mariadb-install-db --defaults-file="$MYCNF" --auth-root-authentication-method=socket \
-            --skip-name-resolve \
+            --force \
             --skip-test-db >"$MYDIR/install.log" 2>&1 \
             || { cat "$MYDIR/install.log" >&2; return 1; }
     fi

@@ -469,7 +469,7 @@ void events_list(struct req *r)
     size_t n = res.nrows > (size_t)limit ? (size_t)limit : res.nrows;
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(items, event_json(&res, i));
-    json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 0));
+    json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 7));
     db_res_clear(&res);
     reply_json(r, 200, o);
 }
@@ -613,7 +613,16 @@ static int event_status_tx(struct db *db, void *arg)
     struct event_status_change *a = arg;
     memset(&a->fail, 0, sizeof(a->fail));
     struct db_res res;
-    int rc = db_exec(db, &res, "SELECT status FROM events WHERE id = ? FOR UPDATE", "i", a->id);
+    /* A cancel writes the rows registrations write (their sessions'), before the event row as
+     * a registration takes them: on Galera a registration certified on another node then
+     * conflicts with it (a shared lock on the event row is not replicated). */
+    int rc = strcmp(a->to, "cancelled") == 0
+                 ? db_exec(db, NULL, "UPDATE sessions SET rev = rev + 1 WHERE event_id = ?", "i",
+                           a->id)
+                 : 0;
+    if (rc)
+        return rc;
+    rc = db_exec(db, &res, "SELECT status FROM events WHERE id = ? FOR UPDATE", "i", a->id);
     if (rc)
         return rc;
     char status[16] = "";
@@ -1103,8 +1112,9 @@ void events_audit(struct req *r)
         return;
     struct db_res res;
     int rc = db_exec(r->w->db, &res,
-                     "SELECT id, actor_id, action, subject, detail, request_id, created_at"
-                     " FROM audit_log WHERE event_id = ? AND id > ? ORDER BY id LIMIT ?",
+                     /* paged by seq, not id: on Galera ids do not follow commit order */
+                     "SELECT id, actor_id, action, subject, detail, request_id, created_at, seq"
+                     " FROM audit_log WHERE event_id = ? AND seq > ? ORDER BY seq LIMIT ?",
                      "iii", id, cursor, (int64_t)limit + 1);
     if (rc) {
         reply_fail(r, rc);
@@ -1124,7 +1134,7 @@ void events_audit(struct req *r)
         json_add_time(a, "created_at", db_get_time(&res, i, 6));
         cJSON_AddItemToArray(items, a);
     }
-    json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 0));
+    json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 7));
     db_res_clear(&res);
     reply_json(r, 200, o);
 }

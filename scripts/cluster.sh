@@ -346,6 +346,11 @@ defaults
     # summitd is never sent twice (a POST may have committed)
     retries 2
     option redispatch
+    # HAProxy's own errors in summitd's envelope, 503 with Retry-After (no instance ready: e.g.
+    # all of them lost Redis at once during a Sentinel failover)
+    errorfile 502 $VAR/haproxy-502.http
+    errorfile 503 $VAR/haproxy-503.http
+    errorfile 504 $VAR/haproxy-504.http
 frontend api
     bind 127.0.0.1:$LB_PORT
     option forwardfor
@@ -354,9 +359,23 @@ backend summitd
     balance roundrobin
     option httpchk GET /readyz
     http-check expect status 200
-    default-server inter 500ms fall 2 rise 2 on-marked-down shutdown-sessions
+    default-server inter 500ms fall 2 rise 2
 $(for i in 1 2 3; do echo "    server summitd-$i 127.0.0.1:$(summitd_port $i) check"; done)
+    # When every instance fails /readyz at once (a dependency they share is away, e.g. Redis
+    # during a failover), send to all of them anyway: each answers 503 + Retry-After itself and
+    # serves again the moment the dependency is back, without waiting for 'rise'.
+    option allbackups
+$(for i in 1 2 3; do echo "    server summitd-$i-all 127.0.0.1:$(summitd_port $i) backup"; done)
 CFG
+    local code
+    for code in 502 503 504; do
+        local msg="no summitd instance is ready" status="503 Service Unavailable"
+        [ $code = 502 ] && msg="summitd gave no valid response" status="502 Bad Gateway"
+        [ $code = 504 ] && msg="summitd did not answer in time" status="504 Gateway Timeout"
+        local body="{\"error\":{\"code\":\"unavailable\",\"message\":\"$msg\"}}"
+        printf 'HTTP/1.1 %s\r\nContent-Type: application/json\r\nRetry-After: 1\r\nCache-Control: no-store\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+            "$status" "${#body}" "$body" > "$VAR/haproxy-$code.http"
+    done
     haproxy -c -q -f "$VAR/haproxy.cfg"
     haproxy -D -p "$VAR/haproxy.pid" -f "$VAR/haproxy.cfg" >>"$VAR/haproxy.log" 2>&1
     wait_for 20 curl -fs "http://127.0.0.1:$LB_PORT/readyz" || { log "haproxy does not answer"; return 1; }

@@ -17,7 +17,8 @@
 # 4561-4563), CLUSTER_LB_PORT (8090), CLUSTER_SYNC_WAIT (summitd's mysql_sync_wait, 1),
 # CLUSTER_PASSWORD_COST (5), CLUSTER_KEEP=1 (start from the data already there: a full-cluster
 # restart, bootstrapping the most advanced node), CLUSTER_SUMMITD=0 (only the databases, Redis
-# and sentinels: what the integration suite needs), SUMMITD_BIN.
+# and sentinels: what the integration suite needs), CLUSTER_SINGLE=1 (the same shape on one
+# plain MariaDB and one Redis: the baseline of make bench-cluster), SUMMITD_BIN.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -30,7 +31,9 @@ BIN=$(realpath -m "${SUMMITD_BIN:-build/summitd}")
 ADMIN_EMAIL=${CLUSTER_ADMIN_EMAIL:-admin@cluster.summitd}
 ADMIN_PASSWORD=${CLUSTER_ADMIN_PASSWORD:-cluster-admin-password}
 DB=${CLUSTER_DB:-summitd}
+SINGLE=${CLUSTER_SINGLE:-0}
 N=3
+[ "$SINGLE" = 1 ] && N=1 && SYNC_WAIT=0
 GALERA_LIB=/usr/lib/galera/libgalera_smm.so
 
 sql_port() { echo $((BASE + $1)); }
@@ -75,7 +78,9 @@ node_pid() { echo "$VAR/galera-$1.pid"; }
 node_sock() { echo "$VAR/galera-$1/mysqld.sock"; }
 sql() { local n=$1; shift; mariadb --no-defaults -uroot -S "$(node_sock "$n")" "$@"; }
 node_state() { sql "$1" -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'" 2>/dev/null | cut -f2; }
-node_synced() { [ "$(node_state "$1")" = Synced ]; }
+node_synced() {
+    if [ "$SINGLE" = 1 ]; then sql "$1" -e 'SELECT 1' >/dev/null 2>&1; else [ "$(node_state "$1")" = Synced ]; fi
+}
 
 write_cnf() {
     local n=$1 d
@@ -99,6 +104,9 @@ innodb_buffer_pool_size=128M
 innodb_log_file_size=48M
 innodb_flush_log_at_trx_commit=1
 log-error=$d/error.log
+CNF
+    [ "$SINGLE" = 1 ] && { chown -R mysql:mysql "$d"; return 0; }
+    cat >> "$d/my.cnf" <<CNF
 # Galera: row-based replication, interleaved auto-increment (no table-level AUTO-INC lock)
 binlog_format=ROW
 default_storage_engine=InnoDB
@@ -164,7 +172,7 @@ bootstrap_fresh() {
     mariadb-install-db --defaults-file="$d/my.cnf" --user=mysql \
         --auth-root-authentication-method=socket --skip-test-db >"$d/install.log" 2>&1 \
         || { cat "$d/install.log" >&2; return 1; }
-    start_node 1 --wsrep-new-cluster
+    if [ "$SINGLE" = 1 ]; then start_node 1; else start_node 1 --wsrep-new-cluster; fi
     sql 1 <<SQL
 CREATE USER IF NOT EXISTS 'summitd'@'127.0.0.1' IDENTIFIED BY 'summitd';
 CREATE USER IF NOT EXISTS 'summitd'@'localhost' IDENTIFIED BY 'summitd';
@@ -173,6 +181,7 @@ GRANT ALL PRIVILEGES ON *.* TO 'summitd'@'localhost';
 CREATE DATABASE IF NOT EXISTS summitd CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 CREATE DATABASE IF NOT EXISTS summitd_test CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 SQL
+    [ "$SINGLE" = 1 ] && return 0
     for n in 2 3; do
         log "galera-$n joins (rsync SST from a donor)"
         start_node "$n"
@@ -275,6 +284,7 @@ CONF
 
 current_master_port() {
     local i
+    [ "$SINGLE" = 1 ] && { echo $REDIS_MASTER_PORT; return 0; }
     for i in 1 2 3; do
         redis-cli -p "$(sentinel_port "$i")" SENTINEL get-master-addr-by-name $MASTER_NAME 2>/dev/null \
             | sed -n 2p && return 0
@@ -284,7 +294,7 @@ current_master_port() {
 # ---------------------------------------------------------------- summitd and HAProxy
 hosts_from() { # first node -> "ip:port,..." starting there
     local first=$1 out="" k n
-    for k in 0 1 2; do
+    for k in $(seq 0 $((N - 1))); do
         n=$(( (first - 1 + k) % N + 1 ))
         out+="${out:+,}127.0.0.1:$(sql_port $n)"
     done
@@ -306,8 +316,12 @@ mysql_database = $DB
 mysql_connect_timeout_s = 1
 mysql_rw_timeout_s = 5
 mysql_sync_wait = $SYNC_WAIT
-redis_sentinels = 127.0.0.1:$(sentinel_port 1),127.0.0.1:$(sentinel_port 2),127.0.0.1:$(sentinel_port 3)
-redis_master_name = $MASTER_NAME
+$(if [ "$SINGLE" = 1 ]; then
+    echo "redis_host = 127.0.0.1"; echo "redis_port = $REDIS_MASTER_PORT"
+else
+    echo "redis_sentinels = 127.0.0.1:$(sentinel_port 1),127.0.0.1:$(sentinel_port 2),127.0.0.1:$(sentinel_port 3)"
+    echo "redis_master_name = $MASTER_NAME"
+fi)
 redis_timeout_ms = 500
 trusted_proxies = 127.0.0.1/32
 password_cost = $COST
@@ -395,16 +409,20 @@ start_all() {
         rm -rf "$VAR"
     fi
     mkdir -p "$VAR"
-    for n in 1 2 3; do write_cnf "$n"; done
+    for n in $(seq 1 $N); do write_cnf "$n"; done
     if [ -f "$(node_dir 1)/data/grastate.dat" ] || [ -f "$(node_dir 2)/data/grastate.dat" ]; then
         bootstrap_existing
     else
         bootstrap_fresh
     fi
-    log "Galera: $(sql 1 -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'" | cut -f2) nodes synced"
     start_redis master $REDIS_MASTER_PORT
-    start_redis replica $REDIS_REPLICA_PORT $REDIS_MASTER_PORT
-    for i in 1 2 3; do start_sentinel "$i"; done
+    if [ "$SINGLE" = 1 ]; then
+        log "one MariaDB (no Galera), one Redis (no Sentinel)"
+    else
+        log "Galera: $(sql 1 -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep_cluster_size'" | cut -f2) nodes synced"
+        start_redis replica $REDIS_REPLICA_PORT $REDIS_MASTER_PORT
+        for i in 1 2 3; do start_sentinel "$i"; done
+    fi
     if [ "${CLUSTER_SUMMITD:-1}" = 1 ]; then
         # All three at once, each on its own node: migrations must serialize by themselves.
         for i in 1 2 3; do start_summitd "$i"; done
@@ -420,6 +438,21 @@ start_all() {
     log "up in $((SECONDS - t0)) s"
 }
 
+stop_summitd() {
+    local i
+    for i in 1 2 3; do
+        alive "$VAR/summitd-$i.pid" && kill "$(cat "$VAR/summitd-$i.pid")" 2>/dev/null || true
+    done
+    for i in 1 2 3; do wait_gone "$VAR/summitd-$i.pid" 20 || kill -9 "$(cat "$VAR/summitd-$i.pid")" 2>/dev/null || true; done
+}
+
+restart_summitd() { # new configuration (e.g. CLUSTER_SYNC_WAIT) for the three instances
+    stop_summitd
+    for i in 1 2 3; do start_summitd "$i"; done
+    for i in 1 2 3; do wait_for 90 summitd_ready "$i" || { log "summitd-$i is not ready"; return 1; }; done
+    wait_for 20 curl -fs "http://127.0.0.1:$LB_PORT/readyz"
+}
+
 stop_all() {
     local i
     for i in 1 2 3; do
@@ -431,7 +464,7 @@ stop_all() {
         alive "$p" && kill "$(cat "$p")" 2>/dev/null || true
     done
     # Galera: the last node stopped is the one to bootstrap from next time (safe_to_bootstrap).
-    for n in 3 2 1; do stop_node "$n"; done
+    for n in 3 2 1; do [ -d "$(node_dir "$n")" ] && stop_node "$n"; done
     for p in "$VAR"/sentinel-*.pid "$(redis_pid replica)" "$(redis_pid master)" "$VAR/haproxy.pid"; do
         wait_gone "$p" 10 || kill -9 "$(cat "$p")" 2>/dev/null || true
     done
@@ -471,6 +504,7 @@ MSG
     while true; do sleep 1; done
     ;;
 stop) stop_all ;;
+restart-summitd) restart_summitd ;;
 status | topology) topology ;;
 kill-node) kill_node "$2" ;;
 restart-node) restart_node "$2" ;;

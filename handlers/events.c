@@ -8,6 +8,7 @@
 
 #include "handlers/pitches.h"
 #include "handlers/registrations.h"
+#include "server/access.h"
 #include "server/app.h"
 #include "server/audit.h"
 #include "server/auth.h"
@@ -779,10 +780,13 @@ static int session_load(struct db *db, int64_t id, cJSON **out)
 static int event_lock(struct db *db, int64_t id, struct event_info *ev, struct events_fail *fail)
 {
     struct db_res res;
-    int rc = db_exec(db, &res,
-                     "SELECT organizer_id, status, starts_at, ends_at FROM events WHERE id = ?"
-                     " FOR UPDATE",
-                     "i", id);
+    int rc = access_event_lock(db, id); /* Galera: the lock is a write */
+    if (rc)
+        return rc;
+    rc = db_exec(db, &res,
+                 "SELECT organizer_id, status, starts_at, ends_at FROM events WHERE id = ?"
+                 " FOR UPDATE",
+                 "i", id);
     if (rc)
         return rc;
     if (!res.nrows) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "matching/meeting_sched.h"
+#include "server/access.h"
 #include "server/app.h"
 #include "server/audit.h"
 #include "server/auth.h"
@@ -69,7 +70,10 @@ struct event_row {
 static int event_get(struct db *db, int64_t id, bool lock, struct event_row *ev, struct fail *f)
 {
     struct db_res res;
-    int rc = db_exec(db, &res,
+    int rc = lock ? access_event_lock(db, id) : 0; /* Galera: the lock is a write */
+    if (rc)
+        return rc;
+    rc = db_exec(db, &res,
                      lock ? "SELECT organizer_id, starts_at, ends_at, status FROM events"
                             " WHERE id = ? FOR UPDATE"
                           : "SELECT organizer_id, starts_at, ends_at, status FROM events"

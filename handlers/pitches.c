@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "matching/pitch_sched.h"
+#include "server/access.h"
 #include "server/app.h"
 #include "server/audit.h"
 #include "server/auth.h"
@@ -409,7 +410,10 @@ static struct pitch_sched_pitch pitch_from_row(const struct db_res *res, size_t 
 static int lock_event(struct db *db, int64_t event_id)
 {
     struct db_res res;
-    int rc = db_exec(db, &res, "SELECT id FROM events WHERE id = ? FOR UPDATE", "i", event_id);
+    int rc = access_event_lock(db, event_id); /* Galera: the lock is a write */
+    if (rc)
+        return rc;
+    rc = db_exec(db, &res, "SELECT id FROM events WHERE id = ? FOR UPDATE", "i", event_id);
     if (rc)
         return rc;
     bool found = res.nrows > 0;

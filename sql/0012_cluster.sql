@@ -7,6 +7,12 @@
 -- writes the rows registrations write, and the two conflict on every node.
 ALTER TABLE sessions ADD COLUMN rev BIGINT NOT NULL DEFAULT 0;
 
+-- events.lock_rev: on Galera, "the event row's lock" (every change of an event, its sessions or
+-- its pitches takes it before checking anything) is taken by writing this counter
+-- (server/access.c: access_event_lock): SELECT ... FOR UPDATE locks one node only, so two
+-- pitch placements on two nodes both passed their clash checks. Written, the row certifies.
+ALTER TABLE events ADD COLUMN lock_rev BIGINT NOT NULL DEFAULT 0;
+
 -- The audit feed of an event is paged by a per-event sequence, not by the auto-increment id:
 -- on Galera a node can commit a lower id after another node committed a higher one, and a
 -- reader paging by id > cursor would skip it. Taking the next number writes the event row, so

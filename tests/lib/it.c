@@ -197,8 +197,12 @@ struct it_server *it_start(const char *const *sets)
     if (hosts[0]) {
         argv[n++] = "--set";
         argv[n++] = hosts;
+        /* SD_MYSQL_SYNC_WAIT=0 shows what causal reads prevent (test_cluster fails then) */
+        static char sync_wait[40];
+        const char *sw = getenv("SD_MYSQL_SYNC_WAIT");
+        snprintf(sync_wait, sizeof(sync_wait), "mysql_sync_wait=%s", sw && *sw ? sw : "1");
         argv[n++] = "--set";
-        argv[n++] = "mysql_sync_wait=1";
+        argv[n++] = sync_wait;
     }
     if (sentinels[0]) {
         argv[n++] = "--set";

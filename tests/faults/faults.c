@@ -21,6 +21,8 @@
  *            nodes: certification conflicts are retried, never a 5xx, never oversold;
  *   galera   kill -9 of a Galera node under load, then its restart (it rejoins by IST) and its
  *            instance's return to it;
+ *   isolate  a node cut off (gmcast.isolate=1): summitd moves off it, no 500, /readyz does not
+ *            call it ready there; then it rejoins;
  *   sentinel kill -9 of the Redis master under load: Sentinel promotes the replica, login
  *            sessions stay valid.
  * Each acknowledged registration is checked on every node. Prints the longest window of 503s
@@ -984,10 +986,12 @@ static void scenario_galera(void)
     atomic_store(&repaired, true);
     char ep[32];
     snprintf(ep, sizeof(ep), "127.0.0.1:%d", cluster_base + 2);
+    /* (each /readyz is answered by one of its workers: the first that is back is enough) */
     int64_t deadline = now_ms() + 30000;
-    while (!instance_on(2, ep) && now_ms() < deadline)
+    bool back;
+    while (!(back = instance_on(2, ep)) && now_ms() < deadline)
         sleep_ms(200);
-    if (!instance_on(2, ep))
+    if (!back)
         fail(scen, "summitd-2 did not return to its preferred node galera-2 within 30 s");
     else
         printf("faults: galera: summitd-2 is back on galera-2 %.1f s after the kill\n",
@@ -1000,6 +1004,57 @@ static void scenario_galera(void)
     report(scen, t0);
     if (sh("scripts/cluster.sh wait-synced") != 0)
         fail(scen, "the cluster is not synced");
+    verify(scen);
+    nscen++;
+}
+
+/* A node cut off from the others (gmcast.isolate=1): it leaves the primary component and answers
+ * 1047 to everything; summitd must move off it (never a 500) and /readyz must not call it ready
+ * on it. Then the network "heals" and the node rejoins. */
+static void scenario_isolate(void)
+{
+    const char *scen = "isolate";
+    int64_t t0 = now_ms();
+    make_sessions(inst[0].port, scen, sessions);
+    load_start(1);
+    wait_acks(40, 20000);
+    printf("faults: isolate: galera-3 cut off (gmcast.isolate=1) under load\n");
+    fflush(stdout);
+    if (sh("scripts/cluster.sh sql 3 -e \"SET GLOBAL "
+           "wsrep_provider_options='gmcast.isolate=1'\"") != 0)
+        fail(scen, "could not isolate galera-3");
+    int64_t cut = now_ms();
+    long before = atomic_load(&st.c201);
+    sleep_ms(6000);
+    long during = atomic_load(&st.c201) - before;
+    char ep[32];
+    snprintf(ep, sizeof(ep), "127.0.0.1:%d", cluster_base + 3);
+    for (int k = 0; k < 5; k++)
+        if (instance_on(3, ep))
+            fail(scen, "/readyz of summitd-3 calls it ready on the isolated galera-3");
+    printf("faults: isolate: %ld registrations acknowledged while galera-3 was cut off; healing\n",
+           during);
+    fflush(stdout);
+    if (sh("scripts/cluster.sh sql 3 -e \"SET GLOBAL "
+           "wsrep_provider_options='gmcast.isolate=0'\"") != 0 ||
+        sh("scripts/cluster.sh wait-synced") != 0)
+        fail(scen, "galera-3 did not rejoin");
+    atomic_store(&repaired, true);
+    int64_t deadline = now_ms() + 30000;
+    bool back;
+    while (!(back = instance_on(3, ep)) && now_ms() < deadline)
+        sleep_ms(200);
+    if (!back)
+        fail(scen, "summitd-3 did not return to galera-3 within 30 s of the rejoin");
+    else
+        printf("faults: isolate: summitd-3 is back on galera-3 %.1f s after the cut\n",
+               (double)(now_ms() - cut) / 1000.0);
+    if (!wait_ok_after(30, 30000))
+        fail(scen, "no 2xx within 30 s after galera-3 rejoined");
+    load_stop();
+    if (during == 0)
+        fail(scen, "no registration acknowledged while galera-3 was cut off");
+    report(scen, t0);
     verify(scen);
     nscen++;
 }
@@ -1033,15 +1088,15 @@ static void scenario_sentinel(void)
 
 static int cluster_main(int argc, char **argv)
 {
-    static const char *const names[] = {"hot", "galera", "sentinel"};
-    bool want[3] = {argc == 0, argc == 0, argc == 0};
+    static const char *const names[] = {"hot", "galera", "isolate", "sentinel"};
+    bool want[4] = {argc == 0, argc == 0, argc == 0, argc == 0};
     for (int i = 0; i < argc; i++) {
         bool found = false;
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < 4; k++)
             if (strcmp(argv[i], names[k]) == 0)
                 want[k] = found = true;
         if (!found) {
-            fprintf(stderr, "usage: faults --cluster [hot|galera|sentinel]...\n");
+            fprintf(stderr, "usage: faults --cluster [hot|galera|isolate|sentinel]...\n");
             return 2;
         }
     }
@@ -1066,6 +1121,8 @@ static int cluster_main(int argc, char **argv)
     if (want[1])
         scenario_galera();
     if (want[2])
+        scenario_isolate();
+    if (want[3])
         scenario_sentinel();
     printf("faults-cluster: %d scenarios, acknowledged=%ld, lost=%ld, oversold=%ld (%.0f s)\n",
            nscen, total_acked, total_lost, total_oversold, (double)(now_ms() - t0) / 1000.0);

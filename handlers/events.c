@@ -617,10 +617,10 @@ static int event_status_tx(struct db *db, void *arg)
     /* A cancel writes the rows registrations write (their sessions'), before the event row as
      * a registration takes them: on Galera a registration certified on another node then
      * conflicts with it (a shared lock on the event row is not replicated). */
-    int rc = strcmp(a->to, "cancelled") == 0
-                 ? db_exec(db, NULL, "UPDATE sessions SET rev = rev + 1 WHERE event_id = ?", "i",
-                           a->id)
-                 : 0;
+    int rc =
+        strcmp(a->to, "cancelled") == 0
+            ? db_exec(db, NULL, "UPDATE sessions SET rev = rev + 1 WHERE event_id = ?", "i", a->id)
+            : 0;
     if (rc)
         return rc;
     rc = db_exec(db, &res, "SELECT status FROM events WHERE id = ? FOR UPDATE", "i", a->id);

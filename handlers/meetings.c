@@ -74,11 +74,11 @@ static int event_get(struct db *db, int64_t id, bool lock, struct event_row *ev,
     if (rc)
         return rc;
     rc = db_exec(db, &res,
-                     lock ? "SELECT organizer_id, starts_at, ends_at, status FROM events"
-                            " WHERE id = ? FOR UPDATE"
-                          : "SELECT organizer_id, starts_at, ends_at, status FROM events"
-                            " WHERE id = ?",
-                     "i", id);
+                 lock ? "SELECT organizer_id, starts_at, ends_at, status FROM events"
+                        " WHERE id = ? FOR UPDATE"
+                      : "SELECT organizer_id, starts_at, ends_at, status FROM events"
+                        " WHERE id = ?",
+                 "i", id);
     if (rc)
         return rc;
     if (res.nrows == 0) {

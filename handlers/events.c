@@ -470,7 +470,7 @@ void events_list(struct req *r)
     size_t n = res.nrows > (size_t)limit ? (size_t)limit : res.nrows;
     for (size_t i = 0; i < n; i++)
         cJSON_AddItemToArray(items, event_json(&res, i));
-    json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 7));
+    json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 0));
     db_res_clear(&res);
     reply_json(r, 200, o);
 }
@@ -1138,6 +1138,7 @@ void events_audit(struct req *r)
         json_add_time(a, "created_at", db_get_time(&res, i, 6));
         cJSON_AddItemToArray(items, a);
     }
+    /* the cursor is the entry's seq (column 7), not its id */
     json_add_next_cursor(o, res.nrows > (size_t)limit, db_get_i64(&res, n - 1, 7));
     db_res_clear(&res);
     reply_json(r, 200, o);

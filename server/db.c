@@ -911,12 +911,45 @@ void db_rollback(struct db *db)
     }
 }
 
+/* The endpoint every instance agrees on without being told (the least IP:PORT of mysql_hosts
+ * that is not marked down): transactions that keep losing certification on a hot row move there,
+ * so that they queue on the row's lock on one node instead of aborting each other on three. */
+static int arbiter(const struct db *db)
+{
+    int best = -1;
+    int64_t now = time_mono_us();
+    for (int i = 0; i < db->neps; i++) {
+        if (atomic_load(&g_down_until[i]) > now)
+            continue;
+        int c = best < 0 ? -1 : strcmp(db->eps[i].host, db->eps[best].host);
+        if (best < 0 || c < 0 || (c == 0 && db->eps[i].port < db->eps[best].port))
+            best = i;
+    }
+    return best;
+}
+
+static void move_to_arbiter(struct db *db)
+{
+    int to = arbiter(db);
+    if (to < 0 || to == db->ep || !db->conn || !db->galera)
+        return;
+    int from = db->ep;
+    if (connect_one(db, to, true) == 0) {
+        db->last_used_us = time_mono_us();
+        log_debug("mysql: certification conflicts in a row: this connection moves from %s:%d to "
+                  "%s:%d, where contenders queue on row locks",
+                  db->eps[from].host, db->eps[from].port, db->eps[to].host, db->eps[to].port);
+    }
+}
+
 /* wrap_db_retry, the oslo.db way: a transaction that lost a deadlock, a lock wait or a Galera
  * certification runs again, up to mysql_tx_tries times, after a pause drawn at random up to an
  * exponentially growing cap (full jitter: contenders spread out instead of colliding again). A
  * transaction whose node was not ready, or whose connection broke before its COMMIT was sent,
  * committed nothing: it runs again at once on the next endpoint. A connection lost during the
- * COMMIT is not repeated: its outcome is unknown (503). */
+ * COMMIT is not repeated: its outcome is unknown (503). After a certification conflict the
+ * transaction runs again on the arbiter endpoint (above); the connection returns to its
+ * preferred endpoint mysql_failback_s later. */
 int db_tx(struct db *db, db_tx_fn fn, void *arg)
 {
     int rc, moves = 0, attempt = 0;
@@ -936,6 +969,8 @@ int db_tx(struct db *db, db_tx_fn fn, void *arg)
                 db_rollback(db);
         }
         if (rc == SD_ERR_RETRY && ++attempt < db->cfg->mysql_tx_tries) {
+            if (db->neps > 1 && db->last_errno == ER_LOCK_DEADLOCK)
+                move_to_arbiter(db);
             backoff(db, attempt - 1);
             continue;
         }

@@ -11,7 +11,8 @@
 #   register_hot  the same on one session (every registration writes its row)
 #   me            GET /me (Redis + one MySQL read)
 # Prints a table and writes var/bench/cluster.json. Knobs: BENCH_SECONDS (10), BENCH_CONNS (64),
-# BENCH_WRK_THREADS (2), BENCH_USERS (40000).
+# BENCH_WRK_THREADS (2), BENCH_USERS (40000), BENCH_SIDES ("single cluster"; one of them alone
+# reuses the other's last results from var/bench).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -103,7 +104,7 @@ check() { # counters equal rows, nothing over capacity (read causally on the clu
     [ "$bad" = 0 ] || log "INCONSISTENT on $TAG: $bad sessions"
 }
 
-for SIDE in single cluster; do
+for SIDE in ${BENCH_SIDES:-single cluster}; do
     T0=$SECONDS
     C start >/dev/null
     URL=http://127.0.0.1:$([ $SIDE = single ] && echo 8091 || echo 8092)

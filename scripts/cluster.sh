@@ -73,8 +73,14 @@ wait_gone() { # pidfile seconds
 }
 
 # ---------------------------------------------------------------- Galera
-node_dir() { echo "$VAR/galera-$1"; }
-node_pid() { echo "$VAR/galera-$1.pid"; }
+# The nodes run as mysql, which must reach their files. When a directory above $VAR is private
+# (a clone under /root), their data lives in /var/tmp/summitd-cluster-<hash of $VAR>/ instead,
+# linked from $VAR/galera-N, and the configuration names the real paths.
+ALT=/var/tmp/summitd-cluster-$(printf %s "$VAR" | md5sum | cut -c1-12)
+PHYS=$VAR
+[ -L "$VAR/galera-1" ] && PHYS=$ALT
+node_dir() { echo "$PHYS/galera-$1"; }
+node_pid() { echo "$VAR/galera-$1.pid"; } # a link to the pid file in the node's directory
 node_sock() { echo "$VAR/galera-$1/mysqld.sock"; }
 sql() { local n=$1; shift; mariadb --no-defaults -uroot -S "$(node_sock "$n")" "$@"; }
 node_state() { sql "$1" -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'" 2>/dev/null | cut -f2; }
@@ -93,7 +99,7 @@ user=mysql
 datadir=$d/data
 tmpdir=$d/tmp
 socket=$(node_sock "$n")
-pid-file=$(node_pid "$n")
+pid-file=$d/mysqld.pid
 port=$(sql_port "$n")
 bind-address=127.0.0.1
 skip-name-resolve
@@ -134,8 +140,7 @@ start_node() { # n [extra mariadbd args...]
     # The node runs as mysql: it must reach its files (rsync SST drops to that user) and write
     # its pid file, which lives beside the others in $VAR (owned by root).
     chmod o+x "$VAR" "$(dirname "$VAR")" 2>/dev/null || true
-    : > "$(node_pid "$n")"
-    chown mysql:mysql "$(node_pid "$n")"
+    ln -sfn "$d/mysqld.pid" "$(node_pid "$n")"
     setsid mariadbd --defaults-file="$d/my.cnf" "$@" </dev/null >>"$d/stdout.log" 2>&1 &
     local pid=$! deadline=$((SECONDS + 180))
     # wait until it serves (Synced), bounded; an SST takes a few seconds
@@ -406,9 +411,21 @@ start_all() {
     need_packages
     if [ "${CLUSTER_KEEP:-0}" != 1 ]; then
         stop_all 2>/dev/null || true
-        rm -rf "$VAR"
+        rm -rf "$VAR" "$ALT"
+        PHYS=$VAR
     fi
     mkdir -p "$VAR"
+    chmod o+x "$VAR" "$(dirname "$VAR")" 2>/dev/null || true
+    if [ ! -d "$VAR/galera-1" ] && ! runuser -u mysql -- test -x "$VAR" 2>/dev/null; then
+        log "the mysql user cannot reach $VAR (a directory above it is private): node data in $ALT, linked from ${VAR#"$ROOT"/}/galera-N"
+        mkdir -p "$ALT"
+        chmod 755 "$ALT"
+        PHYS=$ALT
+        for n in $(seq 1 $N); do
+            mkdir -p "$ALT/galera-$n"
+            ln -sfn "$ALT/galera-$n" "$VAR/galera-$n"
+        done
+    fi
     for n in $(seq 1 $N); do write_cnf "$n"; done
     if [ -f "$(node_dir 1)/data/grastate.dat" ] || [ -f "$(node_dir 2)/data/grastate.dat" ]; then
         bootstrap_existing

@@ -790,8 +790,17 @@ static long verify(const char *scen)
     return lost;
 }
 
+static long long worst_503_ms; /* over all scenarios */
+static char worst_503_scen[16] = "-";
+
 static void report(const char *scen, int64_t t0)
 {
+    long long w =
+        atomic_load(&st.c503) + atomic_load(&st.conn_fail) ? atomic_load(&worst_window_ms) : 0;
+    if (w > worst_503_ms) {
+        worst_503_ms = w;
+        snprintf(worst_503_scen, sizeof(worst_503_scen), "%s", scen);
+    }
     printf("faults: %-8s %5.1fs sent=%ld 201=%ld 409=%ld 503=%ld (no Retry-After %ld) 401=%ld "
            "conn_fail=%ld other4xx=%ld other5xx=%ld ok_after_repair=%ld"
            " longest_503_window=%lldms\n",
@@ -1124,8 +1133,10 @@ static int cluster_main(int argc, char **argv)
         scenario_isolate();
     if (want[3])
         scenario_sentinel();
-    printf("faults-cluster: %d scenarios, acknowledged=%ld, lost=%ld, oversold=%ld (%.0f s)\n",
-           nscen, total_acked, total_lost, total_oversold, (double)(now_ms() - t0) / 1000.0);
+    printf("faults-cluster: %d scenarios, acknowledged=%ld, lost=%ld, oversold=%ld, longest 503 "
+           "window %lld ms (%s) (%.0f s)\n",
+           nscen, total_acked, total_lost, total_oversold, worst_503_ms, worst_503_scen,
+           (double)(now_ms() - t0) / 1000.0);
     return (total_lost || total_oversold || failures) ? 1 : 0;
 }
 

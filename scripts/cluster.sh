@@ -81,7 +81,7 @@ PHYS=$VAR
 [ -L "$VAR/galera-1" ] && PHYS=$ALT
 node_dir() { echo "$PHYS/galera-$1"; }
 node_pid() { echo "$VAR/galera-$1.pid"; } # a link to the pid file in the node's directory
-node_sock() { echo "$VAR/galera-$1/mysqld.sock"; }
+node_sock() { echo "$(node_dir "$1")/mysqld.sock"; }
 sql() { local n=$1; shift; mariadb --no-defaults -uroot -S "$(node_sock "$n")" "$@"; }
 node_state() { sql "$1" -N -B -e "SHOW GLOBAL STATUS LIKE 'wsrep_local_state_comment'" 2>/dev/null | cut -f2; }
 node_synced() {

@@ -57,6 +57,11 @@ static struct db_error db_errors[] = {
     {ER_UNKNOWN_COM_ERROR /* 1047: WSREP has not yet prepared node */, "node_not_ready",
      DBC_NOT_READY, 0, 0, 0},
     {ER_OPTION_PREVENTS_STATEMENT /* 1290: read-only */, "read_only_node", DBC_NOT_READY, 0, 0, 0},
+    /* 1180 at COMMIT: the commit failed and the server rolled the transaction back; on Galera
+     * when the node left the primary component during it ("Error while appending streaming
+     * replication fragment (provider status: Not connected to Primary Component)"). Nothing
+     * committed: another endpoint, again. */
+    {ER_ERROR_DURING_COMMIT /* 1180 */, "commit_failed", DBC_NOT_READY, 0, 0, 0},
     {ER_SERVER_SHUTDOWN /* 1053 */, "server_shutdown", DBC_GONE, 0, 0, 0},
     {ER_CONNECTION_KILLED /* 1927 */, "connection_killed", DBC_GONE, 0, 0, 0},
     {ER_QUERY_INTERRUPTED /* 1317 */, "query_interrupted", DBC_GONE, 0, 0, 0},

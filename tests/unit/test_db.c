@@ -27,6 +27,7 @@ Test(db, every_handled_error_has_its_name_and_outcome)
         {2013, true, "connection_lost", SD_ERR_UNAVAILABLE},
         {4031, false, "idle_disconnect", SD_ERR_UNAVAILABLE},
         {1290, false, "read_only_node", SD_ERR_UNAVAILABLE},
+        {1180, true, "commit_failed", SD_ERR_UNAVAILABLE}, /* rolled back: another node */
         {1062, false, "duplicate_key", SD_ERR_DUPLICATE},
         {1146, false, "other", SD_ERR_INTERNAL}, /* no such table: a bug, 500 */
         {1064, false, "other", SD_ERR_INTERNAL}, /* syntax */

@@ -122,8 +122,9 @@ test-run: all
 unit: $(UNIT_BIN)
 	@$(RUN_TESTS) --limit $(UNIT_LIMIT) $(UNIT_BIN)
 
+# IT_CLUSTER=1 points the harness at the cluster of scripts/cluster.sh (bench/cluster.mk).
 integration: $(IT_BIN) $(B)/summitd
-	@$(RUN_TESTS) --limit $(IT_LIMIT) $(IT_BIN)
+	@$(IT_RUN_ENV) $(RUN_TESTS) --limit $(IT_LIMIT) $(IT_BIN)
 
 # The whole suite again with summitd and the unit suites under AddressSanitizer + UBSan (own
 # build tree build/asan); the integration drivers are the plain ones from build/.

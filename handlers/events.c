@@ -329,8 +329,17 @@ struct event_status_change {
 static int event_status_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct event_status_change *a = arg;
+    /* A cancel writes the rows registrations write (their sessions'), before the event row as
+     * a registration takes them: on Galera a registration certified on another node then
+     * conflicts with it (a shared lock on the event row is not replicated). */
+    int rc =
+        a->to == EVENT_CANCELLED
+            ? db_exec(db, NULL, "UPDATE sessions SET rev = rev + 1 WHERE event_id = ?", "i", a->id)
+            : 0;
+    if (rc)
+        return rc;
     struct event_ref ev;
-    int rc = access_event_tx(db, a->r, a->id, ACCESS_MANAGE, true, &ev, f);
+    rc = access_event_tx(db, a->r, a->id, ACCESS_MANAGE, true, &ev, f);
     if (rc)
         return rc;
     const char *now = event_status_names[ev.status], *to = event_status_names[a->to];
@@ -449,9 +458,12 @@ out:
 
 /* ---- audit, stats ---- */
 
-enum { AU_ID, AU_ACTOR, AU_ACTION, AU_SUBJECT, AU_DETAIL, AU_REQUEST, AU_CREATED };
+/* Paged by the event's own sequence (audit_log.seq, taken under the event row's lock when an
+ * entry is written), not by id: on Galera another node may commit a lower id after a reader
+ * passed it. */
+enum { AU_ID, AU_ACTOR, AU_ACTION, AU_SUBJECT, AU_DETAIL, AU_REQUEST, AU_CREATED, AU_SEQ };
 #define AUDIT_SELECT                                                                               \
-    "SELECT id, actor_id, action, subject, detail, request_id, created_at FROM audit_log"
+    "SELECT id, actor_id, action, subject, detail, request_id, created_at, seq FROM audit_log"
 
 void events_audit(struct req *r)
 {
@@ -461,8 +473,8 @@ void events_audit(struct req *r)
     struct db_res res;
     if (req_param_id(r, 0, &id) < 0 || access_event(r, id, ACCESS_MANAGE, &ev) < 0 ||
         req_page(r, 50, 500, 1, &pg) < 0 ||
-        req_exec(r, &res, AUDIT_SELECT " WHERE event_id = ? AND id > ? ORDER BY id LIMIT ?", "iii",
-                 id, page_key(&pg, 0, 0), (int64_t)pg.limit + 1) < 0)
+        req_exec(r, &res, AUDIT_SELECT " WHERE event_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                 "iii", id, page_key(&pg, 0, 0), (int64_t)pg.limit + 1) < 0)
         return;
     cJSON *items = cJSON_CreateArray();
     bool more = res.nrows > (size_t)pg.limit;
@@ -478,7 +490,7 @@ void events_audit(struct req *r)
         json_add_time(a, "created_at", db_get_time(&res, i, AU_CREATED));
         cJSON_AddItemToArray(items, a);
     }
-    int64_t last = n ? db_get_i64(&res, n - 1, AU_ID) : 0;
+    int64_t last = n ? db_get_i64(&res, n - 1, AU_SEQ) : 0;
     db_res_clear(&res);
     reply_page(r, items, more, PAGE_KEYS(last));
 }

@@ -25,6 +25,13 @@ void health_ready(struct req *r)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "mysql", dbrc == 0 ? "up" : "down");
     cJSON_AddStringToObject(o, "redis", rdrc == 0 ? "up" : "down");
+    char ep[96];
+    if (dbrc == 0 && db_endpoint(r->w->db, ep, sizeof(ep))) {
+        /* Which database endpoint this worker uses (mysql_hosts), and whether it is a Galera
+         * node (then it was checked to be ready, primary and synced). */
+        cJSON_AddStringToObject(o, "mysql_endpoint", ep);
+        cJSON_AddBoolToObject(o, "galera", db_is_galera(r->w->db));
+    }
     if (dbrc == 0 && rdrc == 0) {
         cJSON_AddStringToObject(o, "status", "ready");
         reply_json(r, 200, o);

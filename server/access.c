@@ -61,11 +61,22 @@ static int event_rule(const struct event_ref *ev, bool found, unsigned need, con
     return 0;
 }
 
+int access_event_lock(struct db *db, int64_t event_id)
+{
+    if (!db_is_galera(db))
+        return 0; /* one server: SELECT ... FOR UPDATE is the lock */
+    return db_exec(db, NULL, "UPDATE events SET lock_rev = lock_rev + 1 WHERE id = ?", "i",
+                   event_id);
+}
+
 int access_event_tx(struct db *db, const struct req *r, int64_t id, unsigned need, bool lock,
                     struct event_ref *out, struct tx_fail *f)
 {
     struct db_res res;
-    int rc = db_exec(db, &res, lock ? EVENT_REF_SQL " FOR UPDATE" : EVENT_REF_SQL, "i", id);
+    int rc = lock ? access_event_lock(db, id) : 0;
+    if (rc)
+        return rc;
+    rc = db_exec(db, &res, lock ? EVENT_REF_SQL " FOR UPDATE" : EVENT_REF_SQL, "i", id);
     if (rc)
         return rc;
     bool found = res.nrows > 0;
@@ -109,6 +120,9 @@ int access_session_tx(struct db *db, const struct req *r, int64_t id, unsigned n
     db_res_clear(&res);
     if (found) {
         /* The session row first, then its event's: the order a registration locks them. */
+        rc = lock ? access_event_lock(db, out->ev.id) : 0;
+        if (rc)
+            return rc;
         rc = db_exec(db, &res, lock ? EVENT_REF_SQL " FOR UPDATE" : EVENT_REF_SQL, "i", out->ev.id);
         if (rc)
             return rc;

@@ -72,6 +72,12 @@ struct registration_ref {
 bool access_event_manager(const struct req *r, int64_t organizer_id);
 
 int access_event(struct req *r, int64_t id, unsigned need, struct event_ref *out);
+/* The event row's lock, on Galera: SELECT ... FOR UPDATE locks one node only, so the row is
+ * also written (events.lock_rev), and two transactions that took it on two nodes conflict at
+ * certification (one runs again). Call it before the SELECT ... FOR UPDATE of the event; the
+ * _tx functions below do when `lock` is set. A no-op on a server without Galera. */
+int access_event_lock(struct db *db, int64_t event_id) SD_MUST_CHECK;
+
 int access_event_tx(struct db *db, const struct req *r, int64_t id, unsigned need, bool lock,
                     struct event_ref *out, struct tx_fail *f) SD_MUST_CHECK;
 

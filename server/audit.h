@@ -7,7 +7,9 @@
 
 /* Append-only record of organizer and admin actions (publish, capacity change, check-in, role
  * grant, schedule runs, results publication): who, what, when, the request id. Call it inside
- * the transaction that does the action, so the record commits with it. */
+ * the transaction that does the action, so the record commits with it. An entry of an event
+ * takes the next number of the event's feed (events.audit_seq, written: see audit.c); the feed
+ * is paged by that number, which follows commit order also on Galera. */
 
 struct req;
 struct db;

@@ -46,9 +46,30 @@ static const struct cfg_key keys[] = {
     K(mysql_database, CFG_STR, "summitd", 0, 0, "MySQL database"),
     K(mysql_connect_timeout_s, CFG_INT, "2", 1, 60, "MySQL connect timeout"),
     K(mysql_rw_timeout_s, CFG_INT, "10", 1, 600, "MySQL read and write timeout"),
+    K(mysql_hosts, CFG_STR, "", 0, 0,
+      "several database endpoints, IP:PORT,IP:PORT,... in order of preference (a Galera"
+      " cluster's nodes); empty: mysql_host and mysql_port. A connection whose node dies or"
+      " leaves the primary component (wsrep_ready=OFF) is dropped and the next endpoint tried;"
+      " the instance returns to a preferred endpoint when it is back"),
+    K(mysql_sync_wait, CFG_INT, "0", 0, 15,
+      "Galera causal reads: wsrep_sync_wait on every connection (1: reads and BEGIN wait until"
+      " the node has applied every commit the cluster made before them); 0: not set (plain"
+      " MySQL/MariaDB)"),
+    K(mysql_tx_tries, CFG_INT, "20", 1, 100,
+      "attempts of a transaction (and of a lone statement) that hit a deadlock, a lock wait"
+      " timeout or a Galera certification conflict"),
+    K(mysql_retry_max_ms, CFG_INT, "100", 1, 10000,
+      "longest pause between two such attempts (exponential from 1 ms, full jitter)"),
+    K(mysql_failback_s, CFG_INT, "5", 1, 3600,
+      "how often a connection on a less preferred endpoint checks whether a preferred one is"
+      " back"),
     K(redis_host, CFG_STR, "127.0.0.1", 0, 0, "Redis server IP (not a name)"),
     K(redis_port, CFG_INT, "6379", 1, 65535, "Redis port"),
     K(redis_timeout_ms, CFG_INT, "500", 10, 60000, "Redis connect and command timeout"),
+    K(redis_sentinels, CFG_STR, "", 0, 0,
+      "Redis Sentinel endpoints IP:PORT,... (empty: redis_host and redis_port); on every new"
+      " connection summitd asks them for the current master of redis_master_name"),
+    K(redis_master_name, CFG_STR, "summitd", 0, 0, "the master's name in Sentinel"),
     K(redis_prefix, CFG_STR, "summitd:", 0, 64,
       "prefix of every Redis key this instance uses (at most 64 bytes)"),
     K(token_ttl_s, CFG_INT, "86400", 60, 31536000, "login session lifetime"),
@@ -83,6 +104,39 @@ static const struct cfg_key keys[] = {
     K(match_weight_stage, CFG_DOUBLE, "0.05", 0, 100, "matching: stage fit"),
 };
 
+int cfg_hosts_parse(const char *list, struct cfg_host *out, int cap)
+{
+    int n = 0;
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        const char *end = p;
+        while (*end && *end != ',' && *end != ' ')
+            end++;
+        const char *colon = NULL;
+        for (const char *q = p; q < end; q++)
+            if (*q == ':')
+                colon = q;
+        if (!colon || colon == p || (size_t)(colon - p) >= sizeof(out->host) || n >= CFG_HOSTS_MAX)
+            return -1;
+        char *e;
+        long port = strtol(colon + 1, &e, 10);
+        if (e != end || port < 1 || port > 65535)
+            return -1;
+        if (out && n < cap) {
+            memcpy(out[n].host, p, (size_t)(colon - p));
+            out[n].host[colon - p] = '\0';
+            out[n].port = (int)port;
+        }
+        n++;
+        p = end;
+    }
+    return n;
+}
+
 static const struct cfg_key *find_key(const char *name)
 {
     for (size_t i = 0; i < SD_ARRAY_LEN(keys); i++)
@@ -109,6 +163,12 @@ static int set_value(struct config *cfg, const struct cfg_key *k, const char *va
          * buffers sized for a prefix of at most 64 bytes. */
         if (k->max > 0 && strlen(value) > (size_t)k->max) {
             snprintf(errbuf, errlen, "%s: at most %.0f bytes", k->name, k->max);
+            return -1;
+        }
+        if ((strcmp(k->name, "mysql_hosts") == 0 || strcmp(k->name, "redis_sentinels") == 0) &&
+            cfg_hosts_parse(value, NULL, 0) < 0) {
+            snprintf(errbuf, errlen, "%s: expected IP:PORT,IP:PORT,... (at most %d), not '%s'",
+                     k->name, CFG_HOSTS_MAX, value);
             return -1;
         }
         if (strcmp(k->name, "trusted_proxies") == 0) {

@@ -26,10 +26,17 @@ struct config {
     char *mysql_database;
     int mysql_connect_timeout_s;
     int mysql_rw_timeout_s;
+    char *mysql_hosts; /* "ip:port,..." in order of preference; "" = mysql_host:mysql_port */
+    int mysql_sync_wait;
+    int mysql_tx_tries;
+    int mysql_retry_max_ms;
+    int mysql_failback_s;
 
     char *redis_host;
     int redis_port;
     int redis_timeout_ms;
+    char *redis_sentinels; /* "ip:port,..."; "" = redis_host:redis_port */
+    char *redis_master_name;
     char *redis_prefix;
 
     int token_ttl_s;
@@ -55,6 +62,16 @@ struct config {
     double match_weight_stage;
     double match_weight_text;
 };
+
+/* One endpoint of a list key (mysql_hosts, redis_sentinels). */
+#define CFG_HOSTS_MAX 16
+struct cfg_host {
+    char host[64];
+    int port;
+};
+/* Parses "ip:port,ip:port" (spaces allowed); fills up to cap entries of out (may be NULL).
+ * Returns the number of endpoints, or -1 for a malformed list. */
+int cfg_hosts_parse(const char *list, struct cfg_host *out, int cap);
 
 /* Fills *cfg with the defaults. */
 void cfg_defaults(struct config *cfg);

@@ -8,6 +8,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "server/config.h"
 #include "server/err.h"
@@ -18,7 +21,140 @@
 #define MAX_PARAMS 256
 #define IDLE_PING_US 1000000    /* ping a connection idle for longer than this before use */
 #define RETRY_CONNECT_US 200000 /* after a failed connect, fail fast for this long */
-#define TX_TRIES 5
+#define EP_DOWN_US 1000000      /* an endpoint that failed is skipped this long (if others exist) */
+#define LOG_EVERY_US 1000000    /* each named error is logged at most once a second */
+
+/* ---- named errors (the idea of oslo.db's exc_filters): every server or client error number
+ * summitd treats specially has one name, one class, and one log line (at most one a second per
+ * name, with the count of those not logged). Anything else is "other": logged with its
+ * statement, 500. */
+
+enum db_class {
+    DBC_OTHER,     /* 500, logged with the statement */
+    DBC_DUPLICATE, /* SD_ERR_DUPLICATE: a unique key said no (the caller decides; not logged) */
+    DBC_RETRY, /* SD_ERR_RETRY: run the transaction again (deadlock, certification, lock wait) */
+    DBC_NOT_READY, /* the node refuses work (Galera not synced / not primary, read-only):
+                    * nothing ran; drop the connection, try another endpoint */
+    DBC_GONE,      /* the connection is gone: drop it; a statement in flight may or may not
+                    * have run */
+};
+
+struct db_error {
+    unsigned no;
+    const char *name;
+    enum db_class cls;
+    atomic_long count;
+    atomic_llong last_log_us;
+    atomic_long unlogged;
+};
+
+static struct db_error db_errors[] = {
+    {ER_DUP_ENTRY, "duplicate_key", DBC_DUPLICATE, 0, 0, 0},
+    {ER_DUP_KEY, "duplicate_key", DBC_DUPLICATE, 0, 0, 0},
+    {1586 /* ER_DUP_ENTRY_WITH_KEY_NAME */, "duplicate_key", DBC_DUPLICATE, 0, 0, 0},
+    {ER_LOCK_DEADLOCK, "deadlock", DBC_RETRY, 0, 0, 0},
+    {ER_LOCK_WAIT_TIMEOUT, "lock_wait_timeout", DBC_RETRY, 0, 0, 0},
+    {ER_UNKNOWN_COM_ERROR /* 1047: WSREP has not yet prepared node */, "node_not_ready",
+     DBC_NOT_READY, 0, 0, 0},
+    {ER_OPTION_PREVENTS_STATEMENT /* 1290: read-only */, "read_only_node", DBC_NOT_READY, 0, 0, 0},
+    /* 1180 at COMMIT: the commit failed and the server rolled the transaction back; on Galera
+     * when the node left the primary component during it ("Error while appending streaming
+     * replication fragment (provider status: Not connected to Primary Component)"). Nothing
+     * committed: another endpoint, again. */
+    {ER_ERROR_DURING_COMMIT /* 1180 */, "commit_failed", DBC_NOT_READY, 0, 0, 0},
+    {ER_SERVER_SHUTDOWN /* 1053 */, "server_shutdown", DBC_GONE, 0, 0, 0},
+    {ER_CONNECTION_KILLED /* 1927 */, "connection_killed", DBC_GONE, 0, 0, 0},
+    {ER_QUERY_INTERRUPTED /* 1317 */, "query_interrupted", DBC_GONE, 0, 0, 0},
+    {4031 /* ER_CLIENT_INTERACTION_TIMEOUT */, "idle_disconnect", DBC_GONE, 0, 0, 0},
+    {CR_CONNECTION_ERROR /* 2002 */, "cannot_connect", DBC_GONE, 0, 0, 0},
+    {CR_CONN_HOST_ERROR /* 2003 */, "cannot_connect", DBC_GONE, 0, 0, 0},
+    {CR_SERVER_GONE_ERROR /* 2006 */, "server_gone", DBC_GONE, 0, 0, 0},
+    {CR_SERVER_LOST /* 2013 */, "connection_lost", DBC_GONE, 0, 0, 0},
+    {CR_SERVER_LOST_EXTENDED /* 2055 */, "connection_lost", DBC_GONE, 0, 0, 0},
+    {CR_COMMANDS_OUT_OF_SYNC /* 2014 */, "out_of_sync", DBC_GONE, 0, 0, 0},
+};
+/* 1213 at COMMIT on Galera: another node's transaction that wrote the same rows was certified
+ * first (no lock was waited for; the whole transaction lost). Same class as a deadlock. */
+static struct db_error certification = {
+    ER_LOCK_DEADLOCK, "certification_conflict", DBC_RETRY, 0, 0, 0};
+static struct db_error other_error = {0, "other", DBC_OTHER, 0, 0, 0};
+
+static struct db_error *find_error(unsigned no, bool at_commit)
+{
+    if (no == ER_LOCK_DEADLOCK && at_commit)
+        return &certification;
+    for (size_t i = 0; i < SD_ARRAY_LEN(db_errors); i++)
+        if (db_errors[i].no == no)
+            return &db_errors[i];
+    return &other_error;
+}
+
+const char *db_error_name(unsigned no, bool at_commit)
+{
+    return find_error(no, at_commit)->name;
+}
+
+int db_error_result(unsigned no, bool at_commit)
+{
+    switch (find_error(no, at_commit)->cls) {
+    case DBC_DUPLICATE:
+        return SD_ERR_DUPLICATE;
+    case DBC_RETRY:
+        return SD_ERR_RETRY;
+    case DBC_NOT_READY:
+    case DBC_GONE:
+        return SD_ERR_UNAVAILABLE;
+    case DBC_OTHER:
+        break;
+    }
+    return SD_ERR_INTERNAL;
+}
+
+void db_error_counts(void (*fn)(const char *name, long n, void *arg), void *arg)
+{
+    /* Names repeat over several numbers: sum them. */
+    for (size_t i = 0; i < SD_ARRAY_LEN(db_errors); i++) {
+        bool seen = false;
+        for (size_t j = 0; j < i; j++)
+            seen = seen || strcmp(db_errors[j].name, db_errors[i].name) == 0;
+        if (seen)
+            continue;
+        long n = 0;
+        for (size_t j = i; j < SD_ARRAY_LEN(db_errors); j++)
+            if (strcmp(db_errors[j].name, db_errors[i].name) == 0)
+                n += atomic_load(&db_errors[j].count);
+        fn(db_errors[i].name, n, arg);
+    }
+    fn(certification.name, atomic_load(&certification.count), arg);
+    fn(other_error.name, atomic_load(&other_error.count), arg);
+}
+
+int64_t db_backoff_us(int attempt, int max_ms, uint64_t rnd)
+{
+    int64_t cap = (int64_t)max_ms * 1000;
+    int64_t exp = attempt >= 30 ? cap : (int64_t)1000 << attempt;
+    if (exp < cap)
+        cap = exp;
+    return (int64_t)(rnd % (uint64_t)(cap + 1));
+}
+
+static uint64_t rnd64(void)
+{
+    static _Thread_local uint64_t x;
+    while (!x) {
+        if (getrandom(&x, sizeof(x), 0) != (ssize_t)sizeof(x))
+            x = (uint64_t)time_mono_us() | 1;
+    }
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+}
+
+/* ---- endpoints: mysql_hosts in order of preference, their health shared by every connection
+ * of the process (an endpoint one worker found dead is skipped by the others for a while). */
+
+static atomic_llong g_down_until[CFG_HOSTS_MAX];
 
 struct cached_stmt {
     char *sql; /* a copy: callers may pass SQL they build and free */
@@ -29,8 +165,15 @@ struct cached_stmt {
 struct db {
     const struct config *cfg;
     MYSQL *conn;
+    struct cfg_host eps[CFG_HOSTS_MAX];
+    int neps;
+    int ep;      /* the endpoint of conn */
+    bool galera; /* conn is to a Galera node (readiness is checked) */
+    bool in_tx;  /* between db_begin and db_commit/db_rollback */
+    bool unsent; /* the last failure happened before anything could have run (retry-safe) */
     int64_t last_used_us;
     int64_t last_fail_us;
+    int64_t next_failback_us;
     unsigned last_errno;
     struct cached_stmt cache[STMT_CACHE_MAX];
     size_t ncache;
@@ -62,6 +205,14 @@ struct db *db_new(const struct config *cfg)
 {
     struct db *db = xcalloc(1, sizeof(*db));
     db->cfg = cfg;
+    db->neps = cfg->mysql_hosts && cfg->mysql_hosts[0]
+                   ? cfg_hosts_parse(cfg->mysql_hosts, db->eps, CFG_HOSTS_MAX)
+                   : 0;
+    if (db->neps <= 0) {
+        db->neps = 1;
+        snprintf(db->eps[0].host, sizeof(db->eps[0].host), "%s", cfg->mysql_host);
+        db->eps[0].port = cfg->mysql_port;
+    }
     return db;
 }
 
@@ -75,6 +226,7 @@ static void drop_conn(struct db *db)
     if (db->conn)
         mysql_close(db->conn);
     db->conn = NULL;
+    db->in_tx = false;
 }
 
 void db_free(struct db *db)
@@ -85,38 +237,114 @@ void db_free(struct db *db)
     free(db);
 }
 
-static bool is_conn_error(unsigned e)
+static void mark_down(struct db *db, int ep, int64_t for_us)
 {
-    return e == CR_SERVER_GONE_ERROR || e == CR_SERVER_LOST || e == CR_CONNECTION_ERROR ||
-           e == CR_CONN_HOST_ERROR || e == CR_SERVER_LOST_EXTENDED || e == ER_CONNECTION_KILLED ||
-           e == ER_SERVER_SHUTDOWN || e == CR_COMMANDS_OUT_OF_SYNC || e == 1927 /* killed */ ||
-           e == ER_QUERY_INTERRUPTED;
+    if (db->neps > 1)
+        atomic_store(&g_down_until[ep], time_mono_us() + for_us);
 }
 
-/* Maps an error number to sd_err; drops the connection when it is gone. */
-static int map_error(struct db *db, unsigned e, const char *msg, const char *sql)
+static void log_named(struct db *db, struct db_error *e, unsigned no, const char *msg,
+                      const char *what)
+{
+    atomic_fetch_add(&e->count, 1);
+    int64_t now = time_mono_us();
+    long long last = atomic_load(&e->last_log_us);
+    if (now - last < LOG_EVERY_US || !atomic_compare_exchange_strong(&e->last_log_us, &last, now)) {
+        atomic_fetch_add(&e->unlogged, 1);
+        return;
+    }
+    long more = atomic_exchange(&e->unlogged, 0);
+    const struct cfg_host *h = &db->eps[db->ep];
+    if (e->cls == DBC_RETRY)
+        log_info("mysql: %s (%u) %s on %s:%d: %s; the transaction runs again (%ld more since the "
+                 "last line)",
+                 e->name, no, what, h->host, h->port, msg, more);
+    else
+        log_warn("mysql: %s (%u) %s on %s:%d: %s (%ld more since the last line)", e->name, no, what,
+                 h->host, h->port, msg, more);
+}
+
+enum stage { AT_STATEMENT, AT_PREPARE, AT_COMMIT };
+
+/* Maps an error number to sd_err: names and logs it, drops the connection when it is gone or
+ * its node is not ready, and notes whether anything could have run. */
+static int map_error_at(struct db *db, unsigned e, const char *msg, const char *sql,
+                        enum stage stage)
 {
     db->last_errno = e;
-    if (e == ER_DUP_ENTRY || e == ER_DUP_KEY || e == 1586 /* ER_DUP_ENTRY_WITH_KEY_NAME */)
+    struct db_error *ne = find_error(e, stage == AT_COMMIT);
+    db->unsent = false;
+    switch (ne->cls) {
+    case DBC_DUPLICATE:
+        atomic_fetch_add(&ne->count, 1);
         return SD_ERR_DUPLICATE;
-    if (e == ER_LOCK_DEADLOCK || e == ER_LOCK_WAIT_TIMEOUT)
+    case DBC_RETRY:
+        log_named(db, ne, e, msg, stage == AT_COMMIT ? "at COMMIT" : "in a statement");
         return SD_ERR_RETRY;
-    if (is_conn_error(e)) {
-        log_warn("mysql: connection lost (%u: %s); will reconnect", e, msg);
+    case DBC_NOT_READY:
+    case DBC_GONE:
+        log_named(db, ne, e, msg,
+                  ne->cls == DBC_NOT_READY ? "(dropping the connection; another endpoint next)"
+                                           : "(connection dropped; will reconnect)");
+        /* A node that is not ready ran nothing; a connection lost while preparing ran nothing. */
+        db->unsent = ne->cls == DBC_NOT_READY || stage == AT_PREPARE;
         drop_conn(db);
-        db->last_fail_us = time_mono_us();
-        set_up(false);
+        mark_down(db, db->ep, EP_DOWN_US);
+        db->last_fail_us = 0; /* the next call may try another endpoint at once */
         return SD_ERR_UNAVAILABLE;
+    case DBC_OTHER:
+        break;
     }
+    atomic_fetch_add(&ne->count, 1);
     log_error("mysql: error %u: %s; statement: %.200s", e, msg, sql ? sql : "");
     return SD_ERR_INTERNAL;
 }
 
-static int connect_db(struct db *db)
+static int map_error(struct db *db, unsigned e, const char *msg, const char *sql)
 {
-    int64_t now = time_mono_us();
-    if (db->last_fail_us && now - db->last_fail_us < RETRY_CONNECT_US)
-        return SD_ERR_UNAVAILABLE;
+    return map_error_at(db, e, msg, sql, AT_STATEMENT);
+}
+
+/* A Galera node serves only when it is ready, in the primary component and synced; a server
+ * without a wsrep provider (plain MySQL or MariaDB) is always ready. 0, or a reason. */
+static const char *node_not_ready(MYSQL *m, bool *galera)
+{
+    static const char q[] = "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_provider_name',"
+                            " 'wsrep_ready', 'wsrep_cluster_status', 'wsrep_local_state_comment')";
+    *galera = false;
+    if (mysql_real_query(m, q, sizeof(q) - 1) != 0)
+        return "status query failed";
+    MYSQL_RES *res = mysql_store_result(m);
+    if (!res)
+        return "status query failed";
+    char provider[64] = "", ready[16] = "", cluster[32] = "", state[32] = "";
+    MYSQL_ROW row;
+    while ((row = mysql_fetch_row(res))) {
+        if (!row[0] || !row[1])
+            continue;
+        char *dst = !strcmp(row[0], "wsrep_provider_name")         ? provider
+                    : !strcmp(row[0], "wsrep_ready")               ? ready
+                    : !strcmp(row[0], "wsrep_cluster_status")      ? cluster
+                    : !strcmp(row[0], "wsrep_local_state_comment") ? state
+                                                                   : NULL;
+        if (dst)
+            snprintf(dst, 32, "%s", row[1]);
+    }
+    mysql_free_result(res);
+    if (!provider[0])
+        return NULL;
+    *galera = true;
+    if (strcmp(ready, "ON") != 0)
+        return "wsrep_ready is OFF";
+    if (strcmp(cluster, "Primary") != 0)
+        return "not in the primary component";
+    if (strcmp(state, "Synced") != 0)
+        return "not synced";
+    return NULL;
+}
+
+static int connect_one(struct db *db, int ep, bool quiet)
+{
     const struct config *c = db->cfg;
     MYSQL *m = mysql_init(NULL);
     unsigned ct = (unsigned)c->mysql_connect_timeout_s, rw = (unsigned)c->mysql_rw_timeout_s;
@@ -124,35 +352,108 @@ static int connect_db(struct db *db)
     mysql_options(m, MYSQL_OPT_READ_TIMEOUT, &rw);
     mysql_options(m, MYSQL_OPT_WRITE_TIMEOUT, &rw);
     mysql_options(m, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-    mysql_options(
-        m, MYSQL_INIT_COMMAND,
-        "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'");
-    const char *sock = c->mysql_socket[0] ? c->mysql_socket : NULL;
-    if (!mysql_real_connect(m, sock ? NULL : c->mysql_host, c->mysql_user, c->mysql_password,
-                            c->mysql_database, sock ? 0 : (unsigned)c->mysql_port, sock,
+    char init[192];
+    snprintf(
+        init, sizeof(init),
+        "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'%s%.0d",
+        c->mysql_sync_wait ? ", wsrep_sync_wait = " : "", c->mysql_sync_wait);
+    mysql_options(m, MYSQL_INIT_COMMAND, init);
+    const char *sock =
+        c->mysql_socket[0] && db->neps == 1 && !c->mysql_hosts[0] ? c->mysql_socket : NULL;
+    const struct cfg_host *h = &db->eps[ep];
+    if (!mysql_real_connect(m, sock ? NULL : h->host, c->mysql_user, c->mysql_password,
+                            c->mysql_database, sock ? 0 : (unsigned)h->port, sock,
                             CLIENT_FOUND_ROWS)) {
         unsigned e = mysql_errno(m);
-        if (!db->last_fail_us)
-            log_warn("mysql: cannot connect (%u: %s)", e, mysql_error(m));
+        if (!quiet)
+            log_warn("mysql: cannot connect to %s:%d (%u %s: %s)", h->host, h->port, e,
+                     db_error_name(e, false), mysql_error(m));
         db->last_errno = e;
         mysql_close(m);
-        db->last_fail_us = time_mono_us();
-        set_up(false);
         return SD_ERR_UNAVAILABLE;
     }
-    if (db->last_fail_us)
-        log_info("mysql: connected again");
+    bool galera;
+    const char *why = node_not_ready(m, &galera);
+    if (why) {
+        if (!quiet)
+            log_warn("mysql: %s:%d is not ready (node_not_ready: %s); trying another endpoint",
+                     h->host, h->port, why);
+        db->last_errno = ER_UNKNOWN_COM_ERROR;
+        mysql_close(m);
+        return SD_ERR_UNAVAILABLE;
+    }
+    drop_conn(db);
     db->conn = m;
-    db->last_fail_us = 0;
-    db->last_used_us = time_mono_us();
-    set_up(true);
+    db->ep = ep;
+    db->galera = galera;
+    db->next_failback_us = time_mono_us() + (int64_t)c->mysql_failback_s * 1000000;
     return 0;
+}
+
+/* Connects to the most preferred endpoint that answers and is ready: first those not marked
+ * down, then the others. */
+static int connect_db(struct db *db)
+{
+    int64_t now = time_mono_us();
+    if (db->last_fail_us && now - db->last_fail_us < RETRY_CONNECT_US)
+        return SD_ERR_UNAVAILABLE;
+    bool was_failing = db->last_fail_us != 0;
+    bool tried[CFG_HOSTS_MAX] = {false};
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < db->neps; i++) {
+            if (tried[i] || (pass == 0 && atomic_load(&g_down_until[i]) > now))
+                continue;
+            tried[i] = true;
+            if (connect_one(db, i, was_failing) == 0) {
+                if (was_failing || i > 0)
+                    log_info("mysql: connected to %s:%d%s", db->eps[i].host, db->eps[i].port,
+                             db->galera ? " (a Galera node, synced)" : "");
+                atomic_store(&g_down_until[i], 0);
+                db->last_fail_us = 0;
+                db->last_used_us = time_mono_us();
+                set_up(true);
+                return 0;
+            }
+            mark_down(db, i, EP_DOWN_US);
+        }
+    }
+    db->last_fail_us = time_mono_us();
+    set_up(false);
+    return SD_ERR_UNAVAILABLE;
+}
+
+/* On a less preferred endpoint: now and then, try the preferred ones (one worker at a time per
+ * endpoint, through the shared marks) and move back to the first that is ready. */
+static void maybe_failback(struct db *db)
+{
+    int64_t now = time_mono_us();
+    if (!db->conn || db->ep == 0 || db->in_tx || now < db->next_failback_us)
+        return;
+    db->next_failback_us = now + (int64_t)db->cfg->mysql_failback_s * 1000000;
+    for (int i = 0; i < db->ep; i++) {
+        long long until = atomic_load(&g_down_until[i]);
+        if (until > now)
+            continue;
+        /* Claim the probe: others skip this endpoint until it is done. */
+        if (!atomic_compare_exchange_strong(&g_down_until[i], &until,
+                                            now + (int64_t)db->cfg->mysql_failback_s * 1000000))
+            continue;
+        int from = db->ep;
+        if (connect_one(db, i, true) == 0) {
+            atomic_store(&g_down_until[i], 0);
+            log_info("mysql: back on the preferred endpoint %s:%d (from %s:%d)", db->eps[i].host,
+                     db->eps[i].port, db->eps[from].host, db->eps[from].port);
+            db->last_used_us = time_mono_us();
+            return;
+        }
+    }
 }
 
 int db_check(struct db *db)
 {
     if (!db->conn)
         return connect_db(db);
+    maybe_failback(db);
     if (time_mono_us() - db->last_used_us > IDLE_PING_US)
         return db_ping(db);
     return 0;
@@ -162,15 +463,35 @@ int db_ping(struct db *db)
 {
     if (!db->conn)
         return connect_db(db);
-    if (mysql_ping(db->conn) != 0) {
-        /* The server went away while we were idle: one fresh attempt. */
+    bool galera = false;
+    const char *why = NULL;
+    if (mysql_ping(db->conn) != 0 || (db->galera && (why = node_not_ready(db->conn, &galera)))) {
+        /* The server went away while we were idle, or its node left the cluster: one fresh
+         * attempt (another endpoint when there are several). */
+        if (why)
+            log_warn("mysql: %s:%d is no longer ready (node_not_ready: %s); moving",
+                     db->eps[db->ep].host, db->eps[db->ep].port, why);
         drop_conn(db);
+        mark_down(db, db->ep, EP_DOWN_US);
         db->last_fail_us = 0;
         return connect_db(db);
     }
     db->last_used_us = time_mono_us();
     set_up(true);
     return 0;
+}
+
+const char *db_endpoint(const struct db *db, char *buf, size_t len)
+{
+    if (!db->conn)
+        return NULL;
+    snprintf(buf, len, "%s:%d", db->eps[db->ep].host, db->eps[db->ep].port);
+    return buf;
+}
+
+bool db_is_galera(const struct db *db)
+{
+    return db->conn && db->galera;
 }
 
 static uint64_t hash_sql(const char *s)
@@ -192,13 +513,13 @@ static int get_stmt(struct db *db, const char *sql, MYSQL_STMT **out)
     }
     MYSQL_STMT *st = mysql_stmt_init(db->conn);
     if (!st)
-        return map_error(db, mysql_errno(db->conn), mysql_error(db->conn), sql);
+        return map_error_at(db, mysql_errno(db->conn), mysql_error(db->conn), sql, AT_PREPARE);
     if (mysql_stmt_prepare(st, sql, strlen(sql)) != 0) {
         unsigned e = mysql_stmt_errno(st);
         char msg[256];
         snprintf(msg, sizeof(msg), "%s", mysql_stmt_error(st));
         mysql_stmt_close(st);
-        return map_error(db, e, msg, sql);
+        return map_error_at(db, e, msg, sql, AT_PREPARE);
     }
     my_bool one = 1;
     mysql_stmt_attr_set(st, STMT_ATTR_UPDATE_MAX_LENGTH, &one);
@@ -315,11 +636,12 @@ out:
     return rc;
 }
 
-static int execp(struct db *db, struct db_res *res, const char *sql, const struct db_param *params,
-                 size_t np)
+static int execp_once(struct db *db, struct db_res *res, const char *sql,
+                      const struct db_param *params, size_t np)
 {
     if (res)
         memset(res, 0, sizeof(*res));
+    db->unsent = false;
     int rc = db->conn ? 0 : connect_db(db);
     if (rc)
         return rc;
@@ -391,6 +713,45 @@ static int execp(struct db *db, struct db_res *res, const char *sql, const struc
         mysql_stmt_free_result(st);
     }
     return 0;
+}
+
+static bool is_read(const char *sql)
+{
+    while (*sql == ' ' || *sql == '(')
+        sql++;
+    return strncasecmp(sql, "SELECT", 6) == 0 && !strstr(sql, "FOR UPDATE") &&
+           !strstr(sql, "LOCK IN SHARE MODE");
+}
+
+static void backoff(struct db *db, int attempt)
+{
+    int64_t us = db_backoff_us(attempt, db->cfg->mysql_retry_max_ms, rnd64());
+    if (us > 0)
+        usleep((useconds_t)us);
+}
+
+/* A lone statement (outside a transaction) runs again after a deadlock or certification
+ * conflict (autocommit rolled it back whole), and on another endpoint when its node was not
+ * ready or the connection broke before it could run (or it only reads). Inside a transaction
+ * the caller (db_tx) decides. */
+static int execp(struct db *db, struct db_res *res, const char *sql, const struct db_param *params,
+                 size_t np)
+{
+    int moves = 0;
+    for (int attempt = 0;; attempt++) {
+        bool in_tx = db->in_tx;
+        int rc = execp_once(db, res, sql, params, np);
+        if (rc == 0 || in_tx)
+            return rc;
+        if (rc == SD_ERR_RETRY && attempt + 1 < db->cfg->mysql_tx_tries) {
+            backoff(db, attempt);
+            continue;
+        }
+        if (rc == SD_ERR_UNAVAILABLE && !db->conn && db->last_fail_us == 0 &&
+            (db->unsent || is_read(sql)) && moves++ < db->neps)
+            continue;
+        return rc;
+    }
 }
 
 int db_vexec(struct db *db, struct db_res *res, const char *sql, const char *types, va_list ap)
@@ -523,11 +884,14 @@ int db_query(struct db *db, const char *sql)
 
 int db_begin(struct db *db)
 {
+    db->unsent = false;
     int rc = db->conn ? 0 : connect_db(db);
     if (rc)
         return rc;
     if (mysql_real_query(db->conn, "START TRANSACTION", 17) != 0)
-        return map_error(db, mysql_errno(db->conn), mysql_error(db->conn), "START TRANSACTION");
+        return map_error_at(db, mysql_errno(db->conn), mysql_error(db->conn), "START TRANSACTION",
+                            AT_PREPARE);
+    db->in_tx = true;
     return 0;
 }
 
@@ -535,32 +899,98 @@ int db_commit(struct db *db)
 {
     if (!db->conn)
         return SD_ERR_UNAVAILABLE;
+    db->in_tx = false;
     if (mysql_commit(db->conn) != 0)
-        return map_error(db, mysql_errno(db->conn), mysql_error(db->conn), "COMMIT");
+        return map_error_at(db, mysql_errno(db->conn), mysql_error(db->conn), "COMMIT", AT_COMMIT);
     db->last_used_us = time_mono_us();
     return 0;
 }
 
 void db_rollback(struct db *db)
 {
-    if (db->conn && mysql_rollback(db->conn) != 0)
+    db->in_tx = false;
+    if (db->conn && mysql_rollback(db->conn) != 0) {
+        bool unsent = db->unsent;
         (void)map_error(db, mysql_errno(db->conn), mysql_error(db->conn), "ROLLBACK");
+        db->unsent = unsent;
+    }
 }
 
+/* The endpoint every instance agrees on without being told (the least IP:PORT of mysql_hosts
+ * that is not marked down): transactions that keep losing certification on a hot row move there,
+ * so that they queue on the row's lock on one node instead of aborting each other on three. */
+static int arbiter(const struct db *db)
+{
+    int best = -1;
+    int64_t now = time_mono_us();
+    for (int i = 0; i < db->neps; i++) {
+        if (atomic_load(&g_down_until[i]) > now)
+            continue;
+        int c = best < 0 ? -1 : strcmp(db->eps[i].host, db->eps[best].host);
+        if (best < 0 || c < 0 || (c == 0 && db->eps[i].port < db->eps[best].port))
+            best = i;
+    }
+    return best;
+}
+
+static void move_to_arbiter(struct db *db)
+{
+    int to = arbiter(db);
+    if (to < 0 || to == db->ep || !db->conn || !db->galera)
+        return;
+    int from = db->ep;
+    if (connect_one(db, to, true) == 0) {
+        db->last_used_us = time_mono_us();
+        log_debug("mysql: certification conflicts in a row: this connection moves from %s:%d to "
+                  "%s:%d, where contenders queue on row locks",
+                  db->eps[from].host, db->eps[from].port, db->eps[to].host, db->eps[to].port);
+    }
+}
+
+/* wrap_db_retry, the oslo.db way: a transaction that lost a deadlock, a lock wait or a Galera
+ * certification runs again, up to mysql_tx_tries times, after a pause drawn at random up to an
+ * exponentially growing cap (full jitter: contenders spread out instead of colliding again). A
+ * transaction whose node was not ready, or whose connection broke before its COMMIT was sent,
+ * committed nothing: it runs again at once on the next endpoint. A connection lost during the
+ * COMMIT is not repeated: its outcome is unknown (503). After a certification conflict the
+ * transaction runs again on the arbiter endpoint (above); the connection returns to its
+ * preferred endpoint mysql_failback_s later. */
 int db_tx(struct db *db, db_tx_fn fn, void *arg)
 {
-    int rc = SD_ERR_RETRY;
-    for (int attempt = 0; attempt < TX_TRIES && rc == SD_ERR_RETRY; attempt++) {
+    int rc, moves = 0, attempt = 0;
+    for (;;) {
         rc = db_begin(db);
-        if (rc)
-            return rc;
-        rc = fn(db, arg);
-        if (rc == 0)
-            rc = db_commit(db);
-        if (rc != 0)
-            db_rollback(db);
+        if (rc == 0) {
+            rc = fn(db, arg);
+            if (rc == 0) {
+                db->unsent = false;
+                rc = db_commit(db);
+            } else {
+                /* a statement failed before COMMIT: with the connection gone, nothing of this
+                 * attempt is committed */
+                db->unsent = !db->conn;
+            }
+            if (rc != 0)
+                db_rollback(db);
+        }
+        if (rc == SD_ERR_RETRY && ++attempt < db->cfg->mysql_tx_tries) {
+            if (db->neps > 1 && db->last_errno == ER_LOCK_DEADLOCK)
+                move_to_arbiter(db);
+            backoff(db, attempt - 1);
+            continue;
+        }
+        if (rc == SD_ERR_UNAVAILABLE && db->unsent && !db->conn && db->last_fail_us == 0 &&
+            moves++ < db->neps)
+            continue;
+        break;
     }
-    return rc == SD_ERR_RETRY ? SD_ERR_UNAVAILABLE : rc;
+    if (rc == SD_ERR_RETRY) {
+        log_warn("mysql: a transaction lost %d times in a row (deadlock or certification"
+                 " conflict); giving up (503)",
+                 attempt);
+        return SD_ERR_UNAVAILABLE;
+    }
+    return rc;
 }
 
 void db_res_clear(struct db_res *res)

@@ -107,8 +107,11 @@ int db_commit(struct db *db) SD_MUST_CHECK;
 /* Never fails from the caller's view; a broken connection is reset. */
 void db_rollback(struct db *db);
 
-/* Runs fn inside BEGIN … COMMIT; rolls back when fn returns non-zero; runs it again (up to a few
- * times) on SD_ERR_RETRY. fn's return value (or the commit's error) is returned. */
+/* Runs fn inside BEGIN … COMMIT; rolls back when fn returns non-zero; runs it again on
+ * SD_ERR_RETRY (deadlock, lock wait timeout, Galera certification conflict) up to
+ * mysql_tx_tries times with jittered exponential pauses, and at once on another endpoint when
+ * the node was not ready or the connection broke before COMMIT. fn's return value (or the
+ * commit's error) is returned; retries that ran out give SD_ERR_UNAVAILABLE. */
 typedef int (*db_tx_fn)(struct db *db, void *arg);
 int db_tx(struct db *db, db_tx_fn fn, void *arg) SD_MUST_CHECK;
 
@@ -119,6 +122,24 @@ int64_t db_get_i64(const struct db_res *res, size_t row, size_t col);
 double db_get_double(const struct db_res *res, size_t row, size_t col);
 /* DATETIME cell as unix seconds (0 when NULL). */
 int64_t db_get_time(const struct db_res *res, size_t row, size_t col);
+
+/* The endpoint (mysql_hosts entry, "ip:port") the connection is on, or NULL when not connected. */
+const char *db_endpoint(const struct db *db, char *buf, size_t len);
+/* Whether the connection is to a Galera node (its readiness is checked on connect and ping). */
+bool db_is_galera(const struct db *db);
+
+/* Named errors (oslo.db's exc_filters idea): the name summitd gives a server or client error
+ * number ("deadlock", "certification_conflict" for 1213 at COMMIT, "lock_wait_timeout",
+ * "node_not_ready" for 1047, "server_gone", "connection_lost", "duplicate_key", ...; "other"
+ * for the rest) and the result it maps to (SD_ERR_RETRY, SD_ERR_UNAVAILABLE, SD_ERR_DUPLICATE,
+ * SD_ERR_INTERNAL). */
+const char *db_error_name(unsigned no, bool at_commit);
+int db_error_result(unsigned no, bool at_commit);
+/* Calls fn once per name with how often it happened in this process (for /metrics). */
+void db_error_counts(void (*fn)(const char *name, long n, void *arg), void *arg);
+/* The pause before retry number `attempt` (0-based): uniform in [0, min(max_ms, 2^attempt ms)]
+ * drawn from rnd (full jitter), in microseconds. */
+int64_t db_backoff_us(int attempt, int max_ms, uint64_t rnd);
 
 /* The server error number of the last failure (e.g. 1062), 0 if none. */
 unsigned db_last_errno(const struct db *db);

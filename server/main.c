@@ -45,13 +45,16 @@ static int prepare_database(const struct config *cfg, struct app *app)
             rc = secrets_get(db, "cursor", app->secret);
         if (rc == 0 && app)
             rc = recs_load(app->recs, db);
-        if (rc != SD_ERR_UNAVAILABLE)
+        /* MySQL still starting, its node not ready, or (on Galera) a conflict with another
+         * instance starting at the same moment: again, after a pause that differs per process. */
+        if (rc != SD_ERR_UNAVAILABLE && rc != SD_ERR_RETRY)
             break;
-        usleep(250000);
+        usleep(150000 + (useconds_t)(getpid() % 200) * 1000);
     }
-    db_free(db);
     if (rc)
-        log_error("database not ready (%s)", sd_err_code(rc));
+        log_error("database not ready (%s; last MySQL error %u: %s)", sd_err_code(rc),
+                  db_last_errno(db), db_error_name(db_last_errno(db), false));
+    db_free(db);
     return rc;
 }
 
@@ -123,7 +126,8 @@ int main(int argc, char **argv)
     /* Redis may come later (requests that need it answer 503 meanwhile); say so now. */
     struct rds *probe = rds_new(&cfg);
     if (rds_ping(probe) != 0)
-        log_warn("redis at %s:%d is not answering yet", cfg.redis_host, cfg.redis_port);
+        log_warn("redis at %s is not answering yet",
+                 cfg.redis_sentinels[0] ? "the sentinels' master" : cfg.redis_host);
     rds_free(probe);
     app.pwhash = pwhash_new(&cfg);
     struct server *srv = server_new(&app);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <hiredis/hiredis.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -45,6 +46,98 @@ void rds_free(struct rds *r)
     free(r);
 }
 
+/* ---- where the master is: redis_host:redis_port, or (redis_sentinels) what the sentinels say.
+ * hiredis 0.14 knows nothing of Sentinel: ask one with SENTINEL get-master-addr-by-name, then
+ * check that the server named really is a master (ROLE): just after a failover a sentinel may
+ * still name the old one. */
+
+static pthread_mutex_t g_master_mu = PTHREAD_MUTEX_INITIALIZER;
+static char g_master[96];   /* the last master named, for the log */
+static int g_sentinel_next; /* the sentinel that answered last is asked first */
+
+static redisContext *connect_to(const char *host, int port, int ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+    redisContext *c = redisConnectWithTimeout(host, port, tv);
+    if (c && !c->err && redisSetTimeout(c, tv) == REDIS_OK)
+        return c;
+    if (c)
+        redisFree(c);
+    return NULL;
+}
+
+static int ask_sentinels(const struct config *cfg, char *host, size_t hlen, int *port)
+{
+    struct cfg_host s[CFG_HOSTS_MAX];
+    int n = cfg_hosts_parse(cfg->redis_sentinels, s, CFG_HOSTS_MAX);
+    pthread_mutex_lock(&g_master_mu);
+    int first = g_sentinel_next;
+    pthread_mutex_unlock(&g_master_mu);
+    for (int k = 0; k < n; k++) {
+        int i = (first + k) % n;
+        redisContext *c = connect_to(s[i].host, s[i].port, cfg->redis_timeout_ms);
+        if (!c)
+            continue;
+        redisReply *rep =
+            redisCommand(c, "SENTINEL get-master-addr-by-name %s", cfg->redis_master_name);
+        bool ok = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements == 2 &&
+                  rep->element[0]->type == REDIS_REPLY_STRING &&
+                  rep->element[1]->type == REDIS_REPLY_STRING;
+        if (ok) {
+            snprintf(host, hlen, "%s", rep->element[0]->str);
+            *port = atoi(rep->element[1]->str);
+            pthread_mutex_lock(&g_master_mu);
+            g_sentinel_next = i;
+            pthread_mutex_unlock(&g_master_mu);
+        }
+        if (rep)
+            freeReplyObject(rep);
+        redisFree(c);
+        if (ok)
+            return 0;
+    }
+    return SD_ERR_UNAVAILABLE;
+}
+
+static bool is_master(redisContext *c)
+{
+    redisReply *rep = redisCommand(c, "ROLE");
+    bool ok = rep && rep->type == REDIS_REPLY_ARRAY && rep->elements > 0 &&
+              rep->element[0]->type == REDIS_REPLY_STRING &&
+              strcmp(rep->element[0]->str, "master") == 0;
+    if (rep)
+        freeReplyObject(rep);
+    return ok;
+}
+
+/* A connection to the master (NULL when none answers). */
+static redisContext *connect_master(const struct config *cfg)
+{
+    if (!cfg->redis_sentinels[0])
+        return connect_to(cfg->redis_host, cfg->redis_port, cfg->redis_timeout_ms);
+    char host[64];
+    int port;
+    if (ask_sentinels(cfg, host, sizeof(host), &port) != 0)
+        return NULL;
+    redisContext *c = connect_to(host, port, cfg->redis_timeout_ms);
+    if (c && !is_master(c)) {
+        redisFree(c);
+        return NULL;
+    }
+    if (c) {
+        char name[96];
+        snprintf(name, sizeof(name), "%s:%d", host, port);
+        pthread_mutex_lock(&g_master_mu);
+        bool changed = strcmp(name, g_master) != 0;
+        if (changed)
+            snprintf(g_master, sizeof(g_master), "%s", name);
+        pthread_mutex_unlock(&g_master_mu);
+        if (changed)
+            log_info("redis: the sentinels name %s as master of %s", name, cfg->redis_master_name);
+    }
+    return c;
+}
+
 static void fail(struct rds *r, const char *what)
 {
     if (!r->last_fail_us)
@@ -62,15 +155,9 @@ static int ensure(struct rds *r)
         return 0;
     if (r->last_fail_us && time_mono_us() - r->last_fail_us < RETRY_CONNECT_US)
         return SD_ERR_UNAVAILABLE;
-    int ms = r->cfg->redis_timeout_ms;
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    r->ctx = redisConnectWithTimeout(r->cfg->redis_host, r->cfg->redis_port, tv);
-    if (!r->ctx || r->ctx->err) {
-        fail(r, "cannot connect");
-        return SD_ERR_UNAVAILABLE;
-    }
-    if (redisSetTimeout(r->ctx, tv) != REDIS_OK) {
-        fail(r, "cannot set timeout");
+    r->ctx = connect_master(r->cfg);
+    if (!r->ctx) {
+        fail(r, r->cfg->redis_sentinels[0] ? "no master (asked the sentinels)" : "cannot connect");
         return SD_ERR_UNAVAILABLE;
     }
     if (r->last_fail_us)
@@ -110,6 +197,15 @@ static int finish(struct rds *r, redisReply *rep, struct rds_reply *out)
 {
     if (!rep) {
         fail(r, "command failed");
+        return SD_ERR_UNAVAILABLE;
+    }
+    if (rep->type == REDIS_REPLY_ERROR &&
+        (strncmp(rep->str, "READONLY", 8) == 0 || strncmp(rep->str, "LOADING", 7) == 0 ||
+         strncmp(rep->str, "MASTERDOWN", 10) == 0)) {
+        /* A master demoted by a failover (or one still loading): find the master again. */
+        log_warn("redis: %.*s", (int)rep->len, rep->str);
+        freeReplyObject(rep);
+        fail(r, "the server is no longer a writable master");
         return SD_ERR_UNAVAILABLE;
     }
     if (rep->type == REDIS_REPLY_ERROR) {
@@ -187,15 +283,9 @@ struct rds_sub {
 
 struct rds_sub *rds_sub_open(const struct config *cfg, const char *const *channels)
 {
-    int ms = cfg->redis_timeout_ms;
-    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
-    redisContext *c = redisConnectWithTimeout(cfg->redis_host, cfg->redis_port, tv);
-    if (!c || c->err) {
-        if (c)
-            redisFree(c);
+    redisContext *c = connect_master(cfg);
+    if (!c)
         return NULL;
-    }
-    redisSetTimeout(c, tv);
     for (size_t i = 0; channels[i]; i++) {
         char name[256];
         snprintf(name, sizeof(name), "%s%s", cfg->redis_prefix, channels[i]);

@@ -779,6 +779,12 @@ static const char *route_method(void *arg, size_t i)
     return router_method_name(((struct app *)arg)->routes[i].method);
 }
 
+/* MySQL errors by the name server/db.c gives them (deadlock, certification_conflict, ...). */
+static void metric_db_error(const char *name, long n, void *arg)
+{
+    buf_printf(arg, "summitd_mysql_errors_total{error=\"%s\"} %ld\n", name, n);
+}
+
 void server_metrics(struct server *srv, struct buf *out)
 {
     struct metrics **ms = xcalloc((size_t)srv->nloops, sizeof(*ms));
@@ -801,4 +807,6 @@ void server_metrics(struct server *srv, struct buf *out)
     metrics_render(out, ms, (size_t)srv->nloops, srv->app->nroutes, route_pattern, route_method,
                    srv->app, &g);
     free(ms);
+    buf_printf(out, "# TYPE summitd_mysql_errors_total counter\n");
+    db_error_counts(metric_db_error, out);
 }

@@ -13,6 +13,20 @@
  * non-zero on any loss or broken check.
  *
  *   faults [SCENARIO...]      (default: all; SUMMITD_BIN names the binary, default build/summitd)
+ *
+ * `faults --cluster [SCENARIO...]` (make faults-cluster) runs against the cluster of
+ * scripts/cluster.sh instead (already started: three Galera nodes, Redis with Sentinel, three
+ * summitd behind HAProxy on CLUSTER_LB_PORT), every request through the load balancer:
+ *   hot      100 users register at once for one session of 20 seats, spread over the three
+ *            nodes: certification conflicts are retried, never a 5xx, never oversold;
+ *   galera   kill -9 of a Galera node under load, then its restart (it rejoins by IST) and its
+ *            instance's return to it;
+ *   isolate  a node cut off (gmcast.isolate=1): summitd moves off it, no 500, /readyz does not
+ *            call it ready there; then it rejoins;
+ *   sentinel kill -9 of the Redis master under load: Sentinel promotes the replica, login
+ *            sessions stay valid.
+ * Each acknowledged registration is checked on every node. Prints the longest window of 503s
+ * and `faults-cluster: N scenarios, acknowledged=A, lost=L, oversold=O`.
  */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -67,6 +81,13 @@ static char env_prefix[256];
 static int mysql_port, redis_port;
 static const char *bin;
 static bool keep_state;
+/* --cluster: the cluster of scripts/cluster.sh behind its load balancer */
+static bool cluster;
+static int sql_node = 1; /* the Galera node sql() reads */
+static const char *cluster_db = "summitd";
+static const char *admin_email = ADMIN_EMAIL, *admin_password = ADMIN_PASSWORD;
+static char org_email[96] = "organizer@faults.example";
+static char run_tag[24] = "";
 
 static void stop_all(void);
 
@@ -298,6 +319,8 @@ static void inst_kill(int i, int sig)
 
 static void stop_all(void)
 {
+    if (cluster)
+        return; /* the cluster belongs to scripts/cluster.sh */
     for (int i = 0; i < MAX_INST; i++)
         inst_kill(i, SIGTERM);
     if (env_prefix[0]) {
@@ -312,10 +335,17 @@ static void stop_all(void)
 static char *sql(const char *q)
 {
     char cmd[4096];
-    snprintf(cmd, sizeof(cmd),
-             "mariadb --no-defaults -S var/faults/mysql/mariadbd.sock -uroot -N -B summitd_test "
-             "-e \"%s\" 2>&1",
-             q);
+    if (cluster)
+        /* causal: the node has applied every commit the cluster made before this read */
+        snprintf(cmd, sizeof(cmd),
+                 "mariadb --no-defaults -S var/cluster/galera-%d/mysqld.sock -uroot -N -B %s "
+                 "--init-command='SET SESSION wsrep_sync_wait = 1' -e \"%s\" 2>&1",
+                 sql_node, cluster_db, q);
+    else
+        snprintf(cmd, sizeof(cmd),
+                 "mariadb --no-defaults -S var/faults/mysql/mariadbd.sock -uroot -N -B "
+                 "summitd_test -e \"%s\" 2>&1",
+                 q);
     FILE *p = popen(cmd, "r");
     if (!p)
         die("popen: %s", strerror(errno));
@@ -377,19 +407,20 @@ static int64_t create_user(int port, const char *email)
 
 static void setup_accounts(int port)
 {
-    admin_token = login(port, ADMIN_EMAIL, ADMIN_PASSWORD);
+    admin_token = login(port, admin_email, admin_password);
     if (!admin_token)
-        die("admin login failed");
-    int64_t oid = create_user(port, "organizer@faults.example");
+        die("admin login failed (%s)", admin_email);
+    snprintf(org_email, sizeof(org_email), "organizer%s@faults.example", run_tag);
+    int64_t oid = create_user(port, org_email);
     char path[64];
     snprintf(path, sizeof(path), "/api/v1/users/%lld/roles", (long long)oid);
     struct resp r = http(port, "POST", path, admin_token, "{\"role\":\"organizer\"}", 10000);
     if (r.status != 200)
         die("grant organizer: %d %s", r.status, r.body ? r.body : "");
     resp_free(&r);
-    org_token = login(port, "organizer@faults.example", PASSWORD);
+    org_token = login(port, org_email, PASSWORD);
     for (int i = 0; i < NUSERS; i++) {
-        snprintf(user_email[i], sizeof(user_email[i]), "u%d@faults.example", i);
+        snprintf(user_email[i], sizeof(user_email[i]), "u%d%s@faults.example", i, run_tag);
         create_user(port, user_email[i]);
         user_tok[i] = login(port, user_email[i], PASSWORD);
         if (!user_tok[i])
@@ -405,12 +436,18 @@ static void iso(int64_t t, char *buf, size_t n)
     strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* A published event with NSESSIONS sessions of CAPACITY seats and a waitlist. */
+/* A published event with n sessions of cap seats and a waitlist. */
+static void make_sessions_n(int port, const char *title, int64_t *ids, int n, int cap);
 static void make_sessions(int port, const char *title, int64_t *ids)
+{
+    make_sessions_n(port, title, ids, NSESSIONS, CAPACITY);
+}
+
+static void make_sessions_n(int port, const char *title, int64_t *ids, int nsess, int cap)
 {
     /* A fresh login: a Redis restart in an earlier scenario dropped the old session. */
     free(org_token);
-    org_token = login(port, "organizer@faults.example", PASSWORD);
+    org_token = login(port, org_email, PASSWORD);
     if (!org_token)
         die("organizer login failed");
     char s1[32], s2[32], o1[32], c1[32], body[1024];
@@ -429,12 +466,12 @@ static void make_sessions(int port, const char *title, int64_t *ids)
     int64_t ev = jint(&r, "id");
     resp_free(&r);
     char path[96];
-    for (int i = 0; i < NSESSIONS; i++) {
+    for (int i = 0; i < nsess; i++) {
         snprintf(body, sizeof(body),
                  "{\"title\":\"场次 %d\",\"kind\":\"forum\",\"room\":\"R%d\",\"starts_at\":\"%s\","
                  "\"ends_at\":\"%s\",\"capacity\":%d,\"waitlist\":true,"
                  "\"registration_opens_at\":\"%s\",\"registration_closes_at\":\"%s\"}",
-                 i, i, s1, s2, CAPACITY, o1, c1);
+                 i, i, s1, s2, cap, o1, c1);
         snprintf(path, sizeof(path), "/api/v1/events/%lld/sessions", (long long)ev);
         r = http(port, "POST", path, org_token, body, 10000);
         if (r.status != 201)
@@ -461,6 +498,21 @@ struct stats {
     atomic_long sent, c201, c409, c503, c503_no_retry, c401, c5xx_other, c4xx_other, conn_fail;
     atomic_long ok_after; /* 2xx after the fault was repaired */
 };
+
+/* The longest stretch during which the clients got 503s (or no answer) and no success. */
+static atomic_llong last_ok_ms, worst_window_ms;
+
+static void note_outcome(bool ok)
+{
+    int64_t now = now_ms();
+    if (ok) {
+        atomic_store(&last_ok_ms, now);
+        return;
+    }
+    long long w = now - atomic_load(&last_ok_ms), cur = atomic_load(&worst_window_ms);
+    while (w > cur && !atomic_compare_exchange_weak(&worst_window_ms, &cur, w))
+        ;
+}
 
 static struct ack acks[MAX_ACKS];
 static atomic_long nacks;
@@ -493,7 +545,12 @@ static bool attempt(int port, long u, long s)
     free(tok);
     bool final = true;
     atomic_fetch_add(&st.sent, 1);
-    if (r.status >= 200 && r.status < 300 && atomic_load(&repaired))
+    if (r.status == 201 || r.status == 409 || r.status == 503 || r.status == 0)
+        note_outcome(r.status == 201 || r.status == 409);
+    /* (On the cluster the clients run through every pair long before the end: an answered 409
+     * already_registered counts as served too.) */
+    if (((r.status >= 200 && r.status < 300) || (cluster && r.status == 409)) &&
+        atomic_load(&repaired))
         atomic_fetch_add(&st.ok_after, 1);
     if (r.status == 201) {
         atomic_fetch_add(&st.c201, 1);
@@ -567,6 +624,8 @@ static void load_start(int ninst)
     atomic_store(&stop_load, false);
     atomic_store(&repaired, false);
     first_bad[0] = '\0';
+    atomic_store(&last_ok_ms, now_ms());
+    atomic_store(&worst_window_ms, 0);
     ninst_load = ninst;
     for (long c = 0; c < NCLIENTS; c++)
         pthread_create(&th[c], NULL, client, (void *)c);
@@ -620,7 +679,9 @@ static int cmp_i64(const void *a, const void *b)
 
 /* Every acknowledged registration is in the database as acknowledged; counters equal rows, no
  * session is over capacity, waitlist positions are dense. Returns the number lost. */
-static long verify(const char *scen)
+static long total_oversold;
+
+static long verify_node(const char *scen, long *oversold)
 {
     long n = atomic_load(&nacks);
     if (n > MAX_ACKS)
@@ -696,21 +757,58 @@ static long verify(const char *scen)
     bad = sql_long(q);
     if (bad)
         fail(scen, "%ld sessions with waitlist positions that are not 1..waitlist_count", bad);
+    snprintf(q, sizeof(q),
+             "SELECT COUNT(*) FROM sessions s WHERE s.id IN (%s) AND (SELECT COUNT(*) FROM "
+             "registrations r WHERE r.session_id = s.id AND r.status = 'confirmed') > s.capacity",
+             ids);
+    *oversold = sql_long(q);
+    if (*oversold)
+        fail(scen, "%ld sessions hold more confirmed registrations than seats", *oversold);
     if (lost)
-        fail(scen, "%ld of %ld acknowledged registrations lost", lost, n);
-    total_acked += n;
-    total_lost += lost;
+        fail(scen, "%ld of %ld acknowledged registrations lost%s", lost, n,
+             cluster ? " on this node" : "");
     return lost;
 }
 
+/* On one database, or on every node of the cluster (each must hold every acknowledged
+ * registration). */
+static long verify(const char *scen)
+{
+    long n = atomic_load(&nacks), lost = 0, over = 0;
+    if (n > MAX_ACKS)
+        n = MAX_ACKS;
+    for (int node = 1; node <= (cluster ? 3 : 1); node++) {
+        sql_node = node;
+        long o = 0, l = verify_node(scen, &o);
+        lost = l > lost ? l : lost;
+        over = o > over ? o : over;
+    }
+    sql_node = 1;
+    total_acked += n;
+    total_lost += lost;
+    total_oversold += over;
+    return lost;
+}
+
+static long long worst_503_ms; /* over all scenarios */
+static char worst_503_scen[16] = "-";
+
 static void report(const char *scen, int64_t t0)
 {
+    long long w =
+        atomic_load(&st.c503) + atomic_load(&st.conn_fail) ? atomic_load(&worst_window_ms) : 0;
+    if (w > worst_503_ms) {
+        worst_503_ms = w;
+        snprintf(worst_503_scen, sizeof(worst_503_scen), "%s", scen);
+    }
     printf("faults: %-8s %5.1fs sent=%ld 201=%ld 409=%ld 503=%ld (no Retry-After %ld) 401=%ld "
-           "conn_fail=%ld other4xx=%ld other5xx=%ld ok_after_repair=%ld\n",
+           "conn_fail=%ld other4xx=%ld other5xx=%ld ok_after_repair=%ld"
+           " longest_503_window=%lldms\n",
            scen, (double)(now_ms() - t0) / 1000.0, atomic_load(&st.sent), atomic_load(&st.c201),
            atomic_load(&st.c409), atomic_load(&st.c503), atomic_load(&st.c503_no_retry),
            atomic_load(&st.c401), atomic_load(&st.conn_fail), atomic_load(&st.c4xx_other),
-           atomic_load(&st.c5xx_other), atomic_load(&st.ok_after));
+           atomic_load(&st.c5xx_other), atomic_load(&st.ok_after),
+           atomic_load(&st.c503) + atomic_load(&st.conn_fail) ? atomic_load(&worst_window_ms) : 0);
     if (atomic_load(&st.c503_no_retry))
         fail(scen, "503 without Retry-After (%s)", first_bad);
     if (atomic_load(&st.c5xx_other))
@@ -795,6 +893,253 @@ static void scenario_multi(void)
     nscen++;
 }
 
+/* ---------------------------------------------------------------- cluster scenarios */
+
+static int cluster_base = 4500;
+
+/* The database endpoint summitd instance i (1..3) reports in /readyz. */
+static bool instance_on(int i, const char *endpoint)
+{
+    struct resp r = http(cluster_base + 60 + i, "GET", "/readyz", NULL, NULL, 2000);
+    const char *ep = jstr(&r, "mysql_endpoint");
+    bool on = ep && strcmp(ep, endpoint) == 0;
+    resp_free(&r);
+    return on;
+}
+
+struct hot_arg {
+    pthread_barrier_t bar;
+    atomic_int next;
+};
+
+static void *hot_client(void *arg)
+{
+    struct hot_arg *h = arg;
+    int u = atomic_fetch_add(&h->next, 1);
+    pthread_barrier_wait(&h->bar);
+    (void)attempt(inst[0].port, u, 0); /* one try each: a 503 counts against the scenario */
+    return NULL;
+}
+
+/* 100 users register at once for one session of 20 seats (waitlist), through the load balancer,
+ * so over three instances on three nodes: the session row is certified against itself. */
+#define HOT_USERS 100
+#define HOT_SEATS 20
+static void scenario_hot(void)
+{
+    const char *scen = "hot";
+    int64_t t0 = now_ms();
+    make_sessions_n(inst[0].port, scen, sessions, 1, HOT_SEATS);
+    memset(&st, 0, sizeof(st));
+    atomic_store(&nacks, 0);
+    atomic_store(&last_ok_ms, now_ms());
+    atomic_store(&worst_window_ms, 0);
+    first_bad[0] = '\0';
+    struct hot_arg h;
+    atomic_init(&h.next, 0);
+    pthread_barrier_init(&h.bar, NULL, HOT_USERS);
+    pthread_t t[HOT_USERS];
+    for (int i = 0; i < HOT_USERS; i++)
+        pthread_create(&t[i], NULL, hot_client, &h);
+    for (int i = 0; i < HOT_USERS; i++)
+        pthread_join(t[i], NULL);
+    pthread_barrier_destroy(&h.bar);
+    report(scen, t0);
+    if (atomic_load(&st.c503) || atomic_load(&st.conn_fail))
+        fail(scen,
+             "%ld answers 503 and %ld without an answer to a registration storm on a healthy "
+             "cluster (a conflict must be retried, not answered)",
+             atomic_load(&st.c503), atomic_load(&st.conn_fail));
+    if (atomic_load(&st.c201) != HOT_USERS)
+        fail(scen, "%ld of %d registrations acknowledged", atomic_load(&st.c201), HOT_USERS);
+    sessions[1] = 0;
+    int64_t keep[NSESSIONS];
+    memcpy(keep, sessions, sizeof(keep));
+    for (int i = 1; i < NSESSIONS; i++)
+        sessions[i] = sessions[0];
+    verify(scen);
+    memcpy(sessions, keep, sizeof(keep));
+    char q[256];
+    snprintf(q, sizeof(q), "SELECT confirmed_count FROM sessions WHERE id = %lld",
+             (long long)sessions[0]);
+    long confirmed = sql_long(q);
+    if (confirmed != HOT_SEATS)
+        fail(scen, "%ld confirmed for %d seats (every seat should be taken)", confirmed, HOT_SEATS);
+    nscen++;
+}
+
+static void scenario_galera(void)
+{
+    const char *scen = "galera";
+    int64_t t0 = now_ms();
+    make_sessions(inst[0].port, scen, sessions);
+    load_start(1);
+    wait_acks(40, 20000);
+    long before = atomic_load(&st.c201);
+    printf("faults: galera: kill -9 galera-2 under load\n");
+    fflush(stdout);
+    if (sh("scripts/cluster.sh kill-node 2") != 0)
+        fail(scen, "kill-node 2 failed");
+    int64_t killed = now_ms();
+    sleep_ms(5000); /* the cluster evicts it; summitd-2 moves to another node */
+    long during = atomic_load(&st.c201) - before;
+    printf("faults: galera: %ld registrations acknowledged in the 5 s after the kill; restarting "
+           "galera-2\n",
+           during);
+    fflush(stdout);
+    if (sh("scripts/cluster.sh restart-node 2") != 0)
+        fail(scen, "galera-2 did not rejoin");
+    printf("faults: galera: galera-2 synced again %.1f s after the kill\n",
+           (double)(now_ms() - killed) / 1000.0);
+    fflush(stdout);
+    atomic_store(&repaired, true);
+    char ep[32];
+    snprintf(ep, sizeof(ep), "127.0.0.1:%d", cluster_base + 2);
+    /* (each /readyz is answered by one of its workers: the first that is back is enough) */
+    int64_t deadline = now_ms() + 30000;
+    bool back;
+    while (!(back = instance_on(2, ep)) && now_ms() < deadline)
+        sleep_ms(200);
+    if (!back)
+        fail(scen, "summitd-2 did not return to its preferred node galera-2 within 30 s");
+    else
+        printf("faults: galera: summitd-2 is back on galera-2 %.1f s after the kill\n",
+               (double)(now_ms() - killed) / 1000.0);
+    if (!wait_ok_after(30, 30000))
+        fail(scen, "no 2xx within 30 s after galera-2 came back");
+    load_stop();
+    if (during == 0)
+        fail(scen, "no registration acknowledged while galera-2 was down");
+    report(scen, t0);
+    if (sh("scripts/cluster.sh wait-synced") != 0)
+        fail(scen, "the cluster is not synced");
+    verify(scen);
+    nscen++;
+}
+
+/* A node cut off from the others (gmcast.isolate=1): it leaves the primary component and answers
+ * 1047 to everything; summitd must move off it (never a 500) and /readyz must not call it ready
+ * on it. Then the network "heals" and the node rejoins. */
+static void scenario_isolate(void)
+{
+    const char *scen = "isolate";
+    int64_t t0 = now_ms();
+    make_sessions(inst[0].port, scen, sessions);
+    load_start(1);
+    wait_acks(40, 20000);
+    printf("faults: isolate: galera-3 cut off (gmcast.isolate=1) under load\n");
+    fflush(stdout);
+    if (sh("scripts/cluster.sh sql 3 -e \"SET GLOBAL "
+           "wsrep_provider_options='gmcast.isolate=1'\"") != 0)
+        fail(scen, "could not isolate galera-3");
+    int64_t cut = now_ms();
+    long before = atomic_load(&st.c201);
+    sleep_ms(6000);
+    long during = atomic_load(&st.c201) - before;
+    char ep[32];
+    snprintf(ep, sizeof(ep), "127.0.0.1:%d", cluster_base + 3);
+    for (int k = 0; k < 5; k++)
+        if (instance_on(3, ep))
+            fail(scen, "/readyz of summitd-3 calls it ready on the isolated galera-3");
+    printf("faults: isolate: %ld registrations acknowledged while galera-3 was cut off; healing\n",
+           during);
+    fflush(stdout);
+    if (sh("scripts/cluster.sh sql 3 -e \"SET GLOBAL "
+           "wsrep_provider_options='gmcast.isolate=0'\"") != 0 ||
+        sh("scripts/cluster.sh wait-synced") != 0)
+        fail(scen, "galera-3 did not rejoin");
+    atomic_store(&repaired, true);
+    int64_t deadline = now_ms() + 30000;
+    bool back;
+    while (!(back = instance_on(3, ep)) && now_ms() < deadline)
+        sleep_ms(200);
+    if (!back)
+        fail(scen, "summitd-3 did not return to galera-3 within 30 s of the rejoin");
+    else
+        printf("faults: isolate: summitd-3 is back on galera-3 %.1f s after the cut\n",
+               (double)(now_ms() - cut) / 1000.0);
+    if (!wait_ok_after(30, 30000))
+        fail(scen, "no 2xx within 30 s after galera-3 rejoined");
+    load_stop();
+    if (during == 0)
+        fail(scen, "no registration acknowledged while galera-3 was cut off");
+    report(scen, t0);
+    verify(scen);
+    nscen++;
+}
+
+static void scenario_sentinel(void)
+{
+    const char *scen = "sentinel";
+    int64_t t0 = now_ms();
+    make_sessions(inst[0].port, scen, sessions);
+    load_start(1);
+    wait_acks(40, 20000);
+    printf("faults: sentinel: kill -9 the Redis master under load\n");
+    fflush(stdout);
+    if (sh("scripts/cluster.sh kill-redis-master >/dev/null") != 0)
+        fail(scen, "kill-redis-master failed");
+    sleep_ms(4000); /* Sentinel: down after 1 s, then a failover */
+    atomic_store(&repaired, true);
+    if (!wait_ok_after(30, 30000))
+        fail(scen, "no 2xx within 30 s after the failover");
+    load_stop();
+    report(scen, t0);
+    if (atomic_load(&st.c401))
+        fail(scen, "%ld requests answered 401: login sessions were lost in the failover",
+             atomic_load(&st.c401));
+    verify(scen);
+    /* The old master comes back as a replica of the new one. */
+    sh("scripts/cluster.sh restart-redis master >/dev/null 2>&1; "
+       "scripts/cluster.sh restart-redis replica >/dev/null 2>&1");
+    nscen++;
+}
+
+static int cluster_main(int argc, char **argv)
+{
+    static const char *const names[] = {"hot", "galera", "isolate", "sentinel"};
+    bool want[4] = {argc == 0, argc == 0, argc == 0, argc == 0};
+    for (int i = 0; i < argc; i++) {
+        bool found = false;
+        for (int k = 0; k < 4; k++)
+            if (strcmp(argv[i], names[k]) == 0)
+                want[k] = found = true;
+        if (!found) {
+            fprintf(stderr, "usage: faults --cluster [hot|galera|isolate|sentinel]...\n");
+            return 2;
+        }
+    }
+    int64_t t0 = now_ms();
+    const char *v;
+    if ((v = getenv("CLUSTER_PORT_BASE")))
+        cluster_base = atoi(v);
+    inst[0].port = (v = getenv("CLUSTER_LB_PORT")) ? atoi(v) : 8090;
+    if ((v = getenv("CLUSTER_DB")))
+        cluster_db = v;
+    admin_email = (v = getenv("CLUSTER_ADMIN_EMAIL")) ? v : "admin@cluster.summitd";
+    admin_password = (v = getenv("CLUSTER_ADMIN_PASSWORD")) ? v : "cluster-admin-password";
+    snprintf(run_tag, sizeof(run_tag), "-%d-%lld", (int)getpid(), (long long)time(NULL) % 100000);
+    if (!healthy(inst[0].port))
+        die("nothing answers on the load balancer 127.0.0.1:%d (scripts/cluster.sh start)",
+            inst[0].port);
+    setup_accounts(inst[0].port);
+    printf("faults: cluster: load balancer 127.0.0.1:%d, %d users\n", inst[0].port, NUSERS);
+    fflush(stdout);
+    if (want[0])
+        scenario_hot();
+    if (want[1])
+        scenario_galera();
+    if (want[2])
+        scenario_isolate();
+    if (want[3])
+        scenario_sentinel();
+    printf("faults-cluster: %d scenarios, acknowledged=%ld, lost=%ld, oversold=%ld, longest 503 "
+           "window %lld ms (%s) (%.0f s)\n",
+           nscen, total_acked, total_lost, total_oversold, worst_503_ms, worst_503_scen,
+           (double)(now_ms() - t0) / 1000.0);
+    return (total_lost || total_oversold || failures) ? 1 : 0;
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -809,6 +1154,10 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    if (argc > 1 && strcmp(argv[1], "--cluster") == 0) {
+        cluster = true;
+        return cluster_main(argc - 2, argv + 2);
+    }
     bool want_all = argc == 1;
     bool want[4] = {want_all, want_all, want_all, want_all};
     static const char *const names[] = {"mysql", "redis", "summitd", "multi"};

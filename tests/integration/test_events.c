@@ -651,6 +651,20 @@ static bool path_title_is(void *arg)
     return ok;
 }
 
+struct path_hit_wait {
+    const struct it_server *s;
+    const char *path;
+};
+
+static bool path_is_hit(void *arg)
+{
+    struct path_hit_wait *w = arg;
+    struct it_resp *r = it_http(w->s, "GET", w->path, NULL, NULL, NULL);
+    bool ok = r->status == 200 && is_hit(r);
+    it_resp_free(r);
+    return ok;
+}
+
 /* Regression (hardening issue, item 7): the loop cache tagged an entry with the id as spelled in
  * the path, so /events/01 was never invalidated by a change to event 1 and served the old page
  * for loop_cache_ttl_ms. One loop per instance makes "the entry is cached" certain. */
@@ -666,13 +680,13 @@ Test(events, loop_cache_invalidates_every_spelling_of_an_id)
     snprintf(p2, sizeof(p2), "/api/v1/events/00%lld", (long long)eid);
     const char *paths[] = {p0, p1, p2};
     struct it_server *both[] = {a, b};
+    /* (The publish's own invalidation may reach an instance just after its first read filled
+     * the entry and drop it once: read until a hit, briefly.) */
     for (int k = 0; k < 2; k++)
         for (int i = 0; i < 3; i++) {
-            it_resp_free(it_http(both[k], "GET", paths[i], NULL, NULL, NULL));
-            struct it_resp *r = it_http(both[k], "GET", paths[i], NULL, NULL, NULL);
-            cr_assert_eq(r->status, 200, "%s: %s", paths[i], r->body);
-            cr_assert(is_hit(r), "%s is cached on the instance's one loop", paths[i]);
-            it_resp_free(r);
+            struct path_hit_wait w = {both[k], paths[i]};
+            cr_assert(it_wait(path_is_hit, &w, 2000), "%s is cached on the instance's one loop",
+                      paths[i]);
         }
 
     /* A change through A: A serves it at once under every spelling, B within moments. */

@@ -102,8 +102,16 @@ char *it_sqltime(int64_t t, char *buf);
  * defaults 3407 and 6391 when they are unset), so several checkouts can test side by side. */
 #define IT_REDIS_CLI "redis-cli -p \"$SD_REDIS_PORT\""
 #define IT_MYSQL_CLI                                                                               \
-    "mariadb --no-defaults -h127.0.0.1 -P\"$SD_MYSQL_PORT\" -usummitd -psummitd "                  \
-    "--default-character-set=utf8mb4 summitd_test -N -B"
+    "mariadb --no-defaults \"${SD_MYSQL_CLI_OPT:---no-beep}\" -h127.0.0.1 -P\"$SD_MYSQL_PORT\" "   \
+    "-usummitd -psummitd --default-character-set=utf8mb4 summitd_test -N -B"
+
+/* Whether the suite runs against the cluster of scripts/cluster.sh (SD_MYSQL_HOSTS set, make
+ * test-cluster): then each summitd it_start makes prefers the next Galera node in turn, uses
+ * Sentinel (SD_REDIS_SENTINELS) and causal reads, and so do the harness's own reads. */
+bool it_cluster(void);
+/* On the cluster: prints the reason, marks the test skipped and returns true (return at once);
+ * elsewhere false. For tests that need one node (they stop or restart the shared services). */
+bool it_skip_on_cluster(const char *why);
 
 /* Runs a shell command (e.g. scripts/services.sh stop-redis); returns its exit status. */
 int it_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -174,7 +174,7 @@ bootstrap_fresh() {
     local d
     d=$(node_dir 1)
     log "bootstrapping galera-1 (new cluster)"
-    mariadb-install-db --defaults-file="$d/my.cnf" --user=mysql \
+    mariadb-install-db --defaults-file="$d/my.cnf" --user=mysql --force \
         --auth-root-authentication-method=socket --skip-test-db >"$d/install.log" 2>&1 \
         || { cat "$d/install.log" >&2; return 1; }
     if [ "$SINGLE" = 1 ]; then start_node 1; else start_node 1 --wsrep-new-cluster; fi

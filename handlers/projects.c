@@ -687,23 +687,13 @@ void projects_list(struct req *r)
 /* ---------------------------------------------------------------------------------------- */
 /* Recommendations                                                                          */
 
-/* In the order of enum match_lang. */
-static const char *const langs[] = {"zh", "en", NULL};
-
-/* The language of the reasons: ?lang=en|zh, else the preferred of en/zh in Accept-Language
- * (server/lang.h), else Chinese. Returns 0 or -1 after replying. */
+/* The language of the reasons (server/query.h: req_lang). Returns 0 or -1 after replying. */
 static int pick_lang(struct req *r, enum match_lang *out)
 {
-    int l = MATCH_LANG_ZH;
-    int rc = req_query_enum(r, "lang", false, langs, &l);
-    if (rc < 0)
+    enum lang l;
+    if (req_lang(r, &l) < 0)
         return -1;
-    if (rc == 1) {
-        int h = lang_pick(req_header(r, "Accept-Language"), langs);
-        if (h >= 0)
-            l = h;
-    }
-    *out = (enum match_lang)l;
+    *out = l == LANG_EN ? MATCH_LANG_EN : MATCH_LANG_ZH;
     return 0;
 }
 
@@ -798,7 +788,7 @@ void projects_recommendations(struct req *r)
     else if (fetch_projects(r, items, n, proj) == 0) {
         cJSON *out = cJSON_CreateObject();
         cJSON_AddNumberToObject(out, "project_id", (double)id);
-        cJSON_AddStringToObject(out, "lang", langs[lang]);
+        cJSON_AddStringToObject(out, "lang", lang_tags[lang]);
         cJSON *arr = cJSON_AddArrayToObject(out, "items");
         for (size_t i = 0; i < n; i++) {
             if (!proj[i])

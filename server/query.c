@@ -6,6 +6,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/lang.h"
 #include "server/timeutil.h"
 
 /* The parameter, or NULL after deciding absent (rc 1) or replying (rc -1). */
@@ -129,5 +130,23 @@ int req_query_text(struct req *r, const char *name, bool required, const struct 
     if (err)
         return json_text_reply(r, name, lim, err);
     *out = v;
+    return 0;
+}
+
+const char *const lang_tags[] = {"zh", "en", NULL};
+
+int req_lang(struct req *r, enum lang *out)
+{
+    int l = LANG_ZH;
+    int rc = req_query_enum(r, "lang", false, lang_tags, &l);
+    if (rc < 0)
+        return -1;
+    if (rc == 1) {
+        /* TODO(issue 15): the signed-in user's locale (users.locale) before the header. */
+        int h = lang_pick(req_header(r, "Accept-Language"), lang_tags);
+        if (h >= 0)
+            l = h;
+    }
+    *out = (enum lang)l;
     return 0;
 }

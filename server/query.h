@@ -28,4 +28,13 @@ int req_query_time(struct req *r, const char *name, bool required, int64_t *out)
 int req_query_text(struct req *r, const char *name, bool required, const struct text_limit *lim,
                    const char **out);
 
+/* The languages the server writes in, in order of preference when nothing says otherwise. */
+enum lang { LANG_ZH = 0, LANG_EN = 1 };
+extern const char *const lang_tags[]; /* {"zh", "en", NULL}: BCP 47 primary tags of enum lang */
+
+/* The language to write to the caller in: `lang=zh|en` in the query, else the signed-in user's
+ * chosen locale, else the preferred of zh/en in Accept-Language, else Chinese. Returns 0 and
+ * *out, or -1 after replying 400 for a `lang` that is neither. */
+int req_lang(struct req *r, enum lang *out);
+
 #endif

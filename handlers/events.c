@@ -2,8 +2,10 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "handlers/registrations.h"
 #include "handlers/sessions.h"
 #include "server/access.h"
 #include "server/audit.h"
@@ -24,6 +26,11 @@ static const char *const event_kinds[] = {"summit", "roadshow", "fair", NULL};
 #define TIME_MIN 946684800LL  /* 2000-01-01: earlier times are typing mistakes */
 #define TIME_MAX 4102444800LL /* 2100-01-01 */
 #define EVENT_MAX_SPAN (366LL * 86400)
+/* The check-in window around each session (POST /checkins), in minutes; defaults as in
+ * sql/0017_checkin_window.sql. */
+#define CHECKIN_OPENS_DEFAULT 120
+#define CHECKIN_CLOSES_DEFAULT 60
+#define CHECKIN_MIN_MAX 10080 /* a week */
 
 /* An event as clients see it (EV_* columns of EVENT_SELECT). */
 enum {
@@ -39,16 +46,23 @@ enum {
     EV_STATUS,
     EV_CREATED,
     EV_UPDATED,
+    EV_ORGANIZER_NAME,
+    EV_CHECKIN_OPENS,
+    EV_CHECKIN_CLOSES,
 };
 #define EVENT_SELECT                                                                               \
     "SELECT e.id, e.organizer_id, e.title, e.kind, e.city, e.venue, e.description, e.starts_at,"   \
-    " e.ends_at, e.status, e.created_at, e.updated_at FROM events e"
+    " e.ends_at, e.status, e.created_at, e.updated_at, u.display_name, e.checkin_opens_min,"       \
+    " e.checkin_closes_min FROM events e JOIN users u ON u.id = e.organizer_id"
 
 static cJSON *event_json(const struct db_res *res, size_t i)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, i, EV_ID));
     cJSON_AddNumberToObject(o, "organizer_id", (double)db_get_i64(res, i, EV_ORGANIZER));
+    cJSON *org = cJSON_AddObjectToObject(o, "organizer");
+    cJSON_AddNumberToObject(org, "id", (double)db_get_i64(res, i, EV_ORGANIZER));
+    cJSON_AddStringToObject(org, "display_name", db_get(res, i, EV_ORGANIZER_NAME));
     cJSON_AddStringToObject(o, "title", db_get(res, i, EV_TITLE));
     cJSON_AddStringToObject(o, "kind", db_get(res, i, EV_KIND));
     cJSON_AddStringToObject(o, "city", db_get(res, i, EV_CITY));
@@ -59,6 +73,8 @@ static cJSON *event_json(const struct db_res *res, size_t i)
     cJSON_AddStringToObject(o, "status", db_get(res, i, EV_STATUS));
     json_add_time(o, "created_at", db_get_time(res, i, EV_CREATED));
     json_add_time(o, "updated_at", db_get_time(res, i, EV_UPDATED));
+    cJSON_AddNumberToObject(o, "checkin_opens_min", (double)db_get_i64(res, i, EV_CHECKIN_OPENS));
+    cJSON_AddNumberToObject(o, "checkin_closes_min", (double)db_get_i64(res, i, EV_CHECKIN_CLOSES));
     return o;
 }
 
@@ -122,12 +138,35 @@ static bool filter_given(const struct req *r, const char *name)
     return v && *v;
 }
 
+/* Strict query strings: a parameter a list does not know is a 400 naming it, not silently
+ * ignored (`?mine=1` or `?stauts=draft` would otherwise answer something else than asked).
+ * `lang` is read on every route (server/query.h). 0, or -1 after replying. */
+static int query_known(struct req *r, const char *const *known)
+{
+    for (size_t i = 0; i < r->nquery; i++) {
+        const char *k = r->qkey[i];
+        bool ok = strcmp(k, "lang") == 0;
+        for (size_t j = 0; !ok && known[j]; j++)
+            ok = strcmp(k, known[j]) == 0;
+        if (ok)
+            continue;
+        if (strcmp(k, "mine") == 0)
+            reply_error(r, SD_ERR_INVALID, "validation_failed", k,
+                        "unknown query parameter mine: your own events are at GET /api/v1/me/events");
+        else
+            reply_error(r, SD_ERR_INVALID, "validation_failed", k, "unknown query parameter %s",
+                        k);
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- events ---- */
 
 struct event_fields {
     const char *title, *city, *venue, *description, *kind;
-    int64_t starts_at, ends_at;
-    bool has_starts, has_ends;
+    int64_t starts_at, ends_at, checkin_opens, checkin_closes;
+    bool has_starts, has_ends, has_checkin_opens, has_checkin_closes;
 };
 
 /* Reads and validates the event fields; `create` makes the required ones required. */
@@ -147,9 +186,27 @@ static int event_fields_parse(struct req *r, const cJSON *body, bool create, str
     if ((rc = json_time(r, body, "ends_at", create, &f->ends_at)) < 0)
         return -1;
     f->has_ends = rc == 0;
+    if ((rc = json_int(r, body, "checkin_opens_min", false, 0, CHECKIN_MIN_MAX,
+                       &f->checkin_opens)) < 0)
+        return -1;
+    f->has_checkin_opens = rc == 0;
+    if ((rc = json_int(r, body, "checkin_closes_min", false, 0, CHECKIN_MIN_MAX,
+                       &f->checkin_closes)) < 0)
+        return -1;
+    f->has_checkin_closes = rc == 0;
     if (kind >= 0)
         f->kind = event_kinds[kind];
     return 0;
+}
+
+/* Events do not start in the past: 0, or -1 after replying 400 naming starts_at. */
+static int check_not_past(struct req *r, int64_t starts, int64_t now)
+{
+    if (starts >= now)
+        return 0;
+    reply_error(r, SD_ERR_INVALID, "validation_failed", "starts_at",
+                "starts_at must not be in the past");
+    return -1;
 }
 
 void events_create(struct req *r)
@@ -164,13 +221,17 @@ void events_create(struct req *r)
     char sa[TIME_BUF], ea[TIME_BUF];
     if (event_fields_parse(r, body, true, &f) < 0 ||
         check_times(r, f.starts_at, f.ends_at, EVENT_MAX_SPAN) < 0 ||
+        check_not_past(r, f.starts_at, time_now()) < 0 ||
         req_exec(r, &res,
                  "INSERT INTO events (organizer_id, title, kind, city, venue, description,"
-                 " starts_at, ends_at, status, created_at, updated_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', UTC_TIMESTAMP(), UTC_TIMESTAMP())",
-                 "isssssss", r->user.id, f.title, f.kind, f.city, f.venue ? f.venue : "",
+                 " starts_at, ends_at, checkin_opens_min, checkin_closes_min, status, created_at,"
+                 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', UTC_TIMESTAMP(),"
+                 " UTC_TIMESTAMP())",
+                 "isssssssii", r->user.id, f.title, f.kind, f.city, f.venue ? f.venue : "",
                  f.description ? f.description : "", time_format_sql(f.starts_at, sa),
-                 time_format_sql(f.ends_at, ea)) < 0)
+                 time_format_sql(f.ends_at, ea),
+                 f.has_checkin_opens ? f.checkin_opens : (int64_t)CHECKIN_OPENS_DEFAULT,
+                 f.has_checkin_closes ? f.checkin_closes : (int64_t)CHECKIN_CLOSES_DEFAULT) < 0)
         goto out;
     int64_t id = (int64_t)res.insert_id;
     db_res_clear(&res);
@@ -179,13 +240,29 @@ out:
     cJSON_Delete(body);
 }
 
+/* The public list shows published (default) or cancelled events; drafts are their organizer's,
+ * at GET /me/events. */
+static const char *const public_statuses[] = {"published", "cancelled", NULL};
+
 void events_list(struct req *r)
 {
+    static const char *const known[] = {"limit", "cursor", "kind", "city", "from",
+                                        "to",    "status", NULL};
     struct page pg;
-    int kind = -1;
+    int kind = -1, status = 0;
     int64_t from = 0, to = 0;
     const char *city = NULL;
+    if (query_known(r, known) < 0)
+        return;
+    if (filter_given(r, "status") && strcmp(req_query(r, "status"), "draft") == 0) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "status",
+                    "drafts are not public: an organizer lists their own drafts at GET "
+                    "/api/v1/me/events?status=draft");
+        return;
+    }
     if (req_page(r, 20, 100, 1, &pg) < 0 ||
+        (filter_given(r, "status") &&
+         req_query_enum(r, "status", true, public_statuses, &status) < 0) ||
         (filter_given(r, "kind") && req_query_enum(r, "kind", true, event_kinds, &kind) < 0) ||
         req_query_text(r, "city", false, LIMIT_QUERY_CITY, &city) < 0 ||
         (filter_given(r, "from") && req_query_time(r, "from", true, &from) < 0) ||
@@ -203,12 +280,12 @@ void events_list(struct req *r)
     /* An event matches [from, to] when it overlaps it. Oldest id first: the cursor is the id. */
     if (req_exec(r, &res,
                  EVENT_SELECT
-                 " WHERE e.status = 'published' AND e.id > ?"
+                 " WHERE e.status = ? AND e.id > ?"
                  " AND (? IS NULL OR e.kind = ?) AND (? IS NULL OR e.city = ?)"
                  " AND (? IS NULL OR e.ends_at >= ?) AND (? IS NULL OR e.starts_at <= ?)"
                  " ORDER BY e.id LIMIT ?",
-                 "issssssssi", page_key(&pg, 0, 0), k, k, c, c, fs, fs, ts, ts,
-                 (int64_t)pg.limit + 1) < 0)
+                 "sissssssssi", public_statuses[status], page_key(&pg, 0, 0), k, k, c, c, fs, fs,
+                 ts, ts, (int64_t)pg.limit + 1) < 0)
         return;
     cJSON *items = cJSON_CreateArray();
     bool more = res.nrows > (size_t)pg.limit;
@@ -218,6 +295,48 @@ void events_list(struct req *r)
     int64_t last = n ? db_get_i64(&res, n - 1, EV_ID) : 0;
     db_res_clear(&res);
     reply_page(r, items, more, PAGE_KEYS(last));
+}
+
+void events_list_mine(struct req *r)
+{
+    static const char *const known[] = {"limit", "cursor", "status", NULL};
+    struct page pg;
+    int status = -1;
+    if (query_known(r, known) < 0 || req_page(r, 20, 100, 2, &pg) < 0 ||
+        (filter_given(r, "status") &&
+         req_query_enum(r, "status", true, event_status_names, &status) < 0))
+        return;
+    const char *st = status >= 0 ? event_status_names[status] : NULL;
+    char cb[TIME_BUF];
+    struct db_res res;
+    /* Newest first, paged by (created_at, id) descending; admins see only their own here too. */
+    if (req_exec(r, &res,
+                 EVENT_SELECT " WHERE e.organizer_id = ? AND (? IS NULL OR e.status = ?)"
+                              " AND (e.created_at, e.id) < (?, ?)"
+                              " ORDER BY e.created_at DESC, e.id DESC LIMIT ?",
+                 "isssii", r->user.id, st, st,
+                 time_format_sql(page_key(&pg, 0, TIME_MAX), cb), page_key(&pg, 1, INT64_MAX),
+                 (int64_t)pg.limit + 1) < 0)
+        return;
+    cJSON *items = cJSON_CreateArray();
+    bool more = res.nrows > (size_t)pg.limit;
+    size_t n = more ? (size_t)pg.limit : res.nrows;
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(items, event_json(&res, i));
+    int64_t last_t = n ? db_get_time(&res, n - 1, EV_CREATED) : 0;
+    int64_t last_id = n ? db_get_i64(&res, n - 1, EV_ID) : 0;
+    db_res_clear(&res);
+    reply_page(r, items, more, PAGE_KEYS(last_t, last_id));
+}
+
+/* A signed-in reader's page carries their own registrations: it is theirs alone. Such a request
+ * has an Authorization header, which keeps it out of the loop cache (server/lcache.h); the
+ * Redis copy is written before the personal part is added. */
+static void make_private(struct req *r)
+{
+    free(r->lc_key); /* never set for a request with a token; belt and braces */
+    r->lc_key = NULL;
+    reply_header(r, "Cache-Control", "no-store");
 }
 
 void events_get(struct req *r)
@@ -230,7 +349,11 @@ void events_get(struct req *r)
     cJSON *o = event_cache_get(r, id);
     if (o) {
         int rc = sessions_fill_counts(r, id, cJSON_GetObjectItem(o, "sessions"));
+        if (rc == 0 && r->user.id)
+            rc = registrations_add_mine(r, id, o);
         if (rc == 0) {
+            if (r->user.id)
+                make_private(r);
             reply_json(r, 200, o);
             return;
         }
@@ -249,12 +372,19 @@ void events_get(struct req *r)
     }
     if (strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(o, "status")), "draft") != 0)
         event_cache_put(r, id, &ticket, o); /* counts inside are overwritten on every hit */
+    if (r->user.id) {
+        if (registrations_add_mine(r, id, o) < 0) {
+            cJSON_Delete(o);
+            return;
+        }
+        make_private(r);
+    }
     reply_json(r, 200, o);
 }
 
 struct event_update {
     struct req *r;
-    int64_t id;
+    int64_t id, now;
     struct event_fields f;
 };
 
@@ -281,6 +411,14 @@ static int event_update_tx(struct db *db, void *arg, struct tx_fail *f)
     if (ends <= starts || ends >= TIME_MAX || ends - starts > EVENT_MAX_SPAN)
         return tx_fail(f, SD_ERR_INVALID, "validation_failed", "ends_at",
                        "ends_at must be after starts_at (and within 366 days)");
+    /* Nothing moves into the past; an event that has begun may still change other fields (a
+     * PATCH that repeats its starts_at or ends_at unchanged is no move). */
+    if (starts != ev.starts_at && starts < a->now)
+        return tx_fail(f, SD_ERR_INVALID, "validation_failed", "starts_at",
+                       "starts_at must not be moved into the past");
+    if (ends != ev.ends_at && ends < a->now)
+        return tx_fail(f, SD_ERR_INVALID, "validation_failed", "ends_at",
+                       "ends_at must not be moved into the past");
     struct db_res res;
     rc = db_exec(db, &res, SESSION_SPAN_SQL, "i", a->id);
     if (rc)
@@ -293,19 +431,24 @@ static int event_update_tx(struct db *db, void *arg, struct tx_fail *f)
     if (smax && smax > ends)
         return tx_fail(f, SD_ERR_INVALID, "validation_failed", "ends_at",
                        "a session ends after the new ends_at");
-    char sa[TIME_BUF], ea[TIME_BUF];
+    char sa[TIME_BUF], ea[TIME_BUF], co[24], cc[24];
+    snprintf(co, sizeof(co), "%lld", (long long)a->f.checkin_opens);
+    snprintf(cc, sizeof(cc), "%lld", (long long)a->f.checkin_closes);
     return db_exec(db, NULL,
                    "UPDATE events SET title = COALESCE(?, title), kind = COALESCE(?, kind),"
                    " city = COALESCE(?, city), venue = COALESCE(?, venue),"
                    " description = COALESCE(?, description), starts_at = ?, ends_at = ?,"
+                   " checkin_opens_min = COALESCE(?, checkin_opens_min),"
+                   " checkin_closes_min = COALESCE(?, checkin_closes_min),"
                    " updated_at = UTC_TIMESTAMP() WHERE id = ?",
-                   "sssssssi", a->f.title, a->f.kind, a->f.city, a->f.venue, a->f.description,
-                   time_format_sql(starts, sa), time_format_sql(ends, ea), a->id);
+                   "sssssssssi", a->f.title, a->f.kind, a->f.city, a->f.venue, a->f.description,
+                   time_format_sql(starts, sa), time_format_sql(ends, ea),
+                   a->f.has_checkin_opens ? co : NULL, a->f.has_checkin_closes ? cc : NULL, a->id);
 }
 
 void events_update(struct req *r)
 {
-    struct event_update a = {.r = r};
+    struct event_update a = {.r = r, .now = time_now()};
     struct event_ref ev;
     if (req_param_id(r, 0, &a.id) < 0 || access_event(r, a.id, ACCESS_MANAGE, &ev) < 0)
         return;

@@ -12,6 +12,7 @@ struct req;
 
 void events_create(struct req *r);        /* POST /api/v1/events */
 void events_list(struct req *r);          /* GET /api/v1/events */
+void events_list_mine(struct req *r);     /* GET /api/v1/me/events */
 void events_get(struct req *r);           /* GET /api/v1/events/{id} */
 void events_update(struct req *r);        /* PATCH /api/v1/events/{id} */
 void events_publish(struct req *r);       /* POST /api/v1/events/{id}/publish */

@@ -30,7 +30,8 @@ static const char *const reg_statuses[] = {"confirmed", "waitlisted", "cancelled
 #define REG_SELECT                                                                                 \
     "SELECT r.id, r.session_id, s.event_id, r.user_id, r.status, r.waitlist_position,"             \
     " r.checkin_code, r.checked_in_at, r.created_at, r.updated_at, s.title, s.starts_at,"          \
-    " s.ends_at, s.room, e.title, e.organizer_id, u.display_name, u.email"                         \
+    " s.ends_at, s.room, e.title, e.organizer_id, u.display_name, u.email, e.checkin_opens_min,"   \
+    " e.checkin_closes_min"                                                                        \
     " FROM registrations r JOIN sessions s ON s.id = r.session_id"                                 \
     " JOIN events e ON e.id = s.event_id JOIN users u ON u.id = r.user_id"
 enum {
@@ -52,6 +53,8 @@ enum {
     REG_E_ORGANIZER,
     REG_U_NAME,
     REG_U_EMAIL,
+    REG_E_CHECKIN_OPENS,
+    REG_E_CHECKIN_CLOSES,
 };
 
 /* The registration as clients see it; the check-in code only while confirmed. */
@@ -485,6 +488,59 @@ void registrations_cancel(struct req *r)
     reply_json(r, 200, o);
 }
 
+/* ---- the caller's own, in event and session views ---- */
+
+enum { MY_ID, MY_SESSION, MY_STATUS, MY_POSITION, MY_CREATED };
+#define MY_SELECT                                                                                  \
+    "SELECT r.id, r.session_id, r.status, r.waitlist_position, r.created_at FROM registrations r"  \
+    " JOIN sessions s ON s.id = r.session_id"                                                      \
+    " WHERE r.user_id = ? AND r.status IN ('confirmed', 'waitlisted')"
+
+static cJSON *my_json(const struct db_res *res, size_t i)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)db_get_i64(res, i, MY_ID));
+    cJSON_AddNumberToObject(o, "session_id", (double)db_get_i64(res, i, MY_SESSION));
+    cJSON_AddStringToObject(o, "status", db_get(res, i, MY_STATUS));
+    if (db_get(res, i, MY_POSITION))
+        cJSON_AddNumberToObject(o, "waitlist_position", (double)db_get_i64(res, i, MY_POSITION));
+    else
+        cJSON_AddNullToObject(o, "waitlist_position");
+    json_add_time(o, "created_at", db_get_time(res, i, MY_CREATED));
+    return o;
+}
+
+int registrations_add_mine(struct req *r, int64_t event_id, cJSON *event)
+{
+    struct db_res res;
+    if (!r->user.id)
+        return 0;
+    if (req_exec(r, &res, MY_SELECT " AND s.event_id = ? ORDER BY s.starts_at, s.id, r.id", "ii",
+                 r->user.id, event_id) < 0)
+        return -1;
+    cJSON *arr = cJSON_AddArrayToObject(event, "my_registrations");
+    for (size_t i = 0; i < res.nrows; i++)
+        cJSON_AddItemToArray(arr, my_json(&res, i));
+    db_res_clear(&res);
+    return 0;
+}
+
+int registrations_add_mine_session(struct req *r, int64_t session_id, cJSON *session)
+{
+    struct db_res res;
+    if (!r->user.id)
+        return 0;
+    if (req_exec(r, &res, MY_SELECT " AND r.session_id = ? ORDER BY r.id LIMIT 1", "ii",
+                 r->user.id, session_id) < 0)
+        return -1;
+    if (res.nrows)
+        cJSON_AddItemToObject(session, "my_registration", my_json(&res, 0));
+    else
+        cJSON_AddNullToObject(session, "my_registration");
+    db_res_clear(&res);
+    return 0;
+}
+
 /* ---- lists and export ---- */
 
 /* The `status` filter: NULL for all (absent, or empty as a form sends it); -1 after replying 400
@@ -630,10 +686,51 @@ static int checkin_tx(struct db *db, void *arg, struct tx_fail *f)
     return audit_record(db, a->r, a->event_id, "checkin", subject, detail);
 }
 
+/* 409 checkin_not_open / checkin_closed: the window of the session (its event's
+ * checkin_opens_min before the start to checkin_closes_min after the end) with the moment it
+ * opens or closed, as RFC 3339 UTC in the message and in error.opens_at / error.closes_at. */
+static void reply_window(struct req *r, const char *code, const char *name, int64_t at,
+                         const char *verb)
+{
+    char t[TIME_BUF], m[256];
+    time_format_rfc3339(at, t);
+    snprintf(m, sizeof(m), "check-in for this session %s at %s", verb, t);
+    cJSON *o = cJSON_CreateObject();
+    cJSON *e = cJSON_AddObjectToObject(o, "error");
+    cJSON_AddStringToObject(e, "code", code);
+    cJSON_AddStringToObject(e, "message", m);
+    cJSON_AddStringToObject(e, name, t);
+    r->err_code = code;
+    reply_json(r, 409, o);
+}
+
+/* Whether now is inside the check-in window of REG_SELECT row 0; replies 409 when not. */
+static int checkin_window(struct req *r, const struct db_res *res, int64_t now)
+{
+    int64_t opens = db_get_time(res, 0, REG_S_STARTS) - 60 * db_get_i64(res, 0, REG_E_CHECKIN_OPENS);
+    int64_t closes =
+        db_get_time(res, 0, REG_S_ENDS) + 60 * db_get_i64(res, 0, REG_E_CHECKIN_CLOSES);
+    if (now < opens) {
+        reply_window(r, "checkin_not_open", "opens_at", opens, "opens");
+        return -1;
+    }
+    if (now > closes) {
+        reply_window(r, "checkin_closed", "closes_at", closes, "closed");
+        return -1;
+    }
+    return 0;
+}
+
 void registrations_checkin(struct req *r)
 {
-    if (auth_require(r, ROLE_ORGANIZER | ROLE_ADMIN) < 0)
+    /* One code for "not yours to check in", whoever asks: an attendee or enterprise user is
+     * refused before the code is looked up (no lookup oracle), with the code another
+     * organizer's desk gets. */
+    if (!(r->user.roles & (ROLE_ORGANIZER | ROLE_ADMIN))) {
+        reply_error(r, SD_ERR_FORBIDDEN, "not_your_event", NULL,
+                    "only the event's organizer (or an admin) checks registrations in");
         return;
+    }
     cJSON *body = json_body(r);
     if (!body)
         return;
@@ -654,12 +751,20 @@ void registrations_checkin(struct req *r)
     a.event_id = db_get_i64(&res, 0, REG_EVENT);
     a.user_id = db_get_i64(&res, 0, REG_USER);
     bool manager = access_event_manager(r, db_get_i64(&res, 0, REG_E_ORGANIZER));
-    db_res_clear(&res);
+    /* Only a check-in that would be written is held to the window: a re-scan of a badge already
+     * checked in, or of a waitlisted one, is answered as it stands (409 below). */
+    bool pending = strcmp(db_get(&res, 0, REG_STATUS), "confirmed") == 0 &&
+                   !db_get(&res, 0, REG_CHECKED_IN);
     if (!manager) {
+        db_res_clear(&res);
         reply_error(r, SD_ERR_FORBIDDEN, "not_your_event", NULL,
                     "this code belongs to another organizer's event");
         return;
     }
+    int win = pending ? checkin_window(r, &res, a.now) : 0;
+    db_res_clear(&res);
+    if (win < 0)
+        return;
     if (req_tx(r, checkin_tx, &a) < 0 || reg_load(r, a.id, &res) < 0)
         return;
     const char *status = db_get(&res, 0, REG_STATUS);

@@ -20,6 +20,15 @@ void registrations_mine(struct req *r);       /* GET /api/v1/me/registrations */
 void registrations_of_session(struct req *r); /* GET /api/v1/sessions/{id}/registrations */
 void registrations_checkin(struct req *r);    /* POST /api/v1/checkins */
 
+/* The caller's live (confirmed or waitlisted) registrations, for the event and session views of
+ * a signed-in reader: {id, session_id, status, waitlist_position (null unless waitlisted),
+ * created_at}. registrations_add_mine adds "my_registrations" (an array, in session order) to
+ * an event object; registrations_add_mine_session adds "my_registration" (that object or null)
+ * to a session object. 0, or -1 after replying. Anonymous callers (r->user.id 0): nothing. */
+struct cJSON;
+int registrations_add_mine(struct req *r, int64_t event_id, struct cJSON *event) SD_MUST_CHECK;
+int registrations_add_mine_session(struct req *r, int64_t session_id,
+                                   struct cJSON *session) SD_MUST_CHECK;
 /* Promotes the first `n` waitlisted registrations of a session (FIFO) and moves the rest up so
  * positions stay 1..m. The caller holds the session row's lock (SELECT … FOR UPDATE in the
  * same transaction) and updates the session's counters by *promoted. 0 or SD_ERR_*. */

@@ -217,11 +217,22 @@ static int session_times_check(struct tx_fail *f, const struct event_ref *ev, in
     return 0;
 }
 
+/* Sessions do not start in the past: a new one, or one whose start moves (`was` is its start
+ * now, 0 for a new session; a change that keeps the start of a session under way is fine). */
+static int session_past_check(struct tx_fail *f, int64_t starts, int64_t was, int64_t now)
+{
+    if (starts == was || starts >= now)
+        return 0;
+    return tx_fail(f, SD_ERR_INVALID, "validation_failed", "starts_at",
+                   was ? "starts_at must not be moved into the past"
+                       : "a session cannot start in the past");
+}
+
 /* ---- POST /events/{id}/sessions ---- */
 
 struct session_add {
     struct req *r;
-    int64_t event_id, id;
+    int64_t event_id, id, now;
     struct session_fields f;
 };
 
@@ -240,6 +251,8 @@ static int session_add_tx(struct db *db, void *arg, struct tx_fail *fail)
                        "sessions cannot be added to a cancelled event");
     rc = session_times_check(fail, &ev, f->starts_at, f->ends_at, f->has_opens ? f->opens_at : 0,
                              f->has_closes ? f->closes_at : 0);
+    if (!rc)
+        rc = session_past_check(fail, f->starts_at, 0, a->now);
     if (rc)
         return rc;
     char sa[TIME_BUF], ea[TIME_BUF], oa[TIME_BUF], ca[TIME_BUF];
@@ -262,7 +275,7 @@ static int session_add_tx(struct db *db, void *arg, struct tx_fail *fail)
 
 void sessions_create(struct req *r)
 {
-    struct session_add a = {.r = r};
+    struct session_add a = {.r = r, .now = time_now()};
     struct event_ref ev;
     if (req_param_id(r, 0, &a.event_id) < 0 || access_event(r, a.event_id, ACCESS_MANAGE, &ev) < 0)
         return;
@@ -291,8 +304,16 @@ void sessions_get(struct req *r)
     if (req_param_id(r, 0, &id) < 0 || access_session(r, id, ACCESS_READ, &s) < 0)
         return;
     cJSON *o = session_load(r, id);
-    if (o)
-        reply_json(r, 200, o);
+    if (!o)
+        return;
+    if (r->user.id) { /* the caller's own registration: a private reply (not cached anywhere) */
+        if (registrations_add_mine_session(r, id, o) < 0) {
+            cJSON_Delete(o);
+            return;
+        }
+        reply_header(r, "Cache-Control", "no-store");
+    }
+    reply_json(r, 200, o);
 }
 
 /* ---- PATCH /sessions/{id} ---- */
@@ -351,6 +372,8 @@ static int session_update_tx(struct db *db, void *arg, struct tx_fail *fail)
         return tx_fail(fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
                        "a cancelled event's sessions cannot be changed");
     rc = session_times_check(fail, &s.ev, starts, ends, opens, closes);
+    if (!rc)
+        rc = session_past_check(fail, starts, s.starts_at, a->now);
     if (rc)
         return rc;
     /* A new room or new times: every pitch placed in the session must still be where a placement

@@ -81,6 +81,7 @@ const struct route_def routes[] = {
     /* events and registration */
     {POST, "/api/v1/events", events_create, AUTH | IDEM},
     {GET, "/api/v1/events", events_list, 0},
+    {GET, "/api/v1/me/events", events_list_mine, AUTH | PRIVATE},
     {GET, "/api/v1/events/{id}", events_get, ROUTE_LOOP_CACHE},
     {PATCH, "/api/v1/events/{id}", events_update, AUTH},
     {POST, "/api/v1/events/{id}/publish", events_publish, AUTH},

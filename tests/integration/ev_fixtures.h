@@ -30,16 +30,16 @@ static inline char *ev_time(int64_t off, char *buf)
     return buf;
 }
 
-/* Creates an event (starts in 30 days, lasts 2 days) and publishes it when asked. */
-static inline int64_t ev_event(const struct it_server *s, const char *org, const char *title,
-                               bool publish)
+/* Creates an event from now + starts to now + ends (seconds) and publishes it when asked. */
+static inline int64_t ev_event_at(const struct it_server *s, const char *org, const char *title,
+                                  bool publish, int64_t starts, int64_t ends)
 {
     char a[32], b[32], body[1024];
     snprintf(
         body, sizeof(body),
         "{\"title\":\"%s\",\"kind\":\"summit\",\"city\":\"成都\",\"venue\":\"天府国际会议中心\","
         "\"starts_at\":\"%s\",\"ends_at\":\"%s\",\"description\":\"test\"}",
-        title, ev_time(30 * DAY, a), ev_time(32 * DAY, b));
+        title, ev_time(starts, a), ev_time(ends, b));
     struct it_resp *r = it_http(s, "POST", "/api/v1/events", org, body, NULL);
     cr_assert_eq(r->status, 201, "create event: %d %s", r->status, r->body);
     int64_t id = (int64_t)it_jnum(r, "id");
@@ -54,23 +54,39 @@ static inline int64_t ev_event(const struct it_server *s, const char *org, const
     return id;
 }
 
-/* Adds a session (day 1 of the event, 09:00–12:00 relative) with extra JSON members (may be ""). */
-static inline int64_t ev_session(const struct it_server *s, const char *org, int64_t event_id,
-                                 int capacity, bool waitlist, const char *extra)
+/* Creates an event (starts in 30 days, lasts 2 days) and publishes it when asked. */
+static inline int64_t ev_event(const struct it_server *s, const char *org, const char *title,
+                               bool publish)
+{
+    return ev_event_at(s, org, title, publish, 30 * DAY, 32 * DAY);
+}
+
+/* Adds a session from now + starts to now + ends (seconds) with extra JSON members (may be ""). */
+static inline int64_t ev_session_at(const struct it_server *s, const char *org, int64_t event_id,
+                                    int capacity, bool waitlist, int64_t starts, int64_t ends,
+                                    const char *extra)
 {
     char a[32], b[32], body[1024], path[64];
     snprintf(
         body, sizeof(body),
         "{\"title\":\"AI 论坛 session\",\"kind\":\"forum\",\"room\":\"A1\",\"starts_at\":\"%s\","
         "\"ends_at\":\"%s\",\"capacity\":%d,\"waitlist\":%s%s%s}",
-        ev_time(30 * DAY + 3600, a), ev_time(30 * DAY + 4 * 3600, b), capacity,
-        waitlist ? "true" : "false", extra && *extra ? "," : "", extra ? extra : "");
+        ev_time(starts, a), ev_time(ends, b), capacity, waitlist ? "true" : "false",
+        extra && *extra ? "," : "", extra ? extra : "");
     snprintf(path, sizeof(path), "/api/v1/events/%lld/sessions", (long long)event_id);
     struct it_resp *r = it_http(s, "POST", path, org, body, NULL);
     cr_assert_eq(r->status, 201, "create session: %d %s", r->status, r->body);
     int64_t id = (int64_t)it_jnum(r, "id");
     it_resp_free(r);
     return id;
+}
+
+/* Adds a session (day 1 of the event, 09:00–12:00 relative) with extra JSON members (may be ""). */
+static inline int64_t ev_session(const struct it_server *s, const char *org, int64_t event_id,
+                                 int capacity, bool waitlist, const char *extra)
+{
+    return ev_session_at(s, org, event_id, capacity, waitlist, 30 * DAY + 3600,
+                         30 * DAY + 4 * 3600, extra);
 }
 
 static inline struct it_resp *ev_register(const struct it_server *s, const char *tok, int64_t sid,

@@ -85,6 +85,7 @@ static struct {
     int64_t pitch;          /* in pitch_s */
     int64_t criterion, entry;
     int64_t t0;
+    int64_t checkin_s; /* a forum starting within the hour: inside its check-in window */
 } F;
 
 /* Every token issued during the test (checked against the log and the database at the end). */
@@ -359,6 +360,21 @@ static void world(void)
     F.forum = session(F.event, "forum", "论坛 1", T0 + 8 * H, T0 + 10 * H);
     F.forum2 = session(F.event, "forum", "论坛 2", T0 + 8 * H, T0 + 10 * H);
     F.forum3 = session(F.event, "forum", "论坛 3", T0 + 8 * H, T0 + 10 * H);
+
+    /* Check-ins are taken only from 120 minutes before a session starts: an event under way. */
+    {
+        char a[32], b[32], path[64];
+        int64_t now = (int64_t)time(NULL);
+        int64_t ev = create(F.tok[P_ORG], "/api/v1/events",
+                            "{\"title\":\"签到 权限\",\"kind\":\"summit\",\"city\":\"成都\","
+                            "\"starts_at\":\"%s\",\"ends_at\":\"%s\"}",
+                            rfc(now + 1800, a), rfc(now + 86400, b));
+        snprintf(path, sizeof(path), "/api/v1/events/%lld/publish", (long long)ev);
+        struct it_resp *pr = req("POST", path, F.tok[P_ORG], NULL);
+        cr_assert_eq(pr->status, 200, "fixture: publish: %d %s", pr->status, pr->body);
+        it_resp_free(pr);
+        F.checkin_s = session(ev, "forum", "签到厅", now + 1800, now + 3 * H);
+    }
 
     /* The attendee's registration. */
     char path[128];
@@ -765,7 +781,7 @@ static void m_checkin(int p, struct cell *c)
     const char *tok = login(email, PASSWORD);
     free(email);
     char path[80];
-    snprintf(path, sizeof(path), "/api/v1/sessions/%lld/registrations", LL(F.forum));
+    snprintf(path, sizeof(path), "/api/v1/sessions/%lld/registrations", LL(F.checkin_s));
     struct it_resp *r = req("POST", path, tok, NULL);
     cr_assert_eq(r->status, 201, "fixture: registration for a check-in: %d %s", r->status, r->body);
     PATH("/api/v1/checkins");

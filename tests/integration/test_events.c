@@ -296,9 +296,10 @@ Test(events, exhibitors_and_stats)
     cr_assert_eq(r->status, 201);
     int64_t orgid = (int64_t)it_jnum(r, "id");
     it_resp_free(r);
-    int64_t eid = ev_event(srv, org, "stats", true);
-    int64_t s1 = ev_session(srv, org, eid, 2, true, ""),
-            s2 = ev_session(srv, org, eid, 4, false, "");
+    /* Starts within the hour: the check-in below is inside its window. */
+    int64_t eid = ev_event_at(srv, org, "stats", true, 1800, DAY);
+    int64_t s1 = ev_session_at(srv, org, eid, 2, true, 1800, 3 * 3600, ""),
+            s2 = ev_session_at(srv, org, eid, 4, false, 3 * 3600, 5 * 3600, "");
     char path[80], body[128];
     snprintf(path, sizeof(path), "/api/v1/events/%lld/exhibitors", (long long)eid);
     snprintf(body, sizeof(body), "{\"organization_id\":%lld}", (long long)orgid);
@@ -419,7 +420,10 @@ Test(events, audit_pages_with_cursors_bound_to_their_list)
         cr_assert_eq(next[0] != '\0', i < 2, "page %d: next_cursor %s", i, next);
         snprintf(cursor, sizeof(cursor), "%s", next);
     }
-    /* A cursor is opaque and belongs to the list that issued it. */
+    /* A cursor is opaque and belongs to the list that issued it (two published events: the
+     * list has a second page even on a fresh database). */
+    ev_event(srv, tok, "审计分页 其一", true);
+    ev_event(srv, tok, "审计分页 其二", true);
     struct it_resp *r = ev_get(srv, NULL, "/api/v1/events?limit=1");
     cr_assert_eq(r->status, 200);
     snprintf(cursor, sizeof(cursor), "%s",

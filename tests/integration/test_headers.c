@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tests/lib/it.h"
@@ -37,14 +38,25 @@ static struct it_resp *nosniff(struct it_resp *r, int status, const char *what)
     return r;
 }
 
+/* RFC 3339 of now + off seconds (buf: 32 bytes). */
+static char *in_secs(long off, char *buf)
+{
+    time_t t = time(NULL) + off;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* A published event from 30 minutes from now for a day: its sessions' check-in is open. */
 static int64_t make_event(const char *org)
 {
-    char title[64], body[512], path[64];
+    char title[64], body[512], path[64], a[32], b[32];
     it_unique(title, sizeof(title), "hdr");
     snprintf(body, sizeof(body),
              "{\"title\":\"%s\",\"kind\":\"summit\",\"city\":\"成都\","
-             "\"starts_at\":\"2032-05-20T09:00:00Z\",\"ends_at\":\"2032-05-21T18:00:00Z\"}",
-             title);
+             "\"starts_at\":\"%s\",\"ends_at\":\"%s\"}",
+             title, in_secs(1800, a), in_secs(86400, b));
     struct it_resp *r = it_http(srv, "POST", "/api/v1/events", org, body, NULL);
     cr_assert_eq(r->status, 201, "%s", r->body);
     int64_t id = (int64_t)it_jnum(r, "id");
@@ -144,14 +156,13 @@ Test(headers, personal_data_and_secrets_are_no_store)
     int64_t org_id;
     char *org = it_organizer(srv, &org_id);
     int64_t ev = make_event(org);
-    char path[96], body[512];
+    char path[96], body[512], a[32], b[32];
     snprintf(path, sizeof(path), "/api/v1/events/%lld/sessions", (long long)ev);
-    struct it_resp *r = it_http(srv, "POST", path, org,
-                                "{\"title\":\"论坛\",\"kind\":\"forum\",\"room\":\"A1\","
-                                "\"starts_at\":\"2032-05-20T10:00:00Z\","
-                                "\"ends_at\":\"2032-05-20T12:00:00Z\",\"capacity\":10,"
-                                "\"waitlist\":false}",
-                                NULL);
+    snprintf(body, sizeof(body),
+             "{\"title\":\"论坛\",\"kind\":\"forum\",\"room\":\"A1\",\"starts_at\":\"%s\","
+             "\"ends_at\":\"%s\",\"capacity\":10,\"waitlist\":false}",
+             in_secs(3600, a), in_secs(3 * 3600, b));
+    struct it_resp *r = it_http(srv, "POST", path, org, body, NULL);
     cr_assert_eq(r->status, 201, "%s", r->body);
     int64_t sid = (int64_t)it_jnum(r, "id");
     it_resp_free(r);

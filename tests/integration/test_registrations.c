@@ -531,6 +531,8 @@ Test(registrations, authorization)
     it_resp_free(r);
     r = it_http(srv, "POST", "/api/v1/checkins", a, body, NULL);
     cr_assert_eq(r->status, 403, "an attendee cannot check in");
+    /* The code the document lists for this route, whoever is refused (was `forbidden`). */
+    cr_assert_str_eq(it_jstr(r, "error.code"), "not_your_event");
     it_resp_free(r);
     cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM registrations WHERE id = %lld AND"
                             " checked_in_at IS NOT NULL",
@@ -555,8 +557,9 @@ Test(registrations, authorization)
 Test(registrations, checkin_once_then_409)
 {
     char *org = it_organizer(srv, NULL);
-    int64_t eid = ev_event(srv, org, "checkin", true);
-    int64_t sid = ev_session(srv, org, eid, 1, true, "");
+    /* Starts within the hour: inside the check-in window (from 120 minutes before). */
+    int64_t eid = ev_event_at(srv, org, "checkin", true, 1800, DAY);
+    int64_t sid = ev_session_at(srv, org, eid, 1, true, 1800, 3 * 3600, "");
     int64_t uid;
     char *a = it_user(srv, "attendee", &uid), *b = it_user(srv, "attendee", NULL);
     struct it_resp *r = ev_register(srv, a, sid, NULL);

@@ -685,6 +685,11 @@ static void m_ev_list(int p, struct cell *c)
     (void)p;
     PATH("/api/v1/events");
 }
+static void m_ev_mine(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/me/events");
+}
 static void m_ev_get(int p, struct cell *c)
 {
     (void)p;
@@ -950,6 +955,7 @@ static const struct row rows[] = {
     /* events and registration */
     {PO, "/api/v1/events", 0, m_ev_create, {401, 403, 403, 403, 403, 201, 201, 403, 201}},
     {G, "/api/v1/events", 0, m_ev_list, ALL(200)},
+    {G, "/api/v1/me/events", 0, m_ev_mine, SIGNED_IN(200)}, /* each their own */
     {G, "/api/v1/events/{id}", 0, m_ev_get, ALL(200)},
     {PA, "/api/v1/events/{id}", 0, m_ev_patch, ORGANIZER(200)},
     /* a draft is hidden (404) from all but its organizer and admins */

@@ -213,9 +213,10 @@ Test(input, raw_nul_and_invalid_utf8_anywhere_get_a_4xx_and_the_server_lives)
  * every parameter, so "?flag&limit=0" was served as if no limit had been given. */
 Test(input, a_parameter_without_a_value_does_not_drop_the_others)
 {
-    it_expect(it_http(srv, "GET", "/api/v1/events?flag&limit=0", NULL, NULL, NULL), 400, "limit",
+    /* `kind` without a value (an unknown name would be a 400 of its own: GET /events is strict). */
+    it_expect(it_http(srv, "GET", "/api/v1/events?kind&limit=0", NULL, NULL, NULL), 400, "limit",
               "limit=0 beside a bare flag");
-    it_expect(it_http(srv, "GET", "/api/v1/events?flag&limit=1", NULL, NULL, NULL), 200, NULL,
+    it_expect(it_http(srv, "GET", "/api/v1/events?kind&limit=1", NULL, NULL, NULL), 200, NULL,
               "limit=1 beside a bare flag");
     it_expect(it_http(srv, "GET", "/api/v1/events?cursor=-1", NULL, NULL, NULL), 400, "cursor",
               "a negative cursor");

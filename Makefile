@@ -123,7 +123,10 @@ unit: $(UNIT_BIN)
 	@$(RUN_TESTS) --limit $(UNIT_LIMIT) $(UNIT_BIN)
 
 # IT_CLUSTER=1 points the harness at the cluster of scripts/cluster.sh (bench/cluster.mk).
+# Every exchange the harness has with summitd is recorded under var/contract/ (tests/lib/it.c),
+# for `make contract`; a new run starts with an empty directory.
 integration: $(IT_BIN) $(B)/summitd
+	@rm -rf var/contract
 	@$(IT_RUN_ENV) $(RUN_TESTS) --limit $(IT_LIMIT) $(IT_BIN)
 
 # The whole suite again with summitd and the unit suites under AddressSanitizer + UBSan (own

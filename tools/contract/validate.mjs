@@ -44,6 +44,16 @@ const esc = (s) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 const ops = operations(strict);
 const common = doc['x-common-error-codes'] || {};
+// Every listed code is in the catalogue (components/x-error-catalogue, with its status).
+const catalogue = doc.components['x-error-catalogue'] || {};
+const docErrors = [];
+for (const o of ops) for (const [st, r] of Object.entries(o.op.responses)) for (const c of r['x-error-codes'] || []) {
+    const k = catalogue[c];
+    if (!k) docErrors.push(`${o.op.operationId} ${st}: code ${c} is not in components/x-error-catalogue`);
+    else if (![].concat(k.status).includes(Number(st))) docErrors.push(`${o.op.operationId} ${st}: code ${c} has status ${k.status} in the catalogue`);
+}
+if (docErrors.length) { console.log(docErrors.join('\n')); process.exit(1); }
+
 const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort() : [];
 if (files.length === 0) {
     console.error(`contract: no recordings in ${dir} (run the integration suite first: make integration)`);

@@ -1078,15 +1078,15 @@ export interface components {
             minutes: number;
             project: {
                 id: number;
-                title: string;
+                title: string | null;
             };
             organization: {
                 id: number;
-                name: string;
-            };
+                name: string | null;
+            } | null;
             presenter: {
                 id: number;
-                display_name: string;
+                display_name: string | null;
             };
             /** Format: date-time */
             available_from: string | null;
@@ -1106,15 +1106,15 @@ export interface components {
             minutes: number;
             project: {
                 id: number;
-                title: string;
+                title: string | null;
             };
             organization: {
                 id: number;
-                name: string;
-            };
+                name: string | null;
+            } | null;
             presenter: {
                 id: number;
-                display_name: string;
+                display_name: string | null;
             };
             /** Format: date-time */
             available_from: string | null;
@@ -1142,10 +1142,10 @@ export interface components {
         Timetable: {
             event: {
                 id: number;
-                title: string;
+                title: string | null;
                 /** @enum {string} */
                 kind: "summit" | "roadshow" | "fair";
-                venue: string;
+                venue: string | null;
                 /** @enum {string} */
                 status: "draft" | "published" | "cancelled";
                 /** Format: date-time */
@@ -1157,7 +1157,7 @@ export interface components {
                 room: string;
                 sessions: {
                     id: number;
-                    title: string;
+                    title: string | null;
                     /** @enum {string} */
                     kind: "forum" | "pitch" | "competition" | "exhibition";
                     /** Format: date-time */
@@ -1173,15 +1173,15 @@ export interface components {
                         minutes: number;
                         project: {
                             id: number;
-                            title: string;
+                            title: string | null;
                         };
                         organization: {
                             id: number;
-                            name: string;
-                        };
+                            name: string | null;
+                        } | null;
                         presenter: {
                             id: number;
-                            display_name: string;
+                            display_name: string | null;
                         };
                         /** Format: date-time */
                         available_from: string | null;
@@ -1198,7 +1198,7 @@ export interface components {
         CompetitionsCriteriaCreateResponse: {
             id: number;
             session_id: number;
-            name: string;
+            name: string | null;
             weight: number;
             max_score: number;
         };
@@ -1206,27 +1206,21 @@ export interface components {
             id: number;
             session_id: number;
             project_id: number;
-            project_title: string;
+            project_title: string | null;
             organization_id: number;
-            organization_name: string;
+            organization_name: string | null;
         };
         CompetitionsJudgesCreateResponse: {
             session_id: number;
             user_id: number;
-            display_name: string;
+            display_name: string | null;
         };
         CompetitionsScoresPutResponse: {
             entry_id: number;
             judge_user_id: number;
+            /** @description keyed by criterion id */
             scores: {
-                1?: number;
-                4?: number;
-                7?: number;
-                8?: number;
-                9?: number;
-                10?: number;
-                11?: number;
-                12?: number;
+                [key: string]: number;
             };
             weighted_total: number;
         };
@@ -1237,9 +1231,9 @@ export interface components {
                 rank: number;
                 entry_id: number;
                 project_id: number;
-                project_title: string;
+                project_title: string | null;
                 organization_id: number;
-                organization_name: string;
+                organization_name: string | null;
                 score: number;
                 raw_mean: number;
                 judge_count: number;
@@ -1254,20 +1248,20 @@ export interface components {
             results_published: boolean;
             criteria: {
                 id: number;
-                name: string;
+                name: string | null;
                 weight: number;
                 max_score: number;
             }[];
             entries: {
                 id: number;
                 project_id: number;
-                project_title: string;
+                project_title: string | null;
                 organization_id: number;
-                organization_name: string;
+                organization_name: string | null;
             }[];
             judges: {
                 user_id: number;
-                display_name: string;
+                display_name: string | null;
             }[];
         };
         Event: {
@@ -1881,7 +1875,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description overloaded: the password-hashing capacity is busy (Retry-After); not counted as a failed attempt */
+            /** @description overloaded: the password-hashing capacity is busy (Retry-After); not counted as a failed attempt; unavailable (MySQL or Redis is unreachable (Retry-After)) */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
@@ -2174,7 +2168,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {items: [invitation], next_cursor} */
+            /** @description a page (items, next_cursor) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2252,7 +2246,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
-            /** @description invited (Location /api/v1/invitations/{id}) */
+            /** @description invited (no Location: there is no GET for one invitation; the invitee sees it in GET /api/v1/me/invitations) */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -2262,7 +2256,7 @@ export interface operations {
                     "application/json": components["schemas"]["Invitation"];
                 };
             };
-            /** @description validation_failed (user_id: no such user) */
+            /** @description validation_failed (user_id: no such user); invalid_json (the body is not one JSON object (or is missing where required)) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2299,7 +2293,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description already_member */
+            /** @description already_member; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2332,7 +2326,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {items: [invitation], next_cursor} */
+            /** @description a page (items, next_cursor) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2392,7 +2386,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not_invitee (the organization's members and admins see it but may not answer it) */
+            /** @description not_invitee (the organization's members and admins see it but may not answer it); not_member (the caller is not a member of the organization acting or owning the project) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -2401,7 +2395,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no such invitation (or not one the caller may see) */
+            /** @description no such invitation (or not one the caller may see); invitation_not_found (no such invitation) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2410,7 +2404,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description invitation_closed: declined or revoked */
+            /** @description invitation_closed: declined or revoked; invitation_accepted (the invitation was accepted already) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2526,7 +2520,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description invitation_accepted: an accepted invitation is a membership now */
+            /** @description invitation_accepted: an accepted invitation is a membership now; invitation_closed (the invitation was declined or revoked) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -2628,7 +2622,7 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description validation_failed with field (also invalid UTF-8; organization_id of no organization) */
+            /** @description validation_failed with field (also invalid UTF-8; organization_id of no organization); invalid_json (the body is not one JSON object (or is missing where required)) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2953,7 +2947,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the interest changed: {project_id, target_project_id, decision, mutual, match: {id, supply_project_id, demand_project_id, score, created_at} | null} */
+            /** @description the interest changed; match is the mutual match, or null */
             200: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -2973,7 +2967,7 @@ export interface operations {
                     "application/json": components["schemas"]["InterestsCreateResponse"];
                 };
             };
-            /** @description validation_failed, same_project, same_side, same_organization (field target_project_id) */
+            /** @description validation_failed, same_project, same_side, same_organization (field target_project_id); invalid_json (the body is not one JSON object (or is missing where required)) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3010,7 +3004,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description project_closed, target_closed */
+            /** @description project_closed, target_closed; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3120,7 +3114,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the pitch {id, session_id, event_id, project_id, presenter_user_id, minutes, project {id, title}, organization {id, name}, presenter {id, display_name}, available_from, available_until, starts_at, ends_at} */
+            /** @description the pitch */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -3167,7 +3161,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description pitch_exists (the project already pitches here) or wrong_session_kind */
+            /** @description pitch_exists (the project already pitches here) or wrong_session_kind; already_member (the invitee is a member already); request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3242,7 +3236,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description pitch_not_found (unknown, or of an event that is a draft to the caller) */
+            /** @description pitch_not_found (unknown, or of an event that is a draft to the caller); event_not_found (no such event, or a draft the caller may not see); session_not_found (no such session (or not of the right kind), or of an event the caller may not see) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3299,7 +3293,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description pitch_not_found (unknown, or of an event that is a draft to the caller) */
+            /** @description pitch_not_found (unknown, or of an event that is a draft to the caller); session_not_found (no such session (or not of the right kind), or of an event the caller may not see) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3324,7 +3318,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {session_id, placed: [{pitch_id, starts_at, ends_at}], unplaced: [{pitch_id, reason}]}, reason one of too_long, outside_availability, presenter_busy, no_free_slot, invalid. The rules are those of PUT /pitches/{id}/slot: presenter_busy counts the presenter's pitches at every event and their organizations' scheduled 1:1 meetings. */
+            /** @description the placed and unplaced pitches. The rules are those of PUT /pitches/{id}/slot: presenter_busy counts the presenter's pitches at every event and their organizations' scheduled 1:1 meetings. */
             200: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -3353,7 +3347,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description session_not_found (unknown, or of an event that is a draft to the caller) */
+            /** @description session_not_found (unknown, or of an event that is a draft to the caller); event_not_found (no such event, or a draft the caller may not see) */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3362,7 +3356,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description wrong_session_kind */
+            /** @description wrong_session_kind; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3393,7 +3387,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {event {id, title, kind, venue, status, starts_at, ends_at}, rooms: [{room, sessions: [{id, title, kind, starts_at, ends_at, pitches: [pitch]}]}]} */
+            /** @description the event's rooms with their sessions and placed pitches, in time order (complete) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3439,7 +3433,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {items: [event], next_cursor} */
+            /** @description a page (items, next_cursor) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -3489,7 +3483,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the event {id, organizer_id, title, kind, city, venue, description, starts_at, ends_at, status: draft, created_at, updated_at, sessions: []} */
+            /** @description the event */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -3722,7 +3716,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description already_published, event_cancelled */
+            /** @description already_published, event_cancelled; already_cancelled (cancelled already (event, registration or meeting)) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3781,7 +3775,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description already_cancelled */
+            /** @description already_cancelled; already_published (the event is published already); event_cancelled (the event is cancelled) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3880,7 +3874,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description event_cancelled */
+            /** @description event_cancelled; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3920,7 +3914,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {event_id, organization_id, name, tier, added_by} */
+            /** @description the exhibitor added */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -3930,7 +3924,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventsAddExhibitorResponse"];
                 };
             };
-            /** @description validation_failed (field organization_id: not an id, or no such organization) */
+            /** @description validation_failed (field organization_id: not an id, or no such organization); invalid_json (the body is not one JSON object (or is missing where required)) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3967,7 +3961,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description already_exhibitor (field organization_id); event_cancelled (a cancelled event takes no new exhibitors; since the handler kit) */
+            /** @description already_exhibitor (field organization_id); event_cancelled (a cancelled event takes no new exhibitors; since the handler kit); request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4002,7 +3996,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {items: [{id, actor_id, action, subject, detail, request_id, created_at}], next_cursor} */
+            /** @description a page (items, next_cursor) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4061,7 +4055,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {event_id, sessions: [{session_id, title, kind, capacity, registrations, confirmed, waitlisted, cancelled, checked_in, fill_rate}], totals, exhibitors, matching: {interests, mutual_matches, meetings}} */
+            /** @description registration figures per session and in total, exhibitors, and matching figures */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4111,7 +4105,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the session with event {id, title, status, organizer_id} */
+            /** @description the session with its event (id, title, status, organizer_id) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4314,7 +4308,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {id, session_id, event_id, user_id, status: confirmed|waitlisted, waitlist_position, checkin_code (while confirmed), checked_in_at, created_at, updated_at} */
+            /** @description the registration: confirmed (with its checkin_code) or waitlisted (with waitlist_position) */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -4324,7 +4318,7 @@ export interface operations {
                     "application/json": components["schemas"]["Registration"];
                 };
             };
-            /** @description registration_not_open, registration_closed */
+            /** @description registration_not_open, registration_closed; invalid_json (the body is not one JSON object (or is missing where required)); validation_failed (a field, query parameter, path parameter or header is missing, malformed, out of range, unknown to this request or read-only (`field` names it)) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4361,7 +4355,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description already_registered (with the existing registration under "registration"), session_full, event_cancelled, event_not_published, request_in_progress */
+            /** @description already_registered (with the existing registration under "registration"), session_full, event_cancelled, event_not_published, request_in_progress; invitation_accepted (the invitation was accepted already); invitation_closed (the invitation was declined or revoked) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4486,7 +4480,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {items: [registration], next_cursor} */
+            /** @description a page (items, next_cursor) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4531,7 +4525,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description the registration with user {id, display_name, email} and checked_in_at */
+            /** @description the registration, checked in, with its holder */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4559,7 +4553,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not_your_event */
+            /** @description not_your_event; forbidden (the caller's role or relation does not allow this (e.g. not the event's organizer or an admin)) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4610,7 +4604,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {id, session_id, name, weight, max_score} */
+            /** @description the criterion */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -4657,7 +4651,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description criterion_exists, scoring_started, too_many_criteria, wrong_session_kind */
+            /** @description criterion_exists, scoring_started, too_many_criteria, wrong_session_kind; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4697,7 +4691,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {id, session_id, project_id, project_title, organization_id, organization_name} */
+            /** @description the entry */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -4744,7 +4738,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description entry_exists, wrong_session_kind */
+            /** @description entry_exists, wrong_session_kind; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4784,7 +4778,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {session_id, user_id, display_name} */
+            /** @description the judge */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -4831,7 +4825,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description judge_exists, wrong_session_kind */
+            /** @description judge_exists, wrong_session_kind; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -4871,7 +4865,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {entry_id, judge_user_id, scores, weighted_total} — weighted_total = 100 * sum(weight * score / max_score) / sum(weight) */
+            /** @description the judge's scores of the entry; weighted_total = 100 * sum(weight * score / max_score) / sum(weight) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4880,7 +4874,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompetitionsScoresPutResponse"];
                 };
             };
-            /** @description validation_failed with field scores.<criterion id> */
+            /** @description validation_failed with field scores.<criterion id>; invalid_json (the body is not one JSON object (or is missing where required)) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -4939,7 +4933,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {session_id, results_published, items: [{rank, entry_id, project_id, project_title, organization_id, organization_name, score, raw_mean, judge_count}]} */
+            /** @description the ranked entries (complete) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -4948,7 +4942,7 @@ export interface operations {
                     "application/json": components["schemas"]["CompetitionsLeaderboardResponse"];
                 };
             };
-            /** @description results_not_published */
+            /** @description results_not_published; forbidden (the caller's role or relation does not allow this (e.g. not the event's organizer or an admin)) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4991,7 +4985,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {session_id, results_published: true} */
+            /** @description published */
             200: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -5029,7 +5023,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description wrong_session_kind */
+            /** @description wrong_session_kind; request_in_progress (the first request with this Idempotency-Key is still running: retry later); results_published (the results are published: no more scores or entries) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5060,7 +5054,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {event_id, items: [{id, index, starts_at, ends_at, minutes, tables, meetings}]} */
+            /** @description the event's meeting slots in time order with their meeting counts (complete) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -5151,7 +5145,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description validation_failed (field starts_at when outside the event, minutes, count, tables) */
+            /** @description validation_failed (field starts_at when outside the event, minutes, count, tables); invalid_json (the body is not one JSON object (or is missing where required)) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5188,7 +5182,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description slot_overlap, tables_mismatch, too_many_slots */
+            /** @description slot_overlap, tables_mismatch, too_many_slots; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5285,7 +5279,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description validation_failed (field reset: true, false, 1 or 0; or a body that is not a JSON object) */
+            /** @description validation_failed (field reset: true, false, 1 or 0; or a body that is not a JSON object); invalid_json (the body is not one JSON object (or is missing where required)) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -5322,7 +5316,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description no_meeting_slots */
+            /** @description no_meeting_slots; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5666,7 +5660,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description {session_id, results_published, criteria: [{id, name, weight, max_score}], entries: [{id, project_id, project_title, organization_id, organization_name}], judges: [{user_id, display_name}]} */
+            /** @description the competition's criteria, entries and judges (complete) */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -55,7 +55,7 @@ RUN_TESTS   = scripts/run-tests.sh --jobs $(CRITERION_JOBS)
 .SECONDARY:
 
 .PHONY: all deps services services-stop run test test-run unit integration asan clean \
-        format migrate valgrind stress-tests
+        format migrate valgrind stress-tests contract body-fields
 
 all: $(B)/summitd $(UNIT_BIN) $(IT_BIN) $(TOOL_BIN)
 
@@ -118,12 +118,39 @@ test: deps
 test-run: all
 	@scripts/services.sh start
 	@$(MAKE) --no-print-directory unit integration
+	@$(MAKE) --no-print-directory contract
+
+# The contract (docs/openapi.yaml) checked with the Node tools of tools/contract (npm ci from the
+# committed lockfile; no network after that): Redocly lint, TypeScript types generated from it and
+# web/js/api.js type-checked against them, server/body_fields.c not stale, and every exchange the
+# last integration run recorded (var/contract/) valid against it.
+CONTRACT := tools/contract
+$(CONTRACT)/node_modules/.package-lock.json: $(CONTRACT)/package.json $(CONTRACT)/package-lock.json
+	cd $(CONTRACT) && npm ci --no-audit --no-fund --loglevel=error
+
+contract: $(CONTRACT)/node_modules/.package-lock.json
+	@t0=$$(date +%s); cd $(CONTRACT) && \
+	    node_modules/.bin/redocly lint --config redocly.yaml --format=summary ../../docs/openapi.yaml && \
+	    node_modules/.bin/openapi-typescript ../../docs/openapi.yaml -o ../../web/js/api-types.d.ts \
+	        --silent && \
+	    { git diff --quiet -- ../../web/js/api-types.d.ts || \
+	      { echo "contract: web/js/api-types.d.ts was stale (regenerated now): commit it"; exit 1; }; } && \
+	    node_modules/.bin/tsc -p tsconfig.json && echo "contract: web/js/api.js type-checks" && \
+	    node body_fields.mjs --check && node validate.mjs && \
+	    echo "contract: done in $$(( $$(date +%s) - t0 )) s"
+
+# Regenerates server/body_fields.c (strict request bodies) from docs/openapi.yaml.
+body-fields: $(CONTRACT)/node_modules/.package-lock.json
+	cd $(CONTRACT) && node body_fields.mjs
 
 unit: $(UNIT_BIN)
 	@$(RUN_TESTS) --limit $(UNIT_LIMIT) $(UNIT_BIN)
 
 # IT_CLUSTER=1 points the harness at the cluster of scripts/cluster.sh (bench/cluster.mk).
+# Every exchange the harness has with summitd is recorded under var/contract/ (tests/lib/it.c),
+# for `make contract`; a new run starts with an empty directory.
 integration: $(IT_BIN) $(B)/summitd
+	@rm -rf var/contract
 	@$(IT_RUN_ENV) $(RUN_TESTS) --limit $(IT_LIMIT) $(IT_BIN)
 
 # The whole suite again with summitd and the unit suites under AddressSanitizer + UBSan (own

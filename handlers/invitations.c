@@ -73,10 +73,9 @@ static void reply_loaded(struct req *r, int status, int64_t id)
         reply_fail(r, rc ? rc : SD_ERR_INTERNAL);
         return;
     }
-    if (status == 201)
-        reply_created(r, o, "/api/v1/invitations/%lld", (long long)id);
-    else
-        reply_json(r, status, o);
+    /* No Location: there is no GET /api/v1/invitations/{id} to name (the invitation is in the
+     * body; the invitee finds it in GET /api/v1/me/invitations). */
+    reply_json(r, status, o);
 }
 
 /* The organization exists (else 404 organization_not_found) and the caller is one of its

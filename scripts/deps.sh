@@ -17,6 +17,14 @@ for p in "${PKGS[@]}"; do
         missing+=("$p")
     fi
 done
+# Node.js and npm for the contract checks (tools/contract, `make contract`): Debian's packages
+# when no node/npm is on the PATH (another installation, e.g. one that bundles npm, is kept).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    for p in nodejs npm; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$p")
+    done
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 cmd="apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ${missing[*]}"

@@ -24,6 +24,7 @@
 
 #include "server/app.h"
 #include "server/auth.h"
+#include "server/body_check.h"
 #include "server/buf.h"
 #include "server/config.h"
 #include "server/db.h"
@@ -96,6 +97,8 @@ static void run_job(struct worker *w, struct req *r)
         /* Handlers that need MySQL see the failure on their first statement. */
     }
     if (auth_authenticate(r, (rd->flags & ROUTE_AUTH) != 0) != 0)
+        return;
+    if (body_check(r, rd->pattern) != 0) /* strict bodies, from the contract */
         return;
     bool idem = (rd->flags & ROUTE_IDEMPOTENT) && req_header(r, "Idempotency-Key");
     if (idem && idem_begin(r) != 0)

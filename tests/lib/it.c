@@ -316,6 +316,78 @@ static char *read_all(int fd, size_t *len, int timeout_ms)
     return b;
 }
 
+/* Contract recording: every request/response pair it_http makes is appended as one JSON line to
+ * $SD_CONTRACT_DIR (default var/contract)/<test binary>.jsonl, for tools/contract/validate.mjs
+ * (make contract). One write(2) per line on an O_APPEND descriptor, so the parallel test
+ * processes of one binary do not interleave. SD_CONTRACT_DIR=off disables it. */
+static void record_exchange(const char *method, const char *path, const char *token,
+                            const char *extra_headers, const struct it_resp *r)
+{
+    const char *dir = getenv("SD_CONTRACT_DIR");
+    if (!dir || !*dir)
+        dir = "var/contract";
+    if (strcmp(dir, "off") == 0 || r->status == 0)
+        return;
+    mkdir(dir, 0755);
+    /* Criterion's workers re-execute the binary under another argv[0]: name it by its file. */
+    char exe[512], file[1024];
+    ssize_t en = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[en > 0 ? en : 0] = '\0';
+    const char *base = strrchr(exe, '/') ? strrchr(exe, '/') + 1 : program_invocation_short_name;
+    snprintf(file, sizeof(file), "%s/%s.jsonl", dir, base);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "test", base);
+    cJSON_AddStringToObject(o, "method", method);
+    const char *q = strchr(path, '?');
+    char *p = q ? strndup(path, (size_t)(q - path)) : strdup(path);
+    cJSON_AddStringToObject(o, "path", p);
+    free(p);
+    cJSON_AddStringToObject(o, "query", q ? q + 1 : "");
+    cJSON_AddBoolToObject(o, "auth", token != NULL);
+    cJSON_AddBoolToObject(o, "idempotency_key",
+                          extra_headers && strcasestr(extra_headers, "Idempotency-Key:") != NULL);
+    cJSON_AddNumberToObject(o, "status", r->status);
+    cJSON *h = cJSON_AddObjectToObject(o, "headers");
+    for (const char *l = strstr(r->head, "\r\n"); l; l = strstr(l + 2, "\r\n")) {
+        const char *k = l + 2, *colon = strchr(k, ':'), *e = strstr(k, "\r\n");
+        if (!colon || (e && colon > e))
+            continue;
+        char name[128], val[1024];
+        size_t kn = (size_t)(colon - k);
+        if (kn >= sizeof(name))
+            continue;
+        for (size_t i = 0; i < kn; i++)
+            name[i] = (char)((k[i] >= 'A' && k[i] <= 'Z') ? k[i] + 32 : k[i]);
+        name[kn] = '\0';
+        const char *v = colon + 1;
+        while (*v == ' ')
+            v++;
+        size_t vn = e ? (size_t)(e - v) : strlen(v);
+        if (vn >= sizeof(val))
+            vn = sizeof(val) - 1;
+        memcpy(val, v, vn);
+        val[vn] = '\0';
+        if (!cJSON_GetObjectItemCaseSensitive(h, name))
+            cJSON_AddStringToObject(h, name, val);
+    }
+    if (r->json)
+        cJSON_AddItemToObject(o, "body", cJSON_Duplicate(r->json, 1));
+    else
+        cJSON_AddNumberToObject(o, "body_bytes", (double)r->body_len);
+    char *line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    size_t n = strlen(line);
+    line = realloc(line, n + 2);
+    line[n] = '\n';
+    int fd = open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        ssize_t w = write(fd, line, n + 1);
+        (void)w;
+        close(fd);
+    }
+    free(line);
+}
+
 struct it_resp *it_http(const struct it_server *s, const char *method, const char *path,
                         const char *token, const char *body, const char *extra_headers)
 {
@@ -366,6 +438,7 @@ struct it_resp *it_http(const struct it_server *s, const char *method, const cha
     free(raw);
     if (r->body_len)
         r->json = cJSON_ParseWithLength(r->body, r->body_len);
+    record_exchange(method, path, token, extra_headers, r);
     return r;
 }
 

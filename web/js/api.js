@@ -1,0 +1,144 @@
+// The typed API module of the web client: one function per core flow of the three roles, typed
+// by web/js/api-types.d.ts, which openapi-typescript generates from docs/openapi.yaml
+// (`make contract` regenerates it and type-checks this file with tsc --checkJs, so a change of
+// the document that breaks a flow here fails the build).
+// @ts-check
+
+/** @typedef {import('./api-types').operations} Ops */
+/** @typedef {import('./api-types').components['schemas']} Schemas */
+/**
+ * The JSON body of an operation's answer with a given status.
+ * @template {keyof Ops} K
+ * @template {number} S
+ * @typedef {Ops[K]['responses'] extends Record<S, {content: {'application/json': infer B}}> ? B : never} Reply
+ */
+/**
+ * The JSON request body of an operation.
+ * @template {keyof Ops} K
+ * @typedef {NonNullable<Ops[K]['requestBody']> extends {content: {'application/json': infer B}} ? B : never} Body
+ */
+
+/** An error answer: the status and the envelope's code, message and field. */
+export class ApiError extends Error {
+    /** @param {number} status @param {Schemas['Error']} envelope */
+    constructor(status, envelope) {
+        super(envelope.error.message);
+        this.status = status;
+        this.code = envelope.error.code;
+        this.field = envelope.error.field;
+    }
+}
+
+/**
+ * @typedef {object} CallOptions
+ * @property {string} [token] the Bearer token of POST /auth/login
+ * @property {unknown} [body]
+ * @property {Record<string, string | number | undefined>} [query]
+ * @property {string} [idempotencyKey]
+ */
+
+export class Api {
+    /** @param {string} base e.g. "" (same origin) or "http://127.0.0.1:8080" */
+    constructor(base = '') {
+        this.base = base;
+        /** @type {string | undefined} */
+        this.token = undefined;
+    }
+
+    /**
+     * @param {string} method @param {string} path @param {CallOptions} [o]
+     * @returns {Promise<any>}
+     */
+    async call(method, path, o = {}) {
+        /** @type {Record<string, string>} */
+        const headers = { Accept: 'application/json' };
+        const token = o.token ?? this.token;
+        if (token) headers.Authorization = `Bearer ${token}`;
+        if (o.body !== undefined) headers['Content-Type'] = 'application/json';
+        if (o.idempotencyKey) headers['Idempotency-Key'] = o.idempotencyKey;
+        const q = new URLSearchParams();
+        for (const [k, v] of Object.entries(o.query || {})) if (v !== undefined) q.set(k, String(v));
+        const qs = q.toString();
+        const res = await fetch(`${this.base}${path}${qs ? `?${qs}` : ''}`, {
+            method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body),
+        });
+        const data = res.status === 204 ? null : await res.json();
+        if (!res.ok) throw new ApiError(res.status, data);
+        return data;
+    }
+
+    // ---- everyone
+    /** @param {Body<'users_create'>} b @returns {Promise<Reply<'users_create', 201>>} */
+    signUp(b) { return this.call('POST', '/api/v1/users', { body: b, idempotencyKey: crypto.randomUUID() }); }
+    /** @param {Body<'login_create'>} b @returns {Promise<Reply<'login_create', 200>>} */
+    async logIn(b) {
+        /** @type {Reply<'login_create', 200>} */
+        const s = await this.call('POST', '/api/v1/auth/login', { body: b });
+        this.token = s.token;
+        return s;
+    }
+    /** @returns {Promise<Reply<'users_me', 200>>} */
+    me() { return this.call('GET', '/api/v1/me'); }
+    /** @param {{q?: string, limit?: number, cursor?: string}} [query] @returns {Promise<Reply<'events_list', 200>>} */
+    events(query) { return this.call('GET', '/api/v1/events', { query }); }
+    /** @param {number} id @returns {Promise<Reply<'events_get', 200>>} */
+    event(id) { return this.call('GET', `/api/v1/events/${id}`); }
+
+    // ---- attendee
+    /** @param {number} sessionId @returns {Promise<Reply<'registrations_create', 201>>} */
+    register(sessionId) {
+        return this.call('POST', `/api/v1/sessions/${sessionId}/registrations`, { idempotencyKey: crypto.randomUUID() });
+    }
+    /** @returns {Promise<Reply<'registrations_mine', 200>>} */
+    myRegistrations() { return this.call('GET', '/api/v1/me/registrations'); }
+    /** @returns {Promise<Reply<'agenda_get', 200>>} */
+    agenda() { return this.call('GET', '/api/v1/me/agenda'); }
+
+    // ---- enterprise
+    /** @param {Body<'organizations_create'>} b @returns {Promise<Reply<'organizations_create', 201>>} */
+    createOrganization(b) { return this.call('POST', '/api/v1/organizations', { body: b, idempotencyKey: crypto.randomUUID() }); }
+    /** @param {Body<'projects_create'>} b @returns {Promise<Reply<'projects_create', 201>>} */
+    createProject(b) { return this.call('POST', '/api/v1/projects', { body: b, idempotencyKey: crypto.randomUUID() }); }
+    /** @param {number} projectId @returns {Promise<Reply<'projects_recommendations', 200>>} */
+    recommendations(projectId) { return this.call('GET', `/api/v1/projects/${projectId}/recommendations`); }
+    /** @param {number} projectId @param {Body<'interests_create'>} b @returns {Promise<Reply<'interests_create', 201>>} */
+    express(projectId, b) { return this.call('POST', `/api/v1/projects/${projectId}/interests`, { body: b }); }
+    /** @returns {Promise<Reply<'interests_my_matches', 200>>} */
+    matches() { return this.call('GET', '/api/v1/me/matches'); }
+    /** @returns {Promise<Reply<'meetings_list_mine', 200>>} */
+    myMeetings() { return this.call('GET', '/api/v1/me/meetings'); }
+
+    // ---- organizer
+    /** @param {Body<'events_create'>} b @returns {Promise<Reply<'events_create', 201>>} */
+    createEvent(b) { return this.call('POST', '/api/v1/events', { body: b, idempotencyKey: crypto.randomUUID() }); }
+    /** @param {number} eventId @param {Body<'sessions_create'>} b @returns {Promise<Reply<'sessions_create', 201>>} */
+    createSession(eventId, b) { return this.call('POST', `/api/v1/events/${eventId}/sessions`, { body: b }); }
+    /** @param {number} eventId @returns {Promise<Reply<'events_publish', 200>>} */
+    publish(eventId) { return this.call('POST', `/api/v1/events/${eventId}/publish`); }
+    /** @param {number} eventId @returns {Promise<Reply<'events_stats', 200>>} */
+    stats(eventId) { return this.call('GET', `/api/v1/events/${eventId}/stats`); }
+    /** @param {Body<'registrations_checkin'>} b @returns {Promise<Reply<'registrations_checkin', 200>>} */
+    checkIn(b) { return this.call('POST', '/api/v1/checkins', { body: b }); }
+}
+
+/**
+ * A use of the types (checked by tsc, never run): the fields an app screen reads exist with
+ * these types.
+ * @param {Api} api
+ */
+export async function exampleFlow(api) {
+    await api.logIn({ email: 'a@example.com', password: 'correct-horse-9' });
+    const me = await api.me();
+    /** @type {string[]} */
+    const orgNames = me.organizations.map((o) => `${o.name} (${o.member_role})`);
+    const page = await api.events({ limit: 20 });
+    /** @type {string | null | undefined} */
+    const next = page.next_cursor;
+    const ev = await api.event(page.items[0].id);
+    /** @type {string} */
+    const starts = ev.starts_at;
+    const reg = await api.register(ev.sessions[0].id);
+    /** @type {'confirmed' | 'waitlisted' | 'cancelled'} */
+    const status = reg.status;
+    return { orgNames, next, starts, status };
+}

@@ -45,8 +45,10 @@ static const struct body_field f4[] = {
     {"description", NULL},
     {"starts_at", NULL},
     {"ends_at", NULL},
+    {"checkin_opens_min", NULL},
+    {"checkin_closes_min", NULL},
 };
-static const struct body_obj o4 = {f4, 7};
+static const struct body_obj o4 = {f4, 9};
 static const struct body_field f5[] = {
     {"code", NULL},
 };
@@ -95,8 +97,10 @@ static const struct body_field f12[] = {
     {"description", NULL},
     {"starts_at", NULL},
     {"ends_at", NULL},
+    {"checkin_opens_min", NULL},
+    {"checkin_closes_min", NULL},
 };
-static const struct body_obj o12 = {f12, 7};
+static const struct body_obj o12 = {f12, 9};
 static const struct body_field f13[] = {
     {"title", NULL},
     {"kind", NULL},
@@ -176,6 +180,8 @@ static const struct body_ro ro3[] = {
 static const struct body_ro ro4[] = {
     {"created_at", "created_at is read-only"},
     {"id", "id is read-only"},
+    {"my_registrations", "my_registrations is read-only"},
+    {"organizer", "organizer is read-only"},
     {"organizer_id", "organizer_id is read-only"},
     {"sessions", "sessions is read-only"},
     {"status", "status is read-only"},
@@ -254,6 +260,8 @@ static const struct body_ro ro11[] = {
 static const struct body_ro ro12[] = {
     {"created_at", "created_at is read-only"},
     {"id", "id is read-only"},
+    {"my_registrations", "my_registrations is read-only"},
+    {"organizer", "organizer is read-only"},
     {"organizer_id", "organizer_id is read-only"},
     {"sessions", "sessions are changed one by one: POST /api/v1/events/{id}/sessions, PATCH /api/v1/sessions/{id}"},
     {"status", "status cannot be changed here; use POST /api/v1/events/{id}/publish or POST /api/v1/events/{id}/cancel"},
@@ -265,6 +273,7 @@ static const struct body_ro ro13[] = {
     {"event", "event is read-only"},
     {"event_id", "event_id is read-only"},
     {"id", "id is read-only"},
+    {"my_registration", "my_registration is read-only"},
     {"promoted", "promoted is read-only"},
     {"seats_left", "seats_left is read-only"},
     {"waitlist_count", "waitlist_count is read-only"},
@@ -282,6 +291,7 @@ static const struct body_ro ro15[] = {
     {"event", "event is read-only"},
     {"event_id", "a session cannot move to another event"},
     {"id", "id is read-only"},
+    {"my_registration", "my_registration is read-only"},
     {"promoted", "promoted is read-only"},
     {"seats_left", "seats_left is read-only"},
     {"waitlist_count", "waitlist_count is read-only"},
@@ -318,7 +328,7 @@ const struct body_route body_routes[] = {
     {HTTP_M_POST, "/api/v1/auth/login", &o1, ro1, 3}, /* login_create */
     {HTTP_M_POST, "/api/v1/organizations", &o2, ro2, 3}, /* organizations_create */
     {HTTP_M_POST, "/api/v1/projects", &o3, ro3, 6}, /* projects_create */
-    {HTTP_M_POST, "/api/v1/events", &o4, ro4, 6}, /* events_create */
+    {HTTP_M_POST, "/api/v1/events", &o4, ro4, 8}, /* events_create */
     {HTTP_M_POST, "/api/v1/checkins", &o5, ro5, 14}, /* registrations_checkin */
     {HTTP_M_POST, "/api/v1/users/{id}/roles", &o6, ro6, 5}, /* users_grant_role */
     {HTTP_M_POST, "/api/v1/organizations/{id}/invitations", &o7, ro7, 6}, /* invitations_create */
@@ -326,10 +336,10 @@ const struct body_route body_routes[] = {
     {HTTP_M_POST, "/api/v1/projects/{id}/interests", &o9, ro9, 3}, /* interests_create */
     {HTTP_M_POST, "/api/v1/sessions/{id}/pitches", &o10, ro10, 8}, /* pitches_create */
     {HTTP_M_PUT, "/api/v1/pitches/{id}/slot", &o11, ro11, 12}, /* pitches_place */
-    {HTTP_M_PATCH, "/api/v1/events/{id}", &o12, ro12, 6}, /* events_update */
-    {HTTP_M_POST, "/api/v1/events/{id}/sessions", &o13, ro13, 8}, /* sessions_create */
+    {HTTP_M_PATCH, "/api/v1/events/{id}", &o12, ro12, 8}, /* events_update */
+    {HTTP_M_POST, "/api/v1/events/{id}/sessions", &o13, ro13, 9}, /* sessions_create */
     {HTTP_M_POST, "/api/v1/events/{id}/exhibitors", &o14, ro14, 4}, /* events_add_exhibitor */
-    {HTTP_M_PATCH, "/api/v1/sessions/{id}", &o15, ro15, 10}, /* sessions_update */
+    {HTTP_M_PATCH, "/api/v1/sessions/{id}", &o15, ro15, 11}, /* sessions_update */
     {HTTP_M_POST, "/api/v1/sessions/{id}/criteria", &o16, ro16, 2}, /* competitions_criteria_create */
     {HTTP_M_POST, "/api/v1/sessions/{id}/entries", &o17, ro17, 5}, /* competitions_entries_create */
     {HTTP_M_POST, "/api/v1/sessions/{id}/judges", &o18, ro18, 2}, /* competitions_judges_create */

@@ -424,7 +424,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Published events, oldest id first; filters kind, city, and from/to (events overlapping the range) */
+        /**
+         * Published (or, with status=cancelled, cancelled) events, oldest id first; filters kind, city, and from/to (events overlapping the range)
+         * @description Drafts are never listed here (an organizer's own, drafts included, are at GET /api/v1/me/events). Unknown query parameters are refused with 400 validation_failed naming the parameter (`mine` gets a message pointing to GET /api/v1/me/events); an empty filter (`kind=`) is no filter.
+         */
         get: operations["events_list"];
         put?: never;
         /** Create an event as a draft (organizer or admin) */
@@ -444,7 +447,7 @@ export interface paths {
         };
         /**
          * An event with its sessions and their live confirmed_count, waitlist_count, seats_left (drafts are 404 except to their organizer and admins)
-         * @description The static part of published events is cached in Redis (event_cache_ttl_s, dropped on every change); the counts are read from MySQL on every request.
+         * @description The static part of published events is cached in Redis (event_cache_ttl_s, dropped on every change); the counts are read from MySQL on every request. Authentication is optional: without an Authorization header the reader is anonymous (the reply may come from the per-loop cache); with a valid Bearer token the reply adds my_registrations and carries Cache-Control: no-store (such requests never read or fill the loop cache, and the Redis copy never holds personal members); a token that is malformed, unknown or expired is 401 invalid_token.
          */
         get: operations["events_get"];
         put?: never;
@@ -565,7 +568,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** A session with capacity, confirmed_count, waitlist_count, seats_left (live, never cached) */
+        /**
+         * A session with capacity, confirmed_count, waitlist_count, seats_left (live, never cached)
+         * @description Authentication is optional: with a valid Bearer token the reply adds my_registration (the caller's live registration or null) and carries Cache-Control: no-store; a token that is malformed, unknown or expired is 401 invalid_token.
+         */
         get: operations["sessions_get"];
         put?: never;
         post?: never;
@@ -638,7 +644,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Check a confirmed registration in by its code (the event's organizer or an admin; audited) */
+        /**
+         * Check a confirmed registration in by its code (the event's organizer or an admin; audited), inside the session's check-in window
+         * @description A confirmed registration not yet checked in is checked in only from session.starts_at - checkin_opens_min until session.ends_at + checkin_closes_min (both ends inclusive; the event's values at the time of the scan); before that 409 checkin_not_open with error.opens_at, after it 409 checkin_closed with error.closes_at, and nothing is written. The window does not apply to a code that would not be written anyway: one already checked in is 409 already_checked_in, a waitlisted or cancelled one 409 not_confirmed (both with registration). Every refused caller gets 403 not_your_event: an attendee or enterprise user before the code is looked up (it reveals nothing about the code), another organizer after.
+         */
         post: operations["registrations_checkin"];
         delete?: never;
         options?: never;
@@ -900,6 +909,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The events the caller organizes, drafts included, newest first (created_at desc, id desc)
+         * @description Events whose organizer_id is the caller; admins see only their own here too. Any signed-in user may call it (an attendee gets `items` []). Unknown query parameters are refused with 400 validation_failed naming the parameter; an empty status is no filter.
+         */
+        get: operations["events_list_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -918,6 +947,16 @@ export interface components {
                 clash_pitch_id?: number;
                 /** @description pitch clashes: the presenter's 1:1 meeting */
                 clash_meeting_id?: number;
+                /**
+                 * Format: date-time
+                 * @description checkin_not_open: when the session's check-in window opens (UTC)
+                 */
+                opens_at?: string;
+                /**
+                 * Format: date-time
+                 * @description checkin_closed: when the session's check-in window closed (UTC)
+                 */
+                closes_at?: string;
             };
             /** @description already_registered, already_checked_in, not_confirmed: the registration concerned */
             registration?: components["schemas"]["Registration"];
@@ -1267,6 +1306,12 @@ export interface components {
         Event: {
             id: number;
             organizer_id: number;
+            /** @description the organizer's display name (GET /api/v1/events/{id} reads it from the Redis copy of the event, so a changed name shows after event_cache_ttl_s at most) */
+            organizer: {
+                /** @description = organizer_id */
+                id: number;
+                display_name: string;
+            };
             title: string;
             /** @enum {string} */
             kind: "summit" | "roadshow" | "fair";
@@ -1283,6 +1328,12 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /** @description minutes before a session starts from which its registrations can be checked in (default 120) */
+            checkin_opens_min: number;
+            /** @description minutes after a session ends until which check-in is taken (default 60) */
+            checkin_closes_min: number;
+            /** @description GET /api/v1/events/{id} with a valid Bearer token only (absent for anonymous readers and on the other operations): the caller's live registrations for this event's sessions, in session order (starts_at, id); [] when none */
+            my_registrations?: components["schemas"]["MyRegistration"][];
             sessions: {
                 id: number;
                 event_id: number;
@@ -1311,6 +1362,11 @@ export interface components {
             items: {
                 id: number;
                 organizer_id: number;
+                organizer: {
+                    /** @description = organizer_id */
+                    id: number;
+                    display_name: string;
+                };
                 title: string;
                 /** @enum {string} */
                 kind: "summit" | "roadshow" | "fair";
@@ -1327,6 +1383,10 @@ export interface components {
                 created_at: string;
                 /** Format: date-time */
                 updated_at: string;
+                /** @description minutes before a session starts from which its registrations can be checked in (default 120) */
+                checkin_opens_min: number;
+                /** @description minutes after a session ends until which check-in is taken (default 60) */
+                checkin_closes_min: number;
             }[];
             next_cursor: string | null;
         };
@@ -1360,6 +1420,28 @@ export interface components {
                 organizer_id: number;
             };
             promoted?: number;
+            /** @description GET /api/v1/sessions/{id} with a valid Bearer token only (absent for anonymous readers and on the other operations): the caller's live registration for this session (a MyRegistration), or null when they hold none */
+            my_registration?: {
+                id: number;
+                session_id: number;
+                /** @enum {string} */
+                status: "confirmed" | "waitlisted";
+                /** @description 1.. when waitlisted, null when confirmed */
+                waitlist_position: number | null;
+                /** Format: date-time */
+                created_at: string;
+            } | null;
+        };
+        /** @description One of the caller's own live registrations as event and session pages show it to them. Cancelled registrations never appear; the check-in code is not in it (GET /api/v1/registrations/{id} has it). */
+        MyRegistration: {
+            id: number;
+            session_id: number;
+            /** @enum {string} */
+            status: "confirmed" | "waitlisted";
+            /** @description 1.. when waitlisted, null when confirmed */
+            waitlist_position: number | null;
+            /** Format: date-time */
+            created_at: string;
         };
         EventsAddExhibitorResponse: {
             event_id: number;
@@ -3419,6 +3501,8 @@ export interface operations {
     events_list: {
         parameters: {
             query?: {
+                /** @description empty or absent: published. `draft` is 400 naming status, with a message pointing to GET /api/v1/me/events?status=draft (also for the drafts' organizer) */
+                status?: "published" | "cancelled";
                 kind?: "summit" | "roadshow" | "fair";
                 city?: string;
                 from?: string;
@@ -3426,6 +3510,8 @@ export interface operations {
                 limit?: number;
                 /** @description the next_cursor of an earlier page of this list: opaque, bound to the list (else 400 naming cursor) */
                 cursor?: string;
+                /** @description accepted on every route (the language of server-written text); else the user's locale, else Accept-Language; default zh */
+                lang?: "zh" | "en";
             };
             header?: never;
             path?: never;
@@ -3442,7 +3528,7 @@ export interface operations {
                     "application/json": components["schemas"]["EventsListResponse"];
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed naming status, kind, city, from, to, limit, cursor or an unknown query parameter */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3472,13 +3558,26 @@ export interface operations {
                     city: string;
                     venue?: string;
                     description?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description not in the past (else 400 naming starts_at, after the 2000..2100 and ends_at checks)
+                     */
                     starts_at: string;
                     /**
                      * Format: date-time
                      * @description after starts_at, within 366 days
                      */
                     ends_at: string;
+                    /**
+                     * @description minutes before a session starts from which its registrations can be checked in (an integer: not a string, not fractional; null counts as absent)
+                     * @default 120
+                     */
+                    checkin_opens_min?: number;
+                    /**
+                     * @description minutes after a session ends until which check-in is taken (an integer: not a string, not fractional; null counts as absent)
+                     * @default 60
+                     */
+                    checkin_closes_min?: number;
                 };
             };
         };
@@ -3553,13 +3652,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the event with sessions */
+            /** @description the event with sessions (and my_registrations for a signed-in reader) */
             200: {
                 headers: {
+                    /** @description `no-store` when the request carried a valid Bearer token (the reply then holds the caller's own registrations); absent on anonymous replies */
+                    "Cache-Control"?: "no-store";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Event"];
+                };
+            };
+            /** @description invalid_token: a Bearer token was sent but is malformed, unknown or expired (not read as anonymous) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description forbidden */
@@ -3600,13 +3711,26 @@ export interface operations {
                     city?: string;
                     venue?: string;
                     description?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description a starts_at that differs from the stored one must not lie in the past (400 naming starts_at); the current one may be repeated, and an event that has begun may still change its other fields
+                     */
                     starts_at?: string;
                     /**
                      * Format: date-time
-                     * @description after starts_at, within 366 days
+                     * @description after starts_at, within 366 days; one that differs from the stored one must not lie in the past (400 naming ends_at)
                      */
                     ends_at?: string;
+                    /**
+                     * @description minutes before a session starts from which its registrations can be checked in (an integer: not a string, not fractional; null counts as absent)
+                     * @default 120
+                     */
+                    checkin_opens_min?: number;
+                    /**
+                     * @description minutes after a session ends until which check-in is taken (an integer: not a string, not fractional; null counts as absent)
+                     * @default 60
+                     */
+                    checkin_closes_min?: number;
                 };
             };
         };
@@ -3805,7 +3929,10 @@ export interface operations {
                     /** @enum {string} */
                     kind: "forum" | "pitch" | "competition" | "exhibition";
                     room?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description within the event; not in the past (400 naming starts_at, after the within-the-event checks)
+                     */
                     starts_at: string;
                     /** Format: date-time */
                     ends_at: string;
@@ -4105,13 +4232,25 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description the session with its event (id, title, status, organizer_id) */
+            /** @description the session with its event (id, title, status, organizer_id), and my_registration for a signed-in reader */
             200: {
                 headers: {
+                    /** @description `no-store` when the request carried a valid Bearer token (the reply then holds the caller's own registrations); absent on anonymous replies */
+                    "Cache-Control"?: "no-store";
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Session"];
+                };
+            };
+            /** @description invalid_token: a Bearer token was sent but is malformed, unknown or expired (not read as anonymous) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description forbidden */
@@ -4150,7 +4289,10 @@ export interface operations {
                     /** @enum {string} */
                     kind?: "forum" | "pitch" | "competition" | "exhibition";
                     room?: string;
-                    /** Format: date-time */
+                    /**
+                     * Format: date-time
+                     * @description a changed starts_at must not lie in the past (400 naming starts_at); an unchanged one (a session under way) is fine
+                     */
                     starts_at?: string;
                     /** Format: date-time */
                     ends_at?: string;
@@ -4553,7 +4695,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description not_your_event; forbidden (the caller's role or relation does not allow this (e.g. not the event's organizer or an admin)) */
+            /** @description not_your_event: the caller is neither the organizer of the code's event nor an admin (attendees and enterprise users included) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -4571,7 +4713,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description already_checked_in, not_confirmed (waitlisted or cancelled); the body carries the registration */
+            /** @description already_checked_in, not_confirmed (waitlisted or cancelled), both with the registration in the body; checkin_not_open (error.opens_at), checkin_closed (error.closes_at) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -5690,6 +5832,53 @@ export interface operations {
             /** @description results_published */
             409: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    events_list_mine: {
+        parameters: {
+            query?: {
+                /** @description empty or absent: every status */
+                status?: "draft" | "published" | "cancelled";
+                limit?: number;
+                /** @description the next_cursor of an earlier page of this list: opaque, bound to the list (else 400 naming cursor) */
+                cursor?: string;
+                /** @description accepted on every route (the language of server-written text); else the user's locale, else Accept-Language; default zh */
+                lang?: "zh" | "en";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page (items, next_cursor); items as in GET /api/v1/events (without sessions and my_registrations) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventsListResponse"];
+                };
+            };
+            /** @description validation_failed naming status, limit, cursor or an unknown query parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -18,6 +18,7 @@
 #include "server/query.h"
 #include "server/reqdb.h"
 #include "server/timeutil.h"
+#include "server/tz.h"
 
 static const char *const event_kinds[] = {"summit", "roadshow", "fair", NULL};
 
@@ -39,10 +40,11 @@ enum {
     EV_STATUS,
     EV_CREATED,
     EV_UPDATED,
+    EV_TIME_ZONE,
 };
 #define EVENT_SELECT                                                                               \
     "SELECT e.id, e.organizer_id, e.title, e.kind, e.city, e.venue, e.description, e.starts_at,"   \
-    " e.ends_at, e.status, e.created_at, e.updated_at FROM events e"
+    " e.ends_at, e.status, e.created_at, e.updated_at, e.time_zone FROM events e"
 
 static cJSON *event_json(const struct db_res *res, size_t i)
 {
@@ -59,6 +61,7 @@ static cJSON *event_json(const struct db_res *res, size_t i)
     cJSON_AddStringToObject(o, "status", db_get(res, i, EV_STATUS));
     json_add_time(o, "created_at", db_get_time(res, i, EV_CREATED));
     json_add_time(o, "updated_at", db_get_time(res, i, EV_UPDATED));
+    cJSON_AddStringToObject(o, "time_zone", db_get(res, i, EV_TIME_ZONE));
     return o;
 }
 
@@ -126,9 +129,26 @@ static bool filter_given(const struct req *r, const char *name)
 
 struct event_fields {
     const char *title, *city, *venue, *description, *kind;
+    const char *time_zone; /* an IANA zone of the system's database (server/tz.h); NULL: absent */
     int64_t starts_at, ends_at;
     bool has_starts, has_ends;
 };
+
+/* `time_zone`: optional; when present, a zone name that server/tz.h loads. 0, or -1 after a 400. */
+static int event_time_zone(struct req *r, const cJSON *body, const char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, "time_zone");
+    if (!v)
+        return 0;
+    const char *s = cJSON_GetStringValue(v);
+    if (!s || !tz_get(s)) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "time_zone",
+                    "time_zone must be an IANA time zone name such as Asia/Shanghai");
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
 
 /* Reads and validates the event fields; `create` makes the required ones required. */
 static int event_fields_parse(struct req *r, const cJSON *body, bool create, struct event_fields *f)
@@ -139,7 +159,8 @@ static int event_fields_parse(struct req *r, const cJSON *body, bool create, str
         json_enum(r, body, "kind", create, event_kinds, &kind) < 0 ||
         json_text(r, body, "city", create, LIMIT_CITY, &f->city) < 0 ||
         json_text(r, body, "venue", false, LIMIT_VENUE, &f->venue) < 0 ||
-        json_text(r, body, "description", false, LIMIT_EVENT_DESCRIPTION, &f->description) < 0)
+        json_text(r, body, "description", false, LIMIT_EVENT_DESCRIPTION, &f->description) < 0 ||
+        event_time_zone(r, body, &f->time_zone) < 0)
         return -1;
     if ((rc = json_time(r, body, "starts_at", create, &f->starts_at)) < 0)
         return -1;
@@ -166,11 +187,11 @@ void events_create(struct req *r)
         check_times(r, f.starts_at, f.ends_at, EVENT_MAX_SPAN) < 0 ||
         req_exec(r, &res,
                  "INSERT INTO events (organizer_id, title, kind, city, venue, description,"
-                 " starts_at, ends_at, status, created_at, updated_at)"
-                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', UTC_TIMESTAMP(), UTC_TIMESTAMP())",
-                 "isssssss", r->user.id, f.title, f.kind, f.city, f.venue ? f.venue : "",
+                 " starts_at, ends_at, status, created_at, updated_at, time_zone)"
+                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'draft', UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?)",
+                 "issssssss", r->user.id, f.title, f.kind, f.city, f.venue ? f.venue : "",
                  f.description ? f.description : "", time_format_sql(f.starts_at, sa),
-                 time_format_sql(f.ends_at, ea)) < 0)
+                 time_format_sql(f.ends_at, ea), f.time_zone ? f.time_zone : TZ_DEFAULT) < 0)
         goto out;
     int64_t id = (int64_t)res.insert_id;
     db_res_clear(&res);
@@ -298,9 +319,9 @@ static int event_update_tx(struct db *db, void *arg, struct tx_fail *f)
                    "UPDATE events SET title = COALESCE(?, title), kind = COALESCE(?, kind),"
                    " city = COALESCE(?, city), venue = COALESCE(?, venue),"
                    " description = COALESCE(?, description), starts_at = ?, ends_at = ?,"
-                   " updated_at = UTC_TIMESTAMP() WHERE id = ?",
-                   "sssssssi", a->f.title, a->f.kind, a->f.city, a->f.venue, a->f.description,
-                   time_format_sql(starts, sa), time_format_sql(ends, ea), a->id);
+                   " time_zone = COALESCE(?, time_zone), updated_at = UTC_TIMESTAMP() WHERE id = ?",
+                   "ssssssssi", a->f.title, a->f.kind, a->f.city, a->f.venue, a->f.description,
+                   time_format_sql(starts, sa), time_format_sql(ends, ea), a->f.time_zone, a->id);
 }
 
 void events_update(struct req *r)

@@ -6,11 +6,22 @@
  * 1:1 meetings of their organizations, in time order, with every overlap between two items
  * flagged on both (a pitch inside a session the presenter registered for is not an overlap).
  * Served as JSON and as an RFC 5545 calendar (one VEVENT per item, stable UIDs
- * "<kind>-<id>@summitd", UTC times, CRLF lines folded at 75 octets: server/ics.h). */
+ * "<kind>-<id>@summitd", DTSTART/DTEND as local times of the event's zone with TZID and one
+ * VTIMEZONE per zone used, CRLF lines folded at 75 octets: server/ics.h, server/tz.h).
+ * The list is complete (no paging). Every server-written text (meeting titles, table numbers,
+ * details) is in the reader's language (zh default, en); what people typed is shown as it is. */
+
+#include <stdint.h>
+
+#include "server/query.h"
 
 struct req;
 
 void agenda_get(struct req *r); /* GET /api/v1/me/agenda */
 void agenda_ics(struct req *r); /* GET /api/v1/me/agenda.ics */
+/* Replies the .ics of `user`'s agenda in `lang` (200 text/calendar, Content-Disposition with
+ * filename), or the error of a failed load. The one renderer of /me/agenda.ics and the
+ * subscribable feed (handlers/calendar.c). */
+void agenda_render_ics(struct req *r, int64_t user, enum lang lang, const char *filename);
 
 #endif

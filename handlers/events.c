@@ -20,6 +20,7 @@
 #include "server/query.h"
 #include "server/reqdb.h"
 #include "server/timeutil.h"
+#include "server/tz.h"
 
 static const char *const event_kinds[] = {"summit", "roadshow", "fair", NULL};
 
@@ -49,11 +50,12 @@ enum {
     EV_ORGANIZER_NAME,
     EV_CHECKIN_OPENS,
     EV_CHECKIN_CLOSES,
+    EV_TIME_ZONE,
 };
 #define EVENT_SELECT                                                                               \
     "SELECT e.id, e.organizer_id, e.title, e.kind, e.city, e.venue, e.description, e.starts_at,"   \
     " e.ends_at, e.status, e.created_at, e.updated_at, u.display_name, e.checkin_opens_min,"       \
-    " e.checkin_closes_min FROM events e JOIN users u ON u.id = e.organizer_id"
+    " e.checkin_closes_min, e.time_zone FROM events e JOIN users u ON u.id = e.organizer_id"
 
 static cJSON *event_json(const struct db_res *res, size_t i)
 {
@@ -75,6 +77,7 @@ static cJSON *event_json(const struct db_res *res, size_t i)
     json_add_time(o, "updated_at", db_get_time(res, i, EV_UPDATED));
     cJSON_AddNumberToObject(o, "checkin_opens_min", (double)db_get_i64(res, i, EV_CHECKIN_OPENS));
     cJSON_AddNumberToObject(o, "checkin_closes_min", (double)db_get_i64(res, i, EV_CHECKIN_CLOSES));
+    cJSON_AddStringToObject(o, "time_zone", db_get(res, i, EV_TIME_ZONE));
     return o;
 }
 
@@ -165,9 +168,26 @@ static int query_known(struct req *r, const char *const *known)
 
 struct event_fields {
     const char *title, *city, *venue, *description, *kind;
+    const char *time_zone; /* an IANA zone of the system's database (server/tz.h); NULL: absent */
     int64_t starts_at, ends_at, checkin_opens, checkin_closes;
     bool has_starts, has_ends, has_checkin_opens, has_checkin_closes;
 };
+
+/* `time_zone`: optional; when present, a zone name that server/tz.h loads. 0, or -1 after a 400. */
+static int event_time_zone(struct req *r, const cJSON *body, const char **out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, "time_zone");
+    if (!v)
+        return 0;
+    const char *s = cJSON_GetStringValue(v);
+    if (!s || !tz_get(s)) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "time_zone",
+                    "time_zone must be an IANA time zone name such as Asia/Shanghai");
+        return -1;
+    }
+    *out = s;
+    return 0;
+}
 
 /* Reads and validates the event fields; `create` makes the required ones required. */
 static int event_fields_parse(struct req *r, const cJSON *body, bool create, struct event_fields *f)
@@ -178,7 +198,8 @@ static int event_fields_parse(struct req *r, const cJSON *body, bool create, str
         json_enum(r, body, "kind", create, event_kinds, &kind) < 0 ||
         json_text(r, body, "city", create, LIMIT_CITY, &f->city) < 0 ||
         json_text(r, body, "venue", false, LIMIT_VENUE, &f->venue) < 0 ||
-        json_text(r, body, "description", false, LIMIT_EVENT_DESCRIPTION, &f->description) < 0)
+        json_text(r, body, "description", false, LIMIT_EVENT_DESCRIPTION, &f->description) < 0 ||
+        event_time_zone(r, body, &f->time_zone) < 0)
         return -1;
     if ((rc = json_time(r, body, "starts_at", create, &f->starts_at)) < 0)
         return -1;
@@ -225,13 +246,14 @@ void events_create(struct req *r)
         req_exec(r, &res,
                  "INSERT INTO events (organizer_id, title, kind, city, venue, description,"
                  " starts_at, ends_at, checkin_opens_min, checkin_closes_min, status, created_at,"
-                 " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft', UTC_TIMESTAMP(),"
-                 " UTC_TIMESTAMP())",
-                 "isssssssii", r->user.id, f.title, f.kind, f.city, f.venue ? f.venue : "",
+                 " updated_at, time_zone) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'draft',"
+                 " UTC_TIMESTAMP(), UTC_TIMESTAMP(), ?)",
+                 "isssssssiis", r->user.id, f.title, f.kind, f.city, f.venue ? f.venue : "",
                  f.description ? f.description : "", time_format_sql(f.starts_at, sa),
                  time_format_sql(f.ends_at, ea),
                  f.has_checkin_opens ? f.checkin_opens : (int64_t)CHECKIN_OPENS_DEFAULT,
-                 f.has_checkin_closes ? f.checkin_closes : (int64_t)CHECKIN_CLOSES_DEFAULT) < 0)
+                 f.has_checkin_closes ? f.checkin_closes : (int64_t)CHECKIN_CLOSES_DEFAULT,
+                 f.time_zone ? f.time_zone : TZ_DEFAULT) < 0)
         goto out;
     int64_t id = (int64_t)res.insert_id;
     db_res_clear(&res);
@@ -440,10 +462,11 @@ static int event_update_tx(struct db *db, void *arg, struct tx_fail *f)
                    " description = COALESCE(?, description), starts_at = ?, ends_at = ?,"
                    " checkin_opens_min = COALESCE(?, checkin_opens_min),"
                    " checkin_closes_min = COALESCE(?, checkin_closes_min),"
-                   " updated_at = UTC_TIMESTAMP() WHERE id = ?",
-                   "sssssssssi", a->f.title, a->f.kind, a->f.city, a->f.venue, a->f.description,
+                   " time_zone = COALESCE(?, time_zone), updated_at = UTC_TIMESTAMP() WHERE id = ?",
+                   "ssssssssssi", a->f.title, a->f.kind, a->f.city, a->f.venue, a->f.description,
                    time_format_sql(starts, sa), time_format_sql(ends, ea),
-                   a->f.has_checkin_opens ? co : NULL, a->f.has_checkin_closes ? cc : NULL, a->id);
+                   a->f.has_checkin_opens ? co : NULL, a->f.has_checkin_closes ? cc : NULL,
+                   a->f.time_zone, a->id);
 }
 
 void events_update(struct req *r)

@@ -8,7 +8,7 @@ set -euo pipefail
 PKGS=(build-essential pkg-config curl ca-certificates jq
       libevent-dev libhiredis-dev libmariadb-dev libmariadb-dev-compat libcjson-dev
       libcriterion-dev libcrypt-dev libssl-dev
-      mariadb-server mariadb-client redis-server redis-tools)
+      mariadb-server mariadb-client redis-server redis-tools tzdata)
 PKGS+=("$@")
 
 missing=()

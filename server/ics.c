@@ -5,6 +5,7 @@
 
 #include "server/buf.h"
 #include "server/timeutil.h"
+#include "server/tz.h"
 
 void ics_escape(struct buf *b, const char *s)
 {
@@ -98,14 +99,26 @@ void ics_end(struct buf *b)
     ics_prop(b, "END", "VCALENDAR", false);
 }
 
+void ics_date_time(struct buf *b, const char *name, const struct tz *tz, int64_t t)
+{
+    char v[ICS_TIME_BUF], line[TZ_NAME_MAX + 64];
+    if (!tz) {
+        ics_prop(b, name, ics_time(t, v), false);
+        return;
+    }
+    /* A zone name is [A-Za-z0-9_+-/] (server/tz.h): a parameter value that needs no quotes. */
+    int n = snprintf(line, sizeof(line), "%s;TZID=%s:%s", name, tz_name(tz), tz_format_ics(tz, t, v));
+    ics_line(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+}
+
 void ics_vevent(struct buf *b, const struct ics_event *ev, int64_t stamp)
 {
     char t[ICS_TIME_BUF];
     ics_prop(b, "BEGIN", "VEVENT", false);
     ics_prop(b, "UID", ev->uid, false);
     ics_prop(b, "DTSTAMP", ics_time(stamp, t), false);
-    ics_prop(b, "DTSTART", ics_time(ev->starts_at, t), false);
-    ics_prop(b, "DTEND", ics_time(ev->ends_at, t), false);
+    ics_date_time(b, "DTSTART", ev->tz, ev->starts_at);
+    ics_date_time(b, "DTEND", ev->tz, ev->ends_at);
     ics_prop(b, "SUMMARY", ev->summary, true);
     if (ev->location)
         ics_prop(b, "LOCATION", ev->location, true);

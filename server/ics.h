@@ -8,7 +8,8 @@
 /* An RFC 5545 iCalendar writer: pure functions appending to a struct buf (no I/O; the time of
  * DTSTAMP is passed in). Content lines end in CRLF and are folded so that no physical line
  * exceeds ICS_LINE_MAX octets; a fold never splits a UTF-8 sequence. TEXT values are escaped.
- * Times are UTC DATE-TIMEs ("20260520T090000Z").
+ * Times are UTC DATE-TIMEs ("20260520T090000Z") or local times with a TZID whose VTIMEZONE the
+ * calendar carries (server/tz.h writes it).
  *
  *     ics_begin(&out, "-//summitd//agenda 1.0//EN", "summitd agenda");
  *     ics_vevent(&out, &(struct ics_event){.uid = "registration-12@summitd", …}, now);
@@ -36,11 +37,19 @@ char *ics_time(int64_t t, char *buf);
 void ics_begin(struct buf *b, const char *prodid, const char *calname);
 void ics_end(struct buf *b);
 
+/* NAME;TZID=<zone>:<local time> ("DTSTART;TZID=Asia/Shanghai:20260520T090000") for a zone (the
+ * calendar must carry that zone's VTIMEZONE: tz_vtimezone in server/tz.h), or NAME:<UTC time>
+ * when tz is NULL. */
+struct tz;
+void ics_date_time(struct buf *b, const char *name, const struct tz *tz, int64_t t);
+
 /* One VEVENT. Strings are borrowed; summary, location, description and categories are TEXT
- * (escaped here); description and location may be NULL (left out). */
+ * (escaped here); description and location may be NULL (left out). DTSTART/DTEND are local times
+ * in `tz` with its TZID, or UTC when tz is NULL. */
 struct ics_event {
     const char *uid;
     int64_t starts_at, ends_at;
+    const struct tz *tz;
     const char *summary, *location, *description, *categories;
 };
 void ics_vevent(struct buf *b, const struct ics_event *ev, int64_t stamp);

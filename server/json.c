@@ -371,7 +371,7 @@ int json_time(struct req *r, const cJSON *o, const char *field, bool required, i
         return rc;
     if (!cJSON_IsString(v) || time_parse_rfc3339(v->valuestring, out) != 0) {
         reply_error(r, SD_ERR_INVALID, "validation_failed", field,
-                    "%s must be an RFC 3339 time such as 2026-05-20T09:00:00Z", field);
+                    "%s must be an RFC 3339 time in whole seconds, such as 2026-05-20T09:00:00Z", field);
         return -1;
     }
     return 0;

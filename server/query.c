@@ -113,7 +113,7 @@ int req_query_time(struct req *r, const char *name, bool required, int64_t *out)
         return rc;
     if (time_parse_rfc3339(v, out) != 0) {
         reply_error(r, SD_ERR_INVALID, "validation_failed", name,
-                    "%s must be an RFC 3339 time such as 2026-05-20T09:00:00Z", name);
+                    "%s must be an RFC 3339 time in whole seconds, such as 2026-05-20T09:00:00Z", name);
         return -1;
     }
     return 0;

@@ -11,6 +11,8 @@
 struct seg {
     const char *s; /* NULL for a capture */
     size_t len;
+    const char *suffix; /* a capture's literal tail ("{secret}.ics"), or NULL */
+    size_t suffix_len;
 };
 
 struct rentry {
@@ -58,8 +60,13 @@ int router_add(struct router *rt, unsigned method, const char *pattern)
         size_t len = end ? (size_t)(end - p) : strlen(p);
         SD_ASSERT(len > 0 && e->nseg < MAX_SEGS);
         if (p[0] == '{') {
-            SD_ASSERT(p[len - 1] == '}' && ncap < ROUTER_MAX_PARAMS);
+            const char *close = memchr(p, '}', len);
+            SD_ASSERT(close && ncap < ROUTER_MAX_PARAMS);
             e->seg[e->nseg].s = NULL;
+            if (close != p + len - 1) { /* "{name}.ext": the capture, then a literal tail */
+                e->seg[e->nseg].suffix = close + 1;
+                e->seg[e->nseg].suffix_len = (size_t)(p + len - close - 1);
+            }
             ncap++;
         } else {
             e->seg[e->nseg].s = p;
@@ -106,6 +113,10 @@ int router_match(const struct router *rt, unsigned method, const char *path, siz
             if (e->seg[s].s &&
                 (e->seg[s].len != in[s].len || memcmp(e->seg[s].s, in[s].s, in[s].len) != 0))
                 break;
+            size_t tail = e->seg[s].suffix_len; /* the capture must keep at least one byte */
+            if (tail && (in[s].len <= tail ||
+                         memcmp(in[s].s + in[s].len - tail, e->seg[s].suffix, tail) != 0))
+                break;
         }
         if (s != nin)
             continue;
@@ -117,7 +128,7 @@ int router_match(const struct router *rt, unsigned method, const char *path, siz
         for (s = 0; s < nin; s++) {
             if (!e->seg[s].s) {
                 m->param[m->nparams] = in[s].s;
-                m->param_len[m->nparams++] = in[s].len;
+                m->param_len[m->nparams++] = in[s].len - e->seg[s].suffix_len;
             }
         }
         return 0;

@@ -4,7 +4,8 @@
 #include <stddef.h>
 
 /* Matches "METHOD /path" against patterns like "/api/v1/sessions/{id}/registrations".
- * A `{name}` segment captures one non-empty path segment. No I/O; used from any thread once
+ * A `{name}` segment captures one non-empty path segment; `{name}.ics` one that ends in the
+ * literal ".ics" (at least one byte before it), capturing what precedes the tail. No I/O; used from any thread once
  * built (read-only after router_add calls finish). */
 
 enum http_method {

@@ -5,6 +5,7 @@
 #include "server/routes.h"
 
 #include "handlers/agenda.h"
+#include "handlers/calendar.h"
 #include "handlers/competitions.h"
 #include "handlers/events.h"
 #include "handlers/health.h"
@@ -108,6 +109,9 @@ const struct route_def routes[] = {
     {DELETE, "/api/v1/meetings/{id}", meetings_delete, AUTH},
     {GET, "/api/v1/me/agenda", agenda_get, AUTH | PRIVATE},
     {GET, "/api/v1/me/agenda.ics", agenda_ics, AUTH | PRIVATE},
+    {POST, "/api/v1/me/calendar", calendar_issue, AUTH | PRIVATE},
+    {DELETE, "/api/v1/me/calendar", calendar_revoke, AUTH | PRIVATE},
+    {GET, "/api/v1/calendar/{secret}.ics", calendar_feed, PRIVATE},
 };
 
 const size_t routes_len = SD_ARRAY_LEN(routes);

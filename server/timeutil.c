@@ -56,12 +56,13 @@ int time_parse_rfc3339(const char *s, int64_t *out)
     if (n < 0)
         return -1;
     s += n;
-    if (*s == '.') {
+    if (*s == '.') { /* whole seconds only: a fraction is refused, never dropped (".000" is 0) */
         s++;
         if (*s < '0' || *s > '9')
             return -1;
-        while (*s >= '0' && *s <= '9')
-            s++;
+        for (; *s >= '0' && *s <= '9'; s++)
+            if (*s != '0')
+                return -1;
     }
     if ((s[0] == 'Z' || s[0] == 'z') && s[1] == '\0') {
         *out = t;

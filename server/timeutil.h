@@ -8,7 +8,8 @@
 
 #define TIME_BUF 48
 
-/* Accepts "YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)"; returns 0 or -1. */
+/* Accepts "YYYY-MM-DDTHH:MM:SS[.000…](Z|±HH:MM)" (an offset is converted to UTC); returns 0 or
+ * -1. Times are whole seconds: a fraction other than zeros is refused (-1), never dropped. */
 int time_parse_rfc3339(const char *s, int64_t *out);
 /* Writes "YYYY-MM-DDTHH:MM:SSZ" into buf (TIME_BUF bytes); returns buf. */
 char *time_format_rfc3339(int64_t t, char *buf);

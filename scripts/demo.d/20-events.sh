@@ -5,8 +5,10 @@
 # by title within their event; repeats of exhibitors and registrations answer 409 and change
 # nothing. Exports EV_FORUM_DAY EV_ROADSHOW EV_CONTEST and SESSION_* ids for later files.
 
-# at DAYS HH:MM -> RFC 3339 UTC, DAYS from today
-at() { date -u -d "$(date -u +%F) +$1 days $2" +%Y-%m-%dT%H:%M:%SZ; }
+# The demo's summits are in Chengdu: every time below is local Chengdu time (Asia/Shanghai,
+# UTC+08:00 all year), sent with its offset; the server stores UTC and each event says its zone.
+# at DAYS HH:MM -> RFC 3339 local Chengdu time, DAYS from today in Chengdu
+at() { echo "$(TZ=Asia/Shanghai date -d "+$1 days" +%F)T$2:00+08:00"; }
 
 # event TITLE KIND VENUE DAY0 DAYS DESC -> id (created and published when absent)
 event() {
@@ -16,7 +18,8 @@ event() {
     if [ -z "$id" ]; then
         id=$(api POST /api/v1/events "$ORGANIZER" "$(jq -nc --arg t "$1" --arg k "$2" --arg v "$3" \
             --arg s "$(at "$4" 08:00)" --arg e "$(at "$(($4 + $5))" 18:00)" --arg d "$6" \
-            '{title:$t, kind:$k, city:"成都", venue:$v, starts_at:$s, ends_at:$e, description:$d}')" \
+            '{title:$t, kind:$k, city:"成都", venue:$v, starts_at:$s, ends_at:$e, description:$d,
+              time_zone:"Asia/Shanghai"}')" \
             | jq -r .id)
         [ -n "$id" ] && [ "$id" != null ] || { echo "demo: event $1 not created" >&2; return 1; }
         api POST "/api/v1/events/$id/publish" "$ORGANIZER" >/dev/null

@@ -6,7 +6,8 @@
 # criteria, entries and judges answer 409 and change nothing; the scheduler keeps what is placed;
 # ids are read back from GET /sessions/{id}/competition; scores after publication answer 409.
 
-# The roadshow day's 09:00 as the pitch session has it.
+# The roadshow day (its date in Chengdu: the session starts at 09:00 local, 01:00Z, same date).
+# Times below are local Chengdu times (+08:00).
 PITCH_DAY=$(api GET "/api/v1/sessions/$SESSION_PITCH" | jq -r .starts_at | cut -c1-10)
 me_id() { api GET /api/v1/me "$1" | jq -r .id; }
 LEADER_ID=$(me_id "$LEADER")
@@ -19,7 +20,7 @@ pitch() {
     body=$(jq -nc --argjson p "$1" --argjson u "$2" --argjson m "$3" \
         '{project_id:$p, presenter_user_id:$u, minutes:$m}')
     if [ -n "${4:-}" ]; then
-        body=$(jq -c --arg f "${PITCH_DAY}T$4:00Z" --arg t "${PITCH_DAY}T$5:00Z" \
+        body=$(jq -c --arg f "${PITCH_DAY}T$4:00+08:00" --arg t "${PITCH_DAY}T$5:00+08:00" \
             '. + {available_from:$f, available_until:$t}' <<<"$body")
     fi
     api POST "/api/v1/sessions/$SESSION_PITCH/pitches" "$ORGANIZER" "$body" | jq -r '.id // empty'
@@ -34,7 +35,7 @@ NEW+=$(pitch "$PRJ_UAV" "$SEED_ID" 15 10:30 12:00)
 # The keynote pitch opens the session, the scheduler places the rest (when this run added any:
 # a second run changes nothing, not even the audit log).
 if [ -n "$FIRST" ]; then
-    api PUT "/api/v1/pitches/$FIRST/slot" "$ORGANIZER" "{\"starts_at\":\"${PITCH_DAY}T09:00:00Z\"}" >/dev/null
+    api PUT "/api/v1/pitches/$FIRST/slot" "$ORGANIZER" "{\"starts_at\":\"${PITCH_DAY}T09:00:00+08:00\"}" >/dev/null
 fi
 if [ -n "$NEW" ]; then
     api POST "/api/v1/sessions/$SESSION_PITCH/pitches/schedule" "$ORGANIZER" >/dev/null

@@ -20,7 +20,7 @@ mutual "$SEED" "$PRJ_CHIP" "$INNOV" "$PRJ_INVEHICLE"       # 类脑芯片 <-> �
 mutual "$LEADER" "$PRJ_IIOT" "$SEED" "$PRJ_FACTORY"        # 工业互联网 <-> 数字化车间
 mutual "$INNOV" "$PRJ_IMAGING" "$LEADER" "$PRJ_DEFECT"     # 机器视觉 <-> 表面缺陷检测
 
-# Twelve 20-minute slots with four tables on the exhibition day (day 31, 10:00-14:00).
+# Twelve 20-minute slots with four tables on the exhibition day (day 31, 10:00-14:00 Chengdu time).
 slots=$(api GET "/api/v1/events/$EV_FORUM_DAY/meeting-slots" "$ORGANIZER" | jq -r '.items | length')
 if [ "${slots:-0}" = 0 ]; then
     api POST "/api/v1/events/$EV_FORUM_DAY/meeting-slots" "$ORGANIZER" \

@@ -1,7 +1,8 @@
 /* One agenda, one conflict checker (issue 6): GET /me/agenda and its iCalendar twin
  * GET /me/agenda.ics, against a real summitd, MariaDB and Redis. The .ics is parsed back:
  * CRLF, 75-octet folding that never splits a UTF-8 sequence, one VEVENT per item, stable UIDs,
- * UTC times, TEXT escaping. */
+ * local times with TZID and a VTIMEZONE per zone (issue 15), TEXT escaping, and every
+ * server-written text in the reader's language (zh by default, en on request). */
 #include "tests/integration/mt_fixtures.h"
 
 IT_SUITE(agenda, 120);
@@ -230,7 +231,28 @@ static const char *prop(char **lines, size_t from, size_t to, const char *name)
     return NULL;
 }
 
-Test(agenda, ics_parses_back_with_stable_uids_utc_times_and_escaped_text)
+/* An RFC 3339 UTC time from the JSON as the iCalendar local time at a fixed offset (computed
+ * here, independently of the server's zone reader): "2032-03-10T01:00:00Z", +8 h ->
+ * "20320310T090000". */
+static void local_ics(const char *s3339, int offset_s, char *out, size_t len)
+{
+    struct tm tm = {0};
+    cr_assert_not_null(strptime(s3339, "%Y-%m-%dT%H:%M:%SZ", &tm), "%s", s3339);
+    time_t t = timegm(&tm) + offset_s;
+    gmtime_r(&t, &tm);
+    strftime(out, len, "%Y%m%dT%H%M%S", &tm);
+}
+
+/* The number of lines equal to `line`. */
+static size_t count_lines(char **lines, size_t n, const char *line)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += strcmp(lines[i], line) == 0;
+    return k;
+}
+
+Test(agenda, ics_parses_back_with_stable_uids_local_times_and_escaped_text)
 {
     struct world w;
     world_new(&w);
@@ -261,20 +283,20 @@ Test(agenda, ics_parses_back_with_stable_uids_utc_times_and_escaped_text)
         cr_assert_lt(end, n, "VEVENT not closed");
         cJSON *x = cJSON_GetArrayItem(items, (int)events);
         cr_assert_not_null(x, "more VEVENTs than agenda items");
-        /* Same UID, same times (UTC basic format), in the same order as the JSON. */
+        /* Same UID, same instants (local Shanghai time with TZID), in the order of the JSON. */
         cr_assert_str_eq(prop(lines, i, end, "UID"),
                          cJSON_GetStringValue(cJSON_GetObjectItem(x, "uid")));
         const char *dtstamp = prop(lines, i, end, "DTSTAMP");
         cr_assert(dtstamp && strlen(dtstamp) == 16 && dtstamp[8] == 'T' && dtstamp[15] == 'Z');
-        const char *s3339 = cJSON_GetStringValue(cJSON_GetObjectItem(x, "starts_at"));
+        cr_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(x, "time_zone")), "Asia/Shanghai");
         char want[32];
-        snprintf(want, sizeof(want), "%.4s%.2s%.2sT%.2s%.2s%.2sZ", s3339, s3339 + 5, s3339 + 8,
-                 s3339 + 11, s3339 + 14, s3339 + 17);
-        cr_assert_str_eq(prop(lines, i, end, "DTSTART"), want);
-        const char *e3339 = cJSON_GetStringValue(cJSON_GetObjectItem(x, "ends_at"));
-        snprintf(want, sizeof(want), "%.4s%.2s%.2sT%.2s%.2s%.2sZ", e3339, e3339 + 5, e3339 + 8,
-                 e3339 + 11, e3339 + 14, e3339 + 17);
-        cr_assert_str_eq(prop(lines, i, end, "DTEND"), want);
+        local_ics(cJSON_GetStringValue(cJSON_GetObjectItem(x, "starts_at")), 8 * 3600, want,
+                  sizeof(want));
+        cr_assert_str_eq(prop(lines, i, end, "DTSTART;TZID=Asia/Shanghai"), want);
+        cr_assert_null(prop(lines, i, end, "DTSTART"), "no UTC DTSTART beside it");
+        local_ics(cJSON_GetStringValue(cJSON_GetObjectItem(x, "ends_at")), 8 * 3600, want,
+                  sizeof(want));
+        cr_assert_str_eq(prop(lines, i, end, "DTEND;TZID=Asia/Shanghai"), want);
         char *summary = ics_unescape(prop(lines, i, end, "SUMMARY"));
         cr_assert_str_eq(summary, cJSON_GetStringValue(cJSON_GetObjectItem(x, "title")));
         if (strcmp(summary, LONG_TITLE) == 0)
@@ -282,13 +304,20 @@ Test(agenda, ics_parses_back_with_stable_uids_utc_times_and_escaped_text)
         free(summary);
         char *desc = ics_unescape(prop(lines, i, end, "DESCRIPTION"));
         bool conflict = cJSON_IsTrue(cJSON_GetObjectItem(x, "conflict"));
-        cr_assert_eq(strstr(desc, "\nOverlaps with:") != NULL, conflict,
-                     "overlaps named in DESCRIPTION: %s", desc);
+        cr_assert_eq(strstr(desc, "\n时间冲突：") != NULL, conflict,
+                     "overlaps named in DESCRIPTION (in Chinese by default): %s", desc);
         free(desc);
         events++;
         i = end;
     }
     cr_assert_eq(events, 5, "one VEVENT per agenda item");
+    /* One zone used, one VTIMEZONE: Shanghai, a single STANDARD at +0800, before the events. */
+    cr_assert_eq(count_lines(lines, n, "BEGIN:VTIMEZONE"), 1);
+    cr_assert_eq(count_lines(lines, n, "TZID:Asia/Shanghai"), 1);
+    cr_assert_eq(count_lines(lines, n, "BEGIN:STANDARD"), 1);
+    cr_assert_eq(count_lines(lines, n, "BEGIN:DAYLIGHT"), 0);
+    cr_assert_eq(count_lines(lines, n, "TZOFFSETFROM:+0800"), 1);
+    cr_assert_eq(count_lines(lines, n, "TZOFFSETTO:+0800"), 1);
     cr_assert_eq(events, (size_t)cJSON_GetArraySize(items));
     cr_assert_eq(folded_summary, 1, "the long Chinese title with , ; \\ round-trips");
     /* The title really was folded: its escaped form is longer than one line. */
@@ -337,4 +366,92 @@ Test(agenda, empty_agenda_and_authentication)
     it_expect(it_http(srv, "GET", "/api/v1/me/agenda.ics", "not-a-token", NULL, NULL), 401, NULL,
               "bad token");
     free(tok);
+}
+
+/* An event at 01:00Z in Asia/Shanghai shows 09:00 local; moving the event to Europe/Berlin (in
+ * summer time on that date) shows 03:00 and brings Berlin's VTIMEZONE (DAYLIGHT +0200). */
+Test(agenda, local_times_follow_the_event_zone)
+{
+    char *otok = it_organizer(srv, NULL), *utok = it_user(srv, "attendee", NULL);
+    int64_t t0 = mx_t0() + 86400 * 90; /* 2032-06-08 08:00Z */
+    int64_t ev = mx_event(srv, otok, t0 - 7 * 3600, 10, "时区 Zone 峰会");
+    char path[96], a[32], b[32];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/sessions", (long long)ev);
+    struct it_resp *r = mx_req(srv, "POST", path, otok,
+                               "{\"title\":\"早场\",\"kind\":\"forum\",\"room\":\"A1\","
+                               "\"starts_at\":\"%s\",\"ends_at\":\"%s\",\"capacity\":10}",
+                               it_rfc3339(t0 - 7 * 3600, a), it_rfc3339(t0 - 6 * 3600, b));
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t s = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+    reg(utok, s);
+    r = it_http(srv, "GET", "/api/v1/me/agenda", utok, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "items.0.starts_at"), "2032-06-08T01:00:00Z");
+    cr_assert_str_eq(it_jstr(r, "items.0.time_zone"), "Asia/Shanghai");
+    cr_assert_str_eq(it_jstr(r, "items.0.event.time_zone"), "Asia/Shanghai");
+    cr_assert_str_eq(it_jstr(r, "items.0.starts_local"), "2032-06-08 09:00");
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me/agenda.ics", utok, NULL, NULL);
+    cr_assert_not_null(memmem(r->body, r->body_len, "\r\nDTSTART;TZID=Asia/Shanghai:20320608T090000\r\n",
+                              46), "%s", r->body);
+    it_resp_free(r);
+
+    snprintf(path, sizeof(path), "/api/v1/events/%lld", (long long)ev);
+    r = it_http(srv, "PATCH", path, otok, "{\"time_zone\":\"Europe/Berlin\"}", NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me/agenda.ics", utok, NULL, NULL);
+    char **lines;
+    size_t n = ics_unfold(r->body, r->body_len, &lines);
+    cr_assert_str_eq(prop(lines, 0, n, "DTSTART;TZID=Europe/Berlin"), "20320608T030000");
+    cr_assert_str_eq(prop(lines, 0, n, "DTEND;TZID=Europe/Berlin"), "20320608T040000");
+    cr_assert_eq(count_lines(lines, n, "TZID:Europe/Berlin"), 1);
+    cr_assert_eq(count_lines(lines, n, "BEGIN:DAYLIGHT"), 1, "%s", r->body);
+    cr_assert_eq(count_lines(lines, n, "TZOFFSETTO:+0200"), 1, "%s", r->body);
+    cr_assert_eq(count_lines(lines, n, "TZID:Asia/Shanghai"), 0, "no zone that no event uses");
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+    it_resp_free(r);
+    free(otok);
+    free(utok);
+}
+
+/* Server-written text is Chinese by default and English with lang=en (or Accept-Language);
+ * what people typed (session titles, organization names) is shown as it is. */
+Test(agenda, text_in_the_readers_language)
+{
+    struct world w;
+    world_new(&w);
+    char *other = it_sql("SELECT name FROM organizations WHERE id = %lld", (long long)w.org_b);
+    char want[256];
+    struct it_resp *r = it_http(srv, "GET", "/api/v1/me/agenda", w.utok, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    snprintf(want, sizeof(want), "与 %s 的 1:1 洽谈", other);
+    cr_assert_str_eq(it_jstr(r, "items.1.title"), want, "%s", r->body);
+    cr_assert(strstr(it_jstr(r, "items.1.location"), "号桌，世纪城"), "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "items.3.title"), "路演：类脑芯片路演");
+    cr_assert_str_eq(it_jstr(r, "items.0.title"), LONG_TITLE, "typed text as it is");
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me/agenda?lang=en", w.utok, NULL, NULL);
+    snprintf(want, sizeof(want), "1:1 meeting with %s", other);
+    cr_assert_str_eq(it_jstr(r, "items.1.title"), want, "%s", r->body);
+    cr_assert(strncmp(it_jstr(r, "items.1.location"), "Table ", 6) == 0, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "items.3.title"), "Pitch: 类脑芯片路演");
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me/agenda.ics", w.utok, NULL,
+                "Accept-Language: en-US,en;q=0.9\r\n");
+    cr_assert_not_null(memmem(r->body, r->body_len, "X-WR-CALNAME:summitd agenda\r\n", 29), "%s",
+                       r->body);
+    cr_assert_not_null(memmem(r->body, r->body_len, "Overlaps with:", 14));
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me/agenda.ics", w.utok, NULL, NULL);
+    cr_assert_not_null(memmem(r->body, r->body_len, "X-WR-CALNAME:summitd 日程\r\n",
+                              strlen("X-WR-CALNAME:summitd 日程\r\n")));
+    it_resp_free(r);
+    it_expect(it_http(srv, "GET", "/api/v1/me/agenda?lang=fr", w.utok, NULL, NULL), 400, "lang",
+              "an unknown language");
+    free(other);
+    world_free(&w);
 }

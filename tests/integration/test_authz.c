@@ -837,6 +837,20 @@ static void m_agenda_ics(int p, struct cell *c)
     (void)p;
     PATH("/api/v1/me/agenda.ics");
 }
+static void m_calendar(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/me/calendar");
+}
+/* The attendee's feed, issued afresh: its URL serves anyone, token or not (the secret is it). */
+static void m_calendar_feed(int p, struct cell *c)
+{
+    (void)p;
+    struct it_resp *r = req("POST", "/api/v1/me/calendar", F.tok[P_ATT], NULL);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    PATH("%s", it_jstr(r, "url"));
+    it_resp_free(r);
+}
 
 /* Expected statuses, in principal order:
  *          anon att  att2 ent  oth  org  org2 judg admin */
@@ -994,6 +1008,9 @@ static const struct row rows[] = {
     {DE, "/api/v1/meetings/{id}", 0, m_meet_delete, {401, 403, 403, 204, 204, 204, 403, 403, 204}},
     {G, "/api/v1/me/agenda", 0, m_agenda, SIGNED_IN(200)},
     {G, "/api/v1/me/agenda.ics", 0, m_agenda_ics, SIGNED_IN(200)},
+    {PO, "/api/v1/me/calendar", 0, m_calendar, SIGNED_IN(201)},
+    {DE, "/api/v1/me/calendar", 0, m_calendar, SIGNED_IN(204)},
+    {G, "/api/v1/calendar/{secret}.ics", 0, m_calendar_feed, ALL(200)},
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

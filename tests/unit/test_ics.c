@@ -8,6 +8,7 @@
 
 #include "server/buf.h"
 #include "server/ics.h"
+#include "server/tz.h"
 
 static bool cont(unsigned char c)
 {
@@ -231,5 +232,44 @@ Test(ics, optional_event_properties_are_left_out)
     cr_assert_null(strstr(b.p, "DESCRIPTION"));
     cr_assert_null(strstr(b.p, "CATEGORIES"));
     cr_assert_not_null(strstr(b.p, "SUMMARY:s\r\n"));
+    buf_deinit(&b);
+}
+
+/* An event in a zone: DTSTART/DTEND as local times with TZID (01:00Z is 09:00 in Shanghai), the
+ * calendar carrying that zone's VTIMEZONE; UTC still for tz NULL. */
+Test(ics, zoned_event_times_are_local_with_tzid)
+{
+    const struct tz *sh = tz_get("Asia/Shanghai");
+    cr_assert_not_null(sh);
+    struct buf b;
+    buf_init(&b);
+    ics_begin(&b, "-//summitd//agenda 1.0//EN", "日程");
+    tz_vtimezone(&b, sh, 1779238800, 1779242400);
+    struct ics_event ev = {
+        .uid = "registration-12@summitd",
+        .starts_at = 1779238800, /* 2026-05-20T01:00:00Z */
+        .ends_at = 1779242400,
+        .tz = sh,
+        .summary = "AI 论坛",
+    };
+    ics_vevent(&b, &ev, 1779181200);
+    ics_end(&b);
+    cr_assert_not_null(strstr(b.p, "\r\nDTSTART;TZID=Asia/Shanghai:20260520T090000\r\n"), "%s", b.p);
+    cr_assert_not_null(strstr(b.p, "\r\nDTEND;TZID=Asia/Shanghai:20260520T100000\r\n"), "%s", b.p);
+    cr_assert_not_null(strstr(b.p, "\r\nDTSTAMP:20260519T090000Z\r\n"), "DTSTAMP stays UTC");
+    const char *vtz = strstr(b.p, "BEGIN:VTIMEZONE\r\nTZID:Asia/Shanghai\r\nBEGIN:STANDARD\r\n");
+    cr_assert_not_null(vtz, "%s", b.p);
+    cr_assert(vtz < strstr(b.p, "BEGIN:VEVENT"), "the zone comes before the events using it");
+    cr_assert_not_null(strstr(b.p, "TZOFFSETFROM:+0800\r\nTZOFFSETTO:+0800\r\n"));
+    buf_deinit(&b);
+
+    /* New York in winter: 2026-01-15T14:00:00Z is 09:00 EST. */
+    buf_init(&b);
+    ics_date_time(&b, "DTSTART", tz_get("America/New_York"), 1768485600);
+    cr_assert_str_eq(b.p, "DTSTART;TZID=America/New_York:20260115T090000\r\n");
+    buf_deinit(&b);
+    buf_init(&b);
+    ics_date_time(&b, "DTSTART", NULL, 1768485600);
+    cr_assert_str_eq(b.p, "DTSTART:20260115T140000Z\r\n");
     buf_deinit(&b);
 }

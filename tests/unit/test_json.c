@@ -133,8 +133,12 @@ Test(json, rfc3339_times)
     int64_t t2;
     cr_assert_eq(time_parse_rfc3339("2026-05-20T17:00:00+08:00", &t2), 0);
     cr_assert_eq(t, t2, "offsets convert to UTC");
-    cr_assert_eq(time_parse_rfc3339("2026-05-20T09:00:00.123Z", &t2), 0);
+    cr_assert_eq(time_parse_rfc3339("2026-05-20T09:00:00.123Z", &t2), -1, "whole seconds only");
+    cr_assert_eq(time_parse_rfc3339("2026-05-20T09:00:00.000Z", &t2), 0, "a zero fraction is whole");
     cr_assert_eq(t, t2);
+    cr_assert_eq(time_parse_rfc3339("2026-05-20T17:00:00.0+08:00", &t2), 0);
+    cr_assert_eq(t, t2);
+    cr_assert_eq(time_parse_rfc3339("2026-05-20T09:00:00.Z", &t2), -1);
     cr_assert_eq(time_parse_rfc3339("2026-02-30T09:00:00Z", &t2), -1);
     cr_assert_eq(time_parse_rfc3339("2026-05-20 09:00:00", &t2), -1);
     cr_assert_eq(time_parse_rfc3339("2026-05-20T09:00:00", &t2), -1, "zone required");

@@ -84,3 +84,28 @@ Test(router, head_matches_get)
     cr_assert_eq(match(HTTP_M_HEAD, "/healthz", &m), 0);
     cr_assert_eq(m.index, 0);
 }
+
+/* "{secret}.ics": a capture with a literal tail (the subscribable calendar feed). */
+Test(router, capture_with_a_literal_tail)
+{
+    struct router *r2 = router_new();
+    router_add(r2, HTTP_M_GET, "/api/v1/me/agenda.ics");
+    router_add(r2, HTTP_M_GET, "/api/v1/calendar/{secret}.ics");
+    struct route_match m;
+    const char *p = "/api/v1/calendar/AbC-_9.ics";
+    cr_assert_eq(router_match(r2, HTTP_M_GET, p, strlen(p), &m), 0);
+    cr_assert_eq(m.index, 1);
+    cr_assert_eq(m.nparams, 1);
+    cr_assert_eq(m.param_len[0], 6, "the tail is not captured");
+    cr_assert(strncmp(m.param[0], "AbC-_9", 6) == 0);
+    const char *no[] = {"/api/v1/calendar/.ics", "/api/v1/calendar/abc", "/api/v1/calendar/abc.ical",
+                        "/api/v1/calendar/abc.icsx", "/api/v1/calendar/ics",
+                        "/api/v1/calendar/abc.ics/x"};
+    for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
+        cr_assert_eq(router_match(r2, HTTP_M_GET, no[i], strlen(no[i]), &m), -1, "%s", no[i]);
+    p = "/api/v1/me/agenda.ics";
+    cr_assert_eq(router_match(r2, HTTP_M_GET, p, strlen(p), &m), 0);
+    cr_assert_eq(m.index, 0);
+    cr_assert_eq(m.nparams, 0);
+    router_free(r2);
+}

@@ -220,7 +220,7 @@ int64_t auth_extend_to(const struct config *cfg, const struct auth_session *s, i
     if (!s->max_expires_at || s->expires_at - now >= idle / 2)
         return 0; /* an old session, or more than half of the idle window left: no write */
     int64_t to = now + idle < s->max_expires_at ? now + idle : s->max_expires_at;
-    return to > s->expires_at ? to : 0;
+    return to > s->expires_at && to > now ? to : 0;
 }
 
 int auth_authenticate(struct req *r, bool required)

@@ -115,7 +115,9 @@ Test(hostile, error_reply_is_utf8_when_it_quotes_raw_bytes_or_a_cut_long_path)
     for (int i = 0; i < 4; i++) {
         const char *p = i < 3 ? paths[i] : cjk;
         int n = snprintf(req, sizeof(req),
-                         "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", p);
+                         "GET %s HTTP/1.1\r\nHost: x\r\nAccept-Language: en\r\n"
+                         "Connection: close\r\n\r\n",
+                         p);
         char *out = it_raw(srv->port, req, (size_t)n, 5000);
         cr_assert(strncmp(out, "HTTP/1.1 404", 12) == 0, "path #%d: %.60s", i, out);
         char *body = strstr(out, "\r\n\r\n");

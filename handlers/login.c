@@ -18,14 +18,23 @@
 #include "server/netaddr.h"
 #include "server/pwhash.h"
 
-static int limited(struct req *r, int rc, int retry_after)
+/* 429 after `limit` failed logins within the window (per address or per account), with
+ * Retry-After and the time in the message; -1 after replying, 0 to go on. */
+static int limited(struct req *r, int rc, int retry_after, bool per_account, int limit)
 {
     if (rc == SD_ERR_RATE_LIMITED) {
+        const struct config *cfg = r->w->cfg;
         char ra[16];
         snprintf(ra, sizeof(ra), "%d", retry_after);
         reply_header(r, "Retry-After", ra);
-        reply_error(r, SD_ERR_RATE_LIMITED, NULL, NULL,
-                    "too many login attempts; retry in %d seconds", retry_after);
+        if (per_account)
+            reply_error(r, SD_ERR_RATE_LIMITED, NULL, NULL,
+                        "%d failed logins to this account within %d seconds; retry in %d seconds",
+                        limit, cfg->login_window_s, retry_after);
+        else
+            reply_error(r, SD_ERR_RATE_LIMITED, NULL, NULL,
+                        "%d failed logins from this address within %d seconds; retry in %d seconds",
+                        limit, cfg->login_window_s, retry_after);
         return -1;
     }
     if (rc) {
@@ -57,15 +66,16 @@ void login_create(struct req *r)
     int retry = 0;
     int rc = auth_limit_check(r->w->rds, "login-ip", ipkey, cfg->login_limit_ip,
                               cfg->login_window_s, &retry);
-    if (limited(r, rc, retry) < 0)
+    if (limited(r, rc, retry, false, cfg->login_limit_ip) < 0)
         goto out;
     rc = auth_limit_check(r->w->rds, "login-account", canon, cfg->login_limit_account,
                           cfg->login_window_s, &retry);
-    if (limited(r, rc, retry) < 0)
+    if (limited(r, rc, retry, true, cfg->login_limit_account) < 0)
         goto out;
-    enum { LOGIN_ID, LOGIN_HASH, LOGIN_ROLES };
+    enum { LOGIN_ID, LOGIN_HASH, LOGIN_ROLES, LOGIN_LOCALE };
     struct db_res res;
-    if (req_exec(r, &res, "SELECT id, password_hash, roles FROM users WHERE email_lower = ?", "s",
+    if (req_exec(r, &res,
+                 "SELECT id, password_hash, roles, locale FROM users WHERE email_lower = ?", "s",
                  canon) < 0)
         goto out;
     /* On the hashing threads (server/pwhash.h); an unknown account is checked against a dummy
@@ -75,6 +85,7 @@ void login_create(struct req *r)
                        &ok);
     int64_t uid = ok ? db_get_i64(&res, 0, LOGIN_ID) : 0;
     unsigned roles = ok ? (unsigned)db_get_i64(&res, 0, LOGIN_ROLES) : 0;
+    unsigned locale = ok ? users_locale_code(db_get(&res, 0, LOGIN_LOCALE)) : 0;
     db_res_clear(&res);
     if (rc) { /* busy: not a failed attempt, nothing counted */
         users_reply_hash_busy(r);
@@ -93,8 +104,8 @@ void login_create(struct req *r)
         goto out;
     }
     char token[AUTH_TOKEN_LEN + 1];
-    int64_t expires;
-    rc = auth_session_create(r->w->rds, cfg, uid, roles, token, &expires);
+    int64_t expires, max_expires;
+    rc = auth_session_create(r->w->rds, cfg, uid, roles, locale, token, &expires, &max_expires);
     if (rc) {
         reply_fail(r, rc);
         goto out;
@@ -108,6 +119,8 @@ void login_create(struct req *r)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "token", token);
     json_add_time(o, "expires_at", expires);
+    json_add_time(o, "max_expires_at", max_expires);
+    cJSON_AddNumberToObject(o, "idle_timeout_s", (double)auth_idle_s(cfg));
     cJSON_AddItemToObject(o, "user", user);
     reply_header(r, "Cache-Control", "no-store");
     reply_json(r, 200, o);
@@ -119,6 +132,16 @@ out:
 void login_delete(struct req *r)
 {
     int rc = auth_session_delete(r);
+    if (rc) {
+        reply_fail(r, rc);
+        return;
+    }
+    reply_empty(r, 204);
+}
+
+void login_delete_all(struct req *r)
+{
+    int rc = auth_sessions_delete_all(r->w->rds, r->user.id);
     if (rc) {
         reply_fail(r, rc);
         return;

@@ -100,8 +100,28 @@ char *users_email_canonical(const char *email, char **trimmed)
     return out;
 }
 
-enum { USER_ID, USER_EMAIL, USER_NAME, USER_ROLES, USER_CREATED };
-#define USER_SELECT "SELECT id, email, display_name, roles, created_at FROM users WHERE id = ?"
+enum {
+    USER_ID,
+    USER_EMAIL,
+    USER_NAME,
+    USER_ROLES,
+    USER_CREATED,
+    USER_LOCALE,
+    USER_CONTACT_EMAIL,
+    USER_CONTACT_PHONE,
+    USER_CONTACT_WECHAT
+};
+#define USER_SELECT                                                                                \
+    "SELECT id, email, display_name, roles, created_at, locale, contact_email, contact_phone,"     \
+    " contact_wechat FROM users WHERE id = ?"
+
+const char *const users_locales[] = {"zh", "en", NULL};
+
+unsigned users_locale_code(const char *locale)
+{
+    int i = locale ? json_enum_index(users_locales, locale) : -1;
+    return i < 0 ? 0 : 1u + (unsigned)i;
+}
 
 int users_email_field(struct req *r, const char *email, char **canon, char **shown)
 {
@@ -113,7 +133,16 @@ int users_email_field(struct req *r, const char *email, char **canon, char **sho
     return -1;
 }
 
-static cJSON *user_row_json(const struct db_res *res, size_t row)
+static void add_text_or_null(cJSON *o, const char *name, const char *v)
+{
+    if (v)
+        cJSON_AddStringToObject(o, name, v);
+    else
+        cJSON_AddNullToObject(o, name);
+}
+
+/* The user row as its owner sees it (own: locale and contact details too) or as an admin does. */
+static cJSON *user_row_json(const struct db_res *res, size_t row, bool own)
 {
     cJSON *u = cJSON_CreateObject();
     cJSON_AddNumberToObject(u, "id", (double)db_get_i64(res, row, USER_ID));
@@ -121,6 +150,13 @@ static cJSON *user_row_json(const struct db_res *res, size_t row)
     cJSON_AddStringToObject(u, "display_name", db_get(res, row, USER_NAME));
     cJSON_AddItemToObject(u, "roles", users_roles_json((unsigned)db_get_i64(res, row, USER_ROLES)));
     json_add_time(u, "created_at", db_get_time(res, row, USER_CREATED));
+    if (own) {
+        unsigned loc = users_locale_code(db_get(res, row, USER_LOCALE));
+        add_text_or_null(u, "locale", loc ? users_locales[loc - 1] : NULL);
+        add_text_or_null(u, "contact_email", db_get(res, row, USER_CONTACT_EMAIL));
+        add_text_or_null(u, "contact_phone", db_get(res, row, USER_CONTACT_PHONE));
+        add_text_or_null(u, "contact_wechat", db_get(res, row, USER_CONTACT_WECHAT));
+    }
     return u;
 }
 
@@ -132,7 +168,7 @@ int users_load_json(struct db *db, int64_t id, cJSON **out)
     if (rc)
         return rc;
     if (res.nrows)
-        *out = user_row_json(&res, 0);
+        *out = user_row_json(&res, 0, true);
     db_res_clear(&res);
     return 0;
 }
@@ -182,10 +218,11 @@ void users_create(struct req *r)
     db_res_clear(&res);
     if (req_exec(r, &res, USER_SELECT, "i", id) < 0)
         goto out;
-    cJSON *u = res.nrows ? user_row_json(&res, 0) : NULL;
+    cJSON *u = res.nrows ? user_row_json(&res, 0, true) : NULL;
     db_res_clear(&res);
+    /* No Location: there is no GET /api/v1/users/{id}; the new account reads itself at /me. */
     if (u)
-        reply_created(r, u, "/api/v1/users/%lld", (long long)id);
+        reply_json(r, 201, u);
     else
         reply_fail(r, SD_ERR_INTERNAL); /* users are never deleted */
 out:
@@ -197,12 +234,13 @@ enum { MY_ORG_ID, MY_ORG_NAME, MY_ORG_TIER, MY_ORG_ROLE };
     "SELECT o.id, o.name, o.tier, m.member_role FROM org_members m"                                \
     " JOIN organizations o ON o.id = m.org_id WHERE m.user_id = ? ORDER BY o.id"
 
-void users_me(struct req *r)
+/* Replies 200 with the caller's own view (GET /me, PATCH /me). */
+static void reply_me(struct req *r)
 {
     struct db_res res;
     if (req_exec(r, &res, USER_SELECT, "i", r->user.id) < 0)
         return;
-    cJSON *u = res.nrows ? user_row_json(&res, 0) : NULL;
+    cJSON *u = res.nrows ? user_row_json(&res, 0, true) : NULL;
     db_res_clear(&res);
     if (!u) {
         reply_error(r, SD_ERR_UNAUTHENTICATED, "invalid_token", NULL, "the account is gone");
@@ -234,6 +272,133 @@ fail:
     cJSON_Delete(u);
 }
 
+void users_me(struct req *r)
+{
+    reply_me(r);
+}
+
+bool users_phone_ok(const char *s)
+{
+    /* An optional leading '+', then digits with spaces, '-' or parentheses between them. */
+    int digits = 0;
+    if (*s == '+')
+        s++;
+    for (; *s; s++) {
+        if (*s >= '0' && *s <= '9')
+            digits++;
+        else if (*s != ' ' && *s != '-' && *s != '(' && *s != ')')
+            return false;
+    }
+    return digits >= 5 && digits <= 20;
+}
+
+bool users_wechat_ok(const char *s)
+{
+    /* WeChat's own rule for an ID: 6 to 20 letters, digits, '_' or '-', starting with a letter. */
+    size_t n = strlen(s);
+    if (n < 6 || n > 20 || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '-'))
+            return false;
+    }
+    return true;
+}
+
+/* One field of PATCH /me: absent (set false), null (set, value NULL) or text within `lim`.
+ * 0, or -1 after replying 400 naming it. */
+static int me_field(struct req *r, const cJSON *body, const char *field, bool nullable,
+                    const struct text_limit *lim, bool *set, const char **value)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, field);
+    *set = v != NULL;
+    *value = NULL;
+    if (!v)
+        return 0;
+    if (cJSON_IsNull(v)) {
+        if (nullable)
+            return 0;
+        reply_error(r, SD_ERR_INVALID, "validation_failed", field, "%s cannot be null", field);
+        return -1;
+    }
+    return json_text(r, body, field, true, lim, value) < 0 ? -1 : 0;
+}
+
+void users_update_me(struct req *r)
+{
+    static const char *const fields[] = {"display_name",  "locale",         "contact_email",
+                                         "contact_phone", "contact_wechat", NULL};
+    cJSON *body = json_body(r);
+    if (!body)
+        return;
+    char *canon = NULL, *email = NULL;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, body)
+    {
+        if (json_enum_index(fields, it->string) < 0) {
+            reply_error(r, SD_ERR_INVALID, "unknown_field", it->string,
+                        "%s is not a field of this request", it->string);
+            goto out;
+        }
+    }
+    bool s_name, s_loc, s_mail, s_phone, s_wechat;
+    const char *name, *loc, *mail, *phone, *wechat;
+    if (me_field(r, body, "display_name", false, LIMIT_DISPLAY_NAME, &s_name, &name) < 0 ||
+        me_field(r, body, "locale", true, LIMIT_TEXT(0, 8, 8, false), &s_loc, &loc) < 0 ||
+        me_field(r, body, "contact_email", true, LIMIT_CONTACT_EMAIL, &s_mail, &mail) < 0 ||
+        me_field(r, body, "contact_phone", true, LIMIT_CONTACT_PHONE, &s_phone, &phone) < 0 ||
+        me_field(r, body, "contact_wechat", true, LIMIT_CONTACT_WECHAT, &s_wechat, &wechat) < 0)
+        goto out;
+    if (loc && json_enum_index(users_locales, loc) < 0) {
+        json_enum_reply(r, "locale", users_locales);
+        goto out;
+    }
+    if (mail) {
+        canon = users_email_canonical(mail, &email);
+        if (!canon) {
+            reply_error(r, SD_ERR_INVALID, "validation_failed", "contact_email",
+                        "contact_email must look like name@example.com");
+            goto out;
+        }
+    }
+    if (phone && !users_phone_ok(phone)) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "contact_phone",
+                    "contact_phone must be 5 to 20 digits, optionally with a leading + and "
+                    "spaces, - or parentheses between them");
+        goto out;
+    }
+    if (wechat && !users_wechat_ok(wechat)) {
+        reply_error(r, SD_ERR_INVALID, "validation_failed", "contact_wechat",
+                    "contact_wechat must be a WeChat ID: 6 to 20 letters, digits, _ or -, "
+                    "starting with a letter");
+        goto out;
+    }
+    struct db_res res;
+    if (req_exec(r, &res,
+                 "UPDATE users SET display_name = IF(?, ?, display_name), locale = IF(?, ?, locale),"
+                 " contact_email = IF(?, ?, contact_email), contact_phone = IF(?, ?, contact_phone),"
+                 " contact_wechat = IF(?, ?, contact_wechat) WHERE id = ?",
+                 "isisisisisi", (int64_t)s_name, name, (int64_t)s_loc, loc, (int64_t)s_mail, email,
+                 (int64_t)s_phone, phone, (int64_t)s_wechat, wechat, r->user.id) < 0)
+        goto out;
+    db_res_clear(&res);
+    if (s_loc) {
+        /* Sessions carry the locale (server/auth.h): the caller's language changes at once. */
+        unsigned code = users_locale_code(loc);
+        int rc = auth_sessions_set_locale(r->w->rds, r->user.id, code);
+        if (rc)
+            rlog_warn(r->id, "locale changed but live sessions not updated (redis %d)", rc);
+        r->user.locale = (unsigned char)code;
+    }
+    reply_me(r);
+out:
+    free(canon);
+    free(email);
+    cJSON_Delete(body);
+}
+
 void users_grant_role(struct req *r)
 {
     static const char *const grantable[] = {"attendee", "enterprise", "organizer", "admin", NULL};
@@ -257,7 +422,7 @@ void users_grant_role(struct req *r)
     db_res_clear(&res);
     if (req_exec(r, &res, USER_SELECT, "i", id) < 0)
         return;
-    cJSON *u = res.nrows ? user_row_json(&res, 0) : NULL;
+    cJSON *u = res.nrows ? user_row_json(&res, 0, false) : NULL;
     db_res_clear(&res);
     if (!u) {
         reply_error(r, SD_ERR_NOT_FOUND, "user_not_found", NULL, "no user %lld", (long long)id);

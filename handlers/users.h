@@ -1,6 +1,7 @@
 #ifndef SUMMITD_HANDLERS_USERS_H
 #define SUMMITD_HANDLERS_USERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct req;
@@ -10,11 +11,20 @@ struct config;
 
 void users_create(struct req *r);     /* POST /api/v1/users */
 void users_me(struct req *r);         /* GET /api/v1/me */
+void users_update_me(struct req *r);  /* PATCH /api/v1/me: display_name, locale, contacts */
 void users_grant_role(struct req *r); /* POST /api/v1/users/{id}/roles (admin) */
 
 /* {"id","email","display_name","roles":[…],"created_at"} of a user row, or NULL if absent.
  * Caller owns the result. Returns 0 or SD_ERR_*; *out NULL when not found. */
 int users_load_json(struct db *db, int64_t id, struct cJSON **out);
+/* The locales a user may choose ({"zh", "en", NULL}, the order of enum lang) and a users.locale
+ * value as struct auth_session's code: 0 for none (NULL or unknown), else 1 + its index. */
+extern const char *const users_locales[];
+unsigned users_locale_code(const char *locale);
+/* The formats of PATCH /me's contact_phone and contact_wechat. */
+bool users_phone_ok(const char *s);
+bool users_wechat_ok(const char *s);
+
 /* JSON array of role names for a bit set. */
 struct cJSON *users_roles_json(unsigned roles);
 

@@ -13,6 +13,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/log.h"
+#include "server/query.h"
 #include "server/rds.h"
 #include "server/timeutil.h"
 
@@ -117,23 +118,56 @@ const char *auth_role_name(unsigned bit)
     return "?";
 }
 
-int auth_session_create(struct rds *rds, const struct config *cfg, int64_t user_id, unsigned roles,
-                        char *token_out, int64_t *expires_at)
+/* A session is the string "<user id> <role bits> <locale> <max expiry> <idle expiry>" (locale
+ * "-", "zh" or "en"; expiries in unix seconds) under a TTL that ends at <idle expiry>. Sessions
+ * written before sliding expiry hold only "<user id> <role bits>": they keep working until their
+ * TTL ends and are never extended. */
+#define SESS_LOCALE_FIELD 3
+
+static const char *locale_word(unsigned locale)
 {
-    char hex[65], key[160], ukey[160], val[64], ttl[16], hexset[65];
+    return locale == 1 + LANG_ZH ? "zh" : locale == 1 + LANG_EN ? "en" : "-";
+}
+
+/* Rewrites field ARGV[1] (1-based) of a live session to ARGV[2], keeping its TTL (or setting
+ * ARGV[3] seconds): atomic, so that a role change, a locale change and an extension never
+ * undo each other. 1 when the session was live, 0 when it was gone. */
+static const char set_field_lua[] =
+    "local v = redis.call('GET', KEYS[1]) if not v then return 0 end "
+    "local f = {} for w in string.gmatch(v, '%S+') do f[#f + 1] = w end "
+    "local i = tonumber(ARGV[1]) if i > #f + 1 then return 1 end "
+    "f[i] = ARGV[2] "
+    "if ARGV[3] then redis.call('SET', KEYS[1], table.concat(f, ' '), 'EX', ARGV[3]) "
+    "else redis.call('SET', KEYS[1], table.concat(f, ' '), 'KEEPTTL') end return 1";
+
+int64_t auth_idle_s(const struct config *cfg)
+{
+    return cfg->token_ttl_s < cfg->token_max_age_s ? cfg->token_ttl_s : cfg->token_max_age_s;
+}
+
+int auth_session_create(struct rds *rds, const struct config *cfg, int64_t user_id, unsigned roles,
+                        unsigned locale, char *token_out, int64_t *expires_at,
+                        int64_t *max_expires_at)
+{
+    char hex[65], key[160], ukey[160], val[128], ttl[16], uttl[16];
+    int64_t now = time_now(), idle = auth_idle_s(cfg);
+    int64_t max = now + cfg->token_max_age_s, exp = now + idle;
     auth_token_new(token_out);
     auth_sha256_hex(token_out, strlen(token_out), hex);
     rds_key(rds, key, sizeof(key), "sess:%s", hex);
     rds_key(rds, ukey, sizeof(ukey), "usess:%lld", (long long)user_id);
-    snprintf(val, sizeof(val), "%lld %u", (long long)user_id, roles);
-    snprintf(ttl, sizeof(ttl), "%d", cfg->token_ttl_s);
-    snprintf(hexset, sizeof(hexset), "%s", hex);
+    snprintf(val, sizeof(val), "%lld %u %s %lld %lld", (long long)user_id, roles,
+             locale_word(locale), (long long)max, (long long)exp);
+    snprintf(ttl, sizeof(ttl), "%lld", (long long)idle);
+    /* The index outlives every session in it: none lives past its login + token_max_age_s. */
+    snprintf(uttl, sizeof(uttl), "%d", cfg->token_max_age_s);
     int rc = rds_cmd(rds, NULL, "SET %s %s EX %s", key, val, ttl);
     if (rc == 0)
-        rc = rds_cmd(rds, NULL, "SADD %s %s", ukey, hexset);
+        rc = rds_cmd(rds, NULL, "SADD %s %s", ukey, hex);
     if (rc == 0)
-        rc = rds_cmd(rds, NULL, "EXPIRE %s %s", ukey, ttl);
-    *expires_at = time_now() + cfg->token_ttl_s;
+        rc = rds_cmd(rds, NULL, "EXPIRE %s %s", ukey, uttl);
+    *expires_at = exp;
+    *max_expires_at = max;
     return rc;
 }
 
@@ -164,6 +198,31 @@ static bool token_shape_ok(const char *t)
     return true;
 }
 
+bool auth_session_parse(const char *v, struct auth_session *s)
+{
+    long long uid = 0, max = 0, exp = 0;
+    unsigned roles = 0;
+    char loc[8] = "";
+    int n = sscanf(v, "%lld %u %7s %lld %lld", &uid, &roles, loc, &max, &exp);
+    if (n < 2 || uid <= 0)
+        return false;
+    s->user_id = uid;
+    s->roles = roles;
+    s->locale = strcmp(loc, "zh") == 0 ? 1 + LANG_ZH : strcmp(loc, "en") == 0 ? 1 + LANG_EN : 0;
+    s->max_expires_at = n == 5 ? max : 0;
+    s->expires_at = n == 5 ? exp : 0;
+    return true;
+}
+
+int64_t auth_extend_to(const struct config *cfg, const struct auth_session *s, int64_t now)
+{
+    int64_t idle = auth_idle_s(cfg);
+    if (!s->max_expires_at || s->expires_at - now >= idle / 2)
+        return 0; /* an old session, or more than half of the idle window left: no write */
+    int64_t to = now + idle < s->max_expires_at ? now + idle : s->max_expires_at;
+    return to > s->expires_at && to > now ? to : 0;
+}
+
 int auth_authenticate(struct req *r, bool required)
 {
     const char *t = bearer(r);
@@ -186,17 +245,28 @@ int auth_authenticate(struct req *r, bool required)
         reply_fail(r, rc);
         return -1;
     }
-    long long uid = 0;
-    unsigned roles = 0;
-    bool ok = rep.type == RDS_STRING && sscanf(rep.str, "%lld %u", &uid, &roles) == 2 && uid > 0;
+    struct auth_session s;
+    bool ok = rep.type == RDS_STRING && auth_session_parse(rep.str, &s);
     rds_reply_clear(&rep);
     if (!ok) {
         reply_error(r, SD_ERR_UNAUTHENTICATED, "invalid_token", NULL,
                     "the token is unknown or expired; log in again");
         return -1;
     }
-    r->user.id = uid;
-    r->user.roles = roles;
+    r->user.id = s.user_id;
+    r->user.roles = s.roles;
+    r->user.locale = (unsigned char)s.locale;
+    /* Sliding expiry: written only once less than half of the idle window is left. */
+    int64_t now = time_now(), to = auth_extend_to(r->w->cfg, &s, now);
+    if (to) {
+        char idx[8], exp[24], ttl[24];
+        snprintf(idx, sizeof(idx), "%d", 5);
+        snprintf(exp, sizeof(exp), "%lld", (long long)to);
+        snprintf(ttl, sizeof(ttl), "%lld", (long long)(to - now));
+        /* A Redis error costs the extension, not the request: the session is still valid. */
+        if (rds_cmd(r->w->rds, NULL, "EVAL %s 1 %s %s %s %s", set_field_lua, key, idx, exp, ttl))
+            rlog_warn(r->id, "session not extended (redis)");
+    }
     return 0;
 }
 
@@ -215,13 +285,10 @@ int auth_session_delete(struct req *r)
     return rc;
 }
 
-int auth_sessions_set_roles(struct rds *rds, const struct config *cfg, int64_t user_id,
-                            unsigned roles)
+int auth_sessions_delete_all(struct rds *rds, int64_t user_id)
 {
-    (void)cfg;
-    char ukey[160], key[160], val[64];
+    char ukey[160], key[160];
     rds_key(rds, ukey, sizeof(ukey), "usess:%lld", (long long)user_id);
-    snprintf(val, sizeof(val), "%lld %u", (long long)user_id, roles);
     struct rds_reply rep;
     int rc = rds_cmd(rds, &rep, "SMEMBERS %s", ukey);
     if (rc)
@@ -230,15 +297,51 @@ int auth_sessions_set_roles(struct rds *rds, const struct config *cfg, int64_t u
         if (rep.elem[i].type != RDS_STRING)
             continue;
         rds_key(rds, key, sizeof(key), "sess:%s", rep.elem[i].str);
-        /* Only rewrite live sessions, keeping their remaining TTL. */
+        rc = rds_cmd(rds, NULL, "DEL %s", key);
+        if (rc == 0)
+            rc = rds_cmd(rds, NULL, "SREM %s %s", ukey, rep.elem[i].str);
+    }
+    rds_reply_clear(&rep);
+    return rc;
+}
+
+/* Sets field `idx` of every live session of a user to `value`, dropping dead ones from the
+ * index. */
+static int sessions_set_field(struct rds *rds, int64_t user_id, int idx, const char *value)
+{
+    char ukey[160], key[160], fi[8];
+    snprintf(fi, sizeof(fi), "%d", idx);
+    rds_key(rds, ukey, sizeof(ukey), "usess:%lld", (long long)user_id);
+    struct rds_reply rep;
+    int rc = rds_cmd(rds, &rep, "SMEMBERS %s", ukey);
+    if (rc)
+        return rc;
+    for (size_t i = 0; rc == 0 && rep.type == RDS_ARRAY && i < rep.n; i++) {
+        if (rep.elem[i].type != RDS_STRING)
+            continue;
+        rds_key(rds, key, sizeof(key), "sess:%s", rep.elem[i].str);
         struct rds_reply x;
-        rc = rds_cmd(rds, &x, "SET %s %s XX KEEPTTL", key, val);
-        if (rc == 0 && x.type == RDS_NIL)
+        rc = rds_cmd(rds, &x, "EVAL %s 1 %s %s %s", set_field_lua, key, fi, value);
+        if (rc == 0 && x.type == RDS_INTEGER && x.integer == 0)
             rc = rds_cmd(rds, NULL, "SREM %s %s", ukey, rep.elem[i].str);
         rds_reply_clear(&x);
     }
     rds_reply_clear(&rep);
     return rc;
+}
+
+int auth_sessions_set_roles(struct rds *rds, const struct config *cfg, int64_t user_id,
+                            unsigned roles)
+{
+    (void)cfg;
+    char val[16];
+    snprintf(val, sizeof(val), "%u", roles);
+    return sessions_set_field(rds, user_id, 2, val);
+}
+
+int auth_sessions_set_locale(struct rds *rds, int64_t user_id, unsigned locale)
+{
+    return sessions_set_field(rds, user_id, SESS_LOCALE_FIELD, locale_word(locale));
 }
 
 int auth_require(struct req *r, unsigned roles)

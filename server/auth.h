@@ -9,8 +9,10 @@
 
 /* Passwords (yescrypt through libxcrypt), login tokens and their Redis sessions, rate limits.
  * A token is 32 bytes from getrandom(2) in base64url (43 characters); Redis stores only its
- * SHA-256 (OpenSSL) as the key `<prefix>sess:<hex>` → "<user id> <role bits>" with a TTL, and
- * the set `<prefix>usess:<user id>` of a user's session hashes (for role changes). */
+ * SHA-256 (OpenSSL) as the key `<prefix>sess:<hex>` → "<user id> <role bits> <locale> <max expiry>
+ * <expiry>" with a TTL, and
+ * the set `<prefix>usess:<user id>` of a user's session hashes (role and locale changes,
+ * logout-all). */
 
 struct req;
 struct rds;
@@ -31,14 +33,38 @@ void auth_sha256_hex(const char *s, size_t len, char *out);
 /* base64url without padding; out needs 4 * ceil(n / 3) + 1 bytes. */
 void auth_base64url(const unsigned char *in, size_t n, char *out);
 
-/* Creates a session for the user; writes the token and expiry. 0 or SD_ERR_*. */
+/* Sessions slide: each authenticated use moves the expiry to now + token_ttl_s (the idle
+ * window), never past login + token_max_age_s (the absolute cap); Redis is written only when
+ * less than half of the idle window is left. */
+struct auth_session {
+    int64_t user_id;
+    unsigned roles;
+    unsigned locale;        /* 0: none chosen, else 1 + enum lang (server/query.h) */
+    int64_t max_expires_at; /* 0 for a session written before sliding expiry */
+    int64_t expires_at;     /* when its TTL ends (0 as above) */
+};
+/* Parses a session record; false when it is not one. */
+bool auth_session_parse(const char *value, struct auth_session *s);
+/* The idle window: token_ttl_s, at most token_max_age_s. */
+int64_t auth_idle_s(const struct config *cfg);
+/* The new expiry of a session used at `now`, or 0 when it is not to be written (more than half
+ * of the idle window left, the cap reached, or an old session). */
+int64_t auth_extend_to(const struct config *cfg, const struct auth_session *s, int64_t now);
+
+/* Creates a session for the user (locale as in struct auth_session); writes the token, its
+ * expiry and the absolute cap. 0 or SD_ERR_*. */
 int auth_session_create(struct rds *rds, const struct config *cfg, int64_t user_id, unsigned roles,
-                        char *token_out, int64_t *expires_at) SD_MUST_CHECK;
+                        unsigned locale, char *token_out, int64_t *expires_at,
+                        int64_t *max_expires_at) SD_MUST_CHECK;
 /* Deletes the caller's session (the bearer token of r). */
 int auth_session_delete(struct req *r) SD_MUST_CHECK;
+/* Deletes every session of a user (POST /auth/logout-all). */
+int auth_sessions_delete_all(struct rds *rds, int64_t user_id) SD_MUST_CHECK;
 /* Rewrites the roles of every live session of a user. */
 int auth_sessions_set_roles(struct rds *rds, const struct config *cfg, int64_t user_id,
                             unsigned roles) SD_MUST_CHECK;
+/* Rewrites the locale (as in struct auth_session) of every live session of a user. */
+int auth_sessions_set_locale(struct rds *rds, int64_t user_id, unsigned locale) SD_MUST_CHECK;
 
 /* Fills r->user from the Bearer token. A present but unknown/expired/malformed token → 401; no
  * token with `required` → 401; Redis down → 503. Returns 0, or -1 after replying. */

@@ -72,7 +72,11 @@ static const struct cfg_key keys[] = {
     K(redis_master_name, CFG_STR, "summitd", 0, 0, "the master's name in Sentinel"),
     K(redis_prefix, CFG_STR, "summitd:", 0, 64,
       "prefix of every Redis key this instance uses (at most 64 bytes)"),
-    K(token_ttl_s, CFG_INT, "86400", 60, 31536000, "login session lifetime"),
+    K(token_ttl_s, CFG_INT, "86400", 60, 31536000,
+      "idle lifetime of a login session: each use extends it by this much (written to Redis only"
+      " once less than half of it remains), up to token_max_age_s after the login"),
+    K(token_max_age_s, CFG_INT, "2592000", 60, 31536000,
+      "absolute lifetime of a login session from the login, however often it is used"),
     K(password_cost, CFG_INT, "5", 1, 11, "yescrypt cost (crypt_gensalt count)"),
     K(hash_threads, CFG_INT, "0", 0, 256,
       "password hashes (signup, login) computed at once, on threads of their own; 0: one per"

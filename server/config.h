@@ -40,6 +40,7 @@ struct config {
     char *redis_prefix;
 
     int token_ttl_s;
+    int token_max_age_s;
     int password_cost;
     int hash_threads; /* 0: one per CPU (server/pwhash.h) */
     int hash_wait_ms;

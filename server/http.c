@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "server/err.h"
+#include "server/i18n.h"
 #include "server/json.h"
 #include "base/xalloc.h"
 
@@ -129,6 +130,12 @@ static void reply_error_obj(struct req *r, int err, const char *code, const char
         cJSON_AddNumberToObject(e, extra->extra[i].name, (double)extra->extra[i].value);
     if ((status == 503 || status == 429) && !has_resp_header(r, "Retry-After"))
         reply_header(r, "Retry-After", "1");
+    /* RFC 6750 3: every 401 names the scheme; a token that was sent and refused says so. */
+    if (status == 401 && !has_resp_header(r, "WWW-Authenticate"))
+        reply_header(r, "WWW-Authenticate",
+                     strcmp(code, "invalid_token") == 0
+                         ? "Bearer realm=\"summitd\", error=\"invalid_token\""
+                         : "Bearer realm=\"summitd\"");
     r->err_code = code;
     reply_json(r, status, root);
 }
@@ -138,7 +145,7 @@ void reply_error(struct req *r, int err, const char *code, const char *field, co
     char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    i18n_vformat(req_lang_quiet(r), msg, sizeof(msg), fmt, ap);
     va_end(ap);
     reply_error_obj(r, err, code, field, msg, NULL);
 }
@@ -149,9 +156,13 @@ int tx_fail(struct tx_fail *f, int err, const char *code, const char *field, con
     f->code = code;
     f->field = field;
     f->nextra = 0;
-    va_list ap;
+    /* The caller's language is not known here: both, reply_tx() picks. */
+    va_list ap, ap2;
     va_start(ap, fmt);
-    vsnprintf(f->msg, sizeof(f->msg), fmt, ap);
+    va_copy(ap2, ap);
+    i18n_vformat(LANG_EN, f->msg, sizeof(f->msg), fmt, ap);
+    i18n_vformat(LANG_ZH, f->msg_zh, sizeof(f->msg_zh), fmt, ap2);
+    va_end(ap2);
     va_end(ap);
     return err;
 }
@@ -168,8 +179,9 @@ void tx_fail_extra(struct tx_fail *f, const char *name, int64_t value)
 void reply_tx(struct req *r, int rc, const struct tx_fail *f)
 {
     if (f->err && (rc == f->err || rc == 0)) {
-        char msg[sizeof(f->msg)];
-        memcpy(msg, f->msg, sizeof(msg));
+        char msg[sizeof(f->msg_zh)];
+        bool zh = req_lang_quiet(r) == LANG_ZH;
+        snprintf(msg, sizeof(msg), "%s", zh ? f->msg_zh : f->msg);
         reply_error_obj(r, f->err, f->code, f->field, msg, f);
     } else {
         reply_fail(r, rc ? rc : SD_ERR_INTERNAL);

@@ -30,6 +30,7 @@ enum role_bits {
 struct auth_user {
     int64_t id; /* 0 when anonymous */
     unsigned roles;
+    unsigned char locale; /* the user's chosen language: 0 none, else 1 + enum lang (query.h) */
 };
 
 struct req {
@@ -109,7 +110,8 @@ struct tx_fail {
     int err;           /* SD_ERR_*, 0 when nothing was recorded */
     const char *code;  /* static, or NULL for the table's default */
     const char *field; /* static or NULL */
-    char msg[240];
+    char msg[240];    /* in English */
+    char msg_zh[360]; /* in Chinese (server/i18n.h) */
     size_t nextra;
     struct {
         const char *name; /* static */

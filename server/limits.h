@@ -30,6 +30,12 @@
 #define LIMIT_PASSWORD LIMIT_TEXT(8, 128, 384, false)
 #define LIMIT_LOGIN_PASSWORD LIMIT_TEXT(1, 128, 384, false)
 #define LIMIT_DISPLAY_NAME LIMIT_TEXT(1, 100, 400, false)
+/* What a person shares with the other side of a mutual match or a meeting (PATCH /me; users.
+ * contact_email VARCHAR(254), contact_phone VARCHAR(32), contact_wechat VARCHAR(64)); each also
+ * has a format (handlers/users.c): an address, a phone number of 5 to 20 digits, a WeChat ID. */
+#define LIMIT_CONTACT_EMAIL LIMIT_TEXT(3, 254, 254, false)
+#define LIMIT_CONTACT_PHONE LIMIT_TEXT(5, 32, 32, false)
+#define LIMIT_CONTACT_WECHAT LIMIT_TEXT(6, 20, 20, false)
 
 /* ---- organizations (name VARCHAR(200), sector/zone VARCHAR(64), description TEXT) ---- */
 #define LIMIT_ORG_NAME LIMIT_TEXT(1, 200, 800, false)

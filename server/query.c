@@ -141,12 +141,18 @@ int req_lang(struct req *r, enum lang *out)
     int rc = req_query_enum(r, "lang", false, lang_tags, &l);
     if (rc < 0)
         return -1;
-    if (rc == 1) {
-        /* TODO(issue 15): the signed-in user's locale (users.locale) before the header. */
-        int h = lang_pick(req_header(r, "Accept-Language"), lang_tags);
-        if (h >= 0)
-            l = h;
-    }
-    *out = (enum lang)l;
+    *out = rc == 0 ? (enum lang)l : req_lang_quiet(r);
     return 0;
+}
+
+enum lang req_lang_quiet(const struct req *r)
+{
+    int l = json_enum_index(lang_tags, req_query(r, "lang") ? req_query(r, "lang") : "");
+    if (l >= 0)
+        return (enum lang)l;
+    /* The signed-in user's choice (PATCH /me), carried in the session: no query per request. */
+    if (r->user.locale)
+        return (enum lang)(r->user.locale - 1);
+    l = lang_pick(req_header(r, "Accept-Language"), lang_tags);
+    return l >= 0 ? (enum lang)l : LANG_ZH;
 }

@@ -36,5 +36,8 @@ extern const char *const lang_tags[]; /* {"zh", "en", NULL}: BCP 47 primary tags
  * chosen locale, else the preferred of zh/en in Accept-Language, else Chinese. Returns 0 and
  * *out, or -1 after replying 400 for a `lang` that is neither. */
 int req_lang(struct req *r, enum lang *out);
+/* The same choice without replying: a `lang` that is neither zh nor en is ignored (what error
+ * replies use, server/i18n.h). */
+enum lang req_lang_quiet(const struct req *r);
 
 #endif

@@ -42,7 +42,9 @@ const struct route_def routes[] = {
     {POST, "/api/v1/users", users_create, IDEM | PRIVATE},
     {POST, "/api/v1/auth/login", login_create, PRIVATE},
     {POST, "/api/v1/auth/logout", login_delete, AUTH | PRIVATE},
+    {POST, "/api/v1/auth/logout-all", login_delete_all, AUTH | PRIVATE},
     {GET, "/api/v1/me", users_me, AUTH | PRIVATE},
+    {PATCH, "/api/v1/me", users_update_me, AUTH | PRIVATE},
     {POST, "/api/v1/users/{id}/roles", users_grant_role, AUTH | PRIVATE},
 
     /* organizations */

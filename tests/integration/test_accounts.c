@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "server/auth.h"
 #include "tests/lib/it.h"
@@ -231,6 +232,7 @@ Test(accounts, login_rate_limited_per_account_and_address)
     char ra[32];
     cr_assert_not_null(it_header(r, "Retry-After", ra, sizeof(ra)));
     cr_assert_gt(atoi(ra), 0);
+    cr_assert(strstr(it_jstr(r, "error.message"), ra), "the message says when: %s", r->body);
     it_resp_free(r);
     /* Other accounts from the same address: allowed until 8 failures from it (the 429 above
      * was no failed password check and did not count). */
@@ -544,4 +546,194 @@ Test(accounts, x_forwarded_for_from_a_trusted_proxy_names_the_client)
              srv->log);
     cr_assert_eq(it_sh("%s", cmd), 0, "the access log shows the client address");
     free(victim);
+}
+
+/* ---- issue 15: sliding sessions, logout-all, 401 headers, PATCH /me ---- */
+
+static void sess_key(const char *token, char *key, size_t len)
+{
+    char hex[65];
+    auth_sha256_hex(token, strlen(token), hex);
+    snprintf(key, len, "t:sess:%s", hex);
+}
+
+Test(accounts, login_states_expiry_and_cap_and_use_slides_the_session)
+{
+    char *email = it_email("slide");
+    it_resp_free(signup(email, "password-123", "S"));
+    struct it_resp *r = do_login(email, "password-123");
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_not_null(it_jstr(r, "expires_at"));
+    cr_assert_not_null(it_jstr(r, "max_expires_at"), "%s", r->body);
+    /* The suite's server may run with another token_ttl_s (tests restart it): read it. */
+    long long idle = (long long)it_jnum(r, "idle_timeout_s");
+    cr_assert_geq(idle, 60, "%s", r->body);
+    char *token = strdup(it_jstr(r, "token"));
+    long long uid = (long long)it_jnum(r, "user.id");
+    it_resp_free(r);
+    char key[128];
+    sess_key(token, key, sizeof(key));
+    long long now = (long long)time(NULL), far = now + 10 * idle;
+
+    /* More than half of the idle window left: a use writes nothing. */
+    cr_assert_eq(it_sh(IT_REDIS_CLI " SET '%s' '%lld 1 - %lld %lld' EX %lld >/dev/null", key, uid,
+                       far, now + idle - 5, idle - 5),
+                 0);
+    it_expect(it_http(srv, "GET", "/api/v1/me", token, NULL, NULL), 200, NULL, "fresh session");
+    cr_assert_eq(it_sh(IT_REDIS_CLI " GET '%s' | grep -qx '%lld 1 - %lld %lld'", key, uid, far,
+                       now + idle - 5),
+                 0, "no write while more than half of the idle window is left");
+
+    /* Less than half left: the use extends it to a full idle window. */
+    cr_assert_eq(it_sh(IT_REDIS_CLI " SET '%s' '%lld 1 - %lld %lld' EX 10 >/dev/null", key, uid,
+                       far, now + 10),
+                 0);
+    it_expect(it_http(srv, "GET", "/api/v1/me", token, NULL, NULL), 200, NULL, "extended");
+    cr_assert_eq(it_sh("test \"$(" IT_REDIS_CLI " TTL '%s')\" -gt %lld", key, idle - 20), 0,
+                 "the session slid to a full idle window");
+
+    /* Never past the absolute cap. */
+    long long cap = now + idle / 2;
+    cr_assert_eq(it_sh(IT_REDIS_CLI " SET '%s' '%lld 1 - %lld %lld' EX 10 >/dev/null", key, uid,
+                       cap, now + 10),
+                 0);
+    it_expect(it_http(srv, "GET", "/api/v1/me", token, NULL, NULL), 200, NULL, "capped");
+    cr_assert_eq(it_sh(IT_REDIS_CLI " GET '%s' | grep -qx '%lld 1 - %lld %lld'", key, uid, cap,
+                       cap),
+                 0, "extended only up to the cap");
+    cr_assert_eq(it_sh("test \"$(" IT_REDIS_CLI " TTL '%s')\" -le %lld", key, idle / 2), 0);
+    free(token);
+    free(email);
+}
+
+Test(accounts, logout_all_ends_every_session_of_the_caller_only)
+{
+    char *email = it_email("lall");
+    it_resp_free(signup(email, "password-123", "A"));
+    char *tok[2];
+    for (int i = 0; i < 2; i++) {
+        struct it_resp *r = do_login(email, "password-123");
+        cr_assert_eq(r->status, 200);
+        tok[i] = strdup(it_jstr(r, "token"));
+        it_resp_free(r);
+    }
+    char *other = it_user(srv, "attendee", NULL);
+    it_expect(it_http(srv, "POST", "/api/v1/auth/logout-all", NULL, NULL, NULL), 401, NULL,
+              "anonymous");
+    it_expect(it_http(srv, "POST", "/api/v1/auth/logout-all", tok[0], NULL, NULL), 204, NULL,
+              "logout-all");
+    for (int i = 0; i < 2; i++) {
+        struct it_resp *r = it_http(srv, "GET", "/api/v1/me", tok[i], NULL, NULL);
+        cr_assert_eq(r->status, 401, "token %d still works", i);
+        cr_assert_str_eq(it_jstr(r, "error.code"), "invalid_token");
+        it_resp_free(r);
+        free(tok[i]);
+    }
+    it_expect(it_http(srv, "GET", "/api/v1/me", other, NULL, NULL), 200, NULL, "someone else");
+    free(other);
+    free(email);
+}
+
+Test(accounts, signup_has_no_location_without_a_get_there)
+{
+    char *email = it_email("noloc");
+    struct it_resp *r = signup(email, "password-123", "N");
+    cr_assert_eq(r->status, 201);
+    char buf[128];
+    cr_assert_null(it_header(r, "Location", buf, sizeof(buf)), "Location: %s", buf);
+    it_resp_free(r);
+    free(email);
+}
+
+static struct it_resp *patch_me(const char *tok, const char *body, const char *hdr)
+{
+    return it_http(srv, "PATCH", "/api/v1/me", tok, body, hdr);
+}
+
+Test(accounts, patch_me_sets_and_clears_profile_and_contacts)
+{
+    char *tok = it_user(srv, "attendee", NULL);
+    struct it_resp *r = it_http(srv, "GET", "/api/v1/me", tok, NULL, NULL);
+    cr_assert_eq(r->status, 200);
+    cr_assert(strstr(r->body, "\"locale\":null") && strstr(r->body, "\"contact_phone\":null"),
+              "%s", r->body);
+    it_resp_free(r);
+    r = patch_me(tok,
+                 "{\"display_name\":\"王小明\",\"locale\":\"en\",\"contact_email\":\" Wang@Example.com "
+                 "\",\"contact_phone\":\"+86 138-0000-0000\",\"contact_wechat\":\"wang_xm88\"}",
+                 NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "display_name"), "王小明");
+    cr_assert_str_eq(it_jstr(r, "locale"), "en");
+    cr_assert_str_eq(it_jstr(r, "contact_email"), "Wang@Example.com");
+    cr_assert_str_eq(it_jstr(r, "contact_phone"), "+86 138-0000-0000");
+    cr_assert_str_eq(it_jstr(r, "contact_wechat"), "wang_xm88");
+    it_resp_free(r);
+    /* null clears; absent keeps. */
+    r = patch_me(tok, "{\"contact_phone\":null,\"locale\":null}", NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert(strstr(r->body, "\"contact_phone\":null") && strstr(r->body, "\"locale\":null"),
+              "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "contact_wechat"), "wang_xm88");
+    cr_assert_str_eq(it_jstr(r, "display_name"), "王小明");
+    it_resp_free(r);
+
+    static const struct {
+        const char *body, *field;
+    } bad[] = {
+        {"{\"nickname\":\"x\"}", "nickname"},
+        {"{\"display_name\":null}", "display_name"},
+        {"{\"display_name\":\"\"}", "display_name"},
+        {"{\"locale\":\"fr\"}", "locale"},
+        {"{\"locale\":5}", "locale"},
+        {"{\"contact_email\":\"not-an-address\"}", "contact_email"},
+        {"{\"contact_phone\":\"12ab5678\"}", "contact_phone"},
+        {"{\"contact_phone\":\"1234\"}", "contact_phone"},
+        {"{\"contact_phone\":\"123456789012345678901\"}", "contact_phone"},
+        {"{\"contact_wechat\":\"1abcdef\"}", "contact_wechat"},
+        {"{\"contact_wechat\":\"微信号微信号\"}", "contact_wechat"}, /* 6 characters, 18 bytes */
+        {"{\"contact_wechat\":\"abc\"}", "contact_wechat"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        r = patch_me(tok, bad[i].body, NULL);
+        cr_assert_eq(r->status, 400, "%s: %d %s", bad[i].body, r->status, r->body);
+        cr_assert_str_eq(it_jstr(r, "error.field") ? it_jstr(r, "error.field") : "", bad[i].field,
+                         "%s: %s", bad[i].body, r->body);
+        it_resp_free(r);
+    }
+    char big[600] = "{\"display_name\":\"";
+    for (int i = 0; i < 101; i++)
+        strcat(big, "汉");
+    strcat(big, "\"}");
+    it_expect(patch_me(tok, big, NULL), 400, "display_name", "101 characters");
+    free(tok);
+}
+
+Test(accounts, errors_speak_the_callers_language)
+{
+    char *tok = it_user(srv, "attendee", NULL);
+    const char *bad = "{\"contact_phone\":\"abcdef\"}";
+    /* Chinese by default; English when asked (header, then the user's locale, then lang=). */
+    struct it_resp *r = patch_me(tok, bad, NULL);
+    cr_assert_eq(r->status, 400);
+    cr_assert_str_eq(it_jstr(r, "error.code"), "validation_failed");
+    cr_assert(strstr(it_jstr(r, "error.message"), "数字"), "%s", r->body);
+    it_resp_free(r);
+    r = patch_me(tok, bad, "Accept-Language: en-GB, zh;q=0.5\r\n");
+    cr_assert(strstr(it_jstr(r, "error.message"), "digits"), "%s", r->body);
+    it_resp_free(r);
+    it_expect(patch_me(tok, "{\"locale\":\"en\"}", NULL), 200, NULL, "locale en");
+    r = patch_me(tok, bad, "Accept-Language: zh\r\n");
+    cr_assert(strstr(it_jstr(r, "error.message"), "digits"), "the locale beats the header: %s",
+              r->body);
+    it_resp_free(r);
+    r = it_http(srv, "PATCH", "/api/v1/me?lang=zh", tok, bad, NULL);
+    cr_assert(strstr(it_jstr(r, "error.message"), "数字"), "lang= beats the locale: %s", r->body);
+    it_resp_free(r);
+    /* Another handler's message, in the user's locale. */
+    r = it_http(srv, "GET", "/api/v1/organizations/999999999", tok, NULL, "Accept-Language: zh\r\n");
+    cr_assert_eq(r->status, 404);
+    cr_assert(strstr(it_jstr(r, "error.message"), "organization"), "locale en: %s", r->body);
+    it_resp_free(r);
+    free(tok);
 }

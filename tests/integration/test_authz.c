@@ -494,10 +494,23 @@ static void m_logout(int p, struct cell *c)
     PATH("/api/v1/auth/logout");
     c->token = p == P_ANON ? NULL : relogin(p); /* a token of its own: this cell ends it */
 }
+static void m_logout_all(int p, struct cell *c)
+{
+    PATH("/api/v1/auth/logout-all");
+    /* It ends every session of its user: a throwaway account, not the principal's (whose token
+     * the other cells use); any signed-in caller may. */
+    c->token = p == P_ANON ? NULL : it_user(srv, "attendee", NULL);
+}
 static void m_me(int p, struct cell *c)
 {
     (void)p;
     PATH("/api/v1/me");
+}
+static void m_me_patch(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/me");
+    BODY("{}");
 }
 static void m_roles(int p, struct cell *c)
 {
@@ -894,7 +907,9 @@ static const struct row rows[] = {
     {PO, "/api/v1/users", 0, m_users_create, ALL(201)},
     {PO, "/api/v1/auth/login", 0, m_login, ALL(200)},
     {PO, "/api/v1/auth/logout", 0, m_logout, SIGNED_IN(204)},
+    {PO, "/api/v1/auth/logout-all", 0, m_logout_all, SIGNED_IN(204)},
     {G, "/api/v1/me", 0, m_me, SIGNED_IN(200)},
+    {PA, "/api/v1/me", 0, m_me_patch, SIGNED_IN(200)},
     {PO, "/api/v1/users/{id}/roles", 0, m_roles, {401, 403, 403, 403, 403, 403, 403, 403, 200}},
 
     /* organizations: enterprises, organizers and admins create; members (and admins) invite */

@@ -262,3 +262,29 @@ Test(headers, personal_data_and_secrets_are_no_store)
     free(email);
     free(org);
 }
+
+/* RFC 6750 3: every 401 names the Bearer scheme; a refused token also says invalid_token. */
+Test(headers, every_401_says_www_authenticate)
+{
+    char buf[128];
+    struct it_resp *r = it_http(srv, "GET", "/api/v1/me", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 401);
+    cr_assert_not_null(it_header(r, "WWW-Authenticate", buf, sizeof(buf)));
+    cr_assert_str_eq(buf, "Bearer realm=\"summitd\"");
+    it_resp_free(r);
+    const char *bad[] = {"short", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"};
+    for (int i = 0; i < 2; i++) {
+        r = it_http(srv, "GET", "/api/v1/me", bad[i], NULL, NULL);
+        cr_assert_eq(r->status, 401);
+        cr_assert_str_eq(it_jstr(r, "error.code"), "invalid_token");
+        cr_assert_not_null(it_header(r, "WWW-Authenticate", buf, sizeof(buf)));
+        cr_assert_str_eq(buf, "Bearer realm=\"summitd\", error=\"invalid_token\"");
+        it_resp_free(r);
+    }
+    r = it_http(srv, "POST", "/api/v1/auth/login", NULL,
+                "{\"email\":\"nobody@test.example\",\"password\":\"whatever-1\"}", NULL);
+    cr_assert_eq(r->status, 401);
+    cr_assert_not_null(it_header(r, "WWW-Authenticate", buf, sizeof(buf)));
+    cr_assert_str_eq(buf, "Bearer realm=\"summitd\"");
+    it_resp_free(r);
+}

@@ -223,9 +223,11 @@ static int session_past_check(struct tx_fail *f, int64_t starts, int64_t was, in
 {
     if (starts == was || starts >= now)
         return 0;
+    if (was)
+        return tx_fail(f, SD_ERR_INVALID, "validation_failed", "starts_at",
+                       "starts_at must not be moved into the past");
     return tx_fail(f, SD_ERR_INVALID, "validation_failed", "starts_at",
-                   was ? "starts_at must not be moved into the past"
-                       : "a session cannot start in the past");
+                   "a session cannot start in the past");
 }
 
 /* ---- POST /events/{id}/sessions ---- */

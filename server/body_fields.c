@@ -17,14 +17,22 @@ static const struct body_field f1[] = {
 };
 static const struct body_obj o1 = {f1, 2};
 static const struct body_field f2[] = {
+    {"display_name", NULL},
+    {"locale", NULL},
+    {"contact_email", NULL},
+    {"contact_phone", NULL},
+    {"contact_wechat", NULL},
+};
+static const struct body_obj o2 = {f2, 5};
+static const struct body_field f3[] = {
     {"name", NULL},
     {"tier", NULL},
     {"sector", NULL},
     {"zone", NULL},
     {"description", NULL},
 };
-static const struct body_obj o2 = {f2, 5};
-static const struct body_field f3[] = {
+static const struct body_obj o3 = {f3, 5};
+static const struct body_field f4[] = {
     {"organization_id", NULL},
     {"side", NULL},
     {"title", NULL},
@@ -36,8 +44,8 @@ static const struct body_field f3[] = {
     {"budget_max", NULL},
     {"stage", NULL},
 };
-static const struct body_obj o3 = {f3, 10};
-static const struct body_field f4[] = {
+static const struct body_obj o4 = {f4, 10};
+static const struct body_field f5[] = {
     {"title", NULL},
     {"kind", NULL},
     {"city", NULL},
@@ -47,21 +55,22 @@ static const struct body_field f4[] = {
     {"ends_at", NULL},
     {"checkin_opens_min", NULL},
     {"checkin_closes_min", NULL},
+    {"time_zone", NULL},
 };
-static const struct body_obj o4 = {f4, 9};
-static const struct body_field f5[] = {
-    {"code", NULL},
-};
-static const struct body_obj o5 = {f5, 1};
+static const struct body_obj o5 = {f5, 10};
 static const struct body_field f6[] = {
-    {"role", NULL},
+    {"code", NULL},
 };
 static const struct body_obj o6 = {f6, 1};
 static const struct body_field f7[] = {
-    {"user_id", NULL},
+    {"role", NULL},
 };
 static const struct body_obj o7 = {f7, 1};
 static const struct body_field f8[] = {
+    {"user_id", NULL},
+};
+static const struct body_obj o8 = {f8, 1};
+static const struct body_field f9[] = {
     {"title", NULL},
     {"description", NULL},
     {"sector", NULL},
@@ -71,25 +80,25 @@ static const struct body_field f8[] = {
     {"budget_max", NULL},
     {"stage", NULL},
 };
-static const struct body_obj o8 = {f8, 8};
-static const struct body_field f9[] = {
+static const struct body_obj o9 = {f9, 8};
+static const struct body_field f10[] = {
     {"target_project_id", NULL},
     {"decision", NULL},
 };
-static const struct body_obj o9 = {f9, 2};
-static const struct body_field f10[] = {
+static const struct body_obj o10 = {f10, 2};
+static const struct body_field f11[] = {
     {"project_id", NULL},
     {"presenter_user_id", NULL},
     {"minutes", NULL},
     {"available_from", NULL},
     {"available_until", NULL},
 };
-static const struct body_obj o10 = {f10, 5};
-static const struct body_field f11[] = {
+static const struct body_obj o11 = {f11, 5};
+static const struct body_field f12[] = {
     {"starts_at", NULL},
 };
-static const struct body_obj o11 = {f11, 1};
-static const struct body_field f12[] = {
+static const struct body_obj o12 = {f12, 1};
+static const struct body_field f13[] = {
     {"title", NULL},
     {"kind", NULL},
     {"city", NULL},
@@ -99,9 +108,10 @@ static const struct body_field f12[] = {
     {"ends_at", NULL},
     {"checkin_opens_min", NULL},
     {"checkin_closes_min", NULL},
+    {"time_zone", NULL},
 };
-static const struct body_obj o12 = {f12, 9};
-static const struct body_field f13[] = {
+static const struct body_obj o13 = {f13, 10};
+static const struct body_field f14[] = {
     {"title", NULL},
     {"kind", NULL},
     {"room", NULL},
@@ -112,12 +122,12 @@ static const struct body_field f13[] = {
     {"registration_opens_at", NULL},
     {"registration_closes_at", NULL},
 };
-static const struct body_obj o13 = {f13, 9};
-static const struct body_field f14[] = {
+static const struct body_obj o14 = {f14, 9};
+static const struct body_field f15[] = {
     {"organization_id", NULL},
 };
-static const struct body_obj o14 = {f14, 1};
-static const struct body_field f15[] = {
+static const struct body_obj o15 = {f15, 1};
+static const struct body_field f16[] = {
     {"title", NULL},
     {"kind", NULL},
     {"room", NULL},
@@ -128,48 +138,62 @@ static const struct body_field f15[] = {
     {"registration_opens_at", NULL},
     {"registration_closes_at", NULL},
 };
-static const struct body_obj o15 = {f15, 9};
-static const struct body_field f16[] = {
+static const struct body_obj o16 = {f16, 9};
+static const struct body_field f17[] = {
     {"name", NULL},
     {"weight", NULL},
     {"max_score", NULL},
 };
-static const struct body_obj o16 = {f16, 3};
-static const struct body_field f17[] = {
-    {"project_id", NULL},
-};
-static const struct body_obj o17 = {f17, 1};
+static const struct body_obj o17 = {f17, 3};
 static const struct body_field f18[] = {
-    {"user_id", NULL},
+    {"project_id", NULL},
 };
 static const struct body_obj o18 = {f18, 1};
 static const struct body_field f19[] = {
-    {"scores", NULL},
+    {"user_id", NULL},
 };
 static const struct body_obj o19 = {f19, 1};
 static const struct body_field f20[] = {
+    {"scores", NULL},
+};
+static const struct body_obj o20 = {f20, 1};
+static const struct body_field f21[] = {
     {"starts_at", NULL},
     {"minutes", NULL},
     {"count", NULL},
     {"tables", NULL},
 };
-static const struct body_obj o20 = {f20, 4};
+static const struct body_obj o21 = {f21, 4};
 static const struct body_ro ro0[] = {
+    {"contact_email", "contact_email is read-only"},
+    {"contact_phone", "contact_phone is read-only"},
+    {"contact_wechat", "contact_wechat is read-only"},
     {"created_at", "created_at is read-only"},
     {"id", "id is read-only"},
+    {"locale", "locale is read-only"},
     {"roles", "roles is read-only"},
 };
 static const struct body_ro ro1[] = {
     {"expires_at", "expires_at is read-only"},
+    {"idle_timeout_s", "idle_timeout_s is read-only"},
+    {"max_expires_at", "max_expires_at is read-only"},
     {"token", "token is read-only"},
     {"user", "user is read-only"},
 };
 static const struct body_ro ro2[] = {
     {"created_at", "created_at is read-only"},
+    {"email", "email is read-only"},
+    {"id", "id is read-only"},
+    {"invitations", "invitations is read-only"},
+    {"organizations", "organizations is read-only"},
+    {"roles", "roles is read-only"},
+};
+static const struct body_ro ro3[] = {
+    {"created_at", "created_at is read-only"},
     {"id", "id is read-only"},
     {"member_count", "member_count is read-only"},
 };
-static const struct body_ro ro3[] = {
+static const struct body_ro ro4[] = {
     {"created_at", "created_at is read-only"},
     {"created_by", "created_by is read-only"},
     {"id", "id is read-only"},
@@ -177,7 +201,7 @@ static const struct body_ro ro3[] = {
     {"status", "status is read-only"},
     {"updated_at", "updated_at is read-only"},
 };
-static const struct body_ro ro4[] = {
+static const struct body_ro ro5[] = {
     {"created_at", "created_at is read-only"},
     {"id", "id is read-only"},
     {"my_registrations", "my_registrations is read-only"},
@@ -187,7 +211,7 @@ static const struct body_ro ro4[] = {
     {"status", "status is read-only"},
     {"updated_at", "updated_at is read-only"},
 };
-static const struct body_ro ro5[] = {
+static const struct body_ro ro6[] = {
     {"checked_in_at", "checked_in_at is read-only"},
     {"checkin_code", "checkin_code is read-only"},
     {"created_at", "created_at is read-only"},
@@ -203,14 +227,14 @@ static const struct body_ro ro5[] = {
     {"user_id", "user_id is read-only"},
     {"waitlist_position", "waitlist_position is read-only"},
 };
-static const struct body_ro ro6[] = {
+static const struct body_ro ro7[] = {
     {"created_at", "created_at is read-only"},
     {"display_name", "display_name is read-only"},
     {"email", "email is read-only"},
     {"id", "id is read-only"},
     {"roles", "roles is read-only"},
 };
-static const struct body_ro ro7[] = {
+static const struct body_ro ro8[] = {
     {"created_at", "created_at is read-only"},
     {"id", "id is read-only"},
     {"invited_by", "invited_by is read-only"},
@@ -218,7 +242,7 @@ static const struct body_ro ro7[] = {
     {"responded_at", "responded_at is read-only"},
     {"status", "status is read-only"},
 };
-static const struct body_ro ro8[] = {
+static const struct body_ro ro9[] = {
     {"created_at", "created_at is read-only"},
     {"created_by", "created_by is read-only"},
     {"id", "id is read-only"},
@@ -228,12 +252,12 @@ static const struct body_ro ro8[] = {
     {"status", "status cannot be changed here; close a project with DELETE /api/v1/projects/{id}"},
     {"updated_at", "updated_at is read-only"},
 };
-static const struct body_ro ro9[] = {
+static const struct body_ro ro10[] = {
     {"match", "match is read-only"},
     {"mutual", "mutual is read-only"},
     {"project_id", "project_id is read-only"},
 };
-static const struct body_ro ro10[] = {
+static const struct body_ro ro11[] = {
     {"ends_at", "ends_at is read-only"},
     {"event_id", "event_id is read-only"},
     {"id", "id is read-only"},
@@ -243,7 +267,7 @@ static const struct body_ro ro10[] = {
     {"session_id", "session_id is read-only"},
     {"starts_at", "starts_at is read-only"},
 };
-static const struct body_ro ro11[] = {
+static const struct body_ro ro12[] = {
     {"available_from", "available_from is read-only"},
     {"available_until", "available_until is read-only"},
     {"ends_at", "ends_at is read-only"},
@@ -257,7 +281,7 @@ static const struct body_ro ro11[] = {
     {"project_id", "project_id is read-only"},
     {"session_id", "session_id is read-only"},
 };
-static const struct body_ro ro12[] = {
+static const struct body_ro ro13[] = {
     {"created_at", "created_at is read-only"},
     {"id", "id is read-only"},
     {"my_registrations", "my_registrations is read-only"},
@@ -267,7 +291,7 @@ static const struct body_ro ro12[] = {
     {"status", "status cannot be changed here; use POST /api/v1/events/{id}/publish or POST /api/v1/events/{id}/cancel"},
     {"updated_at", "updated_at is read-only"},
 };
-static const struct body_ro ro13[] = {
+static const struct body_ro ro14[] = {
     {"confirmed_count", "confirmed_count is read-only"},
     {"created_at", "created_at is read-only"},
     {"event", "event is read-only"},
@@ -278,13 +302,13 @@ static const struct body_ro ro13[] = {
     {"seats_left", "seats_left is read-only"},
     {"waitlist_count", "waitlist_count is read-only"},
 };
-static const struct body_ro ro14[] = {
+static const struct body_ro ro15[] = {
     {"added_by", "added_by is read-only"},
     {"event_id", "event_id is read-only"},
     {"name", "name is read-only"},
     {"tier", "tier is read-only"},
 };
-static const struct body_ro ro15[] = {
+static const struct body_ro ro16[] = {
     {"confirmed", "counts follow the registrations"},
     {"confirmed_count", "confirmed_count is read-only"},
     {"created_at", "created_at is read-only"},
@@ -297,53 +321,54 @@ static const struct body_ro ro15[] = {
     {"waitlist_count", "waitlist_count is read-only"},
     {"waitlisted", "counts follow the registrations"},
 };
-static const struct body_ro ro16[] = {
+static const struct body_ro ro17[] = {
     {"id", "id is read-only"},
     {"session_id", "session_id is read-only"},
 };
-static const struct body_ro ro17[] = {
+static const struct body_ro ro18[] = {
     {"id", "id is read-only"},
     {"organization_id", "organization_id is read-only"},
     {"organization_name", "organization_name is read-only"},
     {"project_title", "project_title is read-only"},
     {"session_id", "session_id is read-only"},
 };
-static const struct body_ro ro18[] = {
+static const struct body_ro ro19[] = {
     {"display_name", "display_name is read-only"},
     {"session_id", "session_id is read-only"},
 };
-static const struct body_ro ro19[] = {
+static const struct body_ro ro20[] = {
     {"entry_id", "entry_id is read-only"},
     {"judge_user_id", "judge_user_id is read-only"},
     {"weighted_total", "weighted_total is read-only"},
 };
-static const struct body_ro ro20[] = {
+static const struct body_ro ro21[] = {
     {"event_id", "event_id is read-only"},
     {"slots", "slots is read-only"},
     {"total_slots", "total_slots is read-only"},
 };
 
 const struct body_route body_routes[] = {
-    {HTTP_M_POST, "/api/v1/users", &o0, ro0, 3}, /* users_create */
-    {HTTP_M_POST, "/api/v1/auth/login", &o1, ro1, 3}, /* login_create */
-    {HTTP_M_POST, "/api/v1/organizations", &o2, ro2, 3}, /* organizations_create */
-    {HTTP_M_POST, "/api/v1/projects", &o3, ro3, 6}, /* projects_create */
-    {HTTP_M_POST, "/api/v1/events", &o4, ro4, 8}, /* events_create */
-    {HTTP_M_POST, "/api/v1/checkins", &o5, ro5, 14}, /* registrations_checkin */
-    {HTTP_M_POST, "/api/v1/users/{id}/roles", &o6, ro6, 5}, /* users_grant_role */
-    {HTTP_M_POST, "/api/v1/organizations/{id}/invitations", &o7, ro7, 6}, /* invitations_create */
-    {HTTP_M_PATCH, "/api/v1/projects/{id}", &o8, ro8, 8}, /* projects_update */
-    {HTTP_M_POST, "/api/v1/projects/{id}/interests", &o9, ro9, 3}, /* interests_create */
-    {HTTP_M_POST, "/api/v1/sessions/{id}/pitches", &o10, ro10, 8}, /* pitches_create */
-    {HTTP_M_PUT, "/api/v1/pitches/{id}/slot", &o11, ro11, 12}, /* pitches_place */
-    {HTTP_M_PATCH, "/api/v1/events/{id}", &o12, ro12, 8}, /* events_update */
-    {HTTP_M_POST, "/api/v1/events/{id}/sessions", &o13, ro13, 9}, /* sessions_create */
-    {HTTP_M_POST, "/api/v1/events/{id}/exhibitors", &o14, ro14, 4}, /* events_add_exhibitor */
-    {HTTP_M_PATCH, "/api/v1/sessions/{id}", &o15, ro15, 11}, /* sessions_update */
-    {HTTP_M_POST, "/api/v1/sessions/{id}/criteria", &o16, ro16, 2}, /* competitions_criteria_create */
-    {HTTP_M_POST, "/api/v1/sessions/{id}/entries", &o17, ro17, 5}, /* competitions_entries_create */
-    {HTTP_M_POST, "/api/v1/sessions/{id}/judges", &o18, ro18, 2}, /* competitions_judges_create */
-    {HTTP_M_PUT, "/api/v1/entries/{id}/scores", &o19, ro19, 3}, /* competitions_scores_put */
-    {HTTP_M_POST, "/api/v1/events/{id}/meeting-slots", &o20, ro20, 3}, /* meetings_create_slots */
+    {HTTP_M_POST, "/api/v1/users", &o0, ro0, 7}, /* users_create */
+    {HTTP_M_POST, "/api/v1/auth/login", &o1, ro1, 5}, /* login_create */
+    {HTTP_M_PATCH, "/api/v1/me", &o2, ro2, 6}, /* users_update_me */
+    {HTTP_M_POST, "/api/v1/organizations", &o3, ro3, 3}, /* organizations_create */
+    {HTTP_M_POST, "/api/v1/projects", &o4, ro4, 6}, /* projects_create */
+    {HTTP_M_POST, "/api/v1/events", &o5, ro5, 8}, /* events_create */
+    {HTTP_M_POST, "/api/v1/checkins", &o6, ro6, 14}, /* registrations_checkin */
+    {HTTP_M_POST, "/api/v1/users/{id}/roles", &o7, ro7, 5}, /* users_grant_role */
+    {HTTP_M_POST, "/api/v1/organizations/{id}/invitations", &o8, ro8, 6}, /* invitations_create */
+    {HTTP_M_PATCH, "/api/v1/projects/{id}", &o9, ro9, 8}, /* projects_update */
+    {HTTP_M_POST, "/api/v1/projects/{id}/interests", &o10, ro10, 3}, /* interests_create */
+    {HTTP_M_POST, "/api/v1/sessions/{id}/pitches", &o11, ro11, 8}, /* pitches_create */
+    {HTTP_M_PUT, "/api/v1/pitches/{id}/slot", &o12, ro12, 12}, /* pitches_place */
+    {HTTP_M_PATCH, "/api/v1/events/{id}", &o13, ro13, 8}, /* events_update */
+    {HTTP_M_POST, "/api/v1/events/{id}/sessions", &o14, ro14, 9}, /* sessions_create */
+    {HTTP_M_POST, "/api/v1/events/{id}/exhibitors", &o15, ro15, 4}, /* events_add_exhibitor */
+    {HTTP_M_PATCH, "/api/v1/sessions/{id}", &o16, ro16, 11}, /* sessions_update */
+    {HTTP_M_POST, "/api/v1/sessions/{id}/criteria", &o17, ro17, 2}, /* competitions_criteria_create */
+    {HTTP_M_POST, "/api/v1/sessions/{id}/entries", &o18, ro18, 5}, /* competitions_entries_create */
+    {HTTP_M_POST, "/api/v1/sessions/{id}/judges", &o19, ro19, 2}, /* competitions_judges_create */
+    {HTTP_M_PUT, "/api/v1/entries/{id}/scores", &o20, ro20, 3}, /* competitions_scores_put */
+    {HTTP_M_POST, "/api/v1/events/{id}/meeting-slots", &o21, ro21, 3}, /* meetings_create_slots */
 };
 const size_t body_routes_len = sizeof(body_routes) / sizeof(body_routes[0]);

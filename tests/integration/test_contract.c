@@ -11,6 +11,9 @@
 
 IT_SUITE(contract, 120);
 
+/* The tests that read a message ask for it in English (the default is Chinese). */
+#define EN "Accept-Language: en\r\n"
+
 static void expect_field(struct it_resp *r, const char *field, const char *msg_part,
                          const char *what)
 {
@@ -28,7 +31,7 @@ Test(contract, patch_event_status_is_read_only_and_says_how)
     int64_t ev = ev_event(srv, org, "strict body event", true);
     char path[64];
     snprintf(path, sizeof(path), "/api/v1/events/%lld", (long long)ev);
-    expect_field(it_http(srv, "PATCH", path, org, "{\"status\":\"draft\"}", NULL), "status",
+    expect_field(it_http(srv, "PATCH", path, org, "{\"status\":\"draft\"}", EN), "status",
                  "/publish", "PATCH status");
     /* Together with a valid change: still refused, and nothing changed. */
     expect_field(it_http(srv, "PATCH", path, org, "{\"title\":\"changed\",\"status\":\"draft\"}",
@@ -55,19 +58,19 @@ Test(contract, unknown_fields_are_refused_on_every_kind_of_route)
              "{\"email\":\"%s\",\"password\":\"correct-horse-9\",\"display_name\":\"张三\","
              "\"nickname\":\"x\"}",
              email);
-    expect_field(it_http(srv, "POST", "/api/v1/users", NULL, body, NULL), "nickname",
+    expect_field(it_http(srv, "POST", "/api/v1/users", NULL, body, EN), "nickname",
                  "unknown field", "signup");
     cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM users WHERE email = '%s'", email), 0);
     /* a read-only member of the answer */
     expect_field(it_http(srv, "POST", "/api/v1/organizations", org,
-                         "{\"name\":\"x\",\"tier\":\"seed\",\"sector\":\"AI\",\"id\":7}", NULL),
+                         "{\"name\":\"x\",\"tier\":\"seed\",\"sector\":\"AI\",\"id\":7}", EN),
                  "id", "read-only", "organization id");
     /* a misspelt member of an update */
     int64_t ev = ev_event(srv, org, "strict body event 2", false);
     char path[64];
     snprintf(path, sizeof(path), "/api/v1/events/%lld/sessions", (long long)ev);
     expect_field(it_http(srv, "POST", path, org,
-                         "{\"title\":\"t\",\"kind\":\"forum\",\"capacty\":10}", NULL),
+                         "{\"title\":\"t\",\"kind\":\"forum\",\"capacty\":10}", EN),
                  "capacty", "unknown field", "session");
     cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM sessions WHERE event_id = %lld", (long long)ev),
                  0);
@@ -94,7 +97,7 @@ Test(contract, authentication_comes_first_and_bad_json_is_still_invalid_json)
      * projects' tags is a list of strings, so an object there is left to the handler (400 on
      * its type), and an unknown member beside it is named */
     expect_field(it_http(srv, "POST", "/api/v1/events", org,
-                         "{\"title\":\"t\",\"location\":{\"floor\":3}}", NULL),
+                         "{\"title\":\"t\",\"location\":{\"floor\":3}}", EN),
                  "location", "unknown field", "nested object");
     free(org);
 }

@@ -81,7 +81,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Log in; failed attempts are rate limited per account (every spelling of its address) and per client address (behind trusted_proxies, the X-Forwarded-For client), 429 + Retry-After; successful logins use up no budget */
+        /**
+         * Log in; failed attempts are rate limited per account (every spelling of its address) and per client address (behind trusted_proxies, the X-Forwarded-For client), 429 + Retry-After; successful logins use up no budget
+         * @description The token names a session with a sliding expiry (see Sessions in info.description). Login limits: only failed logins count (a wrong password or an unknown account), in a fixed window that starts at the first failure (login_window_s, default 300 s): at most login_limit_account (default 10) per account (its canonical e-mail) and login_limit_ip (default 100) per client address (IPv6 by /64; the client behind trusted_proxies). Once a limit is reached every login for that account (even with the right password), or from that address, is 429 rate_limited with Retry-After (the seconds until the window ends) and a message stating the limit, the window and those seconds; the address limit is checked first.
+         */
         post: operations["login_create"];
         delete?: never;
         options?: never;
@@ -120,7 +123,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Change the caller's display_name, locale and shared contacts
+         * @description An absent field keeps its value; null clears it (not display_name). The contacts are shared with the other side of a mutual match or meeting. A change of locale applies at once to every live session of the user (it chooses the language of server-written text, see Language in info.description).
+         */
+        patch: operations["users_update_me"];
         trace?: never;
     };
     "/api/v1/users/{id}/roles": {
@@ -865,7 +872,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's agenda in time order: confirmed registrations, placed pitches they present and their organizations' scheduled meetings, every overlap flagged on both items (a pitch inside a session the presenter registered for is not an overlap) */
+        /**
+         * The caller's agenda in time order: confirmed registrations, placed pitches they present and their organizations' scheduled meetings, every overlap flagged on both items (a pitch inside a session the presenter registered for is not an overlap)
+         * @description The list is complete: every item in one response, no paging. Server-written text follows the language (lang, locale, Accept-Language, zh): a meeting's title is `与 <other organization> 的 1:1 洽谈` / `1:1 meeting with <other organization>`, a pitch's `路演：<project title>` / `Pitch: <project title>`, a registration's the session title as typed; a meeting table in location is `3号桌` / `Table 3`, and the place and venue are joined by `，` / `, `.
+         */
         get: operations["agenda_get"];
         put?: never;
         post?: never;
@@ -882,7 +892,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The same agenda as an RFC 5545 iCalendar (UTF-8, CRLF, lines folded at 75 octets, one VEVENT per item with the stable UID of /me/agenda, UTC times) */
+        /**
+         * The same agenda as an RFC 5545 iCalendar (UTF-8, CRLF, lines folded at 75 octets, one VEVENT per item with the stable UID of /me/agenda, times local to each event's zone with TZID)
+         * @description The language follows lang, locale, Accept-Language, zh (X-WR-CALNAME `summitd 日程` / `summitd agenda`; CATEGORIES `报名场次|路演|洽谈` / `registration|pitch|meeting`; DESCRIPTION adds the local start and end with the zone and the overlaps). DTSTART and DTEND are local times of the event's zone (`DTSTART;TZID=Asia/Shanghai:20260520T090000`), DTSTAMP stays UTC. One VTIMEZONE per zone used comes before the VEVENTs: the observance in effect at the earliest start (DTSTART:19700101T000000, TZOFFSETFROM = TZOFFSETTO), then one STANDARD / DAYLIGHT per offset change within the span.
+         */
         get: operations["agenda_ics"];
         put?: never;
         post?: never;
@@ -929,6 +942,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Issue the caller's subscribable calendar URL (a new secret; any earlier URL answers 404 at once)
+         * @description No body. Not idempotent by key: each call issues a new secret (256 random bits, 43 base64url characters), shown only in this answer; only its SHA-256 is stored. url is a path: prefix it with the API's public origin. No Location.
+         */
+        post: operations["calendar_issue"];
+        /** Revoke the caller's calendar URL (204 also when there was none); afterwards it answers 404 */
+        delete: operations["calendar_revoke"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calendar/{secret}.ics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The agenda of the secret's owner exactly as /api/v1/me/agenda.ics renders it, without a token (the secret is the credential, for calendar apps)
+         * @description In the owner's language (users.locale: en is English, anything else or null Chinese); lang and Accept-Language are not consulted.
+         */
+        get: operations["calendar_feed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End every session of the caller (every token issued to them, this one included)
+         * @description No body.
+         */
+        post: operations["login_delete_all"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -968,6 +1042,17 @@ export interface components {
             roles: ("attendee" | "enterprise" | "organizer" | "admin")[];
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description the language the user chose for server-written text (PATCH /api/v1/me); null when none was chosen
+             * @enum {string|null}
+             */
+            locale: "zh" | "en" | null;
+            /** @description shared with the other side of a mutual match or meeting; null when not given */
+            contact_email: string | null;
+            /** @description shared as contact_email */
+            contact_phone: string | null;
+            /** @description a WeChat ID, shared as contact_email */
+            contact_wechat: string | null;
         };
         Organization: {
             id?: number;
@@ -1332,6 +1417,11 @@ export interface components {
             checkin_opens_min: number;
             /** @description minutes after a session ends until which check-in is taken (default 60) */
             checkin_closes_min: number;
+            /**
+             * @description the event's IANA time zone: how to show its instants (which stay UTC on the wire) and its sessions'
+             * @example Asia/Shanghai
+             */
+            time_zone: string;
             /** @description GET /api/v1/events/{id} with a valid Bearer token only (absent for anonymous readers and on the other operations): the caller's live registrations for this event's sessions, in session order (starts_at, id); [] when none */
             my_registrations?: components["schemas"]["MyRegistration"][];
             sessions: {
@@ -1387,6 +1477,11 @@ export interface components {
                 checkin_opens_min: number;
                 /** @description minutes after a session ends until which check-in is taken (default 60) */
                 checkin_closes_min: number;
+                /**
+                 * @description the event's IANA time zone: how to show its instants (which stay UTC on the wire) and its sessions'
+                 * @example Asia/Shanghai
+                 */
+                time_zone: string;
             }[];
             next_cursor: string | null;
         };
@@ -1418,6 +1513,11 @@ export interface components {
                 /** @enum {string} */
                 status: "draft" | "published" | "cancelled";
                 organizer_id: number;
+                /**
+                 * @description the event's IANA time zone (the session's too)
+                 * @example Asia/Shanghai
+                 */
+                time_zone: string;
             };
             promoted?: number;
             /** @description GET /api/v1/sessions/{id} with a valid Bearer token only (absent for anonymous readers and on the other operations): the caller's live registration for this session (a MyRegistration), or null when they hold none */
@@ -1440,6 +1540,16 @@ export interface components {
             status: "confirmed" | "waitlisted";
             /** @description 1.. when waitlisted, null when confirmed */
             waitlist_position: number | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        /** @description A subscribable calendar feed URL (POST /api/v1/me/calendar). */
+        CalendarFeed: {
+            /**
+             * @description the feed's path (prefix the API's public origin); its secret is shown only here
+             * @example /api/v1/calendar/q3bT0m9xkZk3cFvY8a5e6dQ2rL1nW4oP7sU0hJ9gXyA.ics
+             */
+            url: string;
             /** Format: date-time */
             created_at: string;
         };
@@ -1620,6 +1730,17 @@ export interface components {
             roles: ("attendee" | "enterprise" | "organizer" | "admin")[];
             /** Format: date-time */
             created_at: string;
+            /**
+             * @description the language the user chose for server-written text (PATCH /api/v1/me); null when none was chosen
+             * @enum {string|null}
+             */
+            locale: "zh" | "en" | null;
+            /** @description shared with the other side of a mutual match or meeting; null when not given */
+            contact_email: string | null;
+            /** @description shared as contact_email */
+            contact_phone: string | null;
+            /** @description a WeChat ID, shared as contact_email */
+            contact_wechat: string | null;
             /** @description the organizations the caller is a member of, with their role in each (member_role) */
             organizations: {
                 id: number;
@@ -1669,8 +1790,8 @@ export interface components {
         "Retry-After": number;
         /** @description the path of the created resource (a GET exists for it) */
         Location: string;
-        /** @description `Bearer` challenge (RFC 6750) when the token is missing or invalid */
-        "WWW-Authenticate": string;
+        /** @description `Bearer` challenge (RFC 6750 section 3) on every 401: `Bearer realm="summitd", error="invalid_token"` when a token was sent and refused, `Bearer realm="summitd"` otherwise */
+        "WWW-Authenticate": "Bearer realm=\"summitd\"" | "Bearer realm=\"summitd\", error=\"invalid_token\"";
         /** @description the methods the path takes */
         Allow: string;
     };
@@ -1812,7 +1933,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description created */
+            /** @description created: the new user (locale and the contact fields null); no Location (there is no GET at /api/v1/users/{id}: the account reads itself at GET /api/v1/me after logging in) */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -1894,10 +2015,20 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        token?: string;
-                        /** Format: date-time */
-                        expires_at?: string;
-                        user?: components["schemas"]["User"];
+                        token: string;
+                        /**
+                         * Format: date-time
+                         * @description when the session ends if it is not used again (login + idle_timeout_s)
+                         */
+                        expires_at: string;
+                        /**
+                         * Format: date-time
+                         * @description the absolute cap: the session ends then however often it is used (login + token_max_age_s)
+                         */
+                        max_expires_at: string;
+                        /** @description the idle window in seconds: use moves expires_at to at most now + this (never past max_expires_at) */
+                        idle_timeout_s: number;
+                        user: components["schemas"]["User"];
                     };
                 };
             };
@@ -2013,6 +2144,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unavailable */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    users_update_me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description no control characters; null is refused */
+                    display_name?: string;
+                    /**
+                     * @description the language of server-written text; null clears the choice
+                     * @enum {string|null}
+                     */
+                    locale?: "zh" | "en" | null;
+                    /** @description one @, a dot in the domain, no spaces or control characters inside (surrounding white space is trimmed; stored as given otherwise) */
+                    contact_email?: string | null;
+                    /** @description an optional leading +, then 5..20 digits with spaces, -, ( or ) between them */
+                    contact_phone?: string | null;
+                    /** @description a WeChat ID: ASCII letters, digits, _ and -, starting with a letter */
+                    contact_wechat?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description the caller exactly as GET /api/v1/me answers */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description invalid_json (no JSON object); validation_failed naming the field: an unknown member, a wrong type, a null display_name, a length, a format, a locale not in the enum */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description invalid_token, unauthenticated */
@@ -3578,6 +3776,11 @@ export interface operations {
                      * @default 60
                      */
                     checkin_closes_min?: number;
+                    /**
+                     * @description an IANA time zone name (no leading, trailing or doubled `/`, no `.`) that names a zone file of the server's database ($TZDIR, default /usr/share/zoneinfo; files with leap seconds such as right/UTC are refused), e.g. Asia/Shanghai, Europe/Berlin, UTC, Etc/GMT+5; else (and for null) 400 validation_failed naming time_zone
+                     * @default Asia/Shanghai
+                     */
+                    time_zone?: string;
                 };
             };
         };
@@ -3731,6 +3934,8 @@ export interface operations {
                      * @default 60
                      */
                     checkin_closes_min?: number;
+                    /** @description an IANA time zone name (no leading, trailing or doubled `/`, no `.`) that names a zone file of the server's database ($TZDIR, default /usr/share/zoneinfo; files with leap seconds such as right/UTC are refused), e.g. Asia/Shanghai, Europe/Berlin, UTC, Etc/GMT+5; else (and for null) 400 validation_failed naming time_zone; changes the zone, not the stored instants */
+                    time_zone?: string;
                 };
             };
         };
@@ -5709,7 +5914,10 @@ export interface operations {
     };
     agenda_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the language of server-written text (titles, locations); else the user's locale, else Accept-Language; default zh */
+                lang?: "zh" | "en";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5724,29 +5932,53 @@ export interface operations {
                 content: {
                     "application/json": {
                         /** @description overlapping pairs */
-                        conflicts?: number;
-                        items?: {
+                        conflicts: number;
+                        items: {
                             /** @example registration-12@summitd */
-                            uid?: string;
+                            uid: string;
                             /** @enum {string} */
-                            kind?: "registration" | "pitch" | "meeting";
-                            id?: number;
-                            title?: string;
+                            kind: "registration" | "pitch" | "meeting";
+                            id: number;
+                            title: string;
                             /** Format: date-time */
-                            starts_at?: string;
+                            starts_at: string;
                             /** Format: date-time */
-                            ends_at?: string;
-                            location?: string;
-                            event?: {
-                                id?: number;
-                                title?: string;
+                            ends_at: string;
+                            /**
+                             * @description the item's event's IANA time zone
+                             * @example Asia/Shanghai
+                             */
+                            time_zone: string;
+                            /**
+                             * @description starts_at as wall time in time_zone (absent only when the server lacks the zone's file)
+                             * @example 2026-05-20 09:00
+                             */
+                            starts_local?: string;
+                            /** @description ends_at likewise */
+                            ends_local?: string;
+                            location: string;
+                            event: {
+                                id: number;
+                                title: string;
+                                /** @description = time_zone */
+                                time_zone: string;
                             };
+                            /** @description registrations and pitches: their session */
                             session_id?: number;
-                            conflict?: boolean;
+                            conflict: boolean;
                             /** @description UIDs of the overlapping items */
-                            overlaps?: string[];
+                            overlaps: string[];
                         }[];
                     };
+                };
+            };
+            /** @description validation_failed naming lang */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description invalid_token, unauthenticated */
@@ -5763,7 +5995,10 @@ export interface operations {
     };
     agenda_ics: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description the language of server-written text (titles, locations); else the user's locale, else Accept-Language; default zh */
+                lang?: "zh" | "en";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -5777,6 +6012,15 @@ export interface operations {
                 };
                 content: {
                     "text/calendar": unknown;
+                };
+            };
+            /** @description validation_failed naming lang */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description invalid_token, unauthenticated */
@@ -5879,6 +6123,136 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calendar_issue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the feed URL */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalendarFeed"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calendar_revoke: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description revoked */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    calendar_feed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description the secret of POST /api/v1/me/calendar */
+                secret: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the calendar */
+            200: {
+                headers: {
+                    /** @description `inline; filename="calendar.ics"` */
+                    "Content-Disposition"?: "inline; filename=\"calendar.ics\"";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/calendar": unknown;
+                };
+            };
+            /** @description calendar_not_found: a secret of the wrong shape, unknown, replaced or revoked */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    login_delete_all: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every session of the caller is gone */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unavailable (Redis is unreachable) */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -338,8 +338,9 @@ void users_update_me(struct req *r)
     cJSON_ArrayForEach(it, body)
     {
         if (json_enum_index(fields, it->string) < 0) {
-            reply_error(r, SD_ERR_INVALID, "unknown_field", it->string,
-                        "%s is not a field of this request", it->string);
+            reply_error(r, SD_ERR_INVALID, "validation_failed", it->string,
+                        "unknown field %s (docs/openapi.yaml lists the fields of this request)",
+                        it->string);
             goto out;
         }
     }

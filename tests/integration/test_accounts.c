@@ -697,6 +697,9 @@ Test(accounts, patch_me_sets_and_clears_profile_and_contacts)
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         r = patch_me(tok, bad[i].body, NULL);
         cr_assert_eq(r->status, 400, "%s: %d %s", bad[i].body, r->status, r->body);
+        /* an unknown member too: the same code as every strict body (server/body_check.c) */
+        cr_assert_str_eq(it_jstr(r, "error.code"), "validation_failed", "%s: %s", bad[i].body,
+                         r->body);
         cr_assert_str_eq(it_jstr(r, "error.field") ? it_jstr(r, "error.field") : "", bad[i].field,
                          "%s: %s", bad[i].body, r->body);
         it_resp_free(r);

@@ -125,11 +125,12 @@ int sessions_fill_counts(struct req *r, int64_t event_id, cJSON *arr)
     return out;
 }
 
-/* A session with its event {id, title, status, organizer_id}, as GET /sessions/{id} shows it;
+/* A session with its event {id, title, status, organizer_id, time_zone}, as GET /sessions/{id}
+ * shows it;
  * NULL after replying (it is there: the caller's access check or transaction found it). */
-enum { SL_E_TITLE = SS_NCOLS, SL_E_STATUS, SL_E_ORGANIZER };
+enum { SL_E_TITLE = SS_NCOLS, SL_E_STATUS, SL_E_ORGANIZER, SL_E_TIME_ZONE };
 #define SESSION_LOAD_SQL                                                                           \
-    "SELECT " SESSION_COLS ", e.title, e.status, e.organizer_id FROM sessions s"                   \
+    "SELECT " SESSION_COLS ", e.title, e.status, e.organizer_id, e.time_zone FROM sessions s"      \
     " JOIN events e ON e.id = s.event_id WHERE s.id = ?"
 
 static cJSON *session_load(struct req *r, int64_t id)
@@ -148,6 +149,7 @@ static cJSON *session_load(struct req *r, int64_t id)
     cJSON_AddStringToObject(e, "title", db_get(&res, 0, SL_E_TITLE));
     cJSON_AddStringToObject(e, "status", db_get(&res, 0, SL_E_STATUS));
     cJSON_AddNumberToObject(e, "organizer_id", (double)db_get_i64(&res, 0, SL_E_ORGANIZER));
+    cJSON_AddStringToObject(e, "time_zone", db_get(&res, 0, SL_E_TIME_ZONE));
     db_res_clear(&res);
     return o;
 }

@@ -86,6 +86,21 @@ Test(calendar, event_time_zone_defaults_validates_and_changes)
     }
     cr_assert_gt(cJSON_GetArraySize(items), 0);
     it_resp_free(r);
+    /* So does a session's page, in its embedded event. */
+    char a[32], b[32], spath[96];
+    snprintf(spath, sizeof(spath), "/api/v1/events/%lld/sessions", (long long)id);
+    r = mx_req(srv, "POST", spath, tok,
+               "{\"title\":\"开幕\",\"kind\":\"forum\",\"starts_at\":\"%s\",\"ends_at\":\"%s\","
+               "\"capacity\":10}",
+               it_rfc3339(mx_t0() + 3600, a), it_rfc3339(mx_t0() + 7200, b));
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    snprintf(spath, sizeof(spath), "/api/v1/sessions/%lld", (long long)it_jnum(r, "id"));
+    it_resp_free(r);
+    r = it_http(srv, "GET", spath, NULL, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "event.time_zone") ? it_jstr(r, "event.time_zone") : "", "UTC",
+                     "the session's event carries the zone: %s", r->body);
+    it_resp_free(r);
     free(tok);
 }
 
@@ -97,7 +112,7 @@ Test(calendar, times_are_whole_seconds)
     struct it_resp *r = new_event(tok, NULL, "2032-03-10T08:00:00.5Z");
     cr_assert_eq(r->status, 400, "%s", r->body);
     cr_assert_str_eq(it_jstr(r, "error.field"), "starts_at");
-    cr_assert(strstr(it_jstr(r, "error.message"), "whole seconds"), "%s", r->body);
+    cr_assert(strstr(it_jstr(r, "error.message"), "整秒"), "%s", r->body); /* whole seconds */
     it_resp_free(r);
     r = new_event(tok, NULL, "2032-03-10T08:00:00.000Z");
     cr_assert_eq(r->status, 201, "%s", r->body);

@@ -11,6 +11,7 @@
 #include "server/json.h"
 #include "server/limits.h"
 #include "server/reqdb.h"
+#include "server/vocab.h"
 
 const char *const organizations_tiers[] = {"leader", "innovative", "seed", "other", NULL};
 
@@ -82,14 +83,14 @@ void organizations_create(struct req *r)
     if (!body)
         return;
     struct create_args a = {.user_id = r->user.id, .zone = "", .description = ""};
-    int tier;
+    /* tier, sector and zone are codes of GET /api/v1/vocabularies (or their Chinese names and
+     * aliases, stored as the code); zone may be empty (none). */
     if (json_text(r, body, "name", true, LIMIT_ORG_NAME, &a.name) < 0 ||
-        json_enum(r, body, "tier", true, organizations_tiers, &tier) < 0 ||
-        json_text(r, body, "sector", true, LIMIT_SECTOR, &a.sector) < 0 ||
-        json_text(r, body, "zone", false, LIMIT_ZONE, &a.zone) < 0 ||
+        json_vocab(r, body, "tier", true, VOCAB_TIER, false, LIMIT_SECTOR, &a.tier) < 0 ||
+        json_vocab(r, body, "sector", true, VOCAB_SECTOR, false, LIMIT_SECTOR, &a.sector) < 0 ||
+        json_vocab(r, body, "zone", false, VOCAB_ZONE, true, LIMIT_ZONE, &a.zone) < 0 ||
         json_text(r, body, "description", false, LIMIT_ORG_DESCRIPTION, &a.description) < 0)
         goto out;
-    a.tier = organizations_tiers[tier];
     if (req_tx(r, create_tx, &a) == 0)
         reply_org(r, 201, a.id);
 out:

@@ -9,6 +9,7 @@
 #include "matching/tokenize.h"
 #include "server/access.h"
 #include "server/app.h"
+#include "server/auth.h"
 #include "server/buf.h"
 #include "server/db.h"
 #include "server/err.h"
@@ -607,10 +608,34 @@ static int normalize_query_tag(struct req *r, const char *raw, char *tag)
     return 0;
 }
 
+static const char *const statuses[] = {"open", "closed", NULL};
+enum { STATUS_OPEN, STATUS_CLOSED };
+
+/* Who may list closed projects: a signed-in caller (401 otherwise), of the organization named
+ * by organization_id when there is one (404 organization_not_found, 403 not_member; admins
+ * may), else the list is limited to the caller's organizations (*mine, unless an admin).
+ * Returns 0 or -1 after replying. */
+static int closed_allowed(struct req *r, int64_t org_id, bool *mine)
+{
+    *mine = false;
+    if (!r->user.id) {
+        reply_error(r, SD_ERR_UNAUTHENTICATED, "unauthenticated", "status",
+                    "closed projects are listed only to members of their organization: sign in");
+        return -1;
+    }
+    if (org_id) {
+        struct org_ref o;
+        return access_org(r, org_id, ACCESS_MANAGE | ACCESS_ADMIN_OK, &o) < 0 ? -1 : 0;
+    }
+    *mine = !(r->user.roles & ROLE_ADMIN);
+    return 0;
+}
+
 void projects_list(struct req *r)
 {
     struct page pg;
-    int side = -1, stage = -1;
+    int side = -1, stage = -1, status = STATUS_OPEN;
+    bool mine = false;
     int64_t org_id = 0;
     const char *sector = NULL, *zone = NULL, *tag_raw = NULL, *q = NULL;
     char tag[TOK_TAG_MAX_BYTES + 1];
@@ -621,7 +646,9 @@ void projects_list(struct req *r)
         req_query_text(r, "tag", false, LIMIT_QUERY_TAG, &tag_raw) < 0 ||
         req_query_text(r, "q", false, LIMIT_QUERY_Q, &q) < 0 ||
         req_query_id(r, "organization_id", false, &org_id) < 0 ||
-        (tag_raw && normalize_query_tag(r, tag_raw, tag) < 0))
+        req_query_enum(r, "status", false, statuses, &status) < 0 ||
+        (tag_raw && normalize_query_tag(r, tag_raw, tag) < 0) ||
+        (status == STATUS_CLOSED && closed_allowed(r, org_id, &mine) < 0))
         return;
     struct qtokens qt = {.n = 0};
     if (q)
@@ -651,8 +678,13 @@ void projects_list(struct req *r)
             p[np++] = DB_S(qt.v[k]);
         }
     }
+    if (mine) {
+        buf_puts(&sql, " JOIN org_members mm ON mm.org_id = p.org_id AND mm.user_id = ?");
+        p[np++] = DB_I(r->user.id);
+    }
     /* Newest first: the cursor is the id of the last project of the previous page. */
-    buf_puts(&sql, " WHERE p.status = 'open' AND p.id < ?");
+    buf_puts(&sql, " WHERE p.status = ? AND p.id < ?");
+    p[np++] = DB_S(statuses[status]);
     p[np++] = DB_I(page_key(&pg, 0, INT64_MAX));
     if (side >= 0) {
         buf_puts(&sql, " AND p.side = ?");

@@ -104,8 +104,9 @@ Test(projects, create_get_round_trip_with_normalized_tags)
     cr_assert_str_eq(it_jstr(r, "side"), "supply");
     cr_assert_str_eq(it_jstr(r, "stage"), "pilot");
     cr_assert_str_eq(it_jstr(r, "status"), "open");
-    cr_assert_str_eq(it_jstr(r, "zone"), "天府国际生物城");
-    cr_assert_str_eq(it_jstr(r, "sector"), "医疗健康");
+    /* Chinese names are taken and stored as the vocabulary's codes. */
+    cr_assert_str_eq(it_jstr(r, "zone"), "tianfu_biotown");
+    cr_assert_str_eq(it_jstr(r, "sector"), "healthcare");
     cr_assert_eq((int64_t)it_jnum(r, "budget_min"), 500000);
     cr_assert_eq((int64_t)it_jnum(r, "budget_max"), 2000000);
     cr_assert_eq((int64_t)it_jnum(r, "organization.id"), org);
@@ -231,10 +232,10 @@ Test(projects, every_bad_input_is_a_400_naming_the_field)
     }
     /* Missing required members, and an organization that does not exist. */
     const char *missing[][2] = {
-        {"{\"side\":\"supply\",\"title\":\"t\",\"sector\":\"s\",\"tags\":[\"a\"],\"stage\":"
+        {"{\"side\":\"supply\",\"title\":\"t\",\"sector\":\"ai\",\"tags\":[\"a\"],\"stage\":"
          "\"idea\"}",
          "organization_id"},
-        {"{\"organization_id\":999999999,\"side\":\"supply\",\"title\":\"t\",\"sector\":\"s\","
+        {"{\"organization_id\":999999999,\"side\":\"supply\",\"title\":\"t\",\"sector\":\"ai\","
          "\"tags\":[\"a\"],\"stage\":\"idea\"}",
          "organization_id"},
     };
@@ -250,7 +251,7 @@ Test(projects, every_bad_input_is_a_400_naming_the_field)
         /* The full body minus one required member. */
         snprintf(body, sizeof(body), "{\"organization_id\":%lld%s%s%s%s%s}", (long long)org,
                  i == 0 ? "" : ",\"side\":\"demand\"", i == 1 ? "" : ",\"title\":\"t\"",
-                 i == 2 ? "" : ",\"sector\":\"s\"", i == 3 ? "" : ",\"tags\":[\"a\"]",
+                 i == 2 ? "" : ",\"sector\":\"ai\"", i == 3 ? "" : ",\"tags\":[\"a\"]",
                  i == 4 ? "" : ",\"stage\":\"idea\"");
         struct it_resp *r = it_http(srv, "POST", "/api/v1/projects", tok, body, NULL);
         cr_assert_eq(r->status, 400, "%s", r->body);
@@ -587,12 +588,14 @@ Test(projects, created_on_a_shows_in_recommendations_on_b_within_a_second)
     cr_assert_str_eq(it_jstr(r, "items.0.project.organization.tier"), "leader");
     cr_assert_gt(it_jnum(r, "items.0.score"), 0.5);
     cr_assert_str_eq(it_jstr(r, "lang"), "zh");
-    const char *reason = it_jstr(r, "items.0.reasons.0");
+    cr_assert_float_eq(it_jnum(r, "score_max"), 1.0, 1e-9, "the scale of score: 0..score_max");
+    cr_assert_str_eq(it_jstr(r, "items.0.reasons.0.code"), "shared_tags");
+    const char *reason = it_jstr(r, "items.0.reasons.0.text");
     cr_assert_not_null(reason, "%s", r->body);
     cr_assert(strstr(reason, "共同技术标签") && strstr(reason, p.tag) && strstr(reason, "医学影像"),
               "first reason names the shared tags: %s", reason);
     cr_assert(strstr(r->body, "同一行业: 医疗健康"), "%s", r->body);
-    for (int i = 0; it_jstr(r, "items.0.reasons.0") && i < 5; i++) {
+    for (int i = 0; it_jstr(r, "items.0.reasons.0.text") && i < 5; i++) {
         char k[32];
         snprintf(k, sizeof(k), "items.%d.project.side", i);
         if (it_jstr(r, k))
@@ -604,7 +607,15 @@ Test(projects, created_on_a_shows_in_recommendations_on_b_within_a_second)
     r = it_http(b, "GET", path, p.tok_d, NULL, "Accept-Language: en-GB,en;q=0.9,zh;q=0.5\r\n");
     cr_assert_eq(r->status, 200);
     cr_assert_str_eq(it_jstr(r, "lang"), "en");
-    cr_assert(strstr(it_jstr(r, "items.0.reasons.0"), "shared tags: "), "%s", r->body);
+    cr_assert(strstr(it_jstr(r, "items.0.reasons.0.text"), "shared tags: "), "%s", r->body);
+    cr_assert(strstr(r->body, "same sector: Healthcare"), "%s", r->body);
+    cr_assert(strstr(r->body, "budget overlap CNY "), "%s", r->body);
+    for (int i = 0; i < 8; i++) {
+        char k[48];
+        snprintf(k, sizeof(k), "items.0.reasons.%d.text", i);
+        if (it_jstr(r, k))
+            cr_assert_null(strstr(it_jstr(r, k), "万"), "no 万 in English: %s", it_jstr(r, k));
+    }
     it_resp_free(r);
     snprintf(path, sizeof(path), "/api/v1/projects/%lld/recommendations?lang=en", (long long)p.dem);
     r = it_http(srv, "GET", path, p.tok_d, NULL, "Accept-Language: zh-CN\r\n");

@@ -137,7 +137,8 @@ static int interest_tx(struct db *db, void *arg, struct tx_fail *f)
 
 /* The target of an interest of project p, into *t: another project (400 same_project) that
  * exists (404 target_not_found), of the other side (400 same_side) and another organization
- * (400 same_organization) with no member in common (409 own_organization), both open (409 project_closed, target_closed); every refusal about the
+ * (400 same_organization) with no member in common (409 own_organization), both open (409
+ * project_closed, target_closed); every refusal about the
  * target names target_project_id. Returns 0, or -1 after replying. */
 static int check_target(struct req *r, const struct project_ref *p, int64_t target,
                         struct project_ref *t)

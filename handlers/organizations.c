@@ -174,8 +174,9 @@ cJSON *organizations_members_json(const struct org_members *m, int64_t org_id, b
         int64_t uid = db_get_i64(res, i, MB_USER);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddNumberToObject(o, "user_id", (double)uid);
-        cJSON_AddStringToObject(o, "display_name", db_get(res, i, MB_NAME) ? db_get(res, i, MB_NAME) : "");
-        cJSON_AddStringToObject(o, "member_role", db_get(res, i, MB_ROLE) ? db_get(res, i, MB_ROLE) : "");
+        const char *name = db_get(res, i, MB_NAME), *role = db_get(res, i, MB_ROLE);
+        cJSON_AddStringToObject(o, "display_name", name ? name : "");
+        cJSON_AddStringToObject(o, "member_role", role ? role : "");
         if (contacts) {
             cJSON *c = cJSON_AddObjectToObject(o, "contact");
             for (size_t k = 0; k < SD_ARRAY_LEN(fields); k++) {

@@ -878,8 +878,8 @@ void projects_recommendations(struct req *r)
             items[i].reasons = NULL;
             cJSON_AddItemToArray(arr, it);
         }
-        page_add_next(r, out, more,
-                      PAGE_KEYS(to ? score_key(items[to - 1].score) : 0, to ? items[to - 1].id : 0));
+        int64_t last_key = to ? score_key(items[to - 1].score) : 0;
+        page_add_next(r, out, more, PAGE_KEYS(last_key, to ? items[to - 1].id : 0));
         reply_json(r, 200, out);
     }
     for (size_t i = 0; i < n; i++)

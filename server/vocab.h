@@ -40,7 +40,6 @@ const struct vocab_term *vocab_resolve(enum vocab_kind k, const char *s);
 /* The name of `code` in lang; the code itself when it is no term (legacy free text). */
 const char *vocab_name(enum vocab_kind k, const char *code, enum lang lang);
 
-
 /* Reading vocabulary fields of requests (returns as json.h / query.h do: 0 present, 1 absent
  * and optional, -1 after replying 400 validation_failed naming the field, whose message points
  * at GET /api/v1/vocabularies). *code is the term's code (static). With `empty_ok`, an empty

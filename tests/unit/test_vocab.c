@@ -27,18 +27,25 @@ Test(vocab, codes_are_ascii_and_every_spelling_is_unique_within_a_list)
 Test(vocab, the_spellings_found_in_existing_data_resolve)
 {
     /* The demo's and the older tests' free text. */
-    const char *sectors[][2] = {{"医疗健康", "healthcare"},     {"智能制造", "smart_manufacturing"},
-                                {"交通物流", "transport_logistics"}, {"交通", "transport_logistics"},
-                                {"电子信息", "electronics"},    {"装备制造", "equipment"},
-                                {"人工智能", "ai"},             {"会展", "exhibitions"}};
+    const char *sectors[][2] = {{"医疗健康", "healthcare"},
+                                {"智能制造", "smart_manufacturing"},
+                                {"交通物流", "transport_logistics"},
+                                {"交通", "transport_logistics"},
+                                {"电子信息", "electronics"},
+                                {"装备制造", "equipment"},
+                                {"人工智能", "ai"},
+                                {"会展", "exhibitions"}};
     for (size_t i = 0; i < sizeof(sectors) / sizeof(sectors[0]); i++) {
         const struct vocab_term *t = vocab_resolve(VOCAB_SECTOR, sectors[i][0]);
         cr_assert_not_null(t, "%s", sectors[i][0]);
         cr_assert_str_eq(t->code, sectors[i][1]);
     }
-    const char *zones[][2] = {{"天府国际生物城", "tianfu_biotown"}, {"成都高新区", "hitech_zone"},
-                              {"高新区", "hitech_zone"},          {"成都科学城", "science_city"},
-                              {"天府新区", "tianfu_new_area"},    {"龙泉驿区", "longquanyi"}};
+    const char *zones[][2] = {{"天府国际生物城", "tianfu_biotown"},
+                              {"成都高新区", "hitech_zone"},
+                              {"高新区", "hitech_zone"},
+                              {"成都科学城", "science_city"},
+                              {"天府新区", "tianfu_new_area"},
+                              {"龙泉驿区", "longquanyi"}};
     for (size_t i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
         const struct vocab_term *t = vocab_resolve(VOCAB_ZONE, zones[i][0]);
         cr_assert_not_null(t, "%s", zones[i][0]);

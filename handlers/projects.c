@@ -839,7 +839,7 @@ void projects_recommendations(struct req *r)
         return;
     struct recs_item *items = xcalloc(RECS_WINDOW, sizeof(*items));
     size_t n = 0;
-    int rc = recs_recommend(r->app->recs, id, RECS_WINDOW, veto, nveto, lang, items, &n);
+    int rc = recs_recommend(r->app->recs, id, RECS_WINDOW, veto, nveto, items, &n);
     free(veto);
     if (rc == SD_ERR_NOT_FOUND) {
         /* Open in MySQL but not yet in this instance's index (the sync is about to bring it). */
@@ -857,6 +857,7 @@ void projects_recommendations(struct req *r)
     }
     size_t to = from + (size_t)pg.limit < n ? from + (size_t)pg.limit : n;
     bool more = to < n;
+    recs_explain(r->app->recs, id, items + from, to - from, lang); /* the page only */
     cJSON **proj = xcalloc(n ? n : 1, sizeof(*proj));
     if (rc)
         reply_fail(r, rc);

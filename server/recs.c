@@ -289,7 +289,7 @@ static cJSON *reasons_json(const struct match_reasons *w, enum match_lang lang)
 }
 
 int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip, size_t nskip,
-                   enum match_lang lang, struct recs_item *out, size_t *nout)
+                   struct recs_item *out, size_t *nout)
 {
     *nout = 0;
     int64_t *sorted = xmalloc((nskip ? nskip : 1) * sizeof(int64_t));
@@ -301,20 +301,31 @@ int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t 
     size_t n = 0;
     pthread_rwlock_rdlock(&rc->lock);
     int err = match_index_topk(rc->idx, project_id, k, skip_fn, &set, res, &n);
+    pthread_rwlock_unlock(&rc->lock);
     for (size_t i = 0; err == 0 && i < n; i++) {
-        struct match_reasons why;
         out[i].id = res[i].id;
         out[i].score = res[i].score;
         out[i].reasons = NULL;
-        if (match_index_explain(rc->idx, project_id, res[i].id, &why) == 0)
-            out[i].reasons = reasons_json(&why, lang);
     }
-    pthread_rwlock_unlock(&rc->lock);
     if (err == 0)
         *nout = n;
     free(res);
     free(sorted);
     return err;
+}
+
+void recs_explain(struct recs *rc, int64_t project_id, struct recs_item *items, size_t n,
+                  enum match_lang lang)
+{
+    pthread_rwlock_rdlock(&rc->lock);
+    for (size_t i = 0; i < n; i++) {
+        struct match_reasons why;
+        cJSON_Delete(items[i].reasons);
+        items[i].reasons = NULL;
+        if (match_index_explain(rc->idx, project_id, items[i].id, &why) == 0)
+            items[i].reasons = reasons_json(&why, lang);
+    }
+    pthread_rwlock_unlock(&rc->lock);
 }
 
 void recs_items_free(struct recs_item *items, size_t n)

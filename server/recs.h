@@ -51,10 +51,15 @@ struct recs_item {
 };
 
 /* The k best projects for `project_id` (opposite side, other organizations, open), skipping the
- * ids in skip[0..nskip) (vetoed pairs). out holds k items; *nout gets how many. Returns 0, or
- * SD_ERR_NOT_FOUND when the project is not in the index (closed or unknown). */
+ * ids in skip[0..nskip) (vetoed pairs), without reasons. out holds k items; *nout gets how
+ * many. Returns 0, or SD_ERR_NOT_FOUND when the project is not in the index (closed or
+ * unknown). */
 int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip, size_t nskip,
-                   enum match_lang lang, struct recs_item *out, size_t *nout) SD_MUST_CHECK;
+                   struct recs_item *out, size_t *nout) SD_MUST_CHECK;
+/* Fills the reasons of items[0..n) (the page shown) in lang; an item the index no longer holds
+ * gets none (NULL). */
+void recs_explain(struct recs *rc, int64_t project_id, struct recs_item *items, size_t n,
+                  enum match_lang lang);
 void recs_items_free(struct recs_item *items, size_t n);
 
 /* The highest score there can be: the sum of the configured weights (1 with the defaults).

@@ -2,8 +2,10 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "handlers/organizations.h"
 #include "handlers/projects.h"
 #include "matching/score.h"
 #include "server/access.h"
@@ -14,6 +16,7 @@
 #include "server/json.h"
 #include "server/recs.h"
 #include "server/reqdb.h"
+#include "base/xalloc.h"
 
 static const char *const decisions[] = {"interested", "not_interested", NULL};
 enum { DEC_INTERESTED = 0, DEC_NOT_INTERESTED = 1 };
@@ -128,9 +131,14 @@ static int interest_tx(struct db *db, void *arg, struct tx_fail *f)
     return 0;
 }
 
+#define SHARED_MEMBER_SELECT                                                                       \
+    "SELECT 1 FROM org_members a JOIN org_members b ON b.user_id = a.user_id"                      \
+    " WHERE a.org_id = ? AND b.org_id = ? LIMIT 1"
+
 /* The target of an interest of project p, into *t: another project (400 same_project) that
  * exists (404 target_not_found), of the other side (400 same_side) and another organization
- * (400 same_organization), both open (409 project_closed, target_closed); every refusal about the
+ * (400 same_organization) with no member in common (409 own_organization), both open (409
+ * project_closed, target_closed); every refusal about the
  * target names target_project_id. Returns 0, or -1 after replying. */
 static int check_target(struct req *r, const struct project_ref *p, int64_t target,
                         struct project_ref *t)
@@ -160,6 +168,19 @@ static int check_target(struct req *r, const struct project_ref *p, int64_t targ
     if (t->org_id == p->org_id) {
         reply_error(r, SD_ERR_INVALID, "same_organization", "target_project_id",
                     "both projects belong to the same organization");
+        return -1;
+    }
+    /* A person's own organizations never pair up: no interest between two organizations that
+     * share a member (the caller, or anyone else). */
+    struct db_res res;
+    if (req_exec(r, &res, SHARED_MEMBER_SELECT, "ii", p->org_id, t->org_id) < 0)
+        return -1;
+    bool shared = res.nrows > 0;
+    db_res_clear(&res);
+    if (shared) {
+        reply_error(r, SD_ERR_CONFLICT, "own_organization", "target_project_id",
+                    "both organizations have a member in common: a person's own organizations"
+                    " cannot be matched with one another");
         return -1;
     }
     if (!p->open) {
@@ -274,7 +295,8 @@ enum {
 static cJSON *interest_rows(const struct db_res *res, const char *mine_key, const char *theirs_key)
 {
     cJSON *a = cJSON_CreateArray();
-    for (size_t i = 0; i < res->nrows; i++) {
+    size_t n = res->nrows > MATCHES_LIST_MAX ? MATCHES_LIST_MAX : res->nrows;
+    for (size_t i = 0; i < n; i++) {
         cJSON *o = cJSON_CreateObject();
         cJSON_AddItemToObject(o, mine_key, projects_short_json(res, i, IR_MINE));
         cJSON_AddItemToObject(o, theirs_key, projects_short_json(res, i, IR_THEIRS));
@@ -292,10 +314,42 @@ static cJSON *interest_rows(const struct db_res *res, const char *mine_key, cons
     return a;
 }
 
+/* The mutual list: each match with the counterpart organization's members and the contact
+ * details they share (both sides agreed). 0, or -1 after replying. */
+static int mutual_rows(struct req *r, const struct db_res *mut, cJSON *m)
+{
+    size_t n = mut->nrows > MATCHES_LIST_MAX ? MATCHES_LIST_MAX : mut->nrows;
+    int64_t *orgs = xcalloc(n ? n : 1, sizeof(*orgs));
+    for (size_t i = 0; i < n; i++)
+        orgs[i] = db_get_i64(mut, i, MU_THEIRS + PROJECTS_SHORT_ORG);
+    struct org_members members;
+    int rc = organizations_members_load(r, orgs, n, &members);
+    free(orgs);
+    if (rc < 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddNumberToObject(x, "id", (double)db_get_i64(mut, i, MU_ID));
+        cJSON_AddNumberToObject(x, "score", db_get_double(mut, i, MU_SCORE));
+        json_add_time(x, "created_at", db_get_time(mut, i, MU_CREATED));
+        cJSON_AddItemToObject(x, "project", projects_short_json(mut, i, MU_MINE));
+        cJSON *cp = projects_short_json(mut, i, MU_THEIRS);
+        cJSON_AddItemToObject(
+            cJSON_GetObjectItemCaseSensitive(cp, "organization"), "members",
+            organizations_members_json(&members,
+                                       db_get_i64(mut, i, MU_THEIRS + PROJECTS_SHORT_ORG), true));
+        cJSON_AddItemToObject(x, "counterpart", cp);
+        cJSON_AddItemToArray(m, x);
+    }
+    organizations_members_clear(&members);
+    return 0;
+}
+
 void interests_my_matches(struct req *r)
 {
     struct db_res sent = {0}, recv = {0}, mut = {0};
-    int64_t uid = r->user.id, lim = MATCHES_LIST_MAX;
+    /* One more row than shown: whether a list was cut. */
+    int64_t uid = r->user.id, lim = MATCHES_LIST_MAX + 1;
     if (req_exec(r, &sent, SENT_SELECT, "ii", uid, lim) < 0 ||
         req_exec(r, &recv, RECEIVED_SELECT, "ii", uid, lim) < 0 ||
         req_exec(r, &mut, MUTUAL_SELECT, "iii", uid, uid, lim) < 0)
@@ -303,16 +357,16 @@ void interests_my_matches(struct req *r)
     cJSON *o = cJSON_CreateObject();
     cJSON_AddItemToObject(o, "sent", interest_rows(&sent, "project", "target"));
     cJSON_AddItemToObject(o, "received", interest_rows(&recv, "project", "from"));
-    cJSON *m = cJSON_AddArrayToObject(o, "mutual");
-    for (size_t i = 0; i < mut.nrows; i++) {
-        cJSON *x = cJSON_CreateObject();
-        cJSON_AddNumberToObject(x, "id", (double)db_get_i64(&mut, i, MU_ID));
-        cJSON_AddNumberToObject(x, "score", db_get_double(&mut, i, MU_SCORE));
-        json_add_time(x, "created_at", db_get_time(&mut, i, MU_CREATED));
-        cJSON_AddItemToObject(x, "project", projects_short_json(&mut, i, MU_MINE));
-        cJSON_AddItemToObject(x, "counterpart", projects_short_json(&mut, i, MU_THEIRS));
-        cJSON_AddItemToArray(m, x);
+    if (mutual_rows(r, &mut, cJSON_AddArrayToObject(o, "mutual")) < 0) {
+        cJSON_Delete(o);
+        goto out;
     }
+    /* Each list holds its MATCHES_LIST_MAX most recent rows; true here when there were more. */
+    cJSON *t = cJSON_AddObjectToObject(o, "truncated");
+    cJSON_AddBoolToObject(t, "sent", sent.nrows > MATCHES_LIST_MAX);
+    cJSON_AddBoolToObject(t, "received", recv.nrows > MATCHES_LIST_MAX);
+    cJSON_AddBoolToObject(t, "mutual", mut.nrows > MATCHES_LIST_MAX);
+    cJSON_AddNumberToObject(o, "list_max", MATCHES_LIST_MAX);
     reply_json(r, 200, o);
 out:
     db_res_clear(&sent);

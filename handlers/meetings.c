@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "handlers/organizations.h"
 #include "matching/meeting_plan.h"
 #include "matching/meeting_sched.h"
 #include "server/access.h"
@@ -1101,6 +1102,25 @@ void meetings_list_mine(struct req *r)
         ix[i].id = db_get_i64(&res, i, MY_ID);
         cJSON_AddItemToArray(items, my_meeting_json(&res, i, &ix[i].obj));
     }
+    /* Every meeting listed is scheduled (confirmed): the counterpart's members and what they
+     * share to be reached are shown. */
+    int64_t *orgs = xcalloc(n ? n : 1, sizeof(*orgs));
+    for (size_t i = 0; i < n; i++)
+        orgs[i] = db_get_i64(&res, i, db_get_i64(&res, i, MY_SIDE_A) ? MY_ORG_B : MY_ORG_A);
+    struct org_members members;
+    if (organizations_members_load(r, orgs, n, &members) < 0) {
+        free(orgs);
+        free(ix);
+        cJSON_Delete(items);
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cJSON *cp = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(items, (int)i),
+                                                     "counterpart");
+        cJSON_AddItemToObject(cp, "members", organizations_members_json(&members, orgs[i], true));
+    }
+    organizations_members_clear(&members);
+    free(orgs);
     qsort(ix, n, sizeof(*ix), cmp_id_obj);
     my_projects_add(ix, n, &pr);
     free(ix);

@@ -2,15 +2,20 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "server/app.h"
 #include "server/auth.h"
+#include "server/buf.h"
 #include "server/db.h"
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
 #include "server/limits.h"
 #include "server/reqdb.h"
+#include "server/vocab.h"
+#include "base/xalloc.h"
 
 const char *const organizations_tiers[] = {"leader", "innovative", "seed", "other", NULL};
 
@@ -82,14 +87,14 @@ void organizations_create(struct req *r)
     if (!body)
         return;
     struct create_args a = {.user_id = r->user.id, .zone = "", .description = ""};
-    int tier;
+    /* tier, sector and zone are codes of GET /api/v1/vocabularies (or their Chinese names and
+     * aliases, stored as the code); zone may be empty (none). */
     if (json_text(r, body, "name", true, LIMIT_ORG_NAME, &a.name) < 0 ||
-        json_enum(r, body, "tier", true, organizations_tiers, &tier) < 0 ||
-        json_text(r, body, "sector", true, LIMIT_SECTOR, &a.sector) < 0 ||
-        json_text(r, body, "zone", false, LIMIT_ZONE, &a.zone) < 0 ||
+        json_vocab(r, body, "tier", true, VOCAB_TIER, false, LIMIT_SECTOR, &a.tier) < 0 ||
+        json_vocab(r, body, "sector", true, VOCAB_SECTOR, false, LIMIT_SECTOR, &a.sector) < 0 ||
+        json_vocab(r, body, "zone", false, VOCAB_ZONE, true, LIMIT_ZONE, &a.zone) < 0 ||
         json_text(r, body, "description", false, LIMIT_ORG_DESCRIPTION, &a.description) < 0)
         goto out;
-    a.tier = organizations_tiers[tier];
     if (req_tx(r, create_tx, &a) == 0)
         reply_org(r, 201, a.id);
 out:
@@ -101,4 +106,87 @@ void organizations_get(struct req *r)
     int64_t id;
     if (req_param_id(r, 0, &id) == 0)
         reply_org(r, 200, id);
+}
+
+/* ---- members of organizations (matches, meetings) ---------------------------------------- */
+
+enum { MB_ORG, MB_USER, MB_NAME, MB_ROLE, MB_EMAIL, MB_PHONE, MB_WECHAT };
+#define MEMBERS_BATCH 20 /* organizations per statement, padded with the last id */
+
+void organizations_members_clear(struct org_members *m)
+{
+    for (size_t i = 0; i < m->nparts; i++)
+        db_res_clear(&m->parts[i]);
+    free(m->parts);
+    m->parts = NULL;
+    m->nparts = 0;
+}
+
+int organizations_members_load(struct req *r, const int64_t *org_ids, size_t n,
+                               struct org_members *out)
+{
+    out->parts = NULL;
+    out->nparts = 0;
+    if (!n)
+        return 0;
+    out->parts = xcalloc((n + MEMBERS_BATCH - 1) / MEMBERS_BATCH, sizeof(*out->parts));
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, "SELECT m.org_id, u.id, u.display_name, m.member_role, u.contact_email,"
+                   " u.contact_phone, u.contact_wechat FROM org_members m"
+                   " JOIN users u ON u.id = m.user_id WHERE m.org_id IN (");
+    for (size_t i = 0; i < MEMBERS_BATCH; i++)
+        buf_puts(&sql, i ? ", ?" : "?");
+    /* owners first, then by joining order */
+    buf_puts(&sql, ") ORDER BY m.org_id, m.member_role <> 'owner', m.created_at, u.id");
+    int rc = 0;
+    for (size_t b = 0; b < n && !rc; b += MEMBERS_BATCH) {
+        struct db_param prm[MEMBERS_BATCH];
+        for (size_t i = 0; i < MEMBERS_BATCH; i++)
+            prm[i] = DB_I(org_ids[b + i < n ? b + i : n - 1]);
+        rc = req_execv(r, &out->parts[out->nparts], sql.p, prm, MEMBERS_BATCH);
+        if (!rc)
+            out->nparts++;
+    }
+    buf_deinit(&sql);
+    if (rc)
+        organizations_members_clear(out);
+    return rc;
+}
+
+cJSON *organizations_members_json(const struct org_members *m, int64_t org_id, bool contacts)
+{
+    static const struct {
+        size_t col;
+        const char *key;
+    } fields[] = {{MB_EMAIL, "email"}, {MB_PHONE, "phone"}, {MB_WECHAT, "wechat"}};
+    cJSON *a = cJSON_CreateArray();
+    int shown = 0;
+    /* An organization's rows are all in the first batch that names it. */
+    const struct db_res *res = NULL;
+    for (size_t p = 0; p < m->nparts && !res; p++)
+        for (size_t i = 0; i < m->parts[p].nrows && !res; i++)
+            if (db_get_i64(&m->parts[p], i, MB_ORG) == org_id)
+                res = &m->parts[p];
+    for (size_t i = 0; res && i < res->nrows && shown < ORG_MEMBERS_SHOWN; i++) {
+        if (db_get_i64(res, i, MB_ORG) != org_id)
+            continue;
+        int64_t uid = db_get_i64(res, i, MB_USER);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "user_id", (double)uid);
+        const char *name = db_get(res, i, MB_NAME), *role = db_get(res, i, MB_ROLE);
+        cJSON_AddStringToObject(o, "display_name", name ? name : "");
+        cJSON_AddStringToObject(o, "member_role", role ? role : "");
+        if (contacts) {
+            cJSON *c = cJSON_AddObjectToObject(o, "contact");
+            for (size_t k = 0; k < SD_ARRAY_LEN(fields); k++) {
+                const char *v = db_get(res, i, fields[k].col);
+                if (v && *v)
+                    cJSON_AddStringToObject(c, fields[k].key, v);
+            }
+        }
+        cJSON_AddItemToArray(a, o);
+        shown++;
+    }
+    return a;
 }

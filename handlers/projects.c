@@ -9,6 +9,7 @@
 #include "matching/tokenize.h"
 #include "server/access.h"
 #include "server/app.h"
+#include "server/auth.h"
 #include "server/buf.h"
 #include "server/db.h"
 #include "server/err.h"
@@ -20,6 +21,7 @@
 #include "server/paging.h"
 #include "server/recs.h"
 #include "server/reqdb.h"
+#include "server/vocab.h"
 #include "base/xalloc.h"
 
 /* In the order of enum match_side / enum match_stage. */
@@ -30,7 +32,8 @@ static const char *const stages[] = {"idea", "prototype", "pilot", "production",
 #define TERMS_MAX 256      /* distinct text tokens of a project written to project_terms */
 #define QUERY_TOKENS_MAX 8 /* distinct tokens of `q` that must all be present */
 #define RECS_DEFAULT 10
-#define RECS_MAX 100
+#define RECS_MAX 100    /* items per page */
+#define RECS_WINDOW 100 /* candidates ranked per request: the list ends there */
 #define FETCH_BATCH 20 /* ids per "WHERE p.id IN (…)" when loading recommended projects */
 
 /* ---------------------------------------------------------------------------------------- */
@@ -245,12 +248,18 @@ static int parse_body(struct req *r, const cJSON *body, bool create, struct proj
     TRACK(json_text(r, body, "title", create, LIMIT_PROJECT_TITLE, &in->title), F_TITLE);
     TRACK(json_text(r, body, "description", false, LIMIT_PROJECT_DESCRIPTION, &in->description),
           F_DESC);
-    TRACK(json_text(r, body, "sector", create, LIMIT_SECTOR, &in->sector), F_SECTOR);
-    TRACK(json_text(r, body, "zone", false, LIMIT_ZONE, &in->zone), F_ZONE);
+    /* sector, zone and stage: codes of GET /api/v1/vocabularies (their Chinese names and
+     * aliases are taken and stored as the code); zone may be empty (none). */
+    TRACK(json_vocab(r, body, "sector", create, VOCAB_SECTOR, false, LIMIT_SECTOR, &in->sector),
+          F_SECTOR);
+    TRACK(json_vocab(r, body, "zone", false, VOCAB_ZONE, true, LIMIT_ZONE, &in->zone), F_ZONE);
     TRACK(parse_tags(r, body, create, in), F_TAGS);
     TRACK(json_int(r, body, "budget_min", false, 0, BUDGET_LIMIT, &in->budget_min), F_BMIN);
     TRACK(json_int(r, body, "budget_max", false, 0, BUDGET_LIMIT, &in->budget_max), F_BMAX);
-    TRACK(json_enum(r, body, "stage", create, stages, &in->stage), F_STAGE);
+    const char *stage;
+    TRACK(json_vocab(r, body, "stage", create, VOCAB_STAGE, false, LIMIT_SECTOR, &stage), F_STAGE);
+    if (in->set & F_STAGE)
+        in->stage = json_enum_index(stages, stage);
 #undef TRACK
     return 0;
 }
@@ -599,21 +608,47 @@ static int normalize_query_tag(struct req *r, const char *raw, char *tag)
     return 0;
 }
 
+static const char *const statuses[] = {"open", "closed", NULL};
+enum { STATUS_OPEN, STATUS_CLOSED };
+
+/* Who may list closed projects: a signed-in caller (401 otherwise), of the organization named
+ * by organization_id when there is one (404 organization_not_found, 403 not_member; admins
+ * may), else the list is limited to the caller's organizations (*mine, unless an admin).
+ * Returns 0 or -1 after replying. */
+static int closed_allowed(struct req *r, int64_t org_id, bool *mine)
+{
+    *mine = false;
+    if (!r->user.id) {
+        reply_error(r, SD_ERR_UNAUTHENTICATED, "unauthenticated", "status",
+                    "closed projects are listed only to members of their organization: sign in");
+        return -1;
+    }
+    if (org_id) {
+        struct org_ref o;
+        return access_org(r, org_id, ACCESS_MANAGE | ACCESS_ADMIN_OK, &o) < 0 ? -1 : 0;
+    }
+    *mine = !(r->user.roles & ROLE_ADMIN);
+    return 0;
+}
+
 void projects_list(struct req *r)
 {
     struct page pg;
-    int side = -1, stage = -1;
+    int side = -1, stage = -1, status = STATUS_OPEN;
+    bool mine = false;
     int64_t org_id = 0;
     const char *sector = NULL, *zone = NULL, *tag_raw = NULL, *q = NULL;
     char tag[TOK_TAG_MAX_BYTES + 1];
     if (req_page(r, 20, 100, 1, &pg) < 0 || req_query_enum(r, "side", false, sides, &side) < 0 ||
         req_query_enum(r, "stage", false, stages, &stage) < 0 ||
-        req_query_text(r, "sector", false, LIMIT_QUERY_SECTOR, &sector) < 0 ||
-        req_query_text(r, "zone", false, LIMIT_QUERY_ZONE, &zone) < 0 ||
+        req_query_vocab(r, "sector", VOCAB_SECTOR, LIMIT_QUERY_SECTOR, &sector) < 0 ||
+        req_query_vocab(r, "zone", VOCAB_ZONE, LIMIT_QUERY_ZONE, &zone) < 0 ||
         req_query_text(r, "tag", false, LIMIT_QUERY_TAG, &tag_raw) < 0 ||
         req_query_text(r, "q", false, LIMIT_QUERY_Q, &q) < 0 ||
         req_query_id(r, "organization_id", false, &org_id) < 0 ||
-        (tag_raw && normalize_query_tag(r, tag_raw, tag) < 0))
+        req_query_enum(r, "status", false, statuses, &status) < 0 ||
+        (tag_raw && normalize_query_tag(r, tag_raw, tag) < 0) ||
+        (status == STATUS_CLOSED && closed_allowed(r, org_id, &mine) < 0))
         return;
     struct qtokens qt = {.n = 0};
     if (q)
@@ -643,8 +678,13 @@ void projects_list(struct req *r)
             p[np++] = DB_S(qt.v[k]);
         }
     }
+    if (mine) {
+        buf_puts(&sql, " JOIN org_members mm ON mm.org_id = p.org_id AND mm.user_id = ?");
+        p[np++] = DB_I(r->user.id);
+    }
     /* Newest first: the cursor is the id of the last project of the previous page. */
-    buf_puts(&sql, " WHERE p.status = 'open' AND p.id < ?");
+    buf_puts(&sql, " WHERE p.status = ? AND p.id < ?");
+    p[np++] = DB_S(statuses[status]);
     p[np++] = DB_I(page_key(&pg, 0, INT64_MAX));
     if (side >= 0) {
         buf_puts(&sql, " AND p.side = ?");
@@ -698,21 +738,27 @@ static int pick_lang(struct req *r, enum match_lang *out)
 }
 
 enum { VETO_PROJECT };
+/* Pairs vetoed by a not_interested from either side, and the open projects of every
+ * organization that shares a member with the project's organization or has the caller as a
+ * member: a person's own organizations are never recommended to one another. */
 #define VETO_SELECT                                                                                \
     "SELECT target_project_id FROM interests WHERE project_id = ?"                                 \
     " AND decision = 'not_interested' UNION"                                                       \
     " SELECT project_id FROM interests WHERE target_project_id = ?"                                \
-    " AND decision = 'not_interested'"
+    " AND decision = 'not_interested' UNION"                                                       \
+    " SELECT p.id FROM org_members a JOIN org_members b ON b.user_id = a.user_id"                  \
+    " JOIN projects p ON p.org_id = b.org_id AND p.status = 'open' WHERE a.org_id = ? UNION"       \
+    " SELECT p.id FROM org_members c JOIN projects p ON p.org_id = c.org_id"                       \
+    " AND p.status = 'open' WHERE c.user_id = ?"
 
-/* The ids paired with `id` by a not_interested from either side. *out is malloc'd. 0, or -1
- * after replying. */
-
-static int load_vetoes(struct req *r, int64_t id, int64_t **out, size_t *n)
+/* The ids never to recommend to project p (VETO_SELECT). *out is malloc'd. 0, or -1 after
+ * replying. */
+static int load_vetoes(struct req *r, const struct project_ref *p, int64_t **out, size_t *n)
 {
     struct db_res res;
     *out = NULL;
     *n = 0;
-    if (req_exec(r, &res, VETO_SELECT, "ii", id, id) < 0)
+    if (req_exec(r, &res, VETO_SELECT, "iiii", p->id, p->id, p->org_id, r->user.id) < 0)
         return -1;
     if (res.nrows) {
         *out = xcalloc(res.nrows, sizeof(**out));
@@ -754,13 +800,31 @@ static int fetch_projects(struct req *r, const struct recs_item *items, size_t n
     return rc;
 }
 
+/* The page key of a score: micro-units, so that equal scores compare equal. */
+static int64_t score_key(double score)
+{
+    return (int64_t)(score * 1e6 + 0.5);
+}
+
+/* Best first: score down, then id up (the order pages follow). */
+static int rec_cmp(const void *a, const void *b)
+{
+    const struct recs_item *x = a, *y = b;
+    int64_t kx = score_key(x->score), ky = score_key(y->score);
+    if (kx != ky)
+        return kx > ky ? -1 : 1;
+    return (x->id > y->id) - (x->id < y->id);
+}
+
 void projects_recommendations(struct req *r)
 {
-    int64_t limit = RECS_DEFAULT, id;
+    int64_t id;
     enum match_lang lang;
     struct project_ref p;
-    /* Not a list to page through: limit only. */
-    if (req_query_int(r, "limit", false, 1, RECS_MAX, &limit) < 0 || pick_lang(r, &lang) < 0 ||
+    struct page pg;
+    /* Pages through the best RECS_WINDOW candidates (computed anew on every page); the cursor is
+     * the (score, id) of the last item shown. */
+    if (req_page(r, RECS_DEFAULT, RECS_MAX, 2, &pg) < 0 || pick_lang(r, &lang) < 0 ||
         req_param_id(r, 0, &id) < 0 ||
         access_project(r, id, ACCESS_MANAGE | ACCESS_ADMIN_OK, &p) < 0)
         return;
@@ -771,37 +835,52 @@ void projects_recommendations(struct req *r)
     }
     int64_t *veto;
     size_t nveto;
-    if (load_vetoes(r, id, &veto, &nveto) < 0)
+    if (load_vetoes(r, &p, &veto, &nveto) < 0)
         return;
-    struct recs_item *items = xcalloc((size_t)limit, sizeof(*items));
+    struct recs_item *items = xcalloc(RECS_WINDOW, sizeof(*items));
     size_t n = 0;
-    int rc = recs_recommend(r->app->recs, id, (size_t)limit, veto, nveto, lang, items, &n);
+    int rc = recs_recommend(r->app->recs, id, RECS_WINDOW, veto, nveto, items, &n);
     free(veto);
     if (rc == SD_ERR_NOT_FOUND) {
         /* Open in MySQL but not yet in this instance's index (the sync is about to bring it). */
         rc = 0;
         n = 0;
     }
+    qsort(items, n, sizeof(*items), rec_cmp);
+    /* This page: the window's items after the cursor, up to limit. */
+    size_t from = 0;
+    if (pg.after.n) {
+        int64_t ks = page_key(&pg, 0, 0), kid = page_key(&pg, 1, 0);
+        while (from < n && (score_key(items[from].score) > ks ||
+                            (score_key(items[from].score) == ks && items[from].id <= kid)))
+            from++;
+    }
+    size_t to = from + (size_t)pg.limit < n ? from + (size_t)pg.limit : n;
+    bool more = to < n;
+    recs_explain(r->app->recs, id, items + from, to - from, lang); /* the page only */
     cJSON **proj = xcalloc(n ? n : 1, sizeof(*proj));
     if (rc)
         reply_fail(r, rc);
-    else if (fetch_projects(r, items, n, proj) == 0) {
+    else if (fetch_projects(r, items + from, to - from, proj + from) == 0) {
         cJSON *out = cJSON_CreateObject();
         cJSON_AddNumberToObject(out, "project_id", (double)id);
         cJSON_AddStringToObject(out, "lang", lang_tags[lang]);
+        cJSON_AddNumberToObject(out, "score_max", recs_score_max(r->app->recs));
         cJSON *arr = cJSON_AddArrayToObject(out, "items");
-        for (size_t i = 0; i < n; i++) {
+        for (size_t i = from; i < to; i++) {
             if (!proj[i])
                 continue; /* closed since the index last heard of it */
             cJSON *it = cJSON_CreateObject();
             cJSON_AddItemToObject(it, "project", proj[i]);
             proj[i] = NULL;
             cJSON_AddNumberToObject(it, "score", items[i].score);
-            cJSON *reasons = cJSON_AddArrayToObject(it, "reasons");
-            for (size_t k = 0; k < items[i].nreasons; k++)
-                cJSON_AddItemToArray(reasons, cJSON_CreateString(items[i].reasons[k]));
+            cJSON_AddItemToObject(it, "reasons",
+                                  items[i].reasons ? items[i].reasons : cJSON_CreateArray());
+            items[i].reasons = NULL;
             cJSON_AddItemToArray(arr, it);
         }
+        int64_t last_key = to ? score_key(items[to - 1].score) : 0;
+        page_add_next(r, out, more, PAGE_KEYS(last_key, to ? items[to - 1].id : 0));
         reply_json(r, 200, out);
     }
     for (size_t i = 0; i < n; i++)

@@ -156,12 +156,57 @@ void match_format_cny(int64_t amount, char *buf, size_t bufsz)
         snprintf(buf, bufsz, "%lld.%02lld%s", (long long)whole, (long long)cents, unit);
 }
 
-/* "50–200万" when both ends use the same unit, else "5000元–2万". */
-static void format_range(int64_t lo, int64_t hi, char *buf, size_t bufsz)
+/* amount / div with up to two decimals, trailing zeros dropped, then unit. */
+static void format_scaled(int64_t amount, int64_t div, const char *unit, char *buf, size_t bufsz)
+{
+    int64_t whole = amount / div;
+    int64_t rest = amount % div;
+    int64_t cents = (rest * 100 + div / 2) / div;
+    if (cents >= 100) {
+        whole++;
+        cents = 0;
+    }
+    if (cents == 0)
+        snprintf(buf, bufsz, "%lld%s", (long long)whole, unit);
+    else if (cents % 10 == 0)
+        snprintf(buf, bufsz, "%lld.%lld%s", (long long)whole, (long long)(cents / 10), unit);
+    else
+        snprintf(buf, bufsz, "%lld.%02lld%s", (long long)whole, (long long)cents, unit);
+}
+
+void match_format_cny_en(int64_t amount, char *buf, size_t bufsz)
+{
+    if (bufsz == 0)
+        return;
+    if (amount < 1000)
+        snprintf(buf, bufsz, "%lld", (long long)amount);
+    else if (amount < 1000000)
+        format_scaled(amount, 1000, "K", buf, bufsz);
+    else if (amount < 1000000000)
+        format_scaled(amount, 1000000, "M", buf, bufsz);
+    else
+        format_scaled(amount, 1000000000, "B", buf, bufsz);
+}
+
+void match_format_cny_range(int64_t lo, int64_t hi, enum match_lang lang, char *buf, size_t bufsz)
 {
     char a[48], b[48];
+    if (lang == MATCH_LANG_EN) {
+        match_format_cny_en(lo, a, sizeof(a));
+        match_format_cny_en(hi, b, sizeof(b));
+        if (lo == hi || strcmp(a, b) == 0)
+            snprintf(buf, bufsz, "CNY %s", a);
+        else
+            snprintf(buf, bufsz, "CNY %s–%s", a, b);
+        return;
+    }
     match_format_cny(lo, a, sizeof(a));
     match_format_cny(hi, b, sizeof(b));
+    if (lo == hi || strcmp(a, b) == 0) {
+        snprintf(buf, bufsz, "%s", a);
+        return;
+    }
+    /* "50–200万" when both ends use the same unit, else "5000元–2万". */
     size_t la = strlen(a), lb = strlen(b);
     static const char *const units[] = {"万", "亿"};
     for (size_t i = 0; i < SD_ARRAY_LEN(units); i++) {
@@ -175,21 +220,33 @@ static void format_range(int64_t lo, int64_t hi, char *buf, size_t bufsz)
     snprintf(buf, bufsz, "%s–%s", a, b);
 }
 
+static const char *const reason_codes[] = {"shared_tags", "same_sector", "budget_overlap",
+                                           "same_zone",   "stage_fit",   "similar_text"};
+
+const char *match_reason_code_name(enum match_reason_code c)
+{
+    return (unsigned)c < SD_ARRAY_LEN(reason_codes) ? reason_codes[c] : "?";
+}
+
 struct lines {
-    char **v;
+    struct match_reason_line *v;
     size_t n;
 };
 
-static void add_line(struct lines *l, char *s)
+static void add_line(struct lines *l, enum match_reason_code code, char *s)
 {
     l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
-    l->v[l->n++] = s;
+    l->v[l->n].code = code;
+    l->v[l->n++].text = s;
 }
 
-char **match_reasons_render(const struct match_reasons *r, enum match_lang lang, size_t *n)
+struct match_reason_line *match_reasons_render(const struct match_reasons *r, enum match_lang lang,
+                                               const struct match_names *names, size_t *n)
 {
     bool zh = lang == MATCH_LANG_ZH;
     struct lines l = {NULL, 0};
+    const char *sector = names && names->sector ? names->sector : (r->sector ? r->sector : "");
+    const char *zone = names && names->zone ? names->zone : (r->zone ? r->zone : "");
     if (r->nshared_tags > 0) {
         size_t len = 64;
         for (size_t i = 0; i < r->nshared_tags; i++)
@@ -198,37 +255,42 @@ char **match_reasons_render(const struct match_reasons *r, enum match_lang lang,
         size_t o = (size_t)snprintf(s, len, "%s", zh ? "共同技术标签: " : "shared tags: ");
         for (size_t i = 0; i < r->nshared_tags; i++)
             o += (size_t)snprintf(s + o, len - o, "%s%s", i ? ", " : "", r->shared_tags[i]);
-        add_line(&l, s);
+        add_line(&l, MATCH_REASON_SHARED_TAGS, s);
     }
     if (r->same_sector)
-        add_line(&l, xasprintf("%s%s", zh ? "同一行业: " : "same sector: ", r->sector));
+        add_line(&l, MATCH_REASON_SAME_SECTOR,
+                 xasprintf("%s%s", zh ? "同一行业: " : "same sector: ", sector));
     if (r->budget_overlap) {
         char range[128];
-        format_range(r->budget_lo, r->budget_hi, range, sizeof(range));
-        add_line(&l, xasprintf("%s%s", zh ? "预算重叠 " : "budget overlap ", range));
+        match_format_cny_range(r->budget_lo, r->budget_hi, lang, range, sizeof(range));
+        add_line(&l, MATCH_REASON_BUDGET_OVERLAP,
+                 xasprintf("%s%s", zh ? "预算重叠 " : "budget overlap ", range));
     }
     if (r->same_zone)
-        add_line(&l, xasprintf("%s%s", zh ? "同一园区: " : "same zone: ", r->zone));
+        add_line(&l, MATCH_REASON_SAME_ZONE,
+                 xasprintf("%s%s", zh ? "同一园区: " : "same zone: ", zone));
     if (r->stage_fit > 0.5) {
-        const char *const *names = zh ? stage_names_zh : stage_names;
-        add_line(&l, xasprintf("%s%s ↔ %s", zh ? "阶段匹配: " : "stage fit: ",
-                               names[r->stage_query], names[r->stage_candidate]));
+        const char *const *sn = zh ? stage_names_zh : stage_names;
+        add_line(&l, MATCH_REASON_STAGE_FIT,
+                 xasprintf("%s%s ↔ %s", zh ? "阶段匹配: " : "stage fit: ", sn[r->stage_query],
+                           sn[r->stage_candidate]));
     }
     if (r->text_cos >= 0.05) {
         if (zh)
-            add_line(&l, xasprintf("文字相似度 %.2f", r->text_cos));
+            add_line(&l, MATCH_REASON_SIMILAR_TEXT, xasprintf("文字相似度 %.2f", r->text_cos));
         else
-            add_line(&l, xasprintf("similar wording (%.2f)", r->text_cos));
+            add_line(&l, MATCH_REASON_SIMILAR_TEXT,
+                     xasprintf("similar wording (%.2f)", r->text_cos));
     }
     *n = l.n;
     return l.v;
 }
 
-void match_reason_lines_free(char **lines, size_t n)
+void match_reason_lines_free(struct match_reason_line *lines, size_t n)
 {
     if (!lines)
         return;
     for (size_t i = 0; i < n; i++)
-        free(lines[i]);
+        free(lines[i].text);
     free(lines);
 }

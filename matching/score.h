@@ -126,17 +126,50 @@ struct match_reasons {
 
 enum match_lang { MATCH_LANG_ZH = 0, MATCH_LANG_EN = 1 };
 
-/* Renders the reasons worth telling a person as UTF-8 lines, most important first, e.g.
+/* What a reason says, as a stable code a client may localize itself (match_reason_code_name:
+ * "shared_tags", "same_sector", "budget_overlap", "same_zone", "stage_fit", "similar_text"). */
+enum match_reason_code {
+    MATCH_REASON_SHARED_TAGS,
+    MATCH_REASON_SAME_SECTOR,
+    MATCH_REASON_BUDGET_OVERLAP,
+    MATCH_REASON_SAME_ZONE,
+    MATCH_REASON_STAGE_FIT,
+    MATCH_REASON_SIMILAR_TEXT,
+};
+const char *match_reason_code_name(enum match_reason_code c);
+
+/* One reason: its code and its text in the language asked for (owned). */
+struct match_reason_line {
+    enum match_reason_code code;
+    char *text;
+};
+
+/* Display names of the reasons' sector and zone codes in the language asked for (the caller's
+ * vocabulary); NULL (or a NULL member) shows the code as stored. */
+struct match_names {
+    const char *sector, *zone;
+};
+
+/* Renders the reasons worth telling a person, most important first, e.g. (MATCH_LANG_ZH)
  * "共同技术标签: 机器视觉, 医学影像", "同一行业: 医疗健康", "预算重叠 50–200万", "同一园区:
- * 成都科学城", "阶段匹配: 试点 ↔ 原型", "文字相似度 0.42" (MATCH_LANG_ZH) or "shared tags:
- * 机器视觉, 医学影像", "same sector: 医疗健康", "budget overlap 50–200万", "same zone: 成都科学城",
- * "stage fit: pilot ↔ prototype", "similar wording (0.42)" (MATCH_LANG_EN).
- * Returns an array of *n strings; the caller frees it with match_reason_lines_free(). */
-char **match_reasons_render(const struct match_reasons *r, enum match_lang lang, size_t *n);
-void match_reason_lines_free(char **lines, size_t n);
+ * 成都科学城", "阶段匹配: 试点 ↔ 原型", "文字相似度 0.42", or (MATCH_LANG_EN) "shared tags:
+ * 机器视觉, 医学影像", "same sector: Healthcare", "budget overlap CNY 500K–2M", "same zone:
+ * Chengdu Science City", "stage fit: pilot ↔ prototype", "similar wording (0.42)". 万 and 亿
+ * appear only in Chinese; a range whose ends are equal is one amount. Returns an array of *n
+ * lines; the caller frees it with match_reason_lines_free(). */
+struct match_reason_line *match_reasons_render(const struct match_reasons *r, enum match_lang lang,
+                                               const struct match_names *names, size_t *n);
+void match_reason_lines_free(struct match_reason_line *lines, size_t n);
 
 /* Formats a CNY amount the Chinese way into buf (NUL-terminated, truncated to bufsz):
  * 5000 -> "5000元", 500000 -> "50万", 125000 -> "12.5万", 150000000 -> "1.5亿". */
 void match_format_cny(int64_t amount, char *buf, size_t bufsz);
+/* The English way, without the currency: 950 -> "950", 5000 -> "5K", 1500000 -> "1.5M",
+ * 2000000000 -> "2B" (up to two decimals, trailing zeros dropped). */
+void match_format_cny_en(int64_t amount, char *buf, size_t bufsz);
+/* A budget range in lang: "50–200万", "5000元–2万", "200万" (lo == hi); "CNY 500K–2M",
+ * "CNY 2M" (lo == hi). */
+void match_format_cny_range(int64_t lo, int64_t hi, enum match_lang lang, char *buf,
+                            size_t bufsz);
 
 #endif

@@ -15,6 +15,7 @@
 #include "server/log.h"
 #include "server/rds.h"
 #include "server/timeutil.h"
+#include "server/vocab.h"
 
 #define LOAD_BATCH 2000
 #define POLL_OVERLAP_S 2 /* re-read rows this much older than the newest seen: late commits */
@@ -24,6 +25,7 @@ struct recs {
     pthread_rwlock_t lock; /* guards idx */
     struct match_index *idx;
     int64_t mark; /* newest updated_at seen by the sync thread (DB clock) */
+    double score_max;
 };
 
 /* What the index needs of a project row. */
@@ -63,6 +65,7 @@ struct recs *recs_new(const struct config *cfg)
         w = match_weights_default();
     }
     rc->idx = match_index_new(&w);
+    rc->score_max = w.tag + w.text + w.sector + w.zone + w.budget + w.stage;
     pthread_rwlock_init(&rc->lock, NULL);
     return rc;
 }
@@ -230,8 +233,63 @@ static bool skip_fn(void *arg, int64_t id)
     return s->n && bsearch(&id, s->ids, s->n, sizeof(int64_t), cmp_i64) != NULL;
 }
 
+/* The parameters of a reason: what a client needs to say it in its own words. */
+static cJSON *reason_params(const struct match_reasons *w, enum match_reason_code c)
+{
+    cJSON *p = cJSON_CreateObject();
+    switch (c) {
+    case MATCH_REASON_SHARED_TAGS: {
+        cJSON *t = cJSON_AddArrayToObject(p, "tags");
+        for (size_t i = 0; i < w->nshared_tags; i++)
+            cJSON_AddItemToArray(t, cJSON_CreateString(w->shared_tags[i]));
+        break;
+    }
+    case MATCH_REASON_SAME_SECTOR:
+        cJSON_AddStringToObject(p, "sector", w->sector ? w->sector : "");
+        break;
+    case MATCH_REASON_BUDGET_OVERLAP:
+        cJSON_AddStringToObject(p, "currency", "CNY");
+        cJSON_AddNumberToObject(p, "low", (double)w->budget_lo);
+        cJSON_AddNumberToObject(p, "high", (double)w->budget_hi);
+        break;
+    case MATCH_REASON_SAME_ZONE:
+        cJSON_AddStringToObject(p, "zone", w->zone ? w->zone : "");
+        break;
+    case MATCH_REASON_STAGE_FIT:
+        cJSON_AddStringToObject(p, "stage", match_stage_name(w->stage_query));
+        cJSON_AddStringToObject(p, "candidate_stage", match_stage_name(w->stage_candidate));
+        cJSON_AddNumberToObject(p, "fit", (double)(int)(w->stage_fit * 100 + 0.5) / 100);
+        break;
+    case MATCH_REASON_SIMILAR_TEXT:
+        cJSON_AddNumberToObject(p, "similarity", (double)(int)(w->text_cos * 100 + 0.5) / 100);
+        break;
+    }
+    return p;
+}
+
+/* The reasons of one candidate as the API gives them (caller holds the read lock: the strings
+ * of `w` are the index's). */
+static cJSON *reasons_json(const struct match_reasons *w, enum match_lang lang)
+{
+    enum lang l = lang == MATCH_LANG_EN ? LANG_EN : LANG_ZH;
+    struct match_names names = {vocab_name(VOCAB_SECTOR, w->sector, l),
+                                vocab_name(VOCAB_ZONE, w->zone, l)};
+    size_t n;
+    struct match_reason_line *lines = match_reasons_render(w, lang, &names, &n);
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "code", match_reason_code_name(lines[i].code));
+        cJSON_AddItemToObject(o, "params", reason_params(w, lines[i].code));
+        cJSON_AddStringToObject(o, "text", lines[i].text);
+        cJSON_AddItemToArray(a, o);
+    }
+    match_reason_lines_free(lines, n);
+    return a;
+}
+
 int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip, size_t nskip,
-                   enum match_lang lang, struct recs_item *out, size_t *nout)
+                   struct recs_item *out, size_t *nout)
 {
     *nout = 0;
     int64_t *sorted = xmalloc((nskip ? nskip : 1) * sizeof(int64_t));
@@ -243,16 +301,12 @@ int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t 
     size_t n = 0;
     pthread_rwlock_rdlock(&rc->lock);
     int err = match_index_topk(rc->idx, project_id, k, skip_fn, &set, res, &n);
+    pthread_rwlock_unlock(&rc->lock);
     for (size_t i = 0; err == 0 && i < n; i++) {
-        struct match_reasons why;
         out[i].id = res[i].id;
         out[i].score = res[i].score;
         out[i].reasons = NULL;
-        out[i].nreasons = 0;
-        if (match_index_explain(rc->idx, project_id, res[i].id, &why) == 0)
-            out[i].reasons = match_reasons_render(&why, lang, &out[i].nreasons);
     }
-    pthread_rwlock_unlock(&rc->lock);
     if (err == 0)
         *nout = n;
     free(res);
@@ -260,11 +314,26 @@ int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t 
     return err;
 }
 
+void recs_explain(struct recs *rc, int64_t project_id, struct recs_item *items, size_t n,
+                  enum match_lang lang)
+{
+    pthread_rwlock_rdlock(&rc->lock);
+    for (size_t i = 0; i < n; i++) {
+        struct match_reasons why;
+        cJSON_Delete(items[i].reasons);
+        items[i].reasons = NULL;
+        if (match_index_explain(rc->idx, project_id, items[i].id, &why) == 0)
+            items[i].reasons = reasons_json(&why, lang);
+    }
+    pthread_rwlock_unlock(&rc->lock);
+}
+
 void recs_items_free(struct recs_item *items, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        if (items[i].reasons)
-            match_reason_lines_free(items[i].reasons, items[i].nreasons);
+    for (size_t i = 0; i < n; i++) {
+        cJSON_Delete(items[i].reasons);
+        items[i].reasons = NULL;
+    }
 }
 
 double recs_pair_score(struct recs *rc, int64_t a, int64_t b)
@@ -276,4 +345,9 @@ double recs_pair_score(struct recs *rc, int64_t a, int64_t b)
         s = why.score;
     pthread_rwlock_unlock(&rc->lock);
     return s;
+}
+
+double recs_score_max(const struct recs *rc)
+{
+    return rc->score_max;
 }

@@ -42,19 +42,29 @@ void recs_poll(struct recs *rc, struct db *db);
  * caller's view: a MySQL or Redis error here only delays the index until the next sync. */
 void recs_project_changed(struct recs *rc, struct db *db, struct rds *rds, int64_t id);
 
+struct cJSON;
 struct recs_item {
     int64_t id; /* the recommended project */
     double score;
-    char **reasons; /* rendered lines, owned; freed by recs_items_free() */
-    size_t nreasons;
+    /* [{code, params, text}], owned (recs_items_free()): see docs/api-changes/people.md. */
+    struct cJSON *reasons;
 };
 
 /* The k best projects for `project_id` (opposite side, other organizations, open), skipping the
- * ids in skip[0..nskip) (vetoed pairs). out holds k items; *nout gets how many. Returns 0, or
- * SD_ERR_NOT_FOUND when the project is not in the index (closed or unknown). */
+ * ids in skip[0..nskip) (vetoed pairs), without reasons. out holds k items; *nout gets how
+ * many. Returns 0, or SD_ERR_NOT_FOUND when the project is not in the index (closed or
+ * unknown). */
 int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip, size_t nskip,
-                   enum match_lang lang, struct recs_item *out, size_t *nout) SD_MUST_CHECK;
+                   struct recs_item *out, size_t *nout) SD_MUST_CHECK;
+/* Fills the reasons of items[0..n) (the page shown) in lang; an item the index no longer holds
+ * gets none (NULL). */
+void recs_explain(struct recs *rc, int64_t project_id, struct recs_item *items, size_t n,
+                  enum match_lang lang);
 void recs_items_free(struct recs_item *items, size_t n);
+
+/* The highest score there can be: the sum of the configured weights (1 with the defaults).
+ * Scores are in [0, recs_score_max()]. */
+double recs_score_max(const struct recs *rc);
 
 /* Score of the pair (0 when either is not indexed). */
 double recs_pair_score(struct recs *rc, int64_t a, int64_t b);

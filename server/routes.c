@@ -19,6 +19,7 @@
 #include "handlers/registrations.h"
 #include "handlers/sessions.h"
 #include "handlers/users.h"
+#include "handlers/vocabularies.h"
 #include "server/router.h"
 #include "base/xalloc.h"
 
@@ -37,6 +38,8 @@ const struct route_def routes[] = {
     {GET, "/readyz", health_ready, 0},
     {GET, "/metrics", health_metrics, ROUTE_INLINE},
     {GET, "/api/v1/debug/sleep", health_debug_sleep, ROUTE_DEBUG},
+
+    {GET, "/api/v1/vocabularies", vocabularies_get, ROUTE_INLINE},
 
     /* accounts */
     {POST, "/api/v1/users", users_create, IDEM | PRIVATE},

@@ -461,6 +461,11 @@ static void m_healthz(int p, struct cell *c)
     (void)p;
     PATH("/healthz");
 }
+static void m_vocab(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/vocabularies");
+}
 static void m_readyz(int p, struct cell *c)
 {
     (void)p;
@@ -902,6 +907,7 @@ static const struct row rows[] = {
     {G, "/healthz", 0, m_healthz, ALL(200)},
     {G, "/readyz", 0, m_readyz, ALL(200)},
     {G, "/metrics", 0, m_metrics, ALL(200)},
+    {G, "/api/v1/vocabularies", 0, m_vocab, ALL(200)}, /* public */
 
     /* accounts */
     {PO, "/api/v1/users", 0, m_users_create, ALL(201)},

@@ -332,3 +332,128 @@ Test(interests, clear_errors_and_only_members_speak)
     free(stranger);
     free_pair(&p);
 }
+
+/* ---- issue 15: no self-matching, contacts once mutual ---------------------------------------- */
+
+/* One user owning two organizations: the projects of one are never recommended to the other,
+ * and an interest between them is refused (409 own_organization), whichever side speaks. */
+Test(interests, own_organizations_never_match)
+{
+    char *tok = it_user(srv, "enterprise", NULL);
+    int64_t org1 = it_org(srv, tok, "innovative", "交通物流", "成都科学城");
+    int64_t org2 = it_org(srv, tok, "leader", "交通物流", "成都科学城");
+    char tag[64];
+    it_unique(tag, sizeof(tag), "own");
+    int64_t sup = make_project(tok, org1, "supply", "路口车路协同感知方案", tag);
+    int64_t dem = make_project(tok, org2, "demand", "智慧路口车路协同感知需求", tag);
+    /* A stranger's supply that fits as well: it is recommended, so the list is not just empty. */
+    char *other = it_user(srv, "enterprise", NULL);
+    int64_t org3 = it_org(srv, other, "seed", "交通物流", "成都科学城");
+    int64_t sup3 = make_project(other, org3, "supply", "路口车路协同感知方案", tag);
+
+    char path[96];
+    snprintf(path, sizeof(path), "/api/v1/projects/%lld/recommendations?limit=100",
+             (long long)dem);
+    char want[32], own[32];
+    snprintf(want, sizeof(want), "\"id\":%lld,", (long long)sup3);
+    snprintf(own, sizeof(own), "\"id\":%lld,", (long long)sup);
+    bool seen = false;
+    for (int i = 0; i < 40 && !seen; i++) { /* the index hears of new projects within a second */
+        struct it_resp *r = it_http(srv, "GET", path, tok, NULL, NULL);
+        cr_assert_eq(r->status, 200, "%s", r->body);
+        seen = strstr(r->body, want) != NULL;
+        cr_assert_null(strstr(r->body, own), "own organization recommended: %s", r->body);
+        it_resp_free(r);
+        if (!seen)
+            usleep(50 * 1000);
+    }
+    cr_assert(seen, "the stranger's supply is recommended");
+
+    struct it_resp *r = interest(tok, dem, sup, "interested");
+    cr_assert_str_eq(it_jstr(r, "error.code") ? it_jstr(r, "error.code") : "", "own_organization",
+                     "%s", r->body);
+    it_expect(r, 409, "target_project_id", "demand -> own supply");
+    r = interest(tok, sup, dem, "interested");
+    cr_assert_str_eq(it_jstr(r, "error.code") ? it_jstr(r, "error.code") : "", "own_organization");
+    it_expect(r, 409, "target_project_id", "supply -> own demand");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM interests WHERE project_id IN (%lld, %lld)",
+                            (long long)sup, (long long)dem),
+                 0);
+    /* The stranger's project is fine. */
+    it_expect(interest(tok, dem, sup3, "interested"), 201, NULL, "a stranger's project");
+    free(tok);
+    free(other);
+}
+
+/* A member's shared contact details, set the way PATCH /me will (the columns of sql/0013). */
+static void set_contact(int64_t uid, const char *email, const char *phone, const char *wechat)
+{
+    char e[300], p[64], w[96];
+    snprintf(e, sizeof(e), email ? "'%s'" : "NULL", email);
+    snprintf(p, sizeof(p), phone ? "'%s'" : "NULL", phone);
+    snprintf(w, sizeof(w), wechat ? "'%s'" : "NULL", wechat);
+    free(it_sql("UPDATE users SET contact_email = %s, contact_phone = %s, contact_wechat = %s"
+                " WHERE id = %lld",
+                e, p, w, (long long)uid));
+}
+
+Test(interests, contacts_only_once_mutual)
+{
+    int64_t uid_s, uid_d;
+    char *tok_s = it_user(srv, "enterprise", &uid_s), *tok_d = it_user(srv, "enterprise", &uid_d);
+    int64_t org_s = it_org(srv, tok_s, "innovative", "交通物流", "成都科学城");
+    int64_t org_d = it_org(srv, tok_d, "leader", "交通物流", "成都科学城");
+    char tag[64];
+    it_unique(tag, sizeof(tag), "ct");
+    int64_t sup = make_project(tok_s, org_s, "supply", "路口车路协同感知方案", tag);
+    int64_t dem = make_project(tok_d, org_d, "demand", "智慧路口车路协同感知需求", tag);
+    set_contact(uid_s, "sales@supply.example", "+86 28 8888 0001", NULL); /* no WeChat shared */
+    set_contact(uid_d, NULL, NULL, "demand_wechat");
+
+    /* One side interested: no contact anywhere, on either side. */
+    it_expect(interest(tok_d, dem, sup, "interested"), 201, NULL, "demand interested");
+    struct it_resp *r = it_http(srv, "GET", "/api/v1/me/matches", tok_d, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_null(strstr(r->body, "sales@supply.example"), "no contact before: %s", r->body);
+    cr_assert_null(strstr(r->body, "\"contact\""), "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "mutual")), 0);
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me/matches", tok_s, NULL, NULL);
+    cr_assert_null(strstr(r->body, "demand_wechat"), "no contact before: %s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "received.0.from.id"), dem, "%s", r->body);
+    it_resp_free(r);
+
+    /* Mutual: each side sees the other's members and only what they shared. */
+    it_expect(interest(tok_s, sup, dem, "interested"), 201, NULL, "supply interested");
+    r = it_http(srv, "GET", "/api/v1/me/matches", tok_d, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "mutual.0.counterpart.id"), sup, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "mutual.0.counterpart.organization.members.0.user_id"),
+                 uid_s, "%s", r->body);
+    cr_assert_not_null(it_jstr(r, "mutual.0.counterpart.organization.members.0.display_name"));
+    cr_assert_str_eq(it_jstr(r, "mutual.0.counterpart.organization.members.0.contact.email"),
+                     "sales@supply.example");
+    cr_assert_str_eq(it_jstr(r, "mutual.0.counterpart.organization.members.0.contact.phone"),
+                     "+86 28 8888 0001");
+    cr_assert_null(it_jstr(r, "mutual.0.counterpart.organization.members.0.contact.wechat"),
+                   "not shared, not shown: %s", r->body);
+    cr_assert_null(strstr(r->body, "demand_wechat"), "never my own contact as theirs");
+    cr_assert(!cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(r->json, "truncated"),
+                                                "mutual")));
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me/matches", tok_s, NULL, NULL);
+    cr_assert_eq((int64_t)it_jnum(r, "mutual.0.counterpart.organization.members.0.user_id"),
+                 uid_d, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "mutual.0.counterpart.organization.members.0.contact.wechat"),
+                     "demand_wechat");
+    cr_assert_null(it_jstr(r, "mutual.0.counterpart.organization.members.0.contact.email"));
+    it_resp_free(r);
+
+    /* Withdrawn: the match is gone, and the contacts with it. */
+    it_expect(interest(tok_s, sup, dem, "not_interested"), 200, NULL, "withdrawn");
+    r = it_http(srv, "GET", "/api/v1/me/matches", tok_d, NULL, NULL);
+    cr_assert_null(strstr(r->body, "sales@supply.example"), "%s", r->body);
+    it_resp_free(r);
+    free(tok_s);
+    free(tok_d);
+}

@@ -791,3 +791,61 @@ Test(meetings, a_meeting_cancelled_between_pages_does_not_shift_the_next_page)
     }
     fair_free(&f);
 }
+
+/* Issue 15: a confirmed 1:1 meeting shows the other side's members, with the contact details
+ * each chose to share (NULL columns are not shown), to both sides. */
+Test(meetings, confirmed_meetings_show_the_counterparts_contacts)
+{
+    struct fair f;
+    fair_new(&f, 1, "联系");
+    int64_t uid2;
+    char *tok2 = it_user(srv, "enterprise", &uid2);
+    char name[96];
+    snprintf(name, sizeof(name), "联系方企业 %d", (int)getpid());
+    int64_t other = mx_org(srv, tok2, name);
+    mx_exhibit(srv, f.otok, f.event, other);
+    mx_match(other, f.orgs[0], 0.7, "contact");
+    mx_slots(srv, f.otok, f.event, mx_t0() + 3600, 15, 2, 1);
+    free(it_sql("UPDATE users SET contact_email = 'bd@first.example', contact_phone = NULL,"
+                " contact_wechat = NULL WHERE id = %lld",
+                (long long)f.eid));
+    free(it_sql("UPDATE users SET contact_email = NULL, contact_phone = '13800000000',"
+                " contact_wechat = 'second_wx' WHERE id = %lld",
+                (long long)uid2));
+    /* Before any meeting is scheduled: nothing listed, no contact. */
+    struct it_resp *r = it_http(srv, "GET", "/api/v1/me/meetings", tok2, NULL, NULL);
+    cr_assert_null(strstr(r->body, "bd@first.example"), "%s", r->body);
+    it_resp_free(r);
+    r = schedule(&f, f.otok, false);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+
+    r = it_http(srv, "GET", "/api/v1/me/meetings", tok2, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "items.0.counterpart.id"), f.orgs[0], "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "items.0.counterpart.members.0.user_id"), f.eid);
+    cr_assert_not_null(it_jstr(r, "items.0.counterpart.members.0.display_name"));
+    cr_assert_str_eq(it_jstr(r, "items.0.counterpart.members.0.contact.email"),
+                     "bd@first.example");
+    cr_assert_null(it_jstr(r, "items.0.counterpart.members.0.contact.phone"), "%s", r->body);
+    cr_assert_null(strstr(r->body, "second_wx"), "not my own contact as theirs");
+    int64_t meeting = (int64_t)it_jnum(r, "items.0.id");
+    it_resp_free(r);
+    r = it_http(srv, "GET", "/api/v1/me/meetings", f.etok, NULL, NULL);
+    cr_assert_eq((int64_t)it_jnum(r, "items.0.counterpart.id"), other, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "items.0.counterpart.members.0.user_id"), uid2);
+    cr_assert_str_eq(it_jstr(r, "items.0.counterpart.members.0.contact.phone"), "13800000000");
+    cr_assert_str_eq(it_jstr(r, "items.0.counterpart.members.0.contact.wechat"), "second_wx");
+    cr_assert_null(it_jstr(r, "items.0.counterpart.members.0.contact.email"));
+    it_resp_free(r);
+
+    /* Cancelled: gone from the list, contacts with it. */
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/meetings/%lld", (long long)meeting);
+    it_expect(it_http(srv, "DELETE", path, tok2, NULL, NULL), 204, NULL, "cancel");
+    r = it_http(srv, "GET", "/api/v1/me/meetings", tok2, NULL, NULL);
+    cr_assert_null(strstr(r->body, "bd@first.example"), "%s", r->body);
+    it_resp_free(r);
+    free(tok2);
+    fair_free(&f);
+}

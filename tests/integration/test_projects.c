@@ -104,8 +104,9 @@ Test(projects, create_get_round_trip_with_normalized_tags)
     cr_assert_str_eq(it_jstr(r, "side"), "supply");
     cr_assert_str_eq(it_jstr(r, "stage"), "pilot");
     cr_assert_str_eq(it_jstr(r, "status"), "open");
-    cr_assert_str_eq(it_jstr(r, "zone"), "天府国际生物城");
-    cr_assert_str_eq(it_jstr(r, "sector"), "医疗健康");
+    /* Chinese names are taken and stored as the vocabulary's codes. */
+    cr_assert_str_eq(it_jstr(r, "zone"), "tianfu_biotown");
+    cr_assert_str_eq(it_jstr(r, "sector"), "healthcare");
     cr_assert_eq((int64_t)it_jnum(r, "budget_min"), 500000);
     cr_assert_eq((int64_t)it_jnum(r, "budget_max"), 2000000);
     cr_assert_eq((int64_t)it_jnum(r, "organization.id"), org);
@@ -231,10 +232,10 @@ Test(projects, every_bad_input_is_a_400_naming_the_field)
     }
     /* Missing required members, and an organization that does not exist. */
     const char *missing[][2] = {
-        {"{\"side\":\"supply\",\"title\":\"t\",\"sector\":\"s\",\"tags\":[\"a\"],\"stage\":"
+        {"{\"side\":\"supply\",\"title\":\"t\",\"sector\":\"ai\",\"tags\":[\"a\"],\"stage\":"
          "\"idea\"}",
          "organization_id"},
-        {"{\"organization_id\":999999999,\"side\":\"supply\",\"title\":\"t\",\"sector\":\"s\","
+        {"{\"organization_id\":999999999,\"side\":\"supply\",\"title\":\"t\",\"sector\":\"ai\","
          "\"tags\":[\"a\"],\"stage\":\"idea\"}",
          "organization_id"},
     };
@@ -250,7 +251,7 @@ Test(projects, every_bad_input_is_a_400_naming_the_field)
         /* The full body minus one required member. */
         snprintf(body, sizeof(body), "{\"organization_id\":%lld%s%s%s%s%s}", (long long)org,
                  i == 0 ? "" : ",\"side\":\"demand\"", i == 1 ? "" : ",\"title\":\"t\"",
-                 i == 2 ? "" : ",\"sector\":\"s\"", i == 3 ? "" : ",\"tags\":[\"a\"]",
+                 i == 2 ? "" : ",\"sector\":\"ai\"", i == 3 ? "" : ",\"tags\":[\"a\"]",
                  i == 4 ? "" : ",\"stage\":\"idea\"");
         struct it_resp *r = it_http(srv, "POST", "/api/v1/projects", tok, body, NULL);
         cr_assert_eq(r->status, 400, "%s", r->body);
@@ -587,12 +588,14 @@ Test(projects, created_on_a_shows_in_recommendations_on_b_within_a_second)
     cr_assert_str_eq(it_jstr(r, "items.0.project.organization.tier"), "leader");
     cr_assert_gt(it_jnum(r, "items.0.score"), 0.5);
     cr_assert_str_eq(it_jstr(r, "lang"), "zh");
-    const char *reason = it_jstr(r, "items.0.reasons.0");
+    cr_assert_float_eq(it_jnum(r, "score_max"), 1.0, 1e-9, "the scale of score: 0..score_max");
+    cr_assert_str_eq(it_jstr(r, "items.0.reasons.0.code"), "shared_tags");
+    const char *reason = it_jstr(r, "items.0.reasons.0.text");
     cr_assert_not_null(reason, "%s", r->body);
     cr_assert(strstr(reason, "共同技术标签") && strstr(reason, p.tag) && strstr(reason, "医学影像"),
               "first reason names the shared tags: %s", reason);
     cr_assert(strstr(r->body, "同一行业: 医疗健康"), "%s", r->body);
-    for (int i = 0; it_jstr(r, "items.0.reasons.0") && i < 5; i++) {
+    for (int i = 0; it_jstr(r, "items.0.reasons.0.text") && i < 5; i++) {
         char k[32];
         snprintf(k, sizeof(k), "items.%d.project.side", i);
         if (it_jstr(r, k))
@@ -604,7 +607,15 @@ Test(projects, created_on_a_shows_in_recommendations_on_b_within_a_second)
     r = it_http(b, "GET", path, p.tok_d, NULL, "Accept-Language: en-GB,en;q=0.9,zh;q=0.5\r\n");
     cr_assert_eq(r->status, 200);
     cr_assert_str_eq(it_jstr(r, "lang"), "en");
-    cr_assert(strstr(it_jstr(r, "items.0.reasons.0"), "shared tags: "), "%s", r->body);
+    cr_assert(strstr(it_jstr(r, "items.0.reasons.0.text"), "shared tags: "), "%s", r->body);
+    cr_assert(strstr(r->body, "same sector: Healthcare"), "%s", r->body);
+    cr_assert(strstr(r->body, "budget overlap CNY "), "%s", r->body);
+    for (int i = 0; i < 8; i++) {
+        char k[48];
+        snprintf(k, sizeof(k), "items.0.reasons.%d.text", i);
+        if (it_jstr(r, k))
+            cr_assert_null(strstr(it_jstr(r, k), "万"), "no 万 in English: %s", it_jstr(r, k));
+    }
     it_resp_free(r);
     snprintf(path, sizeof(path), "/api/v1/projects/%lld/recommendations?lang=en", (long long)p.dem);
     r = it_http(srv, "GET", path, p.tok_d, NULL, "Accept-Language: zh-CN\r\n");
@@ -744,4 +755,180 @@ Test(projects, recommendations_authorization_and_parameters)
     cr_assert(has_id(ids, n, p.sup));
     free(admin);
     free_pair(&p);
+}
+
+/* ---- issue 15: vocabularies, closed projects, paged recommendations ---------------------------- */
+
+Test(projects, vocabularies_listed_and_enforced)
+{
+    struct it_resp *r = it_http(srv, "GET", "/api/v1/vocabularies", NULL, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert(strstr(r->body, "{\"code\":\"healthcare\",\"names\":{\"zh\":\"医疗健康\","
+                              "\"en\":\"Healthcare\"}"),
+              "%s", r->body);
+    char cc[64];
+    cr_assert(it_header(r, "Cache-Control", cc, sizeof(cc)) && strstr(cc, "public"), "%s", r->head);
+    const char *lists[] = {"sectors", "zones", "tiers", "stages", "event_kinds", "session_kinds"};
+    for (size_t i = 0; i < 6; i++) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(r->json, lists[i]);
+        cr_assert(cJSON_GetArraySize(a) > 0, "%s", lists[i]);
+        const cJSON *t;
+        cJSON_ArrayForEach(t, a)
+        {
+            cr_assert_not_null(cJSON_GetObjectItem(t, "code"));
+            cr_assert_not_null(cJSON_GetObjectItem(cJSON_GetObjectItem(t, "names"), "zh"));
+            cr_assert_not_null(cJSON_GetObjectItem(cJSON_GetObjectItem(t, "names"), "en"));
+        }
+    }
+    cr_assert_str_eq(it_jstr(r, "tiers.0.code"), "leader");
+    cr_assert_str_eq(it_jstr(r, "tiers.0.names.zh"), "领军企业");
+    cr_assert_str_eq(it_jstr(r, "stages.2.code"), "pilot");
+    it_resp_free(r);
+
+    char *tok = it_user(srv, "enterprise", NULL);
+    int64_t org = it_org(srv, tok, "seed", "医疗健康", "成都高新区");
+    const char *tags = "[\"医学影像\"]";
+    /* Unknown values are a 400 naming the field and pointing at the list. */
+    struct {
+        const char *extra, *field;
+    } bad[] = {
+        {",\"sector\":\"区块链\"", "sector"},
+        {",\"zone\":\"火星基地\"", "zone"},
+        {",\"stage\":\"mass\"", "stage"},
+    };
+    for (size_t i = 0; i < 3; i++) {
+        r = post_project(srv, tok, org, "supply", "t", "", tags, bad[i].extra);
+        cr_assert_eq(r->status, 400, "%s", r->body);
+        cr_assert_str_eq(it_jstr(r, "error.field"), bad[i].field);
+        cr_assert(strstr(it_jstr(r, "error.message"), "/api/v1/vocabularies"), "%s", r->body);
+        it_resp_free(r);
+    }
+    /* Codes, Chinese names, English names and known aliases are taken; the code is stored. */
+    r = post_project(srv, tok, org, "supply", "t", "", tags,
+                     ",\"sector\":\"Smart manufacturing\",\"zone\":\"高新区\",\"stage\":\"试点\"");
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "sector"), "smart_manufacturing");
+    cr_assert_str_eq(it_jstr(r, "zone"), "hitech_zone");
+    cr_assert_str_eq(it_jstr(r, "stage"), "pilot");
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/projects/%lld", (long long)it_jnum(r, "id"));
+    it_resp_free(r);
+    it_expect(it_http(srv, "PATCH", path, tok, "{\"sector\":\"区块链\"}", NULL), 400, "sector",
+              "PATCH validates too");
+    it_expect(it_http(srv, "PATCH", path, tok, "{\"zone\":\"\"}", NULL), 200, NULL, "no zone");
+    it_expect(it_http(srv, "GET", "/api/v1/projects?sector=nope", NULL, NULL, NULL), 400, "sector",
+              "filter");
+    /* Organizations too. */
+    it_expect(it_http(srv, "POST", "/api/v1/organizations", tok,
+                      "{\"name\":\"x\",\"tier\":\"seed\",\"sector\":\"区块链\"}", NULL),
+              400, "sector", "organization sector");
+    it_expect(it_http(srv, "POST", "/api/v1/organizations", tok,
+                      "{\"name\":\"x\",\"tier\":\"seed\",\"sector\":\"ai\",\"zone\":\"月球\"}",
+                      NULL),
+              400, "zone", "organization zone");
+    r = it_http(srv, "POST", "/api/v1/organizations", tok,
+                "{\"name\":\"x\",\"tier\":\"种子企业\",\"sector\":\"人工智能\"}", NULL);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "tier"), "seed");
+    cr_assert_str_eq(it_jstr(r, "sector"), "ai");
+    it_resp_free(r);
+    free(tok);
+}
+
+Test(projects, closed_projects_listed_to_their_members_only)
+{
+    char *owner = it_user(srv, "enterprise", NULL), *other = it_user(srv, "enterprise", NULL);
+    int64_t org = it_org(srv, owner, "seed", "医疗健康", "成都高新区");
+    int64_t other_org = it_org(srv, other, "seed", "医疗健康", "成都高新区");
+    int64_t id = make_project(srv, owner, org, "supply", "已关闭项目", "", "[\"医学影像\"]", "");
+    int64_t other_id =
+        make_project(srv, other, other_org, "supply", "他人已关闭", "", "[\"医学影像\"]", "");
+    char path[160];
+    snprintf(path, sizeof(path), "/api/v1/projects/%lld", (long long)id);
+    it_expect(it_http(srv, "DELETE", path, owner, NULL, NULL), 204, NULL, "close");
+    snprintf(path, sizeof(path), "/api/v1/projects/%lld", (long long)other_id);
+    it_expect(it_http(srv, "DELETE", path, other, NULL, NULL), 204, NULL, "close other");
+    int64_t ids[100];
+    size_t n;
+
+    snprintf(path, sizeof(path), "/api/v1/projects?organization_id=%lld", (long long)org);
+    cr_assert_eq(list_ids(srv, owner, path, false, ids, 100), 0, "open is the default");
+    snprintf(path, sizeof(path), "/api/v1/projects?status=closed&organization_id=%lld",
+             (long long)org);
+    n = list_ids(srv, owner, path, false, ids, 100);
+    cr_assert(n == 1 && ids[0] == id, "a member lists the closed project");
+    it_expect(it_http(srv, "GET", path, NULL, NULL, NULL), 401, "status", "anonymous");
+    struct it_resp *r = it_http(srv, "GET", path, other, NULL, NULL);
+    cr_assert_str_eq(it_jstr(r, "error.code") ? it_jstr(r, "error.code") : "", "not_member");
+    it_expect(r, 403, NULL, "not a member");
+    /* Without organization_id: the caller's organizations only. */
+    n = list_ids(srv, owner, "/api/v1/projects?status=closed&limit=100", false, ids, 100);
+    cr_assert(has_id(ids, n, id) && !has_id(ids, n, other_id), "only my closed projects");
+    n = list_ids(srv, other, "/api/v1/projects?status=closed&limit=100", false, ids, 100);
+    cr_assert(has_id(ids, n, other_id) && !has_id(ids, n, id));
+    it_expect(it_http(srv, "GET", "/api/v1/projects?status=gone", NULL, NULL, NULL), 400, "status",
+              "unknown status");
+    free(owner);
+    free(other);
+}
+
+Test(projects, recommendations_page_with_a_cursor)
+{
+    /* One demand, three fitting supplies of three other organizations. */
+    char *tok_d = it_user(srv, "enterprise", NULL);
+    int64_t org_d = it_org(srv, tok_d, "leader", "医疗健康", "成都高新区");
+    char tag[64], tags[160], desc[256];
+    it_unique(tag, sizeof(tag), "pg");
+    snprintf(tags, sizeof(tags), "[\"%s\",\"医学影像\"]", tag);
+    snprintf(desc, sizeof(desc), "肺结节 CT 影像智能筛查 %s", tag);
+    int64_t dem = make_project(srv, tok_d, org_d, "demand", "肺结节筛查需求", desc, tags, "");
+    int64_t sup[3];
+    char *tok_s[3];
+    for (int i = 0; i < 3; i++) {
+        tok_s[i] = it_user(srv, "enterprise", NULL);
+        int64_t o = it_org(srv, tok_s[i], "seed", "医疗健康", "成都高新区");
+        sup[i] = make_project(srv, tok_s[i], o, "supply", "肺结节筛查系统", desc, tags, "");
+    }
+    for (int i = 0; i < 3; i++) {
+        struct rec_wait w = {srv, tok_d, dem, sup[i], true};
+        cr_assert(it_wait(rec_cond, &w, 2000), "supply %d recommended", i);
+    }
+    /* Pages of 2 until next_cursor is null: no item twice, best first across pages, ours all
+     * there, and at most 100 in all (the ranked window). */
+    int64_t seen[128];
+    size_t nseen = 0;
+    double last = 1e9;
+    char path[512], cursor[128] = "";
+    for (int page = 0; page < 60; page++) {
+        snprintf(path, sizeof(path), "/api/v1/projects/%lld/recommendations?limit=2%s%s",
+                 (long long)dem, *cursor ? "&cursor=" : "", cursor);
+        struct it_resp *r = it_http(srv, "GET", path, tok_d, NULL, NULL);
+        cr_assert_eq(r->status, 200, "%s", r->body);
+        const cJSON *it;
+        cJSON_ArrayForEach(it, cJSON_GetObjectItem(r->json, "items"))
+        {
+            int64_t id = (int64_t)cJSON_GetObjectItem(cJSON_GetObjectItem(it, "project"), "id")
+                             ->valuedouble;
+            double score = cJSON_GetObjectItem(it, "score")->valuedouble;
+            cr_assert(!has_id(seen, nseen, id), "project %lld twice", (long long)id);
+            cr_assert(score <= last + 1e-6, "best first across pages");
+            last = score;
+            cr_assert_lt(nseen, 100);
+            seen[nseen++] = id;
+        }
+        const char *next = it_jstr(r, "next_cursor");
+        snprintf(cursor, sizeof(cursor), "%s", next ? next : "");
+        it_resp_free(r);
+        if (!*cursor)
+            break;
+    }
+    cr_assert_eq(*cursor, '\0', "the list ends");
+    for (int i = 0; i < 3; i++)
+        cr_assert(has_id(seen, nseen, sup[i]), "supply %d on some page", i);
+    snprintf(path, sizeof(path), "/api/v1/projects/%lld/recommendations?cursor=bogus",
+             (long long)dem);
+    it_expect(it_http(srv, "GET", path, tok_d, NULL, NULL), 400, "cursor", "a bad cursor");
+    for (int i = 0; i < 3; i++)
+        free(tok_s[i]);
+    free(tok_d);
 }

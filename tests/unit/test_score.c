@@ -85,12 +85,68 @@ Test(score, cny_formatting)
     cr_assert_str_eq(b, "1.01万");
 }
 
-static bool has_line(char **lines, size_t n, const char *want)
+static bool has_line(const struct match_reason_line *lines, size_t n, const char *want)
 {
     for (size_t i = 0; i < n; i++)
-        if (strcmp(lines[i], want) == 0)
+        if (strcmp(lines[i].text, want) == 0)
             return true;
     return false;
+}
+
+/* The text of the reason with `code`, or "" when there is none. */
+static const char *line_of(const struct match_reason_line *lines, size_t n,
+                           enum match_reason_code code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (lines[i].code == code)
+            return lines[i].text;
+    return "";
+}
+
+Test(score, cny_formatting_in_english)
+{
+    char b[32];
+    match_format_cny_en(950, b, sizeof(b));
+    cr_assert_str_eq(b, "950");
+    match_format_cny_en(5000, b, sizeof(b));
+    cr_assert_str_eq(b, "5K");
+    match_format_cny_en(500000, b, sizeof(b));
+    cr_assert_str_eq(b, "500K");
+    match_format_cny_en(1500000, b, sizeof(b));
+    cr_assert_str_eq(b, "1.5M");
+    match_format_cny_en(1250000, b, sizeof(b));
+    cr_assert_str_eq(b, "1.25M");
+    match_format_cny_en(2000000000, b, sizeof(b));
+    cr_assert_str_eq(b, "2B");
+}
+
+Test(score, budget_ranges_in_both_languages)
+{
+    char b[64];
+    match_format_cny_range(1000000, 2000000, MATCH_LANG_ZH, b, sizeof(b));
+    cr_assert_str_eq(b, "100–200万");
+    match_format_cny_range(5000, 20000, MATCH_LANG_ZH, b, sizeof(b));
+    cr_assert_str_eq(b, "5000元–2万");
+    /* One amount when both ends are equal (it read "200–200万"). */
+    match_format_cny_range(2000000, 2000000, MATCH_LANG_ZH, b, sizeof(b));
+    cr_assert_str_eq(b, "200万");
+    match_format_cny_range(1000000, 2000000, MATCH_LANG_EN, b, sizeof(b));
+    cr_assert_str_eq(b, "CNY 1M–2M");
+    match_format_cny_range(500000, 2000000, MATCH_LANG_EN, b, sizeof(b));
+    cr_assert_str_eq(b, "CNY 500K–2M");
+    match_format_cny_range(2000000, 2000000, MATCH_LANG_EN, b, sizeof(b));
+    cr_assert_str_eq(b, "CNY 2M");
+    cr_assert_null(strstr(b, "万"));
+}
+
+Test(score, reason_codes_are_stable)
+{
+    cr_assert_str_eq(match_reason_code_name(MATCH_REASON_SHARED_TAGS), "shared_tags");
+    cr_assert_str_eq(match_reason_code_name(MATCH_REASON_SAME_SECTOR), "same_sector");
+    cr_assert_str_eq(match_reason_code_name(MATCH_REASON_BUDGET_OVERLAP), "budget_overlap");
+    cr_assert_str_eq(match_reason_code_name(MATCH_REASON_SAME_ZONE), "same_zone");
+    cr_assert_str_eq(match_reason_code_name(MATCH_REASON_STAGE_FIT), "stage_fit");
+    cr_assert_str_eq(match_reason_code_name(MATCH_REASON_SIMILAR_TEXT), "similar_text");
 }
 
 Test(score, reasons_render_for_people)
@@ -101,9 +157,9 @@ Test(score, reasons_render_for_people)
     r.shared_tags[0] = "机器视觉";
     r.shared_tags[1] = "医学影像";
     r.same_sector = true;
-    r.sector = "医疗健康";
+    r.sector = "healthcare";
     r.same_zone = true;
-    r.zone = "成都科学城";
+    r.zone = "science_city";
     r.budget_overlap = true;
     r.budget_lo = 500000;
     r.budget_hi = 2000000;
@@ -112,24 +168,45 @@ Test(score, reasons_render_for_people)
     r.stage_fit = 2.0 / 3;
     r.text_cos = 0.42;
     size_t n;
-    char **en = match_reasons_render(&r, MATCH_LANG_EN, &n);
+    struct match_names en_names = {"Healthcare", "Chengdu Science City"};
+    struct match_reason_line *en = match_reasons_render(&r, MATCH_LANG_EN, &en_names, &n);
     cr_assert_eq(n, 6);
-    cr_assert_str_eq(en[0], "shared tags: 机器视觉, 医学影像");
-    cr_assert(has_line(en, n, "same sector: 医疗健康"));
-    cr_assert(has_line(en, n, "budget overlap 50–200万"));
-    cr_assert(has_line(en, n, "same zone: 成都科学城"));
-    cr_assert(has_line(en, n, "stage fit: pilot ↔ prototype"));
-    cr_assert(has_line(en, n, "similar wording (0.42)"));
+    cr_assert_eq(en[0].code, MATCH_REASON_SHARED_TAGS);
+    cr_assert_str_eq(en[0].text, "shared tags: 机器视觉, 医学影像");
+    cr_assert_str_eq(line_of(en, n, MATCH_REASON_SAME_SECTOR), "same sector: Healthcare");
+    cr_assert_str_eq(line_of(en, n, MATCH_REASON_BUDGET_OVERLAP), "budget overlap CNY 500K–2M");
+    cr_assert_str_eq(line_of(en, n, MATCH_REASON_SAME_ZONE), "same zone: Chengdu Science City");
+    cr_assert_str_eq(line_of(en, n, MATCH_REASON_STAGE_FIT), "stage fit: pilot ↔ prototype");
+    cr_assert_str_eq(line_of(en, n, MATCH_REASON_SIMILAR_TEXT), "similar wording (0.42)");
+    for (size_t i = 0; i < n; i++)
+        cr_assert_null(strstr(en[i].text, "万"), "no 万 in English: %s", en[i].text);
     match_reason_lines_free(en, n);
-    char **zh = match_reasons_render(&r, MATCH_LANG_ZH, &n);
-    cr_assert_str_eq(zh[0], "共同技术标签: 机器视觉, 医学影像");
-    cr_assert(has_line(zh, n, "阶段匹配: 试点 ↔ 原型"));
+
+    struct match_names zh_names = {"医疗健康", "成都科学城"};
+    struct match_reason_line *zh = match_reasons_render(&r, MATCH_LANG_ZH, &zh_names, &n);
+    cr_assert_eq(n, 6);
+    cr_assert_str_eq(zh[0].text, "共同技术标签: 机器视觉, 医学影像");
+    cr_assert_str_eq(line_of(zh, n, MATCH_REASON_SAME_SECTOR), "同一行业: 医疗健康");
+    cr_assert_str_eq(line_of(zh, n, MATCH_REASON_BUDGET_OVERLAP), "预算重叠 50–200万");
+    cr_assert_str_eq(line_of(zh, n, MATCH_REASON_SAME_ZONE), "同一园区: 成都科学城");
+    cr_assert_str_eq(line_of(zh, n, MATCH_REASON_STAGE_FIT), "阶段匹配: 试点 ↔ 原型");
+    cr_assert_str_eq(line_of(zh, n, MATCH_REASON_SIMILAR_TEXT), "文字相似度 0.42");
     match_reason_lines_free(zh, n);
+
+    /* Without names the codes show as stored; equal budget ends are one amount. */
+    r.budget_lo = r.budget_hi = 2000000;
+    zh = match_reasons_render(&r, MATCH_LANG_ZH, NULL, &n);
+    cr_assert_str_eq(line_of(zh, n, MATCH_REASON_SAME_SECTOR), "同一行业: healthcare");
+    cr_assert_str_eq(line_of(zh, n, MATCH_REASON_BUDGET_OVERLAP), "预算重叠 200万");
+    match_reason_lines_free(zh, n);
+    en = match_reasons_render(&r, MATCH_LANG_EN, NULL, &n);
+    cr_assert_str_eq(line_of(en, n, MATCH_REASON_BUDGET_OVERLAP), "budget overlap CNY 2M");
+    match_reason_lines_free(en, n);
 
     memset(&r, 0, sizeof(r));
     r.stage_query = MATCH_STAGE_IDEA;
     r.stage_candidate = MATCH_STAGE_PRODUCTION;
-    char **none = match_reasons_render(&r, MATCH_LANG_EN, &n);
+    struct match_reason_line *none = match_reasons_render(&r, MATCH_LANG_EN, NULL, &n);
     cr_assert_eq(n, 0, "nothing worth saying");
     match_reason_lines_free(none, n);
 }
@@ -334,9 +411,9 @@ Test(score, reasons_list_the_shared_tags)
         r.tag_part + r.text_part + r.sector_part + r.zone_part + r.budget_part + r.stage_part;
     cr_assert_float_eq(sum, r.score, 1e-9);
     size_t n;
-    char **lines = match_reasons_render(&r, MATCH_LANG_ZH, &n);
+    struct match_reason_line *lines = match_reasons_render(&r, MATCH_LANG_ZH, NULL, &n);
     cr_assert(n >= 5);
-    cr_assert_str_eq(lines[0], "共同技术标签: 医学影像, 机器视觉");
+    cr_assert_str_eq(lines[0].text, "共同技术标签: 医学影像, 机器视觉");
     cr_assert(has_line(lines, n, "预算重叠 100–200万"));
     match_reason_lines_free(lines, n);
     match_index_free(idx);

@@ -1,0 +1,61 @@
+-- Sectors, zones and tiers become codes of GET /api/v1/vocabularies (server/vocab.c). Rows
+-- written before hold free text: those that spell a term (its Chinese name or an alias the
+-- server accepts) are rewritten to its code, so that filters and matching compare codes. Any
+-- other value stays as it was and is returned as it is (readable, not a code; the next PATCH
+-- that names the field must give a code). Safe to rerun: each UPDATE only touches what it maps.
+UPDATE organizations SET sector = 'ai' WHERE sector = '人工智能';
+UPDATE organizations SET sector = 'electronics' WHERE sector = '电子信息';
+UPDATE organizations SET sector = 'equipment' WHERE sector = '装备制造';
+UPDATE organizations SET sector = 'healthcare' WHERE sector IN ('医疗健康', '健康医疗');
+UPDATE organizations SET sector = 'pharma' WHERE sector = '医药健康';
+UPDATE organizations SET sector = 'materials' WHERE sector IN ('新型材料', '新材料');
+UPDATE organizations SET sector = 'green_food' WHERE sector = '绿色食品';
+UPDATE organizations SET sector = 'smart_manufacturing' WHERE sector = '智能制造';
+UPDATE organizations SET sector = 'industrial_internet' WHERE sector = '工业互联网';
+UPDATE organizations SET sector = 'transport_logistics' WHERE sector IN ('交通物流', '交通', '物流');
+UPDATE organizations SET sector = 'connected_vehicles' WHERE sector IN ('智能网联汽车', '车联网');
+UPDATE organizations SET sector = 'drones' WHERE sector IN ('智能无人机', '无人机');
+UPDATE organizations SET sector = 'smart_terminals' WHERE sector IN ('智能终端', '智能家居');
+UPDATE organizations SET sector = 'big_data' WHERE sector = '大数据';
+UPDATE organizations SET sector = 'exhibitions' WHERE sector = '会展';
+UPDATE projects SET sector = 'ai' WHERE sector = '人工智能';
+UPDATE projects SET sector = 'electronics' WHERE sector = '电子信息';
+UPDATE projects SET sector = 'equipment' WHERE sector = '装备制造';
+UPDATE projects SET sector = 'healthcare' WHERE sector IN ('医疗健康', '健康医疗');
+UPDATE projects SET sector = 'pharma' WHERE sector = '医药健康';
+UPDATE projects SET sector = 'materials' WHERE sector IN ('新型材料', '新材料');
+UPDATE projects SET sector = 'green_food' WHERE sector = '绿色食品';
+UPDATE projects SET sector = 'smart_manufacturing' WHERE sector = '智能制造';
+UPDATE projects SET sector = 'industrial_internet' WHERE sector = '工业互联网';
+UPDATE projects SET sector = 'transport_logistics' WHERE sector IN ('交通物流', '交通', '物流');
+UPDATE projects SET sector = 'connected_vehicles' WHERE sector IN ('智能网联汽车', '车联网');
+UPDATE projects SET sector = 'drones' WHERE sector IN ('智能无人机', '无人机');
+UPDATE projects SET sector = 'smart_terminals' WHERE sector IN ('智能终端', '智能家居');
+UPDATE projects SET sector = 'big_data' WHERE sector = '大数据';
+UPDATE projects SET sector = 'exhibitions' WHERE sector = '会展';
+UPDATE organizations SET zone = 'science_city' WHERE zone = '成都科学城';
+UPDATE organizations SET zone = 'xinchuan_ai' WHERE zone = '新川国际AI中心';
+UPDATE organizations SET zone = 'jingrong_ai_town' WHERE zone = '菁蓉人工智能小镇';
+UPDATE organizations SET zone = 'huaxi_rennan' WHERE zone = '环华西人南医疗医美服务产业功能区';
+UPDATE organizations SET zone = 'medical_city' WHERE zone = '成都医学城';
+UPDATE organizations SET zone = 'tianfu_biotown' WHERE zone = '天府国际生物城';
+UPDATE organizations SET zone = 'west_electronics' WHERE zone = '西部电子信息产业核心功能区';
+UPDATE organizations SET zone = 'smart_home_bigdata' WHERE zone = '成都智能家居与大数据应用产业功能区';
+UPDATE organizations SET zone = 'tianfu_smart_mfg' WHERE zone = '天府新区智能制造产业功能区';
+UPDATE organizations SET zone = 'longtan_terminals' WHERE zone = '龙潭智能终端与大数据服务总部集聚区';
+UPDATE organizations SET zone = 'hitech_zone' WHERE zone IN ('成都高新区', '高新区');
+UPDATE organizations SET zone = 'tianfu_new_area' WHERE zone = '天府新区';
+UPDATE organizations SET zone = 'longquanyi' WHERE zone = '龙泉驿区';
+UPDATE projects SET zone = 'science_city' WHERE zone = '成都科学城';
+UPDATE projects SET zone = 'xinchuan_ai' WHERE zone = '新川国际AI中心';
+UPDATE projects SET zone = 'jingrong_ai_town' WHERE zone = '菁蓉人工智能小镇';
+UPDATE projects SET zone = 'huaxi_rennan' WHERE zone = '环华西人南医疗医美服务产业功能区';
+UPDATE projects SET zone = 'medical_city' WHERE zone = '成都医学城';
+UPDATE projects SET zone = 'tianfu_biotown' WHERE zone = '天府国际生物城';
+UPDATE projects SET zone = 'west_electronics' WHERE zone = '西部电子信息产业核心功能区';
+UPDATE projects SET zone = 'smart_home_bigdata' WHERE zone = '成都智能家居与大数据应用产业功能区';
+UPDATE projects SET zone = 'tianfu_smart_mfg' WHERE zone = '天府新区智能制造产业功能区';
+UPDATE projects SET zone = 'longtan_terminals' WHERE zone = '龙潭智能终端与大数据服务总部集聚区';
+UPDATE projects SET zone = 'hitech_zone' WHERE zone IN ('成都高新区', '高新区');
+UPDATE projects SET zone = 'tianfu_new_area' WHERE zone = '天府新区';
+UPDATE projects SET zone = 'longquanyi' WHERE zone = '龙泉驿区';

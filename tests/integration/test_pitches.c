@@ -736,7 +736,7 @@ Test(pitches, placements_in_two_events_at_once_keep_a_presenter_in_one_place)
     pthread_t t2;
     cr_assert_eq(pthread_create(&t2, NULL, bg_put_main, &second), 0);
     struct blocked bl = {&second.done, "FROM users"};
-    cr_assert(it_wait(done_or_waiting, &bl, 10000), "the second placement neither ran nor waited");
+    cr_assert(it_wait(done_or_waiting, &bl, 30000), "the second placement neither ran nor waited");
     cr_assert_eq(it_sh(IT_REDIS_CLI " DEL '%s' >/dev/null", hold), 0);
     pthread_join(t1, NULL);
     pthread_join(t2, NULL);
@@ -891,7 +891,7 @@ Test(pitches, meeting_plan_and_placement_at_once_keep_a_presenter_in_one_place)
     pthread_t t2;
     cr_assert_eq(pthread_create(&t2, NULL, bg_post_main, &plan), 0);
     struct blocked bl = {&plan.done, "FROM org_members"};
-    cr_assert(it_wait(done_or_waiting, &bl, 10000), "the plan neither ran nor waited");
+    cr_assert(it_wait(done_or_waiting, &bl, 30000), "the plan neither ran nor waited");
     cr_assert_eq(it_sh(IT_REDIS_CLI " DEL '%s' >/dev/null", hold), 0);
     pthread_join(t1, NULL);
     pthread_join(t2, NULL);

@@ -46,7 +46,7 @@ struct cJSON;
 struct recs_item {
     int64_t id; /* the recommended project */
     double score;
-    /* [{code, params, text}], owned (recs_items_free()): see docs/api-changes/people.md. */
+    /* [{code, params, text}], owned (recs_items_free()): see components/schemas/Reason in docs/openapi.yaml. */
     struct cJSON *reasons;
 };
 

@@ -274,7 +274,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open projects, newest first; q finds Chinese and English words of title and description (all tokens must be present; at most 8 are used) */
+        /**
+         * Open (or, for members, closed) projects, newest first; q finds Chinese and English words of title and description (all tokens must be present; at most 8 are used)
+         * @description Public for open projects. status=closed needs a signed-in caller (anonymous: 401 unauthenticated naming status): with organization_id the caller must be a member of it (admins may; 404 organization_not_found, 403 not_member naming organization_id), without it only the closed projects of the caller's organizations are listed (admins: all). A Bearer token that is sent is checked (401 invalid_token) whatever the status.
+         */
         get: operations["projects_list"];
         put?: never;
         /** Publish a supply or demand project (a member of organization_id) */
@@ -311,7 +314,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Open projects of the opposite side and other organizations, best first, with human-readable reasons; vetoed pairs never appear (members of the project's organization, or an admin) */
+        /**
+         * Open projects of the opposite side and other organizations, best first, with reasons (codes, parameters and text); vetoed pairs never appear (members of the project's organization, or an admin)
+         * @description The server ranks the best 100 candidates on every request and pages through them best first (score down, then project id up); the list ends after 100 items even when more projects would score above 0. Pages are computed anew, so a project created or closed between two pages can move the boundary (no item is repeated: the cursor is the last item's score and id). No self-matching: the items never include projects of an organization that shares a member with this project's organization, nor of any organization the caller is a member of.
+         */
         get: operations["projects_recommendations"];
         put?: never;
         post?: never;
@@ -345,7 +351,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Interests sent by and received for (interested only) the projects of the caller's organizations, and their mutual matches (newest first, at most 200 each) */
+        /**
+         * Interests sent by and received for (interested only) the projects of the caller's organizations, and their mutual matches (newest first, at most 200 each)
+         * @description Three lists complete up to a bound (no cursor): each holds its list_max (200) most recent rows, and truncated says which had more. Only mutual matches show the counterpart organization's members with their shared contacts; sent and received carry none, and the contacts go when the match goes (a later not_interested).
+         */
         get: operations["interests_my_matches"];
         put?: never;
         post?: never;
@@ -838,7 +847,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The scheduled meetings of the caller's organizations in time order, with the counterpart and the matched projects */
+        /** The scheduled meetings of the caller's organizations in time order, with the counterpart (its members and their shared contacts) and the matched projects */
         get: operations["meetings_list_mine"];
         put?: never;
         post?: never;
@@ -1003,6 +1012,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vocabularies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The controlled vocabularies (sectors, zones, tiers, stages, event and session kinds) in both languages, for pickers and for validating input
+         * @description Public. Every list is complete, in a stable order; the lists change only with a release. See Vocabularies in info.description for the fields that take these terms.
+         */
+        get: operations["vocabularies_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1059,7 +1088,9 @@ export interface components {
             name?: string;
             /** @enum {string} */
             tier?: "leader" | "innovative" | "seed" | "other";
+            /** @description a code of GET /api/v1/vocabularies (sectors); a legacy value that spells no term is returned as stored */
             sector?: string;
+            /** @description a code of GET /api/v1/vocabularies (zones), or "" for no zone; a legacy value that spells no term is returned as stored */
             zone?: string;
             description?: string;
             member_count?: number;
@@ -1096,7 +1127,9 @@ export interface components {
             side?: "supply" | "demand";
             title?: string;
             description?: string;
+            /** @description a code of GET /api/v1/vocabularies (sectors); a legacy value that spells no term is returned as stored */
             sector?: string;
+            /** @description a code of GET /api/v1/vocabularies (zones), or "" for no zone; a legacy value that spells no term is returned as stored */
             zone?: string;
             /** @description normalized: trimmed, inner spaces collapsed, Latin lower-cased, duplicates removed */
             tags?: string[];
@@ -1126,6 +1159,101 @@ export interface components {
                 name?: string;
                 tier?: string;
             };
+        };
+        /** @description One term of a controlled vocabulary (GET /api/v1/vocabularies). */
+        Term: {
+            /**
+             * @description stable: what requests may send and what is stored and returned
+             * @example healthcare
+             */
+            code: string;
+            names: {
+                /** @example 医疗健康 */
+                zh: string;
+                /** @example Healthcare */
+                en: string;
+            };
+            /** @description other spellings input may use (matched exactly; may be empty) */
+            aliases: string[];
+        };
+        /** @description The controlled vocabularies (see Vocabularies in info.description). */
+        Vocabularies: {
+            /** @description the seed plan's key industries and "AI+" fields, plus ai and exhibitions (15 terms: ai, electronics, equipment, healthcare, pharma, materials, green_food, smart_manufacturing, industrial_internet, transport_logistics, connected_vehicles, drones, smart_terminals, big_data, exhibitions) */
+            sectors: components["schemas"]["Term"][];
+            /** @description the plan's "1234N" carriers and the districts they lie in (13 terms: science_city, xinchuan_ai, jingrong_ai_town, huaxi_rennan, medical_city, tianfu_biotown, west_electronics, smart_home_bigdata, tianfu_smart_mfg, longtan_terminals, hitech_zone, tianfu_new_area, longquanyi) */
+            zones: components["schemas"]["Term"][];
+            /** @description leader, innovative, seed (the plan's 领军/创新/种子 lists) and other (organizers, institutes, associations) */
+            tiers: components["schemas"]["Term"][];
+            /** @description project stages in this order: idea, prototype, pilot, production */
+            stages: components["schemas"]["Term"][];
+            /** @description events.kind: summit, roadshow, fair */
+            event_kinds: components["schemas"]["Term"][];
+            /** @description sessions.kind: forum, pitch, competition, exhibition */
+            session_kinds: components["schemas"]["Term"][];
+        };
+        /** @description A member of the other side's organization in a mutual match or a scheduled meeting, with the contact details they chose to share. */
+        Member: {
+            user_id: number;
+            display_name: string;
+            /** @enum {string} */
+            member_role: "owner" | "member";
+            /** @description only what the member shared (PATCH /api/v1/me contact_*); {} when nothing */
+            contact: {
+                email?: string;
+                phone?: string;
+                /** @description a WeChat ID */
+                wechat?: string;
+            };
+        };
+        /** @description The other side's project of a mutual match, with its organization's members and their contacts. */
+        MatchCounterpart: {
+            id: number;
+            title: string;
+            /** @enum {string} */
+            side: "supply" | "demand";
+            /** @enum {string} */
+            status: "open" | "closed";
+            organization: {
+                id: number;
+                name: string;
+                tier: string;
+                /** @description the organization's members, owners first, at most 20 */
+                members: components["schemas"]["Member"][];
+            };
+        };
+        /** @description Why a project is recommended, as a code and parameters a client can render itself, and as text in the response's language. */
+        Reason: {
+            /**
+             * @description stable; the reasons of an item come most important first
+             * @enum {string}
+             */
+            code: "shared_tags" | "same_sector" | "budget_overlap" | "same_zone" | "stage_fit" | "similar_text";
+            /** @description by code (every member required): shared_tags {tags: [string], rarest first}; same_sector {sector: code}; budget_overlap {currency: CNY, low, high: integer yuan, low <= high}; same_zone {zone: code}; stage_fit {stage: code, candidate_stage: code, fit: 0..1, 2 decimals}; similar_text {similarity: 0..1, 2 decimals} */
+            params: {
+                tags: string[];
+            } | {
+                sector: string;
+            } | {
+                /** @enum {string} */
+                currency: "CNY";
+                low: number;
+                high: number;
+            } | {
+                zone: string;
+            } | {
+                /** @enum {string} */
+                stage: "idea" | "prototype" | "pilot" | "production";
+                /** @enum {string} */
+                candidate_stage: "idea" | "prototype" | "pilot" | "production";
+                fit: number;
+            } | {
+                similarity: number;
+            };
+            /**
+             * @description rendered in the response's lang: zh 共同技术标签: 机器视觉, 医学影像 / en shared tags: 机器视觉, 医学影像 (tags are user text, not translated); 同一行业: 医疗健康 / same sector: Healthcare; 预算重叠 50–200万 (预算重叠 200万 when low = high) / budget overlap CNY 500K–2M (budget overlap CNY 2M); 同一园区: 成都科学城 / same zone: Chengdu Science City; 阶段匹配: 试点 ↔ 原型 / stage fit: pilot ↔ prototype; 文字相似度 0.42 / similar wording (0.42)
+             * @example 共同技术标签: 机器视觉, 医学影像
+             */
+            text: string;
         };
         HealthLiveResponse: {
             status: string;
@@ -2315,9 +2443,21 @@ export interface operations {
             content: {
                 "application/json": {
                     name: string;
-                    /** @enum {string} */
-                    tier: "leader" | "innovative" | "seed" | "other";
+                    /**
+                     * @description a term of GET /api/v1/vocabularies (tiers): leader, innovative, seed, other, or a name or alias such as 领军企业, 领军, Seed enterprise; stored and returned as the code; else 400 validation_failed naming tier
+                     * @example leader
+                     */
+                    tier: string;
+                    /**
+                     * @description a term of GET /api/v1/vocabularies (sectors): its code (ai, electronics, equipment, healthcare, pharma, materials, green_food, smart_manufacturing, industrial_internet, transport_logistics, connected_vehicles, drones, smart_terminals, big_data, exhibitions) or English name (case-insensitively), its Chinese name or an alias (exactly, e.g. 医疗健康, 交通); stored and returned as the code; else 400 validation_failed naming sector
+                     * @example healthcare
+                     */
                     sector: string;
+                    /**
+                     * @description a term of GET /api/v1/vocabularies (zones): its code (science_city, xinchuan_ai, jingrong_ai_town, huaxi_rennan, medical_city, tianfu_biotown, west_electronics, smart_home_bigdata, tianfu_smart_mfg, longtan_terminals, hitech_zone, tianfu_new_area, longquanyi) or English name (case-insensitively), its Chinese name or an alias (exactly, e.g. 成都科学城, 高新区); stored and returned as the code; "" is no zone; else 400 validation_failed naming zone
+                     * @default
+                     * @example science_city
+                     */
                     zone?: string;
                     description?: string;
                 };
@@ -2335,7 +2475,7 @@ export interface operations {
                     "application/json": components["schemas"]["Organization"];
                 };
             };
-            /** @description invalid_json, validation_failed */
+            /** @description invalid_json; validation_failed naming the field (also a tier, sector or zone that is no term of GET /api/v1/vocabularies) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2815,10 +2955,15 @@ export interface operations {
         parameters: {
             query?: {
                 side?: "supply" | "demand";
+                /** @description a term of GET /api/v1/vocabularies (sectors): code, English name, Chinese name or alias, matched as in request bodies (else 400 naming sector); empty: no filter */
                 sector?: string;
                 tag?: string;
+                /** @description a term of GET /api/v1/vocabularies (zones), as sector (else 400 naming zone); empty: no filter */
                 zone?: string;
+                /** @description a stage code (names are not accepted here) */
                 stage?: "idea" | "prototype" | "pilot" | "production";
+                /** @description open (default) or closed (signed-in members only, see the description); anything else is 400 naming status */
+                status?: "open" | "closed";
                 organization_id?: number;
                 q?: string;
                 limit?: number;
@@ -2843,8 +2988,36 @@ export interface operations {
                     };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed naming the parameter (also a sector or zone that is no term, a status other than open or closed) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unauthenticated (status=closed without a token, field status); invalid_token (a token was sent and refused) */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_member: status=closed with an organization_id the caller is not a member of (field organization_id) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description organization_not_found: status=closed with an organization_id of no organization */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2872,7 +3045,16 @@ export interface operations {
                     side: "supply" | "demand";
                     title: string;
                     description?: string;
+                    /**
+                     * @description a term of GET /api/v1/vocabularies (sectors), as in POST /api/v1/organizations: code, English name, Chinese name or alias; stored and returned as the code; else 400 validation_failed naming sector
+                     * @example healthcare
+                     */
                     sector: string;
+                    /**
+                     * @description a term of GET /api/v1/vocabularies (zones), as in POST /api/v1/organizations; "" is no zone; stored and returned as the code; else 400 validation_failed naming zone
+                     * @default
+                     * @example science_city
+                     */
                     zone?: string;
                     tags: string[];
                     /**
@@ -2885,8 +3067,11 @@ export interface operations {
                      * @default 0
                      */
                     budget_max?: number;
-                    /** @enum {string} */
-                    stage: "idea" | "prototype" | "pilot" | "production";
+                    /**
+                     * @description a term of GET /api/v1/vocabularies (stages): idea, prototype, pilot, production, or its name (创意, 原型, 试点, 量产; Idea, ...); stored and returned as the code; else 400 validation_failed naming stage
+                     * @example pilot
+                     */
+                    stage: string;
                 };
             };
         };
@@ -2902,7 +3087,7 @@ export interface operations {
                     "application/json": components["schemas"]["Project"];
                 };
             };
-            /** @description validation_failed with field (also invalid UTF-8; organization_id of no organization); invalid_json (the body is not one JSON object (or is missing where required)) */
+            /** @description validation_failed with field (also invalid UTF-8; organization_id of no organization; a sector, zone or stage that is no term of GET /api/v1/vocabularies); invalid_json (the body is not one JSON object (or is missing where required)) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3052,13 +3237,24 @@ export interface operations {
                 "application/json": {
                     title?: string;
                     description?: string;
+                    /**
+                     * @description a term of GET /api/v1/vocabularies (sectors), as in POST /api/v1/organizations: code, English name, Chinese name or alias (left out, a legacy value is kept); stored and returned as the code; else 400 validation_failed naming sector
+                     * @example healthcare
+                     */
                     sector?: string;
+                    /**
+                     * @description a term of GET /api/v1/vocabularies (zones), as in POST /api/v1/organizations; "" is no zone; stored and returned as the code; else 400 validation_failed naming zone
+                     * @example science_city
+                     */
                     zone?: string;
                     tags?: string[];
                     budget_min?: number;
                     budget_max?: number;
-                    /** @enum {string} */
-                    stage?: "idea" | "prototype" | "pilot" | "production";
+                    /**
+                     * @description a term of GET /api/v1/vocabularies (stages): idea, prototype, pilot, production, or its name (创意, 原型, 试点, 量产; Idea, ...); stored and returned as the code; else 400 validation_failed naming stage
+                     * @example pilot
+                     */
+                    stage?: string;
                 };
             };
         };
@@ -3123,8 +3319,11 @@ export interface operations {
     projects_recommendations: {
         parameters: {
             query?: {
+                /** @description items per page */
                 limit?: number;
-                /** @description language of reasons; else Accept-Language; default zh */
+                /** @description the next_cursor of the previous page of this list, as given (opaque; anything else is 400 naming cursor) */
+                cursor?: string;
+                /** @description language of the reasons' text; else the user's locale, else Accept-Language; default zh */
                 lang?: "zh" | "en";
             };
             header?: never;
@@ -3135,29 +3334,31 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description recommendations */
+            /** @description a page of recommendations */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": {
-                        project_id?: number;
+                        project_id: number;
                         /** @enum {string} */
-                        lang?: "zh" | "en";
-                        items?: {
-                            project?: components["schemas"]["Project"];
-                            score?: number;
-                            /** @example [
-                             *       "共同技术标签: 机器视觉, 医学影像",
-                             *       "同一行业: 医疗健康"
-                             *     ] */
-                            reasons?: string[];
+                        lang: "zh" | "en";
+                        /** @description the highest possible score: the sum of the configured match_weight_* (1 with the defaults) */
+                        score_max: number;
+                        items: {
+                            project: components["schemas"]["Project"];
+                            /** @description in [0, score_max]; with the default weights 1 means identical tags and text, same sector and zone, fully overlapping budgets and the same stage */
+                            score: number;
+                            /** @description most important first */
+                            reasons: components["schemas"]["Reason"][];
                         }[];
+                        /** @description null on the last page of the window */
+                        next_cursor: string | null;
                     };
                 };
             };
-            /** @description validation_failed */
+            /** @description validation_failed (field limit, cursor or lang) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -3284,7 +3485,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description project_closed, target_closed; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
+            /** @description own_organization (field target_project_id: the two projects' organizations have a member in common; checked after same_side and same_organization, before project_closed and target_closed; nothing is stored); project_closed, target_closed; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -3320,7 +3521,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
-                        sent?: {
+                        /** @description true for a list that had more than list_max rows */
+                        truncated: {
+                            sent: boolean;
+                            received: boolean;
+                            mutual: boolean;
+                        };
+                        /**
+                         * @description the most rows a list holds
+                         * @enum {integer}
+                         */
+                        list_max: 200;
+                        sent: {
                             project?: components["schemas"]["ProjectShort"];
                             target?: components["schemas"]["ProjectShort"];
                             decision?: string;
@@ -3329,7 +3541,7 @@ export interface operations {
                             /** Format: date-time */
                             updated_at?: string;
                         }[];
-                        received?: {
+                        received: {
                             project?: components["schemas"]["ProjectShort"];
                             from?: components["schemas"]["ProjectShort"];
                             decision?: string;
@@ -3338,13 +3550,13 @@ export interface operations {
                             /** Format: date-time */
                             updated_at?: string;
                         }[];
-                        mutual?: {
+                        mutual: {
                             id?: number;
                             score?: number;
                             /** Format: date-time */
                             created_at?: string;
                             project?: components["schemas"]["ProjectShort"];
-                            counterpart?: components["schemas"]["ProjectShort"];
+                            counterpart?: components["schemas"]["MatchCounterpart"];
                         }[];
                     };
                 };
@@ -5812,8 +6024,10 @@ export interface operations {
                                 name?: string;
                             };
                             counterpart?: {
-                                id?: number;
-                                name?: string;
+                                id: number;
+                                name: string;
+                                /** @description the counterpart organization's members, owners first, at most 20, with their shared contacts (cancelled meetings are not listed, so their contacts are not shown) */
+                                members: components["schemas"]["Member"][];
                             };
                             score?: number;
                             projects?: {
@@ -6253,6 +6467,37 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    vocabularies_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the vocabularies */
+            200: {
+                headers: {
+                    /** @description the lists change only with a release */
+                    "Cache-Control": "public, max-age=3600";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Vocabularies"];
+                };
+            };
+            /** @description invalid_request (a header or query that is not text) */
+            400: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -17,6 +17,9 @@ char *time_format_rfc3339(int64_t t, char *buf);
 char *time_format_sql(int64_t t, char *buf);
 int time_parse_sql(const char *s, int64_t *out);
 /* Wall clock, seconds and microseconds. */
+/* Days from 1970-01-01 to the proleptic Gregorian date y-m-d (m 1..12, d 1..31), negative
+ * before it (H. Hinnant's days_from_civil). */
+int64_t time_days_from_civil(int64_t y, unsigned m, unsigned d);
 int64_t time_now(void);
 int64_t time_now_us(void);
 /* Monotonic microseconds. */

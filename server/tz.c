@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "server/buf.h"
+#include "server/timeutil.h"
 #include "server/ics.h"
 #include "base/xalloc.h"
 
@@ -24,7 +25,7 @@ struct tz_type {
 
 struct tz {
     char *name;
-    int64_t *at;      /* transition times, ascending */
+    int64_t *at;        /* transition times, ascending */
     unsigned char *idx; /* the type that starts at at[i] */
     size_t n;
     struct tz_type *type;
@@ -33,16 +34,6 @@ struct tz {
 };
 
 /* ---- civil time ---- */
-
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
 
 static void civil_from_days(int64_t z, int *y, int *m, int *d)
 {
@@ -226,8 +217,8 @@ static bool p_date(const char **s, struct rule_date *d)
     if (**s == 'M') {
         (*s)++;
         d->kind = 'M';
-        if (!p_num(s, 1, 12, &d->a) || *(*s)++ != '.' || !p_num(s, 1, 5, &d->b) ||
-            *(*s)++ != '.' || !p_num(s, 0, 6, &d->c))
+        if (!p_num(s, 1, 12, &d->a) || *(*s)++ != '.' || !p_num(s, 1, 5, &d->b) || *(*s)++ != '.' ||
+            !p_num(s, 0, 6, &d->c))
             return false;
     } else if (**s == 'J') {
         (*s)++;
@@ -272,12 +263,12 @@ static bool posix_parse(const char *s, struct posix_tz *p)
 /* The day (days since 1970) a rule date falls on in year y. */
 static int64_t rule_day(const struct rule_date *d, int y)
 {
-    int64_t jan1 = days_from_civil(y, 1, 1);
+    int64_t jan1 = time_days_from_civil(y, 1, 1);
     if (d->kind == 'J')
         return jan1 + d->a - 1 + (leap(y) && d->a >= 60);
     if (d->kind == 'D')
         return jan1 + d->a;
-    int64_t first = days_from_civil(y, (unsigned)d->a, 1);
+    int64_t first = time_days_from_civil(y, (unsigned)d->a, 1);
     int wd1 = (int)((first % 7 + 11) % 7); /* 1970-01-01 was a Thursday (4) */
     int day = 1 + (d->c - wd1 + 7) % 7 + (d->b - 1) * 7;
     while (day > month_days(y, d->a))
@@ -567,8 +558,7 @@ static struct tz *load_file(const char *name)
         return NULL;
     struct stat st;
     struct tz *z = NULL;
-    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-        st.st_size <= TZ_FILE_MAX) {
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size <= TZ_FILE_MAX) {
         size_t len = (size_t)st.st_size, got = 0;
         unsigned char *data = xmalloc(len);
         while (got < len) {

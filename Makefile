@@ -125,6 +125,11 @@ test-run: all
 # web/js/api.js type-checked against them, server/body_fields.c not stale, and every exchange the
 # last integration run recorded (var/contract/) valid against it.
 CONTRACT := tools/contract
+# Node trusts only its own CA list, not the system's: where the system bundle exists (it may hold
+# the CA of a TLS-inspecting proxy in front of the npm registry), npm and node trust it as well.
+ifneq ($(wildcard /etc/ssl/certs/ca-certificates.crt),)
+export NODE_EXTRA_CA_CERTS ?= /etc/ssl/certs/ca-certificates.crt
+endif
 $(CONTRACT)/node_modules/.package-lock.json: $(CONTRACT)/package.json $(CONTRACT)/package-lock.json
 	cd $(CONTRACT) && npm ci --no-audit --no-fund --loglevel=error
 

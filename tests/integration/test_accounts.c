@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "server/auth.h"
 #include "tests/lib/it.h"
@@ -438,12 +439,14 @@ static struct it_resp *login_via(const char *email, const char *password, const 
 
 /* A server of its own (its own Redis prefix, so no other test's attempts count) with these
  * login limits. */
-static char lim_prefix[64]; /* "lim<ms>:" */
+static char lim_prefix[64]; /* "lim<pid>-<ms>:" */
 
 static void restart_with_limits(const char *extra0, const char *extra1)
 {
     char prefix[96];
-    snprintf(lim_prefix, sizeof(lim_prefix), "lim%lld:", (long long)it_now_ms());
+    /* The pid as well: tests run two at a time, and two restarts in one millisecond shared a
+     * prefix, so one test's failures from 127.0.0.1 counted against the other's. */
+    snprintf(lim_prefix, sizeof(lim_prefix), "lim%d-%lld:", (int)getpid(), (long long)it_now_ms());
     snprintf(prefix, sizeof(prefix), "redis_prefix=%s", lim_prefix);
     const char *sets[] = {prefix, "login_window_s=60", extra0, extra1, NULL};
     it_restart(&srv, sets);

@@ -45,6 +45,8 @@ export class Api {
         this.base = base;
         /** @type {string | undefined} */
         this.token = undefined;
+        /** @type {'zh' | 'en'} the language of the server's messages (Accept-Language) */
+        this.lang = 'zh';
     }
 
     /**
@@ -53,7 +55,7 @@ export class Api {
      */
     async call(method, path, o = {}) {
         /** @type {Record<string, string>} */
-        const headers = { Accept: 'application/json' };
+        const headers = { Accept: 'application/json', 'Accept-Language': this.lang };
         const token = o.token ?? this.token;
         if (token) headers.Authorization = `Bearer ${token}`;
         if (o.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -64,7 +66,7 @@ export class Api {
         const res = await fetch(`${this.base}${path}${qs ? `?${qs}` : ''}`, {
             method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body),
         });
-        const data = res.status === 204 ? null : await res.json();
+        const data = res.status === 204 ? null : await res.json().catch(() => ({ error: { code: 'bad_reply', message: `HTTP ${res.status}` } }));
         if (!res.ok) throw new ApiError(res.status, data);
         return data;
     }
@@ -109,6 +111,55 @@ export class Api {
     matches() { return this.call('GET', '/api/v1/me/matches'); }
     /** @returns {Promise<Reply<'meetings_list_mine', 200>>} */
     myMeetings() { return this.call('GET', '/api/v1/me/meetings'); }
+
+    // ---- web: the shell, attendee and enterprise pages
+    /**
+     * A GET whose answer is not JSON (ticket SVG, .ics), with the Bearer token; the body as a Blob.
+     * @param {string} path @returns {Promise<Blob>}
+     */
+    async blob(path) {
+        /** @type {Record<string, string>} */
+        const headers = { 'Accept-Language': this.lang };
+        if (this.token) headers.Authorization = `Bearer ${this.token}`;
+        const res = await fetch(`${this.base}${path}`, { headers });
+        if (!res.ok) {
+            const env = await res.json().catch(() => ({ error: { code: 'bad_reply', message: `HTTP ${res.status}` } }));
+            throw new ApiError(res.status, env);
+        }
+        return res.blob();
+    }
+    /** @returns {Promise<void>} */
+    logOut() { return this.call('POST', '/api/v1/auth/logout'); }
+    /** @param {number} registrationId @returns {Promise<Reply<'registrations_cancel', 200>>} */
+    cancelRegistration(registrationId) { return this.call('DELETE', `/api/v1/registrations/${registrationId}`); }
+    /** @param {number} registrationId @returns {Promise<Reply<'registrations_get', 200>>} */
+    registration(registrationId) { return this.call('GET', `/api/v1/registrations/${registrationId}`); }
+    /** @param {{limit?: number, cursor?: string, status?: string}} [query] @returns {Promise<Reply<'registrations_mine', 200>>} */
+    myRegistrationsPage(query) { return this.call('GET', '/api/v1/me/registrations', { query }); }
+    /** The path of a registration's QR ticket (SVG; fetch it with blob()). @param {number} registrationId */
+    ticketPath(registrationId) { return `/api/v1/registrations/${registrationId}/ticket.svg`; }
+    /** @param {number} registrationId @returns {Promise<Blob>} */
+    ticketSvg(registrationId) { return this.blob(this.ticketPath(registrationId)); }
+    /** @returns {Promise<Blob>} the agenda as text/calendar */
+    agendaIcs() { return this.blob(`/api/v1/me/agenda.ics?lang=${this.lang}`); }
+    /** @returns {Promise<Reply<'agenda_get', 200>>} */
+    agendaIn() { return this.call('GET', '/api/v1/me/agenda', { query: { lang: this.lang } }); }
+    /** @returns {Promise<Reply<'calendar_issue', 201>>} */
+    calendarFeed() { return this.call('POST', '/api/v1/me/calendar'); }
+    /** @returns {Promise<Reply<'vocabularies_get', 200>>} */
+    vocabularies() { return this.call('GET', '/api/v1/vocabularies'); }
+    /** @param {number} id @returns {Promise<Reply<'organizations_get', 200>>} */
+    organization(id) { return this.call('GET', `/api/v1/organizations/${id}`); }
+    /** @param {{organization_id?: number, side?: 'supply' | 'demand', status?: 'open' | 'closed', limit?: number, cursor?: string}} query @returns {Promise<Reply<'projects_list', 200>>} */
+    projects(query) { return this.call('GET', '/api/v1/projects', { query }); }
+    /** @param {number} id @returns {Promise<Reply<'projects_get', 200>>} */
+    project(id) { return this.call('GET', `/api/v1/projects/${id}`); }
+    /** @param {number} id @param {Body<'projects_update'>} b @returns {Promise<Reply<'projects_update', 200>>} */
+    updateProject(id, b) { return this.call('PATCH', `/api/v1/projects/${id}`, { body: b }); }
+    /** @param {number} id @returns {Promise<unknown>} */
+    closeProject(id) { return this.call('DELETE', `/api/v1/projects/${id}`); }
+    /** @param {number} projectId @returns {Promise<Reply<'projects_recommendations', 200>>} */
+    recommendationsIn(projectId) { return this.call('GET', `/api/v1/projects/${projectId}/recommendations`, { query: { lang: this.lang } }); }
 
     // ---- organizer
     /** @param {Body<'events_create'>} b @returns {Promise<Reply<'events_create', 201>>} */

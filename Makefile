@@ -197,4 +197,5 @@ clean:
 	rm -rf build
 
 -include $(wildcard bench/*.mk)
+-include tests/e2e/e2e.mk
 -include $(shell find build -name '*.d' 2>/dev/null)

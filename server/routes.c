@@ -21,6 +21,7 @@
 #include "handlers/users.h"
 #include "handlers/vocabularies.h"
 #include "server/router.h"
+#include "server/static.h"
 #include "base/xalloc.h"
 
 #define GET HTTP_M_GET
@@ -33,6 +34,11 @@
 #define PRIVATE ROUTE_NO_STORE
 
 const struct route_def routes[] = {
+    /* the web client (server/static.h): embedded files, answered on the loop */
+    {GET, "/", static_index, ROUTE_INLINE},
+    {GET, "/index.html", static_index_html, ROUTE_INLINE},
+    {GET, "/assets/{path}", static_asset, ROUTE_INLINE | ROUTE_TAIL},
+
     /* operations */
     {GET, "/healthz", health_live, ROUTE_INLINE},
     {GET, "/readyz", health_ready, 0},

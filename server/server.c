@@ -249,8 +249,17 @@ static void finish(struct loop *l, struct req *r)
     if (atomic_load(&l->srv->draining))
         evhttp_add_header(oh, "Connection", "close");
     struct evbuffer *b = evbuffer_new();
-    if (r->resp_len)
+    if (r->method == HTTP_M_HEAD) {
+        /* evhttp would send the body after a HEAD's headers and leave out its length: the
+         * length of the body a GET gets, and no body. */
+        if (r->status != 204 && r->status != 304) {
+            char n[24];
+            snprintf(n, sizeof(n), "%zu", r->resp_len);
+            evhttp_add_header(oh, "Content-Length", n);
+        }
+    } else if (r->resp_len) {
         evbuffer_add(b, r->resp, r->resp_len);
+    }
     /* evhttp frees a request whose client already left when we send (exactly one reply). */
     evhttp_send_reply(ev, r->status, reason(r->status), b);
     guard_request_done(r);

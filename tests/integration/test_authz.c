@@ -477,6 +477,23 @@ static void m_metrics(int p, struct cell *c)
     PATH("/metrics");
 }
 
+/* the web client */
+static void m_web_root(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/");
+}
+static void m_web_index(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/index.html");
+}
+static void m_web_asset(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/assets/index.html");
+}
+
 /* accounts */
 static void m_users_create(int p, struct cell *c)
 {
@@ -908,6 +925,11 @@ static const struct row rows[] = {
     {G, "/readyz", 0, m_readyz, ALL(200)},
     {G, "/metrics", 0, m_metrics, ALL(200)},
     {G, "/api/v1/vocabularies", 0, m_vocab, ALL(200)}, /* public */
+
+    /* the web client: public files */
+    {G, "/", 0, m_web_root, ALL(200)},
+    {G, "/index.html", 0, m_web_index, ALL(200)},
+    {G, "/assets/{path}", 0, m_web_asset, ALL(200)},
 
     /* accounts */
     {PO, "/api/v1/users", 0, m_users_create, ALL(201)},

@@ -18,6 +18,7 @@
 #include "handlers/projects.h"
 #include "handlers/registrations.h"
 #include "handlers/sessions.h"
+#include "handlers/tickets.h"
 #include "handlers/users.h"
 #include "handlers/vocabularies.h"
 #include "server/router.h"
@@ -108,6 +109,7 @@ const struct route_def routes[] = {
     {GET, "/api/v1/sessions/{id}/registrations", registrations_of_session, AUTH | PRIVATE},
     {GET, "/api/v1/registrations/{id}", registrations_get, AUTH | PRIVATE},
     {DELETE, "/api/v1/registrations/{id}", registrations_cancel, AUTH | PRIVATE},
+    {GET, "/api/v1/registrations/{id}/ticket.svg", tickets_svg, AUTH | PRIVATE},
     {GET, "/api/v1/me/registrations", registrations_mine, AUTH | PRIVATE},
     {POST, "/api/v1/checkins", registrations_checkin, AUTH | PRIVATE},
 

@@ -793,6 +793,11 @@ static void m_reg_get(int p, struct cell *c)
     (void)p;
     PATH("/api/v1/registrations/%lld", LL(F.reg));
 }
+static void m_reg_ticket(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/registrations/%lld/ticket.svg", LL(F.reg));
+}
 static void m_reg_cancel(int p, struct cell *c)
 {
     (void)p;
@@ -1037,6 +1042,12 @@ static const struct row rows[] = {
      "/api/v1/registrations/{id}",
      0,
      m_reg_cancel,
+     {401, 200, 404, 404, 404, 200, 404, 404, 200}},
+    /* the ticket (QR of the check-in code): as the registration itself */
+    {G,
+     "/api/v1/registrations/{id}/ticket.svg",
+     0,
+     m_reg_ticket,
      {401, 200, 404, 404, 404, 200, 404, 404, 200}},
     {G, "/api/v1/me/registrations", 0, m_reg_mine, SIGNED_IN(200)},
     {PO, "/api/v1/checkins", 0, m_checkin, ORGANIZER(200)},

@@ -1,3 +1,4 @@
+import { waitReady } from './lib.mjs';
 // Attendees, as people would act: sign up, register until the session is full, the next person
 // is waitlisted, a cancellation promotes them and their page shows it.
 const PASSWORD = 'correct-horse-9';
@@ -72,7 +73,7 @@ export const scenarios = [{
         await register(cai, t, small.id, '候补第 1 位');
         await sessionCard(cai, small.id).getByTestId('waitlist').filter({ hasText: '候补 1 人' }).waitFor();
         await cai.record('event-waitlisted');
-        await cai.page.getByTestId('nav-registrations').click();
+        await cai.nav('nav-registrations');
         await cai.landed('#/me/registrations', 'my-registrations-waitlisted');
         t.assert((await cai.page.getByTestId('reg-status').first().textContent()).includes('候补第 1 位'), 'my registrations shows the waitlist position');
         await cai.page.goto(`${t.run.base}/#/events/${ev.id}`);
@@ -86,11 +87,11 @@ export const scenarios = [{
         await cai.record('event-promoted');
 
         // Cai's registrations show it confirmed, with a ticket: a QR image and the code.
-        await cai.page.getByTestId('nav-registrations').click();
+        await cai.nav('nav-registrations');
         await cai.landed('#/me/registrations', 'my-registrations-confirmed');
         t.assert((await cai.page.getByTestId('reg-status').first().textContent()).includes('已确认'), 'my registrations shows confirmed');
         await cai.page.getByTestId('ticket-link').first().click();
-        await cai.page.waitForFunction(() => document.querySelector('#main')?.getAttribute('data-ready')?.startsWith('#/tickets/'));
+        await waitReady(cai.page, '#/tickets/');
         const code = (await cai.page.getByTestId('ticket-code').textContent({ timeout: 10000 }))?.trim();
         t.assert(code && code.length >= 6, `ticket shows the check-in code (${code})`);
         const natural = await cai.page.getByTestId('ticket-qr').evaluate(async (img) => { await img.decode(); return img.naturalWidth; });
@@ -101,7 +102,7 @@ export const scenarios = [{
         await cai.page.goto(`${t.run.base}/#/events/${ev.id}`);
         await cai.landed(`#/events/${ev.id}`, 'event-again');
         await register(cai, t, big.id, '已确认');
-        await cai.page.getByTestId('nav-agenda').click();
+        await cai.nav('nav-agenda');
         await cai.landed('#/me/agenda', 'agenda');
         t.assert(await cai.page.getByTestId('agenda-item').count() === 2, 'the agenda lists her two sessions');
         t.assert(await cai.page.getByTestId('agenda-clash').count() === 2, 'both are flagged as a clash');

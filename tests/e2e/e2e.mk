@@ -9,6 +9,6 @@ $(E2E)/node_modules/.package-lock.json: $(E2E)/package.json $(E2E)/package-lock.
 	cd $(E2E) && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 
 e2e: deps
-	@scripts/deps.sh chromium
+	@scripts/deps.sh chromium fonts-wqy-microhei  # a CJK font, so screenshots show the Chinese
 	@$(MAKE) --no-print-directory $(E2E)/node_modules/.package-lock.json all
 	@B=$(B) tests/e2e/run.sh $(E2E_ARGS)

@@ -33,7 +33,7 @@ export const scenarios = [{
         await dee.page.getByTestId('org-submit').click();
         await dee.page.getByTestId('org-row').waitFor();
         await dee.record('orgs');
-        await dee.page.getByTestId('nav-projects').click();
+        await dee.nav('nav-projects');
         await dee.landed('#/projects', 'projects-empty');
         await dee.page.getByTestId('project-new').click();
         await dee.landed('#/projects/new', 'project-new');
@@ -85,13 +85,13 @@ export const scenarios = [{
 
         // Both see the mutual match, with the other side's contacts.
         for (const [p, other] of [[sam, `智造工厂 ${t.uid}`], [dee, `深瞳视觉 ${t.uid}`]]) {
-            await p.page.getByTestId('nav-matches').click();
+            await p.nav('nav-matches');
             await p.landed('#/matches', 'matches');
             const row = p.page.getByTestId('mutual-row').filter({ hasText: other });
             await row.waitFor();
             t.assert(await row.getByTestId('contact').count() >= 1, `${p.name} sees the counterpart's contacts`);
         }
-        await dee.page.getByTestId('nav-meetings').click();
+        await dee.nav('nav-meetings');
         await dee.landed('#/me/meetings', 'meetings');
     },
 }];

@@ -13,6 +13,20 @@ mkdirSync(SHOTS, { recursive: true });
 
 export function assert(cond, msg) { if (!cond) throw new Error(`assertion failed: ${msg}`); }
 
+/** Waits until the router has rendered a page whose hash path starts with prefix. (Playwright's
+ * waitForFunction evaluates a string in the page, which the client's CSP forbids; evaluate()
+ * of a function goes through the DevTools protocol instead.) */
+export async function waitReady(page, prefix, timeout = 15000) {
+    const end = Date.now() + timeout;
+    let last = '';
+    for (;;) {
+        last = await page.evaluate(() => document.querySelector('#main')?.getAttribute('data-ready') || '').catch(() => '');
+        if (last.startsWith(prefix)) return last;
+        if (Date.now() > end) throw new Error(`page ${prefix} not ready after ${timeout} ms (at ${last || 'nothing'}, url ${page.url()})`);
+        await new Promise((r) => setTimeout(r, 100));
+    }
+}
+
 /** A small API client (Node's fetch) for the data a scenario needs before a person acts. */
 export class Client {
     constructor(base, token) { this.base = base; this.token = token; }
@@ -57,7 +71,7 @@ export class Person {
     }
     /** Waits for the router to finish the page whose hash path starts with prefix, then records it. */
     async landed(prefix, label) {
-        await this.page.waitForFunction((p) => (document.querySelector('#main')?.getAttribute('data-ready') || '').startsWith(p), prefix, { timeout: 15000 });
+        await waitReady(this.page, prefix);
         await this.record(label);
     }
     async record(label) {
@@ -71,6 +85,12 @@ export class Person {
         await this.page.goto(`${this.run.base}/${hash}`);
         await this.landed(prefix ?? hash.split('?')[0], label);
     }
+    /** Follows a link of the main navigation, opening the menu first on a phone. */
+    async nav(testid) {
+        const toggle = this.page.locator('#menu-toggle');
+        if (await toggle.isVisible() && (await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
+        await this.page.getByTestId(testid).click();
+    }
     async close() { await this.context.close(); }
 }
 
@@ -81,7 +101,7 @@ export async function transferSize(browser, base, hash, viewport) {
     const reqs = [];
     page.on('requestfinished', (r) => reqs.push(r));
     await page.goto(`${base}/${hash}`);
-    await page.waitForFunction(() => document.querySelector('#main')?.getAttribute('data-ready')?.startsWith('#/events/'), null, { timeout: 15000 });
+    await waitReady(page, '#/events/');
     await page.waitForLoadState('networkidle');
     let total = 0;
     const rows = [];

@@ -287,14 +287,19 @@ async function renderTicket(root, ctx) {
         statusBadge(reg.status, reg.waitlist_position));
     root.append(card);
     if (reg.status !== 'confirmed' || !reg.checkin_code) { card.append(h('p', null, t('att.ticket.notConfirmed'))); return; }
-    const blob = await ctx.api.ticketSvg(id);
-    const url = URL.createObjectURL(blob);
-    card.append(h('img', { src: url, alt: `${t('att.ticket.qr')}: ${reg.checkin_code}`, 'data-testid': 'ticket-qr', width: '320', height: '320' }),
+    const qr = h('div', { class: 'qr' });
+    card.append(qr,
         h('p', null, t('att.ticket.code')),
         h('p', { class: 'code', 'data-testid': 'ticket-code' }, reg.checkin_code),
         reg.checked_in_at ? h('p', null, badge(t('att.ticket.checkedIn', { at: fmtDateTime(reg.checked_in_at) }), 'info')) : null,
         h('p', { class: 'meta' }, t('att.ticket.help')));
-    return () => URL.revokeObjectURL(url);
+    /** @type {string | null} */
+    let url = null;
+    try {
+        url = URL.createObjectURL(await ctx.api.ticketSvg(id));
+        qr.append(h('img', { src: url, alt: `${t('att.ticket.qr')}: ${reg.checkin_code}`, 'data-testid': 'ticket-qr', width: '320', height: '320' }));
+    } catch (e) { qr.append(errorBox(e)); }
+    return () => { if (url) URL.revokeObjectURL(url); };
 }
 
 // ---- my agenda

@@ -49,7 +49,7 @@ export const scenarios = [{
         await logIn(olga, email);
 
         // Olga creates the event in the browser: a draft, in Shanghai time.
-        await olga.page.getByTestId('nav-organizer').click();
+        await olga.nav('nav-organizer');
         await olga.landed('#/org', 'my-events-empty');
         await olga.page.getByTestId('new-event').click();
         await olga.landed('#/org/new-event', 'event-new');

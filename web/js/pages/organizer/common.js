@@ -27,6 +27,7 @@ addMessages({
         'org.skind.exhibition': '展览',
         'org.tz.note': '时间按活动时区 {tz} 填写与显示',
         'org.none': '暂无',
+        'org.table.scroll': '表格（可左右滚动）',
     },
     en: {
         'org.nav.label': 'Event management',
@@ -51,6 +52,7 @@ addMessages({
         'org.skind.exhibition': 'Exhibition',
         'org.tz.note': 'Times are entered and shown in the event\'s time zone, {tz}',
         'org.none': 'None yet',
+        'org.table.scroll': 'Table (scrolls sideways)',
     },
 });
 

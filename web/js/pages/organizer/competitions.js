@@ -127,7 +127,7 @@ function addForm(label, inputs, labels, submit, testid) {
 /** A table or "none yet". @param {string} testid @param {string[]} cols @param {Node[]} rows */
 function table(testid, cols, rows) {
     if (rows.length === 0) return h('p', { class: 'muted' }, t('org.comp.empty'));
-    return h('div', { class: 'table-wrap' }, h('table', { 'data-testid': testid },
+    return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('org.table.scroll') }, h('table', { 'data-testid': testid },
         h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, rows)));
 }
 

@@ -167,7 +167,7 @@ export async function renderMyEvents(root, ctx) {
             try { await load(); } catch (e) { toast(errorMessage(e), 'error'); }
             setDisabled(more, false);
         });
-        replace(body, h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'my-events' },
+        replace(body, h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('org.table.scroll') }, h('table', { 'data-testid': 'my-events' },
             h('thead', {}, h('tr', {},
                 h('th', { scope: 'col' }, t('org.events.col.title')),
                 h('th', { scope: 'col' }, t('org.events.col.when')),
@@ -393,7 +393,7 @@ export async function renderEvent(root, ctx) {
     };
 
     const sessions = [...ev.sessions].sort((a, b) => a.starts_at.localeCompare(b.starts_at) || a.id - b.id);
-    const table = sessions.length === 0 ? h('p', {}, t('org.sessions.empty')) : h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'sessions' },
+    const table = sessions.length === 0 ? h('p', {}, t('org.sessions.empty')) : h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('org.table.scroll') }, h('table', { 'data-testid': 'sessions' },
         h('thead', {}, h('tr', {},
             ['title', 'kind', 'room', 'when', 'fill', 'wait', 'actions'].map((c) => h('th', { scope: 'col' }, t(`org.sessions.col.${c}`))))),
         h('tbody', {}, sessions.map((s) => h('tr', { 'data-testid': 'session-row' },

@@ -121,7 +121,7 @@ export async function renderMeetings(root, ctx) {
         const at = new Map(meetings.map((m) => [`${m.slot?.id}:${m.table}`, m]));
         const used = slots.items.filter((/** @type {any} */ s) => meetings.some((m) => m.slot?.id === s.id));
         const cols = [...Array(tables).keys()].map((i) => i + 1).filter((n) => meetings.some((m) => m.table === n));
-        replace(planSlot, h('div', { class: 'table-wrap' }, h('table', { class: 'plan-grid', 'data-testid': 'meeting-plan' },
+        replace(planSlot, h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('org.table.scroll') }, h('table', { class: 'plan-grid', 'data-testid': 'meeting-plan' },
             h('caption', {}, t('org.mt.plan')),
             h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('org.mt.slot')), cols.map((n) => h('th', { scope: 'col' }, t('org.mt.table', { n }))))),
             h('tbody', {}, used.map((/** @type {any} */ s) => h('tr', {},
@@ -138,7 +138,7 @@ export async function renderMeetings(root, ctx) {
         eventNav(ev, 'meetings'),
         heading(t('org.mt.title', { title: ev.title })),
         h('h2', {}, t('org.mt.slots')),
-        slots.items.length === 0 ? h('p', { class: 'muted' }, t('org.mt.noSlots')) : h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'meeting-slots' },
+        slots.items.length === 0 ? h('p', { class: 'muted' }, t('org.mt.noSlots')) : h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('org.table.scroll') }, h('table', { 'data-testid': 'meeting-slots' },
             h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, '#'), h('th', { scope: 'col' }, t('org.mt.slot')),
                 h('th', { scope: 'col' }, t('org.mt.f.tables')), h('th', { scope: 'col' }, t('org.nav.meetings')))),
             h('tbody', {}, slots.items.map((/** @type {any} */ s) => h('tr', {},

@@ -96,7 +96,7 @@ export async function renderRegistrations(root, ctx) {
         replace(list, loading());
         try {
             const n = await load();
-            replace(list, n === 0 ? h('p', {}, t('org.regs.empty')) : h('div', { class: 'table-wrap' }, h('table', { 'data-testid': 'registrations' },
+            replace(list, n === 0 ? h('p', {}, t('org.regs.empty')) : h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('org.table.scroll') }, h('table', { 'data-testid': 'registrations' },
                 h('thead', {}, h('tr', {}, ['name', 'email', 'status', 'code', 'checkedIn', 'created']
                     .map((c) => h('th', { scope: 'col' }, t(`org.regs.col.${c}`))))),
                 tbody)));

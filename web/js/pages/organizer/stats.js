@@ -97,7 +97,7 @@ function figure(testid, title, desc, chart, cols, rows) {
         h('figcaption', {}, h('strong', {}, title), h('span', { class: 'meta' }, ` ${desc}`)),
         chart,
         h('details', {}, h('summary', {}, t('org.stats.data')),
-            h('div', { class: 'table-wrap' }, h('table', {},
+            h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': t('org.table.scroll') }, h('table', {},
                 h('thead', {}, h('tr', {}, cols.map((c) => h('th', { scope: 'col' }, c)))),
                 h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c, i) => (i === 0 ? h('th', { scope: 'row' }, c) : h('td', { class: 'num' }, c))))))))));
 }

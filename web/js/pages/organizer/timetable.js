@@ -342,6 +342,7 @@ export async function renderTimetable(root, ctx) {
             h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('org.tt.time')), rooms.map((r) => h('th', { scope: 'col' }, r)))),
             tbody);
         replace(gridSlot, table);
+        gridSlot.setAttribute('tabindex', '0'); gridSlot.setAttribute('role', 'region'); gridSlot.setAttribute('aria-label', t('org.table.scroll'));
 
         // The auto-scheduler, one button per pitch session of the day.
         autoSlot.replaceChildren(...pitchSessions.filter((/** @type {any} */ s) => dayKey(s.starts_at, tz) === day).map((/** @type {any} */ s) => {

@@ -269,6 +269,15 @@ export const scenarios = [{
         await olga.page.getByTestId('criterion-form').locator('button[type="submit"]').click();
         await olga.page.getByTestId('criteria').filter({ hasText: '技术创新性' }).waitFor();
         await olga.record('competition-criterion');
+        await olga.page.getByTestId('publish-results').click();
+        await olga.page.getByTestId('publish-results-confirm').click();
+        await olga.page.getByTestId('results-state').filter({ hasText: '结果已发布' }).waitFor();
+        await olga.landed('#/org/sessions/', 'competition-published');
+
+        // The big screen shows the published leaderboard.
+        await olga.goto(`#/screen/${ev.id}`, `#/screen/${ev.id}`, 'screen');
+        t.assert(await olga.page.getByTestId('screen-leaderboard').count() === 1, 'the published leaderboard is on the big screen');
+        t.assert(await olga.page.getByTestId('screen-session').count() === 3, 'with the day\'s three sessions');
         await olga.goto(`#/org/events/${ev.id}/meetings`, `#/org/events/${ev.id}/meetings`, 'meetings-empty');
         const mf = olga.page.getByTestId('slots-form');
         await mf.locator('[name="starts_at"]').fill(`${day}T14:00`);

@@ -112,6 +112,7 @@ async function renderScreen(root, ctx) {
                     h('span', { class: 'screen-what' }, h('strong', {}, e.project_title || ''), h('span', { class: 'screen-room' }, e.organization_name || '')),
                     h('span', { class: 'screen-score' }, t('screen.score', { n: fmtNumber(e.raw_mean, { maximumFractionDigits: 1 }) }))))));
         });
+        body.classList.toggle('has-boards', boardEls.length > 0);
         replace(body, timetable, boardEls.length ? h('div', { class: 'screen-boards' }, boardEls) : null);
         lastOk = fmtTime(new Date().toISOString(), tz);
         note.textContent = t('screen.updated', { time: lastOk });

@@ -14,7 +14,7 @@
 B        ?= build
 SAN      ?=
 OPT      ?= -O2
-PKGS     := libevent libevent_pthreads hiredis libmariadb libcjson libcrypto
+PKGS     := libevent libevent_pthreads hiredis libmariadb libcjson libcrypto libqrencode
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
@@ -28,8 +28,12 @@ ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SANFLAGS) -MMD -MP -I. $
 LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lcrypt -lpthread -lm
 
 LIB_SRC  := $(filter-out server/main.c,$(wildcard base/*.c server/*.c handlers/*.c matching/*.c))
-LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/migrations.o
+LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/migrations.o $(B)/gen/web.o
 SQL_SRC  := $(sort $(wildcard sql/[0-9]*.sql))
+# The web client's files (scripts/embed_web.sh decides which), and web/'s directories: adding or
+# removing a file changes its directory, which rebuilds the embedding.
+WEB_SRC  := $(shell scripts/embed_web.sh --list web)
+WEB_DIRS := $(shell find web -type d -not -path '*/node_modules*')
 MAIN_OBJ := $(B)/server/main.o
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:%.c=$(B)/%)
@@ -69,6 +73,14 @@ $(B)/gen/migrations.c: $(SQL_SRC) scripts/embed_sql.sh
 	scripts/embed_sql.sh $@ $(SQL_SRC)
 
 $(B)/gen/migrations.o: $(B)/gen/migrations.c
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# So does the web client (server/static.h): every file under web/ but the development ones.
+$(B)/gen/web.c: $(WEB_SRC) $(WEB_DIRS) $(wildcard web/.embedignore) scripts/embed_web.sh
+	@mkdir -p $(dir $@)
+	scripts/embed_web.sh $@ web
+
+$(B)/gen/web.o: $(B)/gen/web.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(B)/libsummitd.a: $(LIB_OBJ)
@@ -197,4 +209,5 @@ clean:
 	rm -rf build
 
 -include $(wildcard bench/*.mk)
+-include tests/e2e/e2e.mk
 -include $(shell find build -name '*.d' 2>/dev/null)

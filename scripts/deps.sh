@@ -7,8 +7,11 @@ set -euo pipefail
 
 PKGS=(build-essential pkg-config curl ca-certificates jq
       libevent-dev libhiredis-dev libmariadb-dev libmariadb-dev-compat libcjson-dev
-      libcriterion-dev libcrypt-dev libssl-dev
-      mariadb-server mariadb-client redis-server redis-tools tzdata)
+      libcriterion-dev libcrypt-dev libssl-dev libqrencode-dev
+      mariadb-server mariadb-client redis-server redis-tools tzdata
+      zbar-tools librsvg2-bin)
+# libqrencode-dev: the ticket QR codes (GET /registrations/{id}/ticket.svg); zbar-tools (zbarimg)
+# and librsvg2-bin (rsvg-convert): the integration test that scans them back.
 PKGS+=("$@")
 
 missing=()

@@ -90,6 +90,10 @@ static const struct cfg_key keys[] = {
       "proxies (IPv4/IPv6 CIDRs, comma-separated) whose X-Forwarded-For names the client: the"
       " right-most address not in this list is the client (login limits, access log); empty:"
       " X-Forwarded-For is ignored and the client is the peer"),
+    K(cors_origins, CFG_STR, "", 0, 0,
+      "origins allowed to call the API from a browser page they serve (CORS), exact"
+      " scheme://host[:port] values separated by spaces or commas, e.g. https://m.example.com;"
+      " empty: none (the web client summitd serves at / is same-origin and needs none)"),
     K(admin_email, CFG_STR, "", 0, 0, "admin account created at start when absent"),
     K(admin_password, CFG_STR, "", 0, 0, "its password (at least 8 characters)"),
     K(debug_routes, CFG_BOOL, "false", 0, 0,
@@ -141,6 +145,47 @@ int cfg_hosts_parse(const char *list, struct cfg_host *out, int cap)
     return n;
 }
 
+int cfg_origins_parse(const char *list, char ***out)
+{
+    int n = 0;
+    char **v = NULL;
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        size_t len = strcspn(p, " ,");
+        /* scheme://host[:port]: http or https, a host, no path, query, user or trailing slash */
+        const char *host = NULL;
+        if (len > 7 && strncmp(p, "http://", 7) == 0)
+            host = p + 7;
+        else if (len > 8 && strncmp(p, "https://", 8) == 0)
+            host = p + 8;
+        bool ok = host != NULL && host < p + len && len < 256;
+        for (const char *q = host; ok && q < p + len; q++)
+            ok = isalnum((unsigned char)*q) || *q == '.' || *q == '-' || *q == ':' || *q == '[' ||
+                 *q == ']';
+        if (!ok) {
+            for (int i = 0; i < n; i++)
+                free(v[i]);
+            free(v);
+            return -1;
+        }
+        v = xrealloc(v, (size_t)(n + 1) * sizeof(char *));
+        v[n++] = xstrndup(p, len);
+        p += len;
+    }
+    if (out)
+        *out = v;
+    else {
+        for (int i = 0; i < n; i++)
+            free(v[i]);
+        free(v);
+    }
+    return n;
+}
+
 static const struct cfg_key *find_key(const char *name)
 {
     for (size_t i = 0; i < SD_ARRAY_LEN(keys); i++)
@@ -173,6 +218,14 @@ static int set_value(struct config *cfg, const struct cfg_key *k, const char *va
             cfg_hosts_parse(value, NULL, 0) < 0) {
             snprintf(errbuf, errlen, "%s: expected IP:PORT,IP:PORT,... (at most %d), not '%s'",
                      k->name, CFG_HOSTS_MAX, value);
+            return -1;
+        }
+        if (strcmp(k->name, "cors_origins") == 0 && cfg_origins_parse(value, NULL) < 0) {
+            snprintf(errbuf, errlen,
+                     "%s: expected origins like https://app.example.com or http://127.0.0.1:3000"
+                     " (scheme, host, optional port; no path), separated by spaces or commas,"
+                     " not '%s'",
+                     k->name, value);
             return -1;
         }
         if (strcmp(k->name, "trusted_proxies") == 0) {

@@ -48,6 +48,7 @@ struct config {
     int login_limit_ip;
     int login_window_s;
     char *trusted_proxies; /* CIDRs whose X-Forwarded-For is believed (server/netaddr.h) */
+    char *cors_origins;    /* origins allowed to call from a browser: "https://a.example ..." */
     char *admin_email;
     char *admin_password;
     bool debug_routes;
@@ -73,6 +74,11 @@ struct cfg_host {
 /* Parses "ip:port,ip:port" (spaces allowed); fills up to cap entries of out (may be NULL).
  * Returns the number of endpoints, or -1 for a malformed list. */
 int cfg_hosts_parse(const char *list, struct cfg_host *out, int cap);
+
+/* Parses cors_origins ("https://a.example http://127.0.0.1:3000", spaces or commas). Returns the
+ * count, or -1 for a malformed list; *out (when out is not NULL) gets the malloc'd strings in a
+ * malloc'd array (NULL when the count is 0). */
+int cfg_origins_parse(const char *list, char ***out);
 
 /* Fills *cfg with the defaults. */
 void cfg_defaults(struct config *cfg);

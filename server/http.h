@@ -65,6 +65,8 @@ struct req {
     const char *err_code; /* for the access log; static or NULL */
 
     /* --- private to server/ --- */
+    const char *cors_origin; /* the request's Origin when cors_origins lists it (the server's
+                                copy), else NULL */
     char *idem_rkey; /* Redis key of the Idempotency-Key record being served */
     char *lc_key;    /* loop-cache key when the reply may be cached */
     uint32_t lc_tag;

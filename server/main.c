@@ -67,7 +67,10 @@ static void build_routes(struct app *app, struct route_def **owned)
         if ((routes[i].flags & ROUTE_DEBUG) && !app->cfg->debug_routes)
             continue;
         list[n] = routes[i];
-        SD_ASSERT(router_add(app->router, routes[i].method, routes[i].pattern) == (int)n);
+        int idx = (routes[i].flags & ROUTE_TAIL)
+                      ? router_add_tail(app->router, routes[i].method, routes[i].pattern)
+                      : router_add(app->router, routes[i].method, routes[i].pattern);
+        SD_ASSERT(idx == (int)n);
         n++;
     }
     app->routes = list;

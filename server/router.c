@@ -1,5 +1,6 @@
 #include "server/router.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ struct seg {
 struct rentry {
     unsigned method;
     char *pattern;
+    bool tail; /* the last capture takes every remaining segment */
     size_t nseg;
     struct seg seg[MAX_SEGS];
 };
@@ -42,7 +44,7 @@ void router_free(struct router *rt)
     free(rt);
 }
 
-int router_add(struct router *rt, unsigned method, const char *pattern)
+static int add(struct router *rt, unsigned method, const char *pattern, bool tail)
 {
     SD_ASSERT(pattern[0] == '/');
     if (rt->n == rt->cap) {
@@ -76,7 +78,19 @@ int router_add(struct router *rt, unsigned method, const char *pattern)
         if (*p == '/')
             p++;
     }
+    e->tail = tail;
+    SD_ASSERT(!tail || (e->nseg > 0 && !e->seg[e->nseg - 1].s && !e->seg[e->nseg - 1].suffix));
     return (int)rt->n++;
+}
+
+int router_add(struct router *rt, unsigned method, const char *pattern)
+{
+    return add(rt, method, pattern, false);
+}
+
+int router_add_tail(struct router *rt, unsigned method, const char *pattern)
+{
+    return add(rt, method, pattern, true);
 }
 
 int router_match(const struct router *rt, unsigned method, const char *path, size_t path_len,
@@ -89,9 +103,10 @@ int router_match(const struct router *rt, unsigned method, const char *path, siz
     m->allowed = 0;
     if (path_len == 0 || path[0] != '/')
         return -1;
-    /* Split the path once; a trailing slash or an empty segment never matches. */
+    /* Split the path once; a trailing slash or an empty segment never matches ("/" alone is no
+     * segment at all). */
     size_t i = 1;
-    while (i <= path_len) {
+    while (path_len > 1 && i <= path_len) {
         size_t j = i;
         while (j < path_len && path[j] != '/')
             j++;
@@ -104,10 +119,16 @@ int router_match(const struct router *rt, unsigned method, const char *path, siz
     unsigned want = method == HTTP_M_HEAD ? HTTP_M_GET : method;
     for (size_t k = 0; k < rt->n; k++) {
         const struct rentry *e = &rt->r[k];
-        if (e->nseg != nin)
+        if (e->tail ? nin < e->nseg : e->nseg != nin)
             continue;
         size_t s;
-        for (s = 0; s < nin; s++) {
+        if (e->tail) { /* every remaining segment is non-empty */
+            for (s = e->nseg; s < nin && in[s].len; s++)
+                ;
+            if (s != nin)
+                continue;
+        }
+        for (s = 0; s < e->nseg; s++) {
             if (in[s].len == 0)
                 break;
             if (e->seg[s].s &&
@@ -118,19 +139,21 @@ int router_match(const struct router *rt, unsigned method, const char *path, siz
                          memcmp(in[s].s + in[s].len - tail, e->seg[s].suffix, tail) != 0))
                 break;
         }
-        if (s != nin)
+        if (s != e->nseg)
             continue;
         if (!(e->method & want)) {
             m->allowed |= e->method;
             continue;
         }
         m->index = (int)k;
-        for (s = 0; s < nin; s++) {
+        for (s = 0; s < e->nseg; s++) {
             if (!e->seg[s].s) {
                 m->param[m->nparams] = in[s].s;
                 m->param_len[m->nparams++] = in[s].len - e->seg[s].suffix_len;
             }
         }
+        if (e->tail) /* the last capture runs to the end of the path */
+            m->param_len[m->nparams - 1] = (size_t)(path + path_len - m->param[m->nparams - 1]);
         return 0;
     }
     if (m->allowed) {

@@ -40,6 +40,9 @@ int router_add(struct router *rt, unsigned method, const char *pattern);
  * not the method (405, m->allowed filled). HEAD matches GET routes. */
 int router_match(const struct router *rt, unsigned method, const char *path, size_t path_len,
                  struct route_match *m);
+/* As router_add, for a pattern whose last segment is a capture ("/assets/{path}") that takes
+ * the rest of the path, one or more non-empty segments with their slashes ("js/app.js"). */
+int router_add_tail(struct router *rt, unsigned method, const char *pattern);
 /* "GET, POST" for a method mask, into buf. */
 void router_methods_str(unsigned mask, char *buf, size_t len);
 const char *router_method_name(unsigned method);

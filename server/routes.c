@@ -18,9 +18,11 @@
 #include "handlers/projects.h"
 #include "handlers/registrations.h"
 #include "handlers/sessions.h"
+#include "handlers/tickets.h"
 #include "handlers/users.h"
 #include "handlers/vocabularies.h"
 #include "server/router.h"
+#include "server/static.h"
 #include "base/xalloc.h"
 
 #define GET HTTP_M_GET
@@ -33,6 +35,11 @@
 #define PRIVATE ROUTE_NO_STORE
 
 const struct route_def routes[] = {
+    /* the web client (server/static.h): embedded files, answered on the loop */
+    {GET, "/", static_index, ROUTE_INLINE},
+    {GET, "/index.html", static_index_html, ROUTE_INLINE},
+    {GET, "/assets/{path}", static_asset, ROUTE_INLINE | ROUTE_TAIL},
+
     /* operations */
     {GET, "/healthz", health_live, ROUTE_INLINE},
     {GET, "/readyz", health_ready, 0},
@@ -102,6 +109,7 @@ const struct route_def routes[] = {
     {GET, "/api/v1/sessions/{id}/registrations", registrations_of_session, AUTH | PRIVATE},
     {GET, "/api/v1/registrations/{id}", registrations_get, AUTH | PRIVATE},
     {DELETE, "/api/v1/registrations/{id}", registrations_cancel, AUTH | PRIVATE},
+    {GET, "/api/v1/registrations/{id}/ticket.svg", tickets_svg, AUTH | PRIVATE},
     {GET, "/api/v1/me/registrations", registrations_mine, AUTH | PRIVATE},
     {POST, "/api/v1/checkins", registrations_checkin, AUTH | PRIVATE},
 

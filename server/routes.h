@@ -19,6 +19,8 @@ enum route_flags {
     ROUTE_NO_STORE = 1 << 5,   /* responses carry personal data or secrets (tokens, check-in
                                   codes, e-mail addresses, someone's agenda): every one of them,
                                   errors too, gets Cache-Control: no-store */
+    ROUTE_TAIL = 1 << 6,       /* the pattern's last capture takes the rest of the path, slashes
+                                  included (router_add_tail): "/assets/{path}" */
 };
 
 struct route_def {

@@ -83,7 +83,14 @@ struct server {
     atomic_bool draining;
     struct event_base *main_base;
     struct netaddr_acl *trusted; /* proxies whose X-Forwarded-For names the client, or NULL */
+    char **cors;                 /* cors_origins, parsed */
+    int ncors;
 };
+
+/* CORS (cors_origins): what a browser page of a listed origin may send and read. */
+#define CORS_ALLOW_HEADERS "Authorization, Content-Type, Idempotency-Key, Accept-Language"
+#define CORS_EXPOSE_HEADERS "X-Request-Id, Retry-After, Idempotent-Replayed, Location, WWW-Authenticate"
+#define CORS_MAX_AGE "600"
 
 static void finish(struct loop *l, struct req *r);
 
@@ -246,11 +253,29 @@ static void finish(struct loop *l, struct req *r)
     }
     for (size_t i = 0; i < r->nrh; i++)
         evhttp_add_header(oh, r->rhkey[i], r->rhval[i]);
+    if (l->srv->ncors) {
+        /* The answer depends on Origin whenever origins are listed (caches must keep them
+         * apart); a listed origin's page may read it and the headers clients use. */
+        evhttp_add_header(oh, "Vary", "Origin");
+        if (r->cors_origin) {
+            evhttp_add_header(oh, "Access-Control-Allow-Origin", r->cors_origin);
+            evhttp_add_header(oh, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
+        }
+    }
     if (atomic_load(&l->srv->draining))
         evhttp_add_header(oh, "Connection", "close");
     struct evbuffer *b = evbuffer_new();
-    if (r->resp_len)
+    if (r->method == HTTP_M_HEAD) {
+        /* evhttp would send the body after a HEAD's headers and leave out its length: the
+         * length of the body a GET gets, and no body. */
+        if (r->status != 204 && r->status != 304) {
+            char n[24];
+            snprintf(n, sizeof(n), "%zu", r->resp_len);
+            evhttp_add_header(oh, "Content-Length", n);
+        }
+    } else if (r->resp_len) {
         evbuffer_add(b, r->resp, r->resp_len);
+    }
     /* evhttp frees a request whose client already left when we send (exactly one reply). */
     evhttp_send_reply(ev, r->status, reason(r->status), b);
     guard_request_done(r);
@@ -435,6 +460,29 @@ static bool loop_cached(struct loop *l, struct req *r, const struct route_def *r
     return false;
 }
 
+/* OPTIONS on a path that exists (no route takes OPTIONS itself). A CORS preflight from a listed
+ * origin: 204 with what the path takes and what the page may send. From any other origin: 403
+ * origin_not_allowed (a browser then refuses the real request). Without Origin (not a browser's
+ * preflight): 204 with Allow. */
+static void preflight(struct req *r, const char *origin, unsigned allowed)
+{
+    char methods[96];
+    router_methods_str(allowed | HTTP_M_OPTIONS, methods, sizeof(methods));
+    if (origin && !r->cors_origin) {
+        reply_error(r, SD_ERR_FORBIDDEN, "origin_not_allowed", NULL,
+                    "this origin may not call the API from a browser (cors_origins)");
+        return;
+    }
+    reply_header(r, "Allow", methods);
+    if (r->cors_origin) {
+        router_methods_str(allowed, methods, sizeof(methods));
+        reply_header(r, "Access-Control-Allow-Methods", methods);
+        reply_header(r, "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS);
+        reply_header(r, "Access-Control-Max-Age", CORS_MAX_AGE);
+    }
+    reply_empty(r, 204);
+}
+
 /* Behind trusted proxies the client is named by X-Forwarded-For (every such header, in order). */
 static void client_behind_proxies(struct server *srv, struct req *r)
 {
@@ -484,8 +532,18 @@ static void on_request(struct evhttp_request *ev, void *arg)
         finish(l, r);
         return;
     }
+    const char *origin =
+        evhttp_find_header(evhttp_request_get_input_headers(ev), "Origin");
+    for (int i = 0; origin && i < srv->ncors && !r->cors_origin; i++)
+        if (strcmp(srv->cors[i], origin) == 0)
+            r->cors_origin = srv->cors[i];
     struct route_match m;
     int rc = router_match(srv->app->router, r->method, r->path, strlen(r->path), &m);
+    if (rc == -2 && r->method == HTTP_M_OPTIONS) {
+        preflight(r, origin, m.allowed);
+        finish(l, r);
+        return;
+    }
     if (rc == -1) {
         reply_error(r, SD_ERR_NOT_FOUND, NULL, NULL, "no route for %s", r->path);
         finish(l, r);
@@ -601,6 +659,8 @@ struct server *server_new(struct app *app)
     char why[160];
     SD_ASSERT(netaddr_acl_parse(app->cfg->trusted_proxies, &srv->trusted, why, sizeof(why)) ==
               0); /* validated by the config loader */
+    srv->ncors = cfg_origins_parse(app->cfg->cors_origins, &srv->cors);
+    SD_ASSERT(srv->ncors >= 0); /* validated by the config loader */
     srv->nloops = app->cfg->threads;
     srv->loops = xcalloc((size_t)srv->nloops, sizeof(struct loop));
     for (int i = 0; i < srv->nloops; i++) {
@@ -765,6 +825,9 @@ void server_free(struct server *srv)
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     netaddr_acl_free(srv->trusted);
+    for (int i = 0; i < srv->ncors; i++)
+        free(srv->cors[i]);
+    free(srv->cors);
     if (srv->main_base)
         event_base_free(srv->main_base);
     if (srv->fd >= 0)

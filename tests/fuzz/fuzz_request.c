@@ -52,7 +52,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     json_init();
     rt = router_new();
     for (size_t i = 0; i < routes_len; i++)
-        CHECK(router_add(rt, routes[i].method, routes[i].pattern) == (int)i);
+        CHECK(((routes[i].flags & ROUTE_TAIL) ? router_add_tail(rt, routes[i].method, routes[i].pattern)
+                                               : router_add(rt, routes[i].method, routes[i].pattern)) == (int)i);
     /* The config keys, read from the commented example the key table writes. */
     char *text = NULL;
     size_t len = 0;

@@ -477,6 +477,23 @@ static void m_metrics(int p, struct cell *c)
     PATH("/metrics");
 }
 
+/* the web client */
+static void m_web_root(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/");
+}
+static void m_web_index(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/index.html");
+}
+static void m_web_asset(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/assets/index.html");
+}
+
 /* accounts */
 static void m_users_create(int p, struct cell *c)
 {
@@ -776,6 +793,11 @@ static void m_reg_get(int p, struct cell *c)
     (void)p;
     PATH("/api/v1/registrations/%lld", LL(F.reg));
 }
+static void m_reg_ticket(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/registrations/%lld/ticket.svg", LL(F.reg));
+}
 static void m_reg_cancel(int p, struct cell *c)
 {
     (void)p;
@@ -909,6 +931,11 @@ static const struct row rows[] = {
     {G, "/metrics", 0, m_metrics, ALL(200)},
     {G, "/api/v1/vocabularies", 0, m_vocab, ALL(200)}, /* public */
 
+    /* the web client: public files */
+    {G, "/", 0, m_web_root, ALL(200)},
+    {G, "/index.html", 0, m_web_index, ALL(200)},
+    {G, "/assets/{path}", 0, m_web_asset, ALL(200)},
+
     /* accounts */
     {PO, "/api/v1/users", 0, m_users_create, ALL(201)},
     {PO, "/api/v1/auth/login", 0, m_login, ALL(200)},
@@ -1015,6 +1042,12 @@ static const struct row rows[] = {
      "/api/v1/registrations/{id}",
      0,
      m_reg_cancel,
+     {401, 200, 404, 404, 404, 200, 404, 404, 200}},
+    /* the ticket (QR of the check-in code): as the registration itself */
+    {G,
+     "/api/v1/registrations/{id}/ticket.svg",
+     0,
+     m_reg_ticket,
      {401, 200, 404, 404, 404, 200, 404, 404, 200}},
     {G, "/api/v1/me/registrations", 0, m_reg_mine, SIGNED_IN(200)},
     {PO, "/api/v1/checkins", 0, m_checkin, ORGANIZER(200)},

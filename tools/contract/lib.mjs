@@ -19,7 +19,9 @@ export function operations(doc) {
         for (const method of METHODS) {
             if (!item[method]) continue;
             const src = path.split(/\{[^}]+\}/).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+');
-            ops.push({ method, path, op: item[method], re: new RegExp('^' + src + '$'), params: (path.match(/\{/g) || []).length });
+            // x-rest-of-path: the last parameter spans the rest of the path, slashes included.
+            const src2 = item[method]['x-rest-of-path'] ? src.replace(/\[\^\/\]\+$/, '.+') : src;
+            ops.push({ method, path, op: item[method], re: new RegExp('^' + src2 + '$'), params: (path.match(/\{/g) || []).length });
         }
     }
     ops.sort((a, b) => a.params - b.params);

@@ -26,6 +26,8 @@ export class ApiError extends Error {
         this.status = status;
         this.code = envelope.error.code;
         this.field = envelope.error.field;
+        /** the whole envelope: clash ids, check-in window times, the registration concerned */
+        this.envelope = envelope;
     }
 }
 
@@ -43,6 +45,8 @@ export class Api {
         this.base = base;
         /** @type {string | undefined} */
         this.token = undefined;
+        /** @type {'zh' | 'en'} the language of the server's messages (Accept-Language) */
+        this.lang = 'zh';
     }
 
     /**
@@ -51,7 +55,7 @@ export class Api {
      */
     async call(method, path, o = {}) {
         /** @type {Record<string, string>} */
-        const headers = { Accept: 'application/json' };
+        const headers = { Accept: 'application/json', 'Accept-Language': this.lang };
         const token = o.token ?? this.token;
         if (token) headers.Authorization = `Bearer ${token}`;
         if (o.body !== undefined) headers['Content-Type'] = 'application/json';
@@ -62,7 +66,7 @@ export class Api {
         const res = await fetch(`${this.base}${path}${qs ? `?${qs}` : ''}`, {
             method, headers, body: o.body === undefined ? undefined : JSON.stringify(o.body),
         });
-        const data = res.status === 204 ? null : await res.json();
+        const data = res.status === 204 ? null : await res.json().catch(() => ({ error: { code: 'bad_reply', message: `HTTP ${res.status}` } }));
         if (!res.ok) throw new ApiError(res.status, data);
         return data;
     }
@@ -108,6 +112,55 @@ export class Api {
     /** @returns {Promise<Reply<'meetings_list_mine', 200>>} */
     myMeetings() { return this.call('GET', '/api/v1/me/meetings'); }
 
+    // ---- web: the shell, attendee and enterprise pages
+    /**
+     * A GET whose answer is not JSON (ticket SVG, .ics), with the Bearer token; the body as a Blob.
+     * @param {string} path @returns {Promise<Blob>}
+     */
+    async blob(path) {
+        /** @type {Record<string, string>} */
+        const headers = { 'Accept-Language': this.lang };
+        if (this.token) headers.Authorization = `Bearer ${this.token}`;
+        const res = await fetch(`${this.base}${path}`, { headers });
+        if (!res.ok) {
+            const env = await res.json().catch(() => ({ error: { code: 'bad_reply', message: `HTTP ${res.status}` } }));
+            throw new ApiError(res.status, env);
+        }
+        return res.blob();
+    }
+    /** @returns {Promise<void>} */
+    logOut() { return this.call('POST', '/api/v1/auth/logout'); }
+    /** @param {number} registrationId @returns {Promise<Reply<'registrations_cancel', 200>>} */
+    cancelRegistration(registrationId) { return this.call('DELETE', `/api/v1/registrations/${registrationId}`); }
+    /** @param {number} registrationId @returns {Promise<Reply<'registrations_get', 200>>} */
+    registration(registrationId) { return this.call('GET', `/api/v1/registrations/${registrationId}`); }
+    /** @param {{limit?: number, cursor?: string, status?: string}} [query] @returns {Promise<Reply<'registrations_mine', 200>>} */
+    myRegistrationsPage(query) { return this.call('GET', '/api/v1/me/registrations', { query }); }
+    /** The path of a registration's QR ticket (SVG; fetch it with blob()). @param {number} registrationId */
+    ticketPath(registrationId) { return `/api/v1/registrations/${registrationId}/ticket.svg`; }
+    /** @param {number} registrationId @returns {Promise<Blob>} */
+    ticketSvg(registrationId) { return this.blob(this.ticketPath(registrationId)); }
+    /** @returns {Promise<Blob>} the agenda as text/calendar */
+    agendaIcs() { return this.blob(`/api/v1/me/agenda.ics?lang=${this.lang}`); }
+    /** @returns {Promise<Reply<'agenda_get', 200>>} */
+    agendaIn() { return this.call('GET', '/api/v1/me/agenda', { query: { lang: this.lang } }); }
+    /** @returns {Promise<Reply<'calendar_issue', 201>>} */
+    calendarFeed() { return this.call('POST', '/api/v1/me/calendar'); }
+    /** @returns {Promise<Reply<'vocabularies_get', 200>>} */
+    vocabularies() { return this.call('GET', '/api/v1/vocabularies'); }
+    /** @param {number} id @returns {Promise<Reply<'organizations_get', 200>>} */
+    organization(id) { return this.call('GET', `/api/v1/organizations/${id}`); }
+    /** @param {{organization_id?: number, side?: 'supply' | 'demand', status?: 'open' | 'closed', limit?: number, cursor?: string}} query @returns {Promise<Reply<'projects_list', 200>>} */
+    projects(query) { return this.call('GET', '/api/v1/projects', { query }); }
+    /** @param {number} id @returns {Promise<Reply<'projects_get', 200>>} */
+    project(id) { return this.call('GET', `/api/v1/projects/${id}`); }
+    /** @param {number} id @param {Body<'projects_update'>} b @returns {Promise<Reply<'projects_update', 200>>} */
+    updateProject(id, b) { return this.call('PATCH', `/api/v1/projects/${id}`, { body: b }); }
+    /** @param {number} id @returns {Promise<unknown>} */
+    closeProject(id) { return this.call('DELETE', `/api/v1/projects/${id}`); }
+    /** @param {number} projectId @returns {Promise<Reply<'projects_recommendations', 200>>} */
+    recommendationsIn(projectId) { return this.call('GET', `/api/v1/projects/${projectId}/recommendations`, { query: { lang: this.lang } }); }
+
     // ---- organizer
     /** @param {Body<'events_create'>} b @returns {Promise<Reply<'events_create', 201>>} */
     createEvent(b) { return this.call('POST', '/api/v1/events', { body: b, idempotencyKey: crypto.randomUUID() }); }
@@ -119,6 +172,92 @@ export class Api {
     stats(eventId) { return this.call('GET', `/api/v1/events/${eventId}/stats`); }
     /** @param {Body<'registrations_checkin'>} b @returns {Promise<Reply<'registrations_checkin', 200>>} */
     checkIn(b) { return this.call('POST', '/api/v1/checkins', { body: b }); }
+
+    // ---- org: the organizer pages and the venue's big screen
+    /** @param {{status?: 'draft' | 'published' | 'cancelled', limit?: number, cursor?: string}} [query] @returns {Promise<Reply<'events_list_mine', 200>>} */
+    myEvents(query) { return this.call('GET', '/api/v1/me/events', { query }); }
+    /** @param {number} id @param {Body<'events_update'>} b @returns {Promise<Reply<'events_update', 200>>} */
+    updateEvent(id, b) { return this.call('PATCH', `/api/v1/events/${id}`, { body: b }); }
+    /** @param {number} id @returns {Promise<Reply<'events_cancel', 200>>} */
+    cancelEvent(id) { return this.call('POST', `/api/v1/events/${id}/cancel`); }
+    /** @param {number} id @returns {Promise<Reply<'sessions_get', 200>>} */
+    session(id) { return this.call('GET', `/api/v1/sessions/${id}`); }
+    /** @param {number} id @param {Body<'sessions_update'>} b @returns {Promise<Reply<'sessions_update', 200>>} */
+    updateSession(id, b) { return this.call('PATCH', `/api/v1/sessions/${id}`, { body: b }); }
+    /**
+     * @param {number} sessionId
+     * @param {{status?: 'confirmed' | 'waitlisted' | 'cancelled', limit?: number, cursor?: string}} [query]
+     * @returns {Promise<Reply<'registrations_of_session', 200>>}
+     */
+    sessionRegistrations(sessionId, query) {
+        return this.call('GET', `/api/v1/sessions/${sessionId}/registrations`, { query });
+    }
+    /**
+     * The session's registrations as CSV (RFC 4180, UTF-8 with BOM), fetched with the token so the
+     * page can save it through a blob URL.
+     * @param {number} sessionId @returns {Promise<Blob>}
+     */
+    async sessionRegistrationsCsv(sessionId) {
+        /** @type {Record<string, string>} */
+        const headers = { Accept: 'text/csv' };
+        if (this.token) headers.Authorization = `Bearer ${this.token}`;
+        const res = await fetch(`${this.base}/api/v1/sessions/${sessionId}/registrations?format=csv`, { headers });
+        if (!res.ok) throw new ApiError(res.status, await res.json());
+        return res.blob();
+    }
+    /** @param {number} eventId @returns {Promise<Reply<'pitches_timetable', 200>>} */
+    timetable(eventId) { return this.call('GET', `/api/v1/events/${eventId}/timetable`); }
+    /** @param {number} sessionId @param {Body<'pitches_create'>} b @returns {Promise<Reply<'pitches_create', 201>>} */
+    createPitch(sessionId, b) {
+        return this.call('POST', `/api/v1/sessions/${sessionId}/pitches`, { body: b, idempotencyKey: crypto.randomUUID() });
+    }
+    /** @param {number} pitchId @param {string} startsAt @returns {Promise<Reply<'pitches_place', 200>>} */
+    placePitch(pitchId, startsAt) {
+        /** @type {Body<'pitches_place'>} */
+        const b = { starts_at: startsAt };
+        return this.call('PUT', `/api/v1/pitches/${pitchId}/slot`, { body: b });
+    }
+    /** @param {number} pitchId @returns {Promise<null>} */
+    unplacePitch(pitchId) { return this.call('DELETE', `/api/v1/pitches/${pitchId}/slot`); }
+    /** @param {number} sessionId @returns {Promise<Reply<'pitches_schedule', 200>>} */
+    schedulePitches(sessionId) {
+        return this.call('POST', `/api/v1/sessions/${sessionId}/pitches/schedule`, { idempotencyKey: crypto.randomUUID() });
+    }
+    /** @param {number} sessionId @returns {Promise<Reply<'competitions_get', 200>>} */
+    competition(sessionId) { return this.call('GET', `/api/v1/sessions/${sessionId}/competition`); }
+    /** @param {number} sessionId @param {Body<'competitions_criteria_create'>} b @returns {Promise<Reply<'competitions_criteria_create', 201>>} */
+    createCriterion(sessionId, b) {
+        return this.call('POST', `/api/v1/sessions/${sessionId}/criteria`, { body: b, idempotencyKey: crypto.randomUUID() });
+    }
+    /** @param {number} sessionId @param {Body<'competitions_entries_create'>} b @returns {Promise<Reply<'competitions_entries_create', 201>>} */
+    createEntry(sessionId, b) {
+        return this.call('POST', `/api/v1/sessions/${sessionId}/entries`, { body: b, idempotencyKey: crypto.randomUUID() });
+    }
+    /** @param {number} sessionId @param {Body<'competitions_judges_create'>} b @returns {Promise<Reply<'competitions_judges_create', 201>>} */
+    addJudge(sessionId, b) {
+        return this.call('POST', `/api/v1/sessions/${sessionId}/judges`, { body: b, idempotencyKey: crypto.randomUUID() });
+    }
+    /** @param {number} entryId @param {Body<'competitions_scores_put'>} b @returns {Promise<Reply<'competitions_scores_put', 200>>} */
+    putScores(entryId, b) { return this.call('PUT', `/api/v1/entries/${entryId}/scores`, { body: b }); }
+    /** @param {number} sessionId @returns {Promise<Reply<'competitions_leaderboard', 200>>} */
+    leaderboard(sessionId) { return this.call('GET', `/api/v1/sessions/${sessionId}/leaderboard`); }
+    /** @param {number} sessionId @returns {Promise<Reply<'competitions_publish', 200>>} */
+    publishResults(sessionId) {
+        return this.call('POST', `/api/v1/sessions/${sessionId}/results/publish`, { idempotencyKey: crypto.randomUUID() });
+    }
+    /** @param {number} eventId @param {Body<'meetings_create_slots'>} b @returns {Promise<Reply<'meetings_create_slots', 201>>} */
+    createMeetingSlots(eventId, b) {
+        return this.call('POST', `/api/v1/events/${eventId}/meeting-slots`, { body: b, idempotencyKey: crypto.randomUUID() });
+    }
+    /** @param {number} eventId @returns {Promise<Reply<'meetings_list_slots', 200>>} */
+    meetingSlots(eventId) { return this.call('GET', `/api/v1/events/${eventId}/meeting-slots`); }
+    /** @param {number} eventId @param {boolean} [reset] @returns {Promise<Reply<'meetings_schedule', 200>>} */
+    scheduleMeetings(eventId, reset = false) {
+        return this.call('POST', `/api/v1/events/${eventId}/meetings/schedule`,
+            { query: { reset: reset ? 'true' : undefined }, idempotencyKey: crypto.randomUUID() });
+    }
+    /** @param {number} eventId @param {{limit?: number, cursor?: string}} [query] @returns {Promise<Reply<'meetings_list_event', 200>>} */
+    eventMeetings(eventId, query) { return this.call('GET', `/api/v1/events/${eventId}/meetings`, { query }); }
 }
 
 /**

@@ -1,0 +1,298 @@
+// The shell of the web client: header with the navigation of the reader's roles, the language
+// switch, sign-in state (the Bearer token kept in localStorage), <main id="main"> and the hash
+// router. Page modules export `routes`: [{path: '#/events/:id', title: key, render(root, ctx),
+// auth?: true, role?: 'organizer' | 'enterprise' | 'attendee'}]; render may return a cleanup
+// function (timers), called before the next page renders.
+// @ts-check
+import { Api, ApiError } from './api.js';
+import { t, getLang, setLang, addMessages } from './i18n.js';
+import { h, heading, field, errorBox, toast, replace } from './ui.js';
+import { routes as attendeeRoutes } from './pages/attendee.js';
+import { routes as enterpriseRoutes } from './pages/enterprise.js';
+import { routes as organizerRoutes } from './pages/organizer/index.js';
+import { routes as screenRoutes } from './pages/screen.js';
+
+const TOKEN_KEY = 'summitd.token';
+
+/**
+ * @typedef {object} Ctx
+ * @property {Api} api
+ * @property {any} user GET /me, or null when signed out
+ * @property {Record<string, string>} params
+ * @property {URLSearchParams} query
+ * @property {(hash: string) => void} navigate
+ * @property {() => void} refresh
+ * @property {() => Promise<void>} reloadUser
+ */
+/**
+ * @typedef {object} Route
+ * @property {string} path
+ * @property {string} title
+ * @property {(root: HTMLElement, ctx: Ctx) => (void | (() => void) | Promise<void | (() => void)>)} render
+ * @property {boolean} [auth]
+ * @property {'organizer' | 'enterprise' | 'attendee'} [role]
+ * @property {boolean} [bare] full-screen page without header and footer (the big screen)
+ */
+
+const api = new Api('');
+/** @type {any} */
+let user = null;
+/** @type {(() => void) | null} */
+let cleanup = null;
+let renderSeq = 0;
+let firstRender = true;
+
+function storedToken() { try { return localStorage.getItem(TOKEN_KEY) || undefined; } catch { return undefined; } }
+/** @param {string | undefined} tok */
+function storeToken(tok) {
+    try { if (tok) localStorage.setItem(TOKEN_KEY, tok); else localStorage.removeItem(TOKEN_KEY); } catch { /* storage disabled */ }
+    api.token = tok;
+}
+
+async function reloadUser() {
+    if (!api.token) { user = null; return; }
+    try { user = await api.me(); }
+    catch (e) {
+        if (e instanceof ApiError && e.status === 401) { storeToken(undefined); user = null; }
+        else throw e;
+    }
+}
+
+/** @param {string} role */
+function hasRole(role) { return !!user && (user.roles.includes(role) || user.roles.includes('admin')); }
+
+// ---- the shell's own pages: log in, sign up, home, not found
+/** @type {Route[]} */
+const shellRoutes = [
+    { path: '#/login', title: 'auth.login.title', render: renderLogin },
+    { path: '#/signup', title: 'auth.signup.title', render: renderSignup },
+];
+
+/** @param {HTMLElement} root @param {Ctx} ctx */
+function renderLogin(root, ctx) {
+    const email = h('input', { type: 'email', name: 'email', required: true, autocomplete: 'username', 'data-testid': 'login-email' });
+    const password = h('input', { type: 'password', name: 'password', required: true, autocomplete: 'current-password', 'data-testid': 'login-password' });
+    const status = h('div', { 'aria-live': 'assertive' });
+    const form = h('form', {
+        class: 'card narrow', 'data-testid': 'login-form', novalidate: true,
+        onsubmit: async (/** @type {Event} */ ev) => {
+            ev.preventDefault();
+            replace(status);
+            try {
+                const s = await api.logIn({ email: /** @type {HTMLInputElement} */ (email).value.trim(), password: /** @type {HTMLInputElement} */ (password).value });
+                storeToken(s.token);
+                await reloadUser();
+                toast(t('auth.welcome', { name: user ? user.display_name : '' }), 'ok');
+                ctx.navigate(ctx.query.get('next') || '#/');
+            } catch (e) { replace(status, errorBox(e)); }
+        },
+    },
+    field(t('auth.email'), email),
+    field(t('auth.password'), password),
+    status,
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'login-submit' }, t('auth.login.submit')),
+    h('p', null, h('a', { href: `#/signup${ctx.query.get('next') ? `?next=${encodeURIComponent(ctx.query.get('next') || '')}` : ''}` }, t('auth.toSignup'))));
+    root.append(heading(t('auth.login.title')), form);
+}
+
+/** @param {HTMLElement} root @param {Ctx} ctx */
+function renderSignup(root, ctx) {
+    const name = h('input', { type: 'text', name: 'display_name', required: true, autocomplete: 'name', maxlength: '100', 'data-testid': 'signup-name' });
+    const email = h('input', { type: 'email', name: 'email', required: true, autocomplete: 'email', 'data-testid': 'signup-email' });
+    const password = h('input', { type: 'password', name: 'password', required: true, minlength: '8', autocomplete: 'new-password', 'data-testid': 'signup-password' });
+    const role = h('select', { name: 'role', 'data-testid': 'signup-role' },
+        h('option', { value: 'attendee' }, t('app.role.attendee')),
+        h('option', { value: 'enterprise', selected: ctx.query.get('role') === 'enterprise' }, t('app.role.enterprise')));
+    const status = h('div', { 'aria-live': 'assertive' });
+    const v = (/** @type {HTMLElement} */ el) => /** @type {HTMLInputElement} */ (el).value;
+    const form = h('form', {
+        class: 'card narrow', 'data-testid': 'signup-form', novalidate: true,
+        onsubmit: async (/** @type {Event} */ ev) => {
+            ev.preventDefault();
+            replace(status);
+            try {
+                const r = /** @type {'attendee' | 'enterprise'} */ (v(role));
+                await api.signUp({ email: v(email).trim(), password: v(password), display_name: v(name).trim(), role: r });
+                const s = await api.logIn({ email: v(email).trim(), password: v(password) });
+                storeToken(s.token);
+                await reloadUser();
+                toast(t('auth.welcome', { name: user ? user.display_name : '' }), 'ok');
+                ctx.navigate(ctx.query.get('next') || (r === 'enterprise' ? '#/orgs' : '#/'));
+            } catch (e) { replace(status, errorBox(e)); }
+        },
+    },
+    field(t('auth.name'), name),
+    field(t('auth.email'), email),
+    field(t('auth.password'), password, t('auth.password.hint')),
+    field(t('auth.role'), role),
+    status,
+    h('button', { type: 'submit', class: 'primary', 'data-testid': 'signup-submit' }, t('auth.signup.submit')),
+    h('p', null, h('a', { href: '#/login' }, t('auth.toLogin'))));
+    root.append(heading(t('auth.signup.title')), form);
+}
+
+/** @type {Route[]} */
+const allRoutes = [...shellRoutes, ...attendeeRoutes, ...enterpriseRoutes, ...organizerRoutes, ...screenRoutes];
+
+/** @param {string} pattern @param {string} path @returns {Record<string, string> | null} */
+function match(pattern, path) {
+    const a = pattern.split('/'), b = path.split('/');
+    if (a.length !== b.length) return null;
+    /** @type {Record<string, string>} */
+    const params = {};
+    for (let i = 0; i < a.length; i++) {
+        if (a[i].startsWith(':')) params[a[i].slice(1)] = decodeURIComponent(b[i]);
+        else if (a[i] !== b[i]) return null;
+    }
+    return params;
+}
+
+function currentHash() {
+    const hs = location.hash;
+    return hs.startsWith('#/') ? hs : '#/';
+}
+
+/** @param {string} hash */
+function navigate(hash) {
+    if (location.hash === hash) render();
+    else location.hash = hash;
+}
+
+// ---- the header
+function renderHeader() {
+    const nav = /** @type {HTMLElement} */ (document.getElementById('nav'));
+    nav.setAttribute('aria-label', t('app.nav'));
+    const hash = currentHash().split('?')[0];
+    /** @type {[string, string, string][]} */
+    const links = [['#/', 'app.nav.events', 'nav-events']];
+    if (user) {
+        links.push(['#/me/registrations', 'app.nav.myRegs', 'nav-registrations'], ['#/me/agenda', 'app.nav.agenda', 'nav-agenda']);
+        if (hasRole('enterprise')) {
+            links.push(['#/orgs', 'app.nav.orgs', 'nav-orgs'], ['#/projects', 'app.nav.projects', 'nav-projects'],
+                ['#/matches', 'app.nav.matches', 'nav-matches'], ['#/me/meetings', 'app.nav.meetings', 'nav-meetings']);
+        }
+        if (hasRole('organizer')) links.push(['#/org', 'app.nav.organizer', 'nav-organizer']);
+    }
+    const ul = h('ul', null, links.map(([href, key, tid]) => h('li', null,
+        h('a', { href, 'data-testid': tid, 'aria-current': (href === '#/' ? hash === '#/' || hash.startsWith('#/events') : hash.startsWith(href)) ? 'page' : null }, t(key)))));
+    replace(nav, ul);
+
+    const who = /** @type {HTMLElement} */ (document.getElementById('who'));
+    if (user) {
+        replace(who, h('span', { class: 'who-name', 'data-testid': 'who' }, user.display_name), ' ',
+            h('button', { type: 'button', class: 'link-button', 'data-testid': 'logout', onclick: logOut }, t('app.logout')));
+    } else {
+        replace(who, h('a', { href: '#/login', 'data-testid': 'nav-login' }, t('app.nav.login')), ' ',
+            h('a', { href: '#/signup', 'data-testid': 'nav-signup' }, t('app.nav.signup')));
+    }
+    const lang = /** @type {HTMLElement} */ (document.getElementById('lang-switch'));
+    lang.textContent = t('app.lang.other');
+    lang.setAttribute('lang', getLang() === 'zh' ? 'en' : 'zh-CN');
+    lang.setAttribute('aria-label', getLang() === 'zh' ? 'Switch to English' : '切换到中文');
+    const skip = /** @type {HTMLElement} */ (document.getElementById('skip-link'));
+    skip.textContent = t('app.skip');
+    const menu = /** @type {HTMLElement} */ (document.getElementById('menu-toggle'));
+    menu.setAttribute('aria-label', t('app.menu'));
+    const brand = /** @type {HTMLElement} */ (document.getElementById('brand-link'));
+    brand.textContent = t('app.title');
+    const foot = document.getElementById('foot-text');
+    if (foot) foot.textContent = t('app.footer');
+}
+
+async function logOut() {
+    try { await api.logOut(); } catch { /* the token may be gone already */ }
+    storeToken(undefined);
+    user = null;
+    toast(t('auth.loggedOut'), 'info');
+    navigate('#/');
+}
+
+// ---- the router
+async function render() {
+    const seq = ++renderSeq;
+    if (cleanup) { try { cleanup(); } catch { /* page's own */ } cleanup = null; }
+    const full = currentHash();
+    const qi = full.indexOf('?');
+    const path = qi < 0 ? full : full.slice(0, qi);
+    const query = new URLSearchParams(qi < 0 ? '' : full.slice(qi + 1));
+    /** @type {Route | undefined} */
+    let route;
+    /** @type {Record<string, string>} */
+    let params = {};
+    for (const r of allRoutes) {
+        const p = match(r.path, path);
+        if (p) { route = r; params = p; break; }
+    }
+    document.body.classList.toggle('bare', !!(route && route.bare));
+    document.getElementById('nav')?.classList.remove('open');
+    document.getElementById('menu-toggle')?.setAttribute('aria-expanded', 'false');
+    renderHeader();
+    const main = /** @type {HTMLElement} */ (document.getElementById('main'));
+    const root = h('div', { class: 'page' });
+    replace(main, root);
+    /** @type {Ctx} */
+    const ctx = { api, user, params, query, navigate, refresh: () => render(), reloadUser: async () => { await reloadUser(); renderHeader(); } };
+    if (!route) {
+        document.title = `${t('app.notFound')} · ${t('app.title')}`;
+        root.append(heading(t('app.notFound')), h('p', null, t('app.notFound.text')));
+    } else if ((route.auth || route.role) && !user) {
+        navigate(`#/login?next=${encodeURIComponent(full)}`);
+        return;
+    } else if (route.role && !hasRole(route.role)) {
+        document.title = `${t(route.title)} · ${t('app.title')}`;
+        root.append(heading(t(route.title)), h('p', { class: 'error', role: 'alert' }, t('app.needRole', { role: t(`app.role.${route.role}`) })));
+    } else {
+        document.title = `${t(route.title)} · ${t('app.title')}`;
+        try {
+            const c = await route.render(root, ctx);
+            if (seq !== renderSeq) { if (typeof c === 'function') c(); return; }
+            if (typeof c === 'function') cleanup = c;
+        } catch (e) {
+            if (seq !== renderSeq) return;
+            if (e instanceof ApiError && e.status === 401) {
+                storeToken(undefined); user = null;
+                navigate(`#/login?next=${encodeURIComponent(full)}`);
+                return;
+            }
+            if (!root.querySelector('h1')) root.prepend(heading(t(route.title)));
+            root.append(errorBox(e));
+        }
+    }
+    if (seq !== renderSeq) return;
+    const h1 = /** @type {HTMLElement | null} */ (root.querySelector('h1'));
+    if (h1) {
+        h1.setAttribute('tabindex', '-1');
+        if (!firstRender || location.hash.length > 2) h1.focus({ preventScroll: false });
+    }
+    firstRender = false;
+    main.setAttribute('data-ready', path);
+}
+
+async function start() {
+    setLang(getLang());
+    api.lang = getLang();
+    storeToken(storedToken());
+    try { await reloadUser(); } catch { /* network: render signed out; pages show the error */ }
+    document.getElementById('lang-switch')?.addEventListener('click', () => {
+        const l = getLang() === 'zh' ? 'en' : 'zh';
+        setLang(l);
+        api.lang = l;
+        render();
+    });
+    document.getElementById('skip-link')?.addEventListener('click', (ev) => {
+        ev.preventDefault();
+        const h1 = /** @type {HTMLElement | null} */ (document.querySelector('#main h1'));
+        (h1 || /** @type {HTMLElement} */ (document.getElementById('main'))).focus();
+    });
+    document.getElementById('menu-toggle')?.addEventListener('click', (ev) => {
+        const nav = document.getElementById('nav');
+        const open = !nav?.classList.contains('open');
+        nav?.classList.toggle('open', open);
+        /** @type {HTMLElement} */ (ev.currentTarget).setAttribute('aria-expanded', String(open));
+    });
+    window.addEventListener('hashchange', () => { if (location.hash === '' || location.hash.startsWith('#/')) render(); });
+    addMessages({});
+    await render();
+}
+
+start();

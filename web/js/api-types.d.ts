@@ -1032,6 +1032,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/registrations/{id}/ticket.svg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The registration's ticket, its check-in code as a QR code in SVG (the holder, the event's organizer, an admin; 404 to others)
+         * @description The QR code (ISO/IEC 18004, byte mode, error correction level M, a 4-module quiet zone) encodes exactly the registration's checkin_code, the text POST /api/v1/checkins takes, drawn by the server with libqrencode: a white square and one black path, viewBox in modules, 8 px per module at its natural size; scale it freely (shape-rendering crispEdges). Only a confirmed registration has a ticket: a waitlisted one (or a cancelled one) answers 409 registration_not_confirmed, so that no code the desk would refuse is shown; once the waitlist promotes it, the ticket appears. Use it as an <img src> only with the token in a fetch (the route needs the Bearer token): fetch it and show a blob URL. Cache-Control no-store.
+         */
+        get: operations["tickets_svg"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The web client (web/index.html)
+         * @description The web client's page (not JSON): web/index.html as embedded in the binary at build time, with every `/assets/` in it rewritten to `/assets/<fingerprint>/` (16 hex digits, a hash of every other embedded file), so that the assets it loads may be cached for good. Answered on the event loop. Cache-Control no-cache: browsers revalidate it with the ETag (304).
+         */
+        get: operations["static_index"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/index.html": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The web client (web/index.html), as at /
+         * @description The web client's page (not JSON): web/index.html as embedded in the binary at build time, with every `/assets/` in it rewritten to `/assets/<fingerprint>/` (16 hex digits, a hash of every other embedded file), so that the assets it loads may be cached for good. Answered on the event loop. Cache-Control no-cache: browsers revalidate it with the ETag (304).
+         */
+        get: operations["static_index_html"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/assets/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A file of the web client (web/<path>)
+         * @description A file of the web client (not JSON), web/<path> as embedded in the binary at build time (every file under web/ but TypeScript declarations, Markdown, dot files, node_modules, package files and what web/.embedignore lists). `/assets/<fingerprint>/<path>` serves the same file: under this build's fingerprint (the one index.html refers to) with Cache-Control `public, max-age=31536000, immutable`; under another 16-hex-digit prefix (a page of an older build) with no-cache. Content-Type by extension: html text/html, css text/css, js and mjs text/javascript, svg image/svg+xml, json and map application/json, webmanifest application/manifest+json, txt text/plain (all these with charset=utf-8), png, jpg, gif, webp, ico image/x-icon, woff2, woff; anything else application/octet-stream. Answered on the event loop. Every response (404 too) carries the Content-Security-Policy, X-Content-Type-Options nosniff and Referrer-Policy same-origin.
+         */
+        get: operations["static_asset"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1922,6 +2002,14 @@ export interface components {
         "WWW-Authenticate": "Bearer realm=\"summitd\"" | "Bearer realm=\"summitd\", error=\"invalid_token\"";
         /** @description the methods the path takes */
         Allow: string;
+        /** @description on every page and asset of the web client: `default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; media-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'` (no inline script or style, no other origin) */
+        "Content-Security-Policy": string;
+        /** @description on every page and asset of the web client */
+        "Referrer-Policy": "same-origin";
+        /** @description strong validator of the representation sent: `"<32 hex of its SHA-256>"`, with `-gz` before the closing quote for the gzip representation; send it back in If-None-Match */
+        ETag: string;
+        /** @description `public, max-age=31536000, immutable` under this build's `/assets/<fingerprint>/`; `no-cache` (revalidate with the ETag) everywhere else */
+        StaticCacheControl: "no-cache" | "public, max-age=31536000, immutable";
     };
     pathItems: never;
 }
@@ -6498,6 +6586,236 @@ export interface operations {
             /** @description invalid_request (a header or query that is not text) */
             400: {
                 headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    tickets_svg: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the ticket */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/svg+xml": string;
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description registration_not_found (no such registration, or not the caller's to see); not_found when the id is not a positive integer */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description registration_not_confirmed (waitlisted or cancelled; the message says which) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    static_index: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag received before (a list, weak form and `*` allowed); 304 when it names the current representation */
+                "If-None-Match"?: string;
+                /** @description with `gzip` (q > 0), text files over 1 KB that compress come gzipped (Content-Encoding gzip); the response carries Vary Accept-Encoding for such files either way */
+                "Accept-Encoding"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file (HEAD gives the same headers and Content-Length without the body) */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["StaticCacheControl"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    /** @description `gzip` when the client accepts it and the file was compressed at build time */
+                    "Content-Encoding"?: "gzip";
+                    /** @description `Accept-Encoding` for files that have a gzip representation */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description not modified (If-None-Match named the current ETag); no body */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["StaticCacheControl"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_request (a header or query that is not text) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    static_index_html: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag received before (a list, weak form and `*` allowed); 304 when it names the current representation */
+                "If-None-Match"?: string;
+                /** @description with `gzip` (q > 0), text files over 1 KB that compress come gzipped (Content-Encoding gzip); the response carries Vary Accept-Encoding for such files either way */
+                "Accept-Encoding"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file (HEAD gives the same headers and Content-Length without the body) */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["StaticCacheControl"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    /** @description `gzip` when the client accepts it and the file was compressed at build time */
+                    "Content-Encoding"?: "gzip";
+                    /** @description `Accept-Encoding` for files that have a gzip representation */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description not modified (If-None-Match named the current ETag); no body */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["StaticCacheControl"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_request (a header or query that is not text) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    static_asset: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description an ETag received before (a list, weak form and `*` allowed); 304 when it names the current representation */
+                "If-None-Match"?: string;
+                /** @description with `gzip` (q > 0), text files over 1 KB that compress come gzipped (Content-Encoding gzip); the response carries Vary Accept-Encoding for such files either way */
+                "Accept-Encoding"?: string;
+            };
+            path: {
+                /** @description a file under web/, slashes included (`js/pages/attendee.js`), optionally after a fingerprint (`<16 hex>/js/app.js`); this one parameter spans the rest of the path */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file (HEAD gives the same headers and Content-Length without the body) */
+            200: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["StaticCacheControl"];
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    "Referrer-Policy": components["headers"]["Referrer-Policy"];
+                    /** @description `gzip` when the client accepts it and the file was compressed at build time */
+                    "Content-Encoding"?: "gzip";
+                    /** @description `Accept-Encoding` for files that have a gzip representation */
+                    Vary?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                    "text/css": string;
+                    "text/javascript": string;
+                    "text/plain": string;
+                    "image/svg+xml": string;
+                    "image/png": string;
+                    "image/jpeg": string;
+                    "image/gif": string;
+                    "image/webp": string;
+                    "image/x-icon": string;
+                    "font/woff2": string;
+                    "font/woff": string;
+                    "application/manifest+json": Record<string, never>;
+                    "application/xml": string;
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description not modified (If-None-Match named the current ETag); no body */
+            304: {
+                headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["StaticCacheControl"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_request (a header or query that is not text) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_found (no such file under web/; `..`, `.`, empty segments and backslashes, plain or percent-encoded, never leave it) */
+            404: {
+                headers: {
+                    "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
                     [name: string]: unknown;
                 };
                 content: {

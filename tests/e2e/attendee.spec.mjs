@@ -113,7 +113,7 @@ export const scenarios = [{
 
         // English is one click away, and stays chosen.
         await cai.page.getByTestId('lang-switch').click();
-        await cai.page.getByText('My agenda', { exact: true }).first().waitFor();
+        await cai.page.locator('main h1', { hasText: 'My agenda' }).waitFor();
         await cai.page.reload();
         await cai.landed('#/me/agenda', 'agenda-en');
         t.assert(await cai.page.evaluate(() => document.documentElement.lang) === 'en', 'English remembered');

@@ -103,3 +103,6 @@ export function badge(text, kind, testid) { return h('span', { class: `badge bad
 
 /** Replaces the children of el. @param {Element} el @param {...Child} children */
 export function replace(el, ...children) { el.replaceChildren(); fill(el, null, children); }
+
+/** Appends children to el (null, false and undefined skipped, arrays flattened). @param {Element} el @param {...Child} children */
+export function append(el, ...children) { fill(el, null, children); }

@@ -3,7 +3,7 @@
 // ticket per confirmed registration, my agenda with clashes, its .ics and calendar feed.
 // @ts-check
 import { t, addMessages } from '../i18n.js';
-import { h, heading, fmtDateTime, fmtDate, fmtTime, fmtNumber, dayKey, errorBox, errorMessage, toast, badge, replace } from '../ui.js';
+import { h, append, heading, fmtDateTime, fmtDate, fmtTime, fmtNumber, dayKey, errorBox, errorMessage, toast, badge, replace } from '../ui.js';
 
 const POLL_MS = 4000;
 
@@ -138,14 +138,14 @@ function poll(fn) {
 // ---- events
 /** @param {HTMLElement} root @param {any} ctx */
 async function renderEvents(root, ctx) {
-    root.append(heading(t('att.events.title')));
+    append(root, heading(t('att.events.title')));
     const list = h('ul', { class: 'list cols', 'data-testid': 'events' });
-    root.append(list);
+    append(root, list);
     /** @param {string | undefined} cursor */
     const load = async (cursor) => {
         const page = await ctx.api.events({ limit: 20, cursor });
         for (const ev of page.items) {
-            list.append(h('li', { 'data-testid': 'event-row' },
+            append(list, h('li', { 'data-testid': 'event-row' },
                 h('h2', null, h('a', { href: `#/events/${ev.id}`, 'data-testid': 'event-link' }, ev.title)),
                 h('p', { class: 'meta' }, fmtDateTime(ev.starts_at, ev.time_zone), ' – ', fmtDateTime(ev.ends_at, ev.time_zone)),
                 h('p', { class: 'meta' }, t('att.event.where', { city: ev.city, venue: ev.venue }))));
@@ -153,7 +153,7 @@ async function renderEvents(root, ctx) {
         if (!list.children.length) list.replaceWith(h('p', null, t('att.events.empty')));
         if (page.next_cursor) {
             const more = h('button', { type: 'button', onclick: async () => { more.remove(); await load(page.next_cursor || undefined); } }, t('att.events.more'));
-            root.append(more);
+            append(root, more);
         }
     };
     await load(undefined);
@@ -166,14 +166,14 @@ async function renderEvent(root, ctx) {
     const tz = ev.time_zone;
     /** @type {Map<number, any>} */
     let mine = new Map((ev.my_registrations || []).map((/** @type {any} */ r) => [r.session_id, r]));
-    root.append(heading(ev.title, { 'data-testid': 'event-title' }),
+    append(root, heading(ev.title, { 'data-testid': 'event-title' }),
         h('p', { class: 'meta' }, fmtDateTime(ev.starts_at, tz), ' – ', fmtDateTime(ev.ends_at, tz)),
         h('p', { class: 'meta' }, t('att.event.where', { city: ev.city, venue: ev.venue })),
         ev.description ? h('p', null, ev.description) : null,
         h('p', { class: 'meta' }, t('att.event.tz', { tz })));
     const sec = h('section', { 'aria-labelledby': 'sessions-h' }, h('h2', { id: 'sessions-h' }, t('att.event.sessions'), ' ', h('small', { class: 'muted' }, `· ${t('att.live')}`)));
-    root.append(sec);
-    if (!ev.sessions.length) { sec.append(h('p', null, t('att.event.noSessions'))); return; }
+    append(root, sec);
+    if (!ev.sessions.length) { append(sec, h('p', null, t('att.event.noSessions'))); return; }
 
     /** @type {Map<number, {seats: HTMLElement, wait: HTMLElement, status: HTMLElement, action: HTMLElement, key: string}>} */
     const cells = new Map();
@@ -233,12 +233,12 @@ async function renderEvent(root, ctx) {
         const rooms = new Map();
         for (const s of list) { if (!rooms.has(s.room)) rooms.set(s.room, []); rooms.get(s.room).push(s); }
         for (const [room, ss] of [...rooms.entries()].sort((a, b) => String(a[0]).localeCompare(String(b[0])))) {
-            day.append(h('h4', { class: 'room' }, room || '—'));
+            append(day, h('h4', { class: 'room' }, room || '—'));
             for (const s of ss.sort((/** @type {any} */ a, /** @type {any} */ b) => a.starts_at.localeCompare(b.starts_at))) {
                 const c = { seats: h('span', { class: 'seats', 'data-testid': 'seats' }), wait: h('span', { class: 'seats', 'data-testid': 'waitlist' }),
                     status: h('span', { 'aria-live': 'polite' }), action: h('span'), key: '' };
                 cells.set(s.id, c);
-                day.append(h('article', { class: 'session', 'data-testid': 'session', 'data-session-id': String(s.id), 'aria-label': s.title },
+                append(day, h('article', { class: 'session', 'data-testid': 'session', 'data-session-id': String(s.id), 'aria-label': s.title },
                     h('div', { class: 'time' }, `${fmtTime(s.starts_at, tz)}–${fmtTime(s.ends_at, tz)}`),
                     h('strong', { 'data-testid': 'session-title' }, s.title),
                     h('div', { class: 'row' }, c.seats, c.wait, c.status),
@@ -246,7 +246,7 @@ async function renderEvent(root, ctx) {
                 fillCells(s, true);
             }
         }
-        sec.append(day);
+        append(sec, day);
     }
 
     /** @param {boolean} force */
@@ -266,11 +266,11 @@ async function renderEvent(root, ctx) {
 // ---- my registrations and tickets
 /** @param {HTMLElement} root @param {any} ctx */
 async function renderMyRegistrations(root, ctx) {
-    root.append(heading(t('att.regs.title')));
+    append(root, heading(t('att.regs.title')));
     const page = await ctx.api.myRegistrationsPage({ limit: 100 });
     const items = page.items.filter((/** @type {any} */ r) => r.status !== 'cancelled');
-    if (!items.length) { root.append(h('p', null, t('att.regs.empty'))); return; }
-    root.append(h('ul', { class: 'list', 'data-testid': 'my-registrations' }, items.map((/** @type {any} */ r) => h('li', { 'data-testid': 'registration-row', 'data-session-id': String(r.session_id) },
+    if (!items.length) { append(root, h('p', null, t('att.regs.empty'))); return; }
+    append(root, h('ul', { class: 'list', 'data-testid': 'my-registrations' }, items.map((/** @type {any} */ r) => h('li', { 'data-testid': 'registration-row', 'data-session-id': String(r.session_id) },
         h('div', { class: 'row spread' }, h('strong', null, r.session.title), statusBadge(r.status, r.waitlist_position)),
         h('p', { class: 'meta' }, h('a', { href: `#/events/${r.event.id}` }, r.event.title), ' · ', r.session.room, ' · ', fmtDateTime(r.session.starts_at)),
         r.status === 'confirmed' ? h('a', { class: 'button', href: `#/tickets/${r.id}`, 'data-testid': 'ticket-link', 'aria-label': t('att.regs.ticketFor', { title: r.session.title }) }, t('att.regs.ticket')) : null))));
@@ -280,36 +280,36 @@ async function renderMyRegistrations(root, ctx) {
 async function renderTicket(root, ctx) {
     const id = Number(ctx.params.id);
     const reg = await ctx.api.registration(id);
-    root.append(heading(t('att.ticket.title')));
+    append(root, heading(t('att.ticket.title')));
     const card = h('section', { class: 'card ticket', 'data-testid': 'ticket' },
         h('h2', null, reg.session ? reg.session.title : ''),
         h('p', { class: 'meta' }, reg.event ? reg.event.title : '', reg.session ? ` · ${reg.session.room} · ${fmtDateTime(reg.session.starts_at)}` : ''),
         statusBadge(reg.status, reg.waitlist_position));
-    root.append(card);
-    if (reg.status !== 'confirmed' || !reg.checkin_code) { card.append(h('p', null, t('att.ticket.notConfirmed'))); return; }
+    append(root, card);
+    if (reg.status !== 'confirmed' || !reg.checkin_code) { append(card, h('p', null, t('att.ticket.notConfirmed'))); return; }
     const qr = h('div', { class: 'qr' });
-    card.append(qr,
+    append(card, ...[qr,
         h('p', null, t('att.ticket.code')),
         h('p', { class: 'code', 'data-testid': 'ticket-code' }, reg.checkin_code),
         reg.checked_in_at ? h('p', null, badge(t('att.ticket.checkedIn', { at: fmtDateTime(reg.checked_in_at) }), 'info')) : null,
-        h('p', { class: 'meta' }, t('att.ticket.help')));
+        h('p', { class: 'meta' }, t('att.ticket.help'))].filter((x) => x !== null));
     /** @type {string | null} */
     let url = null;
     try {
         url = URL.createObjectURL(await ctx.api.ticketSvg(id));
-        qr.append(h('img', { src: url, alt: `${t('att.ticket.qr')}: ${reg.checkin_code}`, 'data-testid': 'ticket-qr', width: '320', height: '320' }));
-    } catch (e) { qr.append(errorBox(e)); }
+        append(qr, h('img', { src: url, alt: `${t('att.ticket.qr')}: ${reg.checkin_code}`, 'data-testid': 'ticket-qr', width: '320', height: '320' }));
+    } catch (e) { append(qr, errorBox(e)); }
     return () => { if (url) URL.revokeObjectURL(url); };
 }
 
 // ---- my agenda
 /** @param {HTMLElement} root @param {any} ctx */
 async function renderAgenda(root, ctx) {
-    root.append(heading(t('att.agenda.title')));
+    append(root, heading(t('att.agenda.title')));
     const ag = await ctx.api.agendaIn();
     const tools = h('div', { class: 'row' });
-    root.append(tools);
-    tools.append(h('button', { type: 'button', 'data-testid': 'agenda-ics', onclick: async () => {
+    append(root, tools);
+    append(tools, h('button', { type: 'button', 'data-testid': 'agenda-ics', onclick: async () => {
         try {
             const blob = await ctx.api.agendaIcs();
             const url = URL.createObjectURL(blob);
@@ -319,7 +319,7 @@ async function renderAgenda(root, ctx) {
         } catch (e) { toast(errorMessage(e), 'error'); }
     } }, t('att.agenda.ics')));
     const feedBox = h('div');
-    tools.append(h('button', { type: 'button', 'data-testid': 'agenda-feed', onclick: async () => {
+    append(tools, h('button', { type: 'button', 'data-testid': 'agenda-feed', onclick: async () => {
         try {
             const f = await ctx.api.calendarFeed();
             const input = h('input', { type: 'text', readonly: true, value: f.url, id: 'feed-url', 'data-testid': 'feed-url' });
@@ -334,10 +334,10 @@ async function renderAgenda(root, ctx) {
             input.focus();
         } catch (e) { replace(feedBox, errorBox(e)); }
     } }, t('att.agenda.feedGet')));
-    root.append(feedBox);
-    root.append(h('p', { 'data-testid': 'agenda-conflicts', class: ag.conflicts ? 'error' : 'muted' },
+    append(root, feedBox);
+    append(root, h('p', { 'data-testid': 'agenda-conflicts', class: ag.conflicts ? 'error' : 'muted' },
         ag.conflicts ? t('att.agenda.conflicts', { n: ag.conflicts }) : t('att.agenda.noConflicts')));
-    if (!ag.items.length) { root.append(h('p', null, t('att.agenda.empty'))); return; }
+    if (!ag.items.length) { append(root, h('p', null, t('att.agenda.empty'))); return; }
     const byDay = new Map();
     for (const it of ag.items) {
         const k = dayKey(it.starts_at, it.time_zone);
@@ -345,8 +345,8 @@ async function renderAgenda(root, ctx) {
         byDay.get(k).push(it);
     }
     for (const [, items] of [...byDay.entries()].sort()) {
-        root.append(h('h2', null, fmtDate(items[0].starts_at, items[0].time_zone)));
-        root.append(h('ul', { class: 'list' }, items.map((/** @type {any} */ it) => h('li', { class: it.conflict ? 'conflict' : '', 'data-testid': 'agenda-item', 'data-kind': it.kind },
+        append(root, h('h2', null, fmtDate(items[0].starts_at, items[0].time_zone)));
+        append(root, h('ul', { class: 'list' }, items.map((/** @type {any} */ it) => h('li', { class: it.conflict ? 'conflict' : '', 'data-testid': 'agenda-item', 'data-kind': it.kind },
             h('div', { class: 'row spread' }, h('strong', null, it.title), h('span', { class: 'badge badge-info' }, t(`att.agenda.kind.${it.kind}`))),
             h('p', { class: 'meta' }, `${fmtTime(it.starts_at, it.time_zone)}–${fmtTime(it.ends_at, it.time_zone)} (${it.time_zone})`, it.location ? ` · ${it.location}` : '', ' · ',
                 h('a', { href: `#/events/${it.event.id}` }, it.event.title)),

@@ -3,7 +3,7 @@
 // interested, mutual matches with the counterpart's contacts, my 1:1 meetings.
 // @ts-check
 import { t, addMessages, termName, getLang } from '../i18n.js';
-import { h, svg, heading, field, fmtDateTime, fmtNumber, errorBox, errorMessage, toast, badge, replace } from '../ui.js';
+import { h, append, svg, heading, field, fmtDateTime, fmtNumber, errorBox, errorMessage, toast, badge, replace } from '../ui.js';
 
 addMessages({
     zh: {
@@ -177,21 +177,21 @@ const val = (el) => /** @type {HTMLInputElement} */ (el).value;
 // ---- organizations
 /** @param {HTMLElement} root @param {any} ctx */
 async function renderOrgs(root, ctx) {
-    root.append(heading(t('ent.orgs.title')));
+    append(root, heading(t('ent.orgs.title')));
     const v = await vocab(ctx.api);
     const orgs = ctx.user.organizations || [];
     if (orgs.length) {
-        root.append(h('ul', { class: 'list', 'data-testid': 'orgs' }, orgs.map((/** @type {any} */ o) => h('li', { 'data-testid': 'org-row' },
+        append(root, h('ul', { class: 'list', 'data-testid': 'orgs' }, orgs.map((/** @type {any} */ o) => h('li', { 'data-testid': 'org-row' },
             h('div', { class: 'row spread' }, h('strong', null, o.name), badge(t(`ent.orgs.role.${o.member_role}`), 'info')),
             h('p', { class: 'meta' }, nameOf(v.tiers, o.tier)),
             h('a', { href: `#/projects?org=${o.id}` }, t('ent.orgs.projects'))))));
-    } else root.append(h('p', null, t('ent.orgs.empty')));
+    } else append(root, h('p', null, t('ent.orgs.empty')));
     const name = h('input', { type: 'text', required: true, maxlength: '200', 'data-testid': 'org-name' });
     const tier = h('select', { 'data-testid': 'org-tier' }, options(v.tiers, 'innovative'));
     const sector = h('select', { 'data-testid': 'org-sector' }, options(v.sectors, undefined));
     const zone = h('select', { 'data-testid': 'org-zone' }, options(v.zones, undefined, t('ent.field.zone.none')));
     const status = h('div', { 'aria-live': 'assertive' });
-    root.append(h('h2', null, t('ent.orgs.create')), h('form', { class: 'card', 'data-testid': 'org-form', novalidate: true, onsubmit: async (/** @type {Event} */ e) => {
+    append(root, h('h2', null, t('ent.orgs.create')), h('form', { class: 'card', 'data-testid': 'org-form', novalidate: true, onsubmit: async (/** @type {Event} */ e) => {
         e.preventDefault();
         replace(status);
         try {
@@ -213,19 +213,19 @@ function budgetText(p) {
 
 /** @param {HTMLElement} root @param {any} ctx */
 async function renderProjects(root, ctx) {
-    root.append(heading(t('ent.projects.title')));
+    append(root, heading(t('ent.projects.title')));
     const orgs = (ctx.user.organizations || []).filter((/** @type {any} */ o) => !ctx.query.get('org') || String(o.id) === ctx.query.get('org'));
-    if (!orgs.length) { root.append(h('p', null, t('ent.projects.needOrg'), ' ', h('a', { href: '#/orgs' }, t('ent.orgs.create')))); return; }
-    root.append(h('p', null, h('a', { class: 'button primary', href: '#/projects/new', 'data-testid': 'project-new' }, t('ent.projects.new'))));
+    if (!orgs.length) { append(root, h('p', null, t('ent.projects.needOrg'), ' ', h('a', { href: '#/orgs' }, t('ent.orgs.create')))); return; }
+    append(root, h('p', null, h('a', { class: 'button primary', href: '#/projects/new', 'data-testid': 'project-new' }, t('ent.projects.new'))));
     const v = await vocab(ctx.api);
     for (const o of orgs) {
         const [open, closed] = await Promise.all([
             ctx.api.projects({ organization_id: o.id, status: 'open', limit: 100 }),
             ctx.api.projects({ organization_id: o.id, status: 'closed', limit: 100 })]);
         const items = [...(open.items || []), ...(closed.items || [])];
-        root.append(h('h2', null, o.name));
-        if (!items.length) { root.append(h('p', { class: 'muted' }, t('ent.projects.empty'))); continue; }
-        root.append(h('ul', { class: 'list cols' }, items.map((p) => h('li', { 'data-testid': 'project-row' },
+        append(root, h('h2', null, o.name));
+        if (!items.length) { append(root, h('p', { class: 'muted' }, t('ent.projects.empty'))); continue; }
+        append(root, h('ul', { class: 'list cols' }, items.map((p) => h('li', { 'data-testid': 'project-row' },
             h('div', { class: 'row spread' }, h('a', { href: `#/projects/${p.id}`, 'data-testid': 'project-link' }, p.title),
                 badge(t(`ent.side.${p.side}.short`), p.side === 'supply' ? 'info' : 'warn')),
             h('p', { class: 'meta' }, nameOf(v.sectors, p.sector), p.zone ? ` · ${nameOf(v.zones, p.zone)}` : '', ' · ', nameOf(v.stages, p.stage), ' · ',
@@ -252,7 +252,7 @@ async function projectForm(root, ctx, p) {
     const bmax = h('input', { type: 'number', min: '0', step: '1', inputmode: 'numeric', value: p && p.budget_max != null ? String(p.budget_max) : '', 'data-testid': 'project-budget-max' });
     const status = h('div', { 'aria-live': 'assertive' });
     const num = (/** @type {HTMLElement} */ el) => (val(el) === '' ? undefined : Number(val(el)));
-    root.append(h('form', { class: 'card', 'data-testid': 'project-form', novalidate: true, onsubmit: async (/** @type {Event} */ e) => {
+    append(root, h('form', { class: 'card', 'data-testid': 'project-form', novalidate: true, onsubmit: async (/** @type {Event} */ e) => {
         e.preventDefault();
         replace(status);
         const body = {
@@ -282,15 +282,15 @@ async function projectForm(root, ctx, p) {
 
 /** @param {HTMLElement} root @param {any} ctx */
 async function renderNewProject(root, ctx) {
-    root.append(heading(t('ent.projects.new')));
-    if (!(ctx.user.organizations || []).length) { root.append(h('p', null, t('ent.projects.needOrg'), ' ', h('a', { href: '#/orgs' }, t('ent.orgs.create')))); return; }
+    append(root, heading(t('ent.projects.new')));
+    if (!(ctx.user.organizations || []).length) { append(root, h('p', null, t('ent.projects.needOrg'), ' ', h('a', { href: '#/orgs' }, t('ent.orgs.create')))); return; }
     await projectForm(root, ctx);
 }
 
 /** @param {HTMLElement} root @param {any} ctx */
 async function renderEditProject(root, ctx) {
     const p = await ctx.api.project(Number(ctx.params.id));
-    root.append(heading(t('ent.project.edit')), h('p', null, h('a', { href: `#/projects/${p.id}` }, `← ${p.title}`)));
+    append(root, heading(t('ent.project.edit')), h('p', null, h('a', { href: `#/projects/${p.id}` }, `← ${p.title}`)));
     await projectForm(root, ctx, p);
 }
 
@@ -349,14 +349,14 @@ function factorChart(item, scoreMax) {
 async function renderProject(root, ctx) {
     const id = Number(ctx.params.id);
     const [p, v] = await Promise.all([ctx.api.project(id), vocab(ctx.api)]);
-    root.append(heading(p.title, { 'data-testid': 'project-heading' }),
+    append(root, heading(p.title, { 'data-testid': 'project-heading' }),
         h('p', { class: 'row' }, badge(t(`ent.side.${p.side}.short`), p.side === 'supply' ? 'info' : 'warn'), badge(t(`ent.status.${p.status}`), p.status === 'open' ? 'ok' : 'bad', 'project-status')),
         h('p', { class: 'meta' }, p.organization ? p.organization.name : '', ' · ', nameOf(v.sectors, p.sector), p.zone ? ` · ${nameOf(v.zones, p.zone)}` : '', ' · ', nameOf(v.stages, p.stage)),
         h('p', { class: 'meta' }, budgetText(p)),
         p.description ? h('p', null, p.description) : null,
         (p.tags || []).length ? h('ul', { class: 'tags', 'aria-label': t('ent.field.tags') }, p.tags.map((/** @type {string} */ x) => h('li', null, x))) : null);
     if (p.status === 'open') {
-        root.append(h('div', { class: 'row' },
+        append(root, h('div', { class: 'row' },
             h('a', { class: 'button', href: `#/projects/${id}/edit`, 'data-testid': 'project-edit' }, t('ent.project.edit')),
             h('button', { type: 'button', class: 'danger', 'data-testid': 'project-close', onclick: async () => {
                 if (!confirm(`${t('ent.project.close')}?`)) return;
@@ -364,11 +364,11 @@ async function renderProject(root, ctx) {
             } }, t('ent.project.close'))));
     }
     if (p.status !== 'open') return;
-    root.append(h('h2', null, t('ent.recs.title')));
+    append(root, h('h2', null, t('ent.recs.title')));
     const recs = await ctx.api.recommendationsIn(id);
-    if (!recs.items.length) { root.append(h('p', null, t('ent.recs.empty'))); return; }
-    root.append(h('p', { class: 'meta' }, t('ent.recs.chart'), ' ', t('ent.recs.approx')));
-    root.append(h('ol', { class: 'list', 'data-testid': 'recommendations' }, recs.items.map((/** @type {any} */ it) => {
+    if (!recs.items.length) { append(root, h('p', null, t('ent.recs.empty'))); return; }
+    append(root, h('p', { class: 'meta' }, t('ent.recs.chart'), ' ', t('ent.recs.approx')));
+    append(root, h('ol', { class: 'list', 'data-testid': 'recommendations' }, recs.items.map((/** @type {any} */ it) => {
         const c = it.project;
         const st = h('span', { 'aria-live': 'polite', 'data-testid': 'rec-decision' });
         /** @param {'interested' | 'not_interested'} d */
@@ -402,12 +402,12 @@ function contactList(m) {
 
 /** @param {HTMLElement} root @param {any} ctx */
 async function renderMatches(root, ctx) {
-    root.append(heading(t('ent.matches.title')));
+    append(root, heading(t('ent.matches.title')));
     const m = await ctx.api.matches();
-    root.append(h('h2', null, t('ent.matches.mutual')));
-    if (!m.mutual.length) root.append(h('p', { 'data-testid': 'no-mutual' }, t('ent.matches.mutual.empty')));
+    append(root, h('h2', null, t('ent.matches.mutual')));
+    if (!m.mutual.length) append(root, h('p', { 'data-testid': 'no-mutual' }, t('ent.matches.mutual.empty')));
     else {
-        root.append(h('ul', { class: 'list', 'data-testid': 'mutual' }, m.mutual.map((/** @type {any} */ x) => h('li', { 'data-testid': 'mutual-row' },
+        append(root, h('ul', { class: 'list', 'data-testid': 'mutual' }, m.mutual.map((/** @type {any} */ x) => h('li', { 'data-testid': 'mutual-row' },
             h('div', { class: 'row spread' }, h('strong', { 'data-testid': 'mutual-counterpart' }, x.counterpart ? x.counterpart.title : ''), x.score != null ? h('span', { class: 'score' }, fmtNumber(x.score, { maximumFractionDigits: 2 })) : null),
             h('p', { class: 'meta' }, t('ent.matches.yours'), ': ', x.project ? h('a', { href: `#/projects/${x.project.id}` }, x.project.title) : '', ' · ',
                 t('ent.matches.theirs'), ': ', x.counterpart ? x.counterpart.organization.name : ''),
@@ -415,9 +415,9 @@ async function renderMatches(root, ctx) {
     }
     /** @param {string} title @param {any[]} rows @param {'target' | 'from'} key */
     const side = (title, rows, key) => {
-        root.append(h('h2', null, title));
-        if (!rows.length) { root.append(h('p', { class: 'muted' }, t('ent.matches.none'))); return; }
-        root.append(h('ul', { class: 'list' }, rows.map((r) => h('li', null,
+        append(root, h('h2', null, title));
+        if (!rows.length) { append(root, h('p', { class: 'muted' }, t('ent.matches.none'))); return; }
+        append(root, h('ul', { class: 'list' }, rows.map((r) => h('li', null,
             h('strong', null, r[key] ? r[key].title : ''), ' ', badge(t(`ent.decision.${r.decision}`), r.decision === 'interested' ? 'ok' : 'info'),
             r.mutual ? [' ', badge(t('ent.matches.mutual'), 'ok')] : null,
             h('p', { class: 'meta' }, t('ent.matches.yours'), ': ', r.project ? r.project.title : '')))));
@@ -428,11 +428,11 @@ async function renderMatches(root, ctx) {
 
 /** @param {HTMLElement} root @param {any} ctx */
 async function renderMeetings(root, ctx) {
-    root.append(heading(t('ent.meetings.title')));
+    append(root, heading(t('ent.meetings.title')));
     const page = await ctx.api.myMeetings();
     const items = page.items || [];
-    if (!items.length) { root.append(h('p', null, t('ent.meetings.empty'))); return; }
-    root.append(h('ul', { class: 'list', 'data-testid': 'meetings' }, items.map((/** @type {any} */ m) => h('li', { 'data-testid': 'meeting-row' },
+    if (!items.length) { append(root, h('p', null, t('ent.meetings.empty'))); return; }
+    append(root, h('ul', { class: 'list', 'data-testid': 'meetings' }, items.map((/** @type {any} */ m) => h('li', { 'data-testid': 'meeting-row' },
         h('div', { class: 'row spread' }, h('strong', null, m.counterpart ? t('ent.meetings.with', { name: m.counterpart.name }) : ''), badge(t('ent.meetings.table', { n: m.table }), 'info')),
         h('p', { class: 'meta' }, m.slot ? `${t('ent.meetings.slot', { n: (m.slot.index ?? 0) + 1 })} · ` : '', fmtDateTime(m.starts_at), '–', fmtDateTime(m.ends_at).split(' ').pop(), m.event ? ` · ${m.event.title}` : ''),
         (m.projects || []).length ? h('p', { class: 'meta' }, m.projects.map((/** @type {any} */ x) => `${x.supply ? x.supply.title : ''} ⇄ ${x.demand ? x.demand.title : ''}`).join('; ')) : null,

@@ -11,7 +11,7 @@ FUZZ_B       := $(B)/fuzz
 FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g $(WARN) -I. $(PKG_CFLAGS) $(FUZZ_SAN) \
                 -fsanitize=fuzzer-no-link
-FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_B)/%.o) $(FUZZ_B)/gen/migrations.o
+FUZZ_OBJ     := $(LIB_SRC:%.c=$(FUZZ_B)/%.o) $(FUZZ_B)/gen/migrations.o $(FUZZ_B)/gen/web.o
 
 .PHONY: fuzz fuzz-build fuzz-request faults
 
@@ -19,7 +19,8 @@ $(FUZZ_B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -MMD -MP -c $< -o $@
 
-$(FUZZ_B)/gen/migrations.o: $(B)/gen/migrations.c
+# The generated sources (migrations, the embedded web client) as the library has them.
+$(FUZZ_B)/gen/%.o: $(B)/gen/%.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
 

@@ -868,16 +868,14 @@ void projects_recommendations(struct req *r)
         cJSON_AddNumberToObject(out, "score_max", recs_score_max(r->app->recs));
         cJSON *arr = cJSON_AddArrayToObject(out, "items");
         for (size_t i = from; i < to; i++) {
-            if (!proj[i])
-                continue; /* closed since the index last heard of it */
+            if (!proj[i] || !items[i].factors)
+                continue; /* closed since the index last heard of it, or left it meanwhile */
             cJSON *it = cJSON_CreateObject();
             cJSON_AddItemToObject(it, "project", proj[i]);
             proj[i] = NULL;
             cJSON_AddNumberToObject(it, "score", items[i].score);
-            cJSON_AddItemToObject(it, "reasons",
-                                  items[i].reasons ? items[i].reasons : cJSON_CreateArray());
-            cJSON_AddItemToObject(it, "factors",
-                                  items[i].factors ? items[i].factors : cJSON_CreateArray());
+            cJSON_AddItemToObject(it, "reasons", items[i].reasons);
+            cJSON_AddItemToObject(it, "factors", items[i].factors);
             items[i].reasons = items[i].factors = NULL;
             cJSON_AddItemToArray(arr, it);
         }

@@ -342,6 +342,9 @@ void recs_explain(struct recs *rc, int64_t project_id, struct recs_item *items, 
         cJSON_Delete(items[i].factors);
         items[i].reasons = items[i].factors = NULL;
         if (match_index_explain(rc->idx, project_id, items[i].id, &why) == 0) {
+            /* The index may have changed since recs_recommend (a compaction re-weighs every
+             * vector): the score shown is the one the factors add up to. */
+            items[i].score = why.score;
             items[i].reasons = reasons_json(&why, lang);
             items[i].factors = factors_json(&why);
         }

@@ -34,7 +34,7 @@ static const char *const stages[] = {"idea", "prototype", "pilot", "production",
 #define RECS_DEFAULT 10
 #define RECS_MAX 100    /* items per page */
 #define RECS_WINDOW 100 /* candidates ranked per request: the list ends there */
-#define FETCH_BATCH 20 /* ids per "WHERE p.id IN (…)" when loading recommended projects */
+#define FETCH_BATCH 20  /* ids per "WHERE p.id IN (…)" when loading recommended projects */
 
 /* ---------------------------------------------------------------------------------------- */
 /* Reading projects                                                                         */
@@ -868,15 +868,15 @@ void projects_recommendations(struct req *r)
         cJSON_AddNumberToObject(out, "score_max", recs_score_max(r->app->recs));
         cJSON *arr = cJSON_AddArrayToObject(out, "items");
         for (size_t i = from; i < to; i++) {
-            if (!proj[i])
-                continue; /* closed since the index last heard of it */
+            if (!proj[i] || !items[i].factors)
+                continue; /* closed since the index last heard of it, or left it meanwhile */
             cJSON *it = cJSON_CreateObject();
             cJSON_AddItemToObject(it, "project", proj[i]);
             proj[i] = NULL;
             cJSON_AddNumberToObject(it, "score", items[i].score);
-            cJSON_AddItemToObject(it, "reasons",
-                                  items[i].reasons ? items[i].reasons : cJSON_CreateArray());
-            items[i].reasons = NULL;
+            cJSON_AddItemToObject(it, "reasons", items[i].reasons);
+            cJSON_AddItemToObject(it, "factors", items[i].factors);
+            items[i].reasons = items[i].factors = NULL;
             cJSON_AddItemToArray(arr, it);
         }
         int64_t last_key = to ? score_key(items[to - 1].score) : 0;

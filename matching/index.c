@@ -1130,6 +1130,12 @@ int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t
         out->shared_tags[i] = term_str(idx, sh[i].term);
 
     const double one = (double)COMP_ONE, scale = WEIGHT_ONE * one;
+    out->weights = (struct match_weights){.tag = (double)idx->w[W_TAG] / WEIGHT_ONE,
+                                          .text = (double)idx->w[W_TEXT] / WEIGHT_ONE,
+                                          .sector = (double)idx->w[W_SECTOR] / WEIGHT_ONE,
+                                          .zone = (double)idx->w[W_ZONE] / WEIGHT_ONE,
+                                          .budget = (double)idx->w[W_BUDGET] / WEIGHT_ONE,
+                                          .stage = (double)idx->w[W_STAGE] / WEIGHT_ONE};
     out->tag_cos = (double)pt.tag / one;
     out->tag_part = (double)(idx->w[W_TAG] * pt.tag) / scale;
     out->text_cos = (double)pt.text / one;

@@ -233,10 +233,37 @@ struct lines {
     size_t n;
 };
 
-static void add_line(struct lines *l, enum match_reason_code code, char *s)
+/* The factors in struct match_weights order, by the code of the reason explaining each. */
+static const enum match_reason_code factor_codes[MATCH_WEIGHT_COUNT] = {
+    MATCH_REASON_SHARED_TAGS, MATCH_REASON_SIMILAR_TEXT,   MATCH_REASON_SAME_SECTOR,
+    MATCH_REASON_SAME_ZONE,   MATCH_REASON_BUDGET_OVERLAP, MATCH_REASON_STAGE_FIT};
+
+void match_reasons_factors(const struct match_reasons *r,
+                           struct match_factor out[MATCH_WEIGHT_COUNT])
+{
+    struct match_weights w = r->weights;
+    const double parts[MATCH_WEIGHT_COUNT] = {r->tag_part,  r->text_part,   r->sector_part,
+                                              r->zone_part, r->budget_part, r->stage_part};
+    for (size_t i = 0; i < MATCH_WEIGHT_COUNT; i++)
+        out[i] = (struct match_factor){factor_codes[i], *weight_field(&w, i), parts[i]};
+}
+
+double match_reasons_contribution(const struct match_reasons *r, enum match_reason_code c)
+{
+    struct match_factor f[MATCH_WEIGHT_COUNT];
+    match_reasons_factors(r, f);
+    for (size_t i = 0; i < MATCH_WEIGHT_COUNT; i++)
+        if (f[i].code == c)
+            return f[i].contribution;
+    return 0.0;
+}
+
+static void add_line(struct lines *l, const struct match_reasons *r, enum match_reason_code code,
+                     char *s)
 {
     l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
     l->v[l->n].code = code;
+    l->v[l->n].contribution = match_reasons_contribution(r, code);
     l->v[l->n++].text = s;
 }
 
@@ -255,31 +282,31 @@ struct match_reason_line *match_reasons_render(const struct match_reasons *r, en
         size_t o = (size_t)snprintf(s, len, "%s", zh ? "共同技术标签: " : "shared tags: ");
         for (size_t i = 0; i < r->nshared_tags; i++)
             o += (size_t)snprintf(s + o, len - o, "%s%s", i ? ", " : "", r->shared_tags[i]);
-        add_line(&l, MATCH_REASON_SHARED_TAGS, s);
+        add_line(&l, r, MATCH_REASON_SHARED_TAGS, s);
     }
     if (r->same_sector)
-        add_line(&l, MATCH_REASON_SAME_SECTOR,
+        add_line(&l, r, MATCH_REASON_SAME_SECTOR,
                  xasprintf("%s%s", zh ? "同一行业: " : "same sector: ", sector));
     if (r->budget_overlap) {
         char range[128];
         match_format_cny_range(r->budget_lo, r->budget_hi, lang, range, sizeof(range));
-        add_line(&l, MATCH_REASON_BUDGET_OVERLAP,
+        add_line(&l, r, MATCH_REASON_BUDGET_OVERLAP,
                  xasprintf("%s%s", zh ? "预算重叠 " : "budget overlap ", range));
     }
     if (r->same_zone)
-        add_line(&l, MATCH_REASON_SAME_ZONE,
+        add_line(&l, r, MATCH_REASON_SAME_ZONE,
                  xasprintf("%s%s", zh ? "同一园区: " : "same zone: ", zone));
     if (r->stage_fit > 0.5) {
         const char *const *sn = zh ? stage_names_zh : stage_names;
-        add_line(&l, MATCH_REASON_STAGE_FIT,
+        add_line(&l, r, MATCH_REASON_STAGE_FIT,
                  xasprintf("%s%s ↔ %s", zh ? "阶段匹配: " : "stage fit: ", sn[r->stage_query],
                            sn[r->stage_candidate]));
     }
     if (r->text_cos >= 0.05) {
         if (zh)
-            add_line(&l, MATCH_REASON_SIMILAR_TEXT, xasprintf("文字相似度 %.2f", r->text_cos));
+            add_line(&l, r, MATCH_REASON_SIMILAR_TEXT, xasprintf("文字相似度 %.2f", r->text_cos));
         else
-            add_line(&l, MATCH_REASON_SIMILAR_TEXT,
+            add_line(&l, r, MATCH_REASON_SIMILAR_TEXT,
                      xasprintf("similar wording (%.2f)", r->text_cos));
     }
     *n = l.n;

@@ -103,9 +103,15 @@ double match_stage_fit(enum match_stage a, enum match_stage b);
 
 /* Why a candidate matched a query, as match_index_explain() fills it. Every string pointer is
  * borrowed from the index and valid until the next change to it (upsert, remove, compact,
- * free). Contributions are the weighted parts of `score` (they sum to it, up to rounding). */
+ * free). The *_part members are the weighted parts of `score`, one per factor: each is the
+ * factor's fixed-point term converted to double, and `score` is their fixed-point sum converted
+ * once, so the parts sum to `score` up to double rounding (well under 1e-12 for weights up to
+ * MATCH_WEIGHT_MAX). A factor whose weight is 0 has a part of exactly 0. */
 struct match_reasons {
     double score;
+    /* The weights the score was computed with: the configured ones, each rounded to a multiple
+     * of 1/65536 as the index scores (so 0.45 is 29491/65536). */
+    struct match_weights weights;
     /* Shared tags, rarest (highest IDF) first. */
     size_t nshared_tags;
     const char *shared_tags[MATCH_TAGS_MAX];
@@ -138,11 +144,31 @@ enum match_reason_code {
 };
 const char *match_reason_code_name(enum match_reason_code c);
 
-/* One reason: its code and its text in the language asked for (owned). */
+/* One reason: its code, its text in the language asked for (owned), and the contribution of
+ * the factor it explains (match_reasons_contribution()). */
 struct match_reason_line {
     enum match_reason_code code;
     char *text;
+    double contribution;
 };
+
+/* One scoring factor of a match, named by the code of the reason that explains it (tag ->
+ * shared_tags, text -> similar_text, sector -> same_sector, zone -> same_zone, budget ->
+ * budget_overlap, stage -> stage_fit). */
+struct match_factor {
+    enum match_reason_code code;
+    double weight;       /* as scored (match_reasons.weights): the most it can contribute */
+    double contribution; /* its part of the score, in [0, weight] */
+};
+
+/* Every factor of `r`, reason or not (a factor below its display threshold still counts), in
+ * struct match_weights order (tag, text, sector, zone, budget, stage), into out[]: their
+ * contributions sum to r->score up to double rounding. */
+void match_reasons_factors(const struct match_reasons *r,
+                           struct match_factor out[MATCH_WEIGHT_COUNT]);
+
+/* The part of r->score that the factor explained by reason `c` contributes. */
+double match_reasons_contribution(const struct match_reasons *r, enum match_reason_code c);
 
 /* Display names of the reasons' sector and zone codes in the language asked for (the caller's
  * vocabulary); NULL (or a NULL member) shows the code as stored. */
@@ -150,7 +176,11 @@ struct match_names {
     const char *sector, *zone;
 };
 
-/* Renders the reasons worth telling a person, most important first, e.g. (MATCH_LANG_ZH)
+/* Renders the reasons worth telling a person, most important first, each with its factor's
+ * contribution (a reason is evidence shown by its own threshold, so a factor whose weight is 0
+ * may be listed with a contribution of 0, and a factor below its threshold, e.g. a text
+ * similarity under 0.05, contributes without a line: match_reasons_factors() lists them all),
+ * e.g. (MATCH_LANG_ZH)
  * "共同技术标签: 机器视觉, 医学影像", "同一行业: 医疗健康", "预算重叠 50–200万", "同一园区:
  * 成都科学城", "阶段匹配: 试点 ↔ 原型", "文字相似度 0.42", or (MATCH_LANG_EN) "shared tags:
  * 机器视觉, 医学影像", "same sector: Healthcare", "budget overlap CNY 500K–2M", "same zone:
@@ -169,7 +199,6 @@ void match_format_cny(int64_t amount, char *buf, size_t bufsz);
 void match_format_cny_en(int64_t amount, char *buf, size_t bufsz);
 /* A budget range in lang: "50–200万", "5000元–2万", "200万" (lo == hi); "CNY 500K–2M",
  * "CNY 2M" (lo == hi). */
-void match_format_cny_range(int64_t lo, int64_t hi, enum match_lang lang, char *buf,
-                            size_t bufsz);
+void match_format_cny_range(int64_t lo, int64_t hi, enum match_lang lang, char *buf, size_t bufsz);
 
 #endif

@@ -267,6 +267,23 @@ static cJSON *reason_params(const struct match_reasons *w, enum match_reason_cod
     return p;
 }
 
+/* Every factor of one candidate: [{code, weight, contribution}] in struct match_weights order
+ * (components/schemas/Factor). */
+static cJSON *factors_json(const struct match_reasons *w)
+{
+    struct match_factor f[MATCH_WEIGHT_COUNT];
+    match_reasons_factors(w, f);
+    cJSON *a = cJSON_CreateArray();
+    for (size_t i = 0; i < MATCH_WEIGHT_COUNT; i++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "code", match_reason_code_name(f[i].code));
+        cJSON_AddNumberToObject(o, "weight", f[i].weight);
+        cJSON_AddNumberToObject(o, "contribution", f[i].contribution);
+        cJSON_AddItemToArray(a, o);
+    }
+    return a;
+}
+
 /* The reasons of one candidate as the API gives them (caller holds the read lock: the strings
  * of `w` are the index's). */
 static cJSON *reasons_json(const struct match_reasons *w, enum match_lang lang)
@@ -282,6 +299,7 @@ static cJSON *reasons_json(const struct match_reasons *w, enum match_lang lang)
         cJSON_AddStringToObject(o, "code", match_reason_code_name(lines[i].code));
         cJSON_AddItemToObject(o, "params", reason_params(w, lines[i].code));
         cJSON_AddStringToObject(o, "text", lines[i].text);
+        cJSON_AddNumberToObject(o, "contribution", lines[i].contribution);
         cJSON_AddItemToArray(a, o);
     }
     match_reason_lines_free(lines, n);
@@ -305,7 +323,7 @@ int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t 
     for (size_t i = 0; err == 0 && i < n; i++) {
         out[i].id = res[i].id;
         out[i].score = res[i].score;
-        out[i].reasons = NULL;
+        out[i].reasons = out[i].factors = NULL;
     }
     if (err == 0)
         *nout = n;
@@ -321,9 +339,15 @@ void recs_explain(struct recs *rc, int64_t project_id, struct recs_item *items, 
     for (size_t i = 0; i < n; i++) {
         struct match_reasons why;
         cJSON_Delete(items[i].reasons);
-        items[i].reasons = NULL;
-        if (match_index_explain(rc->idx, project_id, items[i].id, &why) == 0)
+        cJSON_Delete(items[i].factors);
+        items[i].reasons = items[i].factors = NULL;
+        if (match_index_explain(rc->idx, project_id, items[i].id, &why) == 0) {
+            /* The index may have changed since recs_recommend (a compaction re-weighs every
+             * vector): the score shown is the one the factors add up to. */
+            items[i].score = why.score;
             items[i].reasons = reasons_json(&why, lang);
+            items[i].factors = factors_json(&why);
+        }
     }
     pthread_rwlock_unlock(&rc->lock);
 }
@@ -332,7 +356,8 @@ void recs_items_free(struct recs_item *items, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         cJSON_Delete(items[i].reasons);
-        items[i].reasons = NULL;
+        cJSON_Delete(items[i].factors);
+        items[i].reasons = items[i].factors = NULL;
     }
 }
 

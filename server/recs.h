@@ -46,8 +46,11 @@ struct cJSON;
 struct recs_item {
     int64_t id; /* the recommended project */
     double score;
-    /* [{code, params, text}], owned (recs_items_free()): see components/schemas/Reason in docs/openapi.yaml. */
+    /* [{code, params, text, contribution}], owned (recs_items_free()): see
+     * components/schemas/Reason in docs/openapi.yaml. */
     struct cJSON *reasons;
+    /* [{code, weight, contribution}] for every factor, owned: components/schemas/Factor. */
+    struct cJSON *factors;
 };
 
 /* The k best projects for `project_id` (opposite side, other organizations, open), skipping the
@@ -56,8 +59,9 @@ struct recs_item {
  * unknown). */
 int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip, size_t nskip,
                    struct recs_item *out, size_t *nout) SD_MUST_CHECK;
-/* Fills the reasons of items[0..n) (the page shown) in lang; an item the index no longer holds
- * gets none (NULL). */
+/* Fills the reasons (in lang) and factors of items[0..n) (the page shown), and sets their score
+ * to the one the factors sum to (it differs from recs_recommend's only when the index changed in
+ * between); an item the index no longer holds gets none (NULL). */
 void recs_explain(struct recs *rc, int64_t project_id, struct recs_item *items, size_t n,
                   enum match_lang lang);
 void recs_items_free(struct recs_item *items, size_t n);

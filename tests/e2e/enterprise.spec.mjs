@@ -57,6 +57,32 @@ export const scenarios = [{
         t.assert(bars.some((b) => b.f === 'shared_tags' && b.w > 0), `a drawn bar for shared tags (${JSON.stringify(bars)})`);
         t.assert(bars.some((b) => b.f === 'total' && b.w > 0), 'a drawn bar for the total');
         t.assert(await first.getByTestId('rec-reason').count() >= 2, 'the reasons are listed too');
+
+        // The bars are the API's exact contributions: one per factor in the API's order, then the
+        // total, each as wide as its contribution on the scale of score_max (so the widths are
+        // proportional to the contributions), and the numbers are in the chart's label.
+        const deeApi = await t.api.login(`dee-${t.uid}@e2e.test`, PASSWORD);
+        const recs = await deeApi.call('GET', `/api/v1/projects/${demandId}/recommendations?limit=100`);
+        const item = recs.items.find((i) => i.project.id === planted.id);
+        t.assert(item, 'the planted project is in the API reply');
+        const sum = item.factors.reduce((a, f) => a + f.contribution, 0);
+        t.assert(Math.abs(sum - item.score) <= 1e-9, `the API's contributions sum to the score (${sum} vs ${item.score})`);
+        const want = [...item.factors.map((f) => ({ f: f.code, c: f.contribution })), { f: 'total', c: item.score }];
+        t.assert(bars.length === want.length && want.every((x, i) => bars[i].f === x.f), `one bar per factor, then the total (${JSON.stringify(bars)})`);
+        const chart = first.getByTestId('rec-chart');
+        const barW = Number(await chart.getAttribute('data-bar-width'));
+        t.assert(barW > 0, 'the chart says its full bar width');
+        for (const [i, x] of want.entries()) {
+            const expect = (x.c / recs.score_max) * barW;
+            t.assert(Math.abs(bars[i].w - expect) <= 0.01, `bar ${x.f}: width ${bars[i].w}, contribution ${x.c} of ${recs.score_max} gives ${expect}`);
+        }
+        const drawn = bars.slice(0, -1).reduce((a, b) => a + b.w, 0);
+        t.assert(Math.abs(drawn - bars[bars.length - 1].w) <= 0.05, `the factor bars add up to the total bar (${drawn} vs ${bars[bars.length - 1].w})`);
+        const label = await chart.getAttribute('aria-label');
+        const fmt = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 3 });
+        for (const f of item.factors)
+            t.assert(label.includes(fmt.format(f.contribution)), `the chart's label gives ${f.code} ${fmt.format(f.contribution)}: ${label}`);
+        t.assert(!(await dee.page.locator('main').textContent()).includes('估算'), 'no estimate any more');
         await first.getByTestId('rec-interested').click();
         await first.getByTestId('rec-decision').filter({ hasText: '感兴趣' }).waitFor();
         await dee.record('interested');

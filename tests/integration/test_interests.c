@@ -355,8 +355,9 @@ Test(interests, own_organizations_never_match)
     snprintf(path, sizeof(path), "/api/v1/projects/%lld/recommendations?limit=100",
              (long long)dem);
     char want[32], own[32];
-    snprintf(want, sizeof(want), "\"id\":%lld,", (long long)sup3);
-    snprintf(own, sizeof(own), "\"id\":%lld,", (long long)sup);
+    /* As an item's project (a bare "id":N may be some item's organization id). */
+    snprintf(want, sizeof(want), "\"project\":{\"id\":%lld,", (long long)sup3);
+    snprintf(own, sizeof(own), "\"project\":{\"id\":%lld,", (long long)sup);
     bool seen = false;
     for (int i = 0; i < 40 && !seen; i++) { /* the index hears of new projects within a second */
         struct it_resp *r = it_http(srv, "GET", path, tok, NULL, NULL);

@@ -2,6 +2,7 @@
  * real summitd, MariaDB and Redis; recommendations also across two instances. */
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -709,6 +710,95 @@ Test(projects, a_change_moves_the_ranking_on_another_instance)
     cr_assert_eq(it_stop(b), 0);
 }
 
+/* The factors of every item of a recommendations reply: all six, in the documented order, each
+ * in [0, weight], summing to the item's score within 1e-9; each reason carries its factor's
+ * contribution. Returns the contribution of factor `code` of the item for project `want`
+ * (-1 when it is absent). */
+static double check_contributions(const struct it_resp *r, int64_t want, const char *code)
+{
+    static const char *const order[] = {"shared_tags", "similar_text",   "same_sector",
+                                        "same_zone",   "budget_overlap", "stage_fit"};
+    double found = -1;
+    size_t nitems = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r->json, "items"))
+    {
+        nitems++;
+        double score = cJSON_GetObjectItemCaseSensitive(it, "score")->valuedouble;
+        const cJSON *project = cJSON_GetObjectItemCaseSensitive(it, "project");
+        int64_t id = (int64_t)cJSON_GetObjectItemCaseSensitive(project, "id")->valuedouble;
+        const cJSON *factors = cJSON_GetObjectItemCaseSensitive(it, "factors");
+        cr_assert_eq(cJSON_GetArraySize(factors), 6, "%s", r->body);
+        double sum = 0, wsum = 0;
+        for (int i = 0; i < 6; i++) {
+            const cJSON *f = cJSON_GetArrayItem(factors, i);
+            const char *c = cJSON_GetObjectItemCaseSensitive(f, "code")->valuestring;
+            double w = cJSON_GetObjectItemCaseSensitive(f, "weight")->valuedouble;
+            double x = cJSON_GetObjectItemCaseSensitive(f, "contribution")->valuedouble;
+            cr_assert_str_eq(c, order[i]);
+            cr_assert(x >= 0 && x <= w, "%s: %.17g of %.17g", c, x, w);
+            sum += x;
+            wsum += w;
+            if (id == want && strcmp(c, code) == 0)
+                found = x;
+        }
+        cr_assert(fabs(sum - score) <= 1e-9, "factors sum to %.17g, score %.17g", sum, score);
+        cr_assert(fabs(wsum - it_jnum(r, "score_max")) <= 1e-4, "weights %.9g", wsum);
+        const cJSON *reason;
+        cJSON_ArrayForEach(reason, cJSON_GetObjectItemCaseSensitive(it, "reasons"))
+        {
+            const char *c = cJSON_GetObjectItemCaseSensitive(reason, "code")->valuestring;
+            const cJSON *x = cJSON_GetObjectItemCaseSensitive(reason, "contribution");
+            cr_assert(cJSON_IsNumber(x), "reason %s without contribution", c);
+            bool matched = false;
+            for (int i = 0; i < 6; i++) {
+                const cJSON *f = cJSON_GetArrayItem(factors, i);
+                if (strcmp(cJSON_GetObjectItemCaseSensitive(f, "code")->valuestring, c) == 0) {
+                    matched = true;
+                    cr_assert_eq(x->valuedouble,
+                                 cJSON_GetObjectItemCaseSensitive(f, "contribution")->valuedouble,
+                                 "reason %s", c);
+                }
+            }
+            cr_assert(matched, "reason %s has a factor", c);
+        }
+    }
+    cr_assert_gt(nitems, 0, "%s", r->body);
+    return found;
+}
+
+Test(projects, recommendation_factors_sum_to_the_score)
+{
+    struct pair p;
+    make_pair(srv, srv, &p);
+    struct rec_wait w = {srv, p.tok_d, p.dem, p.sup, true};
+    cr_assert(it_wait(rec_cond, &w, 2000));
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/projects/%lld/recommendations?limit=100",
+             (long long)p.dem);
+    struct it_resp *r = it_http(srv, "GET", path, p.tok_d, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_float_eq(check_contributions(r, p.sup, "same_sector"), 0.1, 1e-4,
+                       "the pair's sector counts its whole weight: %s", r->body);
+    cr_assert_gt(check_contributions(r, p.sup, "shared_tags"), 0);
+    it_resp_free(r);
+
+    /* An instance that weighs sectors 0: the same pair, the sector contributing nothing (the
+     * reason is still true and listed, with 0), and the factors still summing to the score. */
+    const char *sets[] = {"match_weight_sector=0", NULL};
+    struct it_server *b = it_start(sets);
+    struct rec_wait wb = {b, p.tok_d, p.dem, p.sup, true};
+    cr_assert(it_wait(rec_cond, &wb, 2000));
+    r = it_http(b, "GET", path, p.tok_d, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_float_eq(it_jnum(r, "score_max"), 0.9, 1e-9);
+    cr_assert_eq(check_contributions(r, p.sup, "same_sector"), 0.0, "%s", r->body);
+    cr_assert(strstr(r->body, "\"code\":\"same_sector\",\"params\""), "%s", r->body);
+    it_resp_free(r);
+    free_pair(&p);
+    cr_assert_eq(it_stop(b), 0);
+}
+
 Test(projects, recommendations_authorization_and_parameters)
 {
     struct pair p;
@@ -757,7 +847,8 @@ Test(projects, recommendations_authorization_and_parameters)
     free_pair(&p);
 }
 
-/* ---- issue 15: vocabularies, closed projects, paged recommendations ---------------------------- */
+/* ---- issue 15: vocabularies, closed projects, paged recommendations ----------------------------
+ */
 
 Test(projects, vocabularies_listed_and_enforced)
 {
@@ -907,8 +998,8 @@ Test(projects, recommendations_page_with_a_cursor)
         const cJSON *it;
         cJSON_ArrayForEach(it, cJSON_GetObjectItem(r->json, "items"))
         {
-            int64_t id = (int64_t)cJSON_GetObjectItem(cJSON_GetObjectItem(it, "project"), "id")
-                             ->valuedouble;
+            int64_t id =
+                (int64_t)cJSON_GetObjectItem(cJSON_GetObjectItem(it, "project"), "id")->valuedouble;
             double score = cJSON_GetObjectItem(it, "score")->valuedouble;
             cr_assert(!has_id(seen, nseen, id), "project %lld twice", (long long)id);
             cr_assert(score <= last + 1e-6, "best first across pages");

@@ -418,3 +418,157 @@ Test(score, reasons_list_the_shared_tags)
     match_reason_lines_free(lines, n);
     match_index_free(idx);
 }
+
+/* ---- each factor's contribution: its share of the score ---- */
+
+Test(score, factors_list_every_part_in_weight_order_and_lines_carry_theirs)
+{
+    struct match_reasons r;
+    memset(&r, 0, sizeof(r));
+    r.weights = match_weights_default();
+    r.tag_part = 0.125;
+    r.text_cos = 0.04; /* below the display threshold of similar_text (0.05): no line */
+    r.text_part = 0.018;
+    r.same_sector = true;
+    r.sector = "healthcare";
+    r.sector_part = 0.1;
+    r.stage_query = r.stage_candidate = MATCH_STAGE_PILOT;
+    r.stage_fit = 1.0;
+    r.stage_part = 0.05;
+    r.nshared_tags = 1;
+    r.shared_tags[0] = "机器视觉";
+    r.score = 0.125 + 0.018 + 0.1 + 0.05;
+    struct match_factor f[MATCH_WEIGHT_COUNT];
+    match_reasons_factors(&r, f);
+    static const enum match_reason_code order[MATCH_WEIGHT_COUNT] = {
+        MATCH_REASON_SHARED_TAGS, MATCH_REASON_SIMILAR_TEXT,    MATCH_REASON_SAME_SECTOR,
+        MATCH_REASON_SAME_ZONE,   MATCH_REASON_BUDGET_OVERLAP, MATCH_REASON_STAGE_FIT};
+    const double want[MATCH_WEIGHT_COUNT] = {0.125, 0.018, 0.1, 0, 0, 0.05};
+    const double weight[MATCH_WEIGHT_COUNT] = {0.25, 0.45, 0.10, 0.05, 0.10, 0.05};
+    double sum = 0;
+    for (size_t i = 0; i < MATCH_WEIGHT_COUNT; i++) {
+        cr_assert_eq(f[i].code, order[i], "factor %zu", i);
+        cr_assert_eq(f[i].contribution, want[i], "factor %zu", i);
+        cr_assert_eq(f[i].weight, weight[i], "factor %zu", i);
+        sum += f[i].contribution;
+    }
+    cr_assert_float_eq(sum, r.score, 1e-12);
+    size_t n;
+    struct match_reason_line *lines = match_reasons_render(&r, MATCH_LANG_ZH, NULL, &n);
+    cr_assert_eq(n, 3, "tags, sector, stage; the text part has no line");
+    double explained = 0;
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(lines[i].contribution, match_reasons_contribution(&r, lines[i].code));
+        explained += lines[i].contribution;
+    }
+    cr_assert_eq(lines[0].contribution, 0.125);
+    cr_assert_float_eq(explained, r.score - 0.018, 1e-12, "the unexplained rest is the text");
+    match_reason_lines_free(lines, n);
+}
+
+static struct match_index *random_corpus_w(uint64_t seed, size_t n, const struct match_weights *w)
+{
+    struct match_index *idx = match_index_new(w);
+    uint64_t s = seed;
+    struct owned o;
+    for (size_t i = 0; i < 2 * n; i++) {
+        random_project(&s, (int64_t)i + 1, i < n ? MATCH_SUPPLY : MATCH_DEMAND, &o);
+        cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+    }
+    match_index_compact(idx);
+    return idx;
+}
+
+/* Sum of the factors of (a, b), checking each against its weight and the score. */
+static void check_factors(const struct match_index *idx, int64_t a, int64_t b,
+                          struct match_reasons *r, struct match_factor f[MATCH_WEIGHT_COUNT])
+{
+    cr_assert_eq(match_index_explain(idx, a, b, r), 0);
+    match_reasons_factors(r, f);
+    double sum = 0;
+    for (size_t i = 0; i < MATCH_WEIGHT_COUNT; i++) {
+        cr_assert(f[i].contribution >= 0 && f[i].contribution <= f[i].weight,
+                  "%lld/%lld factor %zu: %.17g of %.17g", (long long)a, (long long)b, i,
+                  f[i].contribution, f[i].weight);
+        sum += f[i].contribution;
+    }
+    cr_assert(fabs(sum - r->score) <= 1e-12, "%lld/%lld: factors sum to %.17g, score %.17g",
+              (long long)a, (long long)b, sum, r->score);
+}
+
+Test(score, contributions_sum_to_the_score)
+{
+    const struct match_weights ws[] = {
+        match_weights_default(),
+        {.tag = 3.7, .text = 0.45, .sector = 100, .zone = 0.013, .budget = 1e-3, .stage = 42},
+    };
+    for (size_t k = 0; k < SD_ARRAY_LEN(ws); k++) {
+        struct match_index *idx = random_corpus_w(777 + k, 120, &ws[k]);
+        struct match_reasons r;
+        struct match_factor f[MATCH_WEIGHT_COUNT];
+        for (int64_t a = 121; a <= 240; a += 7) {
+            /* The top 10 (every code path scores alike) and a sweep of the rest. */
+            struct match_result res[10];
+            size_t nr;
+            cr_assert_eq(match_index_topk(idx, a, 10, NULL, NULL, res, &nr), 0);
+            for (size_t i = 0; i < nr; i++) {
+                check_factors(idx, a, res[i].id, &r, f);
+                cr_assert_eq(r.score, res[i].score, "explain scores as top-k does");
+            }
+            for (int64_t b = 1; b <= 120; b += 3)
+                check_factors(idx, a, b, &r, f);
+            /* Each reason carries its own factor's contribution. */
+            size_t n;
+            struct match_reason_line *lines = match_reasons_render(&r, MATCH_LANG_EN, NULL, &n);
+            for (size_t i = 0; i < n; i++)
+                for (size_t j = 0; j < MATCH_WEIGHT_COUNT; j++)
+                    if (f[j].code == lines[i].code)
+                        cr_assert_eq(lines[i].contribution, f[j].contribution);
+            match_reason_lines_free(lines, n);
+        }
+        match_index_free(idx);
+    }
+}
+
+Test(score, a_factor_weighted_zero_contributes_zero)
+{
+    struct match_weights w = match_weights_default();
+    const char *tags[] = {"机器视觉"};
+    struct match_project a = {.id = 1,
+                              .org_id = 1,
+                              .side = MATCH_SUPPLY,
+                              .stage = MATCH_STAGE_PILOT,
+                              .sector = "医疗健康",
+                              .zone = "成都科学城",
+                              .tags = tags,
+                              .ntags = 1,
+                              .budget_min = 500000,
+                              .budget_max = 2000000,
+                              .title = "医学影像辅助诊断系统",
+                              .description = "基于机器视觉"};
+    struct match_project b = a;
+    b.id = 2;
+    b.org_id = 2;
+    b.side = MATCH_DEMAND;
+    struct match_reasons r;
+    struct match_factor f[MATCH_WEIGHT_COUNT];
+    for (int zero = 0; zero < 2; zero++) {
+        if (zero)
+            cr_assert_eq(match_weights_set(&w, "sector", 0.0), 0);
+        struct match_index *idx = match_index_new(&w);
+        cr_assert_eq(match_index_upsert(idx, &a), 0);
+        cr_assert_eq(match_index_upsert(idx, &b), 0);
+        match_index_compact(idx);
+        check_factors(idx, 2, 1, &r, f);
+        cr_assert_eq(f[2].code, MATCH_REASON_SAME_SECTOR);
+        cr_assert(r.same_sector);
+        if (zero) {
+            cr_assert_eq(f[2].weight, 0.0);
+            cr_assert_eq(f[2].contribution, 0.0, "weight 0: %.17g", f[2].contribution);
+            cr_assert_eq(match_reasons_contribution(&r, MATCH_REASON_SAME_SECTOR), 0.0);
+        } else {
+            cr_assert_float_eq(f[2].contribution, 0.1, 1e-4, "the same pair counts its sector");
+        }
+        match_index_free(idx);
+    }
+}

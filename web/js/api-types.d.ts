@@ -315,7 +315,7 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Open projects of the opposite side and other organizations, best first, with reasons (codes, parameters and text); vetoed pairs never appear (members of the project's organization, or an admin)
+         * Open projects of the opposite side and other organizations, best first, with reasons (codes, parameters, text) and each factor's contribution to the score; vetoed pairs never appear (members of the project's organization, or an admin)
          * @description The server ranks the best 100 candidates on every request and pages through them best first (score down, then project id up); the list ends after 100 items even when more projects would score above 0. Pages are computed anew, so a project created or closed between two pages can move the boundary (no item is repeated: the cursor is the last item's score and id). No self-matching: the items never include projects of an organization that shares a member with this project's organization, nor of any organization the caller is a member of.
          */
         get: operations["projects_recommendations"];
@@ -1301,13 +1301,27 @@ export interface components {
                 members: components["schemas"]["Member"][];
             };
         };
-        /** @description Why a project is recommended, as a code and parameters a client can render itself, and as text in the response's language. */
+        /** @description One factor of a recommendation's score and its weighted share of it. An item has every factor, a reason or not, in this order (shared_tags, similar_text, same_sector, same_zone, budget_overlap, stage_fit), and the contributions of its factors sum to its score (|sum − score| ≤ 1e-9). */
+        Factor: {
+            /**
+             * @description the factor, named by the code of the Reason that explains it (config key: shared_tags match_weight_tag, similar_text match_weight_text, same_sector match_weight_sector, same_zone match_weight_zone, budget_overlap match_weight_budget, stage_fit match_weight_stage)
+             * @enum {string}
+             */
+            code: "shared_tags" | "similar_text" | "same_sector" | "same_zone" | "budget_overlap" | "stage_fit";
+            /** @description the most this factor can contribute: its configured match_weight_* as the scorer uses it, rounded to a multiple of 1/65536 (0.45 is 0.449997); the weights of an item sum to score_max within 1e-4 */
+            weight: number;
+            /** @description this factor's part of the item's score, in [0, weight]: weight × the factor's measure in [0, 1]; exactly 0 when weight is 0. Full double precision, not rounded */
+            contribution: number;
+        };
+        /** @description Why a project is recommended, as a code and parameters a client can render itself, as text in the response's language, and as the share of the score it explains. A reason is listed when its evidence reaches a threshold (a shared tag, the same sector or zone, overlapping budgets, a stage fit above 1/2, a text similarity of 0.05 or more), so the reasons may explain less than the whole score; the item's factors account for all of it. */
         Reason: {
             /**
              * @description stable; the reasons of an item come most important first
              * @enum {string}
              */
             code: "shared_tags" | "same_sector" | "budget_overlap" | "same_zone" | "stage_fit" | "similar_text";
+            /** @description the part of the item's score that the factor this reason explains contributes: equal to the contribution of the item's Factor with the same code (0 when that factor's weight is 0: the reason is still true but did not count) */
+            contribution: number;
             /** @description by code (every member required): shared_tags {tags: [string], rarest first}; same_sector {sector: code}; budget_overlap {currency: CNY, low, high: integer yuan, low <= high}; same_zone {zone: code}; stage_fit {stage: code, candidate_stage: code, fit: 0..1, 2 decimals}; similar_text {similarity: 0..1, 2 decimals} */
             params: {
                 tags: string[];
@@ -3438,8 +3452,10 @@ export interface operations {
                             project: components["schemas"]["Project"];
                             /** @description in [0, score_max]; with the default weights 1 means identical tags and text, same sector and zone, fully overlapping budgets and the same stage */
                             score: number;
-                            /** @description most important first */
+                            /** @description most important first; the explained subset of the factors */
                             reasons: components["schemas"]["Reason"][];
+                            /** @description every factor of the score, in a fixed order (shared_tags, similar_text, same_sector, same_zone, budget_overlap, stage_fit), a reason or not; their contributions sum to score (|sum − score| ≤ 1e-9), so a client can draw each one's share exactly */
+                            factors: components["schemas"]["Factor"][];
                         }[];
                         /** @description null on the last page of the window */
                         next_cursor: string | null;

@@ -51,7 +51,8 @@ addMessages({
         'ent.recs.empty': '暂无推荐。',
         'ent.recs.score': '匹配度 {score} / {max}',
         'ent.recs.chart': '各因素对匹配度的贡献',
-        'ent.recs.approx': '（按默认权重估算）',
+        'ent.recs.sr.factor': '{name} {value}（权重 {weight}）',
+        'ent.recs.sr.total': '{name} {value} / {max}',
         'ent.recs.interested': '感兴趣',
         'ent.recs.notInterested': '不感兴趣',
         'ent.recs.interestedIn': '对“{title}”感兴趣',
@@ -127,7 +128,8 @@ addMessages({
         'ent.recs.empty': 'No recommendations yet.',
         'ent.recs.score': 'Score {score} / {max}',
         'ent.recs.chart': 'What each factor contributes to the score',
-        'ent.recs.approx': '(estimated with the default weights)',
+        'ent.recs.sr.factor': '{name} {value} (weight {weight})',
+        'ent.recs.sr.total': '{name} {value} of {max}',
         'ent.recs.interested': 'Interested',
         'ent.recs.notInterested': 'Not interested',
         'ent.recs.interestedIn': 'Interested in "{title}"',
@@ -294,54 +296,41 @@ async function renderEditProject(root, ctx) {
     await projectForm(root, ctx, p);
 }
 
-// Default weights of the score's factors (config: match_weight_*); the API gives each reason's
-// evidence but not its share of the score, so the bars scale these weights by score_max and by
-// the reason's own measure where it has one (text similarity, stage fit); tags and budget share
-// what is left of the score.
-const WEIGHTS = { shared_tags: 0.25, similar_text: 0.45, same_sector: 0.10, same_zone: 0.05, budget_overlap: 0.10, stage_fit: 0.05 };
-const WEIGHT_SUM = Object.values(WEIGHTS).reduce((a, b) => a + b, 0);
+/** @typedef {import('../api-types').components['schemas']['Factor']} Factor */
+/** @typedef {import('../api-types').components['schemas']['Reason']} Reason */
 
-/** @param {any} item a recommendation @param {number} scoreMax @returns {{code: string, value: number, text: string}[]} */
-export function contributions(item, scoreMax) {
-    const scale = scoreMax / WEIGHT_SUM;
-    /** @type {{code: string, value: number, text: string}[]} */
-    const out = [];
-    let known = 0;
-    /** @type {any[]} */
-    const rest = [];
-    for (const r of item.reasons) {
-        const w = (/** @type {any} */ (WEIGHTS)[r.code] || 0) * scale;
-        let v = -1;
-        if (r.code === 'same_sector' || r.code === 'same_zone') v = w;
-        else if (r.code === 'stage_fit') v = w * Number(r.params.fit ?? 1);
-        else if (r.code === 'similar_text') v = w * Number(r.params.similarity ?? 0);
-        if (v >= 0) { known += v; out.push({ code: r.code, value: v, text: r.text }); } else rest.push(r);
-    }
-    const left = Math.max(0, item.score - known);
-    const restW = rest.reduce((a, r) => a + (/** @type {any} */ (WEIGHTS)[r.code] || 0) * scale, 0);
-    for (const r of rest) {
-        const w = (/** @type {any} */ (WEIGHTS)[r.code] || 0) * scale;
-        out.push({ code: r.code, value: restW > 0 ? Math.min(w, left * (w / restW)) : 0, text: r.text });
-    }
-    return out;
-}
-
-/** The factor bars of one recommendation, as SVG. @param {any} item @param {number} scoreMax */
+/**
+ * The factor bars of one recommendation, as SVG: one bar per factor, its width the factor's
+ * exact contribution (from the API) on the scale of score_max, over a track as long as the
+ * factor's weight (the most it could give); then the total, whose bar is the sum of the others.
+ * Screen readers get every number in the image's label.
+ * @param {{score: number, factors: Factor[], reasons: Reason[]}} item @param {number} scoreMax
+ */
 function factorChart(item, scoreMax) {
-    const rows = contributions(item, scoreMax);
-    rows.push({ code: 'total', value: item.score, text: '' });
+    const max = scoreMax > 0 ? scoreMax : 1;
+    /** @type {Map<string, string>} */
+    const why = new Map((item.reasons || []).map((r) => [r.code, r.text]));
+    /** @type {{code: string, value: number, weight: number, text: string}[]} */
+    const rows = (item.factors || []).map((f) => ({ code: f.code, value: f.contribution, weight: f.weight, text: why.get(f.code) || '' }));
+    rows.push({ code: 'total', value: item.score, weight: max, text: '' });
     const rowH = 26, labelW = 110, barW = 220, W = labelW + barW + 60;
     const H = rows.length * rowH + 4;
-    const desc = rows.map((r) => `${t(`ent.factor.${r.code}`)} ${r.value.toFixed(2)}`).join('; ');
-    return svg('svg', { class: 'bars', viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', 'aria-label': `${t('ent.recs.chart')}: ${desc}`, 'data-testid': 'rec-chart', preserveAspectRatio: 'xMinYMin meet', style: undefined },
+    /** @param {number} v */
+    const num = (v) => fmtNumber(v, { minimumFractionDigits: 2, maximumFractionDigits: 3 });
+    /** @param {number} v */
+    const width = (v) => (Math.max(0, Math.min(1, v / max)) * barW).toFixed(2);
+    const desc = rows.map((r) => r.code === 'total'
+        ? t('ent.recs.sr.total', { name: t('ent.factor.total'), value: num(r.value), max: num(max) })
+        : t('ent.recs.sr.factor', { name: t(`ent.factor.${r.code}`), value: num(r.value), weight: num(r.weight) })).join('; ');
+    return svg('svg', { class: 'bars', viewBox: `0 0 ${W} ${H}`, width: '100%', role: 'img', 'aria-label': `${t('ent.recs.chart')}: ${desc}`, 'data-testid': 'rec-chart', 'data-bar-width': String(barW), preserveAspectRatio: 'xMinYMin meet' },
         rows.map((r, i) => {
-            const y = i * rowH + 2, w = Math.max(0, Math.min(1, r.value / (scoreMax || 1))) * barW;
-            return svg('g', { 'data-factor': r.code, 'data-testid': 'rec-bar' },
-                svg('title', null, `${t(`ent.factor.${r.code}`)}: ${r.value.toFixed(3)}${r.text ? ` — ${r.text}` : ''}`),
-                svg('text', { x: '0', y: String(y + 17), 'font-weight': r.code === 'total' ? '700' : null }, t(`ent.factor.${r.code}`)),
-                svg('rect', { class: 'track', x: String(labelW), y: String(y + 4), width: String(barW), height: String(rowH - 10), rx: '3' }),
-                svg('rect', { class: 'bar', x: String(labelW), y: String(y + 4), width: w.toFixed(1), height: String(rowH - 10), rx: '3', opacity: r.code === 'total' ? '1' : '0.8' }),
-                svg('text', { x: String(labelW + barW + 6), y: String(y + 17) }, r.value.toFixed(2)));
+            const y = i * rowH + 2, total = r.code === 'total';
+            return svg('g', { 'data-factor': r.code, 'data-testid': 'rec-bar', 'data-contribution': String(r.value) },
+                svg('title', null, `${t(`ent.factor.${r.code}`)}: ${num(r.value)}${total ? '' : ` / ${num(r.weight)}`}${r.text ? ` — ${r.text}` : ''}`),
+                svg('text', { x: '0', y: String(y + 17), 'font-weight': total ? '700' : null }, t(`ent.factor.${r.code}`)),
+                svg('rect', { class: 'track', x: String(labelW), y: String(y + 4), width: width(r.weight), height: String(rowH - 10), rx: '3' }),
+                svg('rect', { class: 'bar', x: String(labelW), y: String(y + 4), width: width(r.value), height: String(rowH - 10), rx: '3', opacity: total ? '1' : '0.8' }),
+                svg('text', { x: String(labelW + barW + 6), y: String(y + 17) }, num(r.value)));
         }));
 }
 
@@ -367,7 +356,7 @@ async function renderProject(root, ctx) {
     append(root, h('h2', null, t('ent.recs.title')));
     const recs = await ctx.api.recommendationsIn(id);
     if (!recs.items.length) { append(root, h('p', null, t('ent.recs.empty'))); return; }
-    append(root, h('p', { class: 'meta' }, t('ent.recs.chart'), ' ', t('ent.recs.approx')));
+    append(root, h('p', { class: 'meta' }, t('ent.recs.chart')));
     append(root, h('ol', { class: 'list', 'data-testid': 'recommendations' }, recs.items.map((/** @type {any} */ it) => {
         const c = it.project;
         const st = h('span', { 'aria-live': 'polite', 'data-testid': 'rec-decision' });

@@ -623,3 +623,91 @@ out:
     db_res_clear(&ent);
     db_res_clear(&jud);
 }
+
+/* ---- GET /sessions/{id}/my-scores ----------------------------------------------------------- */
+
+enum { MS_ENTRY, MS_CRITERION, MS_VALUE, MS_UPDATED };
+#define MY_SCORES_SQL                                                                              \
+    "SELECT entry_id, criterion_id, value, updated_at FROM competition_scores"                     \
+    " WHERE session_id = ? AND judge_user_id = ? ORDER BY entry_id, criterion_id"
+
+/* One entry's scores (rows [from, to) of sc, one entry) with its weighted total over the
+ * criteria (cri: CRI_* columns); the total is null unless every criterion is scored. */
+static cJSON *my_entry_json(const struct db_res *sc, size_t from, size_t to,
+                            const struct db_res *cri)
+{
+    size_t n = cri->nrows;
+    double *v = xcalloc(3 * (n ? n : 1), sizeof(double)), *w = v + n, *mx = w + n;
+    size_t given = 0;
+    int64_t updated = 0;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "entry_id", (double)db_get_i64(sc, from, MS_ENTRY));
+    cJSON *so = cJSON_AddObjectToObject(o, "scores");
+    for (size_t k = from; k < to; k++) {
+        int64_t cid = db_get_i64(sc, k, MS_CRITERION);
+        double val = db_get_double(sc, k, MS_VALUE);
+        char key[24];
+        snprintf(key, sizeof(key), "%lld", (long long)cid);
+        cJSON_AddNumberToObject(so, key, val);
+        if (db_get_time(sc, k, MS_UPDATED) > updated)
+            updated = db_get_time(sc, k, MS_UPDATED);
+        for (size_t i = 0; i < n; i++)
+            if (db_get_i64(cri, i, CRI_ID) == cid) {
+                v[i] = val;
+                given++;
+            }
+    }
+    for (size_t i = 0; i < n; i++) {
+        w[i] = db_get_double(cri, i, CRI_WEIGHT);
+        mx[i] = db_get_double(cri, i, CRI_MAX);
+    }
+    if (n && given == n)
+        cJSON_AddNumberToObject(o, "weighted_total", lb_weighted_total(v, w, mx, n));
+    else
+        cJSON_AddNullToObject(o, "weighted_total");
+    json_add_time(o, "updated_at", updated);
+    free(v);
+    return o;
+}
+
+/* The calling judge's own scores of a competition, entry by entry (never another judge's: the
+ * leaderboard is where scores of others show, as normalized means, once published). 404
+ * session_not_found as GET /competition; 403 not_a_judge for anyone not judging it. */
+void competitions_my_scores(struct req *r)
+{
+    int64_t sid;
+    struct session_ref s;
+    if (req_param_id(r, 0, &sid) < 0 || competition_visible(r, sid, &s) < 0)
+        return;
+    struct db_res jud = {0}, cri = {0}, sc = {0};
+    if (req_exec(r, &jud,
+                 "SELECT 1 FROM competition_judges WHERE session_id = ? AND user_id = ?", "ii",
+                 sid, r->user.id) < 0)
+        return;
+    bool judge = jud.nrows > 0;
+    db_res_clear(&jud);
+    if (!judge) {
+        reply_error(r, SD_ERR_FORBIDDEN, "not_a_judge", NULL,
+                    "only a judge assigned to this competition reads their scores of it");
+        return;
+    }
+    if (req_exec(r, &cri, CRITERIA_SQL, "i", sid) < 0 ||
+        req_exec(r, &sc, MY_SCORES_SQL, "ii", sid, r->user.id) < 0)
+        goto out;
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "session_id", (double)sid);
+    cJSON_AddNumberToObject(o, "judge_user_id", (double)r->user.id);
+    cJSON_AddBoolToObject(o, "results_published", s.results_published);
+    cJSON *items = cJSON_AddArrayToObject(o, "items");
+    for (size_t i = 0; i < sc.nrows;) {
+        size_t k = i + 1;
+        while (k < sc.nrows && db_get_i64(&sc, k, MS_ENTRY) == db_get_i64(&sc, i, MS_ENTRY))
+            k++;
+        cJSON_AddItemToArray(items, my_entry_json(&sc, i, k, &cri));
+        i = k;
+    }
+    reply_json(r, 200, o);
+out:
+    db_res_clear(&cri);
+    db_res_clear(&sc);
+}

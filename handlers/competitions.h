@@ -17,5 +17,7 @@ void competitions_publish(struct req *r);         /* POST /api/v1/sessions/{id}/
 /* GET /api/v1/sessions/{id}/competition: criteria, entries and judges (what a judging client
  * needs); anyone who can see the event. */
 void competitions_get(struct req *r);
+/* GET /api/v1/sessions/{id}/my-scores: the calling judge's own scores, entry by entry. */
+void competitions_my_scores(struct req *r);
 
 #endif

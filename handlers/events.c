@@ -702,13 +702,71 @@ enum { SM_INTERESTS, SM_MATCHES, SM_MEETINGS };
 enum { SX_COUNT };
 #define STATS_EXHIBITORS_SQL "SELECT COUNT(*) FROM event_exhibitors WHERE event_id = ?"
 
+/* Registrations over time: how many were created in each quarter hour (every zone's offset is a
+ * whole number of quarter hours, so a bucket lies within one local day), with the event's zone
+ * (SB_* columns). Every registration counts, also those since cancelled (a re-registration
+ * after a cancel is a new row, and counts again). */
+enum { SB_BUCKET, SB_COUNT, SB_ZONE };
+#define STATS_BY_DAY_SQL                                                                           \
+    "SELECT FLOOR(UNIX_TIMESTAMP(r.created_at) / 900), COUNT(*), e.time_zone"                      \
+    " FROM registrations r JOIN sessions s ON s.id = r.session_id JOIN events e"                   \
+    " ON e.id = s.event_id WHERE s.event_id = ? GROUP BY 1, 3 ORDER BY 1"
+
+/* The local day of unix time t in z, as days since 1970-01-01. */
+static int64_t local_day(const struct tz *z, int64_t t)
+{
+    struct tz_local l;
+    tz_local(z, t, &l);
+    return time_days_from_civil(l.year, (unsigned)l.month, (unsigned)l.day);
+}
+
+/* registrations_by_day: every local day of the event's zone from the first registration's to
+ * the last one's (quiet days too), with the registrations created that day and the running
+ * total. */
+static cJSON *stats_by_day(const struct db_res *res)
+{
+    cJSON *arr = cJSON_CreateArray();
+    if (!res->nrows)
+        return arr;
+    const char *name = db_get(res, 0, SB_ZONE);
+    const struct tz *z = tz_get(name ? name : TZ_DEFAULT);
+    if (!z)
+        z = tz_get("UTC");
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (size_t i = 0; i < res->nrows; i++) {
+        int64_t d = local_day(z, db_get_i64(res, i, SB_BUCKET) * 900);
+        lo = d < lo ? d : lo;
+        hi = d > hi ? d : hi;
+    }
+    size_t n = (size_t)(hi - lo + 1);
+    int64_t *count = xcalloc(n, sizeof(*count));
+    for (size_t i = 0; i < res->nrows; i++)
+        count[local_day(z, db_get_i64(res, i, SB_BUCKET) * 900) - lo] +=
+            db_get_i64(res, i, SB_COUNT);
+    int64_t total = 0;
+    for (size_t k = 0; k < n; k++) {
+        char b[TIME_BUF];
+        time_format_rfc3339((lo + (int64_t)k) * 86400, b);
+        b[10] = '\0'; /* YYYY-MM-DD */
+        total += count[k];
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "date", b);
+        cJSON_AddNumberToObject(o, "registrations", (double)count[k]);
+        cJSON_AddNumberToObject(o, "cumulative", (double)total);
+        cJSON_AddItemToArray(arr, o);
+    }
+    free(count);
+    return arr;
+}
+
 void events_stats(struct req *r)
 {
     int64_t id;
     struct event_ref ev;
-    struct db_res ses = {0}, exh = {0}, mat = {0};
+    struct db_res ses = {0}, exh = {0}, mat = {0}, day = {0};
     if (req_param_id(r, 0, &id) < 0 || access_event(r, id, ACCESS_MANAGE, &ev) < 0 ||
         req_exec(r, &ses, STATS_SESSIONS_SQL, "i", id) < 0 ||
+        req_exec(r, &day, STATS_BY_DAY_SQL, "i", id) < 0 ||
         req_exec(r, &exh, STATS_EXHIBITORS_SQL, "i", id) < 0 ||
         req_exec(r, &mat, STATS_MATCHING_SQL, "iiiiiiiii", id, id, id, id, id, id, id, id, id) < 0)
         goto out;
@@ -751,8 +809,10 @@ void events_stats(struct req *r)
     cJSON_AddNumberToObject(m, "interests", (double)db_get_i64(&mat, 0, SM_INTERESTS));
     cJSON_AddNumberToObject(m, "mutual_matches", (double)db_get_i64(&mat, 0, SM_MATCHES));
     cJSON_AddNumberToObject(m, "meetings", (double)db_get_i64(&mat, 0, SM_MEETINGS));
+    cJSON_AddItemToObject(o, "registrations_by_day", stats_by_day(&day));
     reply_json(r, 200, o);
 out:
+    db_res_clear(&day);
     db_res_clear(&ses);
     db_res_clear(&exh);
     db_res_clear(&mat);

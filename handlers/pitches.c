@@ -14,6 +14,8 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/paging.h"
+#include "server/query.h"
 #include "server/reqdb.h"
 #include "server/timeutil.h"
 
@@ -208,6 +210,40 @@ void pitches_create(struct req *r)
         (o = pitch_read(r, a.id)) != NULL)
         reply_created(r, o, "/api/v1/pitches/%lld", (long long)a.id);
     cJSON_Delete(body);
+}
+
+/* ---- GET /sessions/{id}/pitches ------------------------------------------------------------- */
+
+/* Every pitch of a pitch session, placed or not, by id (keyset pages): the organizer's working
+ * list. Only those who manage the event read it (403 forbidden for everyone else, presenters
+ * included: they see their placed pitch in the public timetable and in GET /me/agenda); a draft
+ * is 404 session_not_found to others. ?placed=true|false keeps only placed or unplaced ones. */
+void pitches_list(struct req *r)
+{
+    int64_t sid;
+    struct session_ref s;
+    struct page pg;
+    bool placed_only = false;
+    int rc;
+    if (req_param_id(r, 0, &sid) < 0 || req_page(r, 100, 500, 1, &pg) < 0 ||
+        (rc = req_query_bool(r, "placed", false, &placed_only)) < 0 ||
+        pitch_session_managed(r, sid, &s) < 0)
+        return;
+    int64_t placed = rc == 0 ? placed_only : -1; /* -1: both */
+    struct db_res res;
+    if (req_exec(r, &res,
+                 PITCH_SELECT " WHERE p.session_id = ? AND p.id > ?"
+                              " AND (? < 0 OR (p.starts_at IS NOT NULL) = ?) ORDER BY p.id LIMIT ?",
+                 "iiiii", sid, page_key(&pg, 0, 0), placed, placed, (int64_t)pg.limit + 1) < 0)
+        return;
+    bool more = res.nrows > (size_t)pg.limit;
+    size_t n = more ? (size_t)pg.limit : res.nrows;
+    cJSON *items = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++)
+        cJSON_AddItemToArray(items, pitch_json(&res, i));
+    int64_t last = n ? db_get_i64(&res, n - 1, PI_ID) : 0;
+    db_res_clear(&res);
+    reply_page(r, items, more, PAGE_KEYS(last));
 }
 
 /* ---- what a session's timetable looks like to the scheduler --------------------------------- */

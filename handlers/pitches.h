@@ -16,6 +16,7 @@ struct db;
 struct tx_fail;
 
 void pitches_create(struct req *r);    /* POST /api/v1/sessions/{id}/pitches */
+void pitches_list(struct req *r);      /* GET /api/v1/sessions/{id}/pitches */
 void pitches_place(struct req *r);     /* PUT /api/v1/pitches/{id}/slot */
 void pitches_unplace(struct req *r);   /* DELETE /api/v1/pitches/{id}/slot */
 void pitches_schedule(struct req *r);  /* POST /api/v1/sessions/{id}/pitches/schedule */

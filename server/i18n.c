@@ -238,6 +238,8 @@ static const struct entry {
      "该来源不允许从浏览器调用 API（cors_origins）"},
     {"only a judge assigned to this competition scores its entries",
      "只有本次比赛的评委才能为参赛作品打分"},
+    {"only a judge assigned to this competition reads their scores of it",
+     "只有本次比赛的评委才能查看自己在本次比赛中的评分"},
     {"only members of organization %lld may do this",
      "只有机构 %lld 的成员才能执行此操作"},
     {"only members of the project's organization may do this",

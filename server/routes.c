@@ -79,6 +79,7 @@ const struct route_def routes[] = {
 
     /* pitches and competitions */
     {POST, "/api/v1/sessions/{id}/pitches", pitches_create, AUTH | IDEM},
+    {GET, "/api/v1/sessions/{id}/pitches", pitches_list, AUTH},
     {PUT, "/api/v1/pitches/{id}/slot", pitches_place, AUTH},
     {DELETE, "/api/v1/pitches/{id}/slot", pitches_unplace, AUTH},
     {POST, "/api/v1/sessions/{id}/pitches/schedule", pitches_schedule, AUTH | IDEM},
@@ -90,6 +91,7 @@ const struct route_def routes[] = {
     {GET, "/api/v1/sessions/{id}/leaderboard", competitions_leaderboard, 0},
     {POST, "/api/v1/sessions/{id}/results/publish", competitions_publish, AUTH | IDEM},
     {GET, "/api/v1/sessions/{id}/competition", competitions_get, 0},
+    {GET, "/api/v1/sessions/{id}/my-scores", competitions_my_scores, AUTH | PRIVATE},
 
     /* events and registration */
     {POST, "/api/v1/events", events_create, AUTH | IDEM},

@@ -106,9 +106,13 @@ export const scenarios = [{
         await olga.page.getByRole('link', { name: '路演时间表' }).click();
         await olga.landed(`#/org/events/${eventId}/timetable`, 'timetable-empty');
         t.assert(await olga.page.getByTestId('tt-pitch').count() === 0, 'no pitch placed yet');
+        // Added through the API, not in this browser: the unplaced list still holds all three.
+        for (const p of [a, b, c]) await olga.page.locator(`[data-testid="pitch-pool"] [data-pitch-id="${p.id}"]`).waitFor();
+        t.assert(await olga.page.locator('[data-testid="pitch-pool"] li').count() === 3, 'the three unplaced pitches are listed');
         await olga.page.getByTestId('auto-schedule').click();
         await card(olga, c.id).waitFor();
         t.assert(await olga.page.getByTestId('tt-pitch').count() === 3, 'the scheduler placed the three pitches');
+        t.assert(await olga.page.getByTestId('pitch-pool').count() === 0, 'nothing left unplaced');
         t.assert((await card(olga, a.id).textContent()).includes('09:00–09:20'), 'the first pitch opens the session');
         t.assert((await olga.page.getByTestId('auto-report').textContent()).includes('已排 3 个'), 'the scheduler reports what it placed');
         await olga.record('timetable-scheduled');

@@ -642,6 +642,11 @@ static void m_pitch_create(int p, struct cell *c)
     BODY("{\"project_id\":%lld,\"presenter_user_id\":%lld,\"minutes\":10}", LL(F.spare_proj[p]),
          LL(F.uid[P_ENT]));
 }
+static void m_pitch_list(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/sessions/%lld/pitches", LL(F.pitch_s));
+}
 static void m_pitch_place(int p, struct cell *c)
 {
     /* A pitch of its own in the second pitch session, placed at a time of its own. */
@@ -698,6 +703,11 @@ static void m_results(int p, struct cell *c)
 {
     (void)p;
     PATH("/api/v1/sessions/%lld/results/publish", LL(F.comp2));
+}
+static void m_my_scores(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/sessions/%lld/my-scores", LL(F.comp));
 }
 static void m_competition(int p, struct cell *c)
 {
@@ -995,6 +1005,8 @@ static const struct row rows[] = {
 
     /* pitches and competitions */
     {PO, "/api/v1/sessions/{id}/pitches", 0, m_pitch_create, ORGANIZER(201)},
+    /* the organizer's working list: not the presenters (P_ENT presents the fixture pitch) */
+    {G, "/api/v1/sessions/{id}/pitches", 0, m_pitch_list, ORGANIZER(200)},
     {PU, "/api/v1/pitches/{id}/slot", 0, m_pitch_place, ORGANIZER(200)},
     {DE, "/api/v1/pitches/{id}/slot", 0, m_pitch_unplace, ORGANIZER(204)},
     /* after the placements above: it places every unplaced pitch of the session */
@@ -1013,6 +1025,12 @@ static const struct row rows[] = {
      {403, 403, 403, 403, 403, 200, 403, 403, 200}},
     {PO, "/api/v1/sessions/{id}/results/publish", 1, m_results, ORGANIZER(200)},
     {G, "/api/v1/sessions/{id}/competition", 0, m_competition, ALL(200)},
+    /* a judge's own scores: only the judge; not the organizer, not an admin */
+    {G,
+     "/api/v1/sessions/{id}/my-scores",
+     0,
+     m_my_scores,
+     {401, 403, 403, 403, 403, 403, 403, 200, 403}},
 
     /* events and registration */
     {PO, "/api/v1/events", 0, m_ev_create, {401, 403, 403, 403, 403, 201, 201, 403, 201}},
@@ -1126,6 +1144,8 @@ static const struct drow drows[] = {
     {G, "/api/v1/sessions/{id}/leaderboard", &D.comp, NULL, NULL},
     {PO, "/api/v1/sessions/{id}/results/publish", &D.comp, NULL, NULL},
     {G, "/api/v1/sessions/{id}/competition", &D.comp, NULL, NULL},
+    {G, "/api/v1/sessions/{id}/pitches", &D.pitch_s, NULL, NULL},
+    {G, "/api/v1/sessions/{id}/my-scores", &D.comp, NULL, NULL},
 };
 
 #define NDROWS (sizeof(drows) / sizeof(drows[0]))

@@ -552,3 +552,100 @@ Test(competitions, bad_input_and_authorization_on_setup_routes)
     free(admin);
     contest_free(&c);
 }
+
+/* Judge `judge`'s scores of entry e in a two-criterion contest (c1, c2). */
+static void score2(const char *judge, int64_t e, int64_t c1, double v1, int64_t c2, double v2)
+{
+    char body[160];
+    snprintf(body, sizeof(body), "{\"scores\":{\"%lld\":%g,\"%lld\":%g}}", (long long)c1, v1,
+             (long long)c2, v2);
+    struct it_resp *r = fx_http(srv, "PUT", judge, body, "/api/v1/entries/%lld/scores", (long long)e);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    it_resp_free(r);
+}
+
+/* A number in a my-scores answer: items.<i>.scores.<criterion>. */
+static double my_score(const struct it_resp *r, int i, int64_t crit)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "items.%d.scores.%lld", i, (long long)crit);
+    return it_jnum(r, path);
+}
+
+Test(competitions, a_judge_reads_their_own_scores_and_nobody_elses)
+{
+    struct contest c;
+    contest_new(&c, true);
+    int64_t c1 = add_criterion(&c, "技术创新性", 3, 10);
+    int64_t c2 = add_criterion(&c, "商业前景", 1, 5);
+    int64_t e1 = add_entry(&c, c.ent_token, "工业视觉质检平台");
+    int64_t e2 = add_entry(&c, c.ent_token, "大模型客服系统");
+    int64_t e3 = add_entry(&c, c.ent_token, "智慧园区能源管理");
+    int64_t j1, j2;
+    char *judge1 = add_judge(&c, &j1), *judge2 = add_judge(&c, &j2);
+
+    /* Before scoring: an empty list. */
+    struct it_resp *r = fx_http(srv, "GET", judge1, NULL, "/api/v1/sessions/%lld/my-scores",
+                                (long long)c.session);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items")), 0, "%s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "judge_user_id"), j1);
+    it_resp_free(r);
+
+    score2(judge1, e1, c1, 8, c2, 4);
+    score2(judge1, e3, c1, 2.5, c2, 1);
+    score2(judge2, e1, c1, 1, c2, 1); /* the other judge's: never shown to judge1 */
+    score2(judge2, e2, c1, 9, c2, 5);
+    score2(judge1, e1, c1, 7, c2, 4); /* rescored: the latest values */
+
+    r = fx_http(srv, "GET", judge1, NULL, "/api/v1/sessions/%lld/my-scores", (long long)c.session);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items")), 2,
+                 "only the entries judge1 scored: %s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "items.0.entry_id"), e1, "by entry: %s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "items.1.entry_id"), e3);
+    cr_assert_float_eq(my_score(r, 0, c1), 7, 1e-9, "%s", r->body);
+    cr_assert_float_eq(my_score(r, 0, c2), 4, 1e-9);
+    cr_assert_float_eq(my_score(r, 1, c1), 2.5, 1e-9);
+    cr_assert_float_eq(my_score(r, 1, c2), 1, 1e-9);
+    /* 100 * (3 * 7/10 + 1 * 4/5) / 4 = 72.5, as PUT answered. */
+    cr_assert_float_eq(it_jnum(r, "items.0.weighted_total"), 72.5, 1e-9, "%s", r->body);
+    cr_assert_not_null(it_jstr(r, "items.0.updated_at"));
+    /* judge2's scores of e1 (1, 1) and of e2 never show: e2 is absent, e1 holds judge1's. */
+    cr_assert(!cJSON_IsTrue(cJSON_GetObjectItem(r->json, "results_published")));
+    it_resp_free(r);
+
+    /* Nobody but a judge of it: not the organizer, not an attendee, not anonymous. */
+    char *att = it_user(srv, "attendee", NULL);
+    expect_code(fx_http(srv, "GET", c.org_token, NULL, "/api/v1/sessions/%lld/my-scores",
+                        (long long)c.session),
+                403, "not_a_judge", "the organizer is no judge");
+    expect_code(fx_http(srv, "GET", att, NULL, "/api/v1/sessions/%lld/my-scores",
+                        (long long)c.session),
+                403, "not_a_judge", "an attendee");
+    r = fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/%lld/my-scores", (long long)c.session);
+    it_expect(r, 401, NULL, "anonymous");
+    expect_code(fx_http(srv, "GET", judge1, NULL, "/api/v1/sessions/999999999/my-scores"), 404,
+                "session_not_found", "unknown session");
+    int64_t forum = fx_session(srv, c.org_token, c.event, "forum", "主会场", fx_t0() - MINS(60),
+                               fx_t0());
+    expect_code(fx_http(srv, "GET", judge1, NULL, "/api/v1/sessions/%lld/my-scores",
+                        (long long)forum),
+                404, "session_not_found", "not a competition");
+
+    /* Once published: still the judge's own scores only. */
+    r = fx_http(srv, "POST", c.org_token, NULL, "/api/v1/sessions/%lld/results/publish",
+                (long long)c.session);
+    it_expect(r, 200, NULL, "publish");
+    r = fx_http(srv, "GET", judge2, NULL, "/api/v1/sessions/%lld/my-scores", (long long)c.session);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(r->json, "results_published")));
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items")), 2, "%s", r->body);
+    cr_assert_float_eq(my_score(r, 0, c1), 1, 1e-9, "judge2's own e1 score: %s", r->body);
+    cr_assert_eq((int64_t)it_jnum(r, "items.1.entry_id"), e2);
+    it_resp_free(r);
+    free(att);
+    free(judge1);
+    free(judge2);
+    contest_free(&c);
+}

@@ -924,3 +924,66 @@ Test(events, session_update_racing_an_event_update_stays_inside_the_event)
                  0, "every session lies inside its event");
     free(org);
 }
+
+/* registrations_by_day: local days of the event's zone, quiet days included, cancelled
+ * registrations counted on the day they were made. The creation times are set in the database
+ * (the API stamps "now"). */
+Test(events, stats_registrations_by_day_in_the_events_time_zone)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "stats by day", false);
+    char path[80];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld", (long long)eid);
+    it_expect(it_http(srv, "PATCH", path, org, "{\"time_zone\":\"America/New_York\"}", NULL), 200,
+              NULL, "zone");
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/publish", (long long)eid);
+    it_expect(it_http(srv, "POST", path, org, NULL, NULL), 200, NULL, "publish");
+    int64_t s1 = ev_session(srv, org, eid, 10, false, "");
+
+    struct it_resp *r = ev_get(srv, org, "/api/v1/events/%lld/stats", (long long)eid);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "registrations_by_day")), 0,
+                 "none yet: %s", r->body);
+    it_resp_free(r);
+
+    /* In New York: 8 March 23:30 EST, 9 March 00:30 EST (both 9 March in UTC), 11 March 08:00
+     * EDT (after the switch to daylight time on the 9th, 2031). The second is cancelled. */
+    static const char *const at[] = {"2031-03-09 04:30:00", "2031-03-09 05:30:00",
+                                     "2031-03-11 12:00:00"};
+    int64_t reg[3];
+    for (int i = 0; i < 3; i++) {
+        char *tok = it_user(srv, "attendee", NULL);
+        r = ev_register(srv, tok, s1, NULL);
+        cr_assert_eq(r->status, 201, "%s", r->body);
+        reg[i] = (int64_t)it_jnum(r, "id");
+        it_resp_free(r);
+        if (i == 1) {
+            snprintf(path, sizeof(path), "/api/v1/registrations/%lld", (long long)reg[i]);
+            it_expect(it_http(srv, "DELETE", path, tok, NULL, NULL), 200, NULL, "cancel");
+        }
+        free(tok);
+        free(it_sql("UPDATE registrations SET created_at = '%s' WHERE id = %lld", at[i],
+                    (long long)reg[i]));
+    }
+    r = ev_get(srv, org, "/api/v1/events/%lld/stats", (long long)eid);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cJSON *days = cJSON_GetObjectItem(r->json, "registrations_by_day");
+    static const struct {
+        const char *date;
+        int n, total;
+    } want[] = {{"2031-03-08", 1, 1}, {"2031-03-09", 1, 2}, {"2031-03-10", 0, 2},
+                {"2031-03-11", 1, 3}};
+    cr_assert_eq(cJSON_GetArraySize(days), 4, "%s", r->body);
+    for (int i = 0; i < 4; i++) {
+        cJSON *d = cJSON_GetArrayItem(days, i);
+        cr_assert_str_eq(cJSON_GetObjectItem(d, "date")->valuestring, want[i].date, "%s", r->body);
+        cr_assert_eq((int)cJSON_GetObjectItem(d, "registrations")->valuedouble, want[i].n, "%s",
+                     r->body);
+        cr_assert_eq((int)cJSON_GetObjectItem(d, "cumulative")->valuedouble, want[i].total, "%s",
+                     r->body);
+    }
+    /* The last cumulative figure: live registrations and cancelled ones. */
+    cr_assert_eq((int)it_jnum(r, "totals.registrations") + (int)it_jnum(r, "totals.cancelled"), 3);
+    it_resp_free(r);
+    free(org);
+}

@@ -910,3 +910,122 @@ Test(pitches, meeting_plan_and_placement_at_once_keep_a_presenter_in_one_place)
     free(ptok);
     world_free(&w);
 }
+
+/* The ids of a GET /sessions/{id}/pitches page, in order, and its next_cursor (or ""). */
+static size_t list_ids(struct it_resp *r, int64_t *ids, size_t max, char *next, size_t nextlen)
+{
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cJSON *items = cJSON_GetObjectItem(r->json, "items");
+    size_t n = 0;
+    cJSON *it;
+    cJSON_ArrayForEach(it, items)
+    {
+        cr_assert_lt(n, max);
+        ids[n++] = (int64_t)cJSON_GetObjectItem(it, "id")->valuedouble;
+    }
+    const char *c = it_jstr(r, "next_cursor");
+    snprintf(next, nextlen, "%s", c ? c : "");
+    return n;
+}
+
+Test(pitches, session_list_holds_placed_and_unplaced_for_the_organizer_only)
+{
+    struct world w;
+    world_new(&w, true);
+    int64_t t0 = fx_t0();
+    int64_t u;
+    char *att = it_user(srv, "attendee", &u);
+    int64_t p1 = add_pitch(&w, w.session, u, 20, 0, 0);
+    int64_t p2 = add_pitch(&w, w.session, w.ent_id, 10, 0, 0); /* stays unplaced */
+    int64_t p3 = add_pitch(&w, w.session, w.ent_id, 10, 0, 0);
+    it_resp_free(place(w.org_token, p1, t0 + MINS(30)));
+    it_resp_free(place(w.org_token, p3, t0));
+
+    /* All three, by id; the unplaced one with a null slot, the placed ones with theirs. */
+    struct it_resp *r =
+        fx_http(srv, "GET", w.org_token, NULL, "/api/v1/sessions/%lld/pitches", (long long)w.session);
+    int64_t ids[8];
+    char next[80];
+    cr_assert_eq(list_ids(r, ids, 8, next, sizeof(next)), 3, "%s", r->body);
+    cr_assert(ids[0] == p1 && ids[1] == p2 && ids[2] == p3, "%s", r->body);
+    cr_assert_str_eq(next, "");
+    cJSON *items = cJSON_GetObjectItem(r->json, "items");
+    cJSON *a = cJSON_GetArrayItem(items, 0), *b = cJSON_GetArrayItem(items, 1);
+    char buf[32];
+    cr_assert_str_eq(cJSON_GetObjectItem(a, "starts_at")->valuestring,
+                     it_rfc3339(t0 + MINS(30), buf));
+    cr_assert_str_eq(cJSON_GetObjectItem(a, "ends_at")->valuestring, it_rfc3339(t0 + MINS(50), buf));
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(b, "starts_at")), "unplaced: %s", r->body);
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItem(b, "ends_at")), "unplaced: %s", r->body);
+    cr_assert(strstr(cJSON_GetObjectItem(cJSON_GetObjectItem(b, "project"), "title")->valuestring,
+                     "智能巡检机器人"));
+    cr_assert_str_eq(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(b, "presenter"), "display_name")->valuestring,
+        "测试 enterprise");
+    cr_assert_eq((int64_t)cJSON_GetObjectItem(b, "minutes")->valuedouble, 10);
+    it_resp_free(r);
+
+    /* placed=false is what the timetable's unplaced list needs; placed=true the others. */
+    r = fx_http(srv, "GET", w.org_token, NULL, "/api/v1/sessions/%lld/pitches?placed=false",
+                (long long)w.session);
+    cr_assert_eq(list_ids(r, ids, 8, next, sizeof(next)), 1, "%s", r->body);
+    cr_assert_eq(ids[0], p2);
+    it_resp_free(r);
+    /* A pitch taken off the grid is listed as unplaced again. */
+    it_resp_free(fx_http(srv, "DELETE", w.org_token, NULL, "/api/v1/pitches/%lld/slot",
+                         (long long)p3));
+    r = fx_http(srv, "GET", w.org_token, NULL, "/api/v1/sessions/%lld/pitches?placed=true",
+                (long long)w.session);
+    cr_assert_eq(list_ids(r, ids, 8, next, sizeof(next)), 1, "%s", r->body);
+    cr_assert_eq(ids[0], p1);
+    it_resp_free(r);
+
+    /* Pages of one, chained by next_cursor. */
+    r = fx_http(srv, "GET", w.org_token, NULL, "/api/v1/sessions/%lld/pitches?limit=2",
+                (long long)w.session);
+    cr_assert_eq(list_ids(r, ids, 8, next, sizeof(next)), 2);
+    cr_assert(ids[0] == p1 && ids[1] == p2);
+    cr_assert_neq(next[0], '\0', "more follow");
+    it_resp_free(r);
+    r = fx_http(srv, "GET", w.org_token, NULL, "/api/v1/sessions/%lld/pitches?limit=2&cursor=%s",
+                (long long)w.session, next);
+    cr_assert_eq(list_ids(r, ids, 8, next, sizeof(next)), 1);
+    cr_assert_eq(ids[0], p3);
+    cr_assert_str_eq(next, "");
+    it_resp_free(r);
+
+    /* Bad input names the parameter. */
+    r = fx_http(srv, "GET", w.org_token, NULL, "/api/v1/sessions/%lld/pitches?placed=maybe",
+                (long long)w.session);
+    it_expect(r, 400, "placed", "placed is a boolean");
+    r = fx_http(srv, "GET", w.org_token, NULL, "/api/v1/sessions/%lld/pitches?cursor=junk",
+                (long long)w.session);
+    it_expect(r, 400, "cursor", "a cursor this list did not issue");
+
+    /* Nobody else reads it: not the presenter, not another organizer, not anonymous. */
+    char *other = it_organizer(srv, NULL);
+    expect_code(fx_http(srv, "GET", att, NULL, "/api/v1/sessions/%lld/pitches",
+                        (long long)w.session),
+                403, "forbidden", "the presenter");
+    expect_code(fx_http(srv, "GET", other, NULL, "/api/v1/sessions/%lld/pitches",
+                        (long long)w.session),
+                403, "forbidden", "another organizer");
+    r = fx_http(srv, "GET", NULL, NULL, "/api/v1/sessions/%lld/pitches", (long long)w.session);
+    it_expect(r, 401, NULL, "anonymous");
+    char *admin = it_admin(srv);
+    r = fx_http(srv, "GET", admin, NULL, "/api/v1/sessions/%lld/pitches", (long long)w.session);
+    it_expect(r, 200, NULL, "an admin");
+
+    /* A session of another kind has no pitches; an unknown one is not found. */
+    int64_t forum =
+        fx_session(srv, w.org_token, w.event, "forum", "主会场", t0 - MINS(60), t0);
+    expect_code(fx_http(srv, "GET", w.org_token, NULL, "/api/v1/sessions/%lld/pitches",
+                        (long long)forum),
+                409, "wrong_session_kind", "a forum session");
+    expect_code(fx_http(srv, "GET", w.org_token, NULL, "/api/v1/sessions/999999999/pitches"), 404,
+                "session_not_found", "unknown session");
+    free(admin);
+    free(other);
+    free(att);
+    world_free(&w);
+}

@@ -371,7 +371,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Every pitch of a pitch session, placed or not (the event's organizer or an admin)
+         * @description The organizer's working list, by id, in pages: each pitch with its project, organization and presenter names, and its slot (starts_at and ends_at, both null while unplaced). Presenters do not read it (403 forbidden like anyone else who does not manage the event): their placed pitches are in the public timetable and in GET /api/v1/me/agenda. A draft event's session is 404 session_not_found to others.
+         */
+        get: operations["pitches_list"];
         put?: never;
         /** Add a pitch to a session of kind pitch (the event's organizer or an admin); unplaced until a slot is set */
         post: operations["pitches_create"];
@@ -906,6 +910,26 @@ export interface paths {
          * @description The language follows lang, locale, Accept-Language, zh (X-WR-CALNAME `summitd 日程` / `summitd agenda`; CATEGORIES `报名场次|路演|洽谈` / `registration|pitch|meeting`; DESCRIPTION adds the local start and end with the zone and the overlaps). DTSTART and DTEND are local times of the event's zone (`DTSTART;TZID=Asia/Shanghai:20260520T090000`), DTSTAMP stays UTC. One VTIMEZONE per zone used comes before the VEVENTs: the observance in effect at the earliest start (DTSTART:19700101T000000, TZOFFSETFROM = TZOFFSETTO), then one STANDARD / DAYLIGHT per offset change within the span.
          */
         get: operations["agenda_ics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sessions/{id}/my-scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The calling judge's own scores of a competition, entry by entry (judges of it only)
+         * @description Only the caller's scores, never another judge's (before or after the results are published: the leaderboard is where the others' scores show, as normalized means). Entries the judge has not scored yet are absent. A judging client prefills its forms from it.
+         */
+        get: operations["competitions_my_scores"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1541,6 +1565,27 @@ export interface components {
                 }[];
             }[];
         };
+        PitchesListResponse: {
+            items: components["schemas"]["PitchesCreateResponse"][];
+            next_cursor: string | null;
+        };
+        CompetitionsMyScoresResponse: {
+            session_id: number;
+            judge_user_id: number;
+            results_published: boolean;
+            /** @description one per entry the caller has scored, by entry id */
+            items: {
+                entry_id: number;
+                /** @description keyed by criterion id */
+                scores: {
+                    [key: string]: number;
+                };
+                /** @description as PUT /entries/{id}/scores answers; null unless every criterion is scored */
+                weighted_total: number | null;
+                /** Format: date-time */
+                updated_at: string;
+            }[];
+        };
         CompetitionsCriteriaCreateResponse: {
             id: number;
             session_id: number;
@@ -1826,6 +1871,18 @@ export interface components {
                 mutual_matches: number;
                 meetings: number;
             };
+            /** @description registrations over time: one item per day in the event's time zone, from the day of the first registration to the day of the last (days without any included), empty when there is none. Every registration counts on the day it was created, also those cancelled since (a registration again after a cancel is a new one): the last cumulative is totals.registrations + totals.cancelled. */
+            registrations_by_day: {
+                /**
+                 * Format: date
+                 * @description the local date in the event's time zone
+                 */
+                date: string;
+                /** @description registrations created that day */
+                registrations: number;
+                /** @description registrations created up to the end of that day */
+                cumulative: number;
+            }[];
         };
         Registration: {
             id: number;
@@ -3669,6 +3726,80 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    pitches_list: {
+        parameters: {
+            query?: {
+                /** @description true keeps the placed pitches only, false the unplaced ones; absent, both */
+                placed?: boolean;
+                limit?: number;
+                /** @description the next_cursor of an earlier page of this list: opaque, bound to the list (else 400 naming cursor) */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of the session's pitches, by id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PitchesListResponse"];
+                };
+            };
+            /** @description validation_failed (placed, limit or cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden (not the event's organizer or an admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description session_not_found (unknown, or of an event that is a draft to the caller) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description wrong_session_kind (the session is not of kind pitch) */
+            409: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -6345,6 +6476,56 @@ export interface operations {
             401: {
                 headers: {
                     "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    competitions_my_scores: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the judge's scores (complete) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CompetitionsMyScoresResponse"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_a_judge (the caller is not a judge of this competition, organizers included) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description session_not_found (unknown, not a competition, or of an event that is a draft to the caller) */
+            404: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -211,6 +211,15 @@ export class Api {
     createPitch(sessionId, b) {
         return this.call('POST', `/api/v1/sessions/${sessionId}/pitches`, { body: b, idempotencyKey: crypto.randomUUID() });
     }
+    /**
+     * Every pitch of a pitch session, placed or not (placed: 'true' or 'false' keeps one kind).
+     * @param {number} sessionId
+     * @param {{placed?: 'true' | 'false', limit?: number, cursor?: string}} [query]
+     * @returns {Promise<Reply<'pitches_list', 200>>}
+     */
+    sessionPitches(sessionId, query) {
+        return this.call('GET', `/api/v1/sessions/${sessionId}/pitches`, { query });
+    }
     /** @param {number} pitchId @param {string} startsAt @returns {Promise<Reply<'pitches_place', 200>>} */
     placePitch(pitchId, startsAt) {
         /** @type {Body<'pitches_place'>} */
@@ -223,6 +232,8 @@ export class Api {
     schedulePitches(sessionId) {
         return this.call('POST', `/api/v1/sessions/${sessionId}/pitches/schedule`, { idempotencyKey: crypto.randomUUID() });
     }
+    /** The signed-in judge's own scores of a competition. @param {number} sessionId @returns {Promise<Reply<'competitions_my_scores', 200>>} */
+    myScores(sessionId) { return this.call('GET', `/api/v1/sessions/${sessionId}/my-scores`); }
     /** @param {number} sessionId @returns {Promise<Reply<'competitions_get', 200>>} */
     competition(sessionId) { return this.call('GET', `/api/v1/sessions/${sessionId}/competition`); }
     /** @param {number} sessionId @param {Body<'competitions_criteria_create'>} b @returns {Promise<Reply<'competitions_criteria_create', 201>>} */

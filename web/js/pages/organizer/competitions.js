@@ -42,6 +42,7 @@ addMessages({
         'org.judge.intro': '为每个参赛项目的每项标准打分（0 到满分），然后保存。结果发布后不能再修改。',
         'org.judge.save': '保存评分',
         'org.judge.saved': '已保存：加权总分 {total}',
+        'org.judge.earlier': '已评分：加权总分 {total}',
         'org.judge.scoreOf': '{criterion}（满分 {max}）',
         'org.judge.closed': '结果已发布，评分已锁定。',
     },
@@ -82,6 +83,7 @@ addMessages({
         'org.judge.intro': 'Score every criterion of each entry (0 to the maximum), then save. Scores are final once the results are published.',
         'org.judge.save': 'Save the scores',
         'org.judge.saved': 'Saved: weighted total {total}',
+        'org.judge.earlier': 'Scored earlier: weighted total {total}',
         'org.judge.scoreOf': '{criterion} (max {max})',
         'org.judge.closed': 'The results are published: scores are locked.',
     },
@@ -211,15 +213,20 @@ export function leaderboardTable(board) {
 export async function renderJudge(root, ctx) {
     const id = Number(ctx.params.id);
     replace(root, loading());
-    /** @type {any} */ let s; /** @type {any} */ let c;
-    try { [s, c] = await Promise.all([ctx.api.session(id), ctx.api.competition(id)]); } catch (e) { replace(root, errorBox(e)); return; }
-    const key = (/** @type {number} */ entryId) => `summitd.judge.${ctx.user?.id}.${entryId}`;
+    /** @type {any} */ let s; /** @type {any} */ let c; /** @type {any} */ let mine;
+    try {
+        [s, c, mine] = await Promise.all([ctx.api.session(id), ctx.api.competition(id), ctx.api.myScores(id)]);
+    } catch (e) { replace(root, heading(t('org.judge.title0')), errorBox(e)); return; }
+    // The judge's own earlier scores (from the server, whichever device they were given on).
+    /** @type {Map<number, any>} */
+    const earlier = new Map(mine.items.map((/** @type {any} */ x) => [x.entry_id, x]));
     const forms = c.entries.map((/** @type {any} */ en) => {
+        const prev = earlier.get(en.id);
         /** @type {Record<string, number>} */
-        let saved = {};
-        try { saved = JSON.parse(sessionStorage.getItem(key(en.id)) || '{}'); } catch { /* none */ }
+        const saved = prev ? prev.scores : {};
         const inputs = c.criteria.map((/** @type {any} */ cr) => input(`c${cr.id}`, 'number', saved[cr.id] ?? '', { min: '0', max: String(cr.max_score), step: 'any', required: '' }));
-        const out = h('p', { class: 'meta', role: 'status', 'data-testid': 'judge-total' });
+        const out = h('p', { class: 'meta', role: 'status', 'data-testid': 'judge-total' },
+            prev && prev.weighted_total != null ? t('org.judge.earlier', { total: num(prev.weighted_total, 1) }) : null);
         const btn = h('button', { type: 'submit', class: 'primary' }, t('org.judge.save'));
         if (c.results_published) setDisabled(btn, true);
         const form = h('form', { class: 'card form', 'data-testid': 'score-form', 'aria-label': en.project_title || `#${en.project_id}` },
@@ -235,7 +242,6 @@ export async function renderJudge(root, ctx) {
             setDisabled(btn, true);
             try {
                 const r = await ctx.api.putScores(en.id, { scores });
-                try { sessionStorage.setItem(key(en.id), JSON.stringify(scores)); } catch { /* private mode */ }
                 out.textContent = t('org.judge.saved', { total: num(r.weighted_total, 1) });
             } catch (err) {
                 out.textContent = errorMessage(err);

@@ -4,14 +4,14 @@
 // are removed from the grid with DELETE /pitches/{id}/slot, added with POST
 // /sessions/{id}/pitches, and the auto-scheduler is one button per pitch session.
 //
-// The API lists only placed pitches (GET /events/{id}/timetable); the unplaced ones this browser
-// has seen (added here, removed from the grid, left over by the scheduler) are kept in
-// sessionStorage so they can be placed by hand.
+// The grid comes from GET /events/{id}/timetable (placed pitches); the unplaced list from GET
+// /sessions/{id}/pitches?placed=false for every pitch session, so it holds every pitch waiting
+// for a slot, however it was added (here, through the API, in another browser).
 import { h, fmtTime, fmtDate, toast, errorMessage } from '../../ui.js';
 import { t, addMessages } from '../../i18n.js';
 import {
     heading, eventNav, loading, errorBox, replace, field, input, select, setDisabled,
-    dayKey, minuteOfDay, instantOf,
+    dayKey, minuteOfDay, instantOf, allPages,
 } from './common.js';
 
 addMessages({
@@ -39,7 +39,7 @@ addMessages({
         'org.tt.clashWith': '与此路演冲突',
         'org.tt.pool': '未排入的路演',
         'org.tt.poolEmpty': '没有待排的路演。',
-        'org.tt.poolNote': '此列表仅包含本浏览器新增、移出或自动排程未能排入的路演。',
+        'org.tt.poolNote': '本活动各路演场次中尚未排入时间表的全部路演。',
         'org.tt.add': '新增路演',
         'org.tt.f.session': '路演场次',
         'org.tt.f.project': '项目 ID',
@@ -75,7 +75,7 @@ addMessages({
         'org.tt.clashWith': 'Clashes with this pitch',
         'org.tt.pool': 'Unplaced pitches',
         'org.tt.poolEmpty': 'No pitches waiting for a slot.',
-        'org.tt.poolNote': 'This list holds the pitches added or removed in this browser and those the auto-scheduler could not place.',
+        'org.tt.poolNote': 'Every pitch of the event\'s pitch sessions that has no slot yet.',
         'org.tt.add': 'Add a pitch',
         'org.tt.f.session': 'Pitch session',
         'org.tt.f.project': 'Project ID',
@@ -91,16 +91,6 @@ addMessages({
 
 /** @typedef {{id: number, session_id: number, minutes: number, project?: {id: number, title: string | null}, presenter?: {id: number, display_name: string | null}, organization?: {id: number, name: string | null} | null, starts_at?: string | null, ends_at?: string | null}} Pitch */
 
-const poolKey = (/** @type {number} */ eventId) => `summitd.org.pool.${eventId}`;
-/** @param {number} eventId @returns {Pitch[]} */
-function readPool(eventId) {
-    try { return JSON.parse(sessionStorage.getItem(poolKey(eventId)) || '[]'); } catch { return []; }
-}
-/** @param {number} eventId @param {Pitch[]} pool */
-function writePool(eventId, pool) {
-    try { sessionStorage.setItem(poolKey(eventId), JSON.stringify(pool)); } catch { /* private mode */ }
-}
-
 const gcd = (/** @type {number} */ a, /** @type {number} */ b) => { a = Math.abs(a); b = Math.abs(b); while (b) [a, b] = [b, a % b]; return a; };
 const pitchTitle = (/** @type {Pitch} */ p) => p.project?.title || t('org.tt.pitch', { id: p.id });
 
@@ -110,8 +100,13 @@ export async function renderTimetable(root, ctx) {
     replace(root, loading());
     /** @type {any} */ let ev;
     /** @type {any} */ let tt;
+    /** The unplaced pitches of every pitch session. @type {Pitch[]} */ let unplaced = [];
+    /** @param {any[]} sessions @returns {Promise<Pitch[]>} */
+    const loadUnplaced = async (sessions) => (await Promise.all(sessions.map((s) =>
+        allPages((/** @type {string | undefined} */ cursor) => ctx.api.sessionPitches(s.id, { placed: 'false', limit: 500, cursor }), 20)))).flat();
     try {
         [ev, tt] = await Promise.all([ctx.api.event(eventId), ctx.api.timetable(eventId)]);
+        unplaced = await loadUnplaced(ev.sessions.filter((/** @type {any} */ s) => s.kind === 'pitch'));
     } catch (e) { replace(root, errorBox(e)); return; }
     const tz = ev.time_zone;
     const pitchSessions = ev.sessions.filter((/** @type {any} */ s) => s.kind === 'pitch')
@@ -143,12 +138,11 @@ export async function renderTimetable(root, ctx) {
     const indexPlaced = () => {
         placed = new Map();
         for (const r of tt.rooms) for (const s of r.sessions) for (const p of s.pitches) placed.set(p.id, p);
-        writePool(eventId, readPool(eventId).filter((p) => !placed.has(p.id)));
     };
     indexPlaced();
 
     const reload = async () => {
-        tt = await ctx.api.timetable(eventId);
+        [tt, unplaced] = await Promise.all([ctx.api.timetable(eventId), loadUnplaced(pitchSessions)]);
         indexPlaced();
     };
 
@@ -169,7 +163,6 @@ export async function renderTimetable(root, ctx) {
             const r = await ctx.api.placePitch(p.id, startIso);
             state.selected = null;
             state.clash = null;
-            writePool(eventId, readPool(eventId).filter((x) => x.id !== p.id));
             await reload();
             status.textContent = t('org.tt.placed', { title: pitchTitle(r), room, time: fmtTime(r.starts_at, tz) });
             state.focusKey = `pitch-${p.id}`;
@@ -190,9 +183,6 @@ export async function renderTimetable(root, ctx) {
     const unplace = async (p) => {
         try {
             await ctx.api.unplacePitch(p.id);
-            const pool = readPool(eventId).filter((x) => x.id !== p.id);
-            pool.push({ ...p, starts_at: null, ends_at: null });
-            writePool(eventId, pool);
             await reload();
             status.textContent = t('org.tt.removed', { title: pitchTitle(p) });
             state.focusKey = `pool-${p.id}`;
@@ -260,7 +250,7 @@ export async function renderTimetable(root, ctx) {
             step = gcd(step, mStart(x.s.starts_at) - from);
             for (const p of x.s.pitches) { step = gcd(step, mStart(p.starts_at) - from); step = gcd(step, p.minutes); }
         }
-        for (const p of readPool(eventId)) step = gcd(step, p.minutes);
+        for (const p of unplaced) step = gcd(step, p.minutes);
         step = Math.max(5, Math.min(step || 30, 30));
         const rows = Math.max(1, Math.ceil((to - from) / step));
         const rowOf = (/** @type {number} */ m) => Math.floor((m - from) / step);
@@ -351,9 +341,6 @@ export async function renderTimetable(root, ctx) {
                 setDisabled(b, true);
                 try {
                     const r = await ctx.api.schedulePitches(s.id);
-                    const pool = readPool(eventId);
-                    for (const u of r.unplaced) if (!pool.some((p) => p.id === u.pitch_id)) pool.push({ id: u.pitch_id, session_id: s.id, minutes: 5 });
-                    writePool(eventId, pool);
                     await reload();
                     state.selected = null; state.clash = null;
                     autoReport.replaceChildren(h('li', {}, t('org.tt.autoDone', { title: s.title, placed: r.placed.length, unplaced: r.unplaced.length })),
@@ -366,8 +353,8 @@ export async function renderTimetable(root, ctx) {
             return b;
         }));
 
-        // The unplaced pitches this browser knows of.
-        const pool = readPool(eventId).filter((p) => pitchSessions.some((/** @type {any} */ s) => s.id === p.session_id));
+        // Every unplaced pitch of the event's pitch sessions.
+        const pool = unplaced.filter((p) => pitchSessions.some((/** @type {any} */ s) => s.id === p.session_id));
         replace(poolSlot,
             h('h2', {}, t('org.tt.pool')),
             h('p', { class: 'hint' }, t('org.tt.poolNote')),
@@ -375,7 +362,7 @@ export async function renderTimetable(root, ctx) {
                 const s = pitchSessions.find((/** @type {any} */ x) => x.id === p.session_id);
                 const li = h('li', { class: `tt-pitch${state.selected?.id === p.id ? ' is-selected' : ''}`, 'data-pitch-id': String(p.id) },
                     ...pitchInfo(p),
-                    p.project ? h('span', {}, t('org.tt.min', { n: p.minutes })) : null,
+                    h('span', {}, t('org.tt.min', { n: p.minutes })),
                     s ? h('span', {}, t('org.tt.session', { title: s.title })) : null,
                     h('span', { class: 'tt-pitch-actions' }, ...pitchButtons(p, false)));
                 draggable(li, p);
@@ -407,12 +394,10 @@ export async function renderTimetable(root, ctx) {
         e.preventDefault();
         setDisabled(addBtn, true);
         try {
-            const p = await ctx.api.createPitch(Number(f.session.value), {
+            await ctx.api.createPitch(Number(f.session.value), {
                 project_id: Number(f.project.value), presenter_user_id: Number(f.presenter.value), minutes: Number(f.minutes.value),
             });
-            const pool = readPool(eventId).filter((x) => x.id !== p.id);
-            pool.push(p);
-            writePool(eventId, pool);
+            await reload();
             toast(t('org.tt.added'), 'ok');
             draw();
         } catch (err) { toast(errorMessage(err), 'error'); }

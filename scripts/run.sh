@@ -50,6 +50,7 @@ SUMMITD_URL="http://$HOST:$PORT" DEMO_CONFIG="$CONF" scripts/demo.sh
 cat <<MSG
 
 summitd is serving http://$HOST:$PORT  (API under /api/v1; /healthz /readyz /metrics)
+Web client: http://$HOST:$PORT/  (the demo's events; log in with a demo login for the rest)
 Log: var/log/summitd.log   API: docs/openapi.yaml
 Demo logins (password for all: demo-password):
   admin       $ADMIN_EMAIL ($ADMIN_PW_NOTE)

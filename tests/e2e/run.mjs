@@ -52,11 +52,14 @@ for (const sc of specs) {
                 people.push(p);
                 return p;
             },
-            /** Asserts the first load of hash transfers less than 150 KB. */
+            /** Asserts the first load of hash transfers less than 150 KB and no on-demand module. */
             weigh: async (hash) => {
                 const w = await transferSize(browser, BASE, hash, viewport);
                 weights.push({ scenario: sc.name, viewport: vname, hash, total: w.total });
                 assert(w.total < WEIGHT_LIMIT, `first load of ${hash} transferred ${w.total} B >= ${WEIGHT_LIMIT} B:\n${w.rows.join('\n')}`);
+                // The enterprise, organizer and big-screen modules load on demand (web/js/app.js).
+                const eager = w.rows.filter((r) => /\/js\/pages\/(enterprise|screen|organizer\/)/.test(r));
+                assert(!eager.length, `first load of ${hash} fetched modules that load on demand:\n${eager.join('\n')}`);
                 return w.total;
             },
         };

@@ -3,14 +3,22 @@
 // router. Page modules export `routes`: [{path: '#/events/:id', title: key, render(root, ctx),
 // auth?: true, role?: 'organizer' | 'enterprise' | 'attendee'}]; render may return a cleanup
 // function (timers), called before the next page renders.
+//
+// Loading: the attendee pages (the events list and the event page, what most people open) are
+// imported with the shell. The enterprise, organizer and big-screen modules are imported on
+// demand, the first time a route of theirs is opened: `lazyGroups` below names, per module, the
+// hash prefixes its routes live under (whole path segments: '#/org' is not '#/orgs'). A module
+// keeps exporting `routes` as above; when no loaded route matches and a group's prefix does,
+// the router imports the module once, adds its routes and matches again. A NEW route of a lazy
+// module must start with one of its group's prefixes (else the router reports it as a page
+// error, which fails the browser suite); a new prefix is one line here.
+// Dynamic import() is same-origin, so the strict CSP (script-src 'self') allows it, and the
+// relative specifier resolves under the fingerprinted /assets/<hash>/ prefix like static imports.
 // @ts-check
 import { Api, ApiError } from './api.js';
 import { t, getLang, setLang, addMessages } from './i18n.js';
 import { h, heading, field, errorBox, toast, replace } from './ui.js';
 import { routes as attendeeRoutes } from './pages/attendee.js';
-import { routes as enterpriseRoutes } from './pages/enterprise.js';
-import { routes as organizerRoutes } from './pages/organizer/index.js';
-import { routes as screenRoutes } from './pages/screen.js';
 
 const TOKEN_KEY = 'summitd.token';
 
@@ -132,7 +140,55 @@ function renderSignup(root, ctx) {
 }
 
 /** @type {Route[]} */
-const allRoutes = [...shellRoutes, ...attendeeRoutes, ...enterpriseRoutes, ...organizerRoutes, ...screenRoutes];
+const allRoutes = [...shellRoutes, ...attendeeRoutes];
+
+/**
+ * Route groups imported on demand (see the top of this file).
+ * @typedef {object} LazyGroup
+ * @property {string[]} prefixes
+ * @property {() => Promise<{routes: Route[]}>} load
+ * @property {Promise<void>} [loading]
+ */
+/** @type {LazyGroup[]} */
+const lazyGroups = [
+    { prefixes: ['#/orgs', '#/projects', '#/matches', '#/me/meetings'], load: () => import('./pages/enterprise.js') },
+    { prefixes: ['#/org', '#/judge'], load: () => import('./pages/organizer/index.js') },
+    { prefixes: ['#/screen'], load: () => import('./pages/screen.js') },
+];
+
+/** @param {string} prefix @param {string} path */
+function underPrefix(prefix, path) {
+    const a = prefix.split('/'), b = path.split('/');
+    return a.length <= b.length && a.every((seg, i) => seg === b[i]);
+}
+
+/**
+ * Imports the group whose prefix covers path, once, and adds its routes; resolves at once when
+ * none does or it is loaded already. Rejects when the import fails (network), to be shown.
+ * @param {string} path
+ */
+function loadGroupFor(path) {
+    const g = lazyGroups.find((x) => x.prefixes.some((p) => underPrefix(p, path)));
+    if (!g) return Promise.resolve();
+    if (!g.loading) {
+        g.loading = g.load().then((m) => {
+            allRoutes.push(...m.routes);
+            const stray = m.routes.filter((r) => !g.prefixes.some((p) => underPrefix(p, r.path)));
+            // Reachable only once its module is loaded by another route: a bug, made loud.
+            if (stray.length) setTimeout(() => { throw new Error(`app.js lazyGroups: ${stray.map((r) => r.path).join(', ')} outside ${g.prefixes.join(', ')}`); });
+        }, (e) => { g.loading = undefined; throw e; });
+    }
+    return g.loading;
+}
+
+/** @param {string} path @returns {{route: Route | undefined, params: Record<string, string>}} */
+function findRoute(path) {
+    for (const r of allRoutes) {
+        const p = match(r.path, path);
+        if (p) return { route: r, params: p };
+    }
+    return { route: undefined, params: {} };
+}
 
 /** @param {string} pattern @param {string} path @returns {Record<string, string> | null} */
 function match(pattern, path) {
@@ -215,13 +271,13 @@ async function render() {
     const qi = full.indexOf('?');
     const path = qi < 0 ? full : full.slice(0, qi);
     const query = new URLSearchParams(qi < 0 ? '' : full.slice(qi + 1));
-    /** @type {Route | undefined} */
-    let route;
-    /** @type {Record<string, string>} */
-    let params = {};
-    for (const r of allRoutes) {
-        const p = match(r.path, path);
-        if (p) { route = r; params = p; break; }
+    let { route, params } = findRoute(path);
+    /** @type {unknown} */
+    let loadError = null;
+    if (!route) {
+        try { await loadGroupFor(path); } catch (e) { loadError = e; }
+        if (seq !== renderSeq) return;
+        ({ route, params } = findRoute(path));
     }
     document.body.classList.toggle('bare', !!(route && route.bare));
     document.getElementById('nav')?.classList.remove('open');
@@ -232,7 +288,10 @@ async function render() {
     replace(main, root);
     /** @type {Ctx} */
     const ctx = { api, user, params, query, navigate, refresh: () => render(), reloadUser: async () => { await reloadUser(); renderHeader(); } };
-    if (!route) {
+    if (loadError) {
+        document.title = t('app.title');
+        root.append(heading(t('app.loadFailed')), errorBox(loadError));
+    } else if (!route) {
         document.title = `${t('app.notFound')} · ${t('app.title')}`;
         root.append(heading(t('app.notFound')), h('p', null, t('app.notFound.text')));
     } else if ((route.auth || route.role) && !user) {

@@ -58,7 +58,7 @@ RUN_TESTS   = scripts/run-tests.sh --jobs $(CRITERION_JOBS)
 # Keep object files of tests and tools between runs (make would delete them as intermediates).
 .SECONDARY:
 
-.PHONY: all deps services services-stop run test test-run unit integration asan clean \
+.PHONY: web-vendor all deps services services-stop run test test-run unit integration asan clean \
         format migrate valgrind stress-tests contract body-fields
 
 all: $(B)/summitd $(UNIT_BIN) $(IT_BIN) $(TOOL_BIN)
@@ -79,6 +79,12 @@ $(B)/gen/migrations.o: $(B)/gen/migrations.c
 $(B)/gen/web.c: $(WEB_SRC) $(WEB_DIRS) $(wildcard web/.embedignore) scripts/embed_web.sh
 	@mkdir -p $(dir $@)
 	scripts/embed_web.sh $@ web
+
+# The client's third-party code (web/vendor/, committed: `make run` needs no Node.js), rebuilt
+# from tools/web's npm lockfile by `make web-vendor` after a version change there.
+web-vendor:
+	cd tools/web && npm ci --no-audit --no-fund --loglevel=error
+	scripts/vendor_web.sh
 
 $(B)/gen/web.o: $(B)/gen/web.c
 	$(CC) $(ALL_CFLAGS) -c $< -o $@

@@ -114,3 +114,41 @@ export async function transferSize(browser, base, hash, viewport) {
     await context.close();
     return { total, rows };
 }
+
+/** Writes a one-frame Y4M video (what Chromium's --use-file-for-fake-video-capture plays, in a
+ * loop) of an SVG image, e.g. a ticket's QR, centred on white: a camera held over the ticket.
+ * The SVG is rasterised by the browser itself (no image tools): drawn to a canvas in a blank page,
+ * its pixels turned into 4:2:0 planes there (grey: U and V at 128), and written here. */
+export async function svgToY4m(browser, svgText, file, width = 640, height = 480) {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    try {
+        const b64 = await page.evaluate(async ({ svg, w, h }) => {
+            const img = new Image();
+            img.src = `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
+            await img.decode();
+            const c = document.createElement('canvas');
+            c.width = w; c.height = h;
+            const g = c.getContext('2d');
+            g.fillStyle = '#fff';
+            g.fillRect(0, 0, w, h);
+            g.imageSmoothingEnabled = false;
+            const side = Math.floor(Math.min(w, h) * 0.8);
+            g.drawImage(img, Math.floor((w - side) / 2), Math.floor((h - side) / 2), side, side);
+            const px = g.getImageData(0, 0, w, h).data;
+            const out = new Uint8Array(w * h * 3 / 2);
+            for (let i = 0; i < w * h; i++) out[i] = Math.round(0.299 * px[4 * i] + 0.587 * px[4 * i + 1] + 0.114 * px[4 * i + 2]);
+            out.fill(128, w * h);
+            let s = '';
+            for (let i = 0; i < out.length; i += 0x8000) s += String.fromCharCode(...out.subarray(i, i + 0x8000));
+            return btoa(s);
+        }, { svg: svgText, w: width, h: height });
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(file, Buffer.concat([
+            Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\nFRAME\n`, 'ascii'),
+            Buffer.from(b64, 'base64'),
+        ]));
+    } finally {
+        await context.close();
+    }
+}

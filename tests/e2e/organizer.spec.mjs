@@ -1,7 +1,9 @@
 // Organizers, as people would act: one creates an event and its pitch session in the browser,
 // builds the timetable with the auto-scheduler, moves a pitch and sees a clash refused in place;
-// a check-in desk checks a ticket in by its code and refuses its second use (the QR decoding is
-// tested server-side: tests/integration/test_ticket.c); the stats page draws its charts, and the
+// a check-in desk scans a ticket's QR with its camera (Chromium's fake camera filming the
+// ticket.svg the server drew), checks it in and refuses its second showing, and types codes that
+// are refused for other reasons (zbarimg decodes the SVG too: tests/integration/test_ticket.c);
+// the stats page draws its charts, and the
 // venue's big screen shows the day.
 const PASSWORD = 'correct-horse-9';
 const idem = () => ({ 'Idempotency-Key': crypto.randomUUID() });
@@ -177,24 +179,38 @@ export const scenarios = [{
         const [ticket, laterTicket] = await attendee(t, '王小明', 'wang', [soon.id, later.id]);
         t.assert(ticket.status === 'confirmed' && ticket.checkin_code, 'a confirmed ticket with a code');
 
-        const desk = await t.person('desk');
+        // The ticket as its holder has it (the organizer may fetch it too), in front of the
+        // desk's camera.
+        const res = await fetch(`${t.run.base}/api/v1/registrations/${ticket.id}/ticket.svg`, { headers: { Authorization: `Bearer ${client.token}` } });
+        t.assert(res.ok && res.headers.get('content-type').startsWith('image/svg+xml'), `the ticket's QR (${res.status})`);
+        const camera = await t.cameraOn(await res.text(), 'ticket');
+
+        const desk = await t.person('desk', { browser: camera });
         await logIn(desk, email);
         await desk.goto(`#/org/events/${ev.id}/checkin`, `#/org/events/${ev.id}/checkin`, 'desk');
         const result = desk.page.getByTestId('checkin-result');
+        const scan = desk.page.getByTestId('scan');
 
-        // The code typed (as a scanner would type it), Enter: checked in, the attendee shown.
-        await desk.page.getByTestId('checkin-code').fill(ticket.checkin_code);
-        await desk.page.getByTestId('checkin-code').press('Enter');
-        await desk.page.locator('[data-testid="checkin-result"][data-outcome="checked_in"]').waitFor();
+        // The camera on: the QR is read, checked in, the attendee shown.
+        await scan.click();
+        await desk.page.locator('[data-testid="checkin-result"][data-outcome="checked_in"]').waitFor({ timeout: 20000 });
         t.assert((await result.textContent()).includes('王小明'), 'the attendee is shown');
-        await desk.record('desk-checked-in');
+        const decoder = await desk.page.getByTestId('scan-slot').getAttribute('data-decoder');
+        t.assert(decoder === 'jsqr' || decoder === 'native', `a QR decoder read the camera (${decoder})`);
+        t.run.notes.push(`desk: QR read by ${decoder}`);
+        await desk.record('desk-scanned');
+        // Still in view, the ticket is not taken twice: the result stays "checked in".
+        await desk.page.waitForTimeout(1500);
+        t.assert(await result.getAttribute('data-outcome') === 'checked_in', 'a ticket kept in view is read once');
 
-        // The same ticket again: refused, clearly.
-        await desk.page.getByTestId('checkin-code').fill(ticket.checkin_code);
-        await desk.page.getByTestId('checkin-submit').click();
-        await desk.page.locator('[data-testid="checkin-result"][data-outcome="already_checked_in"]').waitFor();
+        // The same ticket shown again (the camera stopped and started): refused, clearly.
+        await scan.click();
+        t.assert(await scan.getAttribute('aria-pressed') === 'false', 'the camera is off');
+        await scan.click();
+        await desk.page.locator('[data-testid="checkin-result"][data-outcome="already_checked_in"]').waitFor({ timeout: 20000 });
         t.assert((await result.textContent()).includes('已签到过'), 'already checked in, in words');
         await desk.record('desk-already');
+        await scan.click();
 
         // A ticket for a later session: the window is not open, with its opening time.
         await desk.page.getByTestId('checkin-code').fill(laterTicket.checkin_code);

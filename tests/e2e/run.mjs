@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Client, Person, transferSize, assert, SHOTS } from './lib.mjs';
+import { Client, Person, transferSize, svgToY4m, assert, SHOTS } from './lib.mjs';
 
 const require = createRequire(path.resolve('tools/e2e/package.json'));
 const { chromium } = require('playwright-core');
@@ -26,7 +26,8 @@ for (const f of ['attendee.spec.mjs', 'enterprise.spec.mjs', 'organizer.spec.mjs
     if (existsSync(p)) specs.push(...(await import(pathToFileURL(p).href)).scenarios);
 }
 
-const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+const ARGS = ['--no-sandbox', '--disable-dev-shm-usage'];
+const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ARGS });
 const api = new Client(BASE);
 const admin = await api.login(ADMIN.email, ADMIN.password);
 const runId = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
@@ -40,25 +41,41 @@ for (const sc of specs) {
         const t0 = Date.now();
         const run = { scenario: sc.name, viewport: vname, base: BASE, shots: [], axeMinor: 0, notes: [] };
         const people = [];
+        const launched = [];
         const ctx = {
             run, api, admin, viewport, vname, assert, browser,
             uid: `${runId}${vname[0]}`,
-            /** A new person with their own browser context (own localStorage) at this viewport. */
-            person: async (name) => {
-                const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+            /** A new person with their own browser context (own localStorage) at this viewport;
+             * opts.browser: another browser than the suite's (e.g. one with a camera). */
+            person: async (name, opts = {}) => {
+                const context = await (opts.browser || browser).newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
                 const page = await context.newPage();
                 page.on('pageerror', (e) => run.notes.push(`${name}: page error ${e.message}`));
                 const p = new Person(run, context, page, name);
                 people.push(p);
                 return p;
             },
+            /** A browser of this scenario's own whose camera films the SVG image (e.g. a ticket's
+             * QR): Chromium's fake capture device playing a Y4M made from it, camera access
+             * granted without a prompt. The capture file is fixed per launch, hence a launch. */
+            cameraOn: async (svgText, label) => {
+                const file = path.join(SHOTS, `camera-${sc.name}-${vname}-${label}.y4m`);
+                await svgToY4m(browser, svgText, file);
+                const b = await chromium.launch({
+                    executablePath: CHROMIUM, headless: true,
+                    args: [...ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${file}`],
+                });
+                launched.push(b);
+                return b;
+            },
             /** Asserts the first load of hash transfers less than 150 KB and no on-demand module. */
             weigh: async (hash) => {
                 const w = await transferSize(browser, BASE, hash, viewport);
                 weights.push({ scenario: sc.name, viewport: vname, hash, total: w.total });
                 assert(w.total < WEIGHT_LIMIT, `first load of ${hash} transferred ${w.total} B >= ${WEIGHT_LIMIT} B:\n${w.rows.join('\n')}`);
-                // The enterprise, organizer and big-screen modules load on demand (web/js/app.js).
-                const eager = w.rows.filter((r) => /\/js\/pages\/(enterprise|screen|organizer\/)/.test(r));
+                // The enterprise, organizer and big-screen modules load on demand (web/js/app.js),
+                // and so does the desk's QR decoder (web/vendor/).
+                const eager = w.rows.filter((r) => /\/js\/pages\/(enterprise|screen|organizer\/)|\/vendor\//.test(r));
                 assert(!eager.length, `first load of ${hash} fetched modules that load on demand:\n${eager.join('\n')}`);
                 return w.total;
             },
@@ -78,6 +95,7 @@ for (const sc of specs) {
             for (const n of run.notes) console.log(`     note: ${n}`);
         } finally {
             for (const p of people) await p.close().catch(() => {});
+            for (const b of launched) await b.close().catch(() => {});
         }
         allShots.push(...run.shots);
     }

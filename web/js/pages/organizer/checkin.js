@@ -1,6 +1,6 @@
-// The check-in desk: a typed code, or the ticket's QR scanned with the device camera where the
-// browser offers BarcodeDetector (feature-detected; typing always works). POST /checkins; every
-// refusal is shown plainly: already checked in (when, who), not confirmed, window not open or
+// The check-in desk: a typed code, or the ticket's QR scanned with the device camera (the
+// browser's BarcodeDetector where it has one, else jsQR loaded on demand; typing always works).
+// POST /checkins; every refusal is shown plainly: already checked in (when, who), not confirmed, window not open or
 // closed (with the time), unknown code.
 import { h, fmtDateTime, fmtTime, errorMessage } from '../../ui.js';
 import { t, addMessages } from '../../i18n.js';
@@ -14,7 +14,7 @@ addMessages({
         'org.desk.hint': '输入或扫描门票上的签到码，按回车确认。',
         'org.desk.scan': '用摄像头扫码',
         'org.desk.stopScan': '停止扫码',
-        'org.desk.noCamera': '此浏览器不支持摄像头扫码，请手动输入签到码。',
+        'org.desk.noCamera': '此浏览器无法使用摄像头，请手动输入签到码。',
         'org.desk.cameraError': '无法打开摄像头：{msg}',
         'org.desk.video': '摄像头画面（扫描门票二维码）',
         'org.desk.ok': '签到成功',
@@ -40,7 +40,7 @@ addMessages({
         'org.desk.hint': 'Type or scan the code on the ticket, then press Enter.',
         'org.desk.scan': 'Scan with the camera',
         'org.desk.stopScan': 'Stop scanning',
-        'org.desk.noCamera': 'This browser cannot scan QR codes with the camera: type the code instead.',
+        'org.desk.noCamera': 'This browser offers no camera here: type the code instead.',
         'org.desk.cameraError': 'The camera could not be opened: {msg}',
         'org.desk.video': 'Camera view (scan the ticket\'s QR code)',
         'org.desk.ok': 'Checked in',
@@ -138,8 +138,12 @@ export async function renderCheckin(root, ctx) {
         field(t('org.desk.code'), code, t('org.desk.hint')), submit);
     form.addEventListener('submit', (e) => { e.preventDefault(); checkIn(code.value); });
 
-    // The camera, where the browser can decode QR codes itself.
-    const scanSlot = h('div', { class: 'desk-scan' });
+    // The camera: the browser's own BarcodeDetector where it has one that reads QR codes, else
+    // jsQR (web/vendor/jsqr.js, fetched only when the camera starts) on video frames drawn to a
+    // canvas. Either way a code is taken once while it stays in view: showing the ticket again
+    // (it left the view for 4 s, or the scan was restarted) checks it again, which the desk then
+    // refuses as already checked in.
+    const scanSlot = h('div', { class: 'desk-scan', 'data-testid': 'scan-slot' });
     /** @type {MediaStream | null} */
     let stream = null;
     /** @type {number | undefined} */
@@ -151,45 +155,79 @@ export async function renderCheckin(root, ctx) {
         stream = null;
     };
     const W = /** @type {any} */ (window);
-    if ('BarcodeDetector' in W && navigator.mediaDevices?.getUserMedia) {
+    /** A QR reader for the video: the native one when it reads qr_code, else jsQR.
+     * @param {HTMLVideoElement} video @returns {Promise<{name: string, read: () => Promise<string | null>}>} */
+    const makeReader = async (video) => {
+        if ('BarcodeDetector' in W) {
+            const formats = await W.BarcodeDetector.getSupportedFormats?.().catch(() => []) ?? ['qr_code'];
+            if (formats.includes('qr_code')) {
+                const detector = new W.BarcodeDetector({ formats: ['qr_code'] });
+                return { name: 'native', read: async () => (await detector.detect(video))[0]?.rawValue || null };
+            }
+        }
+        const jsQR = (await import('../../../vendor/jsqr.js')).default;
+        const canvas = document.createElement('canvas');
+        const g = /** @type {CanvasRenderingContext2D} */ (canvas.getContext('2d', { willReadFrequently: true }));
+        return {
+            name: 'jsqr',
+            read: async () => {
+                const vw = video.videoWidth, vh = video.videoHeight;
+                if (!vw || !vh) return null;
+                const k = Math.min(1, 800 / Math.max(vw, vh)); // enough pixels for a ticket's QR, and fast
+                const w = Math.round(vw * k), hh = Math.round(vh * k);
+                if (canvas.width !== w || canvas.height !== hh) { canvas.width = w; canvas.height = hh; }
+                g.drawImage(video, 0, 0, w, hh);
+                const found = jsQR(g.getImageData(0, 0, w, hh).data, w, hh, { inversionAttempts: 'dontInvert' });
+                return found?.data || null;
+            },
+        };
+    };
+    if (navigator.mediaDevices?.getUserMedia) {
         const scanBtn = h('button', { type: 'button', class: 'secondary', 'aria-pressed': 'false', 'data-testid': 'scan' }, t('org.desk.scan'));
-        const video = /** @type {HTMLVideoElement} */ (h('video', { playsinline: '', muted: '', 'aria-label': t('org.desk.video'), hidden: '' }));
+        const video = /** @type {HTMLVideoElement} */ (h('video', { playsinline: '', muted: '', 'aria-label': t('org.desk.video'), hidden: '', 'data-testid': 'scan-video' }));
+        const note = h('p', { class: 'hint', role: 'status', hidden: '' });
         let last = '';
         let lastAt = 0;
         scanBtn.addEventListener('click', async () => {
             if (stream) {
                 stop(); video.hidden = true; scanBtn.textContent = t('org.desk.scan'); scanBtn.setAttribute('aria-pressed', 'false');
+                scanSlot.removeAttribute('data-scanning');
                 return;
             }
             try {
-                const formats = await W.BarcodeDetector.getSupportedFormats?.() ?? ['qr_code'];
-                if (!formats.includes('qr_code')) throw new Error('qr_code');
-                const detector = new W.BarcodeDetector({ formats: ['qr_code'] });
+                note.hidden = true;
+                const reader = await makeReader(video);
                 stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' }, audio: false });
                 video.srcObject = stream;
+                video.muted = true;
                 video.hidden = false;
                 await video.play();
+                last = ''; lastAt = 0;
                 scanBtn.textContent = t('org.desk.stopScan');
                 scanBtn.setAttribute('aria-pressed', 'true');
+                scanSlot.setAttribute('data-decoder', reader.name);
+                scanSlot.setAttribute('data-scanning', 'true');
+                let reading = false;
                 timer = window.setInterval(async () => {
-                    if (busy || video.readyState < 2) return;
+                    if (busy || reading || video.readyState < 2) return;
+                    reading = true;
                     try {
-                        const found = await detector.detect(video);
-                        const v = found[0]?.rawValue;
+                        const v = await reader.read();
                         if (!v) return;
                         const now = Date.now();
-                        if (v === last && now - lastAt < 4000) return;
+                        const seen = v === last && now - lastAt < 4000;
                         last = v; lastAt = now;
-                        await checkIn(v);
-                    } catch { /* a frame that cannot be decoded */ }
-                }, 300);
+                        if (!seen) await checkIn(v);
+                    } catch { /* a frame that cannot be decoded */ } finally { reading = false; }
+                }, 250);
             } catch (e) {
                 stop();
                 video.hidden = true;
-                replace(scanSlot, h('p', { class: 'hint', role: 'status' }, t('org.desk.cameraError', { msg: e instanceof Error ? e.message : String(e) })));
+                note.hidden = false;
+                note.textContent = t('org.desk.cameraError', { msg: e instanceof Error ? e.message : String(e) });
             }
         });
-        scanSlot.append(scanBtn, video);
+        scanSlot.append(scanBtn, video, note);
     } else {
         scanSlot.append(h('p', { class: 'hint', 'data-testid': 'no-camera' }, t('org.desk.noCamera')));
     }

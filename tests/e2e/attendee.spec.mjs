@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'; // Node 18 has no global crypto
 import { waitReady } from './lib.mjs';
 // Attendees, as people would act: sign up, register until the session is full, the next person
 // is waitlisted, a cancellation promotes them and their page shows it.
@@ -13,7 +14,7 @@ async function plantEvent(t) {
     const ev = await org.call('POST', '/api/v1/events', {
         title: `人工智能产业峰会 ${t.uid}`, kind: 'summit', city: '上海', venue: '世博中心', description: '浏览器测试用活动',
         starts_at: `${day}T01:00:00Z`, ends_at: `${day}T10:00:00Z`, time_zone: 'Asia/Shanghai',
-    }, { 'Idempotency-Key': crypto.randomUUID() });
+    }, { 'Idempotency-Key': randomUUID() });
     const small = await org.call('POST', `/api/v1/events/${ev.id}/sessions`, {
         title: '大模型落地闭门会', kind: 'forum', room: 'A厅', starts_at: `${day}T02:00:00Z`, ends_at: `${day}T03:00:00Z`, capacity: 2, waitlist: true,
     });

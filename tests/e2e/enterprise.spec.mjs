@@ -1,6 +1,7 @@
 // Enterprises, as people would act: one creates a demand project, sees a planted supply project
 // first with its reasons drawn, marks interest; the other side marks interest back; both see the
 // mutual match with each other's contacts.
+import { randomUUID } from 'node:crypto'; // Node 18 has no global crypto
 const PASSWORD = 'correct-horse-9';
 
 export const scenarios = [{
@@ -13,11 +14,11 @@ export const scenarios = [{
         const sup = await t.api.login(supEmail, PASSWORD);
         const vocab = await t.api.call('GET', '/api/v1/vocabularies');
         const sector = vocab.sectors[0].code;
-        const supOrg = await sup.call('POST', '/api/v1/organizations', { name: `深瞳视觉 ${t.uid}`, tier: 'innovative', sector }, { 'Idempotency-Key': crypto.randomUUID() });
+        const supOrg = await sup.call('POST', '/api/v1/organizations', { name: `深瞳视觉 ${t.uid}`, tier: 'innovative', sector }, { 'Idempotency-Key': randomUUID() });
         const planted = await sup.call('POST', '/api/v1/projects', {
             organization_id: supOrg.id, side: 'supply', title: `工业视觉质检平台 ${t.uid}`, description: `基于深度学习的产线视觉质检与缺陷检测 ${tag1} ${tag2}`,
             sector, tags: [tag1, tag2, '机器视觉'], budget_min: 500000, budget_max: 2000000, stage: 'production',
-        }, { 'Idempotency-Key': crypto.randomUUID() });
+        }, { 'Idempotency-Key': randomUUID() });
 
         // Dee signs up as an enterprise, creates her organization and a demand project.
         const dee = await t.person('dee');

@@ -1,6 +1,7 @@
 // The browser test kit: a summitd API client for setting up data (as the organizer or another
 // enterprise would, through the API), page helpers that screenshot and axe-check every page
 // visited, and the transfer-size measure. Used by run.mjs and the *.spec.mjs scenario files.
+import { randomUUID } from 'node:crypto'; // Node 18 has no global crypto
 import { readFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -41,7 +42,7 @@ export class Client {
         return data;
     }
     async signUp(email, password, name, role = 'attendee') {
-        return this.call('POST', '/api/v1/users', { email, password, display_name: name, role }, { 'Idempotency-Key': crypto.randomUUID() });
+        return this.call('POST', '/api/v1/users', { email, password, display_name: name, role }, { 'Idempotency-Key': randomUUID() });
     }
     async login(email, password) {
         const s = await this.call('POST', '/api/v1/auth/login', { email, password });

@@ -5,8 +5,9 @@
 // are refused for other reasons (zbarimg decodes the SVG too: tests/integration/test_ticket.c);
 // the stats page draws its charts, and the
 // venue's big screen shows the day.
+import { randomUUID } from 'node:crypto'; // Node 18 has no global crypto
 const PASSWORD = 'correct-horse-9';
-const idem = () => ({ 'Idempotency-Key': crypto.randomUUID() });
+const idem = () => ({ 'Idempotency-Key': randomUUID() });
 
 /** An organizer account (role granted by the admin) and its API client. */
 async function organizer(t, tag) {

@@ -180,6 +180,21 @@ export async function renderMyEvents(root, ctx) {
 }
 
 /**
+ * Sends a form's changes: the button is disabled meanwhile; a refusal is shown and the field it
+ * names (the API's `field`) is marked invalid and focused.
+ * @param {HTMLFormElement} form @param {HTMLButtonElement} btn @param {() => Promise<unknown>} call
+ */
+async function send(form, btn, call) {
+    setDisabled(btn, true);
+    try { await call(); } catch (err) {
+        toast(errorMessage(err), 'error');
+        const name = /** @type {any} */ (err).field;
+        const bad = name && form.querySelector(`[name="${name}"]`);
+        if (bad) { bad.setAttribute('aria-invalid', 'true'); /** @type {HTMLElement} */ (bad).focus(); }
+    } finally { setDisabled(btn, false); }
+}
+
+/**
  * The event form; with ev, only the changed fields are sent (PATCH).
  * @param {any} ev the event being edited, or null for a new one
  * @param {(b: Record<string, unknown>) => Promise<void>} submit
@@ -243,13 +258,7 @@ function eventForm(ev, submit) {
             if (el.value !== '') b[k] = Number(el.value);
         }
         if (ev && Object.keys(b).length === 0) { toast(t('org.event.nothing')); return; }
-        setDisabled(btn, true);
-        try { await submit(b); } catch (err) {
-            toast(errorMessage(err), 'error');
-            const name = /** @type {any} */ (err).field;
-            const bad = name && form.querySelector(`[name="${name}"]`);
-            if (bad) { bad.setAttribute('aria-invalid', 'true'); /** @type {HTMLElement} */ (bad).focus(); }
-        } finally { setDisabled(btn, false); }
+        await send(form, btn, () => submit(b));
     });
     return form;
 }
@@ -321,13 +330,7 @@ function sessionForm(session, tz, submit, close) {
         if (!session || f.capacity.value !== initial.capacity) b.capacity = Number(f.capacity.value);
         if (!session || waitlist.checked !== !!session.waitlist) b.waitlist = waitlist.checked;
         if (session && Object.keys(b).length === 0) { toast(t('org.event.nothing')); return; }
-        setDisabled(btn, true);
-        try { await submit(b); } catch (err) {
-            toast(errorMessage(err), 'error');
-            const name = /** @type {any} */ (err).field;
-            const bad = name && form.querySelector(`[name="${name}"]`);
-            if (bad) { bad.setAttribute('aria-invalid', 'true'); /** @type {HTMLElement} */ (bad).focus(); }
-        } finally { setDisabled(btn, false); }
+        await send(form, btn, () => submit(b));
     });
     return form;
 }

@@ -112,18 +112,24 @@ static const struct cfg_key keys[] = {
     K(match_weight_stage, CFG_DOUBLE, "0.05", 0, 100, "matching: stage fit"),
 };
 
+/* The next item of a list separated by spaces and/or commas: its start (and *len), or NULL at
+ * the end. */
+static const char *list_item(const char *p, size_t *len)
+{
+    p += strspn(p, " ,");
+    if (!*p)
+        return NULL;
+    *len = strcspn(p, " ,");
+    return p;
+}
+
 int cfg_hosts_parse(const char *list, struct cfg_host *out, int cap)
 {
     int n = 0;
     const char *p = list;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        const char *end = p;
-        while (*end && *end != ',' && *end != ' ')
-            end++;
+    size_t len;
+    while ((p = list_item(p, &len))) {
+        const char *end = p + len;
         const char *colon = NULL;
         for (const char *q = p; q < end; q++)
             if (*q == ':')
@@ -150,12 +156,8 @@ int cfg_origins_parse(const char *list, char ***out)
     int n = 0;
     char **v = NULL;
     const char *p = list;
-    while (*p) {
-        while (*p == ' ' || *p == ',')
-            p++;
-        if (!*p)
-            break;
-        size_t len = strcspn(p, " ,");
+    size_t len;
+    while ((p = list_item(p, &len))) {
         /* scheme://host[:port]: http or https, a host, no path, query, user or trailing slash */
         const char *host = NULL;
         if (len > 7 && strncmp(p, "http://", 7) == 0)

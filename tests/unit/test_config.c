@@ -131,3 +131,26 @@ Test(config, redis_prefix_longer_than_64_bytes_is_refused)
     cr_assert_str_eq(c.redis_prefix, argv[2] + strlen("redis_prefix="));
     cfg_deinit(&c);
 }
+
+/* Both list keys (mysql_hosts, cors_origins) split on spaces and commas in any mix. */
+Test(config, host_and_origin_lists_split_on_spaces_and_commas)
+{
+    struct cfg_host h[4];
+    cr_assert_eq(cfg_hosts_parse(" db1:3306,db2:3307 ,, db3:3308 ", h, 4), 3);
+    cr_assert_str_eq(h[0].host, "db1");
+    cr_assert_eq(h[0].port, 3306);
+    cr_assert_str_eq(h[2].host, "db3");
+    cr_assert_eq(h[2].port, 3308);
+    cr_assert_eq(cfg_hosts_parse("", h, 4), 0);
+    cr_assert_eq(cfg_hosts_parse("db1", h, 4), -1, "a host without a port");
+    cr_assert_eq(cfg_hosts_parse("db1:0", h, 4), -1, "port 0");
+    char **o = NULL;
+    cr_assert_eq(cfg_origins_parse("https://summit.example.cn, http://127.0.0.1:5173", &o), 2);
+    cr_assert_str_eq(o[0], "https://summit.example.cn");
+    cr_assert_str_eq(o[1], "http://127.0.0.1:5173");
+    for (int i = 0; i < 2; i++)
+        free(o[i]);
+    free(o);
+    cr_assert_eq(cfg_origins_parse("ftp://x.cn", NULL), -1, "not http(s)");
+    cr_assert_eq(cfg_origins_parse("https://x.cn/path", NULL), -1, "a path");
+}

@@ -141,7 +141,14 @@ static void fuzz_route(const uint8_t *d, size_t n)
         for (size_t i = 0; i < match.nparams; i++) {
             CHECK(match.param_len[i] > 0);
             CHECK(match.param[i] >= path && match.param[i] + match.param_len[i] <= path + len);
-            CHECK(memchr(match.param[i], '/', match.param_len[i]) == NULL);
+            /* A capture is one segment, but the last one of a ROUTE_TAIL route (/assets/{path})
+             * takes the rest of the path: slashes, never an empty segment. */
+            bool tail = (routes[match.index].flags & ROUTE_TAIL) && i + 1 == match.nparams;
+            if (!tail)
+                CHECK(memchr(match.param[i], '/', match.param_len[i]) == NULL);
+            else
+                CHECK(match.param[i][match.param_len[i] - 1] != '/' &&
+                      memmem(match.param[i], match.param_len[i], "//", 2) == NULL);
         }
         CHECK(routes[match.index].method == m ||
               (m == HTTP_M_HEAD && routes[match.index].method == HTTP_M_GET));

@@ -126,36 +126,6 @@ double match_stage_fit(enum match_stage a, enum match_stage b)
     return 1.0 - (double)d / 3.0;
 }
 
-void match_format_cny(int64_t amount, char *buf, size_t bufsz)
-{
-    if (bufsz == 0)
-        return;
-    if (amount < 10000) {
-        snprintf(buf, bufsz, "%lld元", (long long)amount);
-        return;
-    }
-    const char *unit = "万";
-    int64_t div = 10000;
-    if (amount >= 100000000) {
-        unit = "亿";
-        div = 100000000;
-    }
-    int64_t whole = amount / div;
-    int64_t rest = amount % div;
-    /* Up to two decimals, trailing zeros dropped. */
-    int64_t cents = (rest * 100 + div / 2) / div;
-    if (cents >= 100) {
-        whole++;
-        cents = 0;
-    }
-    if (cents == 0)
-        snprintf(buf, bufsz, "%lld%s", (long long)whole, unit);
-    else if (cents % 10 == 0)
-        snprintf(buf, bufsz, "%lld.%lld%s", (long long)whole, (long long)(cents / 10), unit);
-    else
-        snprintf(buf, bufsz, "%lld.%02lld%s", (long long)whole, (long long)cents, unit);
-}
-
 /* amount / div with up to two decimals, trailing zeros dropped, then unit. */
 static void format_scaled(int64_t amount, int64_t div, const char *unit, char *buf, size_t bufsz)
 {
@@ -172,6 +142,23 @@ static void format_scaled(int64_t amount, int64_t div, const char *unit, char *b
         snprintf(buf, bufsz, "%lld.%lld%s", (long long)whole, (long long)(cents / 10), unit);
     else
         snprintf(buf, bufsz, "%lld.%02lld%s", (long long)whole, (long long)cents, unit);
+}
+
+void match_format_cny(int64_t amount, char *buf, size_t bufsz)
+{
+    if (bufsz == 0)
+        return;
+    if (amount < 10000) {
+        snprintf(buf, bufsz, "%lld元", (long long)amount);
+        return;
+    }
+    const char *unit = "万";
+    int64_t div = 10000;
+    if (amount >= 100000000) {
+        unit = "亿";
+        div = 100000000;
+    }
+    format_scaled(amount, div, unit, buf, bufsz);
 }
 
 void match_format_cny_en(int64_t amount, char *buf, size_t bufsz)

@@ -76,8 +76,9 @@ export function toast(text, kind = 'info') {
     const box = document.getElementById('toasts');
     if (!box) return;
     const el = h('p', { class: `toast toast-${kind}`, 'data-testid': 'toast' }, text);
-    box.append(el);
-    setTimeout(() => el.remove(), 6000);
+    /* One at a time: on a phone a stack of them covered the page they report on. */
+    box.replaceChildren(el);
+    setTimeout(() => el.remove(), 5000);
 }
 
 /** The page heading that receives focus on navigation. @param {string} text @param {Record<string, any>} [attrs] */

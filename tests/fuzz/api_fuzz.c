@@ -1472,6 +1472,22 @@ static void json_quote(struct sb *out, const char *s, size_t n)
 
 static const char *const units[] = {"a", "é", "汉", "😀"};
 
+/* Characters (code points) in valid UTF-8 text. */
+static size_t u8_chars(const char *p, size_t n)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += ((unsigned char)p[i] & 0xc0) != 0x80;
+    return c;
+}
+
+/* A value "at the limit" that a byte limit made shorter than minLength is below the minimum, not
+ * at the maximum: the server must refuse it, so it is no longer evidence of anything. */
+static enum vclass at_limit_or_short(const struct schema *s, const char *v, size_t n)
+{
+    return s->min_len > 0 && u8_chars(v, n) < (size_t)s->min_len ? V_OTHER : V_AT_LIMIT;
+}
+
 /* A hostile string value for a string field with maxLength L (or -1). */
 static enum vclass hostile_string(struct sb *out, const struct schema *s, const char *name,
                                   char **expect, char *desc, size_t dn)
@@ -1496,7 +1512,7 @@ static enum vclass hostile_string(struct sb *out, const struct schema *s, const 
                 n = (B - dl) / ul;
             sb_rep(&v, u, n);
             sb_puts(&v, email ? dom : "");
-            cls = V_AT_LIMIT;
+            cls = at_limit_or_short(s, v.p, v.len);
             snprintf(desc, dn, "%zu x '%s' (at maxLength %ld / x-max-bytes, %zu bytes)", n, u, L,
                      v.len);
             break;
@@ -1523,7 +1539,7 @@ static enum vclass hostile_string(struct sb *out, const struct schema *s, const 
                 sb_puts(&v, units[rn(4)]);
             sb_rep(&v, "a", lim - dl - v.len);
             sb_puts(&v, email ? dom : "");
-            cls = V_AT_LIMIT; /* at most L characters */
+            cls = at_limit_or_short(s, v.p, v.len); /* at most L characters */
             snprintf(desc, dn, "mixed text of exactly %zu bytes (<= maxLength characters)", lim);
             break;
         }
@@ -1538,9 +1554,10 @@ static enum vclass hostile_string(struct sb *out, const struct schema *s, const 
             sb_puts(out, "\"");
             sb_rep(&v, "😀", n);
             sb_puts(&v, email ? dom : "");
+            cls = at_limit_or_short(s, v.p, v.len);
             *expect = sb_take(&v);
             snprintf(desc, dn, "%zu escaped surrogate pairs \\ud83d\\ude00 (at the limit)", n);
-            return V_AT_LIMIT;
+            return cls;
         }
         default: /* a long way over */
             sb_rep(&v, u, (size_t)L * 10 + 1);
@@ -2281,6 +2298,14 @@ static bool documented(const struct fzreq *q, const char *key)
 /* The body as a whole. */
 static void mut_body_whole(struct fzreq *q)
 {
+    /* A new whole body replaces the one an earlier mutation judged (its raw NUL, say): that
+     * judgement no longer describes what is sent. */
+    if (q->raw && q->ofield[0]) {
+        q->ofield[0] = '\0';
+        q->ocls = V_OTHER;
+        free(q->oexpect);
+        q->oexpect = NULL;
+    }
     q->raw = true;
     sb_reset(&q->raw_body);
     struct sb *b = &q->raw_body;

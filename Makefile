@@ -14,7 +14,7 @@
 B        ?= build
 SAN      ?=
 OPT      ?= -O2
-PKGS     := libevent libevent_pthreads hiredis libmariadb libcjson libcrypto libqrencode
+PKGS     := libevent libevent_pthreads hiredis libmariadb libcjson libcrypto libqrencode libcurl
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 
@@ -27,7 +27,7 @@ CFLAGS   ?= $(OPT) -g
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SANFLAGS) -MMD -MP -I. $(PKG_CFLAGS)
 LDLIBS_ALL = $(SANFLAGS) $(PKG_LIBS) -lcrypt -lpthread -lm
 
-LIB_SRC  := $(filter-out server/main.c,$(wildcard base/*.c server/*.c handlers/*.c matching/*.c))
+LIB_SRC  := $(filter-out server/main.c,$(wildcard base/*.c server/*.c handlers/*.c matching/*.c notify/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/migrations.o $(B)/gen/web.o
 SQL_SRC  := $(sort $(wildcard sql/[0-9]*.sql))
 # The web client's files (scripts/embed_web.sh decides which), and web/'s directories: adding or
@@ -209,7 +209,7 @@ migrate: $(B)/summitd
 	$(B)/summitd --config config/dev.conf migrate
 
 format:
-	clang-format -i $(wildcard base/*.[ch] server/*.[ch] handlers/*.[ch] matching/*.[ch] tests/*/*.[ch])
+	clang-format -i $(wildcard base/*.[ch] server/*.[ch] handlers/*.[ch] matching/*.[ch] notify/*.[ch] tests/*/*.[ch])
 
 clean:
 	rm -rf build

@@ -9,9 +9,11 @@ PKGS=(build-essential pkg-config curl ca-certificates jq
       libevent-dev libhiredis-dev libmariadb-dev libmariadb-dev-compat libcjson-dev
       libcriterion-dev libcrypt-dev libssl-dev libqrencode-dev
       mariadb-server mariadb-client redis-server redis-tools tzdata
-      zbar-tools librsvg2-bin)
+      zbar-tools librsvg2-bin libcurl4-openssl-dev python3-aiosmtpd)
 # libqrencode-dev: the ticket QR codes (GET /registrations/{id}/ticket.svg); zbar-tools (zbarimg)
 # and librsvg2-bin (rsvg-convert): the integration test that scans them back.
+# libcurl4-openssl-dev: e-mail (SMTP) and webhook delivery (notify/); python3-aiosmtpd: the local
+# SMTP server that `make run` and the tests deliver to (run by Debian's /usr/bin/python3).
 PKGS+=("$@")
 
 missing=()

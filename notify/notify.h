@@ -1,0 +1,62 @@
+#ifndef SUMMITD_NOTIFY_NOTIFY_H
+#define SUMMITD_NOTIFY_NOTIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/xalloc.h"
+
+/* The producer side of notifications (issue 13): a handler that changes something a person must
+ * hear about calls notify_emit() inside the transaction of that change (req_tx's callback), as it
+ * calls audit_record(). The notice commits with the change or not at all.
+ *
+ * notify_emit fans one notice out, in the same transaction, to
+ *   - a feed row per recipient (table notifications) unless the recipient turned the in-app
+ *     channel off for this kind,
+ *   - an outbox row per recipient for e-mail (channel 'email') unless turned off,
+ *   - an outbox row per enabled webhook endpoint of the notice's event or organizations that
+ *     subscribed to the type (channel 'webhook').
+ * Transactional kinds (registration.*, meeting.*, reminder) can be moved between channels but not
+ * silenced: when a user turned both off, the in-app row is written anyway.
+ *
+ * The dispatcher (notify/dispatch.c) delivers outbox rows; the feed needs no delivery. */
+
+struct db;
+struct cJSON;
+
+/* The event types the API keeps (README, docs/openapi.yaml). */
+#define NOTIFY_REGISTRATION_CONFIRMED "registration.confirmed"
+#define NOTIFY_REGISTRATION_WAITLISTED "registration.waitlisted"
+#define NOTIFY_REGISTRATION_PROMOTED "registration.promoted"
+#define NOTIFY_REGISTRATION_CANCELLED "registration.cancelled"
+#define NOTIFY_EVENT_CANCELLED "event.cancelled"
+#define NOTIFY_SESSION_CHANGED "session.changed"
+#define NOTIFY_PITCH_PLACED "pitch.placed"
+#define NOTIFY_MEETING_SCHEDULED "meeting.scheduled"
+#define NOTIFY_MEETING_CHANGED "meeting.changed"
+#define NOTIFY_MATCH_MUTUAL "match.mutual"
+#define NOTIFY_RECOMMENDATIONS_DIGEST "recommendations.digest"
+#define NOTIFY_RESULTS_PUBLISHED "results.published"
+#define NOTIFY_ORG_INVITATION "organization.invitation"
+#define NOTIFY_REMINDER "reminder"
+
+struct notice {
+    const char *type;          /* one of NOTIFY_* */
+    int64_t event_id;          /* 0 if none: selects the event's webhook endpoints */
+    int64_t org_ids[2];        /* 0 if none: selects the organizations' webhook endpoints */
+    const int64_t *user_ids;   /* recipients (duplicates are dropped) */
+    size_t nusers;
+    const struct cJSON *data;  /* an object: what a client or a mail template needs (ids, titles,
+                                  times in UTC with the event's zone, status, positions) */
+    const char *dedupe_key;    /* non-NULL: emit at most once ever for this key (notify_once) */
+};
+
+/* 0, or an SD_ERR_* from the database (the caller's transaction then rolls back). With a
+ * dedupe_key already used, returns 0 and writes nothing. */
+int notify_emit(struct db *db, const struct notice *n) SD_MUST_CHECK;
+
+/* Every member of an organization as recipients (for meetings, matches, digests): fills *ids
+ * (malloc'd, caller frees) and *n. */
+int notify_org_members(struct db *db, int64_t org_id, int64_t **ids, size_t *n) SD_MUST_CHECK;
+
+#endif

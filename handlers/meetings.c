@@ -462,8 +462,10 @@ static int blocks_load(struct db *db, struct run_state *s)
     for (size_t i = 0; i < n && !rc; i++) {
         if (i > 0 && orgs[i] == orgs[i - 1])
             continue;
-        struct db_res res;
-        rc = db_exec(db, &res, BLOCKS_SQL, "ssi", b1, b2, orgs[i]);
+        struct db_res res = {0};
+        rc = access_lock_key(db, "org", orgs[i]); /* Galera: a placement writes it too */
+        if (!rc)
+            rc = db_exec(db, &res, BLOCKS_SQL, "ssi", b1, b2, orgs[i]);
         for (size_t r = 0; !rc && r < res.nrows; r++) {
             if (!db_get(&res, r, BL_STARTS))
                 continue; /* a member without pitches then */

@@ -328,6 +328,7 @@ static int cmp_i64(const void *x, const void *y)
 }
 
 enum { PRES_USER };
+enum { PO_ORG }; /* SELECT org_id FROM org_members */
 
 /* Runs `sql` (a locking SELECT of presenter_user_id with one parameter, `id`) and locks what the
  * agendas of those presenters depend on: their user rows (every pitch placement in any event
@@ -355,14 +356,30 @@ static int presenters_lock(struct db *db, const char *sql, int64_t id, struct pr
         if (out->n == 0 || out->id[out->n - 1] != out->id[i])
             out->id[out->n++] = out->id[i];
     for (size_t i = 0; i < out->n && !rc; i++) {
-        rc = db_exec(db, &res, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i", out->id[i]);
+        rc = access_lock_key(db, "user", out->id[i]);
+        if (!rc)
+            rc = db_exec(db, &res, "SELECT id FROM users WHERE id = ? FOR UPDATE", "i",
+                         out->id[i]);
         db_res_clear(&res);
     }
+    /* The presenters' organizations, whose keys the meeting scheduler writes too (Galera). */
+    struct presenters orgs = {xcalloc(1, sizeof(int64_t)), 0};
+    size_t cap = 1;
     for (size_t i = 0; i < out->n && !rc; i++) {
         rc = db_exec(db, &res, "SELECT org_id FROM org_members WHERE user_id = ? FOR UPDATE", "i",
                      out->id[i]);
+        for (size_t j = 0; !rc && j < res.nrows; j++) {
+            if (orgs.n == cap)
+                orgs.id = xrealloc(orgs.id, (cap *= 2) * sizeof(*orgs.id));
+            orgs.id[orgs.n++] = db_get_i64(&res, j, PO_ORG);
+        }
         db_res_clear(&res);
     }
+    qsort(orgs.id, orgs.n, sizeof(*orgs.id), cmp_i64);
+    for (size_t i = 0; i < orgs.n && !rc; i++)
+        if (i == 0 || orgs.id[i] != orgs.id[i - 1])
+            rc = access_lock_key(db, "org", orgs.id[i]);
+    free(orgs.id);
     return rc;
 }
 

@@ -69,6 +69,17 @@ int access_event_lock(struct db *db, int64_t event_id)
                    event_id);
 }
 
+int access_lock_key(struct db *db, const char *kind, int64_t id)
+{
+    if (!db_is_galera(db))
+        return 0;
+    char k[40];
+    snprintf(k, sizeof(k), "%s:%lld", kind, (long long)id);
+    return db_exec(db, NULL,
+                   "INSERT INTO lock_keys (k, rev) VALUES (?, 1) ON DUPLICATE KEY UPDATE rev = rev + 1",
+                   "s", k);
+}
+
 int access_event_tx(struct db *db, const struct req *r, int64_t id, unsigned need, bool lock,
                     struct event_ref *out, struct tx_fail *f)
 {

@@ -77,6 +77,11 @@ int access_event(struct req *r, int64_t id, unsigned need, struct event_ref *out
  * certification (one runs again). Call it before the SELECT ... FOR UPDATE of the event; the
  * _tx functions below do when `lock` is set. A no-op on a server without Galera. */
 int access_event_lock(struct db *db, int64_t event_id) SD_MUST_CHECK;
+/* The same for what has no row both sides write: on Galera, writes the lock_keys row
+ * "<kind>:<id>" (kind "user", "org"), so that two transactions that lock the same presenter or
+ * organization FOR UPDATE / IN SHARE MODE on two nodes conflict at certification. Take keys in
+ * ascending id order within a kind, users before organizations. A no-op without Galera. */
+int access_lock_key(struct db *db, const char *kind, int64_t id) SD_MUST_CHECK;
 
 int access_event_tx(struct db *db, const struct req *r, int64_t id, unsigned need, bool lock,
                     struct event_ref *out, struct tx_fail *f) SD_MUST_CHECK;

@@ -3,10 +3,10 @@
 # does not depend on the server being buildable.
 
 BENCH_MATCHING     := $(B)/bench/matching
-BENCH_MATCHING_SRC := matching/index.c matching/score.c matching/synth.c matching/tokenize.c \
+BENCH_MATCHING_SRC := matching/exposure.c matching/index.c matching/score.c matching/synth.c matching/tokenize.c \
                       base/xalloc.c base/utf8.c bench/matching.c
 
-$(BENCH_MATCHING): $(BENCH_MATCHING_SRC) matching/index.h matching/score.h matching/synth.h \
+$(BENCH_MATCHING): $(BENCH_MATCHING_SRC) matching/exposure.h matching/index.h matching/score.h matching/synth.h \
                    matching/tokenize.h base/xalloc.h base/err.h base/utf8.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SANFLAGS) -I. $(BENCH_MATCHING_SRC) -lm -o $@

@@ -474,6 +474,61 @@ size_t recs_exposure(struct recs *rc, const int64_t *ids, size_t n, size_t *plac
     return cap;
 }
 
+cJSON *recs_exposure_by_tier(struct recs *rc, const struct db_res *res, size_t id_col,
+                             size_t tier_col)
+{
+    size_t n = res->nrows;
+    int64_t *ids = xmalloc((n ? n : 1) * sizeof(*ids));
+    size_t *pl = xmalloc((n ? n : 1) * sizeof(*pl));
+    for (size_t i = 0; i < n; i++)
+        ids[i] = db_get_i64(res, i, id_col);
+    size_t cap = recs_exposure(rc, ids, n, pl);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "places", rc->ep.k);
+    if (cap == SIZE_MAX)
+        cJSON_AddNullToObject(o, "cap");
+    else
+        cJSON_AddNumberToObject(o, "cap", (double)cap);
+    cJSON *arr = cJSON_AddArrayToObject(o, "by_tier");
+    static const char *const order[] = {"leader", "innovative", "seed", "other"};
+    /* the known tiers first, then any other code in the order met */
+    const char **tiers = xmalloc((n + 4) * sizeof(*tiers));
+    size_t nt = 0;
+    for (size_t t = 0; t < 4; t++)
+        tiers[nt++] = order[t];
+    for (size_t i = 0; i < n; i++) {
+        const char *t = cell(res, i, tier_col);
+        bool seen = false;
+        for (size_t j = 0; j < nt && !seen; j++)
+            seen = strcmp(tiers[j], t) == 0;
+        if (!seen)
+            tiers[nt++] = t;
+    }
+    for (size_t j = 0; j < nt; j++) {
+        size_t cnt = 0, sum = 0, mx = 0, never = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(cell(res, i, tier_col), tiers[j]) != 0)
+                continue;
+            cnt++;
+            sum += pl[i];
+            mx = pl[i] > mx ? pl[i] : mx;
+            never += pl[i] == 0;
+        }
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "tier", tiers[j]);
+        cJSON_AddNumberToObject(t, "projects", (double)cnt);
+        cJSON_AddNumberToObject(t, "places", (double)sum);
+        cJSON_AddNumberToObject(t, "mean_places", cnt ? (double)sum / (double)cnt : 0.0);
+        cJSON_AddNumberToObject(t, "max_places", (double)mx);
+        cJSON_AddNumberToObject(t, "never_shown", (double)never);
+        cJSON_AddItemToArray(arr, t);
+    }
+    free(tiers);
+    free(ids);
+    free(pl);
+    return o;
+}
+
 int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip, size_t nskip,
                    struct recs_item *out, size_t *nout)
 {

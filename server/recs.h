@@ -90,6 +90,14 @@ double recs_score_max(const struct recs *rc);
  * (places[i]) under the current assignment; returns the cap (SIZE_MAX without one). */
 size_t recs_exposure(struct recs *rc, const int64_t *ids, size_t n, size_t *places);
 
+/* Exposure by the seed plan's tiers for the organizer's stats: rows of res are (project id,
+ * organization tier) of open projects; returns {cap, places, by_tier: [{tier, projects, places,
+ * mean_places, max_places, never_shown}]} (components/schemas/ExposureByTier), tiers in the order
+ * leader, innovative, seed, other, then any other code seen. */
+struct db_res;
+struct cJSON *recs_exposure_by_tier(struct recs *rc, const struct db_res *res, size_t id_col,
+                                    size_t tier_col);
+
 /* Score of the pair (0 when either is not indexed). */
 double recs_pair_score(struct recs *rc, int64_t a, int64_t b);
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/integration/ev_fixtures.h"
 #include "tests/lib/it.h"
 
 IT_SUITE(fairness, 180);
@@ -52,6 +53,7 @@ struct world {
     char tag[48];
     char *tok_d[ND], *tok_p[ND], *tok_h, *tok_w;
     int64_t dem[ND], sup[ND], hub[NH], weak;
+    int64_t org_d[ND], org_p[ND], org_h, org_w;
 };
 
 /* Closes the projects of earlier worlds (they would compete in these lists), behind the
@@ -78,8 +80,8 @@ static void make_world(struct it_server *s, int n, struct world *w)
     for (int i = 0; i < ND; i++) {
         w->tok_d[i] = it_user(s, "enterprise", NULL);
         w->tok_p[i] = it_user(s, "enterprise", NULL);
-        int64_t od = it_org(s, w->tok_d[i], "other", "exhibitions", "longquanyi");
-        int64_t op = it_org(s, w->tok_p[i], "seed", "exhibitions", "longquanyi");
+        int64_t od = w->org_d[i] = it_org(s, w->tok_d[i], "other", "exhibitions", "longquanyi");
+        int64_t op = w->org_p[i] = it_org(s, w->tok_p[i], "seed", "exhibitions", "longquanyi");
         snprintf(title, sizeof(title), "%s%s需求", scenes[i], w->tag);
         snprintf(desc, sizeof(desc), "征集%s方案，%s场景，要求%s准确可靠", scenes[i], scenes[i],
                  scenes[i]);
@@ -90,7 +92,7 @@ static void make_world(struct it_server *s, int n, struct world *w)
         w->sup[i] = project(s, n, w->tok_p[i], op, "supply", title, desc, w->tag, scenes[i]);
     }
     w->tok_h = it_user(s, "enterprise", NULL);
-    int64_t oh = it_org(s, w->tok_h, "leader", "exhibitions", "longquanyi");
+    int64_t oh = w->org_h = it_org(s, w->tok_h, "leader", "exhibitions", "longquanyi");
     for (int h = 0; h < NH; h++) {
         size_t o = (size_t)snprintf(desc, sizeof(desc), "一站式会展人工智能全栈平台%d，覆盖", h);
         for (int i = 0; i < ND; i++)
@@ -99,7 +101,7 @@ static void make_world(struct it_server *s, int n, struct world *w)
         w->hub[h] = project(s, n, w->tok_h, oh, "supply", title, desc, w->tag, scenes[h]);
     }
     w->tok_w = it_user(s, "enterprise", NULL);
-    int64_t ow = it_org(s, w->tok_w, "seed", "exhibitions", "longquanyi");
+    int64_t ow = w->org_w = it_org(s, w->tok_w, "seed", "exhibitions", "longquanyi");
     snprintf(title, sizeof(title), "%s小型服务", w->tag);
     w->weak = project(s, n, w->tok_w, ow, "supply", title, "小团队，提供定制开发", w->tag, "定制开发");
 }
@@ -225,6 +227,41 @@ Test(fairness, hubs_are_capped_alike_on_two_instances_and_say_why)
         it_resp_free(r);
     }
     cr_assert(en, "the English reason");
+
+    /* The organizer's stats of an event these organizations exhibit at: exposure by tier. */
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "fairness", true);
+    char path[80], body[64];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/exhibitors", (long long)eid);
+    int64_t exhibitors[2 * ND + 2];
+    for (int i = 0; i < ND; i++) {
+        exhibitors[2 * i] = w.org_d[i];
+        exhibitors[2 * i + 1] = w.org_p[i];
+    }
+    exhibitors[2 * ND] = w.org_h;
+    exhibitors[2 * ND + 1] = w.org_w;
+    for (int i = 0; i < 2 * ND + 2; i++) {
+        snprintf(body, sizeof(body), "{\"organization_id\":%lld}", (long long)exhibitors[i]);
+        struct it_resp *r = it_http(srv, "POST", path, org, body, NULL);
+        cr_assert_eq(r->status, 201, "%s", r->body);
+        it_resp_free(r);
+    }
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/stats", (long long)eid);
+    struct it_resp *r = it_http(b, "GET", path, org, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq(it_jnum(r, "matching.exposure.places"), PLACES, "%s", r->body);
+    cr_assert_eq(it_jnum(r, "matching.exposure.cap"), 1, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "matching.exposure.by_tier.0.tier"), "leader", "%s", r->body);
+    cr_assert_eq(it_jnum(r, "matching.exposure.by_tier.0.projects"), NH, "%s", r->body);
+    cr_assert_leq(it_jnum(r, "matching.exposure.by_tier.0.max_places"), 1, "%s", r->body);
+    cr_assert_str_eq(it_jstr(r, "matching.exposure.by_tier.2.tier"), "seed", "%s", r->body);
+    cr_assert_eq(it_jnum(r, "matching.exposure.by_tier.2.projects"), ND + 1, "%s", r->body);
+    cr_assert_geq(it_jnum(r, "matching.exposure.by_tier.2.places"), ND,
+                  "every planted supplier is shown: %s", r->body);
+    cr_assert_str_eq(it_jstr(r, "matching.exposure.by_tier.3.tier"), "other", "%s", r->body);
+    cr_assert_eq(it_jnum(r, "matching.exposure.by_tier.3.projects"), ND, "%s", r->body);
+    it_resp_free(r);
+    free(org);
     free_world(&w);
     cr_assert_eq(it_stop(b), 0);
 }

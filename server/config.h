@@ -71,6 +71,7 @@ struct config {
     double match_exposure_floor_min_score;
     double match_exposure_floor_slack;
     int match_pending_interests_max;
+    int match_exposure_max_projects;
 };
 
 /* One endpoint of a list key (mysql_hosts, redis_sentinels). */

@@ -384,6 +384,21 @@ static void rdlock_assigned(struct recs *rc)
         pthread_rwlock_rdlock(&rc->lock);
         if (!rc->control || (rc->avalid && rc->agen == match_index_generation(rc->idx)))
             return;
+        size_t total = match_index_count(rc->idx, MATCH_SUPPLY) +
+                       match_index_count(rc->idx, MATCH_DEMAND);
+        if (total > (size_t)rc->cfg->match_exposure_max_projects) {
+            if (rc->avalid) { /* a stale assignment must not be used: plain lists */
+                pthread_rwlock_unlock(&rc->lock);
+                pthread_rwlock_wrlock(&rc->lock);
+                if (rc->avalid)
+                    log_warn("recs: %zu open projects, above match_exposure_max_projects:"
+                             " exposure control off", total);
+                assign_clear(rc);
+                pthread_rwlock_unlock(&rc->lock);
+                continue;
+            }
+            return;
+        }
         pthread_rwlock_unlock(&rc->lock);
         pthread_rwlock_wrlock(&rc->lock);
         if (!rc->avalid || rc->agen != match_index_generation(rc->idx))
@@ -414,6 +429,8 @@ static size_t places_of(const struct recs *rc, int64_t id, size_t *demand, size_
 {
     for (int sd = 0; sd < 2; sd++) {
         size_t d = 0;
+        if (!rc->avalid)
+            break;
         size_t n = exposure_places_of(&rc->as[sd].ex, id, &d);
         if (n || d) {
             *demand = d;
@@ -468,7 +485,7 @@ size_t recs_exposure(struct recs *rc, const int64_t *ids, size_t n, size_t *plac
         if (c != SIZE_MAX)
             cap = c;
     }
-    if (cap == SIZE_MAX && rc->control)
+    if (cap == SIZE_MAX && rc->control && rc->avalid)
         cap = rc->as[0].ex.cap != SIZE_MAX ? rc->as[0].ex.cap : rc->as[1].ex.cap;
     pthread_rwlock_unlock(&rc->lock);
     return cap;

@@ -8,7 +8,7 @@
 
 struct edge {
     double score;
-    uint32_t q;    /* query index (queries are taken in id order, see below) */
+    uint32_t q;    /* index of the query in the caller's array */
     uint32_t c;    /* dense candidate index (ids ascending) */
     int64_t qid;   /* for the order */
     int64_t cid;
@@ -118,7 +118,9 @@ void exposure_assign(const struct exposure_query *q, size_t nq, const struct exp
         for (size_t i = 0; i < ne; i++)
             by_c[at[ed[i].c]++] = (uint32_t)i;
         for (size_t c = 0; c < nc; c++) {
-            for (size_t j = start[c]; j < start[c + 1] && cnt[c] < p->floor; j++) {
+            /* a floor above the cap is held to the cap */
+            for (size_t j = start[c]; j < start[c + 1] && cnt[c] < p->floor && cnt[c] < cap;
+                 j++) {
                 const struct edge *x = &ed[by_c[j]];
                 if (x->score < p->floor_min_score)
                     break; /* best first: the rest are lower */

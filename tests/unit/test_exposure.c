@@ -147,3 +147,17 @@ Test(exposure, with_cap_and_floor_together_both_hold)
     }
     exposure_result_free(&r);
 }
+
+Test(exposure, a_floor_above_the_cap_is_held_to_the_cap)
+{
+    make_lists();
+    /* 36 places over 20: average 1.8, x0.5 -> cap 1; a floor of 2 must not break it. */
+    struct exposure_params p = {.k = 3, .cap_factor = 0.5, .floor = 2, .floor_min_score = 0.3,
+                                .floor_slack = 1, .pool = 20};
+    struct exposure_result r;
+    exposure_assign(qs, NQ, &p, &r);
+    cr_assert_eq(r.cap, 1);
+    for (size_t c = 0; c < r.ncand; c++)
+        cr_assert_leq(r.cand_places[c], 1, "project %lld", (long long)r.cand_ids[c]);
+    exposure_result_free(&r);
+}

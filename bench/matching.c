@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "matching/exposure.h"
 #include "matching/index.h"
 #include "matching/synth.h"
 #include "base/xalloc.h"
@@ -148,6 +149,267 @@ static void eval(size_t n)
     free(truth);
 }
 
+/* ---- the exposure evaluation (issue 17) ---- */
+
+#define FLOOR_SLACK 0.05
+#define M 50 /* candidates each query's re-ranking looks at */
+
+struct meta {
+    uint8_t tier, stage, budget; /* budget: 0 known, 1 wide (hi >= 20 x lo), 2 unknown */
+    uint8_t broad;               /* six tags or more: a "one-stop" project */
+};
+
+static const char *const budget_class[] = {"known", "wide", "unknown"};
+
+struct config_row {
+    const char *name;
+    enum match_budget_mode mode;
+    double cap_factor;
+    size_t floor;
+};
+
+static int cmp_size_desc(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return (x < y) - (x > y);
+}
+
+/* Gini of v[0..n) (sorted descending on return). */
+static double gini(size_t *v, size_t n)
+{
+    qsort(v, n, sizeof(*v), cmp_size_desc);
+    double sum = 0, acc = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += (double)v[i];
+        /* ascending rank r = n - i */
+        acc += (double)(n - i) * (double)v[i];
+    }
+    if (sum == 0)
+        return 0;
+    return (2.0 * acc) / ((double)n * sum) - ((double)n + 1.0) / (double)n;
+}
+
+struct side_eval {
+    /* per query (of the side whose lists these are) */
+    struct match_result *cand; /* nq * M */
+    size_t *ncand;
+};
+
+static void eval_exposure(size_t n, double cap_factor, size_t floor_k, double floor_min)
+{
+    struct synth_params sp = {SEED, n, TRUE_FRACTION};
+    struct match_weights w = match_weights_default();
+    struct match_index *idx = match_index_new(&w);
+    struct synth_project *p = xmalloc(sizeof(*p));
+    struct meta *meta = xcalloc(2 * n + 1, sizeof(*meta));
+    int64_t *truth = xcalloc(n, sizeof(*truth)); /* demand j -> supply id */
+    size_t *planted_on = xcalloc(n + 1, sizeof(*planted_on));
+    double t0 = now_s();
+    for (int side = 0; side < 2; side++) {
+        for (size_t i = 0; i < n; i++) {
+            int64_t t = 0;
+            synth_project(&sp, (enum match_side)side, i, p, &t);
+            if (match_index_upsert(idx, &p->p) != 0)
+                abort();
+            struct meta *m = &meta[p->p.id];
+            m->tier = (uint8_t)synth_org_tier(&sp, p->p.org_id);
+            m->stage = (uint8_t)p->p.stage;
+            m->budget = p->p.budget_max == 0                           ? 2
+                        : p->p.budget_max >= 20 * (p->p.budget_min + 1) ? 1
+                                                                        : 0;
+            m->broad = p->p.ntags >= 6;
+            if (side == MATCH_DEMAND) {
+                truth[i] = t;
+                if (t)
+                    planted_on[t]++;
+            }
+        }
+    }
+    match_index_compact(idx);
+    printf("exposure eval N=%zu per side (skewed generator, seed %d; build %.1f s); lists of %d, "
+           "re-ranking over the best %d; cap %.1fx the average, floor %zu lists at score >= %.2f\n",
+           n, SEED, now_s() - t0, K, M, cap_factor, floor_k, floor_min);
+    size_t nbroad = 0, nunk = 0, nwide = 0, ntier[SYNTH_TIER_COUNT] = {0};
+    for (size_t id = 1; id <= 2 * n; id++) {
+        nbroad += meta[id].broad;
+        nunk += meta[id].budget == 2;
+        nwide += meta[id].budget == 1;
+        ntier[meta[id].tier]++;
+    }
+    printf("  data: %zu broad projects, %zu wide and %zu unknown budgets; tiers leader %zu, "
+           "innovative %zu, seed %zu, other %zu (both sides)\n",
+           nbroad, nwide, nunk, ntier[0], ntier[1], ntier[2], ntier[3]);
+
+    const struct config_row rows[] = {
+        {"before: old scorer, no control", MATCH_BUDGET_SHORTER, 0, 0},
+        {"old scorer + cap/floor", MATCH_BUDGET_SHORTER, cap_factor, floor_k},
+        {"new scorer, no control", MATCH_BUDGET_SYMMETRIC, 0, 0},
+        {"after: new scorer + cap/floor", MATCH_BUDGET_SYMMETRIC, cap_factor, floor_k},
+    };
+    size_t nrows = sizeof(rows) / sizeof(rows[0]);
+    struct match_result *cand = xmalloc(n * M * sizeof(*cand));
+    struct exposure_query *qs = xmalloc(n * sizeof(*qs));
+    size_t *expo = xmalloc((2 * n + 1) * sizeof(*expo));
+    size_t *tmp = xmalloc(n * sizeof(*tmp));
+    double tier_mean[8][2][SYNTH_TIER_COUNT], stage_mean[8][2][4], bud_mean[8][2][3],
+        broad_mean[8][2];
+    enum match_budget_mode cur = (enum match_budget_mode)-1;
+    for (int qside = 1; qside >= 0; qside--) { /* demand lists (supply shown) first */
+        int shown = 1 - qside;
+        printf("\n  %s lists, %s projects shown:\n", qside ? "demand" : "supply",
+               shown ? "demand" : "supply");
+        printf("  %-32s %9s %7s %8s %7s %7s %6s %5s %6s %6s %8s\n", "", "recall@10", "MRR",
+               "distinct", "top1%", "top10%", "Gini", "max", "never", "floor<", "score");
+        for (size_t ri = 0; ri < nrows; ri++) {
+            const struct config_row *row = &rows[ri];
+            if (row->mode != cur) {
+                match_index_set_budget_mode(idx, row->mode);
+                cur = row->mode;
+            }
+            double tq = now_s();
+            for (size_t i = 0; i < n; i++) {
+                int64_t qid = (int64_t)(qside * n + i) + 1;
+                size_t nr;
+                if (match_index_topk(idx, qid, M, NULL, NULL, cand + i * M, &nr) != 0)
+                    abort();
+                qs[i] = (struct exposure_query){qid, cand + i * M, nr};
+            }
+            double tq1 = now_s();
+            struct exposure_params ep = {K, row->cap_factor, row->floor, floor_min, FLOOR_SLACK,
+                                         n};
+            struct exposure_result er;
+            exposure_assign(qs, n, &ep, &er);
+            double ta = now_s() - tq1;
+            (void)tq;
+            memset(expo, 0, (2 * n + 1) * sizeof(*expo));
+            size_t hits = 0, planted = 0;
+            double rr = 0, sum_score = 0;
+            for (size_t i = 0; i < n; i++) {
+                const struct exposure_place *pl = &er.places[i * K];
+                size_t np = row->cap_factor > 0 || row->floor ? er.nplaces[i]
+                                                              : (qs[i].n < K ? qs[i].n : K);
+                for (size_t r = 0; r < np; r++) {
+                    int64_t id = row->cap_factor > 0 || row->floor ? pl[r].id : qs[i].cand[r].id;
+                    expo[id]++;
+                    sum_score += row->cap_factor > 0 || row->floor ? pl[r].score
+                                                                   : qs[i].cand[r].score;
+                }
+                bool has_truth = qside ? truth[i] != 0 : planted_on[i + 1] != 0;
+                if (!has_truth)
+                    continue;
+                planted++;
+                for (size_t r = 0; r < np; r++) {
+                    int64_t id = row->cap_factor > 0 || row->floor ? pl[r].id : qs[i].cand[r].id;
+                    bool hit = qside ? id == truth[i]
+                                     : (id > (int64_t)n && truth[id - (int64_t)n - 1] ==
+                                                               (int64_t)i + 1);
+                    if (hit) {
+                        hits++;
+                        rr += 1.0 / (double)(r + 1);
+                        break;
+                    }
+                }
+            }
+            /* Exposure over the shown side's pool (every project, shown or not). */
+            size_t base = (size_t)shown * n + 1, distinct = 0, mx = 0, never = 0, fmiss = 0;
+            for (size_t i = 0; i < n; i++) {
+                tmp[i] = expo[base + i];
+                distinct += tmp[i] > 0;
+                never += tmp[i] == 0;
+                if (tmp[i] > mx)
+                    mx = tmp[i];
+            }
+            /* floor misses: shown fewer than min(floor, plausible pairs) times, a plausible
+             * pair scoring >= floor_min and within the slack of its query's k-th */
+            {
+                size_t *plaus = xcalloc(n, sizeof(*plaus));
+                for (size_t i = 0; i < n; i++) {
+                    double kth = qs[i].n >= K ? qs[i].cand[K - 1].score : 0;
+                    for (size_t r = 0; r < qs[i].n; r++)
+                        if (qs[i].cand[r].score >= floor_min &&
+                            qs[i].cand[r].score + FLOOR_SLACK > kth)
+                            plaus[qs[i].cand[r].id - (int64_t)base]++;
+                }
+                for (size_t i = 0; i < n; i++)
+                    fmiss += expo[base + i] < (plaus[i] < floor_k ? plaus[i] : floor_k);
+                free(plaus);
+            }
+            double tot = 0;
+            for (size_t i = 0; i < n; i++)
+                tot += (double)tmp[i];
+            double g = gini(tmp, n); /* sorts tmp descending */
+            double t1 = 0, t10 = 0;
+            for (size_t i = 0; i < n; i++) {
+                if (i < n / 100)
+                    t1 += (double)tmp[i];
+                if (i < n / 10)
+                    t10 += (double)tmp[i];
+            }
+            printf("  %-32s %9.4f %7.4f %8zu %6.1f%% %6.1f%% %6.3f %5zu %6zu %6zu %8.1f\n",
+                   row->name, planted ? (double)hits / (double)planted : 0,
+                   planted ? rr / (double)planted : 0, distinct, 100 * t1 / tot, 100 * t10 / tot,
+                   g, mx, never, fmiss, sum_score);
+            double cnt_t[SYNTH_TIER_COUNT] = {0}, sum_t[SYNTH_TIER_COUNT] = {0};
+            double cnt_s[4] = {0}, sum_s[4] = {0}, cnt_b[3] = {0}, sum_b[3] = {0};
+            double cnt_br = 0, sum_br = 0;
+            for (size_t i = 0; i < n; i++) {
+                const struct meta *m = &meta[base + i];
+                double x = (double)expo[base + i];
+                cnt_t[m->tier]++;
+                sum_t[m->tier] += x;
+                cnt_s[m->stage]++;
+                sum_s[m->stage] += x;
+                cnt_b[m->budget]++;
+                sum_b[m->budget] += x;
+                if (m->broad) {
+                    cnt_br++;
+                    sum_br += x;
+                }
+            }
+            for (int t = 0; t < SYNTH_TIER_COUNT; t++)
+                tier_mean[ri][shown][t] = cnt_t[t] ? sum_t[t] / cnt_t[t] : 0;
+            for (int t = 0; t < 4; t++)
+                stage_mean[ri][shown][t] = cnt_s[t] ? sum_s[t] / cnt_s[t] : 0;
+            for (int t = 0; t < 3; t++)
+                bud_mean[ri][shown][t] = cnt_b[t] ? sum_b[t] / cnt_b[t] : 0;
+            broad_mean[ri][shown] = cnt_br ? sum_br / cnt_br : 0;
+            if (ri == nrows - 1 || ri == 1)
+                printf("  %-32s (top-%d queries %.2f s, assignment %.3f s, cap %zu)\n", "", M,
+                       tq1 - tq, ta, er.cap);
+            exposure_result_free(&er);
+            fflush(stdout);
+        }
+        printf("  mean exposure of the shown %s projects:\n  %-32s", shown ? "demand" : "supply",
+               "");
+        for (int t = 0; t < SYNTH_TIER_COUNT; t++)
+            printf(" %10s", synth_tier_name((enum synth_tier)t));
+        for (int t = 0; t < 4; t++)
+            printf(" %10s", match_stage_name((enum match_stage)t));
+        for (int t = 0; t < 3; t++)
+            printf(" %8s", budget_class[t]);
+        printf(" %6s\n", "broad");
+        for (size_t ri = 0; ri < nrows; ri++) {
+            printf("  %-32s", rows[ri].name);
+            for (int t = 0; t < SYNTH_TIER_COUNT; t++)
+                printf(" %10.1f", tier_mean[ri][shown][t]);
+            for (int t = 0; t < 4; t++)
+                printf(" %10.1f", stage_mean[ri][shown][t]);
+            for (int t = 0; t < 3; t++)
+                printf(" %8.1f", bud_mean[ri][shown][t]);
+            printf(" %6.1f\n", broad_mean[ri][shown]);
+        }
+    }
+    free(cand);
+    free(qs);
+    free(expo);
+    free(tmp);
+    free(meta);
+    free(truth);
+    free(planted_on);
+    free(p);
+    match_index_free(idx);
+}
+
 static void bench(size_t n)
 {
     long rss0 = rss_kb();
@@ -213,6 +475,46 @@ static void bench(size_t n)
     printf("  index top-10 == exhaustive top-10: %zu/%zu = %.2f%%\n", agree, nex,
            100.0 * (double)agree / (double)nex);
     fflush(stdout);
+
+    /* Exposure control (issue 17): each list's re-ranking needs the query's best M instead of
+     * its best 10, then one assignment over every list of a side. */
+    size_t nm = 2000;
+    double *mlat = xmalloc(nm * sizeof(*mlat));
+    struct match_result *mc = xmalloc(nm * M * sizeof(*mc));
+    size_t *mn = xmalloc(nm * sizeof(*mn));
+    for (size_t q = 0; q < nm; q++) {
+        int64_t qid = (int64_t)(splitmix(&rs) % n) + (int64_t)n + 1; /* demand queries */
+        double t0 = now_s();
+        if (match_index_topk(idx, qid, M, NULL, NULL, mc + q * M, &mn[q]) != 0)
+            abort();
+        mlat[q] = now_s() - t0;
+    }
+    double mmean = 0;
+    for (size_t q = 0; q < nm; q++)
+        mmean += mlat[q] / (double)nm;
+    double m50 = pct(mlat, nm, 0.50) * 1e3, m99 = pct(mlat, nm, 0.99) * 1e3;
+    /* The assignment over n lists: the nm measured ones, each standing for n / nm queries. */
+    struct exposure_query *eq = xmalloc(n * sizeof(*eq));
+    for (size_t q = 0; q < n; q++)
+        eq[q] = (struct exposure_query){(int64_t)q + 1, mc + (q % nm) * M, mn[q % nm]};
+    struct exposure_params ep = {K, 3.0, 3, 0.3, 0.05, n};
+    struct exposure_result er;
+    double ta0 = now_s();
+    exposure_assign(eq, n, &ep, &er);
+    double ta = now_s() - ta0;
+    exposure_result_free(&er);
+    printf("  exposure re-ranking: top-%d candidates p50 %.3f ms, p99 %.3f ms per query (plain "
+           "top-10: p50 %.3f ms, p99 %.3f ms; ratio p99 %.2fx); assignment over %zu lists "
+           "%.2f s (%.1f us per query)\n",
+           M, m50, m99, p50, p99, m99 / p99, n, ta, ta * 1e6 / (double)n);
+    printf("  a full recomputation of both sides at this size: about %.0f s of one core "
+           "(2 x %zu top-%d queries + 2 assignments)\n",
+           2.0 * (double)n * mmean + 2.0 * ta, n, M);
+    fflush(stdout);
+    free(mlat);
+    free(mc);
+    free(mn);
+    free(eq);
     free(lat);
     free(cpu);
     free(elat);
@@ -222,8 +524,16 @@ static void bench(size_t n)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && strcmp(argv[1], "exposure") == 0) {
+        /* exposure N [cap_factor floor floor_min] */
+        double cap = argc > 3 ? strtod(argv[3], NULL) : 3.0;
+        size_t fl = argc > 4 ? (size_t)strtoull(argv[4], NULL, 10) : 3;
+        double fmin = argc > 5 ? strtod(argv[5], NULL) : 0.3;
+        eval_exposure((size_t)strtoull(argv[2], NULL, 10), cap, fl, fmin);
+        return 0;
+    }
     if (argc < 3 || (strcmp(argv[1], "eval") && strcmp(argv[1], "bench"))) {
-        fprintf(stderr, "usage: %s eval|bench N...\n", argv[0]);
+        fprintf(stderr, "usage: %s eval|bench|exposure N...\n", argv[0]);
         return 2;
     }
     for (int i = 2; i < argc; i++) {

@@ -8,6 +8,7 @@
 #include "handlers/registrations.h"
 #include "handlers/sessions.h"
 #include "server/access.h"
+#include "server/app.h"
 #include "server/audit.h"
 #include "server/auth.h"
 #include "server/db.h"
@@ -18,6 +19,7 @@
 #include "server/limits.h"
 #include "server/paging.h"
 #include "server/query.h"
+#include "server/recs.h"
 #include "server/reqdb.h"
 #include "server/timeutil.h"
 #include "server/tz.h"
@@ -699,6 +701,12 @@ enum { SM_INTERESTS, SM_MATCHES, SM_MEETINGS };
     "  WHERE a.org_id IN " ATTENDING " AND b.org_id IN " ATTENDING "),"                            \
     " (SELECT COUNT(*) FROM meetings mt WHERE mt.event_id = ? AND mt.status = 'scheduled')"
 
+/* Open projects of the attending organizations and their tiers: exposure by tier (issue 17). */
+enum { SE_ID, SE_TIER };
+#define STATS_EXPOSURE_SQL                                                                         \
+    "SELECT p.id, o.tier FROM projects p JOIN organizations o ON o.id = p.org_id"                  \
+    " WHERE p.status = 'open' AND p.org_id IN " ATTENDING
+
 enum { SX_COUNT };
 #define STATS_EXHIBITORS_SQL "SELECT COUNT(*) FROM event_exhibitors WHERE event_id = ?"
 
@@ -763,12 +771,13 @@ void events_stats(struct req *r)
 {
     int64_t id;
     struct event_ref ev;
-    struct db_res ses = {0}, exh = {0}, mat = {0}, day = {0};
+    struct db_res ses = {0}, exh = {0}, mat = {0}, day = {0}, expo = {0};
     if (req_param_id(r, 0, &id) < 0 || access_event(r, id, ACCESS_MANAGE, &ev) < 0 ||
         req_exec(r, &ses, STATS_SESSIONS_SQL, "i", id) < 0 ||
         req_exec(r, &day, STATS_BY_DAY_SQL, "i", id) < 0 ||
         req_exec(r, &exh, STATS_EXHIBITORS_SQL, "i", id) < 0 ||
-        req_exec(r, &mat, STATS_MATCHING_SQL, "iiiiiiiii", id, id, id, id, id, id, id, id, id) < 0)
+        req_exec(r, &mat, STATS_MATCHING_SQL, "iiiiiiiii", id, id, id, id, id, id, id, id, id) < 0 ||
+        req_exec(r, &expo, STATS_EXPOSURE_SQL, "ii", id, id) < 0)
         goto out;
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "event_id", (double)id);
@@ -809,6 +818,8 @@ void events_stats(struct req *r)
     cJSON_AddNumberToObject(m, "interests", (double)db_get_i64(&mat, 0, SM_INTERESTS));
     cJSON_AddNumberToObject(m, "mutual_matches", (double)db_get_i64(&mat, 0, SM_MATCHES));
     cJSON_AddNumberToObject(m, "meetings", (double)db_get_i64(&mat, 0, SM_MEETINGS));
+    cJSON_AddItemToObject(m, "exposure",
+                          recs_exposure_by_tier(r->app->recs, &expo, SE_ID, SE_TIER));
     cJSON_AddItemToObject(o, "registrations_by_day", stats_by_day(&day));
     reply_json(r, 200, o);
 out:
@@ -816,4 +827,5 @@ out:
     db_res_clear(&ses);
     db_res_clear(&exh);
     db_res_clear(&mat);
+    db_res_clear(&expo);
 }

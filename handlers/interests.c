@@ -10,6 +10,7 @@
 #include "matching/score.h"
 #include "server/access.h"
 #include "server/app.h"
+#include "server/config.h"
 #include "server/db.h"
 #include "server/err.h"
 #include "server/http.h"
@@ -27,6 +28,7 @@ struct interest_args {
     int64_t id, target, supply, demand, user_id;
     int decision;
     double score;
+    int pending_max; /* match_pending_interests_max: 0 = no bound */
     /* out */
     bool created; /* the interest row is new */
     bool mutual;
@@ -60,6 +62,45 @@ enum { MATCH_ID, MATCH_SCORE, MATCH_CREATED };
     "SELECT id, score, created_at FROM matches WHERE supply_project_id = ?"                        \
     " AND demand_project_id = ?"
 
+/* Issue 17: a project receives at most pending_max unanswered interests (interested, with no
+ * interest of its own back), so that a hub is not drowned; an interest already pending, or the
+ * answer that makes a match, always passes. The target's row is locked: the count is exact. */
+#define PENDING_SELECT                                                                             \
+    "SELECT COUNT(*) FROM interests i WHERE i.target_project_id = ?"                               \
+    " AND i.decision = 'interested' AND i.project_id <> ? AND NOT EXISTS (SELECT 1 FROM"            \
+    " interests b WHERE b.project_id = i.target_project_id AND b.target_project_id = i.project_id)"
+#define PRIOR_SELECT                                                                               \
+    "SELECT (SELECT decision FROM interests WHERE project_id = ? AND target_project_id = ?),"      \
+    " (SELECT COUNT(*) FROM interests WHERE project_id = ? AND target_project_id = ?)"
+enum { PRIOR_MINE, PRIOR_BACK };
+
+static int pending_bound(struct db *db, const struct interest_args *a, struct tx_fail *f)
+{
+    if (a->pending_max <= 0 || a->decision != DEC_INTERESTED)
+        return 0;
+    struct db_res res;
+    int rc = db_exec(db, &res, PRIOR_SELECT, "iiii", a->id, a->target, a->target, a->id);
+    if (rc)
+        return rc;
+    const char *mine = db_get(&res, 0, PRIOR_MINE);
+    bool already = mine && strcmp(mine, "interested") == 0;
+    bool answer = db_get_i64(&res, 0, PRIOR_BACK) > 0;
+    db_res_clear(&res);
+    if (already || answer)
+        return 0;
+    rc = db_exec(db, &res, PENDING_SELECT, "ii", a->target, a->id);
+    if (rc)
+        return rc;
+    int64_t pending = db_get_i64(&res, 0, 0);
+    db_res_clear(&res);
+    if (pending >= a->pending_max)
+        return tx_fail(f, SD_ERR_CONFLICT, "too_many_pending_interests", "target_project_id",
+                       "project %lld already has %d interests waiting for its answer; try again"
+                       " after it answers some, or look at other recommendations",
+                       (long long)a->target, a->pending_max);
+    return 0;
+}
+
 static int interest_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct interest_args *a = arg;
@@ -90,6 +131,9 @@ static int interest_tx(struct db *db, void *arg, struct tx_fail *f)
         return rc;
     a->created = res.nrows == 0;
     db_res_clear(&res);
+    rc = pending_bound(db, a, f);
+    if (rc)
+        return rc;
     rc = db_exec(db, NULL,
                  "INSERT INTO interests (project_id, target_project_id, decision, user_id,"
                  " created_at, updated_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(),"
@@ -198,7 +242,8 @@ static int check_target(struct req *r, const struct project_ref *p, int64_t targ
 
 void interests_create(struct req *r)
 {
-    struct interest_args a = {.user_id = r->user.id};
+    struct interest_args a = {.user_id = r->user.id,
+                              .pending_max = r->app->cfg->match_pending_interests_max};
     if (req_param_id(r, 0, &a.id) < 0)
         return;
     cJSON *body = json_body(r);

@@ -800,22 +800,6 @@ static int fetch_projects(struct req *r, const struct recs_item *items, size_t n
     return rc;
 }
 
-/* The page key of a score: micro-units, so that equal scores compare equal. */
-static int64_t score_key(double score)
-{
-    return (int64_t)(score * 1e6 + 0.5);
-}
-
-/* Best first: score down, then id up (the order pages follow). */
-static int rec_cmp(const void *a, const void *b)
-{
-    const struct recs_item *x = a, *y = b;
-    int64_t kx = score_key(x->score), ky = score_key(y->score);
-    if (kx != ky)
-        return kx > ky ? -1 : 1;
-    return (x->id > y->id) - (x->id < y->id);
-}
-
 void projects_recommendations(struct req *r)
 {
     int64_t id;
@@ -846,14 +830,19 @@ void projects_recommendations(struct req *r)
         rc = 0;
         n = 0;
     }
-    qsort(items, n, sizeof(*items), rec_cmp);
-    /* This page: the window's items after the cursor, up to limit. */
+    /* This page: the list's items after the cursor, up to limit. The list is in the order
+     * recs_recommend gives (exposure control may move an item below lower-scored ones), so the
+     * cursor is the last item's position and id: the page resumes after that id, or after that
+     * position when the id left the list meanwhile. */
     size_t from = 0;
     if (pg.after.n) {
-        int64_t ks = page_key(&pg, 0, 0), kid = page_key(&pg, 1, 0);
-        while (from < n && (score_key(items[from].score) > ks ||
-                            (score_key(items[from].score) == ks && items[from].id <= kid)))
-            from++;
+        int64_t pos = page_key(&pg, 0, 0), kid = page_key(&pg, 1, 0);
+        from = pos >= 0 && (uint64_t)pos < n ? (size_t)pos + 1 : n;
+        for (size_t i = 0; i < n; i++)
+            if (items[i].id == kid) {
+                from = i + 1;
+                break;
+            }
     }
     size_t to = from + (size_t)pg.limit < n ? from + (size_t)pg.limit : n;
     bool more = to < n;
@@ -879,8 +868,8 @@ void projects_recommendations(struct req *r)
             items[i].reasons = items[i].factors = NULL;
             cJSON_AddItemToArray(arr, it);
         }
-        int64_t last_key = to ? score_key(items[to - 1].score) : 0;
-        page_add_next(r, out, more, PAGE_KEYS(last_key, to ? items[to - 1].id : 0));
+        page_add_next(r, out, more,
+                      PAGE_KEYS(to ? (int64_t)(to - 1) : 0, to ? items[to - 1].id : 0));
         reply_json(r, 200, out);
     }
     for (size_t i = 0; i < n; i++)

@@ -72,6 +72,8 @@ struct match_index {
     struct idslot *ids;
     size_t ids_len, ids_cap;
     size_t changes;
+    enum match_budget_mode budget_mode;
+    uint64_t generation; /* bumped by every change: match_index_generation() */
 };
 
 /* ---- small helpers ---- */
@@ -350,6 +352,18 @@ size_t match_index_count(const struct match_index *idx, enum match_side side)
     return (unsigned)side < 2 ? idx->sides[side].live : 0;
 }
 
+size_t match_index_ids(const struct match_index *idx, enum match_side side, int64_t *out)
+{
+    if ((unsigned)side >= 2)
+        return 0;
+    const struct side *sd = &idx->sides[side];
+    size_t n = 0;
+    for (uint32_t i = 0; i < sd->nslots; i++)
+        if (sd->alive[i])
+            out[n++] = sd->id[i];
+    return n;
+}
+
 /* ---- vectors ---- */
 
 struct tw {
@@ -471,6 +485,7 @@ int match_index_upsert(struct match_index *idx, const struct match_project *p)
 {
     if (!project_valid(p))
         return SD_ERR_INVALID;
+    idx->generation++;
     size_t entry = ids_find(idx, p->id);
     if (entry != SIZE_MAX)
         do_remove(idx, entry);
@@ -571,6 +586,7 @@ int match_index_upsert(struct match_index *idx, const struct match_project *p)
 int match_index_remove(struct match_index *idx, int64_t id)
 {
     size_t entry = ids_find(idx, id);
+    idx->generation++;
     if (entry == SIZE_MAX)
         return SD_ERR_NOT_FOUND;
     do_remove(idx, entry);
@@ -665,6 +681,7 @@ static void rebuild_lists(struct match_index *idx, int sd)
 
 void match_index_compact(struct match_index *idx)
 {
+    idx->generation++;
     uint64_t n = live_total(idx);
     for (uint32_t t = 0; t < idx->nterms; t++)
         idx->terms[t].idf = idf_of(n, idx->terms[t].df);
@@ -725,10 +742,11 @@ static uint64_t dot(const uint32_t *at, const uint16_t *aw, uint32_t an, const u
     return sum;
 }
 
-static uint64_t budget_comp(struct proj a, struct proj b, int64_t *lo, int64_t *hi)
+static uint64_t budget_comp(const struct match_index *idx, struct proj a, struct proj b,
+                            int64_t *lo, int64_t *hi)
 {
-    double f = match_budget_overlap(a.s->bmin[a.slot], a.s->bmax[a.slot], b.s->bmin[b.slot],
-                                    b.s->bmax[b.slot], lo, hi);
+    double f = match_budget_fit(a.s->bmin[a.slot], a.s->bmax[a.slot], b.s->bmin[b.slot],
+                                b.s->bmax[b.slot], idx->budget_mode, lo, hi);
     return (uint64_t)floor(f * (double)COMP_ONE);
 }
 
@@ -742,7 +760,8 @@ static uint64_t stage_comp(struct proj a, struct proj b)
 
 static uint64_t free_part(const struct match_index *idx, struct proj q, struct proj c)
 {
-    return idx->w[W_BUDGET] * budget_comp(q, c, NULL, NULL) + idx->w[W_STAGE] * stage_comp(q, c);
+    return idx->w[W_BUDGET] * budget_comp(idx, q, c, NULL, NULL) +
+           idx->w[W_STAGE] * stage_comp(q, c);
 }
 
 struct parts {
@@ -761,7 +780,7 @@ static uint64_t score_parts(const struct match_index *idx, struct proj q, struct
     uint32_t sec = qs->sector[q.slot], zone = qs->zone[q.slot];
     pt->sector = sec != NONE && sec == cs->sector[c.slot] ? COMP_ONE : 0;
     pt->zone = zone != NONE && zone == cs->zone[c.slot] ? COMP_ONE : 0;
-    pt->budget = budget_comp(q, c, NULL, NULL);
+    pt->budget = budget_comp(idx, q, c, NULL, NULL);
     pt->stage = stage_comp(q, c);
     return idx->w[W_TAG] * pt->tag + idx->w[W_TEXT] * pt->text + idx->w[W_SECTOR] * pt->sector +
            idx->w[W_ZONE] * pt->zone + idx->w[W_BUDGET] * pt->budget + idx->w[W_STAGE] * pt->stage;
@@ -1147,9 +1166,12 @@ int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t
     out->zone = term_str(idx, q.s->zone[q.slot]);
     out->zone_part = (double)(idx->w[W_ZONE] * pt.zone) / scale;
     int64_t lo = 0, hi = 0;
-    out->budget_frac = match_budget_overlap(q.s->bmin[q.slot], q.s->bmax[q.slot], c.s->bmin[c.slot],
-                                            c.s->bmax[c.slot], &lo, &hi);
-    out->budget_overlap = out->budget_frac > 0.0;
+    out->budget_frac = match_budget_fit(q.s->bmin[q.slot], q.s->bmax[q.slot], c.s->bmin[c.slot],
+                                        c.s->bmax[c.slot], idx->budget_mode, &lo, &hi);
+    out->budget_overlap = q.s->bmax[q.slot] > 0 && c.s->bmax[c.slot] > 0 &&
+                          match_budget_overlap(q.s->bmin[q.slot], q.s->bmax[q.slot],
+                                               c.s->bmin[c.slot], c.s->bmax[c.slot], NULL,
+                                               NULL) > 0.0;
     out->budget_lo = lo;
     out->budget_hi = hi;
     out->budget_part = (double)(idx->w[W_BUDGET] * pt.budget) / scale;
@@ -1182,4 +1204,15 @@ int match_index_get(const struct match_index *idx, int64_t id, struct match_proj
     out->budget_min = p.s->bmin[p.slot];
     out->budget_max = p.s->bmax[p.slot];
     return 0;
+}
+
+void match_index_set_budget_mode(struct match_index *idx, enum match_budget_mode mode)
+{
+    idx->budget_mode = mode;
+    idx->generation++;
+}
+
+uint64_t match_index_generation(const struct match_index *idx)
+{
+    return idx->generation;
 }

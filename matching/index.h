@@ -67,6 +67,10 @@ int match_index_remove(struct match_index *idx, int64_t id) SD_MUST_CHECK;
 /* Number of projects on one side. */
 size_t match_index_count(const struct match_index *idx, enum match_side side);
 
+/* Writes the ids of the projects of one side (match_index_count() of them, in no particular
+ * order) to out; returns their number. */
+size_t match_index_ids(const struct match_index *idx, enum match_side side, int64_t *out);
+
 /* Fills `out` with the stored fields of project `id` (title and description are NULL: not
  * kept). out->tags points to `tags` (caller's array of MATCH_TAGS_MAX), which receives the tag
  * strings. Every string is borrowed from the index, valid until it next changes. Returns 0, or
@@ -96,6 +100,14 @@ int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t
  * projects. O(total postings). Upserts and removes call it automatically (see above); call it
  * after a bulk load to start from fresh statistics. */
 void match_index_compact(struct match_index *idx);
+
+/* How budgets are compared (matching/score.h); MATCH_BUDGET_SYMMETRIC unless set. Set it before
+ * the first query: it changes every score. */
+void match_index_set_budget_mode(struct match_index *idx, enum match_budget_mode mode);
+
+/* A number that changes whenever the index does (upsert, remove, compact, mode): a cache of
+ * anything computed from the index is valid while it is unchanged. */
+uint64_t match_index_generation(const struct match_index *idx);
 
 /* Bytes of heap the index holds (its own accounting, excluding malloc overhead). */
 size_t match_index_memory(const struct match_index *idx);

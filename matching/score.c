@@ -116,6 +116,30 @@ double match_budget_overlap(int64_t a_min, int64_t a_max, int64_t b_min, int64_t
     return frac > 1.0 ? 1.0 : frac;
 }
 
+double match_budget_fit(int64_t a_min, int64_t a_max, int64_t b_min, int64_t b_max,
+                        enum match_budget_mode mode, int64_t *lo, int64_t *hi)
+{
+    if (mode == MATCH_BUDGET_SHORTER)
+        return match_budget_overlap(a_min, a_max, b_min, b_max, lo, hi);
+    if (a_max <= 0 || b_max <= 0)
+        return MATCH_BUDGET_UNKNOWN_FIT;
+    if (a_min > a_max || b_min > b_max)
+        return 0.0;
+    int64_t l = a_min > b_min ? a_min : b_min;
+    int64_t h = a_max < b_max ? a_max : b_max;
+    if (l > h)
+        return 0.0;
+    if (lo)
+        *lo = l;
+    if (hi)
+        *hi = h;
+    double ov = (double)(h - l) + 1.0;
+    double la = (double)(a_max - a_min) + 1.0;
+    double lb = (double)(b_max - b_min) + 1.0;
+    double frac = ov / (la > lb ? la : lb);
+    return frac > 1.0 ? 1.0 : frac;
+}
+
 double match_stage_fit(enum match_stage a, enum match_stage b)
 {
     int d = (int)a - (int)b;

@@ -9,7 +9,7 @@
  *         + text   * cos(text_a, text_b)      TF-IDF of title+description tokens
  *         + sector * [sector_a == sector_b]
  *         + zone   * [zone_a == zone_b]
- *         + budget * overlap(budget_a, budget_b)   in [0, 1], see match_budget_overlap()
+ *         + budget * fit(budget_a, budget_b)   in [0, 1], see match_budget_fit()
  *         + stage  * fit(stage_a, stage_b)         1 - |a - b| / 3
  *
  * computed in fixed point (each weight rounded to 1/65536, cosine terms quantized to 16 bits per
@@ -97,6 +97,24 @@ const char *match_stage_name(enum match_stage stage);
  * intersection in *lo, *hi when it is not empty (either may be NULL). */
 double match_budget_overlap(int64_t a_min, int64_t a_max, int64_t b_min, int64_t b_max, int64_t *lo,
                             int64_t *hi);
+
+/* How budget ranges are compared (match_budget_fit()).
+ *   MATCH_BUDGET_SYMMETRIC (the default): the intersection divided by the LONGER range, so a
+ *     very wide range (1万–1亿) fits a narrow one (100–200万) only 0.01 and does not match
+ *     everything; an unknown budget (either max == 0) gets MATCH_BUDGET_UNKNOWN_FIT, neither a
+ *     match nor a mismatch: on the evaluation (make eval) 0.2 gives projects with an unknown
+ *     budget the mean exposure of those with a known one (0.5 doubled it, 0 halved it).
+ *     Overlap / union (Jaccard) measured the same as overlap / longer, the simpler to explain.
+ *   MATCH_BUDGET_SHORTER (the scorer before issue 17, kept for the evaluation's "before"
+ *     column): match_budget_overlap(), so a wide range fits 1.0 with everything inside it and an
+ *     unknown budget fits 0. */
+enum match_budget_mode { MATCH_BUDGET_SYMMETRIC = 0, MATCH_BUDGET_SHORTER = 1 };
+#define MATCH_BUDGET_UNKNOWN_FIT 0.2
+
+/* Budget fit in [0, 1] under `mode` (see above). Stores the intersection in *lo, *hi when both
+ * budgets are known and intersect (either may be NULL). */
+double match_budget_fit(int64_t a_min, int64_t a_max, int64_t b_min, int64_t b_max,
+                        enum match_budget_mode mode, int64_t *lo, int64_t *hi);
 
 /* Stage fit: 1 for the same stage, 2/3 for neighbours, 1/3, 0 for idea vs production. */
 double match_stage_fit(enum match_stage a, enum match_stage b);

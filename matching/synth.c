@@ -259,7 +259,8 @@ struct concept {
     char brand[16];
     char model[16];
     size_t ntags;
-    size_t tags[5];
+    size_t tags[10];
+    bool broad; /* a "one-stop" project: every scenario of its sector */
     int64_t bmin, bmax;
     enum match_stage stage;
     int64_t org;
@@ -276,10 +277,17 @@ static size_t pick_tech(struct rng *r, size_t sector)
     return rng_below(r, NTECH);
 }
 
+static void wide_budget(struct rng *r, int64_t *lo, int64_t *hi);
+
 static void random_budget(struct rng *r, int64_t *lo, int64_t *hi)
 {
-    if (rng_chance(r, 0.05)) {
+    double u = rng_unit(r);
+    if (u < 0.15) { /* unknown */
         *lo = *hi = 0;
+        return;
+    }
+    if (u < 0.25) {
+        wide_budget(r, lo, hi);
         return;
     }
     size_t i = rng_below(r, NBUDGET - 2);
@@ -288,9 +296,36 @@ static void random_budget(struct rng *r, int64_t *lo, int64_t *hi)
     *hi = budget_steps[j] * 10000;
 }
 
+/* Wide budgets (a "we do everything" range) and unknown ones, as real submissions have them. */
+static void wide_budget(struct rng *r, int64_t *lo, int64_t *hi)
+{
+    size_t i = rng_below(r, 4);
+    size_t j = i + 6 + rng_below(r, NBUDGET - 6 - i);
+    *lo = budget_steps[i] * 10000;
+    *hi = budget_steps[j] * 10000;
+}
+
 static int64_t org_count(size_t n)
 {
     return (int64_t)(n / 3 + 2);
+}
+
+static const char *const tier_names[SYNTH_TIER_COUNT] = {"leader", "innovative", "seed",
+                                                          "other"};
+
+const char *synth_tier_name(enum synth_tier t)
+{
+    return (unsigned)t < SYNTH_TIER_COUNT ? tier_names[t] : "?";
+}
+
+enum synth_tier synth_org_tier(const struct synth_params *sp, int64_t org)
+{
+    struct rng r = rng_stream(sp->seed, 4, (uint64_t)org);
+    double u = rng_unit(&r);
+    return u < 0.03 ? SYNTH_TIER_LEADER
+           : u < 0.15 ? SYNTH_TIER_INNOVATIVE
+           : u < 0.60 ? SYNTH_TIER_SEED
+                      : SYNTH_TIER_OTHER;
 }
 
 static void make_concept(const struct synth_params *sp, size_t i, struct concept *c)
@@ -349,6 +384,37 @@ static void make_concept(const struct synth_params *sp, size_t i, struct concept
         }
     }
     c->org = 1 + (int64_t)rng_below(&r, (size_t)org_count(sp->n));
+    /* Popularity: leaders publish "one-stop" projects (every scenario and technique of their
+     * sector, a wide or unknown budget, in production); seeds are earlier-stage. */
+    enum synth_tier tier = synth_org_tier(sp, c->org);
+    static const double broad_p[SYNTH_TIER_COUNT] = {0.25, 0.04, 0.002, 0.005};
+    if (tier == SYNTH_TIER_SEED && c->stage == MATCH_STAGE_PRODUCTION && rng_chance(&r, 0.5))
+        c->stage = MATCH_STAGE_PROTOTYPE;
+    if (rng_chance(&r, broad_p[tier])) {
+        c->broad = true;
+        c->stage = MATCH_STAGE_PRODUCTION;
+        c->ntags = 0;
+        for (size_t k = 0; k < 6; k++) {
+            int t = sectors[c->sector].techniques[k];
+            bool dup = false;
+            for (size_t j = 0; j < c->ntags; j++)
+                dup = dup || (int)c->tags[j] == t;
+            if (t >= 0 && !dup)
+                c->tags[c->ntags++] = (size_t)t;
+        }
+        static const size_t generic[] = {10, 24, 30}; /* 机器学习, 大数据, 边缘计算 */
+        for (size_t k = 0; k < 3 && c->ntags < 10; k++) {
+            bool dup = false;
+            for (size_t j = 0; j < c->ntags; j++)
+                dup = dup || c->tags[j] == generic[k];
+            if (!dup)
+                c->tags[c->ntags++] = generic[k];
+        }
+        if (rng_chance(&r, 0.3))
+            c->bmin = c->bmax = 0;
+        else
+            wide_budget(&r, &c->bmin, &c->bmax);
+    }
 }
 
 static void set_tags(struct synth_project *out, const size_t *tags, size_t n)
@@ -361,11 +427,33 @@ static void set_tags(struct synth_project *out, const size_t *tags, size_t n)
     out->p.ntags = n;
 }
 
+/* "Covers every scenario of the sector": what a one-stop project says of itself. */
+static void sb_all_scenarios(struct sb *d, const struct concept *c)
+{
+    const struct sector *s = &sectors[c->sector];
+    for (size_t k = 0; k < 8; k++)
+        sb_add(d, "%s%s", k ? "、" : "", s->scenarios[k]);
+    sb_add(d, "，技术涵盖");
+    for (size_t k = 0; k < c->ntags; k++)
+        sb_add(d, "%s%s", k ? "、" : "", techniques[c->tags[k]]);
+    sb_add(d, "。");
+}
+
 static void emit_supply(const struct concept *c, int64_t id, struct synth_project *out)
 {
     struct sb t = {out->title, sizeof(out->title), 0};
     struct sb d = {out->description, sizeof(out->description), 0};
     const struct sector *s = &sectors[c->sector];
+    if (c->broad) {
+        sb_add(&t, "%s%s行业一站式人工智能全栈%s", c->brand, s->name, objects[c->object]);
+        sb_add(&d, "%s提供%s行业一站式人工智能服务，覆盖", c->brand, s->name);
+        sb_all_scenarios(&d, c);
+        sb_feature(&d, c->feat[0], 0, c->num[0]);
+        sb_add(&d, "，");
+        sb_feature(&d, c->feat[1], 0, c->num[1]);
+        sb_add(&d, "。与%s联合研发。", partners[c->partner]);
+    } else
+    {
     sb_add(&t, "%s%s%s%s", c->brand, techniques[c->tech[0]], s->scenarios[c->scenario],
            objects[c->object]);
     sb_add(&d, "%s%s基于%s与%s技术，面向%s行业的%s场景。", c->brand, objects[c->object],
@@ -379,6 +467,7 @@ static void emit_supply(const struct concept *c, int64_t id, struct synth_projec
     sb_add(&d, "。已在%s开展试点应用，", zones[c->zone]);
     sb_feature(&d, c->feat[3], 0, c->num[3]);
     sb_add(&d, "。");
+    }
     out->p.id = id;
     out->p.org_id = c->org;
     out->p.side = MATCH_SUPPLY;
@@ -400,6 +489,11 @@ static void emit_demand_fresh(const struct concept *c, int64_t id, struct rng *r
     struct sb t = {out->title, sizeof(out->title), 0};
     struct sb d = {out->description, sizeof(out->description), 0};
     const struct sector *s = &sectors[c->sector];
+    if (c->broad) {
+        sb_add(&t, "%s行业全场景人工智能%s", s->name, need_words[rng_below(r, 5)]);
+        sb_add(&d, "%s征集%s行业全场景人工智能合作，包括", openers[rng_below(r, 5)], s->name);
+        sb_all_scenarios(&d, c);
+    } else {
     sb_add(&t, "%s%s%s", s->scenarios[c->scenario], techniques[c->tech[0]],
            need_words[rng_below(r, 5)]);
     sb_add(&d, "%s在%s场景引入%s技术，", openers[rng_below(r, 5)], s->scenarios[c->scenario],
@@ -409,6 +503,7 @@ static void emit_demand_fresh(const struct concept *c, int64_t id, struct rng *r
     sb_add(&d, "，");
     sb_feature(&d, c->feat[1], 1, c->num[1]);
     sb_add(&d, "。项目地点位于%s，属于%s领域。", zones[c->zone], s->name);
+    }
     out->p.id = id;
     out->p.org_id = c->org;
     out->p.side = MATCH_DEMAND;
@@ -461,7 +556,7 @@ static void emit_demand_rewrite(const struct synth_params *sp, const struct conc
     size_t zone = rng_chance(r, 0.4) ? c->zone : rng_below(r, NZONE);
     sb_add(&d, "项目落地在%s。", zones[zone]);
 
-    size_t tags[6], nt = 0;
+    size_t tags[MATCH_TAGS_MAX], nt = 0;
     for (size_t k = 0; k < c->ntags; k++)
         if (k < 1 || rng_chance(r, 0.8))
             tags[nt++] = c->tags[k];
@@ -515,7 +610,12 @@ void synth_project(const struct synth_params *sp, enum match_side side, size_t i
     int64_t id = (int64_t)(sp->n + i) + 1;
     struct rng r = rng_stream(sp->seed, 2, i);
     if (sp->n > 0 && rng_chance(&r, sp->true_fraction)) {
-        size_t target = rng_below(&r, sp->n);
+        /* Skewed suitability: some projects truly suit many counterparts (P(target < x) =
+         * sqrt(x / n)), most suit few. */
+        double u = rng_unit(&r);
+        size_t target = (size_t)((double)sp->n * u * u);
+        if (target >= sp->n)
+            target = sp->n - 1;
         make_concept(sp, target, &c);
         emit_demand_rewrite(sp, &c, id, &r, out);
         if (true_supply_id)

@@ -10,7 +10,9 @@
  * id n + j + 1. Demand j is, with probability true_fraction, a noisy rewrite of a hidden supply
  * project (shared scenario and technique, some of its features reworded, tags and sector mostly
  * kept, zone, budget and stage perturbed), always from another organization: that supply is its
- * true match. */
+ * true match. The hidden supply is drawn skewed (a few supply projects truly suit many demands).
+ * About 15 % of budgets are unknown and 10 % wide; about 1 % of projects are broad "one-stop"
+ * ones, mostly from leader-tier organizations (synth_org_tier()). */
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +38,15 @@ struct synth_project {
 /* Generates project `i` (< n) of `side` into *out. For demand projects, *true_supply_id (if not
  * NULL) receives the id of the planted true match, or 0 when there is none; for supply it gets 0.
  */
+/* The seed plan's enterprise tiers (领军 leader, 创新 innovative, 种子 seed, other), as the
+ * organizations table has them. Organization `org` of a data set has a fixed tier: about 3 %
+ * leaders, 12 % innovative, 45 % seed, 40 % other. Leaders publish most of the broad "one-stop"
+ * projects (every scenario of a sector, a wide or unknown budget). */
+enum synth_tier { SYNTH_TIER_LEADER, SYNTH_TIER_INNOVATIVE, SYNTH_TIER_SEED, SYNTH_TIER_OTHER };
+#define SYNTH_TIER_COUNT 4
+enum synth_tier synth_org_tier(const struct synth_params *sp, int64_t org);
+const char *synth_tier_name(enum synth_tier t);
+
 void synth_project(const struct synth_params *sp, enum match_side side, size_t i,
                    struct synth_project *out, int64_t *true_supply_id);
 

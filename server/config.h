@@ -63,6 +63,15 @@ struct config {
     double match_weight_budget;
     double match_weight_stage;
     double match_weight_text;
+
+    /* Exposure control (server/recs.h) */
+    int match_exposure_places;
+    double match_exposure_cap;
+    int match_exposure_floor;
+    double match_exposure_floor_min_score;
+    double match_exposure_floor_slack;
+    int match_pending_interests_max;
+    int match_exposure_max_projects;
 };
 
 /* One endpoint of a list key (mysql_hosts, redis_sentinels). */

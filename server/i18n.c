@@ -50,6 +50,8 @@ static const struct entry {
      "已有 %lld 人确认报名，容量不能设为 %lld"},
     {"%s",
      "%s"},
+    {"project %lld already has %d interests waiting for its answer; try again after it answers some, or look at other recommendations",
+     "项目 %lld 已有 %d 个待回复的意向，请在对方回复后再试，或查看其他推荐"},
     {"%s cannot be null",
      "%s 不能为 null"},
     {"%s is not a field of this request",

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "matching/exposure.h"
 #include "matching/index.h"
 #include "server/config.h"
 #include "server/db.h"
@@ -18,14 +19,29 @@
 #include "server/vocab.h"
 
 #define LOAD_BATCH 2000
+#define RECS_EXPOSURE_M 50 /* candidates each list's re-ranking looks at */
 #define POLL_OVERLAP_S 2 /* re-read rows this much older than the newest seen: late commits */
+
+/* The exposure assignment of the lists of one side's queries (matching/exposure.h). */
+struct assign {
+    int64_t *qids; /* ascending; query i's places are ex.places[i * k ..] */
+    size_t nq;
+    struct exposure_result ex;
+};
 
 struct recs {
     const struct config *cfg;
-    pthread_rwlock_t lock; /* guards idx */
+    pthread_rwlock_t lock; /* guards idx and the assignment */
     struct match_index *idx;
     int64_t mark; /* newest updated_at seen by the sync thread (DB clock) */
     double score_max;
+    struct exposure_params ep;
+    bool control; /* a cap or a floor is configured */
+    /* The assignment of both sides, valid while the index generation is `agen` (under the write
+     * lock: recomputed by the first reader that finds it stale). */
+    struct assign as[2]; /* by the side of the queries */
+    uint64_t agen;
+    bool avalid;
 };
 
 /* What the index needs of a project row. */
@@ -66,14 +82,36 @@ struct recs *recs_new(const struct config *cfg)
     }
     rc->idx = match_index_new(&w);
     rc->score_max = w.tag + w.text + w.sector + w.zone + w.budget + w.stage;
+    rc->ep = (struct exposure_params){
+        .k = (size_t)cfg->match_exposure_places,
+        .cap_factor = cfg->match_exposure_cap,
+        .floor = (size_t)cfg->match_exposure_floor,
+        .floor_min_score = cfg->match_exposure_floor_min_score,
+        .floor_slack = cfg->match_exposure_floor_slack,
+    };
+    if (rc->ep.k == 0)
+        rc->ep.k = 10;
+    rc->control = rc->ep.cap_factor > 0 || rc->ep.floor > 0;
     pthread_rwlock_init(&rc->lock, NULL);
     return rc;
+}
+
+static void assign_clear(struct recs *rc)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        free(rc->as[sd].qids);
+        exposure_result_free(&rc->as[sd].ex);
+        rc->as[sd].qids = NULL;
+        rc->as[sd].nq = 0;
+    }
+    rc->avalid = false;
 }
 
 void recs_free(struct recs *rc)
 {
     if (!rc)
         return;
+    assign_clear(rc);
     match_index_free(rc->idx);
     pthread_rwlock_destroy(&rc->lock);
     free(rc);
@@ -306,6 +344,208 @@ static cJSON *reasons_json(const struct match_reasons *w, enum match_lang lang)
     return a;
 }
 
+/* Recomputes the assignment of both sides from the whole index (caller holds the write lock).
+ * The index is compacted first, so that its IDF snapshot, hence every score, is a function of
+ * the open projects alone and not of the order this instance heard of changes: every instance
+ * then computes the same lists. */
+static void assign_compute(struct recs *rc)
+{
+    assign_clear(rc);
+    match_index_compact(rc->idx);
+    for (int qs = 0; qs < 2; qs++) {
+        struct assign *a = &rc->as[qs];
+        size_t nq = match_index_count(rc->idx, (enum match_side)qs);
+        a->qids = xmalloc((nq ? nq : 1) * sizeof(int64_t));
+        a->nq = match_index_ids(rc->idx, (enum match_side)qs, a->qids);
+        qsort(a->qids, a->nq, sizeof(int64_t), cmp_i64);
+        struct match_result *cand = xmalloc((a->nq ? a->nq : 1) * RECS_EXPOSURE_M * sizeof(*cand));
+        struct exposure_query *q = xmalloc((a->nq ? a->nq : 1) * sizeof(*q));
+        for (size_t i = 0; i < a->nq; i++) {
+            size_t n = 0;
+            if (match_index_topk(rc->idx, a->qids[i], RECS_EXPOSURE_M, NULL, NULL,
+                                 cand + i * RECS_EXPOSURE_M, &n) != 0)
+                n = 0;
+            q[i] = (struct exposure_query){a->qids[i], cand + i * RECS_EXPOSURE_M, n};
+        }
+        struct exposure_params ep = rc->ep;
+        ep.pool = match_index_count(rc->idx, (enum match_side)(1 - qs));
+        exposure_assign(q, a->nq, &ep, &a->ex);
+        free(q);
+        free(cand);
+    }
+    rc->agen = match_index_generation(rc->idx);
+    rc->avalid = true;
+}
+
+/* Takes the read lock with a current assignment (recomputing it first when stale). */
+static void rdlock_assigned(struct recs *rc)
+{
+    for (;;) {
+        pthread_rwlock_rdlock(&rc->lock);
+        if (!rc->control || (rc->avalid && rc->agen == match_index_generation(rc->idx)))
+            return;
+        size_t total = match_index_count(rc->idx, MATCH_SUPPLY) +
+                       match_index_count(rc->idx, MATCH_DEMAND);
+        if (total > (size_t)rc->cfg->match_exposure_max_projects) {
+            if (rc->avalid) { /* a stale assignment must not be used: plain lists */
+                pthread_rwlock_unlock(&rc->lock);
+                pthread_rwlock_wrlock(&rc->lock);
+                if (rc->avalid)
+                    log_warn("recs: %zu open projects, above match_exposure_max_projects:"
+                             " exposure control off", total);
+                assign_clear(rc);
+                pthread_rwlock_unlock(&rc->lock);
+                continue;
+            }
+            return;
+        }
+        pthread_rwlock_unlock(&rc->lock);
+        pthread_rwlock_wrlock(&rc->lock);
+        if (!rc->avalid || rc->agen != match_index_generation(rc->idx))
+            assign_compute(rc);
+        pthread_rwlock_unlock(&rc->lock);
+    }
+}
+
+/* Query `id`'s assigned places (caller holds the lock), or NULL. */
+static const struct exposure_place *assigned(const struct recs *rc, int64_t id, size_t *n)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        const struct assign *a = &rc->as[sd];
+        const int64_t *p = a->nq ? bsearch(&id, a->qids, a->nq, sizeof(int64_t), cmp_i64) : NULL;
+        if (p) {
+            size_t i = (size_t)(p - a->qids);
+            *n = a->ex.nplaces[i];
+            return &a->ex.places[i * a->ex.k];
+        }
+    }
+    *n = 0;
+    return NULL;
+}
+
+/* Places project `id` takes in the lists of its counterparts, and the cap (caller holds the
+ * lock). */
+static size_t places_of(const struct recs *rc, int64_t id, size_t *demand, size_t *cap)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        size_t d = 0;
+        if (!rc->avalid)
+            break;
+        size_t n = exposure_places_of(&rc->as[sd].ex, id, &d);
+        if (n || d) {
+            *demand = d;
+            *cap = rc->as[sd].ex.cap;
+            return n;
+        }
+    }
+    *demand = 0;
+    *cap = SIZE_MAX;
+    return 0;
+}
+
+static bool in_window(const struct match_result *w, size_t n, int64_t id, size_t *at)
+{
+    for (size_t i = 0; i < n; i++)
+        if (w[i].id == id) {
+            *at = i;
+            return true;
+        }
+    return false;
+}
+
+/* The reason of an item held back by its exposure budget (components/schemas/Reason). */
+static cJSON *exposure_reason(const struct recs_item *it, enum match_lang lang)
+{
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "code", "exposure_limited");
+    cJSON *p = cJSON_AddObjectToObject(o, "params");
+    cJSON_AddNumberToObject(p, "places", (double)it->places);
+    cJSON_AddNumberToObject(p, "requested", (double)it->demand);
+    cJSON_AddNumberToObject(p, "cap", it->cap == SIZE_MAX ? 0 : (double)it->cap);
+    if (lang == MATCH_LANG_EN)
+        cJSON_AddItemToObject(
+            o, "text",
+            cJSON_CreateString("shown less often: already highly requested (wanted by many "
+                               "lists, at its exposure limit)"));
+    else
+        cJSON_AddItemToObject(o, "text",
+                              cJSON_CreateString("曝光已较多，适当降低展示（已被较多推荐列表选中，"
+                                                 "达到曝光上限）"));
+    cJSON_AddNumberToObject(o, "contribution", 0);
+    return o;
+}
+
+size_t recs_exposure(struct recs *rc, const int64_t *ids, size_t n, size_t *places)
+{
+    rdlock_assigned(rc);
+    size_t cap = SIZE_MAX;
+    for (size_t i = 0; i < n; i++) {
+        size_t dem, c = SIZE_MAX;
+        places[i] = rc->control ? places_of(rc, ids[i], &dem, &c) : 0;
+        if (c != SIZE_MAX)
+            cap = c;
+    }
+    if (cap == SIZE_MAX && rc->control && rc->avalid)
+        cap = rc->as[0].ex.cap != SIZE_MAX ? rc->as[0].ex.cap : rc->as[1].ex.cap;
+    pthread_rwlock_unlock(&rc->lock);
+    return cap;
+}
+
+cJSON *recs_exposure_by_tier(struct recs *rc, const struct db_res *res, size_t id_col,
+                             size_t tier_col)
+{
+    size_t n = res->nrows;
+    int64_t *ids = xmalloc((n ? n : 1) * sizeof(*ids));
+    size_t *pl = xmalloc((n ? n : 1) * sizeof(*pl));
+    for (size_t i = 0; i < n; i++)
+        ids[i] = db_get_i64(res, i, id_col);
+    size_t cap = recs_exposure(rc, ids, n, pl);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "places", rc->ep.k);
+    if (cap == SIZE_MAX)
+        cJSON_AddNullToObject(o, "cap");
+    else
+        cJSON_AddNumberToObject(o, "cap", (double)cap);
+    cJSON *arr = cJSON_AddArrayToObject(o, "by_tier");
+    static const char *const order[] = {"leader", "innovative", "seed", "other"};
+    /* the known tiers first, then any other code in the order met */
+    const char **tiers = xmalloc((n + 4) * sizeof(*tiers));
+    size_t nt = 0;
+    for (size_t t = 0; t < 4; t++)
+        tiers[nt++] = order[t];
+    for (size_t i = 0; i < n; i++) {
+        const char *t = cell(res, i, tier_col);
+        bool seen = false;
+        for (size_t j = 0; j < nt && !seen; j++)
+            seen = strcmp(tiers[j], t) == 0;
+        if (!seen)
+            tiers[nt++] = t;
+    }
+    for (size_t j = 0; j < nt; j++) {
+        size_t cnt = 0, sum = 0, mx = 0, never = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (strcmp(cell(res, i, tier_col), tiers[j]) != 0)
+                continue;
+            cnt++;
+            sum += pl[i];
+            mx = pl[i] > mx ? pl[i] : mx;
+            never += pl[i] == 0;
+        }
+        cJSON *t = cJSON_CreateObject();
+        cJSON_AddStringToObject(t, "tier", tiers[j]);
+        cJSON_AddNumberToObject(t, "projects", (double)cnt);
+        cJSON_AddNumberToObject(t, "places", (double)sum);
+        cJSON_AddNumberToObject(t, "mean_places", cnt ? (double)sum / (double)cnt : 0.0);
+        cJSON_AddNumberToObject(t, "max_places", (double)mx);
+        cJSON_AddNumberToObject(t, "never_shown", (double)never);
+        cJSON_AddItemToArray(arr, t);
+    }
+    free(tiers);
+    free(ids);
+    free(pl);
+    return o;
+}
+
 int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip, size_t nskip,
                    struct recs_item *out, size_t *nout)
 {
@@ -317,16 +557,48 @@ int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t 
     struct skip_set set = {sorted, nskip};
     struct match_result *res = xcalloc(k ? k : 1, sizeof(*res));
     size_t n = 0;
-    pthread_rwlock_rdlock(&rc->lock);
+    rdlock_assigned(rc);
     int err = match_index_topk(rc->idx, project_id, k, skip_fn, &set, res, &n);
-    pthread_rwlock_unlock(&rc->lock);
-    for (size_t i = 0; err == 0 && i < n; i++) {
-        out[i].id = res[i].id;
-        out[i].score = res[i].score;
-        out[i].reasons = out[i].factors = NULL;
+    /* The list: first the places the assignment gave this query (still in the window: a vetoed
+     * one is not), then the window's other items best first. A place a veto emptied goes to the
+     * best item whose project is still under its cap. An item of the plain first places that
+     * the assignment moved down is marked held back. */
+    size_t places = rc->ep.k, na = 0, o = 0;
+    const struct exposure_place *pl = rc->control ? assigned(rc, project_id, &na) : NULL;
+    bool *used = xcalloc(n ? n : 1, sizeof(bool));
+    for (size_t i = 0; err == 0 && pl && i < na && o < k; i++) {
+        size_t at;
+        if (in_window(res, n, pl[i].id, &at) && !used[at]) {
+            used[at] = true;
+            out[o++] = (struct recs_item){.id = res[at].id, .score = res[at].score};
+        }
     }
+    for (size_t i = 0; err == 0 && pl && o < places && o < na && i < n; i++) {
+        size_t dem, cap;
+        if (!used[i] && places_of(rc, res[i].id, &dem, &cap) < cap) {
+            used[i] = true;
+            out[o++] = (struct recs_item){.id = res[i].id, .score = res[i].score};
+        }
+    }
+    size_t head = o;
+    for (size_t i = 0; err == 0 && i < n && o < k; i++) {
+        if (used[i])
+            continue;
+        out[o] = (struct recs_item){.id = res[i].id, .score = res[i].score};
+        /* held back: in the plain first places, not in this list's */
+        out[o].held_back = pl && i < places && head > 0;
+        o++;
+    }
+    for (size_t i = 0; err == 0 && i < o; i++) {
+        size_t dem = 0, cap = SIZE_MAX;
+        out[i].places = pl ? places_of(rc, out[i].id, &dem, &cap) : 0;
+        out[i].demand = dem;
+        out[i].cap = cap;
+    }
+    pthread_rwlock_unlock(&rc->lock);
+    free(used);
     if (err == 0)
-        *nout = n;
+        *nout = o;
     free(res);
     free(sorted);
     return err;
@@ -346,6 +618,8 @@ void recs_explain(struct recs *rc, int64_t project_id, struct recs_item *items, 
              * vector): the score shown is the one the factors add up to. */
             items[i].score = why.score;
             items[i].reasons = reasons_json(&why, lang);
+            if (items[i].held_back)
+                cJSON_InsertItemInArray(items[i].reasons, 0, exposure_reason(&items[i], lang));
             items[i].factors = factors_json(&why);
         }
     }

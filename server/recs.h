@@ -51,10 +51,26 @@ struct recs_item {
     struct cJSON *reasons;
     /* [{code, weight, contribution}] for every factor, owned: components/schemas/Factor. */
     struct cJSON *factors;
+    /* Exposure control: true when the project was among this list's best `places` by score but
+     * the assignment gave its place to another (it has reached its exposure budget); then its
+     * reasons start with exposure_limited. places: first places it takes in the lists of its
+     * counterparts; demand: those it would take without control; cap: its budget. */
+    bool held_back;
+    size_t places, demand, cap;
 };
 
-/* The k best projects for `project_id` (opposite side, other organizations, open), skipping the
- * ids in skip[0..nskip) (vetoed pairs), without reasons. out holds k items; *nout gets how
+/* Exposure control (issue 17). The first match_exposure_places places of every list are assigned
+ * by matching/exposure.h over the best 50 candidates of every open project, both sides: no
+ * project takes more than match_exposure_cap x the average number of places, and every project
+ * with a plausible match gets at least match_exposure_floor of them. The assignment is
+ * recomputed from the whole index by the first request that finds the index changed (the index
+ * is compacted first, so that every instance computes the same from the same open projects), so
+ * lists are exact with respect to that policy and as fresh as the index (within a second of a
+ * change on every instance). Cost: one top-50 query per open project per recomputation.
+ *
+ * The list of `project_id`, in order: the places assigned to it (a vetoed one refilled by the
+ * best item still under its cap), then the other items of its best k by score (those held back
+ * by the cap among them). skip[0..nskip): vetoed pairs, never listed. Without reasons. out holds k items; *nout gets how
  * many. Returns 0, or SD_ERR_NOT_FOUND when the project is not in the index (closed or
  * unknown). */
 int recs_recommend(struct recs *rc, int64_t project_id, size_t k, const int64_t *skip, size_t nskip,
@@ -69,6 +85,18 @@ void recs_items_free(struct recs_item *items, size_t n);
 /* The highest score there can be: the sum of the configured weights (1 with the defaults).
  * Scores are in [0, recs_score_max()]. */
 double recs_score_max(const struct recs *rc);
+
+/* Exposure by project: for ids[0..n), the first places each takes in its counterparts' lists
+ * (places[i]) under the current assignment; returns the cap (SIZE_MAX without one). */
+size_t recs_exposure(struct recs *rc, const int64_t *ids, size_t n, size_t *places);
+
+/* Exposure by the seed plan's tiers for the organizer's stats: rows of res are (project id,
+ * organization tier) of open projects; returns {cap, places, by_tier: [{tier, projects, places,
+ * mean_places, max_places, never_shown}]} (components/schemas/ExposureByTier), tiers in the order
+ * leader, innovative, seed, other, then any other code seen. */
+struct db_res;
+struct cJSON *recs_exposure_by_tier(struct recs *rc, const struct db_res *res, size_t id_col,
+                                    size_t tier_col);
 
 /* Score of the pair (0 when either is not indexed). */
 double recs_pair_score(struct recs *rc, int64_t a, int64_t b);

@@ -47,6 +47,8 @@ static void random_project(uint64_t *s, int64_t id, struct owned *o, int64_t nor
     if (rnd(s) % 8) {
         o->p.budget_min = (int64_t)(rnd(s) % 20) * 50000;
         o->p.budget_max = o->p.budget_min + (int64_t)(rnd(s) % 4) * 100000;
+        if (rnd(s) % 10 == 0) /* a "we do everything" range */
+            o->p.budget_max = o->p.budget_min + 100000000;
     }
     size_t nw = rnd(s) % 3, len = 0;
     for (size_t i = 0; i < nw; i++)
@@ -230,10 +232,13 @@ static void check_query(const struct match_index *idx, int64_t qid, size_t k, st
     }
 }
 
+static enum match_budget_mode g_budget_mode = MATCH_BUDGET_SYMMETRIC;
+
 static void property_run(uint64_t seed, size_t n, int64_t norgs, struct match_weights w, int rounds,
                          int queries_per_round, int mutations_per_round)
 {
     struct match_index *idx = match_index_new(&w);
+    match_index_set_budget_mode(idx, g_budget_mode);
     uint64_t s = seed;
     int64_t next_id = 1;
     struct owned o;
@@ -291,6 +296,62 @@ Test(index, topk_equals_exhaustive_with_other_weights)
     property_run(12, 500, 40, free_heavy, 8, 60, 60);
     property_run(13, 500, 40, cat_heavy, 8, 60, 60);
     property_run(14, 300, 40, zero, 4, 40, 40);
+}
+
+Test(index, topk_equals_exhaustive_under_the_old_budget_fit_too)
+{
+    struct match_weights free_heavy = {0.1, 0.1, 0.05, 0.05, 2.0, 1.5};
+    g_budget_mode = MATCH_BUDGET_SHORTER;
+    property_run(21, 400, 40, free_heavy, 6, 60, 60);
+    property_run(22, 400, 40, match_weights_default(), 6, 60, 60);
+    g_budget_mode = MATCH_BUDGET_SYMMETRIC;
+}
+
+/* A wide budget no longer fits everything inside it, an unknown one is neutral, and the
+ * generation moves with every change (the exposure assignment's cache key). */
+Test(index, wide_budgets_do_not_win_and_the_generation_moves)
+{
+    struct match_weights w = {0, 0, 0, 0, 1, 0}; /* budget only */
+    struct match_index *idx = match_index_new(&w);
+    uint64_t g0 = match_index_generation(idx);
+    struct match_project q = {.id = 1, .org_id = 1, .side = MATCH_DEMAND,
+                              .budget_min = 1000000, .budget_max = 2000000};
+    struct match_project exact = {.id = 2, .org_id = 2, .side = MATCH_SUPPLY,
+                                  .budget_min = 1000000, .budget_max = 2000000};
+    struct match_project wide = {.id = 3, .org_id = 3, .side = MATCH_SUPPLY,
+                                 .budget_min = 10000, .budget_max = 100000000};
+    struct match_project unknown = {.id = 4, .org_id = 4, .side = MATCH_SUPPLY};
+    cr_assert_eq(match_index_upsert(idx, &q), 0);
+    cr_assert_eq(match_index_upsert(idx, &exact), 0);
+    cr_assert_eq(match_index_upsert(idx, &wide), 0);
+    cr_assert_eq(match_index_upsert(idx, &unknown), 0);
+    cr_assert_neq(match_index_generation(idx), g0);
+    struct match_result r[3];
+    size_t n;
+    cr_assert_eq(match_index_topk(idx, 1, 3, NULL, NULL, r, &n), 0);
+    cr_assert_eq(n, 3);
+    cr_assert_eq(r[0].id, 2);
+    cr_assert_eq(r[1].id, 4, "unknown (0.2) above the 1万–1亿 range (0.01)");
+    cr_assert_eq(r[2].id, 3);
+    struct match_reasons why;
+    cr_assert_eq(match_index_explain(idx, 1, 3, &why), 0);
+    cr_assert(why.budget_overlap, "the ranges do intersect: the reason still says so");
+    cr_assert_lt(why.budget_frac, 0.02);
+    cr_assert_eq(match_index_explain(idx, 1, 4, &why), 0);
+    cr_assert(!why.budget_overlap);
+    cr_assert_float_eq(why.budget_frac, MATCH_BUDGET_UNKNOWN_FIT, 1e-12);
+    /* Before issue 17 the wide range tied with the exact one and the unknown came last. */
+    uint64_t g1 = match_index_generation(idx);
+    match_index_set_budget_mode(idx, MATCH_BUDGET_SHORTER);
+    cr_assert_neq(match_index_generation(idx), g1);
+    cr_assert_eq(match_index_topk(idx, 1, 3, NULL, NULL, r, &n), 0);
+    cr_assert_eq(r[0].id, 2);
+    cr_assert_eq(r[1].id, 3);
+    cr_assert_eq(r[0].score, r[1].score);
+    cr_assert_eq(r[2].score, 0.0);
+    int64_t ids[4];
+    cr_assert_eq(match_index_ids(idx, MATCH_SUPPLY, ids), 3);
+    match_index_free(idx);
 }
 
 Test(index, memory_stays_under_two_kilobytes_per_project)

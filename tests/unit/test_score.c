@@ -120,6 +120,40 @@ Test(score, cny_formatting_in_english)
     cr_assert_str_eq(b, "2B");
 }
 
+Test(score, budget_fit_is_symmetric_and_neutral_on_unknown)
+{
+    int64_t lo = 0, hi = 0;
+    /* Identical ranges fit 1 either way. */
+    cr_assert_float_eq(match_budget_fit(100, 200, 100, 200, MATCH_BUDGET_SYMMETRIC, &lo, &hi), 1.0,
+                       1e-12);
+    cr_assert_eq(lo, 100);
+    cr_assert_eq(hi, 200);
+    /* 1万–1亿 against 100–200万: the old fit says 1 (overlap / shorter), the new one 0.01. */
+    double old = match_budget_fit(10000, 100000000, 1000000, 2000000, MATCH_BUDGET_SHORTER, NULL,
+                                  NULL);
+    double sym = match_budget_fit(10000, 100000000, 1000000, 2000000, MATCH_BUDGET_SYMMETRIC,
+                                  &lo, &hi);
+    cr_assert_float_eq(old, 1.0, 1e-12);
+    cr_assert_float_eq(sym, 1000001.0 / 99990001.0, 1e-12);
+    cr_assert_eq(lo, 1000000);
+    cr_assert_eq(hi, 2000000);
+    /* Symmetric in its arguments. */
+    cr_assert_eq(match_budget_fit(1000000, 2000000, 10000, 100000000, MATCH_BUDGET_SYMMETRIC, NULL,
+                                  NULL),
+                 sym);
+    /* Half overlapping: 50–200万 vs 100–300万: 100万 of the longer 200万. */
+    cr_assert_float_eq(match_budget_fit(500000, 2000000, 1000000, 3000000, MATCH_BUDGET_SYMMETRIC,
+                                        NULL, NULL),
+                       1000001.0 / 2000001.0, 1e-12);
+    /* Unknown: neutral, not a mismatch (the old fit: 0); disjoint: 0 either way. */
+    cr_assert_float_eq(match_budget_fit(0, 0, 0, 100, MATCH_BUDGET_SYMMETRIC, NULL, NULL),
+                       MATCH_BUDGET_UNKNOWN_FIT, 0);
+    cr_assert_float_eq(match_budget_fit(0, 0, 0, 100, MATCH_BUDGET_SHORTER, NULL, NULL), 0.0, 0);
+    cr_assert_float_eq(match_budget_fit(1, 10, 11, 20, MATCH_BUDGET_SYMMETRIC, NULL, NULL), 0.0, 0);
+    cr_assert_gt(MATCH_BUDGET_UNKNOWN_FIT, 0.0);
+    cr_assert_lt(MATCH_BUDGET_UNKNOWN_FIT, 0.5);
+}
+
 Test(score, budget_ranges_in_both_languages)
 {
     char b[64];

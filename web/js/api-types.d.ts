@@ -316,7 +316,7 @@ export interface paths {
         };
         /**
          * Open projects of the opposite side and other organizations, best first, with reasons (codes, parameters, text) and each factor's contribution to the score; vetoed pairs never appear (members of the project's organization, or an admin)
-         * @description The server ranks the best 100 candidates on every request and pages through them best first (score down, then project id up); the list ends after 100 items even when more projects would score above 0. Pages are computed anew, so a project created or closed between two pages can move the boundary (no item is repeated: the cursor is the last item's score and id). No self-matching: the items never include projects of an organization that shares a member with this project's organization, nor of any organization the caller is a member of.
+         * @description The server ranks the best 100 candidates on every request and pages through them; the list ends after 100 items even when more projects would score above 0. Order (exposure control, README "Matching"): first the match_exposure_places places assigned to this project so that no project exceeds its exposure budget and every plausible one gets its floor (by score down, then id up), then the other candidates best first; one held back by its budget carries the reason exposure_limited. Pages are computed anew, so a project created or closed between two pages can move the boundary (the cursor is the last item's position and id: the next page resumes after that id). No self-matching: the items never include projects of an organization that shares a member with this project's organization, nor of any organization the caller is a member of.
          */
         get: operations["projects_recommendations"];
         put?: never;
@@ -1340,13 +1340,13 @@ export interface components {
         /** @description Why a project is recommended, as a code and parameters a client can render itself, as text in the response's language, and as the share of the score it explains. A reason is listed when its evidence reaches a threshold (a shared tag, the same sector or zone, overlapping budgets, a stage fit above 1/2, a text similarity of 0.05 or more), so the reasons may explain less than the whole score; the item's factors account for all of it. */
         Reason: {
             /**
-             * @description stable; the reasons of an item come most important first
+             * @description stable; the reasons of an item come most important first. exposure_limited (always first when present, contribution 0, no Factor) marks an item held back by exposure control: it was among the list's best match_exposure_places by score but its project has reached its exposure budget, so it is listed after the assigned places (params: places it holds in its counterparts' first places, requested: those it would hold without control, cap: its budget)
              * @enum {string}
              */
-            code: "shared_tags" | "same_sector" | "budget_overlap" | "same_zone" | "stage_fit" | "similar_text";
+            code: "shared_tags" | "same_sector" | "budget_overlap" | "same_zone" | "stage_fit" | "similar_text" | "exposure_limited";
             /** @description the part of the item's score that the factor this reason explains contributes: equal to the contribution of the item's Factor with the same code (0 when that factor's weight is 0: the reason is still true but did not count) */
             contribution: number;
-            /** @description by code (every member required): shared_tags {tags: [string], rarest first}; same_sector {sector: code}; budget_overlap {currency: CNY, low, high: integer yuan, low <= high}; same_zone {zone: code}; stage_fit {stage: code, candidate_stage: code, fit: 0..1, 2 decimals}; similar_text {similarity: 0..1, 2 decimals} */
+            /** @description by code (every member required): shared_tags {tags: [string], rarest first}; same_sector {sector: code}; budget_overlap {currency: CNY, low, high: integer yuan, low <= high}; same_zone {zone: code}; stage_fit {stage: code, candidate_stage: code, fit: 0..1, 2 decimals}; similar_text {similarity: 0..1, 2 decimals}; exposure_limited {places, requested, cap: integers} */
             params: {
                 tags: string[];
             } | {
@@ -1366,9 +1366,13 @@ export interface components {
                 fit: number;
             } | {
                 similarity: number;
+            } | {
+                places: number;
+                requested: number;
+                cap: number;
             };
             /**
-             * @description rendered in the response's lang: zh 共同技术标签: 机器视觉, 医学影像 / en shared tags: 机器视觉, 医学影像 (tags are user text, not translated); 同一行业: 医疗健康 / same sector: Healthcare; 预算重叠 50–200万 (预算重叠 200万 when low = high) / budget overlap CNY 500K–2M (budget overlap CNY 2M); 同一园区: 成都科学城 / same zone: Chengdu Science City; 阶段匹配: 试点 ↔ 原型 / stage fit: pilot ↔ prototype; 文字相似度 0.42 / similar wording (0.42)
+             * @description rendered in the response's lang: zh 共同技术标签: 机器视觉, 医学影像 / en shared tags: 机器视觉, 医学影像 (tags are user text, not translated); 同一行业: 医疗健康 / same sector: Healthcare; 预算重叠 50–200万 (预算重叠 200万 when low = high) / budget overlap CNY 500K–2M (budget overlap CNY 2M); 同一园区: 成都科学城 / same zone: Chengdu Science City; 阶段匹配: 试点 ↔ 原型 / stage fit: pilot ↔ prototype; 文字相似度 0.42 / similar wording (0.42); 曝光已较多，适当降低展示（…） / shown less often: already highly requested (…)
              * @example 共同技术标签: 机器视觉, 医学影像
              */
             text: string;
@@ -1870,6 +1874,7 @@ export interface components {
                 interests: number;
                 mutual_matches: number;
                 meetings: number;
+                exposure: components["schemas"]["ExposureByTier"];
             };
             /** @description registrations over time: one item per day in the event's time zone, from the day of the first registration to the day of the last (days without any included), empty when there is none. Every registration counts on the day it was created, also those cancelled since (a registration again after a cancel is a new one): the last cumulative is totals.registrations + totals.cancelled. */
             registrations_by_day: {
@@ -2031,6 +2036,25 @@ export interface components {
             }[];
             /** @description pending invitations (no membership until accepted) */
             invitations: components["schemas"]["Invitation"][];
+        };
+        /** @description How often the open projects of the event's attending organizations are shown in the first places of their counterparts' recommendation lists (exposure control, README "Matching"), by the seed plan's enterprise tier. */
+        ExposureByTier: {
+            /** @description the first places of a list that count (match_exposure_places) */
+            places: number;
+            /** @description the exposure budget of a project, in first places (null without a cap) */
+            cap: number | null;
+            /** @description leader, innovative, seed, other, then any other tier code */
+            by_tier: {
+                tier: string;
+                /** @description open projects of the tier */
+                projects: number;
+                /** @description first places they hold in all */
+                places: number;
+                mean_places: number;
+                max_places: number;
+                /** @description projects in no list's first places */
+                never_shown: number;
+            }[];
         };
     };
     responses: {
@@ -3646,7 +3670,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description own_organization (field target_project_id: the two projects' organizations have a member in common; checked after same_side and same_organization, before project_closed and target_closed; nothing is stored); project_closed, target_closed; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
+            /** @description own_organization (field target_project_id: the two projects' organizations have a member in common; checked after same_side and same_organization, before project_closed and target_closed; nothing is stored); project_closed, target_closed; request_in_progress (the first request with this Idempotency-Key is still running: retry later); too_many_pending_interests (field target_project_id: the target already has match_pending_interests_max interests waiting for its answer, i.e. interested with no interest of its own back; repeating a pending interest, not_interested, and an answer to the target's own interest always pass; nothing is stored) */
             409: {
                 headers: {
                     [name: string]: unknown;

@@ -1,0 +1,201 @@
+#include "matching/exposure.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/xalloc.h"
+
+struct edge {
+    double score;
+    uint32_t q;    /* index of the query in the caller's array */
+    uint32_t c;    /* dense candidate index (ids ascending) */
+    int64_t qid;   /* for the order */
+    int64_t cid;
+};
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The one global order: score descending, then query id, then candidate id. */
+static int edge_order(const void *a, const void *b)
+{
+    const struct edge *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score > y->score ? -1 : 1;
+    if (x->qid != y->qid)
+        return x->qid < y->qid ? -1 : 1;
+    return (x->cid > y->cid) - (x->cid < y->cid);
+}
+
+static size_t dense_of(const int64_t *ids, size_t n, int64_t id)
+{
+    const int64_t *p = bsearch(&id, ids, n, sizeof(*ids), cmp_i64);
+    return p ? (size_t)(p - ids) : SIZE_MAX;
+}
+
+struct slot {
+    uint32_t c;
+    double score;
+};
+
+static bool list_has(const struct slot *l, size_t n, uint32_t c)
+{
+    for (size_t i = 0; i < n; i++)
+        if (l[i].c == c)
+            return true;
+    return false;
+}
+
+void exposure_assign(const struct exposure_query *q, size_t nq, const struct exposure_params *p,
+                     struct exposure_result *out)
+{
+    size_t k = p->k ? p->k : 1;
+    memset(out, 0, sizeof(*out));
+    out->nq = nq;
+    out->k = k;
+    size_t ne = 0;
+    for (size_t i = 0; i < nq; i++)
+        ne += q[i].n;
+    /* Distinct candidate ids, ascending. */
+    int64_t *ids = xmalloc((ne ? ne : 1) * sizeof(*ids));
+    size_t e = 0;
+    for (size_t i = 0; i < nq; i++)
+        for (size_t j = 0; j < q[i].n; j++)
+            ids[e++] = q[i].cand[j].id;
+    qsort(ids, ne, sizeof(*ids), cmp_i64);
+    size_t nc = 0;
+    for (size_t i = 0; i < ne; i++)
+        if (nc == 0 || ids[nc - 1] != ids[i])
+            ids[nc++] = ids[i];
+    size_t *cnt = xcalloc(nc ? nc : 1, sizeof(*cnt));
+    size_t *demand = xcalloc(nc ? nc : 1, sizeof(*demand));
+
+    struct edge *ed = xmalloc((ne ? ne : 1) * sizeof(*ed));
+    e = 0;
+    for (size_t i = 0; i < nq; i++) {
+        for (size_t j = 0; j < q[i].n; j++) {
+            size_t c = dense_of(ids, nc, q[i].cand[j].id);
+            ed[e++] = (struct edge){q[i].cand[j].score, (uint32_t)i, (uint32_t)c, q[i].id,
+                                    q[i].cand[j].id};
+            if (j < k)
+                demand[c]++;
+        }
+    }
+    qsort(ed, ne, sizeof(*ed), edge_order);
+
+    size_t places = nq * k;
+    size_t cap = SIZE_MAX;
+    if (p->cap_factor > 0 && p->pool > 0) {
+        double c = ceil(p->cap_factor * (double)places / (double)p->pool - 1e-9);
+        cap = c < 1 ? 1 : (size_t)c;
+    }
+    struct slot *lists = xcalloc((nq ? nq : 1) * k, sizeof(*lists));
+    size_t *fill = xcalloc(nq ? nq : 1, sizeof(*fill));
+
+    /* 1. cap */
+    for (size_t i = 0; i < ne; i++) {
+        const struct edge *x = &ed[i];
+        if (fill[x->q] < k && cnt[x->c] < cap) {
+            lists[(size_t)x->q * k + fill[x->q]++] = (struct slot){x->c, x->score};
+            cnt[x->c]++;
+        }
+    }
+
+    /* 2. floor: each candidate's pairs, best first (a counting sort of the ordered edges). */
+    if (p->floor > 0 && nc > 0) {
+        size_t *start = xcalloc(nc + 1, sizeof(*start));
+        for (size_t i = 0; i < ne; i++)
+            start[ed[i].c + 1]++;
+        for (size_t c = 0; c < nc; c++)
+            start[c + 1] += start[c];
+        uint32_t *by_c = xmalloc(ne * sizeof(*by_c));
+        size_t *at = xmalloc(nc * sizeof(*at));
+        memcpy(at, start, nc * sizeof(*at));
+        for (size_t i = 0; i < ne; i++)
+            by_c[at[ed[i].c]++] = (uint32_t)i;
+        for (size_t c = 0; c < nc; c++) {
+            /* a floor above the cap is held to the cap */
+            for (size_t j = start[c]; j < start[c + 1] && cnt[c] < p->floor && cnt[c] < cap;
+                 j++) {
+                const struct edge *x = &ed[by_c[j]];
+                if (x->score < p->floor_min_score)
+                    break; /* best first: the rest are lower */
+                struct slot *l = &lists[(size_t)x->q * k];
+                if (list_has(l, fill[x->q], (uint32_t)c))
+                    continue;
+                if (fill[x->q] < k) {
+                    l[fill[x->q]++] = (struct slot){(uint32_t)c, x->score};
+                    cnt[c]++;
+                    continue;
+                }
+                size_t victim = SIZE_MAX;
+                for (size_t s = 0; s < k; s++) {
+                    if (cnt[l[s].c] <= p->floor || l[s].score >= x->score + p->floor_slack)
+                        continue;
+                    if (victim == SIZE_MAX || l[s].score < l[victim].score ||
+                        (l[s].score == l[victim].score && ids[l[s].c] > ids[l[victim].c]))
+                        victim = s;
+                }
+                if (victim == SIZE_MAX)
+                    continue;
+                cnt[l[victim].c]--;
+                l[victim] = (struct slot){(uint32_t)c, x->score};
+                cnt[c]++;
+            }
+        }
+        free(start);
+        free(by_c);
+        free(at);
+    }
+
+    /* 3. each list by score, then id */
+    out->places = xmalloc((nq ? nq : 1) * k * sizeof(*out->places));
+    out->nplaces = xcalloc(nq ? nq : 1, sizeof(*out->nplaces));
+    for (size_t i = 0; i < nq; i++) {
+        struct slot *l = &lists[i * k];
+        size_t n = fill[i];
+        for (size_t a = 1; a < n; a++) { /* insertion sort: k is small */
+            struct slot v = l[a];
+            size_t b = a;
+            while (b > 0 && (l[b - 1].score < v.score ||
+                             (l[b - 1].score == v.score && ids[l[b - 1].c] > ids[v.c]))) {
+                l[b] = l[b - 1];
+                b--;
+            }
+            l[b] = v;
+        }
+        for (size_t s = 0; s < n; s++)
+            out->places[i * k + s] = (struct exposure_place){ids[l[s].c], l[s].score};
+        out->nplaces[i] = n;
+    }
+    out->cap = cap;
+    out->cand_ids = ids;
+    out->cand_places = cnt;
+    out->cand_demand = demand;
+    out->ncand = nc;
+    free(ed);
+    free(lists);
+    free(fill);
+}
+
+size_t exposure_places_of(const struct exposure_result *r, int64_t id, size_t *demand)
+{
+    size_t c = r->ncand ? dense_of(r->cand_ids, r->ncand, id) : SIZE_MAX;
+    if (demand)
+        *demand = c == SIZE_MAX ? 0 : r->cand_demand[c];
+    return c == SIZE_MAX ? 0 : r->cand_places[c];
+}
+
+void exposure_result_free(struct exposure_result *r)
+{
+    free(r->places);
+    free(r->nplaces);
+    free(r->cand_ids);
+    free(r->cand_places);
+    free(r->cand_demand);
+    memset(r, 0, sizeof(*r));
+}

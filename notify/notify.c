@@ -270,18 +270,7 @@ int notify_emit(struct db *db, const struct notice *nt)
 
 int notify_org_members(struct db *db, int64_t org_id, int64_t **ids, size_t *n)
 {
-    enum { OM_USER };
-    struct db_res res;
-    *ids = NULL;
-    *n = 0;
-    int rc = db_exec(db, &res, "SELECT user_id FROM org_members WHERE org_id = ?", "i", org_id);
-    if (rc)
-        return rc;
-    *ids = xcalloc(res.nrows ? res.nrows : 1, sizeof(int64_t));
-    for (size_t i = 0; i < res.nrows; i++)
-        (*ids)[(*n)++] = db_get_i64(&res, i, OM_USER);
-    db_res_clear(&res);
-    return 0;
+    return notify_select_ids(db, "SELECT user_id FROM org_members WHERE org_id = ?", org_id, ids, n);
 }
 
 enum { SD_TITLE, SD_STARTS, SD_ENDS, SD_ROOM, SD_EVENT, SD_E_TITLE, SD_E_TZ };
@@ -315,4 +304,86 @@ cJSON *notify_session_data(struct db *db, int64_t session_id, int64_t *event_id,
     cJSON_AddStringToObject(e, "time_zone", db_get(&res, 0, SD_E_TZ));
     db_res_clear(&res);
     return o;
+}
+
+enum { ED_TITLE, ED_TZ, ED_STARTS, ED_ENDS, ED_STATUS };
+
+cJSON *notify_event_data(struct db *db, int64_t event_id, int *rc)
+{
+    struct db_res res;
+    *rc = db_exec(db, &res,
+                  "SELECT title, time_zone, starts_at, ends_at, status FROM events WHERE id = ?", "i",
+                  event_id);
+    if (*rc)
+        return NULL;
+    if (!res.nrows) {
+        db_res_clear(&res);
+        *rc = SD_ERR_NOT_FOUND;
+        return NULL;
+    }
+    cJSON *o = cJSON_CreateObject();
+    cJSON *e = cJSON_AddObjectToObject(o, "event");
+    cJSON_AddNumberToObject(e, "id", (double)event_id);
+    cJSON_AddStringToObject(e, "title", db_get(&res, 0, ED_TITLE));
+    cJSON_AddStringToObject(e, "time_zone", db_get(&res, 0, ED_TZ));
+    json_add_time(e, "starts_at", db_get_time(&res, 0, ED_STARTS));
+    json_add_time(e, "ends_at", db_get_time(&res, 0, ED_ENDS));
+    cJSON_AddStringToObject(e, "status", db_get(&res, 0, ED_STATUS));
+    db_res_clear(&res);
+    return o;
+}
+
+int notify_select_ids(struct db *db, const char *sql, int64_t arg, int64_t **ids, size_t *n)
+{
+    enum { SI_USER };
+    struct db_res res;
+    *ids = NULL;
+    *n = 0;
+    int rc = db_exec(db, &res, sql, "i", arg);
+    if (rc)
+        return rc;
+    *ids = xcalloc(res.nrows ? res.nrows : 1, sizeof(int64_t));
+    for (size_t i = 0; i < res.nrows; i++)
+        (*ids)[(*n)++] = db_get_i64(&res, i, SI_USER);
+    db_res_clear(&res);
+    return 0;
+}
+
+int notify_emit_to(struct db *db, const char *type, int64_t event_id, const int64_t org_ids[2],
+                   const cJSON *data, const char *sql, int64_t arg)
+{
+    int64_t *ids;
+    size_t n;
+    int rc = notify_select_ids(db, sql, arg, &ids, &n);
+    if (rc)
+        return rc;
+    struct notice nt = {.type = type, .event_id = event_id, .user_ids = ids, .nusers = n,
+                        .data = data};
+    if (org_ids) {
+        nt.org_ids[0] = org_ids[0];
+        nt.org_ids[1] = org_ids[1];
+    }
+    rc = notify_emit(db, &nt);
+    free(ids);
+    return rc;
+}
+
+int notify_emit_orgs(struct db *db, const char *type, int64_t event_id, int64_t org_a,
+                     int64_t org_b, const cJSON *data)
+{
+    enum { OO_USER };
+    struct db_res res;
+    int rc = db_exec(db, &res, "SELECT user_id FROM org_members WHERE org_id IN (?, ?)", "ii",
+                     org_a, org_b);
+    if (rc)
+        return rc;
+    int64_t *ids = xcalloc(res.nrows ? res.nrows : 1, sizeof(int64_t));
+    for (size_t i = 0; i < res.nrows; i++)
+        ids[i] = db_get_i64(&res, i, OO_USER);
+    struct notice nt = {.type = type, .event_id = event_id, .org_ids = {org_a, org_b},
+                        .user_ids = ids, .nusers = res.nrows, .data = data};
+    db_res_clear(&res);
+    rc = notify_emit(db, &nt);
+    free(ids);
+    return rc;
 }

@@ -73,4 +73,22 @@ extern const char *const notify_channels[];
  * read (no lock). NULL with *rc set when the session is gone or the read failed. */
 struct cJSON *notify_session_data(struct db *db, int64_t session_id, int64_t *event_id, int *rc);
 
+/* The `data` of a notice about an event: {event:{id, title, time_zone, starts_at, ends_at,
+ * status}}. NULL with *rc set when it is gone or the read failed. */
+struct cJSON *notify_event_data(struct db *db, int64_t event_id, int *rc);
+
+/* Recipients from a query with one id parameter whose first column is a user id: fills *ids
+ * (malloc'd, caller frees) and *n. 0 or SD_ERR_*. */
+int notify_select_ids(struct db *db, const char *sql, int64_t arg, int64_t **ids,
+                      size_t *n) SD_MUST_CHECK;
+
+/* notify_emit for recipients chosen by notify_select_ids(sql, arg): the common producer. */
+int notify_emit_to(struct db *db, const char *type, int64_t event_id, const int64_t org_ids[2],
+                   const struct cJSON *data, const char *sql, int64_t arg) SD_MUST_CHECK;
+
+/* notify_emit to every member of two organizations (meetings, matches), with their webhook
+ * endpoints (and the event's, when event_id is set). */
+int notify_emit_orgs(struct db *db, const char *type, int64_t event_id, int64_t org_a,
+                     int64_t org_b, const struct cJSON *data) SD_MUST_CHECK;
+
 #endif

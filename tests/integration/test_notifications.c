@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tests/integration/ev_fixtures.h"
+#include "tests/integration/mt_fixtures.h"
 #include "tests/integration/pc_fixtures.h"
 #include "tests/lib/it.h"
 
@@ -430,6 +431,77 @@ Test(notifications, pitch_placed_to_the_presenter)
     it_expect(it_http(srv, "PUT", path, org, body, NULL), 200, NULL, "move");
     cr_assert_eq(feed_count(ent, "pitch.placed", NULL), 2, "moved: told again");
     cr_assert_eq(feed_count(x, "pitch.placed", NULL), 0);
+    free(org);
+    free(ent);
+    free(x);
+}
+
+Test(notifications, meetings_scheduled_and_cancelled_to_both_organizations)
+{
+    char *otok = it_organizer(srv, NULL);
+    int64_t ua_id, ub_id, x_id;
+    char *ua = it_user(srv, "enterprise", &ua_id), *ub = it_user(srv, "enterprise", &ub_id);
+    char *x = it_user(srv, "enterprise", &x_id);
+    char name[64];
+    int64_t ev = mx_event(srv, otok, mx_t0(), 10, "会谈通知");
+    it_unique(name, sizeof(name), "会谈甲");
+    int64_t A = mx_org(srv, ua, name);
+    it_unique(name, sizeof(name), "会谈乙");
+    int64_t B = mx_org(srv, ub, name);
+    mx_exhibit(srv, otok, ev, A);
+    mx_exhibit(srv, otok, ev, B);
+    mx_match(A, B, 0.5, "会谈项目");
+    mx_slots(srv, otok, ev, mx_t0() + 3600, 15, 2, 2);
+    char path[96];
+    snprintf(path, sizeof(path), "/api/v1/events/%lld/meetings/schedule", (long long)ev);
+    it_expect(it_http(srv, "POST", path, otok, NULL, NULL), 200, NULL, "schedule");
+    cJSON *d = NULL;
+    cr_assert_eq(feed_count(ua, "meeting.scheduled", &d), 1);
+    int64_t mid = (int64_t)jnum(d, "meeting", "id");
+    cr_assert_gt(mid, 0);
+    cr_assert_str_eq(jstr(d, "meeting", "status"), "scheduled");
+    cr_assert_not_null(jstr(d, "meeting", "starts_at"));
+    cJSON_Delete(d);
+    cr_assert_eq(feed_count(ub, "meeting.scheduled", NULL), 1);
+    cr_assert_eq(feed_count(x, "meeting.scheduled", NULL), 0);
+    /* A second run that changes nothing tells nobody anything. */
+    it_expect(it_http(srv, "POST", path, otok, NULL, NULL), 200, NULL, "again");
+    cr_assert_eq(feed_count(ua, "meeting.scheduled", NULL), 1);
+    cr_assert_eq(feed_count(ua, "meeting.changed", NULL), 0);
+    snprintf(path, sizeof(path), "/api/v1/meetings/%lld", (long long)mid);
+    it_expect(it_http(srv, "DELETE", path, ua, NULL, NULL), 204, NULL, "cancel");
+    d = NULL;
+    cr_assert_eq(feed_count(ub, "meeting.changed", &d), 1);
+    cr_assert_str_eq(jstr(d, "meeting", "status"), "cancelled");
+    cJSON_Delete(d);
+    cr_assert_eq(feed_count(ua, "meeting.changed", NULL), 1);
+    cr_assert_eq(feed_count(x, "meeting.changed", NULL), 0);
+    free(otok);
+    free(ua);
+    free(ub);
+    free(x);
+}
+
+Test(notifications, results_published_to_entrants)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t ent_id, x_id;
+    char *ent = it_user(srv, "enterprise", &ent_id), *x = it_user(srv, "enterprise", &x_id);
+    int64_t ev = fx_event(srv, org, true);
+    int64_t sid = fx_session(srv, org, ev, "competition", "大赛厅N", fx_t0(), fx_t0() + 7200);
+    char title[64], path[64];
+    it_unique(title, sizeof(title), "参赛");
+    int64_t project = fx_project(srv, ent, title, NULL);
+    snprintf(path, sizeof(path), "/api/v1/sessions/%lld/entries", (long long)sid);
+    fx_create(srv, org, path, "{\"project_id\":%lld}", (long long)project);
+    snprintf(path, sizeof(path), "/api/v1/sessions/%lld/results/publish", (long long)sid);
+    it_expect(it_http(srv, "POST", path, org, NULL, NULL), 200, NULL, "publish");
+    it_expect(it_http(srv, "POST", path, org, NULL, NULL), 200, NULL, "publish again");
+    cJSON *d = NULL;
+    cr_assert_eq(feed_count(ent, "results.published", &d), 1, "once, however often published");
+    cr_assert_eq(jnum(d, "session", "id"), (double)sid);
+    cJSON_Delete(d);
+    cr_assert_eq(feed_count(x, "results.published", NULL), 0);
     free(org);
     free(ent);
     free(x);

@@ -19,10 +19,13 @@
 #include "server/recs.h"
 #include "server/timeutil.h"
 
-#define REMINDERS_PER_PASS 2000
-#define DIGEST_PROJECTS_PER_PASS 500
+/* Per pass: at most 2000 reminders and 500 projects (LIMITs in the SQL below); the rest wait
+ * for the next pass. */
 #define DIGEST_WINDOW 50 /* recommendations looked at per project */
 #define DIGEST_ITEMS_MAX 10
+
+/* Set when the thread is asked to stop: a long pass ends at the next notice. */
+static atomic_bool stopping;
 
 /* ---- reminders ---- */
 
@@ -166,7 +169,7 @@ int notify_reminders_run(struct app *app, struct db *db, int64_t now)
     if (rc)
         return rc;
     int sent = 0;
-    for (size_t i = 0; i < res.nrows && !rc; i++) {
+    for (size_t i = 0; i < res.nrows && !rc && !atomic_load(&stopping); i++) {
         struct reminder a = {.kind = db_get(&res, i, RM_KIND),
                              .id = db_get_i64(&res, i, RM_ID),
                              .user = db_get_i64(&res, i, RM_USER),
@@ -324,7 +327,7 @@ int notify_digests_run(struct app *app, struct db *db, int64_t now)
     if (rc)
         return rc;
     int sent = 0;
-    for (size_t i = 0; i < res.nrows && !rc; i++) {
+    for (size_t i = 0; i < res.nrows && !rc && !atomic_load(&stopping); i++) {
         struct digest a = {.app = app,
                            .project_id = db_get_i64(&res, i, DP_ID),
                            .org_id = db_get_i64(&res, i, DP_ORG),
@@ -378,6 +381,7 @@ struct notify_jobs *notify_jobs_start(struct app *app)
 {
     struct notify_jobs *j = xcalloc(1, sizeof(*j));
     j->app = app;
+    atomic_store(&stopping, false);
     SD_ASSERT(pthread_create(&j->th, NULL, jobs_main, j) == 0);
     return j;
 }
@@ -387,6 +391,7 @@ void notify_jobs_stop(struct notify_jobs *j)
     if (!j)
         return;
     atomic_store(&j->stop, true);
+    atomic_store(&stopping, true);
     pthread_join(j->th, NULL);
     free(j);
 }

@@ -130,6 +130,15 @@ static const struct cfg_key keys[] = {
     K(match_pending_interests_max, CFG_INT, "50", 0, 100000,
       "pending interests one project may receive; more are refused with 409"
       " too_many_pending_interests (0: no bound)"),
+    K(notify_jobs_interval_s, CFG_INT, "10", 1, 3600,
+      "notifications: how often each instance looks for reminders and recommendation digests"
+      " due (every instance does; a dedupe key makes each happen once)"),
+    K(reminder_minutes, CFG_INT, "30", 1, 10080,
+      "notifications: a reminder this long before a session, pitch or meeting starts"),
+    K(digest_period_hours, CFG_INT, "24", 1, 8760,
+      "notifications: at most one recommendations digest per open project per period"),
+    K(digest_min_score, CFG_DOUBLE, "0.3", 0, 100,
+      "notifications: counterpart projects scoring above this go into a digest"),
 };
 
 /* The next item of a list separated by spaces and/or commas: its start (and *len), or NULL at

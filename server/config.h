@@ -72,6 +72,10 @@ struct config {
     double match_exposure_floor_slack;
     int match_pending_interests_max;
     int match_exposure_max_projects;
+    int notify_jobs_interval_s;
+    int reminder_minutes;
+    int digest_period_hours;
+    double digest_min_score;
 };
 
 /* One endpoint of a list key (mysql_hosts, redis_sentinels). */

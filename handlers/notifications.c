@@ -26,8 +26,7 @@ static int unread_count(struct req *r, int64_t *out)
     enum { UC_N };
     struct db_res res;
     if (req_exec(r, &res,
-                 "SELECT COUNT(*) FROM notifications n JOIN users u ON u.id = n.user_id"
-                 " WHERE n.user_id = ? AND n.id > u.notif_read_id",
+                 "SELECT COUNT(*) FROM notifications WHERE user_id = ? AND read_at IS NULL",
                  "i", r->user.id) < 0)
         return -1;
     *out = res.nrows ? db_get_i64(&res, 0, UC_N) : 0;
@@ -35,10 +34,9 @@ static int unread_count(struct req *r, int64_t *out)
     return 0;
 }
 
-enum { NT_ID, NT_TYPE, NT_CREATED, NT_DATA, NT_READ_ID };
+enum { NT_ID, NT_TYPE, NT_CREATED, NT_DATA, NT_READ };
 #define NT_SELECT                                                                                  \
-    "SELECT n.id, n.type, n.created_at, n.data, u.notif_read_id FROM notifications n"              \
-    " JOIN users u ON u.id = n.user_id"
+    "SELECT n.id, n.type, n.created_at, n.data, n.read_at IS NOT NULL FROM notifications n"
 
 void notifications_list(struct req *r)
 {
@@ -63,7 +61,7 @@ void notifications_list(struct req *r)
         cJSON_AddNumberToObject(it, "id", (double)id);
         cJSON_AddStringToObject(it, "type", db_get(&res, i, NT_TYPE));
         json_add_time(it, "created_at", db_get_time(&res, i, NT_CREATED));
-        cJSON_AddBoolToObject(it, "read", id <= db_get_i64(&res, i, NT_READ_ID));
+        cJSON_AddBoolToObject(it, "read", db_get_i64(&res, i, NT_READ) != 0);
         cJSON *data = cJSON_Parse(db_get(&res, i, NT_DATA));
         cJSON_AddItemToObject(it, "data", cJSON_IsObject(data) ? data : cJSON_CreateObject());
         if (data && !cJSON_IsObject(data))
@@ -89,14 +87,14 @@ void notifications_read(struct req *r)
         if (got < 0)
             return;
     }
-    /* Never backwards, never past the caller's newest row (a later one arrives unread). */
+    /* The rows there now, up to the id: a row that commits later arrives unread, also with a
+     * lower id (ids are taken at INSERT, and interleave per Galera node). Never unreads. */
     struct db_res res;
     int64_t unread;
     if (req_exec(r, &res,
-                 "UPDATE users SET notif_read_id = GREATEST(notif_read_id, LEAST(?,"
-                 " COALESCE((SELECT MAX(n.id) FROM notifications n WHERE n.user_id = ?), 0)))"
-                 " WHERE id = ?",
-                 "iii", up_to, r->user.id, r->user.id) < 0)
+                 "UPDATE notifications SET read_at = UTC_TIMESTAMP(3)"
+                 " WHERE user_id = ? AND id <= ? AND read_at IS NULL",
+                 "ii", r->user.id, up_to) < 0)
         return;
     db_res_clear(&res);
     if (unread_count(r, &unread) < 0)

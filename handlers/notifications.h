@@ -2,8 +2,8 @@
 #define SUMMITD_HANDLERS_NOTIFICATIONS_H
 
 /* The in-app feed and notification preferences (issue 13). The feed's rows are written by
- * notify_emit() (notify/notify.h) in the transaction of each change; `read` is id <=
- * users.notif_read_id, a mark that only moves forward. */
+ * notify_emit() (notify/notify.h) in the transaction of each change; each row has its own
+ * read_at, stamped by POST .../read on the rows that exist then (sql/0024). */
 
 struct req;
 

@@ -3,7 +3,7 @@
 -- transaction of the change, so a rolled-back change leaves no row here.
 --
 --   notifications          the in-app feed: one row per (recipient, notice), read by
---                          GET /api/v1/me/notifications; users.notif_read_id marks what was read.
+--                          GET /api/v1/me/notifications (read state: sql/0024).
 --   outbox                 the transactional outbox for the channels that leave the process
 --                          (email, webhook): one row per (recipient or endpoint, notice), claimed
 --                          by any instance's dispatcher with SELECT ... FOR UPDATE SKIP LOCKED

@@ -110,6 +110,15 @@ static const struct cfg_key keys[] = {
     K(match_weight_zone, CFG_DOUBLE, "0.05", 0, 100, "matching: same zone"),
     K(match_weight_budget, CFG_DOUBLE, "0.10", 0, 100, "matching: budget range overlap"),
     K(match_weight_stage, CFG_DOUBLE, "0.05", 0, 100, "matching: stage fit"),
+    K(webhook_allow_loopback, CFG_BOOL, "false", 0, 0,
+      "webhooks: allow endpoints on loopback addresses (127.0.0.0/8, ::1); private, link-local,"
+      " CGNAT, multicast and metadata addresses are refused regardless"),
+    K(webhook_timeout_ms, CFG_INT, "5000", 100, 60000,
+      "webhooks: a delivery attempt's whole time (connect, send, answer)"),
+    K(webhook_disable_after, CFG_INT, "10", 1, 1000,
+      "webhooks: failed deliveries in a row after which an endpoint is disabled"),
+    K(webhook_secret_grace_s, CFG_INT, "86400", 0, 2592000,
+      "webhooks: after a secret rotation the old key keeps signing beside the new one this long"),
 };
 
 /* The next item of a list separated by spaces and/or commas: its start (and *len), or NULL at

@@ -63,6 +63,12 @@ struct config {
     double match_weight_budget;
     double match_weight_stage;
     double match_weight_text;
+
+    /* webhooks (notify/webhook.c) */
+    bool webhook_allow_loopback; /* endpoints on 127.0.0.0/8 and ::1 (tests, local receivers) */
+    int webhook_timeout_ms;
+    int webhook_disable_after;  /* consecutive failed deliveries before an endpoint is disabled */
+    int webhook_secret_grace_s; /* how long a rotated-out key keeps signing */
 };
 
 /* One endpoint of a list key (mysql_hosts, redis_sentinels). */

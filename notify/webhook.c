@@ -178,33 +178,27 @@ static bool host_is_localhost(const char *h)
            (n > 10 && strncasecmp(h + n - 10, ".localhost", 10) == 0);
 }
 
-int webhook_url_check(const char *url, bool allow_loopback, bool *address_refused, char *why,
-                      size_t whylen)
+int webhook_url_check(const char *url, bool allow_loopback, const char **reason, char *addr,
+                      size_t addrlen)
 {
-    *address_refused = false;
+    *reason = NULL;
+    if (addrlen)
+        addr[0] = 0;
     for (const unsigned char *p = (const unsigned char *)url; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f) {
-            snprintf(why, whylen, "url must be ASCII without spaces (percent-encode the rest)");
+        if (*p <= 0x20 || *p >= 0x7f)
             return -1;
-        }
     pthread_once(&curl_once, curl_init_once);
     CURLU *u = curl_url();
     char *scheme = NULL, *host = NULL;
     int rc = -1;
-    if (!u) {
-        snprintf(why, whylen, "out of memory");
+    if (!u)
         return -1;
-    }
     if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
         curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0]) {
-        snprintf(why, whylen, "url must be an absolute http or https URL with a host");
+        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0])
         goto out;
-    }
-    if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
-        snprintf(why, whylen, "url must be an absolute http or https URL with a host");
+    if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0)
         goto out;
-    }
     char h[256];
     size_t hl = strlen(host);
     if (host[0] == '[' && hl >= 2) { /* an IPv6 literal, maybe with a zone */
@@ -237,8 +231,9 @@ int webhook_url_check(const char *url, bool allow_loopback, bool *address_refuse
         }
     }
     if (bad) {
-        *address_refused = true;
-        snprintf(why, whylen, "url: webhooks are not sent to %s addresses (%s)", bad, badaddr);
+        *reason = bad;
+        snprintf(addr, addrlen, "%s", badaddr);
+        rc = -2;
         goto out;
     }
     rc = 0;

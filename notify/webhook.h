@@ -54,10 +54,10 @@ const char *webhook_addr_text_refused(const char *addr, bool allow_loopback);
 /* Checks an endpoint URL at registration: http or https, a host, no spaces or non-ASCII (percent-
  * encode them); a literal address or "localhost" is judged by webhook_addr_refused, a name by
  * every address it resolves to now (a name that does not resolve yet passes: each delivery
- * checks the address it connects to). 0, or -1 with the reason in why; *address_refused tells a
- * refused address from a malformed URL. */
-int webhook_url_check(const char *url, bool allow_loopback, bool *address_refused, char *why,
-                      size_t whylen);
+ * checks the address it connects to). 0; -1 for a malformed URL; -2 for a refused address, with
+ * the reason (as webhook_addr_refused) in *reason and the address in addr. */
+int webhook_url_check(const char *url, bool allow_loopback, const char **reason, char *addr,
+                      size_t addrlen);
 
 /* webhook_deliver() with the caller's database connection (webhook_deliver uses one per thread,
  * opened on first use). Logs the attempt in webhook_deliveries and counts failures on the

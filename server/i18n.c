@@ -402,6 +402,21 @@ static const struct entry {
      "邮箱或密码错误"},
     {"your role may not do this",
      "你的角色无权执行此操作"},
+    /* webhooks (handlers/webhooks.c) */
+    {"webhooks are not sent to %s addresses (%s)",
+     "Webhook 不会发送到 %s 地址（%s）"},
+    {"url must be an absolute http or https URL, ASCII without spaces",
+     "url 必须是完整的 http 或 https 地址，只含 ASCII 字符且不含空格"},
+    {"events must be an array of 1 to 32 event types",
+     "events 必须是包含 1 到 32 个事件类型的数组"},
+    {"events: \"%.64s\" is not a known event type (docs/openapi.yaml lists them)",
+     "events：“%.64s”不是已知的事件类型（见 docs/openapi.yaml）"},
+    {"at most %d webhook endpoints each; delete one first",
+     "每处最多 %d 个 Webhook 端点，请先删除一个"},
+    {"no webhook endpoint %lld",
+     "没有 Webhook 端点 %lld"},
+    {"no webhook outbox row %lld",
+     "没有 Webhook 发件箱记录 %lld"},
 };
 
 #define NENTRIES (sizeof(catalogue) / sizeof(catalogue[0]))

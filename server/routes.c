@@ -21,6 +21,7 @@
 #include "handlers/tickets.h"
 #include "handlers/users.h"
 #include "handlers/vocabularies.h"
+#include "handlers/webhooks.h"
 #include "server/router.h"
 #include "server/static.h"
 #include "base/xalloc.h"
@@ -127,6 +128,18 @@ const struct route_def routes[] = {
     {POST, "/api/v1/me/calendar", calendar_issue, AUTH | PRIVATE},
     {DELETE, "/api/v1/me/calendar", calendar_revoke, AUTH | PRIVATE},
     {GET, "/api/v1/calendar/{secret}.ics", calendar_feed, PRIVATE},
+
+    /* webhooks (notify/webhook.h) */
+    {POST, "/api/v1/events/{id}/webhooks", webhooks_create_event, AUTH | IDEM | PRIVATE},
+    {GET, "/api/v1/events/{id}/webhooks", webhooks_list_event, AUTH | PRIVATE},
+    {POST, "/api/v1/organizations/{id}/webhooks", webhooks_create_org, AUTH | IDEM | PRIVATE},
+    {GET, "/api/v1/organizations/{id}/webhooks", webhooks_list_org, AUTH | PRIVATE},
+    {GET, "/api/v1/webhooks/{id}", webhooks_get, AUTH | PRIVATE},
+    {PATCH, "/api/v1/webhooks/{id}", webhooks_update, AUTH | PRIVATE},
+    {DELETE, "/api/v1/webhooks/{id}", webhooks_delete, AUTH},
+    {POST, "/api/v1/webhooks/{id}/rotate-secret", webhooks_rotate_secret, AUTH | IDEM | PRIVATE},
+    {GET, "/api/v1/webhooks/{id}/deliveries", webhooks_deliveries, AUTH | PRIVATE},
+    {POST, "/api/v1/debug/webhook-deliver", webhooks_debug_deliver, ROUTE_DEBUG},
 };
 
 const size_t routes_len = SD_ARRAY_LEN(routes);

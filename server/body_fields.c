@@ -362,6 +362,32 @@ static const struct body_ro ro21[] = {
     {"slots", "slots is read-only"},
     {"total_slots", "total_slots is read-only"},
 };
+static const struct body_ro ro22[] = {
+    {"created_at", "created_at is read-only"},
+    {"created_by", "created_by is read-only"},
+    {"disabled_reason", "disabled_reason is read-only"},
+    {"enabled", "enabled is read-only"},
+    {"event_id", "event_id is read-only"},
+    {"failures", "failures is read-only"},
+    {"id", "id is read-only"},
+    {"organization_id", "organization_id is read-only"},
+    {"previous_secret_expires_at", "previous_secret_expires_at is read-only"},
+    {"secret", "secret is read-only"},
+    {"updated_at", "updated_at is read-only"},
+};
+static const struct body_ro ro23[] = {
+    {"created_at", "created_at is read-only"},
+    {"created_by", "created_by is read-only"},
+    {"disabled_reason", "disabled_reason is read-only"},
+    {"enabled", "enabled is read-only"},
+    {"event_id", "event_id is read-only"},
+    {"failures", "failures is read-only"},
+    {"id", "id is read-only"},
+    {"organization_id", "organization_id is read-only"},
+    {"previous_secret_expires_at", "previous_secret_expires_at is read-only"},
+    {"secret", "secret is read-only"},
+    {"updated_at", "updated_at is read-only"},
+};
 static const struct body_ro ro24[] = {
     {"created_at", "created_at is read-only"},
     {"created_by", "created_by is read-only"},
@@ -397,8 +423,8 @@ const struct body_route body_routes[] = {
     {HTTP_M_POST, "/api/v1/sessions/{id}/judges", &o19, ro19, 2}, /* competitions_judges_create */
     {HTTP_M_PUT, "/api/v1/entries/{id}/scores", &o20, ro20, 3}, /* competitions_scores_put */
     {HTTP_M_POST, "/api/v1/events/{id}/meeting-slots", &o21, ro21, 3}, /* meetings_create_slots */
-    {HTTP_M_POST, "/api/v1/events/{id}/webhooks", &o22, NULL, 0}, /* webhooks_create_event */
-    {HTTP_M_POST, "/api/v1/organizations/{id}/webhooks", &o23, NULL, 0}, /* webhooks_create_org */
+    {HTTP_M_POST, "/api/v1/events/{id}/webhooks", &o22, ro22, 11}, /* webhooks_create_event */
+    {HTTP_M_POST, "/api/v1/organizations/{id}/webhooks", &o23, ro23, 11}, /* webhooks_create_org */
     {HTTP_M_PATCH, "/api/v1/webhooks/{id}", &o24, ro24, 9}, /* webhooks_update */
 };
 const size_t body_routes_len = sizeof(body_routes) / sizeof(body_routes[0]);

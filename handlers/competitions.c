@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "matching/leaderboard.h"
+#include "notify/notify.h"
 #include "server/access.h"
 #include "server/app.h"
 #include "server/audit.h"
@@ -552,8 +553,21 @@ static int publish_tx(struct db *db, void *arg, struct tx_fail *f)
         return rc;
     char subject[64];
     snprintf(subject, sizeof(subject), "session %lld", (long long)a->sid);
-    return audit_record(db, a->r, s.ev.id, "results_publish", subject,
-                        "competition results published");
+    rc = audit_record(db, a->r, s.ev.id, "results_publish", subject,
+                      "competition results published");
+    if (rc)
+        return rc;
+    /* results.published to the members of every entrant's organization. */
+    cJSON *d = notify_session_data(db, a->sid, NULL, &rc);
+    if (!d)
+        return rc;
+    rc = notify_emit_to(db, NOTIFY_RESULTS_PUBLISHED, s.ev.id, NULL, d,
+                        "SELECT DISTINCT m.user_id FROM competition_entries ce"
+                        " JOIN projects p ON p.id = ce.project_id"
+                        " JOIN org_members m ON m.org_id = p.org_id WHERE ce.session_id = ?",
+                        a->sid);
+    cJSON_Delete(d);
+    return rc;
 }
 
 void competitions_publish(struct req *r)

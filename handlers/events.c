@@ -7,6 +7,7 @@
 
 #include "handlers/registrations.h"
 #include "handlers/sessions.h"
+#include "notify/notify.h"
 #include "server/access.h"
 #include "server/audit.h"
 #include "server/auth.h"
@@ -523,8 +524,21 @@ static int event_status_tx(struct db *db, void *arg, struct tx_fail *f)
     char subject[64], detail[64];
     snprintf(subject, sizeof(subject), "event %lld", (long long)a->id);
     snprintf(detail, sizeof(detail), "%s -> %s", now, to);
-    return audit_record(db, a->r, a->id, a->to == EVENT_PUBLISHED ? "publish" : "cancel", subject,
-                        detail);
+    rc = audit_record(db, a->r, a->id, a->to == EVENT_PUBLISHED ? "publish" : "cancel", subject,
+                      detail);
+    if (rc || a->to != EVENT_CANCELLED)
+        return rc;
+    /* Everyone holding an active registration hears of it (once, however many they hold). */
+    cJSON *d = notify_event_data(db, a->id, &rc);
+    if (!d)
+        return rc;
+    rc = notify_emit_to(db, NOTIFY_EVENT_CANCELLED, a->id, NULL, d,
+                        "SELECT DISTINCT r.user_id FROM registrations r"
+                        " JOIN sessions s ON s.id = r.session_id WHERE s.event_id = ?"
+                        " AND r.status IN ('confirmed', 'waitlisted')",
+                        a->id);
+    cJSON_Delete(d);
+    return rc;
 }
 
 static void event_change_status(struct req *r, int from, enum event_status to)

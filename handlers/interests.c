@@ -8,6 +8,7 @@
 #include "handlers/organizations.h"
 #include "handlers/projects.h"
 #include "matching/score.h"
+#include "notify/notify.h"
 #include "server/access.h"
 #include "server/app.h"
 #include "server/db.h"
@@ -59,6 +60,40 @@ enum { MATCH_ID, MATCH_SCORE, MATCH_CREATED };
 #define MATCH_SELECT                                                                               \
     "SELECT id, score, created_at FROM matches WHERE supply_project_id = ?"                        \
     " AND demand_project_id = ?"
+
+/* match.mutual to the members of both projects' organizations. */
+static int match_notify(struct db *db, int64_t match_id, double score, int64_t supply,
+                        int64_t demand)
+{
+    enum { MP_ID, MP_TITLE, MP_SIDE, MP_ORG, MP_ORG_NAME };
+    struct db_res res;
+    int rc = db_exec(db, &res,
+                     "SELECT p.id, p.title, p.side, p.org_id, o.name FROM projects p"
+                     " JOIN organizations o ON o.id = p.org_id WHERE p.id IN (?, ?) ORDER BY p.id",
+                     "ii", supply, demand);
+    if (rc)
+        return rc;
+    cJSON *d = cJSON_CreateObject();
+    cJSON *m = cJSON_AddObjectToObject(d, "match");
+    cJSON_AddNumberToObject(m, "id", (double)match_id);
+    cJSON_AddNumberToObject(m, "score", score);
+    cJSON *arr = cJSON_AddArrayToObject(d, "projects");
+    int64_t orgs[2] = {0, 0};
+    for (size_t i = 0; i < res.nrows && i < 2; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddNumberToObject(p, "id", (double)db_get_i64(&res, i, MP_ID));
+        cJSON_AddStringToObject(p, "title", db_get(&res, i, MP_TITLE));
+        cJSON_AddStringToObject(p, "side", db_get(&res, i, MP_SIDE));
+        cJSON_AddNumberToObject(p, "organization_id", (double)db_get_i64(&res, i, MP_ORG));
+        cJSON_AddStringToObject(p, "organization_name", db_get(&res, i, MP_ORG_NAME));
+        cJSON_AddItemToArray(arr, p);
+        orgs[i] = db_get_i64(&res, i, MP_ORG);
+    }
+    db_res_clear(&res);
+    rc = notify_emit_orgs(db, NOTIFY_MATCH_MUTUAL, 0, orgs[0], orgs[1], d);
+    cJSON_Delete(d);
+    return rc;
+}
 
 static int interest_tx(struct db *db, void *arg, struct tx_fail *f)
 {
@@ -112,12 +147,14 @@ static int interest_tx(struct db *db, void *arg, struct tx_fail *f)
     db_res_clear(&res);
     if (!reverse)
         return 0;
-    rc = db_exec(db, NULL,
+    rc = db_exec(db, &res,
                  "INSERT IGNORE INTO matches (supply_project_id, demand_project_id, score,"
                  " created_at) VALUES (?, ?, ?, UTC_TIMESTAMP())",
                  "iid", a->supply, a->demand, a->score);
     if (rc)
         return rc;
+    bool new_match = res.affected == 1;
+    db_res_clear(&res);
     rc = db_exec(db, &res, MATCH_SELECT, "ii", a->supply, a->demand);
     if (rc)
         return rc;
@@ -128,7 +165,9 @@ static int interest_tx(struct db *db, void *arg, struct tx_fail *f)
         a->match_created_at = db_get_time(&res, 0, MATCH_CREATED);
     }
     db_res_clear(&res);
-    return 0;
+    return a->mutual && new_match ? match_notify(db, a->match_id, a->match_score, a->supply,
+                                                 a->demand)
+                                  : 0;
 }
 
 #define SHARED_MEMBER_SELECT                                                                       \

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "notify/notify.h"
 #include "server/access.h"
 #include "server/app.h"
 #include "server/auth.h"
@@ -109,6 +110,36 @@ struct create_args {
 
 enum { OPEN_ID, OPEN_STATUS };
 
+/* organization.invitation to the invited user: the invitation with its organization and who
+ * invited. */
+static int invitation_notify(struct db *db, const struct create_args *a)
+{
+    enum { IN_ORG_NAME, IN_BY_NAME };
+    struct db_res res;
+    int rc = db_exec(db, &res,
+                     "SELECT o.name, u.display_name FROM organizations o, users u"
+                     " WHERE o.id = ? AND u.id = ?",
+                     "ii", a->org, a->by);
+    if (rc)
+        return rc;
+    cJSON *d = cJSON_CreateObject();
+    cJSON *inv = cJSON_AddObjectToObject(d, "invitation");
+    cJSON_AddNumberToObject(inv, "id", (double)a->id);
+    cJSON *o = cJSON_AddObjectToObject(d, "organization");
+    cJSON_AddNumberToObject(o, "id", (double)a->org);
+    json_add_str_or_null(o, "name", res.nrows ? db_get(&res, 0, IN_ORG_NAME) : NULL);
+    cJSON *by = cJSON_AddObjectToObject(d, "invited_by");
+    cJSON_AddNumberToObject(by, "id", (double)a->by);
+    json_add_str_or_null(by, "display_name", res.nrows ? db_get(&res, 0, IN_BY_NAME) : NULL);
+    db_res_clear(&res);
+    int64_t user = a->user;
+    struct notice nt = {.type = NOTIFY_ORG_INVITATION, .org_ids = {a->org, 0}, .user_ids = &user,
+                        .nusers = 1, .data = d};
+    rc = notify_emit(db, &nt);
+    cJSON_Delete(d);
+    return rc;
+}
+
 static int create_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct create_args *a = arg;
@@ -139,7 +170,7 @@ static int create_tx(struct db *db, void *arg, struct tx_fail *f)
         a->id = (int64_t)res.insert_id;
         a->issued = true;
         db_res_clear(&res);
-        return 0;
+        return invitation_notify(db, a);
     }
     a->id = db_get_i64(&res, 0, OPEN_ID);
     bool pending = strcmp(db_get(&res, 0, OPEN_STATUS), "pending") == 0;
@@ -147,10 +178,11 @@ static int create_tx(struct db *db, void *arg, struct tx_fail *f)
     if (pending)
         return 0;
     a->issued = true;
-    return db_exec(db, NULL,
-                   "UPDATE org_invitations SET status = 'pending', invited_by = ?,"
-                   " created_at = UTC_TIMESTAMP(), responded_at = NULL WHERE id = ?",
-                   "ii", a->by, a->id);
+    rc = db_exec(db, NULL,
+                 "UPDATE org_invitations SET status = 'pending', invited_by = ?,"
+                 " created_at = UTC_TIMESTAMP(), responded_at = NULL WHERE id = ?",
+                 "ii", a->by, a->id);
+    return rc ? rc : invitation_notify(db, a);
 }
 
 void invitations_create(struct req *r)

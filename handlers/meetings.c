@@ -9,6 +9,7 @@
 #include "handlers/organizations.h"
 #include "matching/meeting_plan.h"
 #include "matching/meeting_sched.h"
+#include "notify/notify.h"
 #include "server/access.h"
 #include "server/app.h"
 #include "server/audit.h"
@@ -836,6 +837,67 @@ static cJSON *result_json(const struct sched_run *a, const struct run_state *s)
     return o;
 }
 
+/* meeting.scheduled / meeting.changed to both organizations' members: base (notify_event_data)
+ * with the meeting {id, status, starts_at, ends_at, table, organizations:[{id, name}]}; no slot
+ * (starts 0) once cancelled. */
+static int meeting_notify(struct db *db, const char *type, const cJSON *base, int64_t event_id,
+                          int64_t id, int64_t org_a, int64_t org_b, const char *status,
+                          int64_t starts, int64_t ends, int64_t table)
+{
+    enum { MO_ID, MO_NAME };
+    struct db_res res;
+    int rc = db_exec(db, &res, "SELECT id, name FROM organizations WHERE id IN (?, ?) ORDER BY id",
+                     "ii", org_a, org_b);
+    if (rc)
+        return rc;
+    cJSON *d = base ? cJSON_Duplicate(base, true) : cJSON_CreateObject();
+    cJSON *m = cJSON_AddObjectToObject(d, "meeting");
+    cJSON_AddNumberToObject(m, "id", (double)id);
+    cJSON_AddStringToObject(m, "status", status);
+    json_add_time(m, "starts_at", starts);
+    json_add_time(m, "ends_at", ends);
+    if (table)
+        cJSON_AddNumberToObject(m, "table", (double)table);
+    else
+        cJSON_AddNullToObject(m, "table");
+    cJSON *orgs = cJSON_AddArrayToObject(m, "organizations");
+    for (size_t i = 0; i < res.nrows; i++)
+        cJSON_AddItemToArray(orgs, org_json(db_get_i64(&res, i, MO_ID), db_get(&res, i, MO_NAME)));
+    db_res_clear(&res);
+    rc = notify_emit_orgs(db, type, event_id, org_a, org_b, d);
+    cJSON_Delete(d);
+    return rc;
+}
+
+/* The notices of a schedule run: new meetings, moved ones, and those it removed. */
+static int sched_notify(struct db *db, const struct sched_run *a, const struct run_state *s)
+{
+    const struct mplan *p = &s->plan;
+    int rc;
+    cJSON *base = notify_event_data(db, a->event_id, &rc);
+    if (!base)
+        return rc;
+    for (size_t i = 0; i < p->n_pairs && !rc; i++) {
+        const struct mplan_pair *c = &p->pairs[i];
+        if (c->action == MPLAN_INSERT || c->action == MPLAN_MOVE) {
+            const struct slot *sl = &s->slots[c->slot];
+            rc = meeting_notify(db,
+                                c->action == MPLAN_INSERT ? NOTIFY_MEETING_SCHEDULED
+                                                          : NOTIFY_MEETING_CHANGED,
+                                base, a->event_id, c->meeting_id, c->org_a, c->org_b, "scheduled",
+                                sl->starts_at, sl->ends_at, c->table + 1);
+        } else if (c->action == MPLAN_DROP) {
+            rc = meeting_notify(db, NOTIFY_MEETING_CHANGED, base, a->event_id, c->meeting_id,
+                                c->org_a, c->org_b, "cancelled", 0, 0, 0);
+        }
+    }
+    for (size_t i = 0; i < p->n_removed && !rc; i++)
+        rc = meeting_notify(db, NOTIFY_MEETING_CHANGED, base, a->event_id, p->removed[i].id,
+                            p->removed[i].org_a, p->removed[i].org_b, "cancelled", 0, 0, 0);
+    cJSON_Delete(base);
+    return rc;
+}
+
 static int sched_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct sched_run *a = arg;
@@ -848,6 +910,8 @@ static int sched_tx(struct db *db, void *arg, struct tx_fail *f)
         mplan_reconcile(&s.plan, s.res); /* phase 3: what the stored plan must do */
         rc = sched_write(db, a, &s);
     }
+    if (!rc)
+        rc = sched_notify(db, a, &s);
     if (!rc)
         a->out = result_json(a, &s);
     run_state_free(&s);
@@ -1197,6 +1261,13 @@ static int cancel_tx(struct db *db, void *arg, struct tx_fail *f)
         char subject[64];
         snprintf(subject, sizeof(subject), "meeting %lld", (long long)a->id);
         rc = audit_record(db, a->r, event_id, "meeting_cancel", subject, "");
+    }
+    if (!rc) {
+        cJSON *base = notify_event_data(db, event_id, &rc);
+        if (base)
+            rc = meeting_notify(db, NOTIFY_MEETING_CHANGED, base, event_id, a->id, org_a, org_b,
+                                "cancelled", 0, 0, 0);
+        cJSON_Delete(base);
     }
     return rc;
 }

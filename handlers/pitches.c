@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "matching/pitch_sched.h"
+#include "notify/notify.h"
 #include "server/access.h"
 #include "server/app.h"
 #include "server/audit.h"
@@ -499,6 +500,40 @@ static int pitch_gone(struct tx_fail *f, int64_t id)
     return tx_fail(f, SD_ERR_NOT_FOUND, "pitch_not_found", NULL, "no pitch %lld", (long long)id);
 }
 
+/* pitch.placed to the presenter: the pitch where it now is (after its UPDATE), with its session
+ * and event. */
+static int pitch_placed_notify(struct db *db, int64_t pitch_id)
+{
+    enum { PN_SESSION, PN_PRESENTER, PN_PROJECT, PN_P_TITLE, PN_STARTS, PN_ENDS, PN_MINUTES };
+    struct db_res res;
+    int rc = db_exec(db, &res,
+                     "SELECT p.session_id, p.presenter_user_id, p.project_id, pr.title,"
+                     " p.starts_at, p.ends_at, p.minutes FROM pitches p"
+                     " JOIN projects pr ON pr.id = p.project_id WHERE p.id = ?",
+                     "i", pitch_id);
+    if (rc || !res.nrows) {
+        db_res_clear(&res);
+        return rc;
+    }
+    int64_t event_id = 0, presenter = db_get_i64(&res, 0, PN_PRESENTER);
+    cJSON *d = notify_session_data(db, db_get_i64(&res, 0, PN_SESSION), &event_id, &rc);
+    if (d) {
+        cJSON *pj = cJSON_AddObjectToObject(d, "pitch");
+        cJSON_AddNumberToObject(pj, "id", (double)pitch_id);
+        cJSON_AddNumberToObject(pj, "project_id", (double)db_get_i64(&res, 0, PN_PROJECT));
+        cJSON_AddStringToObject(pj, "project_title", db_get(&res, 0, PN_P_TITLE));
+        json_add_time(pj, "starts_at", db_get_time(&res, 0, PN_STARTS));
+        json_add_time(pj, "ends_at", db_get_time(&res, 0, PN_ENDS));
+        cJSON_AddNumberToObject(pj, "minutes", (double)db_get_i64(&res, 0, PN_MINUTES));
+        struct notice nt = {.type = NOTIFY_PITCH_PLACED, .event_id = event_id,
+                            .user_ids = &presenter, .nusers = 1, .data = d};
+        rc = notify_emit(db, &nt);
+        cJSON_Delete(d);
+    }
+    db_res_clear(&res);
+    return rc;
+}
+
 static int place_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     struct place *a = arg;
@@ -541,6 +576,8 @@ static int place_tx(struct db *db, void *arg, struct tx_fail *f)
                  " WHERE id = ?",
                  "ssi", time_format_sql(a->start, sb),
                  time_format_sql(a->start + 60 * (int64_t)p.minutes, eb), a->pitch_id);
+    if (!rc)
+        rc = pitch_placed_notify(db, a->pitch_id);
 out:
     sched_ctx_free(&c);
     db_res_clear(&res);
@@ -701,6 +738,8 @@ static int schedule_tx(struct db *db, void *arg, struct tx_fail *f)
                      "ssi", time_format_sql(a->out[i].start, sb),
                      time_format_sql(a->out[i].start + 60 * (int64_t)a->todo[i].minutes, eb),
                      a->todo[i].id);
+        if (!rc)
+            rc = pitch_placed_notify(db, a->todo[i].id);
     }
     if (rc)
         return rc;

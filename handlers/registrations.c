@@ -2,9 +2,12 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "notify/notify.h"
 #include "server/access.h"
+#include "server/app.h"
 #include "server/audit.h"
 #include "server/auth.h"
 #include "server/buf.h"
@@ -119,6 +122,26 @@ static void reply_conflict_reg(struct req *r, const char *code, const char *msg,
     reply_json(r, 409, o);
 }
 
+/* Emits a registration notice to one user: data is `base` (notify_session_data) with the
+ * registration's id, status and waitlist position (0: none). */
+static int reg_notify(struct db *db, const char *type, const cJSON *base, int64_t event_id,
+                      int64_t user_id, int64_t reg_id, const char *status, int64_t position)
+{
+    cJSON *d = base ? cJSON_Duplicate(base, true) : cJSON_CreateObject();
+    cJSON *g = cJSON_AddObjectToObject(d, "registration");
+    cJSON_AddNumberToObject(g, "id", (double)reg_id);
+    cJSON_AddStringToObject(g, "status", status);
+    if (position)
+        cJSON_AddNumberToObject(g, "waitlist_position", (double)position);
+    else
+        cJSON_AddNullToObject(g, "waitlist_position");
+    struct notice n = {.type = type, .event_id = event_id, .user_ids = &user_id, .nusers = 1,
+                       .data = d};
+    int rc = notify_emit(db, &n);
+    cJSON_Delete(d);
+    return rc;
+}
+
 int do_registrations_promote(struct db *db, int64_t session_id, int64_t n, int64_t now,
                              int64_t *promoted)
 {
@@ -128,13 +151,32 @@ int do_registrations_promote(struct db *db, int64_t session_id, int64_t n, int64
     char nb[TIME_BUF];
     time_format_sql(now, nb);
     struct db_res res;
+    /* Who is promoted (locked: the UPDATE below promotes exactly these), for their notices. */
+    enum { PR_ID, PR_USER };
     int rc = db_exec(db, &res,
-                     "UPDATE registrations SET status = 'confirmed', waitlist_position = NULL,"
-                     " updated_at = ? WHERE session_id = ? AND status = 'waitlisted'"
-                     " AND waitlist_position <= ?",
-                     "sii", nb, session_id, n);
+                     "SELECT id, user_id FROM registrations WHERE session_id = ?"
+                     " AND status = 'waitlisted' AND waitlist_position <= ? FOR UPDATE",
+                     "ii", session_id, n);
     if (rc)
         return rc;
+    size_t nusers = res.nrows;
+    int64_t *users = xcalloc(nusers ? nusers : 1, sizeof(int64_t));
+    for (size_t i = 0; i < nusers; i++)
+        users[i] = db_get_i64(&res, i, PR_USER);
+    db_res_clear(&res);
+    if (!nusers) {
+        free(users);
+        return 0;
+    }
+    rc = db_exec(db, &res,
+                 "UPDATE registrations SET status = 'confirmed', waitlist_position = NULL,"
+                 " updated_at = ? WHERE session_id = ? AND status = 'waitlisted'"
+                 " AND waitlist_position <= ?",
+                 "sii", nb, session_id, n);
+    if (rc) {
+        free(users);
+        return rc;
+    }
     int64_t k = (int64_t)res.affected;
     db_res_clear(&res);
     if (k > 0) {
@@ -142,9 +184,23 @@ int do_registrations_promote(struct db *db, int64_t session_id, int64_t n, int64
                      "UPDATE registrations SET waitlist_position = waitlist_position - ?,"
                      " updated_at = ? WHERE session_id = ? AND status = 'waitlisted'",
                      "isi", k, nb, session_id);
-        if (rc)
-            return rc;
     }
+    if (!rc) {
+        /* One notice for everyone promoted together (the same session, the same news). */
+        int64_t event_id = 0;
+        cJSON *d = notify_session_data(db, session_id, &event_id, &rc);
+        if (d) {
+            cJSON *g = cJSON_AddObjectToObject(d, "registration");
+            cJSON_AddStringToObject(g, "status", "confirmed");
+            struct notice nt = {.type = NOTIFY_REGISTRATION_PROMOTED, .event_id = event_id,
+                                .user_ids = users, .nusers = nusers, .data = d};
+            rc = notify_emit(db, &nt);
+            cJSON_Delete(d);
+        }
+    }
+    free(users);
+    if (rc)
+        return rc;
     *promoted = k;
     return 0;
 }
@@ -198,6 +254,7 @@ static int why_not(struct tx_fail *f, const struct req *r, const struct db_res *
 struct reg_create {
     const struct req *r;
     int64_t session_id, event_id, user_id, now;
+    const cJSON *notice; /* notify_session_data, read before the transaction */
     char code[4 * ((CODE_BYTES + 2) / 3) + 1];
     /* out */
     int64_t id, position;
@@ -243,7 +300,8 @@ static int reg_create_tx(struct db *db, void *arg, struct tx_fail *f)
     a->confirmed = res.affected == 1;
     db_res_clear(&res);
     if (a->confirmed)
-        return 0;
+        return reg_notify(db, NOTIFY_REGISTRATION_CONFIRMED, a->notice, a->event_id, a->user_id,
+                          a->id, "confirmed", 0);
     /* LAST_INSERT_ID(expr) hands the new count back in the OK packet: no extra SELECT. */
     rc = db_exec(db, &res,
                  "UPDATE sessions SET waitlist_count = LAST_INSERT_ID(waitlist_count + 1)"
@@ -255,11 +313,15 @@ static int reg_create_tx(struct db *db, void *arg, struct tx_fail *f)
     if (res.affected == 1)
         a->position = (int64_t)res.insert_id;
     db_res_clear(&res);
-    if (a->position)
-        return db_exec(db, NULL,
-                       "UPDATE registrations SET status = 'waitlisted', waitlist_position = ?"
-                       " WHERE id = ?",
-                       "ii", a->position, a->id);
+    if (a->position) {
+        rc = db_exec(db, NULL,
+                     "UPDATE registrations SET status = 'waitlisted', waitlist_position = ?"
+                     " WHERE id = ?",
+                     "ii", a->position, a->id);
+        return rc ? rc
+                  : reg_notify(db, NOTIFY_REGISTRATION_WAITLISTED, a->notice, a->event_id,
+                               a->user_id, a->id, "waitlisted", a->position);
+    }
     rc = db_exec(db, &res, REG_WHY_SQL, "i", a->session_id);
     if (rc)
         return rc;
@@ -330,6 +392,8 @@ static int session_event(struct req *r, int64_t session_id, int64_t *event_id)
     return 0;
 }
 
+static void registrations_create_tx(struct req *r, struct reg_create *ap);
+
 void registrations_create(struct req *r)
 {
     struct reg_create a = {.r = r, .user_id = r->user.id, .now = time_now()};
@@ -345,6 +409,25 @@ void registrations_create(struct req *r)
      * the INSERT and the COMMIT, nothing more; refusals are explained afterwards. */
     if (session_event(r, a.session_id, &a.event_id) < 0)
         return;
+    /* What the notice says about the session, read outside the transaction (no lock held). */
+    int rc;
+    cJSON *notice = notify_session_data(r->w->db, a.session_id, NULL, &rc);
+    if (!notice) {
+        if (rc == SD_ERR_NOT_FOUND)
+            reply_error(r, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session %lld",
+                        (long long)a.session_id);
+        else
+            reply_fail(r, rc);
+        return;
+    }
+    a.notice = notice;
+    registrations_create_tx(r, &a);
+    cJSON_Delete(notice);
+}
+
+static void registrations_create_tx(struct req *r, struct reg_create *ap)
+{
+    struct reg_create a = *ap;
     struct tx_fail f;
     int rc;
     for (int attempt = 0;; attempt++) {
@@ -401,6 +484,7 @@ void registrations_get(struct req *r)
 
 struct reg_cancel {
     int64_t id, session_id, now;
+    int64_t holder; /* non-zero: cancelled by the organizer (or an admin), tell the holder */
     int64_t promoted;
 };
 
@@ -467,9 +551,19 @@ static int reg_cancel_tx(struct db *db, void *arg, struct tx_fail *f)
             return rc;
         waiting--;
     }
-    return db_exec(db, NULL,
-                   "UPDATE sessions SET confirmed_count = ?, waitlist_count = ? WHERE id = ?",
-                   "iii", confirmed, waiting, a->session_id);
+    rc = db_exec(db, NULL,
+                 "UPDATE sessions SET confirmed_count = ?, waitlist_count = ? WHERE id = ?",
+                 "iii", confirmed, waiting, a->session_id);
+    if (rc || !a->holder)
+        return rc;
+    int64_t event_id = 0;
+    cJSON *d = notify_session_data(db, a->session_id, &event_id, &rc);
+    if (!d)
+        return rc;
+    rc = reg_notify(db, NOTIFY_REGISTRATION_CANCELLED, d, event_id, a->holder, a->id, "cancelled",
+                    0);
+    cJSON_Delete(d);
+    return rc;
 }
 
 void registrations_cancel(struct req *r)
@@ -480,6 +574,7 @@ void registrations_cancel(struct req *r)
     if (req_param_id(r, 0, &a.id) < 0 || access_registration(r, a.id, &reg) < 0)
         return;
     a.session_id = reg.session_id;
+    a.holder = reg.user_id != r->user.id ? reg.user_id : 0;
     if (req_tx(r, reg_cancel_tx, &a) < 0 || reg_load(r, a.id, &res) < 0)
         return;
     cJSON *o = reg_json(&res, 0, false);

@@ -7,6 +7,7 @@
 
 #include "handlers/pitches.h"
 #include "handlers/registrations.h"
+#include "notify/notify.h"
 #include "server/access.h"
 #include "server/audit.h"
 #include "server/db.h"
@@ -338,6 +339,28 @@ enum { SU_CAPACITY, SU_CONFIRMED, SU_WAITING, SU_OPENS, SU_CLOSES, SU_ROOM };
     "SELECT capacity, confirmed_count, waitlist_count, registration_opens_at,"                     \
     " registration_closes_at, room FROM sessions WHERE id = ? FOR UPDATE"
 
+/* session.changed to everyone registered (confirmed or waitlisted): the session as it is now,
+ * with what it was in `previous`. */
+static int session_changed_notify(struct db *db, int64_t id, int64_t starts_was, int64_t ends_was,
+                                  const char *room_was)
+{
+    int64_t event_id = 0;
+    int rc;
+    cJSON *d = notify_session_data(db, id, &event_id, &rc);
+    if (!d)
+        return rc;
+    cJSON *p = cJSON_AddObjectToObject(d, "previous");
+    json_add_time(p, "starts_at", starts_was);
+    json_add_time(p, "ends_at", ends_was);
+    cJSON_AddStringToObject(p, "room", room_was);
+    rc = notify_emit_to(db, NOTIFY_SESSION_CHANGED, event_id, NULL, d,
+                        "SELECT user_id FROM registrations WHERE session_id = ?"
+                        " AND status IN ('confirmed', 'waitlisted')",
+                        id);
+    cJSON_Delete(d);
+    return rc;
+}
+
 static int session_update_tx(struct db *db, void *arg, struct tx_fail *fail)
 {
     struct session_update *a = arg;
@@ -371,6 +394,8 @@ static int session_update_tx(struct db *db, void *arg, struct tx_fail *fail)
     char room[408]; /* LIMIT_ROOM: 400 bytes */
     snprintf(room, sizeof(room), "%s", f->room ? f->room : room_old);
     bool moved = strcmp(room, room_old) != 0 || starts != s.starts_at || ends != s.ends_at;
+    char room_was[408];
+    snprintf(room_was, sizeof(room_was), "%s", room_old);
     db_res_clear(&res);
     if (s.ev.status == EVENT_CANCELLED)
         return tx_fail(fail, SD_ERR_CONFLICT, "event_cancelled", NULL,
@@ -410,6 +435,8 @@ static int session_update_tx(struct db *db, void *arg, struct tx_fail *fail)
                  opens ? time_format_sql(opens, oa) : NULL,
                  closes ? time_format_sql(closes, ca) : NULL, confirmed + a->promoted,
                  waiting - a->promoted, a->id);
+    if (!rc && moved)
+        rc = session_changed_notify(db, a->id, s.starts_at, s.ends_at, room_was);
     if (rc || cap == cap_old)
         return rc;
     char subject[64], detail[128];

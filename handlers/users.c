@@ -179,11 +179,12 @@ void users_create(struct req *r)
     if (!body)
         return;
     const char *email, *password, *name;
-    int role = 0;
+    int role = 0, locale = -1;
     if (json_text(r, body, "email", true, LIMIT_EMAIL, &email) < 0 ||
         json_text(r, body, "password", true, LIMIT_PASSWORD, &password) < 0 ||
         json_text(r, body, "display_name", true, LIMIT_DISPLAY_NAME, &name) < 0 ||
-        json_enum(r, body, "role", false, signup_roles, &role) < 0)
+        json_enum(r, body, "role", false, signup_roles, &role) < 0 ||
+        json_enum(r, body, "locale", false, users_locales, &locale) < 0)
         goto out;
     char *shown = NULL, *canon = NULL;
     if (users_email_field(r, email, &canon, &shown) < 0)
@@ -201,8 +202,9 @@ void users_create(struct req *r)
     if (rc == 0)
         rc = db_exec(r->w->db, &res,
                      "INSERT INTO users (email, email_lower, password_hash, display_name, roles,"
-                     " created_at) VALUES (?, ?, ?, ?, ?, UTC_TIMESTAMP())",
-                     "ssssi", shown, canon, hash, name, (int64_t)roles);
+                     " locale, created_at) VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())",
+                     "ssssis", shown, canon, hash, name, (int64_t)roles,
+                     locale >= 0 ? users_locales[locale] : NULL);
     free(canon);
     free(shown);
     if (rc == SD_ERR_DUPLICATE) {

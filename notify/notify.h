@@ -1,6 +1,7 @@
 #ifndef SUMMITD_NOTIFY_NOTIFY_H
 #define SUMMITD_NOTIFY_NOTIFY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,5 +59,36 @@ int notify_emit(struct db *db, const struct notice *n) SD_MUST_CHECK;
 /* Every member of an organization as recipients (for meetings, matches, digests): fills *ids
  * (malloc'd, caller frees) and *n. */
 int notify_org_members(struct db *db, int64_t org_id, int64_t **ids, size_t *n) SD_MUST_CHECK;
+
+/* Whether a kind is transactional (registration.*, meeting.*, reminder): it can be moved between
+ * channels but not silenced. */
+bool notify_transactional(const char *kind);
+/* Every kind (NULL-terminated, in the order GET /me/notification-preferences lists them) and the
+ * channels a user chooses between ("inapp", "email"). */
+extern const char *const notify_kinds[];
+extern const char *const notify_channels[];
+
+/* The `data` of a notice about a session: {session:{id, title, starts_at, ends_at, room},
+ * event:{id, title, time_zone}} (times RFC 3339 UTC; the zone says how to show them). A plain
+ * read (no lock). NULL with *rc set when the session is gone or the read failed. */
+struct cJSON *notify_session_data(struct db *db, int64_t session_id, int64_t *event_id, int *rc);
+
+/* The `data` of a notice about an event: {event:{id, title, time_zone, starts_at, ends_at,
+ * status}}. NULL with *rc set when it is gone or the read failed. */
+struct cJSON *notify_event_data(struct db *db, int64_t event_id, int *rc);
+
+/* Recipients from a query with one id parameter whose first column is a user id: fills *ids
+ * (malloc'd, caller frees) and *n. 0 or SD_ERR_*. */
+int notify_select_ids(struct db *db, const char *sql, int64_t arg, int64_t **ids,
+                      size_t *n) SD_MUST_CHECK;
+
+/* notify_emit for recipients chosen by notify_select_ids(sql, arg): the common producer. */
+int notify_emit_to(struct db *db, const char *type, int64_t event_id, const int64_t org_ids[2],
+                   const struct cJSON *data, const char *sql, int64_t arg) SD_MUST_CHECK;
+
+/* notify_emit to every member of two organizations (meetings, matches), with their webhook
+ * endpoints (and the event's, when event_id is set). */
+int notify_emit_orgs(struct db *db, const char *type, int64_t event_id, int64_t org_a,
+                     int64_t org_b, const struct cJSON *data) SD_MUST_CHECK;
 
 #endif

@@ -9,8 +9,9 @@ static const struct body_field f0[] = {
     {"password", NULL},
     {"display_name", NULL},
     {"role", NULL},
+    {"locale", NULL},
 };
-static const struct body_obj o0 = {f0, 4};
+static const struct body_obj o0 = {f0, 5};
 static const struct body_field f1[] = {
     {"email", NULL},
     {"password", NULL},
@@ -63,14 +64,31 @@ static const struct body_field f6[] = {
 };
 static const struct body_obj o6 = {f6, 1};
 static const struct body_field f7[] = {
-    {"role", NULL},
+    {"up_to", NULL},
 };
 static const struct body_obj o7 = {f7, 1};
 static const struct body_field f8[] = {
+    {"kind", NULL},
+    {"channel", NULL},
+    {"enabled", NULL},
+};
+static const struct body_obj o8 = {f8, 3};
+static const struct body_field f9[] = {
+    {"kind", NULL},
+    {"channel", NULL},
+    {"enabled", NULL},
+    {"changes", &o8},
+};
+static const struct body_obj o9 = {f9, 4};
+static const struct body_field f10[] = {
+    {"role", NULL},
+};
+static const struct body_obj o10 = {f10, 1};
+static const struct body_field f11[] = {
     {"user_id", NULL},
 };
-static const struct body_obj o8 = {f8, 1};
-static const struct body_field f9[] = {
+static const struct body_obj o11 = {f11, 1};
+static const struct body_field f12[] = {
     {"title", NULL},
     {"description", NULL},
     {"sector", NULL},
@@ -80,25 +98,25 @@ static const struct body_field f9[] = {
     {"budget_max", NULL},
     {"stage", NULL},
 };
-static const struct body_obj o9 = {f9, 8};
-static const struct body_field f10[] = {
+static const struct body_obj o12 = {f12, 8};
+static const struct body_field f13[] = {
     {"target_project_id", NULL},
     {"decision", NULL},
 };
-static const struct body_obj o10 = {f10, 2};
-static const struct body_field f11[] = {
+static const struct body_obj o13 = {f13, 2};
+static const struct body_field f14[] = {
     {"project_id", NULL},
     {"presenter_user_id", NULL},
     {"minutes", NULL},
     {"available_from", NULL},
     {"available_until", NULL},
 };
-static const struct body_obj o11 = {f11, 5};
-static const struct body_field f12[] = {
+static const struct body_obj o14 = {f14, 5};
+static const struct body_field f15[] = {
     {"starts_at", NULL},
 };
-static const struct body_obj o12 = {f12, 1};
-static const struct body_field f13[] = {
+static const struct body_obj o15 = {f15, 1};
+static const struct body_field f16[] = {
     {"title", NULL},
     {"kind", NULL},
     {"city", NULL},
@@ -110,8 +128,8 @@ static const struct body_field f13[] = {
     {"checkin_closes_min", NULL},
     {"time_zone", NULL},
 };
-static const struct body_obj o13 = {f13, 10};
-static const struct body_field f14[] = {
+static const struct body_obj o16 = {f16, 10};
+static const struct body_field f17[] = {
     {"title", NULL},
     {"kind", NULL},
     {"room", NULL},
@@ -122,12 +140,12 @@ static const struct body_field f14[] = {
     {"registration_opens_at", NULL},
     {"registration_closes_at", NULL},
 };
-static const struct body_obj o14 = {f14, 9};
-static const struct body_field f15[] = {
+static const struct body_obj o17 = {f17, 9};
+static const struct body_field f18[] = {
     {"organization_id", NULL},
 };
-static const struct body_obj o15 = {f15, 1};
-static const struct body_field f16[] = {
+static const struct body_obj o18 = {f18, 1};
+static const struct body_field f19[] = {
     {"title", NULL},
     {"kind", NULL},
     {"room", NULL},
@@ -138,55 +156,54 @@ static const struct body_field f16[] = {
     {"registration_opens_at", NULL},
     {"registration_closes_at", NULL},
 };
-static const struct body_obj o16 = {f16, 9};
-static const struct body_field f17[] = {
+static const struct body_obj o19 = {f19, 9};
+static const struct body_field f20[] = {
     {"name", NULL},
     {"weight", NULL},
     {"max_score", NULL},
 };
-static const struct body_obj o17 = {f17, 3};
-static const struct body_field f18[] = {
+static const struct body_obj o20 = {f20, 3};
+static const struct body_field f21[] = {
     {"project_id", NULL},
 };
-static const struct body_obj o18 = {f18, 1};
-static const struct body_field f19[] = {
+static const struct body_obj o21 = {f21, 1};
+static const struct body_field f22[] = {
     {"user_id", NULL},
 };
-static const struct body_obj o19 = {f19, 1};
-static const struct body_field f20[] = {
+static const struct body_obj o22 = {f22, 1};
+static const struct body_field f23[] = {
     {"scores", NULL},
 };
-static const struct body_obj o20 = {f20, 1};
-static const struct body_field f21[] = {
+static const struct body_obj o23 = {f23, 1};
+static const struct body_field f24[] = {
     {"starts_at", NULL},
     {"minutes", NULL},
     {"count", NULL},
     {"tables", NULL},
 };
-static const struct body_obj o21 = {f21, 4};
-static const struct body_field f22[] = {
+static const struct body_obj o24 = {f24, 4};
+static const struct body_field f25[] = {
     {"url", NULL},
     {"events", NULL},
 };
-static const struct body_obj o22 = {f22, 2};
-static const struct body_field f23[] = {
+static const struct body_obj o25 = {f25, 2};
+static const struct body_field f26[] = {
     {"url", NULL},
     {"events", NULL},
 };
-static const struct body_obj o23 = {f23, 2};
-static const struct body_field f24[] = {
+static const struct body_obj o26 = {f26, 2};
+static const struct body_field f27[] = {
     {"url", NULL},
     {"events", NULL},
     {"enabled", NULL},
 };
-static const struct body_obj o24 = {f24, 3};
+static const struct body_obj o27 = {f27, 3};
 static const struct body_ro ro0[] = {
     {"contact_email", "contact_email is read-only"},
     {"contact_phone", "contact_phone is read-only"},
     {"contact_wechat", "contact_wechat is read-only"},
     {"created_at", "created_at is read-only"},
     {"id", "id is read-only"},
-    {"locale", "locale is read-only"},
     {"roles", "roles is read-only"},
 };
 static const struct body_ro ro1[] = {
@@ -244,13 +261,19 @@ static const struct body_ro ro6[] = {
     {"waitlist_position", "waitlist_position is read-only"},
 };
 static const struct body_ro ro7[] = {
+    {"unread", "unread is read-only"},
+};
+static const struct body_ro ro8[] = {
+    {"items", "items is read-only"},
+};
+static const struct body_ro ro9[] = {
     {"created_at", "created_at is read-only"},
     {"display_name", "display_name is read-only"},
     {"email", "email is read-only"},
     {"id", "id is read-only"},
     {"roles", "roles is read-only"},
 };
-static const struct body_ro ro8[] = {
+static const struct body_ro ro10[] = {
     {"created_at", "created_at is read-only"},
     {"id", "id is read-only"},
     {"invited_by", "invited_by is read-only"},
@@ -258,7 +281,7 @@ static const struct body_ro ro8[] = {
     {"responded_at", "responded_at is read-only"},
     {"status", "status is read-only"},
 };
-static const struct body_ro ro9[] = {
+static const struct body_ro ro11[] = {
     {"created_at", "created_at is read-only"},
     {"created_by", "created_by is read-only"},
     {"id", "id is read-only"},
@@ -268,12 +291,12 @@ static const struct body_ro ro9[] = {
     {"status", "status cannot be changed here; close a project with DELETE /api/v1/projects/{id}"},
     {"updated_at", "updated_at is read-only"},
 };
-static const struct body_ro ro10[] = {
+static const struct body_ro ro12[] = {
     {"match", "match is read-only"},
     {"mutual", "mutual is read-only"},
     {"project_id", "project_id is read-only"},
 };
-static const struct body_ro ro11[] = {
+static const struct body_ro ro13[] = {
     {"ends_at", "ends_at is read-only"},
     {"event_id", "event_id is read-only"},
     {"id", "id is read-only"},
@@ -283,7 +306,7 @@ static const struct body_ro ro11[] = {
     {"session_id", "session_id is read-only"},
     {"starts_at", "starts_at is read-only"},
 };
-static const struct body_ro ro12[] = {
+static const struct body_ro ro14[] = {
     {"available_from", "available_from is read-only"},
     {"available_until", "available_until is read-only"},
     {"ends_at", "ends_at is read-only"},
@@ -297,7 +320,7 @@ static const struct body_ro ro12[] = {
     {"project_id", "project_id is read-only"},
     {"session_id", "session_id is read-only"},
 };
-static const struct body_ro ro13[] = {
+static const struct body_ro ro15[] = {
     {"created_at", "created_at is read-only"},
     {"id", "id is read-only"},
     {"my_registrations", "my_registrations is read-only"},
@@ -307,7 +330,7 @@ static const struct body_ro ro13[] = {
     {"status", "status cannot be changed here; use POST /api/v1/events/{id}/publish or POST /api/v1/events/{id}/cancel"},
     {"updated_at", "updated_at is read-only"},
 };
-static const struct body_ro ro14[] = {
+static const struct body_ro ro16[] = {
     {"confirmed_count", "confirmed_count is read-only"},
     {"created_at", "created_at is read-only"},
     {"event", "event is read-only"},
@@ -318,13 +341,13 @@ static const struct body_ro ro14[] = {
     {"seats_left", "seats_left is read-only"},
     {"waitlist_count", "waitlist_count is read-only"},
 };
-static const struct body_ro ro15[] = {
+static const struct body_ro ro17[] = {
     {"added_by", "added_by is read-only"},
     {"event_id", "event_id is read-only"},
     {"name", "name is read-only"},
     {"tier", "tier is read-only"},
 };
-static const struct body_ro ro16[] = {
+static const struct body_ro ro18[] = {
     {"confirmed", "counts follow the registrations"},
     {"confirmed_count", "confirmed_count is read-only"},
     {"created_at", "created_at is read-only"},
@@ -337,58 +360,58 @@ static const struct body_ro ro16[] = {
     {"waitlist_count", "waitlist_count is read-only"},
     {"waitlisted", "counts follow the registrations"},
 };
-static const struct body_ro ro17[] = {
+static const struct body_ro ro19[] = {
     {"id", "id is read-only"},
     {"session_id", "session_id is read-only"},
 };
-static const struct body_ro ro18[] = {
+static const struct body_ro ro20[] = {
     {"id", "id is read-only"},
     {"organization_id", "organization_id is read-only"},
     {"organization_name", "organization_name is read-only"},
     {"project_title", "project_title is read-only"},
     {"session_id", "session_id is read-only"},
 };
-static const struct body_ro ro19[] = {
+static const struct body_ro ro21[] = {
     {"display_name", "display_name is read-only"},
     {"session_id", "session_id is read-only"},
 };
-static const struct body_ro ro20[] = {
+static const struct body_ro ro22[] = {
     {"entry_id", "entry_id is read-only"},
     {"judge_user_id", "judge_user_id is read-only"},
     {"weighted_total", "weighted_total is read-only"},
 };
-static const struct body_ro ro21[] = {
+static const struct body_ro ro23[] = {
     {"event_id", "event_id is read-only"},
     {"slots", "slots is read-only"},
     {"total_slots", "total_slots is read-only"},
 };
-static const struct body_ro ro22[] = {
-    {"created_at", "created_at is read-only"},
-    {"created_by", "created_by is read-only"},
-    {"disabled_reason", "disabled_reason is read-only"},
-    {"enabled", "enabled is read-only"},
-    {"event_id", "event_id is read-only"},
-    {"failures", "failures is read-only"},
-    {"id", "id is read-only"},
-    {"organization_id", "organization_id is read-only"},
-    {"previous_secret_expires_at", "previous_secret_expires_at is read-only"},
-    {"secret", "secret is read-only"},
-    {"updated_at", "updated_at is read-only"},
-};
-static const struct body_ro ro23[] = {
-    {"created_at", "created_at is read-only"},
-    {"created_by", "created_by is read-only"},
-    {"disabled_reason", "disabled_reason is read-only"},
-    {"enabled", "enabled is read-only"},
-    {"event_id", "event_id is read-only"},
-    {"failures", "failures is read-only"},
-    {"id", "id is read-only"},
-    {"organization_id", "organization_id is read-only"},
-    {"previous_secret_expires_at", "previous_secret_expires_at is read-only"},
-    {"secret", "secret is read-only"},
-    {"updated_at", "updated_at is read-only"},
-};
 static const struct body_ro ro24[] = {
+    {"created_at", "created_at is read-only"},
+    {"created_by", "created_by is read-only"},
+    {"disabled_reason", "disabled_reason is read-only"},
+    {"enabled", "enabled is read-only"},
+    {"event_id", "event_id is read-only"},
+    {"failures", "failures is read-only"},
+    {"id", "id is read-only"},
+    {"organization_id", "organization_id is read-only"},
+    {"previous_secret_expires_at", "previous_secret_expires_at is read-only"},
+    {"secret", "secret is read-only"},
+    {"updated_at", "updated_at is read-only"},
+};
+static const struct body_ro ro25[] = {
+    {"created_at", "created_at is read-only"},
+    {"created_by", "created_by is read-only"},
+    {"disabled_reason", "disabled_reason is read-only"},
+    {"enabled", "enabled is read-only"},
+    {"event_id", "event_id is read-only"},
+    {"failures", "failures is read-only"},
+    {"id", "id is read-only"},
+    {"organization_id", "organization_id is read-only"},
+    {"previous_secret_expires_at", "previous_secret_expires_at is read-only"},
+    {"secret", "secret is read-only"},
+    {"updated_at", "updated_at is read-only"},
+};
+static const struct body_ro ro26[] = {
     {"created_at", "created_at is read-only"},
     {"created_by", "created_by is read-only"},
     {"disabled_reason", "disabled_reason is read-only"},
@@ -401,30 +424,32 @@ static const struct body_ro ro24[] = {
 };
 
 const struct body_route body_routes[] = {
-    {HTTP_M_POST, "/api/v1/users", &o0, ro0, 7}, /* users_create */
+    {HTTP_M_POST, "/api/v1/users", &o0, ro0, 6}, /* users_create */
     {HTTP_M_POST, "/api/v1/auth/login", &o1, ro1, 5}, /* login_create */
     {HTTP_M_PATCH, "/api/v1/me", &o2, ro2, 6}, /* users_update_me */
     {HTTP_M_POST, "/api/v1/organizations", &o3, ro3, 3}, /* organizations_create */
     {HTTP_M_POST, "/api/v1/projects", &o4, ro4, 6}, /* projects_create */
     {HTTP_M_POST, "/api/v1/events", &o5, ro5, 8}, /* events_create */
     {HTTP_M_POST, "/api/v1/checkins", &o6, ro6, 14}, /* registrations_checkin */
-    {HTTP_M_POST, "/api/v1/users/{id}/roles", &o7, ro7, 5}, /* users_grant_role */
-    {HTTP_M_POST, "/api/v1/organizations/{id}/invitations", &o8, ro8, 6}, /* invitations_create */
-    {HTTP_M_PATCH, "/api/v1/projects/{id}", &o9, ro9, 8}, /* projects_update */
-    {HTTP_M_POST, "/api/v1/projects/{id}/interests", &o10, ro10, 3}, /* interests_create */
-    {HTTP_M_POST, "/api/v1/sessions/{id}/pitches", &o11, ro11, 8}, /* pitches_create */
-    {HTTP_M_PUT, "/api/v1/pitches/{id}/slot", &o12, ro12, 12}, /* pitches_place */
-    {HTTP_M_PATCH, "/api/v1/events/{id}", &o13, ro13, 8}, /* events_update */
-    {HTTP_M_POST, "/api/v1/events/{id}/sessions", &o14, ro14, 9}, /* sessions_create */
-    {HTTP_M_POST, "/api/v1/events/{id}/exhibitors", &o15, ro15, 4}, /* events_add_exhibitor */
-    {HTTP_M_PATCH, "/api/v1/sessions/{id}", &o16, ro16, 11}, /* sessions_update */
-    {HTTP_M_POST, "/api/v1/sessions/{id}/criteria", &o17, ro17, 2}, /* competitions_criteria_create */
-    {HTTP_M_POST, "/api/v1/sessions/{id}/entries", &o18, ro18, 5}, /* competitions_entries_create */
-    {HTTP_M_POST, "/api/v1/sessions/{id}/judges", &o19, ro19, 2}, /* competitions_judges_create */
-    {HTTP_M_PUT, "/api/v1/entries/{id}/scores", &o20, ro20, 3}, /* competitions_scores_put */
-    {HTTP_M_POST, "/api/v1/events/{id}/meeting-slots", &o21, ro21, 3}, /* meetings_create_slots */
-    {HTTP_M_POST, "/api/v1/events/{id}/webhooks", &o22, ro22, 11}, /* webhooks_create_event */
-    {HTTP_M_POST, "/api/v1/organizations/{id}/webhooks", &o23, ro23, 11}, /* webhooks_create_org */
-    {HTTP_M_PATCH, "/api/v1/webhooks/{id}", &o24, ro24, 9}, /* webhooks_update */
+    {HTTP_M_POST, "/api/v1/me/notifications/read", &o7, ro7, 1}, /* notifications_read */
+    {HTTP_M_PATCH, "/api/v1/me/notification-preferences", &o9, ro8, 1}, /* notifications_prefs_update */
+    {HTTP_M_POST, "/api/v1/users/{id}/roles", &o10, ro9, 5}, /* users_grant_role */
+    {HTTP_M_POST, "/api/v1/organizations/{id}/invitations", &o11, ro10, 6}, /* invitations_create */
+    {HTTP_M_PATCH, "/api/v1/projects/{id}", &o12, ro11, 8}, /* projects_update */
+    {HTTP_M_POST, "/api/v1/projects/{id}/interests", &o13, ro12, 3}, /* interests_create */
+    {HTTP_M_POST, "/api/v1/sessions/{id}/pitches", &o14, ro13, 8}, /* pitches_create */
+    {HTTP_M_PUT, "/api/v1/pitches/{id}/slot", &o15, ro14, 12}, /* pitches_place */
+    {HTTP_M_PATCH, "/api/v1/events/{id}", &o16, ro15, 8}, /* events_update */
+    {HTTP_M_POST, "/api/v1/events/{id}/sessions", &o17, ro16, 9}, /* sessions_create */
+    {HTTP_M_POST, "/api/v1/events/{id}/exhibitors", &o18, ro17, 4}, /* events_add_exhibitor */
+    {HTTP_M_PATCH, "/api/v1/sessions/{id}", &o19, ro18, 11}, /* sessions_update */
+    {HTTP_M_POST, "/api/v1/sessions/{id}/criteria", &o20, ro19, 2}, /* competitions_criteria_create */
+    {HTTP_M_POST, "/api/v1/sessions/{id}/entries", &o21, ro20, 5}, /* competitions_entries_create */
+    {HTTP_M_POST, "/api/v1/sessions/{id}/judges", &o22, ro21, 2}, /* competitions_judges_create */
+    {HTTP_M_PUT, "/api/v1/entries/{id}/scores", &o23, ro22, 3}, /* competitions_scores_put */
+    {HTTP_M_POST, "/api/v1/events/{id}/meeting-slots", &o24, ro23, 3}, /* meetings_create_slots */
+    {HTTP_M_POST, "/api/v1/events/{id}/webhooks", &o25, ro24, 11}, /* webhooks_create_event */
+    {HTTP_M_POST, "/api/v1/organizations/{id}/webhooks", &o26, ro25, 11}, /* webhooks_create_org */
+    {HTTP_M_PATCH, "/api/v1/webhooks/{id}", &o27, ro26, 9}, /* webhooks_update */
 };
 const size_t body_routes_len = sizeof(body_routes) / sizeof(body_routes[0]);

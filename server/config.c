@@ -110,6 +110,15 @@ static const struct cfg_key keys[] = {
     K(match_weight_zone, CFG_DOUBLE, "0.05", 0, 100, "matching: same zone"),
     K(match_weight_budget, CFG_DOUBLE, "0.10", 0, 100, "matching: budget range overlap"),
     K(match_weight_stage, CFG_DOUBLE, "0.05", 0, 100, "matching: stage fit"),
+    K(notify_jobs_interval_s, CFG_INT, "10", 1, 3600,
+      "notifications: how often each instance looks for reminders and recommendation digests"
+      " due (every instance does; a dedupe key makes each happen once)"),
+    K(reminder_minutes, CFG_INT, "30", 1, 10080,
+      "notifications: a reminder this long before a session, pitch or meeting starts"),
+    K(digest_period_hours, CFG_INT, "24", 1, 8760,
+      "notifications: at most one recommendations digest per open project per period"),
+    K(digest_min_score, CFG_DOUBLE, "0.3", 0, 100,
+      "notifications: counterpart projects scoring above this go into a digest"),
     K(webhook_allow_loopback, CFG_BOOL, "false", 0, 0,
       "webhooks: allow endpoints on loopback addresses (127.0.0.0/8, ::1); private, link-local,"
       " CGNAT, multicast and metadata addresses are refused regardless"),

@@ -63,6 +63,10 @@ struct config {
     double match_weight_budget;
     double match_weight_stage;
     double match_weight_text;
+    int notify_jobs_interval_s;
+    int reminder_minutes;
+    int digest_period_hours;
+    double digest_min_score;
 
     /* webhooks (notify/webhook.c) */
     bool webhook_allow_loopback; /* endpoints on 127.0.0.0/8 and ::1 (tests, local receivers) */

@@ -25,6 +25,7 @@
 #include "server/routes.h"
 #include "server/server.h"
 #include "server/sync.h"
+#include "notify/jobs.h"
 #include "server/timeutil.h"
 #include "base/xalloc.h"
 
@@ -137,7 +138,9 @@ int main(int argc, char **argv)
     if (!srv)
         goto out;
     struct sync *sync = sync_start(&app);
+    struct notify_jobs *jobs = notify_jobs_start(&app);
     server_run(srv);
+    notify_jobs_stop(jobs);
     sync_stop(sync);
     server_free(srv);
     exit_code = 0;

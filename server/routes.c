@@ -13,6 +13,7 @@
 #include "handlers/invitations.h"
 #include "handlers/login.h"
 #include "handlers/meetings.h"
+#include "handlers/notifications.h"
 #include "handlers/organizations.h"
 #include "handlers/pitches.h"
 #include "handlers/projects.h"
@@ -127,6 +128,10 @@ const struct route_def routes[] = {
     {GET, "/api/v1/me/agenda.ics", agenda_ics, AUTH | PRIVATE},
     {POST, "/api/v1/me/calendar", calendar_issue, AUTH | PRIVATE},
     {DELETE, "/api/v1/me/calendar", calendar_revoke, AUTH | PRIVATE},
+    {GET, "/api/v1/me/notifications", notifications_list, AUTH | PRIVATE},
+    {POST, "/api/v1/me/notifications/read", notifications_read, AUTH | PRIVATE},
+    {GET, "/api/v1/me/notification-preferences", notifications_prefs_get, AUTH | PRIVATE},
+    {PATCH, "/api/v1/me/notification-preferences", notifications_prefs_update, AUTH | PRIVATE},
     {GET, "/api/v1/calendar/{secret}.ics", calendar_feed, PRIVATE},
 
     /* webhooks (notify/webhook.h) */

@@ -952,6 +952,28 @@ static void m_agenda_ics(int p, struct cell *c)
     (void)p;
     PATH("/api/v1/me/agenda.ics");
 }
+static void m_notifications(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/me/notifications");
+}
+static void m_notifications_read(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/me/notifications/read");
+    BODY("{\"up_to\":1}");
+}
+static void m_notif_prefs(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/me/notification-preferences");
+}
+static void m_notif_prefs_patch(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/me/notification-preferences");
+    BODY("{\"kind\":\"match.mutual\",\"channel\":\"email\",\"enabled\":false}");
+}
 static void m_calendar(int p, struct cell *c)
 {
     (void)p;
@@ -1168,6 +1190,10 @@ static const struct row rows[] = {
     {PO, "/api/v1/me/calendar", 0, m_calendar, SIGNED_IN(201)},
     {DE, "/api/v1/me/calendar", 0, m_calendar, SIGNED_IN(204)},
     {G, "/api/v1/calendar/{secret}.ics", 0, m_calendar_feed, ALL(200)},
+    {G, "/api/v1/me/notifications", 0, m_notifications, SIGNED_IN(200)},
+    {PO, "/api/v1/me/notifications/read", 0, m_notifications_read, SIGNED_IN(200)},
+    {G, "/api/v1/me/notification-preferences", 0, m_notif_prefs, SIGNED_IN(200)},
+    {PA, "/api/v1/me/notification-preferences", 0, m_notif_prefs_patch, SIGNED_IN(200)},
 };
 
 #define NROWS (sizeof(rows) / sizeof(rows[0]))

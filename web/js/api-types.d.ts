@@ -1136,6 +1136,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's in-app notifications, newest first, with the unread count
+         * @description Every notice written for the caller (issue 13), in the transaction of the change it is about: a rolled-back change leaves none. `read` is whether the id is at most the caller's read mark (POST /api/v1/me/notifications/read); `unread` counts the rows above it. `data` is the notice's own object (ids, titles, the event with its time_zone, times in UTC RFC 3339, status, waitlist position...: see README, Notifications).
+         */
+        get: operations["notifications_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notifications/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mark the caller's notifications read up to an id (all without a body)
+         * @description The read mark only moves forward and never past the caller's newest notification (one that arrives later is unread). Answers the unread count after the change.
+         */
+        post: operations["notifications_read"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/notification-preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's choice of channels for every kind of notification
+         * @description Every kind, whether it is transactional (registration.*, meeting.*, reminder: it can move between channels but not be silenced) and its channels (default: both on).
+         */
+        get: operations["notifications_prefs_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Turn a channel of a kind of notification on or off
+         * @description Either one change `{kind, channel, enabled}` or several at once `{changes: [...]}` (applied together). Turning off the last channel of a transactional kind is refused with 409 transactional_kind and nothing changes. Answers the preferences as GET does.
+         */
+        patch: operations["notifications_prefs_update"];
+        trace?: never;
+    };
     "/api/v1/events/{id}/webhooks": {
         parameters: {
             query?: never;
@@ -2133,6 +2197,31 @@ export interface components {
             /** @description pending invitations (no membership until accepted) */
             invitations: components["schemas"]["Invitation"][];
         };
+        NotificationsPage: {
+            items: {
+                id: number;
+                /** @enum {string} */
+                type: "registration.confirmed" | "registration.waitlisted" | "registration.promoted" | "registration.cancelled" | "event.cancelled" | "session.changed" | "pitch.placed" | "meeting.scheduled" | "meeting.changed" | "match.mutual" | "recommendations.digest" | "results.published" | "organization.invitation" | "reminder";
+                /** Format: date-time */
+                created_at: string;
+                read: boolean;
+                /** @description the notice: see README, Notifications */
+                data: Record<string, never>;
+            }[];
+            unread: number;
+            next_cursor: string | null;
+        };
+        NotificationPreferences: {
+            items: {
+                /** @enum {string} */
+                kind: "registration.confirmed" | "registration.waitlisted" | "registration.promoted" | "registration.cancelled" | "event.cancelled" | "session.changed" | "pitch.placed" | "meeting.scheduled" | "meeting.changed" | "match.mutual" | "recommendations.digest" | "results.published" | "organization.invitation" | "reminder";
+                transactional: boolean;
+                channels: {
+                    inapp: boolean;
+                    email: boolean;
+                };
+            }[];
+        };
         /** @enum {string} */
         WebhookEventType: "registration.confirmed" | "registration.waitlisted" | "registration.promoted" | "registration.cancelled" | "event.cancelled" | "session.changed" | "pitch.placed" | "meeting.scheduled" | "meeting.changed" | "match.mutual" | "recommendations.digest" | "results.published" | "organization.invitation" | "reminder";
         WebhookCreateRequest: {
@@ -2395,11 +2484,16 @@ export interface operations {
                      * @enum {string}
                      */
                     role?: "attendee" | "enterprise";
+                    /**
+                     * @description the language of server-written text and e-mail (absent = unset, zh)
+                     * @enum {string}
+                     */
+                    locale?: "zh" | "en";
                 };
             };
         };
         responses: {
-            /** @description created: the new user (locale and the contact fields null); no Location (there is no GET at /api/v1/users/{id}: the account reads itself at GET /api/v1/me after logging in) */
+            /** @description created: the new user (locale as given, the contact fields null); no Location (there is no GET at /api/v1/users/{id}: the account reads itself at GET /api/v1/me after logging in) */
             201: {
                 headers: {
                     "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
@@ -7192,6 +7286,232 @@ export interface operations {
             404: {
                 headers: {
                     "Content-Security-Policy": components["headers"]["Content-Security-Policy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description the next_cursor of an earlier page of this list: opaque, bound to the list (else 400 naming cursor) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page (items, unread, next_cursor) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationsPage"];
+                };
+            };
+            /** @description validation_failed (limit, cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unavailable */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_read: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description mark read every notification with an id up to this one; absent: all */
+                    up_to?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description the unread count */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        unread: number;
+                    };
+                };
+            };
+            /** @description invalid_json; validation_failed naming up_to or an unknown member */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unavailable */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_prefs_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description every kind with its channels */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unavailable */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    notifications_prefs_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind?: "registration.confirmed" | "registration.waitlisted" | "registration.promoted" | "registration.cancelled" | "event.cancelled" | "session.changed" | "pitch.placed" | "meeting.scheduled" | "meeting.changed" | "match.mutual" | "recommendations.digest" | "results.published" | "organization.invitation" | "reminder";
+                    /** @enum {string} */
+                    channel?: "inapp" | "email";
+                    enabled?: boolean;
+                    changes?: {
+                        /** @enum {string} */
+                        kind: "registration.confirmed" | "registration.waitlisted" | "registration.promoted" | "registration.cancelled" | "event.cancelled" | "session.changed" | "pitch.placed" | "meeting.scheduled" | "meeting.changed" | "match.mutual" | "recommendations.digest" | "results.published" | "organization.invitation" | "reminder";
+                        /** @enum {string} */
+                        channel: "inapp" | "email";
+                        enabled: boolean;
+                    }[];
+                };
+            };
+        };
+        responses: {
+            /** @description every kind with its channels, after the change */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NotificationPreferences"];
+                };
+            };
+            /** @description invalid_json; validation_failed naming the field: kind or channel not in the enum, enabled not a boolean, changes not a list of 1 to 64 objects or given with kind */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description transactional_kind (the change would turn off both channels of a transactional kind; field enabled) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description unavailable */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["Retry-After"];
                     [name: string]: unknown;
                 };
                 content: {

@@ -25,6 +25,7 @@
 #include "server/routes.h"
 #include "server/server.h"
 #include "server/sync.h"
+#include "notify/dispatch.h"
 #include "server/timeutil.h"
 #include "base/xalloc.h"
 
@@ -137,7 +138,9 @@ int main(int argc, char **argv)
     if (!srv)
         goto out;
     struct sync *sync = sync_start(&app);
+    struct dispatch *dispatch = dispatch_start(&app);
     server_run(srv);
+    dispatch_stop(dispatch);
     sync_stop(sync);
     server_free(srv);
     exit_code = 0;

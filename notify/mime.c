@@ -296,10 +296,10 @@ void mime_build(struct buf *out, const struct mime_msg *m)
     }
     if (m->natt)
         buf_printf(out,
-                   "Content-Type: multipart/mixed; boundary=\"=_m_%s\"\r\n\r\n"
+                   "Content-Type: multipart/mixed;\r\n boundary=\"=_m_%s\"\r\n\r\n"
                    "This is a MIME message.\r\n--=_m_%s\r\n",
                    id, id);
-    buf_printf(out, "Content-Type: multipart/alternative; boundary=\"=_a_%s\"\r\n\r\n", id);
+    buf_printf(out, "Content-Type: multipart/alternative;\r\n boundary=\"=_a_%s\"\r\n\r\n", id);
     if (!m->natt)
         buf_puts(out, "This is a MIME message.\r\n");
     buf_printf(out, "--=_a_%s\r\n", id);
@@ -310,7 +310,7 @@ void mime_build(struct buf *out, const struct mime_msg *m)
     for (size_t i = 0; i < m->natt; i++) {
         const struct mime_attachment *a = &m->att[i];
         buf_printf(out,
-                   "--=_m_%s\r\nContent-Type: %s; name=\"%s\"\r\n"
+                   "--=_m_%s\r\nContent-Type: %s;\r\n name=\"%s\"\r\n"
                    "Content-Disposition: attachment; filename=\"%s\"\r\n"
                    "Content-Transfer-Encoding: base64\r\n\r\n",
                    id, a->content_type, a->filename, a->filename);

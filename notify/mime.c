@@ -187,6 +187,8 @@ char *mime_date(int64_t t, char *buf)
 
 bool mime_addr(const char *from, char *buf, size_t len)
 {
+    if (strpbrk(from, "\r\n"))
+        return false;
     const char *lt = strrchr(from, '<');
     const char *s = from;
     size_t n = strlen(from);

@@ -177,6 +177,7 @@ static const char *when(struct mb *m, char *buf, const char *a, const char *b, c
 
 struct vals {
     const char *event, *session, *place, *counterpart, *project, *org, *status, *reason;
+    char *owned; /* what counterpart points to when it was built here */
     char start[TZ_LOCAL_BUF], end[TZ_LOCAL_BUF], old_start[TZ_LOCAL_BUF];
     const char *starts, *ends, *old_starts;
 };
@@ -191,14 +192,35 @@ static void read_vals(struct mb *m, struct vals *v)
     v->place = dstr(d, "room", "session.room", "location", "meeting.location", NULL);
     v->counterpart = dstr(d, "counterpart.name", "other_org.name", "other_organization.name",
                           "counterpart_name", "organization.name", "org_name", NULL);
-    v->project = dstr(d, "project.title", "project_title", NULL);
+    v->project = dstr(d, "pitch.project_title", "project.title", "project_title", NULL);
+    /* a meeting's organizations, "A × B" */
+    const cJSON *orgs = jpath(d, "meeting.organizations"), *o;
+    if (cJSON_IsArray(orgs) && !v->counterpart) {
+        struct buf b;
+        buf_init(&b);
+        cJSON_ArrayForEach(o, orgs)
+        {
+            const char *n = dstr(o, "name", NULL);
+            if (n)
+                buf_printf(&b, "%s%s", b.len ? " × " : "", n);
+        }
+        if (b.len) {
+            size_t n;
+            v->owned = buf_take(&b, &n);
+            v->counterpart = v->owned;
+        }
+        buf_deinit(&b);
+    }
     v->org = dstr(d, "organization.name", "org.name", "org_name", NULL);
-    v->status = dstr(d, "status", "meeting.status", NULL);
+    v->status = dstr(d, "meeting.status", "status", NULL);
     v->reason = dstr(d, "reason", NULL);
-    v->starts = when(m, v->start, "starts_at", "session.starts_at", "meeting.starts_at");
+    /* a pitch's or a meeting's own times before its session's */
+    v->starts = when(m, v->start, "pitch.starts_at", "meeting.starts_at", "session.starts_at");
     if (!v->starts)
-        v->starts = when(m, v->start, "pitch.starts_at", "slot.starts_at", "new.starts_at");
-    v->ends = when(m, v->end, "ends_at", "session.ends_at", "meeting.ends_at");
+        v->starts = when(m, v->start, "starts_at", "event.starts_at", NULL);
+    v->ends = when(m, v->end, "pitch.ends_at", "meeting.ends_at", "session.ends_at");
+    if (!v->ends)
+        v->ends = when(m, v->end, "ends_at", "event.ends_at", NULL);
     v->old_starts = when(m, v->old_start, "old_starts_at", "previous.starts_at", "old.starts_at");
 }
 
@@ -240,8 +262,8 @@ static void t_registration(struct mb *m, const struct vals *v)
     } else if (strcmp(type, NOTIFY_REGISTRATION_WAITLISTED) == 0) {
         double pos;
         subjectf(m, ZH_EN(l, "已进入候补名单：%s", "You are on the waitlist: %s"), s);
-        if (dnum(m->in->data, &pos, "position", "waitlist_position", "registration.position",
-                 NULL))
+        if (dnum(m->in->data, &pos, "registration.waitlist_position", "position",
+                 "waitlist_position", NULL))
             paraf(m,
                   ZH_EN(l, "「%s」名额已满，您在候补名单第 %.0f 位。有名额空出时会自动为您递补，并邮件通知您。",
                         "\"%s\" is full; you are number %.0f on the waitlist. When a place opens"
@@ -297,6 +319,7 @@ static void t_session_changed(struct mb *m, const struct vals *v)
           s);
     time_fields(m, v);
     field(m, ZH_EN(l, "原定时间", "Was"), v->old_starts);
+    field(m, ZH_EN(l, "原定地点", "Was in"), dstr(m->in->data, "previous.room", NULL));
     link(m, ZH_EN(l, "查看我的日程", "See my agenda"), "/#/me/agenda");
 }
 
@@ -319,7 +342,7 @@ static void t_meeting(struct mb *m, const struct vals *v)
     const char *c = or(v->counterpart, ZH_EN(l, "对方机构", "the other organization"));
     double table;
     char tb[32] = "";
-    if (dnum(m->in->data, &table, "table_no", "meeting.table_no", NULL))
+    if (dnum(m->in->data, &table, "meeting.table", "meeting.table_no", "table_no", NULL))
         snprintf(tb, sizeof(tb), ZH_EN(l, "%.0f 号桌", "table %.0f"), table);
     bool cancelled = v->status && strcmp(v->status, "cancelled") == 0;
     if (strcmp(m->in->type, NOTIFY_MEETING_SCHEDULED) == 0) {
@@ -349,15 +372,24 @@ static void t_meeting(struct mb *m, const struct vals *v)
 static void t_match(struct mb *m, const struct vals *v)
 {
     enum lang l = m->lang;
-    const char *mine = or(v->project, ZH_EN(l, "您的项目", "your project"));
-    const char *other = or(dstr(m->in->data, "counterpart.title", "other_project.title",
-                                "counterpart_project.title", "counterpart_title", NULL),
-                           or(v->counterpart, ZH_EN(l, "对方项目", "the other project")));
+    const cJSON *ps = jpath(m->in->data, "projects");
+    const cJSON *p0 = cJSON_IsArray(ps) ? cJSON_GetArrayItem(ps, 0) : NULL;
+    const cJSON *p1 = cJSON_IsArray(ps) ? cJSON_GetArrayItem(ps, 1) : NULL;
+    const char *mine = or(dstr(p0, "title", NULL),
+                          or(v->project, ZH_EN(l, "您的项目", "your project")));
+    const char *other = or(dstr(p1, "title", NULL),
+                           or(dstr(m->in->data, "counterpart.title", "other_project.title",
+                                   "counterpart_project.title", "counterpart_title", NULL),
+                              or(v->counterpart, ZH_EN(l, "对方项目", "the other project"))));
     subjectf(m, ZH_EN(l, "双向匹配：%s", "Mutual match: %s"), other);
     paraf(m, ZH_EN(l, "「%s」与「%s」互相表达了合作意向，现在可以预约 1 对 1 洽谈。",
                    "\"%s\" and \"%s\" are interested in each other: you can now book a 1:1"
                    " meeting."),
           mine, other);
+    field(m, dstr(p0, "title", NULL) ? dstr(p0, "title", NULL) : "-",
+          dstr(p0, "organization_name", NULL));
+    field(m, dstr(p1, "title", NULL) ? dstr(p1, "title", NULL) : "-",
+          dstr(p1, "organization_name", NULL));
     link(m, ZH_EN(l, "查看匹配", "See matches"), "/#/matches");
 }
 
@@ -377,7 +409,8 @@ static void t_digest(struct mb *m, const struct vals *v)
     cJSON_ArrayForEach(it, list)
     {
         const char *title = or(dstr(it, "title", "project.title", "name", NULL), "?");
-        const char *org = dstr(it, "organization.name", "org_name", "organization", NULL);
+        const char *org = dstr(it, "project.organization_name", "organization.name", "org_name",
+                               "organization", NULL);
         double score;
         char label[400];
         if (dnum(it, &score, "score", NULL))
@@ -437,8 +470,8 @@ static void t_invitation(struct mb *m, const struct vals *v)
 {
     enum lang l = m->lang;
     const char *org = or(v->org, ZH_EN(l, "一家机构", "an organization"));
-    const char *who = dstr(m->in->data, "invited_by.name", "inviter.display_name", "inviter.name",
-                           "invited_by_name", NULL);
+    const char *who = dstr(m->in->data, "invited_by.display_name", "invited_by.name",
+                           "inviter.display_name", "invited_by_name", NULL);
     subjectf(m, ZH_EN(l, "邀请您加入「%s」", "Invitation to join \"%s\""), org);
     if (who)
         paraf(m, ZH_EN(l, "%s 邀请您加入机构「%s」。", "%s invited you to join \"%s\"."), who, org);
@@ -450,8 +483,11 @@ static void t_invitation(struct mb *m, const struct vals *v)
 static void t_reminder(struct mb *m, const struct vals *v)
 {
     enum lang l = m->lang;
-    const char *what = or(dstr(m->in->data, "title", "item.title", NULL),
-                          or(v->session, or(v->project, ZH_EN(l, "您的日程", "your next item"))));
+    const char *what =
+        or(dstr(m->in->data, "title", "item.title", NULL),
+           or(v->project, or(v->counterpart && jpath(m->in->data, "meeting") ? v->counterpart
+                                                                               : NULL,
+                             or(v->session, ZH_EN(l, "您的日程", "your next item")))));
     subjectf(m, ZH_EN(l, "即将开始：%s", "Starting soon: %s"), what);
     if (v->starts)
         paraf(m, ZH_EN(l, "提醒：「%s」将于 %s 开始。", "Reminder: \"%s\" starts at %s."), what,
@@ -510,6 +546,7 @@ void tmpl_render(const struct tmpl_in *in, struct tmpl_out *out)
     else
         t_other(&m, &v);
     end_table(&m);
+    free(v.owned);
     /* the footer */
     buf_puts(&m.text, "--\n");
     buf_puts(&m.html, "<hr>\r\n<p style=\"color:#777;font-size:small\">");

@@ -222,8 +222,9 @@ static void check_registration_mail(const char *locale, const char *subject_pref
     int64_t uid = registered_user(locale, &reg, &ev, &email);
     char data[512], mid[64], buf[1024];
     snprintf(data, sizeof(data),
-             "{\"registration_id\":%lld,\"session\":{\"title\":\"AI 论坛 session\","
-             "\"starts_at\":\"2031-05-20T01:00:00Z\",\"room\":\"A1\"}}",
+             "{\"registration\":{\"id\":%lld,\"status\":\"confirmed\"},\"session\":{\"title\":"
+             "\"AI 论坛 session\",\"starts_at\":\"2031-05-20T01:00:00Z\",\"room\":\"A1\"},"
+             "\"event\":{\"title\":\"人工智能产业峰会\",\"time_zone\":\"Asia/Shanghai\"}}",
              (long long)reg);
     int64_t id = put_row(uid, "registration.confirmed", ev, data, 0, mid);
     wait_row(id, "sent", 1, "a registration mail");
@@ -274,8 +275,8 @@ Test(email, not_transactional_mail_has_list_unsubscribe_and_no_calendar)
     int64_t uid;
     char *tok = it_user(srv, "enterprise", &uid), mid[64], buf[512];
     int64_t id = put_row(uid, "match.mutual", 0,
-                         "{\"project\":{\"title\":\"智能质检\"},\"counterpart\":{\"title\":"
-                         "\"工业视觉 <平台>\"}}",
+                         "{\"projects\":[{\"title\":\"智能质检\"},{\"title\":"
+                         "\"工业视觉 <平台>\",\"organization_name\":\"视觉公司\"}]}",
                          0, mid);
     wait_row(id, "sent", 1, "a match mail");
     char *m = the_mail(mid);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "notify/channel.h"
+#include "notify/dispatch.h"
 #include "notify/notify.h"
 #include "server/app.h"
 #include "server/config.h"
@@ -268,6 +269,17 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
     return socket(a->family, a->socktype, a->protocol);
 }
 
+/* A stopping dispatcher aborts the transfer (the row is released and retried). */
+static int progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)arg;
+    (void)dt;
+    (void)dn;
+    (void)ut;
+    (void)un;
+    return dispatch_stopping() ? 1 : 0;
+}
+
 static size_t discard(char *p, size_t size, size_t n, void *arg)
 {
     (void)p;
@@ -289,8 +301,11 @@ static void db_key_make(void)
 enum deliver_result webhook_deliver(struct app *app, const struct outbox_row *row, char *err,
                                     size_t errlen)
 {
+    struct db *db = dispatch_db(); /* the dispatcher thread's own connection */
+    if (db)
+        return (enum deliver_result)webhook_deliver_db(app, db, row, err, errlen);
     pthread_once(&db_once, db_key_make);
-    struct db *db = pthread_getspecific(db_key);
+    db = pthread_getspecific(db_key);
     if (!db) {
         db = db_new(app->cfg);
         pthread_setspecific(db_key, db);
@@ -437,6 +452,8 @@ int webhook_deliver_db(struct app *app, struct db *db, const struct outbox_row *
         curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)blen);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, discard);
         curl_easy_setopt(c, CURLOPT_ERRORBUFFER, cerr);
+        curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+        curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         cc = curl_easy_perform(c);
         if (cc == CURLE_OK)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

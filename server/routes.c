@@ -15,6 +15,7 @@
 #include "handlers/meetings.h"
 #include "handlers/notifications.h"
 #include "handlers/organizations.h"
+#include "handlers/outbox.h"
 #include "handlers/pitches.h"
 #include "handlers/projects.h"
 #include "handlers/registrations.h"
@@ -58,6 +59,10 @@ const struct route_def routes[] = {
     {GET, "/api/v1/me", users_me, AUTH | PRIVATE},
     {PATCH, "/api/v1/me", users_update_me, AUTH | PRIVATE},
     {POST, "/api/v1/users/{id}/roles", users_grant_role, AUTH | PRIVATE},
+
+    /* notifications: the outbox for admins (dead letters) */
+    {GET, "/api/v1/admin/outbox", outbox_list, AUTH | PRIVATE},
+    {POST, "/api/v1/admin/outbox/{id}/retry", outbox_retry, AUTH | PRIVATE},
 
     /* organizations */
     {POST, "/api/v1/organizations", organizations_create, AUTH | IDEM},

@@ -548,6 +548,24 @@ static void m_roles(int p, struct cell *c)
     BODY("{\"role\":\"attendee\"}");
 }
 
+/* notifications: the admin's outbox */
+static void m_outbox_list(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/admin/outbox?status=dead");
+}
+static void m_outbox_retry(int p, struct cell *c)
+{
+    /* a dead row of its own per cell (for a user that does not exist: it dies again) */
+    int64_t id = it_sql_i64(
+        "INSERT INTO outbox (msg_id, channel, type, user_id, payload, status, attempts, next_at,"
+        " created_at) VALUES (CONCAT('authz-', %d, '-', %d, '-', UUID_SHORT()), 'email',"
+        " 'match.mutual', 999999999999, '{\"type\":\"match.mutual\",\"data\":{}}', 'dead', 8,"
+        " UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)); SELECT LAST_INSERT_ID()",
+        (int)getpid(), p);
+    PATH("/api/v1/admin/outbox/%lld/retry", LL(id));
+}
+
 /* organizations */
 static void m_org_create(int p, struct cell *c)
 {
@@ -1041,6 +1059,12 @@ static const struct row rows[] = {
     {G, "/api/v1/me", 0, m_me, SIGNED_IN(200)},
     {PA, "/api/v1/me", 0, m_me_patch, SIGNED_IN(200)},
     {PO, "/api/v1/users/{id}/roles", 0, m_roles, {401, 403, 403, 403, 403, 403, 403, 403, 200}},
+    {G, "/api/v1/admin/outbox", 0, m_outbox_list, {401, 403, 403, 403, 403, 403, 403, 403, 200}},
+    {PO,
+     "/api/v1/admin/outbox/{id}/retry",
+     0,
+     m_outbox_retry,
+     {401, 403, 403, 403, 403, 403, 403, 403, 200}},
 
     /* organizations: enterprises, organizers and admins create; members (and admins) invite */
     {PO, "/api/v1/organizations", 0, m_org_create, {401, 403, 403, 201, 201, 201, 201, 403, 201}},

@@ -1301,6 +1301,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notifications in the outbox by status, newest first (admin)
+         * @description The dead letters above all: e-mails and webhooks that failed notify_max_attempts times or were refused for good (a recipient that no longer exists), with the last error. Admin only.
+         */
+        get: operations["outbox_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/outbox/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead notification again (admin)
+         * @description A dead row becomes pending again, due at once, its attempts reset to 0; the dispatchers deliver it with the same msg_id (Message-ID / webhook-id). Admin only.
+         */
+        post: operations["outbox_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2298,6 +2338,44 @@ export interface components {
                 /** Format: date-time */
                 created_at: string;
             }[];
+            next_cursor: string | null;
+        };
+        /** @description one notification of the outbox (a channel that leaves the process: email or webhook), as the dispatcher sees it */
+        OutboxRow: {
+            id: number;
+            /** @description stable across attempts: the e-mail Message-ID's left part, the webhook-id */
+            msg_id: string;
+            /** @enum {string} */
+            channel: "email" | "webhook";
+            /** @description the event type, e.g. registration.promoted */
+            type: string;
+            /** @description the e-mail's recipient */
+            user_id: number | null;
+            /** @description the webhook endpoint */
+            endpoint_id: number | null;
+            event_id: number | null;
+            /** @enum {string} */
+            status: "pending" | "sent" | "dead";
+            /** @description delivery attempts made */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description when it is due (again)
+             */
+            next_at: string;
+            /** @description why the last attempt failed */
+            last_error: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            sent_at: string | null;
+            /** @description the notice as emitted, {type, data} */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        OutboxPage: {
+            items: components["schemas"]["OutboxRow"][];
             next_cursor: string | null;
         };
     };
@@ -8038,6 +8116,118 @@ export interface operations {
             };
             /** @description webhook_not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    outbox_list: {
+        parameters: {
+            query?: {
+                status?: "dead" | "pending" | "sent";
+                limit?: number;
+                /** @description the next_cursor of an earlier page of this list: opaque, bound to the list (else 400 naming cursor) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page (items, next_cursor) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPage"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden (not an admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    outbox_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the row, pending again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxRow"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden (not an admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description notification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description notification_not_dead (it is pending or sent) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -14,10 +14,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/integration/ev_fixtures.h"
 #include "tests/integration/wh_receiver.h"
 #include "tests/lib/it.h"
 
-IT_SUITE(webhooks, 180, "webhook_allow_loopback=true", "webhook_disable_after=3");
+/* The suite's server delivers to loopback; its dispatcher polls and retries quickly (the
+ * end-to-end test). Servers that refuse loopback run no dispatcher (notify_dispatch=false): the
+ * outbox is shared, and they would claim the end-to-end test's rows. */
+IT_SUITE(webhooks, 180, "webhook_allow_loopback=true", "webhook_disable_after=3",
+         "notify_poll_ms=50", "notify_backoff_ms=50", "notify_backoff_max_s=1");
+static const char *const strict_sets[] = {"notify_dispatch=false", NULL};
 
 #define LL(x) ((long long)(x))
 
@@ -257,7 +263,7 @@ Test(webhooks, private_loopback_and_metadata_addresses_are_refused)
         "http://[ff02::1]/x",        "http://[::ffff:127.0.0.1]/x", "http://[::ffff:10.0.0.1]/x",
         "http://255.255.255.255/x",  "http://2130706433/x",        "http://0x7f.1/x",
     };
-    struct it_server *strict = it_start(NULL);
+    struct it_server *strict = it_start(strict_sets);
     char *ent = it_user(strict, "enterprise", NULL);
     int64_t org = it_org(strict, ent, "seed", "人工智能", "高新区");
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
@@ -494,7 +500,7 @@ Test(webhooks, the_delivery_checks_the_address_it_connects_to)
     snprintf(url, sizeof(url), "http://localhost:%d/hooks", w->port);
     int64_t ep = hook_new(ent, org, url, NULL);
     int64_t row = held_row(ep, "match.mutual", "{}", msg);
-    struct it_server *strict = it_start(NULL);
+    struct it_server *strict = it_start(strict_sets);
     cr_assert_str_eq(deliver(strict, row, err, sizeof(err)), "retry");
     cr_assert(strstr(err, "refused (loopback)") != NULL, "%s", err);
     cr_assert_eq(whr_count(w), 0, "nothing sent");
@@ -502,5 +508,83 @@ Test(webhooks, the_delivery_checks_the_address_it_connects_to)
     cr_assert_str_eq(deliver(srv, row, err, sizeof(err)), "ok", "%s", err);
     cr_assert_eq(whr_count(w), 1);
     free(ent);
+    whr_stop(w);
+}
+
+struct seen {
+    struct whr *w;
+    int n;
+};
+static bool received(void *arg)
+{
+    struct seen *s = arg;
+    return whr_count(s->w) >= s->n;
+}
+
+/* Through the whole pipeline: a registration writes its outbox row (notify_emit, in the
+ * registration's transaction), the dispatcher claims it and webhook_deliver POSTs it; the
+ * receiver answers 500 twice, then 200: delivered on the third attempt, with the same
+ * webhook-id, every attempt in the delivery log, the row sent. */
+Test(webhooks, e2e_registration_reaches_the_receiver_after_two_500s)
+{
+    struct whr *w = whr_start();
+    whr_answers(w, 2, 500, 200);
+    char *org = it_organizer(srv, NULL), *att = it_user(srv, "attendee", NULL), url[128];
+    int64_t ev = ev_event(srv, org, "钩子 端到端", true);
+    int64_t sid = ev_session(srv, org, ev, 10, false, "");
+    receiver_url(w, url, sizeof(url));
+    struct it_resp *r =
+        post_hook(srv, org, "events", ev, url, "[\"registration.confirmed\",\"event.cancelled\"]");
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t ep = (int64_t)it_jnum(r, "id");
+    whr_keys(w, it_jstr(r, "secret"), NULL);
+    it_resp_free(r);
+
+    r = ev_register(srv, att, sid, NULL);
+    cr_assert_eq(r->status, 201, "%s", r->body);
+    int64_t reg = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM outbox WHERE endpoint_id = %lld", LL(ep)), 1,
+                 "one webhook row for the registration");
+
+    struct seen s = {w, 3};
+    cr_assert(it_wait(received, &s, 30000), "3 attempts arrive (got %d)", whr_count(w));
+    struct whr_req first = whr_get(w, 0), last = whr_get(w, 2);
+    cr_assert_eq(first.answered, 500);
+    cr_assert_eq(last.answered, 200);
+    cr_assert_str_eq(first.id, last.id, "one webhook-id across attempts");
+    for (int i = 0; i < 3; i++)
+        cr_assert(whr_get(w, i).by_key, "attempt %d verifies", i + 1);
+    cJSON *b = cJSON_Parse(last.body);
+    cr_assert_not_null(b, "%s", last.body);
+    cr_assert_str_eq(cJSON_GetObjectItem(b, "type")->valuestring, "registration.confirmed");
+    cr_assert(strstr(last.body, "\"data\":{") != NULL, "%s", last.body);
+    cJSON_Delete(b);
+    (void)reg;
+
+    /* the row is sent once the 200 is recorded (the dispatcher marks it after the answer) */
+    char *st = NULL;
+    for (int i = 0; i < 200; i++) {
+        free(st);
+        st = it_sql("SELECT status, attempts FROM outbox WHERE endpoint_id = %lld", LL(ep));
+        if (strncmp(st, "sent", 4) == 0)
+            break;
+        usleep(50000);
+    }
+    cr_assert(strncmp(st, "sent\t3", 6) == 0, "sent after 3 attempts: %s", st);
+    free(st);
+    char path[96];
+    snprintf(path, sizeof(path), "/api/v1/webhooks/%lld/deliveries", LL(ep));
+    r = it_http(srv, "GET", path, org, NULL, NULL);
+    cr_assert_eq(r->status, 200, "%s", r->body);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r->json, "items")), 3, "%s", r->body);
+    cr_assert_eq((int)it_jnum(r, "items.0.attempt"), 3);
+    cr_assert_eq((int)it_jnum(r, "items.0.status_code"), 200);
+    cr_assert_eq((int)it_jnum(r, "items.2.attempt"), 1);
+    cr_assert_eq((int)it_jnum(r, "items.2.status_code"), 500);
+    cr_assert_str_eq(it_jstr(r, "items.0.message_id"), first.id);
+    it_resp_free(r);
+    free(org);
+    free(att);
     whr_stop(w);
 }

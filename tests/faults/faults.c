@@ -14,6 +14,10 @@
  *               after it is back;
  *   mail-multi  three instances dispatch the same 300 rows at once: each delivered, prints the
  *               duplicate count (must be 0 outside crash recovery).
+ *   webhook     a webhook receiver (tests/faults/webhook_receiver.py, Debian's python3, which
+ *               verifies every signature on its own) answers 500 to its first 3 requests, then
+ *               200: every one of 20 rows delivered with a verified signature, every attempt in
+ *               the endpoint's delivery log (500s included), the endpoint still enabled.
  * After each: every registration acknowledged with 201 is in the database as acknowledged, no
  * session holds more confirmed registrations than seats, counters equal rows, waitlist positions
  * are dense (1..waitlist_count). Prints `faults: N scenarios, acknowledged=A, lost=L` and exits
@@ -284,6 +288,7 @@ static void inst_start(int i)
                           "notify_backoff_max_s=2",
                           "notify_max_attempts=50",
                           "notify_poll_ms=50",
+                          "webhook_allow_loopback=true", /* the receiver of `webhook` */
                           NULL};
     const char *argv[64];
     int n = 0;
@@ -1086,6 +1091,129 @@ static void scenario_mail_multi(void)
     nscen++;
 }
 
+
+/* ---------------------------------------------------------------- webhooks */
+
+#define WH_ROWS 20
+#define WH_FAILS 3
+
+static void scenario_webhook(void)
+{
+    const char *scen = "webhook";
+    int64_t t0 = now_ms();
+    unlink("var/faults/whr.port");
+    if (sh("/usr/bin/python3 tests/faults/webhook_receiver.py --port-file var/faults/whr.port"
+           " --secret-file var/faults/whr.secret --fail-first %d --log var/faults/whr.log"
+           " >var/faults/whr.out 2>&1 & echo $! >var/faults/whr.pid",
+           WH_FAILS) != 0)
+        die("cannot start the webhook receiver");
+    int port = 0;
+    for (int64_t deadline = now_ms() + 10000; !port && now_ms() < deadline; sleep_ms(20)) {
+        FILE *f = fopen("var/faults/whr.port", "r");
+        if (f && fscanf(f, "%d", &port) != 1)
+            port = 0;
+        if (f)
+            fclose(f);
+    }
+    if (!port)
+        die("the webhook receiver did not start (var/faults/whr.out)");
+    int64_t sid[1];
+    make_sessions_n(inst[0].port, scen, sid, 1, 10);
+    char q[512], path[96], body[256];
+    snprintf(q, sizeof(q), "SELECT event_id FROM sessions WHERE id = %lld", (long long)sid[0]);
+    long ev = sql_long(q);
+    snprintf(path, sizeof(path), "/api/v1/events/%ld/webhooks", ev);
+    snprintf(body, sizeof(body),
+             "{\"url\":\"http://127.0.0.1:%d/hook\",\"events\":[\"reminder\"]}", port);
+    struct resp r = http(inst[0].port, "POST", path, org_token, body, 5000);
+    const char *secret = jstr(&r, "secret");
+    if (r.status != 201 || !secret)
+        die("webhook endpoint: %d %s", r.status, r.body ? r.body : "");
+    long ep = (long)jint(&r, "id");
+    FILE *f = fopen("var/faults/whr.secret", "w");
+    if (!f)
+        die("var/faults/whr.secret: %s", strerror(errno));
+    fprintf(f, "%s\n", secret);
+    fclose(f);
+    resp_free(&r);
+
+    char prefix[48];
+    snprintf(prefix, sizeof(prefix), "wh%lld", (long long)t0);
+    f = fopen("var/faults/rows.sql", "w");
+    if (!f)
+        die("var/faults/rows.sql: %s", strerror(errno));
+    fprintf(f, "INSERT INTO outbox (msg_id, channel, type, endpoint_id, event_id, payload, next_at,"
+               " created_at) VALUES ");
+    for (int i = 0; i < WH_ROWS; i++)
+        fprintf(f,
+                "%s('%s-%d', 'webhook', 'reminder', %ld, %ld,"
+                " '{\"type\":\"reminder\",\"data\":{\"n\":%d}}', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
+                i ? "," : "", prefix, i, ep, ev, i);
+    fprintf(f, ";\n");
+    fclose(f);
+    if (sh("mariadb --no-defaults -S var/faults/mysql/mariadbd.sock -uroot summitd_test"
+           " < var/faults/rows.sql") != 0)
+        die("cannot write the outbox rows");
+    if (!mail_wait_sent(prefix, WH_ROWS, 60000))
+        fail(scen, "only %ld of %d rows sent", mail_sent(prefix), WH_ROWS);
+
+    /* what the receiver got: every row with a verified 200, every request verified */
+    long requests = 0, bad_sig = 0, stale = 0, fails = 0, dups = 0;
+    int got[WH_ROWS] = {0};
+    f = fopen("var/faults/whr.log", "r");
+    char line[512];
+    while (f && fgets(line, sizeof(line), f)) {
+        cJSON *j = cJSON_Parse(line);
+        if (!j)
+            continue;
+        requests++;
+        const cJSON *id = cJSON_GetObjectItem(j, "id");
+        bad_sig += !cJSON_IsTrue(cJSON_GetObjectItem(j, "verified"));
+        stale += !cJSON_IsTrue(cJSON_GetObjectItem(j, "fresh"));
+        int answered = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "answered"));
+        fails += answered != 200;
+        size_t pl = strlen(prefix);
+        if (answered == 200 && cJSON_IsString(id) && strncmp(id->valuestring, prefix, pl) == 0 &&
+            id->valuestring[pl] == '-') {
+            int k = atoi(id->valuestring + pl + 1);
+            if (k >= 0 && k < WH_ROWS && got[k]++)
+                dups++;
+        }
+        cJSON_Delete(j);
+    }
+    if (f)
+        fclose(f);
+    long missing = 0;
+    for (int i = 0; i < WH_ROWS; i++)
+        missing += !got[i];
+    snprintf(q, sizeof(q), "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = %ld", ep);
+    long logged = sql_long(q);
+    snprintf(q, sizeof(q),
+             "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = %ld AND status_code = 500",
+             ep);
+    long logged500 = sql_long(q);
+    snprintf(q, sizeof(q), "SELECT enabled FROM webhook_endpoints WHERE id = %ld", ep);
+    long enabled = sql_long(q);
+    sh("kill $(cat var/faults/whr.pid) 2>/dev/null");
+    total_acked += WH_ROWS;
+    total_lost += missing;
+    if (missing)
+        fail(scen, "%ld of %d rows never got a 200 from the receiver", missing, WH_ROWS);
+    if (bad_sig || stale)
+        fail(scen, "%ld requests with a bad signature, %ld with a stale timestamp", bad_sig, stale);
+    if (fails != WH_FAILS || logged500 != WH_FAILS)
+        fail(scen, "the receiver answered 500 %ld times, the log has %ld (want %d)", fails,
+             logged500, WH_FAILS);
+    if (logged != requests)
+        fail(scen, "%ld requests received, %ld attempts in the delivery log", requests, logged);
+    if (!enabled)
+        fail(scen, "the endpoint was disabled");
+    printf("faults: %-9s rows=%d, receiver 500 x%d then 200: delivered all, signatures verified,"
+           " attempts logged=%ld (500s=%ld), duplicates=%ld (%.1f s)\n",
+           scen, WH_ROWS, WH_FAILS, logged, logged500, dups, (double)(now_ms() - t0) / 1000.0);
+    nscen++;
+}
+
 /* ---------------------------------------------------------------- cluster scenarios */
 
 static int cluster_base = 4500;
@@ -1352,17 +1480,18 @@ int main(int argc, char **argv)
         return cluster_main(argc - 2, argv + 2);
     }
     bool want_all = argc == 1;
-    bool want[7] = {want_all, want_all, want_all, want_all, want_all, want_all, want_all};
-    static const char *const names[] = {"mysql",     "redis",     "summitd",   "multi",
-                                        "mail-kill", "mail-smtp", "mail-multi"};
+    bool want[8] = {want_all, want_all, want_all, want_all,
+                    want_all, want_all, want_all, want_all};
+    static const char *const names[] = {"mysql",     "redis",     "summitd",    "multi",
+                                        "mail-kill", "mail-smtp", "mail-multi", "webhook"};
     for (int i = 1; i < argc; i++) {
         bool found = false;
-        for (int k = 0; k < 7; k++)
+        for (int k = 0; k < 8; k++)
             if (strcmp(argv[i], names[k]) == 0)
                 want[k] = found = true;
         if (!found) {
             fprintf(stderr,
-                    "usage: %s [mysql|redis|summitd|multi|mail-kill|mail-smtp|mail-multi]...\n",
+                    "usage: %s [mysql|redis|summitd|multi|mail-kill|mail-smtp|mail-multi|webhook]...\n",
                     argv[0]);
             return 2;
         }
@@ -1405,6 +1534,8 @@ int main(int argc, char **argv)
         scenario_mail_smtp();
     if (want[6])
         scenario_mail_multi();
+    if (want[7])
+        scenario_webhook();
     stop_all();
     printf("faults: %d scenarios, acknowledged=%ld, lost=%ld (%.0f s)\n", nscen, total_acked,
            total_lost, (double)(now_ms() - t0) / 1000.0);

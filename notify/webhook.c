@@ -313,7 +313,7 @@ enum deliver_result webhook_deliver(struct app *app, const struct outbox_row *ro
     return (enum deliver_result)webhook_deliver_db(app, db, row, err, errlen);
 }
 
-enum { EP_URL, EP_SECRET, EP_PREV, EP_PREV_LIVE, EP_ENABLED };
+enum { EP_URL, EP_SECRET, EP_PREV, EP_PREV_LIVE, EP_ENABLED, EP_FAILURES };
 
 /* The body receivers get: {"type", "timestamp", "data"} from the outbox payload {type, data}. */
 static char *make_body(const struct outbox_row *row)
@@ -335,7 +335,7 @@ static char *make_body(const struct outbox_row *row)
  * a failure +1, disabling the endpoint when it reaches `disable_after` (or at once for `gone`).
  * Returns whether the endpoint is (now) disabled. */
 static bool record(struct db *db, const struct outbox_row *row, long status, const char *error,
-                   int64_t ms, bool ok, bool gone, int disable_after)
+                   int64_t ms, bool ok, bool gone, int disable_after, bool had_failures)
 {
     char e[500];
     snprintf(e, sizeof(e), "%s", error ? error : "");
@@ -346,7 +346,8 @@ static bool record(struct db *db, const struct outbox_row *row, long status, con
                 ok ? NULL : e, ms))
         log_warn("webhook %lld: the delivery log failed", (long long)row->endpoint_id);
     if (ok) {
-        if (db_exec(db, NULL,
+        if (had_failures &&
+            db_exec(db, NULL,
                     "UPDATE webhook_endpoints SET failures = 0 WHERE id = ? AND failures <> 0", "i",
                     row->endpoint_id))
             log_warn("webhook %lld: resetting failures failed", (long long)row->endpoint_id);
@@ -383,8 +384,8 @@ int webhook_deliver_db(struct app *app, struct db *db, const struct outbox_row *
     const struct config *cfg = app->cfg;
     struct db_res ep;
     if (db_exec(db, &ep,
-                "SELECT url, secret, prev_secret, prev_secret_until > UTC_TIMESTAMP(3), enabled"
-                " FROM webhook_endpoints WHERE id = ?",
+                "SELECT url, secret, prev_secret, prev_secret_until > UTC_TIMESTAMP(3), enabled,"
+                " failures FROM webhook_endpoints WHERE id = ?",
                 "i", row->endpoint_id)) {
         snprintf(err, errlen, "database unavailable");
         return DELIVER_RETRY;
@@ -401,6 +402,7 @@ int webhook_deliver_db(struct app *app, struct db *db, const struct outbox_row *
                        ? webhook_key_decode(db_get(&ep, 0, EP_PREV), prev, sizeof(prev))
                        : -1;
     char *url = strdup(db_get(&ep, 0, EP_URL));
+    bool had_failures = db_get_i64(&ep, 0, EP_FAILURES) > 0;
     db_res_clear(&ep);
     if (keylen < 0 || !url) {
         free(url);
@@ -475,7 +477,7 @@ int webhook_deliver_db(struct app *app, struct db *db, const struct outbox_row *
     else if (!ok)
         snprintf(why, sizeof(why), "HTTP %ld", status);
     bool disabled =
-        record(db, row, status, why, ms, ok, gone, cfg->webhook_disable_after);
+        record(db, row, status, why, ms, ok, gone, cfg->webhook_disable_after, had_failures);
     if (ok)
         return DELIVER_OK;
     snprintf(err, errlen, "%s%s", why, disabled ? "; endpoint disabled" : "");

@@ -215,7 +215,7 @@ int webhook_url_check(const char *url, bool allow_loopback, const char **reason,
     unsigned char tmp[16];
     if (inet_pton(AF_INET, h, tmp) == 1 || inet_pton(AF_INET6, h, tmp) == 1) {
         bad = webhook_addr_text_refused(h, allow_loopback);
-        snprintf(badaddr, sizeof(badaddr), "%s", h);
+        snprintf(badaddr, sizeof(badaddr), "%.45s", h);
     } else if (host_is_localhost(h)) {
         bad = allow_loopback ? NULL : "loopback";
         snprintf(badaddr, sizeof(badaddr), "%s", "localhost");

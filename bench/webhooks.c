@@ -99,8 +99,8 @@ static char sock_path[256];
 static long sql_long(const char *q)
 {
     char cmd[8192];
-    snprintf(cmd, sizeof(cmd),
-             "mariadb --no-defaults -S %s -uroot -N -B summitd_test -e \"%s\"", sock_path, q);
+    snprintf(cmd, sizeof(cmd), "mariadb --no-defaults -S %s -uroot -N -B summitd_test -e \"%s\"",
+             sock_path, q);
     FILE *p = popen(cmd, "r");
     if (!p)
         die("popen");
@@ -155,11 +155,20 @@ static pid_t summitd_start(const char *bin, int port)
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", port);
     snprintf(mp, sizeof(mp), "mysql_port=%s", getenv("SD_MYSQL_PORT"));
     snprintf(rp, sizeof(rp), "redis_port=%s", getenv("SD_REDIS_PORT"));
-    const char *sets[] = {"mysql_host=127.0.0.1", mp, "mysql_user=summitd",
-                          "mysql_password=summitd", "mysql_database=summitd_test",
-                          "redis_host=127.0.0.1", rp, "redis_prefix=bwh:", "access_log=false",
-                          "log_level=warn", "webhook_allow_loopback=true", "notify_poll_ms=10",
-                          "notify_batch=50", NULL};
+    const char *sets[] = {"mysql_host=127.0.0.1",
+                          mp,
+                          "mysql_user=summitd",
+                          "mysql_password=summitd",
+                          "mysql_database=summitd_test",
+                          "redis_host=127.0.0.1",
+                          rp,
+                          "redis_prefix=bwh:",
+                          "access_log=false",
+                          "log_level=warn",
+                          "webhook_allow_loopback=true",
+                          "notify_poll_ms=10",
+                          "notify_batch=50",
+                          NULL};
     const char *argv[48];
     int n = 0;
     argv[n++] = bin;
@@ -197,8 +206,9 @@ static double summitd_run(struct whr *w, long ep, int n, int run)
         /* the payload as notify_emit writes it ({type, data}); the POST adds the timestamp */
         body_of(i, body, sizeof(body));
         const char *data = strstr(body, "\"data\":") + 7;
-        fprintf(f, "%s('%s-%d', 'webhook', 'reminder', %ld, '{\"type\":\"reminder\",\"data\":%.*s}',"
-                   " UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
+        fprintf(f,
+                "%s('%s-%d', 'webhook', 'reminder', %ld, '{\"type\":\"reminder\",\"data\":%.*s}',"
+                " UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
                 i ? "," : "", prefix, i, ep, (int)(strlen(data) - 1), data);
     }
     fprintf(f, ";\n");
@@ -207,8 +217,8 @@ static double summitd_run(struct whr *w, long ep, int n, int run)
     int64_t t0 = now_ms();
     sql_file("var/bench/webhooks-rows.sql");
     char q[256];
-    snprintf(q, sizeof(q), "SELECT COUNT(*) FROM outbox WHERE msg_id LIKE '%s-%%' AND status = 'sent'",
-             prefix);
+    snprintf(q, sizeof(q),
+             "SELECT COUNT(*) FROM outbox WHERE msg_id LIKE '%s-%%' AND status = 'sent'", prefix);
     for (int64_t deadline = now_ms() + 120000; whr_count(w) - before < n; usleep(2000))
         if (now_ms() > deadline)
             die("rows not delivered within 120 s");

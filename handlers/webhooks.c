@@ -177,9 +177,10 @@ static int body_events(struct req *r, const cJSON *body, bool required, char *ou
     {
         int k = cJSON_IsString(t) ? json_enum_index(webhook_types, t->valuestring) : -1;
         if (k < 0) {
-            reply_error(r, SD_ERR_INVALID, "validation_failed", "events",
-                        "events: \"%.64s\" is not a known event type (docs/openapi.yaml lists them)",
-                        cJSON_IsString(t) ? t->valuestring : "?");
+            reply_error(
+                r, SD_ERR_INVALID, "validation_failed", "events",
+                "events: \"%.64s\" is not a known event type (docs/openapi.yaml lists them)",
+                cJSON_IsString(t) ? t->valuestring : "?");
             return -1;
         }
         want[k] = true;
@@ -188,8 +189,8 @@ static int body_events(struct req *r, const cJSON *body, bool required, char *ou
     out[0] = 0;
     for (int k = 0; webhook_types[k]; k++)
         if (want[k])
-            len += (size_t)snprintf(out + len, outlen - len, "%s%s", len ? "," : "",
-                                    webhook_types[k]);
+            len +=
+                (size_t)snprintf(out + len, outlen - len, "%s%s", len ? "," : "", webhook_types[k]);
     return 0;
 }
 
@@ -233,8 +234,7 @@ static int create_tx(struct db *db, void *arg, struct tx_fail *f)
     db_res_clear(&res);
     if (count >= WEBHOOKS_PER_SCOPE)
         return tx_fail(f, SD_ERR_CONFLICT, "webhook_limit_reached", NULL,
-                       "at most %d webhook endpoints each; delete one first",
-                       WEBHOOKS_PER_SCOPE);
+                       "at most %d webhook endpoints each; delete one first", WEBHOOKS_PER_SCOPE);
     rc = db_exec(db, &res,
                  "INSERT INTO webhook_endpoints (event_id, org_id, url, types, secret, enabled,"
                  " failures, created_by, created_at, updated_at)"
@@ -246,8 +246,7 @@ static int create_tx(struct db *db, void *arg, struct tx_fail *f)
     db_res_clear(&res);
     char subject[64];
     snprintf(subject, sizeof(subject), "webhook %lld", (long long)a->id);
-    return a->event_id ? audit_record(db, a->r, a->event_id, "webhook_create", subject, a->url)
-                       : 0;
+    return a->event_id ? audit_record(db, a->r, a->event_id, "webhook_create", subject, a->url) : 0;
 }
 
 static void create(struct req *r, bool event_scope)
@@ -346,7 +345,7 @@ void webhooks_get(struct req *r)
 
 struct update_args {
     int64_t id;
-    const char *url;  /* NULL: unchanged */
+    const char *url;   /* NULL: unchanged */
     const char *types; /* NULL: unchanged */
     int enabled;       /* -1: unchanged */
 };
@@ -364,18 +363,20 @@ static int update_tx(struct db *db, void *arg, struct tx_fail *f)
                      a->types, a->id);
     /* Enabling starts the count of failures in a row afresh (and forgets why it stopped). */
     if (!rc && a->enabled == 1)
-        rc = db_exec(db, NULL,
-                     "UPDATE webhook_endpoints SET enabled = 1, failures = 0, disabled_reason = NULL"
-                     " WHERE id = ? AND enabled = 0",
-                     "i", a->id);
+        rc =
+            db_exec(db, NULL,
+                    "UPDATE webhook_endpoints SET enabled = 1, failures = 0, disabled_reason = NULL"
+                    " WHERE id = ? AND enabled = 0",
+                    "i", a->id);
     if (!rc && a->enabled == 0)
         rc = db_exec(db, NULL,
                      "UPDATE webhook_endpoints SET enabled = 0,"
                      " disabled_reason = 'disabled through the API' WHERE id = ? AND enabled = 1",
                      "i", a->id);
     if (!rc)
-        rc = db_exec(db, NULL, "UPDATE webhook_endpoints SET updated_at = UTC_TIMESTAMP(3)"
-                               " WHERE id = ?",
+        rc = db_exec(db, NULL,
+                     "UPDATE webhook_endpoints SET updated_at = UTC_TIMESTAMP(3)"
+                     " WHERE id = ?",
                      "i", a->id);
     return rc;
 }
@@ -447,8 +448,9 @@ void webhooks_rotate_secret(struct req *r)
 /* ---------------------------------------------------------------- the delivery log */
 
 #define DL_SELECT                                                                                  \
-    "SELECT d.id, d.outbox_id, o.msg_id, o.type, d.attempt, d.status_code, d.error,"              \
-    " d.duration_ms, d.created_at FROM webhook_deliveries d LEFT JOIN outbox o ON o.id = d.outbox_id"
+    "SELECT d.id, d.outbox_id, o.msg_id, o.type, d.attempt, d.status_code, d.error,"               \
+    " d.duration_ms, d.created_at FROM webhook_deliveries d LEFT JOIN outbox o ON o.id = "         \
+    "d.outbox_id"
 enum { DL_ID, DL_OUTBOX, DL_MSG, DL_TYPE, DL_ATTEMPT, DL_STATUS, DL_ERROR, DL_MS, DL_CREATED };
 
 void webhooks_deliveries(struct req *r)
@@ -462,8 +464,8 @@ void webhooks_deliveries(struct req *r)
     db_res_clear(&res);
     /* Newest first. */
     if (req_exec(r, &res,
-                 DL_SELECT " WHERE d.endpoint_id = ? AND d.id < ? ORDER BY d.id DESC LIMIT ?", "iii",
-                 id, page_key(&pg, 0, INT64_MAX), (int64_t)pg.limit + 1) < 0)
+                 DL_SELECT " WHERE d.endpoint_id = ? AND d.id < ? ORDER BY d.id DESC LIMIT ?",
+                 "iii", id, page_key(&pg, 0, INT64_MAX), (int64_t)pg.limit + 1) < 0)
         return;
     cJSON *items = cJSON_CreateArray();
     size_t n = res.nrows > (size_t)pg.limit ? (size_t)pg.limit : res.nrows;
@@ -523,9 +525,10 @@ void webhooks_debug_deliver(struct req *r)
     if (req_exec(r, NULL, "UPDATE outbox SET attempts = attempts + 1 WHERE id = ?", "i", id) < 0)
         return;
     cJSON *o = cJSON_CreateObject();
-    cJSON_AddStringToObject(o, "result", rc == DELIVER_OK      ? "ok"
-                                         : rc == DELIVER_RETRY ? "retry"
-                                                               : "give_up");
+    cJSON_AddStringToObject(o, "result",
+                            rc == DELIVER_OK      ? "ok"
+                            : rc == DELIVER_RETRY ? "retry"
+                                                  : "give_up");
     cJSON_AddStringToObject(o, "error", err);
     reply_json(r, 200, o);
 }

@@ -25,11 +25,21 @@
 #include "server/timeutil.h"
 
 const char *const webhook_types[] = {
-    NOTIFY_REGISTRATION_CONFIRMED, NOTIFY_REGISTRATION_WAITLISTED, NOTIFY_REGISTRATION_PROMOTED,
-    NOTIFY_REGISTRATION_CANCELLED, NOTIFY_EVENT_CANCELLED,         NOTIFY_SESSION_CHANGED,
-    NOTIFY_PITCH_PLACED,           NOTIFY_MEETING_SCHEDULED,       NOTIFY_MEETING_CHANGED,
-    NOTIFY_MATCH_MUTUAL,           NOTIFY_RECOMMENDATIONS_DIGEST,  NOTIFY_RESULTS_PUBLISHED,
-    NOTIFY_ORG_INVITATION,         NOTIFY_REMINDER,                NULL,
+    NOTIFY_REGISTRATION_CONFIRMED,
+    NOTIFY_REGISTRATION_WAITLISTED,
+    NOTIFY_REGISTRATION_PROMOTED,
+    NOTIFY_REGISTRATION_CANCELLED,
+    NOTIFY_EVENT_CANCELLED,
+    NOTIFY_SESSION_CHANGED,
+    NOTIFY_PITCH_PLACED,
+    NOTIFY_MEETING_SCHEDULED,
+    NOTIFY_MEETING_CHANGED,
+    NOTIFY_MATCH_MUTUAL,
+    NOTIFY_RECOMMENDATIONS_DIGEST,
+    NOTIFY_RESULTS_PUBLISHED,
+    NOTIFY_ORG_INVITATION,
+    NOTIFY_REMINDER,
+    NULL,
 };
 
 /* ---------------------------------------------------------------- keys and signatures */
@@ -364,8 +374,7 @@ static bool record(struct db *db, const struct outbox_row *row, long status, con
                 "UPDATE webhook_endpoints SET enabled = IF(failures + 1 >= ?, 0, enabled),"
                 " disabled_reason = IF(failures + 1 >= ?, ?, disabled_reason),"
                 " failures = failures + 1 WHERE id = ? AND enabled = 1",
-                "iisi", limit, limit, why,
-                row->endpoint_id))
+                "iisi", limit, limit, why, row->endpoint_id))
         return false;
     struct db_res res;
     if (db_exec(db, &res, "SELECT enabled FROM webhook_endpoints WHERE id = ?", "i",

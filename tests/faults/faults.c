@@ -1091,7 +1091,6 @@ static void scenario_mail_multi(void)
     nscen++;
 }
 
-
 /* ---------------------------------------------------------------- webhooks */
 
 #define WH_ROWS 20
@@ -1123,8 +1122,8 @@ static void scenario_webhook(void)
     snprintf(q, sizeof(q), "SELECT event_id FROM sessions WHERE id = %lld", (long long)sid[0]);
     long ev = sql_long(q);
     snprintf(path, sizeof(path), "/api/v1/events/%ld/webhooks", ev);
-    snprintf(body, sizeof(body),
-             "{\"url\":\"http://127.0.0.1:%d/hook\",\"events\":[\"reminder\"]}", port);
+    snprintf(body, sizeof(body), "{\"url\":\"http://127.0.0.1:%d/hook\",\"events\":[\"reminder\"]}",
+             port);
     struct resp r = http(inst[0].port, "POST", path, org_token, body, 5000);
     const char *secret = jstr(&r, "secret");
     if (r.status != 201 || !secret)
@@ -1145,10 +1144,11 @@ static void scenario_webhook(void)
     fprintf(f, "INSERT INTO outbox (msg_id, channel, type, endpoint_id, event_id, payload, next_at,"
                " created_at) VALUES ");
     for (int i = 0; i < WH_ROWS; i++)
-        fprintf(f,
-                "%s('%s-%d', 'webhook', 'reminder', %ld, %ld,"
-                " '{\"type\":\"reminder\",\"data\":{\"n\":%d}}', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
-                i ? "," : "", prefix, i, ep, ev, i);
+        fprintf(
+            f,
+            "%s('%s-%d', 'webhook', 'reminder', %ld, %ld,"
+            " '{\"type\":\"reminder\",\"data\":{\"n\":%d}}', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
+            i ? "," : "", prefix, i, ep, ev, i);
     fprintf(f, ";\n");
     fclose(f);
     if (sh("mariadb --no-defaults -S var/faults/mysql/mariadbd.sock -uroot summitd_test"
@@ -1188,9 +1188,10 @@ static void scenario_webhook(void)
         missing += !got[i];
     snprintf(q, sizeof(q), "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = %ld", ep);
     long logged = sql_long(q);
-    snprintf(q, sizeof(q),
-             "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = %ld AND status_code = 500",
-             ep);
+    snprintf(
+        q, sizeof(q),
+        "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = %ld AND status_code = 500",
+        ep);
     long logged500 = sql_long(q);
     snprintf(q, sizeof(q), "SELECT enabled FROM webhook_endpoints WHERE id = %ld", ep);
     long enabled = sql_long(q);
@@ -1480,8 +1481,7 @@ int main(int argc, char **argv)
         return cluster_main(argc - 2, argv + 2);
     }
     bool want_all = argc == 1;
-    bool want[8] = {want_all, want_all, want_all, want_all,
-                    want_all, want_all, want_all, want_all};
+    bool want[8] = {want_all, want_all, want_all, want_all, want_all, want_all, want_all, want_all};
     static const char *const names[] = {"mysql",     "redis",     "summitd",    "multi",
                                         "mail-kill", "mail-smtp", "mail-multi", "webhook"};
     for (int i = 1; i < argc; i++) {
@@ -1490,9 +1490,10 @@ int main(int argc, char **argv)
             if (strcmp(argv[i], names[k]) == 0)
                 want[k] = found = true;
         if (!found) {
-            fprintf(stderr,
-                    "usage: %s [mysql|redis|summitd|multi|mail-kill|mail-smtp|mail-multi|webhook]...\n",
-                    argv[0]);
+            fprintf(
+                stderr,
+                "usage: %s [mysql|redis|summitd|multi|mail-kill|mail-smtp|mail-multi|webhook]...\n",
+                argv[0]);
             return 2;
         }
     }

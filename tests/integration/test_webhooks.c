@@ -80,7 +80,8 @@ static const char *deliver(const struct it_server *s, int64_t id, char *err, siz
     return result;
 }
 
-static struct it_resp *get(const char *tok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static struct it_resp *get(const char *tok, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static struct it_resp *get(const char *tok, const char *fmt, ...)
 {
     char path[128];
@@ -148,8 +149,8 @@ Test(webhooks, create_list_get_patch_delete_with_the_secret_shown_once)
     cr_assert_eq((int)it_jnum(r, "failures"), 0, "re-enabling resets the count: %s", r->body);
     cr_assert(cJSON_IsNull(cJSON_GetObjectItem(r->json, "disabled_reason")));
     it_resp_free(r);
-    it_expect(it_http(srv, "PATCH", path, ent, "{\"url\":\"ftp://127.0.0.1/x\"}", NULL), 400,
-              "url", "ftp");
+    it_expect(it_http(srv, "PATCH", path, ent, "{\"url\":\"ftp://127.0.0.1/x\"}", NULL), 400, "url",
+              "ftp");
     it_expect(it_http(srv, "PATCH", path, ent, "{\"secret\":\"x\"}", NULL), 400, "secret",
               "not a field");
     it_expect(it_http(srv, "PATCH", path, other, "{\"enabled\":false}", NULL), 404, NULL,
@@ -240,8 +241,8 @@ Test(webhooks, at_most_ten_endpoints_per_scope)
     int64_t org = it_org(srv, ent, "seed", "人工智能", "高新区");
     for (int i = 0; i < 10; i++)
         hook_new(ent, org, "http://127.0.0.1:9/h", NULL);
-    struct it_resp *r = post_hook(srv, ent, "organizations", org, "http://127.0.0.1:9/h",
-                                  "[\"reminder\"]");
+    struct it_resp *r =
+        post_hook(srv, ent, "organizations", org, "http://127.0.0.1:9/h", "[\"reminder\"]");
     cr_assert_str_eq(it_jstr(r, "error.code") ? it_jstr(r, "error.code") : "",
                      "webhook_limit_reached", "%s", r->body);
     it_expect(r, 409, NULL, "the eleventh");
@@ -254,28 +255,44 @@ Test(webhooks, at_most_ten_endpoints_per_scope)
 Test(webhooks, private_loopback_and_metadata_addresses_are_refused)
 {
     static const char *const refused[] = {
-        "http://127.0.0.1:8080/x",   "http://127.1.2.3/x",         "http://localhost/x",
-        "http://api.localhost/x",    "http://[::1]/x",             "http://10.1.2.3/x",
-        "http://172.16.0.1/x",       "http://172.31.255.255/x",    "http://192.168.1.1/x",
-        "http://169.254.169.254/x",  "http://100.100.100.200/x",   "http://100.64.0.1/x",
-        "http://[fd00:ec2::254]/x",  "http://[fc00::1]/x",         "http://[fe80::1]/x",
-        "http://0.0.0.0/x",          "http://[::]/x",              "http://224.0.0.1/x",
-        "http://[ff02::1]/x",        "http://[::ffff:127.0.0.1]/x", "http://[::ffff:10.0.0.1]/x",
-        "http://255.255.255.255/x",  "http://2130706433/x",        "http://0x7f.1/x",
+        "http://127.0.0.1:8080/x",
+        "http://127.1.2.3/x",
+        "http://localhost/x",
+        "http://api.localhost/x",
+        "http://[::1]/x",
+        "http://10.1.2.3/x",
+        "http://172.16.0.1/x",
+        "http://172.31.255.255/x",
+        "http://192.168.1.1/x",
+        "http://169.254.169.254/x",
+        "http://100.100.100.200/x",
+        "http://100.64.0.1/x",
+        "http://[fd00:ec2::254]/x",
+        "http://[fc00::1]/x",
+        "http://[fe80::1]/x",
+        "http://0.0.0.0/x",
+        "http://[::]/x",
+        "http://224.0.0.1/x",
+        "http://[ff02::1]/x",
+        "http://[::ffff:127.0.0.1]/x",
+        "http://[::ffff:10.0.0.1]/x",
+        "http://255.255.255.255/x",
+        "http://2130706433/x",
+        "http://0x7f.1/x",
     };
     struct it_server *strict = it_start(strict_sets);
     char *ent = it_user(strict, "enterprise", NULL);
     int64_t org = it_org(strict, ent, "seed", "人工智能", "高新区");
     for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-        struct it_resp *r = post_hook(strict, ent, "organizations", org, refused[i],
-                                      "[\"reminder\"]");
+        struct it_resp *r =
+            post_hook(strict, ent, "organizations", org, refused[i], "[\"reminder\"]");
         cr_assert_str_eq(it_jstr(r, "error.code") ? it_jstr(r, "error.code") : "",
                          "url_not_allowed", "%s: %s", refused[i], r->body);
         it_expect(r, 400, "url", refused[i]);
     }
     /* a public address passes (nothing is sent: no notice is made for it here) */
-    struct it_resp *r = post_hook(strict, ent, "organizations", org, "https://8.8.8.8/hook",
-                                  "[\"reminder\"]");
+    struct it_resp *r =
+        post_hook(strict, ent, "organizations", org, "https://8.8.8.8/hook", "[\"reminder\"]");
     cr_assert_eq(r->status, 201, "%s", r->body);
     it_resp_free(r);
     cr_assert_eq(it_stop(strict), 0);
@@ -287,8 +304,8 @@ Test(webhooks, private_loopback_and_metadata_addresses_are_refused)
     r = post_hook(srv, ent, "organizations", org, "http://localhost:8080/x", "[\"reminder\"]");
     cr_assert_eq(r->status, 201, "%s", r->body);
     it_resp_free(r);
-    it_expect(post_hook(srv, ent, "organizations", org, "http://10.0.0.1/x", "[\"reminder\"]"),
-              400, "url", "private, loopback allowed");
+    it_expect(post_hook(srv, ent, "organizations", org, "http://10.0.0.1/x", "[\"reminder\"]"), 400,
+              "url", "private, loopback allowed");
     it_expect(post_hook(srv, ent, "organizations", org, "http://169.254.169.254/latest/meta-data",
                         "[\"reminder\"]"),
               400, "url", "metadata, loopback allowed");
@@ -332,8 +349,8 @@ Test(webhooks, a_delivery_is_signed_and_logged)
     cr_assert_eq((int)it_jnum(r, "items.0.attempt"), 1);
     cr_assert_eq((int64_t)it_jnum(r, "items.0.outbox_id"), row);
     cr_assert_str_eq(it_jstr(r, "items.0.message_id"), msg);
-    cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(
-        cJSON_GetObjectItem(r->json, "items"), 0), "ok")));
+    cr_assert(cJSON_IsTrue(
+        cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(r->json, "items"), 0), "ok")));
     it_resp_free(r);
 
     /* a tampered body does not verify under the receiver's check (the check can fail) */

@@ -34,15 +34,15 @@
 
 struct whr_req {
     char path[256];
-    char id[128];        /* webhook-id */
-    char ts[32];         /* webhook-timestamp */
-    char sig[512];       /* webhook-signature */
-    char ctype[128];     /* Content-Type */
-    char ua[128];        /* User-Agent */
-    char *body;          /* NUL-terminated */
-    bool fresh;          /* the timestamp is within 5 minutes of now */
+    char id[128];         /* webhook-id */
+    char ts[32];          /* webhook-timestamp */
+    char sig[512];        /* webhook-signature */
+    char ctype[128];      /* Content-Type */
+    char ua[128];         /* User-Agent */
+    char *body;           /* NUL-terminated */
+    bool fresh;           /* the timestamp is within 5 minutes of now */
     bool by_key, by_key2; /* a v1 signature verified under key 1 / key 2 */
-    int answered;        /* the status sent back */
+    int answered;         /* the status sent back */
 };
 
 struct whr {

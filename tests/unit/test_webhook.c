@@ -83,8 +83,8 @@ Test(webhook, the_address_filter)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *got = webhook_addr_text_refused(cases[i].addr, false);
         const char *got_lb = webhook_addr_text_refused(cases[i].addr, true);
-        cr_assert_str_eq(got ? got : "(allowed)", cases[i].want ? cases[i].want : "(allowed)",
-                         "%s", cases[i].addr);
+        cr_assert_str_eq(got ? got : "(allowed)", cases[i].want ? cases[i].want : "(allowed)", "%s",
+                         cases[i].addr);
         cr_assert_str_eq(got_lb ? got_lb : "(allowed)",
                          cases[i].want_lb_ok ? cases[i].want_lb_ok : "(allowed)",
                          "%s with loopback allowed", cases[i].addr);

@@ -324,9 +324,14 @@ static int agenda_load(struct req *r, const struct agenda_who *who, struct agend
     return 0;
 }
 
+char *agenda_uid(const char *kind, int64_t id)
+{
+    return xasprintf("%s-%lld@summitd", kind, (long long)id);
+}
+
 static char *item_uid(const struct item *it)
 {
-    return xasprintf("%s-%lld@summitd", kind_names[it->kind], (long long)it->id);
+    return agenda_uid(kind_names[it->kind], it->id);
 }
 
 /* The caller as the one whose agenda it is, in the language req_lang picks. */

@@ -23,5 +23,9 @@ void agenda_ics(struct req *r); /* GET /api/v1/me/agenda.ics */
  * filename), or the error of a failed load. The one renderer of /me/agenda.ics and the
  * subscribable feed (handlers/calendar.c). */
 void agenda_render_ics(struct req *r, int64_t user, enum lang lang, const char *filename);
+/* The stable UID of an agenda item, "<kind>-<id>@summitd" (kind "registration", "pitch" or
+ * "meeting"), as the calendars carry it: also the UID of the .ics a notification e-mail attaches
+ * (notify/email.c). Caller frees. */
+char *agenda_uid(const char *kind, int64_t id);
 
 #endif

@@ -13,6 +13,12 @@ CONF=config/dev.conf
 BIN=${SUMMITD_BIN:-build/summitd}
 [ -n "${SD_MYSQL_PORT:-}" ] && export SUMMITD_MYSQL_PORT=${SUMMITD_MYSQL_PORT:-$SD_MYSQL_PORT}
 [ -n "${SD_REDIS_PORT:-}" ] && export SUMMITD_REDIS_PORT=${SUMMITD_REDIS_PORT:-$SD_REDIS_PORT}
+# E-mail goes to the private SMTP server of scripts/services.sh (its port: SD_SMTP_PORT, else
+# SD_MYSQL_PORT - 900), which writes every message into the Maildir var/mail (new/).
+if [ -n "${SD_SMTP_PORT:-}" ] || [ -n "${SD_MYSQL_PORT:-}" ]; then
+    SMTP_PORT=${SD_SMTP_PORT:-$((${SD_MYSQL_PORT:-3407} - 900))}
+    export SUMMITD_SMTP_URL=${SUMMITD_SMTP_URL:-smtp://127.0.0.1:$SMTP_PORT}
+fi
 LISTEN=$(conf_get listen "$CONF")
 LISTEN=${LISTEN:-127.0.0.1:8080}
 PORT=${LISTEN##*:}
@@ -33,6 +39,7 @@ cleanup() {
     # Stop only what this run started.
     echo "$started" | grep -q 'mariadb: running' || scripts/services.sh stop-mysql
     echo "$started" | grep -q 'redis: running' || scripts/services.sh stop-redis
+    echo "$started" | grep -q 'smtp: running' || scripts/services.sh stop-smtp
     echo "stopped."
 }
 trap cleanup INT TERM EXIT
@@ -52,6 +59,8 @@ cat <<MSG
 summitd is serving http://$HOST:$PORT  (API under /api/v1; /healthz /readyz /metrics)
 Web client: http://$HOST:$PORT/  (the demo's events; log in with a demo login for the rest)
 Log: var/log/summitd.log   API: docs/openapi.yaml
+E-mail: every notification mail lands in the Maildir var/mail/new/ (one file per message; the
+  demo's waitlist promotion sends one to attendee@demo.summitd)
 Demo logins (password for all: demo-password):
   admin       $ADMIN_EMAIL ($ADMIN_PW_NOTE)
   organizer   organizer@demo.summitd
@@ -59,6 +68,6 @@ Demo logins (password for all: demo-password):
   attendee    attendee@demo.summitd
 Try:  curl -s -XPOST http://$HOST:$PORT/api/v1/auth/login \\
         -d '{"email":"leader@demo.summitd","password":"demo-password"}'
-Ctrl-C stops summitd, MariaDB and Redis.
+Ctrl-C stops summitd, MariaDB, Redis and the SMTP server.
 MSG
 wait "$pid"

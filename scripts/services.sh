@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Private MariaDB and Redis for development and tests: data under $SD_VAR (default var/),
-# loopback only, non-default ports, no systemd, no system-wide service touched.
+# Private MariaDB, Redis and SMTP server for development and tests: data under $SD_VAR (default
+# var/), loopback only, non-default ports, no systemd, no system-wide service touched.
 #
-#   scripts/services.sh start|stop|status        both services
+#   scripts/services.sh start|stop|status        all three services
 #   scripts/services.sh start-mysql|stop-mysql|kill-mysql
 #   scripts/services.sh start-redis|stop-redis|kill-redis
+#   scripts/services.sh start-smtp|stop-smtp|kill-smtp
 #
-# Environment: SD_VAR (state dir), SD_MYSQL_PORT (3407), SD_REDIS_PORT (6391).
+# Environment: SD_VAR (state dir), SD_MYSQL_PORT (3407), SD_REDIS_PORT (6391), SD_SMTP_PORT
+# (SD_MYSQL_PORT - 900, so 2507 by default). The SMTP server is Debian's python3-aiosmtpd
+# writing every message it accepts into the Maildir $SD_VAR/mail (one file per message under
+# mail/new/); summitd's e-mail (smtp_url) goes there in `make run` and in the tests.
 # Start reuses a service that is already running. The databases `summitd` (demo) and
 # `summitd_test` (tests) and the user summitd/summitd@127.0.0.1 are created on first start.
 # (We never export MYSQL_HOST & co.: the mariadb client would obey them over -S.)
@@ -21,6 +25,10 @@ MYCNF=$MYDIR/my.cnf
 MYPID=$MYDIR/mariadbd.pid
 MYSOCK=$MYDIR/mariadbd.sock
 RPID=$RDIR/redis.pid
+SMTP_PORT=${SD_SMTP_PORT:-$((MYSQL_PORT - 900))}
+SDIR=$VAR/smtp
+SPID=$SDIR/aiosmtpd.pid
+MAILDIR=$VAR/mail
 
 alive() { # pidfile -> 0 when the process runs (a zombie counts as stopped)
     local pid
@@ -137,17 +145,57 @@ kill_redis() {
     wait_gone "$RPID" 10 || true
 }
 
+smtp_up() { # an SMTP greeting on the port
+    /usr/bin/python3 - "$SMTP_PORT" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=2)
+s.noop()
+s.quit()
+PY
+}
+
+start_smtp() {
+    mkdir -p "$SDIR" "$MAILDIR/new" "$MAILDIR/cur" "$MAILDIR/tmp"
+    if alive "$SPID"; then return 0; fi
+    # Debian's python3 (the one on PATH may be another build without the package); -n: no setuid.
+    setsid /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
+        -c aiosmtpd.handlers.Mailbox "$MAILDIR" </dev/null >>"$SDIR/smtp.log" 2>&1 &
+    echo $! >"$SPID"
+    if ! wait_for 20 smtp_up; then
+        echo "services: the SMTP server did not start; see $SDIR/smtp.log" >&2
+        tail -20 "$SDIR/smtp.log" >&2 || true
+        return 1
+    fi
+    echo "services: SMTP on 127.0.0.1:$SMTP_PORT (Maildir $MAILDIR)"
+}
+
+stop_smtp() {
+    alive "$SPID" || return 0
+    kill "$(cat "$SPID")" 2>/dev/null || true
+    wait_gone "$SPID" 20 || kill -9 "$(cat "$SPID")" 2>/dev/null || true
+}
+
+kill_smtp() {
+    alive "$SPID" || return 0
+    kill -9 "$(cat "$SPID")" 2>/dev/null || true
+    wait_gone "$SPID" 10 || true
+}
+
 case "${1:-}" in
-start) start_mysql; start_redis ;;
-stop) stop_redis; stop_mysql ;;
+start) start_mysql; start_redis; start_smtp ;;
+stop) stop_smtp; stop_redis; stop_mysql ;;
 status)
     alive "$MYPID" && echo "mariadb: running (127.0.0.1:$MYSQL_PORT)" || echo "mariadb: stopped"
-    alive "$RPID" && echo "redis: running (127.0.0.1:$REDIS_PORT)" || echo "redis: stopped" ;;
+    alive "$RPID" && echo "redis: running (127.0.0.1:$REDIS_PORT)" || echo "redis: stopped"
+    alive "$SPID" && echo "smtp: running (127.0.0.1:$SMTP_PORT)" || echo "smtp: stopped" ;;
 start-mysql) start_mysql ;;
 stop-mysql) stop_mysql ;;
 kill-mysql) kill_mysql ;;
 start-redis) start_redis ;;
 stop-redis) stop_redis ;;
 kill-redis) kill_redis ;;
-*) echo "usage: $0 start|stop|status|start-mysql|stop-mysql|kill-mysql|start-redis|stop-redis|kill-redis" >&2; exit 2 ;;
+start-smtp) start_smtp ;;
+stop-smtp) stop_smtp ;;
+kill-smtp) kill_smtp ;;
+*) echo "usage: $0 start|stop|status|start-mysql|stop-mysql|kill-mysql|start-redis|stop-redis|kill-redis|start-smtp|stop-smtp|kill-smtp" >&2; exit 2 ;;
 esac

@@ -182,6 +182,22 @@ static const struct body_field f24[] = {
     {"tables", NULL},
 };
 static const struct body_obj o24 = {f24, 4};
+static const struct body_field f25[] = {
+    {"url", NULL},
+    {"events", NULL},
+};
+static const struct body_obj o25 = {f25, 2};
+static const struct body_field f26[] = {
+    {"url", NULL},
+    {"events", NULL},
+};
+static const struct body_obj o26 = {f26, 2};
+static const struct body_field f27[] = {
+    {"url", NULL},
+    {"events", NULL},
+    {"enabled", NULL},
+};
+static const struct body_obj o27 = {f27, 3};
 static const struct body_ro ro0[] = {
     {"contact_email", "contact_email is read-only"},
     {"contact_phone", "contact_phone is read-only"},
@@ -369,6 +385,43 @@ static const struct body_ro ro23[] = {
     {"slots", "slots is read-only"},
     {"total_slots", "total_slots is read-only"},
 };
+static const struct body_ro ro24[] = {
+    {"created_at", "created_at is read-only"},
+    {"created_by", "created_by is read-only"},
+    {"disabled_reason", "disabled_reason is read-only"},
+    {"enabled", "enabled is read-only"},
+    {"event_id", "event_id is read-only"},
+    {"failures", "failures is read-only"},
+    {"id", "id is read-only"},
+    {"organization_id", "organization_id is read-only"},
+    {"previous_secret_expires_at", "previous_secret_expires_at is read-only"},
+    {"secret", "secret is read-only"},
+    {"updated_at", "updated_at is read-only"},
+};
+static const struct body_ro ro25[] = {
+    {"created_at", "created_at is read-only"},
+    {"created_by", "created_by is read-only"},
+    {"disabled_reason", "disabled_reason is read-only"},
+    {"enabled", "enabled is read-only"},
+    {"event_id", "event_id is read-only"},
+    {"failures", "failures is read-only"},
+    {"id", "id is read-only"},
+    {"organization_id", "organization_id is read-only"},
+    {"previous_secret_expires_at", "previous_secret_expires_at is read-only"},
+    {"secret", "secret is read-only"},
+    {"updated_at", "updated_at is read-only"},
+};
+static const struct body_ro ro26[] = {
+    {"created_at", "created_at is read-only"},
+    {"created_by", "created_by is read-only"},
+    {"disabled_reason", "disabled_reason is read-only"},
+    {"event_id", "event_id is read-only"},
+    {"failures", "failures is read-only"},
+    {"id", "id is read-only"},
+    {"organization_id", "organization_id is read-only"},
+    {"previous_secret_expires_at", "previous_secret_expires_at is read-only"},
+    {"updated_at", "updated_at is read-only"},
+};
 
 const struct body_route body_routes[] = {
     {HTTP_M_POST, "/api/v1/users", &o0, ro0, 6}, /* users_create */
@@ -395,5 +448,8 @@ const struct body_route body_routes[] = {
     {HTTP_M_POST, "/api/v1/sessions/{id}/judges", &o22, ro21, 2}, /* competitions_judges_create */
     {HTTP_M_PUT, "/api/v1/entries/{id}/scores", &o23, ro22, 3}, /* competitions_scores_put */
     {HTTP_M_POST, "/api/v1/events/{id}/meeting-slots", &o24, ro23, 3}, /* meetings_create_slots */
+    {HTTP_M_POST, "/api/v1/events/{id}/webhooks", &o25, ro24, 11}, /* webhooks_create_event */
+    {HTTP_M_POST, "/api/v1/organizations/{id}/webhooks", &o26, ro25, 11}, /* webhooks_create_org */
+    {HTTP_M_PATCH, "/api/v1/webhooks/{id}", &o27, ro26, 9}, /* webhooks_update */
 };
 const size_t body_routes_len = sizeof(body_routes) / sizeof(body_routes[0]);

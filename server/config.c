@@ -130,6 +130,30 @@ static const struct cfg_key keys[] = {
     K(match_pending_interests_max, CFG_INT, "50", 0, 100000,
       "pending interests one project may receive; more are refused with 409"
       " too_many_pending_interests (0: no bound)"),
+    K(smtp_url, CFG_STR, "", 0, 1000,
+      "SMTP server for notification e-mail, smtp://host:port (or smtps://); empty: no e-mail is"
+      " sent (e-mail rows wait in the outbox)"),
+    K(smtp_from, CFG_STR, "summitd <noreply@summitd.local>", 0, 320,
+      "the From of notification e-mail: an address, or a name and <address>"),
+    K(smtp_user, CFG_STR, "", 0, 320, "SMTP login name; empty: no login"),
+    K(smtp_password, CFG_STR, "", 0, 1000, "SMTP password"),
+    K(smtp_starttls, CFG_STR, "try", 0, 0,
+      "STARTTLS on smtp:// URLs: none | try (when the server offers it) | required"),
+    K(smtp_timeout_s, CFG_INT, "20", 1, 600, "SMTP connect and transfer timeout"),
+    K(public_url, CFG_STR, "http://127.0.0.1:8080", 0, 500,
+      "where people reach the web client (links in e-mail: preferences, tickets)"),
+    K(notify_dispatch, CFG_BOOL, "true", 0, 0,
+      "this instance delivers due outbox rows (e-mail, webhooks); every instance may"),
+    K(notify_max_attempts, CFG_INT, "8", 1, 100,
+      "delivery attempts of one notification before it is dead-lettered (admin: GET"
+      " /api/v1/admin/outbox?status=dead, POST .../retry)"),
+    K(notify_batch, CFG_INT, "20", 1, 1000, "outbox rows a dispatcher claims at once"),
+    K(notify_lease_s, CFG_INT, "120", 5, 86400,
+      "a claimed row is due again after this long if its instance died delivering it"),
+    K(notify_backoff_ms, CFG_INT, "30000", 10, 86400000,
+      "pause before the first retry; doubles each attempt (jittered to 50-100%)"),
+    K(notify_backoff_max_s, CFG_INT, "3600", 1, 604800, "the longest pause between retries"),
+    K(notify_poll_ms, CFG_INT, "1000", 10, 60000, "how often an idle dispatcher looks for due rows"),
     K(notify_jobs_interval_s, CFG_INT, "10", 1, 3600,
       "notifications: how often each instance looks for reminders and recommendation digests"
       " due (every instance does; a dedupe key makes each happen once)"),
@@ -139,6 +163,15 @@ static const struct cfg_key keys[] = {
       "notifications: at most one recommendations digest per open project per period"),
     K(digest_min_score, CFG_DOUBLE, "0.3", 0, 100,
       "notifications: counterpart projects scoring above this go into a digest"),
+    K(webhook_allow_loopback, CFG_BOOL, "false", 0, 0,
+      "webhooks: allow endpoints on loopback addresses (127.0.0.0/8, ::1); private, link-local,"
+      " CGNAT, multicast and metadata addresses are refused regardless"),
+    K(webhook_timeout_ms, CFG_INT, "5000", 100, 60000,
+      "webhooks: a delivery attempt's whole time (connect, send, answer)"),
+    K(webhook_disable_after, CFG_INT, "10", 1, 1000,
+      "webhooks: failed deliveries in a row after which an endpoint is disabled"),
+    K(webhook_secret_grace_s, CFG_INT, "86400", 0, 2592000,
+      "webhooks: after a secret rotation the old key keeps signing beside the new one this long"),
 };
 
 /* The next item of a list separated by spaces and/or commas: its start (and *len), or NULL at
@@ -249,6 +282,18 @@ static int set_value(struct config *cfg, const struct cfg_key *k, const char *va
             cfg_hosts_parse(value, NULL, 0) < 0) {
             snprintf(errbuf, errlen, "%s: expected IP:PORT,IP:PORT,... (at most %d), not '%s'",
                      k->name, CFG_HOSTS_MAX, value);
+            return -1;
+        }
+        if (strcmp(k->name, "smtp_starttls") == 0 && strcmp(value, "none") &&
+            strcmp(value, "try") && strcmp(value, "required")) {
+            snprintf(errbuf, errlen, "%s: must be none, try or required, not '%s'", k->name,
+                     value);
+            return -1;
+        }
+        if (strcmp(k->name, "smtp_url") == 0 && *value && strncmp(value, "smtp://", 7) &&
+            strncmp(value, "smtps://", 8)) {
+            snprintf(errbuf, errlen, "%s: expected smtp://host:port or smtps://host:port, not '%s'",
+                     k->name, value);
             return -1;
         }
         if (strcmp(k->name, "cors_origins") == 0 && cfg_origins_parse(value, NULL) < 0) {

@@ -72,10 +72,31 @@ struct config {
     double match_exposure_floor_slack;
     int match_pending_interests_max;
     int match_exposure_max_projects;
+    /* notifications: delivery (notify/dispatch.c) and e-mail (notify/email.c) */
+    char *smtp_url;      /* "smtp://127.0.0.1:2525" or smtps://; "" = no e-mail is sent */
+    char *smtp_from;     /* the From address */
+    char *smtp_user;     /* SMTP login; "" = none */
+    char *smtp_password;
+    char *smtp_starttls; /* none | try | required */
+    int smtp_timeout_s;
+    char *public_url;    /* the web client's origin, for links in mails */
+    bool notify_dispatch;     /* this instance runs a dispatcher */
+    int notify_max_attempts;  /* then the row is dead-lettered */
+    int notify_batch;         /* rows claimed at once */
+    int notify_lease_s;       /* a claimed row is due again after this (crash mid-delivery) */
+    int notify_backoff_ms;    /* the first retry's pause; doubles per attempt, with jitter */
+    int notify_backoff_max_s; /* the longest pause */
+    int notify_poll_ms;       /* how often an idle dispatcher looks for due rows */
     int notify_jobs_interval_s;
     int reminder_minutes;
     int digest_period_hours;
     double digest_min_score;
+
+    /* webhooks (notify/webhook.c) */
+    bool webhook_allow_loopback; /* endpoints on 127.0.0.0/8 and ::1 (tests, local receivers) */
+    int webhook_timeout_ms;
+    int webhook_disable_after;  /* consecutive failed deliveries before an endpoint is disabled */
+    int webhook_secret_grace_s; /* how long a rotated-out key keeps signing */
 };
 
 /* One endpoint of a list key (mysql_hosts, redis_sentinels). */

@@ -86,11 +86,16 @@ char *ics_time(int64_t t, char *buf)
 
 void ics_begin(struct buf *b, const char *prodid, const char *calname)
 {
+    ics_begin_method(b, prodid, calname, "PUBLISH");
+}
+
+void ics_begin_method(struct buf *b, const char *prodid, const char *calname, const char *method)
+{
     ics_prop(b, "BEGIN", "VCALENDAR", false);
     ics_prop(b, "VERSION", "2.0", false);
     ics_prop(b, "PRODID", prodid, false);
     ics_prop(b, "CALSCALE", "GREGORIAN", false);
-    ics_prop(b, "METHOD", "PUBLISH", false);
+    ics_prop(b, "METHOD", method, false);
     ics_prop(b, "X-WR-CALNAME", calname, true);
 }
 
@@ -126,6 +131,13 @@ void ics_vevent(struct buf *b, const struct ics_event *ev, int64_t stamp)
         ics_prop(b, "DESCRIPTION", ev->description, true);
     if (ev->categories)
         ics_prop(b, "CATEGORIES", ev->categories, true);
-    ics_prop(b, "STATUS", "CONFIRMED", false);
+    if (ev->organizer)
+        ics_prop(b, "ORGANIZER", ev->organizer, false);
+    if (ev->sequence > 0) {
+        char seq[24];
+        snprintf(seq, sizeof(seq), "%lld", (long long)ev->sequence);
+        ics_prop(b, "SEQUENCE", seq, false);
+    }
+    ics_prop(b, "STATUS", ev->status ? ev->status : "CONFIRMED", false);
     ics_prop(b, "END", "VEVENT", false);
 }

@@ -35,6 +35,9 @@ char *ics_time(int64_t t, char *buf);
 
 /* BEGIN:VCALENDAR with VERSION, PRODID, CALSCALE, METHOD:PUBLISH and X-WR-CALNAME. */
 void ics_begin(struct buf *b, const char *prodid, const char *calname);
+/* The same with another METHOD (RFC 5546): "REQUEST" for the invitation a notification e-mail
+ * attaches, "CANCEL" for a cancellation. */
+void ics_begin_method(struct buf *b, const char *prodid, const char *calname, const char *method);
 void ics_end(struct buf *b);
 
 /* NAME;TZID=<zone>:<local time> ("DTSTART;TZID=Asia/Shanghai:20260520T090000") for a zone (the
@@ -51,6 +54,12 @@ struct ics_event {
     int64_t starts_at, ends_at;
     const struct tz *tz;
     const char *summary, *location, *description, *categories;
+    /* Optional (zero: left out / the default): STATUS (default CONFIRMED; "CANCELLED" with
+     * METHOD:CANCEL), SEQUENCE (an update of the same UID carries a higher one), ORGANIZER (a
+     * mailto: URI, which METHOD:REQUEST wants). */
+    const char *status;
+    int64_t sequence;
+    const char *organizer;
 };
 void ics_vevent(struct buf *b, const struct ics_event *ev, int64_t stamp);
 

@@ -67,6 +67,10 @@
 /* ---- check-in (registrations.checkin_code VARCHAR(32); codes are ASCII) ---- */
 #define LIMIT_CHECKIN_CODE LIMIT_TEXT(1, 64, 64, false)
 
+/* ---- webhooks (webhook_endpoints.url VARCHAR(2048)): printable ASCII only (handlers/webhooks.c
+ * refuses the rest: percent-encode it), so characters are bytes ---- */
+#define LIMIT_WEBHOOK_URL LIMIT_TEXT(10, 2048, 2048, false)
+
 /* ---- query parameters ---- */
 #define LIMIT_QUERY_Q LIMIT_TEXT(0, 200, 800, false) /* GET /projects?q= */
 #define LIMIT_QUERY_TAG LIMIT_TEXT(0, 64, 256, false)

@@ -25,6 +25,7 @@
 #include "server/routes.h"
 #include "server/server.h"
 #include "server/sync.h"
+#include "notify/dispatch.h"
 #include "notify/jobs.h"
 #include "server/timeutil.h"
 #include "base/xalloc.h"
@@ -139,7 +140,9 @@ int main(int argc, char **argv)
         goto out;
     struct sync *sync = sync_start(&app);
     struct notify_jobs *jobs = notify_jobs_start(&app);
+    struct dispatch *dispatch = dispatch_start(&app);
     server_run(srv);
+    dispatch_stop(dispatch);
     notify_jobs_stop(jobs);
     sync_stop(sync);
     server_free(srv);

@@ -15,6 +15,7 @@
 #include "handlers/meetings.h"
 #include "handlers/notifications.h"
 #include "handlers/organizations.h"
+#include "handlers/outbox.h"
 #include "handlers/pitches.h"
 #include "handlers/projects.h"
 #include "handlers/registrations.h"
@@ -22,6 +23,7 @@
 #include "handlers/tickets.h"
 #include "handlers/users.h"
 #include "handlers/vocabularies.h"
+#include "handlers/webhooks.h"
 #include "server/router.h"
 #include "server/static.h"
 #include "base/xalloc.h"
@@ -57,6 +59,10 @@ const struct route_def routes[] = {
     {GET, "/api/v1/me", users_me, AUTH | PRIVATE},
     {PATCH, "/api/v1/me", users_update_me, AUTH | PRIVATE},
     {POST, "/api/v1/users/{id}/roles", users_grant_role, AUTH | PRIVATE},
+
+    /* notifications: the outbox for admins (dead letters) */
+    {GET, "/api/v1/admin/outbox", outbox_list, AUTH | PRIVATE},
+    {POST, "/api/v1/admin/outbox/{id}/retry", outbox_retry, AUTH | PRIVATE},
 
     /* organizations */
     {POST, "/api/v1/organizations", organizations_create, AUTH | IDEM},
@@ -132,6 +138,18 @@ const struct route_def routes[] = {
     {GET, "/api/v1/me/notification-preferences", notifications_prefs_get, AUTH | PRIVATE},
     {PATCH, "/api/v1/me/notification-preferences", notifications_prefs_update, AUTH | PRIVATE},
     {GET, "/api/v1/calendar/{secret}.ics", calendar_feed, PRIVATE},
+
+    /* webhooks (notify/webhook.h) */
+    {POST, "/api/v1/events/{id}/webhooks", webhooks_create_event, AUTH | IDEM | PRIVATE},
+    {GET, "/api/v1/events/{id}/webhooks", webhooks_list_event, AUTH | PRIVATE},
+    {POST, "/api/v1/organizations/{id}/webhooks", webhooks_create_org, AUTH | IDEM | PRIVATE},
+    {GET, "/api/v1/organizations/{id}/webhooks", webhooks_list_org, AUTH | PRIVATE},
+    {GET, "/api/v1/webhooks/{id}", webhooks_get, AUTH | PRIVATE},
+    {PATCH, "/api/v1/webhooks/{id}", webhooks_update, AUTH | PRIVATE},
+    {DELETE, "/api/v1/webhooks/{id}", webhooks_delete, AUTH},
+    {POST, "/api/v1/webhooks/{id}/rotate-secret", webhooks_rotate_secret, AUTH | IDEM | PRIVATE},
+    {GET, "/api/v1/webhooks/{id}/deliveries", webhooks_deliveries, AUTH | PRIVATE},
+    {POST, "/api/v1/debug/webhook-deliver", webhooks_debug_deliver, ROUTE_DEBUG},
 };
 
 const size_t routes_len = SD_ARRAY_LEN(routes);

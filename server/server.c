@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include "notify/dispatch.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
@@ -875,4 +877,5 @@ void server_metrics(struct server *srv, struct buf *out)
     free(ms);
     buf_printf(out, "# TYPE summitd_mysql_errors_total counter\n");
     db_error_counts(metric_db_error, out);
+    dispatch_metrics(out);
 }

@@ -7,6 +7,17 @@
  *   redis    the same with Redis (login sessions are lost: clients log in again);
  *   summitd  kill -9 summitd mid-load and start it again;
  *   multi    three summitd instances, clients spread over them.
+ *   mail-kill   300 e-mail outbox rows; kill -9 summitd while it delivers them, start it again:
+ *               every row delivered (a message in the private SMTP server's Maildir) at least
+ *               once, none lost; prints the duplicates (rows in flight at the kill);
+ *   mail-smtp   the SMTP server down while 50 rows are due: retried, then each delivered once
+ *               after it is back;
+ *   mail-multi  three instances dispatch the same 300 rows at once: each delivered, prints the
+ *               duplicate count (must be 0 outside crash recovery).
+ *   webhook     a webhook receiver (tests/faults/webhook_receiver.py, Debian's python3, which
+ *               verifies every signature on its own) answers 500 to its first 3 requests, then
+ *               200: every one of 20 rows delivered with a verified signature, every attempt in
+ *               the endpoint's delivery log (500s included), the endpoint still enabled.
  * After each: every registration acknowledged with 201 is in the database as acknowledged, no
  * session holds more confirmed registrations than seats, counters equal rows, waitlist positions
  * are dense (1..waitlist_count). Prints `faults: N scenarios, acknowledged=A, lost=L` and exits
@@ -30,6 +41,7 @@
  */
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -78,7 +90,7 @@ static void sleep_ms(int ms)
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 
 static char env_prefix[256];
-static int mysql_port, redis_port;
+static int mysql_port, redis_port, smtp_port;
 static const char *bin;
 static bool keep_state;
 /* --cluster: the cluster of scripts/cluster.sh behind its load balancer */
@@ -241,8 +253,9 @@ static void inst_start(int i)
     if (!s->port)
         s->port = free_port();
     snprintf(s->log, sizeof(s->log), "var/faults/summitd-%d.log", i);
-    char listen[32], mp[32], rp[32];
+    char listen[32], mp[32], rp[32], su[64];
     snprintf(listen, sizeof(listen), "127.0.0.1:%d", s->port);
+    snprintf(su, sizeof(su), "smtp_url=smtp://127.0.0.1:%d", smtp_port);
     snprintf(mp, sizeof(mp), "mysql_port=%d", mysql_port);
     snprintf(rp, sizeof(rp), "redis_port=%d", redis_port);
     const char *sets[] = {"mysql_host=127.0.0.1",
@@ -265,6 +278,17 @@ static void inst_start(int i)
                           "access_log=false",
                           "log_level=warn",
                           "shutdown_timeout_s=5",
+                          /* e-mail to the private SMTP server; a short lease, so that rows a
+                           * killed instance had claimed are due again soon */
+                          su,
+                          "smtp_starttls=none",
+                          "smtp_from=faults <noreply@faults.example>",
+                          "notify_lease_s=5",
+                          "notify_backoff_ms=200",
+                          "notify_backoff_max_s=2",
+                          "notify_max_attempts=50",
+                          "notify_poll_ms=50",
+                          "webhook_allow_loopback=true", /* the receiver of `webhook` */
                           NULL};
     const char *argv[64];
     int n = 0;
@@ -326,7 +350,7 @@ static void stop_all(void)
     if (env_prefix[0]) {
         sh("%s scripts/services.sh stop >/dev/null 2>&1", env_prefix);
         if (!keep_state)
-            sh("rm -rf var/faults/mysql var/faults/redis");
+            sh("rm -rf var/faults/mysql var/faults/redis var/faults/mail var/faults/smtp");
     }
 }
 
@@ -893,6 +917,304 @@ static void scenario_multi(void)
     nscen++;
 }
 
+/* ---------------------------------------------------------------- e-mail delivery */
+
+#define MAIL_ROWS 300
+
+/* Writes n pending e-mail rows "<prefix>-<i>" for the first load user; returns their count. */
+static void mail_rows(const char *prefix, int n)
+{
+    char q[256];
+    snprintf(q, sizeof(q), "SELECT id FROM users WHERE email = '%s'", user_email[0]);
+    long uid = sql_long(q);
+    /* through a file: the statement is longer than a command line takes */
+    FILE *f = fopen("var/faults/rows.sql", "w");
+    if (!f)
+        die("var/faults/rows.sql: %s", strerror(errno));
+    fprintf(f, "INSERT INTO outbox (msg_id, channel, type, user_id, payload, next_at, created_at)"
+               " VALUES ");
+    for (int i = 0; i < n; i++)
+        fprintf(f,
+                "%s('%s-%d', 'email', 'reminder', %ld, '{\"type\":\"reminder\",\"data\":{}}',"
+                " UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
+                i ? "," : "", prefix, i, uid);
+    fprintf(f, ";\n");
+    fclose(f);
+    if (sh("mariadb --no-defaults -S var/faults/mysql/mariadbd.sock -uroot summitd_test"
+           " < var/faults/rows.sql") != 0)
+        die("cannot write the outbox rows");
+}
+
+static long mail_sent(const char *prefix)
+{
+    char q[256];
+    snprintf(q, sizeof(q),
+             "SELECT COUNT(*) FROM outbox WHERE msg_id LIKE '%s-%%' AND status = 'sent'", prefix);
+    return sql_long(q);
+}
+
+static bool mail_wait_sent(const char *prefix, long n, int ms)
+{
+    int64_t deadline = now_ms() + ms;
+    while (mail_sent(prefix) < n) {
+        if (now_ms() > deadline)
+            return false;
+        sleep_ms(100);
+    }
+    return true;
+}
+
+/* Messages per row in the Maildir var/faults/mail/new: fills count[0..n-1]. */
+static void mail_count(const char *prefix, int *count, int n)
+{
+    memset(count, 0, sizeof(int) * (size_t)n);
+    DIR *d = opendir("var/faults/mail/new");
+    if (!d)
+        die("no Maildir var/faults/mail/new");
+    struct dirent *e;
+    char path[1024], line[512], want[96];
+    snprintf(want, sizeof(want), "Message-ID: <%s-", prefix);
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "var/faults/mail/new/%s", e->d_name);
+        FILE *f = fopen(path, "r");
+        while (f && fgets(line, sizeof(line), f)) {
+            if (strncmp(line, want, strlen(want)) == 0) {
+                int i = atoi(line + strlen(want));
+                if (i >= 0 && i < n)
+                    count[i]++;
+                break;
+            }
+            if (line[0] == '\r' || line[0] == '\n')
+                break;
+        }
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+}
+
+/* Every row delivered at least once (else a failure); returns the duplicates. */
+static long mail_check(const char *scen, const char *prefix, int n)
+{
+    int *count = calloc((size_t)n, sizeof(int));
+    mail_count(prefix, count, n);
+    long lost = 0, dups = 0;
+    for (int i = 0; i < n; i++) {
+        if (!count[i])
+            lost++;
+        else
+            dups += count[i] - 1;
+    }
+    free(count);
+    total_acked += n;
+    total_lost += lost;
+    if (lost)
+        fail(scen, "%ld of %d rows never reached the SMTP server", lost, n);
+    return dups;
+}
+
+static void scenario_mail_kill(void)
+{
+    const char *scen = "mail-kill";
+    int64_t t0 = now_ms();
+    char prefix[48];
+    snprintf(prefix, sizeof(prefix), "fk%lld", (long long)t0);
+    mail_rows(prefix, MAIL_ROWS);
+    /* kill it while it delivers: some sent, most not */
+    int64_t deadline = now_ms() + 30000;
+    while (mail_sent(prefix) < 20 && now_ms() < deadline)
+        sleep_ms(5);
+    long before = mail_sent(prefix);
+    inst_kill(0, SIGKILL);
+    sleep_ms(300);
+    inst_start(0);
+    if (!mail_wait_sent(prefix, MAIL_ROWS, 90000))
+        fail(scen, "only %ld of %d rows sent 90 s after the restart", mail_sent(prefix), MAIL_ROWS);
+    long dups = mail_check(scen, prefix, MAIL_ROWS);
+    printf("faults: %-9s rows=%d, sent before the kill=%ld, delivered all, duplicates=%ld "
+           "(at-least-once: rows in flight at the kill) (%.1f s)\n",
+           scen, MAIL_ROWS, before, dups, (double)(now_ms() - t0) / 1000.0);
+    nscen++;
+}
+
+static void scenario_mail_smtp(void)
+{
+    const char *scen = "mail-smtp";
+    int64_t t0 = now_ms();
+    char prefix[48], q[256];
+    snprintf(prefix, sizeof(prefix), "fs%lld", (long long)t0);
+    sh("%s scripts/services.sh stop-smtp >/dev/null", env_prefix);
+    mail_rows(prefix, 50);
+    /* every row tried (and failed) at least once while the server is down */
+    snprintf(q, sizeof(q),
+             "SELECT COUNT(*) FROM outbox WHERE msg_id LIKE '%s-%%' AND attempts >= 1 AND"
+             " status = 'pending'",
+             prefix);
+    int64_t deadline = now_ms() + 30000;
+    while (sql_long(q) < 50 && now_ms() < deadline)
+        sleep_ms(100);
+    long tried = sql_long(q);
+    if (tried < 50)
+        fail(scen, "only %ld of 50 rows retried while the SMTP server was down", tried);
+    if (sh("%s scripts/services.sh start-smtp >/dev/null", env_prefix) != 0)
+        die("cannot start the SMTP server again");
+    if (!mail_wait_sent(prefix, 50, 60000))
+        fail(scen, "only %ld of 50 rows sent after the SMTP server came back", mail_sent(prefix));
+    long dups = mail_check(scen, prefix, 50);
+    if (dups)
+        fail(scen, "%ld duplicates", dups);
+    printf("faults: %-9s rows=50, all retried while down, delivered once each after (%.1f s)\n",
+           scen, (double)(now_ms() - t0) / 1000.0);
+    nscen++;
+}
+
+static void scenario_mail_multi(void)
+{
+    const char *scen = "mail-multi";
+    int64_t t0 = now_ms();
+    char prefix[48];
+    snprintf(prefix, sizeof(prefix), "fm%lld", (long long)t0);
+    for (int i = 1; i < MAX_INST; i++)
+        inst_start(i);
+    mail_rows(prefix, MAIL_ROWS);
+    if (!mail_wait_sent(prefix, MAIL_ROWS, 90000))
+        fail(scen, "only %ld of %d rows sent", mail_sent(prefix), MAIL_ROWS);
+    long dups = mail_check(scen, prefix, MAIL_ROWS);
+    printf("faults: %-9s rows=%d over %d instances, duplicates=%ld (%.1f s)\n", scen, MAIL_ROWS,
+           MAX_INST, dups, (double)(now_ms() - t0) / 1000.0);
+    if (dups)
+        fail(scen, "%ld rows sent twice without a crash", dups);
+    for (int i = 1; i < MAX_INST; i++)
+        inst_kill(i, SIGTERM);
+    nscen++;
+}
+
+/* ---------------------------------------------------------------- webhooks */
+
+#define WH_ROWS 20
+#define WH_FAILS 3
+
+static void scenario_webhook(void)
+{
+    const char *scen = "webhook";
+    int64_t t0 = now_ms();
+    unlink("var/faults/whr.port");
+    if (sh("/usr/bin/python3 tests/faults/webhook_receiver.py --port-file var/faults/whr.port"
+           " --secret-file var/faults/whr.secret --fail-first %d --log var/faults/whr.log"
+           " >var/faults/whr.out 2>&1 & echo $! >var/faults/whr.pid",
+           WH_FAILS) != 0)
+        die("cannot start the webhook receiver");
+    int port = 0;
+    for (int64_t deadline = now_ms() + 10000; !port && now_ms() < deadline; sleep_ms(20)) {
+        FILE *f = fopen("var/faults/whr.port", "r");
+        if (f && fscanf(f, "%d", &port) != 1)
+            port = 0;
+        if (f)
+            fclose(f);
+    }
+    if (!port)
+        die("the webhook receiver did not start (var/faults/whr.out)");
+    int64_t sid[1];
+    make_sessions_n(inst[0].port, scen, sid, 1, 10);
+    char q[512], path[96], body[256];
+    snprintf(q, sizeof(q), "SELECT event_id FROM sessions WHERE id = %lld", (long long)sid[0]);
+    long ev = sql_long(q);
+    snprintf(path, sizeof(path), "/api/v1/events/%ld/webhooks", ev);
+    snprintf(body, sizeof(body), "{\"url\":\"http://127.0.0.1:%d/hook\",\"events\":[\"reminder\"]}",
+             port);
+    struct resp r = http(inst[0].port, "POST", path, org_token, body, 5000);
+    const char *secret = jstr(&r, "secret");
+    if (r.status != 201 || !secret)
+        die("webhook endpoint: %d %s", r.status, r.body ? r.body : "");
+    long ep = (long)jint(&r, "id");
+    FILE *f = fopen("var/faults/whr.secret", "w");
+    if (!f)
+        die("var/faults/whr.secret: %s", strerror(errno));
+    fprintf(f, "%s\n", secret);
+    fclose(f);
+    resp_free(&r);
+
+    char prefix[48];
+    snprintf(prefix, sizeof(prefix), "wh%lld", (long long)t0);
+    f = fopen("var/faults/rows.sql", "w");
+    if (!f)
+        die("var/faults/rows.sql: %s", strerror(errno));
+    fprintf(f, "INSERT INTO outbox (msg_id, channel, type, endpoint_id, event_id, payload, next_at,"
+               " created_at) VALUES ");
+    for (int i = 0; i < WH_ROWS; i++)
+        fprintf(
+            f,
+            "%s('%s-%d', 'webhook', 'reminder', %ld, %ld,"
+            " '{\"type\":\"reminder\",\"data\":{\"n\":%d}}', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))",
+            i ? "," : "", prefix, i, ep, ev, i);
+    fprintf(f, ";\n");
+    fclose(f);
+    if (sh("mariadb --no-defaults -S var/faults/mysql/mariadbd.sock -uroot summitd_test"
+           " < var/faults/rows.sql") != 0)
+        die("cannot write the outbox rows");
+    if (!mail_wait_sent(prefix, WH_ROWS, 60000))
+        fail(scen, "only %ld of %d rows sent", mail_sent(prefix), WH_ROWS);
+
+    /* what the receiver got: every row with a verified 200, every request verified */
+    long requests = 0, bad_sig = 0, stale = 0, fails = 0, dups = 0;
+    int got[WH_ROWS] = {0};
+    f = fopen("var/faults/whr.log", "r");
+    char line[512];
+    while (f && fgets(line, sizeof(line), f)) {
+        cJSON *j = cJSON_Parse(line);
+        if (!j)
+            continue;
+        requests++;
+        const cJSON *id = cJSON_GetObjectItem(j, "id");
+        bad_sig += !cJSON_IsTrue(cJSON_GetObjectItem(j, "verified"));
+        stale += !cJSON_IsTrue(cJSON_GetObjectItem(j, "fresh"));
+        int answered = (int)cJSON_GetNumberValue(cJSON_GetObjectItem(j, "answered"));
+        fails += answered != 200;
+        size_t pl = strlen(prefix);
+        if (answered == 200 && cJSON_IsString(id) && strncmp(id->valuestring, prefix, pl) == 0 &&
+            id->valuestring[pl] == '-') {
+            int k = atoi(id->valuestring + pl + 1);
+            if (k >= 0 && k < WH_ROWS && got[k]++)
+                dups++;
+        }
+        cJSON_Delete(j);
+    }
+    if (f)
+        fclose(f);
+    long missing = 0;
+    for (int i = 0; i < WH_ROWS; i++)
+        missing += !got[i];
+    snprintf(q, sizeof(q), "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = %ld", ep);
+    long logged = sql_long(q);
+    snprintf(
+        q, sizeof(q),
+        "SELECT COUNT(*) FROM webhook_deliveries WHERE endpoint_id = %ld AND status_code = 500",
+        ep);
+    long logged500 = sql_long(q);
+    snprintf(q, sizeof(q), "SELECT enabled FROM webhook_endpoints WHERE id = %ld", ep);
+    long enabled = sql_long(q);
+    sh("kill $(cat var/faults/whr.pid) 2>/dev/null");
+    total_acked += WH_ROWS;
+    total_lost += missing;
+    if (missing)
+        fail(scen, "%ld of %d rows never got a 200 from the receiver", missing, WH_ROWS);
+    if (bad_sig || stale)
+        fail(scen, "%ld requests with a bad signature, %ld with a stale timestamp", bad_sig, stale);
+    if (fails != WH_FAILS || logged500 != WH_FAILS)
+        fail(scen, "the receiver answered 500 %ld times, the log has %ld (want %d)", fails,
+             logged500, WH_FAILS);
+    if (logged != requests)
+        fail(scen, "%ld requests received, %ld attempts in the delivery log", requests, logged);
+    if (!enabled)
+        fail(scen, "the endpoint was disabled");
+    printf("faults: %-9s rows=%d, receiver 500 x%d then 200: delivered all, signatures verified,"
+           " attempts logged=%ld (500s=%ld), duplicates=%ld (%.1f s)\n",
+           scen, WH_ROWS, WH_FAILS, logged, logged500, dups, (double)(now_ms() - t0) / 1000.0);
+    nscen++;
+}
+
 /* ---------------------------------------------------------------- cluster scenarios */
 
 static int cluster_base = 4500;
@@ -1159,15 +1481,19 @@ int main(int argc, char **argv)
         return cluster_main(argc - 2, argv + 2);
     }
     bool want_all = argc == 1;
-    bool want[4] = {want_all, want_all, want_all, want_all};
-    static const char *const names[] = {"mysql", "redis", "summitd", "multi"};
+    bool want[8] = {want_all, want_all, want_all, want_all, want_all, want_all, want_all, want_all};
+    static const char *const names[] = {"mysql",     "redis",     "summitd",    "multi",
+                                        "mail-kill", "mail-smtp", "mail-multi", "webhook"};
     for (int i = 1; i < argc; i++) {
         bool found = false;
-        for (int k = 0; k < 4; k++)
+        for (int k = 0; k < 8; k++)
             if (strcmp(argv[i], names[k]) == 0)
                 want[k] = found = true;
         if (!found) {
-            fprintf(stderr, "usage: %s [mysql|redis|summitd|multi]...\n", argv[0]);
+            fprintf(
+                stderr,
+                "usage: %s [mysql|redis|summitd|multi|mail-kill|mail-smtp|mail-multi|webhook]...\n",
+                argv[0]);
             return 2;
         }
     }
@@ -1177,8 +1503,10 @@ int main(int argc, char **argv)
     mkdir("var/faults", 0755);
     mysql_port = free_port();
     redis_port = free_port();
-    snprintf(env_prefix, sizeof(env_prefix), "SD_VAR=var/faults SD_MYSQL_PORT=%d SD_REDIS_PORT=%d",
-             mysql_port, redis_port);
+    smtp_port = free_port();
+    snprintf(env_prefix, sizeof(env_prefix),
+             "SD_VAR=var/faults SD_MYSQL_PORT=%d SD_REDIS_PORT=%d SD_SMTP_PORT=%d", mysql_port,
+             redis_port, smtp_port);
     if (sh("%s scripts/services.sh start >/dev/null", env_prefix) != 0)
         die("cannot start the private services");
     inst_start(0);
@@ -1201,6 +1529,14 @@ int main(int argc, char **argv)
         scenario_summitd();
     if (want[3])
         scenario_multi();
+    if (want[4])
+        scenario_mail_kill();
+    if (want[5])
+        scenario_mail_smtp();
+    if (want[6])
+        scenario_mail_multi();
+    if (want[7])
+        scenario_webhook();
     stop_all();
     printf("faults: %d scenarios, acknowledged=%ld, lost=%ld (%.0f s)\n", nscen, total_acked,
            total_lost, (double)(now_ms() - t0) / 1000.0);

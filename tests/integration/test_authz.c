@@ -33,6 +33,7 @@
 #include "tests/lib/it.h"
 
 #define PASSWORD "authz-matrix-pass-7"
+#define HOOK_BODY "{\"url\":\"https://8.8.8.8/summitd-authz\",\"events\":[\"event.cancelled\"]}"
 /* The admin account tests/lib/it.c configures (re-logged in for the logout cell). */
 #define ADMIN_EMAIL "admin@test.example"
 #define ADMIN_PASSWORD "admin-test-password"
@@ -86,6 +87,7 @@ static struct {
     int64_t criterion, entry;
     int64_t t0;
     int64_t checkin_s; /* a forum starting within the hour: inside its check-in window */
+    int64_t hook;      /* a webhook endpoint of org A */
 } F;
 
 /* Every token issued during the test (checked against the log and the database at the end). */
@@ -386,6 +388,11 @@ static void world(void)
 
     /* Organizations, projects, a mutual match. */
     F.org_a = org_new(P_ENT, "权限甲 智能科技有限公司");
+    {
+        char hp[96];
+        snprintf(hp, sizeof(hp), "/api/v1/organizations/%lld/webhooks", (long long)F.org_a);
+        F.hook = create(F.tok[P_ENT], hp, HOOK_BODY);
+    }
     F.org_b = org_new(P_OTHER, "权限乙 制造集团");
     F.supply = project_new(P_ENT, F.org_a, "supply", "工业视觉质检");
     F.patch_proj = project_new(P_ENT, F.org_a, "supply", "待修改的项目");
@@ -541,6 +548,24 @@ static void m_roles(int p, struct cell *c)
     BODY("{\"role\":\"attendee\"}");
 }
 
+/* notifications: the admin's outbox */
+static void m_outbox_list(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/admin/outbox?status=dead");
+}
+static void m_outbox_retry(int p, struct cell *c)
+{
+    /* a dead row of its own per cell (for a user that does not exist: it dies again) */
+    int64_t id = it_sql_i64(
+        "INSERT INTO outbox (msg_id, channel, type, user_id, payload, status, attempts, next_at,"
+        " created_at) VALUES (CONCAT('authz-', %d, '-', %d, '-', UUID_SHORT()), 'email',"
+        " 'match.mutual', 999999999999, '{\"type\":\"match.mutual\",\"data\":{}}', 'dead', 8,"
+        " UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)); SELECT LAST_INSERT_ID()",
+        (int)getpid(), p);
+    PATH("/api/v1/admin/outbox/%lld/retry", LL(id));
+}
+
 /* organizations */
 static void m_org_create(int p, struct cell *c)
 {
@@ -588,6 +613,64 @@ static void m_inv_decline(int p, struct cell *c)
 static void m_inv_revoke(int p, struct cell *c)
 {
     PATH("/api/v1/invitations/%lld", LL(invitation_new(p)));
+}
+
+/* webhooks: a public literal address (no DNS; this server refuses loopback) and types no cell
+ * of the matrix produces */
+static void m_hook_ev_create(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/events/%lld/webhooks", LL(F.event));
+    BODY(HOOK_BODY);
+}
+static void m_hook_ev_list(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/events/%lld/webhooks", LL(F.event));
+}
+static void m_hook_org_create(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/organizations/%lld/webhooks", LL(F.org_a));
+    BODY(HOOK_BODY);
+}
+static void m_hook_org_list(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/organizations/%lld/webhooks", LL(F.org_a));
+}
+static void m_hook_get(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/webhooks/%lld", LL(F.hook));
+}
+static void m_hook_deliveries(int p, struct cell *c)
+{
+    (void)p;
+    PATH("/api/v1/webhooks/%lld/deliveries", LL(F.hook));
+}
+/* A fresh endpoint of a new organization of the enterprise member (an organization holds at
+ * most 10). */
+static int64_t hook_new(int p)
+{
+    char name[64], path[96];
+    snprintf(name, sizeof(name), "钩子 %d-%d", (int)getpid(), p);
+    int64_t org = org_new(P_ENT, name);
+    snprintf(path, sizeof(path), "/api/v1/organizations/%lld/webhooks", LL(org));
+    return create(F.tok[P_ENT], path, HOOK_BODY);
+}
+static void m_hook_patch(int p, struct cell *c)
+{
+    PATH("/api/v1/webhooks/%lld", LL(hook_new(p)));
+    BODY("{\"enabled\":false}");
+}
+static void m_hook_delete(int p, struct cell *c)
+{
+    PATH("/api/v1/webhooks/%lld", LL(hook_new(p)));
+}
+static void m_hook_rotate(int p, struct cell *c)
+{
+    PATH("/api/v1/webhooks/%lld/rotate-secret", LL(hook_new(p)));
 }
 
 /* projects and matching */
@@ -976,6 +1059,12 @@ static const struct row rows[] = {
     {G, "/api/v1/me", 0, m_me, SIGNED_IN(200)},
     {PA, "/api/v1/me", 0, m_me_patch, SIGNED_IN(200)},
     {PO, "/api/v1/users/{id}/roles", 0, m_roles, {401, 403, 403, 403, 403, 403, 403, 403, 200}},
+    {G, "/api/v1/admin/outbox", 0, m_outbox_list, {401, 403, 403, 403, 403, 403, 403, 403, 200}},
+    {PO,
+     "/api/v1/admin/outbox/{id}/retry",
+     0,
+     m_outbox_retry,
+     {401, 403, 403, 403, 403, 403, 403, 403, 200}},
 
     /* organizations: enterprises, organizers and admins create; members (and admins) invite */
     {PO, "/api/v1/organizations", 0, m_org_create, {401, 403, 403, 201, 201, 201, 201, 403, 201}},
@@ -991,6 +1080,26 @@ static const struct row rows[] = {
      m_inv_list,
      {401, 403, 403, 200, 403, 403, 403, 403, 200}},
     {G, "/api/v1/me/invitations", 0, m_inv_mine, SIGNED_IN(200)},
+
+    /* webhooks: an event's are its organizer's (and admins'), an organization's its members' (and
+     * admins'); one endpoint is hidden (404) from everyone else */
+    {PO, "/api/v1/events/{id}/webhooks", 0, m_hook_ev_create, ORGANIZER(201)},
+    {G, "/api/v1/events/{id}/webhooks", 0, m_hook_ev_list, ORGANIZER(200)},
+    {PO, "/api/v1/organizations/{id}/webhooks", 0, m_hook_org_create, ORG_A_MEMBER_OR_ADMIN(201)},
+    {G, "/api/v1/organizations/{id}/webhooks", 0, m_hook_org_list, ORG_A_MEMBER_OR_ADMIN(200)},
+    {G, "/api/v1/webhooks/{id}", 0, m_hook_get, {401, 404, 404, 200, 404, 404, 404, 404, 200}},
+    {PA, "/api/v1/webhooks/{id}", 0, m_hook_patch, {401, 404, 404, 200, 404, 404, 404, 404, 200}},
+    {DE, "/api/v1/webhooks/{id}", 0, m_hook_delete, {401, 404, 404, 204, 404, 404, 404, 404, 204}},
+    {PO,
+     "/api/v1/webhooks/{id}/rotate-secret",
+     0,
+     m_hook_rotate,
+     {401, 404, 404, 200, 404, 404, 404, 404, 200}},
+    {G,
+     "/api/v1/webhooks/{id}/deliveries",
+     0,
+     m_hook_deliveries,
+     {401, 404, 404, 200, 404, 404, 404, 404, 200}},
     /* an invitation of the other attendee by the enterprise member: only the invitee answers;
      * the organization's side (and admins) see it but may not answer; others do not see it */
     {PO,
@@ -1172,6 +1281,8 @@ static const struct drow drows[] = {
     {G, "/api/v1/sessions/{id}/competition", &D.comp, NULL, NULL},
     {G, "/api/v1/sessions/{id}/pitches", &D.pitch_s, NULL, NULL},
     {G, "/api/v1/sessions/{id}/my-scores", &D.comp, NULL, NULL},
+    {PO, "/api/v1/events/{id}/webhooks", &D.event, HOOK_BODY, NULL},
+    {G, "/api/v1/events/{id}/webhooks", &D.event, NULL, NULL},
 };
 
 #define NDROWS (sizeof(drows) / sizeof(drows[0]))

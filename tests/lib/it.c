@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -37,6 +38,10 @@ __attribute__((constructor)) static void it_env_defaults(void)
 {
     setenv("SD_MYSQL_PORT", "3407", 0);
     setenv("SD_REDIS_PORT", "6391", 0);
+    /* the SMTP server of scripts/services.sh: SD_SMTP_PORT, else SD_MYSQL_PORT - 900 */
+    char smtp[16];
+    snprintf(smtp, sizeof(smtp), "%d", atoi(getenv("SD_MYSQL_PORT")) - 900);
+    setenv("SD_SMTP_PORT", smtp, 0);
     /* Against a Galera cluster the harness's own reads are causal, like summitd's. */
     if (it_cluster())
         setenv("SD_MYSQL_CLI_OPT", "--init-command=SET SESSION wsrep_sync_wait = 1", 0);
@@ -152,7 +157,8 @@ struct it_server *it_start(const char *const *sets)
     argv[n++] = bin;
     argv[n++] = "--listen";
     argv[n++] = s->addr;
-    static char mysql_port[32], redis_port[32];
+    static char mysql_port[32], redis_port[32], smtp_url[64];
+    snprintf(smtp_url, sizeof(smtp_url), "smtp_url=smtp://127.0.0.1:%s", getenv("SD_SMTP_PORT"));
     snprintf(mysql_port, sizeof(mysql_port), "mysql_port=%s", getenv("SD_MYSQL_PORT"));
     snprintf(redis_port, sizeof(redis_port), "redis_port=%s", getenv("SD_REDIS_PORT"));
     /* On the cluster (SD_MYSQL_HOSTS, SD_REDIS_SENTINELS), unless the test names its own
@@ -189,6 +195,9 @@ struct it_server *it_start(const char *const *sets)
                                     "workers=8",
                                     "shutdown_timeout_s=10",
                                     "log_level=info",
+                                    smtp_url,
+                                    "smtp_starttls=none",
+                                    "smtp_from=summitd 测试 <noreply@test.example>",
                                     NULL};
     for (int i = 0; defaults[i]; i++) {
         argv[n++] = "--set";
@@ -795,4 +804,64 @@ void it_join(const struct it_server *s, const char *member_token, int64_t org_id
     r = it_http(s, "POST", path, user_token, NULL, NULL);
     cr_assert_eq(r->status, 200, "accept: %d %s", r->status, r->body);
     it_resp_free(r);
+}
+
+/* ---- the Maildir of the test SMTP server ---- */
+
+const char *it_maildir(void)
+{
+    static char dir[512];
+    const char *var = getenv("SD_VAR");
+    snprintf(dir, sizeof(dir), "%s/mail/new", var && *var ? var : "var");
+    return dir;
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 8192, n = 0;
+    char *b = malloc(cap);
+    size_t k;
+    while ((k = fread(b + n, 1, cap - n - 1, f)) > 0) {
+        n += k;
+        if (n + 1 >= cap)
+            b = realloc(b, cap *= 2);
+    }
+    fclose(f);
+    b[n] = '\0';
+    if (len)
+        *len = n;
+    return b;
+}
+
+size_t it_mails(const char *needle, char **first)
+{
+    if (first)
+        *first = NULL;
+    DIR *d = opendir(it_maildir());
+    if (!d)
+        return 0;
+    size_t count = 0;
+    struct dirent *e;
+    char path[1024];
+    while ((e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", it_maildir(), e->d_name);
+        char *m = slurp(path, NULL);
+        if (!m)
+            continue; /* moved meanwhile */
+        if (strstr(m, needle)) {
+            count++;
+            if (first && !*first) {
+                *first = m;
+                m = NULL;
+            }
+        }
+        free(m);
+    }
+    closedir(d);
+    return count;
 }

@@ -113,6 +113,14 @@ bool it_cluster(void);
  * elsewhere false. For tests that need one node (they stop or restart the shared services). */
 bool it_skip_on_cluster(const char *why);
 
+/* The Maildir (its new/ directory) where the SMTP server of scripts/services.sh writes every
+ * message it accepts: $SD_VAR/mail/new (var/mail/new). Every summitd it_start makes sends there
+ * (smtp_url = smtp://127.0.0.1:$SD_SMTP_PORT, the port SD_MYSQL_PORT - 900 unless set). */
+const char *it_maildir(void);
+/* How many messages in the Maildir contain `needle` (a unique address or Message-ID); *first
+ * (when first is not NULL) gets the raw text of one of them (caller frees) or NULL. */
+size_t it_mails(const char *needle, char **first);
+
 /* Runs a shell command (e.g. scripts/services.sh stop-redis); returns its exit status. */
 int it_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

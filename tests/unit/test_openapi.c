@@ -196,7 +196,10 @@ Test(openapi, operation_ids_are_the_handler_names)
         }
     }
     fclose(f);
-    cr_assert_eq(checked, routes_len - 1, "every route but the debug one has an operationId");
+    size_t ndebug = 0;
+    for (size_t i = 0; i < routes_len; i++)
+        ndebug += (routes[i].flags & ROUTE_DEBUG) != 0;
+    cr_assert_eq(checked, routes_len - ndebug, "every route but the debug ones has an operationId");
 }
 
 /* The strict-body table (server/body_fields.c, generated from this document) names real routes,

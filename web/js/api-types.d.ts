@@ -1145,7 +1145,7 @@ export interface paths {
         };
         /**
          * The caller's in-app notifications, newest first, with the unread count
-         * @description Every notice written for the caller (issue 13), in the transaction of the change it is about: a rolled-back change leaves none. `read` is whether the id is at most the caller's read mark (POST /api/v1/me/notifications/read); `unread` counts the rows above it. `data` is the notice's own object (ids, titles, the event with its time_zone, times in UTC RFC 3339, status, waitlist position...: see README, Notifications).
+         * @description Every notice written for the caller (issue 13), in the transaction of the change it is about: a rolled-back change leaves none. `read` is whether POST /api/v1/me/notifications/read has marked the row (each row has its own read state); `unread` counts the others. `data` is the notice's own object (ids, titles, the event with its time_zone, times in UTC RFC 3339, status, waitlist position...: see README, Notifications).
          */
         get: operations["notifications_list"];
         put?: never;
@@ -1167,7 +1167,7 @@ export interface paths {
         put?: never;
         /**
          * Mark the caller's notifications read up to an id (all without a body)
-         * @description The read mark only moves forward and never past the caller's newest notification (one that arrives later is unread). Answers the unread count after the change.
+         * @description Marks read the caller's notifications that exist now with an id up to up_to (all without a body); nothing becomes unread again. A notification that commits later is unread, also if its id is lower (ids are taken at insert and interleave per Galera node). Answers the unread count after the change.
          */
         post: operations["notifications_read"];
         delete?: never;
@@ -1198,6 +1198,147 @@ export interface paths {
          * @description Either one change `{kind, channel, enabled}` or several at once `{changes: [...]}` (applied together). Turning off the last channel of a transactional kind is refused with 409 transactional_kind and nothing changes. Answers the preferences as GET does.
          */
         patch: operations["notifications_prefs_update"];
+        trace?: never;
+    };
+    "/api/v1/events/{id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event's webhook endpoints, oldest first, without secrets (its organizer or an admin) */
+        get: operations["webhooks_list_event"];
+        put?: never;
+        /**
+         * Register a webhook endpoint for the event (its organizer or an admin)
+         * @description Deliveries are signed the Standard Webhooks way (README, "Webhooks"). The answer carries `secret` (`whsec_` + base64 of a 32-byte key) this once: it is never shown again except by rotate-secret. At most 10 endpoints per event. The URL must be http(s) and must not point at a loopback, private (RFC 1918, ULA), link-local, CGNAT, multicast, unspecified, documentation or reserved address (a name is resolved and every address checked; loopback is allowed with config webhook_allow_loopback); each delivery checks again the address it connects to.
+         */
+        post: operations["webhooks_create_event"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The organization's webhook endpoints, oldest first, without secrets (members and admins) */
+        get: operations["webhooks_list_org"];
+        put?: never;
+        /**
+         * Register a webhook endpoint for the organization (a member or an admin)
+         * @description As POST /api/v1/events/{id}/webhooks, for notices that concern the organization (meetings, matches, recommendation digests, pitches). At most 10 endpoints per organization.
+         */
+        post: operations["webhooks_create_org"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One webhook endpoint, without its secret (whoever manages its event or organization) */
+        get: operations["webhooks_get"];
+        put?: never;
+        post?: never;
+        /** Delete an endpoint and its delivery log; its queued notices give up at their next attempt */
+        delete: operations["webhooks_delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint's url, events or enabled
+         * @description An absent field keeps its value. enabled true on a disabled endpoint starts its count of failures in a row afresh and clears disabled_reason; false stops deliveries (its queued notices give up at their next attempt).
+         */
+        patch: operations["webhooks_update"];
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * A new secret, shown this once; the old key keeps signing beside it for a grace period
+         * @description For config webhook_secret_grace_s (default 24 h, until previous_secret_expires_at) every delivery carries two v1 signatures in webhook-signature, one per key, so a receiver switches keys without losing deliveries. Only the last previous key is kept.
+         */
+        post: operations["webhooks_rotate_secret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The endpoint's delivery log, newest first (every attempt) */
+        get: operations["webhooks_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Notifications in the outbox by status, newest first (admin)
+         * @description The dead letters above all: e-mails and webhooks that failed notify_max_attempts times or were refused for good (a recipient that no longer exists), with the last error. Admin only.
+         */
+        get: operations["outbox_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/outbox/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send a dead notification again (admin)
+         * @description A dead row becomes pending again, due at once, its attempts reset to 0; the dispatchers deliver it with the same msg_id (Message-ID / webhook-id). Admin only.
+         */
+        post: operations["outbox_retry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
 }
@@ -2144,6 +2285,122 @@ export interface components {
                     email: boolean;
                 };
             }[];
+        };
+        /** @enum {string} */
+        WebhookEventType: "registration.confirmed" | "registration.waitlisted" | "registration.promoted" | "registration.cancelled" | "event.cancelled" | "session.changed" | "pitch.placed" | "meeting.scheduled" | "meeting.changed" | "match.mutual" | "recommendations.digest" | "results.published" | "organization.invitation" | "reminder";
+        WebhookCreateRequest: {
+            /** @description an absolute http(s) URL of printable ASCII (percent-encode the rest); no redirects are followed */
+            url: string;
+            /** @description the types to deliver; duplicates fold */
+            events: components["schemas"]["WebhookEventType"][];
+        };
+        Webhook: {
+            id: number;
+            /** @description set for an event's endpoint */
+            event_id: number | null;
+            /** @description set for an organization's endpoint */
+            organization_id: number | null;
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            enabled: boolean;
+            /** @description failed deliveries in a row; webhook_disable_after of them disable the endpoint */
+            failures: number;
+            disabled_reason: string | null;
+            created_by: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string | null;
+            /**
+             * Format: date-time
+             * @description after a rotation: until when the previous key still signs
+             */
+            previous_secret_expires_at: string | null;
+        };
+        WebhookWithSecret: {
+            id: number;
+            /** @description set for an event's endpoint */
+            event_id: number | null;
+            /** @description set for an organization's endpoint */
+            organization_id: number | null;
+            url: string;
+            events: components["schemas"]["WebhookEventType"][];
+            enabled: boolean;
+            /** @description failed deliveries in a row; webhook_disable_after of them disable the endpoint */
+            failures: number;
+            disabled_reason: string | null;
+            created_by: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string | null;
+            /**
+             * Format: date-time
+             * @description after a rotation: until when the previous key still signs
+             */
+            previous_secret_expires_at: string | null;
+            /** @description whsec_ + base64 of the key; shown only here (and by rotate-secret) */
+            secret: string;
+        };
+        WebhookList: {
+            items: components["schemas"]["Webhook"][];
+        };
+        WebhookDeliveryPage: {
+            items: {
+                id: number;
+                outbox_id: number;
+                /** @description the webhook-id sent */
+                message_id: string | null;
+                type: string | null;
+                /** @description 1 for the first attempt of this message */
+                attempt: number;
+                /** @description null when there was no answer */
+                status_code: number | null;
+                ok: boolean;
+                error: string | null;
+                duration_ms: number;
+                /** Format: date-time */
+                created_at: string;
+            }[];
+            next_cursor: string | null;
+        };
+        /** @description one notification of the outbox (a channel that leaves the process: email or webhook), as the dispatcher sees it */
+        OutboxRow: {
+            id: number;
+            /** @description stable across attempts: the e-mail Message-ID's left part, the webhook-id */
+            msg_id: string;
+            /** @enum {string} */
+            channel: "email" | "webhook";
+            /** @description the event type, e.g. registration.promoted */
+            type: string;
+            /** @description the e-mail's recipient */
+            user_id: number | null;
+            /** @description the webhook endpoint */
+            endpoint_id: number | null;
+            event_id: number | null;
+            /** @enum {string} */
+            status: "pending" | "sent" | "dead";
+            /** @description delivery attempts made */
+            attempts: number;
+            /**
+             * Format: date-time
+             * @description when it is due (again)
+             */
+            next_at: string;
+            /** @description why the last attempt failed */
+            last_error: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            sent_at: string | null;
+            /** @description the notice as emitted, {type, data} */
+            payload: {
+                [key: string]: unknown;
+            };
+        };
+        OutboxPage: {
+            items: components["schemas"]["OutboxRow"][];
+            next_cursor: string | null;
         };
     };
     responses: {
@@ -7357,6 +7614,645 @@ export interface operations {
             503: {
                 headers: {
                     "Retry-After": components["headers"]["Retry-After"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    webhooks_list_event: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description all of them (at most 10) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description event_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    webhooks_create_event: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1..255 printable ASCII characters (else 400 naming Idempotency-Key) */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description registered; Location names GET /api/v1/webhooks/{id} */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description invalid_json; validation_failed naming url (not an absolute http(s) URL of printable ASCII, a length) or events (not 1..32 known types); url_not_allowed (the address is refused) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden (not the event's organizer or an admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description event_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description webhook_limit_reached; request_in_progress (the first request with this Idempotency-Key is still running: retry later) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    webhooks_list_org: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description all of them (at most 10) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookList"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description organization_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    webhooks_create_org: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1..255 printable ASCII characters (else 400 naming Idempotency-Key) */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description registered; Location names GET /api/v1/webhooks/{id} */
+            201: {
+                headers: {
+                    Location: components["headers"]["Location"];
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description invalid_json; validation_failed naming url or events; url_not_allowed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description not_member */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description organization_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description webhook_limit_reached; request_in_progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    webhooks_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the endpoint */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description webhook_not_found (also to those who may not manage it) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    webhooks_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description deleted */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description webhook_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    webhooks_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description an absolute http(s) URL of printable ASCII, checked as at registration */
+                    url?: string;
+                    events?: components["schemas"]["WebhookEventType"][];
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description the endpoint as stored now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Webhook"];
+                };
+            };
+            /** @description invalid_json; validation_failed naming url, events or enabled; url_not_allowed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description webhook_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    webhooks_rotate_secret: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description 1..255 printable ASCII characters (else 400 naming Idempotency-Key) */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the endpoint with its new secret */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["Idempotent-Replayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookWithSecret"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description webhook_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description request_in_progress */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description idempotency_key_reused */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    webhooks_deliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page (items, next_cursor) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description validation_failed (limit, cursor) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description webhook_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    outbox_list: {
+        parameters: {
+            query?: {
+                status?: "dead" | "pending" | "sent";
+                limit?: number;
+                /** @description the next_cursor of an earlier page of this list: opaque, bound to the list (else 400 naming cursor) */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page (items, next_cursor) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxPage"];
+                };
+            };
+            /** @description validation_failed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden (not an admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    outbox_retry: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: components["parameters"]["id"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the row, pending again */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxRow"];
+                };
+            };
+            /** @description invalid_token, unauthenticated */
+            401: {
+                headers: {
+                    "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description forbidden (not an admin) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description notification_not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description notification_not_dead (it is pending or sent) */
+            409: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {

@@ -270,6 +270,36 @@ Test(email, a_registration_mail_in_english_for_an_english_user)
     check_registration_mail("en", "Registration confirmed: ");
 }
 
+/* A promotion notice goes to several registrants at once and names the session, not each one's
+ * registration: the mail still carries the recipient's own calendar entry and ticket. */
+Test(email, a_promotion_naming_only_the_session_carries_the_own_ics_and_ticket)
+{
+    int64_t reg, ev;
+    char *email;
+    int64_t uid = registered_user(NULL, &reg, &ev, &email);
+    int64_t sid = it_sql_i64("SELECT session_id FROM registrations WHERE id = %lld", (long long)reg);
+    char data[256], mid[64], buf[512];
+    snprintf(data, sizeof(data),
+             "{\"session\":{\"id\":%lld,\"title\":\"AI 论坛 session\"},\"registration\":"
+             "{\"status\":\"confirmed\"}}",
+             (long long)sid);
+    int64_t id = put_row(uid, "registration.promoted", ev, data, 0, mid);
+    wait_row(id, "sent", 1, "a promotion mail");
+    char *m = the_mail(mid);
+    header(m, "Subject", buf, sizeof(buf));
+    cr_assert(strncmp(buf, "候补成功", strlen("候补成功")) == 0, "%s", buf);
+    char *ics = part(m, "text/calendar; charset=utf-8; method=REQUEST");
+    char uid_line[80];
+    snprintf(uid_line, sizeof(uid_line), "UID:registration-%lld@summitd", (long long)reg);
+    cr_assert(ics && strstr(ics, uid_line), "the own registration's UID: %s", ics ? ics : "none");
+    char *ticket = part(m, "image/svg+xml");
+    cr_assert(ticket && strstr(ticket, "<svg"), "the ticket");
+    free(ticket);
+    free(ics);
+    free(m);
+    free(email);
+}
+
 Test(email, not_transactional_mail_has_list_unsubscribe_and_no_calendar)
 {
     int64_t uid;

@@ -384,10 +384,23 @@ static size_t read_cb(char *dst, size_t size, size_t n, void *arg)
     return k;
 }
 
-static int progress_cb(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+/* On shutdown: a transfer that has not sent any of the message yet is aborted at once (the row
+ * is released, nothing was delivered); one that has is given EMAIL_FINISH_US more to complete, so
+ * that a message the server may already have taken is not cut off before its reply (which would
+ * deliver it twice). Non-zero aborts the transfer. */
+#define EMAIL_FINISH_US 5000000
+static _Thread_local int64_t tl_stop_seen;
+static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
 {
-    (void)arg, (void)a, (void)b, (void)c, (void)d;
-    return dispatch_stopping() ? 1 : 0; /* non-zero aborts the transfer */
+    (void)arg, (void)dltotal, (void)dlnow, (void)ultotal;
+    if (!dispatch_stopping())
+        return 0;
+    if (ulnow == 0)
+        return 1;
+    if (!tl_stop_seen)
+        tl_stop_seen = time_mono_us();
+    return time_mono_us() - tl_stop_seen > EMAIL_FINISH_US;
 }
 
 enum deliver_result email_deliver(struct app *app, const struct outbox_row *row, char *err,

@@ -4,7 +4,7 @@
 # table and writes var/bench/latest.json. BENCH_SECONDS (default 10) per scenario.
 BENCH_FLOOR_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SANFLAGS) -I.
 
-.PHONY: bench bench-tools
+.PHONY: bench bench-tools bench-notify
 
 $(B)/bench/floor_http: bench/floor_http.c
 	@mkdir -p $(dir $@)
@@ -32,3 +32,10 @@ bench: deps
 	@scripts/deps.sh wrk
 	@$(MAKE) --no-print-directory bench-tools
 	@B=$(B) bench/run.sh
+	@B=$(B) bench/notify.sh
+
+# Notification delivery: e-mails per second through the outbox beside the SMTP server's own rate,
+# and a registration's cost for its notice (bench/notify.sh; var/bench/notify.json).
+bench-notify: deps
+	@$(MAKE) --no-print-directory $(B)/summitd
+	@B=$(B) bench/notify.sh

@@ -67,18 +67,6 @@ static int chan_index(const char *name)
     return -1;
 }
 
-/* Until part 3 (notify/webhook.c) lands: a fallback so that the dispatcher links. TEMPORARY,
- * remove at the merge with the webhook branch (its strong definition replaces this one). */
-__attribute__((weak)) enum deliver_result webhook_deliver(struct app *app,
-                                                          const struct outbox_row *row, char *err,
-                                                          size_t errlen)
-{
-    (void)app;
-    (void)row;
-    snprintf(err, errlen, "webhooks not built");
-    return DELIVER_RETRY;
-}
-
 /* A claimed row (strings owned). */
 struct claimed {
     struct outbox_row row;

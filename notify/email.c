@@ -180,6 +180,56 @@ static int cal_meeting(struct db *db, const struct outbox_row *row, int64_t meet
     return 0;
 }
 
+/* The user's latest registration in a session (0 if none). */
+static int own_registration(struct db *db, int64_t user, int64_t session, int64_t *id)
+{
+    *id = 0;
+    if (!session)
+        return 0;
+    struct db_res res = {0};
+    int rc = db_exec(db, &res,
+                     "SELECT id FROM registrations WHERE user_id = ? AND session_id = ?"
+                     " ORDER BY id DESC LIMIT 1",
+                     "ii", user, session);
+    if (!rc && res.nrows)
+        *id = db_get_i64(&res, 0, 0);
+    db_res_clear(&res);
+    return rc;
+}
+
+/* A meeting notice names both organizations: adds data.counterpart {name} = the one the
+ * recipient is not a member of (when that is clear). */
+static int add_counterpart(struct db *db, int64_t user, cJSON *data)
+{
+    cJSON *m = cJSON_GetObjectItemCaseSensitive(data, "meeting");
+    cJSON *orgs = m ? cJSON_GetObjectItemCaseSensitive(m, "organizations") : NULL;
+    if (!cJSON_IsArray(orgs) || cJSON_GetArraySize(orgs) != 2 ||
+        cJSON_GetObjectItemCaseSensitive(data, "counterpart"))
+        return 0;
+    bool member[2] = {false, false};
+    for (int i = 0; i < 2; i++) {
+        cJSON *id = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(orgs, i), "id");
+        if (!cJSON_IsNumber(id))
+            return 0;
+        struct db_res res = {0};
+        int rc = db_exec(db, &res, "SELECT 1 FROM org_members WHERE org_id = ? AND user_id = ?",
+                         "ii", (int64_t)id->valuedouble, user);
+        member[i] = !rc && res.nrows > 0;
+        db_res_clear(&res);
+        if (rc)
+            return rc;
+    }
+    if (member[0] == member[1])
+        return 0; /* in both or neither: show both names */
+    cJSON *name = cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(orgs, member[0] ? 1 : 0),
+                                                   "name");
+    if (cJSON_IsString(name)) {
+        cJSON *c = cJSON_AddObjectToObject(data, "counterpart");
+        cJSON_AddStringToObject(c, "name", name->valuestring);
+    }
+    return 0;
+}
+
 static struct db *channel_db(struct app *app)
 {
     struct db *db = dispatch_db();
@@ -215,11 +265,19 @@ int email_build(struct app *app, struct db *db, const struct outbox_row *row, st
     }
     enum lang lang = strncmp(cellz(&u, U_LOCALE), "en", 2) == 0 ? LANG_EN : LANG_ZH;
     payload = cJSON_Parse(row->payload);
-    const cJSON *data = payload ? cJSON_GetObjectItemCaseSensitive(payload, "data") : NULL;
+    cJSON *data = payload ? cJSON_GetObjectItemCaseSensitive(payload, "data") : NULL;
     if (!cJSON_IsObject(data)) {
         snprintf(err, errlen, "the payload has no data object");
         result = DELIVER_GIVE_UP;
         goto out;
+    }
+    if (strncmp(row->type, "meeting.", 8) == 0 ||
+        (strcmp(row->type, NOTIFY_REMINDER) == 0 &&
+         cJSON_GetObjectItemCaseSensitive(data, "meeting"))) {
+        if ((rc = add_counterpart(db, row->user_id, data)) != 0) {
+            snprintf(err, errlen, "database: %d", rc);
+            goto out;
+        }
     }
     const struct tz *z = NULL;
     const char *event_title = NULL;
@@ -241,8 +299,16 @@ int email_build(struct app *app, struct db *db, const struct outbox_row *row, st
     snprintf(organizer, sizeof(organizer), "mailto:%s", from_addr);
     if (tmpl_has_calendar(row->type)) {
         int64_t id = strncmp(row->type, "meeting.", 8) == 0
-                         ? data_id(data, "meeting_id", "meeting.id")
-                         : data_id(data, "registration_id", "registration.id");
+                         ? data_id(data, "meeting.id", "meeting_id")
+                         : data_id(data, "registration.id", "registration_id");
+        /* a notice to several registrants (promotions) names the session, not each one's
+         * registration: the recipient's own in that session */
+        if (!id && strncmp(row->type, "registration.", 13) == 0 &&
+            (rc = own_registration(db, row->user_id, data_id(data, "session.id", "session_id"),
+                                   &id)) != 0) {
+            snprintf(err, errlen, "database: %d", rc);
+            goto out;
+        }
         rc = !id ? 0
              : strncmp(row->type, "meeting.", 8) == 0
                  ? cal_meeting(db, row, id, organizer, lang, &cal)
@@ -318,10 +384,23 @@ static size_t read_cb(char *dst, size_t size, size_t n, void *arg)
     return k;
 }
 
-static int progress_cb(void *arg, curl_off_t a, curl_off_t b, curl_off_t c, curl_off_t d)
+/* On shutdown: a transfer that has not sent any of the message yet is aborted at once (the row
+ * is released, nothing was delivered); one that has is given EMAIL_FINISH_US more to complete, so
+ * that a message the server may already have taken is not cut off before its reply (which would
+ * deliver it twice). Non-zero aborts the transfer. */
+#define EMAIL_FINISH_US 5000000
+static _Thread_local int64_t tl_stop_seen;
+static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                       curl_off_t ulnow)
 {
-    (void)arg, (void)a, (void)b, (void)c, (void)d;
-    return dispatch_stopping() ? 1 : 0; /* non-zero aborts the transfer */
+    (void)arg, (void)dltotal, (void)dlnow, (void)ultotal;
+    if (!dispatch_stopping())
+        return 0;
+    if (ulnow == 0)
+        return 1;
+    if (!tl_stop_seen)
+        tl_stop_seen = time_mono_us();
+    return time_mono_us() - tl_stop_seen > EMAIL_FINISH_US;
 }
 
 enum deliver_result email_deliver(struct app *app, const struct outbox_row *row, char *err,

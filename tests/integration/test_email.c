@@ -2,195 +2,26 @@
  * of scripts/services.sh, writing every message it accepts into the Maildir var/mail/new): outbox
  * rows are delivered once, with the recipient's address, a subject in the recipient's language,
  * text and HTML parts, the .ics (and ticket) of a registration, List-Unsubscribe only on what is
- * not transactional; the SMTP server down -> retried with backoff, delivered once it is back;
- * the attempt limit or a recipient that is gone -> dead, listed and retried by the admin API;
- * two instances dispatching the same 200 rows send each once.
+ * not transactional; a promotion naming only its session carries the recipient's own .ics and
+ * ticket; a recipient that is gone -> dead at once; two instances dispatching the same 200 rows send each
+ * once. The SMTP server down (retries, the attempt limit, the admin's dead letters) is
+ * test_email_down.c: a binary of its own, since stopping the shared server mid-delivery may make
+ * a parallel test's message arrive twice (at-least-once).
  *
  * The outbox rows are written here with SQL, as notify_emit() writes them (the producers have
- * their own tests). Every summitd of this binary dispatches with a short backoff, so that the
- * test that stops the SMTP server for a moment delays the others' mail without losing it. */
+ * their own tests). Every summitd of this binary dispatches with a short backoff. */
 #include <cjson/cJSON.h>
 #include <dirent.h>
 #include <stdarg.h>
 
-#include "server/crypto.h"
 #include "tests/integration/ev_fixtures.h"
+#include "tests/integration/mail_fixtures.h"
 
 #define SUITE_SETS                                                                                 \
     "notify_max_attempts=6", "notify_backoff_ms=300", "notify_backoff_max_s=2",                    \
         "notify_poll_ms=100", "public_url=http://summitd.test"
 
 IT_SUITE(email, 240, SUITE_SETS);
-
-/* ---- outbox rows and the Maildir ---- */
-
-/* A new pending e-mail row; returns its id. msg_id is written into mid (64 bytes). */
-static int64_t put_row(int64_t user, const char *type, int64_t event, const char *data,
-                       int attempts, char *mid)
-{
-    it_unique(mid, 64, "m");
-    char *esc = malloc(strlen(data) * 2 + 1), *q = esc;
-    for (const char *p = data; *p; p++) {
-        if (*p == '\'' || *p == '\\')
-            *q++ = '\\';
-        *q++ = *p;
-    }
-    *q = '\0';
-    int64_t id = it_sql_i64(
-        "INSERT INTO outbox (msg_id, channel, type, user_id, event_id, payload, status, attempts,"
-        " next_at, created_at) VALUES ('%s', 'email', '%s', %lld, %s, '{\"type\":\"%s\",\"data\":%s}',"
-        " 'pending', %d, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)); SELECT LAST_INSERT_ID()",
-        mid, type, (long long)user, event ? "0" : "NULL", type, esc, attempts);
-    if (event)
-        free(it_sql("UPDATE outbox SET event_id = %lld WHERE id = %lld", (long long)event,
-                    (long long)id));
-    free(esc);
-    return id;
-}
-
-struct row_wait {
-    int64_t id;
-    const char *status;
-    int min_attempts;
-};
-
-static bool row_is(void *arg)
-{
-    struct row_wait *w = arg;
-    return it_sql_i64("SELECT COUNT(*) FROM outbox WHERE id = %lld AND status = '%s' AND"
-                      " attempts >= %d",
-                      (long long)w->id, w->status, w->min_attempts) == 1;
-}
-
-static void wait_row(int64_t id, const char *status, int min_attempts, const char *what)
-{
-    struct row_wait w = {id, status, min_attempts};
-    cr_assert(it_wait(row_is, &w, 60000), "%s: outbox %lld never became %s (attempts >= %d): %s",
-              what, (long long)id, status, min_attempts,
-              it_sql("SELECT status, attempts, last_error FROM outbox WHERE id = %lld",
-                     (long long)id));
-}
-
-/* The one message with this msg_id (asserts exactly one); caller frees. */
-static char *the_mail(const char *mid)
-{
-    char needle[128], *m = NULL;
-    snprintf(needle, sizeof(needle), "Message-ID: <%s@test.example>", mid);
-    size_t n = it_mails(needle, &m);
-    cr_assert_eq(n, 1, "%zu messages with %s in %s", n, needle, it_maildir());
-    return m;
-}
-
-/* The header's value, unfolded, with RFC 2047 B words of UTF-8 decoded (buf: len bytes). */
-static const char *header(const char *mail, const char *name, char *buf, size_t len)
-{
-    char key[64];
-    snprintf(key, sizeof(key), "\n%s: ", name);
-    const char *p = strstr(mail, key);
-    if (!p)
-        return NULL;
-    p += strlen(key);
-    size_t n = 0;
-    while (*p && n + 1 < len) {
-        if (*p == '\r' || *p == '\n') {
-            const char *q = p + (*p == '\r' && p[1] == '\n' ? 2 : 1);
-            if (*q != ' ' && *q != '\t')
-                break;
-            p = q + 1;
-            continue;
-        }
-        if (strncmp(p, "=?UTF-8?B?", 10) == 0) {
-            const char *e = strstr(p + 10, "?=");
-            cr_assert_not_null(e);
-            long k = crypto_b64_decode(p + 10, (size_t)(e - p - 10), (unsigned char *)buf + n,
-                                       len - n - 1);
-            cr_assert(k >= 0, "bad encoded-word in %s", name);
-            n += (size_t)k;
-            p = e + 2;
-            continue;
-        }
-        buf[n++] = *p++;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
-/* Every physical line of the message is at most 998 octets, and at most 76 in the headers and in
- * the encoded bodies (base64 / quoted-printable). */
-static void check_lines(const char *mail)
-{
-    size_t line = 0;
-    for (const char *p = mail; *p; p++) {
-        if (*p == '\n') {
-            line = 0;
-            continue;
-        }
-        if (*p != '\r')
-            line++;
-        cr_assert(line <= 998, "a line over 998 octets");
-    }
-    /* aiosmtpd adds X-Peer / X-MailFrom / X-RcptTo headers of its own: check ours only */
-    const char *body = strstr(mail, "\n\n") ? strstr(mail, "\n\n") : strstr(mail, "\r\n\r\n");
-    cr_assert_not_null(body);
-    const char *s = strstr(mail, "Subject:");
-    cr_assert_not_null(s);
-    for (const char *p = s; p < body;) {
-        const char *e = strchr(p, '\n');
-        size_t n = (size_t)(e - p) - (e > p && e[-1] == '\r');
-        cr_assert(n <= 76 || strncmp(p, "X-", 2) == 0, "a header line of %zu > 76: %.*s", n,
-                  (int)n, p);
-        p = e + 1;
-    }
-}
-
-/* The decoded content of the part whose Content-Type starts with `type`; caller frees. */
-static char *part(const char *mail, const char *type)
-{
-    char key[96];
-    snprintf(key, sizeof(key), "Content-Type: %s", type);
-    const char *p = strstr(mail, key);
-    if (!p)
-        return NULL;
-    bool b64 = false;
-    const char *hdr_end = strstr(p, "\n\n");
-    const char *crlf_end = strstr(p, "\r\n\r\n");
-    if (!hdr_end || (crlf_end && crlf_end < hdr_end))
-        hdr_end = crlf_end;
-    const char *cte = strstr(p, "Content-Transfer-Encoding: base64");
-    b64 = cte && cte < hdr_end;
-    const char *body = hdr_end + (hdr_end == crlf_end ? 4 : 2);
-    const char *end = strstr(body, "--=_");
-    size_t len = end ? (size_t)(end - body) : strlen(body);
-    char *out = calloc(1, len + 1);
-    if (b64) {
-        char *clean = calloc(1, len + 1);
-        size_t k = 0;
-        for (size_t i = 0; i < len; i++)
-            if (body[i] != '\r' && body[i] != '\n')
-                clean[k++] = body[i];
-        long n = crypto_b64_decode(clean, k, (unsigned char *)out, len);
-        cr_assert(n >= 0, "a bad base64 part %s", type);
-        out[n] = '\0';
-        free(clean);
-    } else { /* quoted-printable */
-        size_t k = 0;
-        for (size_t i = 0; i < len; i++) {
-            if (body[i] == '=' && i + 2 < len && body[i + 1] == '\r' && body[i + 2] == '\n') {
-                i += 2;
-            } else if (body[i] == '=' && i + 1 < len && body[i + 1] == '\n') {
-                i += 1;
-            } else if (body[i] == '=' && i + 2 < len) {
-                char h[3] = {body[i + 1], body[i + 2], 0};
-                out[k++] = (char)strtol(h, NULL, 16);
-                i += 2;
-            } else {
-                out[k++] = body[i];
-            }
-        }
-        out[k] = '\0';
-    }
-    return out;
-}
 
 /* ---- tests ---- */
 
@@ -270,6 +101,36 @@ Test(email, a_registration_mail_in_english_for_an_english_user)
     check_registration_mail("en", "Registration confirmed: ");
 }
 
+/* A promotion notice goes to several registrants at once and names the session, not each one's
+ * registration: the mail still carries the recipient's own calendar entry and ticket. */
+Test(email, a_promotion_naming_only_the_session_carries_the_own_ics_and_ticket)
+{
+    int64_t reg, ev;
+    char *email;
+    int64_t uid = registered_user(NULL, &reg, &ev, &email);
+    int64_t sid = it_sql_i64("SELECT session_id FROM registrations WHERE id = %lld", (long long)reg);
+    char data[256], mid[64], buf[512];
+    snprintf(data, sizeof(data),
+             "{\"session\":{\"id\":%lld,\"title\":\"AI 论坛 session\"},\"registration\":"
+             "{\"status\":\"confirmed\"}}",
+             (long long)sid);
+    int64_t id = put_row(uid, "registration.promoted", ev, data, 0, mid);
+    wait_row(id, "sent", 1, "a promotion mail");
+    char *m = the_mail(mid);
+    header(m, "Subject", buf, sizeof(buf));
+    cr_assert(strncmp(buf, "候补成功", strlen("候补成功")) == 0, "%s", buf);
+    char *ics = part(m, "text/calendar; charset=utf-8; method=REQUEST");
+    char uid_line[80];
+    snprintf(uid_line, sizeof(uid_line), "UID:registration-%lld@summitd", (long long)reg);
+    cr_assert(ics && strstr(ics, uid_line), "the own registration's UID: %s", ics ? ics : "none");
+    char *ticket = part(m, "image/svg+xml");
+    cr_assert(ticket && strstr(ticket, "<svg"), "the ticket");
+    free(ticket);
+    free(ics);
+    free(m);
+    free(email);
+}
+
 Test(email, not_transactional_mail_has_list_unsubscribe_and_no_calendar)
 {
     int64_t uid;
@@ -302,68 +163,6 @@ Test(email, a_recipient_that_is_gone_is_dead_at_once)
     char *err = it_sql("SELECT last_error FROM outbox WHERE id = %lld", (long long)id);
     cr_assert(strstr(err, "no user"), "%s", err);
     free(err);
-}
-
-static bool in_list(const struct it_resp *r, int64_t id)
-{
-    const cJSON *items = cJSON_GetObjectItem(r->json, "items"), *it;
-    cJSON_ArrayForEach(it, items)
-    {
-        if ((int64_t)cJSON_GetObjectItem(it, "id")->valuedouble == id)
-            return true;
-    }
-    return false;
-}
-
-Test(email, smtp_down_retried_then_delivered_and_dead_letters_retried_by_the_admin)
-{
-    if (it_skip_on_cluster("stops the shared SMTP server"))
-        return;
-    int64_t uid;
-    char *tok = it_user(srv, "attendee", &uid), *admin = it_admin(srv);
-    char a_mid[64], b_mid[64], path[96];
-    cr_assert_eq(it_sh("scripts/services.sh stop-smtp"), 0);
-    int64_t a = put_row(uid, "reminder", 0, "{\"title\":\"路演彩排\"}", 0, a_mid);
-    /* one attempt left before the limit (notify_max_attempts=6) */
-    int64_t b = put_row(uid, "reminder", 0, "{\"title\":\"最后一次\"}", 5, b_mid);
-    wait_row(a, "pending", 2, "retried while the server is down");
-    wait_row(b, "dead", 6, "the attempt limit");
-    /* backoff: after a failure the row is not due at once */
-    char *err = it_sql("SELECT last_error FROM outbox WHERE id = %lld", (long long)a);
-    cr_assert(strstr(err, "smtp"), "%s", err);
-    free(err);
-    cr_assert_eq(it_mails(a_mid, NULL), 0);
-    cr_assert_eq(it_sh("scripts/services.sh start-smtp >/dev/null"), 0);
-    wait_row(a, "sent", 3, "delivered once the server is back");
-    free(the_mail(a_mid));
-    cr_assert_eq(it_mails(b_mid, NULL), 0, "a dead row is not sent");
-
-    /* the dead letter: listed for the admin only, retried once */
-    it_expect(it_http(srv, "GET", "/api/v1/admin/outbox?status=dead", tok, NULL, NULL), 403, NULL,
-              "not an admin");
-    it_expect(it_http(srv, "GET", "/api/v1/admin/outbox?status=lost", admin, NULL, NULL), 400,
-              "status", "an unknown status");
-    struct it_resp *r = it_http(srv, "GET", "/api/v1/admin/outbox?status=dead", admin, NULL, NULL);
-    cr_assert_eq(r->status, 200);
-    cr_assert(in_list(r, b), "the dead row is listed: %s", r->body);
-    cr_assert(!in_list(r, a));
-    it_resp_free(r);
-    snprintf(path, sizeof(path), "/api/v1/admin/outbox/%lld/retry", (long long)a);
-    r = it_http(srv, "POST", path, admin, NULL, NULL);
-    cr_assert_str_eq(it_jstr(r, "error.code"), "notification_not_dead");
-    it_expect(r, 409, NULL, "a sent row");
-    it_expect(it_http(srv, "POST", "/api/v1/admin/outbox/999999999999/retry", admin, NULL, NULL),
-              404, NULL, "no such row");
-    snprintf(path, sizeof(path), "/api/v1/admin/outbox/%lld/retry", (long long)b);
-    it_expect(it_http(srv, "POST", path, tok, NULL, NULL), 403, NULL, "not an admin");
-    r = it_http(srv, "POST", path, admin, NULL, NULL);
-    cr_assert_eq(r->status, 200, "%s", r->body);
-    cr_assert_eq((int)it_jnum(r, "attempts"), 0);
-    it_resp_free(r);
-    wait_row(b, "sent", 1, "the retried dead letter");
-    free(the_mail(b_mid));
-    free(tok);
-    free(admin);
 }
 
 /* ---- two instances, 200 rows ---- */

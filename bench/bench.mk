@@ -33,6 +33,7 @@ bench: deps
 	@$(MAKE) --no-print-directory bench-tools
 	@B=$(B) bench/run.sh
 	@B=$(B) bench/notify.sh
+	@$(MAKE) --no-print-directory bench-webhooks
 
 # Notification delivery: e-mails per second through the outbox beside the SMTP server's own rate,
 # and a registration's cost for its notice (bench/notify.sh; var/bench/notify.json).

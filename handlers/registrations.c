@@ -410,8 +410,9 @@ void registrations_create(struct req *r)
     if (session_event(r, a.session_id, &a.event_id) < 0)
         return;
     /* What the notice says about the session, read outside the transaction (no lock held). */
-    int rc;
-    cJSON *notice = notify_session_data(r->w->db, a.session_id, NULL, &rc);
+    int rc = 0;
+    cJSON *notice = notify_enabled() ? notify_session_data(r->w->db, a.session_id, NULL, &rc)
+                                     : cJSON_CreateObject();
     if (!notice) {
         if (rc == SD_ERR_NOT_FOUND)
             reply_error(r, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session %lld",

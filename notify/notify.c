@@ -1,6 +1,7 @@
 #include "notify/notify.h"
 
 #include <cjson/cJSON.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,10 +131,24 @@ static void new_msg_prefix(char *out /* 33 */)
         snprintf(out + 2 * i, 3, "%02x", raw[i]);
 }
 
+static atomic_bool enabled = true;
+
+void notify_configure(bool on)
+{
+    atomic_store(&enabled, on);
+}
+
+bool notify_enabled(void)
+{
+    return atomic_load(&enabled);
+}
+
 int notify_emit(struct db *db, const struct notice *nt)
 {
     int rc;
     struct db_res res;
+    if (!notify_enabled())
+        return 0;
     if (nt->dedupe_key) {
         rc = db_exec(db, &res,
                      "INSERT IGNORE INTO notify_once (dedupe_key, created_at)"

@@ -52,6 +52,11 @@ struct notice {
     const char *dedupe_key;    /* non-NULL: emit at most once ever for this key (notify_once) */
 };
 
+/* From the configuration, once at start: with notify_enabled false notify_emit writes nothing
+ * (make bench measures a registration with and without its notice). */
+void notify_configure(bool enabled);
+bool notify_enabled(void);
+
 /* 0, or an SD_ERR_* from the database (the caller's transaction then rolls back). With a
  * dedupe_key already used, returns 0 and writes nothing. */
 int notify_emit(struct db *db, const struct notice *n) SD_MUST_CHECK;

@@ -154,6 +154,9 @@ static const struct cfg_key keys[] = {
       "pause before the first retry; doubles each attempt (jittered to 50-100%)"),
     K(notify_backoff_max_s, CFG_INT, "3600", 1, 604800, "the longest pause between retries"),
     K(notify_poll_ms, CFG_INT, "1000", 10, 60000, "how often an idle dispatcher looks for due rows"),
+    K(notify_enabled, CFG_BOOL, "true", 0, 0,
+      "write notification rows (feed, outbox) with the changes they are about; false only to"
+      " measure what they cost (make bench): nobody is told anything then"),
     K(notify_jobs_interval_s, CFG_INT, "10", 1, 3600,
       "notifications: how often each instance looks for reminders and recommendation digests"
       " due (every instance does; a dedupe key makes each happen once)"),

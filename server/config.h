@@ -87,6 +87,7 @@ struct config {
     int notify_backoff_ms;    /* the first retry's pause; doubles per attempt, with jitter */
     int notify_backoff_max_s; /* the longest pause */
     int notify_poll_ms;       /* how often an idle dispatcher looks for due rows */
+    bool notify_enabled; /* false: notify_emit writes nothing (benchmarks only) */
     int notify_jobs_interval_s;
     int reminder_minutes;
     int digest_period_hours;

@@ -26,6 +26,7 @@
 #include "server/server.h"
 #include "server/sync.h"
 #include "notify/dispatch.h"
+#include "notify/notify.h"
 #include "notify/jobs.h"
 #include "server/timeutil.h"
 #include "base/xalloc.h"
@@ -139,6 +140,7 @@ int main(int argc, char **argv)
     if (!srv)
         goto out;
     struct sync *sync = sync_start(&app);
+    notify_configure(cfg.notify_enabled);
     struct notify_jobs *jobs = notify_jobs_start(&app);
     struct dispatch *dispatch = dispatch_start(&app);
     server_run(srv);

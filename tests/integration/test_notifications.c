@@ -123,6 +123,27 @@ Test(notifications, registration_confirmed_waitlisted_promoted_once_each)
     free(c);
 }
 
+/* notify_enabled=false (make bench's "without" run) registers as usual and writes no row. */
+Test(notifications, notify_enabled_false_writes_nothing)
+{
+    static const char *const sets[] = {"notify_enabled=false", NULL};
+    struct it_server *quiet = it_start(sets);
+    char *org = it_organizer(srv, NULL);
+    int64_t a_id;
+    char *a = it_user(srv, "attendee", &a_id);
+    int64_t ev = ev_event(srv, org, "静默", true);
+    int64_t sid = ev_session(srv, org, ev, 5, true, "");
+    struct it_resp *r = ev_register(quiet, a, sid, NULL);
+    int st = r->status;
+    it_resp_free(r);
+    cr_assert_eq(it_stop(quiet), 0);
+    cr_assert_eq(st, 201);
+    cr_assert_eq(feed_rows(a_id), 0);
+    cr_assert_eq(outbox_email(a_id, "registration.confirmed"), 0);
+    free(org);
+    free(a);
+}
+
 Test(notifications, organizer_cancelling_tells_the_holder)
 {
     char *org = it_organizer(srv, NULL);

@@ -59,13 +59,18 @@ export const scenarios = [{
         t.assert(w.includes('名额已满，您在候补名单第 1 位：具身智能圆桌'), `waitlisted sentence (${w})`);
         await dai.page.getByTestId('unread-count').waitFor({ state: 'hidden', timeout: 10000 });
 
-        // The organizer raises the capacity: Dai is promoted. Her bell says so (on focus or
-        // the next poll; a reload here, as a person coming back to the tab would).
+        // The organizer raises the capacity: Dai is promoted. Her bell says so when she comes
+        // back to the tab (the window's focus asks again, at most once per 10 s) and the
+        // screen reader hears it once.
         await org.call('PATCH', `/api/v1/sessions/${s.id}`, { capacity: 2 });
-        await dai.page.goto(`${t.run.base}/#/me/registrations`);
-        await dai.page.reload();
+        await dai.nav('nav-registrations');
         await dai.landed('#/me/registrations', 'registrations');
-        await dai.page.getByTestId('unread-count').filter({ hasText: '1' }).waitFor({ timeout: 10000 });
+        for (let i = 0; i < 30 && await bellCount(dai) !== 1; i++) {
+            await dai.page.evaluate(() => window.dispatchEvent(new Event('focus')));
+            await new Promise((r) => setTimeout(r, 500));
+        }
+        const said = await dai.page.locator('#bell-live').textContent();
+        t.assert(said === '您有 1 条未读通知', `the new count is announced (${said})`);
         t.assert(await bellCount(dai) === 1, 'the bell shows 1 unread');
         const label = await dai.page.getByTestId('nav-notifications').getAttribute('aria-label');
         t.assert(label === '通知，1 条未读', `the bell's accessible name says the count (${label})`);

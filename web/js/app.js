@@ -66,8 +66,10 @@ function setUnread(n) {
     const before = unread;
     unread = n;
     paintBell();
-    // Said once through the status region when it grows while the reader is here.
-    if (n !== null && before !== null && n > before) toast(t('app.notif.new', { n }), 'info');
+    // Said once to screen readers when it grows while the reader is here (a live region of its
+    // own: the toasts stay the pages' own).
+    const live = document.getElementById('bell-live');
+    if (live && n !== null && before !== null && n > before) live.textContent = t('app.notif.new', { n });
 }
 
 async function pollUnread(force = false) {
@@ -90,6 +92,8 @@ function startUnread() {
 }
 
 function stopUnread() {
+    const live = document.getElementById('bell-live');
+    if (live) live.textContent = '';
     if (unreadTimer) clearInterval(unreadTimer);
     unreadTimer = null;
     unread = null;

@@ -2,7 +2,7 @@
 // against the summitd at E2E_BASE (started by tests/e2e/run.sh). Every scenario runs at a phone
 // (375x812) and a desktop (1280x800) viewport; one line per scenario and viewport, a summary,
 // exit 1 on any failure. Scenario files: attendee.spec.mjs, enterprise.spec.mjs (web helper),
-// organizer.spec.mjs (organizer pages; optional until it exists).
+// organizer.spec.mjs (organizer pages; optional until it exists), notifications.spec.mjs.
 //   node tests/e2e/run.mjs [name-filter]
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -21,7 +21,7 @@ const VIEWPORTS = { phone: { width: 375, height: 812 }, desktop: { width: 1280, 
 const filter = process.argv[2] || '';
 
 const specs = [];
-for (const f of ['attendee.spec.mjs', 'enterprise.spec.mjs', 'organizer.spec.mjs']) {
+for (const f of ['attendee.spec.mjs', 'enterprise.spec.mjs', 'organizer.spec.mjs', 'notifications.spec.mjs']) {
     const p = path.resolve('tests/e2e', f);
     if (existsSync(p)) specs.push(...(await import(pathToFileURL(p).href)).scenarios);
 }

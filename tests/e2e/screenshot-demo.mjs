@@ -3,6 +3,8 @@
 // tools/e2e) at a summitd that `make run` is serving, and writes docs/screenshots/*.png:
 //   events-desktop.png, events-phone.png   the list of published events (#/)
 //   event-desktop.png,  event-phone.png    the demo's forum day (#/events/<id>), signed out
+//   notifications-desktop.png, notifications-phone.png   #/me/notifications of the demo's
+//                                          leading enterprise (leader@demo.summitd)
 // Desktop 1280x800, phone 375x812, zh-CN, times in Asia/Shanghai, the visible screen only (not
 // the whole page), so the files stay small.
 //   node tests/e2e/screenshot-demo.mjs       base: SCREENSHOT_BASE, else http://$SUMMITD_LISTEN,
@@ -22,6 +24,8 @@ const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 375, height: 812 } };
 // The event scripts/demo.d/20-events.sh creates first, with the most sessions.
 const DEMO_EVENT = '全球创新创业交易会·人工智能高峰论坛日';
+// scripts/demo.sh's password of every demo account; this one has matches, meetings and pitches.
+const DEMO_USER = { email: 'leader@demo.summitd', password: 'demo-password' };
 
 async function getJson(p) {
     let res;
@@ -34,6 +38,12 @@ async function getJson(p) {
 const events = (await getJson('/api/v1/events?limit=100')).items;
 if (!events.length) throw new Error(`${BASE} lists no published events: is the demo loaded (make run loads it)?`);
 const ev = events.find((e) => e.title === DEMO_EVENT) || events[0];
+
+const login = await fetch(`${BASE}/api/v1/auth/login`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json' }, body: JSON.stringify(DEMO_USER),
+});
+if (!login.ok) throw new Error(`log in as ${DEMO_USER.email} -> ${login.status}: is the demo loaded?`);
+const { token } = await login.json();
 
 mkdirSync(OUT, { recursive: true });
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
@@ -50,6 +60,17 @@ try {
             console.log(`${path.relative(process.cwd(), file)}  ${hash}  ${(statSync(file).size / 1024).toFixed(0)} KB`);
         }
         await context.close();
+        // Signed in (the client's token in its localStorage, before its scripts run).
+        const signed = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+        await signed.addInitScript((tok) => { localStorage.setItem('summitd.token', tok); }, token);
+        const sp = await signed.newPage();
+        await sp.goto(`${BASE}/#/me/notifications`);
+        await waitReady(sp, '#/me/notifications');
+        await sp.waitForLoadState('networkidle');
+        const file = path.join(OUT, `notifications-${vname}.png`);
+        await sp.screenshot({ path: file });
+        console.log(`${path.relative(process.cwd(), file)}  #/me/notifications  ${(statSync(file).size / 1024).toFixed(0)} KB`);
+        await signed.close();
     }
 } finally {
     await browser.close();

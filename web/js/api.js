@@ -161,6 +161,20 @@ export class Api {
     /** @param {number} projectId @returns {Promise<Reply<'projects_recommendations', 200>>} */
     recommendationsIn(projectId) { return this.call('GET', `/api/v1/projects/${projectId}/recommendations`, { query: { lang: this.lang } }); }
 
+    // ---- notifications (every signed-in user)
+    /** @param {{limit?: number, cursor?: string}} [query] @returns {Promise<Reply<'notifications_list', 200>>} */
+    notifications(query) { return this.call('GET', '/api/v1/me/notifications', { query }); }
+    /** Marks read up to an id (all without one). @param {number} [upTo] @returns {Promise<Reply<'notifications_read', 200>>} */
+    markNotificationsRead(upTo) {
+        /** @type {Body<'notifications_read'> | undefined} */
+        const b = upTo === undefined ? undefined : { up_to: upTo };
+        return this.call('POST', '/api/v1/me/notifications/read', { body: b });
+    }
+    /** @returns {Promise<Reply<'notifications_prefs_get', 200>>} */
+    notificationPrefs() { return this.call('GET', '/api/v1/me/notification-preferences'); }
+    /** @param {Body<'notifications_prefs_update'>} b @returns {Promise<Reply<'notifications_prefs_update', 200>>} */
+    updateNotificationPrefs(b) { return this.call('PATCH', '/api/v1/me/notification-preferences', { body: b }); }
+
     // ---- organizer
     /** @param {Body<'events_create'>} b @returns {Promise<Reply<'events_create', 201>>} */
     createEvent(b) { return this.call('POST', '/api/v1/events', { body: b, idempotencyKey: crypto.randomUUID() }); }

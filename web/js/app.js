@@ -17,7 +17,7 @@
 // @ts-check
 import { Api, ApiError } from './api.js';
 import { t, getLang, setLang, addMessages } from './i18n.js';
-import { h, heading, field, errorBox, toast, replace } from './ui.js';
+import { h, svg, heading, field, errorBox, toast, replace } from './ui.js';
 import { routes as attendeeRoutes } from './pages/attendee.js';
 
 const TOKEN_KEY = 'summitd.token';
@@ -31,6 +31,7 @@ const TOKEN_KEY = 'summitd.token';
  * @property {(hash: string) => void} navigate
  * @property {() => void} refresh
  * @property {() => Promise<void>} reloadUser
+ * @property {(n: number) => void} setUnread the header's unread count, as the page now knows it
  */
 /**
  * @typedef {object} Route
@@ -49,6 +50,68 @@ let user = null;
 let cleanup = null;
 let renderSeq = 0;
 let firstRender = true;
+
+// ---- the unread notifications count in the header: polled every UNREAD_POLL_MS while signed
+// in and the tab is visible, and when the tab comes back (at most once per UNREAD_MIN_GAP_MS).
+const UNREAD_POLL_MS = 60000;
+const UNREAD_MIN_GAP_MS = 10000;
+/** @type {number | null} null: not known (signed out, or not asked yet) */
+let unread = null;
+let unreadAt = 0;
+/** @type {ReturnType<typeof setInterval> | null} */
+let unreadTimer = null;
+
+/** @param {number | null} n */
+function setUnread(n) {
+    const before = unread;
+    unread = n;
+    paintBell();
+    // Said once to screen readers when it grows while the reader is here (a live region of its
+    // own: the toasts stay the pages' own).
+    const live = document.getElementById('bell-live');
+    if (live && n !== null && before !== null && n > before) live.textContent = t('app.notif.new', { n });
+}
+
+async function pollUnread(force = false) {
+    if (!user || !api.token) return;
+    if (!force && (document.hidden || Date.now() - unreadAt < UNREAD_MIN_GAP_MS)) return;
+    unreadAt = Date.now();
+    try {
+        const p = await api.notifications({ limit: 1 });
+        if (user) setUnread(p.unread);
+    } catch (e) {
+        if (e instanceof ApiError && e.status === 401) { storeToken(undefined); user = null; stopUnread(); render(); }
+        /* otherwise (network, 503): keep the last count, try at the next tick */
+    }
+}
+
+function startUnread() {
+    if (unreadTimer || !user) return;
+    unreadTimer = setInterval(() => { pollUnread(); }, UNREAD_POLL_MS);
+    pollUnread(true);
+}
+
+function stopUnread() {
+    const live = document.getElementById('bell-live');
+    if (live) live.textContent = '';
+    if (unreadTimer) clearInterval(unreadTimer);
+    unreadTimer = null;
+    unread = null;
+    unreadAt = 0;
+}
+
+/** The bell's badge and accessible name from `unread`. */
+function paintBell() {
+    const bell = document.getElementById('bell');
+    if (!bell) return;
+    const count = bell.querySelector('.bell-count');
+    const n = unread || 0;
+    bell.setAttribute('aria-label', n ? t('app.notif.unread', { n }) : t('app.notif.none'));
+    if (count) {
+        count.textContent = n > 99 ? '99+' : String(n);
+        count.toggleAttribute('hidden', !n);
+    }
+}
 
 function storedToken() { try { return localStorage.getItem(TOKEN_KEY) || undefined; } catch { return undefined; } }
 /** @param {string | undefined} tok */
@@ -154,6 +217,7 @@ const lazyGroups = [
     { prefixes: ['#/orgs', '#/projects', '#/matches', '#/me/meetings'], load: () => import('./pages/enterprise.js') },
     { prefixes: ['#/org', '#/judge'], load: () => import('./pages/organizer/index.js') },
     { prefixes: ['#/screen'], load: () => import('./pages/screen.js') },
+    { prefixes: ['#/me/notifications'], load: () => import('./pages/notifications.js') },
 ];
 
 /** @param {string} prefix @param {string} path */
@@ -235,9 +299,18 @@ function renderHeader() {
 
     const who = /** @type {HTMLElement} */ (document.getElementById('who'));
     if (user) {
-        replace(who, h('span', { class: 'who-name', 'data-testid': 'who' }, user.display_name), ' ',
+        replace(who, h('a', {
+            href: '#/me/notifications', id: 'bell', class: 'bell', 'data-testid': 'nav-notifications',
+            'aria-current': hash === '#/me/notifications' ? 'page' : null,
+        }, svg('svg', { class: 'bell-icon', viewBox: '0 0 24 24', width: '18', height: '18', 'aria-hidden': 'true', focusable: 'false' },
+            svg('path', { d: 'M12 3a6 6 0 0 0-6 6v4l-2 3h16l-2-3V9a6 6 0 0 0-6-6zm-2 15a2 2 0 0 0 4 0', fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linejoin': 'round' })), h('span', { class: 'bell-text', 'aria-hidden': 'true' }, t('app.notif')),
+        h('span', { class: 'bell-count', 'data-testid': 'unread-count', 'aria-hidden': 'true', hidden: true })), ' ',
+        h('span', { class: 'who-name', 'data-testid': 'who' }, user.display_name), ' ',
             h('button', { type: 'button', class: 'link-button', 'data-testid': 'logout', onclick: logOut }, t('app.logout')));
+        paintBell();
+        startUnread();
     } else {
+        stopUnread();
         replace(who, h('a', { href: '#/login', 'data-testid': 'nav-login' }, t('app.nav.login')), ' ',
             h('a', { href: '#/signup', 'data-testid': 'nav-signup' }, t('app.nav.signup')));
     }
@@ -259,6 +332,7 @@ async function logOut() {
     try { await api.logOut(); } catch { /* the token may be gone already */ }
     storeToken(undefined);
     user = null;
+    stopUnread();
     toast(t('auth.loggedOut'), 'info');
     navigate('#/');
 }
@@ -287,7 +361,7 @@ async function render() {
     const root = h('div', { class: 'page' });
     replace(main, root);
     /** @type {Ctx} */
-    const ctx = { api, user, params, query, navigate, refresh: () => render(), reloadUser: async () => { await reloadUser(); renderHeader(); } };
+    const ctx = { api, user, params, query, navigate, refresh: () => render(), reloadUser: async () => { await reloadUser(); renderHeader(); }, setUnread };
     if (loadError) {
         document.title = t('app.title');
         root.append(heading(t('app.loadFailed')), errorBox(loadError));
@@ -349,6 +423,8 @@ async function start() {
         nav?.classList.toggle('open', open);
         /** @type {HTMLElement} */ (ev.currentTarget).setAttribute('aria-expanded', String(open));
     });
+    window.addEventListener('focus', () => { pollUnread(); });
+    document.addEventListener('visibilitychange', () => { if (!document.hidden) pollUnread(); });
     window.addEventListener('hashchange', () => { if (location.hash === '' || location.hash.startsWith('#/')) render(); });
     addMessages({});
     await render();

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "matching/exposure.h"
@@ -21,6 +22,8 @@
 #define LOAD_BATCH 2000
 #define RECS_EXPOSURE_M 50 /* candidates each list's re-ranking looks at */
 #define POLL_OVERLAP_S 2 /* re-read rows this much older than the newest seen: late commits */
+#define ASSIGN_CHUNK 256   /* top-50 queries per read-lock hold while the assigner computes */
+#define ASSIGN_WAIT_MS 1000 /* how long a request waits for the assignment of a changed index */
 
 /* The exposure assignment of the lists of one side's queries (matching/exposure.h). */
 struct assign {
@@ -37,11 +40,22 @@ struct recs {
     double score_max;
     struct exposure_params ep;
     bool control; /* a cap or a floor is configured */
-    /* The assignment of both sides, valid while the index generation is `agen` (under the write
-     * lock: recomputed by the first reader that finds it stale). */
+    /* The assignment of both sides, valid while the index generation is `agen`. Computed by the
+     * assigner thread, never by a request: it compacts the index (write lock, O(postings)),
+     * computes the top-50 lists under the read lock in chunks (giving up and starting again when
+     * the index changed in between), runs the greedy without a lock, and swaps the result in
+     * under the write lock (O(1)). */
     struct assign as[2]; /* by the side of the queries */
     uint64_t agen;
     bool avalid;
+    bool over; /* more open projects than match_exposure_max_projects: control off */
+    /* The assigner thread: `dirty` wakes it (under mu); every swap bumps `done_seq` and
+     * broadcasts `done` to the requests waiting for it. */
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    bool dirty, stop, started;
+    uint64_t done_seq;
+    pthread_t thread;
 };
 
 /* What the index needs of a project row. */
@@ -63,6 +77,13 @@ enum {
     RC_STATUS,
     RC_UPDATED
 };
+
+static void *assigner_main(void *arg);
+
+static double mono_s(void)
+{
+    return (double)time_mono_us() / 1e6;
+}
 
 struct recs *recs_new(const struct config *cfg)
 {
@@ -93,6 +114,15 @@ struct recs *recs_new(const struct config *cfg)
         rc->ep.k = 10;
     rc->control = rc->ep.cap_factor > 0 || rc->ep.floor > 0;
     pthread_rwlock_init(&rc->lock, NULL);
+    pthread_mutex_init(&rc->mu, NULL);
+    pthread_cond_init(&rc->work, NULL);
+    pthread_cond_init(&rc->done, NULL);
+    if (rc->control) {
+        if (pthread_create(&rc->thread, NULL, assigner_main, rc) == 0)
+            rc->started = true;
+        else
+            log_warn("recs: the exposure assigner thread did not start: lists by score alone");
+    }
     return rc;
 }
 
@@ -111,6 +141,16 @@ void recs_free(struct recs *rc)
 {
     if (!rc)
         return;
+    if (rc->started) {
+        pthread_mutex_lock(&rc->mu);
+        rc->stop = true;
+        pthread_cond_signal(&rc->work);
+        pthread_mutex_unlock(&rc->mu);
+        pthread_join(rc->thread, NULL);
+    }
+    pthread_mutex_destroy(&rc->mu);
+    pthread_cond_destroy(&rc->work);
+    pthread_cond_destroy(&rc->done);
     assign_clear(rc);
     match_index_free(rc->idx);
     pthread_rwlock_destroy(&rc->lock);
@@ -168,12 +208,22 @@ static void apply_row(struct recs *rc, const struct db_res *res, size_t i)
         rc->mark = up;
 }
 
+/* Wakes the assigner: the index changed (call after releasing the write lock). */
+static void assigner_kick(struct recs *rc)
+{
+    pthread_mutex_lock(&rc->mu);
+    rc->dirty = true;
+    pthread_cond_signal(&rc->work);
+    pthread_mutex_unlock(&rc->mu);
+}
+
 static void apply_all(struct recs *rc, const struct db_res *res)
 {
     pthread_rwlock_wrlock(&rc->lock);
     for (size_t i = 0; i < res->nrows; i++)
         apply_row(rc, res, i);
     pthread_rwlock_unlock(&rc->lock);
+    assigner_kick(rc);
 }
 
 int recs_load(struct recs *rc, struct db *db)
@@ -205,6 +255,7 @@ int recs_load(struct recs *rc, struct db *db)
     match_index_compact(rc->idx);
     size_t mem = match_index_memory(rc->idx);
     pthread_rwlock_unlock(&rc->lock);
+    assigner_kick(rc);
     log_info("recs: indexed %zu open projects (%zu KiB)", total, mem / 1024);
     return 0;
 }
@@ -221,6 +272,7 @@ int recs_apply(struct recs *rc, struct db *db, int64_t id)
     else
         remove_quiet(rc, id);
     pthread_rwlock_unlock(&rc->lock);
+    assigner_kick(rc);
     db_res_clear(&res);
     return 0;
 }
@@ -344,66 +396,169 @@ static cJSON *reasons_json(const struct match_reasons *w, enum match_lang lang)
     return a;
 }
 
-/* Recomputes the assignment of both sides from the whole index (caller holds the write lock).
+static void assign_free(struct assign *a)
+{
+    free(a->qids);
+    exposure_result_free(&a->ex);
+    memset(a, 0, sizeof(*a));
+}
+
+/* Whether requests may read the lists now (caller holds the lock): control is off, or the
+ * assignment is that of the index as it is. */
+static bool assign_current(const struct recs *rc)
+{
+    return !rc->control || !rc->started || rc->over ||
+           (rc->avalid && rc->agen == match_index_generation(rc->idx));
+}
+
+static void assign_done(struct recs *rc)
+{
+    pthread_mutex_lock(&rc->mu);
+    rc->done_seq++;
+    pthread_cond_broadcast(&rc->done);
+    pthread_mutex_unlock(&rc->mu);
+}
+
+/* One computation of the assignment of both sides for the index as it is (the assigner thread).
  * The index is compacted first, so that its IDF snapshot, hence every score, is a function of
  * the open projects alone and not of the order this instance heard of changes: every instance
- * then computes the same lists. */
-static void assign_compute(struct recs *rc)
+ * then computes the same lists. Returns false when the index changed meanwhile (nothing
+ * swapped in: the caller starts again). */
+static bool assign_compute(struct recs *rc)
 {
-    assign_clear(rc);
+    pthread_rwlock_wrlock(&rc->lock);
+    if (rc->avalid && rc->agen == match_index_generation(rc->idx)) {
+        pthread_rwlock_unlock(&rc->lock);
+        return true;
+    }
+    size_t total = match_index_count(rc->idx, MATCH_SUPPLY) +
+                   match_index_count(rc->idx, MATCH_DEMAND);
+    bool over = total > (size_t)rc->cfg->match_exposure_max_projects;
+    if (over) { /* a stale assignment must not be used: plain lists */
+        if (!rc->over)
+            log_warn("recs: %zu open projects, above match_exposure_max_projects:"
+                     " exposure control off", total);
+        rc->over = true;
+        assign_clear(rc);
+        pthread_rwlock_unlock(&rc->lock);
+        return true;
+    }
+    rc->over = false;
     match_index_compact(rc->idx);
+    uint64_t gen = match_index_generation(rc->idx);
+    struct assign na[2];
+    memset(na, 0, sizeof(na));
+    size_t npool[2];
     for (int qs = 0; qs < 2; qs++) {
-        struct assign *a = &rc->as[qs];
         size_t nq = match_index_count(rc->idx, (enum match_side)qs);
-        a->qids = xmalloc((nq ? nq : 1) * sizeof(int64_t));
-        a->nq = match_index_ids(rc->idx, (enum match_side)qs, a->qids);
+        na[qs].qids = xmalloc((nq ? nq : 1) * sizeof(int64_t));
+        na[qs].nq = match_index_ids(rc->idx, (enum match_side)qs, na[qs].qids);
+        npool[qs] = match_index_count(rc->idx, (enum match_side)(1 - qs));
+    }
+    pthread_rwlock_unlock(&rc->lock);
+
+    bool ok = true;
+    for (int qs = 0; qs < 2 && ok; qs++) {
+        struct assign *a = &na[qs];
         qsort(a->qids, a->nq, sizeof(int64_t), cmp_i64);
         struct match_result *cand = xmalloc((a->nq ? a->nq : 1) * RECS_EXPOSURE_M * sizeof(*cand));
         struct exposure_query *q = xmalloc((a->nq ? a->nq : 1) * sizeof(*q));
-        for (size_t i = 0; i < a->nq; i++) {
-            size_t n = 0;
-            if (match_index_topk(rc->idx, a->qids[i], RECS_EXPOSURE_M, NULL, NULL,
-                                 cand + i * RECS_EXPOSURE_M, &n) != 0)
-                n = 0;
-            q[i] = (struct exposure_query){a->qids[i], cand + i * RECS_EXPOSURE_M, n};
+        /* Read lock per chunk, so that a change waits for one chunk, not for the whole run. */
+        for (size_t c = 0; c < a->nq && ok; c += ASSIGN_CHUNK) {
+            pthread_rwlock_rdlock(&rc->lock);
+            ok = match_index_generation(rc->idx) == gen;
+            for (size_t i = c; ok && i < a->nq && i < c + ASSIGN_CHUNK; i++) {
+                size_t n = 0;
+                if (match_index_topk(rc->idx, a->qids[i], RECS_EXPOSURE_M, NULL, NULL,
+                                     cand + i * RECS_EXPOSURE_M, &n) != 0)
+                    n = 0;
+                q[i] = (struct exposure_query){a->qids[i], cand + i * RECS_EXPOSURE_M, n};
+            }
+            pthread_rwlock_unlock(&rc->lock);
         }
-        struct exposure_params ep = rc->ep;
-        ep.pool = match_index_count(rc->idx, (enum match_side)(1 - qs));
-        exposure_assign(q, a->nq, &ep, &a->ex);
+        if (ok) {
+            struct exposure_params ep = rc->ep;
+            ep.pool = npool[qs];
+            exposure_assign(q, a->nq, &ep, &a->ex);
+        }
         free(q);
         free(cand);
     }
-    rc->agen = match_index_generation(rc->idx);
-    rc->avalid = true;
-}
-
-/* Takes the read lock with a current assignment (recomputing it first when stale). */
-static void rdlock_assigned(struct recs *rc)
-{
-    for (;;) {
-        pthread_rwlock_rdlock(&rc->lock);
-        if (!rc->control || (rc->avalid && rc->agen == match_index_generation(rc->idx)))
-            return;
-        size_t total = match_index_count(rc->idx, MATCH_SUPPLY) +
-                       match_index_count(rc->idx, MATCH_DEMAND);
-        if (total > (size_t)rc->cfg->match_exposure_max_projects) {
-            if (rc->avalid) { /* a stale assignment must not be used: plain lists */
-                pthread_rwlock_unlock(&rc->lock);
-                pthread_rwlock_wrlock(&rc->lock);
-                if (rc->avalid)
-                    log_warn("recs: %zu open projects, above match_exposure_max_projects:"
-                             " exposure control off", total);
-                assign_clear(rc);
-                pthread_rwlock_unlock(&rc->lock);
-                continue;
-            }
-            return;
+    if (ok) {
+        pthread_rwlock_wrlock(&rc->lock);
+        ok = match_index_generation(rc->idx) == gen;
+        if (ok) { /* O(1) swap: the old assignment is freed after the lock */
+            struct assign old[2] = {rc->as[0], rc->as[1]};
+            rc->as[0] = na[0];
+            rc->as[1] = na[1];
+            na[0] = old[0];
+            na[1] = old[1];
+            rc->agen = gen;
+            rc->avalid = true;
         }
         pthread_rwlock_unlock(&rc->lock);
-        pthread_rwlock_wrlock(&rc->lock);
-        if (!rc->avalid || rc->agen != match_index_generation(rc->idx))
-            assign_compute(rc);
+    }
+    assign_free(&na[0]);
+    assign_free(&na[1]);
+    return ok;
+}
+
+static void *assigner_main(void *arg)
+{
+    struct recs *rc = arg;
+    for (;;) {
+        pthread_mutex_lock(&rc->mu);
+        while (!rc->dirty && !rc->stop)
+            pthread_cond_wait(&rc->work, &rc->mu);
+        bool stop = rc->stop;
+        rc->dirty = false;
+        pthread_mutex_unlock(&rc->mu);
+        if (stop)
+            return NULL;
+        double t0 = mono_s();
+        bool ok = assign_compute(rc);
+        if (ok) {
+            log_debug("recs: exposure assignment computed in %.3f s", mono_s() - t0);
+            assign_done(rc);
+        } else {
+            assigner_kick(rc); /* the index changed meanwhile: once more */
+        }
+    }
+}
+
+/* Takes the read lock with the assignment of the index as it is. A request never computes it: a
+ * request that finds the index changed since the last assignment waits for the assigner (at
+ * most ASSIGN_WAIT_MS); past that it is served with the previous assignment (the items still
+ * come from the current index: a closed project is never shown). */
+static void rdlock_assigned(struct recs *rc)
+{
+    double deadline = mono_s() + ASSIGN_WAIT_MS / 1000.0;
+    for (;;) {
+        pthread_mutex_lock(&rc->mu);
+        uint64_t seq = rc->done_seq;
+        pthread_mutex_unlock(&rc->mu);
+        pthread_rwlock_rdlock(&rc->lock);
+        if (assign_current(rc))
+            return;
+        double left = deadline - mono_s();
+        if (left <= 0)
+            return;
         pthread_rwlock_unlock(&rc->lock);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double w = left < 0.1 ? left : 0.1; /* also re-check now and then */
+        ts.tv_sec += (time_t)w;
+        ts.tv_nsec += (long)((w - (double)(time_t)w) * 1e9);
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_mutex_lock(&rc->mu);
+        while (rc->done_seq == seq) {
+            if (pthread_cond_timedwait(&rc->done, &rc->mu, &ts) != 0)
+                break;
+        }
+        pthread_mutex_unlock(&rc->mu);
     }
 }
 

@@ -74,6 +74,8 @@ struct match_index {
     size_t changes;
     enum match_budget_mode budget_mode;
     uint64_t generation; /* bumped by every change: match_index_generation() */
+    bool idf_held;       /* match_index_hold_idf(): compaction keeps every term's IDF */
+    uint64_t held_n;     /* the live total when held: a new term's IDF is idf_of(held_n + 1, 1) */
 };
 
 /* ---- small helpers ---- */
@@ -166,7 +168,7 @@ static uint32_t term_intern(struct match_index *idx, uint8_t kind, const char *s
     memcpy(idx->strs + idx->strs_len, s, len);
     idx->strs[idx->strs_len + len] = '\0';
     idx->strs_len += len + 1;
-    t->idf = idf_of(live_total(idx) + 1, 1);
+    t->idf = idf_of((idx->idf_held ? idx->held_n : live_total(idx)) + 1, 1);
     idx->tmap[i] = id + 1;
     return id;
 }
@@ -683,7 +685,7 @@ void match_index_compact(struct match_index *idx)
 {
     idx->generation++;
     uint64_t n = live_total(idx);
-    for (uint32_t t = 0; t < idx->nterms; t++)
+    for (uint32_t t = 0; t < idx->nterms && !idx->idf_held; t++)
         idx->terms[t].idf = idf_of(n, idx->terms[t].df);
     for (int sd = 0; sd < 2; sd++) {
         compact_side(idx, sd);
@@ -1210,6 +1212,31 @@ void match_index_set_budget_mode(struct match_index *idx, enum match_budget_mode
 {
     idx->budget_mode = mode;
     idx->generation++;
+}
+
+void match_index_hold_idf(struct match_index *idx, bool hold)
+{
+    if (hold && !idx->idf_held)
+        idx->held_n = live_total(idx);
+    idx->idf_held = hold;
+}
+
+int match_index_each_query(const struct match_index *idx, int64_t candidate_id,
+                           void (*fn)(void *arg, int64_t query_id, double score), void *arg)
+{
+    size_t entry = ids_find(idx, candidate_id);
+    if (entry == SIZE_MAX)
+        return SD_ERR_NOT_FOUND;
+    struct proj c = proj_of(idx, entry);
+    const struct side *qs = &idx->sides[c.s == &idx->sides[0] ? 1 : 0];
+    int64_t corg = c.s->org[c.slot];
+    for (uint32_t i = 0; i < qs->nslots; i++) {
+        if (!qs->alive[i] || qs->org[i] == corg)
+            continue;
+        struct parts pt;
+        fn(arg, qs->id[i], to_score(score_parts(idx, (struct proj){qs, i}, c, &pt)));
+    }
+    return 0;
 }
 
 uint64_t match_index_generation(const struct match_index *idx)

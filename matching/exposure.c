@@ -245,7 +245,7 @@ static void query_list(const struct exposure_lists *l, const struct match_index 
         *n = 0;
 }
 
-void exposure_lists_build(struct exposure_lists *l, const struct match_index *idx)
+void exposure_lists_build_begin(struct exposure_lists *l, const struct match_index *idx)
 {
     for (int sd = 0; sd < 2; sd++) {
         struct lside *s = &l->s[sd];
@@ -255,10 +255,29 @@ void exposure_lists_build(struct exposure_lists *l, const struct match_index *id
         s->n = match_index_ids(idx, (enum match_side)sd, s->qid);
         qsort(s->qid, s->n, sizeof(*s->qid), cmp_i64);
         s->cand = xmalloc((s->n ? s->n : 1) * l->m * sizeof(*s->cand));
-        s->ncand = xmalloc((s->n ? s->n : 1) * sizeof(*s->ncand));
-        for (size_t i = 0; i < s->n; i++)
-            query_list(l, idx, s->qid[i], s->cand + i * l->m, &s->ncand[i]);
+        s->ncand = xcalloc(s->n ? s->n : 1, sizeof(*s->ncand));
     }
+}
+
+size_t exposure_lists_build_size(const struct exposure_lists *l)
+{
+    return l->s[0].n + l->s[1].n;
+}
+
+void exposure_lists_build_step(struct exposure_lists *l, const struct match_index *idx,
+                               size_t from, size_t count)
+{
+    for (size_t i = from; i < from + count && i < l->s[0].n + l->s[1].n; i++) {
+        struct lside *s = i < l->s[0].n ? &l->s[0] : &l->s[1];
+        size_t j = i < l->s[0].n ? i : i - l->s[0].n;
+        query_list(l, idx, s->qid[j], s->cand + j * l->m, &s->ncand[j]);
+    }
+}
+
+void exposure_lists_build(struct exposure_lists *l, const struct match_index *idx)
+{
+    exposure_lists_build_begin(l, idx);
+    exposure_lists_build_step(l, idx, 0, exposure_lists_build_size(l));
 }
 
 struct enter_ctx {

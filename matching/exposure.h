@@ -88,6 +88,15 @@ void exposure_lists_free(struct exposure_lists *l);
 /* Computes every list from the index (one top-M query per indexed project). */
 void exposure_lists_build(struct exposure_lists *l, const struct match_index *idx);
 
+/* The same in steps, for a caller that must not hold the index for the whole computation: begin
+ * takes the query ids, step computes the lists [from, from + count) of the
+ * exposure_lists_build_size() in all. Lists computed at different times are made consistent by
+ * an exposure_lists_update() with every project changed since begin. */
+void exposure_lists_build_begin(struct exposure_lists *l, const struct match_index *idx);
+size_t exposure_lists_build_size(const struct exposure_lists *l);
+void exposure_lists_build_step(struct exposure_lists *l, const struct match_index *idx,
+                               size_t from, size_t count);
+
 /* After the projects changed[0..n) (ids, in any order, duplicates allowed) were upserted into or
  * removed from `idx`, with its IDF held since the lists were last built or updated: brings every
  * list up to date. Returns the number of top-M queries it ran. */

@@ -56,7 +56,19 @@ struct recs {
     bool dirty, stop, started;
     uint64_t done_seq;
     pthread_t thread;
+    /* Incremental upkeep (the assigner's own, except `pend`): the best-50 lists of every query
+     * under the IDF snapshot of epoch `epoch` (shared through Redis), and the ids changed since
+     * they were last brought up to date (appended under the write lock by every change). */
+    struct exposure_lists *lists;
+    bool lists_ok; /* built under the snapshot held now */
+    int64_t *pend;
+    size_t npend, pend_cap;
+    uint64_t epoch; /* 0: none yet; RECS_EPOCH_LOCAL: a local snapshot (Redis was away) */
+    struct rds *rds; /* the assigner thread's connection */
+    double next_epoch_check;
 };
+
+#define RECS_EPOCH_LOCAL UINT64_MAX
 
 /* What the index needs of a project row. */
 #define RECS_SELECT                                                                                \
@@ -118,6 +130,8 @@ struct recs *recs_new(const struct config *cfg)
     pthread_cond_init(&rc->work, NULL);
     pthread_cond_init(&rc->done, NULL);
     if (rc->control) {
+        rc->rds = rds_new(cfg);
+        rc->lists = exposure_lists_new(RECS_EXPOSURE_M);
         if (pthread_create(&rc->thread, NULL, assigner_main, rc) == 0)
             rc->started = true;
         else
@@ -151,6 +165,10 @@ void recs_free(struct recs *rc)
     pthread_mutex_destroy(&rc->mu);
     pthread_cond_destroy(&rc->work);
     pthread_cond_destroy(&rc->done);
+    exposure_lists_free(rc->lists);
+    if (rc->rds)
+        rds_free(rc->rds);
+    free(rc->pend);
     assign_clear(rc);
     match_index_free(rc->idx);
     pthread_rwlock_destroy(&rc->lock);
@@ -163,9 +181,22 @@ static const char *cell(const struct db_res *res, size_t row, size_t col)
     return s ? s : "";
 }
 
+/* Notes a changed project for the incremental upkeep (caller holds the write lock). */
+static void pend_add(struct recs *rc, int64_t id)
+{
+    if (!rc->control)
+        return;
+    if (rc->npend == rc->pend_cap) {
+        rc->pend_cap = rc->pend_cap ? rc->pend_cap * 2 : 256;
+        rc->pend = xrealloc(rc->pend, rc->pend_cap * sizeof(*rc->pend));
+    }
+    rc->pend[rc->npend++] = id;
+}
+
 /* Removes a project; one that is not indexed (already closed) is fine. */
 static void remove_quiet(struct recs *rc, int64_t id)
 {
+    pend_add(rc, id);
     if (match_index_remove(rc->idx, id) != 0)
         log_debug("recs: project %lld was not indexed", (long long)id);
 }
@@ -200,6 +231,7 @@ static void apply_row(struct recs *rc, const struct db_res *res, size_t i)
             tags[p.ntags++] = t->valuestring;
     }
     p.tags = tags;
+    pend_add(rc, id);
     if (match_index_upsert(rc->idx, &p) != 0)
         log_warn("recs: project %lld rejected by the index", (long long)id);
     cJSON_Delete(arr);
@@ -419,18 +451,126 @@ static void assign_done(struct recs *rc)
     pthread_mutex_unlock(&rc->mu);
 }
 
-/* One computation of the assignment of both sides for the index as it is (the assigner thread).
- * The index is compacted first, so that its IDF snapshot, hence every score, is a function of
- * the open projects alone and not of the order this instance heard of changes: every instance
- * then computes the same lists. Returns false when the index changed meanwhile (nothing
- * swapped in: the caller starts again). */
-static bool assign_compute(struct recs *rc)
+/* ---- the IDF snapshot every instance scores with ----
+ *
+ * Scores depend on the index's IDF table. To keep the lists of every instance alike and yet let
+ * a change of one project move only the scores of the pairs involving it, the IDF is a held
+ * snapshot shared through Redis: `<prefix>recs:idf:epoch` names the current epoch E and
+ * `<prefix>recs:idf:E` holds its table (match_index_idf_export). Every instance imports the
+ * current one (checked every second); one that finds none, or finds the open projects more than
+ * 25 % (and 50) away from the count the snapshot was taken over, takes a new one from its index
+ * and publishes it. Without Redis an instance holds a local snapshot until Redis answers. */
+
+#define IDF_KEY_TTL "2592000" /* 30 days; an epoch not refreshed for that long is taken anew */
+
+static bool idf_drifted(struct recs *rc)
+{
+    uint64_t basis = match_index_idf_basis(rc->idx);
+    uint64_t live = match_index_count(rc->idx, MATCH_SUPPLY) +
+                    match_index_count(rc->idx, MATCH_DEMAND);
+    uint64_t d = live > basis ? live - basis : basis - live;
+    return d > 50 && d * 4 > basis;
+}
+
+/* Takes a fresh snapshot from the index (compaction without the hold) and holds it; returns its
+ * bytes. */
+static char *idf_take(struct recs *rc, size_t *len)
 {
     pthread_rwlock_wrlock(&rc->lock);
-    if (rc->avalid && rc->agen == match_index_generation(rc->idx)) {
-        pthread_rwlock_unlock(&rc->lock);
-        return true;
+    match_index_hold_idf(rc->idx, false);
+    match_index_compact(rc->idx);
+    match_index_hold_idf(rc->idx, true);
+    char *blob = match_index_idf_export(rc->idx, len);
+    /* importing its own snapshot gives this instance exactly what the others will have */
+    if (match_index_idf_import(rc->idx, blob, *len) != 0)
+        log_warn("recs: own IDF snapshot rejected");
+    rc->npend = 0;
+    pthread_rwlock_unlock(&rc->lock);
+    rc->lists_ok = false;
+    return blob;
+}
+
+/* Brings the held IDF snapshot in line with Redis's (the assigner thread). */
+static void idf_sync(struct recs *rc)
+{
+    double now = mono_s();
+    if (rc->epoch != 0 && now < rc->next_epoch_check)
+        return;
+    rc->next_epoch_check = now + 1.0;
+    char key[160], bkey[192];
+    rds_key(rc->rds, key, sizeof(key), "recs:idf:epoch");
+    struct rds_reply rep = {0};
+    if (rds_cmd(rc->rds, &rep, "GET %s", key) != 0) {
+        if (rc->epoch == 0) { /* Redis away at start: a local snapshot meanwhile */
+            log_warn("recs: Redis not answering: a local IDF snapshot (instances may rank"
+                     " slightly differently until it answers)");
+            size_t len;
+            free(idf_take(rc, &len));
+            rc->epoch = RECS_EPOCH_LOCAL;
+        }
+        return;
     }
+    uint64_t e = rep.type == RDS_STRING ? strtoull(rep.str, NULL, 10) : 0;
+    rds_reply_clear(&rep);
+    if (e != 0 && e != rc->epoch) {
+        char num[32];
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)e);
+        rds_key(rc->rds, bkey, sizeof(bkey), "recs:idf:%s", num);
+        struct rds_reply b = {0};
+        if (rds_cmd(rc->rds, &b, "GET %s", bkey) == 0 && b.type == RDS_STRING) {
+            pthread_rwlock_wrlock(&rc->lock);
+            int err = match_index_idf_import(rc->idx, b.str, b.len);
+            if (err == 0)
+                rc->npend = 0;
+            pthread_rwlock_unlock(&rc->lock);
+            rds_reply_clear(&b);
+            if (err == 0) {
+                rc->epoch = e;
+                rc->lists_ok = false;
+                log_info("recs: IDF snapshot of epoch %s adopted", num);
+                return;
+            }
+            log_warn("recs: IDF snapshot of epoch %s is malformed; taking a new one", num);
+        } else {
+            rds_reply_clear(&b);
+        }
+        e = 0; /* gone or malformed: publish anew */
+    }
+    pthread_rwlock_rdlock(&rc->lock);
+    bool drift = e != 0 && idf_drifted(rc);
+    pthread_rwlock_unlock(&rc->lock);
+    if (e != 0 && !drift)
+        return;
+    /* none yet, or the open projects moved too far from its basis: publish a new epoch */
+    char nkey[160];
+    rds_key(rc->rds, nkey, sizeof(nkey), "recs:idf:next");
+    struct rds_reply n = {0};
+    if (rds_cmd(rc->rds, &n, "INCR %s", nkey) != 0 || n.type != RDS_INTEGER) {
+        rds_reply_clear(&n);
+        return;
+    }
+    char num[32];
+    snprintf(num, sizeof(num), "%lld", n.integer);
+    rds_reply_clear(&n);
+    size_t len;
+    char *blob = idf_take(rc, &len);
+    rds_key(rc->rds, bkey, sizeof(bkey), "recs:idf:%s", num);
+    if (rds_cmd(rc->rds, NULL, "SET %s %b EX %s", bkey, blob, len, IDF_KEY_TTL) == 0 &&
+        rds_cmd(rc->rds, NULL, "SET %s %s EX %s", key, num, IDF_KEY_TTL) == 0) {
+        rc->epoch = strtoull(num, NULL, 10);
+        log_info("recs: IDF snapshot of epoch %s published (%zu bytes)", num, len);
+    } else {
+        rc->epoch = RECS_EPOCH_LOCAL;
+    }
+    free(blob);
+}
+
+/* One round of the assigner: the lists brought up to date (all of them after a new snapshot, in
+ * chunks under the read lock; else only those the changed projects can affect), the greedy of
+ * both sides without a lock, the result swapped in under the write lock in O(1). */
+static void assign_round(struct recs *rc)
+{
+    pthread_rwlock_wrlock(&rc->lock);
     size_t total = match_index_count(rc->idx, MATCH_SUPPLY) +
                    match_index_count(rc->idx, MATCH_DEMAND);
     bool over = total > (size_t)rc->cfg->match_exposure_max_projects;
@@ -440,67 +580,62 @@ static bool assign_compute(struct recs *rc)
                      " exposure control off", total);
         rc->over = true;
         assign_clear(rc);
+        rc->npend = 0;
+        rc->lists_ok = false;
         pthread_rwlock_unlock(&rc->lock);
-        return true;
+        return;
     }
     rc->over = false;
-    match_index_compact(rc->idx);
-    uint64_t gen = match_index_generation(rc->idx);
-    struct assign na[2];
-    memset(na, 0, sizeof(na));
-    size_t npool[2];
-    for (int qs = 0; qs < 2; qs++) {
-        size_t nq = match_index_count(rc->idx, (enum match_side)qs);
-        na[qs].qids = xmalloc((nq ? nq : 1) * sizeof(int64_t));
-        na[qs].nq = match_index_ids(rc->idx, (enum match_side)qs, na[qs].qids);
-        npool[qs] = match_index_count(rc->idx, (enum match_side)(1 - qs));
-    }
+    bool fresh = rc->avalid && rc->agen == match_index_generation(rc->idx);
     pthread_rwlock_unlock(&rc->lock);
+    if (fresh && rc->lists_ok)
+        return;
 
-    bool ok = true;
-    for (int qs = 0; qs < 2 && ok; qs++) {
-        struct assign *a = &na[qs];
-        qsort(a->qids, a->nq, sizeof(int64_t), cmp_i64);
-        struct match_result *cand = xmalloc((a->nq ? a->nq : 1) * RECS_EXPOSURE_M * sizeof(*cand));
-        struct exposure_query *q = xmalloc((a->nq ? a->nq : 1) * sizeof(*q));
-        /* Read lock per chunk, so that a change waits for one chunk, not for the whole run. */
-        for (size_t c = 0; c < a->nq && ok; c += ASSIGN_CHUNK) {
+    if (!rc->lists_ok) {
+        /* Every list, a chunk at a time; the changes made meanwhile are pending and are applied
+         * incrementally below (a list computed before a change is corrected like any other). */
+        pthread_rwlock_rdlock(&rc->lock);
+        rc->npend = 0; /* writers append only under the write lock */
+        exposure_lists_build_begin(rc->lists, rc->idx);
+        pthread_rwlock_unlock(&rc->lock);
+        size_t n = exposure_lists_build_size(rc->lists);
+        for (size_t c = 0; c < n; c += ASSIGN_CHUNK) {
             pthread_rwlock_rdlock(&rc->lock);
-            ok = match_index_generation(rc->idx) == gen;
-            for (size_t i = c; ok && i < a->nq && i < c + ASSIGN_CHUNK; i++) {
-                size_t n = 0;
-                if (match_index_topk(rc->idx, a->qids[i], RECS_EXPOSURE_M, NULL, NULL,
-                                     cand + i * RECS_EXPOSURE_M, &n) != 0)
-                    n = 0;
-                q[i] = (struct exposure_query){a->qids[i], cand + i * RECS_EXPOSURE_M, n};
-            }
+            exposure_lists_build_step(rc->lists, rc->idx, c, ASSIGN_CHUNK);
             pthread_rwlock_unlock(&rc->lock);
         }
-        if (ok) {
-            struct exposure_params ep = rc->ep;
-            ep.pool = npool[qs];
-            exposure_assign(q, a->nq, &ep, &a->ex);
-        }
+        rc->lists_ok = true;
+    }
+    pthread_rwlock_rdlock(&rc->lock);
+    uint64_t gen = match_index_generation(rc->idx);
+    size_t pools[2] = {match_index_count(rc->idx, MATCH_DEMAND),
+                       match_index_count(rc->idx, MATCH_SUPPLY)};
+    (void)exposure_lists_update(rc->lists, rc->idx, rc->pend, rc->npend);
+    rc->npend = 0;
+    pthread_rwlock_unlock(&rc->lock);
+
+    struct assign na[2];
+    memset(na, 0, sizeof(na));
+    for (int qs = 0; qs < 2; qs++) {
+        struct exposure_query *q;
+        na[qs].nq = exposure_lists_queries(rc->lists, (enum match_side)qs, &q);
+        na[qs].qids = xmalloc((na[qs].nq ? na[qs].nq : 1) * sizeof(int64_t));
+        for (size_t i = 0; i < na[qs].nq; i++)
+            na[qs].qids[i] = q[i].id;
+        struct exposure_params ep = rc->ep;
+        ep.pool = pools[qs];
+        exposure_assign(q, na[qs].nq, &ep, &na[qs].ex);
         free(q);
-        free(cand);
     }
-    if (ok) {
-        pthread_rwlock_wrlock(&rc->lock);
-        ok = match_index_generation(rc->idx) == gen;
-        if (ok) { /* O(1) swap: the old assignment is freed after the lock */
-            struct assign old[2] = {rc->as[0], rc->as[1]};
-            rc->as[0] = na[0];
-            rc->as[1] = na[1];
-            na[0] = old[0];
-            na[1] = old[1];
-            rc->agen = gen;
-            rc->avalid = true;
-        }
-        pthread_rwlock_unlock(&rc->lock);
-    }
-    assign_free(&na[0]);
-    assign_free(&na[1]);
-    return ok;
+    pthread_rwlock_wrlock(&rc->lock);
+    struct assign old[2] = {rc->as[0], rc->as[1]};
+    rc->as[0] = na[0];
+    rc->as[1] = na[1];
+    rc->agen = gen; /* requests use it while the index is still at gen */
+    rc->avalid = true;
+    pthread_rwlock_unlock(&rc->lock);
+    assign_free(&old[0]);
+    assign_free(&old[1]);
 }
 
 static void *assigner_main(void *arg)
@@ -508,21 +643,26 @@ static void *assigner_main(void *arg)
     struct recs *rc = arg;
     for (;;) {
         pthread_mutex_lock(&rc->mu);
-        while (!rc->dirty && !rc->stop)
-            pthread_cond_wait(&rc->work, &rc->mu);
+        if (!rc->dirty && !rc->stop) { /* wake at least every second: the epoch check */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            (void)pthread_cond_timedwait(&rc->work, &rc->mu, &ts);
+        }
         bool stop = rc->stop;
         rc->dirty = false;
         pthread_mutex_unlock(&rc->mu);
         if (stop)
             return NULL;
         double t0 = mono_s();
-        bool ok = assign_compute(rc);
-        if (ok) {
-            log_debug("recs: exposure assignment computed in %.3f s", mono_s() - t0);
-            assign_done(rc);
-        } else {
-            assigner_kick(rc); /* the index changed meanwhile: once more */
-        }
+        idf_sync(rc);
+        if (rc->epoch == 0)
+            continue; /* no snapshot yet (Redis error other than down): next second */
+        assign_round(rc);
+        double t = mono_s() - t0;
+        if (t > 0.05)
+            log_debug("recs: exposure assignment brought up to date in %.3f s", t);
+        assign_done(rc);
     }
 }
 

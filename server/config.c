@@ -125,8 +125,8 @@ static const struct cfg_key keys[] = {
       "exposure control: a floor entry displaces only items scoring less than this above it"),
     K(match_exposure_max_projects, CFG_INT, "20000", 0, 10000000,
       "exposure control runs while the index holds at most this many open projects: a"
-      " background thread recomputes every list (one top-50 query per project) after a change,"
-      " about 0.7 s at 2,000 projects and 10 s at 20,000; above it lists are ranked by score"
+      " background thread keeps every list up to date incrementally after a change (about 0.5 s"
+      " at 10,000 per side, 6 s at 100,000); above it lists are ranked by score"
       " alone"),
     K(match_pending_interests_max, CFG_INT, "50", 0, 100000,
       "pending interests one project may receive; more are refused with 409"

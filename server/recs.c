@@ -49,6 +49,7 @@ struct recs {
     uint64_t agen;
     bool avalid;
     bool over; /* more open projects than match_exposure_max_projects: control off */
+    bool loaded; /* recs_load done: the assigner starts then (under the lock) */
     /* The assigner thread: `dirty` wakes it (under mu); every swap bumps `done_seq` and
      * broadcasts `done` to the requests waiting for it. */
     pthread_mutex_t mu;
@@ -286,6 +287,7 @@ int recs_load(struct recs *rc, struct db *db)
     pthread_rwlock_wrlock(&rc->lock);
     match_index_compact(rc->idx);
     size_t mem = match_index_memory(rc->idx);
+    rc->loaded = true;
     pthread_rwlock_unlock(&rc->lock);
     assigner_kick(rc);
     log_info("recs: indexed %zu open projects (%zu KiB)", total, mem / 1024);
@@ -439,7 +441,7 @@ static void assign_free(struct assign *a)
  * assignment is that of the index as it is. */
 static bool assign_current(const struct recs *rc)
 {
-    return !rc->control || !rc->started || rc->over ||
+    return !rc->control || !rc->started || !rc->loaded || rc->over ||
            (rc->avalid && rc->agen == match_index_generation(rc->idx));
 }
 
@@ -654,6 +656,11 @@ static void *assigner_main(void *arg)
         pthread_mutex_unlock(&rc->mu);
         if (stop)
             return NULL;
+        pthread_rwlock_rdlock(&rc->lock);
+        bool loaded = rc->loaded;
+        pthread_rwlock_unlock(&rc->lock);
+        if (!loaded)
+            continue; /* a snapshot of a half-loaded index would be a poor one */
         double t0 = mono_s();
         idf_sync(rc);
         if (rc->epoch == 0)

@@ -1145,7 +1145,7 @@ export interface paths {
         };
         /**
          * The caller's in-app notifications, newest first, with the unread count
-         * @description Every notice written for the caller (issue 13), in the transaction of the change it is about: a rolled-back change leaves none. `read` is whether the id is at most the caller's read mark (POST /api/v1/me/notifications/read); `unread` counts the rows above it. `data` is the notice's own object (ids, titles, the event with its time_zone, times in UTC RFC 3339, status, waitlist position...: see README, Notifications).
+         * @description Every notice written for the caller (issue 13), in the transaction of the change it is about: a rolled-back change leaves none. `read` is whether POST /api/v1/me/notifications/read has marked the row (each row has its own read state); `unread` counts the others. `data` is the notice's own object (ids, titles, the event with its time_zone, times in UTC RFC 3339, status, waitlist position...: see README, Notifications).
          */
         get: operations["notifications_list"];
         put?: never;
@@ -1167,7 +1167,7 @@ export interface paths {
         put?: never;
         /**
          * Mark the caller's notifications read up to an id (all without a body)
-         * @description The read mark only moves forward and never past the caller's newest notification (one that arrives later is unread). Answers the unread count after the change.
+         * @description Marks read the caller's notifications that exist now with an id up to up_to (all without a body); nothing becomes unread again. A notification that commits later is unread, also if its id is lower (ids are taken at insert and interleave per Galera node). Answers the unread count after the change.
          */
         post: operations["notifications_read"];
         delete?: never;

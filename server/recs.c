@@ -62,6 +62,9 @@ struct recs {
      * they were last brought up to date (appended under the write lock by every change). */
     struct exposure_lists *lists;
     bool lists_ok; /* built under the snapshot held now */
+    /* A full build is under way (start, new epoch): requests do not wait for it, they use the
+     * previous assignment. */
+    atomic_bool building;
     int64_t *pend;
     size_t npend, pend_cap;
     uint64_t epoch; /* 0: none yet; RECS_EPOCH_LOCAL: a local snapshot (Redis was away) */
@@ -131,6 +134,7 @@ struct recs *recs_new(const struct config *cfg)
     pthread_cond_init(&rc->work, NULL);
     pthread_cond_init(&rc->done, NULL);
     if (rc->control) {
+        atomic_store(&rc->building, true); /* the first build: lists by score until it lands */
         rc->rds = rds_new(cfg);
         rc->lists = exposure_lists_new(RECS_EXPOSURE_M);
         if (pthread_create(&rc->thread, NULL, assigner_main, rc) == 0)
@@ -441,7 +445,7 @@ static void assign_free(struct assign *a)
  * assignment is that of the index as it is. */
 static bool assign_current(const struct recs *rc)
 {
-    return !rc->control || !rc->started || !rc->loaded || rc->over ||
+    return !rc->control || !rc->started || !rc->loaded || rc->over || atomic_load(&rc->building) ||
            (rc->avalid && rc->agen == match_index_generation(rc->idx));
 }
 
@@ -487,8 +491,9 @@ static char *idf_take(struct recs *rc, size_t *len)
     if (match_index_idf_import(rc->idx, blob, *len) != 0)
         log_warn("recs: own IDF snapshot rejected");
     rc->npend = 0;
-    pthread_rwlock_unlock(&rc->lock);
     rc->lists_ok = false;
+    atomic_store(&rc->building, true); /* before the lock is released: no request waits for it */
+    pthread_rwlock_unlock(&rc->lock);
     return blob;
 }
 
@@ -522,8 +527,11 @@ static void idf_sync(struct recs *rc)
         if (rds_cmd(rc->rds, &b, "GET %s", bkey) == 0 && b.type == RDS_STRING) {
             pthread_rwlock_wrlock(&rc->lock);
             int err = match_index_idf_import(rc->idx, b.str, b.len);
-            if (err == 0)
+            if (err == 0) {
                 rc->npend = 0;
+                rc->lists_ok = false;
+                atomic_store(&rc->building, true);
+            }
             pthread_rwlock_unlock(&rc->lock);
             rds_reply_clear(&b);
             if (err == 0) {
@@ -584,6 +592,7 @@ static void assign_round(struct recs *rc)
         assign_clear(rc);
         rc->npend = 0;
         rc->lists_ok = false;
+        atomic_store(&rc->building, true);
         pthread_rwlock_unlock(&rc->lock);
         return;
     }
@@ -608,6 +617,7 @@ static void assign_round(struct recs *rc)
         }
         rc->lists_ok = true;
     }
+    bool was_building = atomic_load(&rc->building);
     pthread_rwlock_rdlock(&rc->lock);
     uint64_t gen = match_index_generation(rc->idx);
     size_t pools[2] = {match_index_count(rc->idx, MATCH_DEMAND),
@@ -635,6 +645,8 @@ static void assign_round(struct recs *rc)
     rc->as[1] = na[1];
     rc->agen = gen; /* requests use it while the index is still at gen */
     rc->avalid = true;
+    if (was_building)
+        atomic_store(&rc->building, false);
     pthread_rwlock_unlock(&rc->lock);
     assign_free(&old[0]);
     assign_free(&old[1]);

@@ -522,8 +522,197 @@ static void bench(size_t n)
     match_index_free(idx);
 }
 
+/* ---- issue 17: what a recomputation of the exposure assignment costs, and what one change
+ * touches ---- */
+
+/* Every query's best M of one side into cand (nq * M) / ncand; returns the seconds it took. */
+static double all_lists(const struct match_index *idx, int64_t first_id, size_t nq,
+                        struct match_result *cand, size_t *ncand)
+{
+    double t0 = now_s();
+    for (size_t i = 0; i < nq; i++)
+        if (match_index_topk(idx, first_id + (int64_t)i, M, NULL, NULL, cand + i * M,
+                             &ncand[i]) != 0)
+            ncand[i] = 0;
+    return now_s() - t0;
+}
+
+static size_t lists_differ(const struct match_result *a, const size_t *na,
+                           const struct match_result *b, const size_t *nb, size_t nq,
+                           const int64_t *skip_q)
+{
+    size_t d = 0;
+    for (size_t i = 0; i < nq; i++)
+        if ((skip_q == NULL || (int64_t)i != *skip_q) &&
+            !same_results(a + i * M, na[i], b + i * M, nb[i]))
+            d++;
+    return d;
+}
+
+static void count_query(void *arg, int64_t q, double score)
+{
+    (void)q;
+    (void)score;
+    (*(size_t *)arg)++;
+}
+
+/* Incremental upkeep with the IDF held: `nchanges` edits of random projects (another project's
+ * content under the same id), each followed by exposure_lists_update and the greedy of both
+ * sides. Prints medians and maxima. When `full` is false (too big to build every list), prints
+ * the parts instead: one exhaustive pass (match_index_each_query) and the greedy over n lists. */
+static void incremental(struct match_index *idx, size_t n, bool full, size_t nchanges)
+{
+    match_index_hold_idf(idx, true);
+    struct synth_params sp = {SEED, n, TRUE_FRACTION};
+    struct synth_project *p = xmalloc(sizeof(*p));
+    uint64_t rs = SEED ^ 0x5bd1e995;
+    if (!full) {
+        size_t cnt = 0;
+        double t0 = now_s();
+        if (match_index_each_query(idx, 1, count_query, &cnt) != 0)
+            abort();
+        printf("  incremental parts at this size: scoring one changed project for all %zu "
+               "queries of the other side %.1f ms\n",
+               cnt, (now_s() - t0) * 1e3);
+        free(p);
+        return;
+    }
+    struct exposure_lists *l = exposure_lists_new(M);
+    double t0 = now_s();
+    exposure_lists_build(l, idx);
+    double tb = now_s() - t0;
+    double *tu = xmalloc(nchanges * sizeof(*tu)), *tg = xmalloc(nchanges * sizeof(*tg));
+    double *nqs = xmalloc(nchanges * sizeof(*nqs));
+    for (size_t c = 0; c < nchanges; c++) {
+        int side = (int)(splitmix(&rs) % 2);
+        size_t from = splitmix(&rs) % n, to = splitmix(&rs) % n;
+        synth_project(&sp, (enum match_side)side, from, p, NULL);
+        p->p.id = (int64_t)to + 1 + (side ? (int64_t)n : 0);
+        if (match_index_upsert(idx, &p->p) != 0)
+            abort();
+        double t1 = now_s();
+        nqs[c] = (double)exposure_lists_update(l, idx, &p->p.id, 1);
+        double t2 = now_s();
+        for (int sd = 0; sd < 2; sd++) {
+            struct exposure_query *q;
+            size_t nq = exposure_lists_queries(l, (enum match_side)sd, &q);
+            struct exposure_params ep = {K, 3.0, 3, 0.3, 0.05, n};
+            struct exposure_result er;
+            exposure_assign(q, nq, &ep, &er);
+            exposure_result_free(&er);
+            free(q);
+        }
+        tu[c] = t2 - t1;
+        tg[c] = now_s() - t2;
+    }
+    double q50 = pct(nqs, nchanges, 0.5), qmax = pct(nqs, nchanges, 1.0);
+    double u50 = pct(tu, nchanges, 0.5), umax = pct(tu, nchanges, 1.0);
+    double g50 = pct(tg, nchanges, 0.5), gmax = pct(tg, nchanges, 1.0);
+    printf("  incremental, IDF held (lists built in %.1f s): %zu single-project edits: lists "
+           "update median %.1f ms (max %.1f; %.0f top-%d queries, max %.0f) + greedy of both "
+           "sides median %.0f ms (max %.0f) = change to new assignment median %.0f ms\n",
+           tb, nchanges, u50 * 1e3, umax * 1e3, q50, M, qmax, g50 * 1e3, gmax * 1e3,
+           (u50 + g50) * 1e3);
+    fflush(stdout);
+    free(tu);
+    free(tg);
+    free(nqs);
+    free(p);
+    exposure_lists_free(l);
+}
+
+static void recompute(size_t n, bool full)
+{
+    double secs;
+    struct match_index *idx = build(n, NULL, &secs);
+    printf("recompute N=%zu per side (build %.1f s)\n", n, secs);
+    struct match_result *cand[2];
+    size_t *ncand[2];
+    double tq = 0, ta = 0;
+    size_t nq = full ? n : (n < 2000 ? n : 2000); /* queries timed per side */
+    for (int sd = 0; sd < 2; sd++) {
+        cand[sd] = xmalloc(nq * M * sizeof(*cand[sd]));
+        ncand[sd] = xmalloc(nq * sizeof(*ncand[sd]));
+        tq += all_lists(idx, sd ? (int64_t)n + 1 : 1, nq, cand[sd], ncand[sd]) * (double)n /
+              (double)nq;
+        /* the assignment over n lists (when sampled, each measured list stands for n / nq) */
+        struct exposure_query *eq = xmalloc(n * sizeof(*eq));
+        for (size_t q = 0; q < n; q++)
+            eq[q] = (struct exposure_query){(int64_t)q + 1, cand[sd] + (q % nq) * M,
+                                            ncand[sd][q % nq]};
+        struct exposure_params ep = {K, 3.0, 3, 0.3, 0.05, n};
+        struct exposure_result er;
+        double t0 = now_s();
+        exposure_assign(eq, n, &ep, &er);
+        ta += now_s() - t0;
+        exposure_result_free(&er);
+        free(eq);
+    }
+    printf("  full recomputation, both sides%s: %.2f s = top-%d lists %.2f s (%.3f ms per "
+           "query) + greedy assignment %.3f s (%.1f us per query)\n",
+           full ? "" : " (top-50 time extrapolated from 2 x 2000 queries)", tq + ta, M, tq,
+           tq * 1e3 / (2.0 * (double)n), ta, ta * 1e6 / (2.0 * (double)n));
+    fflush(stdout);
+    if (!full)
+        goto done;
+
+    /* One change: a new supply project (a copy of supply 1's content from another org). Lists
+     * that differ afterwards, with the index's IDF snapshot held and after a compaction (the
+     * live system compacts before each computation so that every instance agrees). */
+    struct synth_params sp = {SEED, n, TRUE_FRACTION};
+    struct synth_project *p = xmalloc(sizeof(*p));
+    synth_project(&sp, MATCH_SUPPLY, 0, p, NULL);
+    p->p.id = 2 * (int64_t)n + 1;
+    p->p.org_id = 999999999;
+    if (match_index_upsert(idx, &p->p) != 0)
+        abort();
+    struct match_result *after = xmalloc(n * M * sizeof(*after));
+    size_t *nafter = xmalloc(n * sizeof(*nafter));
+    all_lists(idx, (int64_t)n + 1, n, after, nafter); /* demand lists: where the new one shows */
+    size_t enter = 0, sym_bad = 0;
+    for (size_t q = 0; q < n; q++) {
+        int64_t qid = (int64_t)(n + q) + 1;
+        struct match_reasons a, b;
+        if (match_index_explain(idx, qid, p->p.id, &a) != 0 ||
+            match_index_explain(idx, p->p.id, qid, &b) != 0)
+            abort();
+        sym_bad += a.score != b.score;
+        size_t nb = ncand[1][q];
+        const struct match_result *last = &cand[1][q * M + nb - 1];
+        enter += nb < M || a.score > last->score ||
+                 (a.score == last->score && p->p.id < last->id);
+    }
+    size_t held = lists_differ(cand[1], ncand[1], after, nafter, n, NULL);
+    match_index_compact(idx);
+    all_lists(idx, (int64_t)n + 1, n, after, nafter);
+    size_t compacted = lists_differ(cand[1], ncand[1], after, nafter, n, NULL);
+    printf("  one new supply project: demand lists that change %zu of %zu with the IDF snapshot "
+           "held (it can enter %zu: score above the list's 50th; score asymmetric for %zu pairs), "
+           "%zu after a compaction\n",
+           held, n, enter, sym_bad, compacted);
+    fflush(stdout);
+    free(after);
+    free(nafter);
+    free(p);
+done:
+    incremental(idx, n, full, 20);
+    for (int sd = 0; sd < 2; sd++) {
+        free(cand[sd]);
+        free(ncand[sd]);
+    }
+    match_index_free(idx);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 3 && strcmp(argv[1], "recompute") == 0) {
+        /* recompute N... : full below 50,000 per side, sampled above */
+        for (int i = 2; i < argc; i++) {
+            size_t n = (size_t)strtoull(argv[i], NULL, 10);
+            recompute(n, n < 50000);
+        }
+        return 0;
+    }
     if (argc >= 3 && strcmp(argv[1], "exposure") == 0) {
         /* exposure N [cap_factor floor floor_min] */
         double cap = argc > 3 ? strtod(argv[3], NULL) : 3.0;

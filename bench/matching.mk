@@ -22,6 +22,9 @@ eval: $(BENCH_MATCHING)
 	$(BENCH_MATCHING) eval 100000
 
 # Build time, RSS, bytes/project, top-10 latency (index vs exhaustive), and the cost of the
-# exposure re-ranking (top-50 p99 per query, assignment time) at N = 100,000 and 1,000,000 per side.
+# exposure re-ranking (top-50 p99 per query, assignment time) at N = 100,000 and 1,000,000 per side;
+# then (recompute) a full recomputation of the assignment and its parts, what one change touches
+# with the IDF held or compacted, and the incremental upkeep per change (2k, 10k; parts at 100k).
 bench-matching: $(BENCH_MATCHING)
 	$(BENCH_MATCHING) bench 100000 1000000
+	$(BENCH_MATCHING) recompute 2000 10000 100000

@@ -199,3 +199,184 @@ void exposure_result_free(struct exposure_result *r)
     free(r->cand_demand);
     memset(r, 0, sizeof(*r));
 }
+
+/* ---- incremental lists ---- */
+
+struct lside {
+    int64_t *qid;              /* ascending */
+    struct match_result *cand; /* n * m */
+    size_t *ncand;
+    size_t n;
+};
+
+struct exposure_lists {
+    size_t m;
+    struct lside s[2];
+};
+
+struct exposure_lists *exposure_lists_new(size_t m)
+{
+    struct exposure_lists *l = xcalloc(1, sizeof(*l));
+    l->m = m ? m : 1;
+    return l;
+}
+
+static void lside_free(struct lside *s)
+{
+    free(s->qid);
+    free(s->cand);
+    free(s->ncand);
+    memset(s, 0, sizeof(*s));
+}
+
+void exposure_lists_free(struct exposure_lists *l)
+{
+    if (!l)
+        return;
+    lside_free(&l->s[0]);
+    lside_free(&l->s[1]);
+    free(l);
+}
+
+static void query_list(const struct exposure_lists *l, const struct match_index *idx, int64_t qid,
+                       struct match_result *out, size_t *n)
+{
+    if (match_index_topk(idx, qid, l->m, NULL, NULL, out, n) != 0)
+        *n = 0;
+}
+
+void exposure_lists_build_begin(struct exposure_lists *l, const struct match_index *idx)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        struct lside *s = &l->s[sd];
+        lside_free(s);
+        size_t n = match_index_count(idx, (enum match_side)sd);
+        s->qid = xmalloc((n ? n : 1) * sizeof(*s->qid));
+        s->n = match_index_ids(idx, (enum match_side)sd, s->qid);
+        qsort(s->qid, s->n, sizeof(*s->qid), cmp_i64);
+        s->cand = xmalloc((s->n ? s->n : 1) * l->m * sizeof(*s->cand));
+        s->ncand = xcalloc(s->n ? s->n : 1, sizeof(*s->ncand));
+    }
+}
+
+size_t exposure_lists_build_size(const struct exposure_lists *l)
+{
+    return l->s[0].n + l->s[1].n;
+}
+
+void exposure_lists_build_step(struct exposure_lists *l, const struct match_index *idx,
+                               size_t from, size_t count)
+{
+    for (size_t i = from; i < from + count && i < l->s[0].n + l->s[1].n; i++) {
+        struct lside *s = i < l->s[0].n ? &l->s[0] : &l->s[1];
+        size_t j = i < l->s[0].n ? i : i - l->s[0].n;
+        query_list(l, idx, s->qid[j], s->cand + j * l->m, &s->ncand[j]);
+    }
+}
+
+void exposure_lists_build(struct exposure_lists *l, const struct match_index *idx)
+{
+    exposure_lists_build_begin(l, idx);
+    exposure_lists_build_step(l, idx, 0, exposure_lists_build_size(l));
+}
+
+struct enter_ctx {
+    const struct exposure_lists *l;
+    const struct lside *s;
+    bool *redo;
+};
+
+/* Marks query q's list when the candidate scoring `score` for it may now enter it. Equal scores
+ * count as entering (the tie is broken by id inside the top-k; recomputing is always exact). */
+static void mark_enter(void *arg, int64_t q, double score)
+{
+    struct enter_ctx *c = arg;
+    const struct lside *s = c->s;
+    const int64_t *p = s->n ? bsearch(&q, s->qid, s->n, sizeof(int64_t), cmp_i64) : NULL;
+    if (!p)
+        return; /* a new query: computed anyway */
+    size_t i = (size_t)(p - s->qid);
+    if (s->ncand[i] < c->l->m || score >= s->cand[i * c->l->m + s->ncand[i] - 1].score)
+        c->redo[i] = true;
+}
+
+static bool indexed_on(const struct match_index *idx, int64_t id, int side)
+{
+    struct match_project pr;
+    const char *tags[MATCH_TAGS_MAX];
+    return match_index_get(idx, id, &pr, tags) == 0 && (int)pr.side == side;
+}
+
+size_t exposure_lists_update(struct exposure_lists *l, const struct match_index *idx,
+                             const int64_t *changed, size_t n)
+{
+    size_t m = l->m, queries = 0;
+    int64_t *ch = xmalloc((n ? n : 1) * sizeof(*ch));
+    if (n)
+        memcpy(ch, changed, n * sizeof(*ch));
+    qsort(ch, n, sizeof(*ch), cmp_i64);
+    size_t nch = 0;
+    for (size_t i = 0; i < n; i++)
+        if (nch == 0 || ch[nch - 1] != ch[i])
+            ch[nch++] = ch[i];
+    for (int sd = 0; sd < 2; sd++) {
+        struct lside *s = &l->s[sd];
+        /* The new query set: the old one without the changed ids, plus the changed ids indexed
+         * on this side now. */
+        int64_t *ids = xmalloc((s->n + nch + 1) * sizeof(*ids));
+        size_t ni = 0;
+        for (size_t i = 0; i < s->n; i++)
+            if (!nch || !bsearch(&s->qid[i], ch, nch, sizeof(*ch), cmp_i64))
+                ids[ni++] = s->qid[i];
+        for (size_t i = 0; i < nch; i++)
+            if (indexed_on(idx, ch[i], sd))
+                ids[ni++] = ch[i];
+        qsort(ids, ni, sizeof(*ids), cmp_i64);
+        /* An old list stays only if its query did not change and it holds no changed project. */
+        bool *redo = xcalloc(s->n ? s->n : 1, sizeof(*redo));
+        for (size_t i = 0; i < s->n && nch; i++) {
+            if (bsearch(&s->qid[i], ch, nch, sizeof(*ch), cmp_i64)) {
+                redo[i] = true;
+                continue;
+            }
+            for (size_t j = 0; j < s->ncand[i] && !redo[i]; j++)
+                redo[i] = bsearch(&s->cand[i * m + j].id, ch, nch, sizeof(*ch), cmp_i64) != NULL;
+        }
+        /* ... and no changed project of the other side now enters it. */
+        struct enter_ctx ec = {l, s, redo};
+        for (size_t i = 0; i < nch; i++)
+            if (indexed_on(idx, ch[i], 1 - sd))
+                (void)match_index_each_query(idx, ch[i], mark_enter, &ec);
+        struct match_result *cand = xmalloc((ni ? ni : 1) * m * sizeof(*cand));
+        size_t *ncand = xmalloc((ni ? ni : 1) * sizeof(*ncand));
+        for (size_t i = 0, o = 0; i < ni; i++) {
+            while (o < s->n && s->qid[o] < ids[i])
+                o++;
+            if (o < s->n && s->qid[o] == ids[i] && !redo[o]) {
+                memcpy(cand + i * m, s->cand + o * m, s->ncand[o] * sizeof(*cand));
+                ncand[i] = s->ncand[o];
+            } else {
+                query_list(l, idx, ids[i], cand + i * m, &ncand[i]);
+                queries++;
+            }
+        }
+        free(redo);
+        lside_free(s);
+        s->qid = ids;
+        s->cand = cand;
+        s->ncand = ncand;
+        s->n = ni;
+    }
+    free(ch);
+    return queries;
+}
+
+size_t exposure_lists_queries(const struct exposure_lists *l, enum match_side side,
+                              struct exposure_query **q)
+{
+    const struct lside *s = &l->s[side == MATCH_DEMAND ? 1 : 0];
+    *q = xmalloc((s->n ? s->n : 1) * sizeof(**q));
+    for (size_t i = 0; i < s->n; i++)
+        (*q)[i] = (struct exposure_query){s->qid[i], s->cand + i * l->m, s->ncand[i]};
+    return s->n;
+}

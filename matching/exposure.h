@@ -73,4 +73,40 @@ void exposure_result_free(struct exposure_result *r);
 /* Places project `id` got (0 when it is no candidate), and its uncontrolled demand. */
 size_t exposure_places_of(const struct exposure_result *r, int64_t id, size_t *demand);
 
+/* The best-M candidate lists of every indexed query of both sides, kept up to date
+ * incrementally. With the index's IDF snapshot held (match_index_hold_idf), a change of project P
+ * changes only the scores of the pairs involving P, so after changes to C only these lists can
+ * differ: the lists of the queries in C, the lists holding a project of C, and the lists a
+ * project of C now enters (its score for the query beats the list's M-th, or the list is short;
+ * found by scoring every query of the other side once per changed project). Recomputing those
+ * (and nothing else) gives exactly the lists a full computation gives. */
+struct exposure_lists;
+
+struct exposure_lists *exposure_lists_new(size_t m);
+void exposure_lists_free(struct exposure_lists *l);
+
+/* Computes every list from the index (one top-M query per indexed project). */
+void exposure_lists_build(struct exposure_lists *l, const struct match_index *idx);
+
+/* The same in steps, for a caller that must not hold the index for the whole computation: begin
+ * takes the query ids, step computes the lists [from, from + count) of the
+ * exposure_lists_build_size() in all. Lists computed at different times are made consistent by
+ * an exposure_lists_update() with every project changed since begin. */
+void exposure_lists_build_begin(struct exposure_lists *l, const struct match_index *idx);
+size_t exposure_lists_build_size(const struct exposure_lists *l);
+void exposure_lists_build_step(struct exposure_lists *l, const struct match_index *idx,
+                               size_t from, size_t count);
+
+/* After the projects changed[0..n) (ids, in any order, duplicates allowed) were upserted into or
+ * removed from `idx`, with its IDF held since the lists were last built or updated: brings every
+ * list up to date. Returns the number of top-M queries it ran. */
+size_t exposure_lists_update(struct exposure_lists *l, const struct match_index *idx,
+                             const int64_t *changed, size_t n);
+
+/* The queries of one side, ids ascending, as exposure_assign takes them: *q is the caller's
+ * (free()); its candidate arrays point into `l`, valid until its next update. Returns their
+ * number. */
+size_t exposure_lists_queries(const struct exposure_lists *l, enum match_side side,
+                              struct exposure_query **q);
+
 #endif

@@ -74,6 +74,8 @@ struct match_index {
     size_t changes;
     enum match_budget_mode budget_mode;
     uint64_t generation; /* bumped by every change: match_index_generation() */
+    bool idf_held;       /* match_index_hold_idf(): compaction keeps every term's IDF */
+    uint64_t held_n;     /* the live total when held: a new term's IDF is idf_of(held_n + 1, 1) */
 };
 
 /* ---- small helpers ---- */
@@ -166,7 +168,7 @@ static uint32_t term_intern(struct match_index *idx, uint8_t kind, const char *s
     memcpy(idx->strs + idx->strs_len, s, len);
     idx->strs[idx->strs_len + len] = '\0';
     idx->strs_len += len + 1;
-    t->idf = idf_of(live_total(idx) + 1, 1);
+    t->idf = idf_of((idx->idf_held ? idx->held_n : live_total(idx)) + 1, 1);
     idx->tmap[i] = id + 1;
     return id;
 }
@@ -683,7 +685,7 @@ void match_index_compact(struct match_index *idx)
 {
     idx->generation++;
     uint64_t n = live_total(idx);
-    for (uint32_t t = 0; t < idx->nterms; t++)
+    for (uint32_t t = 0; t < idx->nterms && !idx->idf_held; t++)
         idx->terms[t].idf = idf_of(n, idx->terms[t].df);
     for (int sd = 0; sd < 2; sd++) {
         compact_side(idx, sd);
@@ -1210,6 +1212,117 @@ void match_index_set_budget_mode(struct match_index *idx, enum match_budget_mode
 {
     idx->budget_mode = mode;
     idx->generation++;
+}
+
+
+/* ---- the IDF snapshot as bytes: "SDIDF1", u64 n, u32 count, then per term u8 kind, u32 len,
+ * the bytes, the IDF's 8 bytes (host order: instances share one architecture) ---- */
+
+static void put(char **buf, size_t *len, size_t *cap, const void *p, size_t n)
+{
+    if (*len + n > *cap) {
+        while (*len + n > *cap)
+            *cap = *cap ? *cap * 2 : 4096;
+        *buf = xrealloc(*buf, *cap);
+    }
+    memcpy(*buf + *len, p, n);
+    *len += n;
+}
+
+char *match_index_idf_export(const struct match_index *idx, size_t *len)
+{
+    char *buf = NULL;
+    size_t cap = 0;
+    *len = 0;
+    uint64_t n = idx->idf_held ? idx->held_n : live_total(idx);
+    uint32_t count = 0;
+    for (uint32_t t = 0; t < idx->nterms; t++)
+        count += idx->terms[t].df > 0;
+    put(&buf, len, &cap, "SDIDF1", 6);
+    put(&buf, len, &cap, &n, sizeof(n));
+    put(&buf, len, &cap, &count, sizeof(count));
+    for (uint32_t t = 0; t < idx->nterms; t++) {
+        const struct term *tm = &idx->terms[t];
+        if (tm->df == 0)
+            continue;
+        put(&buf, len, &cap, &tm->kind, 1);
+        put(&buf, len, &cap, &tm->len, sizeof(tm->len));
+        put(&buf, len, &cap, idx->strs + tm->str_off, tm->len);
+        put(&buf, len, &cap, &tm->idf, sizeof(tm->idf));
+    }
+    return buf;
+}
+
+int match_index_idf_import(struct match_index *idx, const char *buf, size_t len)
+{
+    size_t at = 6 + sizeof(uint64_t) + sizeof(uint32_t);
+    if (len < at || memcmp(buf, "SDIDF1", 6) != 0)
+        return SD_ERR_INVALID;
+    uint64_t n;
+    uint32_t count;
+    memcpy(&n, buf + 6, sizeof(n));
+    memcpy(&count, buf + 6 + sizeof(n), sizeof(count));
+    /* validate before changing anything */
+    size_t p = at;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t l;
+        if (len - p < 1 + sizeof(l))
+            return SD_ERR_INVALID;
+        memcpy(&l, buf + p + 1, sizeof(l));
+        if (buf[p] > KIND_ZONE || len - p - 1 - sizeof(l) < (size_t)l + sizeof(double))
+            return SD_ERR_INVALID;
+        p += 1 + sizeof(l) + l + sizeof(double);
+    }
+    if (p != len)
+        return SD_ERR_INVALID;
+    idx->generation++;
+    idx->idf_held = true;
+    idx->held_n = n;
+    double once = idf_of(n + 1, 1);
+    for (uint32_t t = 0; t < idx->nterms; t++)
+        idx->terms[t].idf = once; /* terms the snapshot lacks */
+    p = at;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t l;
+        double idf;
+        memcpy(&l, buf + p + 1, sizeof(l));
+        uint32_t t = term_intern(idx, (uint8_t)buf[p], buf + p + 1 + sizeof(l), l);
+        memcpy(&idf, buf + p + 1 + sizeof(l) + l, sizeof(idf));
+        idx->terms[t].idf = idf;
+        p += 1 + sizeof(l) + l + sizeof(double);
+    }
+    match_index_compact(idx); /* every vector re-weighted with the snapshot */
+    return 0;
+}
+
+uint64_t match_index_idf_basis(const struct match_index *idx)
+{
+    return idx->idf_held ? idx->held_n : live_total(idx);
+}
+
+void match_index_hold_idf(struct match_index *idx, bool hold)
+{
+    if (hold && !idx->idf_held)
+        idx->held_n = live_total(idx);
+    idx->idf_held = hold;
+}
+
+int match_index_each_query(const struct match_index *idx, int64_t candidate_id,
+                           void (*fn)(void *arg, int64_t query_id, double score), void *arg)
+{
+    size_t entry = ids_find(idx, candidate_id);
+    if (entry == SIZE_MAX)
+        return SD_ERR_NOT_FOUND;
+    struct proj c = proj_of(idx, entry);
+    const struct side *qs = &idx->sides[c.s == &idx->sides[0] ? 1 : 0];
+    int64_t corg = c.s->org[c.slot];
+    for (uint32_t i = 0; i < qs->nslots; i++) {
+        if (!qs->alive[i] || qs->org[i] == corg)
+            continue;
+        struct parts pt;
+        fn(arg, qs->id[i], to_score(score_parts(idx, (struct proj){qs, i}, c, &pt)));
+    }
+    return 0;
 }
 
 uint64_t match_index_generation(const struct match_index *idx)

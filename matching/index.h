@@ -105,6 +105,31 @@ void match_index_compact(struct match_index *idx);
  * the first query: it changes every score. */
 void match_index_set_budget_mode(struct match_index *idx, enum match_budget_mode mode);
 
+/* Holds (true) or releases (false) the IDF snapshot. While held, compaction (explicit or
+ * automatic) keeps every term's IDF and a new term gets the IDF of a term seen once among the
+ * projects live when it was held, so a project's vector is a function of its fields and the
+ * snapshot alone: an upsert or remove of P changes the score of the pairs involving P and of no
+ * other (what an incremental computation of everyone's top-k relies on: exposure_lists_update).
+ * The next compaction after releasing recomputes every IDF. */
+void match_index_hold_idf(struct match_index *idx, bool hold);
+
+/* The IDF snapshot (every term a live project has, with its IDF, and the project count it was
+ * taken over) as bytes, for other instances to import: malloc'd, *len bytes. */
+char *match_index_idf_export(const struct match_index *idx, size_t *len);
+/* Adopts an exported snapshot and holds it: every term gets the IDF it has there (a term it lacks:
+ * that of a term seen once among its projects), every vector is re-weighted (a compaction). Two
+ * indexes holding the same projects and the same snapshot then score every pair alike, whatever
+ * order they heard of the changes in. Returns 0, or SD_ERR_INVALID (nothing changed). */
+int match_index_idf_import(struct match_index *idx, const char *buf, size_t len) SD_MUST_CHECK;
+/* The project count the IDF was taken over (the live count when it is not held). */
+uint64_t match_index_idf_basis(const struct match_index *idx);
+
+/* Calls fn(arg, q, score) with the score that candidate `candidate_id` has for every indexed
+ * query q of the other side that may list it (not of its org): exhaustive, in no particular
+ * order. The scores are those match_index_topk() ranks by. Returns 0, or SD_ERR_NOT_FOUND. */
+int match_index_each_query(const struct match_index *idx, int64_t candidate_id,
+                           void (*fn)(void *arg, int64_t query_id, double score), void *arg);
+
 /* A number that changes whenever the index does (upsert, remove, compact, mode): a cache of
  * anything computed from the index is valid while it is unchanged. */
 uint64_t match_index_generation(const struct match_index *idx);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "matching/exposure.h"
@@ -21,6 +22,8 @@
 #define LOAD_BATCH 2000
 #define RECS_EXPOSURE_M 50 /* candidates each list's re-ranking looks at */
 #define POLL_OVERLAP_S 2 /* re-read rows this much older than the newest seen: late commits */
+#define ASSIGN_CHUNK 256   /* top-50 queries per read-lock hold while the assigner computes */
+#define ASSIGN_WAIT_MS 1000 /* how long a request waits for the assignment of a changed index */
 
 /* The exposure assignment of the lists of one side's queries (matching/exposure.h). */
 struct assign {
@@ -37,12 +40,39 @@ struct recs {
     double score_max;
     struct exposure_params ep;
     bool control; /* a cap or a floor is configured */
-    /* The assignment of both sides, valid while the index generation is `agen` (under the write
-     * lock: recomputed by the first reader that finds it stale). */
+    /* The assignment of both sides, valid while the index generation is `agen`. Computed by the
+     * assigner thread, never by a request: it compacts the index (write lock, O(postings)),
+     * computes the top-50 lists under the read lock in chunks (giving up and starting again when
+     * the index changed in between), runs the greedy without a lock, and swaps the result in
+     * under the write lock (O(1)). */
     struct assign as[2]; /* by the side of the queries */
     uint64_t agen;
     bool avalid;
+    bool over; /* more open projects than match_exposure_max_projects: control off */
+    bool loaded; /* recs_load done: the assigner starts then (under the lock) */
+    /* The assigner thread: `dirty` wakes it (under mu); every swap bumps `done_seq` and
+     * broadcasts `done` to the requests waiting for it. */
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    bool dirty, stop, started;
+    uint64_t done_seq;
+    pthread_t thread;
+    /* Incremental upkeep (the assigner's own, except `pend`): the best-50 lists of every query
+     * under the IDF snapshot of epoch `epoch` (shared through Redis), and the ids changed since
+     * they were last brought up to date (appended under the write lock by every change). */
+    struct exposure_lists *lists;
+    bool lists_ok; /* built under the snapshot held now */
+    /* A full build is under way (start, new epoch): requests do not wait for it, they use the
+     * previous assignment. */
+    atomic_bool building;
+    int64_t *pend;
+    size_t npend, pend_cap;
+    uint64_t epoch; /* 0: none yet; RECS_EPOCH_LOCAL: a local snapshot (Redis was away) */
+    struct rds *rds; /* the assigner thread's connection */
+    double next_epoch_check;
 };
+
+#define RECS_EPOCH_LOCAL UINT64_MAX
 
 /* What the index needs of a project row. */
 #define RECS_SELECT                                                                                \
@@ -63,6 +93,13 @@ enum {
     RC_STATUS,
     RC_UPDATED
 };
+
+static void *assigner_main(void *arg);
+
+static double mono_s(void)
+{
+    return (double)time_mono_us() / 1e6;
+}
 
 struct recs *recs_new(const struct config *cfg)
 {
@@ -93,6 +130,18 @@ struct recs *recs_new(const struct config *cfg)
         rc->ep.k = 10;
     rc->control = rc->ep.cap_factor > 0 || rc->ep.floor > 0;
     pthread_rwlock_init(&rc->lock, NULL);
+    pthread_mutex_init(&rc->mu, NULL);
+    pthread_cond_init(&rc->work, NULL);
+    pthread_cond_init(&rc->done, NULL);
+    if (rc->control) {
+        atomic_store(&rc->building, true); /* the first build: lists by score until it lands */
+        rc->rds = rds_new(cfg);
+        rc->lists = exposure_lists_new(RECS_EXPOSURE_M);
+        if (pthread_create(&rc->thread, NULL, assigner_main, rc) == 0)
+            rc->started = true;
+        else
+            log_warn("recs: the exposure assigner thread did not start: lists by score alone");
+    }
     return rc;
 }
 
@@ -111,6 +160,20 @@ void recs_free(struct recs *rc)
 {
     if (!rc)
         return;
+    if (rc->started) {
+        pthread_mutex_lock(&rc->mu);
+        rc->stop = true;
+        pthread_cond_signal(&rc->work);
+        pthread_mutex_unlock(&rc->mu);
+        pthread_join(rc->thread, NULL);
+    }
+    pthread_mutex_destroy(&rc->mu);
+    pthread_cond_destroy(&rc->work);
+    pthread_cond_destroy(&rc->done);
+    exposure_lists_free(rc->lists);
+    if (rc->rds)
+        rds_free(rc->rds);
+    free(rc->pend);
     assign_clear(rc);
     match_index_free(rc->idx);
     pthread_rwlock_destroy(&rc->lock);
@@ -123,9 +186,22 @@ static const char *cell(const struct db_res *res, size_t row, size_t col)
     return s ? s : "";
 }
 
+/* Notes a changed project for the incremental upkeep (caller holds the write lock). */
+static void pend_add(struct recs *rc, int64_t id)
+{
+    if (!rc->control)
+        return;
+    if (rc->npend == rc->pend_cap) {
+        rc->pend_cap = rc->pend_cap ? rc->pend_cap * 2 : 256;
+        rc->pend = xrealloc(rc->pend, rc->pend_cap * sizeof(*rc->pend));
+    }
+    rc->pend[rc->npend++] = id;
+}
+
 /* Removes a project; one that is not indexed (already closed) is fine. */
 static void remove_quiet(struct recs *rc, int64_t id)
 {
+    pend_add(rc, id);
     if (match_index_remove(rc->idx, id) != 0)
         log_debug("recs: project %lld was not indexed", (long long)id);
 }
@@ -160,6 +236,7 @@ static void apply_row(struct recs *rc, const struct db_res *res, size_t i)
             tags[p.ntags++] = t->valuestring;
     }
     p.tags = tags;
+    pend_add(rc, id);
     if (match_index_upsert(rc->idx, &p) != 0)
         log_warn("recs: project %lld rejected by the index", (long long)id);
     cJSON_Delete(arr);
@@ -168,12 +245,22 @@ static void apply_row(struct recs *rc, const struct db_res *res, size_t i)
         rc->mark = up;
 }
 
+/* Wakes the assigner: the index changed (call after releasing the write lock). */
+static void assigner_kick(struct recs *rc)
+{
+    pthread_mutex_lock(&rc->mu);
+    rc->dirty = true;
+    pthread_cond_signal(&rc->work);
+    pthread_mutex_unlock(&rc->mu);
+}
+
 static void apply_all(struct recs *rc, const struct db_res *res)
 {
     pthread_rwlock_wrlock(&rc->lock);
     for (size_t i = 0; i < res->nrows; i++)
         apply_row(rc, res, i);
     pthread_rwlock_unlock(&rc->lock);
+    assigner_kick(rc);
 }
 
 int recs_load(struct recs *rc, struct db *db)
@@ -204,7 +291,9 @@ int recs_load(struct recs *rc, struct db *db)
     pthread_rwlock_wrlock(&rc->lock);
     match_index_compact(rc->idx);
     size_t mem = match_index_memory(rc->idx);
+    rc->loaded = true;
     pthread_rwlock_unlock(&rc->lock);
+    assigner_kick(rc);
     log_info("recs: indexed %zu open projects (%zu KiB)", total, mem / 1024);
     return 0;
 }
@@ -221,6 +310,7 @@ int recs_apply(struct recs *rc, struct db *db, int64_t id)
     else
         remove_quiet(rc, id);
     pthread_rwlock_unlock(&rc->lock);
+    assigner_kick(rc);
     db_res_clear(&res);
     return 0;
 }
@@ -344,66 +434,290 @@ static cJSON *reasons_json(const struct match_reasons *w, enum match_lang lang)
     return a;
 }
 
-/* Recomputes the assignment of both sides from the whole index (caller holds the write lock).
- * The index is compacted first, so that its IDF snapshot, hence every score, is a function of
- * the open projects alone and not of the order this instance heard of changes: every instance
- * then computes the same lists. */
-static void assign_compute(struct recs *rc)
+static void assign_free(struct assign *a)
 {
-    assign_clear(rc);
-    match_index_compact(rc->idx);
-    for (int qs = 0; qs < 2; qs++) {
-        struct assign *a = &rc->as[qs];
-        size_t nq = match_index_count(rc->idx, (enum match_side)qs);
-        a->qids = xmalloc((nq ? nq : 1) * sizeof(int64_t));
-        a->nq = match_index_ids(rc->idx, (enum match_side)qs, a->qids);
-        qsort(a->qids, a->nq, sizeof(int64_t), cmp_i64);
-        struct match_result *cand = xmalloc((a->nq ? a->nq : 1) * RECS_EXPOSURE_M * sizeof(*cand));
-        struct exposure_query *q = xmalloc((a->nq ? a->nq : 1) * sizeof(*q));
-        for (size_t i = 0; i < a->nq; i++) {
-            size_t n = 0;
-            if (match_index_topk(rc->idx, a->qids[i], RECS_EXPOSURE_M, NULL, NULL,
-                                 cand + i * RECS_EXPOSURE_M, &n) != 0)
-                n = 0;
-            q[i] = (struct exposure_query){a->qids[i], cand + i * RECS_EXPOSURE_M, n};
-        }
-        struct exposure_params ep = rc->ep;
-        ep.pool = match_index_count(rc->idx, (enum match_side)(1 - qs));
-        exposure_assign(q, a->nq, &ep, &a->ex);
-        free(q);
-        free(cand);
-    }
-    rc->agen = match_index_generation(rc->idx);
-    rc->avalid = true;
+    free(a->qids);
+    exposure_result_free(&a->ex);
+    memset(a, 0, sizeof(*a));
 }
 
-/* Takes the read lock with a current assignment (recomputing it first when stale). */
+/* Whether requests may read the lists now (caller holds the lock): control is off, or the
+ * assignment is that of the index as it is. */
+static bool assign_current(const struct recs *rc)
+{
+    return !rc->control || !rc->started || !rc->loaded || rc->over || atomic_load(&rc->building) ||
+           (rc->avalid && rc->agen == match_index_generation(rc->idx));
+}
+
+static void assign_done(struct recs *rc)
+{
+    pthread_mutex_lock(&rc->mu);
+    rc->done_seq++;
+    pthread_cond_broadcast(&rc->done);
+    pthread_mutex_unlock(&rc->mu);
+}
+
+/* ---- the IDF snapshot every instance scores with ----
+ *
+ * Scores depend on the index's IDF table. To keep the lists of every instance alike and yet let
+ * a change of one project move only the scores of the pairs involving it, the IDF is a held
+ * snapshot shared through Redis: `<prefix>recs:idf:epoch` names the current epoch E and
+ * `<prefix>recs:idf:E` holds its table (match_index_idf_export). Every instance imports the
+ * current one (checked every second); one that finds none, or finds the open projects more than
+ * 25 % (and 50) away from the count the snapshot was taken over, takes a new one from its index
+ * and publishes it. Without Redis an instance holds a local snapshot until Redis answers. */
+
+#define IDF_KEY_TTL "2592000" /* 30 days; an epoch not refreshed for that long is taken anew */
+
+static bool idf_drifted(struct recs *rc)
+{
+    uint64_t basis = match_index_idf_basis(rc->idx);
+    uint64_t live = match_index_count(rc->idx, MATCH_SUPPLY) +
+                    match_index_count(rc->idx, MATCH_DEMAND);
+    uint64_t d = live > basis ? live - basis : basis - live;
+    return d > 50 && d * 4 > basis;
+}
+
+/* Takes a fresh snapshot from the index (compaction without the hold) and holds it; returns its
+ * bytes. */
+static char *idf_take(struct recs *rc, size_t *len)
+{
+    pthread_rwlock_wrlock(&rc->lock);
+    match_index_hold_idf(rc->idx, false);
+    match_index_compact(rc->idx);
+    match_index_hold_idf(rc->idx, true);
+    char *blob = match_index_idf_export(rc->idx, len);
+    /* importing its own snapshot gives this instance exactly what the others will have */
+    if (match_index_idf_import(rc->idx, blob, *len) != 0)
+        log_warn("recs: own IDF snapshot rejected");
+    rc->npend = 0;
+    rc->lists_ok = false;
+    atomic_store(&rc->building, true); /* before the lock is released: no request waits for it */
+    pthread_rwlock_unlock(&rc->lock);
+    return blob;
+}
+
+/* Brings the held IDF snapshot in line with Redis's (the assigner thread). */
+static void idf_sync(struct recs *rc)
+{
+    double now = mono_s();
+    if (rc->epoch != 0 && now < rc->next_epoch_check)
+        return;
+    rc->next_epoch_check = now + 1.0;
+    char key[160], bkey[192];
+    rds_key(rc->rds, key, sizeof(key), "recs:idf:epoch");
+    struct rds_reply rep = {0};
+    if (rds_cmd(rc->rds, &rep, "GET %s", key) != 0) {
+        if (rc->epoch == 0) { /* Redis away at start: a local snapshot meanwhile */
+            log_warn("recs: Redis not answering: a local IDF snapshot (instances may rank"
+                     " slightly differently until it answers)");
+            size_t len;
+            free(idf_take(rc, &len));
+            rc->epoch = RECS_EPOCH_LOCAL;
+        }
+        return;
+    }
+    uint64_t e = rep.type == RDS_STRING ? strtoull(rep.str, NULL, 10) : 0;
+    rds_reply_clear(&rep);
+    if (e != 0 && e != rc->epoch) {
+        char num[32];
+        snprintf(num, sizeof(num), "%llu", (unsigned long long)e);
+        rds_key(rc->rds, bkey, sizeof(bkey), "recs:idf:%s", num);
+        struct rds_reply b = {0};
+        if (rds_cmd(rc->rds, &b, "GET %s", bkey) == 0 && b.type == RDS_STRING) {
+            pthread_rwlock_wrlock(&rc->lock);
+            int err = match_index_idf_import(rc->idx, b.str, b.len);
+            if (err == 0) {
+                rc->npend = 0;
+                rc->lists_ok = false;
+                atomic_store(&rc->building, true);
+            }
+            pthread_rwlock_unlock(&rc->lock);
+            rds_reply_clear(&b);
+            if (err == 0) {
+                rc->epoch = e;
+                rc->lists_ok = false;
+                log_info("recs: IDF snapshot of epoch %s adopted", num);
+                return;
+            }
+            log_warn("recs: IDF snapshot of epoch %s is malformed; taking a new one", num);
+        } else {
+            rds_reply_clear(&b);
+        }
+        e = 0; /* gone or malformed: publish anew */
+    }
+    pthread_rwlock_rdlock(&rc->lock);
+    bool drift = e != 0 && idf_drifted(rc);
+    pthread_rwlock_unlock(&rc->lock);
+    if (e != 0 && !drift)
+        return;
+    /* none yet, or the open projects moved too far from its basis: publish a new epoch */
+    char nkey[160];
+    rds_key(rc->rds, nkey, sizeof(nkey), "recs:idf:next");
+    struct rds_reply n = {0};
+    if (rds_cmd(rc->rds, &n, "INCR %s", nkey) != 0 || n.type != RDS_INTEGER) {
+        rds_reply_clear(&n);
+        return;
+    }
+    char num[32];
+    snprintf(num, sizeof(num), "%lld", n.integer);
+    rds_reply_clear(&n);
+    size_t len;
+    char *blob = idf_take(rc, &len);
+    rds_key(rc->rds, bkey, sizeof(bkey), "recs:idf:%s", num);
+    if (rds_cmd(rc->rds, NULL, "SET %s %b EX %s", bkey, blob, len, IDF_KEY_TTL) == 0 &&
+        rds_cmd(rc->rds, NULL, "SET %s %s EX %s", key, num, IDF_KEY_TTL) == 0) {
+        rc->epoch = strtoull(num, NULL, 10);
+        log_info("recs: IDF snapshot of epoch %s published (%zu bytes)", num, len);
+    } else {
+        rc->epoch = RECS_EPOCH_LOCAL;
+    }
+    free(blob);
+}
+
+/* One round of the assigner: the lists brought up to date (all of them after a new snapshot, in
+ * chunks under the read lock; else only those the changed projects can affect), the greedy of
+ * both sides without a lock, the result swapped in under the write lock in O(1). */
+static void assign_round(struct recs *rc)
+{
+    pthread_rwlock_wrlock(&rc->lock);
+    size_t total = match_index_count(rc->idx, MATCH_SUPPLY) +
+                   match_index_count(rc->idx, MATCH_DEMAND);
+    bool over = total > (size_t)rc->cfg->match_exposure_max_projects;
+    if (over) { /* a stale assignment must not be used: plain lists */
+        if (!rc->over)
+            log_warn("recs: %zu open projects, above match_exposure_max_projects:"
+                     " exposure control off", total);
+        rc->over = true;
+        assign_clear(rc);
+        rc->npend = 0;
+        rc->lists_ok = false;
+        atomic_store(&rc->building, true);
+        pthread_rwlock_unlock(&rc->lock);
+        return;
+    }
+    rc->over = false;
+    bool fresh = rc->avalid && rc->agen == match_index_generation(rc->idx);
+    pthread_rwlock_unlock(&rc->lock);
+    if (fresh && rc->lists_ok)
+        return;
+
+    if (!rc->lists_ok) {
+        /* Every list, a chunk at a time; the changes made meanwhile are pending and are applied
+         * incrementally below (a list computed before a change is corrected like any other). */
+        pthread_rwlock_rdlock(&rc->lock);
+        rc->npend = 0; /* writers append only under the write lock */
+        exposure_lists_build_begin(rc->lists, rc->idx);
+        pthread_rwlock_unlock(&rc->lock);
+        size_t n = exposure_lists_build_size(rc->lists);
+        for (size_t c = 0; c < n; c += ASSIGN_CHUNK) {
+            pthread_rwlock_rdlock(&rc->lock);
+            exposure_lists_build_step(rc->lists, rc->idx, c, ASSIGN_CHUNK);
+            pthread_rwlock_unlock(&rc->lock);
+        }
+        rc->lists_ok = true;
+    }
+    bool was_building = atomic_load(&rc->building);
+    pthread_rwlock_rdlock(&rc->lock);
+    uint64_t gen = match_index_generation(rc->idx);
+    size_t pools[2] = {match_index_count(rc->idx, MATCH_DEMAND),
+                       match_index_count(rc->idx, MATCH_SUPPLY)};
+    (void)exposure_lists_update(rc->lists, rc->idx, rc->pend, rc->npend);
+    rc->npend = 0;
+    pthread_rwlock_unlock(&rc->lock);
+
+    struct assign na[2];
+    memset(na, 0, sizeof(na));
+    for (int qs = 0; qs < 2; qs++) {
+        struct exposure_query *q;
+        na[qs].nq = exposure_lists_queries(rc->lists, (enum match_side)qs, &q);
+        na[qs].qids = xmalloc((na[qs].nq ? na[qs].nq : 1) * sizeof(int64_t));
+        for (size_t i = 0; i < na[qs].nq; i++)
+            na[qs].qids[i] = q[i].id;
+        struct exposure_params ep = rc->ep;
+        ep.pool = pools[qs];
+        exposure_assign(q, na[qs].nq, &ep, &na[qs].ex);
+        free(q);
+    }
+    pthread_rwlock_wrlock(&rc->lock);
+    struct assign old[2] = {rc->as[0], rc->as[1]};
+    rc->as[0] = na[0];
+    rc->as[1] = na[1];
+    rc->agen = gen; /* requests use it while the index is still at gen */
+    rc->avalid = true;
+    if (was_building)
+        atomic_store(&rc->building, false);
+    pthread_rwlock_unlock(&rc->lock);
+    assign_free(&old[0]);
+    assign_free(&old[1]);
+}
+
+static void *assigner_main(void *arg)
+{
+    struct recs *rc = arg;
+    for (;;) {
+        pthread_mutex_lock(&rc->mu);
+        if (!rc->dirty && !rc->stop) { /* wake at least every second: the epoch check */
+            struct timespec ts;
+            clock_gettime(CLOCK_REALTIME, &ts);
+            ts.tv_sec += 1;
+            (void)pthread_cond_timedwait(&rc->work, &rc->mu, &ts);
+        }
+        bool stop = rc->stop;
+        rc->dirty = false;
+        pthread_mutex_unlock(&rc->mu);
+        if (stop)
+            return NULL;
+        pthread_rwlock_rdlock(&rc->lock);
+        bool loaded = rc->loaded;
+        pthread_rwlock_unlock(&rc->lock);
+        if (!loaded)
+            continue; /* a snapshot of a half-loaded index would be a poor one */
+        double t0 = mono_s();
+        idf_sync(rc);
+        if (rc->epoch == 0)
+            continue; /* no snapshot yet (Redis error other than down): next second */
+        assign_round(rc);
+        double t = mono_s() - t0;
+        if (t > 0.05)
+            log_debug("recs: exposure assignment brought up to date in %.3f s", t);
+        assign_done(rc);
+    }
+}
+
+/* Takes the read lock with the assignment of the index as it is. A request never computes it: a
+ * request that finds the index changed since the last assignment waits for the assigner (at
+ * most ASSIGN_WAIT_MS); past that it is served with the previous assignment (the items still
+ * come from the current index: a closed project is never shown). */
 static void rdlock_assigned(struct recs *rc)
 {
+    double deadline = mono_s() + ASSIGN_WAIT_MS / 1000.0;
     for (;;) {
+        pthread_mutex_lock(&rc->mu);
+        uint64_t seq = rc->done_seq;
+        pthread_mutex_unlock(&rc->mu);
         pthread_rwlock_rdlock(&rc->lock);
-        if (!rc->control || (rc->avalid && rc->agen == match_index_generation(rc->idx)))
+        if (assign_current(rc))
             return;
-        size_t total = match_index_count(rc->idx, MATCH_SUPPLY) +
-                       match_index_count(rc->idx, MATCH_DEMAND);
-        if (total > (size_t)rc->cfg->match_exposure_max_projects) {
-            if (rc->avalid) { /* a stale assignment must not be used: plain lists */
-                pthread_rwlock_unlock(&rc->lock);
-                pthread_rwlock_wrlock(&rc->lock);
-                if (rc->avalid)
-                    log_warn("recs: %zu open projects, above match_exposure_max_projects:"
-                             " exposure control off", total);
-                assign_clear(rc);
-                pthread_rwlock_unlock(&rc->lock);
-                continue;
-            }
+        double left = deadline - mono_s();
+        if (left <= 0)
             return;
+        pthread_rwlock_unlock(&rc->lock);
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        double w = left < 0.1 ? left : 0.1; /* also re-check now and then */
+        ts.tv_sec += (time_t)w;
+        ts.tv_nsec += (long)((w - (double)(time_t)w) * 1e9);
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
         }
-        pthread_rwlock_unlock(&rc->lock);
-        pthread_rwlock_wrlock(&rc->lock);
-        if (!rc->avalid || rc->agen != match_index_generation(rc->idx))
-            assign_compute(rc);
-        pthread_rwlock_unlock(&rc->lock);
+        pthread_mutex_lock(&rc->mu);
+        while (rc->done_seq == seq) {
+            if (pthread_cond_timedwait(&rc->done, &rc->mu, &ts) != 0)
+                break;
+        }
+        pthread_mutex_unlock(&rc->mu);
     }
 }
 

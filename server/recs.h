@@ -62,11 +62,10 @@ struct recs_item {
 /* Exposure control (issue 17). The first match_exposure_places places of every list are assigned
  * by matching/exposure.h over the best 50 candidates of every open project, both sides: no
  * project takes more than match_exposure_cap x the average number of places, and every project
- * with a plausible match gets at least match_exposure_floor of them. The assignment is
- * recomputed from the whole index by the first request that finds the index changed (the index
- * is compacted first, so that every instance computes the same from the same open projects), so
- * lists are exact with respect to that policy and as fresh as the index (within a second of a
- * change on every instance). Cost: one top-50 query per open project per recomputation.
+ * with a plausible match gets at least match_exposure_floor of them. An assigner thread keeps it
+ * up to date incrementally under an IDF snapshot shared by every instance through Redis (so they
+ * compute the same lists); requests never compute it: one that finds the index newer than the
+ * assignment waits for it at most a second, then uses the previous one (see server/recs.c).
  *
  * The list of `project_id`, in order: the places assigned to it (a vetoed one refilled by the
  * best item still under its cap), then the other items of its best k by score (those held back

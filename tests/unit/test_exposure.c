@@ -161,3 +161,193 @@ Test(exposure, a_floor_above_the_cap_is_held_to_the_cap)
         cr_assert_leq(r.cand_places[c], 1, "project %lld", (long long)r.cand_ids[c]);
     exposure_result_free(&r);
 }
+
+/* ---- incremental lists (exposure_lists_update) ---- */
+
+#include <stdio.h>
+
+static uint64_t rnd(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* A small vocabulary on purpose: scores tie often. */
+static const char *const tags_v[] = {"机器视觉", "智能语音", "医学影像", "无人机", "车联网", "fpga"};
+static const char *const words_v[] = {"医学影像分析", "表面缺陷检测", "智能工厂", "GPU inference",
+                                      "边缘计算",     "语音交互",     "港口调度", "质检"};
+static const char *const sectors_v[] = {"医疗健康", "交通物流", "智能制造", ""};
+
+struct owned {
+    struct match_project p;
+    const char *tags[MATCH_TAGS_MAX];
+    char title[128], desc[512];
+};
+
+static void random_project(uint64_t *s, int64_t id, struct owned *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->p.id = id;
+    o->p.org_id = 1 + (int64_t)(rnd(s) % 40);
+    o->p.side = (enum match_side)(rnd(s) % 2);
+    o->p.stage = (enum match_stage)(rnd(s) % 4);
+    o->p.sector = sectors_v[rnd(s) % 4];
+    o->p.zone = rnd(s) % 2 ? "成都科学城" : "";
+    size_t nt = rnd(s) % 4;
+    for (size_t i = 0; i < nt; i++)
+        o->tags[i] = tags_v[rnd(s) % 6];
+    o->p.tags = o->tags;
+    o->p.ntags = nt;
+    if (rnd(s) % 5) {
+        o->p.budget_min = (int64_t)(rnd(s) % 10) * 50000;
+        o->p.budget_max = o->p.budget_min + (int64_t)(rnd(s) % 4) * 100000;
+    }
+    snprintf(o->title, sizeof(o->title), "%s%s", words_v[rnd(s) % 8],
+             rnd(s) % 4 ? "" : "全新词汇"); /* sometimes a term the snapshot has not seen */
+    size_t len = 0, nw = rnd(s) % 12;
+    for (size_t i = 0; i < nw; i++)
+        len += (size_t)snprintf(o->desc + len, sizeof(o->desc) - len, "%s，", words_v[rnd(s) % 8]);
+    if (rnd(s) % 6 == 0)
+        snprintf(o->desc + len, sizeof(o->desc) - len, "term%llu",
+                 (unsigned long long)(rnd(s) % 1000));
+    o->p.title = o->title;
+    o->p.description = o->desc;
+}
+
+static void assert_same_lists(const struct exposure_lists *a, const struct exposure_lists *b,
+                              int round)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        struct exposure_query *qa, *qb;
+        size_t na = exposure_lists_queries(a, (enum match_side)sd, &qa);
+        size_t nb = exposure_lists_queries(b, (enum match_side)sd, &qb);
+        cr_assert_eq(na, nb, "round %d side %d: %zu vs %zu queries", round, sd, na, nb);
+        for (size_t i = 0; i < na; i++) {
+            cr_assert_eq(qa[i].id, qb[i].id, "round %d", round);
+            cr_assert_eq(qa[i].n, qb[i].n, "round %d query %lld: %zu vs %zu candidates", round,
+                         (long long)qa[i].id, qa[i].n, qb[i].n);
+            for (size_t j = 0; j < qa[i].n; j++) {
+                cr_assert_eq(qa[i].cand[j].id, qb[i].cand[j].id,
+                             "round %d query %lld place %zu", round, (long long)qa[i].id, j);
+                cr_assert_eq(qa[i].cand[j].score, qb[i].cand[j].score, "round %d", round);
+            }
+        }
+        /* and therefore the same assignment */
+        struct exposure_params p = {.k = 3, .cap_factor = 2, .floor = 2, .floor_min_score = 0.2,
+                                    .floor_slack = 0.05, .pool = nb};
+        struct exposure_result ra, rb;
+        exposure_assign(qa, na, &p, &ra);
+        exposure_assign(qb, nb, &p, &rb);
+        for (size_t i = 0; i < na; i++) {
+            cr_assert_eq(ra.nplaces[i], rb.nplaces[i]);
+            for (size_t j = 0; j < ra.nplaces[i]; j++)
+                cr_assert_eq(ra.places[i * 3 + j].id, rb.places[i * 3 + j].id);
+        }
+        exposure_result_free(&ra);
+        exposure_result_free(&rb);
+        free(qa);
+        free(qb);
+    }
+}
+
+static void incremental_equals_full(size_t m, uint64_t seed)
+{
+    struct match_weights w = match_weights_default();
+    struct match_index *idx = match_index_new(&w);
+    uint64_t s = seed;
+    int64_t next = 1;
+    struct owned o;
+    for (int i = 0; i < 300; i++) {
+        random_project(&s, next++, &o);
+        cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+    }
+    match_index_compact(idx);
+    match_index_hold_idf(idx, true);
+    struct exposure_lists *inc = exposure_lists_new(m);
+    exposure_lists_build(inc, idx);
+    size_t queries = 0, changes = 0;
+    for (int round = 0; round < 60; round++) {
+        int64_t ch[8];
+        size_t nch = 1 + rnd(&s) % 8;
+        for (size_t c = 0; c < nch; c++) {
+            uint64_t what = rnd(&s) % 4;
+            if (what == 0) { /* a new project */
+                ch[c] = next++;
+                random_project(&s, ch[c], &o);
+                cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+            } else if (what == 1) { /* closed (maybe closed already, or never existed) */
+                ch[c] = 1 + (int64_t)(rnd(&s) % (uint64_t)next);
+                if (match_index_remove(idx, ch[c]) != 0)
+                    continue; /* not indexed: nothing changed, still a fine "change" */
+            } else { /* edited: any field, the side too */
+                ch[c] = 1 + (int64_t)(rnd(&s) % (uint64_t)(next - 1));
+                random_project(&s, ch[c], &o);
+                cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+            }
+        }
+        if (round % 17 == 5)
+            match_index_compact(idx); /* with the IDF held, scores do not move */
+        queries += exposure_lists_update(inc, idx, ch, nch);
+        changes += nch;
+        struct exposure_lists *full = exposure_lists_new(m);
+        exposure_lists_build(full, idx);
+        assert_same_lists(inc, full, round);
+        exposure_lists_free(full);
+    }
+    size_t total = match_index_count(idx, MATCH_SUPPLY) + match_index_count(idx, MATCH_DEMAND);
+    /* not a full recomputation each time (in so small a world a list of 50 holds a third of
+     * the other side, so most lists hold a changed project) */
+    cr_assert_lt(queries, m <= 10 ? 60 * total / 3 : 60 * total, "m %zu: %zu queries for %zu changes",
+                 m, queries, changes);
+    exposure_lists_free(inc);
+    match_index_free(idx);
+}
+
+Test(exposure_lists, incremental_updates_equal_a_full_recomputation)
+{
+    incremental_equals_full(10, 0x9e3779b97f4a7c15ULL);
+    incremental_equals_full(50, 12345);
+    incremental_equals_full(3, 777);
+}
+
+Test(exposure_lists, releasing_the_idf_snapshot_moves_scores)
+{
+    /* why the IDF must be held: a compaction without it re-weighs every vector */
+    struct match_weights w = match_weights_default();
+    struct match_index *idx = match_index_new(&w);
+    uint64_t s = 42;
+    struct owned o;
+    for (int i = 1; i <= 200; i++) {
+        random_project(&s, i, &o);
+        cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+    }
+    match_index_compact(idx);
+    struct exposure_lists *a = exposure_lists_new(10), *b = exposure_lists_new(10);
+    exposure_lists_build(a, idx);
+    random_project(&s, 1000, &o);
+    cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+    cr_assert_eq(match_index_remove(idx, 1000), 0); /* back to the same projects */
+    match_index_compact(idx);
+    exposure_lists_build(b, idx);
+    assert_same_lists(a, b, -1); /* same projects, same scores */
+    random_project(&s, 1001, &o);
+    cr_assert_eq(match_index_upsert(idx, &o.p), 0);
+    match_index_compact(idx); /* n moved: every IDF moves */
+    exposure_lists_build(b, idx);
+    struct exposure_query *qa, *qb;
+    size_t na = exposure_lists_queries(a, MATCH_DEMAND, &qa);
+    exposure_lists_queries(b, MATCH_DEMAND, &qb);
+    size_t moved = 0;
+    for (size_t i = 0; i < na; i++)
+        for (size_t j = 0; j < qa[i].n && j < qb[i].n; j++)
+            moved += qa[i].cand[j].id == qb[i].cand[j].id &&
+                     qa[i].cand[j].score != qb[i].cand[j].score;
+    cr_assert_gt(moved, na, "a compaction after one new project moved %zu scores", moved);
+    free(qa);
+    free(qb);
+    exposure_lists_free(a);
+    exposure_lists_free(b);
+    match_index_free(idx);
+}

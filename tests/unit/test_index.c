@@ -369,3 +369,74 @@ Test(index, memory_stays_under_two_kilobytes_per_project)
     cr_assert(per <= 2048, "%zu bytes per project", per);
     match_index_free(idx);
 }
+
+/* ---- a shared IDF snapshot (issue 17: every instance ranks alike, incrementally) ---- */
+
+static void same_topk_everywhere(struct match_index *a, struct match_index *b, int64_t maxid)
+{
+    for (int64_t q = 1; q <= maxid; q++) {
+        struct match_result ra[20], rb[20];
+        size_t na = 0, nb = 0;
+        int ea = match_index_topk(a, q, 20, NULL, NULL, ra, &na);
+        int eb = match_index_topk(b, q, 20, NULL, NULL, rb, &nb);
+        cr_assert_eq(ea, eb, "query %lld", (long long)q);
+        cr_assert_eq(na, nb, "query %lld", (long long)q);
+        for (size_t i = 0; i < na; i++) {
+            cr_assert_eq(ra[i].id, rb[i].id, "query %lld place %zu", (long long)q, i);
+            cr_assert_eq(ra[i].score, rb[i].score, "query %lld place %zu", (long long)q, i);
+        }
+    }
+}
+
+Test(index, two_indexes_with_one_imported_snapshot_score_alike_whatever_the_order)
+{
+    struct match_weights w = match_weights_default();
+    struct match_index *a = match_index_new(&w), *b = match_index_new(&w);
+    struct owned o;
+    uint64_t s = 99;
+    for (int64_t id = 1; id <= 300; id++) { /* A: everything, then a compaction */
+        random_project(&s, id, &o, 30);
+        cr_assert_eq(match_index_upsert(a, &o.p), 0);
+    }
+    match_index_compact(a);
+    size_t len;
+    char *blob = match_index_idf_export(a, &len);
+    cr_assert_eq(match_index_idf_import(a, blob, len), 0);
+    /* B: a different history (other projects first, the same ones in reverse order, extras
+     * removed), then the snapshot */
+    uint64_t s2 = 5;
+    for (int64_t id = 1001; id <= 1100; id++) {
+        random_project(&s2, id, &o, 30);
+        cr_assert_eq(match_index_upsert(b, &o.p), 0);
+    }
+    cr_assert_eq(match_index_idf_import(b, blob, len), 0);
+    s = 99;
+    struct owned *all = malloc(300 * sizeof(*all));
+    for (int64_t id = 1; id <= 300; id++)
+        random_project(&s, id, &all[id - 1], 30);
+    for (int64_t id = 300; id >= 1; id--) {
+        all[id - 1].p.tags = all[id - 1].tags;
+        all[id - 1].p.title = all[id - 1].title;
+        all[id - 1].p.description = all[id - 1].p.description ? all[id - 1].desc : NULL;
+        cr_assert_eq(match_index_upsert(b, &all[id - 1].p), 0);
+    }
+    for (int64_t id = 1001; id <= 1100; id++)
+        cr_assert_eq(match_index_remove(b, id), 0);
+    same_topk_everywhere(a, b, 300);
+    /* the same change on both: still alike, and a new term gets the same IDF on both */
+    random_project(&s, 7, &o, 30);
+    o.p.title = "前所未见的新词";
+    cr_assert_eq(match_index_upsert(a, &o.p), 0);
+    cr_assert_eq(match_index_upsert(b, &o.p), 0);
+    match_index_compact(b); /* held: a compaction moves nothing */
+    same_topk_everywhere(a, b, 300);
+    /* malformed snapshots are refused and change nothing */
+    uint64_t g = match_index_generation(b);
+    cr_assert_eq(match_index_idf_import(b, blob, len - 1), SD_ERR_INVALID);
+    cr_assert_eq(match_index_idf_import(b, "SDIDF0", 6), SD_ERR_INVALID);
+    cr_assert_eq(match_index_generation(b), g);
+    free(blob);
+    free(all);
+    match_index_free(a);
+    match_index_free(b);
+}

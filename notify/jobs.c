@@ -247,16 +247,10 @@ static int digest_tx(struct db *db, void *arg)
              (long long)a->period);
     struct db_res res;
     /* The period's decision, digest or not: taken once, by whichever instance gets here first. */
-    int rc = db_exec(db, &res,
-                     "INSERT IGNORE INTO notify_once (dedupe_key, created_at)"
-                     " VALUES (?, UTC_TIMESTAMP(3))",
-                     "s", key);
-    if (rc)
+    bool first;
+    int rc = notify_once(db, key, &first);
+    if (rc || !first)
         return rc;
-    bool first = res.affected == 1;
-    db_res_clear(&res);
-    if (!first)
-        return 0;
     struct recs_item *items = xcalloc(DIGEST_WINDOW, sizeof(*items));
     size_t n = 0;
     rc = digest_items(db, a, items, &n);

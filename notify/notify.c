@@ -143,6 +143,20 @@ bool notify_enabled(void)
     return atomic_load(&enabled);
 }
 
+int notify_once(struct db *db, const char *key, bool *first)
+{
+    struct db_res res;
+    int rc = db_exec(db, &res,
+                     "INSERT IGNORE INTO notify_once (dedupe_key, created_at)"
+                     " VALUES (?, UTC_TIMESTAMP(3))",
+                     "s", key);
+    if (rc)
+        return rc;
+    *first = res.affected == 1;
+    db_res_clear(&res);
+    return 0;
+}
+
 int notify_emit(struct db *db, const struct notice *nt)
 {
     int rc;
@@ -150,16 +164,9 @@ int notify_emit(struct db *db, const struct notice *nt)
     if (!notify_enabled())
         return 0;
     if (nt->dedupe_key) {
-        rc = db_exec(db, &res,
-                     "INSERT IGNORE INTO notify_once (dedupe_key, created_at)"
-                     " VALUES (?, UTC_TIMESTAMP(3))",
-                     "s", nt->dedupe_key);
-        if (rc)
+        bool first;
+        if ((rc = notify_once(db, nt->dedupe_key, &first)) || !first)
             return rc;
-        bool first = res.affected == 1;
-        db_res_clear(&res);
-        if (!first)
-            return 0;
     }
     size_t n = nt->nusers;
     int64_t *ids = xmalloc((n ? n : 1) * sizeof(int64_t));

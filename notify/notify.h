@@ -57,6 +57,10 @@ struct notice {
 void notify_configure(bool enabled);
 bool notify_enabled(void);
 
+/* Whether this transaction is the first ever to take `key` (notify_once): *first. The row is
+ * kept, so that the decision holds across instances and restarts. */
+int notify_once(struct db *db, const char *key, bool *first) SD_MUST_CHECK;
+
 /* 0, or an SD_ERR_* from the database (the caller's transaction then rolls back). With a
  * dedupe_key already used, returns 0 and writes nothing. */
 int notify_emit(struct db *db, const struct notice *n) SD_MUST_CHECK;

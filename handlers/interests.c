@@ -46,7 +46,11 @@ enum { LOCK_STATUS };
 static int lock_open(struct db *db, int64_t id, bool *open)
 {
     struct db_res res;
-    int rc = db_exec(db, &res, LOCK_SELECT, "i", id);
+    /* Galera: the row lock holds on one node; the key makes a close (or another interest in
+     * this project, whose pending bound counts) on another node conflict at certification. */
+    int rc = access_lock_key(db, "project", id);
+    if (!rc)
+        rc = db_exec(db, &res, LOCK_SELECT, "i", id);
     if (rc)
         return rc;
     *open = res.nrows && db_get(&res, 0, LOCK_STATUS) &&

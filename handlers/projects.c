@@ -480,7 +480,9 @@ static int update_tx(struct db *db, void *arg, struct tx_fail *f)
     struct update_args *a = arg;
     const struct proj_in *in = a->in;
     struct db_res res;
-    int rc = db_exec(db, &res, UPDATE_SELECT, "i", a->id);
+    int rc = access_lock_key(db, "project", a->id); /* Galera: interests write it too */
+    if (!rc)
+        rc = db_exec(db, &res, UPDATE_SELECT, "i", a->id);
     if (rc)
         return rc;
     if (!res.nrows) {
@@ -553,6 +555,19 @@ void projects_update(struct req *r)
 /* ---------------------------------------------------------------------------------------- */
 /* Close                                                                                    */
 
+/* The close and, on Galera, the project's key, which an interest in it writes too. */
+static int close_tx(struct db *db, void *arg, struct tx_fail *f)
+{
+    (void)f;
+    int64_t id = *(const int64_t *)arg;
+    int rc = access_lock_key(db, "project", id);
+    return rc ? rc
+              : db_exec(db, NULL,
+                        "UPDATE projects SET status = 'closed', updated_at = UTC_TIMESTAMP()"
+                        " WHERE id = ? AND status = 'open'",
+                        "i", id);
+}
+
 void projects_close(struct req *r)
 {
     int64_t id;
@@ -560,10 +575,7 @@ void projects_close(struct req *r)
     /* Admins may close any project (moderation); only members edit one. */
     if (req_param_id(r, 0, &id) < 0 ||
         access_project(r, id, ACCESS_MANAGE | ACCESS_ADMIN_OK, &p) < 0 ||
-        req_exec(r, NULL,
-                 "UPDATE projects SET status = 'closed', updated_at = UTC_TIMESTAMP()"
-                 " WHERE id = ? AND status = 'open'",
-                 "i", id) < 0)
+        req_tx(r, close_tx, &id) < 0)
         return;
     recs_project_changed(r->app->recs, r->w->db, r->w->rds, id);
     reply_empty(r, 204);

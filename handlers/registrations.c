@@ -122,6 +122,10 @@ static void reply_conflict_reg(struct req *r, const char *code, const char *msg,
     reply_json(r, 409, o);
 }
 
+/* A notice of a registration is written only while the registration shows the status it
+ * reports in this transaction (notify.h: guard_sql). */
+#define REG_GUARD_SQL "SELECT 1 FROM registrations WHERE id = ? AND status = ?"
+
 /* Emits a registration notice to one user: data is `base` (notify_session_data) with the
  * registration's id, status and waitlist position (0: none). */
 static int reg_notify(struct db *db, const char *type, const cJSON *base, int64_t event_id,
@@ -136,7 +140,8 @@ static int reg_notify(struct db *db, const char *type, const cJSON *base, int64_
     else
         cJSON_AddNullToObject(g, "waitlist_position");
     struct notice n = {.type = type, .event_id = event_id, .user_ids = &user_id, .nusers = 1,
-                       .data = d};
+                       .data = d, .guard_sql = REG_GUARD_SQL, .guard_id = reg_id,
+                       .guard_status = status};
     int rc = notify_emit(db, &n);
     cJSON_Delete(d);
     return rc;
@@ -163,6 +168,7 @@ int do_registrations_promote(struct db *db, int64_t session_id, int64_t n, int64
     int64_t *users = xcalloc(nusers ? nusers : 1, sizeof(int64_t));
     for (size_t i = 0; i < nusers; i++)
         users[i] = db_get_i64(&res, i, PR_USER);
+    int64_t guard = nusers ? db_get_i64(&res, 0, PR_ID) : 0;
     db_res_clear(&res);
     if (!nusers) {
         free(users);
@@ -193,7 +199,9 @@ int do_registrations_promote(struct db *db, int64_t session_id, int64_t n, int64
             cJSON *g = cJSON_AddObjectToObject(d, "registration");
             cJSON_AddStringToObject(g, "status", "confirmed");
             struct notice nt = {.type = NOTIFY_REGISTRATION_PROMOTED, .event_id = event_id,
-                                .user_ids = users, .nusers = nusers, .data = d};
+                                .user_ids = users, .nusers = nusers, .data = d,
+                                .guard_sql = REG_GUARD_SQL, .guard_id = guard,
+                                .guard_status = "confirmed"};
             rc = notify_emit(db, &nt);
             cJSON_Delete(d);
         }

@@ -143,6 +143,39 @@ bool notify_enabled(void)
     return atomic_load(&enabled);
 }
 
+/* One row, written only while the notice's guard holds (notify.h: guard_sql): head is
+ * "INSERT INTO t (cols)", values the select list of the row's parameters. SD_ERR_RETRY when
+ * the guard fails: the transaction is no longer the one that made the change. */
+#define OUTBOX_HEAD                                                                                \
+    "INSERT INTO outbox (msg_id, channel, type, user_id, endpoint_id, notification_id, event_id,"  \
+    " payload, status, attempts, next_at, created_at)"
+#define OUTBOX_VALUES "?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)"
+#define FEED_HEAD "INSERT INTO notifications (user_id, type, event_id, data, created_at)"
+#define FEED_VALUES "?, ?, ?, ?, UTC_TIMESTAMP(3)"
+
+static int guarded_insert(struct db *db, const struct notice *nt, const char *head,
+                          const char *values, const struct db_param *p, size_t np,
+                          int64_t *insert_id)
+{
+    char sql[1024];
+    snprintf(sql, sizeof(sql), "%s SELECT %s FROM DUAL WHERE EXISTS (%s)", head, values,
+             nt->guard_sql);
+    struct db_param q[12];
+    SD_ASSERT(np + 2 <= sizeof(q) / sizeof(q[0]));
+    memcpy(q, p, np * sizeof(*p));
+    q[np] = DB_I(nt->guard_id);
+    q[np + 1] = DB_S(nt->guard_status);
+    struct db_res res;
+    int rc = db_execv(db, &res, sql, q, np + 2);
+    if (rc)
+        return rc;
+    bool wrote = res.affected == 1;
+    if (insert_id)
+        *insert_id = (int64_t)res.insert_id;
+    db_res_clear(&res);
+    return wrote ? 0 : SD_ERR_RETRY;
+}
+
 int notify_once(struct db *db, const char *key, bool *first)
 {
     struct db_res res;
@@ -217,7 +250,18 @@ int notify_emit(struct db *db, const struct notice *nt)
         rcp[i].inapp = rcp[i].inapp || (transactional && !rcp[i].email);
         nfeed += rcp[i].inapp;
     }
-    if (!rc && nfeed == 1) {
+    if (!rc && nt->guard_sql) {
+        for (size_t i = 0; !rc && i < n; i++)
+            if (rcp[i].inapp) {
+                int64_t id = 0;
+                rc = guarded_insert(db, nt, FEED_HEAD, FEED_VALUES,
+                                    (struct db_param[]){DB_I(rcp[i].id), DB_S(nt->type),
+                                                        DB_N(nt->event_id), DB_S(data)},
+                                    4, &id);
+                if (nfeed == 1 && rcp[i].email)
+                    feed_id = id;
+            }
+    } else if (!rc && nfeed == 1) {
         for (size_t i = 0; i < n; i++)
             if (rcp[i].inapp) {
                 rc = db_exec(db, &res,
@@ -252,7 +296,30 @@ int notify_emit(struct db *db, const struct notice *nt)
         nout += rcp[i].email;
     nout += nendpoints;
     char(*msg_ids)[64] = xcalloc(nout ? nout : 1, sizeof(*msg_ids));
-    if (!rc && nout) {
+    if (!rc && nout && nt->guard_sql) {
+        size_t m = 0;
+        for (size_t i = 0; !rc && i < n; i++) {
+            if (!rcp[i].email)
+                continue;
+            snprintf(msg_ids[m], sizeof(msg_ids[m]), "%s.u%lld", prefix, (long long)rcp[i].id);
+            rc = guarded_insert(db, nt, OUTBOX_HEAD, OUTBOX_VALUES,
+                                (struct db_param[]){DB_S(msg_ids[m]), DB_S("email"),
+                                                    DB_S(nt->type), DB_I(rcp[i].id), DB_N(0),
+                                                    DB_N(feed_id), DB_N(nt->event_id),
+                                                    DB_S(payload)},
+                                8, NULL);
+            m++;
+        }
+        for (size_t i = 0; !rc && i < nendpoints; i++) {
+            snprintf(msg_ids[m], sizeof(msg_ids[m]), "%s.w%lld", prefix, (long long)endpoints[i]);
+            rc = guarded_insert(db, nt, OUTBOX_HEAD, OUTBOX_VALUES,
+                                (struct db_param[]){DB_S(msg_ids[m]), DB_S("webhook"),
+                                                    DB_S(nt->type), DB_N(0), DB_I(endpoints[i]),
+                                                    DB_N(0), DB_N(nt->event_id), DB_S(payload)},
+                                8, NULL);
+            m++;
+        }
+    } else if (!rc && nout) {
         struct db_batch b;
         db_batch_init(&b, db,
                       "INSERT INTO outbox (msg_id, channel, type, user_id, endpoint_id,"

@@ -50,6 +50,16 @@ struct notice {
     const struct cJSON *data;  /* an object: what a client or a mail template needs (ids, titles,
                                   times in UTC with the event's zone, status, positions) */
     const char *dedupe_key;    /* non-NULL: emit at most once ever for this key (notify_once) */
+    /* Galera: a transaction aborted by a replicated one (BF abort) while it waits between
+     * statements is rolled back, and MariaDB 10.11 was seen to run the statements that follow
+     * outside it, so that a notice committed while its change did not (make faults-cluster: an
+     * acknowledged registration lost, its notice kept). With a guard, each row is written by
+     * INSERT ... SELECT ... WHERE EXISTS (guard_sql with guard_id): a row of the change that only
+     * this transaction can see (the new registration); when the guard fails the notice returns
+     * SD_ERR_RETRY and the transaction runs again. NULL: no guard. */
+    const char *guard_sql;     /* e.g. "SELECT 1 FROM registrations WHERE id = ? AND status = ?" */
+    int64_t guard_id;
+    const char *guard_status;
 };
 
 /* From the configuration, once at start: with notify_enabled false notify_emit writes nothing

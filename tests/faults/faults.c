@@ -786,6 +786,18 @@ static long verify_node(const char *scen, long *oversold)
              "registrations r WHERE r.session_id = s.id AND r.status = 'confirmed') > s.capacity",
              ids);
     *oversold = sql_long(q);
+    /* A notice is written in its change's transaction: none may speak of a registration that
+     * is not there (on Galera a BF-aborted transaction once kept its notice: notify.h). */
+    snprintf(q, sizeof(q),
+             "SELECT COUNT(*) FROM notifications n WHERE n.type LIKE 'registration.%%'"
+             " AND JSON_VALUE(n.data, '$.session.id') IN (%s)"
+             " AND JSON_VALUE(n.data, '$.registration.id') IS NOT NULL AND NOT EXISTS"
+             " (SELECT 1 FROM registrations r WHERE r.id = JSON_VALUE(n.data,"
+             " '$.registration.id'))",
+             ids);
+    bad = sql_long(q);
+    if (bad)
+        fail(scen, "%ld registration notices about a registration that does not exist", bad);
     if (*oversold)
         fail(scen, "%ld sessions hold more confirmed registrations than seats", *oversold);
     if (lost)

@@ -174,9 +174,17 @@ unit: $(UNIT_BIN)
 # IT_CLUSTER=1 points the harness at the cluster of scripts/cluster.sh (bench/cluster.mk).
 # Every exchange the harness has with summitd is recorded under var/contract/ (tests/lib/it.c),
 # for `make contract`; a new run starts with an empty directory.
+# Against the cluster (IT_CLUSTER=1) nothing else starts the SMTP server the e-mail tests read
+# (scripts/services.sh: SD_MYSQL_PORT - 900), so this does, for the run.
 integration: $(IT_BIN) $(B)/summitd
 	@rm -rf var/contract
+ifeq ($(IT_CLUSTER),1)
+	@$(IT_RUN_ENV) scripts/services.sh start-smtp
+	@$(IT_RUN_ENV) $(RUN_TESTS) --limit $(IT_LIMIT) $(IT_BIN); rc=$$?; \
+	    $(IT_RUN_ENV) scripts/services.sh stop-smtp; exit $$rc
+else
 	@$(IT_RUN_ENV) $(RUN_TESTS) --limit $(IT_LIMIT) $(IT_BIN)
+endif
 
 # The whole suite again with summitd and the unit suites under AddressSanitizer + UBSan (own
 # build tree build/asan); the integration drivers are the plain ones from build/.

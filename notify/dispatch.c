@@ -38,6 +38,13 @@ struct dispatch {
     bool stop;
 };
 
+static _Thread_local bool tl_aborted;
+
+void dispatch_note_aborted(void)
+{
+    tl_aborted = true;
+}
+
 bool dispatch_stopping(void)
 {
     return atomic_load(&g_stopping);
@@ -308,9 +315,10 @@ static void *dispatch_main(void *arg)
         }
         for (int i = 0; i < n && !should_stop(d); i++) {
             char err[500] = "";
+            tl_aborted = false;
             enum deliver_result dr = deliver(d->app, &c[i].row, err, sizeof(err));
-            if (dispatch_stopping() && dr == DELIVER_RETRY)
-                break; /* aborted by the shutdown: released below, not counted as an attempt */
+            if (tl_aborted && dr == DELIVER_RETRY)
+                break; /* cut short by the shutdown: released below, not counted as an attempt */
             record(db, cfg, &c[i].row, dr, err);
             c[i].done = true;
         }

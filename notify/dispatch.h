@@ -37,6 +37,9 @@ void dispatch_stop(struct dispatch *d);
  * dispatcher thread's own MySQL connection (NULL on other threads). Use it outside transactions
  * only, for reads and single statements. */
 bool dispatch_stopping(void);
+/* A channel that cut a transfer short because of dispatch_stopping() says so: the row is then
+ * released untried (no attempt counted). An answer that came, even a failure, is an attempt. */
+void dispatch_note_aborted(void);
 struct db *dispatch_db(void);
 
 /* The pause before retry number `attempts` (1 after the first failure): base_ms * 2^(attempts-1)

@@ -459,6 +459,8 @@ enum deliver_result email_deliver(struct app *app, const struct outbox_row *row,
         curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->smtp_password);
     }
     CURLcode cc = curl_easy_perform(c);
+    if (cc == CURLE_ABORTED_BY_CALLBACK)
+        dispatch_note_aborted();
     long code = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
     curl_slist_free_all(to);

@@ -466,6 +466,8 @@ int webhook_deliver_db(struct app *app, struct db *db, const struct outbox_row *
         curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
         curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
         cc = curl_easy_perform(c);
+        if (cc == CURLE_ABORTED_BY_CALLBACK)
+            dispatch_note_aborted();
         if (cc == CURLE_OK)
             curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
         curl_easy_cleanup(c);

@@ -179,6 +179,7 @@ unit: $(UNIT_BIN)
 integration: $(IT_BIN) $(B)/summitd
 	@rm -rf var/contract
 ifeq ($(IT_CLUSTER),1)
+	@scripts/services.sh stop-smtp # one on make test's port would be taken for this one
 	@$(IT_RUN_ENV) scripts/services.sh start-smtp
 	@$(IT_RUN_ENV) $(RUN_TESTS) --limit $(IT_LIMIT) $(IT_BIN); rc=$$?; \
 	    $(IT_RUN_ENV) scripts/services.sh stop-smtp; exit $$rc

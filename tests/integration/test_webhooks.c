@@ -23,7 +23,8 @@
  * outbox is shared, and they would claim the end-to-end test's rows. */
 IT_SUITE(webhooks, 180, "webhook_allow_loopback=true", "webhook_disable_after=3",
          "notify_poll_ms=50", "notify_backoff_ms=50", "notify_backoff_max_s=1");
-static const char *const strict_sets[] = {"notify_dispatch=false", NULL};
+static const char *const strict_sets[] = {"notify_dispatch=false", "webhook_allow_loopback=false",
+                                          NULL};
 
 #define LL(x) ((long long)(x))
 

@@ -197,6 +197,10 @@ struct it_server *it_start(const char *const *sets)
                                     "log_level=info",
                                     smtp_url,
                                     "smtp_starttls=none",
+                                    /* every test server's dispatcher may deliver any due row
+                                     * of the shared outbox, webhook tests' loopback receivers
+                                     * too; servers that check the refusal set it false */
+                                    "webhook_allow_loopback=true",
                                     "smtp_from=summitd 测试 <noreply@test.example>",
                                     NULL};
     for (int i = 0; defaults[i]; i++) {

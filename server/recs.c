@@ -70,6 +70,19 @@ struct recs {
     uint64_t epoch; /* 0: none yet; RECS_EPOCH_LOCAL: a local snapshot (Redis was away) */
     struct rds *rds; /* the assigner thread's connection */
     double next_epoch_check;
+    /* The rows applied lately (updated_at within the poll's overlap of the mark): id -> a hash
+     * of the row as applied. The poll re-reads the last POLL_OVERLAP_S seconds every time; an
+     * unchanged row is not applied again, else the index generation would move every second
+     * for ever after the last change and every request would wait for a new assignment. Under
+     * the write lock. */
+    struct seen *seen;
+    size_t nseen, seen_cap; /* open addressing, seen_cap a power of two (0: empty) */
+};
+
+struct seen {
+    int64_t id; /* 0: a free slot */
+    int64_t up;
+    uint64_t hash;
 };
 
 #define RECS_EPOCH_LOCAL UINT64_MAX
@@ -174,6 +187,7 @@ void recs_free(struct recs *rc)
     if (rc->rds)
         rds_free(rc->rds);
     free(rc->pend);
+    free(rc->seen);
     assign_clear(rc);
     match_index_free(rc->idx);
     pthread_rwlock_destroy(&rc->lock);
@@ -206,10 +220,76 @@ static void remove_quiet(struct recs *rc, int64_t id)
         log_debug("recs: project %lld was not indexed", (long long)id);
 }
 
+/* FNV-1a over every column of a RECS_SELECT row (a NULL differs from ""). */
+static uint64_t row_hash(const struct db_res *res, size_t i)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t c = 0; c <= RC_UPDATED; c++) {
+        const char *v = db_get(res, i, c);
+        for (const char *q = v ? v : ""; *q; q++)
+            h = (h ^ (unsigned char)*q) * 1099511628211ULL;
+        h = (h ^ (v ? 0x1fu : 0x2fu)) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static struct seen *seen_slot(struct seen *tab, size_t cap, int64_t id)
+{
+    size_t m = cap - 1, i = ((uint64_t)id * 0x9e3779b97f4a7c15ULL) & m;
+    while (tab[i].id && tab[i].id != id)
+        i = (i + 1) & m;
+    return &tab[i];
+}
+
+/* Keeps the entries with updated_at >= keep_from, in a table at most half full for `more`
+ * additions. */
+static void seen_rebuild(struct recs *rc, int64_t keep_from, size_t more)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < rc->seen_cap; i++)
+        live += rc->seen[i].id && rc->seen[i].up >= keep_from;
+    size_t cap = 64;
+    while (cap < 2 * (live + more))
+        cap *= 2;
+    struct seen *tab = xcalloc(cap, sizeof(*tab));
+    for (size_t i = 0; i < rc->seen_cap; i++)
+        if (rc->seen[i].id && rc->seen[i].up >= keep_from)
+            *seen_slot(tab, cap, rc->seen[i].id) = rc->seen[i];
+    free(rc->seen);
+    rc->seen = tab;
+    rc->seen_cap = cap;
+    rc->nseen = live;
+}
+
+/* Notes a row as applied when the poll may read it again (caller holds the write lock). */
+static void seen_note(struct recs *rc, const struct db_res *res, size_t i, int64_t id)
+{
+    int64_t up = db_get_time(res, i, RC_UPDATED);
+    if (up < rc->mark - POLL_OVERLAP_S)
+        return;
+    if (2 * (rc->nseen + 1) > rc->seen_cap)
+        seen_rebuild(rc, rc->mark - POLL_OVERLAP_S, rc->nseen + 1);
+    struct seen *e = seen_slot(rc->seen, rc->seen_cap, id);
+    if (!e->id)
+        rc->nseen++;
+    *e = (struct seen){.id = id, .up = up, .hash = row_hash(res, i)};
+}
+
+/* Whether the row is exactly as last applied (caller holds a lock). */
+static bool seen_same(const struct recs *rc, const struct db_res *res, size_t i)
+{
+    if (!rc->seen_cap)
+        return false;
+    int64_t id = db_get_i64(res, i, RC_ID);
+    const struct seen *e = seen_slot(rc->seen, rc->seen_cap, id);
+    return e->id == id && e->hash == row_hash(res, i);
+}
+
 /* Applies one RECS_SELECT row to the index (caller holds the write lock). */
 static void apply_row(struct recs *rc, const struct db_res *res, size_t i)
 {
     int64_t id = db_get_i64(res, i, RC_ID);
+    seen_note(rc, res, i, id);
     const char *status = db_get(res, i, RC_STATUS);
     if (!status || strcmp(status, "open") != 0) {
         remove_quiet(rc, id);
@@ -339,8 +419,19 @@ void recs_poll(struct recs *rc, struct db *db)
     if (db_exec(db, &res, RECS_SELECT " WHERE updated_at >= ? ORDER BY updated_at", "s", since) !=
         0)
         return;
-    if (res.nrows)
-        apply_all(rc, &res);
+    /* Only the rows that differ from what was applied (the overlap re-reads the last ones). */
+    bool any = false;
+    pthread_rwlock_wrlock(&rc->lock);
+    for (size_t i = 0; i < res.nrows; i++)
+        if (!seen_same(rc, &res, i)) {
+            apply_row(rc, &res, i);
+            any = true;
+        }
+    if (rc->seen_cap > 64 && 8 * rc->nseen < rc->seen_cap)
+        seen_rebuild(rc, rc->mark - POLL_OVERLAP_S, 0);
+    pthread_rwlock_unlock(&rc->lock);
+    if (any)
+        assigner_kick(rc);
     db_res_clear(&res);
 }
 

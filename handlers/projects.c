@@ -816,7 +816,7 @@ static int fetch_projects(struct req *r, const struct recs_item *items, size_t n
  * state of now: returns true then. Else fills the key and the stamp (taken now, before anything
  * is read) for storing the answer computed afterwards. */
 static bool recs_cached(struct req *r, int64_t id, enum match_lang lang, const struct page *pg,
-                        struct recs_ckey *ck, struct recs_stamp *st, bool *cacheable)
+                        struct recs_ckey *ck, struct recs_stamp *st, bool *cacheable, bool nowait)
 {
     memset(ck, 0, sizeof(*ck));
     ck->project = id;
@@ -827,7 +827,7 @@ static bool recs_cached(struct req *r, int64_t id, enum match_lang lang, const s
     ck->ncursor = pg->after.n;
     ck->cursor[0] = page_key(pg, 0, 0);
     ck->cursor[1] = page_key(pg, 1, 0);
-    *cacheable = recs_stamp(r->app->recs, st);
+    *cacheable = recs_stamp(r->app->recs, st, nowait);
     if (!*cacheable)
         return false;
     size_t len;
@@ -836,6 +836,23 @@ static bool recs_cached(struct req *r, int64_t id, enum match_lang lang, const s
         return false;
     reply_body(r, 200, "application/json; charset=utf-8", body, len);
     return true;
+}
+
+bool projects_recommendations_loop(struct req *r)
+{
+    int64_t id;
+    enum match_lang lang;
+    struct page pg;
+    struct recs_ckey ck;
+    struct recs_stamp st;
+    bool cacheable;
+    if (!auth_cached(r))
+        return false;
+    /* A bad parameter gets the 400 the worker would give (the caller is authenticated). */
+    if (req_page(r, RECS_DEFAULT, RECS_MAX, 2, &pg) < 0 || pick_lang(r, &lang) < 0 ||
+        req_param_id(r, 0, &id) < 0)
+        return true;
+    return recs_cached(r, id, lang, &pg, &ck, &st, &cacheable, true);
 }
 
 void projects_recommendations(struct req *r)
@@ -851,7 +868,7 @@ void projects_recommendations(struct req *r)
      * the (score, id) of the last item shown. */
     if (req_page(r, RECS_DEFAULT, RECS_MAX, 2, &pg) < 0 || pick_lang(r, &lang) < 0 ||
         req_param_id(r, 0, &id) < 0 ||
-        recs_cached(r, id, lang, &pg, &ck, &st, &cacheable) ||
+        recs_cached(r, id, lang, &pg, &ck, &st, &cacheable, false) ||
         access_project(r, id, ACCESS_MANAGE | ACCESS_ADMIN_OK, &p) < 0)
         return;
     if (!p.open) {

@@ -471,6 +471,23 @@ int auth_authenticate(struct req *r, bool required)
     return 0;
 }
 
+bool auth_cached(struct req *r)
+{
+    const char *t = bearer(r);
+    struct auth_cache *c = g_acache;
+    if (!c || !t || !token_shape_ok(t))
+        return false;
+    char hex[65];
+    auth_sha256_hex(t, strlen(t), hex);
+    struct auth_session s;
+    if (!acache_get(c, hex, &s) || auth_extend_to(r->w ? r->w->cfg : c->cfg, &s, time_now()))
+        return false;
+    r->user.id = s.user_id;
+    r->user.roles = s.roles;
+    r->user.locale = (unsigned char)s.locale;
+    return true;
+}
+
 int auth_session_delete(struct req *r)
 {
     const char *t = bearer(r);

@@ -84,6 +84,10 @@ void auth_cache_stop(struct auth_cache *c);
  * token with `required` → 401; Redis down → 503. Returns 0, or -1 after replying. */
 int auth_authenticate(struct req *r, bool required);
 
+/* Fills r->user from the token cache alone (no Redis): true when the token is cached and needs
+ * no extension; false when only auth_authenticate can say (nothing replied). */
+bool auth_cached(struct req *r);
+
 /* Requires one of `roles` (bits); replies 403 and returns -1 otherwise. */
 int auth_require(struct req *r, unsigned roles);
 

@@ -1083,12 +1083,17 @@ double recs_score_max(const struct recs *rc)
 
 /* ---- the response cache (recs.h) ---- */
 
-bool recs_stamp(struct recs *rc, struct recs_stamp *st)
+bool recs_stamp(struct recs *rc, struct recs_stamp *st, bool nowait)
 {
     if (!atomic_load(&rc->aux_up))
         return false;
     st->aux = atomic_load(&rc->aux);
-    pthread_rwlock_rdlock(&rc->lock);
+    if (nowait) {
+        if (pthread_rwlock_tryrdlock(&rc->lock) != 0)
+            return false;
+    } else {
+        pthread_rwlock_rdlock(&rc->lock);
+    }
     /* Only an assignment that is current: one computed while a request would have waited for
      * the assigner must not outlive the wait. */
     bool ok = !rc->control || !rc->started || rc->over ||

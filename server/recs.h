@@ -129,8 +129,9 @@ struct recs_ckey {
     int64_t cursor[2];
 };
 /* The stamp of now; false when responses must not be cached or served from the cache now (the
- * assignment is being recomputed, or the subscription is down). */
-bool recs_stamp(struct recs *rc, struct recs_stamp *st);
+ * assignment is being recomputed, or the subscription is down; with nowait also when the
+ * index's lock is held by a writer). */
+bool recs_stamp(struct recs *rc, struct recs_stamp *st, bool nowait);
 /* A malloc'd copy of the cached body for k under stamp st (NULL when none is valid). */
 char *recs_cache_get(struct recs *rc, const struct recs_ckey *k, const struct recs_stamp *st,
                      size_t *len);

@@ -26,7 +26,7 @@
 #define ASSIGN_WAIT_MS 1000 /* how long a request waits for the assignment of a changed index */
 #define RCACHE_SLOTS 512       /* cached responses at most */
 #define RCACHE_SHARDS 16
-#define RCACHE_WAYS 4 /* a set of 4 slots per key: keys that meet in a set do not evict each other */
+#define RCACHE_WAYS 4 /* slots per set: keys meeting in a set do not evict each other */
 #define RCACHE_BODY_MAX (256 * 1024) /* a larger response is not kept */
 
 /* The exposure assignment of the lists of one side's queries (matching/exposure.h). */

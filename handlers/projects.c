@@ -867,8 +867,7 @@ void projects_recommendations(struct req *r)
     /* Pages through the best RECS_WINDOW candidates (computed anew on every page); the cursor is
      * the (score, id) of the last item shown. */
     if (req_page(r, RECS_DEFAULT, RECS_MAX, 2, &pg) < 0 || pick_lang(r, &lang) < 0 ||
-        req_param_id(r, 0, &id) < 0 ||
-        recs_cached(r, id, lang, &pg, &ck, &st, &cacheable, false) ||
+        req_param_id(r, 0, &id) < 0 || recs_cached(r, id, lang, &pg, &ck, &st, &cacheable, false) ||
         access_project(r, id, ACCESS_MANAGE | ACCESS_ADMIN_OK, &p) < 0)
         return;
     if (!p.open) {

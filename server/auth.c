@@ -402,8 +402,9 @@ void auth_cache_stop(struct auth_cache *c)
 }
 
 /* The session value and its TTL in milliseconds, in one round trip. */
-static const char get_ttl_lua[] = "local v = redis.call('GET', KEYS[1]) if not v then return false end "
-                                  "return {v, redis.call('PTTL', KEYS[1])}";
+static const char get_ttl_lua[] =
+    "local v = redis.call('GET', KEYS[1]) if not v then return false end "
+    "return {v, redis.call('PTTL', KEYS[1])}";
 
 int auth_authenticate(struct req *r, bool required)
 {

@@ -59,7 +59,6 @@ int rds_sub_read(struct rds_sub *s, int timeout_ms, char *chan, size_t chanlen, 
                  size_t len) SD_MUST_CHECK;
 void rds_sub_free(struct rds_sub *s);
 
-
 /* Redis client-side caching (CLIENT TRACKING, broadcast mode) on a dedicated connection: every
  * change of a key that starts with prefix + key_prefix (a write, a DEL, an EXPIRE, an expiry
  * Redis notices, a FLUSH) is reported on it. NULL when Redis is not answering or refuses. */

@@ -24,7 +24,7 @@
 #define POLL_OVERLAP_S 2 /* re-read rows this much older than the newest seen: late commits */
 #define ASSIGN_CHUNK 256   /* top-50 queries per read-lock hold while the assigner computes */
 #define ASSIGN_WAIT_MS 1000 /* how long a request waits for the assignment of a changed index */
-#define RCACHE_SLOTS 512       /* cached responses at most */
+#define RCACHE_SLOTS 512    /* cached responses at most */
 #define RCACHE_SHARDS 16
 #define RCACHE_WAYS 4 /* slots per set: keys meeting in a set do not evict each other */
 #define RCACHE_BODY_MAX (256 * 1024) /* a larger response is not kept */
@@ -1181,8 +1181,8 @@ void recs_cache_put(struct recs *rc, const struct recs_ckey *k, const struct rec
             e = x;
     }
     char *old = e->body;
-    *e = (struct rcache_entry){.key = *k, .st = *st, .at_us = time_mono_us(), .body = copy,
-                               .len = len};
+    *e = (struct rcache_entry){
+        .key = *k, .st = *st, .at_us = time_mono_us(), .body = copy, .len = len};
     pthread_mutex_unlock(mu);
     free(old);
 }
@@ -1205,5 +1205,6 @@ void recs_aux_changed(struct recs *rc, struct rds *rds)
     rds_key(rds, chan, sizeof(chan), "%s", RECS_AUX_CHANNEL);
     if (rds_cmd(rds, NULL, "PUBLISH %s %s", chan, "1") != 0)
         log_warn("recs: a change of interests or members not published; other instances"
-                 " notice within %d ms", RECS_CACHE_MAX_AGE_MS);
+                 " notice within %d ms",
+                 RECS_CACHE_MAX_AGE_MS);
 }

@@ -101,7 +101,6 @@ struct cJSON *recs_exposure_by_tier(struct recs *rc, const struct db_res *res, s
 /* Score of the pair (0 when either is not indexed). */
 double recs_pair_score(struct recs *rc, int64_t a, int64_t b);
 
-
 /* ---- the response cache of GET /projects/{id}/recommendations ----
  *
  * A response depends on the index (its generation), the exposure assignment (its generation),

@@ -124,12 +124,13 @@ static int64_t make_project(const struct it_server *s, const char *token, int64_
                             const char *side, const char *tag)
 {
     char *body = NULL;
-    cr_assert(asprintf(&body,
-                       "{\"organization_id\":%lld,\"side\":\"%s\",\"title\":\"肺结节影像智能筛查 %s\","
-                       "\"description\":\"肺结节 CT 影像智能筛查 %s\",\"sector\":\"医疗健康\","
-                       "\"zone\":\"天府国际生物城\",\"tags\":[\"%s\",\"医学影像\",\"机器视觉\"],"
-                       "\"stage\":\"pilot\",\"budget_min\":500000,\"budget_max\":2000000}",
-                       (long long)org, side, tag, tag, tag) > 0);
+    cr_assert(
+        asprintf(&body,
+                 "{\"organization_id\":%lld,\"side\":\"%s\",\"title\":\"肺结节影像智能筛查 %s\","
+                 "\"description\":\"肺结节 CT 影像智能筛查 %s\",\"sector\":\"医疗健康\","
+                 "\"zone\":\"天府国际生物城\",\"tags\":[\"%s\",\"医学影像\",\"机器视觉\"],"
+                 "\"stage\":\"pilot\",\"budget_min\":500000,\"budget_max\":2000000}",
+                 (long long)org, side, tag, tag, tag) > 0);
     struct it_resp *r = it_http(s, "POST", "/api/v1/projects", token, body, NULL);
     free(body);
     cr_assert_eq(r->status, 201, "%s", r->body);
@@ -159,8 +160,7 @@ static bool rec_cond(void *arg)
     cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(r->json, "items"))
     {
         const cJSON *o = cJSON_GetObjectItemCaseSensitive(it, "project");
-        found = found ||
-                (int64_t)cJSON_GetObjectItemCaseSensitive(o, "id")->valuedouble == w->want;
+        found = found || (int64_t)cJSON_GetObjectItemCaseSensitive(o, "id")->valuedouble == w->want;
     }
     it_resp_free(r);
     return w->status == 200 && found == w->present;

@@ -368,8 +368,9 @@ struct rds_sub *rds_track_open(const struct config *cfg, const char *key_prefix)
             step == 0 ? redisCommand(c, "CLIENT TRACKING on REDIRECT %s BCAST PREFIX %s", ids, pfx)
                       : redisCommand(c, "SUBSCRIBE __redis__:invalidate");
         ok = rep && rep->type != REDIS_REPLY_ERROR;
-        if (rep && rep->type == REDIS_REPLY_ERROR)
-            log_warn("redis refused client tracking: %s", rep->str);
+        static atomic_bool told;
+        if (rep && rep->type == REDIS_REPLY_ERROR && !atomic_exchange(&told, true))
+            log_warn("redis refused client tracking (the token cache stays off): %s", rep->str);
         if (rep)
             freeReplyObject(rep);
     }

@@ -77,6 +77,11 @@ static const struct cfg_key keys[] = {
       " once less than half of it remains), up to token_max_age_s after the login"),
     K(token_max_age_s, CFG_INT, "2592000", 60, 31536000,
       "absolute lifetime of a login session from the login, however often it is used"),
+    K(auth_cache_ms, CFG_INT, "1000", 0, 600000,
+      "how long an instance may answer a token from memory (0: ask Redis on every request);"
+      " a logout, a role change or any other change of the session in Redis reaches every"
+      " instance at once through Redis client tracking, this is the bound should that message be"
+      " lost"),
     K(password_cost, CFG_INT, "5", 1, 11, "yescrypt cost (crypt_gensalt count)"),
     K(hash_threads, CFG_INT, "0", 0, 256,
       "password hashes (signup, login) computed at once, on threads of their own; 0: one per"

@@ -41,6 +41,7 @@ struct config {
 
     int token_ttl_s;
     int token_max_age_s;
+    int auth_cache_ms; /* server/auth.h: the token cache */
     int password_cost;
     int hash_threads; /* 0: one per CPU (server/pwhash.h) */
     int hash_wait_ms;

@@ -583,6 +583,10 @@ static void on_request(struct evhttp_request *ev, void *arg)
         finish(l, r);
         return;
     }
+    if ((rd->flags & ROUTE_LOOP_TRY) && routes_loop_fn(rd->fn)(r)) { /* from memory (routes.h) */
+        finish(l, r);
+        return;
+    }
     atomic_fetch_add(&srv->inflight, 1);
     r->w = NULL;
     if (!pool_submit(&srv->pool, r)) {

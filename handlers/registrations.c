@@ -590,6 +590,35 @@ static int batch_ids(struct db *db, const struct reg_batch *b, const size_t *idx
     return db_execv(db, res, sql, p, np);
 }
 
+/* The notices of members idx[0..k) (made in this transaction), written together
+ * (notify_emit_each: one read and one INSERT per table), guarded by the first one's row. */
+static int batch_notify(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k)
+{
+    struct notice ns[REG_BATCH_MAX];
+    cJSON *data[REG_BATCH_MAX];
+    for (size_t j = 0; j < k; j++) {
+        struct reg_member *x = bm(b, idx[j]);
+        cJSON *d = cJSON_Duplicate(b->notice, true);
+        cJSON *g = cJSON_AddObjectToObject(d, "registration");
+        cJSON_AddNumberToObject(g, "id", (double)x->id);
+        cJSON_AddStringToObject(g, "status", x->confirmed ? "confirmed" : "waitlisted");
+        if (x->confirmed)
+            cJSON_AddNullToObject(g, "waitlist_position");
+        else
+            cJSON_AddNumberToObject(g, "waitlist_position", (double)x->position);
+        data[j] = d;
+        ns[j] = (struct notice){
+            .type = x->confirmed ? NOTIFY_REGISTRATION_CONFIRMED : NOTIFY_REGISTRATION_WAITLISTED,
+            .event_id = b->event_id, .user_ids = &x->user_id, .nusers = 1, .data = d,
+            .guard_sql = REG_GUARD_SQL, .guard_id = bm(b, idx[0])->id,
+            .guard_status = bm(b, idx[0])->confirmed ? "confirmed" : "waitlisted"};
+    }
+    int rc = notify_emit_each(db, ns, k);
+    for (size_t j = 0; j < k; j++)
+        cJSON_Delete(data[j]);
+    return rc;
+}
+
 static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
 {
     (void)f;
@@ -722,18 +751,7 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
             return SD_ERR_CONFLICT;
         }
     }
-    for (size_t j = 0; j < k; j++) {
-        struct reg_member *x = bm(b, idx[j]);
-        if (x->rc)
-            continue;
-        rc = x->confirmed ? reg_notify(db, NOTIFY_REGISTRATION_CONFIRMED, b->notice, b->event_id,
-                                       x->user_id, x->id, "confirmed", 0)
-                          : reg_notify(db, NOTIFY_REGISTRATION_WAITLISTED, b->notice,
-                                       b->event_id, x->user_id, x->id, "waitlisted", x->position);
-        if (rc)
-            return rc;
-    }
-    return 0;
+    return k ? batch_notify(db, b, idx, k) : 0;
 }
 
 struct reg_leader {

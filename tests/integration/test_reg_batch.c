@@ -224,6 +224,17 @@ Test(reg_batch, a_duplicate_in_a_batch_fails_alone)
     int64_t held = (int64_t)it_jnum(r, "id");
     it_resp_free(r);
 
+    /* An endpoint of the event subscribed to confirmations only (a loopback port nobody
+     * listens on: its rows stay in the outbox). */
+    char hpath[96];
+    snprintf(hpath, sizeof(hpath), "/api/v1/events/%lld/webhooks", (long long)eid);
+    r = it_http(srv, "POST", hpath, org,
+                "{\"url\":\"http://127.0.0.1:9/hook\",\"events\":[\"registration.confirmed\"]}",
+                NULL);
+    cr_assert_eq(r->status, 201, "%d %s", r->status, r->body);
+    int64_t hook = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+
     /* The batch: users 1..5, user 0 again (stored), user 2 twice (within the batch). */
     const int who[DUP_N] = {1, 2, 0, 3, 2, 4, 5, 1};
     for (int i = 0; i < DUP_N; i++)
@@ -291,6 +302,24 @@ Test(reg_batch, a_duplicate_in_a_batch_fails_alone)
                             (long long)uid[0], (long long)uid[1], (long long)uid[2],
                             (long long)uid[3], (long long)uid[4], (long long)uid[5]),
                  6);
+    /* Each notice says its own registration: the feed row's data names the user's row. */
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM notifications n JOIN registrations g"
+                            " ON g.user_id = n.user_id AND g.session_id = %lld"
+                            " WHERE JSON_VALUE(n.data, '$.registration.id') = g.id"
+                            " AND JSON_VALUE(n.data, '$.registration.status') = g.status",
+                            (long long)d.session_id),
+                 6);
+    /* An e-mail for each (nobody turned it off), and a webhook row for each confirmation made
+     * after the endpoint existed (2 of the 3: user 0's came before it). */
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM outbox WHERE channel = 'email' AND type LIKE"
+                            " 'registration.%%' AND user_id IN (%lld, %lld, %lld, %lld, %lld, %lld)",
+                            (long long)uid[0], (long long)uid[1], (long long)uid[2],
+                            (long long)uid[3], (long long)uid[4], (long long)uid[5]),
+                 6);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM outbox WHERE channel = 'webhook' AND"
+                            " endpoint_id = %lld AND type = 'registration.confirmed'",
+                            (long long)hook),
+                 2);
     for (int i = 0; i < 6; i++)
         free(tok[i]);
     free(org);

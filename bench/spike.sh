@@ -81,11 +81,18 @@ SID=$(M -N "$DB" -e "SELECT MAX(id) FROM sessions")
 M -N "$DB" -e "SELECT id FROM users WHERE email LIKE 'spike-u%' ORDER BY id" \
     | "$B/bench/mktokens" "$PREFIX" 1 3600 "$OUT/tokens-spike.txt" 2>/dev/null | R --pipe >/dev/null
 
+# MariaDB's own counters around the spike: statements and commits per acknowledged registration
+# (the round trips combining saves, whatever the CPU left to this run).
+status() { M -N -e "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_commit', 'Innodb_row_lock_waits')" \
+    | awk '{v[$1] = $2} END {printf "%d %d %d", v["Questions"], v["Com_commit"], v["Innodb_row_lock_waits"]}'; }
+read -r Q0 C0 W0 <<<"$(status)"
 "$B/bench/spike" 127.0.0.1 "$PORT" "$SID" "$OUT/tokens-spike.txt" "$N" "$WINDOW" > "$OUT/spike.out"
+read -r Q1 C1 W1 <<<"$(status)"
 # How many transactions served them (summitd_combined_*: requests combined per transaction).
 COMB=$(curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^summitd_combined_batches_total/ {b = $2}
     /^summitd_combined_requests_total/ {r = $2} END {printf "{\"batches\":%d,\"requests\":%d}", b, r}')
-sed -n 's/^BENCHJSON //p' "$OUT/spike.out" | jq -c --argjson c "$COMB" '. + {combined: $c}' > "$OUT/spike.json"
+sed -n 's/^BENCHJSON //p' "$OUT/spike.out" | jq -c --argjson c "$COMB" --argjson q $((Q1 - Q0)) --argjson k $((C1 - C0)) --argjson w $((W1 - W0)) \
+    '. + {combined: $c, mysql: {statements: $q, commits: $k, row_lock_waits: $w}}' > "$OUT/spike.json"
 BAD=$(M -N "$DB" -e "
 SELECT (SELECT COUNT(*) FROM sessions s WHERE s.confirmed_count > s.capacity
           OR s.confirmed_count <> (SELECT COUNT(*) FROM registrations r WHERE r.session_id = s.id AND r.status = 'confirmed')
@@ -95,7 +102,7 @@ SELECT (SELECT COUNT(*) FROM sessions s WHERE s.confirmed_count > s.capacity
 ACKED=$(jq '.codes["201"] // 0' "$OUT/spike.json")
 ROWS=$(M -N "$DB" -e "SELECT COUNT(*) FROM registrations WHERE session_id = $SID")
 jq -r --arg bad "$BAD" --arg rows "$ROWS" '
-"spike: \(.requests) users for one session in \(.window_ms) ms: last response after \(.last_response_ms) ms, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms; codes \(.codes | tostring); \(.confirmed) confirmed, \(.waitlisted) waitlisted; rows \($rows); driver lag max \(.send_lag_max_ms) ms; \(.combined.requests) requests in \(.combined.batches) transactions; inconsistencies \($bad)"' \
+"spike: \(.requests) users for one session in \(.window_ms) ms: last response after \(.last_response_ms) ms, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, max \(.max_ms) ms; codes \(.codes | tostring); \(.confirmed) confirmed, \(.waitlisted) waitlisted; rows \($rows); driver lag max \(.send_lag_max_ms) ms; \(.combined.requests) requests in \(.combined.batches) transactions; MariaDB per 201: \(.mysql.statements / (.codes["201"] // 1) * 100 | round / 100) statements, \(.mysql.commits / (.codes["201"] // 1) * 100 | round / 100) commits, \(.mysql.row_lock_waits / (.codes["201"] // 1) * 100 | round / 100) row lock waits; inconsistencies \($bad)"' \
     "$OUT/spike.json"
 [ "$BAD" = 0 ] || { log "INCONSISTENT: counters, capacity or positions (see $DB)"; exit 1; }
 [ "$ACKED" -le "$ROWS" ] || { log "INCONSISTENT: $ACKED acknowledged, $ROWS rows"; exit 1; }

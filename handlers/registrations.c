@@ -480,11 +480,15 @@ static void registrations_create_tx(struct req *r, struct reg_create *ap)
  *      (OPEN_SQL: it reads the event row under a shared lock, as the single path does); when
  *      that no longer holds (the event was cancelled meanwhile) the batch runs again and the
  *      refusals are explained from the event's row;
- *   5. each registration's notice (guarded, as on the single path), then one COMMIT.
+ *   5. the notices of all of them in one preferences read and one multi-row INSERT per table
+ *      (notify_emit_each, guarded by the batch's first row), then one COMMIT.
+ * A batch of one runs the single path's transaction (reg_create_tx).
  * A failure of the whole transaction (deadlock, certification conflict, MySQL away) is retried
  * by db_tx and otherwise answered to every member as the single path would (503); nobody's 201
  * is sent before the COMMIT returned. Each member replies itself on its own worker: its own
- * response, idempotency record (run_job) and notices. */
+ * response, idempotency record (run_job) and notices. Registration writes no audit entry (nor
+ * did it before: an entry takes the event row's audit_seq, which would serialize every session
+ * of an event). */
 
 #define REG_BATCH_MAX 64
 

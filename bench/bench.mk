@@ -4,7 +4,7 @@
 # table and writes var/bench/latest.json. BENCH_SECONDS (default 10) per scenario.
 BENCH_FLOOR_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SANFLAGS) -I.
 
-.PHONY: bench bench-tools bench-notify
+.PHONY: bench bench-tools bench-notify bench-spike
 
 $(B)/bench/floor_http: bench/floor_http.c
 	@mkdir -p $(dir $@)
@@ -25,13 +25,18 @@ $(B)/bench/mktokens: bench/mktokens.c
 	$(CC) $(BENCH_FLOOR_CFLAGS) $(shell pkg-config --cflags libcrypto) $< \
 		$(shell pkg-config --libs libcrypto) -o $@
 
+$(B)/bench/spike: bench/spike.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BENCH_FLOOR_CFLAGS) $< -o $@
+
 bench-tools: $(B)/summitd $(B)/bench/floor_http $(B)/bench/floor_db $(B)/bench/floor_crypt \
-	$(B)/bench/mktokens
+	$(B)/bench/mktokens $(B)/bench/spike
 
 bench: deps
 	@scripts/deps.sh wrk
 	@$(MAKE) --no-print-directory bench-tools
 	@B=$(B) bench/run.sh
+	@B=$(B) bench/spike.sh
 	@B=$(B) bench/notify.sh
 	@$(MAKE) --no-print-directory bench-webhooks
 
@@ -40,3 +45,8 @@ bench: deps
 bench-notify: deps
 	@$(MAKE) --no-print-directory $(B)/summitd
 	@B=$(B) bench/notify.sh
+
+# The opening-minute spike alone (bench/spike.sh; var/bench/spike.json).
+bench-spike: deps
+	@$(MAKE) --no-print-directory bench-tools
+	@B=$(B) bench/spike.sh

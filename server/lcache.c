@@ -10,7 +10,9 @@
 #include "server/rds.h"
 #include "base/xalloc.h"
 
-#define SLOTS 1024  /* entries per loop, direct-mapped by key */
+#define WAYS 4                 /* a key lives in one of the WAYS entries of its bucket */
+#define BUCKETS 1024           /* (a direct-mapped table made two hot keys that collide evict */
+#define SLOTS (BUCKETS * WAYS) /*  each other on every read) */
 #define EPOCHS 4096 /* tags share epochs by hash: a bump may expire a neighbour too */
 /* A fill older than this no longer holds its key's readers back (a lost fill cannot park them
  * for ever): the next reader fills anew. */
@@ -18,14 +20,14 @@
 
 static _Atomic uint64_t epochs[EPOCHS];
 
+/* One key's place: its stored reply (body NULL: none yet) and the fill under way (fill_id 0:
+ * none) with the readers parked behind it. */
 struct entry {
     char *key;
     struct lcache_body *body;
     uint32_t tag;
     uint64_t epoch;
     int64_t expires_us, refresh_us;
-    /* The fill under way in this slot, if any (fill_id 0: none). */
-    char *fill_key;
     uint64_t fill_id, fill_epoch;
     int64_t fill_started_us;
     void *waiters;
@@ -43,9 +45,32 @@ static uint64_t fnv(const char *s, uint64_t h)
     return h;
 }
 
-static uint32_t slot_of(const char *key)
+/* The entry holding key, or (claim) one taken over for it: an empty one, else the one that
+ * expires first among those nobody waits on. NULL when none is to be had. */
+static struct entry *find(struct lcache *c, const char *key, bool claim)
 {
-    return (uint32_t)(fnv(key, 1469598103934665603ULL) % SLOTS);
+    struct entry *b = &c->e[(fnv(key, 1469598103934665603ULL) % BUCKETS) * WAYS];
+    for (int i = 0; i < WAYS; i++)
+        if (b[i].key && strcmp(b[i].key, key) == 0)
+            return &b[i];
+    if (!claim)
+        return NULL;
+    struct entry *v = NULL;
+    for (int i = 0; i < WAYS; i++) {
+        if (!b[i].key) {
+            v = &b[i];
+            break;
+        }
+        if (!b[i].waiters && (!v || b[i].expires_us < v->expires_us))
+            v = &b[i];
+    }
+    if (!v)
+        return NULL;
+    free(v->key);
+    lcache_body_unref(v->body);
+    memset(v, 0, sizeof(*v));
+    v->key = xstrdup(key);
+    return v;
 }
 
 void lcache_body_unref(struct lcache_body *b)
@@ -73,7 +98,6 @@ void lcache_free(struct lcache *c)
     for (size_t i = 0; i < SLOTS; i++) {
         free(c->e[i].key);
         lcache_body_unref(c->e[i].body);
-        free(c->e[i].fill_key);
     }
     free(c);
 }
@@ -98,55 +122,54 @@ static void bump(uint32_t tag)
     atomic_fetch_add_explicit(&epochs[tag % EPOCHS], 1, memory_order_release);
 }
 
-/* Whether a fill of key is under way, began no earlier than the last change and is not lost. */
-static bool filling(const struct entry *e, const char *key, uint32_t tag, int64_t now_us)
+/* Whether a fill is under way, began no earlier than the last change and is not lost. */
+static bool filling(const struct entry *e, uint32_t tag, int64_t now_us)
 {
-    return e->fill_id && strcmp(e->fill_key, key) == 0 && e->fill_epoch == lcache_epoch(tag) &&
+    return e->fill_id && e->fill_epoch == lcache_epoch(tag) &&
            now_us - e->fill_started_us < FILL_STALE_US;
 }
 
-static void start_fill(struct lcache *c, struct entry *e, uint32_t slot, const char *key,
-                       uint32_t tag, int64_t now_us, struct lcache_fill *fill)
+static void start_fill(struct lcache *c, struct entry *e, uint32_t tag, int64_t now_us,
+                       struct lcache_fill *fill)
 {
-    if (!e->fill_key || strcmp(e->fill_key, key) != 0) {
-        free(e->fill_key);
-        e->fill_key = xstrdup(key);
-    }
     e->fill_id = ++c->next_fill;
     e->fill_epoch = lcache_epoch(tag);
     e->fill_started_us = now_us;
-    fill->slot = slot;
+    fill->slot = (uint32_t)(e - c->e);
     fill->id = e->fill_id;
 }
 
 enum lcache_result lcache_get(struct lcache *c, const char *key, uint32_t tag, int64_t now_us,
                               struct lcache_body **body, struct lcache_fill *fill)
 {
-    uint32_t slot = slot_of(key);
-    struct entry *e = &c->e[slot];
     *body = NULL;
-    fill->slot = slot;
+    fill->slot = 0;
     fill->id = 0;
-    bool live = e->key && now_us < e->expires_us && e->tag == tag &&
-                e->epoch == lcache_epoch(tag) && strcmp(e->key, key) == 0;
+    struct entry *e = find(c, key, true);
+    if (!e)
+        return LCACHE_FILL; /* every place is waited on: read, uncached */
+    bool live = e->body && now_us < e->expires_us && e->tag == tag &&
+                e->epoch == lcache_epoch(tag);
     if (live) {
-        if (now_us >= e->refresh_us && !filling(e, key, tag, now_us)) {
-            start_fill(c, e, slot, key, tag, now_us, fill);
+        if (now_us >= e->refresh_us && !filling(e, tag, now_us)) {
+            start_fill(c, e, tag, now_us, fill);
             return LCACHE_FILL;
         }
         atomic_fetch_add_explicit(&e->body->refs, 1, memory_order_relaxed);
         *body = e->body;
         return LCACHE_HIT;
     }
-    if (filling(e, key, tag, now_us))
+    if (filling(e, tag, now_us))
         return LCACHE_WAIT;
-    start_fill(c, e, slot, key, tag, now_us, fill);
+    start_fill(c, e, tag, now_us, fill);
     return LCACHE_FILL;
 }
 
 void **lcache_waiters(struct lcache *c, const char *key)
 {
-    return &c->e[slot_of(key)].waiters;
+    struct entry *e = find(c, key, false);
+    SD_ASSERT(e); /* lcache_get just said LCACHE_WAIT for it */
+    return &e->waiters;
 }
 
 void lcache_put(struct lcache *c, const char *key, uint32_t tag, uint64_t epoch, int64_t now_us,
@@ -154,17 +177,15 @@ void lcache_put(struct lcache *c, const char *key, uint32_t tag, uint64_t epoch,
 {
     if (epoch != lcache_epoch(tag))
         return; /* a change came while it was read: stale at once */
-    struct entry *e = &c->e[slot_of(key)];
+    struct entry *e = find(c, key, true);
+    if (!e)
+        return;
     struct lcache_body *b = xmalloc(sizeof(*b) + len + 1);
     atomic_init(&b->refs, 1);
     b->len = len;
     b->ctype = ctype;
     memcpy(b->data, body, len);
     b->data[len] = '\0';
-    if (!e->key || strcmp(e->key, key) != 0) {
-        free(e->key);
-        e->key = xstrdup(key);
-    }
     lcache_body_unref(e->body);
     e->body = b;
     e->tag = tag;

@@ -1,5 +1,6 @@
 #include "server/lcache.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,6 +39,20 @@ struct lcache {
     struct entry e[SLOTS];
 };
 
+/* The loops' latest replies, shared: a loop whose entry is due (or missing) first looks here for
+ * a fresher one another loop stored, so that the loops of a process read a page once per
+ * lifetime rather than once each. Touched only then and when a reply is stored (never on a
+ * plain hit); a mutex per bucket. Its entries never have fills. */
+static struct lcache shared;
+static pthread_mutex_t shared_mu[BUCKETS];
+static pthread_once_t shared_once = PTHREAD_ONCE_INIT;
+
+static void shared_init(void)
+{
+    for (int i = 0; i < BUCKETS; i++)
+        pthread_mutex_init(&shared_mu[i], NULL);
+}
+
 static uint64_t fnv(const char *s, uint64_t h)
 {
     for (; *s; s++)
@@ -47,9 +62,14 @@ static uint64_t fnv(const char *s, uint64_t h)
 
 /* The entry holding key, or (claim) one taken over for it: an empty one, else the one that
  * expires first among those nobody waits on. NULL when none is to be had. */
+static uint32_t bucket_of(const char *key)
+{
+    return (uint32_t)(fnv(key, 1469598103934665603ULL) % BUCKETS);
+}
+
 static struct entry *find(struct lcache *c, const char *key, bool claim)
 {
-    struct entry *b = &c->e[(fnv(key, 1469598103934665603ULL) % BUCKETS) * WAYS];
+    struct entry *b = &c->e[bucket_of(key) * WAYS];
     for (int i = 0; i < WAYS; i++)
         if (b[i].key && strcmp(b[i].key, key) == 0)
             return &b[i];
@@ -88,6 +108,7 @@ void lcache_body_cleanup(const void *data, size_t len, void *extra)
 
 struct lcache *lcache_new(void)
 {
+    pthread_once(&shared_once, shared_init);
     return xcalloc(1, sizeof(struct lcache));
 }
 
@@ -139,6 +160,29 @@ static void start_fill(struct lcache *c, struct entry *e, uint32_t tag, int64_t 
     fill->id = e->fill_id;
 }
 
+/* Takes a fresher reply for e's key that another loop stored (live, not yet due, read after
+ * the last change). */
+static bool adopt(struct entry *e, uint32_t tag, int64_t now_us)
+{
+    uint32_t bi = bucket_of(e->key);
+    bool took = false;
+    pthread_mutex_lock(&shared_mu[bi]);
+    struct entry *s = find(&shared, e->key, false);
+    if (s && s->body && s->tag == tag && s->epoch == lcache_epoch(tag) && now_us < s->refresh_us &&
+        (!e->body || s->refresh_us > e->refresh_us)) {
+        atomic_fetch_add_explicit(&s->body->refs, 1, memory_order_relaxed);
+        lcache_body_unref(e->body);
+        e->body = s->body;
+        e->tag = tag;
+        e->epoch = s->epoch;
+        e->expires_us = s->expires_us;
+        e->refresh_us = s->refresh_us;
+        took = true;
+    }
+    pthread_mutex_unlock(&shared_mu[bi]);
+    return took;
+}
+
 enum lcache_result lcache_get(struct lcache *c, const char *key, uint32_t tag, int64_t now_us,
                               struct lcache_body **body, struct lcache_fill *fill)
 {
@@ -150,6 +194,8 @@ enum lcache_result lcache_get(struct lcache *c, const char *key, uint32_t tag, i
         return LCACHE_FILL; /* every place is waited on: read, uncached */
     bool live = e->body && now_us < e->expires_us && e->tag == tag &&
                 e->epoch == lcache_epoch(tag);
+    if ((!live || now_us >= e->refresh_us) && !filling(e, tag, now_us) && adopt(e, tag, now_us))
+        live = true;
     if (live) {
         if (now_us >= e->refresh_us && !filling(e, tag, now_us)) {
             start_fill(c, e, tag, now_us, fill);
@@ -192,6 +238,21 @@ void lcache_put(struct lcache *c, const char *key, uint32_t tag, uint64_t epoch,
     e->epoch = epoch;
     e->expires_us = now_us + ttl_us;
     e->refresh_us = now_us + ttl_us - ttl_us / 4;
+
+    /* And for the other loops, unless one of them stored a fresher reply meanwhile. */
+    uint32_t bi = bucket_of(key);
+    pthread_mutex_lock(&shared_mu[bi]);
+    struct entry *s = find(&shared, key, true);
+    if (s && (!s->body || s->epoch != epoch || s->refresh_us < e->refresh_us)) {
+        atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed);
+        lcache_body_unref(s->body);
+        s->body = b;
+        s->tag = tag;
+        s->epoch = epoch;
+        s->expires_us = e->expires_us;
+        s->refresh_us = e->refresh_us;
+    }
+    pthread_mutex_unlock(&shared_mu[bi]);
 }
 
 void *lcache_fill_done(struct lcache *c, struct lcache_fill fill)

@@ -181,3 +181,29 @@ Test(lcache, two_hundred_pages_read_in_turn_all_stay_cached)
     cr_assert_eq(hits, 200);
     lcache_free(c);
 }
+
+Test(lcache, a_loop_takes_the_reply_another_loop_stored_unless_it_is_stale)
+{
+    struct lcache *a = lcache_new(), *b = lcache_new();
+    const char *key = "/api/v1/events/9009?";
+    uint32_t tag = lcache_tag(PAT, 9009);
+    fill_with(a, key, tag, lcache_epoch(tag), 0, "A");
+    struct lcache_body *body;
+    struct lcache_fill f;
+    cr_assert_eq(lcache_get(b, key, tag, 10, &body, &f), LCACHE_HIT, "B reads what A stored");
+    cr_assert(memcmp(body->data, "A", 1) == 0);
+    lcache_body_unref(body);
+    /* B's copy comes due with A's: one of them reads, the other takes its reply. */
+    cr_assert_eq(lcache_get(b, key, tag, TTL * 3 / 4, &body, &f), LCACHE_FILL);
+    lcache_put(b, key, tag, lcache_epoch(tag), TTL * 3 / 4 + 5, TTL, "B", 1, "text/plain");
+    lcache_fill_done(b, f);
+    cr_assert_eq(lcache_get(a, key, tag, TTL * 3 / 4 + 10, &body, &f), LCACHE_HIT, "A takes B's");
+    cr_assert(memcmp(body->data, "B", 1) == 0);
+    lcache_body_unref(body);
+    /* After a change neither serves nor shares the old reply. */
+    lcache_apply_message(PAT " 9009");
+    cr_assert_eq(lcache_get(a, key, tag, TTL * 3 / 4 + 20, &body, &f), LCACHE_FILL);
+    cr_assert_eq(lcache_get(b, key, tag, TTL * 3 / 4 + 20, &body, &f), LCACHE_FILL);
+    lcache_free(a);
+    lcache_free(b);
+}

@@ -468,34 +468,34 @@ static void dispatch(struct loop *l, struct req *r)
     /* r->w is set by the worker; finish() decrements inflight when it sees it. */
 }
 
-/* A cacheable request (r->lc_key, r->lc_tag set): answered from the loop's cache, parked behind
- * the read that is filling its entry, or read (and its reply stored) by a worker. */
-static void cache_dispatch(struct loop *l, struct req *r)
+/* A cacheable request (r->lc_tag set; its key in `key`, a copy kept in r->lc_key once it
+ * waits or reads): answered from the loop's cache, parked behind the read that is filling its
+ * entry, or read (and its reply stored) by a worker. */
+static void cache_dispatch(struct loop *l, struct req *r, const char *key)
 {
     struct lcache_body *body;
     struct lcache_fill fill;
-    switch (lcache_get(l->cache, r->lc_key, r->lc_tag, r->start_us, &body, &fill)) {
-    case LCACHE_HIT:
+    enum lcache_result res = lcache_get(l->cache, key, r->lc_tag, r->start_us, &body, &fill);
+    if (res == LCACHE_HIT) {
         r->lc_body = body;
         r->status = 200;
         r->resp_type = body->ctype;
         r->resp_len = body->len;
         finish(l, r);
         return;
-    case LCACHE_WAIT: {
+    }
+    if (!r->lc_key)
+        r->lc_key = xstrdup(key);
+    if (res == LCACHE_WAIT) {
         void **head = lcache_waiters(l->cache, r->lc_key);
         r->next = *head;
         *head = r;
         return;
     }
-    case LCACHE_FILL:
-        r->lc_slot = fill.slot;
-        r->lc_fill_id = fill.id;
-        r->lc_epoch = lcache_epoch(r->lc_tag); /* before the read: a change during it makes it
-                                                  stale */
-        dispatch(l, r);
-        return;
-    }
+    r->lc_slot = fill.slot;
+    r->lc_fill_id = fill.id;
+    r->lc_epoch = lcache_epoch(r->lc_tag); /* before the read: a change during it makes it stale */
+    dispatch(l, r);
 }
 
 /* The requests parked behind a fill that is over, in arrival order: each is answered from what
@@ -512,24 +512,33 @@ static void release_waiters(struct loop *l, void *head)
     while (rev) {
         struct req *next = rev->next;
         rev->next = NULL;
-        cache_dispatch(l, rev);
+        cache_dispatch(l, rev, rev->lc_key);
         rev = next;
     }
 }
 
-/* An anonymous GET of a ROUTE_LOOP_CACHE route: through the loop's cache. */
+/* An anonymous GET of a ROUTE_LOOP_CACHE route: through the loop's cache, keyed by the path and
+ * the raw query. */
 static void loop_cached(struct loop *l, struct req *r, const struct route_def *rd,
                         const struct evhttp_uri *uri)
 {
     const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
-    r->lc_key = xasprintf("%s?%s", r->path, q ? q : "");
+    size_t pl = strlen(r->path), ql = q ? strlen(q) : 0;
+    char buf[512];
+    char *key = pl + ql + 2 <= sizeof(buf) ? buf : xmalloc(pl + ql + 2);
+    memcpy(key, r->path, pl);
+    key[pl] = '?';
+    memcpy(key + pl + 1, q ? q : "", ql);
+    key[pl + 1 + ql] = '\0';
     /* Tagged by the parsed id, as the handler's lcache_invalidate() names it: /events/01 is
      * /events/1. */
     int64_t id = 0;
     if (r->nparams && !req_parse_id(r->params[0], &id))
         id = 0;
     r->lc_tag = lcache_tag(rd->pattern, id);
-    cache_dispatch(l, r);
+    cache_dispatch(l, r, key);
+    if (key != buf)
+        free(key);
 }
 
 /* OPTIONS on a path that exists (no route takes OPTIONS itself). A CORS preflight from a listed
@@ -568,6 +577,36 @@ static void client_behind_proxies(struct server *srv, struct req *r)
     netaddr_client(srv->trusted, peer, xff, n, r->client_ip, sizeof(r->client_ip));
 }
 
+/* "<instance>-<loop>-<seq in hex>", as snprintf("%s-%d-%llx") would write it (truncated to n),
+ * without the cost of a printf on every request. */
+static void request_id(char *out, size_t n, const char *instance, int loop, uint64_t seq)
+{
+    char tmp[64];
+    size_t o = 0;
+    for (const char *p = instance; *p && o < 16; p++)
+        tmp[o++] = *p;
+    tmp[o++] = '-';
+    char d[20];
+    int nd = 0;
+    unsigned v = (unsigned)(loop < 0 ? 0 : loop);
+    do
+        d[nd++] = (char)('0' + v % 10);
+    while ((v /= 10) && nd < (int)sizeof(d));
+    while (nd)
+        tmp[o++] = d[--nd];
+    tmp[o++] = '-';
+    nd = 0;
+    do
+        d[nd++] = "0123456789abcdef"[seq & 15];
+    while ((seq >>= 4) && nd < 16);
+    while (nd)
+        tmp[o++] = d[--nd];
+    if (o >= n)
+        o = n - 1;
+    memcpy(out, tmp, o);
+    out[o] = '\0';
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
     struct loop *l = arg;
@@ -578,8 +617,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r->evreq = ev;
     r->app = srv->app;
     r->route = -1;
-    snprintf(r->id, sizeof(r->id), "%s-%d-%llx", srv->app->instance, l->idx,
-             (unsigned long long)++l->seq);
+    request_id(r->id, sizeof(r->id), srv->app->instance, l->idx, ++l->seq);
     r->method = method_of(evhttp_request_get_command(ev));
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;

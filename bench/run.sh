@@ -86,7 +86,8 @@ M -e "DROP DATABASE IF EXISTS $DB; CREATE DATABASE $DB CHARACTER SET utf8mb4 COL
 redis_clean() { R --scan --pattern "$PREFIX*" | xargs -r -n 1000 redis-cli -p "$REDIS_PORT" UNLINK >/dev/null; }
 redis_clean
 
-PORT=$(free_port 18480)
+# (From this checkout's MySQL port, so that benches of several checkouts do not race for one.)
+PORT=$(free_port $((18000 + (MYSQL_PORT % 1000) * 10)))
 BASE=http://127.0.0.1:$PORT
 cat > "$OUT/summitd.conf" <<CONF
 listen = 127.0.0.1:$PORT
@@ -112,7 +113,8 @@ CONF
 "$B/summitd" --config "$OUT/summitd.conf" >"$OUT/summitd.log" 2>&1 &
 SPID=$!
 PIDS+=("$SPID")
-wait_http "$BASE/healthz" 30 || { log "summitd did not start; see $OUT/summitd.log"; exit 1; }
+wait_http "$BASE/healthz" 30 && kill -0 "$SPID" 2>/dev/null \
+    || { log "summitd did not start; see $OUT/summitd.log"; exit 1; }
 log "summitd on $BASE ($THREADS loops, $WORKERS workers, password_cost $COST)"
 
 # ---------------------------------------------------------------- API helpers

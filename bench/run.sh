@@ -259,7 +259,10 @@ if [ $HAVE_PROJECTS = 1 ]; then
         "{\"email\":\"enterprise@bench.example\",\"password\":\"$PASSWORD\"}" | jget .token)
     echo "$ENT_ID $ENT" > "$OUT/tokens-ent.txt"
     SECTORS=(电子信息 智能制造 医疗健康 金融科技 智慧城市 现代物流 文化创意 农业)
-    ZONES=(高新区 天府新区 武侯区 成华区 双流区 郫都区)
+    # the sector and zone fields take codes of GET /api/v1/vocabularies (the labels above are text)
+    SECTOR_CODES=(electronics smart_manufacturing healthcare ai big_data transport_logistics
+                  industrial_internet green_food)
+    ZONES=(hitech_zone tianfu_new_area science_city xinchuan_ai longquanyi medical_city)
     TIERS=(leader innovative seed)
     TAGS=(计算机视觉 语音识别 自然语言处理 知识图谱 机器人 自动驾驶 智能芯片 边缘计算 大模型 推荐系统
           数据标注 工业质检 医学影像 智能客服 无人机 智慧交通 安防 风控 OCR 数字孪生
@@ -267,7 +270,7 @@ if [ $HAVE_PROJECTS = 1 ]; then
     : > "$OUT/orgs.curl"
     for i in $(seq 0 39); do
         block "$BASE/api/v1/organizations" "$ENT" "$(printf '{"name":"成都智能企业%d","tier":"%s","sector":"%s","zone":"%s","description":"AI"}' \
-            "$i" "${TIERS[$((i % 3))]}" "${SECTORS[$((i % 8))]}" "${ZONES[$((i % 6))]}")" >> "$OUT/orgs.curl"
+            "$i" "${TIERS[$((i % 3))]}" "${SECTOR_CODES[$((i % 8))]}" "${ZONES[$((i % 6))]}")" >> "$OUT/orgs.curl"
     done
     bad=$(bulk_api "$OUT/orgs.curl")
     [ "$bad" = 0 ] || { log "creating organizations through the API: $bad failures"; exit 1; }
@@ -279,7 +282,7 @@ if [ $HAVE_PROJECTS = 1 ]; then
         lo=$(( (i % 50) * 100000 )); hi=$(( lo + 500000 + (i % 7) * 100000 ))
         body=$(printf '{"organization_id":%s,"side":"%s","title":"%s项目 %d：%s与%s","description":"面向%s的%s解决方案，%s场景落地","sector":"%s","tags":["%s","%s","%s"],"zone":"%s","budget_min":%d,"budget_max":%d,"stage":"%s"}' \
             "${ORGS[$((i % ${#ORGS[@]}))]}" "$side" "${SECTORS[$((i % 8))]}" "$i" "$t1" "$t2" \
-            "${SECTORS[$(((i / 8) % 8))]}" "$t1" "$t3" "${SECTORS[$((i % 8))]}" "$t1" "$t2" "$t3" \
+            "${SECTORS[$(((i / 8) % 8))]}" "$t1" "$t3" "${SECTOR_CODES[$((i % 8))]}" "$t1" "$t2" "$t3" \
             "${ZONES[$((i % 6))]}" "$lo" "$hi" "$(echo idea prototype pilot production | cut -d' ' -f$((1 + i % 4)))")
         block "$BASE/api/v1/projects" "$ENT" "$body" >> "$OUT/projects.curl"
     done

@@ -432,7 +432,6 @@ if want floors; then
 fi
 
 # ---- scenarios
-declare -A SKIP=()
 probe() { # name method path floor_desc
     if ! route_exists "$2" "$3"; then skip_row "$1" "$4" "skipped: route missing ($2 $3)"; return 1; fi
 }

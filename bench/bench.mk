@@ -1,7 +1,9 @@
 # Load benchmark: `make bench` (never part of `make test`). Builds an optimized summitd (OPT,
 # default -O2) and the floor programs, then bench/run.sh starts the private services and summitd
 # against a fresh database summitd_bench, loads a data set and drives it with wrk; it prints a
-# table and writes var/bench/latest.json. BENCH_SECONDS (default 10) per scenario.
+# table and writes var/bench/latest.json. Each scenario and its floor run interleaved:
+# BENCH_ROUNDS (5) rounds of BENCH_SECONDS (3) each; the table gives medians and the spread of the
+# per-round ratios. More scenarios: bench/scenarios/*.sh (sourced by run.sh; see "measurements").
 BENCH_FLOOR_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SANFLAGS) -I.
 
 .PHONY: bench bench-tools bench-notify bench-spike

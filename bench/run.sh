@@ -258,6 +258,13 @@ if [ $HAVE_PROJECTS = 1 ]; then
     ENT=$(api_ok 200 POST /api/v1/auth/login "" \
         "{\"email\":\"enterprise@bench.example\",\"password\":\"$PASSWORD\"}" | jget .token)
     echo "$ENT_ID $ENT" > "$OUT/tokens-ent.txt"
+    # A second enterprise user owns every organization but the first: the scenario's caller
+    # belongs to one organization only (its own organizations' projects are never recommended
+    # to it, so with all 40 its lists would be empty).
+    api_ok 201 POST /api/v1/users "" \
+        "{\"email\":\"enterprise2@bench.example\",\"password\":\"$PASSWORD\",\"display_name\":\"企业用户二\",\"role\":\"enterprise\"}" >/dev/null
+    ENT2=$(api_ok 200 POST /api/v1/auth/login "" \
+        "{\"email\":\"enterprise2@bench.example\",\"password\":\"$PASSWORD\"}" | jget .token)
     SECTORS=(电子信息 智能制造 医疗健康 金融科技 智慧城市 现代物流 文化创意 农业)
     # the sector and zone fields take codes of GET /api/v1/vocabularies (the labels above are text)
     SECTOR_CODES=(electronics smart_manufacturing healthcare ai big_data transport_logistics
@@ -269,12 +276,16 @@ if [ $HAVE_PROJECTS = 1 ]; then
           AR VR 5G 物联网 区块链 云计算 SaaS 隐私计算 联邦学习 智能穿戴)
     : > "$OUT/orgs.curl"
     for i in $(seq 0 39); do
-        block "$BASE/api/v1/organizations" "$ENT" "$(printf '{"name":"成都智能企业%d","tier":"%s","sector":"%s","zone":"%s","description":"AI"}' \
+        block "$BASE/api/v1/organizations" "$([ "$i" = 0 ] && echo "$ENT" || echo "$ENT2")" "$(printf '{"name":"成都智能企业%d","tier":"%s","sector":"%s","zone":"%s","description":"AI"}' \
             "$i" "${TIERS[$((i % 3))]}" "${SECTOR_CODES[$((i % 8))]}" "${ZONES[$((i % 6))]}")" >> "$OUT/orgs.curl"
     done
     bad=$(bulk_api "$OUT/orgs.curl")
     [ "$bad" = 0 ] || { log "creating organizations through the API: $bad failures"; exit 1; }
-    mapfile -t ORGS < <(M -N "$DB" -e "SELECT id FROM organizations ORDER BY id")
+    # the caller's organization first (created in parallel: ids come in any order)
+    mapfile -t ORGS < <(M -N "$DB" -e "SELECT org_id FROM org_members WHERE user_id = $ENT_ID;
+                                       SELECT id FROM organizations WHERE id NOT IN
+                                         (SELECT org_id FROM org_members WHERE user_id = $ENT_ID)
+                                       ORDER BY id")
     : > "$OUT/projects.curl"
     for i in $(seq 0 1999); do
         side=$([ $((i % 2)) = 0 ] && echo supply || echo demand)
@@ -284,11 +295,12 @@ if [ $HAVE_PROJECTS = 1 ]; then
             "${ORGS[$((i % ${#ORGS[@]}))]}" "$side" "${SECTORS[$((i % 8))]}" "$i" "$t1" "$t2" \
             "${SECTORS[$(((i / 8) % 8))]}" "$t1" "$t3" "${SECTOR_CODES[$((i % 8))]}" "$t1" "$t2" "$t3" \
             "${ZONES[$((i % 6))]}" "$lo" "$hi" "$(echo idea prototype pilot production | cut -d' ' -f$((1 + i % 4)))")
-        block "$BASE/api/v1/projects" "$ENT" "$body" >> "$OUT/projects.curl"
+        block "$BASE/api/v1/projects" "$([ $((i % ${#ORGS[@]})) = 0 ] && echo "$ENT" || echo "$ENT2")" "$body" >> "$OUT/projects.curl"
     done
     bad=$(bulk_api "$OUT/projects.curl")
     [ "$bad" = 0 ] || { log "creating projects through the API: $bad failures"; exit 1; }
-    M -N "$DB" -e "SELECT id FROM projects ORDER BY id LIMIT 500" > "$OUT/projects.ids"
+    # the caller's organization's projects (warm: the same 50 again and again)
+    M -N "$DB" -e "SELECT id FROM projects WHERE org_id = ${ORGS[0]} ORDER BY id LIMIT 500" > "$OUT/projects.ids"
 fi
 log "data: $(M -N "$DB" -e "SELECT CONCAT((SELECT COUNT(*) FROM users), ' users, ',
     (SELECT COUNT(*) FROM events), ' events, ', (SELECT COUNT(*) FROM sessions), ' sessions, ',

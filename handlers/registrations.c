@@ -12,6 +12,7 @@
 #include "server/auth.h"
 #include "server/buf.h"
 #include "server/combine.h"
+#include "server/config.h"
 #include "server/crypto.h"
 #include "server/csv.h"
 #include "server/db.h"
@@ -835,7 +836,13 @@ void registrations_create(struct req *r)
     new_code(x.code);
     struct combine_member cm = {.arg = &x};
     struct reg_leader l = {.r = r, .session_id = a.session_id, .event_id = a.event_id};
-    combine_run(a.session_id, &cm, REG_BATCH_MAX, reg_batch_run, &l);
+    if (r->app->cfg->registration_batch_max > 1) {
+        combine_run(a.session_id, &cm, (size_t)r->app->cfg->registration_batch_max,
+                    reg_batch_run, &l);
+    } else { /* combining off: every request its own transaction, concurrently, as before */
+        struct combine_member *one[1] = {&cm};
+        reg_batch_run(one, 1, &l);
+    }
     if (!x.rc) {
         reply_made(r, x.id, a.session_id, a.event_id, a.user_id, x.confirmed, x.position, x.code,
                    x.now);

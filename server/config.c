@@ -31,6 +31,10 @@ static const struct cfg_key keys[] = {
     K(threads, CFG_INT, "2", 1, 64, "event-loop threads (HTTP parsing, routing, replies)"),
     K(workers, CFG_INT, "16", 1, 512,
       "worker threads; each owns one MySQL and one Redis connection"),
+    K(registration_batch_max, CFG_INT, "64", 1, 64,
+      "registrations for one session that arrive while a transaction for it is in flight are"
+      " combined into one transaction of at most this many (1: off, each request runs its own"
+      " transaction at once)"),
     K(queue_max, CFG_INT, "4096", 1, 1000000,
       "jobs waiting for a worker before new requests get 503"),
     K(max_body_bytes, CFG_INT, "65536", 1024, 16777216, "largest request body accepted (413)"),

@@ -11,6 +11,7 @@ struct config {
     char *listen; /* "host:port", host an IP address */
     int threads;  /* event-loop threads */
     int workers;  /* worker threads, each with one MySQL and one Redis connection */
+    int registration_batch_max; /* handlers/registrations.c: combined registrations */
     int queue_max;
     int max_body_bytes;
     int idle_timeout_s;

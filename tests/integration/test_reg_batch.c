@@ -161,10 +161,10 @@ static void dup_one(int i, void *arg)
     it_resp_free(r);
 }
 
-/* A counter of summitd's /metrics. */
-static long metric(const char *name)
+/* A counter of a summitd's /metrics. */
+static long metric_of(struct it_server *s, const char *name)
 {
-    struct it_resp *r = it_http(srv, "GET", "/metrics", NULL, NULL, NULL);
+    struct it_resp *r = it_http(s, "GET", "/metrics", NULL, NULL, NULL);
     cr_assert_eq(r->status, 200);
     const char *p = r->body;
     size_t n = strlen(name);
@@ -179,6 +179,11 @@ static long metric(const char *name)
     it_resp_free(r);
     cr_assert_geq(v, 0, "no %s in /metrics", name);
     return v;
+}
+
+static long metric(const char *name)
+{
+    return metric_of(srv, name);
 }
 
 /* Whether summitd's log has a line containing needle. */
@@ -322,5 +327,57 @@ Test(reg_batch, a_duplicate_in_a_batch_fails_alone)
                  2);
     for (int i = 0; i < 6; i++)
         free(tok[i]);
+    free(org);
+}
+
+/* ---- registration_batch_max = 1: combining off ---- */
+
+struct alone {
+    struct it_server *s;
+    int64_t session_id;
+    char *tokens[6];
+    int status[6];
+};
+
+static void alone_one(int i, void *arg)
+{
+    struct alone *a = arg;
+    struct it_resp *r = ev_register(a->s, a->tokens[i], a->session_id, NULL);
+    a->status[i] = r->status;
+    it_resp_free(r);
+}
+
+Test(reg_batch, batch_max_1_runs_every_request_alone)
+{
+    static const char *const sets[] = {"registration_batch_max=1", NULL};
+    struct alone a = {.s = it_start(sets)};
+    char *org = it_organizer(a.s, NULL);
+    int64_t eid = ev_event(a.s, org, "路演 alone", true);
+    a.session_id = ev_session(a.s, org, eid, 3, true, "");
+    for (int i = 0; i < 6; i++)
+        a.tokens[i] = it_user(a.s, "attendee", NULL);
+    long batches0 = metric_of(a.s, "summitd_combined_batches_total");
+    struct holder h = {a.session_id};
+    pthread_t th;
+    pthread_create(&th, NULL, hold_session, &h);
+    usleep(300 * 1000); /* the lock is taken: all six wait for it at once */
+    it_parallel(6, alone_one, &a);
+    pthread_join(th, NULL);
+    long batches = metric_of(a.s, "summitd_combined_batches_total") - batches0;
+    long confirmed = it_sql_i64("SELECT confirmed_count * 10 + waitlist_count FROM sessions"
+                                " WHERE id = %lld",
+                                (long long)a.session_id);
+    long dense = it_sql_i64("SELECT COUNT(DISTINCT waitlist_position) + 10 * MAX(waitlist_position)"
+                            " FROM registrations WHERE session_id = %lld AND status = 'waitlisted'",
+                            (long long)a.session_id);
+    int stopped = it_stop(a.s);
+    for (int i = 0; i < 6; i++) {
+        cr_assert_eq(a.status[i], 201, "request %d: %d", i, a.status[i]);
+        free(a.tokens[i]);
+    }
+    cr_assert_eq(batches, 0, "%ld batches with combining off", batches);
+    cr_assert_eq(confirmed, 33, "3 confirmed, 3 waitlisted");
+    cr_assert_eq(dense, 33, "positions 1..3 once each");
+    cr_assert_eq(stopped, 0);
     free(org);
 }

@@ -703,8 +703,36 @@ done:
     match_index_free(idx);
 }
 
+/* Only top-10 queries (for a profiler): build N per side, run nq random queries. */
+static void query_only(size_t n, size_t nq)
+{
+    double secs;
+    struct match_index *idx = build(n, NULL, &secs);
+    printf("query N=%zu per side (build %.1f s)\n", n, secs);
+    fflush(stdout);
+    uint64_t rs = SEED;
+    struct match_result res[K];
+    size_t nr;
+    double *cpu = xmalloc(nq * sizeof(*cpu));
+    for (size_t q = 0; q < nq; q++) {
+        int64_t qid = (int64_t)(splitmix(&rs) % (2 * n)) + 1;
+        double c0 = cpu_s();
+        if (match_index_topk(idx, qid, K, NULL, NULL, res, &nr) != 0)
+            abort();
+        cpu[q] = cpu_s() - c0;
+    }
+    printf("  top-10 over %zu queries: CPU p50 %.3f ms, p99 %.3f ms\n", nq,
+           pct(cpu, nq, 0.50) * 1e3, pct(cpu, nq, 0.99) * 1e3);
+    free(cpu);
+    match_index_free(idx);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 4 && strcmp(argv[1], "query") == 0) {
+        query_only((size_t)strtoull(argv[2], NULL, 10), (size_t)strtoull(argv[3], NULL, 10));
+        return 0;
+    }
     if (argc >= 3 && strcmp(argv[1], "recompute") == 0) {
         /* recompute N... : full below 50,000 per side, sampled above */
         for (int i = 2; i < argc; i++) {

@@ -101,6 +101,32 @@ int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t
  * after a bulk load to start from fresh statistics. */
 void match_index_compact(struct match_index *idx);
 
+/* A compaction in two steps, so that the exclusive hold is short (issue 18): prepare it from a
+ * const index (it reads only: run it under the read lock, queries go on), then swap it in under
+ * the exclusive lock. The swap replays onto the prepared structures the upserts and removes made
+ * since the prepare (so it costs O(terms + those changes), not O(postings)), then exchanges
+ * them; free the compaction after releasing the lock (it then holds the old structures).
+ *   match_index_compact_prepare: what match_index_compact() does (IDF recomputed unless held).
+ *   match_index_compact_prepare_fresh: IDF recomputed from the live projects even if held, then
+ *     held (a term no live project has gets the IDF of a term seen once): hold_idf(false) +
+ *     compact + hold_idf(true) + importing its own export, in one step.
+ *   match_index_compact_prepare_import: what match_index_idf_import() does; SD_ERR_INVALID for a
+ *     malformed buffer (*out NULL). `buf` must stay valid until the swap.
+ * match_index_compact_swap returns 0, or SD_ERR_CONFLICT (index unchanged) when another
+ * compaction or import was swapped in since the prepare, or c was swapped already. */
+struct match_compaction;
+struct match_compaction *match_index_compact_prepare(const struct match_index *idx);
+struct match_compaction *match_index_compact_prepare_fresh(const struct match_index *idx);
+int match_index_compact_prepare_import(const struct match_index *idx, const char *buf, size_t len,
+                                       struct match_compaction **out) SD_MUST_CHECK;
+int match_index_compact_swap(struct match_index *idx, struct match_compaction *c) SD_MUST_CHECK;
+void match_compaction_free(struct match_compaction *c);
+
+/* Automatic compaction inside upsert/remove (see above) is on by default. A caller that
+ * compacts aside itself turns it off and compacts when match_index_compact_due() says so. */
+void match_index_set_auto_compact(struct match_index *idx, bool on);
+bool match_index_compact_due(const struct match_index *idx);
+
 /* How budgets are compared (matching/score.h); MATCH_BUDGET_SYMMETRIC unless set. Set it before
  * the first query: it changes every score. */
 void match_index_set_budget_mode(struct match_index *idx, enum match_budget_mode mode);

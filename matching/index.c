@@ -916,6 +916,12 @@ int match_index_compact_swap(struct match_index *idx, struct match_compaction *c
         struct blob_ctx b = {NULL, idx, NULL};
         blob_each(c->blob, blob_set_index, &b); /* interns the terms the index lacks */
     }
+    if (c->mode == MC_FRESH) { /* as importing its own export would: see prepare() */
+        double once = idf_of(c->n + 1, 1);
+        for (uint32_t t = 0; t < idx->nterms; t++)
+            if (idx->terms[t].df == 0)
+                idx->terms[t].idf = once;
+    }
     if (c->mode != MC_PLAIN) {
         idx->idf_held = true;
         idx->held_n = c->n;
@@ -1058,12 +1064,6 @@ static uint64_t stage_comp(struct proj a, struct proj b)
     if (d < 0)
         d = -d;
     return COMP_ONE - (COMP_ONE / 3) * (uint64_t)d;
-}
-
-static uint64_t free_part(const struct match_index *idx, struct proj q, struct proj c)
-{
-    return idx->w[W_BUDGET] * budget_comp(idx, q, c, NULL, NULL) +
-           idx->w[W_STAGE] * stage_comp(q, c);
 }
 
 struct parts {
@@ -1218,6 +1218,7 @@ struct cursor {
     uint64_t ub;   /* mult * list maximum */
     uint64_t wq2;  /* query component squared (tag and text lists) */
     int group;
+    int slot_kind; /* G_OTHER: KIND_SECTOR or KIND_ZONE */
 };
 
 static int cursor_by_ub(const void *a, const void *b)
@@ -1259,57 +1260,107 @@ static void add_cursor(struct cursor *cv, size_t *m, const struct plist *l, uint
     uint64_t mult = weight * wq;
     if (l->len == 0 || mult == 0 || l->maxw == 0)
         return;
-    cv[*m] = (struct cursor){l->slot, plist_w(l), l->len, 0, mult, mult * l->maxw, wq * wq, group};
+    cv[*m] = (struct cursor){l->slot, plist_w(l), l->len, 0, mult, mult * l->maxw, wq * wq, group, 0};
     (*m)++;
 }
 
-int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, match_skip_fn skip,
-                     void *skip_arg, struct match_result *out, size_t *nout)
+/* First position whose slot is >= target (binary search over the whole list). */
+static uint32_t cursor_lower(const struct cursor *c, uint32_t target)
 {
-    size_t entry = ids_find(&idx->ids, query_id);
-    if (entry == SIZE_MAX)
-        return SD_ERR_NOT_FOUND;
-    struct proj q = proj_of(idx, entry);
-    int os = q.s == &idx->sides[0] ? 1 : 0;
-    const struct side *cs = &idx->sides[os];
-    int64_t qorg = q.s->org[q.slot];
-    uint32_t qsec = q.s->sector[q.slot], qzone = q.s->zone[q.slot];
-    struct heap h = {xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
-    if (k == 0 || cs->live == 0)
-        goto out;
-
-    /* One cursor per query feature that has a posting list on the other side. */
-    uint64_t qoff = q.s->fwd[q.slot];
-    uint32_t qt = q.s->ntag[q.slot], qx = q.s->ntext[q.slot];
-    struct cursor *cv = xmalloc((qt + qx + 2) * sizeof(*cv));
-    size_t m = 0;
-    for (uint32_t i = 0; i < qt + qx; i++) {
-        const struct term *t = &idx->terms[q.s->f_term[qoff + i]];
-        int g = i < qt ? G_TAG : G_TEXT;
-        add_cursor(cv, &m, &t->list[os], idx->w[g == G_TAG ? W_TAG : W_TEXT], q.s->f_w[qoff + i],
-                   g);
+    uint32_t lo = 0, hi = c->len;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->slot[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (q.s->sector[q.slot] != NONE)
-        add_cursor(cv, &m, &idx->terms[q.s->sector[q.slot]].list[os], idx->w[W_SECTOR], QMAX,
-                   G_OTHER);
-    if (q.s->zone[q.slot] != NONE)
-        add_cursor(cv, &m, &idx->terms[q.s->zone[q.slot]].list[os], idx->w[W_ZONE], QMAX, G_OTHER);
+    return lo;
+}
+
+/* Slots [lo, hi) of the sorted prefix whose key (sector or zone array) equals v. */
+static void key_range(const uint32_t *key, uint32_t lo, uint32_t hi, uint32_t v, uint32_t *a,
+                      uint32_t *b)
+{
+    uint32_t l = lo, h = hi;
+    while (l < h) {
+        uint32_t mid = l + (h - l) / 2;
+        if (key[mid] < v)
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    *a = l;
+    h = hi;
+    while (l < h) {
+        uint32_t mid = l + (h - l) / 2;
+        if (key[mid] <= v)
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    *b = l;
+}
+
+/* A range of candidate slots and what is known there of the sector and zone parts: -1 unknown
+ * (their lists take part), 0 none of them match, 1 all of them do. */
+struct seg {
+    uint32_t lo, hi;
+    int sec, zone;
+};
+
+struct topk {
+    const struct match_index *idx;
+    struct proj q;
+    const struct side *cs;
+    int64_t qorg;
+    uint32_t qsec, qzone;
+    uint64_t budget_ub, stage_ub;
+    const struct cursor *all; /* every cursor of the query */
+    size_t nall;
+    struct cursor *cv; /* the segment's, nall + 1 */
+    uint64_t *pre;     /* 4 * (nall + 1) */
+    struct heap h;
+    uint64_t thr;
+    match_skip_fn skip;
+    void *skip_arg;
+};
+
+/* MaxScore over the slots [g.lo, g.hi). The heap and threshold carry over between segments. */
+static void run_segment(struct topk *t, struct seg g)
+{
+    const struct match_index *idx = t->idx;
+    const struct side *cs = t->cs;
+    struct proj q = t->q;
+    struct cursor *cv = t->cv;
+    size_t m = 0;
+    for (size_t i = 0; i < t->nall; i++) {
+        const struct cursor *c = &t->all[i];
+        if (c->group == G_OTHER && ((c->slot_kind == KIND_SECTOR && g.sec >= 0) ||
+                                    (c->slot_kind == KIND_ZONE && g.zone >= 0)))
+            continue; /* known for every slot of the segment */
+        cv[m] = *c;
+        cv[m].pos = cursor_lower(&cv[m], g.lo);
+        if (cv[m].pos < cv[m].len && cv[m].slot[cv[m].pos] < g.hi)
+            m++;
+    }
     qsort(cv, m, sizeof(*cv), cursor_by_ub);
 
     /* rest[g][i] bounds what lists [0, i) of group g can add to a project's score: the sum of
      * their bounds and, for the cosine groups, Cauchy-Schwarz: sum(wq * wd) over those terms is
      * at most |wq restricted to them| * QMAX. nb[i] bounds a project found in no list >= i. */
-    uint64_t *pre = xcalloc(4 * (m + 1), sizeof(uint64_t));
-    uint64_t *rest[3] = {pre, pre + (m + 1), pre + 2 * (m + 1)};
-    uint64_t *nb = pre + 3 * (m + 1);
+    uint64_t *rest[3] = {t->pre, t->pre + (m + 1), t->pre + 2 * (m + 1)};
+    uint64_t *nb = t->pre + 3 * (m + 1);
     const uint64_t cap[2] = {idx->w[W_TAG] * COMP_ONE, idx->w[W_TEXT] * COMP_ONE};
     const uint64_t gw[2] = {idx->w[W_TAG], idx->w[W_TEXT]};
-    const uint64_t free_ub = (idx->w[W_BUDGET] + idx->w[W_STAGE]) * COMP_ONE;
+    uint64_t known = (g.sec == 1 ? idx->w[W_SECTOR] * COMP_ONE : 0) +
+                     (g.zone == 1 ? idx->w[W_ZONE] * COMP_ONE : 0);
+    const uint64_t free_ub = t->budget_ub + t->stage_ub + known;
     uint64_t sum[3] = {0, 0, 0}, sq[2] = {0, 0};
     for (size_t i = 0; i <= m; i++) {
-        for (int g = 0; g < 2; g++) {
-            uint64_t csb = gw[g] * ((uint64_t)ceil(sqrt((double)sq[g]) * QMAX) + 1);
-            rest[g][i] = min_u64(min_u64(sum[g], csb), cap[g]);
+        for (int gr = 0; gr < 2; gr++) {
+            uint64_t csb = gw[gr] * ((uint64_t)ceil(sqrt((double)sq[gr]) * QMAX) + 1);
+            rest[gr][i] = min_u64(min_u64(sum[gr], csb), cap[gr]);
         }
         rest[G_OTHER][i] = sum[G_OTHER];
         nb[i] = free_ub + rest[0][i] + rest[1][i] + rest[2][i];
@@ -1320,22 +1371,26 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
         }
     }
 
-    /* Until the heap is full with a threshold above free_ub, every project is a candidate
-     * (all_docs); then lists [0, ess) are only probed, [ess, m) drive the iteration. */
-    bool all_docs = true;
+    /* While the heap is not full or its threshold does not exceed what a project found in no
+     * list can score, every slot is a candidate (all_docs); then lists [0, ess) are only
+     * probed, [ess, m) drive the iteration. */
+    struct heap *h = &t->h;
+    bool all_docs = !(h->n == h->k && nb[0] < t->thr);
     size_t ess = 0;
-    uint64_t thr = 0;
-    uint32_t d = 0;
+    if (!all_docs)
+        while (ess < m && nb[ess + 1] < t->thr)
+            ess++;
+    uint32_t d = g.lo;
     for (;;) {
         if (all_docs) {
-            if (d >= cs->nslots)
+            if (d >= g.hi)
                 break;
         } else {
             uint32_t best = UINT32_MAX;
             for (size_t i = ess; i < m; i++)
                 if (cv[i].pos < cv[i].len && cv[i].slot[cv[i].pos] < best)
                     best = cv[i].slot[cv[i].pos];
-            if (best == UINT32_MAX)
+            if (best >= g.hi)
                 break;
             d = best;
         }
@@ -1350,25 +1405,32 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
                 }
             }
         }
-        bool full = h.n == h.k;
-        if (all_docs && !cs->alive[d])
+        if (!cs->alive[d] || cs->org[d] == t->qorg)
             goto next;
-        /* Sector, zone, budget and stage are exact from the slot arrays (the sector and zone
-         * cursors only generate candidates); tags and text are bounded, then probed. */
+        bool full = h->n == h->k;
+        /* Sector, zone and stage are exact from the slot arrays (the sector and zone cursors
+         * only generate candidates); budget is bounded, then exact; tags and text are bounded,
+         * then probed. */
         struct proj cp = {cs, d};
-        uint64_t exact = free_part(idx, q, cp);
-        if (qsec != NONE && cs->sector[d] == qsec)
+        uint64_t exact = idx->w[W_STAGE] * stage_comp(q, cp);
+        if (t->qsec != NONE && cs->sector[d] == t->qsec)
             exact += idx->w[W_SECTOR] * COMP_ONE;
-        if (qzone != NONE && cs->zone[d] == qzone)
+        if (t->qzone != NONE && cs->zone[d] == t->qzone)
             exact += idx->w[W_ZONE] * COMP_ONE;
+        if (full && exact + t->budget_ub + min_u64(p[G_TAG] + rest[G_TAG][nprobe], cap[G_TAG]) +
+                            min_u64(p[G_TEXT] + rest[G_TEXT][nprobe], cap[G_TEXT]) <
+                        t->thr)
+            goto next;
+        uint64_t bud = t->budget_ub; /* the bound until the budget part is computed */
         for (size_t i = nprobe; i-- > 0;) {
             struct cursor *c = &cv[i];
             if (c->group == G_OTHER)
                 continue;
             if (full) {
-                uint64_t bound = exact + min_u64(p[G_TAG] + rest[G_TAG][i + 1], cap[G_TAG]) +
+                uint64_t bound = exact + bud +
+                                 min_u64(p[G_TAG] + rest[G_TAG][i + 1], cap[G_TAG]) +
                                  min_u64(p[G_TEXT] + rest[G_TEXT][i + 1], cap[G_TEXT]);
-                if (bound < thr)
+                if (bound < t->thr)
                     goto next;
             }
             c->pos = cursor_seek(c, d);
@@ -1377,29 +1439,109 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
                 c->pos++;
             }
         }
-        uint64_t sc = exact + p[G_TAG] + p[G_TEXT];
-        if (!cs->alive[d] || cs->org[d] == qorg)
-            goto next;
-        if (offer(&h, sc, cs->id[d], skip, skip_arg) && h.n == h.k) {
-            thr = h.v[0].score;
-            if (all_docs && free_ub < thr) {
+        bud = idx->w[W_BUDGET] * budget_comp(idx, q, cp, NULL, NULL);
+        uint64_t sc = exact + bud + p[G_TAG] + p[G_TEXT];
+        if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k) {
+            t->thr = h->v[0].score;
+            if (all_docs && nb[0] < t->thr) {
                 all_docs = false;
                 for (size_t i = 0; i < m; i++)
                     cv[i].pos = cursor_seek(&cv[i], d + 1);
             }
             if (!all_docs)
-                while (ess < m && nb[ess + 1] < thr)
+                while (ess < m && nb[ess + 1] < t->thr)
                     ess++;
         }
     next:
         if (all_docs)
             d++;
     }
-    free(pre);
-    free(cv);
+}
+
+int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, match_skip_fn skip,
+                     void *skip_arg, struct match_result *out, size_t *nout)
+{
+    size_t entry = ids_find(&idx->ids, query_id);
+    if (entry == SIZE_MAX)
+        return SD_ERR_NOT_FOUND;
+    struct topk t = {.idx = idx, .q = proj_of(idx, entry), .skip = skip, .skip_arg = skip_arg};
+    struct proj q = t.q;
+    t.cs = &idx->sides[q.s == &idx->sides[0] ? 1 : 0];
+    t.qorg = q.s->org[q.slot];
+    t.qsec = q.s->sector[q.slot];
+    t.qzone = q.s->zone[q.slot];
+    t.h = (struct heap){xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
+    if (k == 0 || t.cs->live == 0)
+        goto out;
+    /* An unknown query budget fits every candidate alike. */
+    t.budget_ub = idx->w[W_BUDGET] *
+                  (q.s->bmax[q.slot] > 0 ? COMP_ONE : budget_comp(idx, q, q, NULL, NULL));
+    t.stage_ub = idx->w[W_STAGE] * COMP_ONE;
+
+    /* One cursor per query feature that has a posting list on the other side. */
+    int os = t.cs == &idx->sides[0] ? 0 : 1;
+    uint64_t qoff = q.s->fwd[q.slot];
+    uint32_t qt = q.s->ntag[q.slot], qx = q.s->ntext[q.slot];
+    size_t cmax = qt + qx + 2;
+    struct cursor *all = xmalloc(2 * cmax * sizeof(*all));
+    size_t m = 0;
+    for (uint32_t i = 0; i < qt + qx; i++) {
+        const struct term *tm = &idx->terms[q.s->f_term[qoff + i]];
+        int gr = i < qt ? G_TAG : G_TEXT;
+        add_cursor(all, &m, &tm->list[os], idx->w[gr == G_TAG ? W_TAG : W_TEXT],
+                   q.s->f_w[qoff + i], gr);
+    }
+    if (t.qsec != NONE) {
+        size_t before = m;
+        add_cursor(all, &m, &idx->terms[t.qsec].list[os], idx->w[W_SECTOR], QMAX, G_OTHER);
+        if (m > before)
+            all[before].slot_kind = KIND_SECTOR;
+    }
+    if (t.qzone != NONE) {
+        size_t before = m;
+        add_cursor(all, &m, &idx->terms[t.qzone].list[os], idx->w[W_ZONE], QMAX, G_OTHER);
+        if (m > before)
+            all[before].slot_kind = KIND_ZONE;
+    }
+    t.all = all;
+    t.nall = m;
+    t.cv = all + cmax;
+    t.pre = xmalloc(4 * (m + 1) * sizeof(uint64_t));
+
+    /* The slots sorted by (sector, zone) make the query's sector, and its zone within it, ranges:
+     * there the sector (zone) part is known for every slot, elsewhere in the sorted prefix the
+     * sector part is known to be 0, so the sector list stops driving the iteration. The query's
+     * own sector and zone first (the best candidates: the threshold rises early), then the rest
+     * of its sector, the unsorted tail, the other sectors. */
+    const struct side *cs = t.cs;
+    uint32_t sorted = cs->sorted, n = cs->nslots;
+    struct seg segs[6];
+    size_t ns = 0;
+    int zknown = t.qzone == NONE ? 0 : -1;
+    if (t.qsec == NONE) {
+        segs[ns++] = (struct seg){0, n, 0, zknown};
+    } else {
+        uint32_t slo, shi, zlo, zhi;
+        key_range(cs->sector, 0, sorted, t.qsec, &slo, &shi);
+        if (t.qzone != NONE)
+            key_range(cs->zone, slo, shi, t.qzone, &zlo, &zhi);
+        else
+            zlo = zhi = slo;
+        segs[ns++] = (struct seg){zlo, zhi, 1, t.qzone == NONE ? 0 : 1};
+        segs[ns++] = (struct seg){slo, zlo, 1, 0};
+        segs[ns++] = (struct seg){zhi, shi, 1, 0};
+        segs[ns++] = (struct seg){sorted, n, -1, zknown};
+        segs[ns++] = (struct seg){0, slo, 0, zknown};
+        segs[ns++] = (struct seg){shi, sorted, 0, zknown};
+    }
+    for (size_t i = 0; i < ns; i++)
+        if (segs[i].lo < segs[i].hi)
+            run_segment(&t, segs[i]);
+    free(t.pre);
+    free(all);
 out:
-    heap_output(&h, out, nout);
-    free(h.v);
+    heap_output(&t.h, out, nout);
+    free(t.h.v);
     return 0;
 }
 

@@ -833,8 +833,10 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
             need += (uint64_t)old->ntag[i] + old->ntext[i];
         }
         qsort(o, no, sizeof(*o), ord_cmp);
-        side_reserve(s, no ? no : 1);
-        side_fwd_reserve(s, need ? need : 1);
+        /* Room for the changes the swap replays (and later upserts): a replayed change must
+         * not reallocate a whole side or list while the write lock is held. */
+        side_reserve(s, no + no / 32 + 256);
+        side_fwd_reserve(s, need + need / 32 + 4096);
         for (uint32_t i = 0; i < no; i++) {
             uint32_t j = side_copy_slot(s, old, o[i].slot, c->idf, NULL);
             ids_insert_raw(c->ids.v, c->ids.cap, s->id[j], (uint32_t)sd << 31 | j);
@@ -854,8 +856,10 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         }
         for (uint32_t t = 0; t < c->nlists; t++) {
             struct plist *l = &c->lists[(size_t)t * 2 + sd];
-            if (l->cap)
+            if (l->cap) {
+                l->cap += l->cap / 32 + 2;
                 l->slot = xmalloc((size_t)l->cap * (sizeof(uint32_t) + sizeof(uint16_t)));
+            }
         }
         for (uint32_t i = 0; i < s->nslots; i++)
             side_post(c->lists, s, sd, i);

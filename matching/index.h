@@ -10,20 +10,31 @@
  * Scores (see matching/score.h) use the index's IDF table. IDF is a snapshot: it is recomputed
  * for every term, together with all stored vectors and posting lists, by match_index_compact(),
  * which upserts and removes run automatically once the number of changes since the last
- * compaction exceeds 1024 + half the live projects (amortized O(1) per change; a project
- * upserted in between is weighted with the current snapshot, new terms getting the IDF of a term
- * seen once). Scores thus depend on the index contents and its snapshot, never on the code path:
+ * compaction exceeds 1024 + half the live projects (unless match_index_set_auto_compact() turned
+ * that off; amortized O(1) per change; a project upserted in between is weighted with the current
+ * snapshot, new terms getting the IDF of a term seen once). Scores thus depend on the index contents and its snapshot, never on the code path:
  * match_index_topk() returns exactly what match_index_topk_exhaustive() returns.
+ *
+ * Slots: a compaction orders each side's projects by (sector, zone); projects upserted since
+ * follow, unsorted. Retrieval runs segment by segment: the query's zone within its sector, the
+ * rest of its sector, the unsorted tail, the other sectors. Where the sector (zone) part is known
+ * for every project of a segment it is a constant there and its list drops out, so the long
+ * sector list drives no iteration outside the query's sector (issue 18: about 2x fewer
+ * candidates). The heap and its threshold carry over from segment to segment.
  *
  * Retrieval: MaxScore over per-side posting lists (tags, tokens, sector, zone). Each list has an
  * upper bound (weight * query component * list maximum); the tag and text groups are further
  * bounded by Cauchy-Schwarz (|query part| * 1) and the budget/stage features, which every
  * candidate gets, by their maximum, so a project sharing no posting is bounded too. Lists whose
  * summed bound cannot reach the current k-th score are only probed, never iterated; at each
- * candidate the sector, zone, budget and stage parts are taken exactly from the stored fields
- * before the tag and text lists are probed. A query thus scores few projects, yet its top-k is
+ * candidate the sector, zone and stage parts are taken exactly from the stored fields, the
+ * budget part is bounded by its maximum (exact for a query of unknown budget) until the tag and
+ * text lists are probed, then computed. A query thus scores few projects, yet its top-k is
  * exact (integer scores, pruning only when a bound is strictly below the k-th score). Ties are
  * broken by the lower project id.
+ *
+ * Compaction can be prepared aside and swapped in (match_index_compact_prepare/_swap below), so
+ * that a server holds its exclusive lock only for the swap.
  *
  * Thread safety: none inside. Functions taking a const index only read it (they allocate their
  * own scratch) and may run concurrently with each other; anything that changes the index needs

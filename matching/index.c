@@ -1234,11 +1234,21 @@ static int cursor_by_ub(const void *a, const void *b)
 }
 
 /* First position >= pos whose slot is >= target (galloping search). */
-static uint32_t cursor_seek(const struct cursor *c, uint32_t target)
+static uint32_t cursor_gallop(const struct cursor *c, uint32_t target);
+
+static inline uint32_t cursor_seek(const struct cursor *c, uint32_t target)
 {
     uint32_t pos = c->pos;
     if (pos >= c->len || c->slot[pos] >= target)
         return pos;
+    if (pos + 1 >= c->len || c->slot[pos + 1] >= target)
+        return pos + 1;
+    return cursor_gallop(c, target);
+}
+
+static uint32_t cursor_gallop(const struct cursor *c, uint32_t target)
+{
+    uint32_t pos = c->pos;
     uint32_t lo = pos, step = 1, hi = pos + 1;
     while (hi < c->len && c->slot[hi] < target) {
         lo = hi;
@@ -1412,27 +1422,27 @@ static void run_segment(struct topk *t, struct seg g)
         if (!cs->alive[d] || cs->org[d] == t->qorg)
             goto next;
         bool full = h->n == h->k;
-        /* Sector, zone and stage are exact from the slot arrays (the sector and zone cursors
-         * only generate candidates); budget is bounded, then exact; tags and text are bounded,
-         * then probed. */
+        /* Sector, zone, stage and budget are exact from the slot arrays (the sector and zone
+         * cursors only generate candidates); tags and text are bounded, then probed. The budget
+         * part first: it prunes most candidates before any probe (at 50,000 per side a third of
+         * the candidates pass the bound with it, two thirds with its maximum instead). */
         struct proj cp = {cs, d};
         uint64_t exact = idx->w[W_STAGE] * stage_comp(q, cp);
         if (t->qsec != NONE && cs->sector[d] == t->qsec)
             exact += idx->w[W_SECTOR] * COMP_ONE;
         if (t->qzone != NONE && cs->zone[d] == t->qzone)
             exact += idx->w[W_ZONE] * COMP_ONE;
-        if (full && exact + t->budget_ub + min_u64(p[G_TAG] + rest[G_TAG][nprobe], cap[G_TAG]) +
+        exact += idx->w[W_BUDGET] * budget_comp(idx, q, cp, NULL, NULL);
+        if (full && exact + min_u64(p[G_TAG] + rest[G_TAG][nprobe], cap[G_TAG]) +
                             min_u64(p[G_TEXT] + rest[G_TEXT][nprobe], cap[G_TEXT]) <
                         t->thr)
             goto next;
-        uint64_t bud = t->budget_ub; /* the bound until the budget part is computed */
         for (size_t i = nprobe; i-- > 0;) {
             struct cursor *c = &cv[i];
             if (c->group == G_OTHER)
                 continue;
             if (full) {
-                uint64_t bound = exact + bud +
-                                 min_u64(p[G_TAG] + rest[G_TAG][i + 1], cap[G_TAG]) +
+                uint64_t bound = exact + min_u64(p[G_TAG] + rest[G_TAG][i + 1], cap[G_TAG]) +
                                  min_u64(p[G_TEXT] + rest[G_TEXT][i + 1], cap[G_TEXT]);
                 if (bound < t->thr)
                     goto next;
@@ -1443,8 +1453,7 @@ static void run_segment(struct topk *t, struct seg g)
                 c->pos++;
             }
         }
-        bud = idx->w[W_BUDGET] * budget_comp(idx, q, cp, NULL, NULL);
-        uint64_t sc = exact + bud + p[G_TAG] + p[G_TEXT];
+        uint64_t sc = exact + p[G_TAG] + p[G_TEXT];
         if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k) {
             t->thr = h->v[0].score;
             if (all_docs && nb[0] < t->thr) {

@@ -655,6 +655,7 @@ struct match_compaction {
     const char *blob; /* MC_IMPORT (the caller's, validated): terms the index lacked are interned at the swap */
     size_t blob_len;
     bool swapped;
+    bool same_idf; /* MC_PLAIN with the IDF held: every vector keeps its bits (copied) */
 };
 
 static double raw_weight(uint8_t kind, double idf, uint32_t tf)
@@ -663,7 +664,8 @@ static double raw_weight(uint8_t kind, double idf, uint32_t tf)
 }
 
 /* Appends slot i of `from` to `to`, its vectors re-weighted with idf[term] (or the term's own
- * IDF when idf is NULL). Returns the new slot. */
+ * IDF when idf is NULL), or copied when both are NULL (the IDF did not move: the same bits).
+ * Returns the new slot. */
 static uint32_t side_copy_slot(struct side *to, const struct side *from, uint32_t i,
                                const double *idf, const struct term *terms)
 {
@@ -684,16 +686,20 @@ static uint32_t side_copy_slot(struct side *to, const struct side *from, uint32_
     uint64_t src = from->fwd[i], dst = to->f_len;
     to->fwd[j] = dst;
     struct tw v[MATCH_TAGS_MAX + MATCH_TEXT_TERMS_MAX];
-    for (uint32_t k = 0; k < nt + nx; k++) {
-        uint32_t term = from->f_term[src + k];
-        uint8_t tf = from->f_tf[src + k];
-        double x = idf ? idf[term] : terms[term].idf;
-        v[k] = (struct tw){term, tf, raw_weight(k < nt ? KIND_TAG : KIND_TEXT, x, tf)};
-        to->f_term[dst + k] = term;
-        to->f_tf[dst + k] = tf;
+    memcpy(to->f_term + dst, from->f_term + src, (nt + nx) * sizeof(*to->f_term));
+    memcpy(to->f_tf + dst, from->f_tf + src, nt + nx);
+    if (!idf && !terms) {
+        memcpy(to->f_w + dst, from->f_w + src, (nt + nx) * sizeof(*to->f_w));
+    } else {
+        for (uint32_t k = 0; k < nt + nx; k++) {
+            uint32_t term = from->f_term[src + k];
+            uint8_t tf = from->f_tf[src + k];
+            double x = idf ? idf[term] : terms[term].idf;
+            v[k] = (struct tw){term, tf, raw_weight(k < nt ? KIND_TAG : KIND_TEXT, x, tf)};
+        }
+        quantize(v, nt, to->f_w + dst);
+        quantize(v + nt, nx, to->f_w + dst + nt);
     }
-    quantize(v, nt, to->f_w + dst);
-    quantize(v + nt, nx, to->f_w + dst + nt);
     to->f_len += nt + nx;
     to->live++;
     return j;
@@ -794,6 +800,7 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
     c->nterms = idx->nterms;
     c->idf = xmalloc((c->nterms ? c->nterms : 1) * sizeof(*c->idf));
     uint64_t n = live_total(idx);
+    c->same_idf = mode == MC_PLAIN && idx->idf_held;
     if (mode == MC_IMPORT) {
         memcpy(&c->n, blob + 6, sizeof(c->n));
         c->blob = blob;
@@ -838,7 +845,7 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         side_reserve(s, no + no / 32 + 256);
         side_fwd_reserve(s, need + need / 32 + 4096);
         for (uint32_t i = 0; i < no; i++) {
-            uint32_t j = side_copy_slot(s, old, o[i].slot, c->idf, NULL);
+            uint32_t j = side_copy_slot(s, old, o[i].slot, c->same_idf ? NULL : c->idf, NULL);
             ids_insert_raw(c->ids.v, c->ids.cap, s->id[j], (uint32_t)sd << 31 | j);
         }
         c->ids.len += no;
@@ -952,7 +959,7 @@ int match_index_compact_swap(struct match_index *idx, struct match_compaction *c
             uint32_t ref = idx->ids.v[e].ref;
             int sd = (int)(ref >> 31);
             uint32_t j = side_copy_slot(&c->sides[sd], &idx->sides[sd], ref & 0x7FFFFFFF, NULL,
-                                        idx->terms);
+                                        c->same_idf ? NULL : idx->terms);
             side_post(c->lists, &c->sides[sd], sd, j);
             ids_put(&c->ids, id, (uint32_t)sd << 31 | j);
         }

@@ -1,6 +1,9 @@
 #include "matching/index.h"
 
 #include <math.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -1001,6 +1004,9 @@ void match_compaction_free(struct match_compaction *c)
     side_free(&c->sides[1]);
     free(c->ids.v);
     free(c);
+#ifdef __GLIBC__
+    malloc_trim(0); /* the old structures were as big as the index: give the pages back */
+#endif
 }
 
 void match_index_compact(struct match_index *idx)

@@ -19,17 +19,16 @@
  * follow, unsorted. Retrieval runs segment by segment: the query's zone within its sector, the
  * rest of its sector, the unsorted tail, the other sectors. Where the sector (zone) part is known
  * for every project of a segment it is a constant there and its list drops out, so the long
- * sector list drives no iteration outside the query's sector (issue 18: about 2x fewer
- * candidates). The heap and its threshold carry over from segment to segment.
+ * sector list drives no iteration outside the query's sector. The heap and its threshold carry
+ * over from segment to segment.
  *
  * Retrieval: MaxScore over per-side posting lists (tags, tokens, sector, zone). Each list has an
  * upper bound (weight * query component * list maximum); the tag and text groups are further
  * bounded by Cauchy-Schwarz (|query part| * 1) and the budget/stage features, which every
  * candidate gets, by their maximum, so a project sharing no posting is bounded too. Lists whose
  * summed bound cannot reach the current k-th score are only probed, never iterated; at each
- * candidate the sector, zone and stage parts are taken exactly from the stored fields, the
- * budget part is bounded by its maximum (exact for a query of unknown budget) until the tag and
- * text lists are probed, then computed. A query thus scores few projects, yet its top-k is
+ * candidate the sector, zone, stage and budget parts are taken exactly from the stored fields
+ * before the tag and text lists are probed (the budget part prunes most candidates). A query thus scores few projects, yet its top-k is
  * exact (integer scores, pruning only when a bound is strictly below the k-th score). Ties are
  * broken by the lower project id.
  *

@@ -1024,6 +1024,7 @@ size_t match_index_memory(const struct match_index *idx)
     b += (size_t)idx->tmap_cap * sizeof(*idx->tmap);
     b += idx->strs_cap;
     b += idx->ids.cap * sizeof(*idx->ids.v);
+    b += idx->log_cap * sizeof(*idx->log);
     for (uint32_t t = 0; t < idx->nterms; t++)
         for (int sd = 0; sd < 2; sd++)
             b += (size_t)idx->terms[t].list[sd].cap * (sizeof(uint32_t) + sizeof(uint16_t));

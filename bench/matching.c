@@ -761,11 +761,15 @@ done:
     match_index_free(idx);
 }
 
-/* Only top-10 queries (for a profiler): build N per side, run nq random queries. */
-static void query_only(size_t n, size_t nq)
+/* Only top-10 queries (for a profiler): build N per side, run nq random queries; the first
+ * ncheck of them (after the timing) are compared with exhaustive scoring (budget mode:
+ * 0 symmetric, 1 shorter). */
+static void query_only(size_t n, size_t nq, size_t ncheck, int mode)
 {
     double secs;
     struct match_index *idx = build(n, NULL, &secs);
+    if (mode)
+        match_index_set_budget_mode(idx, MATCH_BUDGET_SHORTER);
     printf("query N=%zu per side (build %.1f s)\n", n, secs);
     fflush(stdout);
     uint64_t rs = SEED;
@@ -781,6 +785,22 @@ static void query_only(size_t n, size_t nq)
     }
     printf("  top-10 over %zu queries: CPU p50 %.3f ms, p99 %.3f ms\n", nq,
            pct(cpu, nq, 0.50) * 1e3, pct(cpu, nq, 0.99) * 1e3);
+    rs = SEED;
+    size_t agree = 0;
+    for (size_t q = 0; q < ncheck; q++) {
+        int64_t qid = (int64_t)(splitmix(&rs) % (2 * n)) + 1;
+        struct match_result ex[K];
+        size_t ne;
+        if (match_index_topk(idx, qid, K, NULL, NULL, res, &nr) != 0 ||
+            match_index_topk_exhaustive(idx, qid, K, NULL, NULL, ex, &ne) != 0)
+            abort();
+        bool same = nr == ne;
+        for (size_t i = 0; same && i < nr; i++)
+            same = res[i].id == ex[i].id && res[i].score == ex[i].score;
+        agree += same;
+    }
+    if (ncheck)
+        printf("  index == exhaustive on %zu/%zu queries\n", agree, ncheck);
     free(cpu);
     match_index_free(idx);
 }
@@ -788,7 +808,8 @@ static void query_only(size_t n, size_t nq)
 int main(int argc, char **argv)
 {
     if (argc >= 4 && strcmp(argv[1], "query") == 0) {
-        query_only((size_t)strtoull(argv[2], NULL, 10), (size_t)strtoull(argv[3], NULL, 10));
+        query_only((size_t)strtoull(argv[2], NULL, 10), (size_t)strtoull(argv[3], NULL, 10),
+                   argc > 4 ? (size_t)strtoull(argv[4], NULL, 10) : 0, argc > 5 ? atoi(argv[5]) : 0);
         return 0;
     }
     if (argc >= 3 && strcmp(argv[1], "recompute") == 0) {

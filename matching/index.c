@@ -1344,15 +1344,31 @@ struct topk {
     int64_t qorg;
     uint32_t qsec, qzone;
     uint64_t budget_ub, stage_ub;
+    int64_t qbmin, qbmax;
+    uint64_t budget_unknown; /* budget_comp when either budget is unknown */
     const struct cursor *all; /* every cursor of the query */
     size_t nall;
     struct cursor *cv; /* the segment's, nall + 1 */
     uint64_t *pre;     /* 4 * (nall + 1) */
+    uint32_t *head;    /* nall + 1: cv[i]'s current slot, UINT32_MAX once exhausted */
     struct heap h;
     uint64_t thr;
     match_skip_fn skip;
     void *skip_arg;
 };
+
+/* budget_comp(idx, t->q, c): the common cases (an unknown budget, disjoint ranges) without the
+ * floating point, the same value. */
+static inline uint64_t budget_fast(const struct topk *t, struct proj c)
+{
+    int64_t cmin = c.s->bmin[c.slot], cmax = c.s->bmax[c.slot];
+    if (t->qbmax <= 0 || cmax <= 0)
+        return t->budget_unknown;
+    if (t->qbmin <= t->qbmax && cmin <= cmax &&
+        (t->qbmin > cmax || cmin > t->qbmax))
+        return 0; /* both well-formed, no overlap: 0 in either mode */
+    return budget_comp(t->idx, t->q, c, NULL, NULL);
+}
 
 /* MaxScore over the slots [g.lo, g.hi). The heap and threshold carry over between segments. */
 static void run_segment(struct topk *t, struct seg g)
@@ -1373,6 +1389,10 @@ static void run_segment(struct topk *t, struct seg g)
             m++;
     }
     qsort(cv, m, sizeof(*cv), cursor_by_ub);
+    /* The essential cursors' current slots, contiguous: finding the next candidate scans them. */
+    uint32_t *head = t->head;
+    for (size_t i = 0; i < m; i++)
+        head[i] = cv[i].slot[cv[i].pos];
 
     /* rest[g][i] bounds what lists [0, i) of group g can add to a project's score: the sum of
      * their bounds and, for the cosine groups, Cauchy-Schwarz: sum(wq * wd) over those terms is
@@ -1416,8 +1436,7 @@ static void run_segment(struct topk *t, struct seg g)
         } else {
             uint32_t best = UINT32_MAX;
             for (size_t i = ess; i < m; i++)
-                if (cv[i].pos < cv[i].len && cv[i].slot[cv[i].pos] < best)
-                    best = cv[i].slot[cv[i].pos];
+                best = head[i] < best ? head[i] : best;
             if (best >= g.hi)
                 break;
             d = best;
@@ -1426,10 +1445,11 @@ static void run_segment(struct topk *t, struct seg g)
         size_t nprobe = all_docs ? m : ess;
         if (!all_docs) {
             for (size_t i = ess; i < m; i++) {
-                struct cursor *c = &cv[i];
-                if (c->pos < c->len && c->slot[c->pos] == d) {
+                if (head[i] == d) {
+                    struct cursor *c = &cv[i];
                     p[c->group] += c->mult * c->w[c->pos];
                     c->pos++;
+                    head[i] = c->pos < c->len ? c->slot[c->pos] : UINT32_MAX;
                 }
             }
         }
@@ -1446,11 +1466,18 @@ static void run_segment(struct topk *t, struct seg g)
             exact += idx->w[W_SECTOR] * COMP_ONE;
         if (t->qzone != NONE && cs->zone[d] == t->qzone)
             exact += idx->w[W_ZONE] * COMP_ONE;
-        exact += idx->w[W_BUDGET] * budget_comp(idx, q, cp, NULL, NULL);
-        if (full && exact + min_u64(p[G_TAG] + rest[G_TAG][nprobe], cap[G_TAG]) +
-                            min_u64(p[G_TEXT] + rest[G_TEXT][nprobe], cap[G_TEXT]) <
-                        t->thr)
-            goto next;
+        if (full) {
+            /* The budget's maximum first (no arithmetic), then its exact part. */
+            uint64_t tt = min_u64(p[G_TAG] + rest[G_TAG][nprobe], cap[G_TAG]) +
+                          min_u64(p[G_TEXT] + rest[G_TEXT][nprobe], cap[G_TEXT]);
+            if (exact + t->budget_ub + tt < t->thr)
+                goto next;
+            exact += idx->w[W_BUDGET] * budget_fast(t, cp);
+            if (exact + tt < t->thr)
+                goto next;
+        } else {
+            exact += idx->w[W_BUDGET] * budget_fast(t, cp);
+        }
         for (size_t i = nprobe; i-- > 0;) {
             struct cursor *c = &cv[i];
             if (c->group == G_OTHER)
@@ -1472,8 +1499,10 @@ static void run_segment(struct topk *t, struct seg g)
             t->thr = h->v[0].score;
             if (all_docs && nb[0] < t->thr) {
                 all_docs = false;
-                for (size_t i = 0; i < m; i++)
+                for (size_t i = 0; i < m; i++) {
                     cv[i].pos = cursor_seek(&cv[i], d + 1);
+                    head[i] = cv[i].pos < cv[i].len ? cv[i].slot[cv[i].pos] : UINT32_MAX;
+                }
             }
             if (!all_docs)
                 while (ess < m && nb[ess + 1] < t->thr)
@@ -1504,6 +1533,10 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     t.budget_ub = idx->w[W_BUDGET] *
                   (q.s->bmax[q.slot] > 0 ? COMP_ONE : budget_comp(idx, q, q, NULL, NULL));
     t.stage_ub = idx->w[W_STAGE] * COMP_ONE;
+    t.qbmin = q.s->bmin[q.slot];
+    t.qbmax = q.s->bmax[q.slot];
+    t.budget_unknown = (uint64_t)floor(
+        match_budget_fit(0, 0, 0, 0, idx->budget_mode, NULL, NULL) * (double)COMP_ONE);
 
     /* One cursor per query feature that has a posting list on the other side. */
     int os = t.cs == &idx->sides[0] ? 0 : 1;
@@ -1534,6 +1567,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     t.nall = m;
     t.cv = all + cmax;
     t.pre = xmalloc(4 * (m + 1) * sizeof(uint64_t));
+    t.head = xmalloc((m + 1) * sizeof(uint32_t));
 
     /* The slots sorted by (sector, zone) make the query's sector, and its zone within it, ranges:
      * there the sector (zone) part is known for every slot, elsewhere in the sorted prefix the
@@ -1565,6 +1599,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
         if (segs[i].lo < segs[i].hi)
             run_segment(&t, segs[i]);
     free(t.pre);
+    free(t.head);
     free(all);
 out:
     heap_output(&t.h, out, nout);

@@ -1429,14 +1429,21 @@ static void run_segment(struct topk *t, struct seg g)
         while (ess < m && nb[ess + 1] < t->thr)
             ess++;
     uint32_t d = g.lo;
+    /* The advance past a candidate also finds the next one (the smallest head of the essential
+     * lists); have_next says it is valid (cleared when the essential lists change). */
+    uint32_t upcoming = 0;
+    bool have_next = false;
     for (;;) {
         if (all_docs) {
             if (d >= g.hi)
                 break;
         } else {
-            uint32_t best = UINT32_MAX;
-            for (size_t i = ess; i < m; i++)
-                best = head[i] < best ? head[i] : best;
+            uint32_t best = upcoming;
+            if (!have_next) {
+                best = UINT32_MAX;
+                for (size_t i = ess; i < m; i++)
+                    best = head[i] < best ? head[i] : best;
+            }
             if (best >= g.hi)
                 break;
             d = best;
@@ -1444,6 +1451,7 @@ static void run_segment(struct topk *t, struct seg g)
         uint64_t p[3] = {0, 0, 0};
         size_t nprobe = all_docs ? m : ess;
         if (!all_docs) {
+            uint32_t nx = UINT32_MAX;
             for (size_t i = ess; i < m; i++) {
                 if (head[i] == d) {
                     struct cursor *c = &cv[i];
@@ -1451,7 +1459,10 @@ static void run_segment(struct topk *t, struct seg g)
                     c->pos++;
                     head[i] = c->pos < c->len ? c->slot[c->pos] : UINT32_MAX;
                 }
+                nx = head[i] < nx ? head[i] : nx;
             }
+            upcoming = nx;
+            have_next = true;
         }
         if (!cs->alive[d] || cs->org[d] == t->qorg)
             goto next;
@@ -1505,8 +1516,10 @@ static void run_segment(struct topk *t, struct seg g)
                 }
             }
             if (!all_docs)
-                while (ess < m && nb[ess + 1] < t->thr)
+                while (ess < m && nb[ess + 1] < t->thr) {
                     ess++;
+                    have_next = false;
+                }
         }
     next:
         if (all_docs)

@@ -3,6 +3,9 @@
  *   matching eval  N...   recall@10 and MRR@10 of the planted pairs (demand -> its hidden supply)
  *   matching bench N...   build time, RSS, bytes/project, top-10 latency (index vs exhaustive),
  *                         speed-up and index == exhaustive agreement
+ *   matching query N NQ [NCHECK [MODE]]   NQ top-10 queries only (thread CPU p50/p99, for a
+ *                         profiler), then NCHECK of them compared with exhaustive scoring
+ *                         (MODE 1: the shorter-range budget mode)
  *
  * N is the number of projects per side. Single thread. Reads /proc/self/status for RSS. */
 #include <inttypes.h>

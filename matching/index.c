@@ -1463,6 +1463,19 @@ static void run_segment(struct topk *t, struct seg g)
             }
             upcoming = nx;
             have_next = true;
+            if (nx < g.hi) {
+                /* The next candidate is known: start loading its fields (at 1M per side
+                 * each is a cache miss). */
+                __builtin_prefetch(&cs->alive[nx]);
+                __builtin_prefetch(&cs->org[nx]);
+                __builtin_prefetch(&cs->stage[nx]);
+                __builtin_prefetch(&cs->bmin[nx]);
+                __builtin_prefetch(&cs->bmax[nx]);
+                if (t->qsec != NONE)
+                    __builtin_prefetch(&cs->sector[nx]);
+                if (t->qzone != NONE)
+                    __builtin_prefetch(&cs->zone[nx]);
+            }
         }
         if (!cs->alive[d] || cs->org[d] == t->qorg)
             goto next;

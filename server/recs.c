@@ -148,6 +148,7 @@ struct recs *recs_new(const struct config *cfg)
         w = match_weights_default();
     }
     rc->idx = match_index_new(&w);
+    match_index_set_auto_compact(rc->idx, false); /* the assigner compacts aside: compact_aside() */
     rc->score_max = w.tag + w.text + w.sector + w.zone + w.budget + w.stage;
     rc->ep = (struct exposure_params){
         .k = (size_t)cfg->match_exposure_places,
@@ -368,6 +369,51 @@ static void apply_all(struct recs *rc, const struct db_res *res)
     assigner_kick(rc);
 }
 
+/* Compacts the index aside (issue 18): the new structures are prepared under the read lock
+ * (requests go on), then swapped in under the write lock, which costs O(terms + the changes made
+ * since the prepare) instead of O(postings). `mode`: COMPACT_PLAIN (match_index_compact),
+ * COMPACT_FRESH (a new IDF snapshot from the live projects, held) or COMPACT_IMPORT (`blob`, as
+ * match_index_idf_import). Returns 0 with the write lock HELD and *old set (the caller frees it
+ * with match_compaction_free after unlocking), or the import's error with no lock held. */
+enum { COMPACT_PLAIN, COMPACT_FRESH, COMPACT_IMPORT };
+
+static int compact_aside(struct recs *rc, int mode, const char *blob, size_t len,
+                         struct match_compaction **old)
+{
+    for (int attempt = 0;; attempt++) {
+        struct match_compaction *c = NULL;
+        int err = 0;
+        bool aside = attempt < 3; /* then under the write lock: nothing can come in between */
+        if (aside)
+            pthread_rwlock_rdlock(&rc->lock);
+        else
+            pthread_rwlock_wrlock(&rc->lock);
+        if (mode == COMPACT_IMPORT)
+            err = match_index_compact_prepare_import(rc->idx, blob, len, &c);
+        else if (mode == COMPACT_FRESH)
+            c = match_index_compact_prepare_fresh(rc->idx);
+        else
+            c = match_index_compact_prepare(rc->idx);
+        if (aside || err)
+            pthread_rwlock_unlock(&rc->lock);
+        if (err)
+            return err;
+        if (aside)
+            pthread_rwlock_wrlock(&rc->lock);
+        double t0 = mono_s();
+        if (match_index_compact_swap(rc->idx, c) == 0) {
+            double t = mono_s() - t0;
+            if (t > 0.05)
+                log_info("recs: compaction swapped in under the write lock in %.3f s", t);
+            *old = c;
+            return 0;
+        }
+        /* another compaction was swapped in meanwhile (only the assigner compacts: unexpected) */
+        pthread_rwlock_unlock(&rc->lock);
+        match_compaction_free(c);
+    }
+}
+
 int recs_load(struct recs *rc, struct db *db)
 {
     struct db_res res;
@@ -393,11 +439,12 @@ int recs_load(struct recs *rc, struct db *db)
         apply_all(rc, &res);
         db_res_clear(&res);
     }
-    pthread_rwlock_wrlock(&rc->lock);
-    match_index_compact(rc->idx);
+    struct match_compaction *old = NULL;
+    (void)compact_aside(rc, COMPACT_PLAIN, NULL, 0, &old); /* returns holding the write lock */
     size_t mem = match_index_memory(rc->idx);
     rc->loaded = true;
     pthread_rwlock_unlock(&rc->lock);
+    match_compaction_free(old);
     assigner_kick(rc);
     log_info("recs: indexed %zu open projects (%zu KiB)", total, mem / 1024);
     return 0;
@@ -598,18 +645,15 @@ static bool idf_drifted(struct recs *rc)
  * bytes. */
 static char *idf_take(struct recs *rc, size_t *len)
 {
-    pthread_rwlock_wrlock(&rc->lock);
-    match_index_hold_idf(rc->idx, false);
-    match_index_compact(rc->idx);
-    match_index_hold_idf(rc->idx, true);
+    /* a fresh compaction holds what importing its own export would: what the others will have */
+    struct match_compaction *old = NULL;
+    (void)compact_aside(rc, COMPACT_FRESH, NULL, 0, &old); /* returns holding the write lock */
     char *blob = match_index_idf_export(rc->idx, len);
-    /* importing its own snapshot gives this instance exactly what the others will have */
-    if (match_index_idf_import(rc->idx, blob, *len) != 0)
-        log_warn("recs: own IDF snapshot rejected");
     rc->npend = 0;
     rc->lists_ok = false;
     atomic_store(&rc->building, true); /* before the lock is released: no request waits for it */
     pthread_rwlock_unlock(&rc->lock);
+    match_compaction_free(old);
     return blob;
 }
 
@@ -641,14 +685,15 @@ static void idf_sync(struct recs *rc)
         rds_key(rc->rds, bkey, sizeof(bkey), "recs:idf:%s", num);
         struct rds_reply b = {0};
         if (rds_cmd(rc->rds, &b, "GET %s", bkey) == 0 && b.type == RDS_STRING) {
-            pthread_rwlock_wrlock(&rc->lock);
-            int err = match_index_idf_import(rc->idx, b.str, b.len);
-            if (err == 0) {
+            struct match_compaction *old = NULL;
+            int err = compact_aside(rc, COMPACT_IMPORT, b.str, b.len, &old);
+            if (err == 0) { /* the write lock is held */
                 rc->npend = 0;
                 rc->lists_ok = false;
                 atomic_store(&rc->building, true);
+                pthread_rwlock_unlock(&rc->lock);
+                match_compaction_free(old);
             }
-            pthread_rwlock_unlock(&rc->lock);
             rds_reply_clear(&b);
             if (err == 0) {
                 rc->epoch = e;
@@ -790,6 +835,15 @@ static void *assigner_main(void *arg)
         if (!loaded)
             continue; /* a snapshot of a half-loaded index would be a poor one */
         double t0 = mono_s();
+        pthread_rwlock_rdlock(&rc->lock);
+        bool due = match_index_compact_due(rc->idx);
+        pthread_rwlock_unlock(&rc->lock);
+        if (due) { /* what upserts would do under the write lock, done aside */
+            struct match_compaction *old = NULL;
+            (void)compact_aside(rc, COMPACT_PLAIN, NULL, 0, &old);
+            pthread_rwlock_unlock(&rc->lock);
+            match_compaction_free(old);
+        }
         idf_sync(rc);
         if (rc->epoch == 0)
             continue; /* no snapshot yet (Redis error other than down): next second */

@@ -304,25 +304,34 @@ struct rds_sub *rds_sub_open(const struct config *cfg, const char *const *channe
     return s;
 }
 
+/* The next message of a subscriber or tracking connection, waiting at most timeout_ms for it: 1
+ * with *out set, 0 when none came (or only part of one: the rest comes with the next read), or
+ * SD_ERR_UNAVAILABLE. A blocking read timeout would leave the context unusable, so this waits
+ * with poll() first and only then lets hiredis read. */
+static int next_message(struct rds_sub *s, int timeout_ms, void **out)
+{
+    *out = NULL;
+    if (redisGetReplyFromReader(s->ctx, out) != REDIS_OK)
+        return SD_ERR_UNAVAILABLE;
+    if (*out)
+        return 1;
+    struct pollfd p = {.fd = s->ctx->fd, .events = POLLIN};
+    int n = poll(&p, 1, timeout_ms);
+    if (n == 0 || (n < 0 && errno == EINTR))
+        return 0;
+    if (n < 0 || redisBufferRead(s->ctx) != REDIS_OK ||
+        redisGetReplyFromReader(s->ctx, out) != REDIS_OK)
+        return SD_ERR_UNAVAILABLE;
+    return *out != NULL;
+}
+
 int rds_sub_read(struct rds_sub *s, int timeout_ms, char *chan, size_t chanlen, char *buf,
                  size_t len)
 {
-    /* A blocking read timeout would leave the context unusable, so wait with poll() first and
-     * only then let hiredis read. */
-    void *out = NULL;
-    if (redisGetReplyFromReader(s->ctx, &out) != REDIS_OK)
-        return SD_ERR_UNAVAILABLE;
-    if (!out) {
-        struct pollfd p = {.fd = s->ctx->fd, .events = POLLIN};
-        int n = poll(&p, 1, timeout_ms);
-        if (n == 0 || (n < 0 && errno == EINTR))
-            return 0;
-        if (n < 0 || redisBufferRead(s->ctx) != REDIS_OK ||
-            redisGetReplyFromReader(s->ctx, &out) != REDIS_OK)
-            return SD_ERR_UNAVAILABLE;
-        if (!out)
-            return 0; /* a partial message: the rest comes with the next read */
-    }
+    void *out;
+    int got = next_message(s, timeout_ms, &out);
+    if (got <= 0)
+        return got;
     redisReply *rep = out;
     int rc = 0;
     if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
@@ -387,20 +396,10 @@ struct rds_sub *rds_track_open(const struct config *cfg, const char *key_prefix)
 int rds_track_read(struct rds_sub *s, int timeout_ms,
                    void (*fn)(void *arg, const char *key, size_t len), void *arg)
 {
-    void *out = NULL;
-    if (redisGetReplyFromReader(s->ctx, &out) != REDIS_OK)
-        return SD_ERR_UNAVAILABLE;
-    if (!out) {
-        struct pollfd p = {.fd = s->ctx->fd, .events = POLLIN};
-        int n = poll(&p, 1, timeout_ms);
-        if (n == 0 || (n < 0 && errno == EINTR))
-            return 0;
-        if (n < 0 || redisBufferRead(s->ctx) != REDIS_OK ||
-            redisGetReplyFromReader(s->ctx, &out) != REDIS_OK)
-            return SD_ERR_UNAVAILABLE;
-        if (!out)
-            return 0;
-    }
+    void *out;
+    int got = next_message(s, timeout_ms, &out);
+    if (got <= 0)
+        return got;
     redisReply *rep = out;
     int rc = 0;
     if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&

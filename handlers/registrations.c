@@ -737,9 +737,12 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
                         bm(b, idx[j])->id = db_get_i64(&res, row, RI_ID);
             }
             db_res_clear(&res);
+            /* Rows this transaction inserted and cannot read back: it is no longer ours (on
+             * Galera a brute-force abort rolled it back, and later statements run outside it).
+             * Nothing of it will commit; run it again. */
             for (size_t j = 0; j < k; j++)
                 if (!bm(b, idx[j])->id)
-                    return SD_ERR_INTERNAL;
+                    return SD_ERR_RETRY;
         }
     }
     if (confirmed != confirmed0 || waiting != waiting0) {

@@ -357,12 +357,19 @@ Test(reg_batch, batch_max_1_runs_every_request_alone)
     for (int i = 0; i < 6; i++)
         a.tokens[i] = it_user(a.s, "attendee", NULL);
     long batches0 = metric_of(a.s, "summitd_combined_batches_total");
+    /* On one server the session row is held meanwhile, so all six wait for it at once. On
+     * Galera that holder would be brute-force aborted by the registrations (1213): there they
+     * simply run concurrently, and what is checked holds either way. */
     struct holder h = {a.session_id};
     pthread_t th;
-    pthread_create(&th, NULL, hold_session, &h);
-    usleep(300 * 1000); /* the lock is taken: all six wait for it at once */
+    bool hold = !it_cluster();
+    if (hold) {
+        pthread_create(&th, NULL, hold_session, &h);
+        usleep(300 * 1000);
+    }
     it_parallel(6, alone_one, &a);
-    pthread_join(th, NULL);
+    if (hold)
+        pthread_join(th, NULL);
     long batches = metric_of(a.s, "summitd_combined_batches_total") - batches0;
     long confirmed = it_sql_i64("SELECT confirmed_count * 10 + waitlist_count FROM sessions"
                                 " WHERE id = %lld",

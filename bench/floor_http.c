@@ -1,14 +1,20 @@
 /* The HTTP floor of `make bench`: a bare libevent evhttp server that answers every request with
- * a fixed small JSON body, built like summitd's front end (N event-loop threads, each with its
- * own event_base and evhttp, accepting on a dup of one shared listening socket, keep-alive). No
+ * a fixed JSON body, built like summitd's front end (N event-loop threads, each with its own
+ * event_base and evhttp, accepting on a dup of one shared listening socket, keep-alive). No
  * routing, no copying, no worker hand-off: whatever summitd does on top costs on top of this.
  *
- *   floor_http IP:PORT THREADS      serves until SIGTERM/SIGINT
+ *   floor_http IP:PORT THREADS [BODY_BYTES ["Name: value"...]]   serves until SIGTERM/SIGINT
+ *
+ * Without BODY_BYTES (or 0) the body is {"status":"ok"} with a Content-Type, like /healthz. With
+ * it, the body is a JSON object of exactly BODY_BYTES bytes and every header given is sent too:
+ * bench/run.sh passes the size and the headers of summitd's cached event page, so that the
+ * floor of the `event` scenario does the same work on the wire (a fair floor).
  */
 #include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
 #include <netinet/in.h>
@@ -20,17 +26,38 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static const char body[] = "{\"status\":\"ok\"}";
+static const char tiny[] = "{\"status\":\"ok\"}";
+static const char *body = tiny;
+static size_t body_len = sizeof(tiny) - 1;
+#define MAX_HEADERS 16
+static char *hkey[MAX_HEADERS], *hval[MAX_HEADERS];
+static int nheaders;
 
 static void on_request(struct evhttp_request *req, void *arg)
 {
     (void)arg;
     struct evbuffer *b = evbuffer_new();
-    evbuffer_add_reference(b, body, sizeof(body) - 1, NULL, NULL);
-    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
-                      "application/json; charset=utf-8");
+    evbuffer_add_reference(b, body, body_len, NULL, NULL);
+    struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+    if (!nheaders)
+        evhttp_add_header(oh, "Content-Type", "application/json; charset=utf-8");
+    for (int i = 0; i < nheaders; i++)
+        evhttp_add_header(oh, hkey[i], hval[i]);
     evhttp_send_reply(req, 200, "OK", b);
     evbuffer_free(b);
+}
+
+/* {"pad":"xxx…"} of exactly n bytes (at least the 10 bytes of an empty pad). */
+static char *padded_body(size_t n)
+{
+    if (n < 10)
+        n = 10;
+    char *s = malloc(n + 1);
+    memcpy(s, "{\"pad\":\"", 8);
+    memset(s + 8, 'x', n - 10);
+    memcpy(s + n - 2, "\"}", 3);
+    body_len = n;
+    return s;
 }
 
 static void *loop_main(void *arg)
@@ -48,9 +75,21 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 int main(int argc, char **argv)
 {
-    if (argc != 3) {
-        fprintf(stderr, "usage: %s IP:PORT THREADS\n", argv[0]);
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s IP:PORT THREADS [BODY_BYTES [\"Name: value\"...]]\n", argv[0]);
         return 2;
+    }
+    if (argc > 3 && atol(argv[3]) > 0)
+        body = padded_body((size_t)atol(argv[3]));
+    for (int i = 4; i < argc && nheaders < MAX_HEADERS; i++) {
+        char *colon = strchr(argv[i], ':');
+        if (!colon) {
+            fprintf(stderr, "floor_http: a header is \"Name: value\", not %s\n", argv[i]);
+            return 2;
+        }
+        hkey[nheaders] = strndup(argv[i], (size_t)(colon - argv[i]));
+        hval[nheaders] = strdup(colon + 1 + strspn(colon + 1, " "));
+        nheaders++;
     }
     char host[64];
     const char *colon = strrchr(argv[1], ':');
@@ -97,7 +136,8 @@ int main(int argc, char **argv)
     struct event *sint = evsignal_new(main_base, SIGINT, on_signal, main_base);
     event_add(sterm, NULL);
     event_add(sint, NULL);
-    fprintf(stderr, "floor_http: serving %s with %d loops\n", argv[1], nthreads);
+    fprintf(stderr, "floor_http: serving %s with %d loops, %zu-byte body, %d headers\n", argv[1],
+            nthreads, body_len, nheaders);
     event_base_dispatch(main_base);
     for (int i = 0; i < nthreads; i++)
         event_base_loopbreak(bases[i]);

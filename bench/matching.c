@@ -3,6 +3,9 @@
  *   matching eval  N...   recall@10 and MRR@10 of the planted pairs (demand -> its hidden supply)
  *   matching bench N...   build time, RSS, bytes/project, top-10 latency (index vs exhaustive),
  *                         speed-up and index == exhaustive agreement
+ *   matching query N NQ [NCHECK [MODE]]   NQ top-10 queries only (thread CPU p50/p99, for a
+ *                         profiler), then NCHECK of them compared with exhaustive scoring
+ *                         (MODE 1: the shorter-range budget mode)
  *
  * N is the number of projects per side. Single thread. Reads /proc/self/status for RSS. */
 #include <inttypes.h>
@@ -476,6 +479,64 @@ static void bench(size_t n)
            100.0 * (double)agree / (double)nex);
     fflush(stdout);
 
+    /* Compaction (issue 18): prepared aside (the server holds the read lock meanwhile), then
+     * swapped in under the write lock, with `nch` changes made in between (replayed by the swap);
+     * the one-step match_index_compact() is what the write lock held before. */
+    {
+        size_t rounds = n >= 1000000 ? 5 : 10, nch = 1000;
+        double *prep = xmalloc(rounds * sizeof(*prep)), *swp = xmalloc(rounds * sizeof(*swp));
+        double *swc = xmalloc(rounds * sizeof(*swc));
+        struct synth_params sp = {SEED, n, TRUE_FRACTION};
+        struct synth_project *p = xmalloc(sizeof(*p));
+        match_index_hold_idf(idx, true); /* as the server holds its shared snapshot */
+        for (size_t r = 0; r < rounds; r++) {
+            double t0 = now_s();
+            struct match_compaction *c = match_index_compact_prepare(idx);
+            prep[r] = now_s() - t0;
+            for (size_t i = 0; i < nch; i++) {
+                int side = (int)(splitmix(&rs) % 2);
+                size_t from = splitmix(&rs) % n, to = splitmix(&rs) % n;
+                synth_project(&sp, (enum match_side)side, from, p, NULL);
+                p->p.id = (int64_t)to + 1 + (side ? (int64_t)n : 0);
+                if (match_index_upsert(idx, &p->p) != 0)
+                    abort();
+            }
+            t0 = now_s();
+            double c0 = cpu_s();
+            if (match_index_compact_swap(idx, c) != 0)
+                abort();
+            swc[r] = cpu_s() - c0;
+            swp[r] = now_s() - t0;
+            match_compaction_free(c);
+        }
+        double t0 = now_s(), c0 = cpu_s();
+        match_index_compact(idx);
+        double one = now_s() - t0, onec = cpu_s() - c0;
+        size_t agree2 = 0, nchk = 50;
+        for (size_t q = 0; q < nchk; q++) {
+            int64_t qid = (int64_t)(splitmix(&rs) % nproj) + 1;
+            if (match_index_topk(idx, qid, K, NULL, NULL, res, &nr) != 0 ||
+                match_index_topk_exhaustive(idx, qid, K, NULL, NULL, ex, &ne) != 0)
+                abort();
+            agree2 += same_results(res, nr, ex, ne);
+        }
+        double pmed = pct(prep, rounds, 0.5), smed = pct(swp, rounds, 0.5);
+        double s99 = pct(swp, rounds, 0.99), w50 = pct(swc, rounds, 0.5);
+        double w99 = pct(swc, rounds, 0.99);
+        printf("  compaction: prepared aside (read lock) p50 %.2f s; write-lock hold of the swap "
+               "(IDF held, as the server does; %zu changes in between, replayed) p50 %.1f ms, p99 %.1f ms wall (thread CPU p50 "
+               "%.1f ms, p99 %.1f ms) over %zu rounds; one-step match_index_compact (the write-lock "
+               "hold before) %.2f s wall, %.2f s CPU; after the changes index == exhaustive on "
+               "%zu/%zu queries\n",
+               pmed, nch, smed * 1e3, s99 * 1e3, w50 * 1e3, w99 * 1e3, rounds, one, onec, agree2,
+               nchk);
+        fflush(stdout);
+        free(prep);
+        free(swp);
+        free(swc);
+        free(p);
+    }
+
     /* Exposure control (issue 17): each list's re-ranking needs the query's best M instead of
      * its best 10, then one assignment over every list of a side. */
     size_t nm = 2000;
@@ -703,8 +764,57 @@ done:
     match_index_free(idx);
 }
 
+/* Only top-10 queries (for a profiler): build N per side, run nq random queries; the first
+ * ncheck of them (after the timing) are compared with exhaustive scoring (budget mode:
+ * 0 symmetric, 1 shorter). */
+static void query_only(size_t n, size_t nq, size_t ncheck, int mode)
+{
+    double secs;
+    struct match_index *idx = build(n, NULL, &secs);
+    if (mode)
+        match_index_set_budget_mode(idx, MATCH_BUDGET_SHORTER);
+    printf("query N=%zu per side (build %.1f s)\n", n, secs);
+    fflush(stdout);
+    uint64_t rs = SEED;
+    struct match_result res[K];
+    size_t nr;
+    double *cpu = xmalloc(nq * sizeof(*cpu));
+    for (size_t q = 0; q < nq; q++) {
+        int64_t qid = (int64_t)(splitmix(&rs) % (2 * n)) + 1;
+        double c0 = cpu_s();
+        if (match_index_topk(idx, qid, K, NULL, NULL, res, &nr) != 0)
+            abort();
+        cpu[q] = cpu_s() - c0;
+    }
+    printf("  top-10 over %zu queries: CPU p50 %.3f ms, p99 %.3f ms\n", nq,
+           pct(cpu, nq, 0.50) * 1e3, pct(cpu, nq, 0.99) * 1e3);
+    rs = SEED;
+    size_t agree = 0;
+    for (size_t q = 0; q < ncheck; q++) {
+        int64_t qid = (int64_t)(splitmix(&rs) % (2 * n)) + 1;
+        struct match_result ex[K];
+        size_t ne;
+        if (match_index_topk(idx, qid, K, NULL, NULL, res, &nr) != 0 ||
+            match_index_topk_exhaustive(idx, qid, K, NULL, NULL, ex, &ne) != 0)
+            abort();
+        bool same = nr == ne;
+        for (size_t i = 0; same && i < nr; i++)
+            same = res[i].id == ex[i].id && res[i].score == ex[i].score;
+        agree += same;
+    }
+    if (ncheck)
+        printf("  index == exhaustive on %zu/%zu queries\n", agree, ncheck);
+    free(cpu);
+    match_index_free(idx);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 4 && strcmp(argv[1], "query") == 0) {
+        query_only((size_t)strtoull(argv[2], NULL, 10), (size_t)strtoull(argv[3], NULL, 10),
+                   argc > 4 ? (size_t)strtoull(argv[4], NULL, 10) : 0, argc > 5 ? atoi(argv[5]) : 0);
+        return 0;
+    }
     if (argc >= 3 && strcmp(argv[1], "recompute") == 0) {
         /* recompute N... : full below 50,000 per side, sampled above */
         for (int i = 2; i < argc; i++) {

@@ -21,7 +21,10 @@ eval: $(BENCH_MATCHING)
 	$(BENCH_MATCHING) exposure 10000 3 3 0.3
 	$(BENCH_MATCHING) eval 100000
 
-# Build time, RSS, bytes/project, top-10 latency (index vs exhaustive), and the cost of the
+# Build time, RSS, bytes/project, top-10 latency (index vs exhaustive, thread CPU p50/p99, and
+# index == exhaustive on sampled queries), the compaction prepared aside and its swap's write-lock
+# hold (issue 18: p50/p99 wall and thread CPU, 1000 changes replayed, beside the one-step
+# compaction the write lock held before), and the cost of the
 # exposure re-ranking (top-50 p99 per query, assignment time) at N = 100,000 and 1,000,000 per side;
 # then (recompute) a full recomputation of the assignment and its parts, what one change touches
 # with the IDF held or compacted, and the incremental upkeep per change (2k, 10k; parts at 100k).

@@ -1,10 +1,11 @@
 -- POST /api/v1/sessions/{id}/registrations: request k of thread t is global number
 -- g = t + T*k (T = $BENCH_WRK_THREADS); it registers user g // S for session g % S, where the S
 -- sessions are listed in $BENCH_IDS and the users' tokens in $BENCH_TOKENS. So no (user, session)
--- pair repeats until the users run out; then the script wraps and counts `wrapped` (the 409s that
+-- pair repeats until the users run out (a run that is one of several rounds starts at g =
+-- $BENCH_OFFSET, its own slice of the pairs); then the script wraps and counts `wrapped` (the 409s that
 -- follow are the data set's fault, not summitd's).
 dofile((os.getenv("BENCH_DIR") or "bench") .. "/common.lua")
-local sessions, tokens, T, k
+local sessions, tokens, T, k, offset
 wrapped = 0
 
 function init(args)
@@ -12,10 +13,11 @@ function init(args)
    tokens = read_list(os.getenv("BENCH_TOKENS"))
    T = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
    k = 0
+   offset = tonumber(os.getenv("BENCH_OFFSET") or "0")
 end
 
 function request()
-   local g = tid + T * k
+   local g = offset + tid + T * k
    k = k + 1
    local u = math.floor(g / #sessions)
    if u >= #tokens then

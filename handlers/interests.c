@@ -306,6 +306,7 @@ void interests_create(struct req *r)
     a.score = recs_pair_score(r->app->recs, a.supply, a.demand);
     if (req_tx(r, interest_tx, &a) < 0)
         return;
+    recs_aux_changed(r->app->recs, r->w->rds); /* a not_interested vetoes a pair */
     cJSON *o = cJSON_CreateObject();
     cJSON_AddNumberToObject(o, "project_id", (double)a.id);
     cJSON_AddNumberToObject(o, "target_project_id", (double)a.target);

@@ -8,6 +8,7 @@
 #include "notify/notify.h"
 #include "server/access.h"
 #include "server/app.h"
+#include "server/recs.h"
 #include "server/auth.h"
 #include "server/db.h"
 #include "server/err.h"
@@ -356,6 +357,8 @@ static void answer(struct req *r, enum action act)
         return;
     if (req_tx(r, answer_tx, &a) < 0)
         return;
+    if (act == ACCEPT) /* a new member: access and vetoes of recommendations */
+        recs_aux_changed(r->app->recs, r->w->rds);
     if (act == REVOKE)
         reply_empty(r, 204);
     else

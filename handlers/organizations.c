@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "server/app.h"
+#include "server/recs.h"
 #include "server/auth.h"
 #include "server/buf.h"
 #include "server/db.h"
@@ -95,8 +96,10 @@ void organizations_create(struct req *r)
         json_vocab(r, body, "zone", false, VOCAB_ZONE, true, LIMIT_ZONE, &a.zone) < 0 ||
         json_text(r, body, "description", false, LIMIT_ORG_DESCRIPTION, &a.description) < 0)
         goto out;
-    if (req_tx(r, create_tx, &a) == 0)
+    if (req_tx(r, create_tx, &a) == 0) {
+        recs_aux_changed(r->app->recs, r->w->rds); /* a new member row */
         reply_org(r, 201, a.id);
+    }
 out:
     cJSON_Delete(body);
 }

@@ -812,16 +812,62 @@ static int fetch_projects(struct req *r, const struct recs_item *items, size_t n
     return rc;
 }
 
+/* Answers from the response cache (server/recs.h) when it holds this request's answer under the
+ * state of now: returns true then. Else fills the key and the stamp (taken now, before anything
+ * is read) for storing the answer computed afterwards. */
+static bool recs_cached(struct req *r, int64_t id, enum match_lang lang, const struct page *pg,
+                        struct recs_ckey *ck, struct recs_stamp *st, bool *cacheable, bool nowait)
+{
+    memset(ck, 0, sizeof(*ck));
+    ck->project = id;
+    ck->user = r->user.id;
+    ck->roles = r->user.roles;
+    ck->lang = (int)lang;
+    ck->limit = pg->limit;
+    ck->ncursor = pg->after.n;
+    ck->cursor[0] = page_key(pg, 0, 0);
+    ck->cursor[1] = page_key(pg, 1, 0);
+    *cacheable = recs_stamp(r->app->recs, st, nowait);
+    if (!*cacheable)
+        return false;
+    size_t len;
+    char *body = recs_cache_get(r->app->recs, ck, st, &len);
+    if (!body)
+        return false;
+    reply_body(r, 200, "application/json; charset=utf-8", body, len);
+    return true;
+}
+
+bool projects_recommendations_loop(struct req *r)
+{
+    int64_t id;
+    enum match_lang lang;
+    struct page pg;
+    struct recs_ckey ck;
+    struct recs_stamp st;
+    bool cacheable;
+    if (!auth_cached(r))
+        return false;
+    /* A bad parameter gets the 400 the worker would give (the caller is authenticated). */
+    if (req_page(r, RECS_DEFAULT, RECS_MAX, 2, &pg) < 0 || pick_lang(r, &lang) < 0 ||
+        req_param_id(r, 0, &id) < 0)
+        return true;
+    return recs_cached(r, id, lang, &pg, &ck, &st, &cacheable, true);
+}
+
 void projects_recommendations(struct req *r)
 {
     int64_t id;
     enum match_lang lang;
     struct project_ref p;
     struct page pg;
+    struct recs_ckey ck;
+    struct recs_stamp st;
+    bool cacheable;
     /* Pages through the best RECS_WINDOW candidates (computed anew on every page); the cursor is
      * the (score, id) of the last item shown. */
     if (req_page(r, RECS_DEFAULT, RECS_MAX, 2, &pg) < 0 || pick_lang(r, &lang) < 0 ||
-        req_param_id(r, 0, &id) < 0 ||
+        req_param_id(r, 0, &id) < 0 || recs_cached(r, id, lang, &pg, &ck, &st, &cacheable, false) ||
         access_project(r, id, ACCESS_MANAGE | ACCESS_ADMIN_OK, &p) < 0)
         return;
     if (!p.open) {
@@ -882,7 +928,12 @@ void projects_recommendations(struct req *r)
         }
         page_add_next(r, out, more,
                       PAGE_KEYS(to ? (int64_t)(to - 1) : 0, to ? items[to - 1].id : 0));
-        reply_json(r, 200, out);
+        char *body = cJSON_PrintUnformatted(out);
+        cJSON_Delete(out);
+        size_t len = strlen(body);
+        if (cacheable)
+            recs_cache_put(r->app->recs, &ck, &st, body, len);
+        reply_body(r, 200, "application/json; charset=utf-8", body, len);
     }
     for (size_t i = 0; i < n; i++)
         cJSON_Delete(proj[i]);

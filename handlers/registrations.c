@@ -11,6 +11,8 @@
 #include "server/audit.h"
 #include "server/auth.h"
 #include "server/buf.h"
+#include "server/combine.h"
+#include "server/config.h"
 #include "server/crypto.h"
 #include "server/csv.h"
 #include "server/db.h"
@@ -235,14 +237,12 @@ enum {
 
 /* Why a registration cannot be made now (row 0 of a REG_WHY_SQL result), recorded in f; 0 when
  * nothing but a full session without a waitlist explains it. */
-static int why_not(struct tx_fail *f, const struct req *r, const struct db_res *res, int64_t now)
+/* Why nobody can register now: the event's status (NULL: gone), then the window; 0 when open. */
+static int why_closed(struct tx_fail *f, const struct req *r, const char *status,
+                      int64_t organizer, int64_t opens, int64_t closes, int64_t now)
 {
-    const char *status = db_get(res, 0, RW_E_STATUS);
-    int64_t opens = db_get_time(res, 0, RW_OPENS), closes = db_get_time(res, 0, RW_CLOSES);
-    int64_t cap = db_get_i64(res, 0, RW_CAPACITY), confirmed = db_get_i64(res, 0, RW_CONFIRMED);
-    int64_t waiting = db_get_i64(res, 0, RW_WAITING);
     if (!status || strcmp(status, "draft") == 0)
-        return access_event_manager(r, db_get_i64(res, 0, RW_E_ORGANIZER))
+        return access_event_manager(r, organizer)
                    ? tx_fail(f, SD_ERR_CONFLICT, "event_not_published", NULL,
                              "the event is not published yet")
                    : tx_fail(f, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no such session");
@@ -253,6 +253,18 @@ static int why_not(struct tx_fail *f, const struct req *r, const struct db_res *
                        "registration has not opened yet");
     if (now >= closes)
         return tx_fail(f, SD_ERR_INVALID, "registration_closed", NULL, "registration is closed");
+    return 0;
+}
+
+static int why_not(struct tx_fail *f, const struct req *r, const struct db_res *res, int64_t now)
+{
+    const char *status = db_get(res, 0, RW_E_STATUS);
+    int64_t opens = db_get_time(res, 0, RW_OPENS), closes = db_get_time(res, 0, RW_CLOSES);
+    int64_t cap = db_get_i64(res, 0, RW_CAPACITY), confirmed = db_get_i64(res, 0, RW_CONFIRMED);
+    int64_t waiting = db_get_i64(res, 0, RW_WAITING);
+    int rc = why_closed(f, r, status, db_get_i64(res, 0, RW_E_ORGANIZER), opens, closes, now);
+    if (rc)
+        return rc;
     if (!(confirmed < cap && waiting == 0) && db_get_i64(res, 0, RW_WAITLIST) == 0)
         return tx_fail(f, SD_ERR_CONFLICT, "session_full", NULL,
                        "the session is full and has no waitlist");
@@ -400,40 +412,30 @@ static int session_event(struct req *r, int64_t session_id, int64_t *event_id)
     return 0;
 }
 
-static void registrations_create_tx(struct req *r, struct reg_create *ap);
-
-void registrations_create(struct req *r)
+/* 201 with the registration just made (what a GET would show). */
+static void reply_made(struct req *r, int64_t id, int64_t session_id, int64_t event_id,
+                       int64_t user_id, bool confirmed, int64_t position, const char *code,
+                       int64_t now)
 {
-    struct reg_create a = {.r = r, .user_id = r->user.id, .now = time_now()};
-    if (req_param_id(r, 0, &a.session_id) < 0)
-        return;
-    if (r->body_len) { /* no fields today, but a body must be a JSON object */
-        cJSON *body = json_body(r);
-        if (!body)
-            return;
-        cJSON_Delete(body);
-    }
-    /* Straight to the transaction: on the common path a registration costs the guarded UPDATE,
-     * the INSERT and the COMMIT, nothing more; refusals are explained afterwards. */
-    if (session_event(r, a.session_id, &a.event_id) < 0)
-        return;
-    /* What the notice says about the session, read outside the transaction (no lock held). */
-    int rc = 0;
-    cJSON *notice = notify_enabled() ? notify_session_data(r->w->db, a.session_id, NULL, &rc)
-                                     : cJSON_CreateObject();
-    if (!notice) {
-        if (rc == SD_ERR_NOT_FOUND)
-            reply_error(r, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no session %lld",
-                        (long long)a.session_id);
-        else
-            reply_fail(r, rc);
-        return;
-    }
-    a.notice = notice;
-    registrations_create_tx(r, &a);
-    cJSON_Delete(notice);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddNumberToObject(o, "id", (double)id);
+    cJSON_AddNumberToObject(o, "session_id", (double)session_id);
+    cJSON_AddNumberToObject(o, "event_id", (double)event_id);
+    cJSON_AddNumberToObject(o, "user_id", (double)user_id);
+    cJSON_AddStringToObject(o, "status", confirmed ? "confirmed" : "waitlisted");
+    if (confirmed)
+        cJSON_AddNullToObject(o, "waitlist_position");
+    else
+        cJSON_AddNumberToObject(o, "waitlist_position", (double)position);
+    json_add_str_or_null(o, "checkin_code", confirmed ? code : NULL);
+    cJSON_AddNullToObject(o, "checked_in_at");
+    json_add_time(o, "created_at", now);
+    json_add_time(o, "updated_at", now);
+    reply_created(r, o, "/api/v1/registrations/%lld", (long long)id);
 }
 
+/* The single path: one request, one transaction (reg_create_tx). Used for a request whose row
+ * collided on its random check-in code in a batch (drawn again here). */
 static void registrations_create_tx(struct req *r, struct reg_create *ap)
 {
     struct reg_create a = *ap;
@@ -459,21 +461,418 @@ static void registrations_create_tx(struct req *r, struct reg_create *ap)
         reply_tx(r, rc, &f);
         return;
     }
-    cJSON *o = cJSON_CreateObject();
-    cJSON_AddNumberToObject(o, "id", (double)a.id);
-    cJSON_AddNumberToObject(o, "session_id", (double)a.session_id);
-    cJSON_AddNumberToObject(o, "event_id", (double)a.event_id);
-    cJSON_AddNumberToObject(o, "user_id", (double)a.user_id);
-    cJSON_AddStringToObject(o, "status", a.confirmed ? "confirmed" : "waitlisted");
-    if (a.confirmed)
-        cJSON_AddNullToObject(o, "waitlist_position");
-    else
-        cJSON_AddNumberToObject(o, "waitlist_position", (double)a.position);
-    json_add_str_or_null(o, "checkin_code", a.confirmed ? a.code : NULL);
-    cJSON_AddNullToObject(o, "checked_in_at");
-    json_add_time(o, "created_at", a.now);
-    json_add_time(o, "updated_at", a.now);
-    reply_created(r, o, "/api/v1/registrations/%lld", (long long)a.id);
+    reply_made(r, a.id, a.session_id, a.event_id, a.user_id, a.confirmed, a.position, a.code,
+               a.now);
+}
+
+/* ---- combined registrations (issue 18) ----
+ *
+ * Requests for one session that arrive while a transaction for it is in flight wait and go
+ * into the next one together (server/combine.h: the first worker leads, at most
+ * REG_BATCH_MAX a transaction, then hands over). One transaction per batch:
+ *   1. SELECT … FOR UPDATE of the session row: its counters, once;
+ *   2. each request's outcome decided in arrival order (confirmed while seats are free and
+ *      nobody waits, else the next waitlist position, else 409 session_full), the same user twice
+ *      in one batch refused as a duplicate of the first;
+ *   3. the rows inserted with their final status (multi-row INSERTs); a row refused by the
+ *      unique key (the user holds one already, or a check-in code collided) sends the batch
+ *      again row by row, where such a row fails alone;
+ *   4. the counters written once by a guarded UPDATE that repeats the window and event test
+ *      (OPEN_SQL: it reads the event row under a shared lock, as the single path does); when
+ *      that no longer holds (the event was cancelled meanwhile) the batch runs again and the
+ *      refusals are explained from the event's row;
+ *   5. the notices of all of them in one preferences read and one multi-row INSERT per table
+ *      (notify_emit_each, guarded by the batch's first row), then one COMMIT.
+ * A batch of one runs the single path's transaction (reg_create_tx).
+ * A failure of the whole transaction (deadlock, certification conflict, MySQL away) is retried
+ * by db_tx and otherwise answered to every member as the single path would (503); nobody's 201
+ * is sent before the COMMIT returned. Each member replies itself on its own worker: its own
+ * response, idempotency record (run_job) and notices. Registration writes no audit entry (nor
+ * did it before: an entry takes the event row's audit_seq, which would serialize every session
+ * of an event). */
+
+#define REG_BATCH_MAX 64
+
+struct reg_member {
+    struct req *r;
+    int64_t user_id;
+    char code[4 * ((CODE_BYTES + 2) / 3) + 1];
+    /* out */
+    int rc; /* 0: made (id, confirmed, position); else the refusal in f */
+    struct tx_fail f;
+    int64_t id, position, now;
+    bool confirmed;
+};
+
+struct reg_batch {
+    struct combine_member *const *m;
+    size_t n;
+    int64_t session_id, event_id, now;
+    const cJSON *notice;
+    bool careful; /* one INSERT a row: a unique key refused a multi-row INSERT */
+    bool explain; /* read the event: the guarded UPDATE found the session closed */
+    bool redo;    /* out: run the transaction again with the flags above */
+};
+
+static struct reg_member *bm(const struct reg_batch *b, size_t i)
+{
+    return b->m[i]->arg;
+}
+
+enum { RB_CAPACITY, RB_CONFIRMED, RB_WAITING, RB_WAITLIST, RB_OPENS, RB_CLOSES };
+#define REG_BATCH_LOCK_SQL                                                                         \
+    "SELECT capacity, confirmed_count, waitlist_count, waitlist, registration_opens_at,"           \
+    " COALESCE(registration_closes_at, ends_at) FROM sessions WHERE id = ? FOR UPDATE"
+#define REG_INSERT_HEAD                                                                            \
+    "INSERT INTO registrations (session_id, user_id, active_user_id, status, waitlist_position,"  \
+    " checkin_code, created_at, updated_at) VALUES "
+#define REG_INSERT_TUPLE "(?, ?, ?, ?, ?, ?, ?, ?)"
+
+/* Inserts rows idx[0..k) (already decided) in power-of-two chunks; *first gets the smallest
+ * insert id. SD_ERR_DUPLICATE when a unique key refused one (that statement is undone). */
+static int batch_insert(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k,
+                        const char *now, int64_t *first)
+{
+    static const size_t tl = sizeof(REG_INSERT_TUPLE) - 1;
+    char sql[sizeof(REG_INSERT_HEAD) + REG_BATCH_MAX * (sizeof(REG_INSERT_TUPLE) + 2)];
+    struct db_param p[REG_BATCH_MAX * 8];
+    *first = 0;
+    for (size_t off = 0; off < k;) {
+        size_t c = 1;
+        while (c * 2 <= k - off)
+            c *= 2;
+        size_t len = sizeof(REG_INSERT_HEAD) - 1, np = 0;
+        memcpy(sql, REG_INSERT_HEAD, len);
+        for (size_t j = 0; j < c; j++) {
+            if (j)
+                sql[len++] = ',';
+            memcpy(sql + len, REG_INSERT_TUPLE, tl);
+            len += tl;
+            const struct reg_member *x = bm(b, idx[off + j]);
+            p[np++] = DB_I(b->session_id);
+            p[np++] = DB_I(x->user_id);
+            p[np++] = DB_I(x->user_id);
+            p[np++] = DB_S(x->confirmed ? "confirmed" : "waitlisted");
+            p[np++] = DB_N(x->confirmed ? 0 : x->position);
+            p[np++] = DB_S(x->code);
+            p[np++] = DB_S(now);
+            p[np++] = DB_S(now);
+        }
+        sql[len] = '\0';
+        struct db_res res;
+        int rc = db_execv(db, &res, sql, p, np);
+        if (rc)
+            return rc;
+        if (!*first || (int64_t)res.insert_id < *first)
+            *first = (int64_t)res.insert_id;
+        db_res_clear(&res);
+        off += c;
+    }
+    return 0;
+}
+
+enum { RI_ID, RI_USER };
+
+/* The rows of members idx[0..k) just inserted (RI_* columns), by the unique key (session_id,
+ * active_user_id): point reads; the IN list is padded to a power of two (few shapes). */
+static int batch_ids(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k,
+                     struct db_res *res)
+{
+    char sql[256 + REG_BATCH_MAX * 3];
+    struct db_param p[REG_BATCH_MAX + 1];
+    size_t padded = 1, np = 0;
+    while (padded < k)
+        padded *= 2;
+    size_t len = (size_t)snprintf(sql, sizeof(sql),
+                                  "SELECT id, active_user_id FROM registrations"
+                                  " WHERE session_id = ? AND active_user_id IN (");
+    p[np++] = DB_I(b->session_id);
+    for (size_t j = 0; j < padded; j++) {
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, j ? ", ?" : "?");
+        p[np++] = DB_I(bm(b, idx[j < k ? j : k - 1])->user_id);
+    }
+    snprintf(sql + len, sizeof(sql) - len, ")");
+    return db_execv(db, res, sql, p, np);
+}
+
+/* The notices of members idx[0..k) (made in this transaction), written together
+ * (notify_emit_each: one read and one INSERT per table), guarded by the first one's row. */
+static int batch_notify(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k)
+{
+    struct notice ns[REG_BATCH_MAX];
+    cJSON *data[REG_BATCH_MAX];
+    for (size_t j = 0; j < k; j++) {
+        struct reg_member *x = bm(b, idx[j]);
+        cJSON *d = cJSON_Duplicate(b->notice, true);
+        cJSON *g = cJSON_AddObjectToObject(d, "registration");
+        cJSON_AddNumberToObject(g, "id", (double)x->id);
+        cJSON_AddStringToObject(g, "status", x->confirmed ? "confirmed" : "waitlisted");
+        if (x->confirmed)
+            cJSON_AddNullToObject(g, "waitlist_position");
+        else
+            cJSON_AddNumberToObject(g, "waitlist_position", (double)x->position);
+        data[j] = d;
+        ns[j] = (struct notice){
+            .type = x->confirmed ? NOTIFY_REGISTRATION_CONFIRMED : NOTIFY_REGISTRATION_WAITLISTED,
+            .event_id = b->event_id, .user_ids = &x->user_id, .nusers = 1, .data = d,
+            .guard_sql = REG_GUARD_SQL, .guard_id = bm(b, idx[0])->id,
+            .guard_status = bm(b, idx[0])->confirmed ? "confirmed" : "waitlisted"};
+    }
+    int rc = notify_emit_each(db, ns, k);
+    for (size_t j = 0; j < k; j++)
+        cJSON_Delete(data[j]);
+    return rc;
+}
+
+static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
+{
+    (void)f;
+    struct reg_batch *b = arg;
+    char now[TIME_BUF];
+    time_format_sql(b->now, now);
+    for (size_t i = 0; i < b->n; i++) {
+        struct reg_member *x = bm(b, i);
+        x->rc = 0;
+        memset(&x->f, 0, sizeof(x->f));
+        x->id = x->position = 0;
+        x->confirmed = false;
+        x->now = b->now;
+    }
+    struct db_res res;
+    int rc = db_exec(db, &res, REG_BATCH_LOCK_SQL, "i", b->session_id);
+    if (rc)
+        return rc;
+    if (!res.nrows) {
+        db_res_clear(&res);
+        for (size_t i = 0; i < b->n; i++)
+            bm(b, i)->rc = tx_fail(&bm(b, i)->f, SD_ERR_NOT_FOUND, "session_not_found", NULL,
+                                   "no such session");
+        return 0;
+    }
+    int64_t cap = db_get_i64(&res, 0, RB_CAPACITY), confirmed = db_get_i64(&res, 0, RB_CONFIRMED);
+    int64_t waiting = db_get_i64(&res, 0, RB_WAITING);
+    bool waitlist = db_get_i64(&res, 0, RB_WAITLIST) != 0;
+    int64_t opens = db_get_time(&res, 0, RB_OPENS), closes = db_get_time(&res, 0, RB_CLOSES);
+    db_res_clear(&res);
+    int64_t confirmed0 = confirmed, waiting0 = waiting;
+
+    /* The event is read only to explain a refusal (the guarded UPDATE checks it otherwise). */
+    bool shut = (opens && b->now < opens) || b->now >= closes;
+    bool full = !(confirmed < cap && waiting == 0) && !waitlist;
+    if (b->explain || shut || full) {
+        enum { EV_STATUS, EV_ORGANIZER };
+        rc = db_exec(db, &res, "SELECT status, organizer_id FROM events WHERE id = ?", "i",
+                     b->event_id);
+        if (rc)
+            return rc;
+        const char *status = res.nrows ? db_get(&res, 0, EV_STATUS) : NULL;
+        int64_t organizer = res.nrows ? db_get_i64(&res, 0, EV_ORGANIZER) : 0;
+        bool refused = false;
+        for (size_t i = 0; i < b->n; i++) {
+            struct reg_member *x = bm(b, i);
+            x->rc = why_closed(&x->f, x->r, status, organizer, opens, closes, b->now);
+            refused = refused || x->rc;
+        }
+        db_res_clear(&res);
+        if (refused)
+            return 0;
+    }
+
+    /* Outcomes in arrival order. */
+    size_t idx[REG_BATCH_MAX], k = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        struct reg_member *x = bm(b, i);
+        bool again = false;
+        for (size_t j = 0; j < i && !again; j++)
+            again = bm(b, j)->user_id == x->user_id && bm(b, j)->rc != SD_ERR_DUPLICATE;
+        if (again) {
+            x->rc = SD_ERR_DUPLICATE; /* answered with the first one's registration */
+            continue;
+        }
+        bool seat = confirmed < cap && waiting == 0;
+        if (!seat && !waitlist) {
+            x->rc = tx_fail(&x->f, SD_ERR_CONFLICT, "session_full", NULL,
+                            "the session is full and has no waitlist");
+            continue;
+        }
+        x->confirmed = seat;
+        x->position = seat ? 0 : waiting + 1;
+        if (b->careful) {
+            rc = batch_insert(db, b, &i, 1, now, &x->id);
+            if (rc == SD_ERR_DUPLICATE) {
+                x->rc = rc; /* this row alone: the statement is undone, the rest stands */
+                x->confirmed = false;
+                x->position = 0;
+                continue;
+            }
+            if (rc)
+                return rc;
+        }
+        if (seat)
+            confirmed++;
+        else
+            waiting++;
+        idx[k++] = i;
+    }
+    if (k && !b->careful) {
+        int64_t first;
+        rc = batch_insert(db, b, idx, k, now, &first);
+        if (rc == SD_ERR_DUPLICATE) {
+            b->careful = b->redo = true;
+            return rc;
+        }
+        if (rc)
+            return rc;
+        if (k == 1) {
+            bm(b, idx[0])->id = first;
+        } else {
+            /* The ids: the active rows of our users (one per user and session). */
+            rc = batch_ids(db, b, idx, k, &res);
+            if (rc)
+                return rc;
+            for (size_t row = 0; row < res.nrows; row++) {
+                int64_t uid = db_get_i64(&res, row, RI_USER);
+                for (size_t j = 0; j < k; j++)
+                    if (bm(b, idx[j])->user_id == uid)
+                        bm(b, idx[j])->id = db_get_i64(&res, row, RI_ID);
+            }
+            db_res_clear(&res);
+            /* Rows this transaction inserted and cannot read back: it is no longer ours (on
+             * Galera a brute-force abort rolled it back, and later statements run outside it).
+             * Nothing of it will commit; run it again. */
+            for (size_t j = 0; j < k; j++)
+                if (!bm(b, idx[j])->id)
+                    return SD_ERR_RETRY;
+        }
+    }
+    if (confirmed != confirmed0 || waiting != waiting0) {
+        rc = db_exec(db, &res,
+                     "UPDATE sessions SET confirmed_count = ?, waitlist_count = ? WHERE id = ?"
+                     OPEN_SQL,
+                     "iiiss", confirmed, waiting, b->session_id, now, now);
+        if (rc)
+            return rc;
+        bool moved = res.affected == 1;
+        db_res_clear(&res);
+        if (!moved) { /* closed or cancelled since: explain from the event's row */
+            b->explain = b->redo = true;
+            return SD_ERR_CONFLICT;
+        }
+    }
+    return k ? batch_notify(db, b, idx, k) : 0;
+}
+
+struct reg_leader {
+    struct req *r; /* the leader's request: its worker's connection runs the batch */
+    int64_t session_id, event_id;
+};
+
+static void reg_batch_run(struct combine_member *const *m, size_t n, void *ctx)
+{
+    struct reg_leader *l = ctx;
+    struct reg_batch b = {.m = m, .n = n, .session_id = l->session_id, .event_id = l->event_id,
+                          .now = time_now()};
+    struct tx_fail f;
+    int rc = 0;
+    /* What the notices say about the session, read once, outside the transaction. */
+    cJSON *notice = notify_enabled() ? notify_session_data(l->r->w->db, b.session_id, NULL, &rc)
+                                     : cJSON_CreateObject();
+    if (!notice) {
+        for (size_t i = 0; i < n; i++) {
+            struct reg_member *x = m[i]->arg;
+            memset(&x->f, 0, sizeof(x->f));
+            x->rc = rc == SD_ERR_NOT_FOUND ? tx_fail(&x->f, SD_ERR_NOT_FOUND, "session_not_found",
+                                                     NULL, "no such session")
+                                           : rc;
+        }
+        return;
+    }
+    b.notice = notice;
+    if (n == 1) {
+        /* Alone: the single path's transaction, which holds the session's lock for one round
+         * trip (the row goes in first); a batch pays one statement more to read the counters. */
+        struct reg_member *x = m[0]->arg;
+        struct reg_create a = {.r = x->r, .session_id = b.session_id, .event_id = b.event_id,
+                               .user_id = x->user_id, .now = b.now, .notice = notice};
+        memcpy(a.code, x->code, sizeof(a.code));
+        x->rc = req_tx_try(l->r, reg_create_tx, &a, &x->f);
+        x->id = a.id;
+        x->confirmed = a.confirmed;
+        x->position = a.position;
+        x->now = b.now;
+        cJSON_Delete(notice);
+        return;
+    }
+    for (int attempt = 0;; attempt++) {
+        b.redo = false;
+        rc = req_tx_try(l->r, reg_batch_tx, &b, &f);
+        if (!(rc && b.redo && attempt < 3))
+            break;
+    }
+    cJSON_Delete(notice);
+    if (rc) { /* nothing of the batch is committed: every member answers the failure */
+        if (b.redo)
+            rc = SD_ERR_UNAVAILABLE;
+        for (size_t i = 0; i < n; i++) {
+            struct reg_member *x = m[i]->arg;
+            x->rc = rc;
+            x->f = f;
+        }
+    }
+}
+
+void registrations_create(struct req *r)
+{
+    struct reg_create a = {.r = r, .user_id = r->user.id, .now = time_now()};
+    if (req_param_id(r, 0, &a.session_id) < 0)
+        return;
+    if (r->body_len) { /* no fields today, but a body must be a JSON object */
+        cJSON *body = json_body(r);
+        if (!body)
+            return;
+        cJSON_Delete(body);
+    }
+    /* 404 for a session that does not exist, before joining anyone's batch. */
+    if (session_event(r, a.session_id, &a.event_id) < 0)
+        return;
+    struct reg_member x = {.r = r, .user_id = r->user.id};
+    new_code(x.code);
+    struct combine_member cm = {.arg = &x};
+    struct reg_leader l = {.r = r, .session_id = a.session_id, .event_id = a.event_id};
+    if (r->app->cfg->registration_batch_max > 1) {
+        combine_run(a.session_id, &cm, (size_t)r->app->cfg->registration_batch_max,
+                    reg_batch_run, &l);
+    } else { /* combining off: every request its own transaction, concurrently, as before */
+        struct combine_member *one[1] = {&cm};
+        reg_batch_run(one, 1, &l);
+    }
+    if (!x.rc) {
+        reply_made(r, x.id, a.session_id, a.event_id, a.user_id, x.confirmed, x.position, x.code,
+                   x.now);
+        return;
+    }
+    /* A registration the caller already holds is the answer to any refusal but 404. */
+    if (x.rc == SD_ERR_DUPLICATE || x.f.err == SD_ERR_CONFLICT || x.f.err == SD_ERR_INVALID) {
+        int held = reply_existing(r, a.session_id);
+        if (held != 0)
+            return;
+    }
+    if (x.rc == SD_ERR_DUPLICATE) {
+        /* Not the caller's: the check-in code collided (or the holder cancelled meanwhile). */
+        rlog_warn(r->id, "registration refused by a unique key in a batch; alone again");
+        int rc = 0;
+        cJSON *notice = notify_enabled() ? notify_session_data(r->w->db, a.session_id, NULL, &rc)
+                                         : cJSON_CreateObject();
+        if (!notice) {
+            reply_fail(r, rc);
+            return;
+        }
+        a.notice = notice;
+        registrations_create_tx(r, &a);
+        cJSON_Delete(notice);
+        return;
+    }
+    reply_tx(r, x.rc, &x.f);
 }
 
 /* ---- read, cancel ---- */

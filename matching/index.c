@@ -1,6 +1,9 @@
 #include "matching/index.h"
 
 #include <math.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,11 +55,20 @@ struct side {
     uint16_t *f_w;
     uint8_t *f_tf;
     uint64_t f_len, f_cap;
+    /* Slots [0, sorted) are ordered by (sector, zone) term id (a compaction sorts them; upserts
+     * append after), so a query's sector and its zone within it are ranges (match_index_topk). */
+    uint32_t sorted;
 };
 
 struct idslot {
     int64_t id;
     uint32_t ref; /* side << 31 | slot; NONE = empty */
+};
+
+/* id -> ref, open addressing (power-of-two capacity, no tombstones). */
+struct idtab {
+    struct idslot *v;
+    size_t len, cap;
 };
 
 struct match_index {
@@ -69,13 +81,16 @@ struct match_index {
     char *strs;
     size_t strs_len, strs_cap;
     struct side sides[2];
-    struct idslot *ids;
-    size_t ids_len, ids_cap;
+    struct idtab ids;
     size_t changes;
     enum match_budget_mode budget_mode;
     uint64_t generation; /* bumped by every change: match_index_generation() */
     bool idf_held;       /* match_index_hold_idf(): compaction keeps every term's IDF */
     uint64_t held_n;     /* the live total when held: a new term's IDF is idf_of(held_n + 1, 1) */
+    bool no_auto;        /* match_index_set_auto_compact(idx, false) */
+    uint64_t cepoch;     /* bumped by every compaction: a prepared one is for this epoch */
+    int64_t *log;        /* ids upserted or removed since the last compaction, in order */
+    size_t log_len, log_cap;
 };
 
 /* ---- small helpers ---- */
@@ -202,14 +217,14 @@ static void plist_append(struct plist *l, uint32_t slot, uint16_t w)
 
 /* ---- id map ---- */
 
-static size_t ids_find(const struct match_index *idx, int64_t id)
+static size_t ids_find(const struct idtab *tb, int64_t id)
 {
-    if (!idx->ids_cap)
+    if (!tb->cap)
         return SIZE_MAX;
-    size_t mask = idx->ids_cap - 1;
+    size_t mask = tb->cap - 1;
     size_t i = mix64((uint64_t)id) & mask;
-    while (idx->ids[i].ref != NONE) {
-        if (idx->ids[i].id == id)
+    while (tb->v[i].ref != NONE) {
+        if (tb->v[i].id == id)
             return i;
         i = (i + 1) & mask;
     }
@@ -225,43 +240,51 @@ static void ids_insert_raw(struct idslot *tab, size_t cap, int64_t id, uint32_t 
     tab[i].ref = ref;
 }
 
-static void ids_put(struct match_index *idx, int64_t id, uint32_t ref)
+/* An empty table of capacity cap (a power of two). */
+static void ids_init(struct idtab *tb, size_t cap)
 {
-    if ((idx->ids_len + 1) * 2 > idx->ids_cap) {
-        size_t cap = idx->ids_cap ? idx->ids_cap * 2 : 1024;
-        struct idslot *tab = xmalloc(cap * sizeof(*tab));
-        for (size_t i = 0; i < cap; i++)
-            tab[i].ref = NONE;
-        for (size_t i = 0; i < idx->ids_cap; i++)
-            if (idx->ids[i].ref != NONE)
-                ids_insert_raw(tab, cap, idx->ids[i].id, idx->ids[i].ref);
-        free(idx->ids);
-        idx->ids = tab;
-        idx->ids_cap = cap;
+    tb->v = xmalloc(cap * sizeof(*tb->v));
+    for (size_t i = 0; i < cap; i++)
+        tb->v[i].ref = NONE;
+    tb->cap = cap;
+    tb->len = 0;
+}
+
+static void ids_put(struct idtab *tb, int64_t id, uint32_t ref)
+{
+    if ((tb->len + 1) * 2 > tb->cap) {
+        struct idtab nt;
+        ids_init(&nt, tb->cap ? tb->cap * 2 : 1024);
+        for (size_t i = 0; i < tb->cap; i++)
+            if (tb->v[i].ref != NONE)
+                ids_insert_raw(nt.v, nt.cap, tb->v[i].id, tb->v[i].ref);
+        nt.len = tb->len;
+        free(tb->v);
+        *tb = nt;
     }
-    ids_insert_raw(idx->ids, idx->ids_cap, id, ref);
-    idx->ids_len++;
+    ids_insert_raw(tb->v, tb->cap, id, ref);
+    tb->len++;
 }
 
 /* Deletes entry i with backward-shift (no tombstones). */
-static void ids_delete_at(struct match_index *idx, size_t i)
+static void ids_delete_at(struct idtab *tb, size_t i)
 {
-    size_t mask = idx->ids_cap - 1;
+    size_t mask = tb->cap - 1;
     size_t j = i;
     for (;;) {
         j = (j + 1) & mask;
-        if (idx->ids[j].ref == NONE)
+        if (tb->v[j].ref == NONE)
             break;
-        size_t home = mix64((uint64_t)idx->ids[j].id) & mask;
+        size_t home = mix64((uint64_t)tb->v[j].id) & mask;
         /* Move j into the hole i unless its home lies cyclically in (i, j]. */
         bool in_range = i <= j ? (home > i && home <= j) : (home > i || home <= j);
         if (!in_range) {
-            idx->ids[i] = idx->ids[j];
+            tb->v[i] = tb->v[j];
             i = j;
         }
     }
-    idx->ids[i].ref = NONE;
-    idx->ids_len--;
+    tb->v[i].ref = NONE;
+    tb->len--;
 }
 
 /* ---- sides ---- */
@@ -345,7 +368,8 @@ void match_index_free(struct match_index *idx)
     free(idx->strs);
     side_free(&idx->sides[0]);
     side_free(&idx->sides[1]);
-    free(idx->ids);
+    free(idx->ids.v);
+    free(idx->log);
     free(idx);
 }
 
@@ -444,7 +468,7 @@ static int u32_cmp(const void *a, const void *b)
 
 static void do_remove(struct match_index *idx, size_t entry)
 {
-    uint32_t ref = idx->ids[entry].ref;
+    uint32_t ref = idx->ids.v[entry].ref;
     struct side *s = &idx->sides[ref >> 31];
     uint32_t slot = ref & 0x7FFFFFFF;
     SD_ASSERT(s->alive[slot]);
@@ -457,14 +481,29 @@ static void do_remove(struct match_index *idx, size_t entry)
     if (s->zone[slot] != NONE)
         idx->terms[s->zone[slot]].df--;
     s->live--;
-    ids_delete_at(idx, entry);
+    ids_delete_at(&idx->ids, entry);
 }
 
-static void maybe_compact(struct match_index *idx)
+static void maybe_compact(struct match_index *idx, int64_t id)
 {
+    if (idx->log_len == idx->log_cap) {
+        idx->log_cap = idx->log_cap ? idx->log_cap * 2 : 1024;
+        idx->log = xrealloc(idx->log, idx->log_cap * sizeof(*idx->log));
+    }
+    idx->log[idx->log_len++] = id;
     idx->changes++;
-    if (idx->changes >= COMPACT_MIN_CHANGES + live_total(idx) / 2)
+    if (!idx->no_auto && match_index_compact_due(idx))
         match_index_compact(idx);
+}
+
+bool match_index_compact_due(const struct match_index *idx)
+{
+    return idx->changes >= COMPACT_MIN_CHANGES + live_total(idx) / 2;
+}
+
+void match_index_set_auto_compact(struct match_index *idx, bool on)
+{
+    idx->no_auto = !on;
 }
 
 static bool project_valid(const struct match_project *p)
@@ -488,7 +527,7 @@ int match_index_upsert(struct match_index *idx, const struct match_project *p)
     if (!project_valid(p))
         return SD_ERR_INVALID;
     idx->generation++;
-    size_t entry = ids_find(idx, p->id);
+    size_t entry = ids_find(&idx->ids, p->id);
     if (entry != SIZE_MAX)
         do_remove(idx, entry);
 
@@ -580,118 +619,402 @@ int match_index_upsert(struct match_index *idx, const struct match_project *p)
         plist_append(&idx->terms[zone].list[p->side], slot, QMAX);
     }
     s->live++;
-    ids_put(idx, p->id, (uint32_t)p->side << 31 | slot);
-    maybe_compact(idx);
+    ids_put(&idx->ids, p->id, (uint32_t)p->side << 31 | slot);
+    maybe_compact(idx, p->id);
     return 0;
 }
 
 int match_index_remove(struct match_index *idx, int64_t id)
 {
-    size_t entry = ids_find(idx, id);
+    size_t entry = ids_find(&idx->ids, id);
     idx->generation++;
     if (entry == SIZE_MAX)
         return SD_ERR_NOT_FOUND;
     do_remove(idx, entry);
-    maybe_compact(idx);
+    maybe_compact(idx, id);
     return 0;
 }
 
-/* ---- compaction ---- */
+/* ---- compaction ----
+ *
+ * A compaction is prepared from a const index (so under a read lock, while queries run): the IDF
+ * it will have, both sides rebuilt without removed slots, sorted by (sector, zone) and
+ * re-weighted, their posting lists and a new id table. The swap then replays the changes made
+ * since (the log), and exchanges the structures: O(terms + changes since the prepare). */
 
-static void compact_side(struct match_index *idx, int sd)
+enum { MC_PLAIN, MC_FRESH, MC_IMPORT };
+
+struct match_compaction {
+    int mode;
+    uint64_t cepoch;  /* the index's compaction epoch it was prepared at */
+    size_t log_from;  /* the index's log length then */
+    uint32_t nterms;  /* terms that idf covers */
+    double *idf;      /* nterms */
+    uint32_t nlists;  /* terms that lists covers */
+    struct plist *lists; /* nlists * 2: [term * 2 + side] */
+    struct side sides[2];
+    struct idtab ids;
+    uint64_t n;       /* MC_FRESH: the live total it was computed over; MC_IMPORT: the blob's */
+    const char *blob; /* MC_IMPORT (the caller's, validated): terms the index lacked are interned at the swap */
+    size_t blob_len;
+    bool swapped;
+    bool same_idf; /* MC_PLAIN with the IDF held: every vector keeps its bits (copied) */
+};
+
+static double raw_weight(uint8_t kind, double idf, uint32_t tf)
 {
-    struct side *old = &idx->sides[sd];
-    struct side s;
-    memset(&s, 0, sizeof(s));
-    side_reserve(&s, old->live ? old->live : 1);
-    uint64_t need = 0;
-    for (uint32_t i = 0; i < old->nslots; i++)
-        if (old->alive[i])
-            need += (uint64_t)old->ntag[i] + old->ntext[i];
-    side_fwd_reserve(&s, need ? need : 1);
-
-    struct tw v[MATCH_TAGS_MAX + MATCH_TEXT_TERMS_MAX];
-    for (uint32_t i = 0; i < old->nslots; i++) {
-        if (!old->alive[i])
-            continue;
-        uint32_t j = s.nslots++;
-        s.id[j] = old->id[i];
-        s.org[j] = old->org[i];
-        s.bmin[j] = old->bmin[i];
-        s.bmax[j] = old->bmax[i];
-        s.sector[j] = old->sector[i];
-        s.zone[j] = old->zone[i];
-        s.stage[j] = old->stage[i];
-        s.alive[j] = 1;
-        s.ntag[j] = old->ntag[i];
-        s.ntext[j] = old->ntext[i];
-        uint64_t from = old->fwd[i], to = s.f_len;
-        uint32_t nt = old->ntag[i], nx = old->ntext[i];
-        s.fwd[j] = to;
-        for (uint32_t k = 0; k < nt + nx; k++) {
-            uint32_t term = old->f_term[from + k];
-            uint8_t tf = old->f_tf[from + k];
-            v[k] = (struct tw){term, tf, tw_raw(idx, k < nt ? KIND_TAG : KIND_TEXT, term, tf)};
-            s.f_term[to + k] = term;
-            s.f_tf[to + k] = tf;
-        }
-        quantize(v, nt, s.f_w + to);
-        quantize(v + nt, nx, s.f_w + to + nt);
-        s.f_len += nt + nx;
-        size_t e = ids_find(idx, s.id[j]);
-        SD_ASSERT(e != SIZE_MAX);
-        idx->ids[e].ref = (uint32_t)sd << 31 | j;
-    }
-    s.live = s.nslots;
-    side_free(old);
-    *old = s;
+    return kind == KIND_TAG ? idf : (1.0 + log((double)tf)) * idf;
 }
 
-static void rebuild_lists(struct match_index *idx, int sd)
+/* Appends slot i of `from` to `to`, its vectors re-weighted with idf[term] (or the term's own
+ * IDF when idf is NULL), or copied when both are NULL (the IDF did not move: the same bits).
+ * Returns the new slot. */
+static uint32_t side_copy_slot(struct side *to, const struct side *from, uint32_t i,
+                               const double *idf, const struct term *terms)
 {
-    const struct side *s = &idx->sides[sd];
+    side_reserve(to, to->nslots + 1);
+    uint32_t j = to->nslots++;
+    to->id[j] = from->id[i];
+    to->org[j] = from->org[i];
+    to->bmin[j] = from->bmin[i];
+    to->bmax[j] = from->bmax[i];
+    to->sector[j] = from->sector[i];
+    to->zone[j] = from->zone[i];
+    to->stage[j] = from->stage[i];
+    to->alive[j] = 1;
+    to->ntag[j] = from->ntag[i];
+    to->ntext[j] = from->ntext[i];
+    uint32_t nt = from->ntag[i], nx = from->ntext[i];
+    side_fwd_reserve(to, to->f_len + nt + nx);
+    uint64_t src = from->fwd[i], dst = to->f_len;
+    to->fwd[j] = dst;
+    struct tw v[MATCH_TAGS_MAX + MATCH_TEXT_TERMS_MAX];
+    memcpy(to->f_term + dst, from->f_term + src, (nt + nx) * sizeof(*to->f_term));
+    memcpy(to->f_tf + dst, from->f_tf + src, nt + nx);
+    if (!idf && !terms) {
+        memcpy(to->f_w + dst, from->f_w + src, (nt + nx) * sizeof(*to->f_w));
+    } else {
+        for (uint32_t k = 0; k < nt + nx; k++) {
+            uint32_t term = from->f_term[src + k];
+            uint8_t tf = from->f_tf[src + k];
+            double x = idf ? idf[term] : terms[term].idf;
+            v[k] = (struct tw){term, tf, raw_weight(k < nt ? KIND_TAG : KIND_TEXT, x, tf)};
+        }
+        quantize(v, nt, to->f_w + dst);
+        quantize(v + nt, nx, to->f_w + dst + nt);
+    }
+    to->f_len += nt + nx;
+    to->live++;
+    return j;
+}
+
+/* Appends the postings of slot j of side sd to lists[term * 2 + sd]. */
+static void side_post(struct plist *lists, const struct side *s, int sd, uint32_t j)
+{
+    uint64_t off = s->fwd[j];
+    for (uint32_t k = 0; k < (uint32_t)s->ntag[j] + s->ntext[j]; k++)
+        plist_append(&lists[(size_t)s->f_term[off + k] * 2 + sd], j, s->f_w[off + k]);
+    if (s->sector[j] != NONE)
+        plist_append(&lists[(size_t)s->sector[j] * 2 + sd], j, QMAX);
+    if (s->zone[j] != NONE)
+        plist_append(&lists[(size_t)s->zone[j] * 2 + sd], j, QMAX);
+}
+
+struct ord {
+    uint32_t sector, zone, slot;
+};
+
+static int ord_cmp(const void *a, const void *b)
+{
+    const struct ord *x = a, *y = b;
+    if (x->sector != y->sector)
+        return x->sector < y->sector ? -1 : 1;
+    if (x->zone != y->zone)
+        return x->zone < y->zone ? -1 : 1;
+    return (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+/* The term with this kind and text, or NONE (never interns). */
+static uint32_t term_find(const struct match_index *idx, uint8_t kind, const char *s, size_t len)
+{
+    if (!idx->tmap_cap)
+        return NONE;
+    uint64_t h = term_hash(kind, s, len);
+    uint32_t i = (uint32_t)h & (idx->tmap_cap - 1);
+    while (idx->tmap[i]) {
+        const struct term *t = &idx->terms[idx->tmap[i] - 1];
+        if (t->hash == h && t->kind == kind && t->len == len &&
+            memcmp(idx->strs + t->str_off, s, len) == 0)
+            return idx->tmap[i] - 1;
+        i = (i + 1) & (idx->tmap_cap - 1);
+    }
+    return NONE;
+}
+
+#define IDF_HDR (6 + sizeof(uint64_t) + sizeof(uint32_t))
+
+/* Walks a validated IDF blob: fn(arg, kind, text, len, idf) per term. */
+static void blob_each(const char *buf, void (*fn)(void *, uint8_t, const char *, uint32_t, double),
+                      void *arg)
+{
+    uint32_t count;
+    memcpy(&count, buf + 6 + sizeof(uint64_t), sizeof(count));
+    size_t p = IDF_HDR;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t l;
+        double idf;
+        memcpy(&l, buf + p + 1, sizeof(l));
+        memcpy(&idf, buf + p + 1 + sizeof(l) + l, sizeof(idf));
+        fn(arg, (uint8_t)buf[p], buf + p + 1 + sizeof(l), l, idf);
+        p += 1 + sizeof(l) + l + sizeof(double);
+    }
+}
+
+struct blob_ctx {
+    const struct match_index *cidx;
+    struct match_index *idx;
+    double *idf;
+};
+
+static void blob_set_prepared(void *arg, uint8_t kind, const char *s, uint32_t len, double idf)
+{
+    struct blob_ctx *b = arg;
+    uint32_t t = term_find(b->cidx, kind, s, len);
+    if (t != NONE)
+        b->idf[t] = idf;
+}
+
+static void blob_set_index(void *arg, uint8_t kind, const char *s, uint32_t len, double idf)
+{
+    struct blob_ctx *b = arg;
+    uint32_t t = term_find(b->idx, kind, s, len);
+    if (t == NONE)
+        t = term_intern(b->idx, kind, s, len);
+    b->idx->terms[t].idf = idf;
+}
+
+static struct match_compaction *prepare(const struct match_index *idx, int mode, const char *blob,
+                                        size_t blob_len)
+{
+    struct match_compaction *c = xcalloc(1, sizeof(*c));
+    c->mode = mode;
+    c->cepoch = idx->cepoch;
+    c->log_from = idx->log_len;
+    c->nterms = idx->nterms;
+    c->idf = xmalloc((c->nterms ? c->nterms : 1) * sizeof(*c->idf));
+    uint64_t n = live_total(idx);
+    c->same_idf = mode == MC_PLAIN && idx->idf_held;
+    if (mode == MC_IMPORT) {
+        memcpy(&c->n, blob + 6, sizeof(c->n));
+        c->blob = blob;
+        c->blob_len = blob_len;
+        double once = idf_of(c->n + 1, 1);
+        for (uint32_t t = 0; t < c->nterms; t++)
+            c->idf[t] = once; /* terms the snapshot lacks */
+        struct blob_ctx b = {idx, NULL, c->idf};
+        blob_each(blob, blob_set_prepared, &b);
+    } else if (mode == MC_FRESH || !idx->idf_held) {
+        c->n = n;
+        double once = idf_of(n + 1, 1);
+        for (uint32_t t = 0; t < c->nterms; t++)
+            c->idf[t] = mode == MC_FRESH && idx->terms[t].df == 0 ? once
+                                                                  : idf_of(n, idx->terms[t].df);
+    } else {
+        for (uint32_t t = 0; t < c->nterms; t++)
+            c->idf[t] = idx->terms[t].idf;
+    }
+
+    size_t idcap = 1024;
+    while (idcap < 2 * (n + 1))
+        idcap *= 2;
+    ids_init(&c->ids, idcap);
+    c->nlists = c->nterms;
+    c->lists = xcalloc((size_t)(c->nlists ? c->nlists : 1) * 2, sizeof(*c->lists));
+    for (int sd = 0; sd < 2; sd++) {
+        const struct side *old = &idx->sides[sd];
+        struct side *s = &c->sides[sd];
+        struct ord *o = xmalloc((old->live ? old->live : 1) * sizeof(*o));
+        uint32_t no = 0;
+        uint64_t need = 0;
+        for (uint32_t i = 0; i < old->nslots; i++) {
+            if (!old->alive[i])
+                continue;
+            o[no++] = (struct ord){old->sector[i], old->zone[i], i};
+            need += (uint64_t)old->ntag[i] + old->ntext[i];
+        }
+        qsort(o, no, sizeof(*o), ord_cmp);
+        /* Room for the changes the swap replays (and later upserts): a replayed change must
+         * not reallocate a whole side or list while the write lock is held. */
+        side_reserve(s, no + no / 32 + 256);
+        side_fwd_reserve(s, need + need / 32 + 4096);
+        for (uint32_t i = 0; i < no; i++) {
+            uint32_t j = side_copy_slot(s, old, o[i].slot, c->same_idf ? NULL : c->idf, NULL);
+            ids_insert_raw(c->ids.v, c->ids.cap, s->id[j], (uint32_t)sd << 31 | j);
+        }
+        c->ids.len += no;
+        s->sorted = s->nslots;
+        free(o);
+        /* Count, allocate exactly, fill in slot order. */
+        for (uint32_t i = 0; i < s->nslots; i++) {
+            uint64_t off = s->fwd[i];
+            for (uint32_t k = 0; k < (uint32_t)s->ntag[i] + s->ntext[i]; k++)
+                c->lists[(size_t)s->f_term[off + k] * 2 + sd].cap++;
+            if (s->sector[i] != NONE)
+                c->lists[(size_t)s->sector[i] * 2 + sd].cap++;
+            if (s->zone[i] != NONE)
+                c->lists[(size_t)s->zone[i] * 2 + sd].cap++;
+        }
+        for (uint32_t t = 0; t < c->nlists; t++) {
+            struct plist *l = &c->lists[(size_t)t * 2 + sd];
+            if (l->cap) {
+                l->cap += l->cap / 32 + 2;
+                l->slot = xmalloc((size_t)l->cap * (sizeof(uint32_t) + sizeof(uint16_t)));
+            }
+        }
+        for (uint32_t i = 0; i < s->nslots; i++)
+            side_post(c->lists, s, sd, i);
+    }
+    return c;
+}
+
+struct match_compaction *match_index_compact_prepare(const struct match_index *idx)
+{
+    return prepare(idx, MC_PLAIN, NULL, 0);
+}
+
+struct match_compaction *match_index_compact_prepare_fresh(const struct match_index *idx)
+{
+    return prepare(idx, MC_FRESH, NULL, 0);
+}
+
+static bool idf_blob_valid(const char *buf, size_t len)
+{
+    if (len < IDF_HDR || memcmp(buf, "SDIDF1", 6) != 0)
+        return false;
+    uint32_t count;
+    memcpy(&count, buf + 6 + sizeof(uint64_t), sizeof(count));
+    size_t p = IDF_HDR;
+    for (uint32_t i = 0; i < count; i++) {
+        uint32_t l;
+        if (len - p < 1 + sizeof(l))
+            return false;
+        memcpy(&l, buf + p + 1, sizeof(l));
+        if (buf[p] > KIND_ZONE || len - p - 1 - sizeof(l) < (size_t)l + sizeof(double))
+            return false;
+        p += 1 + sizeof(l) + l + sizeof(double);
+    }
+    return p == len;
+}
+
+int match_index_compact_prepare_import(const struct match_index *idx, const char *buf, size_t len,
+                                       struct match_compaction **out)
+{
+    *out = NULL;
+    if (!idf_blob_valid(buf, len))
+        return SD_ERR_INVALID;
+    *out = prepare(idx, MC_IMPORT, buf, len);
+    return 0;
+}
+
+int match_index_compact_swap(struct match_index *idx, struct match_compaction *c)
+{
+    if (c->swapped || c->cepoch != idx->cepoch)
+        return SD_ERR_CONFLICT;
+    /* 1. The IDF. */
+    for (uint32_t t = 0; t < c->nterms; t++)
+        idx->terms[t].idf = c->idf[t];
+    if (c->mode == MC_IMPORT) {
+        double once = idf_of(c->n + 1, 1);
+        for (uint32_t t = c->nterms; t < idx->nterms; t++)
+            idx->terms[t].idf = once;
+        struct blob_ctx b = {NULL, idx, NULL};
+        blob_each(c->blob, blob_set_index, &b); /* interns the terms the index lacks */
+    }
+    if (c->mode == MC_FRESH) { /* as importing its own export would: see prepare() */
+        double once = idf_of(c->n + 1, 1);
+        for (uint32_t t = 0; t < idx->nterms; t++)
+            if (idx->terms[t].df == 0)
+                idx->terms[t].idf = once;
+    }
+    if (c->mode != MC_PLAIN) {
+        idx->idf_held = true;
+        idx->held_n = c->n;
+    }
+    /* 2. The changes since the prepare, onto the new structures. */
+    if (idx->nterms > c->nlists) {
+        c->lists = xrealloc(c->lists, (size_t)idx->nterms * 2 * sizeof(*c->lists));
+        memset(c->lists + (size_t)c->nlists * 2, 0,
+               (size_t)(idx->nterms - c->nlists) * 2 * sizeof(*c->lists));
+        c->nlists = idx->nterms;
+    }
+    for (size_t i = c->log_from; i < idx->log_len; i++) {
+        int64_t id = idx->log[i];
+        size_t e = ids_find(&c->ids, id);
+        if (e != SIZE_MAX) {
+            uint32_t ref = c->ids.v[e].ref;
+            struct side *s = &c->sides[ref >> 31];
+            s->alive[ref & 0x7FFFFFFF] = 0;
+            s->live--;
+            ids_delete_at(&c->ids, e);
+        }
+        e = ids_find(&idx->ids, id);
+        if (e != SIZE_MAX) {
+            uint32_t ref = idx->ids.v[e].ref;
+            int sd = (int)(ref >> 31);
+            uint32_t j = side_copy_slot(&c->sides[sd], &idx->sides[sd], ref & 0x7FFFFFFF, NULL,
+                                        c->same_idf ? NULL : idx->terms);
+            side_post(c->lists, &c->sides[sd], sd, j);
+            ids_put(&c->ids, id, (uint32_t)sd << 31 | j);
+        }
+    }
+    /* 3. Exchange: the old structures go to c, freed by match_compaction_free (outside a lock). */
     for (uint32_t t = 0; t < idx->nterms; t++) {
-        struct plist *l = &idx->terms[t].list[sd];
-        free(l->slot);
-        memset(l, 0, sizeof(*l));
+        for (int sd = 0; sd < 2; sd++) {
+            struct plist tmp = idx->terms[t].list[sd];
+            idx->terms[t].list[sd] = c->lists[(size_t)t * 2 + sd];
+            c->lists[(size_t)t * 2 + sd] = tmp;
+        }
     }
-    /* Count, allocate exactly, fill in slot order. */
-    for (uint32_t i = 0; i < s->nslots; i++) {
-        uint64_t off = s->fwd[i];
-        for (uint32_t k = 0; k < (uint32_t)s->ntag[i] + s->ntext[i]; k++)
-            idx->terms[s->f_term[off + k]].list[sd].cap++;
-        if (s->sector[i] != NONE)
-            idx->terms[s->sector[i]].list[sd].cap++;
-        if (s->zone[i] != NONE)
-            idx->terms[s->zone[i]].list[sd].cap++;
+    for (int sd = 0; sd < 2; sd++) {
+        struct side tmp = idx->sides[sd];
+        idx->sides[sd] = c->sides[sd];
+        c->sides[sd] = tmp;
     }
-    for (uint32_t t = 0; t < idx->nterms; t++) {
-        struct plist *l = &idx->terms[t].list[sd];
-        if (l->cap)
-            l->slot = xmalloc((size_t)l->cap * (sizeof(uint32_t) + sizeof(uint16_t)));
-    }
-    for (uint32_t i = 0; i < s->nslots; i++) {
-        uint64_t off = s->fwd[i];
-        for (uint32_t k = 0; k < (uint32_t)s->ntag[i] + s->ntext[i]; k++)
-            plist_append(&idx->terms[s->f_term[off + k]].list[sd], i, s->f_w[off + k]);
-        if (s->sector[i] != NONE)
-            plist_append(&idx->terms[s->sector[i]].list[sd], i, QMAX);
-        if (s->zone[i] != NONE)
-            plist_append(&idx->terms[s->zone[i]].list[sd], i, QMAX);
-    }
+    struct idtab tmp = idx->ids;
+    idx->ids = c->ids;
+    c->ids = tmp;
+    idx->changes = 0;
+    idx->log_len = 0;
+    idx->generation++;
+    idx->cepoch++;
+    c->swapped = true;
+    c->blob = NULL;
+    return 0;
+}
+
+void match_compaction_free(struct match_compaction *c)
+{
+    if (!c)
+        return;
+    for (size_t i = 0; i < (size_t)c->nlists * 2; i++)
+        free(c->lists[i].slot);
+    free(c->lists);
+    free(c->idf);
+    side_free(&c->sides[0]);
+    side_free(&c->sides[1]);
+    free(c->ids.v);
+    free(c);
+#ifdef __GLIBC__
+    malloc_trim(0); /* the old structures were as big as the index: give the pages back */
+#endif
 }
 
 void match_index_compact(struct match_index *idx)
 {
-    idx->generation++;
-    uint64_t n = live_total(idx);
-    for (uint32_t t = 0; t < idx->nterms && !idx->idf_held; t++)
-        idx->terms[t].idf = idf_of(n, idx->terms[t].df);
-    for (int sd = 0; sd < 2; sd++) {
-        compact_side(idx, sd);
-        rebuild_lists(idx, sd);
-    }
-    idx->changes = 0;
+    struct match_compaction *c = prepare(idx, MC_PLAIN, NULL, 0);
+    int err = match_index_compact_swap(idx, c);
+    SD_ASSERT(err == 0);
+    match_compaction_free(c);
 }
 
 size_t match_index_memory(const struct match_index *idx)
@@ -700,7 +1023,8 @@ size_t match_index_memory(const struct match_index *idx)
     b += (size_t)idx->terms_cap * sizeof(*idx->terms);
     b += (size_t)idx->tmap_cap * sizeof(*idx->tmap);
     b += idx->strs_cap;
-    b += idx->ids_cap * sizeof(*idx->ids);
+    b += idx->ids.cap * sizeof(*idx->ids.v);
+    b += idx->log_cap * sizeof(*idx->log);
     for (uint32_t t = 0; t < idx->nterms; t++)
         for (int sd = 0; sd < 2; sd++)
             b += (size_t)idx->terms[t].list[sd].cap * (sizeof(uint32_t) + sizeof(uint16_t));
@@ -721,7 +1045,7 @@ struct proj {
 
 static struct proj proj_of(const struct match_index *idx, size_t entry)
 {
-    uint32_t ref = idx->ids[entry].ref;
+    uint32_t ref = idx->ids.v[entry].ref;
     return (struct proj){&idx->sides[ref >> 31], ref & 0x7FFFFFFF};
 }
 
@@ -758,12 +1082,6 @@ static uint64_t stage_comp(struct proj a, struct proj b)
     if (d < 0)
         d = -d;
     return COMP_ONE - (COMP_ONE / 3) * (uint64_t)d;
-}
-
-static uint64_t free_part(const struct match_index *idx, struct proj q, struct proj c)
-{
-    return idx->w[W_BUDGET] * budget_comp(idx, q, c, NULL, NULL) +
-           idx->w[W_STAGE] * stage_comp(q, c);
 }
 
 struct parts {
@@ -887,7 +1205,7 @@ int match_index_topk_exhaustive(const struct match_index *idx, int64_t query_id,
                                 match_skip_fn skip, void *skip_arg, struct match_result *out,
                                 size_t *nout)
 {
-    size_t entry = ids_find(idx, query_id);
+    size_t entry = ids_find(&idx->ids, query_id);
     if (entry == SIZE_MAX)
         return SD_ERR_NOT_FOUND;
     struct proj q = proj_of(idx, entry);
@@ -918,6 +1236,7 @@ struct cursor {
     uint64_t ub;   /* mult * list maximum */
     uint64_t wq2;  /* query component squared (tag and text lists) */
     int group;
+    int slot_kind; /* G_OTHER: KIND_SECTOR or KIND_ZONE */
 };
 
 static int cursor_by_ub(const void *a, const void *b)
@@ -929,11 +1248,21 @@ static int cursor_by_ub(const void *a, const void *b)
 }
 
 /* First position >= pos whose slot is >= target (galloping search). */
-static uint32_t cursor_seek(const struct cursor *c, uint32_t target)
+static uint32_t cursor_gallop(const struct cursor *c, uint32_t target);
+
+static inline uint32_t cursor_seek(const struct cursor *c, uint32_t target)
 {
     uint32_t pos = c->pos;
     if (pos >= c->len || c->slot[pos] >= target)
         return pos;
+    if (pos + 1 >= c->len || c->slot[pos + 1] >= target)
+        return pos + 1;
+    return cursor_gallop(c, target);
+}
+
+static uint32_t cursor_gallop(const struct cursor *c, uint32_t target)
+{
+    uint32_t pos = c->pos;
     uint32_t lo = pos, step = 1, hi = pos + 1;
     while (hi < c->len && c->slot[hi] < target) {
         lo = hi;
@@ -959,57 +1288,127 @@ static void add_cursor(struct cursor *cv, size_t *m, const struct plist *l, uint
     uint64_t mult = weight * wq;
     if (l->len == 0 || mult == 0 || l->maxw == 0)
         return;
-    cv[*m] = (struct cursor){l->slot, plist_w(l), l->len, 0, mult, mult * l->maxw, wq * wq, group};
+    cv[*m] = (struct cursor){l->slot, plist_w(l), l->len, 0, mult, mult * l->maxw, wq * wq, group, 0};
     (*m)++;
 }
 
-int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, match_skip_fn skip,
-                     void *skip_arg, struct match_result *out, size_t *nout)
+/* First position whose slot is >= target (binary search over the whole list). */
+static uint32_t cursor_lower(const struct cursor *c, uint32_t target)
 {
-    size_t entry = ids_find(idx, query_id);
-    if (entry == SIZE_MAX)
-        return SD_ERR_NOT_FOUND;
-    struct proj q = proj_of(idx, entry);
-    int os = q.s == &idx->sides[0] ? 1 : 0;
-    const struct side *cs = &idx->sides[os];
-    int64_t qorg = q.s->org[q.slot];
-    uint32_t qsec = q.s->sector[q.slot], qzone = q.s->zone[q.slot];
-    struct heap h = {xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
-    if (k == 0 || cs->live == 0)
-        goto out;
-
-    /* One cursor per query feature that has a posting list on the other side. */
-    uint64_t qoff = q.s->fwd[q.slot];
-    uint32_t qt = q.s->ntag[q.slot], qx = q.s->ntext[q.slot];
-    struct cursor *cv = xmalloc((qt + qx + 2) * sizeof(*cv));
-    size_t m = 0;
-    for (uint32_t i = 0; i < qt + qx; i++) {
-        const struct term *t = &idx->terms[q.s->f_term[qoff + i]];
-        int g = i < qt ? G_TAG : G_TEXT;
-        add_cursor(cv, &m, &t->list[os], idx->w[g == G_TAG ? W_TAG : W_TEXT], q.s->f_w[qoff + i],
-                   g);
+    uint32_t lo = 0, hi = c->len;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (c->slot[mid] < target)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
-    if (q.s->sector[q.slot] != NONE)
-        add_cursor(cv, &m, &idx->terms[q.s->sector[q.slot]].list[os], idx->w[W_SECTOR], QMAX,
-                   G_OTHER);
-    if (q.s->zone[q.slot] != NONE)
-        add_cursor(cv, &m, &idx->terms[q.s->zone[q.slot]].list[os], idx->w[W_ZONE], QMAX, G_OTHER);
+    return lo;
+}
+
+/* Slots [lo, hi) of the sorted prefix whose key (sector or zone array) equals v. */
+static void key_range(const uint32_t *key, uint32_t lo, uint32_t hi, uint32_t v, uint32_t *a,
+                      uint32_t *b)
+{
+    uint32_t l = lo, h = hi;
+    while (l < h) {
+        uint32_t mid = l + (h - l) / 2;
+        if (key[mid] < v)
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    *a = l;
+    h = hi;
+    while (l < h) {
+        uint32_t mid = l + (h - l) / 2;
+        if (key[mid] <= v)
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    *b = l;
+}
+
+/* A range of candidate slots and what is known there of the sector and zone parts: -1 unknown
+ * (their lists take part), 0 none of them match, 1 all of them do. */
+struct seg {
+    uint32_t lo, hi;
+    int sec, zone;
+};
+
+struct topk {
+    const struct match_index *idx;
+    struct proj q;
+    const struct side *cs;
+    int64_t qorg;
+    uint32_t qsec, qzone;
+    uint64_t budget_ub, stage_ub;
+    int64_t qbmin, qbmax;
+    uint64_t budget_unknown; /* budget_comp when either budget is unknown */
+    const struct cursor *all; /* every cursor of the query */
+    size_t nall;
+    struct cursor *cv; /* the segment's, nall + 1 */
+    uint64_t *pre;     /* 4 * (nall + 1) */
+    uint32_t *head;    /* nall + 1: cv[i]'s current slot, UINT32_MAX once exhausted */
+    struct heap h;
+    uint64_t thr;
+    match_skip_fn skip;
+    void *skip_arg;
+};
+
+/* budget_comp(idx, t->q, c): the common cases (an unknown budget, disjoint ranges) without the
+ * floating point, the same value. */
+static inline uint64_t budget_fast(const struct topk *t, struct proj c)
+{
+    int64_t cmin = c.s->bmin[c.slot], cmax = c.s->bmax[c.slot];
+    if (t->qbmax <= 0 || cmax <= 0)
+        return t->budget_unknown;
+    if (t->qbmin <= t->qbmax && cmin <= cmax &&
+        (t->qbmin > cmax || cmin > t->qbmax))
+        return 0; /* both well-formed, no overlap: 0 in either mode */
+    return budget_comp(t->idx, t->q, c, NULL, NULL);
+}
+
+/* MaxScore over the slots [g.lo, g.hi). The heap and threshold carry over between segments. */
+static void run_segment(struct topk *t, struct seg g)
+{
+    const struct match_index *idx = t->idx;
+    const struct side *cs = t->cs;
+    struct proj q = t->q;
+    struct cursor *cv = t->cv;
+    size_t m = 0;
+    for (size_t i = 0; i < t->nall; i++) {
+        const struct cursor *c = &t->all[i];
+        if (c->group == G_OTHER && ((c->slot_kind == KIND_SECTOR && g.sec >= 0) ||
+                                    (c->slot_kind == KIND_ZONE && g.zone >= 0)))
+            continue; /* known for every slot of the segment */
+        cv[m] = *c;
+        cv[m].pos = cursor_lower(&cv[m], g.lo);
+        if (cv[m].pos < cv[m].len && cv[m].slot[cv[m].pos] < g.hi)
+            m++;
+    }
     qsort(cv, m, sizeof(*cv), cursor_by_ub);
+    /* The essential cursors' current slots, contiguous: finding the next candidate scans them. */
+    uint32_t *head = t->head;
+    for (size_t i = 0; i < m; i++)
+        head[i] = cv[i].slot[cv[i].pos];
 
     /* rest[g][i] bounds what lists [0, i) of group g can add to a project's score: the sum of
      * their bounds and, for the cosine groups, Cauchy-Schwarz: sum(wq * wd) over those terms is
      * at most |wq restricted to them| * QMAX. nb[i] bounds a project found in no list >= i. */
-    uint64_t *pre = xcalloc(4 * (m + 1), sizeof(uint64_t));
-    uint64_t *rest[3] = {pre, pre + (m + 1), pre + 2 * (m + 1)};
-    uint64_t *nb = pre + 3 * (m + 1);
+    uint64_t *rest[3] = {t->pre, t->pre + (m + 1), t->pre + 2 * (m + 1)};
+    uint64_t *nb = t->pre + 3 * (m + 1);
     const uint64_t cap[2] = {idx->w[W_TAG] * COMP_ONE, idx->w[W_TEXT] * COMP_ONE};
     const uint64_t gw[2] = {idx->w[W_TAG], idx->w[W_TEXT]};
-    const uint64_t free_ub = (idx->w[W_BUDGET] + idx->w[W_STAGE]) * COMP_ONE;
+    uint64_t known = (g.sec == 1 ? idx->w[W_SECTOR] * COMP_ONE : 0) +
+                     (g.zone == 1 ? idx->w[W_ZONE] * COMP_ONE : 0);
+    const uint64_t free_ub = t->budget_ub + t->stage_ub + known;
     uint64_t sum[3] = {0, 0, 0}, sq[2] = {0, 0};
     for (size_t i = 0; i <= m; i++) {
-        for (int g = 0; g < 2; g++) {
-            uint64_t csb = gw[g] * ((uint64_t)ceil(sqrt((double)sq[g]) * QMAX) + 1);
-            rest[g][i] = min_u64(min_u64(sum[g], csb), cap[g]);
+        for (int gr = 0; gr < 2; gr++) {
+            uint64_t csb = gw[gr] * ((uint64_t)ceil(sqrt((double)sq[gr]) * QMAX) + 1);
+            rest[gr][i] = min_u64(min_u64(sum[gr], csb), cap[gr]);
         }
         rest[G_OTHER][i] = sum[G_OTHER];
         nb[i] = free_ub + rest[0][i] + rest[1][i] + rest[2][i];
@@ -1020,47 +1419,89 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
         }
     }
 
-    /* Until the heap is full with a threshold above free_ub, every project is a candidate
-     * (all_docs); then lists [0, ess) are only probed, [ess, m) drive the iteration. */
-    bool all_docs = true;
+    /* While the heap is not full or its threshold does not exceed what a project found in no
+     * list can score, every slot is a candidate (all_docs); then lists [0, ess) are only
+     * probed, [ess, m) drive the iteration. */
+    struct heap *h = &t->h;
+    bool all_docs = !(h->n == h->k && nb[0] < t->thr);
     size_t ess = 0;
-    uint64_t thr = 0;
-    uint32_t d = 0;
+    if (!all_docs)
+        while (ess < m && nb[ess + 1] < t->thr)
+            ess++;
+    uint32_t d = g.lo;
+    /* The advance past a candidate also finds the next one (the smallest head of the essential
+     * lists); have_next says it is valid (cleared when the essential lists change). */
+    uint32_t upcoming = 0;
+    bool have_next = false;
     for (;;) {
         if (all_docs) {
-            if (d >= cs->nslots)
+            if (d >= g.hi)
                 break;
         } else {
-            uint32_t best = UINT32_MAX;
-            for (size_t i = ess; i < m; i++)
-                if (cv[i].pos < cv[i].len && cv[i].slot[cv[i].pos] < best)
-                    best = cv[i].slot[cv[i].pos];
-            if (best == UINT32_MAX)
+            uint32_t best = upcoming;
+            if (!have_next) {
+                best = UINT32_MAX;
+                for (size_t i = ess; i < m; i++)
+                    best = head[i] < best ? head[i] : best;
+            }
+            if (best >= g.hi)
                 break;
             d = best;
         }
         uint64_t p[3] = {0, 0, 0};
         size_t nprobe = all_docs ? m : ess;
         if (!all_docs) {
+            uint32_t nx = UINT32_MAX;
             for (size_t i = ess; i < m; i++) {
-                struct cursor *c = &cv[i];
-                if (c->pos < c->len && c->slot[c->pos] == d) {
+                if (head[i] == d) {
+                    struct cursor *c = &cv[i];
                     p[c->group] += c->mult * c->w[c->pos];
                     c->pos++;
+                    head[i] = c->pos < c->len ? c->slot[c->pos] : UINT32_MAX;
                 }
+                nx = head[i] < nx ? head[i] : nx;
+            }
+            upcoming = nx;
+            have_next = true;
+            if (nx < g.hi) {
+                /* The next candidate is known: start loading its fields (at 1M per side
+                 * each is a cache miss). */
+                __builtin_prefetch(&cs->alive[nx]);
+                __builtin_prefetch(&cs->org[nx]);
+                __builtin_prefetch(&cs->stage[nx]);
+                __builtin_prefetch(&cs->bmin[nx]);
+                __builtin_prefetch(&cs->bmax[nx]);
+                if (t->qsec != NONE)
+                    __builtin_prefetch(&cs->sector[nx]);
+                if (t->qzone != NONE)
+                    __builtin_prefetch(&cs->zone[nx]);
             }
         }
-        bool full = h.n == h.k;
-        if (all_docs && !cs->alive[d])
+        if (!cs->alive[d] || cs->org[d] == t->qorg)
             goto next;
-        /* Sector, zone, budget and stage are exact from the slot arrays (the sector and zone
-         * cursors only generate candidates); tags and text are bounded, then probed. */
+        bool full = h->n == h->k;
+        /* Sector, zone, stage and budget are exact from the slot arrays (the sector and zone
+         * cursors only generate candidates); tags and text are bounded, then probed. The budget
+         * part first: it prunes most candidates before any probe (at 50,000 per side a third of
+         * the candidates pass the bound with it, two thirds with its maximum instead). */
         struct proj cp = {cs, d};
-        uint64_t exact = free_part(idx, q, cp);
-        if (qsec != NONE && cs->sector[d] == qsec)
+        uint64_t exact = idx->w[W_STAGE] * stage_comp(q, cp);
+        if (t->qsec != NONE && cs->sector[d] == t->qsec)
             exact += idx->w[W_SECTOR] * COMP_ONE;
-        if (qzone != NONE && cs->zone[d] == qzone)
+        if (t->qzone != NONE && cs->zone[d] == t->qzone)
             exact += idx->w[W_ZONE] * COMP_ONE;
+        if (full) {
+            /* The budget's maximum first (no arithmetic), then its exact part. */
+            uint64_t tt = min_u64(p[G_TAG] + rest[G_TAG][nprobe], cap[G_TAG]) +
+                          min_u64(p[G_TEXT] + rest[G_TEXT][nprobe], cap[G_TEXT]);
+            if (exact + t->budget_ub + tt < t->thr)
+                goto next;
+            exact += idx->w[W_BUDGET] * budget_fast(t, cp);
+            if (exact + tt < t->thr)
+                goto next;
+        } else {
+            exact += idx->w[W_BUDGET] * budget_fast(t, cp);
+        }
         for (size_t i = nprobe; i-- > 0;) {
             struct cursor *c = &cv[i];
             if (c->group == G_OTHER)
@@ -1068,7 +1509,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
             if (full) {
                 uint64_t bound = exact + min_u64(p[G_TAG] + rest[G_TAG][i + 1], cap[G_TAG]) +
                                  min_u64(p[G_TEXT] + rest[G_TEXT][i + 1], cap[G_TEXT]);
-                if (bound < thr)
+                if (bound < t->thr)
                     goto next;
             }
             c->pos = cursor_seek(c, d);
@@ -1078,28 +1519,117 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
             }
         }
         uint64_t sc = exact + p[G_TAG] + p[G_TEXT];
-        if (!cs->alive[d] || cs->org[d] == qorg)
-            goto next;
-        if (offer(&h, sc, cs->id[d], skip, skip_arg) && h.n == h.k) {
-            thr = h.v[0].score;
-            if (all_docs && free_ub < thr) {
+        if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k) {
+            t->thr = h->v[0].score;
+            if (all_docs && nb[0] < t->thr) {
                 all_docs = false;
-                for (size_t i = 0; i < m; i++)
+                for (size_t i = 0; i < m; i++) {
                     cv[i].pos = cursor_seek(&cv[i], d + 1);
+                    head[i] = cv[i].pos < cv[i].len ? cv[i].slot[cv[i].pos] : UINT32_MAX;
+                }
             }
             if (!all_docs)
-                while (ess < m && nb[ess + 1] < thr)
+                while (ess < m && nb[ess + 1] < t->thr) {
                     ess++;
+                    have_next = false;
+                }
         }
     next:
         if (all_docs)
             d++;
     }
-    free(pre);
-    free(cv);
+}
+
+int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, match_skip_fn skip,
+                     void *skip_arg, struct match_result *out, size_t *nout)
+{
+    size_t entry = ids_find(&idx->ids, query_id);
+    if (entry == SIZE_MAX)
+        return SD_ERR_NOT_FOUND;
+    struct topk t = {.idx = idx, .q = proj_of(idx, entry), .skip = skip, .skip_arg = skip_arg};
+    struct proj q = t.q;
+    t.cs = &idx->sides[q.s == &idx->sides[0] ? 1 : 0];
+    t.qorg = q.s->org[q.slot];
+    t.qsec = q.s->sector[q.slot];
+    t.qzone = q.s->zone[q.slot];
+    t.h = (struct heap){xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
+    if (k == 0 || t.cs->live == 0)
+        goto out;
+    /* An unknown query budget fits every candidate alike. */
+    t.budget_ub = idx->w[W_BUDGET] *
+                  (q.s->bmax[q.slot] > 0 ? COMP_ONE : budget_comp(idx, q, q, NULL, NULL));
+    t.stage_ub = idx->w[W_STAGE] * COMP_ONE;
+    t.qbmin = q.s->bmin[q.slot];
+    t.qbmax = q.s->bmax[q.slot];
+    t.budget_unknown = (uint64_t)floor(
+        match_budget_fit(0, 0, 0, 0, idx->budget_mode, NULL, NULL) * (double)COMP_ONE);
+
+    /* One cursor per query feature that has a posting list on the other side. */
+    int os = t.cs == &idx->sides[0] ? 0 : 1;
+    uint64_t qoff = q.s->fwd[q.slot];
+    uint32_t qt = q.s->ntag[q.slot], qx = q.s->ntext[q.slot];
+    size_t cmax = qt + qx + 2;
+    struct cursor *all = xmalloc(2 * cmax * sizeof(*all));
+    size_t m = 0;
+    for (uint32_t i = 0; i < qt + qx; i++) {
+        const struct term *tm = &idx->terms[q.s->f_term[qoff + i]];
+        int gr = i < qt ? G_TAG : G_TEXT;
+        add_cursor(all, &m, &tm->list[os], idx->w[gr == G_TAG ? W_TAG : W_TEXT],
+                   q.s->f_w[qoff + i], gr);
+    }
+    if (t.qsec != NONE) {
+        size_t before = m;
+        add_cursor(all, &m, &idx->terms[t.qsec].list[os], idx->w[W_SECTOR], QMAX, G_OTHER);
+        if (m > before)
+            all[before].slot_kind = KIND_SECTOR;
+    }
+    if (t.qzone != NONE) {
+        size_t before = m;
+        add_cursor(all, &m, &idx->terms[t.qzone].list[os], idx->w[W_ZONE], QMAX, G_OTHER);
+        if (m > before)
+            all[before].slot_kind = KIND_ZONE;
+    }
+    t.all = all;
+    t.nall = m;
+    t.cv = all + cmax;
+    t.pre = xmalloc(4 * (m + 1) * sizeof(uint64_t));
+    t.head = xmalloc((m + 1) * sizeof(uint32_t));
+
+    /* The slots sorted by (sector, zone) make the query's sector, and its zone within it, ranges:
+     * there the sector (zone) part is known for every slot, elsewhere in the sorted prefix the
+     * sector part is known to be 0, so the sector list stops driving the iteration. The query's
+     * own sector and zone first (the best candidates: the threshold rises early), then the rest
+     * of its sector, the unsorted tail, the other sectors. */
+    const struct side *cs = t.cs;
+    uint32_t sorted = cs->sorted, n = cs->nslots;
+    struct seg segs[6];
+    size_t ns = 0;
+    int zknown = t.qzone == NONE ? 0 : -1;
+    if (t.qsec == NONE) {
+        segs[ns++] = (struct seg){0, n, 0, zknown};
+    } else {
+        uint32_t slo, shi, zlo, zhi;
+        key_range(cs->sector, 0, sorted, t.qsec, &slo, &shi);
+        if (t.qzone != NONE)
+            key_range(cs->zone, slo, shi, t.qzone, &zlo, &zhi);
+        else
+            zlo = zhi = slo;
+        segs[ns++] = (struct seg){zlo, zhi, 1, t.qzone == NONE ? 0 : 1};
+        segs[ns++] = (struct seg){slo, zlo, 1, 0};
+        segs[ns++] = (struct seg){zhi, shi, 1, 0};
+        segs[ns++] = (struct seg){sorted, n, -1, zknown};
+        segs[ns++] = (struct seg){0, slo, 0, zknown};
+        segs[ns++] = (struct seg){shi, sorted, 0, zknown};
+    }
+    for (size_t i = 0; i < ns; i++)
+        if (segs[i].lo < segs[i].hi)
+            run_segment(&t, segs[i]);
+    free(t.pre);
+    free(t.head);
+    free(all);
 out:
-    heap_output(&h, out, nout);
-    free(h.v);
+    heap_output(&t.h, out, nout);
+    free(t.h.v);
     return 0;
 }
 
@@ -1121,7 +1651,7 @@ static int shared_by_idf(const void *a, const void *b)
 int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t candidate_id,
                         struct match_reasons *out)
 {
-    size_t qe = ids_find(idx, query_id), ce = ids_find(idx, candidate_id);
+    size_t qe = ids_find(&idx->ids, query_id), ce = ids_find(&idx->ids, candidate_id);
     if (qe == SIZE_MAX || ce == SIZE_MAX)
         return SD_ERR_NOT_FOUND;
     struct proj q = proj_of(idx, qe), c = proj_of(idx, ce);
@@ -1187,7 +1717,7 @@ int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t
 int match_index_get(const struct match_index *idx, int64_t id, struct match_project *out,
                     const char *tags[MATCH_TAGS_MAX])
 {
-    size_t e = ids_find(idx, id);
+    size_t e = ids_find(&idx->ids, id);
     if (e == SIZE_MAX)
         return SD_ERR_NOT_FOUND;
     struct proj p = proj_of(idx, e);
@@ -1255,43 +1785,13 @@ char *match_index_idf_export(const struct match_index *idx, size_t *len)
 
 int match_index_idf_import(struct match_index *idx, const char *buf, size_t len)
 {
-    size_t at = 6 + sizeof(uint64_t) + sizeof(uint32_t);
-    if (len < at || memcmp(buf, "SDIDF1", 6) != 0)
-        return SD_ERR_INVALID;
-    uint64_t n;
-    uint32_t count;
-    memcpy(&n, buf + 6, sizeof(n));
-    memcpy(&count, buf + 6 + sizeof(n), sizeof(count));
-    /* validate before changing anything */
-    size_t p = at;
-    for (uint32_t i = 0; i < count; i++) {
-        uint32_t l;
-        if (len - p < 1 + sizeof(l))
-            return SD_ERR_INVALID;
-        memcpy(&l, buf + p + 1, sizeof(l));
-        if (buf[p] > KIND_ZONE || len - p - 1 - sizeof(l) < (size_t)l + sizeof(double))
-            return SD_ERR_INVALID;
-        p += 1 + sizeof(l) + l + sizeof(double);
-    }
-    if (p != len)
-        return SD_ERR_INVALID;
-    idx->generation++;
-    idx->idf_held = true;
-    idx->held_n = n;
-    double once = idf_of(n + 1, 1);
-    for (uint32_t t = 0; t < idx->nterms; t++)
-        idx->terms[t].idf = once; /* terms the snapshot lacks */
-    p = at;
-    for (uint32_t i = 0; i < count; i++) {
-        uint32_t l;
-        double idf;
-        memcpy(&l, buf + p + 1, sizeof(l));
-        uint32_t t = term_intern(idx, (uint8_t)buf[p], buf + p + 1 + sizeof(l), l);
-        memcpy(&idf, buf + p + 1 + sizeof(l) + l, sizeof(idf));
-        idx->terms[t].idf = idf;
-        p += 1 + sizeof(l) + l + sizeof(double);
-    }
-    match_index_compact(idx); /* every vector re-weighted with the snapshot */
+    struct match_compaction *c;
+    int err = match_index_compact_prepare_import(idx, buf, len, &c);
+    if (err)
+        return err;
+    err = match_index_compact_swap(idx, c);
+    SD_ASSERT(err == 0);
+    match_compaction_free(c);
     return 0;
 }
 
@@ -1310,7 +1810,7 @@ void match_index_hold_idf(struct match_index *idx, bool hold)
 int match_index_each_query(const struct match_index *idx, int64_t candidate_id,
                            void (*fn)(void *arg, int64_t query_id, double score), void *arg)
 {
-    size_t entry = ids_find(idx, candidate_id);
+    size_t entry = ids_find(&idx->ids, candidate_id);
     if (entry == SIZE_MAX)
         return SD_ERR_NOT_FOUND;
     struct proj c = proj_of(idx, entry);

@@ -10,20 +10,30 @@
  * Scores (see matching/score.h) use the index's IDF table. IDF is a snapshot: it is recomputed
  * for every term, together with all stored vectors and posting lists, by match_index_compact(),
  * which upserts and removes run automatically once the number of changes since the last
- * compaction exceeds 1024 + half the live projects (amortized O(1) per change; a project
- * upserted in between is weighted with the current snapshot, new terms getting the IDF of a term
- * seen once). Scores thus depend on the index contents and its snapshot, never on the code path:
+ * compaction exceeds 1024 + half the live projects (unless match_index_set_auto_compact() turned
+ * that off; amortized O(1) per change; a project upserted in between is weighted with the current
+ * snapshot, new terms getting the IDF of a term seen once). Scores thus depend on the index contents and its snapshot, never on the code path:
  * match_index_topk() returns exactly what match_index_topk_exhaustive() returns.
+ *
+ * Slots: a compaction orders each side's projects by (sector, zone); projects upserted since
+ * follow, unsorted. Retrieval runs segment by segment: the query's zone within its sector, the
+ * rest of its sector, the unsorted tail, the other sectors. Where the sector (zone) part is known
+ * for every project of a segment it is a constant there and its list drops out, so the long
+ * sector list drives no iteration outside the query's sector. The heap and its threshold carry
+ * over from segment to segment.
  *
  * Retrieval: MaxScore over per-side posting lists (tags, tokens, sector, zone). Each list has an
  * upper bound (weight * query component * list maximum); the tag and text groups are further
  * bounded by Cauchy-Schwarz (|query part| * 1) and the budget/stage features, which every
  * candidate gets, by their maximum, so a project sharing no posting is bounded too. Lists whose
  * summed bound cannot reach the current k-th score are only probed, never iterated; at each
- * candidate the sector, zone, budget and stage parts are taken exactly from the stored fields
- * before the tag and text lists are probed. A query thus scores few projects, yet its top-k is
+ * candidate the sector, zone, stage and budget parts are taken exactly from the stored fields
+ * before the tag and text lists are probed (the budget part prunes most candidates). A query thus scores few projects, yet its top-k is
  * exact (integer scores, pruning only when a bound is strictly below the k-th score). Ties are
  * broken by the lower project id.
+ *
+ * Compaction can be prepared aside and swapped in (match_index_compact_prepare/_swap below), so
+ * that a server holds its exclusive lock only for the swap.
  *
  * Thread safety: none inside. Functions taking a const index only read it (they allocate their
  * own scratch) and may run concurrently with each other; anything that changes the index needs
@@ -100,6 +110,32 @@ int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t
  * projects. O(total postings). Upserts and removes call it automatically (see above); call it
  * after a bulk load to start from fresh statistics. */
 void match_index_compact(struct match_index *idx);
+
+/* A compaction in two steps, so that the exclusive hold is short (issue 18): prepare it from a
+ * const index (it reads only: run it under the read lock, queries go on), then swap it in under
+ * the exclusive lock. The swap replays onto the prepared structures the upserts and removes made
+ * since the prepare (so it costs O(terms + those changes), not O(postings)), then exchanges
+ * them; free the compaction after releasing the lock (it then holds the old structures).
+ *   match_index_compact_prepare: what match_index_compact() does (IDF recomputed unless held).
+ *   match_index_compact_prepare_fresh: IDF recomputed from the live projects even if held, then
+ *     held (a term no live project has gets the IDF of a term seen once): hold_idf(false) +
+ *     compact + hold_idf(true) + importing its own export, in one step.
+ *   match_index_compact_prepare_import: what match_index_idf_import() does; SD_ERR_INVALID for a
+ *     malformed buffer (*out NULL). `buf` must stay valid until the swap.
+ * match_index_compact_swap returns 0, or SD_ERR_CONFLICT (index unchanged) when another
+ * compaction or import was swapped in since the prepare, or c was swapped already. */
+struct match_compaction;
+struct match_compaction *match_index_compact_prepare(const struct match_index *idx);
+struct match_compaction *match_index_compact_prepare_fresh(const struct match_index *idx);
+int match_index_compact_prepare_import(const struct match_index *idx, const char *buf, size_t len,
+                                       struct match_compaction **out) SD_MUST_CHECK;
+int match_index_compact_swap(struct match_index *idx, struct match_compaction *c) SD_MUST_CHECK;
+void match_compaction_free(struct match_compaction *c);
+
+/* Automatic compaction inside upsert/remove (see above) is on by default. A caller that
+ * compacts aside itself turns it off and compacts when match_index_compact_due() says so. */
+void match_index_set_auto_compact(struct match_index *idx, bool on);
+bool match_index_compact_due(const struct match_index *idx);
 
 /* How budgets are compared (matching/score.h); MATCH_BUDGET_SYMMETRIC unless set. Set it before
  * the first query: it changes every score. */

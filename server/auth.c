@@ -2,11 +2,14 @@
 
 #include <crypt.h>
 #include <openssl/sha.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <unistd.h>
 
 #include "server/app.h"
 #include "server/config.h"
@@ -223,6 +226,186 @@ int64_t auth_extend_to(const struct config *cfg, const struct auth_session *s, i
     return to > s->expires_at && to > now ? to : 0;
 }
 
+/* ---- the token cache (auth.h) ---- */
+
+#define ACACHE_SLOTS 4096 /* direct-mapped by the token's hash */
+#define ACACHE_SHARDS 16
+#define ACACHE_READ_MS 200
+
+struct acache_entry {
+    char hex[65]; /* "" when empty */
+    struct auth_session s;
+    int64_t until_us; /* monotonic */
+};
+
+struct auth_cache {
+    const struct config *cfg;
+    pthread_mutex_t mu[ACACHE_SHARDS];
+    struct acache_entry *slots;
+    atomic_uint_fast64_t seq; /* moved by every drop: a copy fetched across one is not kept */
+    atomic_bool up;           /* the tracking connection is up */
+    atomic_bool stop;
+    pthread_t th;
+    size_t key_skip; /* strlen(prefix "sess:") */
+};
+
+static struct auth_cache *g_acache; /* one server per process */
+
+static size_t acache_slot(const char *hex)
+{
+    uint64_t h = 0;
+    for (int i = 0; i < 15; i++) {
+        char c = hex[i];
+        h = h << 4 | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+    }
+    return (size_t)(h % ACACHE_SLOTS);
+}
+
+/* Drops the copy of session `hex` (NULL: every copy). */
+static void acache_drop(struct auth_cache *c, const char *hex)
+{
+    if (!c)
+        return;
+    if (hex && strlen(hex) == 64) {
+        size_t i = acache_slot(hex);
+        pthread_mutex_lock(&c->mu[i % ACACHE_SHARDS]);
+        atomic_fetch_add(&c->seq, 1);
+        if (strcmp(c->slots[i].hex, hex) == 0)
+            c->slots[i].hex[0] = '\0';
+        pthread_mutex_unlock(&c->mu[i % ACACHE_SHARDS]);
+        return;
+    }
+    for (size_t sh = 0; sh < ACACHE_SHARDS; sh++) {
+        pthread_mutex_lock(&c->mu[sh]);
+        atomic_fetch_add(&c->seq, 1);
+        for (size_t i = sh; i < ACACHE_SLOTS; i += ACACHE_SHARDS)
+            c->slots[i].hex[0] = '\0';
+        pthread_mutex_unlock(&c->mu[sh]);
+    }
+}
+
+static bool acache_get(struct auth_cache *c, const char *hex, struct auth_session *out)
+{
+    if (!c || !atomic_load(&c->up))
+        return false;
+    size_t i = acache_slot(hex);
+    bool hit = false;
+    pthread_mutex_lock(&c->mu[i % ACACHE_SHARDS]);
+    const struct acache_entry *e = &c->slots[i];
+    if (strcmp(e->hex, hex) == 0 && time_mono_us() < e->until_us) {
+        *out = e->s;
+        hit = true;
+    }
+    pthread_mutex_unlock(&c->mu[i % ACACHE_SHARDS]);
+    return hit;
+}
+
+/* Keeps a copy fetched with the drop counter at `seq` and `ttl_ms` left in Redis. */
+static void acache_put(struct auth_cache *c, uint64_t seq, const char *hex,
+                       const struct auth_session *s, long long ttl_ms)
+{
+    if (!c || ttl_ms <= 0)
+        return;
+    long long ms = ttl_ms < c->cfg->auth_cache_ms ? ttl_ms : c->cfg->auth_cache_ms;
+    size_t i = acache_slot(hex);
+    pthread_mutex_lock(&c->mu[i % ACACHE_SHARDS]);
+    if (atomic_load(&c->up) && atomic_load(&c->seq) == seq) {
+        struct acache_entry *e = &c->slots[i];
+        snprintf(e->hex, sizeof(e->hex), "%s", hex);
+        e->s = *s;
+        e->until_us = time_mono_us() + ms * 1000;
+    }
+    pthread_mutex_unlock(&c->mu[i % ACACHE_SHARDS]);
+}
+
+static void acache_on_key(void *arg, const char *key, size_t len)
+{
+    struct auth_cache *c = arg;
+    if (!key) {
+        acache_drop(c, NULL);
+        return;
+    }
+    char hex[65];
+    if (len != c->key_skip + 64) {
+        acache_drop(c, NULL); /* not a session key of ours: be safe */
+        return;
+    }
+    memcpy(hex, key + c->key_skip, 64);
+    hex[64] = '\0';
+    acache_drop(c, hex);
+}
+
+static void *acache_main(void *arg)
+{
+    struct auth_cache *c = arg;
+    struct rds_sub *sub = NULL;
+    int64_t next_connect = 0;
+    while (!atomic_load(&c->stop)) {
+        if (!sub) {
+            int64_t now = time_mono_us();
+            if (now >= next_connect) {
+                next_connect = now + 1000000;
+                sub = rds_track_open(c->cfg, "sess:");
+                if (sub) {
+                    acache_drop(c, NULL); /* what changed while away was not heard */
+                    atomic_store(&c->up, true);
+                }
+            }
+            if (!sub) {
+                usleep(ACACHE_READ_MS * 1000);
+                continue;
+            }
+        }
+        if (rds_track_read(sub, ACACHE_READ_MS, acache_on_key, c) < 0) {
+            atomic_store(&c->up, false);
+            acache_drop(c, NULL);
+            rds_sub_free(sub);
+            sub = NULL;
+        }
+    }
+    atomic_store(&c->up, false);
+    rds_sub_free(sub);
+    return NULL;
+}
+
+struct auth_cache *auth_cache_start(const struct config *cfg)
+{
+    if (cfg->auth_cache_ms <= 0)
+        return NULL;
+    struct auth_cache *c = xcalloc(1, sizeof(*c));
+    c->cfg = cfg;
+    c->slots = xcalloc(ACACHE_SLOTS, sizeof(*c->slots));
+    c->key_skip = strlen(cfg->redis_prefix) + strlen("sess:");
+    for (size_t i = 0; i < ACACHE_SHARDS; i++)
+        pthread_mutex_init(&c->mu[i], NULL);
+    if (pthread_create(&c->th, NULL, acache_main, c) != 0) {
+        log_warn("auth: the token cache thread did not start: every request asks Redis");
+        free(c->slots);
+        free(c);
+        return NULL;
+    }
+    g_acache = c;
+    return c;
+}
+
+void auth_cache_stop(struct auth_cache *c)
+{
+    if (!c)
+        return;
+    atomic_store(&c->stop, true);
+    pthread_join(c->th, NULL);
+    g_acache = NULL;
+    for (size_t i = 0; i < ACACHE_SHARDS; i++)
+        pthread_mutex_destroy(&c->mu[i]);
+    free(c->slots);
+    free(c);
+}
+
+/* The session value and its TTL in milliseconds, in one round trip. */
+static const char get_ttl_lua[] =
+    "local v = redis.call('GET', KEYS[1]) if not v then return false end "
+    "return {v, redis.call('PTTL', KEYS[1])}";
+
 int auth_authenticate(struct req *r, bool required)
 {
     const char *t = bearer(r);
@@ -238,16 +421,35 @@ int auth_authenticate(struct req *r, bool required)
     }
     char hex[65], key[160];
     auth_sha256_hex(t, strlen(t), hex);
+    struct auth_session s;
+    struct auth_cache *c = g_acache;
+    int64_t now = time_now();
+    if (acache_get(c, hex, &s) && !auth_extend_to(r->w->cfg, &s, now)) {
+        r->user.id = s.user_id;
+        r->user.roles = s.roles;
+        r->user.locale = (unsigned char)s.locale;
+        return 0;
+    }
     rds_key(r->w->rds, key, sizeof(key), "sess:%s", hex);
     struct rds_reply rep;
-    int rc = rds_cmd(r->w->rds, &rep, "GET %s", key);
+    bool track = c && atomic_load(&c->up);
+    uint64_t seq = track ? atomic_load(&c->seq) : 0;
+    int rc = track ? rds_cmd(r->w->rds, &rep, "EVAL %s 1 %s", get_ttl_lua, key)
+                   : rds_cmd(r->w->rds, &rep, "GET %s", key);
     if (rc) {
         reply_fail(r, rc);
         return -1;
     }
-    struct auth_session s;
-    bool ok = rep.type == RDS_STRING && auth_session_parse(rep.str, &s);
+    const struct rds_reply *val = &rep;
+    long long ttl_ms = 0;
+    if (track && rep.type == RDS_ARRAY && rep.n == 2) {
+        val = &rep.elem[0];
+        ttl_ms = rep.elem[1].type == RDS_INTEGER ? rep.elem[1].integer : 0;
+    }
+    bool ok = val->type == RDS_STRING && auth_session_parse(val->str, &s);
     rds_reply_clear(&rep);
+    if (ok && track)
+        acache_put(c, seq, hex, &s, ttl_ms);
     if (!ok) {
         reply_error(r, SD_ERR_UNAUTHENTICATED, "invalid_token", NULL,
                     "the token is unknown or expired; log in again");
@@ -257,7 +459,7 @@ int auth_authenticate(struct req *r, bool required)
     r->user.roles = s.roles;
     r->user.locale = (unsigned char)s.locale;
     /* Sliding expiry: written only once less than half of the idle window is left. */
-    int64_t now = time_now(), to = auth_extend_to(r->w->cfg, &s, now);
+    int64_t to = auth_extend_to(r->w->cfg, &s, now);
     if (to) {
         char idx[8], exp[24], ttl[24];
         snprintf(idx, sizeof(idx), "%d", 5);
@@ -270,6 +472,23 @@ int auth_authenticate(struct req *r, bool required)
     return 0;
 }
 
+bool auth_cached(struct req *r)
+{
+    const char *t = bearer(r);
+    struct auth_cache *c = g_acache;
+    if (!c || !t || !token_shape_ok(t))
+        return false;
+    char hex[65];
+    auth_sha256_hex(t, strlen(t), hex);
+    struct auth_session s;
+    if (!acache_get(c, hex, &s) || auth_extend_to(r->w ? r->w->cfg : c->cfg, &s, time_now()))
+        return false;
+    r->user.id = s.user_id;
+    r->user.roles = s.roles;
+    r->user.locale = (unsigned char)s.locale;
+    return true;
+}
+
 int auth_session_delete(struct req *r)
 {
     const char *t = bearer(r);
@@ -280,6 +499,7 @@ int auth_session_delete(struct req *r)
     rds_key(r->w->rds, key, sizeof(key), "sess:%s", hex);
     rds_key(r->w->rds, ukey, sizeof(ukey), "usess:%lld", (long long)r->user.id);
     int rc = rds_cmd(r->w->rds, NULL, "DEL %s", key);
+    acache_drop(g_acache, hex); /* this instance refuses it at once, whatever Redis said */
     if (rc == 0)
         rc = rds_cmd(r->w->rds, NULL, "SREM %s %s", ukey, hex);
     return rc;
@@ -298,6 +518,7 @@ int auth_sessions_delete_all(struct rds *rds, int64_t user_id)
             continue;
         rds_key(rds, key, sizeof(key), "sess:%s", rep.elem[i].str);
         rc = rds_cmd(rds, NULL, "DEL %s", key);
+        acache_drop(g_acache, rep.elem[i].str);
         if (rc == 0)
             rc = rds_cmd(rds, NULL, "SREM %s %s", ukey, rep.elem[i].str);
     }
@@ -322,6 +543,7 @@ static int sessions_set_field(struct rds *rds, int64_t user_id, int idx, const c
         rds_key(rds, key, sizeof(key), "sess:%s", rep.elem[i].str);
         struct rds_reply x;
         rc = rds_cmd(rds, &x, "EVAL %s 1 %s %s %s", set_field_lua, key, fi, value);
+        acache_drop(g_acache, rep.elem[i].str);
         if (rc == 0 && x.type == RDS_INTEGER && x.integer == 0)
             rc = rds_cmd(rds, NULL, "SREM %s %s", ukey, rep.elem[i].str);
         rds_reply_clear(&x);

@@ -66,9 +66,27 @@ int auth_sessions_set_roles(struct rds *rds, const struct config *cfg, int64_t u
 /* Rewrites the locale (as in struct auth_session) of every live session of a user. */
 int auth_sessions_set_locale(struct rds *rds, int64_t user_id, unsigned locale) SD_MUST_CHECK;
 
+/* The token cache: an instance answers a token it checked less than auth_cache_ms ago from
+ * memory (never past the session's TTL in Redis). It is only used while a dedicated Redis
+ * connection with CLIENT TRACKING (broadcast mode, prefix `<prefix>sess:`) is up: Redis reports
+ * every change of a session key (logout, logout-all, role or locale change, extension, EXPIRE,
+ * expiry, FLUSH) to every instance, which drops its copy; this instance's own changes drop it
+ * at once. A copy fetched while a report arrived is not kept. When the connection breaks the
+ * cache is emptied and not used until it is back. So a revoked token is refused everywhere
+ * within the report's latency, and in any case (a report lost on a silently dead connection)
+ * within auth_cache_ms. auth_cache_start runs the thread that reads the reports (NULL when
+ * auth_cache_ms is 0). */
+struct auth_cache;
+struct auth_cache *auth_cache_start(const struct config *cfg);
+void auth_cache_stop(struct auth_cache *c);
+
 /* Fills r->user from the Bearer token. A present but unknown/expired/malformed token → 401; no
  * token with `required` → 401; Redis down → 503. Returns 0, or -1 after replying. */
 int auth_authenticate(struct req *r, bool required);
+
+/* Fills r->user from the token cache alone (no Redis): true when the token is cached and needs
+ * no extension; false when only auth_authenticate can say (nothing replied). */
+bool auth_cached(struct req *r);
 
 /* Requires one of `roles` (bits); replies 403 and returns -1 otherwise. */
 int auth_require(struct req *r, unsigned roles);

@@ -31,6 +31,10 @@ static const struct cfg_key keys[] = {
     K(threads, CFG_INT, "2", 1, 64, "event-loop threads (HTTP parsing, routing, replies)"),
     K(workers, CFG_INT, "16", 1, 512,
       "worker threads; each owns one MySQL and one Redis connection"),
+    K(registration_batch_max, CFG_INT, "64", 1, 64,
+      "registrations for one session that arrive while a transaction for it is in flight are"
+      " combined into one transaction of at most this many (1: off, each request runs its own"
+      " transaction at once)"),
     K(queue_max, CFG_INT, "4096", 1, 1000000,
       "jobs waiting for a worker before new requests get 503"),
     K(max_body_bytes, CFG_INT, "65536", 1024, 16777216, "largest request body accepted (413)"),
@@ -77,6 +81,11 @@ static const struct cfg_key keys[] = {
       " once less than half of it remains), up to token_max_age_s after the login"),
     K(token_max_age_s, CFG_INT, "2592000", 60, 31536000,
       "absolute lifetime of a login session from the login, however often it is used"),
+    K(auth_cache_ms, CFG_INT, "1000", 0, 600000,
+      "how long an instance may answer a token from memory (0: ask Redis on every request);"
+      " a logout, a role change or any other change of the session in Redis reaches every"
+      " instance at once through Redis client tracking, this is the bound should that message be"
+      " lost"),
     K(password_cost, CFG_INT, "5", 1, 11, "yescrypt cost (crypt_gensalt count)"),
     K(hash_threads, CFG_INT, "0", 0, 256,
       "password hashes (signup, login) computed at once, on threads of their own; 0: one per"

@@ -11,6 +11,7 @@ struct config {
     char *listen; /* "host:port", host an IP address */
     int threads;  /* event-loop threads */
     int workers;  /* worker threads, each with one MySQL and one Redis connection */
+    int registration_batch_max; /* handlers/registrations.c: combined registrations */
     int queue_max;
     int max_body_bytes;
     int idle_timeout_s;
@@ -41,6 +42,7 @@ struct config {
 
     int token_ttl_s;
     int token_max_age_s;
+    int auth_cache_ms; /* server/auth.h: the token cache */
     int password_cost;
     int hash_threads; /* 0: one per CPU (server/pwhash.h) */
     int hash_wait_ms;

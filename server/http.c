@@ -10,6 +10,7 @@
 #include "server/err.h"
 #include "server/i18n.h"
 #include "server/json.h"
+#include "server/lcache.h"
 #include "base/xalloc.h"
 
 const char *req_query(const struct req *r, const char *name)
@@ -225,6 +226,7 @@ void req_free(struct req *r)
     free(r->body);
     free(r->idem_rkey);
     free(r->lc_key);
+    lcache_body_unref(r->lc_body);
     for (size_t i = 0; i < r->nparams; i++)
         free(r->params[i]);
     free_strv(r->qkey, r->nquery);

@@ -71,6 +71,9 @@ struct req {
     char *lc_key;    /* loop-cache key when the reply may be cached */
     uint32_t lc_tag;
     uint64_t lc_epoch;
+    uint32_t lc_slot;              /* the loop-cache fill this request's read is (lc_fill_id, */
+    uint64_t lc_fill_id;           /* 0: none), see server/lcache.h */
+    struct lcache_body *lc_body;   /* a hit: the cached body, sent by reference */
     char idem_fp[65];
     struct loop *loop;
     struct conn_guard *guard;

@@ -140,6 +140,7 @@ int main(int argc, char **argv)
     if (!srv)
         goto out;
     struct sync *sync = sync_start(&app);
+    struct auth_cache *acache = auth_cache_start(&cfg);
     notify_configure(cfg.notify_enabled);
     struct notify_jobs *jobs = notify_jobs_start(&app);
     struct dispatch *dispatch = dispatch_start(&app);
@@ -148,6 +149,7 @@ int main(int argc, char **argv)
     notify_jobs_stop(jobs);
     sync_stop(sync);
     server_free(srv);
+    auth_cache_stop(acache);
     exit_code = 0;
 out:
     pwhash_free(app.pwhash);

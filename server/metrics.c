@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "server/buf.h"
+#include "server/combine.h"
 #include "base/xalloc.h"
 
 static const int statuses[] = {200, 201, 204, 400, 401, 403, 404, 405,
@@ -149,4 +150,12 @@ void metrics_render(struct buf *out, struct metrics *const *ms, size_t n, size_t
                "summitd_uptime_seconds %lld\n",
                g->mysql_up, g->redis_up, g->queue_len, g->queue_max, g->workers, g->workers_busy,
                g->inflight, g->loops, (long long)g->uptime_s);
+    uint64_t batches, members; /* combined registrations (server/combine.h) */
+    combine_stats(&batches, &members);
+    buf_printf(out,
+               "# TYPE summitd_combined_batches_total counter\n"
+               "summitd_combined_batches_total %llu\n"
+               "# TYPE summitd_combined_requests_total counter\n"
+               "summitd_combined_requests_total %llu\n",
+               (unsigned long long)batches, (unsigned long long)members);
 }

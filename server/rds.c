@@ -304,25 +304,34 @@ struct rds_sub *rds_sub_open(const struct config *cfg, const char *const *channe
     return s;
 }
 
+/* The next message of a subscriber or tracking connection, waiting at most timeout_ms for it: 1
+ * with *out set, 0 when none came (or only part of one: the rest comes with the next read), or
+ * SD_ERR_UNAVAILABLE. A blocking read timeout would leave the context unusable, so this waits
+ * with poll() first and only then lets hiredis read. */
+static int next_message(struct rds_sub *s, int timeout_ms, void **out)
+{
+    *out = NULL;
+    if (redisGetReplyFromReader(s->ctx, out) != REDIS_OK)
+        return SD_ERR_UNAVAILABLE;
+    if (*out)
+        return 1;
+    struct pollfd p = {.fd = s->ctx->fd, .events = POLLIN};
+    int n = poll(&p, 1, timeout_ms);
+    if (n == 0 || (n < 0 && errno == EINTR))
+        return 0;
+    if (n < 0 || redisBufferRead(s->ctx) != REDIS_OK ||
+        redisGetReplyFromReader(s->ctx, out) != REDIS_OK)
+        return SD_ERR_UNAVAILABLE;
+    return *out != NULL;
+}
+
 int rds_sub_read(struct rds_sub *s, int timeout_ms, char *chan, size_t chanlen, char *buf,
                  size_t len)
 {
-    /* A blocking read timeout would leave the context unusable, so wait with poll() first and
-     * only then let hiredis read. */
-    void *out = NULL;
-    if (redisGetReplyFromReader(s->ctx, &out) != REDIS_OK)
-        return SD_ERR_UNAVAILABLE;
-    if (!out) {
-        struct pollfd p = {.fd = s->ctx->fd, .events = POLLIN};
-        int n = poll(&p, 1, timeout_ms);
-        if (n == 0 || (n < 0 && errno == EINTR))
-            return 0;
-        if (n < 0 || redisBufferRead(s->ctx) != REDIS_OK ||
-            redisGetReplyFromReader(s->ctx, &out) != REDIS_OK)
-            return SD_ERR_UNAVAILABLE;
-        if (!out)
-            return 0; /* a partial message: the rest comes with the next read */
-    }
+    void *out;
+    int got = next_message(s, timeout_ms, &out);
+    if (got <= 0)
+        return got;
     redisReply *rep = out;
     int rc = 0;
     if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
@@ -347,4 +356,65 @@ void rds_sub_free(struct rds_sub *s)
         return;
     redisFree(s->ctx);
     free(s);
+}
+
+struct rds_sub *rds_track_open(const struct config *cfg, const char *key_prefix)
+{
+    redisContext *c = connect_master(cfg);
+    if (!c)
+        return NULL;
+    char pfx[256];
+    snprintf(pfx, sizeof(pfx), "%s%s", cfg->redis_prefix, key_prefix);
+    redisReply *id = redisCommand(c, "CLIENT ID");
+    bool ok = id && id->type == REDIS_REPLY_INTEGER;
+    char ids[32];
+    snprintf(ids, sizeof(ids), "%lld", ok ? id->integer : 0LL);
+    if (id)
+        freeReplyObject(id);
+    /* Redirected to itself: this connection then only SUBSCRIBEs, and the tracking ends with it. */
+    for (int step = 0; ok && step < 2; step++) {
+        redisReply *rep =
+            step == 0 ? redisCommand(c, "CLIENT TRACKING on REDIRECT %s BCAST PREFIX %s", ids, pfx)
+                      : redisCommand(c, "SUBSCRIBE __redis__:invalidate");
+        ok = rep && rep->type != REDIS_REPLY_ERROR;
+        static atomic_bool told;
+        if (rep && rep->type == REDIS_REPLY_ERROR && !atomic_exchange(&told, true))
+            log_warn("redis refused client tracking (the token cache stays off): %s", rep->str);
+        if (rep)
+            freeReplyObject(rep);
+    }
+    if (!ok) {
+        redisFree(c);
+        return NULL;
+    }
+    struct rds_sub *s = xcalloc(1, sizeof(*s));
+    s->ctx = c;
+    s->prefix_len = strlen(cfg->redis_prefix);
+    return s;
+}
+
+int rds_track_read(struct rds_sub *s, int timeout_ms,
+                   void (*fn)(void *arg, const char *key, size_t len), void *arg)
+{
+    void *out;
+    int got = next_message(s, timeout_ms, &out);
+    if (got <= 0)
+        return got;
+    redisReply *rep = out;
+    int rc = 0;
+    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
+        rep->element[0]->type == REDIS_REPLY_STRING &&
+        strcmp(rep->element[0]->str, "message") == 0) {
+        const redisReply *keys = rep->element[2];
+        if (keys->type == REDIS_REPLY_ARRAY) {
+            for (size_t i = 0; i < keys->elements; i++)
+                if (keys->element[i]->type == REDIS_REPLY_STRING)
+                    fn(arg, keys->element[i]->str, keys->element[i]->len);
+        } else {
+            fn(arg, NULL, 0); /* nil: every key */
+        }
+        rc = 1;
+    }
+    freeReplyObject(rep);
+    return rc;
 }

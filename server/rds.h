@@ -59,4 +59,14 @@ int rds_sub_read(struct rds_sub *s, int timeout_ms, char *chan, size_t chanlen, 
                  size_t len) SD_MUST_CHECK;
 void rds_sub_free(struct rds_sub *s);
 
+/* Redis client-side caching (CLIENT TRACKING, broadcast mode) on a dedicated connection: every
+ * change of a key that starts with prefix + key_prefix (a write, a DEL, an EXPIRE, an expiry
+ * Redis notices, a FLUSH) is reported on it. NULL when Redis is not answering or refuses. */
+struct rds_sub *rds_track_open(const struct config *cfg, const char *key_prefix);
+/* Waits up to timeout_ms for one invalidation message and calls fn for each key in it (the full
+ * key, with the prefix), or once with key NULL when Redis dropped every key (FLUSHALL). Returns
+ * 1 for a message, 0 on timeout, SD_ERR_UNAVAILABLE when the connection broke. */
+int rds_track_read(struct rds_sub *s, int timeout_ms,
+                   void (*fn)(void *arg, const char *key, size_t len), void *arg) SD_MUST_CHECK;
+
 #endif

@@ -24,6 +24,10 @@
 #define POLL_OVERLAP_S 2 /* re-read rows this much older than the newest seen: late commits */
 #define ASSIGN_CHUNK 256   /* top-50 queries per read-lock hold while the assigner computes */
 #define ASSIGN_WAIT_MS 1000 /* how long a request waits for the assignment of a changed index */
+#define RCACHE_SLOTS 512    /* cached responses at most */
+#define RCACHE_SHARDS 16
+#define RCACHE_WAYS 4 /* slots per set: keys meeting in a set do not evict each other */
+#define RCACHE_BODY_MAX (256 * 1024) /* a larger response is not kept */
 
 /* The exposure assignment of the lists of one side's queries (matching/exposure.h). */
 struct assign {
@@ -70,6 +74,32 @@ struct recs {
     uint64_t epoch; /* 0: none yet; RECS_EPOCH_LOCAL: a local snapshot (Redis was away) */
     struct rds *rds; /* the assigner thread's connection */
     double next_epoch_check;
+    /* The rows applied lately (updated_at within the poll's overlap of the mark): id -> a hash
+     * of the row as applied. The poll re-reads the last POLL_OVERLAP_S seconds every time; an
+     * unchanged row is not applied again, else the index generation would move every second
+     * for ever after the last change and every request would wait for a new assignment. Under
+     * the write lock. */
+    struct seen *seen;
+    size_t nseen, seen_cap; /* open addressing, seen_cap a power of two (0: empty) */
+    /* The response cache (recs.h): direct-mapped slots, each shard of them under its mutex. */
+    atomic_uint_fast64_t aux;
+    atomic_bool aux_up;
+    pthread_mutex_t cmu[RCACHE_SHARDS];
+    struct rcache_entry *slots;
+};
+
+struct rcache_entry {
+    struct recs_ckey key;
+    struct recs_stamp st;
+    int64_t at_us; /* 0: empty */
+    char *body;
+    size_t len;
+};
+
+struct seen {
+    int64_t id; /* 0: a free slot */
+    int64_t up;
+    uint64_t hash;
 };
 
 #define RECS_EPOCH_LOCAL UINT64_MAX
@@ -118,6 +148,7 @@ struct recs *recs_new(const struct config *cfg)
         w = match_weights_default();
     }
     rc->idx = match_index_new(&w);
+    match_index_set_auto_compact(rc->idx, false); /* the assigner compacts aside: compact_aside() */
     rc->score_max = w.tag + w.text + w.sector + w.zone + w.budget + w.stage;
     rc->ep = (struct exposure_params){
         .k = (size_t)cfg->match_exposure_places,
@@ -133,6 +164,9 @@ struct recs *recs_new(const struct config *cfg)
     pthread_mutex_init(&rc->mu, NULL);
     pthread_cond_init(&rc->work, NULL);
     pthread_cond_init(&rc->done, NULL);
+    for (size_t i = 0; i < RCACHE_SHARDS; i++)
+        pthread_mutex_init(&rc->cmu[i], NULL);
+    rc->slots = xcalloc(RCACHE_SLOTS, sizeof(*rc->slots));
     if (rc->control) {
         atomic_store(&rc->building, true); /* the first build: lists by score until it lands */
         rc->rds = rds_new(cfg);
@@ -174,6 +208,12 @@ void recs_free(struct recs *rc)
     if (rc->rds)
         rds_free(rc->rds);
     free(rc->pend);
+    free(rc->seen);
+    for (size_t i = 0; i < RCACHE_SLOTS; i++)
+        free(rc->slots[i].body);
+    free(rc->slots);
+    for (size_t i = 0; i < RCACHE_SHARDS; i++)
+        pthread_mutex_destroy(&rc->cmu[i]);
     assign_clear(rc);
     match_index_free(rc->idx);
     pthread_rwlock_destroy(&rc->lock);
@@ -206,10 +246,76 @@ static void remove_quiet(struct recs *rc, int64_t id)
         log_debug("recs: project %lld was not indexed", (long long)id);
 }
 
+/* FNV-1a over every column of a RECS_SELECT row (a NULL differs from ""). */
+static uint64_t row_hash(const struct db_res *res, size_t i)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t c = 0; c <= RC_UPDATED; c++) {
+        const char *v = db_get(res, i, c);
+        for (const char *q = v ? v : ""; *q; q++)
+            h = (h ^ (unsigned char)*q) * 1099511628211ULL;
+        h = (h ^ (v ? 0x1fu : 0x2fu)) * 1099511628211ULL;
+    }
+    return h;
+}
+
+static struct seen *seen_slot(struct seen *tab, size_t cap, int64_t id)
+{
+    size_t m = cap - 1, i = ((uint64_t)id * 0x9e3779b97f4a7c15ULL) & m;
+    while (tab[i].id && tab[i].id != id)
+        i = (i + 1) & m;
+    return &tab[i];
+}
+
+/* Keeps the entries with updated_at >= keep_from, in a table at most half full for `more`
+ * additions. */
+static void seen_rebuild(struct recs *rc, int64_t keep_from, size_t more)
+{
+    size_t live = 0;
+    for (size_t i = 0; i < rc->seen_cap; i++)
+        live += rc->seen[i].id && rc->seen[i].up >= keep_from;
+    size_t cap = 64;
+    while (cap < 2 * (live + more))
+        cap *= 2;
+    struct seen *tab = xcalloc(cap, sizeof(*tab));
+    for (size_t i = 0; i < rc->seen_cap; i++)
+        if (rc->seen[i].id && rc->seen[i].up >= keep_from)
+            *seen_slot(tab, cap, rc->seen[i].id) = rc->seen[i];
+    free(rc->seen);
+    rc->seen = tab;
+    rc->seen_cap = cap;
+    rc->nseen = live;
+}
+
+/* Notes a row as applied when the poll may read it again (caller holds the write lock). */
+static void seen_note(struct recs *rc, const struct db_res *res, size_t i, int64_t id)
+{
+    int64_t up = db_get_time(res, i, RC_UPDATED);
+    if (up < rc->mark - POLL_OVERLAP_S)
+        return;
+    if (2 * (rc->nseen + 1) > rc->seen_cap)
+        seen_rebuild(rc, rc->mark - POLL_OVERLAP_S, rc->nseen + 1);
+    struct seen *e = seen_slot(rc->seen, rc->seen_cap, id);
+    if (!e->id)
+        rc->nseen++;
+    *e = (struct seen){.id = id, .up = up, .hash = row_hash(res, i)};
+}
+
+/* Whether the row is exactly as last applied (caller holds a lock). */
+static bool seen_same(const struct recs *rc, const struct db_res *res, size_t i)
+{
+    if (!rc->seen_cap)
+        return false;
+    int64_t id = db_get_i64(res, i, RC_ID);
+    const struct seen *e = seen_slot(rc->seen, rc->seen_cap, id);
+    return e->id == id && e->hash == row_hash(res, i);
+}
+
 /* Applies one RECS_SELECT row to the index (caller holds the write lock). */
 static void apply_row(struct recs *rc, const struct db_res *res, size_t i)
 {
     int64_t id = db_get_i64(res, i, RC_ID);
+    seen_note(rc, res, i, id);
     const char *status = db_get(res, i, RC_STATUS);
     if (!status || strcmp(status, "open") != 0) {
         remove_quiet(rc, id);
@@ -263,6 +369,51 @@ static void apply_all(struct recs *rc, const struct db_res *res)
     assigner_kick(rc);
 }
 
+/* Compacts the index aside (issue 18): the new structures are prepared under the read lock
+ * (requests go on), then swapped in under the write lock, which costs O(terms + the changes made
+ * since the prepare) instead of O(postings). `mode`: COMPACT_PLAIN (match_index_compact),
+ * COMPACT_FRESH (a new IDF snapshot from the live projects, held) or COMPACT_IMPORT (`blob`, as
+ * match_index_idf_import). Returns 0 with the write lock HELD and *old set (the caller frees it
+ * with match_compaction_free after unlocking), or the import's error with no lock held. */
+enum { COMPACT_PLAIN, COMPACT_FRESH, COMPACT_IMPORT };
+
+static int compact_aside(struct recs *rc, int mode, const char *blob, size_t len,
+                         struct match_compaction **old)
+{
+    for (int attempt = 0;; attempt++) {
+        struct match_compaction *c = NULL;
+        int err = 0;
+        bool aside = attempt < 3; /* then under the write lock: nothing can come in between */
+        if (aside)
+            pthread_rwlock_rdlock(&rc->lock);
+        else
+            pthread_rwlock_wrlock(&rc->lock);
+        if (mode == COMPACT_IMPORT)
+            err = match_index_compact_prepare_import(rc->idx, blob, len, &c);
+        else if (mode == COMPACT_FRESH)
+            c = match_index_compact_prepare_fresh(rc->idx);
+        else
+            c = match_index_compact_prepare(rc->idx);
+        if (aside || err)
+            pthread_rwlock_unlock(&rc->lock);
+        if (err)
+            return err;
+        if (aside)
+            pthread_rwlock_wrlock(&rc->lock);
+        double t0 = mono_s();
+        if (match_index_compact_swap(rc->idx, c) == 0) {
+            double t = mono_s() - t0;
+            if (t > 0.05)
+                log_info("recs: compaction swapped in under the write lock in %.3f s", t);
+            *old = c;
+            return 0;
+        }
+        /* another compaction was swapped in meanwhile (only the assigner compacts: unexpected) */
+        pthread_rwlock_unlock(&rc->lock);
+        match_compaction_free(c);
+    }
+}
+
 int recs_load(struct recs *rc, struct db *db)
 {
     struct db_res res;
@@ -288,11 +439,12 @@ int recs_load(struct recs *rc, struct db *db)
         apply_all(rc, &res);
         db_res_clear(&res);
     }
-    pthread_rwlock_wrlock(&rc->lock);
-    match_index_compact(rc->idx);
+    struct match_compaction *old = NULL;
+    (void)compact_aside(rc, COMPACT_PLAIN, NULL, 0, &old); /* returns holding the write lock */
     size_t mem = match_index_memory(rc->idx);
     rc->loaded = true;
     pthread_rwlock_unlock(&rc->lock);
+    match_compaction_free(old);
     assigner_kick(rc);
     log_info("recs: indexed %zu open projects (%zu KiB)", total, mem / 1024);
     return 0;
@@ -339,8 +491,19 @@ void recs_poll(struct recs *rc, struct db *db)
     if (db_exec(db, &res, RECS_SELECT " WHERE updated_at >= ? ORDER BY updated_at", "s", since) !=
         0)
         return;
-    if (res.nrows)
-        apply_all(rc, &res);
+    /* Only the rows that differ from what was applied (the overlap re-reads the last ones). */
+    bool any = false;
+    pthread_rwlock_wrlock(&rc->lock);
+    for (size_t i = 0; i < res.nrows; i++)
+        if (!seen_same(rc, &res, i)) {
+            apply_row(rc, &res, i);
+            any = true;
+        }
+    if (rc->seen_cap > 64 && 8 * rc->nseen < rc->seen_cap)
+        seen_rebuild(rc, rc->mark - POLL_OVERLAP_S, 0);
+    pthread_rwlock_unlock(&rc->lock);
+    if (any)
+        assigner_kick(rc);
     db_res_clear(&res);
 }
 
@@ -482,18 +645,15 @@ static bool idf_drifted(struct recs *rc)
  * bytes. */
 static char *idf_take(struct recs *rc, size_t *len)
 {
-    pthread_rwlock_wrlock(&rc->lock);
-    match_index_hold_idf(rc->idx, false);
-    match_index_compact(rc->idx);
-    match_index_hold_idf(rc->idx, true);
+    /* a fresh compaction holds what importing its own export would: what the others will have */
+    struct match_compaction *old = NULL;
+    (void)compact_aside(rc, COMPACT_FRESH, NULL, 0, &old); /* returns holding the write lock */
     char *blob = match_index_idf_export(rc->idx, len);
-    /* importing its own snapshot gives this instance exactly what the others will have */
-    if (match_index_idf_import(rc->idx, blob, *len) != 0)
-        log_warn("recs: own IDF snapshot rejected");
     rc->npend = 0;
     rc->lists_ok = false;
     atomic_store(&rc->building, true); /* before the lock is released: no request waits for it */
     pthread_rwlock_unlock(&rc->lock);
+    match_compaction_free(old);
     return blob;
 }
 
@@ -525,14 +685,15 @@ static void idf_sync(struct recs *rc)
         rds_key(rc->rds, bkey, sizeof(bkey), "recs:idf:%s", num);
         struct rds_reply b = {0};
         if (rds_cmd(rc->rds, &b, "GET %s", bkey) == 0 && b.type == RDS_STRING) {
-            pthread_rwlock_wrlock(&rc->lock);
-            int err = match_index_idf_import(rc->idx, b.str, b.len);
-            if (err == 0) {
+            struct match_compaction *old = NULL;
+            int err = compact_aside(rc, COMPACT_IMPORT, b.str, b.len, &old);
+            if (err == 0) { /* the write lock is held */
                 rc->npend = 0;
                 rc->lists_ok = false;
                 atomic_store(&rc->building, true);
+                pthread_rwlock_unlock(&rc->lock);
+                match_compaction_free(old);
             }
-            pthread_rwlock_unlock(&rc->lock);
             rds_reply_clear(&b);
             if (err == 0) {
                 rc->epoch = e;
@@ -674,6 +835,15 @@ static void *assigner_main(void *arg)
         if (!loaded)
             continue; /* a snapshot of a half-loaded index would be a poor one */
         double t0 = mono_s();
+        pthread_rwlock_rdlock(&rc->lock);
+        bool due = match_index_compact_due(rc->idx);
+        pthread_rwlock_unlock(&rc->lock);
+        if (due) { /* what upserts would do under the write lock, done aside */
+            struct match_compaction *old = NULL;
+            (void)compact_aside(rc, COMPACT_PLAIN, NULL, 0, &old);
+            pthread_rwlock_unlock(&rc->lock);
+            match_compaction_free(old);
+        }
         idf_sync(rc);
         if (rc->epoch == 0)
             continue; /* no snapshot yet (Redis error other than down): next second */
@@ -963,4 +1133,132 @@ double recs_pair_score(struct recs *rc, int64_t a, int64_t b)
 double recs_score_max(const struct recs *rc)
 {
     return rc->score_max;
+}
+
+/* ---- the response cache (recs.h) ---- */
+
+bool recs_stamp(struct recs *rc, struct recs_stamp *st, bool nowait)
+{
+    if (!atomic_load(&rc->aux_up))
+        return false;
+    st->aux = atomic_load(&rc->aux);
+    if (nowait) {
+        if (pthread_rwlock_tryrdlock(&rc->lock) != 0)
+            return false;
+    } else {
+        pthread_rwlock_rdlock(&rc->lock);
+    }
+    /* Only an assignment that is current: one computed while a request would have waited for
+     * the assigner must not outlive the wait. */
+    bool ok = !rc->control || !rc->started || rc->over ||
+              (rc->loaded && !atomic_load(&rc->building) && rc->avalid &&
+               rc->agen == match_index_generation(rc->idx));
+    st->gen = match_index_generation(rc->idx);
+    st->agen = rc->avalid ? rc->agen : 0;
+    ok = ok && rc->loaded;
+    pthread_rwlock_unlock(&rc->lock);
+    return ok;
+}
+
+static uint64_t mix64(uint64_t h)
+{
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+}
+
+static size_t ckey_slot(const struct recs_ckey *k)
+{
+    uint64_t h = mix64((uint64_t)k->project);
+    h = mix64(h ^ (uint64_t)k->user);
+    h = mix64(h ^ ((uint64_t)k->roles << 40 ^ (uint64_t)k->lang << 32 ^ (uint64_t)k->limit));
+    h = mix64(h ^ (uint64_t)k->cursor[0]);
+    h = mix64(h ^ (uint64_t)k->cursor[1] ^ (uint64_t)k->ncursor << 60);
+    return (size_t)(h % (RCACHE_SLOTS / RCACHE_WAYS)) * RCACHE_WAYS;
+}
+
+static bool ckey_eq(const struct recs_ckey *a, const struct recs_ckey *b)
+{
+    return a->project == b->project && a->user == b->user && a->roles == b->roles &&
+           a->lang == b->lang && a->limit == b->limit && a->ncursor == b->ncursor &&
+           a->cursor[0] == b->cursor[0] && a->cursor[1] == b->cursor[1];
+}
+
+static bool stamp_eq(const struct recs_stamp *a, const struct recs_stamp *b)
+{
+    return a->gen == b->gen && a->agen == b->agen && a->aux == b->aux;
+}
+
+char *recs_cache_get(struct recs *rc, const struct recs_ckey *k, const struct recs_stamp *st,
+                     size_t *len)
+{
+    size_t set = ckey_slot(k);
+    char *out = NULL;
+    int64_t now = time_mono_us();
+    pthread_mutex_t *mu = &rc->cmu[(set / RCACHE_WAYS) % RCACHE_SHARDS];
+    pthread_mutex_lock(mu);
+    for (size_t w = 0; w < RCACHE_WAYS && !out; w++) {
+        const struct rcache_entry *e = &rc->slots[set + w];
+        if (e->at_us && now - e->at_us < (int64_t)RECS_CACHE_MAX_AGE_MS * 1000 &&
+            ckey_eq(&e->key, k) && stamp_eq(&e->st, st)) {
+            out = xmalloc(e->len + 1);
+            memcpy(out, e->body, e->len + 1);
+            *len = e->len;
+        }
+    }
+    pthread_mutex_unlock(mu);
+    return out;
+}
+
+void recs_cache_put(struct recs *rc, const struct recs_ckey *k, const struct recs_stamp *st,
+                    const char *body, size_t len)
+{
+    if (len > RCACHE_BODY_MAX)
+        return;
+    char *copy = xmalloc(len + 1);
+    memcpy(copy, body, len);
+    copy[len] = '\0';
+    size_t set = ckey_slot(k);
+    pthread_mutex_t *mu = &rc->cmu[(set / RCACHE_WAYS) % RCACHE_SHARDS];
+    pthread_mutex_lock(mu);
+    /* The slot of the same key, else the oldest of the set. */
+    struct rcache_entry *e = &rc->slots[set];
+    for (size_t w = 0; w < RCACHE_WAYS; w++) {
+        struct rcache_entry *x = &rc->slots[set + w];
+        if (x->at_us && ckey_eq(&x->key, k)) {
+            e = x;
+            break;
+        }
+        if (x->at_us < e->at_us)
+            e = x;
+    }
+    char *old = e->body;
+    *e = (struct rcache_entry){
+        .key = *k, .st = *st, .at_us = time_mono_us(), .body = copy, .len = len};
+    pthread_mutex_unlock(mu);
+    free(old);
+}
+
+void recs_aux_heard(struct recs *rc)
+{
+    atomic_fetch_add(&rc->aux, 1);
+}
+
+void recs_aux_link(struct recs *rc, bool up)
+{
+    atomic_fetch_add(&rc->aux, 1); /* what was published meanwhile was not heard */
+    atomic_store(&rc->aux_up, up);
+}
+
+void recs_aux_changed(struct recs *rc, struct rds *rds)
+{
+    atomic_fetch_add(&rc->aux, 1);
+    char chan[160];
+    rds_key(rds, chan, sizeof(chan), "%s", RECS_AUX_CHANNEL);
+    if (rds_cmd(rds, NULL, "PUBLISH %s %s", chan, "1") != 0)
+        log_warn("recs: a change of interests or members not published; other instances"
+                 " notice within %d ms",
+                 RECS_CACHE_MAX_AGE_MS);
 }

@@ -13,6 +13,7 @@
  *     second, never loses it.
  * Only this module and the handlers call it; matching/ stays pure. */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -99,5 +100,48 @@ struct cJSON *recs_exposure_by_tier(struct recs *rc, const struct db_res *res, s
 
 /* Score of the pair (0 when either is not indexed). */
 double recs_pair_score(struct recs *rc, int64_t a, int64_t b);
+
+/* ---- the response cache of GET /projects/{id}/recommendations ----
+ *
+ * A response depends on the index (its generation), the exposure assignment (its generation),
+ * the caller (user, roles: the access check and the vetoes of their organizations), the
+ * parameters, and the rows of interests and org_members (vetoes, membership). The first two are
+ * read from the index; every change of the last two calls recs_aux_changed(), which moves a
+ * local counter at once and PUBLISHes on RECS_AUX_CHANNEL so that the sync thread of every
+ * other instance moves theirs (recs_aux_heard()). A stamp of the three, taken before the request
+ * reads anything, is stored with the response; a later request with the same key is answered
+ * from the cache only while the stamp is unchanged, the assignment is current, the
+ * subscription is up (recs_aux_link(); it moves the counter when it breaks or comes back), and
+ * the entry is younger than RECS_CACHE_MAX_AGE_MS (the bound should a message be lost on a
+ * silently dead connection). */
+#define RECS_AUX_CHANNEL "recs:aux"
+#define RECS_CACHE_MAX_AGE_MS 1000
+
+struct recs_stamp {
+    uint64_t gen, agen, aux;
+};
+struct recs_ckey {
+    int64_t project, user;
+    unsigned roles;
+    int lang, limit;
+    size_t ncursor;
+    int64_t cursor[2];
+};
+/* The stamp of now; false when responses must not be cached or served from the cache now (the
+ * assignment is being recomputed, or the subscription is down; with nowait also when the
+ * index's lock is held by a writer). */
+bool recs_stamp(struct recs *rc, struct recs_stamp *st, bool nowait);
+/* A malloc'd copy of the cached body for k under stamp st (NULL when none is valid). */
+char *recs_cache_get(struct recs *rc, const struct recs_ckey *k, const struct recs_stamp *st,
+                     size_t *len);
+/* Stores a copy of body for k, computed under st (taken before the request read anything). */
+void recs_cache_put(struct recs *rc, const struct recs_ckey *k, const struct recs_stamp *st,
+                    const char *body, size_t len);
+/* Call after committing a change of interests or org_members (never fails from the caller's
+ * view: without Redis the other instances notice within RECS_CACHE_MAX_AGE_MS). */
+void recs_aux_changed(struct recs *rc, struct rds *rds);
+/* The sync thread: a message on RECS_AUX_CHANNEL; the subscription went up or down. */
+void recs_aux_heard(struct recs *rc);
+void recs_aux_link(struct recs *rc, bool up);
 
 #endif

@@ -80,7 +80,7 @@ const struct route_def routes[] = {
     {GET, "/api/v1/projects/{id}", projects_get, 0},
     {PATCH, "/api/v1/projects/{id}", projects_update, AUTH},
     {DELETE, "/api/v1/projects/{id}", projects_close, AUTH},
-    {GET, "/api/v1/projects/{id}/recommendations", projects_recommendations, AUTH},
+    {GET, "/api/v1/projects/{id}/recommendations", projects_recommendations, AUTH | ROUTE_LOOP_TRY},
     {POST, "/api/v1/projects/{id}/interests", interests_create, AUTH | IDEM},
     {GET, "/api/v1/me/matches", interests_my_matches, AUTH | PRIVATE},
 
@@ -153,3 +153,16 @@ const struct route_def routes[] = {
 };
 
 const size_t routes_len = SD_ARRAY_LEN(routes);
+
+loop_fn routes_loop_fn(handler_fn fn)
+{
+    static const struct {
+        handler_fn fn;
+        loop_fn loop;
+    } loops[] = {{projects_recommendations, projects_recommendations_loop}};
+    for (size_t i = 0; i < sizeof(loops) / sizeof(loops[0]); i++)
+        if (loops[i].fn == fn)
+            return loops[i].loop;
+    SD_ASSERT(!"a ROUTE_LOOP_TRY route without a loop_fn");
+    return NULL;
+}

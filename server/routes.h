@@ -1,6 +1,7 @@
 #ifndef SUMMITD_SERVER_ROUTES_H
 #define SUMMITD_SERVER_ROUTES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The route table: every route of the API, its handler and who may call it, in one place
@@ -8,6 +9,10 @@
 
 struct req;
 typedef void (*handler_fn)(struct req *r);
+/* Tried on the event loop before the request goes to a worker (when a route has one): answers
+ * from memory only (no MySQL, no Redis, no lock it may wait for) and returns true when it
+ * replied; false lets the worker run the route's handler as usual. */
+typedef bool (*loop_fn)(struct req *r);
 
 enum route_flags {
     ROUTE_INLINE = 1 << 0,     /* answered on the event loop: touches no MySQL or Redis */
@@ -21,6 +26,7 @@ enum route_flags {
                                   errors too, gets Cache-Control: no-store */
     ROUTE_TAIL = 1 << 6,       /* the pattern's last capture takes the rest of the path, slashes
                                   included (router_add_tail): "/assets/{path}" */
+    ROUTE_LOOP_TRY = 1 << 7,   /* its loop_fn (routes_loop_fn) is tried on the event loop first */
 };
 
 struct route_def {
@@ -29,6 +35,8 @@ struct route_def {
     handler_fn fn;
     unsigned flags;
 };
+/* The loop_fn of a ROUTE_LOOP_TRY route's handler (server/routes.c). */
+loop_fn routes_loop_fn(handler_fn fn);
 
 extern const struct route_def routes[];
 extern const size_t routes_len;

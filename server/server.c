@@ -95,6 +95,7 @@ struct server {
 #define CORS_MAX_AGE "600"
 
 static void finish(struct loop *l, struct req *r);
+static void release_waiters(struct loop *l, void *head);
 
 /* ---------------------------------------------------------------- worker pool */
 
@@ -244,6 +245,8 @@ static void finish(struct loop *l, struct req *r)
         evhttp_add_header(oh, "Content-Type", r->resp_type);
     /* Every response: browsers must not guess another type than the one we send. */
     evhttp_add_header(oh, "X-Content-Type-Options", "nosniff");
+    if (r->lc_body)
+        evhttp_add_header(oh, "X-Cache", "hit");
     /* Personal data and secrets are kept by no cache, whatever the status (unless the handler
      * said something about caching itself). */
     if (r->route >= 0 && (l->srv->app->routes[r->route].flags & ROUTE_NO_STORE)) {
@@ -275,6 +278,12 @@ static void finish(struct loop *l, struct req *r)
             snprintf(n, sizeof(n), "%zu", r->resp_len);
             evhttp_add_header(oh, "Content-Length", n);
         }
+    } else if (r->lc_body) {
+        /* A loop-cache hit: the stored body by reference, released when it has been written. */
+        struct lcache_body *cb = r->lc_body;
+        r->lc_body = NULL;
+        if (evbuffer_add_reference(b, cb->data, cb->len, lcache_body_cleanup, cb) != 0)
+            lcache_body_unref(cb);
     } else if (r->resp_len) {
         evbuffer_add(b, r->resp, r->resp_len);
     }
@@ -283,10 +292,11 @@ static void finish(struct loop *l, struct req *r)
     guard_request_done(r);
     evbuffer_free(b);
     int64_t end = time_mono_us();
-    if (r->lc_key && r->status == 200 && r->resp_len)
-        lcache_put(l->cache, r->lc_key, r->lc_tag, r->lc_epoch,
-                   end + (int64_t)l->srv->cfg->loop_cache_ttl_ms * 1000, r->resp, r->resp_len,
+    if (r->lc_fill_id && r->lc_key && r->status == 200 && r->resp_len)
+        lcache_put(l->cache, r->lc_key, r->lc_tag, r->lc_epoch, end,
+                   (int64_t)l->srv->cfg->loop_cache_ttl_ms * 1000, r->resp, r->resp_len,
                    r->resp_type);
+    struct lcache_fill fill = {r->lc_slot, r->lc_fill_id};
     int64_t us = end - r->start_us;
     metrics_record(l->m, r->route, r->status, us);
     if (l->srv->cfg->access_log)
@@ -297,6 +307,8 @@ static void finish(struct loop *l, struct req *r)
     if (r->w)
         atomic_fetch_sub(&l->srv->inflight, 1);
     req_free(r);
+    if (fill.id)
+        release_waiters(l, lcache_fill_done(l->cache, fill));
 }
 
 static int hex_digit(char c)
@@ -434,32 +446,103 @@ static int copy_request(struct req *r, struct evhttp_request *ev, const struct r
     return 0;
 }
 
-/* Answers from the loop's cache, or marks the request so that its reply is stored. */
-static bool loop_cached(struct loop *l, struct req *r, const struct route_def *rd,
+/* Hands a request to its handler: on the loop (ROUTE_INLINE) or to the worker pool. */
+static void dispatch(struct loop *l, struct req *r)
+{
+    struct server *srv = l->srv;
+    const struct route_def *rd = &srv->app->routes[r->route];
+    if (rd->flags & ROUTE_INLINE) {
+        rd->fn(r);
+        SD_ASSERT(r->status != 0);
+        finish(l, r);
+        return;
+    }
+    if ((rd->flags & ROUTE_LOOP_TRY) && routes_loop_fn(rd->fn)(r)) { /* from memory (routes.h) */
+        finish(l, r);
+        return;
+    }
+    atomic_fetch_add(&srv->inflight, 1);
+    r->w = NULL;
+    if (!pool_submit(&srv->pool, r)) {
+        atomic_fetch_sub(&srv->inflight, 1);
+        reply_error(r, SD_ERR_UNAVAILABLE, "overloaded", NULL, "too many requests queued");
+        finish(l, r);
+        return;
+    }
+    /* r->w is set by the worker; finish() decrements inflight when it sees it. */
+}
+
+/* A cacheable request (r->lc_tag set; its key in `key`, a copy kept in r->lc_key once it
+ * waits or reads): answered from the loop's cache, parked behind the read that is filling its
+ * entry, or read (and its reply stored) by a worker. */
+static void cache_dispatch(struct loop *l, struct req *r, const char *key)
+{
+    struct lcache_body *body;
+    struct lcache_fill fill;
+    enum lcache_result res = lcache_get(l->cache, key, r->lc_tag, r->start_us, &body, &fill);
+    if (res == LCACHE_HIT) {
+        r->lc_body = body;
+        r->status = 200;
+        r->resp_type = body->ctype;
+        r->resp_len = body->len;
+        finish(l, r);
+        return;
+    }
+    if (!r->lc_key)
+        r->lc_key = xstrdup(key);
+    if (res == LCACHE_WAIT) {
+        void **head = lcache_waiters(l->cache, r->lc_key);
+        r->next = *head;
+        *head = r;
+        return;
+    }
+    r->lc_slot = fill.slot;
+    r->lc_fill_id = fill.id;
+    r->lc_epoch = lcache_epoch(r->lc_tag); /* before the read: a change during it makes it stale */
+    dispatch(l, r);
+}
+
+/* The requests parked behind a fill that is over, in arrival order: each is answered from what
+ * the fill stored, or (nothing stored, or a change since) goes its own way again. */
+static void release_waiters(struct loop *l, void *head)
+{
+    struct req *rev = NULL, *r = head;
+    while (r) { /* parked newest first */
+        struct req *next = r->next;
+        r->next = rev;
+        rev = r;
+        r = next;
+    }
+    while (rev) {
+        struct req *next = rev->next;
+        rev->next = NULL;
+        cache_dispatch(l, rev, rev->lc_key);
+        rev = next;
+    }
+}
+
+/* An anonymous GET of a ROUTE_LOOP_CACHE route: through the loop's cache, keyed by the path and
+ * the raw query. */
+static void loop_cached(struct loop *l, struct req *r, const struct route_def *rd,
                         const struct evhttp_uri *uri)
 {
     const char *q = uri ? evhttp_uri_get_query(uri) : NULL;
-    char *key = xasprintf("%s?%s", r->path, q ? q : "");
+    size_t pl = strlen(r->path), ql = q ? strlen(q) : 0;
+    char buf[512];
+    char *key = pl + ql + 2 <= sizeof(buf) ? buf : xmalloc(pl + ql + 2);
+    memcpy(key, r->path, pl);
+    key[pl] = '?';
+    memcpy(key + pl + 1, q ? q : "", ql);
+    key[pl + 1 + ql] = '\0';
     /* Tagged by the parsed id, as the handler's lcache_invalidate() names it: /events/01 is
      * /events/1. */
     int64_t id = 0;
     if (r->nparams && !req_parse_id(r->params[0], &id))
         id = 0;
-    uint32_t tag = lcache_tag(rd->pattern, id);
-    char *body;
-    size_t len;
-    const char *ctype;
-    if (lcache_get(l->cache, key, tag, r->start_us, &body, &len, &ctype)) {
+    r->lc_tag = lcache_tag(rd->pattern, id);
+    cache_dispatch(l, r, key);
+    if (key != buf)
         free(key);
-        reply_header(r, "X-Cache", "hit");
-        reply_body(r, 200, ctype, body, len);
-        finish(l, r);
-        return true;
-    }
-    r->lc_key = key;
-    r->lc_tag = tag;
-    r->lc_epoch = lcache_epoch(tag); /* before the read: a change during it makes it stale */
-    return false;
 }
 
 /* OPTIONS on a path that exists (no route takes OPTIONS itself). A CORS preflight from a listed
@@ -498,6 +581,36 @@ static void client_behind_proxies(struct server *srv, struct req *r)
     netaddr_client(srv->trusted, peer, xff, n, r->client_ip, sizeof(r->client_ip));
 }
 
+/* "<instance>-<loop>-<seq in hex>", as snprintf("%s-%d-%llx") would write it (truncated to n),
+ * without the cost of a printf on every request. */
+static void request_id(char *out, size_t n, const char *instance, int loop, uint64_t seq)
+{
+    char tmp[64];
+    size_t o = 0;
+    for (const char *p = instance; *p && o < 16; p++)
+        tmp[o++] = *p;
+    tmp[o++] = '-';
+    char d[20];
+    int nd = 0;
+    unsigned v = (unsigned)(loop < 0 ? 0 : loop);
+    do
+        d[nd++] = (char)('0' + v % 10);
+    while ((v /= 10) && nd < (int)sizeof(d));
+    while (nd)
+        tmp[o++] = d[--nd];
+    tmp[o++] = '-';
+    nd = 0;
+    do
+        d[nd++] = "0123456789abcdef"[seq & 15];
+    while ((seq >>= 4) && nd < 16);
+    while (nd)
+        tmp[o++] = d[--nd];
+    if (o >= n)
+        o = n - 1;
+    memcpy(out, tmp, o);
+    out[o] = '\0';
+}
+
 static void on_request(struct evhttp_request *ev, void *arg)
 {
     struct loop *l = arg;
@@ -508,8 +621,7 @@ static void on_request(struct evhttp_request *ev, void *arg)
     r->evreq = ev;
     r->app = srv->app;
     r->route = -1;
-    snprintf(r->id, sizeof(r->id), "%s-%d-%llx", srv->app->instance, l->idx,
-             (unsigned long long)++l->seq);
+    request_id(r->id, sizeof(r->id), srv->app->instance, l->idx, ++l->seq);
     r->method = method_of(evhttp_request_get_command(ev));
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(ev);
     const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
@@ -574,24 +686,11 @@ static void on_request(struct evhttp_request *ev, void *arg)
     }
     const struct route_def *rd = &srv->app->routes[r->route];
     if ((rd->flags & ROUTE_LOOP_CACHE) && r->method == HTTP_M_GET &&
-        srv->cfg->loop_cache_ttl_ms > 0 && !req_header(r, "Authorization") &&
-        loop_cached(l, r, rd, uri))
-        return;
-    if (rd->flags & ROUTE_INLINE) {
-        rd->fn(r);
-        SD_ASSERT(r->status != 0);
-        finish(l, r);
+        srv->cfg->loop_cache_ttl_ms > 0 && !req_header(r, "Authorization")) {
+        loop_cached(l, r, rd, uri);
         return;
     }
-    atomic_fetch_add(&srv->inflight, 1);
-    r->w = NULL;
-    if (!pool_submit(&srv->pool, r)) {
-        atomic_fetch_sub(&srv->inflight, 1);
-        reply_error(r, SD_ERR_UNAVAILABLE, "overloaded", NULL, "too many requests queued");
-        finish(l, r);
-        return;
-    }
-    /* r->w is set by the worker; finish() decrements inflight when it sees it. */
+    dispatch(l, r);
 }
 
 static void *loop_main(void *arg)

@@ -28,7 +28,7 @@ static void *sync_main(void *arg)
 {
     struct sync *s = arg;
     const struct config *cfg = s->app->cfg;
-    static const char *const channels[] = {RECS_CHANNEL, LCACHE_CHANNEL, NULL};
+    static const char *const channels[] = {RECS_CHANNEL, LCACHE_CHANNEL, RECS_AUX_CHANNEL, NULL};
     struct db *db = db_new(cfg);
     struct rds_sub *sub = NULL;
     int64_t next_poll = 0, next_connect = 0;
@@ -37,8 +37,10 @@ static void *sync_main(void *arg)
         if (!sub && now >= next_connect) {
             sub = rds_sub_open(cfg, channels);
             next_connect = now + POLL_US;
-            if (sub)
+            if (sub) {
                 next_poll = 0; /* catch up on what was missed while disconnected */
+                recs_aux_link(s->app->recs, true);
+            }
         }
         if (now >= next_poll) {
             if (db_check(db) == 0)
@@ -57,7 +59,10 @@ static void *sync_main(void *arg)
                 next_poll = 0;
         } else if (got == 1 && strcmp(chan, LCACHE_CHANNEL) == 0) {
             lcache_apply_message(msg);
+        } else if (got == 1 && strcmp(chan, RECS_AUX_CHANNEL) == 0) {
+            recs_aux_heard(s->app->recs);
         } else if (got < 0) {
+            recs_aux_link(s->app->recs, false);
             rds_sub_free(sub);
             sub = NULL;
         }

@@ -695,6 +695,14 @@ static void fail(const char *scen, const char *fmt, ...)
     failures++;
 }
 
+/* Fails the scenario when the COUNT(*) query q finds any row: "N <what>". */
+static void expect_none(const char *scen, const char *q, const char *what)
+{
+    long n = sql_long(q);
+    if (n)
+        fail(scen, "%ld %s", n, what);
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -770,17 +778,13 @@ static long verify_node(const char *scen, long *oversold)
         "s.id AND r.status = 'confirmed') OR s.waitlist_count <> (SELECT COUNT(*) FROM "
         "registrations r WHERE r.session_id = s.id AND r.status = 'waitlisted'))",
         ids);
-    long bad = sql_long(q);
-    if (bad)
-        fail(scen, "%ld sessions over capacity or with counters unequal to their rows", bad);
+    expect_none(scen, q, "sessions over capacity or with counters unequal to their rows");
     snprintf(q, sizeof(q),
              "SELECT COUNT(*) FROM sessions s WHERE s.id IN (%s) AND s.waitlist_count <> (SELECT "
              "COUNT(DISTINCT r.waitlist_position) FROM registrations r WHERE r.session_id = s.id "
              "AND r.status = 'waitlisted' AND r.waitlist_position BETWEEN 1 AND s.waitlist_count)",
              ids);
-    bad = sql_long(q);
-    if (bad)
-        fail(scen, "%ld sessions with waitlist positions that are not 1..waitlist_count", bad);
+    expect_none(scen, q, "sessions with waitlist positions that are not 1..waitlist_count");
     snprintf(q, sizeof(q),
              "SELECT COUNT(*) FROM sessions s WHERE s.id IN (%s) AND (SELECT COUNT(*) FROM "
              "registrations r WHERE r.session_id = s.id AND r.status = 'confirmed') > s.capacity",
@@ -795,9 +799,7 @@ static long verify_node(const char *scen, long *oversold)
              " (SELECT 1 FROM registrations r WHERE r.id = JSON_VALUE(n.data,"
              " '$.registration.id'))",
              ids);
-    bad = sql_long(q);
-    if (bad)
-        fail(scen, "%ld registration notices about a registration that does not exist", bad);
+    expect_none(scen, q, "registration notices about a registration that does not exist");
     if (*oversold)
         fail(scen, "%ld sessions hold more confirmed registrations than seats", *oversold);
     if (lost)

@@ -1,0 +1,137 @@
+/* The combiner (server/combine.h): members queued while a batch runs go into the next one, in
+ * arrival order, at most `max` a batch; each is decided exactly once; leadership passes on. */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <unistd.h>
+
+#include "server/combine.h"
+
+#define N 24
+#define MAX 5
+
+struct rec {
+    int decided;         /* times a batch decided it */
+    int batch;           /* which batch */
+    pthread_t leader;    /* the thread that ran its batch */
+};
+
+static struct rec recs[N];
+static struct combine_member members[N];
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static int nbatches, sizes[N];
+static uint64_t seqs[N][MAX];
+static atomic_int started, arrived;
+
+static void run_batch(struct combine_member *const *m, size_t n, void *ctx)
+{
+    (void)ctx;
+    pthread_mutex_lock(&mu);
+    int b = nbatches++;
+    sizes[b] = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        struct rec *r = m[i]->arg;
+        r->decided++;
+        r->batch = b;
+        r->leader = pthread_self();
+        seqs[b][i] = m[i]->seq;
+    }
+    pthread_mutex_unlock(&mu);
+    if (b == 0) { /* the first batch is slow: everyone else queues behind it */
+        while (atomic_load(&arrived) < N - 1)
+            usleep(1000);
+        usleep(200000); /* from "about to call combine_run" to queued */
+    }
+}
+
+static void *member(void *arg)
+{
+    long i = (long)arg;
+    members[i].arg = &recs[i];
+    if (i > 0)
+        while (atomic_load(&started) == 0)
+            usleep(100);
+    else
+        atomic_store(&started, 1);
+    if (i > 0) {
+        usleep(20000); /* after member 0 leads */
+        atomic_fetch_add(&arrived, 1);
+    }
+    combine_run(42, &members[i], MAX, run_batch, NULL);
+    cr_assert_eq(recs[i].decided, 1, "member %ld decided once before it returns", i);
+    return NULL;
+}
+
+Test(combine, queued_members_share_batches_in_arrival_order)
+{
+    uint64_t batches0, served0;
+    combine_stats(&batches0, &served0); /* (suites may run in one process: count from here) */
+    pthread_t th[N];
+    for (long i = 0; i < N; i++)
+        pthread_create(&th[i], NULL, member, (void *)i);
+    for (int i = 0; i < N; i++)
+        pthread_join(th[i], NULL);
+    int total = 0;
+    uint64_t last = 0;
+    for (int b = 0; b < nbatches; b++) {
+        cr_assert(sizes[b] >= 1 && sizes[b] <= MAX, "batch %d has %d", b, sizes[b]);
+        total += sizes[b];
+        for (int i = 0; i < sizes[b]; i++) {
+            cr_assert_gt(seqs[b][i], last, "arrival order within and across batches");
+            last = seqs[b][i];
+        }
+    }
+    cr_assert_eq(total, N);
+    cr_assert_eq(sizes[0], 1, "the first ran alone");
+    cr_assert_lt(nbatches, N, "the others were combined (%d batches)", nbatches);
+    cr_assert_eq(nbatches, 1 + (N - 1 + MAX - 1) / MAX, "full batches of %d behind the first", MAX);
+    /* Leadership passed on: more than one thread ran batches. */
+    int leaders = 0;
+    for (int i = 0; i < N; i++)
+        if (pthread_equal(recs[i].leader, th[i]))
+            leaders++;
+    cr_assert_eq(leaders, nbatches, "each batch was run by one of its own members");
+    uint64_t batches, served;
+    combine_stats(&batches, &served);
+    cr_assert_eq(batches - batches0, (uint64_t)nbatches);
+    cr_assert_eq(served - served0, (uint64_t)N);
+}
+
+static atomic_int key1_running;
+
+static void slow_batch(struct combine_member *const *m, size_t n, void *ctx)
+{
+    (void)m;
+    (void)n;
+    (void)ctx;
+    atomic_store(&key1_running, 1);
+    while (atomic_load(&key1_running) == 1)
+        usleep(1000); /* until key 2's batch has run */
+}
+
+static void other_batch(struct combine_member *const *m, size_t n, void *ctx)
+{
+    (void)m;
+    (void)n;
+    (void)ctx;
+    cr_assert_eq(atomic_load(&key1_running), 1, "key 2 ran while key 1's batch was in flight");
+    atomic_store(&key1_running, 2);
+}
+
+static void *key1(void *arg)
+{
+    combine_run(1001, arg, MAX, slow_batch, NULL);
+    return NULL;
+}
+
+Test(combine, different_keys_do_not_wait_for_each_other)
+{
+    static struct combine_member a, b;
+    pthread_t t;
+    pthread_create(&t, NULL, key1, &a);
+    while (atomic_load(&key1_running) == 0)
+        usleep(1000);
+    combine_run(1002, &b, MAX, other_batch, NULL);
+    pthread_join(t, NULL);
+    cr_assert_eq(atomic_load(&key1_running), 2);
+}

@@ -274,7 +274,6 @@ static int why_not(struct tx_fail *f, const struct req *r, const struct db_res *
 struct reg_create {
     const struct req *r;
     int64_t session_id, event_id, user_id, now;
-    const cJSON *notice; /* notify_session_data, read before the transaction */
     char code[4 * ((CODE_BYTES + 2) / 3) + 1];
     /* out */
     int64_t id, position;
@@ -320,8 +319,7 @@ static int reg_create_tx(struct db *db, void *arg, struct tx_fail *f)
     a->confirmed = res.affected == 1;
     db_res_clear(&res);
     if (a->confirmed)
-        return reg_notify(db, NOTIFY_REGISTRATION_CONFIRMED, a->notice, a->event_id, a->user_id,
-                          a->id, "confirmed", 0);
+        return notify_registrations(db, a->session_id, &a->id, 1);
     /* LAST_INSERT_ID(expr) hands the new count back in the OK packet: no extra SELECT. */
     rc = db_exec(db, &res,
                  "UPDATE sessions SET waitlist_count = LAST_INSERT_ID(waitlist_count + 1)"
@@ -338,9 +336,7 @@ static int reg_create_tx(struct db *db, void *arg, struct tx_fail *f)
                      "UPDATE registrations SET status = 'waitlisted', waitlist_position = ?"
                      " WHERE id = ?",
                      "ii", a->position, a->id);
-        return rc ? rc
-                  : reg_notify(db, NOTIFY_REGISTRATION_WAITLISTED, a->notice, a->event_id,
-                               a->user_id, a->id, "waitlisted", a->position);
+        return rc ? rc : notify_registrations(db, a->session_id, &a->id, 1);
     }
     rc = db_exec(db, &res, REG_WHY_SQL, "i", a->session_id);
     if (rc)
@@ -481,8 +477,8 @@ static void registrations_create_tx(struct req *r, struct reg_create *ap)
  *      (OPEN_SQL: it reads the event row under a shared lock, as the single path does); when
  *      that no longer holds (the event was cancelled meanwhile) the batch runs again and the
  *      refusals are explained from the event's row;
- *   5. the notices of all of them in one preferences read and one multi-row INSERT per table
- *      (notify_emit_each, guarded by the batch's first row), then one COMMIT.
+ *   5. the notices of all of them in two statements that read what they say, the preferences
+ *      and the endpoints themselves (notify_registrations), then one COMMIT.
  * A batch of one runs the single path's transaction (reg_create_tx).
  * A failure of the whole transaction (deadlock, certification conflict, MySQL away) is retried
  * by db_tx and otherwise answered to every member as the single path would (503); nobody's 201
@@ -508,7 +504,6 @@ struct reg_batch {
     struct combine_member *const *m;
     size_t n;
     int64_t session_id, event_id, now;
-    const cJSON *notice;
     bool careful; /* one INSERT a row: a unique key refused a multi-row INSERT */
     bool explain; /* read the event: the guarded UPDATE found the session closed */
     bool redo;    /* out: run the transaction again with the flags above */
@@ -593,35 +588,6 @@ static int batch_ids(struct db *db, const struct reg_batch *b, const size_t *idx
     }
     snprintf(sql + len, sizeof(sql) - len, ")");
     return db_execv(db, res, sql, p, np);
-}
-
-/* The notices of members idx[0..k) (made in this transaction), written together
- * (notify_emit_each: one read and one INSERT per table), guarded by the first one's row. */
-static int batch_notify(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k)
-{
-    struct notice ns[REG_BATCH_MAX];
-    cJSON *data[REG_BATCH_MAX];
-    for (size_t j = 0; j < k; j++) {
-        struct reg_member *x = bm(b, idx[j]);
-        cJSON *d = cJSON_Duplicate(b->notice, true);
-        cJSON *g = cJSON_AddObjectToObject(d, "registration");
-        cJSON_AddNumberToObject(g, "id", (double)x->id);
-        cJSON_AddStringToObject(g, "status", x->confirmed ? "confirmed" : "waitlisted");
-        if (x->confirmed)
-            cJSON_AddNullToObject(g, "waitlist_position");
-        else
-            cJSON_AddNumberToObject(g, "waitlist_position", (double)x->position);
-        data[j] = d;
-        ns[j] = (struct notice){
-            .type = x->confirmed ? NOTIFY_REGISTRATION_CONFIRMED : NOTIFY_REGISTRATION_WAITLISTED,
-            .event_id = b->event_id, .user_ids = &x->user_id, .nusers = 1, .data = d,
-            .guard_sql = REG_GUARD_SQL, .guard_id = bm(b, idx[0])->id,
-            .guard_status = bm(b, idx[0])->confirmed ? "confirmed" : "waitlisted"};
-    }
-    int rc = notify_emit_each(db, ns, k);
-    for (size_t j = 0; j < k; j++)
-        cJSON_Delete(data[j]);
-    return rc;
 }
 
 static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
@@ -759,7 +725,12 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
             return SD_ERR_CONFLICT;
         }
     }
-    return k ? batch_notify(db, b, idx, k) : 0;
+    if (!k)
+        return 0;
+    int64_t ids[REG_BATCH_MAX];
+    for (size_t j = 0; j < k; j++)
+        ids[j] = bm(b, idx[j])->id;
+    return notify_registrations(db, b->session_id, ids, k);
 }
 
 struct reg_leader {
@@ -774,33 +745,18 @@ static void reg_batch_run(struct combine_member *const *m, size_t n, void *ctx)
                           .now = time_now()};
     struct tx_fail f;
     int rc = 0;
-    /* What the notices say about the session, read once, outside the transaction. */
-    cJSON *notice = notify_enabled() ? notify_session_data(l->r->w->db, b.session_id, NULL, &rc)
-                                     : cJSON_CreateObject();
-    if (!notice) {
-        for (size_t i = 0; i < n; i++) {
-            struct reg_member *x = m[i]->arg;
-            memset(&x->f, 0, sizeof(x->f));
-            x->rc = rc == SD_ERR_NOT_FOUND ? tx_fail(&x->f, SD_ERR_NOT_FOUND, "session_not_found",
-                                                     NULL, "no such session")
-                                           : rc;
-        }
-        return;
-    }
-    b.notice = notice;
     if (n == 1) {
         /* Alone: the single path's transaction, which holds the session's lock for one round
          * trip (the row goes in first); a batch pays one statement more to read the counters. */
         struct reg_member *x = m[0]->arg;
         struct reg_create a = {.r = x->r, .session_id = b.session_id, .event_id = b.event_id,
-                               .user_id = x->user_id, .now = b.now, .notice = notice};
+                               .user_id = x->user_id, .now = b.now};
         memcpy(a.code, x->code, sizeof(a.code));
         x->rc = req_tx_try(l->r, reg_create_tx, &a, &x->f);
         x->id = a.id;
         x->confirmed = a.confirmed;
         x->position = a.position;
         x->now = b.now;
-        cJSON_Delete(notice);
         return;
     }
     for (int attempt = 0;; attempt++) {
@@ -809,7 +765,6 @@ static void reg_batch_run(struct combine_member *const *m, size_t n, void *ctx)
         if (!(rc && b.redo && attempt < 3))
             break;
     }
-    cJSON_Delete(notice);
     if (rc) { /* nothing of the batch is committed: every member answers the failure */
         if (b.redo)
             rc = SD_ERR_UNAVAILABLE;
@@ -860,16 +815,7 @@ void registrations_create(struct req *r)
     if (x.rc == SD_ERR_DUPLICATE) {
         /* Not the caller's: the check-in code collided (or the holder cancelled meanwhile). */
         rlog_warn(r->id, "registration refused by a unique key in a batch; alone again");
-        int rc = 0;
-        cJSON *notice = notify_enabled() ? notify_session_data(r->w->db, a.session_id, NULL, &rc)
-                                         : cJSON_CreateObject();
-        if (!notice) {
-            reply_fail(r, rc);
-            return;
-        }
-        a.notice = notice;
         registrations_create_tx(r, &a);
-        cJSON_Delete(notice);
         return;
     }
     reply_tx(r, x.rc, &x.f);

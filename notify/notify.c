@@ -506,15 +506,14 @@ int notify_emit_orgs(struct db *db, const char *type, int64_t event_id, int64_t 
     "EXISTS (SELECT 1 FROM notification_prefs p WHERE p.user_id = r.user_id AND p.kind = "         \
     REGN_KIND " AND p.channel = '" channel "' AND p.enabled = 0)"
 
-/* " WHERE r.session_id = ? AND r.id IN (?, …)" with the list padded to a power of two. */
+/* " WHERE r.id IN (?, …)" with the list padded to a power of two. */
 static size_t regn_where(char *sql, size_t cap, size_t len, struct db_param *p, size_t *np,
-                         int64_t session_id, const int64_t *ids, size_t n)
+                         const int64_t *ids, size_t n)
 {
     size_t padded = 1;
     while (padded < n)
         padded *= 2;
-    len += (size_t)snprintf(sql + len, cap - len, " WHERE r.session_id = ? AND r.id IN (");
-    p[(*np)++] = DB_I(session_id);
+    len += (size_t)snprintf(sql + len, cap - len, " WHERE r.id IN (");
     for (size_t i = 0; i < padded; i++) {
         len += (size_t)snprintf(sql + len, cap - len, i ? ", ?" : "?");
         p[(*np)++] = DB_I(ids[i < n ? i : n - 1]);
@@ -524,7 +523,7 @@ static size_t regn_where(char *sql, size_t cap, size_t len, struct db_param *p, 
     return len;
 }
 
-int notify_registrations(struct db *db, int64_t session_id, const int64_t *ids, size_t n)
+int notify_registrations(struct db *db, const int64_t *ids, size_t n)
 {
     if (!notify_enabled() || n == 0)
         return 0;
@@ -532,14 +531,14 @@ int notify_registrations(struct db *db, int64_t session_id, const int64_t *ids, 
         size_t k = n - off < REGN_MAX ? n - off : REGN_MAX;
         const int64_t *chunk = ids + off;
         char sql[4096];
-        struct db_param p[2 * (REGN_MAX + 2)];
+        struct db_param p[2 * (REGN_MAX + 1)];
         size_t np = 0;
         /* 1. The feed. */
         size_t len = (size_t)snprintf(sql, sizeof(sql), "%s",
                                       "INSERT INTO notifications (user_id, type, event_id, data,"
                                       " created_at) SELECT r.user_id, " REGN_KIND ", e.id, "
                                       REGN_DATA ", UTC_TIMESTAMP(3)" REGN_FROM);
-        len = regn_where(sql, sizeof(sql), len, p, &np, session_id, chunk, k);
+        len = regn_where(sql, sizeof(sql), len, p, &np, chunk, k);
         snprintf(sql + len, sizeof(sql) - len, "%s",
                  " AND (NOT " REGN_OFF("inapp") " OR " REGN_OFF("email") ")");
         struct db_res res;
@@ -561,7 +560,7 @@ int notify_registrations(struct db *db, int64_t session_id, const int64_t *ids, 
             " NULL, NULL, e.id, JSON_OBJECT('type', " REGN_KIND ", 'data', " REGN_DATA "),"
             " 'pending', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)" REGN_FROM);
         p[np++] = DB_S(prefix);
-        len = regn_where(sql, sizeof(sql), len, p, &np, session_id, chunk, k);
+        len = regn_where(sql, sizeof(sql), len, p, &np, chunk, k);
         len += (size_t)snprintf(
             sql + len, sizeof(sql) - len, "%s",
             " AND NOT " REGN_OFF("email") " UNION ALL"
@@ -571,7 +570,7 @@ int notify_registrations(struct db *db, int64_t session_id, const int64_t *ids, 
             " JOIN webhook_endpoints w ON w.event_id = e.id AND w.enabled = 1"
             " AND FIND_IN_SET(" REGN_KIND ", w.types) > 0");
         p[np++] = DB_S(prefix);
-        regn_where(sql, sizeof(sql), len, p, &np, session_id, chunk, k);
+        regn_where(sql, sizeof(sql), len, p, &np, chunk, k);
         rc = db_execv(db, &res, sql, p, np);
         if (rc)
             return rc;

@@ -8,6 +8,10 @@
  * sql/0002_events.sql, loaded by bench/run.sh). MODE:
  *   proc  one round trip: CALL bench_register(session, user, code), a stored procedure doing the
  *         guarded `UPDATE sessions … WHERE confirmed_count < capacity`, the INSERT and COMMIT;
+ *   procn the same procedure writing also what a registration's notices write since issue 13: a
+ *         feed row (notifications) and an e-mail outbox row, with summitd's notice document
+ *         (notice_data), in the same round trip: the floor for the work summitd does, as the
+ *         event floor serves the event page's size;
  *   seq   summitd's own statement sequence for a registration (handlers/registrations.c), one
  *         round trip per statement (see SEQ below).
  * SESSIONS is 100 (spread over sessions 1..100) or 1 (everyone on session 101).
@@ -41,7 +45,7 @@ struct thr {
 };
 
 static struct conn_args ca;
-static int mode_proc, nsessions;
+static int mode_proc, mode_notices, nsessions;
 static int64_t deadline_us;
 static atomic_long next_k;
 
@@ -134,6 +138,47 @@ static int setup(void)
         "    UTC_TIMESTAMP());\n"
         "  COMMIT;\n"
         "END",
+        "DROP PROCEDURE IF EXISTS bench_register_n",
+        "CREATE PROCEDURE bench_register_n(IN p_session BIGINT, IN p_user BIGINT, "
+        "IN p_code VARCHAR(32), IN p_data TEXT)\n"
+        "BEGIN\n"
+        "  DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;\n"
+        "  START TRANSACTION;\n"
+        "  UPDATE sessions SET confirmed_count = confirmed_count + 1\n"
+        "   WHERE id = p_session AND confirmed_count < capacity;\n"
+        "  IF ROW_COUNT() = 0 THEN\n"
+        "    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'session_full';\n"
+        "  END IF;\n"
+        "  INSERT INTO registrations (session_id, user_id, active_user_id, status,\n"
+        "    waitlist_position, checkin_code, created_at, updated_at)\n"
+        "   VALUES (p_session, p_user, p_user, 'confirmed', NULL, p_code, UTC_TIMESTAMP(),\n"
+        "    UTC_TIMESTAMP());\n"
+        "  INSERT INTO notifications (user_id, type, event_id, data, created_at)\n"
+        "   VALUES (p_user, 'registration.confirmed', 1, p_data, UTC_TIMESTAMP(3));\n"
+        "  INSERT INTO outbox (msg_id, channel, type, user_id, event_id, payload, status,\n"
+        "    attempts, next_at, created_at)\n"
+        "   VALUES (CONCAT(p_code, '.u', p_user), 'email', 'registration.confirmed', p_user, 1,\n"
+        "    CONCAT('{\"type\": \"registration.confirmed\", \"data\": ', p_data, '}'), 'pending', 0,\n"
+        "    UTC_TIMESTAMP(3), UTC_TIMESTAMP(3));\n"
+        "  COMMIT;\n"
+        "END",
+        /* the tables of sql/0018_notify.sql that a registration writes (no other statement
+         * there applies to this scratch database) */
+        "CREATE TABLE IF NOT EXISTS notifications (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+        " user_id BIGINT NOT NULL, type VARCHAR(40) NOT NULL, event_id BIGINT NULL,"
+        " data LONGTEXT NOT NULL, created_at DATETIME(3) NOT NULL,"
+        " KEY ix_notifications_user (user_id, id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        " COLLATE=utf8mb4_unicode_ci",
+        "CREATE TABLE IF NOT EXISTS outbox (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+        " msg_id VARCHAR(64) NOT NULL, channel VARCHAR(8) NOT NULL, type VARCHAR(40) NOT NULL,"
+        " user_id BIGINT NULL, endpoint_id BIGINT NULL, notification_id BIGINT NULL,"
+        " event_id BIGINT NULL, payload LONGTEXT NOT NULL,"
+        " status VARCHAR(8) NOT NULL DEFAULT 'pending', attempts INT NOT NULL DEFAULT 0,"
+        " next_at DATETIME(3) NOT NULL, last_error VARCHAR(500) NULL,"
+        " created_at DATETIME(3) NOT NULL, sent_at DATETIME(3) NULL,"
+        " UNIQUE KEY uq_outbox_msg (msg_id), KEY ix_outbox_due (status, next_at),"
+        " KEY ix_outbox_endpoint (endpoint_id, id)) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
+        " COLLATE=utf8mb4_unicode_ci",
         "DELETE FROM registrations",
         "DELETE FROM sessions",
         "DELETE FROM events",
@@ -158,9 +203,17 @@ static int retryable(unsigned e)
 }
 
 /* One registration via the procedure: returns 0, 1 (retry) or -1. */
+/* A registration notice's JSON as summitd writes it (the feed row's data; the outbox payload
+ * wraps it in {"type", "data"}), a row copied from the bench's database: about 300 bytes. */
+static const char notice_data[] =
+    "{\"session\": {\"id\": 101, \"title\": \"热门主论坛\", \"starts_at\": \"2027-01-05T03:49:19Z\","
+    " \"ends_at\": \"2027-01-05T05:49:19Z\", \"room\": \"主会场\"}, \"event\": {\"id\": 1,"
+    " \"title\": \"基准测试峰会\", \"time_zone\": \"Asia/Shanghai\"}, \"registration\":"
+    " {\"id\": 15781, \"status\": \"confirmed\", \"waitlist_position\": null}}";
+
 static int tx_proc(MYSQL *m, MYSQL_STMT *st, long long session, long long user, const char *code)
 {
-    MYSQL_BIND b[3];
+    MYSQL_BIND b[4];
     memset(b, 0, sizeof(b));
     b[0].buffer_type = MYSQL_TYPE_LONGLONG;
     b[0].buffer = &session;
@@ -171,6 +224,11 @@ static int tx_proc(MYSQL *m, MYSQL_STMT *st, long long session, long long user, 
     b[2].buffer = (void *)code;
     b[2].buffer_length = clen;
     b[2].length = &clen;
+    unsigned long dlen = sizeof(notice_data) - 1;
+    b[3].buffer_type = MYSQL_TYPE_STRING;
+    b[3].buffer = (void *)notice_data;
+    b[3].buffer_length = dlen;
+    b[3].length = &dlen;
     if (mysql_stmt_bind_param(st, b) != 0 || mysql_stmt_execute(st) != 0) {
         unsigned e = mysql_stmt_errno(st);
         if (!retryable(e))
@@ -253,8 +311,9 @@ static void *run_thread(void *arg)
     MYSQL_STMT *call = NULL;
     if (mode_proc) {
         call = mysql_stmt_init(m);
-        static const char q[] = "CALL bench_register(?, ?, ?)";
-        if (mysql_stmt_prepare(call, q, sizeof(q) - 1) != 0) {
+        const char *q = mode_notices ? "CALL bench_register_n(?, ?, ?, ?)"
+                                     : "CALL bench_register(?, ?, ?)"; /* binds the first 3 */
+        if (mysql_stmt_prepare(call, q, strlen(q)) != 0) {
             fprintf(stderr, "floor_db: prepare CALL: %s\n", mysql_stmt_error(call));
             t->errors++;
             goto out;
@@ -321,13 +380,15 @@ static double pct(const uint64_t *h, uint64_t total, double p)
 
 static int run(const char *mode, int sessions, int nconc, int seconds)
 {
-    mode_proc = strcmp(mode, "proc") == 0;
+    mode_notices = strcmp(mode, "procn") == 0;
+    mode_proc = mode_notices || strcmp(mode, "proc") == 0;
     nsessions = sessions;
     MYSQL *m = conn();
     if (!m)
         return 1;
     /* Each run starts from the same state: no registrations, counters zero. */
-    if (query(m, "DELETE FROM registrations") ||
+    if (query(m, "DELETE FROM registrations") || query(m, "DELETE FROM notifications") ||
+        query(m, "DELETE FROM outbox") ||
         query(m, "UPDATE sessions SET confirmed_count = 0"))
         return 1;
     mysql_close(m);
@@ -381,7 +442,8 @@ int main(int argc, char **argv)
         rc = setup();
     } else if (strcmp(argv[1], "run") == 0 && argc == 11) {
         int sessions = atoi(argv[8]), conc = atoi(argv[9]), secs = atoi(argv[10]);
-        if ((strcmp(argv[7], "proc") != 0 && strcmp(argv[7], "seq") != 0) ||
+        if ((strcmp(argv[7], "proc") != 0 && strcmp(argv[7], "procn") != 0 &&
+             strcmp(argv[7], "seq") != 0) ||
             (sessions != 1 && sessions != 100) || conc < 1 || conc > 512 || secs < 1 ||
             secs > 600) {
             fprintf(stderr, "floor_db: bad run arguments\n");

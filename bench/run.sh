@@ -11,9 +11,9 @@
 #    of BENCH_SECONDS each, scenario then floor, so that load from elsewhere on the machine hits
 #    both alike. The floors: bare evhttp (build/bench/floor_http, same loop count) with a tiny
 #    body for healthz and with the cached event page's size and headers for event; the
-#    registration transaction straight against MariaDB in one round trip (stored procedure) and
-#    as summitd's statement sequence (build/bench/floor_db, same concurrency as summitd's
-#    workers); yescrypt (build/bench/floor_crypt); GET /me alone for GET /me during a signup
+#    registration transaction straight against MariaDB in one round trip (stored procedure), and
+#    the same writing the rows of its notices too (build/bench/floor_db proc / procn, same
+#    concurrency as summitd's workers); yescrypt (build/bench/floor_crypt); GET /me alone for GET /me during a signup
 #    flood; Redis (redis-benchmark, once, for reference). A scenario whose route is missing is
 #    reported as "skipped: route missing" after a probe request, never faked;
 # 4. prints a table: per scenario the median req/s and p99 over the rounds, the median of the
@@ -108,6 +108,10 @@ login_limit_account = 1000000
 login_limit_ip = 1000000
 admin_email = admin@bench.example
 admin_password = bench-admin-password
+# Notices are written (each registration's feed and outbox rows) but not delivered here: this
+# machine has no mail server for the bench, and an undeliverable row retried would bill its
+# UPDATEs to the scenarios. Delivery is measured on its own (bench/notify.sh, bench-webhooks).
+notify_dispatch = false
 CONF
 "$B/summitd" --config "$OUT/summitd.conf" migrate >"$OUT/migrate.log" 2>&1
 "$B/summitd" --config "$OUT/summitd.conf" >"$OUT/summitd.log" 2>&1 &
@@ -384,7 +388,10 @@ def sumk($k): map(.[$k] // 0) | add // 0;
    users_reused: ($s | sumk("wrapped")),
    floor: $desc, floor_rps: ($f | map(.rps) | median | r2),
    floor_p99_ms: ($f | map(.p99_ms) | median | r2),
-   seq_floor_rps: (if ($f2 | length) > 0 then $f2 | map(.rps) | median | r2 else null end),
+   floor2_rps: (if ($f2 | length) > 0 then $f2 | map(.rps) | median | r2 else null end),
+   ratio2: ([range(0; [($s | length), ($f2 | length)] | min)]
+            | map(if $f2[.].rps > 0 then $s[.].rps / $f2[.].rps else empty end)
+            | if length > 0 then (median | r2) else null end),
    ratio: ($ratio | r2), ratio_min: ($ratios | min | r2), ratio_max: ($ratios | max | r2),
    ratio_q1: ($ratios | q(0.25) | r2), ratio_q3: ($ratios | q(0.75) | r2),
    ratio_sd: ($sd | . * 1000 | round / 1000), ratios: ($ratios | map(r2)),
@@ -470,9 +477,9 @@ db_leg() { # out mode sessions
     [ ! -s "$err" ] || log "floor_db $2 $3 reported errors; see $err"
 }
 leg_floor_db_100() { db_leg "$1" proc 100; }
-leg_floor_db_seq_100() { db_leg "$1" seq 100; }
+leg_floor_db_n_100() { db_leg "$1" procn 100; }
 leg_floor_db_hot() { db_leg "$1" proc 1; }
-leg_floor_db_seq_hot() { db_leg "$1" seq 1; }
+leg_floor_db_n_hot() { db_leg "$1" procn 1; }
 reg_leg() { # out round ids tokens
     local pairs=$(( $(wc -l <"$3") * $(wc -l <"$4") ))
     wrk_leg "$1" register.lua /api/v1/sessions/1/registrations BENCH_IDS="$3" BENCH_TOKENS="$4" \
@@ -489,10 +496,13 @@ if want register && probe register_100 POST "/api/v1/sessions/$(head -1 "$OUT/sp
     # spread: (user, session) pairs over 100 sessions need few users; hot: one user a request
     head -n 5000 "$OUT/tokens.txt" > "$OUT/tokens-spread.txt"
     tail -n +5001 "$OUT/tokens.txt" > "$OUT/tokens-hot.txt"
-    measure register_100 leg_register_100 leg_floor_db_100 "db one round trip, 100 sessions" 0.5 50 \
-        leg_floor_db_seq_100
-    measure register_hot leg_register_hot leg_floor_db_hot "db one round trip, 1 hot session" 0.5 50 \
-        leg_floor_db_seq_hot
+    # Targets: issue 18 (100 sessions >= 1x, one hot session >= 2x the one-round-trip floor, p99
+    # <= 50 ms). The second floor writes what a registration writes since notices (issue 13):
+    # the registration, its feed row and its e-mail outbox row, in one round trip.
+    measure register_100 leg_register_100 leg_floor_db_100 "db one round trip, 100 sessions" 1 50 \
+        leg_floor_db_n_100
+    measure register_hot leg_register_hot leg_floor_db_hot "db one round trip, 1 hot session" 2 50 \
+        leg_floor_db_n_hot
     # What the API acknowledged must be what the database holds.
     M -N "$DB" -e "SELECT COUNT(*) FROM sessions s WHERE s.confirmed_count > s.capacity
                    OR s.confirmed_count <> (SELECT COUNT(*) FROM registrations r
@@ -581,7 +591,7 @@ jq -n \
   floors: {http_rps: (row("healthz").floor_rps), http_event_rps: (row("event").floor_rps),
            http_event_body_bytes: $ev_bytes,
            db_proc_100_tps: (row("register_100").floor_rps), db_proc_hot_tps: (row("register_hot").floor_rps),
-           db_seq_100_tps: (row("register_100").seq_floor_rps), db_seq_hot_tps: (row("register_hot").seq_floor_rps),
+           db_notices_100_tps: (row("register_100").floor2_rps), db_notices_hot_tps: (row("register_hot").floor2_rps),
            redis_get_rps: $redis_get, yescrypt_rps: (row("login").floor_rps)},
   scenarios: ($r | map(if .name == "me_signup_flood" and $flood != null then . + $flood
                        | .p99_vs_alone = (if .floor_p99_ms > 0 then (.p99_ms / .floor_p99_ms * 100 | round) / 100 else null end)
@@ -592,7 +602,7 @@ jq -r '
 def f: if . == null then "-" elif type == "number" then (. * 100 | round / 100 | tostring) else tostring end;
 "machine: \(.machine)   \(.date)",
 "summitd: \(.config.summitd_threads) loops, \(.config.summitd_workers) workers; wrk \(.config.connections) connections; \(.config.rounds) interleaved rounds of \(.config.seconds) s per scenario and per floor (medians)",
-"floors: http \(.floors.http_rps | f)/s (tiny body), \(.floors.http_event_rps | f)/s (\(.floors.http_event_body_bytes)-byte event body); db one round trip \(.floors.db_proc_100_tps | f)/s (100 sessions), \(.floors.db_proc_hot_tps | f)/s (hot); db summitd sequence \(.floors.db_seq_100_tps | f)/s / \(.floors.db_seq_hot_tps | f)/s; redis GET \(.floors.redis_get_rps | f)/s; yescrypt cost \(.config.password_cost) \(.floors.yescrypt_rps | f)/s"
+"floors: http \(.floors.http_rps | f)/s (tiny body), \(.floors.http_event_rps | f)/s (\(.floors.http_event_body_bytes)-byte event body); db one round trip \(.floors.db_proc_100_tps | f)/s (100 sessions), \(.floors.db_proc_hot_tps | f)/s (hot); db one round trip with the notice rows \(.floors.db_notices_100_tps | f)/s / \(.floors.db_notices_hot_tps | f)/s; redis GET \(.floors.redis_get_rps | f)/s; yescrypt cost \(.config.password_cost) \(.floors.yescrypt_rps | f)/s"
 ' "$OUT/latest.json"
 echo
 jq -r '
@@ -612,6 +622,9 @@ jq -r '.config.rounds as $n | .scenarios[] | select(.status == "ok" and .target 
   (if .rounds_needed == null then "the ratio sits on the target"
    elif .rounds_needed <= $n then "\(.rounds_needed) rounds make 2 standard errors of the median smaller than the gap (ran \($n)): the verdict holds"
    else "\(.rounds_needed) rounds would make 2 standard errors of the median smaller than the gap (ran \($n)): not settled" end)' \
+    "$OUT/latest.json"
+jq -r '.scenarios[] | select(.status == "ok" and .ratio2 != null) |
+  "\(.name): against the one round trip that also writes the notice rows (\(.floor2_rps)/s): ratio \(.ratio2)"' \
     "$OUT/latest.json"
 jq -r '.scenarios[] | select(.name == "me_signup_flood" and .flood != null) |
   "signup flood (\(.flood.connections) connections): \(.flood.created_per_s) signups/s created, \(.flood.shed_per_s)/s refused (503 overloaded); GET /me p99 \(.p99_ms) ms during it vs alone: x\(.p99_vs_alone)"' \

@@ -274,7 +274,6 @@ static int why_not(struct tx_fail *f, const struct req *r, const struct db_res *
 struct reg_create {
     const struct req *r;
     int64_t session_id, event_id, user_id, now;
-    const cJSON *notice; /* notify_session_data, read before the transaction */
     char code[4 * ((CODE_BYTES + 2) / 3) + 1];
     /* out */
     int64_t id, position;
@@ -320,8 +319,7 @@ static int reg_create_tx(struct db *db, void *arg, struct tx_fail *f)
     a->confirmed = res.affected == 1;
     db_res_clear(&res);
     if (a->confirmed)
-        return reg_notify(db, NOTIFY_REGISTRATION_CONFIRMED, a->notice, a->event_id, a->user_id,
-                          a->id, "confirmed", 0);
+        return notify_registrations(db, &a->id, 1);
     /* LAST_INSERT_ID(expr) hands the new count back in the OK packet: no extra SELECT. */
     rc = db_exec(db, &res,
                  "UPDATE sessions SET waitlist_count = LAST_INSERT_ID(waitlist_count + 1)"
@@ -338,9 +336,7 @@ static int reg_create_tx(struct db *db, void *arg, struct tx_fail *f)
                      "UPDATE registrations SET status = 'waitlisted', waitlist_position = ?"
                      " WHERE id = ?",
                      "ii", a->position, a->id);
-        return rc ? rc
-                  : reg_notify(db, NOTIFY_REGISTRATION_WAITLISTED, a->notice, a->event_id,
-                               a->user_id, a->id, "waitlisted", a->position);
+        return rc ? rc : notify_registrations(db, &a->id, 1);
     }
     rc = db_exec(db, &res, REG_WHY_SQL, "i", a->session_id);
     if (rc)
@@ -467,35 +463,41 @@ static void registrations_create_tx(struct req *r, struct reg_create *ap)
 
 /* ---- combined registrations (issue 18) ----
  *
- * Requests for one session that arrive while a transaction for it is in flight wait and go
- * into the next one together (server/combine.h: the first worker leads, at most
- * REG_BATCH_MAX a transaction, then hands over). One transaction per batch:
- *   1. SELECT … FOR UPDATE of the session row: its counters, once;
- *   2. each request's outcome decided in arrival order (confirmed while seats are free and
- *      nobody waits, else the next waitlist position, else 409 session_full), the same user twice
- *      in one batch refused as a duplicate of the first;
+ * Registration requests that arrive while a registration transaction of this process is in
+ * flight wait and go into the next one together, whatever their sessions (server/combine.h: the
+ * first worker leads, at most registration_batch_max a transaction, then hands over). One
+ * transaction per batch:
+ *   1. SELECT … FOR UPDATE of the batch's session rows (one statement; InnoDB locks them in
+ *      primary-key order, so two batches never wait on each other in a cycle): the counters;
+ *   2. a session closed or full without a waitlist has its refusals explained from its event's
+ *      row; each other request's outcome is decided in arrival order per session (confirmed
+ *      while seats are free and nobody waits, else the next waitlist position, else 409
+ *      session_full), the same user twice for one session in one batch refused as a duplicate
+ *      of the first;
  *   3. the rows inserted with their final status (multi-row INSERTs); a row refused by the
  *      unique key (the user holds one already, or a check-in code collided) sends the batch
  *      again row by row, where such a row fails alone;
- *   4. the counters written once by a guarded UPDATE that repeats the window and event test
- *      (OPEN_SQL: it reads the event row under a shared lock, as the single path does); when
- *      that no longer holds (the event was cancelled meanwhile) the batch runs again and the
- *      refusals are explained from the event's row;
- *   5. the notices of all of them in one preferences read and one multi-row INSERT per table
- *      (notify_emit_each, guarded by the batch's first row), then one COMMIT.
- * A batch of one runs the single path's transaction (reg_create_tx).
- * A failure of the whole transaction (deadlock, certification conflict, MySQL away) is retried
- * by db_tx and otherwise answered to every member as the single path would (503); nobody's 201
- * is sent before the COMMIT returned. Each member replies itself on its own worker: its own
- * response, idempotency record (run_job) and notices. Registration writes no audit entry (nor
- * did it before: an entry takes the event row's audit_seq, which would serialize every session
- * of an event). */
+ *   4. the counters of every session changed written by one guarded UPDATE that repeats the
+ *      window and event test (OPEN_SQL: it reads the event rows under a shared lock, as the
+ *      single path does); when that no longer holds for one of them (its event was cancelled
+ *      meanwhile) the batch runs again and that session's refusals are explained;
+ *   5. the notices of all of them in two statements that read what they say, the preferences
+ *      and the endpoints themselves (notify_registrations), then one COMMIT.
+ * So a batch costs eight round trips however many requests and sessions it holds. A batch of
+ * one runs the single path's transaction (reg_create_tx). A failure of the whole transaction
+ * (deadlock, certification conflict, MySQL away) is retried by db_tx and otherwise answered to
+ * every member as the single path would (503); nobody's 201 is sent before the COMMIT returned.
+ * Each member replies itself on its own worker: its own response and idempotency record
+ * (run_job). Registration writes no audit entry (nor did it before: an entry takes the event
+ * row's audit_seq, which would serialize every session of an event). */
 
 #define REG_BATCH_MAX 64
+#define REG_COMBINE_KEY 0 /* one combiner for every session (combine.h keys) */
 
 struct reg_member {
     struct req *r;
-    int64_t user_id;
+    int64_t session_id, user_id;
+    size_t s; /* its session in reg_batch.s */
     char code[4 * ((CODE_BYTES + 2) / 3) + 1];
     /* out */
     int rc; /* 0: made (id, confirmed, position); else the refusal in f */
@@ -504,13 +506,21 @@ struct reg_member {
     bool confirmed;
 };
 
+/* A session of the batch, as its locked row says. */
+struct reg_session {
+    int64_t id;
+    bool found, waitlist, refused;
+    int64_t cap, confirmed, waiting, confirmed0, waiting0, opens, closes;
+};
+
 struct reg_batch {
     struct combine_member *const *m;
     size_t n;
-    int64_t session_id, event_id, now;
-    const cJSON *notice;
+    int64_t now;
+    struct reg_session s[REG_BATCH_MAX];
+    size_t ns;
     bool careful; /* one INSERT a row: a unique key refused a multi-row INSERT */
-    bool explain; /* read the event: the guarded UPDATE found the session closed */
+    bool explain; /* read the events: the guarded UPDATE found a session closed */
     bool redo;    /* out: run the transaction again with the flags above */
 };
 
@@ -519,14 +529,119 @@ static struct reg_member *bm(const struct reg_batch *b, size_t i)
     return b->m[i]->arg;
 }
 
-enum { RB_CAPACITY, RB_CONFIRMED, RB_WAITING, RB_WAITLIST, RB_OPENS, RB_CLOSES };
+/* Appends " IN (?, ?, …)" for v[0..n) padded to a power of two (few statement shapes). */
+static size_t in_list(char *sql, size_t cap, size_t len, struct db_param *p, size_t *np,
+                      const int64_t *v, size_t n)
+{
+    size_t padded = 1;
+    while (padded < n)
+        padded *= 2;
+    len += (size_t)snprintf(sql + len, cap - len, " IN (");
+    for (size_t j = 0; j < padded; j++) {
+        len += (size_t)snprintf(sql + len, cap - len, j ? ", ?" : "?");
+        p[(*np)++] = DB_I(v[j < n ? j : n - 1]);
+    }
+    len += (size_t)snprintf(sql + len, cap - len, ")");
+    SD_ASSERT(len < cap);
+    return len;
+}
+
+static size_t session_ids(const struct reg_batch *b, int64_t *out)
+{
+    for (size_t i = 0; i < b->ns; i++)
+        out[i] = b->s[i].id;
+    return b->ns;
+}
+
+enum { RB_ID, RB_CAPACITY, RB_CONFIRMED, RB_WAITING, RB_WAITLIST, RB_OPENS, RB_CLOSES };
 #define REG_BATCH_LOCK_SQL                                                                         \
-    "SELECT capacity, confirmed_count, waitlist_count, waitlist, registration_opens_at,"           \
-    " COALESCE(registration_closes_at, ends_at) FROM sessions WHERE id = ? FOR UPDATE"
+    "SELECT id, capacity, confirmed_count, waitlist_count, waitlist, registration_opens_at,"       \
+    " COALESCE(registration_closes_at, ends_at) FROM sessions WHERE id"
 #define REG_INSERT_HEAD                                                                            \
     "INSERT INTO registrations (session_id, user_id, active_user_id, status, waitlist_position,"  \
     " checkin_code, created_at, updated_at) VALUES "
 #define REG_INSERT_TUPLE "(?, ?, ?, ?, ?, ?, ?, ?)"
+
+/* Step 1: the sessions' rows, locked. */
+static int batch_lock(struct db *db, struct reg_batch *b)
+{
+    char sql[sizeof(REG_BATCH_LOCK_SQL) + 64 + REG_BATCH_MAX * 3];
+    struct db_param p[REG_BATCH_MAX];
+    int64_t ids[REG_BATCH_MAX];
+    size_t np = 0, len = (size_t)snprintf(sql, sizeof(sql), "%s", REG_BATCH_LOCK_SQL);
+    len = in_list(sql, sizeof(sql), len, p, &np, ids, session_ids(b, ids));
+    snprintf(sql + len, sizeof(sql) - len, " ORDER BY id FOR UPDATE");
+    struct db_res res;
+    int rc = db_execv(db, &res, sql, p, np);
+    if (rc)
+        return rc;
+    for (size_t row = 0; row < res.nrows; row++)
+        for (size_t i = 0; i < b->ns; i++) {
+            struct reg_session *s = &b->s[i];
+            if (s->id != db_get_i64(&res, row, RB_ID))
+                continue;
+            s->found = true;
+            s->cap = db_get_i64(&res, row, RB_CAPACITY);
+            s->confirmed = s->confirmed0 = db_get_i64(&res, row, RB_CONFIRMED);
+            s->waiting = s->waiting0 = db_get_i64(&res, row, RB_WAITING);
+            s->waitlist = db_get_i64(&res, row, RB_WAITLIST) != 0;
+            s->opens = db_get_time(&res, row, RB_OPENS);
+            s->closes = db_get_time(&res, row, RB_CLOSES);
+        }
+    db_res_clear(&res);
+    return 0;
+}
+
+/* Step 2a: the refusals of the sessions nobody can register for now (gone, closed, or full
+ * without a waitlist; every session when explaining), from their events' rows. */
+static int batch_explain(struct db *db, struct reg_batch *b)
+{
+    int64_t ids[REG_BATCH_MAX];
+    size_t k = 0;
+    for (size_t i = 0; i < b->ns; i++) {
+        struct reg_session *s = &b->s[i];
+        bool shut = (s->opens && b->now < s->opens) || b->now >= s->closes;
+        bool full = !(s->confirmed < s->cap && s->waiting == 0) && !s->waitlist;
+        if (s->found && (b->explain || shut || full))
+            ids[k++] = s->id;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        struct reg_member *x = bm(b, i);
+        if (!b->s[x->s].found)
+            x->rc = tx_fail(&x->f, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no such session");
+    }
+    if (!k)
+        return 0;
+    enum { EV_SESSION, EV_STATUS, EV_ORGANIZER };
+    char sql[256 + REG_BATCH_MAX * 3];
+    struct db_param p[REG_BATCH_MAX];
+    size_t np = 0;
+    size_t len = (size_t)snprintf(sql, sizeof(sql),
+                                  "SELECT s.id, e.status, e.organizer_id FROM sessions s"
+                                  " JOIN events e ON e.id = s.event_id WHERE s.id");
+    in_list(sql, sizeof(sql), len, p, &np, ids, k);
+    struct db_res res;
+    int rc = db_execv(db, &res, sql, p, np);
+    if (rc)
+        return rc;
+    for (size_t j = 0; j < k; j++) {
+        const char *status = NULL;
+        int64_t organizer = 0;
+        for (size_t row = 0; row < res.nrows; row++)
+            if (db_get_i64(&res, row, EV_SESSION) == ids[j]) {
+                status = db_get(&res, row, EV_STATUS);
+                organizer = db_get_i64(&res, row, EV_ORGANIZER);
+            }
+        for (size_t i = 0; i < b->n; i++) {
+            struct reg_member *x = bm(b, i);
+            struct reg_session *s = &b->s[x->s];
+            if (s->id == ids[j] && !x->rc)
+                x->rc = why_closed(&x->f, x->r, status, organizer, s->opens, s->closes, b->now);
+        }
+    }
+    db_res_clear(&res);
+    return 0;
+}
 
 /* Inserts rows idx[0..k) (already decided) in power-of-two chunks; *first gets the smallest
  * insert id. SD_ERR_DUPLICATE when a unique key refused one (that statement is undone). */
@@ -549,7 +664,7 @@ static int batch_insert(struct db *db, const struct reg_batch *b, const size_t *
             memcpy(sql + len, REG_INSERT_TUPLE, tl);
             len += tl;
             const struct reg_member *x = bm(b, idx[off + j]);
-            p[np++] = DB_I(b->session_id);
+            p[np++] = DB_I(x->session_id);
             p[np++] = DB_I(x->user_id);
             p[np++] = DB_I(x->user_id);
             p[np++] = DB_S(x->confirmed ? "confirmed" : "waitlisted");
@@ -571,57 +686,86 @@ static int batch_insert(struct db *db, const struct reg_batch *b, const size_t *
     return 0;
 }
 
-enum { RI_ID, RI_USER };
-
-/* The rows of members idx[0..k) just inserted (RI_* columns), by the unique key (session_id,
- * active_user_id): point reads; the IN list is padded to a power of two (few shapes). */
-static int batch_ids(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k,
-                     struct db_res *res)
+/* Step 3b: the ids of the rows of members idx[0..k), by the unique key (session_id,
+ * active_user_id). SD_ERR_RETRY when one is not there: this transaction is no longer ours (on
+ * Galera a brute-force abort rolled it back, and later statements run outside it); nothing of
+ * it will commit. */
+static int batch_ids(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k)
 {
-    char sql[256 + REG_BATCH_MAX * 3];
-    struct db_param p[REG_BATCH_MAX + 1];
-    size_t padded = 1, np = 0;
-    while (padded < k)
-        padded *= 2;
+    enum { RI_ID, RI_SESSION, RI_USER };
+    char sql[256 + 2 * REG_BATCH_MAX * 3];
+    struct db_param p[2 * REG_BATCH_MAX];
+    int64_t v[REG_BATCH_MAX];
+    size_t np = 0;
     size_t len = (size_t)snprintf(sql, sizeof(sql),
-                                  "SELECT id, active_user_id FROM registrations"
-                                  " WHERE session_id = ? AND active_user_id IN (");
-    p[np++] = DB_I(b->session_id);
-    for (size_t j = 0; j < padded; j++) {
-        len += (size_t)snprintf(sql + len, sizeof(sql) - len, j ? ", ?" : "?");
-        p[np++] = DB_I(bm(b, idx[j < k ? j : k - 1])->user_id);
+                                  "SELECT id, session_id, active_user_id FROM registrations"
+                                  " WHERE session_id");
+    len = in_list(sql, sizeof(sql), len, p, &np, v, session_ids(b, v));
+    len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND active_user_id");
+    for (size_t j = 0; j < k; j++)
+        v[j] = bm(b, idx[j])->user_id;
+    in_list(sql, sizeof(sql), len, p, &np, v, k);
+    struct db_res res;
+    int rc = db_execv(db, &res, sql, p, np);
+    if (rc)
+        return rc;
+    for (size_t row = 0; row < res.nrows; row++) {
+        int64_t sid = db_get_i64(&res, row, RI_SESSION), uid = db_get_i64(&res, row, RI_USER);
+        for (size_t j = 0; j < k; j++) {
+            struct reg_member *x = bm(b, idx[j]);
+            if (x->user_id == uid && x->session_id == sid)
+                x->id = db_get_i64(&res, row, RI_ID);
+        }
     }
-    snprintf(sql + len, sizeof(sql) - len, ")");
-    return db_execv(db, res, sql, p, np);
+    db_res_clear(&res);
+    for (size_t j = 0; j < k; j++)
+        if (!bm(b, idx[j])->id)
+            return SD_ERR_RETRY;
+    return 0;
 }
 
-/* The notices of members idx[0..k) (made in this transaction), written together
- * (notify_emit_each: one read and one INSERT per table), guarded by the first one's row. */
-static int batch_notify(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k)
+/* Step 4: the counters of the sessions changed, in one guarded UPDATE; false in *open when one
+ * of them no longer takes registrations. */
+static int batch_counters(struct db *db, const struct reg_batch *b, const char *now, bool *open)
 {
-    struct notice ns[REG_BATCH_MAX];
-    cJSON *data[REG_BATCH_MAX];
-    for (size_t j = 0; j < k; j++) {
-        struct reg_member *x = bm(b, idx[j]);
-        cJSON *d = cJSON_Duplicate(b->notice, true);
-        cJSON *g = cJSON_AddObjectToObject(d, "registration");
-        cJSON_AddNumberToObject(g, "id", (double)x->id);
-        cJSON_AddStringToObject(g, "status", x->confirmed ? "confirmed" : "waitlisted");
-        if (x->confirmed)
-            cJSON_AddNullToObject(g, "waitlist_position");
-        else
-            cJSON_AddNumberToObject(g, "waitlist_position", (double)x->position);
-        data[j] = d;
-        ns[j] = (struct notice){
-            .type = x->confirmed ? NOTIFY_REGISTRATION_CONFIRMED : NOTIFY_REGISTRATION_WAITLISTED,
-            .event_id = b->event_id, .user_ids = &x->user_id, .nusers = 1, .data = d,
-            .guard_sql = REG_GUARD_SQL, .guard_id = bm(b, idx[0])->id,
-            .guard_status = bm(b, idx[0])->confirmed ? "confirmed" : "waitlisted"};
+    char sql[512 + REG_BATCH_MAX * 40 + sizeof(OPEN_SQL)];
+    struct db_param p[REG_BATCH_MAX * 5 + 2];
+    int64_t ids[REG_BATCH_MAX];
+    size_t np = 0, k = 0;
+    *open = true;
+    size_t len = (size_t)snprintf(sql, sizeof(sql), "UPDATE sessions SET confirmed_count = CASE id");
+    for (size_t i = 0; i < b->ns; i++) {
+        const struct reg_session *s = &b->s[i];
+        if (s->confirmed == s->confirmed0 && s->waiting == s->waiting0)
+            continue;
+        ids[k++] = s->id;
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
+        p[np++] = DB_I(s->id);
+        p[np++] = DB_I(s->confirmed);
     }
-    int rc = notify_emit_each(db, ns, k);
-    for (size_t j = 0; j < k; j++)
-        cJSON_Delete(data[j]);
-    return rc;
+    if (!k)
+        return 0;
+    len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END, waitlist_count = CASE id");
+    for (size_t i = 0; i < b->ns; i++) {
+        const struct reg_session *s = &b->s[i];
+        if (s->confirmed == s->confirmed0 && s->waiting == s->waiting0)
+            continue;
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
+        p[np++] = DB_I(s->id);
+        p[np++] = DB_I(s->waiting);
+    }
+    len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END WHERE id");
+    len = in_list(sql, sizeof(sql), len, p, &np, ids, k);
+    snprintf(sql + len, sizeof(sql) - len, "%s", OPEN_SQL);
+    p[np++] = DB_S(now);
+    p[np++] = DB_S(now);
+    struct db_res res;
+    int rc = db_execv(db, &res, sql, p, np);
+    if (rc)
+        return rc;
+    *open = res.affected == k;
+    db_res_clear(&res);
+    return 0;
 }
 
 static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
@@ -638,65 +782,39 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
         x->confirmed = false;
         x->now = b->now;
     }
-    struct db_res res;
-    int rc = db_exec(db, &res, REG_BATCH_LOCK_SQL, "i", b->session_id);
+    for (size_t i = 0; i < b->ns; i++)
+        b->s[i] = (struct reg_session){.id = b->s[i].id};
+    int rc = batch_lock(db, b);
+    if (!rc)
+        rc = batch_explain(db, b);
     if (rc)
         return rc;
-    if (!res.nrows) {
-        db_res_clear(&res);
-        for (size_t i = 0; i < b->n; i++)
-            bm(b, i)->rc = tx_fail(&bm(b, i)->f, SD_ERR_NOT_FOUND, "session_not_found", NULL,
-                                   "no such session");
-        return 0;
-    }
-    int64_t cap = db_get_i64(&res, 0, RB_CAPACITY), confirmed = db_get_i64(&res, 0, RB_CONFIRMED);
-    int64_t waiting = db_get_i64(&res, 0, RB_WAITING);
-    bool waitlist = db_get_i64(&res, 0, RB_WAITLIST) != 0;
-    int64_t opens = db_get_time(&res, 0, RB_OPENS), closes = db_get_time(&res, 0, RB_CLOSES);
-    db_res_clear(&res);
-    int64_t confirmed0 = confirmed, waiting0 = waiting;
-
-    /* The event is read only to explain a refusal (the guarded UPDATE checks it otherwise). */
-    bool shut = (opens && b->now < opens) || b->now >= closes;
-    bool full = !(confirmed < cap && waiting == 0) && !waitlist;
-    if (b->explain || shut || full) {
-        enum { EV_STATUS, EV_ORGANIZER };
-        rc = db_exec(db, &res, "SELECT status, organizer_id FROM events WHERE id = ?", "i",
-                     b->event_id);
-        if (rc)
-            return rc;
-        const char *status = res.nrows ? db_get(&res, 0, EV_STATUS) : NULL;
-        int64_t organizer = res.nrows ? db_get_i64(&res, 0, EV_ORGANIZER) : 0;
-        bool refused = false;
-        for (size_t i = 0; i < b->n; i++) {
-            struct reg_member *x = bm(b, i);
-            x->rc = why_closed(&x->f, x->r, status, organizer, opens, closes, b->now);
-            refused = refused || x->rc;
-        }
-        db_res_clear(&res);
-        if (refused)
-            return 0;
-    }
 
     /* Outcomes in arrival order. */
     size_t idx[REG_BATCH_MAX], k = 0;
     for (size_t i = 0; i < b->n; i++) {
         struct reg_member *x = bm(b, i);
+        if (x->rc)
+            continue; /* refused: the session is gone or closed */
+        struct reg_session *s = &b->s[x->s];
         bool again = false;
-        for (size_t j = 0; j < i && !again; j++)
-            again = bm(b, j)->user_id == x->user_id && bm(b, j)->rc != SD_ERR_DUPLICATE;
+        for (size_t j = 0; j < i && !again; j++) {
+            const struct reg_member *y = bm(b, j);
+            again = y->user_id == x->user_id && y->session_id == x->session_id &&
+                    y->rc != SD_ERR_DUPLICATE;
+        }
         if (again) {
             x->rc = SD_ERR_DUPLICATE; /* answered with the first one's registration */
             continue;
         }
-        bool seat = confirmed < cap && waiting == 0;
-        if (!seat && !waitlist) {
+        bool seat = s->confirmed < s->cap && s->waiting == 0;
+        if (!seat && !s->waitlist) {
             x->rc = tx_fail(&x->f, SD_ERR_CONFLICT, "session_full", NULL,
                             "the session is full and has no waitlist");
             continue;
         }
         x->confirmed = seat;
-        x->position = seat ? 0 : waiting + 1;
+        x->position = seat ? 0 : s->waiting + 1;
         if (b->careful) {
             rc = batch_insert(db, b, &i, 1, now, &x->id);
             if (rc == SD_ERR_DUPLICATE) {
@@ -709,12 +827,14 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
                 return rc;
         }
         if (seat)
-            confirmed++;
+            s->confirmed++;
         else
-            waiting++;
+            s->waiting++;
         idx[k++] = i;
     }
-    if (k && !b->careful) {
+    if (!k)
+        return 0;
+    if (!b->careful) {
         int64_t first;
         rc = batch_insert(db, b, idx, k, now, &first);
         if (rc == SD_ERR_DUPLICATE) {
@@ -723,85 +843,56 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
         }
         if (rc)
             return rc;
-        if (k == 1) {
+        if (k == 1)
             bm(b, idx[0])->id = first;
-        } else {
-            /* The ids: the active rows of our users (one per user and session). */
-            rc = batch_ids(db, b, idx, k, &res);
-            if (rc)
-                return rc;
-            for (size_t row = 0; row < res.nrows; row++) {
-                int64_t uid = db_get_i64(&res, row, RI_USER);
-                for (size_t j = 0; j < k; j++)
-                    if (bm(b, idx[j])->user_id == uid)
-                        bm(b, idx[j])->id = db_get_i64(&res, row, RI_ID);
-            }
-            db_res_clear(&res);
-            /* Rows this transaction inserted and cannot read back: it is no longer ours (on
-             * Galera a brute-force abort rolled it back, and later statements run outside it).
-             * Nothing of it will commit; run it again. */
-            for (size_t j = 0; j < k; j++)
-                if (!bm(b, idx[j])->id)
-                    return SD_ERR_RETRY;
-        }
-    }
-    if (confirmed != confirmed0 || waiting != waiting0) {
-        rc = db_exec(db, &res,
-                     "UPDATE sessions SET confirmed_count = ?, waitlist_count = ? WHERE id = ?"
-                     OPEN_SQL,
-                     "iiiss", confirmed, waiting, b->session_id, now, now);
-        if (rc)
+        else if ((rc = batch_ids(db, b, idx, k)))
             return rc;
-        bool moved = res.affected == 1;
-        db_res_clear(&res);
-        if (!moved) { /* closed or cancelled since: explain from the event's row */
-            b->explain = b->redo = true;
-            return SD_ERR_CONFLICT;
-        }
     }
-    return k ? batch_notify(db, b, idx, k) : 0;
+    bool open;
+    if ((rc = batch_counters(db, b, now, &open)))
+        return rc;
+    if (!open) { /* closed or cancelled since: explain from the events' rows */
+        b->explain = b->redo = true;
+        return SD_ERR_CONFLICT;
+    }
+    int64_t ids[REG_BATCH_MAX];
+    for (size_t j = 0; j < k; j++)
+        ids[j] = bm(b, idx[j])->id;
+    return notify_registrations(db, ids, k);
 }
 
 struct reg_leader {
     struct req *r; /* the leader's request: its worker's connection runs the batch */
-    int64_t session_id, event_id;
 };
 
 static void reg_batch_run(struct combine_member *const *m, size_t n, void *ctx)
 {
     struct reg_leader *l = ctx;
-    struct reg_batch b = {.m = m, .n = n, .session_id = l->session_id, .event_id = l->event_id,
-                          .now = time_now()};
+    struct reg_batch b = {.m = m, .n = n, .now = time_now()};
     struct tx_fail f;
     int rc = 0;
-    /* What the notices say about the session, read once, outside the transaction. */
-    cJSON *notice = notify_enabled() ? notify_session_data(l->r->w->db, b.session_id, NULL, &rc)
-                                     : cJSON_CreateObject();
-    if (!notice) {
-        for (size_t i = 0; i < n; i++) {
-            struct reg_member *x = m[i]->arg;
-            memset(&x->f, 0, sizeof(x->f));
-            x->rc = rc == SD_ERR_NOT_FOUND ? tx_fail(&x->f, SD_ERR_NOT_FOUND, "session_not_found",
-                                                     NULL, "no such session")
-                                           : rc;
-        }
-        return;
-    }
-    b.notice = notice;
     if (n == 1) {
         /* Alone: the single path's transaction, which holds the session's lock for one round
          * trip (the row goes in first); a batch pays one statement more to read the counters. */
         struct reg_member *x = m[0]->arg;
-        struct reg_create a = {.r = x->r, .session_id = b.session_id, .event_id = b.event_id,
-                               .user_id = x->user_id, .now = b.now, .notice = notice};
+        struct reg_create a = {.r = x->r, .session_id = x->session_id, .user_id = x->user_id,
+                               .now = b.now};
         memcpy(a.code, x->code, sizeof(a.code));
         x->rc = req_tx_try(l->r, reg_create_tx, &a, &x->f);
         x->id = a.id;
         x->confirmed = a.confirmed;
         x->position = a.position;
         x->now = b.now;
-        cJSON_Delete(notice);
         return;
+    }
+    for (size_t i = 0; i < n; i++) { /* the batch's sessions */
+        struct reg_member *x = m[i]->arg;
+        size_t s = 0;
+        while (s < b.ns && b.s[s].id != x->session_id)
+            s++;
+        if (s == b.ns)
+            b.s[b.ns++].id = x->session_id;
+        x->s = s;
     }
     for (int attempt = 0;; attempt++) {
         b.redo = false;
@@ -809,7 +900,6 @@ static void reg_batch_run(struct combine_member *const *m, size_t n, void *ctx)
         if (!(rc && b.redo && attempt < 3))
             break;
     }
-    cJSON_Delete(notice);
     if (rc) { /* nothing of the batch is committed: every member answers the failure */
         if (b.redo)
             rc = SD_ERR_UNAVAILABLE;
@@ -835,12 +925,12 @@ void registrations_create(struct req *r)
     /* 404 for a session that does not exist, before joining anyone's batch. */
     if (session_event(r, a.session_id, &a.event_id) < 0)
         return;
-    struct reg_member x = {.r = r, .user_id = r->user.id};
+    struct reg_member x = {.r = r, .session_id = a.session_id, .user_id = r->user.id};
     new_code(x.code);
     struct combine_member cm = {.arg = &x};
-    struct reg_leader l = {.r = r, .session_id = a.session_id, .event_id = a.event_id};
+    struct reg_leader l = {.r = r};
     if (r->app->cfg->registration_batch_max > 1) {
-        combine_run(a.session_id, &cm, (size_t)r->app->cfg->registration_batch_max,
+        combine_run(REG_COMBINE_KEY, &cm, (size_t)r->app->cfg->registration_batch_max,
                     reg_batch_run, &l);
     } else { /* combining off: every request its own transaction, concurrently, as before */
         struct combine_member *one[1] = {&cm};
@@ -860,16 +950,7 @@ void registrations_create(struct req *r)
     if (x.rc == SD_ERR_DUPLICATE) {
         /* Not the caller's: the check-in code collided (or the holder cancelled meanwhile). */
         rlog_warn(r->id, "registration refused by a unique key in a batch; alone again");
-        int rc = 0;
-        cJSON *notice = notify_enabled() ? notify_session_data(r->w->db, a.session_id, NULL, &rc)
-                                         : cJSON_CreateObject();
-        if (!notice) {
-            reply_fail(r, rc);
-            return;
-        }
-        a.notice = notice;
         registrations_create_tx(r, &a);
-        cJSON_Delete(notice);
         return;
     }
     reply_tx(r, x.rc, &x.f);

@@ -477,219 +477,107 @@ int notify_emit_orgs(struct db *db, const char *type, int64_t event_id, int64_t 
     return rc;
 }
 
-/* ---- many one-recipient notices in one go (combined registrations, issue 18) ---- */
+/* ---- registrations, many in two statements (issue 18) ---- */
 
-#define EACH_MAX 64   /* notices per notify_emit_each call */
-#define EACH_KINDS 4  /* distinct kinds per call (IN list, padded) */
-#define EACH_ROWS 32  /* rows per multi-row INSERT (power-of-two chunks below it) */
+/* The notices of registrations (registration.confirmed / .waitlisted, by each row's status),
+ * issue 18: what they say is read in the statements that write them, from the registration,
+ * its session and its event as this transaction sees them (under its locks), together with each
+ * user's preferences and the event's subscribed webhook endpoints. Two round trips however many
+ * registrations: the feed rows, then the outbox rows (e-mail and webhooks).
+ *
+ * The same data as notify_session_data() plus a "registration" object, built by JSON_OBJECT
+ * (times as RFC 3339 UTC, like json_add_time). Both kinds are transactional: a user gets the
+ * in-app row unless they turned it off while keeping e-mail, and the e-mail unless turned off;
+ * so every registration yields at least one row, and fewer rows than registrations in all means
+ * the rows are not there for this transaction (notice.guard_sql: a Galera brute-force abort):
+ * SD_ERR_RETRY. */
+#define REGN_MAX 64
+#define REGN_KIND "CONCAT('registration.', r.status)"
+#define REGN_DATA                                                                                  \
+    "JSON_OBJECT('session', JSON_OBJECT('id', s.id, 'title', s.title,"                             \
+    " 'starts_at', DATE_FORMAT(s.starts_at, '%Y-%m-%dT%H:%i:%sZ'),"                                \
+    " 'ends_at', DATE_FORMAT(s.ends_at, '%Y-%m-%dT%H:%i:%sZ'), 'room', s.room),"                   \
+    " 'event', JSON_OBJECT('id', e.id, 'title', e.title, 'time_zone', e.time_zone),"               \
+    " 'registration', JSON_OBJECT('id', r.id, 'status', r.status,"                                 \
+    " 'waitlist_position', r.waitlist_position))"
+#define REGN_FROM                                                                                  \
+    " FROM registrations r JOIN sessions s ON s.id = r.session_id JOIN events e ON e.id = s.event_id"
+#define REGN_OFF(channel)                                                                          \
+    "EXISTS (SELECT 1 FROM notification_prefs p WHERE p.user_id = r.user_id AND p.kind = "         \
+    REGN_KIND " AND p.channel = '" channel "' AND p.enabled = 0)"
 
-/* Inserts rows (ncols parameters each, row-major in p) as
- *   head SELECT outer FROM (SELECT ? AS c0, … UNION ALL SELECT ?, … ) v WHERE EXISTS (guard)
- * in power-of-two chunks of at most EACH_ROWS; SD_ERR_RETRY when a chunk's guard failed. */
-static int guarded_rows(struct db *db, const struct notice *nt, const char *head, const char *outer,
-                        size_t ncols, const struct db_param *p, size_t nrows)
+/* " WHERE r.id IN (?, …)" with the list padded to a power of two. */
+static size_t regn_where(char *sql, size_t cap, size_t len, struct db_param *p, size_t *np,
+                         const int64_t *ids, size_t n)
 {
-    char buf[8192];
-    struct db_param q[EACH_ROWS * 8 + 2];
-    SD_ASSERT(ncols <= 8);
-    for (size_t off = 0; off < nrows;) {
-        size_t c = 1;
-        while (c * 2 <= nrows - off && c * 2 <= EACH_ROWS)
-            c *= 2;
-        size_t len = (size_t)snprintf(buf, sizeof(buf), "%s SELECT %s FROM (", head, outer);
-        for (size_t r = 0; r < c; r++) {
-            len += (size_t)snprintf(buf + len, sizeof(buf) - len, r ? " UNION ALL SELECT " : "SELECT ");
-            for (size_t k = 0; k < ncols; k++)
-                len += (size_t)snprintf(buf + len, sizeof(buf) - len,
-                                        r ? (k ? ", ?" : "?") : (k ? ", ? AS c%zu" : "? AS c%zu"), k);
-        }
-        len += (size_t)snprintf(buf + len, sizeof(buf) - len, ") v WHERE EXISTS (%s)", nt->guard_sql);
-        SD_ASSERT(len < sizeof(buf));
-        memcpy(q, p + off * ncols, c * ncols * sizeof(*p));
-        q[c * ncols] = DB_I(nt->guard_id);
-        q[c * ncols + 1] = DB_S(nt->guard_status);
-        struct db_res res;
-        int rc = db_execv(db, &res, buf, q, c * ncols + 2);
-        if (rc)
-            return rc;
-        bool wrote = res.affected == c;
-        db_res_clear(&res);
-        if (!wrote)
-            return SD_ERR_RETRY;
-        off += c;
-    }
-    return 0;
-}
-
-/* Whether `kind` is one of the comma-separated `set` (FIND_IN_SET). */
-static bool in_set(const char *set, const char *kind)
-{
-    size_t n = strlen(kind);
-    for (const char *s = set; s && *s;) {
-        const char *e = strchr(s, ',');
-        size_t len = e ? (size_t)(e - s) : strlen(s);
-        if (len == n && strncmp(s, kind, n) == 0)
-            return true;
-        s = e ? e + 1 : NULL;
-    }
-    return false;
-}
-
-int notify_emit_each(struct db *db, const struct notice *ns, size_t n)
-{
-    if (!notify_enabled() || n == 0)
-        return 0;
-    bool together = n <= EACH_MAX && ns[0].guard_sql;
-    const char *kinds[EACH_KINDS];
-    size_t nkinds = 0;
-    for (size_t i = 0; together && i < n; i++) {
-        const struct notice *x = &ns[i];
-        together = x->nusers == 1 && x->user_ids[0] > 0 && !x->dedupe_key &&
-                   x->event_id == ns[0].event_id && x->org_ids[0] == ns[0].org_ids[0] &&
-                   x->org_ids[1] == ns[0].org_ids[1] && x->guard_sql &&
-                   strcmp(x->guard_sql, ns[0].guard_sql) == 0;
-        size_t k = 0;
-        while (together && k < nkinds && strcmp(kinds[k], x->type) != 0)
-            k++;
-        if (together && k == nkinds) {
-            together = nkinds < EACH_KINDS;
-            if (together)
-                kinds[nkinds++] = x->type;
-        }
-    }
-    if (!together) {
-        for (size_t i = 0; i < n; i++) {
-            int rc = notify_emit(db, &ns[i]);
-            if (rc)
-                return rc;
-        }
-        return 0;
-    }
-    /* 1. Preferences of every recipient for the kinds, and the endpoints, in one read. */
-    bool want_hooks = ns[0].event_id > 0 || ns[0].org_ids[0] > 0 || ns[0].org_ids[1] > 0;
     size_t padded = 1;
     while (padded < n)
         padded *= 2;
-    char sql[2048];
-    struct db_param p[EACH_MAX + EACH_KINDS + 3];
-    size_t np = 0;
-    size_t len = (size_t)snprintf(sql, sizeof(sql),
-                                  "SELECT 'p', user_id, kind, channel, enabled FROM"
-                                  " notification_prefs WHERE kind IN (?, ?, ?, ?) AND user_id IN (");
-    for (size_t k = 0; k < EACH_KINDS; k++)
-        p[np++] = DB_S(kinds[k < nkinds ? k : 0]);
+    len += (size_t)snprintf(sql + len, cap - len, " WHERE r.id IN (");
     for (size_t i = 0; i < padded; i++) {
-        len += (size_t)snprintf(sql + len, sizeof(sql) - len, i ? ", ?" : "?");
-        p[np++] = DB_I(ns[i < n ? i : n - 1].user_ids[0]);
+        len += (size_t)snprintf(sql + len, cap - len, i ? ", ?" : "?");
+        p[(*np)++] = DB_I(ids[i < n ? i : n - 1]);
     }
-    len += (size_t)snprintf(sql + len, sizeof(sql) - len, ")");
-    if (want_hooks) {
-        snprintf(sql + len, sizeof(sql) - len,
-                 " UNION ALL SELECT 'w', id, types, NULL, NULL FROM webhook_endpoints"
-                 " WHERE enabled = 1 AND (event_id = ? OR org_id IN (?, ?))");
-        p[np++] = DB_I(ns[0].event_id);
-        p[np++] = DB_I(ns[0].org_ids[0]);
-        p[np++] = DB_I(ns[0].org_ids[1]);
-    }
-    enum { EW_WHAT, EW_ID, EW_KIND, EW_CHANNEL, EW_ENABLED };
-    struct db_res res;
-    int rc = db_execv(db, &res, sql, p, np);
-    if (rc)
-        return rc;
-    struct recipient rcp[EACH_MAX];
-    for (size_t i = 0; i < n; i++)
-        rcp[i] = (struct recipient){.id = ns[i].user_ids[0], .inapp = true, .email = true};
-    size_t nhooks = 0;
-    for (size_t row = 0; row < res.nrows; row++) {
-        if (strcmp(db_get(&res, row, EW_WHAT), "w") == 0) {
-            nhooks++;
-            continue;
-        }
-        int64_t uid = db_get_i64(&res, row, EW_ID);
-        const char *kind = db_get(&res, row, EW_KIND);
-        bool on = db_get_i64(&res, row, EW_ENABLED) != 0;
-        bool email = strcmp(db_get(&res, row, EW_CHANNEL), "email") == 0;
-        for (size_t i = 0; i < n; i++)
-            if (rcp[i].id == uid && strcmp(ns[i].type, kind) == 0) {
-                if (email)
-                    rcp[i].email = on;
-                else
-                    rcp[i].inapp = on;
-            }
-    }
-    /* 2. The feed rows and 3. the outbox rows (e-mail, then each subscribed endpoint), each
-     * table in multi-row INSERTs guarded by the first notice's guard: the rows stand or fall
-     * with the transaction that made the change (notice.guard_sql). A feed row is not linked
-     * from its e-mail here (outbox.notification_id NULL): ids of a multi-row INSERT are not
-     * known row by row. */
-    size_t max_out = n * (1 + nhooks);
-    struct db_param *fp = xcalloc(n * 4, sizeof(*fp));
-    struct db_param *op = xcalloc(max_out * 7, sizeof(*op));
-    char **datas = xcalloc(n, sizeof(char *)), **payloads = xcalloc(n, sizeof(char *));
-    char(*msg_ids)[64] = xcalloc(max_out, sizeof(*msg_ids));
-    size_t nfeed = 0, nout = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct notice *x = &ns[i];
-        datas[i] = cJSON_PrintUnformatted(x->data);
-        cJSON *pl = cJSON_CreateObject();
-        cJSON_AddStringToObject(pl, "type", x->type);
-        cJSON_AddItemToObject(pl, "data", cJSON_Duplicate(x->data, true));
-        payloads[i] = cJSON_PrintUnformatted(pl);
-        cJSON_Delete(pl);
-        if (rcp[i].inapp || (notify_transactional(x->type) && !rcp[i].email)) {
-            struct db_param *f = fp + 4 * nfeed++;
-            f[0] = DB_I(rcp[i].id);
-            f[1] = DB_S(x->type);
-            f[2] = DB_N(x->event_id);
-            f[3] = DB_S(datas[i]);
-        }
+    len += (size_t)snprintf(sql + len, cap - len, ") AND r.status IN ('confirmed', 'waitlisted')");
+    SD_ASSERT(len < cap);
+    return len;
+}
+
+int notify_registrations(struct db *db, const int64_t *ids, size_t n)
+{
+    if (!notify_enabled() || n == 0)
+        return 0;
+    for (size_t off = 0; off < n; off += REGN_MAX) {
+        size_t k = n - off < REGN_MAX ? n - off : REGN_MAX;
+        const int64_t *chunk = ids + off;
+        char sql[4096];
+        struct db_param p[2 * (REGN_MAX + 1)];
+        size_t np = 0;
+        /* 1. The feed. */
+        size_t len = (size_t)snprintf(sql, sizeof(sql), "%s",
+                                      "INSERT INTO notifications (user_id, type, event_id, data,"
+                                      " created_at) SELECT r.user_id, " REGN_KIND ", e.id, "
+                                      REGN_DATA ", UTC_TIMESTAMP(3)" REGN_FROM);
+        len = regn_where(sql, sizeof(sql), len, p, &np, chunk, k);
+        snprintf(sql + len, sizeof(sql) - len, "%s",
+                 " AND (NOT " REGN_OFF("inapp") " OR " REGN_OFF("email") ")");
+        struct db_res res;
+        int rc = db_execv(db, &res, sql, p, np);
+        if (rc)
+            return rc;
+        uint64_t rows = res.affected;
+        db_res_clear(&res);
+        /* 2. The outbox: an e-mail per user who keeps it, a row per subscribed endpoint. The
+         * message id is unique per notice and recipient and the same across attempts. */
         char prefix[33];
         new_msg_prefix(prefix);
-        if (rcp[i].email) {
-            snprintf(msg_ids[nout], sizeof(msg_ids[nout]), "%s.u%lld", prefix, (long long)rcp[i].id);
-            struct db_param *o = op + 7 * nout;
-            o[0] = DB_S(msg_ids[nout]);
-            o[1] = DB_S("email");
-            o[2] = DB_S(x->type);
-            o[3] = DB_N(rcp[i].id);
-            o[4] = DB_N(0);
-            o[5] = DB_N(x->event_id);
-            o[6] = DB_S(payloads[i]);
-            nout++;
-        }
-        for (size_t row = 0; row < res.nrows; row++) {
-            if (strcmp(db_get(&res, row, EW_WHAT), "w") != 0 ||
-                !in_set(db_get(&res, row, EW_KIND), x->type))
-                continue;
-            int64_t ep = db_get_i64(&res, row, EW_ID);
-            snprintf(msg_ids[nout], sizeof(msg_ids[nout]), "%s.w%lld", prefix, (long long)ep);
-            struct db_param *o = op + 7 * nout;
-            o[0] = DB_S(msg_ids[nout]);
-            o[1] = DB_S("webhook");
-            o[2] = DB_S(x->type);
-            o[3] = DB_N(0);
-            o[4] = DB_N(ep);
-            o[5] = DB_N(x->event_id);
-            o[6] = DB_S(payloads[i]);
-            nout++;
-        }
+        np = 0;
+        len = (size_t)snprintf(
+            sql, sizeof(sql), "%s",
+            "INSERT INTO outbox (msg_id, channel, type, user_id, endpoint_id, notification_id,"
+            " event_id, payload, status, attempts, next_at, created_at)"
+            " SELECT CONCAT(?, '.', r.id, '.u', r.user_id), 'email', " REGN_KIND ", r.user_id,"
+            " NULL, NULL, e.id, JSON_OBJECT('type', " REGN_KIND ", 'data', " REGN_DATA "),"
+            " 'pending', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)" REGN_FROM);
+        p[np++] = DB_S(prefix);
+        len = regn_where(sql, sizeof(sql), len, p, &np, chunk, k);
+        len += (size_t)snprintf(
+            sql + len, sizeof(sql) - len, "%s",
+            " AND NOT " REGN_OFF("email") " UNION ALL"
+            " SELECT CONCAT(?, '.', r.id, '.w', w.id), 'webhook', " REGN_KIND ", NULL, w.id,"
+            " NULL, e.id, JSON_OBJECT('type', " REGN_KIND ", 'data', " REGN_DATA "),"
+            " 'pending', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)" REGN_FROM
+            " JOIN webhook_endpoints w ON w.event_id = e.id AND w.enabled = 1"
+            " AND FIND_IN_SET(" REGN_KIND ", w.types) > 0");
+        p[np++] = DB_S(prefix);
+        regn_where(sql, sizeof(sql), len, p, &np, chunk, k);
+        rc = db_execv(db, &res, sql, p, np);
+        if (rc)
+            return rc;
+        rows += res.affected;
+        db_res_clear(&res);
+        if (rows < k)
+            return SD_ERR_RETRY;
     }
-    rc = guarded_rows(db, &ns[0], "INSERT INTO notifications (user_id, type, event_id, data, created_at)",
-                      "c0, c1, c2, c3, UTC_TIMESTAMP(3)", 4, fp, nfeed);
-    if (!rc)
-        rc = guarded_rows(db, &ns[0], OUTBOX_HEAD,
-                          "c0, c1, c2, c3, c4, NULL, c5, c6, 'pending', 0, UTC_TIMESTAMP(3),"
-                          " UTC_TIMESTAMP(3)",
-                          7, op, nout);
-    db_res_clear(&res);
-    for (size_t i = 0; i < n; i++) {
-        cJSON_free(datas[i]);
-        cJSON_free(payloads[i]);
-    }
-    free(datas);
-    free(payloads);
-    free(msg_ids);
-    free(fp);
-    free(op);
-    return rc;
+    return 0;
 }

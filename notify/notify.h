@@ -75,13 +75,12 @@ int notify_once(struct db *db, const char *key, bool *first) SD_MUST_CHECK;
  * dedupe_key already used, returns 0 and writes nothing. */
 int notify_emit(struct db *db, const struct notice *n) SD_MUST_CHECK;
 
-/* Many notices of one recipient each (nusers == 1), of at most four kinds, all with the same
- * event_id, org_ids and guard_sql, none with a dedupe_key (registrations decided together, issue
- * 18): one preferences and endpoints read and one multi-row INSERT per table for all of them,
- * guarded by the first notice's guard_id/guard_status. What is written is what notify_emit would
- * write for each, except outbox.notification_id (NULL). Other notices go one by one through
- * notify_emit. 0 or SD_ERR_* (SD_ERR_RETRY when the guard failed). */
-int notify_emit_each(struct db *db, const struct notice *ns, size_t n) SD_MUST_CHECK;
+/* The notices of registrations ids[0..n), made in this transaction: each user's
+ * registration.confirmed or registration.waitlisted, by the row's status (issue 18). What they
+ * say (session, event, registration) is read by the two statements that write them, under this
+ * transaction's locks, with the preferences and webhook endpoints: two round trips however many.
+ * SD_ERR_RETRY when the rows are not there for this transaction (see guard_sql above). */
+int notify_registrations(struct db *db, const int64_t *ids, size_t n) SD_MUST_CHECK;
 
 /* Every member of an organization as recipients (for meetings, matches, digests): fills *ids
  * (malloc'd, caller frees) and *n. */

@@ -98,10 +98,20 @@ Test(notifications, registration_confirmed_waitlisted_promoted_once_each)
     cr_assert_str_eq(jstr(d, "session", "room"), "A1");
     cr_assert_str_eq(jstr(d, "event", "title"), "通知峰会");
     cr_assert_str_eq(jstr(d, "event", "time_zone"), "Asia/Shanghai");
-    cr_assert_not_null(jstr(d, "session", "starts_at"));
+    /* The times as the session's own page gives them (RFC 3339 UTC), no position yet. */
+    char spath[64];
+    snprintf(spath, sizeof(spath), "/api/v1/sessions/%lld", (long long)sid);
+    struct it_resp *sr = it_http(srv, "GET", spath, NULL, NULL, NULL);
+    cr_assert_eq(sr->status, 200, "%s", sr->body);
+    cr_assert_str_eq(jstr(d, "session", "starts_at"), it_jstr(sr, "starts_at"));
+    cr_assert_str_eq(jstr(d, "session", "ends_at"), it_jstr(sr, "ends_at"));
+    it_resp_free(sr);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(d, "registration");
+    cr_assert(cJSON_IsNull(cJSON_GetObjectItemCaseSensitive(g, "waitlist_position")));
     cJSON_Delete(d);
     d = NULL;
     cr_assert_eq(feed_count(b, "registration.waitlisted", &d), 1);
+    cr_assert_str_eq(jstr(d, "registration", "status"), "waitlisted");
     cr_assert_eq(jnum(d, "registration", "waitlist_position"), 1);
     cJSON_Delete(d);
     cr_assert_eq(feed_count(b, "registration.confirmed", NULL), 0);

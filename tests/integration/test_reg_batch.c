@@ -330,6 +330,132 @@ Test(reg_batch, a_duplicate_in_a_batch_fails_alone)
     free(org);
 }
 
+/* ---- requests for different sessions share a batch ---- */
+
+#define MIX_N 9
+
+struct mix {
+    const char *tokens[MIX_N];
+    int64_t sessions[MIX_N];
+    int status[MIX_N];
+    char code[MIX_N][32];
+};
+
+static void mix_one(int i, void *arg)
+{
+    struct mix *m = arg;
+    i++; /* request 0 goes first, alone (mix_first) */
+    struct it_resp *r = ev_register(srv, m->tokens[i], m->sessions[i], NULL);
+    m->status[i] = r->status;
+    snprintf(m->code[i], sizeof(m->code[i]), "%s",
+             it_jstr(r, "error.code") ? it_jstr(r, "error.code") : "");
+    it_resp_free(r);
+}
+
+static struct mix *mix_m;
+
+static void *mix_first(void *arg)
+{
+    (void)arg;
+    mix_one(-1, mix_m);
+    return NULL;
+}
+
+Test(reg_batch, sessions_share_a_batch_and_each_decides_its_own)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t eid = ev_event(srv, org, "跨会场合并 报名", true);
+    char opens[32], extra[96];
+    snprintf(extra, sizeof(extra), "\"registration_opens_at\":\"%s\"", ev_time(DAY, opens));
+    /* a: 2 seats and a waitlist; b: 1 seat, no waitlist; c: registration opens tomorrow;
+     * e: 5 seats (one user twice). a is the row held, so that the rest queue behind it. */
+    int64_t a = ev_session(srv, org, eid, 2, true, ""), b = ev_session(srv, org, eid, 1, false, "");
+    int64_t c = ev_session(srv, org, eid, 5, true, extra), e = ev_session(srv, org, eid, 5, true, "");
+    char *tok[8];
+    int64_t uid[8];
+    for (int i = 0; i < 8; i++)
+        tok[i] = it_user(srv, "attendee", &uid[i]);
+    const int who[MIX_N] = {0, 1, 2, 3, 4, 5, 6, 7, 6};
+    const int64_t where[MIX_N] = {a, a, a, b, b, c, e, e, e};
+    struct mix m = {0};
+    for (int i = 0; i < MIX_N; i++) {
+        m.tokens[i] = tok[who[i]];
+        m.sessions[i] = where[i];
+    }
+    long batches0 = metric("summitd_combined_batches_total");
+    long members0 = metric("summitd_combined_requests_total");
+    struct holder h = {a};
+    pthread_t th;
+    pthread_create(&th, NULL, hold_session, &h);
+    usleep(300 * 1000); /* the lock is taken */
+    /* Request 0 (for a) leads and waits for the lock; the others queue behind it meanwhile. */
+    mix_m = &m;
+    pthread_t first;
+    pthread_create(&first, NULL, mix_first, NULL);
+    usleep(300 * 1000);
+    it_parallel(MIX_N - 1, mix_one, &m);
+    pthread_join(first, NULL);
+    pthread_join(th, NULL);
+
+    long batches = metric("summitd_combined_batches_total") - batches0;
+    cr_assert_eq(metric("summitd_combined_requests_total") - members0, MIX_N);
+    /* Four sessions, nine requests: the first alone (it waited for the lock), the others queued
+     * behind it whatever their session, in one or two batches. */
+    cr_assert(batches >= 2 && batches <= 3, "%ld batches for %d requests", batches, MIX_N);
+    cr_assert(!log_has(srv, "alone again"), "a batch failed as a whole; see %s", srv->log);
+    int made_a = 0, full_b = 0, made_b = 0, made_e = 0, dup_e = 0;
+    for (int i = 0; i < MIX_N; i++) {
+        if (where[i] == a) {
+            cr_assert_eq(m.status[i], 201, "a: %d %s", m.status[i], m.code[i]);
+            made_a++;
+        } else if (where[i] == b) {
+            if (m.status[i] == 201)
+                made_b++;
+            else {
+                cr_assert_eq(m.status[i], 409);
+                cr_assert_str_eq(m.code[i], "session_full");
+                full_b++;
+            }
+        } else if (where[i] == c) {
+            cr_assert_eq(m.status[i], 400, "c: %d %s", m.status[i], m.code[i]);
+            cr_assert_str_eq(m.code[i], "registration_not_open");
+        } else if (m.status[i] == 201) {
+            made_e++;
+        } else {
+            cr_assert_eq(m.status[i], 409);
+            cr_assert_str_eq(m.code[i], "already_registered");
+            dup_e++;
+        }
+    }
+    cr_assert_eq(made_a, 3);
+    cr_assert(made_b == 1 && full_b == 1, "b: one seat, no waitlist");
+    cr_assert(made_e == 2 && dup_e == 1, "e: user 6 twice, the second refused alone");
+    /* Each session's counters equal its rows; a: 2 confirmed and position 1. */
+    cr_assert_eq(it_sql_i64("SELECT confirmed_count * 10 + waitlist_count FROM sessions"
+                            " WHERE id = %lld", (long long)a), 21);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM sessions s WHERE s.event_id = %lld AND"
+                            " (s.confirmed_count <> (SELECT COUNT(*) FROM registrations r WHERE"
+                            " r.session_id = s.id AND r.status = 'confirmed') OR"
+                            " s.waitlist_count <> (SELECT COUNT(*) FROM registrations r WHERE"
+                            " r.session_id = s.id AND r.status = 'waitlisted'))",
+                            (long long)eid), 0);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM registrations r JOIN sessions s ON"
+                            " s.id = r.session_id WHERE s.event_id = %lld", (long long)eid), 6);
+    /* Every registration made has one notice, and it names its own session and row. */
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM notifications n JOIN registrations g"
+                            " ON g.user_id = n.user_id JOIN sessions s ON s.id = g.session_id"
+                            " WHERE s.event_id = %lld"
+                            " AND JSON_VALUE(n.data, '$.registration.id') = g.id"
+                            " AND JSON_VALUE(n.data, '$.session.id') = g.session_id"
+                            " AND n.type = CONCAT('registration.', g.status)",
+                            (long long)eid), 6);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM notifications WHERE event_id = %lld",
+                            (long long)eid), 6, "no notice for a refusal");
+    for (int i = 0; i < 8; i++)
+        free(tok[i]);
+    free(org);
+}
+
 /* ---- registration_batch_max = 1: combining off ---- */
 
 struct alone {

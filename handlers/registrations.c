@@ -467,8 +467,9 @@ static void registrations_create_tx(struct req *r, struct reg_create *ap)
  * flight wait and go into the next one together, whatever their sessions (server/combine.h: the
  * first worker leads, at most registration_batch_max a transaction, then hands over). One
  * transaction per batch:
- *   1. SELECT … FOR UPDATE of the batch's session rows (one statement; InnoDB locks them in
- *      primary-key order, so two batches never wait on each other in a cycle): the counters;
+ *   1. SELECT … FOR UPDATE of the batch's session rows (one statement on the primary key, forced:
+ *      a table scan would lock every row it reads; InnoDB locks them in key order, so two
+ *      batches never wait on each other in a cycle): the counters;
  *   2. a session closed or full without a waitlist has its refusals explained from its event's
  *      row; each other request's outcome is decided in arrival order per session (confirmed
  *      while seats are free and nobody waits, else the next waitlist position, else 409
@@ -556,7 +557,7 @@ static size_t session_ids(const struct reg_batch *b, int64_t *out)
 enum { RB_ID, RB_CAPACITY, RB_CONFIRMED, RB_WAITING, RB_WAITLIST, RB_OPENS, RB_CLOSES };
 #define REG_BATCH_LOCK_SQL                                                                         \
     "SELECT id, capacity, confirmed_count, waitlist_count, waitlist, registration_opens_at,"       \
-    " COALESCE(registration_closes_at, ends_at) FROM sessions WHERE id"
+    " COALESCE(registration_closes_at, ends_at) FROM sessions FORCE INDEX (PRIMARY) WHERE id"
 #define REG_INSERT_HEAD                                                                            \
     "INSERT INTO registrations (session_id, user_id, active_user_id, status, waitlist_position,"  \
     " checkin_code, created_at, updated_at) VALUES "

@@ -551,6 +551,7 @@ int notify_registrations(struct db *db, const int64_t *ids, size_t n)
          * message id is unique per notice and recipient and the same across attempts. */
         char prefix[33];
         new_msg_prefix(prefix);
+        prefix[16] = '\0'; /* 64 random bits; with two BIGINTs the id fits its 64 characters */
         np = 0;
         len = (size_t)snprintf(
             sql, sizeof(sql), "%s",

@@ -530,23 +530,6 @@ static struct reg_member *bm(const struct reg_batch *b, size_t i)
     return b->m[i]->arg;
 }
 
-/* Appends " IN (?, ?, …)" for v[0..n) padded to a power of two (few statement shapes). */
-static size_t in_list(char *sql, size_t cap, size_t len, struct db_param *p, size_t *np,
-                      const int64_t *v, size_t n)
-{
-    size_t padded = 1;
-    while (padded < n)
-        padded *= 2;
-    len += (size_t)snprintf(sql + len, cap - len, " IN (");
-    for (size_t j = 0; j < padded; j++) {
-        len += (size_t)snprintf(sql + len, cap - len, j ? ", ?" : "?");
-        p[(*np)++] = DB_I(v[j < n ? j : n - 1]);
-    }
-    len += (size_t)snprintf(sql + len, cap - len, ")");
-    SD_ASSERT(len < cap);
-    return len;
-}
-
 static size_t session_ids(const struct reg_batch *b, int64_t *out)
 {
     for (size_t i = 0; i < b->ns; i++)
@@ -570,7 +553,7 @@ static int batch_lock(struct db *db, struct reg_batch *b)
     struct db_param p[REG_BATCH_MAX];
     int64_t ids[REG_BATCH_MAX];
     size_t np = 0, len = (size_t)snprintf(sql, sizeof(sql), "%s", REG_BATCH_LOCK_SQL);
-    len = in_list(sql, sizeof(sql), len, p, &np, ids, session_ids(b, ids));
+    len = db_in_list(sql, sizeof(sql), len, p, &np, ids, session_ids(b, ids));
     snprintf(sql + len, sizeof(sql) - len, " ORDER BY id FOR UPDATE");
     struct db_res res;
     int rc = db_execv(db, &res, sql, p, np);
@@ -620,7 +603,7 @@ static int batch_explain(struct db *db, struct reg_batch *b)
     size_t len = (size_t)snprintf(sql, sizeof(sql),
                                   "SELECT s.id, e.status, e.organizer_id FROM sessions s"
                                   " JOIN events e ON e.id = s.event_id WHERE s.id");
-    in_list(sql, sizeof(sql), len, p, &np, ids, k);
+    db_in_list(sql, sizeof(sql), len, p, &np, ids, k);
     struct db_res res;
     int rc = db_execv(db, &res, sql, p, np);
     if (rc)
@@ -701,11 +684,11 @@ static int batch_ids(struct db *db, const struct reg_batch *b, const size_t *idx
     size_t len = (size_t)snprintf(sql, sizeof(sql),
                                   "SELECT id, session_id, active_user_id FROM registrations"
                                   " WHERE session_id");
-    len = in_list(sql, sizeof(sql), len, p, &np, v, session_ids(b, v));
+    len = db_in_list(sql, sizeof(sql), len, p, &np, v, session_ids(b, v));
     len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND active_user_id");
     for (size_t j = 0; j < k; j++)
         v[j] = bm(b, idx[j])->user_id;
-    in_list(sql, sizeof(sql), len, p, &np, v, k);
+    db_in_list(sql, sizeof(sql), len, p, &np, v, k);
     struct db_res res;
     int rc = db_execv(db, &res, sql, p, np);
     if (rc)
@@ -756,7 +739,7 @@ static int batch_counters(struct db *db, const struct reg_batch *b, const char *
         p[np++] = DB_I(s->waiting);
     }
     len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END WHERE id");
-    len = in_list(sql, sizeof(sql), len, p, &np, ids, k);
+    len = db_in_list(sql, sizeof(sql), len, p, &np, ids, k);
     snprintf(sql + len, sizeof(sql) - len, "%s", OPEN_SQL);
     p[np++] = DB_S(now);
     p[np++] = DB_S(now);

@@ -72,22 +72,17 @@ enum { PW_WHAT, PW_ID, PW_CHANNEL, PW_ENABLED };
 static int read_prefs(struct db *db, const struct notice *nt, struct recipient *rc, size_t n,
                       int64_t **endpoints, size_t *nendpoints)
 {
-    size_t padded = 1;
-    while (padded < n)
-        padded *= 2;
     char sql[1024];
-    size_t len = 0;
     struct db_param p[NOTIFY_CHUNK + 6];
     size_t np = 0;
-    len += (size_t)snprintf(sql + len, sizeof(sql) - len,
-                            "SELECT 'p', user_id, channel, enabled FROM notification_prefs"
-                            " WHERE kind = ? AND user_id IN (");
+    size_t len = (size_t)snprintf(sql, sizeof(sql),
+                                  "SELECT 'p', user_id, channel, enabled FROM notification_prefs"
+                                  " WHERE kind = ? AND user_id");
     p[np++] = DB_S(nt->type);
-    for (size_t i = 0; i < padded; i++) {
-        len += (size_t)snprintf(sql + len, sizeof(sql) - len, i ? ", ?" : "?");
-        p[np++] = DB_I(rc[i < n ? i : n - 1].id);
-    }
-    len += (size_t)snprintf(sql + len, sizeof(sql) - len, ")");
+    int64_t ids[NOTIFY_CHUNK];
+    for (size_t i = 0; i < n; i++)
+        ids[i] = rc[i].id;
+    len = db_in_list(sql, sizeof(sql), len, p, &np, ids, n);
     if (endpoints) {
         len += (size_t)snprintf(sql + len, sizeof(sql) - len,
                                 " UNION ALL SELECT 'w', id, NULL, NULL FROM webhook_endpoints"
@@ -506,19 +501,13 @@ int notify_emit_orgs(struct db *db, const char *type, int64_t event_id, int64_t 
     "EXISTS (SELECT 1 FROM notification_prefs p WHERE p.user_id = r.user_id AND p.kind = "         \
     REGN_KIND " AND p.channel = '" channel "' AND p.enabled = 0)"
 
-/* " WHERE r.id IN (?, …)" with the list padded to a power of two. */
+/* " WHERE r.id IN (?, …) AND …" (db_in_list). */
 static size_t regn_where(char *sql, size_t cap, size_t len, struct db_param *p, size_t *np,
                          const int64_t *ids, size_t n)
 {
-    size_t padded = 1;
-    while (padded < n)
-        padded *= 2;
-    len += (size_t)snprintf(sql + len, cap - len, " WHERE r.id IN (");
-    for (size_t i = 0; i < padded; i++) {
-        len += (size_t)snprintf(sql + len, cap - len, i ? ", ?" : "?");
-        p[(*np)++] = DB_I(ids[i < n ? i : n - 1]);
-    }
-    len += (size_t)snprintf(sql + len, cap - len, ") AND r.status IN ('confirmed', 'waitlisted')");
+    len += (size_t)snprintf(sql + len, cap - len, " WHERE r.id");
+    len = db_in_list(sql, cap, len, p, np, ids, n);
+    len += (size_t)snprintf(sql + len, cap - len, " AND r.status IN ('confirmed', 'waitlisted')");
     SD_ASSERT(len < cap);
     return len;
 }

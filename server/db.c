@@ -1036,3 +1036,19 @@ unsigned db_last_errno(const struct db *db)
 {
     return db->last_errno;
 }
+
+size_t db_in_list(char *sql, size_t cap, size_t len, struct db_param *p, size_t *np,
+                  const int64_t *v, size_t n)
+{
+    size_t padded = 1;
+    while (padded < n)
+        padded *= 2;
+    len += (size_t)snprintf(sql + len, cap - len, " IN (");
+    for (size_t j = 0; j < padded; j++) {
+        len += (size_t)snprintf(sql + len, cap - len, j ? ", ?" : "?");
+        p[(*np)++] = DB_I(v[j < n ? j : n - 1]);
+    }
+    len += (size_t)snprintf(sql + len, cap - len, ")");
+    SD_ASSERT(len < cap);
+    return len;
+}

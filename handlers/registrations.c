@@ -545,6 +545,9 @@ enum { RB_ID, RB_CAPACITY, RB_CONFIRMED, RB_WAITING, RB_WAITLIST, RB_OPENS, RB_C
     "INSERT INTO registrations (session_id, user_id, active_user_id, status, waitlist_position,"  \
     " checkin_code, created_at, updated_at) VALUES "
 #define REG_INSERT_TUPLE "(?, ?, ?, ?, ?, ?, ?, ?)"
+#define REG_INSERT_ROWS (DB_MAX_PARAMS / 8) /* rows per INSERT: 8 parameters each */
+#define REG_COUNTER_SESSIONS 32 /* sessions per counters UPDATE: 5 parameters each, and 2 */
+_Static_assert(REG_COUNTER_SESSIONS * 5 + 2 <= DB_MAX_PARAMS, "the counters UPDATE binds too much");
 
 /* Step 1: the sessions' rows, locked. */
 static int batch_lock(struct db *db, struct reg_batch *b)
@@ -627,18 +630,19 @@ static int batch_explain(struct db *db, struct reg_batch *b)
     return 0;
 }
 
-/* Inserts rows idx[0..k) (already decided) in power-of-two chunks; *first gets the smallest
- * insert id. SD_ERR_DUPLICATE when a unique key refused one (that statement is undone). */
+/* Inserts rows idx[0..k) (already decided) in power-of-two chunks of at most REG_INSERT_ROWS;
+ * *first gets the smallest insert id. SD_ERR_DUPLICATE when a unique key refused one (that
+ * statement is undone). */
 static int batch_insert(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k,
                         const char *now, int64_t *first)
 {
     static const size_t tl = sizeof(REG_INSERT_TUPLE) - 1;
-    char sql[sizeof(REG_INSERT_HEAD) + REG_BATCH_MAX * (sizeof(REG_INSERT_TUPLE) + 2)];
-    struct db_param p[REG_BATCH_MAX * 8];
+    char sql[sizeof(REG_INSERT_HEAD) + REG_INSERT_ROWS * (sizeof(REG_INSERT_TUPLE) + 2)];
+    struct db_param p[REG_INSERT_ROWS * 8];
     *first = 0;
     for (size_t off = 0; off < k;) {
         size_t c = 1;
-        while (c * 2 <= k - off)
+        while (c * 2 <= k - off && c * 2 <= REG_INSERT_ROWS)
             c *= 2;
         size_t len = sizeof(REG_INSERT_HEAD) - 1, np = 0;
         memcpy(sql, REG_INSERT_HEAD, len);
@@ -708,47 +712,48 @@ static int batch_ids(struct db *db, const struct reg_batch *b, const size_t *idx
     return 0;
 }
 
-/* Step 4: the counters of the sessions changed, in one guarded UPDATE; false in *open when one
- * of them no longer takes registrations. */
+/* Step 4: the counters of the sessions changed, in one guarded UPDATE per REG_COUNTER_SESSIONS;
+ * false in *open when one of them no longer takes registrations. */
 static int batch_counters(struct db *db, const struct reg_batch *b, const char *now, bool *open)
 {
-    char sql[512 + REG_BATCH_MAX * 40 + sizeof(OPEN_SQL)];
-    struct db_param p[REG_BATCH_MAX * 5 + 2];
-    int64_t ids[REG_BATCH_MAX];
-    size_t np = 0, k = 0;
+    const struct reg_session *changed[REG_BATCH_MAX];
+    size_t nc = 0;
+    for (size_t i = 0; i < b->ns; i++)
+        if (b->s[i].confirmed != b->s[i].confirmed0 || b->s[i].waiting != b->s[i].waiting0)
+            changed[nc++] = &b->s[i];
     *open = true;
-    size_t len = (size_t)snprintf(sql, sizeof(sql), "UPDATE sessions SET confirmed_count = CASE id");
-    for (size_t i = 0; i < b->ns; i++) {
-        const struct reg_session *s = &b->s[i];
-        if (s->confirmed == s->confirmed0 && s->waiting == s->waiting0)
-            continue;
-        ids[k++] = s->id;
-        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
-        p[np++] = DB_I(s->id);
-        p[np++] = DB_I(s->confirmed);
+    for (size_t off = 0; off < nc && *open; off += REG_COUNTER_SESSIONS) {
+        size_t k = nc - off < REG_COUNTER_SESSIONS ? nc - off : REG_COUNTER_SESSIONS;
+        const struct reg_session *const *c = changed + off;
+        char sql[512 + REG_COUNTER_SESSIONS * 40 + sizeof(OPEN_SQL)];
+        struct db_param p[REG_COUNTER_SESSIONS * 5 + 2];
+        int64_t ids[REG_COUNTER_SESSIONS];
+        size_t np = 0;
+        size_t len = (size_t)snprintf(sql, sizeof(sql), "UPDATE sessions SET confirmed_count = CASE id");
+        for (size_t j = 0; j < k; j++) {
+            ids[j] = c[j]->id;
+            len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
+            p[np++] = DB_I(c[j]->id);
+            p[np++] = DB_I(c[j]->confirmed);
+        }
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END, waitlist_count = CASE id");
+        for (size_t j = 0; j < k; j++) {
+            len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
+            p[np++] = DB_I(c[j]->id);
+            p[np++] = DB_I(c[j]->waiting);
+        }
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END WHERE id");
+        len = db_in_list(sql, sizeof(sql), len, p, &np, ids, k);
+        snprintf(sql + len, sizeof(sql) - len, "%s", OPEN_SQL);
+        p[np++] = DB_S(now);
+        p[np++] = DB_S(now);
+        struct db_res res;
+        int rc = db_execv(db, &res, sql, p, np);
+        if (rc)
+            return rc;
+        *open = res.affected == k;
+        db_res_clear(&res);
     }
-    if (!k)
-        return 0;
-    len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END, waitlist_count = CASE id");
-    for (size_t i = 0; i < b->ns; i++) {
-        const struct reg_session *s = &b->s[i];
-        if (s->confirmed == s->confirmed0 && s->waiting == s->waiting0)
-            continue;
-        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
-        p[np++] = DB_I(s->id);
-        p[np++] = DB_I(s->waiting);
-    }
-    len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END WHERE id");
-    len = db_in_list(sql, sizeof(sql), len, p, &np, ids, k);
-    snprintf(sql + len, sizeof(sql) - len, "%s", OPEN_SQL);
-    p[np++] = DB_S(now);
-    p[np++] = DB_S(now);
-    struct db_res res;
-    int rc = db_execv(db, &res, sql, p, np);
-    if (rc)
-        return rc;
-    *open = res.affected == k;
-    db_res_clear(&res);
     return 0;
 }
 

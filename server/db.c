@@ -18,7 +18,7 @@
 #include "server/timeutil.h"
 
 #define STMT_CACHE_MAX 256
-#define MAX_PARAMS 256
+#define MAX_PARAMS DB_MAX_PARAMS
 #define IDLE_PING_US 1000000    /* ping a connection idle for longer than this before use */
 #define RETRY_CONNECT_US 200000 /* after a failed connect, fail fast for this long */
 #define EP_DOWN_US 1000000      /* an endpoint that failed is skipped this long (if others exist) */

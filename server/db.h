@@ -65,6 +65,10 @@ int db_execv(struct db *db, struct db_res *res, const char *sql, const struct db
 int db_vexec(struct db *db, struct db_res *res, const char *sql, const char *types,
              va_list ap) SD_MUST_CHECK;
 
+/* Parameters one statement may bind (db_execv asserts it): callers that build statements from
+ * many rows chunk them below it. */
+#define DB_MAX_PARAMS 256
+
 /* Shorthands for building db_param arrays. */
 #define DB_I(v) ((struct db_param){.type = 'i', .i = (v)})
 #define DB_N(v) ((struct db_param){.type = 'n', .i = (v)})

@@ -209,7 +209,7 @@ Test(recs_cache, not_interested_on_one_instance_leaves_the_others_cached_list)
              (long long)x.sup1);
     cr_assert_eq(status_of(srv, "POST", path, x.tok_d, body), 201);
     /* On the deciding instance at once (no polling), on B as soon as it hears of it: well before
-     * its cached copy would age out (RECS_CACHE_MAX_AGE_MS, 1 s). */
+     * its cached copy would age out (RECS_CACHE_MAX_AGE_MS, 10 s). */
     struct rec_wait a_gone = {srv, x.tok_d, x.dem, x.sup1, false, 0};
     cr_assert(rec_cond(&a_gone), "the vetoed project is still listed on the deciding instance");
     struct rec_wait b_gone = {b, x.tok_d, x.dem, x.sup1, false, 0};

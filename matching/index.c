@@ -19,6 +19,10 @@
 #define WEIGHT_ONE 65536.0
 #define NONE UINT32_MAX
 #define COMPACT_MIN_CHANGES 1024
+/* Blocks of 2^BLK_SHIFT slots of the sorted prefix, each with bounds of its stage and budget
+ * parts (struct side). */
+#define BLK_SHIFT 7
+#define BLK ((uint32_t)1 << BLK_SHIFT)
 
 enum { W_TAG, W_TEXT, W_SECTOR, W_ZONE, W_BUDGET, W_STAGE, W_N };
 enum term_kind { KIND_TAG = 0, KIND_TEXT = 1, KIND_SECTOR = 2, KIND_ZONE = 3 };
@@ -55,9 +59,18 @@ struct side {
     uint16_t *f_w;
     uint8_t *f_tf;
     uint64_t f_len, f_cap;
-    /* Slots [0, sorted) are ordered by (sector, zone) term id (a compaction sorts them; upserts
-     * append after), so a query's sector and its zone within it are ranges (match_index_topk). */
+    /* Slots [0, sorted) are ordered by (sector, zone) term id, then by budget (unknown first,
+     * then by minimum and maximum) and stage (a compaction sorts them; upserts append after), so
+     * a query's sector and its zone within it are ranges (match_index_topk), and so are its
+     * budget's neighbours within those. */
     uint32_t sorted;
+    /* Per block of BLK slots of [0, sorted), set by the compaction: the stages present (bit s),
+     * whether a budget is unknown, the hull [blk_lo, blk_hi] of the known budgets (lo > hi: none)
+     * and the shortest known range (max - min). Slots of the prefix only die, so these stay
+     * bounds of what is alive until the next compaction recomputes them. */
+    uint32_t nblk;
+    uint8_t *blk_stages, *blk_unknown;
+    int64_t *blk_lo, *blk_hi, *blk_minlen;
 };
 
 struct idslot {
@@ -339,6 +352,11 @@ static void side_free(struct side *s)
     free(s->f_term);
     free(s->f_w);
     free(s->f_tf);
+    free(s->blk_stages);
+    free(s->blk_unknown);
+    free(s->blk_lo);
+    free(s->blk_hi);
+    free(s->blk_minlen);
 }
 
 /* ---- lifecycle ---- */
@@ -722,8 +740,11 @@ static void side_post(struct plist *lists, const struct side *s, int sd, uint32_
 
 struct ord {
     uint32_t sector, zone, slot;
+    uint8_t stage;
+    int64_t bmin, bmax; /* bmax 0: unknown (bmin is 0 then) */
 };
 
+/* (sector, zone, budget: unknown first, then by min and max, stage, slot). */
 static int ord_cmp(const void *a, const void *b)
 {
     const struct ord *x = a, *y = b;
@@ -731,7 +752,46 @@ static int ord_cmp(const void *a, const void *b)
         return x->sector < y->sector ? -1 : 1;
     if (x->zone != y->zone)
         return x->zone < y->zone ? -1 : 1;
+    if (x->bmin != y->bmin)
+        return x->bmin < y->bmin ? -1 : 1;
+    if (x->bmax != y->bmax)
+        return x->bmax < y->bmax ? -1 : 1;
+    if (x->stage != y->stage)
+        return x->stage < y->stage ? -1 : 1;
     return (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+/* The block bounds of the sorted prefix (struct side). */
+static void side_blocks(struct side *s)
+{
+    uint32_t nb = (s->sorted + BLK - 1) >> BLK_SHIFT;
+    size_t n = nb ? nb : 1;
+    s->nblk = nb;
+    s->blk_stages = xmalloc(n);
+    s->blk_unknown = xmalloc(n);
+    s->blk_lo = xmalloc(n * sizeof(*s->blk_lo));
+    s->blk_hi = xmalloc(n * sizeof(*s->blk_hi));
+    s->blk_minlen = xmalloc(n * sizeof(*s->blk_minlen));
+    for (uint32_t b = 0; b < nb; b++) {
+        uint8_t st = 0, unk = 0;
+        int64_t lo = INT64_MAX, hi = INT64_MIN, minlen = INT64_MAX;
+        uint32_t end = (b + 1) << BLK_SHIFT;
+        for (uint32_t i = b << BLK_SHIFT; i < end && i < s->sorted; i++) {
+            st |= (uint8_t)(1u << s->stage[i]);
+            if (s->bmax[i] <= 0) {
+                unk = 1;
+                continue;
+            }
+            lo = s->bmin[i] < lo ? s->bmin[i] : lo;
+            hi = s->bmax[i] > hi ? s->bmax[i] : hi;
+            minlen = s->bmax[i] - s->bmin[i] < minlen ? s->bmax[i] - s->bmin[i] : minlen;
+        }
+        s->blk_stages[b] = st;
+        s->blk_unknown[b] = unk;
+        s->blk_lo[b] = lo;
+        s->blk_hi[b] = hi;
+        s->blk_minlen[b] = minlen;
+    }
 }
 
 /* The term with this kind and text, or NONE (never interns). */
@@ -839,7 +899,8 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         for (uint32_t i = 0; i < old->nslots; i++) {
             if (!old->alive[i])
                 continue;
-            o[no++] = (struct ord){old->sector[i], old->zone[i], i};
+            o[no++] = (struct ord){old->sector[i], old->zone[i], i, old->stage[i], old->bmin[i],
+                                   old->bmax[i]};
             need += (uint64_t)old->ntag[i] + old->ntext[i];
         }
         qsort(o, no, sizeof(*o), ord_cmp);
@@ -853,6 +914,7 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         }
         c->ids.len += no;
         s->sorted = s->nslots;
+        side_blocks(s);
         free(o);
         /* Count, allocate exactly, fill in slot order. */
         for (uint32_t i = 0; i < s->nslots; i++) {
@@ -1032,6 +1094,7 @@ size_t match_index_memory(const struct match_index *idx)
         const struct side *s = &idx->sides[sd];
         b += (size_t)s->cap * (4 * sizeof(int64_t) + 2 * sizeof(uint32_t) + 4 + sizeof(uint64_t));
         b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
+        b += (size_t)s->nblk * (2 + 3 * sizeof(int64_t));
     }
     return b;
 }
@@ -1345,12 +1408,13 @@ struct topk {
     uint32_t qsec, qzone;
     uint64_t budget_ub, stage_ub;
     int64_t qbmin, qbmax;
+    int qstage;
     uint64_t budget_unknown; /* budget_comp when either budget is unknown */
     const struct cursor *all; /* every cursor of the query */
     size_t nall;
     struct cursor *cv; /* the segment's, nall + 1 */
     uint64_t *pre;     /* 4 * (nall + 1) */
-    uint32_t *head;    /* nall + 1: cv[i]'s current slot, UINT32_MAX once exhausted */
+    uint64_t (*acc)[BLK]; /* [G_TAG], [G_TEXT]: the essential lists' sums in a block */
     struct heap h;
     uint64_t thr;
     match_skip_fn skip;
@@ -1370,7 +1434,53 @@ static inline uint64_t budget_fast(const struct topk *t, struct proj c)
     return budget_comp(t->idx, t->q, c, NULL, NULL);
 }
 
-/* MaxScore over the slots [g.lo, g.hi). The heap and threshold carry over between segments. */
+/* Bounds of the stage and budget parts over block b of the sorted prefix (struct side), each at
+ * most what every slot of it can get: the best fit over the stages present; for the budget, an
+ * unknown one's fit if the block has one, and for the known ones the overlap of the query's range
+ * with their hull over the longer (shorter, in MATCH_BUDGET_SHORTER) of the query's range and the
+ * block's shortest: each slot's range lies in the hull and is at least that long, and the
+ * floating point steps are those of match_budget_fit(), each monotone. */
+static void block_ub(const struct topk *t, uint32_t b, uint64_t *stage_ub, uint64_t *budget_ub)
+{
+    const struct side *cs = t->cs;
+    const struct match_index *idx = t->idx;
+    unsigned st = cs->blk_stages[b];
+    int best = 3;
+    for (int s = 0; s < 4; s++) {
+        int d = s > t->qstage ? s - t->qstage : t->qstage - s;
+        if ((st >> s & 1) && d < best)
+            best = d;
+    }
+    *stage_ub = st ? idx->w[W_STAGE] * (COMP_ONE - (COMP_ONE / 3) * (uint64_t)best) : 0;
+    if (t->qbmax <= 0) {
+        *budget_ub = t->budget_ub;
+        return;
+    }
+    uint64_t f = cs->blk_unknown[b] ? t->budget_unknown : 0;
+    int64_t lo = cs->blk_lo[b], hi = cs->blk_hi[b];
+    if (lo <= hi) {
+        int64_t l = lo > t->qbmin ? lo : t->qbmin, h = hi < t->qbmax ? hi : t->qbmax;
+        if (l <= h) {
+            double ov = (double)(h - l) + 1.0;
+            double la = (double)(t->qbmax - t->qbmin) + 1.0;
+            double lb = (double)cs->blk_minlen[b] + 1.0;
+            double den = idx->budget_mode == MATCH_BUDGET_SHORTER ? (la < lb ? la : lb)
+                                                                  : (la > lb ? la : lb);
+            double fr = ov / den;
+            if (fr > 1.0)
+                fr = 1.0;
+            uint64_t x = (uint64_t)floor(fr * (double)COMP_ONE);
+            f = x > f ? x : f;
+        }
+    }
+    *budget_ub = idx->w[W_BUDGET] * f;
+}
+
+/* MaxScore over the slots [g.lo, g.hi), a block of BLK slots at a time: the block's stage and
+ * budget bounds decide which lists are essential there (a block none of whose slots can enter
+ * the top k is skipped whole); the essential lists' postings in the block are summed into
+ * per-slot accumulators and a bitmap of candidates, then each candidate is bounded and the other
+ * lists probed. The heap and threshold carry over between blocks and segments. */
 static void run_segment(struct topk *t, struct seg g)
 {
     const struct match_index *idx = t->idx;
@@ -1389,21 +1499,17 @@ static void run_segment(struct topk *t, struct seg g)
             m++;
     }
     qsort(cv, m, sizeof(*cv), cursor_by_ub);
-    /* The essential cursors' current slots, contiguous: finding the next candidate scans them. */
-    uint32_t *head = t->head;
-    for (size_t i = 0; i < m; i++)
-        head[i] = cv[i].slot[cv[i].pos];
 
     /* rest[g][i] bounds what lists [0, i) of group g can add to a project's score: the sum of
      * their bounds and, for the cosine groups, Cauchy-Schwarz: sum(wq * wd) over those terms is
-     * at most |wq restricted to them| * QMAX. nb[i] bounds a project found in no list >= i. */
+     * at most |wq restricted to them| * QMAX. nb[i] bounds, but for the stage and budget parts
+     * (the block's), what a project found in no list >= i can score. */
     uint64_t *rest[3] = {t->pre, t->pre + (m + 1), t->pre + 2 * (m + 1)};
     uint64_t *nb = t->pre + 3 * (m + 1);
     const uint64_t cap[2] = {idx->w[W_TAG] * COMP_ONE, idx->w[W_TEXT] * COMP_ONE};
     const uint64_t gw[2] = {idx->w[W_TAG], idx->w[W_TEXT]};
     uint64_t known = (g.sec == 1 ? idx->w[W_SECTOR] * COMP_ONE : 0) +
                      (g.zone == 1 ? idx->w[W_ZONE] * COMP_ONE : 0);
-    const uint64_t free_ub = t->budget_ub + t->stage_ub + known;
     uint64_t sum[3] = {0, 0, 0}, sq[2] = {0, 0};
     for (size_t i = 0; i <= m; i++) {
         for (int gr = 0; gr < 2; gr++) {
@@ -1411,7 +1517,7 @@ static void run_segment(struct topk *t, struct seg g)
             rest[gr][i] = min_u64(min_u64(sum[gr], csb), cap[gr]);
         }
         rest[G_OTHER][i] = sum[G_OTHER];
-        nb[i] = free_ub + rest[0][i] + rest[1][i] + rest[2][i];
+        nb[i] = known + rest[0][i] + rest[1][i] + rest[2][i];
         if (i < m) {
             sum[cv[i].group] += cv[i].ub;
             if (cv[i].group != G_OTHER)
@@ -1419,124 +1525,108 @@ static void run_segment(struct topk *t, struct seg g)
         }
     }
 
-    /* While the heap is not full or its threshold does not exceed what a project found in no
-     * list can score, every slot is a candidate (all_docs); then lists [0, ess) are only
-     * probed, [ess, m) drive the iteration. */
     struct heap *h = &t->h;
-    bool all_docs = !(h->n == h->k && nb[0] < t->thr);
-    size_t ess = 0;
-    if (!all_docs)
-        while (ess < m && nb[ess + 1] < t->thr)
-            ess++;
-    uint32_t d = g.lo;
-    /* The advance past a candidate also finds the next one (the smallest head of the essential
-     * lists); have_next says it is valid (cleared when the essential lists change). */
-    uint32_t upcoming = 0;
-    bool have_next = false;
-    for (;;) {
-        if (all_docs) {
-            if (d >= g.hi)
-                break;
+    uint64_t (*acc)[BLK] = t->acc; /* [G_TAG], [G_TEXT]: all 0 between blocks */
+    for (uint32_t bl = g.lo; bl < g.hi;) {
+        uint32_t b = bl >> BLK_SHIFT, e = (b + 1) << BLK_SHIFT;
+        uint32_t bh = e < g.hi ? e : g.hi;
+        uint64_t bud_ub = t->budget_ub, stg_ub = t->stage_ub;
+        if (bl < cs->sorted && b < cs->nblk)
+            block_ub(t, b, &stg_ub, &bud_ub);
+        const uint64_t fr = stg_ub + bud_ub;
+        /* While the heap is not full or its threshold does not exceed what a project found in
+         * no list can score, every slot is a candidate and every list is summed; else lists
+         * [0, ess) are only probed and [ess, m) give the candidates. */
+        uint64_t bits[BLK / 64] = {0};
+        size_t ess = 0;
+        if (h->n < h->k || fr + nb[0] >= t->thr) {
+            for (uint32_t j = 0; j < bh - bl; j++)
+                bits[j >> 6] |= (uint64_t)1 << (j & 63);
         } else {
-            uint32_t best = upcoming;
-            if (!have_next) {
-                best = UINT32_MAX;
-                for (size_t i = ess; i < m; i++)
-                    best = head[i] < best ? head[i] : best;
-            }
-            if (best >= g.hi)
-                break;
-            d = best;
-        }
-        uint64_t p[3] = {0, 0, 0};
-        size_t nprobe = all_docs ? m : ess;
-        if (!all_docs) {
-            uint32_t nx = UINT32_MAX;
-            for (size_t i = ess; i < m; i++) {
-                if (head[i] == d) {
-                    struct cursor *c = &cv[i];
-                    p[c->group] += c->mult * c->w[c->pos];
-                    c->pos++;
-                    head[i] = c->pos < c->len ? c->slot[c->pos] : UINT32_MAX;
-                }
-                nx = head[i] < nx ? head[i] : nx;
-            }
-            upcoming = nx;
-            have_next = true;
-            if (nx < g.hi) {
-                /* The next candidate is known: start loading its fields (at 1M per side
-                 * each is a cache miss). */
-                __builtin_prefetch(&cs->alive[nx]);
-                __builtin_prefetch(&cs->org[nx]);
-                __builtin_prefetch(&cs->stage[nx]);
-                __builtin_prefetch(&cs->bmin[nx]);
-                __builtin_prefetch(&cs->bmax[nx]);
-                if (t->qsec != NONE)
-                    __builtin_prefetch(&cs->sector[nx]);
-                if (t->qzone != NONE)
-                    __builtin_prefetch(&cs->zone[nx]);
-            }
-        }
-        if (!cs->alive[d] || cs->org[d] == t->qorg)
-            goto next;
-        bool full = h->n == h->k;
-        /* Sector, zone, stage and budget are exact from the slot arrays (the sector and zone
-         * cursors only generate candidates); tags and text are bounded, then probed. The budget
-         * part first: it prunes most candidates before any probe (at 50,000 per side a third of
-         * the candidates pass the bound with it, two thirds with its maximum instead). */
-        struct proj cp = {cs, d};
-        uint64_t exact = idx->w[W_STAGE] * stage_comp(q, cp);
-        if (t->qsec != NONE && cs->sector[d] == t->qsec)
-            exact += idx->w[W_SECTOR] * COMP_ONE;
-        if (t->qzone != NONE && cs->zone[d] == t->qzone)
-            exact += idx->w[W_ZONE] * COMP_ONE;
-        if (full) {
-            /* The budget's maximum first (no arithmetic), then its exact part. */
-            uint64_t tt = min_u64(p[G_TAG] + rest[G_TAG][nprobe], cap[G_TAG]) +
-                          min_u64(p[G_TEXT] + rest[G_TEXT][nprobe], cap[G_TEXT]);
-            if (exact + t->budget_ub + tt < t->thr)
-                goto next;
-            exact += idx->w[W_BUDGET] * budget_fast(t, cp);
-            if (exact + tt < t->thr)
-                goto next;
-        } else {
-            exact += idx->w[W_BUDGET] * budget_fast(t, cp);
-        }
-        for (size_t i = nprobe; i-- > 0;) {
-            struct cursor *c = &cv[i];
-            if (c->group == G_OTHER)
+            while (ess < m && fr + nb[ess + 1] < t->thr)
+                ess++;
+            if (ess == m) { /* nothing in this block can enter */
+                bl = bh;
                 continue;
-            if (full) {
-                uint64_t bound = exact + min_u64(p[G_TAG] + rest[G_TAG][i + 1], cap[G_TAG]) +
-                                 min_u64(p[G_TEXT] + rest[G_TEXT][i + 1], cap[G_TEXT]);
-                if (bound < t->thr)
-                    goto next;
-            }
-            c->pos = cursor_seek(c, d);
-            if (c->pos < c->len && c->slot[c->pos] == d) {
-                p[c->group] += c->mult * c->w[c->pos];
-                c->pos++;
             }
         }
-        uint64_t sc = exact + p[G_TAG] + p[G_TEXT];
-        if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k) {
-            t->thr = h->v[0].score;
-            if (all_docs && nb[0] < t->thr) {
-                all_docs = false;
-                for (size_t i = 0; i < m; i++) {
-                    cv[i].pos = cursor_seek(&cv[i], d + 1);
-                    head[i] = cv[i].pos < cv[i].len ? cv[i].slot[cv[i].pos] : UINT32_MAX;
+        for (size_t i = ess; i < m; i++) {
+            struct cursor *c = &cv[i];
+            uint32_t pos = cursor_seek(c, bl);
+            if (c->group == G_OTHER) {
+                for (; pos < c->len && c->slot[pos] < bh; pos++) {
+                    uint32_t j = c->slot[pos] - bl;
+                    bits[j >> 6] |= (uint64_t)1 << (j & 63);
+                }
+            } else {
+                uint64_t *a = acc[c->group];
+                for (; pos < c->len && c->slot[pos] < bh; pos++) {
+                    uint32_t j = c->slot[pos] - bl;
+                    a[j] += c->mult * c->w[pos];
+                    bits[j >> 6] |= (uint64_t)1 << (j & 63);
                 }
             }
-            if (!all_docs)
-                while (ess < m && nb[ess + 1] < t->thr) {
-                    ess++;
-                    have_next = false;
-                }
+            c->pos = pos;
         }
-    next:
-        if (all_docs)
-            d++;
+        for (uint32_t wi = 0; wi < BLK / 64; wi++) {
+            while (bits[wi]) {
+                uint32_t j = wi * 64 + (uint32_t)__builtin_ctzll(bits[wi]);
+                bits[wi] &= bits[wi] - 1;
+                uint32_t d = bl + j;
+                uint64_t p[2] = {acc[G_TAG][j], acc[G_TEXT][j]};
+                acc[G_TAG][j] = acc[G_TEXT][j] = 0;
+                if (!cs->alive[d] || cs->org[d] == t->qorg)
+                    continue;
+                bool full = h->n == h->k;
+                /* Sector, zone, stage and budget are exact from the slot arrays (the sector
+                 * and zone lists only give candidates); tags and text are bounded, then
+                 * probed. The budget part first: it prunes most candidates before any probe. */
+                struct proj cp = {cs, d};
+                uint64_t exact = idx->w[W_STAGE] * stage_comp(q, cp) + known;
+                if (g.sec < 0 && t->qsec != NONE && cs->sector[d] == t->qsec)
+                    exact += idx->w[W_SECTOR] * COMP_ONE;
+                if (g.zone < 0 && t->qzone != NONE && cs->zone[d] == t->qzone)
+                    exact += idx->w[W_ZONE] * COMP_ONE;
+                if (full) {
+                    /* The block's budget bound first (no arithmetic), then its exact part. */
+                    uint64_t tt = min_u64(p[G_TAG] + rest[G_TAG][ess], cap[G_TAG]) +
+                                  min_u64(p[G_TEXT] + rest[G_TEXT][ess], cap[G_TEXT]);
+                    if (exact + bud_ub + tt < t->thr)
+                        continue;
+                    exact += idx->w[W_BUDGET] * budget_fast(t, cp);
+                    if (exact + tt < t->thr)
+                        continue;
+                } else {
+                    exact += idx->w[W_BUDGET] * budget_fast(t, cp);
+                }
+                bool out = false;
+                for (size_t i = ess; i-- > 0;) {
+                    struct cursor *c = &cv[i];
+                    if (c->group == G_OTHER)
+                        continue;
+                    if (full) {
+                        uint64_t bound = exact +
+                                         min_u64(p[G_TAG] + rest[G_TAG][i + 1], cap[G_TAG]) +
+                                         min_u64(p[G_TEXT] + rest[G_TEXT][i + 1], cap[G_TEXT]);
+                        if (bound < t->thr) {
+                            out = true;
+                            break;
+                        }
+                    }
+                    c->pos = cursor_seek(c, d);
+                    if (c->pos < c->len && c->slot[c->pos] == d) {
+                        p[c->group] += c->mult * c->w[c->pos];
+                        c->pos++;
+                    }
+                }
+                if (out)
+                    continue;
+                uint64_t sc = exact + p[G_TAG] + p[G_TEXT];
+                if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k)
+                    t->thr = h->v[0].score;
+            }
+        }
+        bl = bh;
     }
 }
 
@@ -1561,6 +1651,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     t.stage_ub = idx->w[W_STAGE] * COMP_ONE;
     t.qbmin = q.s->bmin[q.slot];
     t.qbmax = q.s->bmax[q.slot];
+    t.qstage = q.s->stage[q.slot];
     t.budget_unknown = (uint64_t)floor(
         match_budget_fit(0, 0, 0, 0, idx->budget_mode, NULL, NULL) * (double)COMP_ONE);
 
@@ -1593,21 +1684,20 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     t.nall = m;
     t.cv = all + cmax;
     t.pre = xmalloc(4 * (m + 1) * sizeof(uint64_t));
-    t.head = xmalloc((m + 1) * sizeof(uint32_t));
+    t.acc = xcalloc(2, sizeof(*t.acc));
 
-    /* The slots sorted by (sector, zone) make the query's sector, and its zone within it, ranges:
-     * there the sector (zone) part is known for every slot, elsewhere in the sorted prefix the
-     * sector part is known to be 0, so the sector list stops driving the iteration. The query's
-     * own sector and zone first (the best candidates: the threshold rises early), then the rest
-     * of its sector, the unsorted tail, the other sectors. */
+    /* The slots sorted by (sector, zone) make every sector, and the query's zone within it,
+     * ranges: there the sector and zone parts are known for every slot, so their lists stop
+     * driving the iteration. The query's own sector and zone first (the best candidates: the
+     * threshold rises early), then the rest of its sector, the unsorted tail, the query's zone
+     * in the other sectors, the rest. */
     const struct side *cs = t.cs;
     uint32_t sorted = cs->sorted, n = cs->nslots;
-    struct seg segs[6];
-    size_t ns = 0;
-    int zknown = t.qzone == NONE ? 0 : -1;
-    if (t.qsec == NONE) {
-        segs[ns++] = (struct seg){0, n, 0, zknown};
-    } else {
+    size_t ns = 0, segcap = 16;
+    struct seg *segs = xmalloc(segcap * sizeof(*segs)), *later = NULL;
+    size_t nlater = 0;
+    int sknown = t.qsec == NONE ? 0 : -1, zknown = t.qzone == NONE ? 0 : -1;
+    if (t.qsec != NONE) {
         uint32_t slo, shi, zlo, zhi;
         key_range(cs->sector, 0, sorted, t.qsec, &slo, &shi);
         if (t.qzone != NONE)
@@ -1617,15 +1707,38 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
         segs[ns++] = (struct seg){zlo, zhi, 1, t.qzone == NONE ? 0 : 1};
         segs[ns++] = (struct seg){slo, zlo, 1, 0};
         segs[ns++] = (struct seg){zhi, shi, 1, 0};
-        segs[ns++] = (struct seg){sorted, n, -1, zknown};
-        segs[ns++] = (struct seg){0, slo, 0, zknown};
-        segs[ns++] = (struct seg){shi, sorted, 0, zknown};
     }
-    for (size_t i = 0; i < ns; i++)
-        if (segs[i].lo < segs[i].hi)
-            run_segment(&t, segs[i]);
+    segs[ns++] = (struct seg){sorted, n, sknown, zknown};
+    later = xmalloc(segcap * sizeof(*later));
+    for (uint32_t a = 0, b; a < sorted; a = b) {
+        uint32_t sec = cs->sector[a], x;
+        key_range(cs->sector, a, sorted, sec, &x, &b);
+        if (t.qsec != NONE && sec == t.qsec)
+            continue;
+        if (ns + 1 >= segcap || nlater + 2 >= segcap) {
+            segcap *= 2;
+            segs = xrealloc(segs, segcap * sizeof(*segs));
+            later = xrealloc(later, segcap * sizeof(*later));
+        }
+        if (t.qzone != NONE) {
+            uint32_t zlo, zhi;
+            key_range(cs->zone, a, b, t.qzone, &zlo, &zhi);
+            segs[ns++] = (struct seg){zlo, zhi, 0, 1};
+            later[nlater++] = (struct seg){a, zlo, 0, 0};
+            later[nlater++] = (struct seg){zhi, b, 0, 0};
+        } else {
+            later[nlater++] = (struct seg){a, b, 0, 0};
+        }
+    }
+    for (size_t i = 0; i < ns + nlater; i++) {
+        struct seg g = i < ns ? segs[i] : later[i - ns];
+        if (g.lo < g.hi)
+            run_segment(&t, g);
+    }
+    free(segs);
+    free(later);
     free(t.pre);
-    free(t.head);
+    free(t.acc);
     free(all);
 out:
     heap_output(&t.h, out, nout);

@@ -46,13 +46,20 @@ struct term {
     struct plist list[2];
 };
 
+struct slotrec {
+    int64_t org, bmin, bmax; /* bmax 0: the budget is unknown (bmin is 0 then) */
+    uint8_t stage, alive;
+};
+
 /* Projects of one side, by slot. Slots only grow between compactions; removed ones stay with
  * alive = 0 (their postings are skipped) until match_index_compact() renumbers. */
 struct side {
     uint32_t nslots, cap, live;
-    int64_t *id, *org, *bmin, *bmax;
+    int64_t *id;
+    /* What a query reads of every candidate, together (one cache line per candidate). */
+    struct slotrec *rec;
     uint32_t *sector, *zone; /* term ids or NONE */
-    uint8_t *stage, *alive, *ntag, *ntext;
+    uint8_t *ntag, *ntext;
     uint64_t *fwd; /* offset of the slot's terms in f_term/f_w/f_tf: tags, then text */
     /* Forward vectors, each part sorted by term id. */
     uint32_t *f_term;
@@ -105,6 +112,7 @@ struct match_index {
     int64_t *log;        /* ids upserted or removed since the last compaction, in order */
     size_t log_len, log_cap;
 };
+
 
 /* ---- small helpers ---- */
 
@@ -310,13 +318,9 @@ static void side_reserve(struct side *s, uint32_t want)
     while (cap < want)
         cap += cap / 2;
     s->id = xrealloc(s->id, cap * sizeof(*s->id));
-    s->org = xrealloc(s->org, cap * sizeof(*s->org));
-    s->bmin = xrealloc(s->bmin, cap * sizeof(*s->bmin));
-    s->bmax = xrealloc(s->bmax, cap * sizeof(*s->bmax));
+    s->rec = xrealloc(s->rec, cap * sizeof(*s->rec));
     s->sector = xrealloc(s->sector, cap * sizeof(*s->sector));
     s->zone = xrealloc(s->zone, cap * sizeof(*s->zone));
-    s->stage = xrealloc(s->stage, cap);
-    s->alive = xrealloc(s->alive, cap);
     s->ntag = xrealloc(s->ntag, cap);
     s->ntext = xrealloc(s->ntext, cap);
     s->fwd = xrealloc(s->fwd, cap * sizeof(*s->fwd));
@@ -339,13 +343,9 @@ static void side_fwd_reserve(struct side *s, uint64_t want)
 static void side_free(struct side *s)
 {
     free(s->id);
-    free(s->org);
-    free(s->bmin);
-    free(s->bmax);
+    free(s->rec);
     free(s->sector);
     free(s->zone);
-    free(s->stage);
-    free(s->alive);
     free(s->ntag);
     free(s->ntext);
     free(s->fwd);
@@ -403,7 +403,7 @@ size_t match_index_ids(const struct match_index *idx, enum match_side side, int6
     const struct side *sd = &idx->sides[side];
     size_t n = 0;
     for (uint32_t i = 0; i < sd->nslots; i++)
-        if (sd->alive[i])
+        if (sd->rec[i].alive)
             out[n++] = sd->id[i];
     return n;
 }
@@ -489,8 +489,8 @@ static void do_remove(struct match_index *idx, size_t entry)
     uint32_t ref = idx->ids.v[entry].ref;
     struct side *s = &idx->sides[ref >> 31];
     uint32_t slot = ref & 0x7FFFFFFF;
-    SD_ASSERT(s->alive[slot]);
-    s->alive[slot] = 0;
+    SD_ASSERT(s->rec[slot].alive);
+    s->rec[slot].alive = 0;
     uint64_t off = s->fwd[slot];
     for (uint32_t i = 0; i < (uint32_t)s->ntag[slot] + s->ntext[slot]; i++)
         idx->terms[s->f_term[off + i]].df--;
@@ -604,13 +604,13 @@ int match_index_upsert(struct match_index *idx, const struct match_project *p)
     side_reserve(s, s->nslots + 1);
     uint32_t slot = s->nslots++;
     s->id[slot] = p->id;
-    s->org[slot] = p->org_id;
-    s->bmin[slot] = p->budget_max > 0 ? p->budget_min : 0;
-    s->bmax[slot] = p->budget_max;
+    s->rec[slot].org = p->org_id;
+    s->rec[slot].bmin = p->budget_max > 0 ? p->budget_min : 0;
+    s->rec[slot].bmax = p->budget_max;
     s->sector[slot] = sector;
     s->zone[slot] = zone;
-    s->stage[slot] = (uint8_t)p->stage;
-    s->alive[slot] = 1;
+    s->rec[slot].stage = (uint8_t)p->stage;
+    s->rec[slot].alive = 1;
     s->ntag[slot] = (uint8_t)ntag;
     s->ntext[slot] = (uint8_t)ntext;
     side_fwd_reserve(s, s->f_len + ntag + ntext);
@@ -679,6 +679,7 @@ struct match_compaction {
     bool same_idf; /* MC_PLAIN with the IDF held: every vector keeps its bits (copied) */
 };
 
+
 static double raw_weight(uint8_t kind, double idf, uint32_t tf)
 {
     return kind == KIND_TAG ? idf : (1.0 + log((double)tf)) * idf;
@@ -693,13 +694,13 @@ static uint32_t side_copy_slot(struct side *to, const struct side *from, uint32_
     side_reserve(to, to->nslots + 1);
     uint32_t j = to->nslots++;
     to->id[j] = from->id[i];
-    to->org[j] = from->org[i];
-    to->bmin[j] = from->bmin[i];
-    to->bmax[j] = from->bmax[i];
+    to->rec[j].org = from->rec[i].org;
+    to->rec[j].bmin = from->rec[i].bmin;
+    to->rec[j].bmax = from->rec[i].bmax;
     to->sector[j] = from->sector[i];
     to->zone[j] = from->zone[i];
-    to->stage[j] = from->stage[i];
-    to->alive[j] = 1;
+    to->rec[j].stage = from->rec[i].stage;
+    to->rec[j].alive = 1;
     to->ntag[j] = from->ntag[i];
     to->ntext[j] = from->ntext[i];
     uint32_t nt = from->ntag[i], nx = from->ntext[i];
@@ -777,14 +778,14 @@ static void side_blocks(struct side *s)
         int64_t lo = INT64_MAX, hi = INT64_MIN, minlen = INT64_MAX;
         uint32_t end = (b + 1) << BLK_SHIFT;
         for (uint32_t i = b << BLK_SHIFT; i < end && i < s->sorted; i++) {
-            st |= (uint8_t)(1u << s->stage[i]);
-            if (s->bmax[i] <= 0) {
+            st |= (uint8_t)(1u << s->rec[i].stage);
+            if (s->rec[i].bmax <= 0) {
                 unk = 1;
                 continue;
             }
-            lo = s->bmin[i] < lo ? s->bmin[i] : lo;
-            hi = s->bmax[i] > hi ? s->bmax[i] : hi;
-            minlen = s->bmax[i] - s->bmin[i] < minlen ? s->bmax[i] - s->bmin[i] : minlen;
+            lo = s->rec[i].bmin < lo ? s->rec[i].bmin : lo;
+            hi = s->rec[i].bmax > hi ? s->rec[i].bmax : hi;
+            minlen = s->rec[i].bmax - s->rec[i].bmin < minlen ? s->rec[i].bmax - s->rec[i].bmin : minlen;
         }
         s->blk_stages[b] = st;
         s->blk_unknown[b] = unk;
@@ -897,10 +898,10 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         uint32_t no = 0;
         uint64_t need = 0;
         for (uint32_t i = 0; i < old->nslots; i++) {
-            if (!old->alive[i])
+            if (!old->rec[i].alive)
                 continue;
-            o[no++] = (struct ord){old->sector[i], old->zone[i], i, old->stage[i], old->bmin[i],
-                                   old->bmax[i]};
+            o[no++] = (struct ord){old->sector[i], old->zone[i], i, old->rec[i].stage, old->rec[i].bmin,
+                                   old->rec[i].bmax};
             need += (uint64_t)old->ntag[i] + old->ntext[i];
         }
         qsort(o, no, sizeof(*o), ord_cmp);
@@ -1015,7 +1016,7 @@ int match_index_compact_swap(struct match_index *idx, struct match_compaction *c
         if (e != SIZE_MAX) {
             uint32_t ref = c->ids.v[e].ref;
             struct side *s = &c->sides[ref >> 31];
-            s->alive[ref & 0x7FFFFFFF] = 0;
+            s->rec[ref & 0x7FFFFFFF].alive = 0;
             s->live--;
             ids_delete_at(&c->ids, e);
         }
@@ -1092,7 +1093,7 @@ size_t match_index_memory(const struct match_index *idx)
             b += (size_t)idx->terms[t].list[sd].cap * (sizeof(uint32_t) + sizeof(uint16_t));
     for (int sd = 0; sd < 2; sd++) {
         const struct side *s = &idx->sides[sd];
-        b += (size_t)s->cap * (4 * sizeof(int64_t) + 2 * sizeof(uint32_t) + 4 + sizeof(uint64_t));
+        b += (size_t)s->cap * (sizeof(int64_t) + sizeof(struct slotrec) + 2 * sizeof(uint32_t) + 2 + sizeof(uint64_t));
         b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
         b += (size_t)s->nblk * (2 + 3 * sizeof(int64_t));
     }
@@ -1134,14 +1135,14 @@ static uint64_t dot(const uint32_t *at, const uint16_t *aw, uint32_t an, const u
 static uint64_t budget_comp(const struct match_index *idx, struct proj a, struct proj b,
                             int64_t *lo, int64_t *hi)
 {
-    double f = match_budget_fit(a.s->bmin[a.slot], a.s->bmax[a.slot], b.s->bmin[b.slot],
-                                b.s->bmax[b.slot], idx->budget_mode, lo, hi);
+    double f = match_budget_fit(a.s->rec[a.slot].bmin, a.s->rec[a.slot].bmax, b.s->rec[b.slot].bmin,
+                                b.s->rec[b.slot].bmax, idx->budget_mode, lo, hi);
     return (uint64_t)floor(f * (double)COMP_ONE);
 }
 
 static uint64_t stage_comp(struct proj a, struct proj b)
 {
-    int d = (int)a.s->stage[a.slot] - (int)b.s->stage[b.slot];
+    int d = (int)a.s->rec[a.slot].stage - (int)b.s->rec[b.slot].stage;
     if (d < 0)
         d = -d;
     return COMP_ONE - (COMP_ONE / 3) * (uint64_t)d;
@@ -1273,11 +1274,11 @@ int match_index_topk_exhaustive(const struct match_index *idx, int64_t query_id,
         return SD_ERR_NOT_FOUND;
     struct proj q = proj_of(idx, entry);
     const struct side *cs = &idx->sides[q.s == &idx->sides[0] ? 1 : 0];
-    int64_t qorg = q.s->org[q.slot];
+    int64_t qorg = q.s->rec[q.slot].org;
     struct heap h = {xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
     if (k > 0) {
         for (uint32_t i = 0; i < cs->nslots; i++) {
-            if (!cs->alive[i] || cs->org[i] == qorg)
+            if (!cs->rec[i].alive || cs->rec[i].org == qorg)
                 continue;
             struct parts pt;
             uint64_t sc = score_parts(idx, q, (struct proj){cs, i}, &pt);
@@ -1415,6 +1416,7 @@ struct topk {
     struct cursor *cv; /* the segment's, nall + 1 */
     uint64_t *pre;     /* 4 * (nall + 1) */
     uint64_t (*acc)[BLK]; /* [G_TAG], [G_TEXT]: the essential lists' sums in a block */
+    uint32_t *spos, *slo; /* per cursor of all: its first position at a slot >= slo */
     struct heap h;
     uint64_t thr;
     match_skip_fn skip;
@@ -1425,7 +1427,7 @@ struct topk {
  * floating point, the same value. */
 static inline uint64_t budget_fast(const struct topk *t, struct proj c)
 {
-    int64_t cmin = c.s->bmin[c.slot], cmax = c.s->bmax[c.slot];
+    int64_t cmin = c.s->rec[c.slot].bmin, cmax = c.s->rec[c.slot].bmax;
     if (t->qbmax <= 0 || cmax <= 0)
         return t->budget_unknown;
     if (t->qbmin <= t->qbmax && cmin <= cmax &&
@@ -1494,7 +1496,16 @@ static void run_segment(struct topk *t, struct seg g)
                                     (c->slot_kind == KIND_ZONE && g.zone >= 0)))
             continue; /* known for every slot of the segment */
         cv[m] = *c;
-        cv[m].pos = cursor_lower(&cv[m], g.lo);
+        /* Forward from where the last segment at or below g.lo found it (segments mostly come
+         * in slot order), else a binary search. */
+        if (t->slo[i] <= g.lo) {
+            cv[m].pos = t->spos[i];
+            cv[m].pos = cursor_seek(&cv[m], g.lo);
+        } else {
+            cv[m].pos = cursor_lower(&cv[m], g.lo);
+        }
+        t->spos[i] = cv[m].pos;
+        t->slo[i] = g.lo;
         if (cv[m].pos < cv[m].len && cv[m].slot[cv[m].pos] < g.hi)
             m++;
     }
@@ -1525,6 +1536,9 @@ static void run_segment(struct topk *t, struct seg g)
         }
     }
 
+    /* The most the sector and zone parts add where they are not known for the whole segment. */
+    const uint64_t other_ub = (g.sec < 0 ? idx->w[W_SECTOR] * COMP_ONE : 0) +
+                              (g.zone < 0 ? idx->w[W_ZONE] * COMP_ONE : 0);
     struct heap *h = &t->h;
     uint64_t (*acc)[BLK] = t->acc; /* [G_TAG], [G_TEXT]: all 0 between blocks */
     for (uint32_t bl = g.lo; bl < g.hi;) {
@@ -1568,16 +1582,36 @@ static void run_segment(struct topk *t, struct seg g)
             }
             c->pos = pos;
         }
+        /* The block's bounds first: most candidates end here, before any of their fields is
+         * read; the others' records start loading. */
+        uint32_t surv[BLK], ns = 0;
+        bool full0 = h->n == h->k;
         for (uint32_t wi = 0; wi < BLK / 64; wi++) {
             while (bits[wi]) {
                 uint32_t j = wi * 64 + (uint32_t)__builtin_ctzll(bits[wi]);
                 bits[wi] &= bits[wi] - 1;
+                uint64_t tt = min_u64(acc[G_TAG][j] + rest[G_TAG][ess], cap[G_TAG]) +
+                              min_u64(acc[G_TEXT][j] + rest[G_TEXT][ess], cap[G_TEXT]);
+                if (full0 && known + other_ub + fr + tt < t->thr) {
+                    acc[G_TAG][j] = acc[G_TEXT][j] = 0;
+                    continue;
+                }
+                __builtin_prefetch(&cs->rec[bl + j]);
+                surv[ns++] = j;
+            }
+        }
+        for (uint32_t si = 0; si < ns; si++) {
+            {
+                uint32_t j = surv[si];
                 uint32_t d = bl + j;
                 uint64_t p[2] = {acc[G_TAG][j], acc[G_TEXT][j]};
                 acc[G_TAG][j] = acc[G_TEXT][j] = 0;
-                if (!cs->alive[d] || cs->org[d] == t->qorg)
-                    continue;
                 bool full = h->n == h->k;
+                const struct slotrec *rc = &cs->rec[d];
+                if (!rc->alive || rc->org == t->qorg)
+                    continue;
+                uint64_t tt = min_u64(p[G_TAG] + rest[G_TAG][ess], cap[G_TAG]) +
+                              min_u64(p[G_TEXT] + rest[G_TEXT][ess], cap[G_TEXT]);
                 /* Sector, zone, stage and budget are exact from the slot arrays (the sector
                  * and zone lists only give candidates); tags and text are bounded, then
                  * probed. The budget part first: it prunes most candidates before any probe. */
@@ -1588,9 +1622,7 @@ static void run_segment(struct topk *t, struct seg g)
                 if (g.zone < 0 && t->qzone != NONE && cs->zone[d] == t->qzone)
                     exact += idx->w[W_ZONE] * COMP_ONE;
                 if (full) {
-                    /* The block's budget bound first (no arithmetic), then its exact part. */
-                    uint64_t tt = min_u64(p[G_TAG] + rest[G_TAG][ess], cap[G_TAG]) +
-                                  min_u64(p[G_TEXT] + rest[G_TEXT][ess], cap[G_TEXT]);
+                    /* The block's budget bound (no arithmetic), then the exact part. */
                     if (exact + bud_ub + tt < t->thr)
                         continue;
                     exact += idx->w[W_BUDGET] * budget_fast(t, cp);
@@ -1639,7 +1671,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     struct topk t = {.idx = idx, .q = proj_of(idx, entry), .skip = skip, .skip_arg = skip_arg};
     struct proj q = t.q;
     t.cs = &idx->sides[q.s == &idx->sides[0] ? 1 : 0];
-    t.qorg = q.s->org[q.slot];
+    t.qorg = q.s->rec[q.slot].org;
     t.qsec = q.s->sector[q.slot];
     t.qzone = q.s->zone[q.slot];
     t.h = (struct heap){xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
@@ -1647,11 +1679,11 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
         goto out;
     /* An unknown query budget fits every candidate alike. */
     t.budget_ub = idx->w[W_BUDGET] *
-                  (q.s->bmax[q.slot] > 0 ? COMP_ONE : budget_comp(idx, q, q, NULL, NULL));
+                  (q.s->rec[q.slot].bmax > 0 ? COMP_ONE : budget_comp(idx, q, q, NULL, NULL));
     t.stage_ub = idx->w[W_STAGE] * COMP_ONE;
-    t.qbmin = q.s->bmin[q.slot];
-    t.qbmax = q.s->bmax[q.slot];
-    t.qstage = q.s->stage[q.slot];
+    t.qbmin = q.s->rec[q.slot].bmin;
+    t.qbmax = q.s->rec[q.slot].bmax;
+    t.qstage = q.s->rec[q.slot].stage;
     t.budget_unknown = (uint64_t)floor(
         match_budget_fit(0, 0, 0, 0, idx->budget_mode, NULL, NULL) * (double)COMP_ONE);
 
@@ -1685,6 +1717,8 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     t.cv = all + cmax;
     t.pre = xmalloc(4 * (m + 1) * sizeof(uint64_t));
     t.acc = xcalloc(2, sizeof(*t.acc));
+    t.spos = xcalloc(2 * (m + 1), sizeof(uint32_t));
+    t.slo = t.spos + (m + 1);
 
     /* The slots sorted by (sector, zone) make every sector, and the query's zone within it,
      * ranges: there the sector and zone parts are known for every slot, so their lists stop
@@ -1739,6 +1773,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     free(later);
     free(t.pre);
     free(t.acc);
+    free(t.spos);
     free(all);
 out:
     heap_output(&t.h, out, nout);
@@ -1811,17 +1846,17 @@ int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t
     out->zone = term_str(idx, q.s->zone[q.slot]);
     out->zone_part = (double)(idx->w[W_ZONE] * pt.zone) / scale;
     int64_t lo = 0, hi = 0;
-    out->budget_frac = match_budget_fit(q.s->bmin[q.slot], q.s->bmax[q.slot], c.s->bmin[c.slot],
-                                        c.s->bmax[c.slot], idx->budget_mode, &lo, &hi);
-    out->budget_overlap = q.s->bmax[q.slot] > 0 && c.s->bmax[c.slot] > 0 &&
-                          match_budget_overlap(q.s->bmin[q.slot], q.s->bmax[q.slot],
-                                               c.s->bmin[c.slot], c.s->bmax[c.slot], NULL,
+    out->budget_frac = match_budget_fit(q.s->rec[q.slot].bmin, q.s->rec[q.slot].bmax, c.s->rec[c.slot].bmin,
+                                        c.s->rec[c.slot].bmax, idx->budget_mode, &lo, &hi);
+    out->budget_overlap = q.s->rec[q.slot].bmax > 0 && c.s->rec[c.slot].bmax > 0 &&
+                          match_budget_overlap(q.s->rec[q.slot].bmin, q.s->rec[q.slot].bmax,
+                                               c.s->rec[c.slot].bmin, c.s->rec[c.slot].bmax, NULL,
                                                NULL) > 0.0;
     out->budget_lo = lo;
     out->budget_hi = hi;
     out->budget_part = (double)(idx->w[W_BUDGET] * pt.budget) / scale;
-    out->stage_query = (enum match_stage)q.s->stage[q.slot];
-    out->stage_candidate = (enum match_stage)c.s->stage[c.slot];
+    out->stage_query = (enum match_stage)q.s->rec[q.slot].stage;
+    out->stage_candidate = (enum match_stage)c.s->rec[c.slot].stage;
     out->stage_fit = match_stage_fit(out->stage_query, out->stage_candidate);
     out->stage_part = (double)(idx->w[W_STAGE] * pt.stage) / scale;
     return 0;
@@ -1837,17 +1872,17 @@ int match_index_get(const struct match_index *idx, int64_t id, struct match_proj
     uint64_t off = p.s->fwd[p.slot];
     memset(out, 0, sizeof(*out));
     out->id = id;
-    out->org_id = p.s->org[p.slot];
+    out->org_id = p.s->rec[p.slot].org;
     out->side = p.s == &idx->sides[0] ? MATCH_SUPPLY : MATCH_DEMAND;
-    out->stage = (enum match_stage)p.s->stage[p.slot];
+    out->stage = (enum match_stage)p.s->rec[p.slot].stage;
     out->sector = term_str(idx, p.s->sector[p.slot]);
     out->zone = term_str(idx, p.s->zone[p.slot]);
     out->ntags = p.s->ntag[p.slot];
     for (size_t i = 0; i < out->ntags; i++)
         tags[i] = term_str(idx, p.s->f_term[off + i]);
     out->tags = tags;
-    out->budget_min = p.s->bmin[p.slot];
-    out->budget_max = p.s->bmax[p.slot];
+    out->budget_min = p.s->rec[p.slot].bmin;
+    out->budget_max = p.s->rec[p.slot].bmax;
     return 0;
 }
 
@@ -1928,9 +1963,9 @@ int match_index_each_query(const struct match_index *idx, int64_t candidate_id,
         return SD_ERR_NOT_FOUND;
     struct proj c = proj_of(idx, entry);
     const struct side *qs = &idx->sides[c.s == &idx->sides[0] ? 1 : 0];
-    int64_t corg = c.s->org[c.slot];
+    int64_t corg = c.s->rec[c.slot].org;
     for (uint32_t i = 0; i < qs->nslots; i++) {
-        if (!qs->alive[i] || qs->org[i] == corg)
+        if (!qs->rec[i].alive || qs->rec[i].org == corg)
             continue;
         struct parts pt;
         fn(arg, qs->id[i], to_score(score_parts(idx, (struct proj){qs, i}, c, &pt)));

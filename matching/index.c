@@ -19,10 +19,6 @@
 #define WEIGHT_ONE 65536.0
 #define NONE UINT32_MAX
 #define COMPACT_MIN_CHANGES 1024
-/* Blocks of 2^BLK_SHIFT slots of the sorted prefix, each with bounds of its stage and budget
- * parts (struct side). */
-#define BLK_SHIFT 7
-#define BLK ((uint32_t)1 << BLK_SHIFT)
 
 enum { W_TAG, W_TEXT, W_SECTOR, W_ZONE, W_BUDGET, W_STAGE, W_N };
 enum term_kind { KIND_TAG = 0, KIND_TEXT = 1, KIND_SECTOR = 2, KIND_ZONE = 3 };
@@ -46,38 +42,22 @@ struct term {
     struct plist list[2];
 };
 
-struct slotrec {
-    int64_t org, bmin, bmax; /* bmax 0: the budget is unknown (bmin is 0 then) */
-    uint8_t stage, alive;
-};
-
 /* Projects of one side, by slot. Slots only grow between compactions; removed ones stay with
  * alive = 0 (their postings are skipped) until match_index_compact() renumbers. */
 struct side {
     uint32_t nslots, cap, live;
-    int64_t *id;
-    /* What a query reads of every candidate, together (one cache line per candidate). */
-    struct slotrec *rec;
+    int64_t *id, *org, *bmin, *bmax;
     uint32_t *sector, *zone; /* term ids or NONE */
-    uint8_t *ntag, *ntext;
+    uint8_t *stage, *alive, *ntag, *ntext;
     uint64_t *fwd; /* offset of the slot's terms in f_term/f_w/f_tf: tags, then text */
     /* Forward vectors, each part sorted by term id. */
     uint32_t *f_term;
     uint16_t *f_w;
     uint8_t *f_tf;
     uint64_t f_len, f_cap;
-    /* Slots [0, sorted) are ordered by (sector, zone) term id, then by budget (unknown first,
-     * then by minimum and maximum) and stage (a compaction sorts them; upserts append after), so
-     * a query's sector and its zone within it are ranges (match_index_topk), and so are its
-     * budget's neighbours within those. */
+    /* Slots [0, sorted) are ordered by (sector, zone) term id (a compaction sorts them; upserts
+     * append after), so a query's sector and its zone within it are ranges (match_index_topk). */
     uint32_t sorted;
-    /* Per block of BLK slots of [0, sorted), set by the compaction: the stages present (bit s),
-     * whether a budget is unknown, the hull [blk_lo, blk_hi] of the known budgets (lo > hi: none)
-     * and the shortest known range (max - min). Slots of the prefix only die, so these stay
-     * bounds of what is alive until the next compaction recomputes them. */
-    uint32_t nblk;
-    uint8_t *blk_stages, *blk_unknown;
-    int64_t *blk_lo, *blk_hi, *blk_minlen;
 };
 
 struct idslot {
@@ -112,7 +92,6 @@ struct match_index {
     int64_t *log;        /* ids upserted or removed since the last compaction, in order */
     size_t log_len, log_cap;
 };
-
 
 /* ---- small helpers ---- */
 
@@ -318,9 +297,13 @@ static void side_reserve(struct side *s, uint32_t want)
     while (cap < want)
         cap += cap / 2;
     s->id = xrealloc(s->id, cap * sizeof(*s->id));
-    s->rec = xrealloc(s->rec, cap * sizeof(*s->rec));
+    s->org = xrealloc(s->org, cap * sizeof(*s->org));
+    s->bmin = xrealloc(s->bmin, cap * sizeof(*s->bmin));
+    s->bmax = xrealloc(s->bmax, cap * sizeof(*s->bmax));
     s->sector = xrealloc(s->sector, cap * sizeof(*s->sector));
     s->zone = xrealloc(s->zone, cap * sizeof(*s->zone));
+    s->stage = xrealloc(s->stage, cap);
+    s->alive = xrealloc(s->alive, cap);
     s->ntag = xrealloc(s->ntag, cap);
     s->ntext = xrealloc(s->ntext, cap);
     s->fwd = xrealloc(s->fwd, cap * sizeof(*s->fwd));
@@ -343,20 +326,19 @@ static void side_fwd_reserve(struct side *s, uint64_t want)
 static void side_free(struct side *s)
 {
     free(s->id);
-    free(s->rec);
+    free(s->org);
+    free(s->bmin);
+    free(s->bmax);
     free(s->sector);
     free(s->zone);
+    free(s->stage);
+    free(s->alive);
     free(s->ntag);
     free(s->ntext);
     free(s->fwd);
     free(s->f_term);
     free(s->f_w);
     free(s->f_tf);
-    free(s->blk_stages);
-    free(s->blk_unknown);
-    free(s->blk_lo);
-    free(s->blk_hi);
-    free(s->blk_minlen);
 }
 
 /* ---- lifecycle ---- */
@@ -403,7 +385,7 @@ size_t match_index_ids(const struct match_index *idx, enum match_side side, int6
     const struct side *sd = &idx->sides[side];
     size_t n = 0;
     for (uint32_t i = 0; i < sd->nslots; i++)
-        if (sd->rec[i].alive)
+        if (sd->alive[i])
             out[n++] = sd->id[i];
     return n;
 }
@@ -489,8 +471,8 @@ static void do_remove(struct match_index *idx, size_t entry)
     uint32_t ref = idx->ids.v[entry].ref;
     struct side *s = &idx->sides[ref >> 31];
     uint32_t slot = ref & 0x7FFFFFFF;
-    SD_ASSERT(s->rec[slot].alive);
-    s->rec[slot].alive = 0;
+    SD_ASSERT(s->alive[slot]);
+    s->alive[slot] = 0;
     uint64_t off = s->fwd[slot];
     for (uint32_t i = 0; i < (uint32_t)s->ntag[slot] + s->ntext[slot]; i++)
         idx->terms[s->f_term[off + i]].df--;
@@ -604,13 +586,13 @@ int match_index_upsert(struct match_index *idx, const struct match_project *p)
     side_reserve(s, s->nslots + 1);
     uint32_t slot = s->nslots++;
     s->id[slot] = p->id;
-    s->rec[slot].org = p->org_id;
-    s->rec[slot].bmin = p->budget_max > 0 ? p->budget_min : 0;
-    s->rec[slot].bmax = p->budget_max;
+    s->org[slot] = p->org_id;
+    s->bmin[slot] = p->budget_max > 0 ? p->budget_min : 0;
+    s->bmax[slot] = p->budget_max;
     s->sector[slot] = sector;
     s->zone[slot] = zone;
-    s->rec[slot].stage = (uint8_t)p->stage;
-    s->rec[slot].alive = 1;
+    s->stage[slot] = (uint8_t)p->stage;
+    s->alive[slot] = 1;
     s->ntag[slot] = (uint8_t)ntag;
     s->ntext[slot] = (uint8_t)ntext;
     side_fwd_reserve(s, s->f_len + ntag + ntext);
@@ -679,7 +661,6 @@ struct match_compaction {
     bool same_idf; /* MC_PLAIN with the IDF held: every vector keeps its bits (copied) */
 };
 
-
 static double raw_weight(uint8_t kind, double idf, uint32_t tf)
 {
     return kind == KIND_TAG ? idf : (1.0 + log((double)tf)) * idf;
@@ -694,13 +675,13 @@ static uint32_t side_copy_slot(struct side *to, const struct side *from, uint32_
     side_reserve(to, to->nslots + 1);
     uint32_t j = to->nslots++;
     to->id[j] = from->id[i];
-    to->rec[j].org = from->rec[i].org;
-    to->rec[j].bmin = from->rec[i].bmin;
-    to->rec[j].bmax = from->rec[i].bmax;
+    to->org[j] = from->org[i];
+    to->bmin[j] = from->bmin[i];
+    to->bmax[j] = from->bmax[i];
     to->sector[j] = from->sector[i];
     to->zone[j] = from->zone[i];
-    to->rec[j].stage = from->rec[i].stage;
-    to->rec[j].alive = 1;
+    to->stage[j] = from->stage[i];
+    to->alive[j] = 1;
     to->ntag[j] = from->ntag[i];
     to->ntext[j] = from->ntext[i];
     uint32_t nt = from->ntag[i], nx = from->ntext[i];
@@ -741,11 +722,8 @@ static void side_post(struct plist *lists, const struct side *s, int sd, uint32_
 
 struct ord {
     uint32_t sector, zone, slot;
-    uint8_t stage;
-    int64_t bmin, bmax; /* bmax 0: unknown (bmin is 0 then) */
 };
 
-/* (sector, zone, budget: unknown first, then by min and max, stage, slot). */
 static int ord_cmp(const void *a, const void *b)
 {
     const struct ord *x = a, *y = b;
@@ -753,46 +731,7 @@ static int ord_cmp(const void *a, const void *b)
         return x->sector < y->sector ? -1 : 1;
     if (x->zone != y->zone)
         return x->zone < y->zone ? -1 : 1;
-    if (x->bmin != y->bmin)
-        return x->bmin < y->bmin ? -1 : 1;
-    if (x->bmax != y->bmax)
-        return x->bmax < y->bmax ? -1 : 1;
-    if (x->stage != y->stage)
-        return x->stage < y->stage ? -1 : 1;
     return (x->slot > y->slot) - (x->slot < y->slot);
-}
-
-/* The block bounds of the sorted prefix (struct side). */
-static void side_blocks(struct side *s)
-{
-    uint32_t nb = (s->sorted + BLK - 1) >> BLK_SHIFT;
-    size_t n = nb ? nb : 1;
-    s->nblk = nb;
-    s->blk_stages = xmalloc(n);
-    s->blk_unknown = xmalloc(n);
-    s->blk_lo = xmalloc(n * sizeof(*s->blk_lo));
-    s->blk_hi = xmalloc(n * sizeof(*s->blk_hi));
-    s->blk_minlen = xmalloc(n * sizeof(*s->blk_minlen));
-    for (uint32_t b = 0; b < nb; b++) {
-        uint8_t st = 0, unk = 0;
-        int64_t lo = INT64_MAX, hi = INT64_MIN, minlen = INT64_MAX;
-        uint32_t end = (b + 1) << BLK_SHIFT;
-        for (uint32_t i = b << BLK_SHIFT; i < end && i < s->sorted; i++) {
-            st |= (uint8_t)(1u << s->rec[i].stage);
-            if (s->rec[i].bmax <= 0) {
-                unk = 1;
-                continue;
-            }
-            lo = s->rec[i].bmin < lo ? s->rec[i].bmin : lo;
-            hi = s->rec[i].bmax > hi ? s->rec[i].bmax : hi;
-            minlen = s->rec[i].bmax - s->rec[i].bmin < minlen ? s->rec[i].bmax - s->rec[i].bmin : minlen;
-        }
-        s->blk_stages[b] = st;
-        s->blk_unknown[b] = unk;
-        s->blk_lo[b] = lo;
-        s->blk_hi[b] = hi;
-        s->blk_minlen[b] = minlen;
-    }
 }
 
 /* The term with this kind and text, or NONE (never interns). */
@@ -898,10 +837,9 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         uint32_t no = 0;
         uint64_t need = 0;
         for (uint32_t i = 0; i < old->nslots; i++) {
-            if (!old->rec[i].alive)
+            if (!old->alive[i])
                 continue;
-            o[no++] = (struct ord){old->sector[i], old->zone[i], i, old->rec[i].stage, old->rec[i].bmin,
-                                   old->rec[i].bmax};
+            o[no++] = (struct ord){old->sector[i], old->zone[i], i};
             need += (uint64_t)old->ntag[i] + old->ntext[i];
         }
         qsort(o, no, sizeof(*o), ord_cmp);
@@ -915,7 +853,6 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         }
         c->ids.len += no;
         s->sorted = s->nslots;
-        side_blocks(s);
         free(o);
         /* Count, allocate exactly, fill in slot order. */
         for (uint32_t i = 0; i < s->nslots; i++) {
@@ -1016,7 +953,7 @@ int match_index_compact_swap(struct match_index *idx, struct match_compaction *c
         if (e != SIZE_MAX) {
             uint32_t ref = c->ids.v[e].ref;
             struct side *s = &c->sides[ref >> 31];
-            s->rec[ref & 0x7FFFFFFF].alive = 0;
+            s->alive[ref & 0x7FFFFFFF] = 0;
             s->live--;
             ids_delete_at(&c->ids, e);
         }
@@ -1093,9 +1030,8 @@ size_t match_index_memory(const struct match_index *idx)
             b += (size_t)idx->terms[t].list[sd].cap * (sizeof(uint32_t) + sizeof(uint16_t));
     for (int sd = 0; sd < 2; sd++) {
         const struct side *s = &idx->sides[sd];
-        b += (size_t)s->cap * (sizeof(int64_t) + sizeof(struct slotrec) + 2 * sizeof(uint32_t) + 2 + sizeof(uint64_t));
+        b += (size_t)s->cap * (4 * sizeof(int64_t) + 2 * sizeof(uint32_t) + 4 + sizeof(uint64_t));
         b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
-        b += (size_t)s->nblk * (2 + 3 * sizeof(int64_t));
     }
     return b;
 }
@@ -1135,14 +1071,14 @@ static uint64_t dot(const uint32_t *at, const uint16_t *aw, uint32_t an, const u
 static uint64_t budget_comp(const struct match_index *idx, struct proj a, struct proj b,
                             int64_t *lo, int64_t *hi)
 {
-    double f = match_budget_fit(a.s->rec[a.slot].bmin, a.s->rec[a.slot].bmax, b.s->rec[b.slot].bmin,
-                                b.s->rec[b.slot].bmax, idx->budget_mode, lo, hi);
+    double f = match_budget_fit(a.s->bmin[a.slot], a.s->bmax[a.slot], b.s->bmin[b.slot],
+                                b.s->bmax[b.slot], idx->budget_mode, lo, hi);
     return (uint64_t)floor(f * (double)COMP_ONE);
 }
 
 static uint64_t stage_comp(struct proj a, struct proj b)
 {
-    int d = (int)a.s->rec[a.slot].stage - (int)b.s->rec[b.slot].stage;
+    int d = (int)a.s->stage[a.slot] - (int)b.s->stage[b.slot];
     if (d < 0)
         d = -d;
     return COMP_ONE - (COMP_ONE / 3) * (uint64_t)d;
@@ -1274,11 +1210,11 @@ int match_index_topk_exhaustive(const struct match_index *idx, int64_t query_id,
         return SD_ERR_NOT_FOUND;
     struct proj q = proj_of(idx, entry);
     const struct side *cs = &idx->sides[q.s == &idx->sides[0] ? 1 : 0];
-    int64_t qorg = q.s->rec[q.slot].org;
+    int64_t qorg = q.s->org[q.slot];
     struct heap h = {xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
     if (k > 0) {
         for (uint32_t i = 0; i < cs->nslots; i++) {
-            if (!cs->rec[i].alive || cs->rec[i].org == qorg)
+            if (!cs->alive[i] || cs->org[i] == qorg)
                 continue;
             struct parts pt;
             uint64_t sc = score_parts(idx, q, (struct proj){cs, i}, &pt);
@@ -1409,14 +1345,12 @@ struct topk {
     uint32_t qsec, qzone;
     uint64_t budget_ub, stage_ub;
     int64_t qbmin, qbmax;
-    int qstage;
     uint64_t budget_unknown; /* budget_comp when either budget is unknown */
     const struct cursor *all; /* every cursor of the query */
     size_t nall;
     struct cursor *cv; /* the segment's, nall + 1 */
     uint64_t *pre;     /* 4 * (nall + 1) */
-    uint64_t (*acc)[BLK]; /* [G_TAG], [G_TEXT]: the essential lists' sums in a block */
-    uint32_t *spos, *slo; /* per cursor of all: its first position at a slot >= slo */
+    uint32_t *head;    /* nall + 1: cv[i]'s current slot, UINT32_MAX once exhausted */
     struct heap h;
     uint64_t thr;
     match_skip_fn skip;
@@ -1427,7 +1361,7 @@ struct topk {
  * floating point, the same value. */
 static inline uint64_t budget_fast(const struct topk *t, struct proj c)
 {
-    int64_t cmin = c.s->rec[c.slot].bmin, cmax = c.s->rec[c.slot].bmax;
+    int64_t cmin = c.s->bmin[c.slot], cmax = c.s->bmax[c.slot];
     if (t->qbmax <= 0 || cmax <= 0)
         return t->budget_unknown;
     if (t->qbmin <= t->qbmax && cmin <= cmax &&
@@ -1436,53 +1370,7 @@ static inline uint64_t budget_fast(const struct topk *t, struct proj c)
     return budget_comp(t->idx, t->q, c, NULL, NULL);
 }
 
-/* Bounds of the stage and budget parts over block b of the sorted prefix (struct side), each at
- * most what every slot of it can get: the best fit over the stages present; for the budget, an
- * unknown one's fit if the block has one, and for the known ones the overlap of the query's range
- * with their hull over the longer (shorter, in MATCH_BUDGET_SHORTER) of the query's range and the
- * block's shortest: each slot's range lies in the hull and is at least that long, and the
- * floating point steps are those of match_budget_fit(), each monotone. */
-static void block_ub(const struct topk *t, uint32_t b, uint64_t *stage_ub, uint64_t *budget_ub)
-{
-    const struct side *cs = t->cs;
-    const struct match_index *idx = t->idx;
-    unsigned st = cs->blk_stages[b];
-    int best = 3;
-    for (int s = 0; s < 4; s++) {
-        int d = s > t->qstage ? s - t->qstage : t->qstage - s;
-        if ((st >> s & 1) && d < best)
-            best = d;
-    }
-    *stage_ub = st ? idx->w[W_STAGE] * (COMP_ONE - (COMP_ONE / 3) * (uint64_t)best) : 0;
-    if (t->qbmax <= 0) {
-        *budget_ub = t->budget_ub;
-        return;
-    }
-    uint64_t f = cs->blk_unknown[b] ? t->budget_unknown : 0;
-    int64_t lo = cs->blk_lo[b], hi = cs->blk_hi[b];
-    if (lo <= hi) {
-        int64_t l = lo > t->qbmin ? lo : t->qbmin, h = hi < t->qbmax ? hi : t->qbmax;
-        if (l <= h) {
-            double ov = (double)(h - l) + 1.0;
-            double la = (double)(t->qbmax - t->qbmin) + 1.0;
-            double lb = (double)cs->blk_minlen[b] + 1.0;
-            double den = idx->budget_mode == MATCH_BUDGET_SHORTER ? (la < lb ? la : lb)
-                                                                  : (la > lb ? la : lb);
-            double fr = ov / den;
-            if (fr > 1.0)
-                fr = 1.0;
-            uint64_t x = (uint64_t)floor(fr * (double)COMP_ONE);
-            f = x > f ? x : f;
-        }
-    }
-    *budget_ub = idx->w[W_BUDGET] * f;
-}
-
-/* MaxScore over the slots [g.lo, g.hi), a block of BLK slots at a time: the block's stage and
- * budget bounds decide which lists are essential there (a block none of whose slots can enter
- * the top k is skipped whole); the essential lists' postings in the block are summed into
- * per-slot accumulators and a bitmap of candidates, then each candidate is bounded and the other
- * lists probed. The heap and threshold carry over between blocks and segments. */
+/* MaxScore over the slots [g.lo, g.hi). The heap and threshold carry over between segments. */
 static void run_segment(struct topk *t, struct seg g)
 {
     const struct match_index *idx = t->idx;
@@ -1496,31 +1384,26 @@ static void run_segment(struct topk *t, struct seg g)
                                     (c->slot_kind == KIND_ZONE && g.zone >= 0)))
             continue; /* known for every slot of the segment */
         cv[m] = *c;
-        /* Forward from where the last segment at or below g.lo found it (segments mostly come
-         * in slot order), else a binary search. */
-        if (t->slo[i] <= g.lo) {
-            cv[m].pos = t->spos[i];
-            cv[m].pos = cursor_seek(&cv[m], g.lo);
-        } else {
-            cv[m].pos = cursor_lower(&cv[m], g.lo);
-        }
-        t->spos[i] = cv[m].pos;
-        t->slo[i] = g.lo;
+        cv[m].pos = cursor_lower(&cv[m], g.lo);
         if (cv[m].pos < cv[m].len && cv[m].slot[cv[m].pos] < g.hi)
             m++;
     }
     qsort(cv, m, sizeof(*cv), cursor_by_ub);
+    /* The essential cursors' current slots, contiguous: finding the next candidate scans them. */
+    uint32_t *head = t->head;
+    for (size_t i = 0; i < m; i++)
+        head[i] = cv[i].slot[cv[i].pos];
 
     /* rest[g][i] bounds what lists [0, i) of group g can add to a project's score: the sum of
      * their bounds and, for the cosine groups, Cauchy-Schwarz: sum(wq * wd) over those terms is
-     * at most |wq restricted to them| * QMAX. nb[i] bounds, but for the stage and budget parts
-     * (the block's), what a project found in no list >= i can score. */
+     * at most |wq restricted to them| * QMAX. nb[i] bounds a project found in no list >= i. */
     uint64_t *rest[3] = {t->pre, t->pre + (m + 1), t->pre + 2 * (m + 1)};
     uint64_t *nb = t->pre + 3 * (m + 1);
     const uint64_t cap[2] = {idx->w[W_TAG] * COMP_ONE, idx->w[W_TEXT] * COMP_ONE};
     const uint64_t gw[2] = {idx->w[W_TAG], idx->w[W_TEXT]};
     uint64_t known = (g.sec == 1 ? idx->w[W_SECTOR] * COMP_ONE : 0) +
                      (g.zone == 1 ? idx->w[W_ZONE] * COMP_ONE : 0);
+    const uint64_t free_ub = t->budget_ub + t->stage_ub + known;
     uint64_t sum[3] = {0, 0, 0}, sq[2] = {0, 0};
     for (size_t i = 0; i <= m; i++) {
         for (int gr = 0; gr < 2; gr++) {
@@ -1528,7 +1411,7 @@ static void run_segment(struct topk *t, struct seg g)
             rest[gr][i] = min_u64(min_u64(sum[gr], csb), cap[gr]);
         }
         rest[G_OTHER][i] = sum[G_OTHER];
-        nb[i] = known + rest[0][i] + rest[1][i] + rest[2][i];
+        nb[i] = free_ub + rest[0][i] + rest[1][i] + rest[2][i];
         if (i < m) {
             sum[cv[i].group] += cv[i].ub;
             if (cv[i].group != G_OTHER)
@@ -1536,129 +1419,124 @@ static void run_segment(struct topk *t, struct seg g)
         }
     }
 
-    /* The most the sector and zone parts add where they are not known for the whole segment. */
-    const uint64_t other_ub = (g.sec < 0 ? idx->w[W_SECTOR] * COMP_ONE : 0) +
-                              (g.zone < 0 ? idx->w[W_ZONE] * COMP_ONE : 0);
+    /* While the heap is not full or its threshold does not exceed what a project found in no
+     * list can score, every slot is a candidate (all_docs); then lists [0, ess) are only
+     * probed, [ess, m) drive the iteration. */
     struct heap *h = &t->h;
-    uint64_t (*acc)[BLK] = t->acc; /* [G_TAG], [G_TEXT]: all 0 between blocks */
-    for (uint32_t bl = g.lo; bl < g.hi;) {
-        uint32_t b = bl >> BLK_SHIFT, e = (b + 1) << BLK_SHIFT;
-        uint32_t bh = e < g.hi ? e : g.hi;
-        uint64_t bud_ub = t->budget_ub, stg_ub = t->stage_ub;
-        if (bl < cs->sorted && b < cs->nblk)
-            block_ub(t, b, &stg_ub, &bud_ub);
-        const uint64_t fr = stg_ub + bud_ub;
-        /* While the heap is not full or its threshold does not exceed what a project found in
-         * no list can score, every slot is a candidate and every list is summed; else lists
-         * [0, ess) are only probed and [ess, m) give the candidates. */
-        uint64_t bits[BLK / 64] = {0};
-        size_t ess = 0;
-        if (h->n < h->k || fr + nb[0] >= t->thr) {
-            for (uint32_t j = 0; j < bh - bl; j++)
-                bits[j >> 6] |= (uint64_t)1 << (j & 63);
+    bool all_docs = !(h->n == h->k && nb[0] < t->thr);
+    size_t ess = 0;
+    if (!all_docs)
+        while (ess < m && nb[ess + 1] < t->thr)
+            ess++;
+    uint32_t d = g.lo;
+    /* The advance past a candidate also finds the next one (the smallest head of the essential
+     * lists); have_next says it is valid (cleared when the essential lists change). */
+    uint32_t upcoming = 0;
+    bool have_next = false;
+    for (;;) {
+        if (all_docs) {
+            if (d >= g.hi)
+                break;
         } else {
-            while (ess < m && fr + nb[ess + 1] < t->thr)
-                ess++;
-            if (ess == m) { /* nothing in this block can enter */
-                bl = bh;
-                continue;
+            uint32_t best = upcoming;
+            if (!have_next) {
+                best = UINT32_MAX;
+                for (size_t i = ess; i < m; i++)
+                    best = head[i] < best ? head[i] : best;
             }
+            if (best >= g.hi)
+                break;
+            d = best;
         }
-        for (size_t i = ess; i < m; i++) {
-            struct cursor *c = &cv[i];
-            uint32_t pos = cursor_seek(c, bl);
-            if (c->group == G_OTHER) {
-                for (; pos < c->len && c->slot[pos] < bh; pos++) {
-                    uint32_t j = c->slot[pos] - bl;
-                    bits[j >> 6] |= (uint64_t)1 << (j & 63);
-                }
-            } else {
-                uint64_t *a = acc[c->group];
-                for (; pos < c->len && c->slot[pos] < bh; pos++) {
-                    uint32_t j = c->slot[pos] - bl;
-                    a[j] += c->mult * c->w[pos];
-                    bits[j >> 6] |= (uint64_t)1 << (j & 63);
-                }
-            }
-            c->pos = pos;
-        }
-        /* The block's bounds first: most candidates end here, before any of their fields is
-         * read; the others' records start loading. */
-        uint32_t surv[BLK], ns = 0;
-        bool full0 = h->n == h->k;
-        for (uint32_t wi = 0; wi < BLK / 64; wi++) {
-            while (bits[wi]) {
-                uint32_t j = wi * 64 + (uint32_t)__builtin_ctzll(bits[wi]);
-                bits[wi] &= bits[wi] - 1;
-                uint64_t tt = min_u64(acc[G_TAG][j] + rest[G_TAG][ess], cap[G_TAG]) +
-                              min_u64(acc[G_TEXT][j] + rest[G_TEXT][ess], cap[G_TEXT]);
-                if (full0 && known + other_ub + fr + tt < t->thr) {
-                    acc[G_TAG][j] = acc[G_TEXT][j] = 0;
-                    continue;
-                }
-                __builtin_prefetch(&cs->rec[bl + j]);
-                surv[ns++] = j;
-            }
-        }
-        for (uint32_t si = 0; si < ns; si++) {
-            {
-                uint32_t j = surv[si];
-                uint32_t d = bl + j;
-                uint64_t p[2] = {acc[G_TAG][j], acc[G_TEXT][j]};
-                acc[G_TAG][j] = acc[G_TEXT][j] = 0;
-                bool full = h->n == h->k;
-                const struct slotrec *rc = &cs->rec[d];
-                if (!rc->alive || rc->org == t->qorg)
-                    continue;
-                uint64_t tt = min_u64(p[G_TAG] + rest[G_TAG][ess], cap[G_TAG]) +
-                              min_u64(p[G_TEXT] + rest[G_TEXT][ess], cap[G_TEXT]);
-                /* Sector, zone, stage and budget are exact from the slot arrays (the sector
-                 * and zone lists only give candidates); tags and text are bounded, then
-                 * probed. The budget part first: it prunes most candidates before any probe. */
-                struct proj cp = {cs, d};
-                uint64_t exact = idx->w[W_STAGE] * stage_comp(q, cp) + known;
-                if (g.sec < 0 && t->qsec != NONE && cs->sector[d] == t->qsec)
-                    exact += idx->w[W_SECTOR] * COMP_ONE;
-                if (g.zone < 0 && t->qzone != NONE && cs->zone[d] == t->qzone)
-                    exact += idx->w[W_ZONE] * COMP_ONE;
-                if (full) {
-                    /* The block's budget bound (no arithmetic), then the exact part. */
-                    if (exact + bud_ub + tt < t->thr)
-                        continue;
-                    exact += idx->w[W_BUDGET] * budget_fast(t, cp);
-                    if (exact + tt < t->thr)
-                        continue;
-                } else {
-                    exact += idx->w[W_BUDGET] * budget_fast(t, cp);
-                }
-                bool out = false;
-                for (size_t i = ess; i-- > 0;) {
+        uint64_t p[3] = {0, 0, 0};
+        size_t nprobe = all_docs ? m : ess;
+        if (!all_docs) {
+            uint32_t nx = UINT32_MAX;
+            for (size_t i = ess; i < m; i++) {
+                if (head[i] == d) {
                     struct cursor *c = &cv[i];
-                    if (c->group == G_OTHER)
-                        continue;
-                    if (full) {
-                        uint64_t bound = exact +
-                                         min_u64(p[G_TAG] + rest[G_TAG][i + 1], cap[G_TAG]) +
-                                         min_u64(p[G_TEXT] + rest[G_TEXT][i + 1], cap[G_TEXT]);
-                        if (bound < t->thr) {
-                            out = true;
-                            break;
-                        }
-                    }
-                    c->pos = cursor_seek(c, d);
-                    if (c->pos < c->len && c->slot[c->pos] == d) {
-                        p[c->group] += c->mult * c->w[c->pos];
-                        c->pos++;
-                    }
+                    p[c->group] += c->mult * c->w[c->pos];
+                    c->pos++;
+                    head[i] = c->pos < c->len ? c->slot[c->pos] : UINT32_MAX;
                 }
-                if (out)
-                    continue;
-                uint64_t sc = exact + p[G_TAG] + p[G_TEXT];
-                if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k)
-                    t->thr = h->v[0].score;
+                nx = head[i] < nx ? head[i] : nx;
+            }
+            upcoming = nx;
+            have_next = true;
+            if (nx < g.hi) {
+                /* The next candidate is known: start loading its fields (at 1M per side
+                 * each is a cache miss). */
+                __builtin_prefetch(&cs->alive[nx]);
+                __builtin_prefetch(&cs->org[nx]);
+                __builtin_prefetch(&cs->stage[nx]);
+                __builtin_prefetch(&cs->bmin[nx]);
+                __builtin_prefetch(&cs->bmax[nx]);
+                if (t->qsec != NONE)
+                    __builtin_prefetch(&cs->sector[nx]);
+                if (t->qzone != NONE)
+                    __builtin_prefetch(&cs->zone[nx]);
             }
         }
-        bl = bh;
+        if (!cs->alive[d] || cs->org[d] == t->qorg)
+            goto next;
+        bool full = h->n == h->k;
+        /* Sector, zone, stage and budget are exact from the slot arrays (the sector and zone
+         * cursors only generate candidates); tags and text are bounded, then probed. The budget
+         * part first: it prunes most candidates before any probe (at 50,000 per side a third of
+         * the candidates pass the bound with it, two thirds with its maximum instead). */
+        struct proj cp = {cs, d};
+        uint64_t exact = idx->w[W_STAGE] * stage_comp(q, cp);
+        if (t->qsec != NONE && cs->sector[d] == t->qsec)
+            exact += idx->w[W_SECTOR] * COMP_ONE;
+        if (t->qzone != NONE && cs->zone[d] == t->qzone)
+            exact += idx->w[W_ZONE] * COMP_ONE;
+        if (full) {
+            /* The budget's maximum first (no arithmetic), then its exact part. */
+            uint64_t tt = min_u64(p[G_TAG] + rest[G_TAG][nprobe], cap[G_TAG]) +
+                          min_u64(p[G_TEXT] + rest[G_TEXT][nprobe], cap[G_TEXT]);
+            if (exact + t->budget_ub + tt < t->thr)
+                goto next;
+            exact += idx->w[W_BUDGET] * budget_fast(t, cp);
+            if (exact + tt < t->thr)
+                goto next;
+        } else {
+            exact += idx->w[W_BUDGET] * budget_fast(t, cp);
+        }
+        for (size_t i = nprobe; i-- > 0;) {
+            struct cursor *c = &cv[i];
+            if (c->group == G_OTHER)
+                continue;
+            if (full) {
+                uint64_t bound = exact + min_u64(p[G_TAG] + rest[G_TAG][i + 1], cap[G_TAG]) +
+                                 min_u64(p[G_TEXT] + rest[G_TEXT][i + 1], cap[G_TEXT]);
+                if (bound < t->thr)
+                    goto next;
+            }
+            c->pos = cursor_seek(c, d);
+            if (c->pos < c->len && c->slot[c->pos] == d) {
+                p[c->group] += c->mult * c->w[c->pos];
+                c->pos++;
+            }
+        }
+        uint64_t sc = exact + p[G_TAG] + p[G_TEXT];
+        if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k) {
+            t->thr = h->v[0].score;
+            if (all_docs && nb[0] < t->thr) {
+                all_docs = false;
+                for (size_t i = 0; i < m; i++) {
+                    cv[i].pos = cursor_seek(&cv[i], d + 1);
+                    head[i] = cv[i].pos < cv[i].len ? cv[i].slot[cv[i].pos] : UINT32_MAX;
+                }
+            }
+            if (!all_docs)
+                while (ess < m && nb[ess + 1] < t->thr) {
+                    ess++;
+                    have_next = false;
+                }
+        }
+    next:
+        if (all_docs)
+            d++;
     }
 }
 
@@ -1671,7 +1549,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     struct topk t = {.idx = idx, .q = proj_of(idx, entry), .skip = skip, .skip_arg = skip_arg};
     struct proj q = t.q;
     t.cs = &idx->sides[q.s == &idx->sides[0] ? 1 : 0];
-    t.qorg = q.s->rec[q.slot].org;
+    t.qorg = q.s->org[q.slot];
     t.qsec = q.s->sector[q.slot];
     t.qzone = q.s->zone[q.slot];
     t.h = (struct heap){xmalloc((k ? k : 1) * sizeof(struct hit)), 0, k};
@@ -1679,11 +1557,10 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
         goto out;
     /* An unknown query budget fits every candidate alike. */
     t.budget_ub = idx->w[W_BUDGET] *
-                  (q.s->rec[q.slot].bmax > 0 ? COMP_ONE : budget_comp(idx, q, q, NULL, NULL));
+                  (q.s->bmax[q.slot] > 0 ? COMP_ONE : budget_comp(idx, q, q, NULL, NULL));
     t.stage_ub = idx->w[W_STAGE] * COMP_ONE;
-    t.qbmin = q.s->rec[q.slot].bmin;
-    t.qbmax = q.s->rec[q.slot].bmax;
-    t.qstage = q.s->rec[q.slot].stage;
+    t.qbmin = q.s->bmin[q.slot];
+    t.qbmax = q.s->bmax[q.slot];
     t.budget_unknown = (uint64_t)floor(
         match_budget_fit(0, 0, 0, 0, idx->budget_mode, NULL, NULL) * (double)COMP_ONE);
 
@@ -1716,22 +1593,21 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     t.nall = m;
     t.cv = all + cmax;
     t.pre = xmalloc(4 * (m + 1) * sizeof(uint64_t));
-    t.acc = xcalloc(2, sizeof(*t.acc));
-    t.spos = xcalloc(2 * (m + 1), sizeof(uint32_t));
-    t.slo = t.spos + (m + 1);
+    t.head = xmalloc((m + 1) * sizeof(uint32_t));
 
-    /* The slots sorted by (sector, zone) make every sector, and the query's zone within it,
-     * ranges: there the sector and zone parts are known for every slot, so their lists stop
-     * driving the iteration. The query's own sector and zone first (the best candidates: the
-     * threshold rises early), then the rest of its sector, the unsorted tail, the query's zone
-     * in the other sectors, the rest. */
+    /* The slots sorted by (sector, zone) make the query's sector, and its zone within it, ranges:
+     * there the sector (zone) part is known for every slot, elsewhere in the sorted prefix the
+     * sector part is known to be 0, so the sector list stops driving the iteration. The query's
+     * own sector and zone first (the best candidates: the threshold rises early), then the rest
+     * of its sector, the unsorted tail, the other sectors. */
     const struct side *cs = t.cs;
     uint32_t sorted = cs->sorted, n = cs->nslots;
-    size_t ns = 0, segcap = 16;
-    struct seg *segs = xmalloc(segcap * sizeof(*segs)), *later = NULL;
-    size_t nlater = 0;
-    int sknown = t.qsec == NONE ? 0 : -1, zknown = t.qzone == NONE ? 0 : -1;
-    if (t.qsec != NONE) {
+    struct seg segs[6];
+    size_t ns = 0;
+    int zknown = t.qzone == NONE ? 0 : -1;
+    if (t.qsec == NONE) {
+        segs[ns++] = (struct seg){0, n, 0, zknown};
+    } else {
         uint32_t slo, shi, zlo, zhi;
         key_range(cs->sector, 0, sorted, t.qsec, &slo, &shi);
         if (t.qzone != NONE)
@@ -1741,39 +1617,15 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
         segs[ns++] = (struct seg){zlo, zhi, 1, t.qzone == NONE ? 0 : 1};
         segs[ns++] = (struct seg){slo, zlo, 1, 0};
         segs[ns++] = (struct seg){zhi, shi, 1, 0};
+        segs[ns++] = (struct seg){sorted, n, -1, zknown};
+        segs[ns++] = (struct seg){0, slo, 0, zknown};
+        segs[ns++] = (struct seg){shi, sorted, 0, zknown};
     }
-    segs[ns++] = (struct seg){sorted, n, sknown, zknown};
-    later = xmalloc(segcap * sizeof(*later));
-    for (uint32_t a = 0, b; a < sorted; a = b) {
-        uint32_t sec = cs->sector[a], x;
-        key_range(cs->sector, a, sorted, sec, &x, &b);
-        if (t.qsec != NONE && sec == t.qsec)
-            continue;
-        if (ns + 1 >= segcap || nlater + 2 >= segcap) {
-            segcap *= 2;
-            segs = xrealloc(segs, segcap * sizeof(*segs));
-            later = xrealloc(later, segcap * sizeof(*later));
-        }
-        if (t.qzone != NONE) {
-            uint32_t zlo, zhi;
-            key_range(cs->zone, a, b, t.qzone, &zlo, &zhi);
-            segs[ns++] = (struct seg){zlo, zhi, 0, 1};
-            later[nlater++] = (struct seg){a, zlo, 0, 0};
-            later[nlater++] = (struct seg){zhi, b, 0, 0};
-        } else {
-            later[nlater++] = (struct seg){a, b, 0, 0};
-        }
-    }
-    for (size_t i = 0; i < ns + nlater; i++) {
-        struct seg g = i < ns ? segs[i] : later[i - ns];
-        if (g.lo < g.hi)
-            run_segment(&t, g);
-    }
-    free(segs);
-    free(later);
+    for (size_t i = 0; i < ns; i++)
+        if (segs[i].lo < segs[i].hi)
+            run_segment(&t, segs[i]);
     free(t.pre);
-    free(t.acc);
-    free(t.spos);
+    free(t.head);
     free(all);
 out:
     heap_output(&t.h, out, nout);
@@ -1846,17 +1698,17 @@ int match_index_explain(const struct match_index *idx, int64_t query_id, int64_t
     out->zone = term_str(idx, q.s->zone[q.slot]);
     out->zone_part = (double)(idx->w[W_ZONE] * pt.zone) / scale;
     int64_t lo = 0, hi = 0;
-    out->budget_frac = match_budget_fit(q.s->rec[q.slot].bmin, q.s->rec[q.slot].bmax, c.s->rec[c.slot].bmin,
-                                        c.s->rec[c.slot].bmax, idx->budget_mode, &lo, &hi);
-    out->budget_overlap = q.s->rec[q.slot].bmax > 0 && c.s->rec[c.slot].bmax > 0 &&
-                          match_budget_overlap(q.s->rec[q.slot].bmin, q.s->rec[q.slot].bmax,
-                                               c.s->rec[c.slot].bmin, c.s->rec[c.slot].bmax, NULL,
+    out->budget_frac = match_budget_fit(q.s->bmin[q.slot], q.s->bmax[q.slot], c.s->bmin[c.slot],
+                                        c.s->bmax[c.slot], idx->budget_mode, &lo, &hi);
+    out->budget_overlap = q.s->bmax[q.slot] > 0 && c.s->bmax[c.slot] > 0 &&
+                          match_budget_overlap(q.s->bmin[q.slot], q.s->bmax[q.slot],
+                                               c.s->bmin[c.slot], c.s->bmax[c.slot], NULL,
                                                NULL) > 0.0;
     out->budget_lo = lo;
     out->budget_hi = hi;
     out->budget_part = (double)(idx->w[W_BUDGET] * pt.budget) / scale;
-    out->stage_query = (enum match_stage)q.s->rec[q.slot].stage;
-    out->stage_candidate = (enum match_stage)c.s->rec[c.slot].stage;
+    out->stage_query = (enum match_stage)q.s->stage[q.slot];
+    out->stage_candidate = (enum match_stage)c.s->stage[c.slot];
     out->stage_fit = match_stage_fit(out->stage_query, out->stage_candidate);
     out->stage_part = (double)(idx->w[W_STAGE] * pt.stage) / scale;
     return 0;
@@ -1872,17 +1724,17 @@ int match_index_get(const struct match_index *idx, int64_t id, struct match_proj
     uint64_t off = p.s->fwd[p.slot];
     memset(out, 0, sizeof(*out));
     out->id = id;
-    out->org_id = p.s->rec[p.slot].org;
+    out->org_id = p.s->org[p.slot];
     out->side = p.s == &idx->sides[0] ? MATCH_SUPPLY : MATCH_DEMAND;
-    out->stage = (enum match_stage)p.s->rec[p.slot].stage;
+    out->stage = (enum match_stage)p.s->stage[p.slot];
     out->sector = term_str(idx, p.s->sector[p.slot]);
     out->zone = term_str(idx, p.s->zone[p.slot]);
     out->ntags = p.s->ntag[p.slot];
     for (size_t i = 0; i < out->ntags; i++)
         tags[i] = term_str(idx, p.s->f_term[off + i]);
     out->tags = tags;
-    out->budget_min = p.s->rec[p.slot].bmin;
-    out->budget_max = p.s->rec[p.slot].bmax;
+    out->budget_min = p.s->bmin[p.slot];
+    out->budget_max = p.s->bmax[p.slot];
     return 0;
 }
 
@@ -1963,9 +1815,9 @@ int match_index_each_query(const struct match_index *idx, int64_t candidate_id,
         return SD_ERR_NOT_FOUND;
     struct proj c = proj_of(idx, entry);
     const struct side *qs = &idx->sides[c.s == &idx->sides[0] ? 1 : 0];
-    int64_t corg = c.s->rec[c.slot].org;
+    int64_t corg = c.s->org[c.slot];
     for (uint32_t i = 0; i < qs->nslots; i++) {
-        if (!qs->rec[i].alive || qs->rec[i].org == corg)
+        if (!qs->alive[i] || qs->org[i] == corg)
             continue;
         struct parts pt;
         fn(arg, qs->id[i], to_score(score_parts(idx, (struct proj){qs, i}, c, &pt)));

@@ -309,12 +309,11 @@ Test(index, topk_equals_exhaustive_under_the_old_budget_fit_too)
     g_budget_mode = MATCH_BUDGET_SYMMETRIC;
 }
 
-/* Issue 18: a compaction sorts each (sector, zone) range by budget and stage and bounds blocks
- * of 128 slots by them, so a query skips whole blocks and takes some lists as essential in one
- * block and not in the next; slots die inside blocks and new ones follow unsorted until the next
- * compaction. Large enough for many blocks per (sector, zone), and with the budget and stage
- * weighted heavily so that their block bounds decide. */
-static void blocks_run(uint64_t seed, struct match_weights w, enum match_budget_mode mode)
+/* Issue 18: a compacted corpus large enough for every (sector, zone) range to span hundreds of
+ * slots, queried with the budget and stage weighted heavily (their bounds decide) and with the
+ * defaults, in both budget modes; then slots die inside the sorted ranges and new ones follow
+ * unsorted until the next compaction. */
+static void large_run(uint64_t seed, struct match_weights w, enum match_budget_mode mode)
 {
     struct match_index *idx = match_index_new(&w);
     match_index_set_budget_mode(idx, mode);
@@ -334,7 +333,7 @@ static void blocks_run(uint64_t seed, struct match_weights w, enum match_budget_
             struct veto v = {qid, rnd(&s) % 4 ? 0 : 3};
             check_query(idx, qid, ks[rnd(&s) % 3], &v, round);
         }
-        /* Removals and replacements: dead slots inside the sorted blocks, new ones after. */
+        /* Removals and replacements: dead slots inside the sorted ranges, new ones after. */
         for (int mi = 0; mi < 1500; mi++) {
             int64_t id = 1 + (int64_t)(rnd(&s) % (uint64_t)n);
             if (rnd(&s) % 3 == 0) {
@@ -351,14 +350,14 @@ static void blocks_run(uint64_t seed, struct match_weights w, enum match_budget_
     match_index_free(idx);
 }
 
-Test(index, topk_equals_exhaustive_when_blocks_are_skipped)
+Test(index, topk_equals_exhaustive_on_a_large_compacted_corpus)
 {
     struct match_weights free_heavy = {0.1, 0.1, 0.05, 0.05, 2.0, 1.5};
-    blocks_run(31, free_heavy, MATCH_BUDGET_SYMMETRIC);
-    blocks_run(32, match_weights_default(), MATCH_BUDGET_SYMMETRIC);
-    blocks_run(33, free_heavy, MATCH_BUDGET_SHORTER);
+    large_run(31, free_heavy, MATCH_BUDGET_SYMMETRIC);
+    large_run(32, match_weights_default(), MATCH_BUDGET_SYMMETRIC);
+    large_run(33, free_heavy, MATCH_BUDGET_SHORTER);
     struct match_weights stage_only = {0.01, 0, 0, 0, 0, 1};
-    blocks_run(34, stage_only, MATCH_BUDGET_SYMMETRIC);
+    large_run(34, stage_only, MATCH_BUDGET_SYMMETRIC);
 }
 
 /* A wide budget no longer fits everything inside it, an unknown one is neutral, and the

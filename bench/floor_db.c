@@ -115,6 +115,21 @@ static int query(MYSQL *m, const char *sql)
     return 0;
 }
 
+/* The registration both procedures make: the guarded counter, then the row. */
+#define REGISTER_BODY                                                                              \
+    "BEGIN\n"                                                                                      \
+    "  DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;\n"                     \
+    "  START TRANSACTION;\n"                                                                       \
+    "  UPDATE sessions SET confirmed_count = confirmed_count + 1\n"                                \
+    "   WHERE id = p_session AND confirmed_count < capacity;\n"                                    \
+    "  IF ROW_COUNT() = 0 THEN\n"                                                                  \
+    "    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'session_full';\n"                             \
+    "  END IF;\n"                                                                                  \
+    "  INSERT INTO registrations (session_id, user_id, active_user_id, status,\n"                  \
+    "    waitlist_position, checkin_code, created_at, updated_at)\n"                               \
+    "   VALUES (p_session, p_user, p_user, 'confirmed', NULL, p_code, UTC_TIMESTAMP(),\n"          \
+    "    UTC_TIMESTAMP());\n"
+
 static int setup(void)
 {
     MYSQL *m = conn();
@@ -124,35 +139,13 @@ static int setup(void)
         "DROP PROCEDURE IF EXISTS bench_register",
         "CREATE PROCEDURE bench_register(IN p_session BIGINT, IN p_user BIGINT, "
         "IN p_code VARCHAR(32))\n"
-        "BEGIN\n"
-        "  DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;\n"
-        "  START TRANSACTION;\n"
-        "  UPDATE sessions SET confirmed_count = confirmed_count + 1\n"
-        "   WHERE id = p_session AND confirmed_count < capacity;\n"
-        "  IF ROW_COUNT() = 0 THEN\n"
-        "    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'session_full';\n"
-        "  END IF;\n"
-        "  INSERT INTO registrations (session_id, user_id, active_user_id, status,\n"
-        "    waitlist_position, checkin_code, created_at, updated_at)\n"
-        "   VALUES (p_session, p_user, p_user, 'confirmed', NULL, p_code, UTC_TIMESTAMP(),\n"
-        "    UTC_TIMESTAMP());\n"
+        REGISTER_BODY
         "  COMMIT;\n"
         "END",
         "DROP PROCEDURE IF EXISTS bench_register_n",
         "CREATE PROCEDURE bench_register_n(IN p_session BIGINT, IN p_user BIGINT, "
         "IN p_code VARCHAR(32), IN p_data TEXT)\n"
-        "BEGIN\n"
-        "  DECLARE EXIT HANDLER FOR SQLEXCEPTION BEGIN ROLLBACK; RESIGNAL; END;\n"
-        "  START TRANSACTION;\n"
-        "  UPDATE sessions SET confirmed_count = confirmed_count + 1\n"
-        "   WHERE id = p_session AND confirmed_count < capacity;\n"
-        "  IF ROW_COUNT() = 0 THEN\n"
-        "    SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'session_full';\n"
-        "  END IF;\n"
-        "  INSERT INTO registrations (session_id, user_id, active_user_id, status,\n"
-        "    waitlist_position, checkin_code, created_at, updated_at)\n"
-        "   VALUES (p_session, p_user, p_user, 'confirmed', NULL, p_code, UTC_TIMESTAMP(),\n"
-        "    UTC_TIMESTAMP());\n"
+        REGISTER_BODY
         "  INSERT INTO notifications (user_id, type, event_id, data, created_at)\n"
         "   VALUES (p_user, 'registration.confirmed', 1, p_data, UTC_TIMESTAMP(3));\n"
         "  INSERT INTO outbox (msg_id, channel, type, user_id, event_id, payload, status,\n"

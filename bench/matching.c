@@ -3,6 +3,8 @@
  *   matching eval  N...   recall@10 and MRR@10 of the planted pairs (demand -> its hidden supply)
  *   matching bench N...   build time, RSS, bytes/project, top-10 latency (index vs exhaustive),
  *                         speed-up and index == exhaustive agreement
+ *   matching_ab ab NQ N...   (make bench-matching-ab) another commit's index and this one, same
+ *                         corpus, NQ queries alternately: thread CPU p50/p99 of each, and agreement
  *   matching query N NQ [NCHECK [MODE]]   NQ top-10 queries only (thread CPU p50/p99, for a
  *                         profiler), then NCHECK of them compared with exhaustive scoring
  *                         (MODE 1: the shorter-range budget mode)
@@ -808,8 +810,84 @@ static void query_only(size_t n, size_t nq, size_t ncheck, int mode)
     match_index_free(idx);
 }
 
+#ifdef MATCHING_AB
+/* make bench-matching-ab: another commit's matching/index.c is linked in with its public names
+ * prefixed old_ (matching.mk), so both indexes hold the same corpus in one process and answer the
+ * same queries alternately: on a shared machine whose load moves a figure by a factor of two
+ * between runs, only this compares two versions fairly. */
+struct old_match_index;
+struct old_match_index *old_match_index_new(const struct match_weights *w);
+void old_match_index_free(struct old_match_index *idx);
+int old_match_index_upsert(struct old_match_index *idx, const struct match_project *p);
+void old_match_index_compact(struct old_match_index *idx);
+size_t old_match_index_memory(const struct old_match_index *idx);
+int old_match_index_topk(const struct old_match_index *idx, int64_t query_id, size_t k,
+                         match_skip_fn skip, void *skip_arg, struct match_result *out,
+                         size_t *nout);
+
+static void ab(size_t n, size_t nq)
+{
+    struct match_weights w = match_weights_default();
+    struct match_index *nw = match_index_new(&w);
+    struct old_match_index *ol = old_match_index_new(&w);
+    struct synth_params sp = {SEED, n, TRUE_FRACTION};
+    struct synth_project *p = xmalloc(sizeof(*p));
+    for (int side = 0; side < 2; side++)
+        for (size_t i = 0; i < n; i++) {
+            synth_project(&sp, (enum match_side)side, i, p, NULL);
+            if (match_index_upsert(nw, &p->p) != 0 || old_match_index_upsert(ol, &p->p) != 0)
+                abort();
+        }
+    free(p);
+    double c0 = cpu_s();
+    old_match_index_compact(ol);
+    double c1 = cpu_s();
+    match_index_compact(nw);
+    double c2 = cpu_s();
+    printf("ab N=%zu per side: compaction CPU old %.2f s, new %.2f s; own accounting old %.0f, "
+           "new %.0f B/project\n",
+           n, c1 - c0, c2 - c1, (double)old_match_index_memory(ol) / (2.0 * (double)n),
+           (double)match_index_memory(nw) / (2.0 * (double)n));
+    double *to = xmalloc(nq * sizeof(*to)), *tn = xmalloc(nq * sizeof(*tn));
+    uint64_t rs = SEED;
+    struct match_result a[K], b[K];
+    size_t na, nb, same = 0;
+    for (size_t q = 0; q < nq; q++) {
+        int64_t qid = (int64_t)(splitmix(&rs) % (2 * n)) + 1;
+        double t0 = cpu_s();
+        if (old_match_index_topk(ol, qid, K, NULL, NULL, a, &na) != 0)
+            abort();
+        double t1 = cpu_s();
+        if (match_index_topk(nw, qid, K, NULL, NULL, b, &nb) != 0)
+            abort();
+        double t2 = cpu_s();
+        to[q] = t1 - t0;
+        tn[q] = t2 - t1;
+        same += same_results(a, na, b, nb);
+    }
+    double o50 = pct(to, nq, 0.50) * 1e3, o99 = pct(to, nq, 0.99) * 1e3;
+    double n50 = pct(tn, nq, 0.50) * 1e3, n99 = pct(tn, nq, 0.99) * 1e3;
+    printf("  top-10 thread CPU, %zu queries alternately: old p50 %.3f ms, p99 %.3f ms; new p50 "
+           "%.3f ms, p99 %.3f ms (old/new: p50 %.2fx, p99 %.2fx); new == old on %zu/%zu\n",
+           nq, o50, o99, n50, n99, o50 / n50, o99 / n99, same, nq);
+    fflush(stdout);
+    free(to);
+    free(tn);
+    old_match_index_free(ol);
+    match_index_free(nw);
+}
+#endif
+
 int main(int argc, char **argv)
 {
+#ifdef MATCHING_AB
+    if (argc >= 4 && strcmp(argv[1], "ab") == 0) {
+        /* ab NQ N... */
+        for (int i = 3; i < argc; i++)
+            ab((size_t)strtoull(argv[i], NULL, 10), (size_t)strtoull(argv[2], NULL, 10));
+        return 0;
+    }
+#endif
     if (argc >= 4 && strcmp(argv[1], "query") == 0) {
         query_only((size_t)strtoull(argv[2], NULL, 10), (size_t)strtoull(argv[3], NULL, 10),
                    argc > 4 ? (size_t)strtoull(argv[4], NULL, 10) : 0, argc > 5 ? atoi(argv[5]) : 0);

@@ -11,7 +11,27 @@ $(BENCH_MATCHING): $(BENCH_MATCHING_SRC) matching/exposure.h matching/index.h ma
 	@mkdir -p $(dir $@)
 	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(SANFLAGS) -I. $(BENCH_MATCHING_SRC) -lm -o $@
 
-.PHONY: eval bench-matching
+.PHONY: eval bench-matching bench-matching-ab
+
+# Issue 18: the shared VM's load moves a figure by a factor of two between runs, so a change to
+# matching/index.c is judged by `make bench-matching-ab [AB_OLD=commit] [AB_N="N..."]`: the
+# index.c of AB_OLD (default HEAD) with its public names prefixed old_, and the working tree's,
+# built over the same corpus in one process and queried alternately.
+AB_OLD ?= HEAD
+AB_N   ?= 100000 1000000
+AB_NQ  ?= 2000
+BENCH_MATCHING_AB := $(B)/bench/matching_ab
+AB_SYMS = $(shell grep -o 'match_\(index\|compaction\)_[a-z_]*' matching/index.h | sort -u) \
+          match_index match_compaction
+
+bench-matching-ab:
+	@mkdir -p $(B)/bench
+	git show $(AB_OLD):matching/index.c > $(B)/bench/old_index.c
+	$(CC) -std=c11 -D_GNU_SOURCE $(CFLAGS) $(SANFLAGS) -I. $(foreach f,$(AB_SYMS),-D$(f)=old_$(f)) \
+	      -c $(B)/bench/old_index.c -o $(B)/bench/old_index.o
+	$(CC) -std=c11 -D_GNU_SOURCE -DMATCHING_AB $(CFLAGS) $(WARN) $(SANFLAGS) -I. $(BENCH_MATCHING_SRC) \
+	      $(B)/bench/old_index.o -lm -o $(BENCH_MATCHING_AB)
+	$(BENCH_MATCHING_AB) ab $(AB_NQ) $(AB_N)
 
 # Issue 17: per side recall@10, MRR and exposure (distinct shown, top 1 % / 10 % share, Gini,
 # max, never shown, floor misses, by tier, stage and budget), before (old scorer, no control) and

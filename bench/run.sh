@@ -503,6 +503,11 @@ if want register && probe register_100 POST "/api/v1/sessions/$(head -1 "$OUT/sp
         leg_floor_db_n_100
     measure register_hot leg_register_hot leg_floor_db_hot "db one round trip, 1 hot session" 2 50 \
         leg_floor_db_n_hot
+    # How many requests a registration transaction carried (summitd's /metrics, both scenarios).
+    curl -s "$BASE/metrics" | awk '/^summitd_combined_batches_total /{b=$2}
+        /^summitd_combined_requests_total /{r=$2}
+        END{if (b > 0) printf "combined registrations: %d requests in %d transactions (%.1f a transaction)\n", r, b, r / b}' \
+        | tee "$OUT/combined.txt" >&2
     # What the API acknowledged must be what the database holds.
     M -N "$DB" -e "SELECT COUNT(*) FROM sessions s WHERE s.confirmed_count > s.capacity
                    OR s.confirmed_count <> (SELECT COUNT(*) FROM registrations r

@@ -54,6 +54,8 @@ redis_port = $REDIS_PORT
 redis_prefix = $PREFIX
 admin_email = admin@spike.example
 admin_password = spike-admin-password
+# notices written, not delivered (no mail server here; see bench/run.sh)
+notify_dispatch = false
 CONF
 "$B/summitd" --config "$OUT/spike.conf" migrate >"$OUT/spike-migrate.log" 2>&1
 "$B/summitd" --config "$OUT/spike.conf" >"$OUT/spike-summitd.log" 2>&1 &

@@ -15,6 +15,7 @@
 #include "server/err.h"
 #include "server/http.h"
 #include "server/json.h"
+#include "server/lcache.h"
 #include "server/lang.h"
 #include "server/query.h"
 #include "server/limits.h"
@@ -830,11 +831,14 @@ static bool recs_cached(struct req *r, int64_t id, enum match_lang lang, const s
     *cacheable = recs_stamp(r->app->recs, st, nowait);
     if (!*cacheable)
         return false;
-    size_t len;
-    char *body = recs_cache_get(r->app->recs, ck, st, &len);
+    struct lcache_body *body = recs_cache_get(r->app->recs, ck, st);
     if (!body)
         return false;
-    reply_body(r, 200, "application/json; charset=utf-8", body, len);
+    /* Sent by reference (server/server.c's finish(), as for the loop cache's hits). */
+    r->lc_body = body;
+    r->status = 200;
+    r->resp_type = body->ctype;
+    r->resp_len = body->len;
     return true;
 }
 

@@ -467,8 +467,9 @@ static void registrations_create_tx(struct req *r, struct reg_create *ap)
  * flight wait and go into the next one together, whatever their sessions (server/combine.h: the
  * first worker leads, at most registration_batch_max a transaction, then hands over). One
  * transaction per batch:
- *   1. SELECT … FOR UPDATE of the batch's session rows (one statement; InnoDB locks them in
- *      primary-key order, so two batches never wait on each other in a cycle): the counters;
+ *   1. SELECT … FOR UPDATE of the batch's session rows (one statement on the primary key, forced:
+ *      a table scan would lock every row it reads; InnoDB locks them in key order, so two
+ *      batches never wait on each other in a cycle): the counters;
  *   2. a session closed or full without a waitlist has its refusals explained from its event's
  *      row; each other request's outcome is decided in arrival order per session (confirmed
  *      while seats are free and nobody waits, else the next waitlist position, else 409
@@ -529,23 +530,6 @@ static struct reg_member *bm(const struct reg_batch *b, size_t i)
     return b->m[i]->arg;
 }
 
-/* Appends " IN (?, ?, …)" for v[0..n) padded to a power of two (few statement shapes). */
-static size_t in_list(char *sql, size_t cap, size_t len, struct db_param *p, size_t *np,
-                      const int64_t *v, size_t n)
-{
-    size_t padded = 1;
-    while (padded < n)
-        padded *= 2;
-    len += (size_t)snprintf(sql + len, cap - len, " IN (");
-    for (size_t j = 0; j < padded; j++) {
-        len += (size_t)snprintf(sql + len, cap - len, j ? ", ?" : "?");
-        p[(*np)++] = DB_I(v[j < n ? j : n - 1]);
-    }
-    len += (size_t)snprintf(sql + len, cap - len, ")");
-    SD_ASSERT(len < cap);
-    return len;
-}
-
 static size_t session_ids(const struct reg_batch *b, int64_t *out)
 {
     for (size_t i = 0; i < b->ns; i++)
@@ -556,11 +540,14 @@ static size_t session_ids(const struct reg_batch *b, int64_t *out)
 enum { RB_ID, RB_CAPACITY, RB_CONFIRMED, RB_WAITING, RB_WAITLIST, RB_OPENS, RB_CLOSES };
 #define REG_BATCH_LOCK_SQL                                                                         \
     "SELECT id, capacity, confirmed_count, waitlist_count, waitlist, registration_opens_at,"       \
-    " COALESCE(registration_closes_at, ends_at) FROM sessions WHERE id"
+    " COALESCE(registration_closes_at, ends_at) FROM sessions FORCE INDEX (PRIMARY) WHERE id"
 #define REG_INSERT_HEAD                                                                            \
     "INSERT INTO registrations (session_id, user_id, active_user_id, status, waitlist_position,"  \
     " checkin_code, created_at, updated_at) VALUES "
 #define REG_INSERT_TUPLE "(?, ?, ?, ?, ?, ?, ?, ?)"
+#define REG_INSERT_ROWS (DB_MAX_PARAMS / 8) /* rows per INSERT: 8 parameters each */
+#define REG_COUNTER_SESSIONS 32 /* sessions per counters UPDATE: 5 parameters each, and 2 */
+_Static_assert(REG_COUNTER_SESSIONS * 5 + 2 <= DB_MAX_PARAMS, "the counters UPDATE binds too much");
 
 /* Step 1: the sessions' rows, locked. */
 static int batch_lock(struct db *db, struct reg_batch *b)
@@ -569,7 +556,7 @@ static int batch_lock(struct db *db, struct reg_batch *b)
     struct db_param p[REG_BATCH_MAX];
     int64_t ids[REG_BATCH_MAX];
     size_t np = 0, len = (size_t)snprintf(sql, sizeof(sql), "%s", REG_BATCH_LOCK_SQL);
-    len = in_list(sql, sizeof(sql), len, p, &np, ids, session_ids(b, ids));
+    len = db_in_list(sql, sizeof(sql), len, p, &np, ids, session_ids(b, ids));
     snprintf(sql + len, sizeof(sql) - len, " ORDER BY id FOR UPDATE");
     struct db_res res;
     int rc = db_execv(db, &res, sql, p, np);
@@ -619,7 +606,7 @@ static int batch_explain(struct db *db, struct reg_batch *b)
     size_t len = (size_t)snprintf(sql, sizeof(sql),
                                   "SELECT s.id, e.status, e.organizer_id FROM sessions s"
                                   " JOIN events e ON e.id = s.event_id WHERE s.id");
-    in_list(sql, sizeof(sql), len, p, &np, ids, k);
+    db_in_list(sql, sizeof(sql), len, p, &np, ids, k);
     struct db_res res;
     int rc = db_execv(db, &res, sql, p, np);
     if (rc)
@@ -643,18 +630,19 @@ static int batch_explain(struct db *db, struct reg_batch *b)
     return 0;
 }
 
-/* Inserts rows idx[0..k) (already decided) in power-of-two chunks; *first gets the smallest
- * insert id. SD_ERR_DUPLICATE when a unique key refused one (that statement is undone). */
+/* Inserts rows idx[0..k) (already decided) in power-of-two chunks of at most REG_INSERT_ROWS;
+ * *first gets the smallest insert id. SD_ERR_DUPLICATE when a unique key refused one (that
+ * statement is undone). */
 static int batch_insert(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k,
                         const char *now, int64_t *first)
 {
     static const size_t tl = sizeof(REG_INSERT_TUPLE) - 1;
-    char sql[sizeof(REG_INSERT_HEAD) + REG_BATCH_MAX * (sizeof(REG_INSERT_TUPLE) + 2)];
-    struct db_param p[REG_BATCH_MAX * 8];
+    char sql[sizeof(REG_INSERT_HEAD) + REG_INSERT_ROWS * (sizeof(REG_INSERT_TUPLE) + 2)];
+    struct db_param p[REG_INSERT_ROWS * 8];
     *first = 0;
     for (size_t off = 0; off < k;) {
         size_t c = 1;
-        while (c * 2 <= k - off)
+        while (c * 2 <= k - off && c * 2 <= REG_INSERT_ROWS)
             c *= 2;
         size_t len = sizeof(REG_INSERT_HEAD) - 1, np = 0;
         memcpy(sql, REG_INSERT_HEAD, len);
@@ -700,11 +688,11 @@ static int batch_ids(struct db *db, const struct reg_batch *b, const size_t *idx
     size_t len = (size_t)snprintf(sql, sizeof(sql),
                                   "SELECT id, session_id, active_user_id FROM registrations"
                                   " WHERE session_id");
-    len = in_list(sql, sizeof(sql), len, p, &np, v, session_ids(b, v));
+    len = db_in_list(sql, sizeof(sql), len, p, &np, v, session_ids(b, v));
     len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND active_user_id");
     for (size_t j = 0; j < k; j++)
         v[j] = bm(b, idx[j])->user_id;
-    in_list(sql, sizeof(sql), len, p, &np, v, k);
+    db_in_list(sql, sizeof(sql), len, p, &np, v, k);
     struct db_res res;
     int rc = db_execv(db, &res, sql, p, np);
     if (rc)
@@ -724,47 +712,48 @@ static int batch_ids(struct db *db, const struct reg_batch *b, const size_t *idx
     return 0;
 }
 
-/* Step 4: the counters of the sessions changed, in one guarded UPDATE; false in *open when one
- * of them no longer takes registrations. */
+/* Step 4: the counters of the sessions changed, in one guarded UPDATE per REG_COUNTER_SESSIONS;
+ * false in *open when one of them no longer takes registrations. */
 static int batch_counters(struct db *db, const struct reg_batch *b, const char *now, bool *open)
 {
-    char sql[512 + REG_BATCH_MAX * 40 + sizeof(OPEN_SQL)];
-    struct db_param p[REG_BATCH_MAX * 5 + 2];
-    int64_t ids[REG_BATCH_MAX];
-    size_t np = 0, k = 0;
+    const struct reg_session *changed[REG_BATCH_MAX];
+    size_t nc = 0;
+    for (size_t i = 0; i < b->ns; i++)
+        if (b->s[i].confirmed != b->s[i].confirmed0 || b->s[i].waiting != b->s[i].waiting0)
+            changed[nc++] = &b->s[i];
     *open = true;
-    size_t len = (size_t)snprintf(sql, sizeof(sql), "UPDATE sessions SET confirmed_count = CASE id");
-    for (size_t i = 0; i < b->ns; i++) {
-        const struct reg_session *s = &b->s[i];
-        if (s->confirmed == s->confirmed0 && s->waiting == s->waiting0)
-            continue;
-        ids[k++] = s->id;
-        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
-        p[np++] = DB_I(s->id);
-        p[np++] = DB_I(s->confirmed);
+    for (size_t off = 0; off < nc && *open; off += REG_COUNTER_SESSIONS) {
+        size_t k = nc - off < REG_COUNTER_SESSIONS ? nc - off : REG_COUNTER_SESSIONS;
+        const struct reg_session *const *c = changed + off;
+        char sql[512 + REG_COUNTER_SESSIONS * 40 + sizeof(OPEN_SQL)];
+        struct db_param p[REG_COUNTER_SESSIONS * 5 + 2];
+        int64_t ids[REG_COUNTER_SESSIONS];
+        size_t np = 0;
+        size_t len = (size_t)snprintf(sql, sizeof(sql), "UPDATE sessions SET confirmed_count = CASE id");
+        for (size_t j = 0; j < k; j++) {
+            ids[j] = c[j]->id;
+            len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
+            p[np++] = DB_I(c[j]->id);
+            p[np++] = DB_I(c[j]->confirmed);
+        }
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END, waitlist_count = CASE id");
+        for (size_t j = 0; j < k; j++) {
+            len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
+            p[np++] = DB_I(c[j]->id);
+            p[np++] = DB_I(c[j]->waiting);
+        }
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END WHERE id");
+        len = db_in_list(sql, sizeof(sql), len, p, &np, ids, k);
+        snprintf(sql + len, sizeof(sql) - len, "%s", OPEN_SQL);
+        p[np++] = DB_S(now);
+        p[np++] = DB_S(now);
+        struct db_res res;
+        int rc = db_execv(db, &res, sql, p, np);
+        if (rc)
+            return rc;
+        *open = res.affected == k;
+        db_res_clear(&res);
     }
-    if (!k)
-        return 0;
-    len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END, waitlist_count = CASE id");
-    for (size_t i = 0; i < b->ns; i++) {
-        const struct reg_session *s = &b->s[i];
-        if (s->confirmed == s->confirmed0 && s->waiting == s->waiting0)
-            continue;
-        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
-        p[np++] = DB_I(s->id);
-        p[np++] = DB_I(s->waiting);
-    }
-    len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END WHERE id");
-    len = in_list(sql, sizeof(sql), len, p, &np, ids, k);
-    snprintf(sql + len, sizeof(sql) - len, "%s", OPEN_SQL);
-    p[np++] = DB_S(now);
-    p[np++] = DB_S(now);
-    struct db_res res;
-    int rc = db_execv(db, &res, sql, p, np);
-    if (rc)
-        return rc;
-    *open = res.affected == k;
-    db_res_clear(&res);
     return 0;
 }
 

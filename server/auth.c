@@ -1,6 +1,7 @@
 #include "server/auth.h"
 
 #include <crypt.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -95,12 +96,29 @@ void auth_token_new(char *out)
     auth_base64url(raw, sizeof(raw), out);
 }
 
+/* Every authenticated request hashes its token: the digest is fetched once (SHA256() would
+ * look it up on every call) and the hex written without printf. */
+static EVP_MD *g_sha256;
+static pthread_once_t g_sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+    g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL); /* kept for the process's life */
+}
+
 void auth_sha256_hex(const char *s, size_t len, char *out)
 {
+    static const char hex[] = "0123456789abcdef";
     unsigned char d[SHA256_DIGEST_LENGTH];
-    SHA256((const unsigned char *)s, len, d);
-    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(out + 2 * i, 3, "%02x", d[i]);
+    unsigned n = 0;
+    pthread_once(&g_sha256_once, sha256_fetch);
+    if (!g_sha256 || EVP_Digest(s, len, d, &n, g_sha256, NULL) != 1 || n != sizeof(d))
+        SHA256((const unsigned char *)s, len, d);
+    for (int i = 0; i < SHA256_DIGEST_LENGTH; i++) {
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
+    }
+    out[2 * SHA256_DIGEST_LENGTH] = '\0';
 }
 
 static const char *const role_names[] = {"attendee", "enterprise", "organizer", "admin"};

@@ -18,7 +18,7 @@
 #include "server/timeutil.h"
 
 #define STMT_CACHE_MAX 256
-#define MAX_PARAMS 256
+#define MAX_PARAMS DB_MAX_PARAMS
 #define IDLE_PING_US 1000000    /* ping a connection idle for longer than this before use */
 #define RETRY_CONNECT_US 200000 /* after a failed connect, fail fast for this long */
 #define EP_DOWN_US 1000000      /* an endpoint that failed is skipped this long (if others exist) */
@@ -1035,4 +1035,20 @@ int64_t db_get_time(const struct db_res *res, size_t row, size_t col)
 unsigned db_last_errno(const struct db *db)
 {
     return db->last_errno;
+}
+
+size_t db_in_list(char *sql, size_t cap, size_t len, struct db_param *p, size_t *np,
+                  const int64_t *v, size_t n)
+{
+    size_t padded = 1;
+    while (padded < n)
+        padded *= 2;
+    len += (size_t)snprintf(sql + len, cap - len, " IN (");
+    for (size_t j = 0; j < padded; j++) {
+        len += (size_t)snprintf(sql + len, cap - len, j ? ", ?" : "?");
+        p[(*np)++] = DB_I(v[j < n ? j : n - 1]);
+    }
+    len += (size_t)snprintf(sql + len, cap - len, ")");
+    SD_ASSERT(len < cap);
+    return len;
 }

@@ -65,11 +65,21 @@ int db_execv(struct db *db, struct db_res *res, const char *sql, const struct db
 int db_vexec(struct db *db, struct db_res *res, const char *sql, const char *types,
              va_list ap) SD_MUST_CHECK;
 
+/* Parameters one statement may bind (db_execv asserts it): callers that build statements from
+ * many rows chunk them below it. */
+#define DB_MAX_PARAMS 256
+
 /* Shorthands for building db_param arrays. */
 #define DB_I(v) ((struct db_param){.type = 'i', .i = (v)})
 #define DB_N(v) ((struct db_param){.type = 'n', .i = (v)})
 #define DB_D(v) ((struct db_param){.type = 'd', .d = (v)})
 #define DB_S(v) ((struct db_param){.type = 's', .s = (v)})
+
+/* Appends " IN (?, ?, …)" to sql (of capacity cap, filled to len) for the ids v[0..n), n > 0,
+ * padded to a power of two with the last id (so that a statement has few shapes, each prepared
+ * once per connection), and their parameters to p at *np. Returns the new length. */
+size_t db_in_list(char *sql, size_t cap, size_t len, struct db_param *p, size_t *np,
+                  const int64_t *v, size_t n);
 
 /* Multi-row INSERTs: rows are collected and sent as `head` followed by `tuple` repeated, in
  * power-of-two chunks (so a statement has at most log2(max) distinct shapes, each prepared once

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "server/config.h"
 #include "server/db.h"
 #include "server/err.h"
+#include "server/lcache.h"
 #include "server/log.h"
 #include "server/rds.h"
 #include "server/timeutil.h"
@@ -84,6 +86,13 @@ struct recs {
     /* The response cache (recs.h): direct-mapped slots, each shard of them under its mutex. */
     atomic_uint_fast64_t aux;
     atomic_bool aux_up;
+    /* Beats (recs.h): when the last beat of ours that came back was sent (time_mono_us; 0:
+     * none), what tells ours from other instances', and the sync thread's own state for them. */
+    atomic_int_fast64_t aux_heard_us;
+    uint64_t nonce;
+    atomic_bool aux_unsent; /* a change's PUBLISH failed: the next beat sends one */
+    struct rds *beat_rds;
+    int64_t next_beat_us;
     pthread_mutex_t cmu[RCACHE_SHARDS];
     struct rcache_entry *slots;
 };
@@ -92,8 +101,7 @@ struct rcache_entry {
     struct recs_ckey key;
     struct recs_stamp st;
     int64_t at_us; /* 0: empty */
-    char *body;
-    size_t len;
+    struct lcache_body *body; /* one reference held by the entry */
 };
 
 struct seen {
@@ -167,6 +175,8 @@ struct recs *recs_new(const struct config *cfg)
     for (size_t i = 0; i < RCACHE_SHARDS; i++)
         pthread_mutex_init(&rc->cmu[i], NULL);
     rc->slots = xcalloc(RCACHE_SLOTS, sizeof(*rc->slots));
+    if (getrandom(&rc->nonce, sizeof(rc->nonce), 0) != (ssize_t)sizeof(rc->nonce))
+        rc->nonce = (uint64_t)time_mono_us() ^ (uint64_t)getpid() << 32;
     if (rc->control) {
         atomic_store(&rc->building, true); /* the first build: lists by score until it lands */
         rc->rds = rds_new(cfg);
@@ -207,10 +217,12 @@ void recs_free(struct recs *rc)
     exposure_lists_free(rc->lists);
     if (rc->rds)
         rds_free(rc->rds);
+    if (rc->beat_rds)
+        rds_free(rc->beat_rds);
     free(rc->pend);
     free(rc->seen);
     for (size_t i = 0; i < RCACHE_SLOTS; i++)
-        free(rc->slots[i].body);
+        lcache_body_unref(rc->slots[i].body);
     free(rc->slots);
     for (size_t i = 0; i < RCACHE_SHARDS; i++)
         pthread_mutex_destroy(&rc->cmu[i]);
@@ -1142,6 +1154,11 @@ bool recs_stamp(struct recs *rc, struct recs_stamp *st, bool nowait)
     if (!atomic_load(&rc->aux_up))
         return false;
     st->aux = atomic_load(&rc->aux);
+    /* Only while the channel is known to deliver: a beat sent less than RECS_AUX_SILENCE_MS ago
+     * came back, and so did every change published before it. */
+    int64_t heard = atomic_load(&rc->aux_heard_us);
+    if (!heard || time_mono_us() - heard >= (int64_t)RECS_AUX_SILENCE_MS * 1000)
+        return false;
     if (nowait) {
         if (pthread_rwlock_tryrdlock(&rc->lock) != 0)
             return false;
@@ -1191,11 +1208,11 @@ static bool stamp_eq(const struct recs_stamp *a, const struct recs_stamp *b)
     return a->gen == b->gen && a->agen == b->agen && a->aux == b->aux;
 }
 
-char *recs_cache_get(struct recs *rc, const struct recs_ckey *k, const struct recs_stamp *st,
-                     size_t *len)
+struct lcache_body *recs_cache_get(struct recs *rc, const struct recs_ckey *k,
+                                   const struct recs_stamp *st)
 {
     size_t set = ckey_slot(k);
-    char *out = NULL;
+    struct lcache_body *out = NULL;
     int64_t now = time_mono_us();
     pthread_mutex_t *mu = &rc->cmu[(set / RCACHE_WAYS) % RCACHE_SHARDS];
     pthread_mutex_lock(mu);
@@ -1203,9 +1220,8 @@ char *recs_cache_get(struct recs *rc, const struct recs_ckey *k, const struct re
         const struct rcache_entry *e = &rc->slots[set + w];
         if (e->at_us && now - e->at_us < (int64_t)RECS_CACHE_MAX_AGE_MS * 1000 &&
             ckey_eq(&e->key, k) && stamp_eq(&e->st, st)) {
-            out = xmalloc(e->len + 1);
-            memcpy(out, e->body, e->len + 1);
-            *len = e->len;
+            out = e->body;
+            atomic_fetch_add_explicit(&out->refs, 1, memory_order_relaxed);
         }
     }
     pthread_mutex_unlock(mu);
@@ -1217,9 +1233,12 @@ void recs_cache_put(struct recs *rc, const struct recs_ckey *k, const struct rec
 {
     if (len > RCACHE_BODY_MAX)
         return;
-    char *copy = xmalloc(len + 1);
-    memcpy(copy, body, len);
-    copy[len] = '\0';
+    struct lcache_body *b = xmalloc(sizeof(*b) + len + 1);
+    atomic_init(&b->refs, 1);
+    b->len = len;
+    b->ctype = "application/json; charset=utf-8";
+    memcpy(b->data, body, len);
+    b->data[len] = '\0';
     size_t set = ckey_slot(k);
     pthread_mutex_t *mu = &rc->cmu[(set / RCACHE_WAYS) % RCACHE_SHARDS];
     pthread_mutex_lock(mu);
@@ -1234,15 +1253,30 @@ void recs_cache_put(struct recs *rc, const struct recs_ckey *k, const struct rec
         if (x->at_us < e->at_us)
             e = x;
     }
-    char *old = e->body;
-    *e = (struct rcache_entry){
-        .key = *k, .st = *st, .at_us = time_mono_us(), .body = copy, .len = len};
+    struct lcache_body *old = e->body;
+    *e = (struct rcache_entry){.key = *k, .st = *st, .at_us = time_mono_us(), .body = b};
     pthread_mutex_unlock(mu);
-    free(old);
+    lcache_body_unref(old);
 }
 
-void recs_aux_heard(struct recs *rc)
+#define BEAT_FMT "beat %016llx %lld" /* nonce, time_mono_us when sent */
+
+void recs_aux_heard(struct recs *rc, const char *msg)
 {
+    unsigned long long nonce;
+    long long sent;
+    if (strncmp(msg, "beat ", 5) == 0) {
+        /* Everything published before it has been heard (one connection, in order). Another
+         * instance's beat says nothing about our connection. */
+        if (sscanf(msg, BEAT_FMT, &nonce, &sent) != 2 || nonce != rc->nonce)
+            return;
+        /* (A beat Redis held back comes after newer ones sent on a new connection.) */
+        int_fast64_t cur = atomic_load(&rc->aux_heard_us);
+        while (cur < (int_fast64_t)sent &&
+               !atomic_compare_exchange_weak(&rc->aux_heard_us, &cur, (int_fast64_t)sent))
+            ;
+        return;
+    }
     atomic_fetch_add(&rc->aux, 1);
 }
 
@@ -1252,13 +1286,37 @@ void recs_aux_link(struct recs *rc, bool up)
     atomic_store(&rc->aux_up, up);
 }
 
+static int aux_publish(struct rds *rds, const char *msg)
+{
+    char chan[160];
+    rds_key(rds, chan, sizeof(chan), "%s", RECS_AUX_CHANNEL);
+    return rds_cmd(rds, NULL, "PUBLISH %s %s", chan, msg);
+}
+
+void recs_aux_beat(struct recs *rc)
+{
+    int64_t now = time_mono_us();
+    if (now < rc->next_beat_us)
+        return;
+    rc->next_beat_us = now + (int64_t)RECS_AUX_BEAT_MS * 1000;
+    if (!rc->beat_rds)
+        rc->beat_rds = rds_new(rc->cfg);
+    /* A change whose own PUBLISH failed first, so that the beat after it covers it. */
+    if (atomic_exchange(&rc->aux_unsent, false) && aux_publish(rc->beat_rds, "1") != 0) {
+        atomic_store(&rc->aux_unsent, true);
+        return;
+    }
+    char msg[64];
+    snprintf(msg, sizeof(msg), BEAT_FMT, (unsigned long long)rc->nonce, (long long)now);
+    if (aux_publish(rc->beat_rds, msg) != 0)
+        return; /* no beat: the cache goes unused once the last one is RECS_AUX_SILENCE_MS old */
+}
+
 void recs_aux_changed(struct recs *rc, struct rds *rds)
 {
     atomic_fetch_add(&rc->aux, 1);
-    char chan[160];
-    rds_key(rds, chan, sizeof(chan), "%s", RECS_AUX_CHANNEL);
-    if (rds_cmd(rds, NULL, "PUBLISH %s %s", chan, "1") != 0)
-        log_warn("recs: a change of interests or members not published; other instances"
-                 " notice within %d ms",
-                 RECS_CACHE_MAX_AGE_MS);
+    if (aux_publish(rds, "1") != 0) {
+        atomic_store(&rc->aux_unsent, true);
+        log_warn("recs: a change of interests or members not published; the next beat sends it");
+    }
 }

@@ -111,11 +111,20 @@ double recs_pair_score(struct recs *rc, int64_t a, int64_t b);
  * other instance moves theirs (recs_aux_heard()). A stamp of the three, taken before the request
  * reads anything, is stored with the response; a later request with the same key is answered
  * from the cache only while the stamp is unchanged, the assignment is current, the
- * subscription is up (recs_aux_link(); it moves the counter when it breaks or comes back), and
- * the entry is younger than RECS_CACHE_MAX_AGE_MS (the bound should a message be lost on a
- * silently dead connection). */
+ * subscription is up (recs_aux_link(); it moves the counter when it breaks or comes back) and
+ * known to deliver: the sync thread PUBLISHes a beat on the channel every RECS_AUX_BEAT_MS
+ * (recs_aux_beat()), and a response is cached or served only while the last beat this instance
+ * heard back was sent less than RECS_AUX_SILENCE_MS ago. Redis delivers a channel's messages in
+ * order, so every change published before that beat has been heard: a message lost on a
+ * silently dead connection (or Redis gone) delays a change by at most RECS_AUX_SILENCE_MS. A
+ * change whose PUBLISH failed is published again by the next beat. What no message announces (a
+ * row written straight into MySQL; an instance that died between its COMMIT and its PUBLISH) is
+ * bounded by the entries' age, RECS_CACHE_MAX_AGE_MS. A hit costs no MySQL or Redis round trip
+ * and no copy: the body is shared by reference (server/lcache.h's struct lcache_body). */
 #define RECS_AUX_CHANNEL "recs:aux"
-#define RECS_CACHE_MAX_AGE_MS 1000
+#define RECS_AUX_BEAT_MS 200
+#define RECS_AUX_SILENCE_MS 1000
+#define RECS_CACHE_MAX_AGE_MS 10000
 
 struct recs_stamp {
     uint64_t gen, agen, aux;
@@ -131,17 +140,23 @@ struct recs_ckey {
  * assignment is being recomputed, or the subscription is down; with nowait also when the
  * index's lock is held by a writer). */
 bool recs_stamp(struct recs *rc, struct recs_stamp *st, bool nowait);
-/* A malloc'd copy of the cached body for k under stamp st (NULL when none is valid). */
-char *recs_cache_get(struct recs *rc, const struct recs_ckey *k, const struct recs_stamp *st,
-                     size_t *len);
+/* A reference to the cached body for k under stamp st (NULL when none is valid); the caller
+ * unrefs it (lcache_body_unref(), or by handing it to the reply as r->lc_body). */
+struct lcache_body;
+struct lcache_body *recs_cache_get(struct recs *rc, const struct recs_ckey *k,
+                                   const struct recs_stamp *st);
 /* Stores a copy of body for k, computed under st (taken before the request read anything). */
 void recs_cache_put(struct recs *rc, const struct recs_ckey *k, const struct recs_stamp *st,
                     const char *body, size_t len);
 /* Call after committing a change of interests or org_members (never fails from the caller's
- * view: without Redis the other instances notice within RECS_CACHE_MAX_AGE_MS). */
+ * view: a PUBLISH that fails is sent again by the next beat; meanwhile the other instances'
+ * beats are not heard either when Redis is away). */
 void recs_aux_changed(struct recs *rc, struct rds *rds);
-/* The sync thread: a message on RECS_AUX_CHANNEL; the subscription went up or down. */
-void recs_aux_heard(struct recs *rc);
+/* The sync thread: a message on RECS_AUX_CHANNEL (a change, or a beat: ours or another
+ * instance's); the subscription went up or down; and, on every turn of its loop while the
+ * subscription is up, recs_aux_beat() (a beat every RECS_AUX_BEAT_MS, on its own connection). */
+void recs_aux_heard(struct recs *rc, const char *msg);
 void recs_aux_link(struct recs *rc, bool up);
+void recs_aux_beat(struct recs *rc);
 
 #endif

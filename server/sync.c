@@ -51,6 +51,7 @@ static void *sync_main(void *arg)
             usleep(READ_MS * 1000);
             continue;
         }
+        recs_aux_beat(s->app->recs);
         char chan[64], msg[256];
         int got = rds_sub_read(sub, READ_MS, chan, sizeof(chan), msg, sizeof(msg));
         if (got == 1 && strcmp(chan, RECS_CHANNEL) == 0) {
@@ -60,7 +61,7 @@ static void *sync_main(void *arg)
         } else if (got == 1 && strcmp(chan, LCACHE_CHANNEL) == 0) {
             lcache_apply_message(msg);
         } else if (got == 1 && strcmp(chan, RECS_AUX_CHANNEL) == 0) {
-            recs_aux_heard(s->app->recs);
+            recs_aux_heard(s->app->recs, msg);
         } else if (got < 0) {
             recs_aux_link(s->app->recs, false);
             rds_sub_free(sub);

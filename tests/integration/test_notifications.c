@@ -134,6 +134,33 @@ Test(notifications, registration_confirmed_waitlisted_promoted_once_each)
 }
 
 /* notify_enabled=false (make bench's "without" run) registers as usual and writes no row. */
+/* What a notice says is built in SQL for registrations: a title with quotes and a backslash
+ * survives as the same string. */
+Test(notifications, registration_notice_quotes_what_it_says)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t a_id;
+    char *a = it_user(srv, "attendee", &a_id);
+    int64_t ev = ev_event(srv, org, "峰会 \\\"AI\\\" \\\\ 2027 终", true);
+    int64_t sid = ev_session(srv, org, ev, 5, true, "");
+    int64_t ra = reg_id(ev_register(srv, a, sid, NULL), 201);
+    cJSON *d = NULL;
+    cr_assert_eq(feed_count(a, "registration.confirmed", &d), 1);
+    cr_assert_str_eq(jstr(d, "event", "title"), "峰会 \"AI\" \\ 2027 终");
+    cr_assert_eq(jnum(d, "registration", "id"), (double)ra);
+    cr_assert_str_eq(jstr(d, "session", "room"), "A1");
+    cJSON_Delete(d);
+    /* The e-mail's payload is the same notice, valid JSON with the event's title as stored. */
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM outbox o JOIN events e ON e.id = o.event_id"
+                            " WHERE o.channel = 'email' AND o.user_id = %lld AND JSON_VALID(o.payload)"
+                            " AND JSON_VALUE(o.payload, '$.data.event.title') = e.title"
+                            " AND JSON_VALUE(o.payload, '$.type') = 'registration.confirmed'",
+                            (long long)a_id),
+                 1);
+    free(org);
+    free(a);
+}
+
 Test(notifications, notify_enabled_false_writes_nothing)
 {
     static const char *const sets[] = {"notify_enabled=false", NULL};

@@ -1,5 +1,6 @@
 /* Sliding sessions (server/auth.h): the record's parsing and when a use extends it. */
 #include <criterion/criterion.h>
+#include <string.h>
 
 #include "server/auth.h"
 #include "server/config.h"
@@ -35,4 +36,16 @@ Test(auth, a_use_extends_only_past_half_the_window_and_never_past_the_cap)
     cr_assert_eq(auth_extend_to(&cfg, &s, 10000), 0, "an old session is never extended");
     cfg.token_max_age_s = 500; /* the idle window is at most the cap */
     cr_assert_eq(auth_idle_s(&cfg), 500);
+}
+
+/* Session keys are the token's SHA-256 in lowercase hex (Redis keys written by older builds and
+ * by bench/mktokens must still be found). */
+Test(auth, sha256_hex_is_the_standard_digest_in_lowercase)
+{
+    char hex[65];
+    memset(hex, 'x', sizeof(hex));
+    auth_sha256_hex("abc", 3, hex);
+    cr_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    auth_sha256_hex("", 0, hex);
+    cr_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 }

@@ -2,6 +2,7 @@
 
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "base/xalloc.h"
 
@@ -10,8 +11,18 @@ struct slot {
     int64_t key;
     bool busy; /* a leader is running a batch (or was handed leadership) */
     struct combine_member *head, *tail;
+    size_t queued; /* members in the queue */
+    size_t last;   /* members of the batch before (0: none since the slot was idle) */
+    size_t want;   /* a leader waits for this many queued (0: nobody waits) */
+    pthread_cond_t more;
     struct slot *next; /* in the bucket */
 };
+
+/* How long a leader handed a queue shorter than the batch before waits for it to fill up: the
+ * requests the batch before answered are on their way back (a closed loop of clients), and a
+ * batch costs the same round trips however many it carries. Only while the slot stays busy; the
+ * first request after an idle moment leads at once. */
+#define COMBINE_FILL_WAIT_US 1000
 
 #define BUCKETS 1024
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -40,6 +51,7 @@ void combine_run(int64_t key, struct combine_member *m, size_t max, combine_fn f
     if (!s) {
         s = xcalloc(1, sizeof(*s));
         s->key = key;
+        pthread_cond_init(&s->more, NULL);
         *pp = s;
     }
     if (s->tail)
@@ -47,6 +59,9 @@ void combine_run(int64_t key, struct combine_member *m, size_t max, combine_fn f
     else
         s->head = m;
     s->tail = m;
+    s->queued++;
+    if (s->want && s->queued >= s->want)
+        pthread_cond_signal(&s->more);
     if (!s->busy) {
         s->busy = true;
         m->lead = true;
@@ -60,6 +75,20 @@ void combine_run(int64_t key, struct combine_member *m, size_t max, combine_fn f
     }
     /* Leading: m is the head of the queue (it arrived first, or was handed leadership as the
      * first one left). Take it and those behind it, in arrival order. */
+    size_t want = s->last < max ? s->last : max;
+    if (s->queued < want) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += COMBINE_FILL_WAIT_US * 1000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        s->want = want;
+        while (s->queued < want && pthread_cond_timedwait(&s->more, &mu, &until) == 0)
+            ;
+        s->want = 0;
+    }
     struct combine_member *batch[COMBINE_MAX];
     size_t n = 0;
     while (s->head && n < max) {
@@ -70,6 +99,8 @@ void combine_run(int64_t key, struct combine_member *m, size_t max, combine_fn f
     }
     if (!s->head)
         s->tail = NULL;
+    s->queued -= n;
+    s->last = n;
     pthread_mutex_unlock(&mu);
 
     fn(batch, n, ctx);
@@ -87,6 +118,7 @@ void combine_run(int64_t key, struct combine_member *m, size_t max, combine_fn f
     } else {
         s->busy = false;
         *find(key) = s->next;
+        pthread_cond_destroy(&s->more);
         free(s);
     }
     pthread_mutex_unlock(&mu);

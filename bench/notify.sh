@@ -33,11 +33,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    local p=$1
-    while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
+. bench/lib.sh # free_port
 
 scripts/services.sh start >/dev/null
 M -e "DROP DATABASE IF EXISTS $DB; CREATE DATABASE $DB CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"

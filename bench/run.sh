@@ -58,11 +58,8 @@ M() { mariadb --no-defaults -S var/mysql/mariadbd.sock -uroot "$@"; }
 R() { redis-cli -p "$REDIS_PORT" "$@"; }
 log() { printf 'bench: %s\n' "$*" >&2; }
 
-free_port() { # first port from $1 nobody listens on
-    local p=$1
-    while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
+# free_port, bench_conf
+. bench/lib.sh
 
 PIDS=()
 cleanup() {
@@ -89,29 +86,10 @@ redis_clean
 # (From this checkout's MySQL port, so that benches of several checkouts do not race for one.)
 PORT=$(free_port $((18000 + (MYSQL_PORT % 1000) * 10)))
 BASE=http://127.0.0.1:$PORT
-cat > "$OUT/summitd.conf" <<CONF
-listen = 127.0.0.1:$PORT
-threads = $THREADS
-workers = $WORKERS
-access_log = false
-log_level = warn
-mysql_host = 127.0.0.1
-mysql_port = $MYSQL_PORT
-mysql_user = summitd
-mysql_password = summitd
-mysql_database = $DB
-redis_host = 127.0.0.1
-redis_port = $REDIS_PORT
-redis_prefix = $PREFIX
+bench_conf "$OUT/summitd.conf" "$PORT" "$DB" "$PREFIX" bench <<CONF
 password_cost = $COST
 login_limit_account = 1000000
 login_limit_ip = 1000000
-admin_email = admin@bench.example
-admin_password = bench-admin-password
-# Notices are written (each registration's feed and outbox rows) but not delivered here: this
-# machine has no mail server for the bench, and an undeliverable row retried would bill its
-# UPDATEs to the scenarios. Delivery is measured on its own (bench/notify.sh, bench-webhooks).
-notify_dispatch = false
 CONF
 "$B/summitd" --config "$OUT/summitd.conf" migrate >"$OUT/migrate.log" 2>&1
 "$B/summitd" --config "$OUT/summitd.conf" >"$OUT/summitd.log" 2>&1 &

@@ -25,11 +25,7 @@ mkdir -p "$OUT"
 M() { mariadb --no-defaults -S var/mysql/mariadbd.sock -uroot "$@"; }
 R() { redis-cli -p "$REDIS_PORT" "$@"; }
 log() { printf 'spike: %s\n' "$*" >&2; }
-free_port() {
-    local p=$1
-    while (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; do p=$((p + 1)); done
-    echo "$p"
-}
+. bench/lib.sh # free_port, bench_conf
 SPID=
 cleanup() { [ -z "$SPID" ] || { kill "$SPID" 2>/dev/null; wait "$SPID" 2>/dev/null; } || true; }
 trap cleanup EXIT
@@ -38,25 +34,7 @@ scripts/services.sh start >/dev/null
 M -e "DROP DATABASE IF EXISTS $DB; CREATE DATABASE $DB CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;"
 R --scan --pattern "$PREFIX*" | xargs -r -n 1000 redis-cli -p "$REDIS_PORT" UNLINK >/dev/null
 PORT=$(free_port 18580)
-cat > "$OUT/spike.conf" <<CONF
-listen = 127.0.0.1:$PORT
-threads = $THREADS
-workers = $WORKERS
-access_log = false
-log_level = warn
-mysql_host = 127.0.0.1
-mysql_port = $MYSQL_PORT
-mysql_user = summitd
-mysql_password = summitd
-mysql_database = $DB
-redis_host = 127.0.0.1
-redis_port = $REDIS_PORT
-redis_prefix = $PREFIX
-admin_email = admin@spike.example
-admin_password = spike-admin-password
-# notices written, not delivered (no mail server here; see bench/run.sh)
-notify_dispatch = false
-CONF
+bench_conf "$OUT/spike.conf" "$PORT" "$DB" "$PREFIX" spike </dev/null
 "$B/summitd" --config "$OUT/spike.conf" migrate >"$OUT/spike-migrate.log" 2>&1
 "$B/summitd" --config "$OUT/spike.conf" >"$OUT/spike-summitd.log" 2>&1 &
 SPID=$!

@@ -77,16 +77,26 @@ static void rotated_hosts(char *out, size_t len, int n)
         off += (size_t)snprintf(out + off, len - off, "%s%s", i ? "," : "", item[(n + i) % k]);
 }
 
+/* A port nobody listens on, below the kernel's ephemeral range (32768-60999 on Debian): a port
+ * the kernel picked for us could be handed to an outgoing connection (a test's, or summitd's to
+ * MariaDB) before summitd binds it. Random, so that parallel tests rarely try the same one. */
 static int free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = 0};
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-    socklen_t sl = sizeof(sa);
-    getsockname(fd, (struct sockaddr *)&sa, &sl);
-    close(fd);
-    return ntohs(sa.sin_port);
+    static _Thread_local unsigned seed;
+    if (!seed)
+        seed = (unsigned)getpid() ^ (unsigned)it_now_ms() ^ (unsigned)(uintptr_t)&seed;
+    for (int attempt = 0; attempt < 100; attempt++) {
+        int port = 20000 + (int)(rand_r(&seed) % 12000);
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bool free_ = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0;
+        close(fd);
+        if (free_)
+            return port;
+    }
+    cr_assert_fail("no free port in 20000-31999");
+    return 0;
 }
 
 static int connect_port(int port, int timeout_ms)
@@ -102,6 +112,18 @@ static int connect_port(int port, int timeout_ms)
         return -1;
     }
     return fd;
+}
+
+static bool log_has_line(const char *path, const char *needle)
+{
+    char line[1024];
+    bool found = false;
+    FILE *f = fopen(path, "r");
+    while (f && !found && fgets(line, sizeof(line), f))
+        found = strstr(line, needle) != NULL;
+    if (f)
+        fclose(f);
+    return found;
 }
 
 static bool healthy(void *arg)
@@ -120,15 +142,9 @@ static bool healthy(void *arg)
     /* ... and it is our process that answered: free_port() only found a port free a moment
      * ago, and another test (or checkout) may have taken it since. summitd logs this line once
      * it serves, with its signal handlers in place. */
-    char want[64], line[1024];
+    char want[64];
     snprintf(want, sizeof(want), "summitd serving http://%s ", s->addr);
-    bool ours = false;
-    FILE *f = fopen(s->log, "r");
-    while (f && !ours && fgets(line, sizeof(line), f))
-        ours = strstr(line, want) != NULL;
-    if (f)
-        fclose(f);
-    return ours;
+    return log_has_line(s->log, want);
 }
 
 struct it_server *it_start(const char *const *sets)
@@ -240,6 +256,22 @@ struct it_server *it_start(const char *const *sets)
     }
     s->pid = pid;
     bool up = it_wait(healthy, s, vg ? 120000 : 30000);
+    if (!up || s->pid <= 0) {
+        /* Another listener took the port between free_port() and summitd's bind: again, on
+         * another port (at most a few times). */
+        static _Thread_local int retries;
+        if (retries < 3 && log_has_line(s->log, "Address already in use")) {
+            retries++;
+            if (s->pid > 0) {
+                kill(s->pid, SIGKILL);
+                waitpid(s->pid, NULL, 0);
+            }
+            free(s);
+            struct it_server *again = it_start(sets);
+            retries = 0;
+            return again;
+        }
+    }
     cr_assert(up && s->pid > 0, "summitd did not come up; see %s", s->log);
     return s;
 }

@@ -900,6 +900,52 @@ static void reg_batch_run(struct combine_member *const *m, size_t n, void *ctx)
     }
 }
 
+/* A request in the combiner: what it asked, and its place in the queue. On the heap: it outlives
+ * the handler's frame while the request is parked. */
+struct reg_join {
+    struct reg_create a;
+    struct reg_member x;
+    struct combine_member cm;
+};
+
+/* The reply, once the batch that carried the request has decided it. */
+static void reg_answer(struct req *r, struct reg_join *j)
+{
+    struct reg_create *a = &j->a;
+    struct reg_member *x = &j->x;
+    if (!x->rc) {
+        reply_made(r, x->id, a->session_id, a->event_id, a->user_id, x->confirmed, x->position,
+                   x->code, x->now);
+    } else if ((x->rc == SD_ERR_DUPLICATE || x->f.err == SD_ERR_CONFLICT ||
+                x->f.err == SD_ERR_INVALID) &&
+               reply_existing(r, a->session_id) != 0) {
+        /* A registration the caller already holds is the answer to any refusal but 404. */
+    } else if (x->rc == SD_ERR_DUPLICATE) {
+        /* Not the caller's: the check-in code collided (or the holder cancelled meanwhile). */
+        rlog_warn(r->id, "registration refused by a unique key in a batch; alone again");
+        registrations_create_tx(r, a);
+    } else {
+        reply_tx(r, x->rc, &x->f);
+    }
+    free(j);
+}
+
+static void reg_wake(struct combine_member *m)
+{
+    struct reg_member *x = m->arg;
+    req_resume(x->r);
+}
+
+/* A parked registration, woken: it leads the next batch, or its batch has decided it. */
+static void reg_resumed(struct req *r, void *arg)
+{
+    struct reg_join *j = arg;
+    struct reg_leader l = {.r = r};
+    combine_resume(REG_COMBINE_KEY, &j->cm, (size_t)r->app->cfg->registration_batch_max,
+                   reg_batch_run, &l);
+    reg_answer(r, j);
+}
+
 void registrations_create(struct req *r)
 {
     struct reg_create a = {.r = r, .user_id = r->user.id, .now = time_now()};
@@ -914,35 +960,27 @@ void registrations_create(struct req *r)
     /* 404 for a session that does not exist, before joining anyone's batch. */
     if (session_event(r, a.session_id, &a.event_id) < 0)
         return;
-    struct reg_member x = {.r = r, .session_id = a.session_id, .user_id = r->user.id};
-    new_code(x.code);
-    struct combine_member cm = {.arg = &x};
+    struct reg_join *j = xcalloc(1, sizeof(*j));
+    j->a = a;
+    j->x = (struct reg_member){.r = r, .session_id = a.session_id, .user_id = r->user.id};
+    new_code(j->x.code);
+    j->cm.arg = &j->x;
+    j->cm.wake = reg_wake;
     struct reg_leader l = {.r = r};
     if (r->app->cfg->registration_batch_max > 1) {
-        combine_run(REG_COMBINE_KEY, &cm, (size_t)r->app->cfg->registration_batch_max,
-                    reg_batch_run, &l);
+        /* While other workers' batches run, this request waits parked, not on its worker: a
+         * batch can then carry as many requests as are waiting, not only as many as there are
+         * workers. */
+        req_park(r, reg_resumed, j);
+        if (!combine_enter(REG_COMBINE_KEY, &j->cm, (size_t)r->app->cfg->registration_batch_max,
+                           reg_batch_run, &l))
+            return; /* j and r are the waker's now */
+        req_unpark(r); /* it led its own batch, here */
     } else { /* combining off: every request its own transaction, concurrently, as before */
-        struct combine_member *one[1] = {&cm};
+        struct combine_member *one[1] = {&j->cm};
         reg_batch_run(one, 1, &l);
     }
-    if (!x.rc) {
-        reply_made(r, x.id, a.session_id, a.event_id, a.user_id, x.confirmed, x.position, x.code,
-                   x.now);
-        return;
-    }
-    /* A registration the caller already holds is the answer to any refusal but 404. */
-    if (x.rc == SD_ERR_DUPLICATE || x.f.err == SD_ERR_CONFLICT || x.f.err == SD_ERR_INVALID) {
-        int held = reply_existing(r, a.session_id);
-        if (held != 0)
-            return;
-    }
-    if (x.rc == SD_ERR_DUPLICATE) {
-        /* Not the caller's: the check-in code collided (or the holder cancelled meanwhile). */
-        rlog_warn(r->id, "registration refused by a unique key in a batch; alone again");
-        registrations_create_tx(r, &a);
-        return;
-    }
-    reply_tx(r, x.rc, &x.f);
+    reg_answer(r, j);
 }
 
 /* ---- read, cancel ---- */

@@ -38,6 +38,7 @@ struct worker {
     const struct config *cfg;
     struct db *db;
     struct rds *rds;
+    struct req *parked; /* the request whose handler parked it on this worker just now */
 };
 
 #endif

@@ -38,14 +38,12 @@ static struct slot **find(int64_t key)
     return p;
 }
 
-void combine_run(int64_t key, struct combine_member *m, size_t max, combine_fn fn, void *ctx)
+/* Queues m under key (mu held). Returns true when m leads: the slot was idle. */
+static bool join(int64_t key, struct combine_member *m)
 {
-    if (max < 1 || max > COMBINE_MAX)
-        max = COMBINE_MAX;
     pthread_cond_init(&m->cv, NULL);
     m->done = m->lead = false;
     m->next = NULL;
-    pthread_mutex_lock(&mu);
     m->seq = ++arrivals;
     struct slot **pp = find(key), *s = *pp;
     if (!s) {
@@ -66,15 +64,27 @@ void combine_run(int64_t key, struct combine_member *m, size_t max, combine_fn f
         s->busy = true;
         m->lead = true;
     }
-    while (!m->done && !m->lead)
-        pthread_cond_wait(&m->cv, &mu);
-    if (m->done) {
-        pthread_mutex_unlock(&mu);
-        pthread_cond_destroy(&m->cv);
-        return;
-    }
-    /* Leading: m is the head of the queue (it arrived first, or was handed leadership as the
-     * first one left). Take it and those behind it, in arrival order. */
+    return m->lead;
+}
+
+/* Tells a member its outcome is decided, or that it leads now (mu held). Parked members are
+ * collected in wake[] to be woken once mu is released. */
+static void tell(struct combine_member *x, struct combine_member **wake, size_t *nwake)
+{
+    if (x->wake)
+        wake[(*nwake)++] = x;
+    else
+        pthread_cond_signal(&x->cv);
+}
+
+/* Leads one batch: m is the head of key's queue (mu held on entry, released on return). */
+static void lead(int64_t key, struct combine_member *m, size_t max, combine_fn fn, void *ctx)
+{
+    if (max < 1 || max > COMBINE_MAX)
+        max = COMBINE_MAX;
+    struct slot *s = *find(key);
+    SD_ASSERT(s && s->busy && s->head == m);
+    /* Take m and those behind it, in arrival order. */
     size_t want = s->last < max ? s->last : max;
     if (s->queued < want) {
         struct timespec until;
@@ -107,14 +117,16 @@ void combine_run(int64_t key, struct combine_member *m, size_t max, combine_fn f
     atomic_fetch_add(&nbatches, 1);
     atomic_fetch_add(&nmembers, n);
 
+    struct combine_member *wake[COMBINE_MAX + 1];
+    size_t nwake = 0;
     pthread_mutex_lock(&mu);
     for (size_t i = 1; i < n; i++) {
         batch[i]->done = true;
-        pthread_cond_signal(&batch[i]->cv);
+        tell(batch[i], wake, &nwake);
     }
     if (s->head) {
-        s->head->lead = true; /* hand over: the next batch is that worker's to run */
-        pthread_cond_signal(&s->head->cv);
+        s->head->lead = true; /* hand over: the next batch is that member's to run */
+        tell(s->head, wake, &nwake);
     } else {
         s->busy = false;
         *find(key) = s->next;
@@ -122,6 +134,46 @@ void combine_run(int64_t key, struct combine_member *m, size_t max, combine_fn f
         free(s);
     }
     pthread_mutex_unlock(&mu);
+    /* Once woken, a member may be resumed, answered and freed on another thread: not touched
+     * here after its wake. */
+    for (size_t i = 0; i < nwake; i++)
+        wake[i]->wake(wake[i]);
+}
+
+void combine_run(int64_t key, struct combine_member *m, size_t max, combine_fn fn, void *ctx)
+{
+    m->wake = NULL;
+    pthread_mutex_lock(&mu);
+    join(key, m);
+    while (!m->done && !m->lead)
+        pthread_cond_wait(&m->cv, &mu);
+    if (m->done)
+        pthread_mutex_unlock(&mu);
+    else
+        lead(key, m, max, fn, ctx);
+    pthread_cond_destroy(&m->cv);
+}
+
+bool combine_enter(int64_t key, struct combine_member *m, size_t max, combine_fn fn, void *ctx)
+{
+    SD_ASSERT(m->wake);
+    pthread_mutex_lock(&mu);
+    if (!join(key, m)) {
+        pthread_mutex_unlock(&mu);
+        return false;
+    }
+    lead(key, m, max, fn, ctx);
+    pthread_cond_destroy(&m->cv);
+    return true;
+}
+
+void combine_resume(int64_t key, struct combine_member *m, size_t max, combine_fn fn, void *ctx)
+{
+    pthread_mutex_lock(&mu);
+    if (m->done)
+        pthread_mutex_unlock(&mu);
+    else
+        lead(key, m, max, fn, ctx);
     pthread_cond_destroy(&m->cv);
 }
 

@@ -1,6 +1,7 @@
 #ifndef SUMMITD_SERVER_HTTP_H
 #define SUMMITD_SERVER_HTTP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -78,6 +79,9 @@ struct req {
     struct loop *loop;
     struct conn_guard *guard;
     struct evhttp_request *evreq;
+    void (*cont)(struct req *r, void *arg); /* what runs when a parked request is resumed */
+    void *cont_arg;
+    atomic_int park;             /* enum park_state in server.c */
     struct req *next;
 };
 
@@ -132,6 +136,18 @@ void tx_fail_extra(struct tx_fail *f, const char *name, int64_t value);
 void reply_tx(struct req *r, int rc, const struct tx_fail *f);
 /* Adds a response header (both strings copied). */
 void reply_header(struct req *r, const char *name, const char *value);
+
+/* Parking: a handler whose request waits on other requests' work (a combined transaction that
+ * another worker runs, server/combine.h) need not hold its worker meanwhile. It calls
+ * req_park(r, cont, arg) BEFORE it makes r reachable by whoever will resume it, and returns
+ * without a reply; its worker goes back to the pool and forgets r. Exactly one req_resume(r)
+ * later (from any thread, even before the handler has returned) queues cont(r, arg) on a worker
+ * (any one: r->w changes), which then replies as the handler would have (or parks again).
+ * req_unpark(r) undoes a req_park() that nobody can resume any more (the handler did the work
+ * itself after all). Parked requests count against queue_max like queued ones. */
+void req_park(struct req *r, void (*cont)(struct req *r, void *arg), void *arg);
+void req_unpark(struct req *r);
+void req_resume(struct req *r);
 
 /* Frees everything the request owns. */
 void req_free(struct req *r);

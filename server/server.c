@@ -72,6 +72,7 @@ struct pool {
     pthread_t *th;
     struct worker *w;
     atomic_long busy;
+    atomic_long parked; /* requests parked (req_park) and not yet running again */
 };
 
 struct server {
@@ -99,27 +100,48 @@ static void release_waiters(struct loop *l, void *head);
 
 /* ---------------------------------------------------------------- worker pool */
 
-static void run_job(struct worker *w, struct req *r)
+/* A parked request's way back (req_park): whichever of its worker leaving it and req_resume()
+ * comes second queues the continuation, so that nobody touches r while another thread may run
+ * it. */
+enum park_state { PARK_NONE, PARK_HELD, PARK_LEFT, PARK_WOKEN };
+
+static void pool_push_cont(struct pool *p, struct req *r);
+
+/* Runs r's handler (or, for a resumed request, its continuation). Returns false when the handler
+ * parked r: it is no longer this worker's to touch. */
+static bool run_job(struct worker *w, struct req *r)
 {
     const struct route_def *rd = &w->app->routes[r->route];
     r->w = w;
-    if (db_check(w->db) != 0) {
-        /* Handlers that need MySQL see the failure on their first statement. */
-    }
-    if (auth_authenticate(r, (rd->flags & ROUTE_AUTH) != 0) != 0)
-        return;
-    if (body_check(r, rd->pattern) != 0) /* strict bodies, from the contract */
-        return;
     bool idem = (rd->flags & ROUTE_IDEMPOTENT) && req_header(r, "Idempotency-Key");
-    if (idem && idem_begin(r) != 0)
-        return;
-    rd->fn(r);
+    if (r->cont) { /* resumed: auth, body and Idempotency-Key were done before it parked */
+        void (*cont)(struct req *, void *) = r->cont;
+        r->cont = NULL;
+        atomic_store(&r->park, PARK_NONE);
+        cont(r, r->cont_arg);
+    } else {
+        if (db_check(w->db) != 0) {
+            /* Handlers that need MySQL see the failure on their first statement. */
+        }
+        if (auth_authenticate(r, (rd->flags & ROUTE_AUTH) != 0) != 0)
+            return true;
+        if (body_check(r, rd->pattern) != 0) /* strict bodies, from the contract */
+            return true;
+        if (idem && idem_begin(r) != 0)
+            return true;
+        rd->fn(r);
+    }
+    if (w->parked == r) {
+        w->parked = NULL;
+        return false;
+    }
     if (!r->status) {
         rlog_error(r->id, "handler for %s gave no reply", rd->pattern);
         reply_error(r, SD_ERR_INTERNAL, NULL, NULL, "internal error (request %s)", r->id);
     }
     if (idem)
         idem_end(r);
+    return true;
 }
 
 static void *worker_main(void *arg)
@@ -143,8 +165,13 @@ static void *worker_main(void *arg)
         r->next = NULL;
 
         atomic_fetch_add(&p->busy, 1);
-        run_job(w, r);
+        bool done = run_job(w, r);
         atomic_fetch_sub(&p->busy, 1);
+        if (!done) {
+            if (atomic_exchange(&r->park, PARK_LEFT) == PARK_WOKEN)
+                pool_push_cont(p, r); /* resumed before this worker let go */
+            continue;
+        }
 
         struct loop *l = r->loop;
         pthread_mutex_lock(&l->mu);
@@ -159,10 +186,52 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
+void req_park(struct req *r, void (*cont)(struct req *r, void *arg), void *arg)
+{
+    SD_ASSERT(r->w && !r->w->parked && cont);
+    r->cont = cont;
+    r->cont_arg = arg;
+    atomic_store(&r->park, PARK_HELD);
+    r->w->parked = r;
+    atomic_fetch_add(&r->app->srv->pool.parked, 1);
+}
+
+void req_unpark(struct req *r)
+{
+    SD_ASSERT(r->w && r->w->parked == r);
+    r->cont = NULL;
+    atomic_store(&r->park, PARK_NONE);
+    r->w->parked = NULL;
+    atomic_fetch_sub(&r->app->srv->pool.parked, 1);
+}
+
+void req_resume(struct req *r)
+{
+    struct pool *p = &r->app->srv->pool;
+    if (atomic_exchange(&r->park, PARK_WOKEN) == PARK_LEFT)
+        pool_push_cont(p, r);
+}
+
+/* Queues a resumed request ahead of new ones: it was admitted already, and its reply (or the
+ * batch it now leads) is what the requests behind it wait for. Neither queue_max nor a stop
+ * refuses it (workers leave only once the queue is empty). */
+static void pool_push_cont(struct pool *p, struct req *r)
+{
+    atomic_fetch_sub(&p->parked, 1);
+    pthread_mutex_lock(&p->mu);
+    r->next = p->head;
+    p->head = r;
+    if (!p->tail)
+        p->tail = r;
+    p->len++;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
 static bool pool_submit(struct pool *p, struct req *r)
 {
     pthread_mutex_lock(&p->mu);
-    if (p->len >= p->max || p->stop) {
+    if (p->len + atomic_load(&p->parked) >= p->max || p->stop) {
         pthread_mutex_unlock(&p->mu);
         return false;
     }

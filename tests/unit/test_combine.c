@@ -135,3 +135,117 @@ Test(combine, different_keys_do_not_wait_for_each_other)
     pthread_join(t, NULL);
     cr_assert_eq(atomic_load(&key1_running), 2);
 }
+
+/* Parked members (combine_enter/combine_resume): a thread does not wait for its member's batch,
+ * so a batch can carry more members than there are threads. Three threads here enter 30
+ * members; woken members go to a queue that the same threads serve. */
+#define PN 30
+#define PMAX 8
+#define PTHREADS 3
+
+static struct combine_member pm[PN];
+static struct rec precs[PN];
+static pthread_mutex_t pmu = PTHREAD_MUTEX_INITIALIZER;
+static struct combine_member *woken[4 * PN];
+static int nwoken, ntaken, pbatches, psizes[PN];
+static uint64_t pseqs[PN][PMAX];
+static atomic_int pentered, pdecided;
+
+static void park_batch(struct combine_member *const *m, size_t n, void *ctx)
+{
+    (void)ctx;
+    pthread_mutex_lock(&pmu);
+    int b = pbatches++;
+    psizes[b] = (int)n;
+    for (size_t i = 0; i < n; i++) {
+        struct rec *r = m[i]->arg;
+        r->decided++;
+        r->batch = b;
+        pseqs[b][i] = m[i]->seq;
+    }
+    pthread_mutex_unlock(&pmu);
+    atomic_fetch_add(&pdecided, (int)n);
+    if (b == 0) /* the first batch is slow: every other member queues behind it */
+        while (atomic_load(&pentered) < PN)
+            usleep(1000);
+}
+
+static void park_wake(struct combine_member *m)
+{
+    pthread_mutex_lock(&pmu);
+    woken[nwoken++] = m;
+    pthread_mutex_unlock(&pmu);
+}
+
+/* Thread 0 enters member 0, which leads the slow first batch; threads 1 and 2 enter the others
+ * meanwhile. Then all three serve the woken members until every member is decided. */
+static void *parker(void *arg)
+{
+    long t = (long)arg;
+    if (t == 0) {
+        pm[0].arg = &precs[0];
+        pm[0].wake = park_wake;
+        atomic_fetch_add(&pentered, 1);
+        cr_assert(combine_enter(7, &pm[0], PMAX, park_batch, NULL), "the first leads");
+    } else {
+        while (atomic_load(&pentered) == 0)
+            usleep(100);
+        for (long i = t; i < PN; i += PTHREADS - 1) {
+            pm[i].arg = &precs[i];
+            pm[i].wake = park_wake;
+            pthread_mutex_lock(&pmu); /* enter in index order, so that seq follows i */
+            while (atomic_load(&pentered) != i) {
+                pthread_mutex_unlock(&pmu);
+                usleep(100);
+                pthread_mutex_lock(&pmu);
+            }
+            bool led = combine_enter(7, &pm[i], PMAX, park_batch, NULL);
+            atomic_fetch_add(&pentered, 1);
+            pthread_mutex_unlock(&pmu);
+            cr_assert(!led, "member %ld queued behind the first batch", i);
+        }
+    }
+    for (;;) {
+        struct combine_member *m = NULL;
+        pthread_mutex_lock(&pmu);
+        bool over = atomic_load(&pdecided) == PN && ntaken == nwoken;
+        if (ntaken < nwoken)
+            m = woken[ntaken++];
+        pthread_mutex_unlock(&pmu);
+        if (over)
+            break;
+        if (m)
+            combine_resume(7, m, PMAX, park_batch, NULL);
+        else
+            usleep(500);
+    }
+    return NULL;
+}
+
+Test(combine, parked_members_fill_batches_beyond_the_threads, .timeout = 60)
+{
+    pthread_t th[PTHREADS];
+    for (long t = 0; t < PTHREADS; t++)
+        pthread_create(&th[t], NULL, parker, (void *)t);
+    for (int t = 0; t < PTHREADS; t++)
+        pthread_join(th[t], NULL);
+    int total = 0;
+    uint64_t last = 0;
+    for (int b = 0; b < pbatches; b++) {
+        cr_assert(psizes[b] >= 1 && psizes[b] <= PMAX, "batch %d has %d", b, psizes[b]);
+        total += psizes[b];
+        for (int i = 0; i < psizes[b]; i++) {
+            cr_assert_gt(pseqs[b][i], last, "arrival order within and across batches");
+            last = pseqs[b][i];
+        }
+    }
+    cr_assert_eq(total, PN);
+    for (int i = 0; i < PN; i++)
+        cr_assert_eq(precs[i].decided, 1, "member %d decided once", i);
+    cr_assert_eq(psizes[0], 1, "the first ran alone");
+    cr_assert_eq(psizes[1], PMAX, "the next batch took %d parked members, more than the %d threads",
+                 PMAX, PTHREADS);
+    cr_assert_eq(pbatches, 1 + (PN - 1 + PMAX - 1) / PMAX);
+    /* Every member but the first was woken once: decided, or to lead (then decided by itself). */
+    cr_assert_eq(nwoken, PN - 1);
+}

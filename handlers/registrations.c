@@ -544,8 +544,6 @@ enum { RB_ID, RB_CAPACITY, RB_CONFIRMED, RB_WAITING, RB_WAITLIST, RB_OPENS, RB_C
 #define REG_INSERT_HEAD                                                                            \
     "INSERT INTO registrations (session_id, user_id, active_user_id, status, waitlist_position,"  \
     " checkin_code, created_at, updated_at) VALUES "
-#define REG_INSERT_TUPLE "(?, ?, ?, ?, ?, ?, ?, ?)"
-#define REG_INSERT_ROWS (DB_MAX_PARAMS / 8) /* rows per INSERT: 8 parameters each */
 #define REG_COUNTER_SESSIONS 32 /* sessions per counters UPDATE: 5 parameters each, and 2 */
 _Static_assert(REG_COUNTER_SESSIONS * 5 + 2 <= DB_MAX_PARAMS, "the counters UPDATE binds too much");
 
@@ -630,47 +628,34 @@ static int batch_explain(struct db *db, struct reg_batch *b)
     return 0;
 }
 
-/* Inserts rows idx[0..k) (already decided) in power-of-two chunks of at most REG_INSERT_ROWS;
- * *first gets the smallest insert id. SD_ERR_DUPLICATE when a unique key refused one (that
- * statement is undone). */
+/* Inserts rows idx[0..k) (already decided) in one statement; *first gets the first insert id.
+ * SD_ERR_DUPLICATE when a unique key refused one (the statement is undone). Sent as text: every
+ * value is a number, a fixed word, our own time format or a base64url check-in code, so one
+ * statement carries any batch (a prepared one would be chunked by DB_MAX_PARAMS and prepared
+ * once per row count). */
 static int batch_insert(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k,
                         const char *now, int64_t *first)
 {
-    static const size_t tl = sizeof(REG_INSERT_TUPLE) - 1;
-    char sql[sizeof(REG_INSERT_HEAD) + REG_INSERT_ROWS * (sizeof(REG_INSERT_TUPLE) + 2)];
-    struct db_param p[REG_INSERT_ROWS * 8];
-    *first = 0;
-    for (size_t off = 0; off < k;) {
-        size_t c = 1;
-        while (c * 2 <= k - off && c * 2 <= REG_INSERT_ROWS)
-            c *= 2;
-        size_t len = sizeof(REG_INSERT_HEAD) - 1, np = 0;
-        memcpy(sql, REG_INSERT_HEAD, len);
-        for (size_t j = 0; j < c; j++) {
-            if (j)
-                sql[len++] = ',';
-            memcpy(sql + len, REG_INSERT_TUPLE, tl);
-            len += tl;
-            const struct reg_member *x = bm(b, idx[off + j]);
-            p[np++] = DB_I(x->session_id);
-            p[np++] = DB_I(x->user_id);
-            p[np++] = DB_I(x->user_id);
-            p[np++] = DB_S(x->confirmed ? "confirmed" : "waitlisted");
-            p[np++] = DB_N(x->confirmed ? 0 : x->position);
-            p[np++] = DB_S(x->code);
-            p[np++] = DB_S(now);
-            p[np++] = DB_S(now);
-        }
-        sql[len] = '\0';
-        struct db_res res;
-        int rc = db_execv(db, &res, sql, p, np);
-        if (rc)
-            return rc;
-        if (!*first || (int64_t)res.insert_id < *first)
-            *first = (int64_t)res.insert_id;
-        db_res_clear(&res);
-        off += c;
+    char sql[sizeof(REG_INSERT_HEAD) + REG_BATCH_MAX * 192];
+    size_t len = sizeof(REG_INSERT_HEAD) - 1;
+    memcpy(sql, REG_INSERT_HEAD, len);
+    for (size_t j = 0; j < k; j++) {
+        const struct reg_member *x = bm(b, idx[j]);
+        char pos[24] = "NULL";
+        if (!x->confirmed)
+            snprintf(pos, sizeof(pos), "%lld", (long long)x->position);
+        len += (size_t)snprintf(sql + len, sizeof(sql) - len,
+                                "%s(%lld, %lld, %lld, '%s', %s, '%s', '%s', '%s')", j ? ", " : "",
+                                (long long)x->session_id, (long long)x->user_id,
+                                (long long)x->user_id, x->confirmed ? "confirmed" : "waitlisted",
+                                pos, x->code, now, now);
+        SD_ASSERT(len < sizeof(sql));
     }
+    struct db_res res;
+    int rc = db_exec_text(db, &res, sql, len);
+    if (rc)
+        return rc;
+    *first = (int64_t)res.insert_id;
     return 0;
 }
 
@@ -832,10 +817,14 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
         }
         if (rc)
             return rc;
-        if (k == 1)
-            bm(b, idx[0])->id = first;
-        else if ((rc = batch_ids(db, b, idx, k)))
+        /* The ids: consecutive from the first where the server promises it, else read back. */
+        int step = db_autoinc_step(db);
+        if (k == 1 || step > 0) {
+            for (size_t j = 0; j < k; j++)
+                bm(b, idx[j])->id = first + (int64_t)j * (step > 0 ? step : 1);
+        } else if ((rc = batch_ids(db, b, idx, k))) {
             return rc;
+        }
     }
     bool open;
     if ((rc = batch_counters(db, b, now, &open)))

@@ -169,6 +169,7 @@ struct db {
     int neps;
     int ep;      /* the endpoint of conn */
     bool galera; /* conn is to a Galera node (readiness is checked) */
+    int autoinc_step; /* db_autoinc_step() of conn */
     bool in_tx;  /* between db_begin and db_commit/db_rollback */
     bool unsent; /* the last failure happened before anything could have run (retry-safe) */
     int64_t last_used_us;
@@ -343,6 +344,23 @@ static const char *node_not_ready(MYSQL *m, bool *galera)
     return NULL;
 }
 
+/* See db_autoinc_step(); 0 when the server does not say. */
+static int autoinc_step(MYSQL *m)
+{
+    static const char q[] = "SELECT @@innodb_autoinc_lock_mode, @@auto_increment_increment";
+    if (mysql_real_query(m, q, sizeof(q) - 1) != 0)
+        return 0;
+    MYSQL_RES *res = mysql_store_result(m);
+    if (!res)
+        return 0;
+    MYSQL_ROW row = mysql_fetch_row(res);
+    int step = 0;
+    if (row && row[0] && row[1] && (!strcmp(row[0], "0") || !strcmp(row[0], "1")))
+        step = atoi(row[1]);
+    mysql_free_result(res);
+    return step > 0 ? step : 0;
+}
+
 static int connect_one(struct db *db, int ep, bool quiet)
 {
     const struct config *c = db->cfg;
@@ -382,10 +400,12 @@ static int connect_one(struct db *db, int ep, bool quiet)
         mysql_close(m);
         return SD_ERR_UNAVAILABLE;
     }
+    int step = autoinc_step(m);
     drop_conn(db);
     db->conn = m;
     db->ep = ep;
     db->galera = galera;
+    db->autoinc_step = step;
     db->next_failback_us = time_mono_us() + (int64_t)c->mysql_failback_s * 1000000;
     return 0;
 }
@@ -878,6 +898,29 @@ int db_query(struct db *db, const char *sql)
         if (r)
             mysql_free_result(r);
     } while (mysql_next_result(db->conn) == 0);
+    db->last_used_us = time_mono_us();
+    return 0;
+}
+
+int db_autoinc_step(const struct db *db)
+{
+    return db->conn ? db->autoinc_step : 0;
+}
+
+int db_exec_text(struct db *db, struct db_res *res, const char *sql, size_t len)
+{
+    memset(res, 0, sizeof(*res));
+    db->unsent = false;
+    int rc = db->conn ? 0 : connect_db(db);
+    if (rc)
+        return rc;
+    if (mysql_real_query(db->conn, sql, len) != 0)
+        return map_error(db, mysql_errno(db->conn), mysql_error(db->conn), sql);
+    MYSQL_RES *r = mysql_store_result(db->conn);
+    if (r)
+        mysql_free_result(r); /* (not for statements with results) */
+    res->affected = (uint64_t)mysql_affected_rows(db->conn);
+    res->insert_id = (uint64_t)mysql_insert_id(db->conn);
     db->last_used_us = time_mono_us();
     return 0;
 }

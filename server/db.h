@@ -65,6 +65,18 @@ int db_execv(struct db *db, struct db_res *res, const char *sql, const struct db
 int db_vexec(struct db *db, struct db_res *res, const char *sql, const char *types,
              va_list ap) SD_MUST_CHECK;
 
+/* A statement sent as text: no parameters, no result rows; res gets the rows affected and the
+ * first id inserted. Only for statements built from values the caller formatted itself (numbers,
+ * and strings of a known safe alphabet): a multi-row INSERT of any row count is then one
+ * statement, where a prepared one would be chunked (DB_MAX_PARAMS) and prepared per shape. */
+int db_exec_text(struct db *db, struct db_res *res, const char *sql, size_t len) SD_MUST_CHECK;
+
+/* The step between the ids that one multi-row INSERT ... VALUES into an AUTO_INCREMENT table
+ * assigns, when the server makes them consecutive (innodb_autoinc_lock_mode 0 or 1:
+ * @@auto_increment_increment); 0 when it does not promise that (mode 2, which Galera requires:
+ * read the ids back). Of the current connection: call it after a statement of the transaction. */
+int db_autoinc_step(const struct db *db);
+
 /* Parameters one statement may bind (db_execv asserts it): callers that build statements from
  * many rows chunk them below it. */
 #define DB_MAX_PARAMS 256

@@ -44,6 +44,23 @@ static void run_batch(struct combine_member *const *m, size_t n, void *ctx)
     }
 }
 
+/* Every batch has 1..max members, the batches carry all n, and arrival numbers (seq, max a
+ * batch) grow within and across batches. */
+static void check_batches(const int *size, const uint64_t *seq, int max, int nb, int n)
+{
+    int total = 0;
+    uint64_t last = 0;
+    for (int b = 0; b < nb; b++) {
+        cr_assert(size[b] >= 1 && size[b] <= max, "batch %d has %d", b, size[b]);
+        total += size[b];
+        for (int i = 0; i < size[b]; i++) {
+            cr_assert_gt(seq[b * max + i], last, "arrival order within and across batches");
+            last = seq[b * max + i];
+        }
+    }
+    cr_assert_eq(total, n);
+}
+
 static void *member(void *arg)
 {
     long i = (long)arg;
@@ -71,17 +88,7 @@ Test(combine, queued_members_share_batches_in_arrival_order)
         pthread_create(&th[i], NULL, member, (void *)i);
     for (int i = 0; i < N; i++)
         pthread_join(th[i], NULL);
-    int total = 0;
-    uint64_t last = 0;
-    for (int b = 0; b < nbatches; b++) {
-        cr_assert(sizes[b] >= 1 && sizes[b] <= MAX, "batch %d has %d", b, sizes[b]);
-        total += sizes[b];
-        for (int i = 0; i < sizes[b]; i++) {
-            cr_assert_gt(seqs[b][i], last, "arrival order within and across batches");
-            last = seqs[b][i];
-        }
-    }
-    cr_assert_eq(total, N);
+    check_batches(sizes, &seqs[0][0], MAX, nbatches, N);
     cr_assert_eq(sizes[0], 1, "the first ran alone");
     cr_assert_lt(nbatches, N, "the others were combined (%d batches)", nbatches);
     cr_assert_eq(nbatches, 1 + (N - 1 + MAX - 1) / MAX, "full batches of %d behind the first", MAX);
@@ -229,17 +236,7 @@ Test(combine, parked_members_fill_batches_beyond_the_threads, .timeout = 60)
         pthread_create(&th[t], NULL, parker, (void *)t);
     for (int t = 0; t < PTHREADS; t++)
         pthread_join(th[t], NULL);
-    int total = 0;
-    uint64_t last = 0;
-    for (int b = 0; b < pbatches; b++) {
-        cr_assert(psizes[b] >= 1 && psizes[b] <= PMAX, "batch %d has %d", b, psizes[b]);
-        total += psizes[b];
-        for (int i = 0; i < psizes[b]; i++) {
-            cr_assert_gt(pseqs[b][i], last, "arrival order within and across batches");
-            last = pseqs[b][i];
-        }
-    }
-    cr_assert_eq(total, PN);
+    check_batches(psizes, &pseqs[0][0], PMAX, pbatches, PN);
     for (int i = 0; i < PN; i++)
         cr_assert_eq(precs[i].decided, 1, "member %d decided once", i);
     cr_assert_eq(psizes[0], 1, "the first ran alone");

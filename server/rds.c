@@ -325,6 +325,14 @@ static int next_message(struct rds_sub *s, int timeout_ms, void **out)
     return *out != NULL;
 }
 
+/* A pushed ["message", channel, payload] (pub/sub, and tracking's invalidations). */
+static bool is_message(const redisReply *rep)
+{
+    return rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
+           rep->element[0]->type == REDIS_REPLY_STRING &&
+           strcmp(rep->element[0]->str, "message") == 0;
+}
+
 int rds_sub_read(struct rds_sub *s, int timeout_ms, char *chan, size_t chanlen, char *buf,
                  size_t len)
 {
@@ -334,10 +342,7 @@ int rds_sub_read(struct rds_sub *s, int timeout_ms, char *chan, size_t chanlen, 
         return got;
     redisReply *rep = out;
     int rc = 0;
-    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
-        rep->element[0]->type == REDIS_REPLY_STRING &&
-        strcmp(rep->element[0]->str, "message") == 0 &&
-        rep->element[2]->type == REDIS_REPLY_STRING) {
+    if (is_message(rep) && rep->element[2]->type == REDIS_REPLY_STRING) {
         const redisReply *ch = rep->element[1];
         size_t skip =
             ch->type == REDIS_REPLY_STRING && ch->len >= s->prefix_len ? s->prefix_len : 0;
@@ -402,9 +407,7 @@ int rds_track_read(struct rds_sub *s, int timeout_ms,
         return got;
     redisReply *rep = out;
     int rc = 0;
-    if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3 &&
-        rep->element[0]->type == REDIS_REPLY_STRING &&
-        strcmp(rep->element[0]->str, "message") == 0) {
+    if (is_message(rep)) {
         const redisReply *keys = rep->element[2];
         if (keys->type == REDIS_REPLY_ARRAY) {
             for (size_t i = 0; i < keys->elements; i++)

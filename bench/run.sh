@@ -24,7 +24,8 @@
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_SECONDS (3, per round and leg), BENCH_CONNS (64),
 # BENCH_WRK_THREADS (2),
 # BENCH_THREADS (summitd loops, 2), BENCH_WORKERS (summitd workers, 16), BENCH_PASSWORD_COST (5),
-# BENCH_USERS (bulk attendees, 80000), BENCH_ME_CONNS (GET /me connections in signup_flood, 16),
+# BENCH_USERS (bulk attendees, 120000: one per hot registration of 5 rounds),
+# BENCH_ME_CONNS (GET /me connections in signup_flood, 16),
 # BENCH_ONLY (comma-separated scenarios and/or "floors" (Redis) to run, e.g. "event"; default
 # all), B (build dir). More scenarios: bench/scenarios/*.sh (see "measurements" below).
 set -euo pipefail
@@ -38,7 +39,7 @@ WT=${BENCH_WRK_THREADS:-2}
 THREADS=${BENCH_THREADS:-2}
 WORKERS=${BENCH_WORKERS:-16}
 COST=${BENCH_PASSWORD_COST:-5}
-NUSERS=${BENCH_USERS:-80000}
+NUSERS=${BENCH_USERS:-120000}
 NLOGIN=1000
 ME_CONNS=${BENCH_ME_CONNS:-16}
 ONLY=${BENCH_ONLY:-}

@@ -20,6 +20,7 @@ Test(db, every_handled_error_has_its_name_and_outcome)
         {1213, false, "deadlock", SD_ERR_RETRY},
         {1213, true, "certification_conflict", SD_ERR_RETRY},
         {1205, false, "lock_wait_timeout", SD_ERR_RETRY},
+        {1467, false, "autoinc_deadlock", SD_ERR_RETRY},
         {1047, false, "node_not_ready", SD_ERR_UNAVAILABLE},
         {1047, true, "node_not_ready", SD_ERR_UNAVAILABLE},
         {1053, false, "server_shutdown", SD_ERR_UNAVAILABLE},

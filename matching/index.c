@@ -19,6 +19,9 @@
 #define WEIGHT_ONE 65536.0
 #define NONE UINT32_MAX
 #define COMPACT_MIN_CHANGES 1024
+#ifndef COMMON_DF_DIV
+#define COMMON_DF_DIV 32
+#endif
 
 enum { W_TAG, W_TEXT, W_SECTOR, W_ZONE, W_BUDGET, W_STAGE, W_N };
 enum term_kind { KIND_TAG = 0, KIND_TEXT = 1, KIND_SECTOR = 2, KIND_ZONE = 3 };
@@ -42,6 +45,12 @@ struct term {
     struct plist list[2];
 };
 
+/* A run as its tag set lists it: slots [lo, lo + n), their zone, the most dc among them. */
+struct srun {
+    uint32_t lo, n, zone;
+    uint16_t dc;
+};
+
 /* Projects of one side, by slot. Slots only grow between compactions; removed ones stay with
  * alive = 0 (their postings are skipped) until match_index_compact() renumbers. */
 struct side {
@@ -58,6 +67,23 @@ struct side {
     /* Slots [0, sorted) are ordered by (sector, zone) term id (a compaction sorts them; upserts
      * append after), so a query's sector and its zone within it are ranges (match_index_topk). */
     uint32_t sorted;
+    /* Within a (sector, zone), the sorted slots are grouped by tag vector: run i is the slots
+     * [run_lo[i], run_lo[i + 1]) (run_lo[nruns] == sorted), all of one sector, zone and tag
+     * vector (term ids and weights), that of tag set run_set[i]; set_rep[set] is a slot that has
+     * it. dc[slot] >= |the slot's text vector restricted to the common terms| (see
+     * match_index.common) and run_dc[i] is the runs' maximum of it. */
+    uint32_t nruns, nsets;
+    uint32_t *run_lo, *run_set, *set_rep;
+    uint16_t *run_dc, *dc;
+    /* Per sorted slot its tag set; per set its runs (set_roff[nsets + 1] into set_runs, in slot
+     * order), the most dc of them, and its tag vector (set_toff[nsets + 1] into set_term /
+     * set_w). The tag vectors again as (term, set, weight) sorted by term: tset_*[ntset]. */
+    uint32_t *slot_set, *set_roff, *set_toff, *set_term;
+    struct srun *set_runs;
+    uint16_t *set_dc, *set_w;
+    uint32_t ntset;
+    uint32_t *tset_term, *tset_set;
+    uint16_t *tset_w;
 };
 
 struct idslot {
@@ -91,6 +117,11 @@ struct match_index {
     uint64_t cepoch;     /* bumped by every compaction: a prepared one is for this epoch */
     int64_t *log;        /* ids upserted or removed since the last compaction, in order */
     size_t log_len, log_cap;
+    /* Text terms [0, ncommon) with common[t] set were in more than common_df(live) projects at
+     * the last compaction: a query bounds their part of a candidate's text score by the
+     * candidate's dc (struct side) and probes the other (rare) terms' lists. */
+    uint8_t *common;
+    uint32_t ncommon;
 };
 
 /* ---- small helpers ---- */
@@ -339,6 +370,21 @@ static void side_free(struct side *s)
     free(s->f_term);
     free(s->f_w);
     free(s->f_tf);
+    free(s->run_lo);
+    free(s->run_set);
+    free(s->set_rep);
+    free(s->run_dc);
+    free(s->dc);
+    free(s->slot_set);
+    free(s->set_roff);
+    free(s->set_runs);
+    free(s->tset_term);
+    free(s->tset_set);
+    free(s->tset_w);
+    free(s->set_toff);
+    free(s->set_term);
+    free(s->set_dc);
+    free(s->set_w);
 }
 
 /* ---- lifecycle ---- */
@@ -370,6 +416,7 @@ void match_index_free(struct match_index *idx)
     side_free(&idx->sides[1]);
     free(idx->ids.v);
     free(idx->log);
+    free(idx->common);
     free(idx);
 }
 
@@ -659,6 +706,7 @@ struct match_compaction {
     size_t blob_len;
     bool swapped;
     bool same_idf; /* MC_PLAIN with the IDF held: every vector keeps its bits (copied) */
+    uint8_t *common; /* nterms: the index's common[] after the swap */
 };
 
 static double raw_weight(uint8_t kind, double idf, uint32_t tf)
@@ -722,6 +770,7 @@ static void side_post(struct plist *lists, const struct side *s, int sd, uint32_
 
 struct ord {
     uint32_t sector, zone, slot;
+    uint64_t tsig;
 };
 
 static int ord_cmp(const void *a, const void *b)
@@ -731,7 +780,178 @@ static int ord_cmp(const void *a, const void *b)
         return x->sector < y->sector ? -1 : 1;
     if (x->zone != y->zone)
         return x->zone < y->zone ? -1 : 1;
+    if (x->tsig != y->tsig)
+        return x->tsig < y->tsig ? -1 : 1;
     return (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+/* A text term is common when more than this many live projects (both sides) have it. */
+static uint64_t common_df(uint64_t live)
+{
+    return 16 + live / COMMON_DF_DIV;
+}
+
+/* A hash of the tag vector slot i of `from` will have once copied by side_copy_slot() with the
+ * same idf (NULL: the bits kept). Equal vectors hash alike, so sorting by it groups them. */
+static uint64_t tag_sig(const struct side *from, uint32_t i, const double *idf)
+{
+    uint32_t nt = from->ntag[i];
+    uint64_t src = from->fwd[i];
+    uint16_t w[MATCH_TAGS_MAX];
+    if (!idf) {
+        memcpy(w, from->f_w + src, nt * sizeof(*w));
+    } else {
+        struct tw v[MATCH_TAGS_MAX];
+        for (uint32_t k = 0; k < nt; k++) {
+            uint32_t term = from->f_term[src + k];
+            v[k] = (struct tw){term, 1, raw_weight(KIND_TAG, idf[term], from->f_tf[src + k])};
+        }
+        quantize(v, nt, w);
+    }
+    uint64_t h = mix64(nt + 1);
+    for (uint32_t k = 0; k < nt; k++)
+        h = mix64(h ^ ((uint64_t)from->f_term[src + k] << 16 | w[k]));
+    return h;
+}
+
+static bool same_tags(const struct side *s, uint32_t a, uint32_t b)
+{
+    uint32_t n = s->ntag[a];
+    return n == s->ntag[b] &&
+           memcmp(s->f_term + s->fwd[a], s->f_term + s->fwd[b], n * sizeof(*s->f_term)) == 0 &&
+           memcmp(s->f_w + s->fwd[a], s->f_w + s->fwd[b], n * sizeof(*s->f_w)) == 0;
+}
+
+/* ceil(sqrt(x)) for the integers x here (< 2^33), exactly. */
+static uint32_t isqrt_up(uint64_t x)
+{
+    uint64_t r = (uint64_t)sqrt((double)x);
+    while (r * r > x)
+        r--;
+    while (r * r < x)
+        r++;
+    return (uint32_t)r;
+}
+
+/* Builds the runs, tag sets and dc of the sorted slots of s (see struct side). */
+static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
+{
+    uint32_t n = s->sorted;
+    s->dc = xmalloc((n ? n : 1) * sizeof(*s->dc));
+    s->run_lo = xmalloc(((size_t)n + 1) * sizeof(*s->run_lo));
+    s->run_set = xmalloc((n ? n : 1) * sizeof(*s->run_set));
+    s->run_dc = xmalloc((n ? n : 1) * sizeof(*s->run_dc));
+    s->set_rep = NULL;
+    s->slot_set = xmalloc((n ? n : 1) * sizeof(*s->slot_set));
+    s->nruns = s->nsets = 0;
+    uint32_t setcap = 0, hcap = 0;
+    uint32_t *htab = NULL; /* set id + 1, open addressing by the tag hash */
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t off = s->fwd[j], sq = 0;
+        for (uint32_t k = s->ntag[j]; k < (uint32_t)s->ntag[j] + s->ntext[j]; k++) {
+            uint32_t term = s->f_term[off + k];
+            if (term < ncommon && common[term])
+                sq += (uint64_t)s->f_w[off + k] * s->f_w[off + k];
+        }
+        uint32_t dc = isqrt_up(sq);
+        s->dc[j] = (uint16_t)(dc > QMAX ? QMAX : dc);
+        if (j > 0 && s->sector[j] == s->sector[j - 1] && s->zone[j] == s->zone[j - 1] &&
+            same_tags(s, j, j - 1)) {
+            if (s->dc[j] > s->run_dc[s->nruns - 1])
+                s->run_dc[s->nruns - 1] = s->dc[j];
+            s->slot_set[j] = s->run_set[s->nruns - 1];
+            continue;
+        }
+        if ((s->nsets + 1) * 2 > hcap) {
+            uint32_t cap = hcap ? hcap * 2 : 1024;
+            uint32_t *nt = xcalloc(cap, sizeof(*nt));
+            for (uint32_t q = 0; q < s->nsets; q++) {
+                uint32_t h = (uint32_t)tag_sig(s, s->set_rep[q], NULL) & (cap - 1);
+                while (nt[h])
+                    h = (h + 1) & (cap - 1);
+                nt[h] = q + 1;
+            }
+            free(htab);
+            htab = nt;
+            hcap = cap;
+        }
+        uint32_t h = (uint32_t)tag_sig(s, j, NULL) & (hcap - 1), set = NONE;
+        while (htab[h]) {
+            if (same_tags(s, s->set_rep[htab[h] - 1], j)) {
+                set = htab[h] - 1;
+                break;
+            }
+            h = (h + 1) & (hcap - 1);
+        }
+        if (set == NONE) {
+            if (s->nsets == setcap) {
+                setcap = setcap ? setcap * 2 : 1024;
+                s->set_rep = xrealloc(s->set_rep, setcap * sizeof(*s->set_rep));
+            }
+            set = s->nsets++;
+            s->set_rep[set] = j;
+            htab[h] = set + 1;
+        }
+        s->run_lo[s->nruns] = j;
+        s->run_set[s->nruns] = set;
+        s->run_dc[s->nruns] = s->dc[j];
+        s->nruns++;
+        s->slot_set[j] = set;
+    }
+    s->run_lo[s->nruns] = n;
+    s->run_lo = xrealloc(s->run_lo, ((size_t)s->nruns + 1) * sizeof(*s->run_lo));
+    s->run_set = xrealloc(s->run_set, (s->nruns ? s->nruns : 1) * sizeof(*s->run_set));
+    s->run_dc = xrealloc(s->run_dc, (s->nruns ? s->nruns : 1) * sizeof(*s->run_dc));
+    free(htab);
+    /* Per set: its runs, their most dc, its tag vector. */
+    uint32_t ns = s->nsets;
+    s->set_roff = xcalloc((size_t)ns + 1, sizeof(*s->set_roff));
+    s->set_runs = xmalloc((s->nruns ? s->nruns : 1) * sizeof(*s->set_runs));
+    s->set_dc = xcalloc(ns ? ns : 1, sizeof(*s->set_dc));
+    s->set_toff = xmalloc(((size_t)ns + 1) * sizeof(*s->set_toff));
+    for (uint32_t r = 0; r < s->nruns; r++) {
+        s->set_roff[s->run_set[r] + 1]++;
+        if (s->run_dc[r] > s->set_dc[s->run_set[r]])
+            s->set_dc[s->run_set[r]] = s->run_dc[r];
+    }
+    for (uint32_t q = 0; q < ns; q++)
+        s->set_roff[q + 1] += s->set_roff[q];
+    uint32_t *fill = xmalloc((ns ? ns : 1) * sizeof(*fill));
+    memcpy(fill, s->set_roff, ns * sizeof(*fill));
+    for (uint32_t r = 0; r < s->nruns; r++)
+        s->set_runs[fill[s->run_set[r]]++] = (struct srun){
+            s->run_lo[r], s->run_lo[r + 1] - s->run_lo[r], s->zone[s->run_lo[r]], s->run_dc[r]};
+    free(fill);
+    uint32_t nt = 0;
+    for (uint32_t q = 0; q < ns; q++) {
+        s->set_toff[q] = nt;
+        nt += s->ntag[s->set_rep[q]];
+    }
+    s->set_toff[ns] = nt;
+    s->set_term = xmalloc((nt ? nt : 1) * sizeof(*s->set_term));
+    s->set_w = xmalloc((nt ? nt : 1) * sizeof(*s->set_w));
+    for (uint32_t q = 0; q < ns; q++) {
+        uint32_t rep = s->set_rep[q];
+        memcpy(s->set_term + s->set_toff[q], s->f_term + s->fwd[rep],
+               s->ntag[rep] * sizeof(*s->set_term));
+        memcpy(s->set_w + s->set_toff[q], s->f_w + s->fwd[rep], s->ntag[rep] * sizeof(*s->set_w));
+    }
+    /* (term, set, weight) by term: counting sort over the terms that occur. */
+    s->ntset = nt;
+    s->tset_term = xmalloc((nt ? nt : 1) * sizeof(*s->tset_term));
+    s->tset_set = xmalloc((nt ? nt : 1) * sizeof(*s->tset_set));
+    s->tset_w = xmalloc((nt ? nt : 1) * sizeof(*s->tset_w));
+    struct ord *o = xmalloc((nt ? nt : 1) * sizeof(*o));
+    for (uint32_t q = 0, i = 0; q < ns; q++)
+        for (uint32_t k = s->set_toff[q]; k < s->set_toff[q + 1]; k++, i++)
+            o[i] = (struct ord){s->set_term[k], 0, q, k};
+    qsort(o, nt, sizeof(*o), ord_cmp);
+    for (uint32_t i = 0; i < nt; i++) {
+        s->tset_term[i] = o[i].sector;
+        s->tset_set[i] = o[i].slot;
+        s->tset_w[i] = s->set_w[o[i].tsig];
+    }
+    free(o);
 }
 
 /* The term with this kind and text, or NONE (never interns). */
@@ -824,6 +1044,11 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
             c->idf[t] = idx->terms[t].idf;
     }
 
+    c->common = xmalloc(c->nterms ? c->nterms : 1);
+    uint64_t cdf = common_df(n);
+    for (uint32_t t = 0; t < c->nterms; t++)
+        c->common[t] = idx->terms[t].kind == KIND_TEXT && idx->terms[t].df > cdf;
+
     size_t idcap = 1024;
     while (idcap < 2 * (n + 1))
         idcap *= 2;
@@ -839,7 +1064,8 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         for (uint32_t i = 0; i < old->nslots; i++) {
             if (!old->alive[i])
                 continue;
-            o[no++] = (struct ord){old->sector[i], old->zone[i], i};
+            o[no++] = (struct ord){old->sector[i], old->zone[i], i,
+                                   tag_sig(old, i, c->same_idf ? NULL : c->idf)};
             need += (uint64_t)old->ntag[i] + old->ntext[i];
         }
         qsort(o, no, sizeof(*o), ord_cmp);
@@ -854,6 +1080,7 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         c->ids.len += no;
         s->sorted = s->nslots;
         free(o);
+        side_runs(s, c->common, c->nterms);
         /* Count, allocate exactly, fill in slot order. */
         for (uint32_t i = 0; i < s->nslots; i++) {
             uint64_t off = s->fwd[i];
@@ -983,6 +1210,10 @@ int match_index_compact_swap(struct match_index *idx, struct match_compaction *c
     struct idtab tmp = idx->ids;
     idx->ids = c->ids;
     c->ids = tmp;
+    uint8_t *ctmp = idx->common;
+    idx->common = c->common;
+    c->common = ctmp;
+    idx->ncommon = c->nterms;
     idx->changes = 0;
     idx->log_len = 0;
     idx->generation++;
@@ -1000,6 +1231,7 @@ void match_compaction_free(struct match_compaction *c)
         free(c->lists[i].slot);
     free(c->lists);
     free(c->idf);
+    free(c->common);
     side_free(&c->sides[0]);
     side_free(&c->sides[1]);
     free(c->ids.v);
@@ -1032,7 +1264,16 @@ size_t match_index_memory(const struct match_index *idx)
         const struct side *s = &idx->sides[sd];
         b += (size_t)s->cap * (4 * sizeof(int64_t) + 2 * sizeof(uint32_t) + 4 + sizeof(uint64_t));
         b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
+        b += (size_t)s->sorted * sizeof(*s->dc);
+        b += (size_t)s->nruns * (sizeof(*s->run_lo) + sizeof(*s->run_set) + sizeof(*s->run_dc));
+        b += (size_t)s->sorted * sizeof(*s->slot_set);
+        b += (size_t)s->nruns * sizeof(*s->set_runs);
+        b += (size_t)s->ntset * (2 * sizeof(uint32_t) + sizeof(uint16_t));
+        b += (size_t)s->nsets * (sizeof(*s->set_rep) + 2 * sizeof(uint32_t) + sizeof(*s->set_dc));
+        if (s->nsets)
+            b += (size_t)s->set_toff[s->nsets] * (sizeof(*s->set_term) + sizeof(*s->set_w));
     }
+    b += idx->ncommon;
     return b;
 }
 
@@ -1228,6 +1469,18 @@ int match_index_topk_exhaustive(const struct match_index *idx, int64_t query_id,
 
 /* ---- MaxScore ---- */
 
+#ifdef MATCH_INDEX_STATS
+/* Counters for a profiling build (cc -DMATCH_INDEX_STATS): per segment index. */
+struct match_index_stats {
+    uint64_t queries, seg_slots[6], cand[6], pass_ub[6], pass_budget[6], probes[6], offered[6];
+    uint64_t thr_after[6], runs[6], rhits;
+    uint32_t cur_seg;
+} match_index_stats;
+#define STAT(x) (x)
+#else
+#define STAT(x) ((void)0)
+#endif
+
 struct cursor {
     const uint32_t *slot;
     const uint16_t *w;
@@ -1330,6 +1583,43 @@ static void key_range(const uint32_t *key, uint32_t lo, uint32_t hi, uint32_t v,
     *b = l;
 }
 
+struct qmap;
+
+/* A candidate slot's text score from the query's rare terms (sum of q * w). */
+struct rhit {
+    uint32_t slot;
+    uint32_t v;
+};
+
+/* Sorts v[0..n) by slot (< lim): LSD radix, 11 bits a pass. */
+static void rhit_sort(struct rhit *v, size_t n, uint32_t lim)
+{
+    if (n < 2)
+        return;
+    struct rhit *tmp = xmalloc(n * sizeof(*tmp)), *a = v, *b = tmp;
+    uint32_t *cnt = xmalloc(2048 * sizeof(*cnt));
+    for (unsigned shift = 0; shift < 32 && (lim - 1) >> shift; shift += 11) {
+        memset(cnt, 0, 2048 * sizeof(*cnt));
+        for (size_t i = 0; i < n; i++)
+            cnt[(a[i].slot >> shift) & 2047]++;
+        uint32_t sum = 0;
+        for (uint32_t i = 0; i < 2048; i++) {
+            uint32_t c = cnt[i];
+            cnt[i] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            b[cnt[(a[i].slot >> shift) & 2047]++] = a[i];
+        struct rhit *x = a;
+        a = b;
+        b = x;
+    }
+    if (a != v)
+        memcpy(v, a, n * sizeof(*v));
+    free(tmp);
+    free(cnt);
+}
+
 /* A range of candidate slots and what is known there of the sector and zone parts: -1 unknown
  * (their lists take part), 0 none of them match, 1 all of them do. */
 struct seg {
@@ -1355,6 +1645,12 @@ struct topk {
     uint64_t thr;
     match_skip_fn skip;
     void *skip_arg;
+    /* The run scan (sorted slots): */
+    uint64_t qc;         /* >= |the query's text vector restricted to the common terms| */
+    struct rhit *rh;     /* the rare terms' postings in the sorted slots, by slot, summed */
+    size_t nrh;
+    uint64_t *tp;        /* per tag set of the other side: its (weighted) tag part */
+    struct qmap *qtext;  /* the query's text vector */
 };
 
 /* budget_comp(idx, t->q, c): the common cases (an unknown budget, disjoint ranges) without the
@@ -1477,6 +1773,7 @@ static void run_segment(struct topk *t, struct seg g)
                     __builtin_prefetch(&cs->zone[nx]);
             }
         }
+        STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
         if (!cs->alive[d] || cs->org[d] == t->qorg)
             goto next;
         bool full = h->n == h->k;
@@ -1496,9 +1793,11 @@ static void run_segment(struct topk *t, struct seg g)
                           min_u64(p[G_TEXT] + rest[G_TEXT][nprobe], cap[G_TEXT]);
             if (exact + t->budget_ub + tt < t->thr)
                 goto next;
+            STAT(match_index_stats.pass_ub[match_index_stats.cur_seg]++);
             exact += idx->w[W_BUDGET] * budget_fast(t, cp);
             if (exact + tt < t->thr)
                 goto next;
+            STAT(match_index_stats.pass_budget[match_index_stats.cur_seg]++);
         } else {
             exact += idx->w[W_BUDGET] * budget_fast(t, cp);
         }
@@ -1512,6 +1811,7 @@ static void run_segment(struct topk *t, struct seg g)
                 if (bound < t->thr)
                     goto next;
             }
+            STAT(match_index_stats.probes[match_index_stats.cur_seg]++);
             c->pos = cursor_seek(c, d);
             if (c->pos < c->len && c->slot[c->pos] == d) {
                 p[c->group] += c->mult * c->w[c->pos];
@@ -1519,6 +1819,7 @@ static void run_segment(struct topk *t, struct seg g)
             }
         }
         uint64_t sc = exact + p[G_TAG] + p[G_TEXT];
+        STAT(match_index_stats.offered[match_index_stats.cur_seg]++);
         if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k) {
             t->thr = h->v[0].score;
             if (all_docs && nb[0] < t->thr) {
@@ -1537,6 +1838,206 @@ static void run_segment(struct topk *t, struct seg g)
     next:
         if (all_docs)
             d++;
+    }
+}
+
+/* A query's terms -> their weights, open addressing (a few dozen terms, in L1). */
+#define QMAP_BITS 10
+struct qmap {
+    uint32_t key[1u << QMAP_BITS];
+    uint16_t w[1u << QMAP_BITS];
+};
+
+static inline uint32_t qmap_home(uint32_t term)
+{
+    return (term * 0x9E3779B1u) >> (32 - QMAP_BITS);
+}
+
+static void qmap_init(struct qmap *m, const uint32_t *term, const uint16_t *w, uint32_t n)
+{
+    SD_ASSERT(n <= (1u << QMAP_BITS) / 2);
+    memset(m->key, 0xff, sizeof(m->key));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = qmap_home(term[i]);
+        while (m->key[h] != NONE)
+            h = (h + 1) & ((1u << QMAP_BITS) - 1);
+        m->key[h] = term[i];
+        m->w[h] = w[i];
+    }
+}
+
+/* dot() of the query's vector in m with (term, w)[0..n): the same sum, by lookups. */
+static inline uint64_t qmap_dot(const struct qmap *m, const uint32_t *term, const uint16_t *w,
+                                uint32_t n)
+{
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = qmap_home(term[i]);
+        while (m->key[h] != NONE) {
+            if (m->key[h] == term[i]) {
+                sum += (uint64_t)m->w[h] * w[i];
+                break;
+            }
+            h = (h + 1) & ((1u << QMAP_BITS) - 1);
+        }
+    }
+    return sum;
+}
+
+/* Slot d of the sorted prefix, whose tag part and sector/zone parts are `base` and whose rare
+ * terms add rv to the text dot product: bounded, then scored exactly and offered. */
+static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t rv)
+{
+    const struct match_index *idx = t->idx;
+    const struct side *cs = t->cs;
+    struct heap *h = &t->h;
+    STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
+    struct proj cp = {cs, d};
+    uint64_t ex;
+    if (h->n == h->k) {
+        uint64_t tb = base + idx->w[W_TEXT] * (t->qc * cs->dc[d] + rv);
+        if (tb + t->budget_ub + t->stage_ub < t->thr)
+            return;
+        ex = tb + idx->w[W_STAGE] * stage_comp(t->q, cp);
+        if (ex + t->budget_ub < t->thr || !cs->alive[d] || cs->org[d] == t->qorg)
+            return;
+        STAT(match_index_stats.pass_ub[match_index_stats.cur_seg]++);
+        if (ex + idx->w[W_BUDGET] * budget_fast(t, cp) < t->thr)
+            return;
+        STAT(match_index_stats.pass_budget[match_index_stats.cur_seg]++);
+    } else if (!cs->alive[d] || cs->org[d] == t->qorg) {
+        return;
+    }
+    uint64_t co = cs->fwd[d];
+    uint32_t ct = cs->ntag[d];
+    uint64_t sc = base + idx->w[W_STAGE] * stage_comp(t->q, cp) +
+                  idx->w[W_BUDGET] * budget_fast(t, cp) +
+                  idx->w[W_TEXT] * qmap_dot(t->qtext, cs->f_term + co + ct, cs->f_w + co + ct,
+                                            cs->ntext[d]);
+    STAT(match_index_stats.offered[match_index_stats.cur_seg]++);
+    if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k)
+        t->thr = h->v[0].score;
+}
+
+/* The sector and zone parts of run r. */
+static inline uint64_t run_known(const struct topk *t, uint32_t r)
+{
+    const struct side *cs = t->cs;
+    uint32_t a = cs->run_lo[r];
+    uint64_t k = 0;
+    if (t->qsec != NONE && cs->sector[a] == t->qsec)
+        k += t->idx->w[W_SECTOR] * COMP_ONE;
+    if (t->qzone != NONE && cs->zone[a] == t->qzone)
+        k += t->idx->w[W_ZONE] * COMP_ONE;
+    return k;
+}
+
+/* First index of rh whose slot is >= slot. */
+static size_t rh_lower(const struct topk *t, uint32_t slot)
+{
+    size_t lo = 0, hi = t->nrh;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->rh[mid].slot < slot)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Run r whole unless it cannot reach the threshold; slots with rare hits are left out when
+ * skip_hits (the caller scores them). rp: the first rare hit at or after the run. */
+static void scan_run(struct topk *t, uint32_t r, size_t rp, bool skip_hits)
+{
+    const struct side *cs = t->cs;
+    uint32_t a = cs->run_lo[r], b = cs->run_lo[r + 1];
+    uint64_t base = t->tp[cs->run_set[r]] + run_known(t, r);
+    if (t->h.n == t->h.k) {
+        uint64_t rmax = 0; /* the most the rare terms add to a slot of the run */
+        for (size_t i = rp; !skip_hits && i < t->nrh && t->rh[i].slot < b; i++)
+            rmax = t->rh[i].v > rmax ? t->rh[i].v : rmax;
+        if (base + t->budget_ub + t->stage_ub +
+                t->idx->w[W_TEXT] * (t->qc * cs->run_dc[r] + rmax) < t->thr)
+            return;
+    }
+    STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
+    for (uint32_t d = a; d < b; d++) {
+        uint64_t rv = 0;
+        if (rp < t->nrh && t->rh[rp].slot == d) {
+            rv = t->rh[rp++].v;
+            if (skip_hits)
+                continue;
+        }
+        scan_slot(t, d, base, rv);
+    }
+}
+
+/* The sorted slots [g.lo, g.hi) (whole runs), run by run in slot order. A run's sector, zone
+ * and tag parts are exact; its text part is at most qc * run_dc (common terms) plus what the
+ * rare terms' postings in it add. */
+static void run_scan(struct topk *t, struct seg g)
+{
+    const struct side *cs = t->cs;
+    uint32_t lo = 0, hi = cs->nruns;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (cs->run_lo[mid] < g.lo)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t rp = rh_lower(t, g.lo);
+    for (uint32_t r = lo; r < cs->nruns && cs->run_lo[r] < g.hi; r++) {
+        while (rp < t->nrh && t->rh[rp].slot < cs->run_lo[r])
+            rp++;
+        scan_run(t, r, rp, false);
+    }
+}
+
+/* The sorted slots outside [slo, shi) (the other sectors), where no candidate shares the
+ * query's sector: first every slot a rare term of the query is in, then tag set by tag set
+ * (most of them cannot reach the threshold: their runs are never looked at), the runs of the
+ * sets that can, less those slots. */
+static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
+{
+    const struct side *cs = t->cs;
+    STAT(match_index_stats.cur_seg = 4);
+    for (size_t i = 0; i < t->nrh; i++) {
+        uint32_t d = t->rh[i].slot;
+        if (d >= slo && d < shi)
+            continue;
+        uint32_t set = cs->slot_set[d];
+        uint64_t base = t->tp[set];
+        if (t->qzone != NONE && cs->zone[d] == t->qzone)
+            base += t->idx->w[W_ZONE] * COMP_ONE;
+        scan_slot(t, d, base, t->rh[i].v);
+    }
+    STAT(match_index_stats.cur_seg = 5);
+    const uint64_t cub = (t->qzone != NONE ? t->idx->w[W_ZONE] * COMP_ONE : 0) + t->budget_ub +
+                         t->stage_ub;
+    const uint64_t wt = t->idx->w[W_TEXT] * t->qc;
+    const uint64_t wz = t->idx->w[W_ZONE] * COMP_ONE, free_ub = t->budget_ub + t->stage_ub;
+    for (uint32_t set = 0; set < cs->nsets; set++) {
+        if (t->h.n == t->h.k && t->tp[set] + cub + wt * cs->set_dc[set] < t->thr)
+            continue;
+        for (uint32_t i = cs->set_roff[set]; i < cs->set_roff[set + 1]; i++) {
+            const struct srun *sr = &cs->set_runs[i];
+            if (sr->lo >= slo && sr->lo < shi)
+                continue;
+            uint64_t base = t->tp[set] + (t->qzone != NONE && sr->zone == t->qzone ? wz : 0);
+            if (t->h.n == t->h.k && base + free_ub + wt * sr->dc < t->thr)
+                continue;
+            STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
+            size_t rp = rh_lower(t, sr->lo);
+            for (uint32_t d = sr->lo; d < sr->lo + sr->n; d++) {
+                if (rp < t->nrh && t->rh[rp].slot == d) {
+                    rp++;
+                    continue; /* scored above */
+                }
+                scan_slot(t, d, base, 0);
+            }
+        }
     }
 }
 
@@ -1602,30 +2103,91 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
      * of its sector, the unsorted tail, the other sectors. */
     const struct side *cs = t.cs;
     uint32_t sorted = cs->sorted, n = cs->nslots;
-    struct seg segs[6];
-    size_t ns = 0;
+    /* The run scan's query data: |q restricted to the common terms|, the rare terms' postings in
+     * the sorted slots, the tag part per tag set (computed when first needed). */
+    {
+        uint64_t sq = 0;
+        size_t nrh = 0;
+        for (uint32_t i = qt; i < qt + qx; i++) {
+            uint32_t term = q.s->f_term[qoff + i];
+            if (term < idx->ncommon && idx->common[term])
+                sq += (uint64_t)q.s->f_w[qoff + i] * q.s->f_w[qoff + i];
+            else
+                nrh += idx->terms[term].list[os].len;
+        }
+        t.qc = isqrt_up(sq);
+        t.rh = xmalloc((nrh ? nrh : 1) * sizeof(*t.rh));
+        for (uint32_t i = qt; i < qt + qx; i++) {
+            uint32_t term = q.s->f_term[qoff + i];
+            if (term < idx->ncommon && idx->common[term])
+                continue;
+            const struct plist *l = &idx->terms[term].list[os];
+            const uint16_t *lw = plist_w(l);
+            uint32_t wq = q.s->f_w[qoff + i];
+            for (uint32_t j = 0; j < l->len && l->slot[j] < sorted; j++)
+                t.rh[t.nrh++] = (struct rhit){l->slot[j], wq * lw[j]};
+        }
+        rhit_sort(t.rh, t.nrh, sorted);
+        size_t o = 0;
+        for (size_t i = 0; i < t.nrh; i++) {
+            if (o > 0 && t.rh[o - 1].slot == t.rh[i].slot)
+                t.rh[o - 1].v += t.rh[i].v;
+            else
+                t.rh[o++] = t.rh[i];
+        }
+        t.nrh = o;
+        STAT(match_index_stats.rhits += o);
+        t.qtext = xmalloc(sizeof(*t.qtext));
+        qmap_init(t.qtext, q.s->f_term + qoff + qt, q.s->f_w + qoff + qt, qx);
+        /* The tag part of every set sharing a tag with the query (0 for the others). */
+        t.tp = xcalloc(cs->nsets ? cs->nsets : 1, sizeof(*t.tp));
+        for (uint32_t i = 0; i < qt; i++) {
+            uint32_t term = q.s->f_term[qoff + i];
+            uint64_t wq = idx->w[W_TAG] * q.s->f_w[qoff + i];
+            uint32_t lo = 0, hi = cs->ntset;
+            while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+                if (cs->tset_term[mid] < term)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (uint32_t j = lo; j < cs->ntset && cs->tset_term[j] == term; j++)
+                t.tp[cs->tset_set[j]] += wq * cs->tset_w[j];
+        }
+    }
+    /* The query's own sector and zone first (the best candidates: the threshold rises early),
+     * then the rest of its sector, run by run; the unsorted tail (MaxScore over the posting
+     * lists); the other sectors, tag set by tag set. */
     int zknown = t.qzone == NONE ? 0 : -1;
-    if (t.qsec == NONE) {
-        segs[ns++] = (struct seg){0, n, 0, zknown};
-    } else {
-        uint32_t slo, shi, zlo, zhi;
+    uint32_t slo = 0, shi = 0;
+    STAT(match_index_stats.queries++);
+    if (t.qsec != NONE) {
+        uint32_t zlo, zhi;
         key_range(cs->sector, 0, sorted, t.qsec, &slo, &shi);
         if (t.qzone != NONE)
             key_range(cs->zone, slo, shi, t.qzone, &zlo, &zhi);
         else
             zlo = zhi = slo;
-        segs[ns++] = (struct seg){zlo, zhi, 1, t.qzone == NONE ? 0 : 1};
-        segs[ns++] = (struct seg){slo, zlo, 1, 0};
-        segs[ns++] = (struct seg){zhi, shi, 1, 0};
-        segs[ns++] = (struct seg){sorted, n, -1, zknown};
-        segs[ns++] = (struct seg){0, slo, 0, zknown};
-        segs[ns++] = (struct seg){shi, sorted, 0, zknown};
+        STAT(match_index_stats.cur_seg = 0);
+        run_scan(&t, (struct seg){zlo, zhi, 1, 1});
+        STAT(match_index_stats.thr_after[0] += (uint64_t)(to_score(t.thr) * 1e6));
+        STAT(match_index_stats.cur_seg = 1);
+        run_scan(&t, (struct seg){slo, zlo, 1, 0});
+        STAT(match_index_stats.cur_seg = 2);
+        run_scan(&t, (struct seg){zhi, shi, 1, 0});
+        STAT(match_index_stats.thr_after[2] += (uint64_t)(to_score(t.thr) * 1e6));
     }
-    for (size_t i = 0; i < ns; i++)
-        if (segs[i].lo < segs[i].hi)
-            run_segment(&t, segs[i]);
+    STAT(match_index_stats.cur_seg = 3);
+    if (sorted < n)
+        run_segment(&t, (struct seg){sorted, n, t.qsec == NONE ? 0 : -1, zknown});
+    scan_other(&t, slo, shi);
+    STAT(match_index_stats.thr_after[5] += (uint64_t)(to_score(t.thr) * 1e6));
     free(t.pre);
     free(t.head);
+    free(t.rh);
+    free(t.tp);
+    free(t.qtext);
     free(all);
 out:
     heap_output(&t.h, out, nout);
@@ -1829,3 +2391,25 @@ uint64_t match_index_generation(const struct match_index *idx)
 {
     return idx->generation;
 }
+
+#ifdef MATCH_INDEX_STATS
+#include <stdio.h>
+void match_index_print_runs(const struct match_index *idx);
+void match_index_print_runs(const struct match_index *idx)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        const struct side *s = &idx->sides[sd];
+        uint64_t hist[8] = {0};
+        for (uint32_t d = 0; d < s->sorted; d++)
+            hist[s->dc[d] * 8 / 65536]++;
+        printf("side %d: sorted %u runs %u sets %u; dc deciles(/8):", sd, s->sorted, s->nruns, s->nsets);
+        for (int i = 0; i < 8; i++)
+            printf(" %lu", (unsigned long)hist[i]);
+        printf("\n");
+    }
+    uint32_t nc = 0;
+    for (uint32_t t = 0; t < idx->ncommon; t++)
+        nc += idx->common[t];
+    printf("terms %u common %u\n", idx->nterms, nc);
+}
+#endif

@@ -82,6 +82,7 @@ struct side {
     struct srun *set_runs;
     uint16_t *set_dc, *set_w;
     uint32_t ntset;
+    uint16_t max_dc; /* the most dc */
     uint32_t *tset_term, *tset_set;
     uint16_t *tset_w;
 };
@@ -842,6 +843,7 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
     s->run_set = xmalloc((n ? n : 1) * sizeof(*s->run_set));
     s->run_dc = xmalloc((n ? n : 1) * sizeof(*s->run_dc));
     s->set_rep = NULL;
+    s->max_dc = 0;
     s->slot_set = xmalloc((n ? n : 1) * sizeof(*s->slot_set));
     s->nruns = s->nsets = 0;
     uint32_t setcap = 0, hcap = 0;
@@ -855,6 +857,8 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
         }
         uint32_t dc = isqrt_up(sq);
         s->dc[j] = (uint16_t)(dc > QMAX ? QMAX : dc);
+        if (s->dc[j] > s->max_dc)
+            s->max_dc = s->dc[j];
         if (j > 0 && s->sector[j] == s->sector[j - 1] && s->zone[j] == s->zone[j - 1] &&
             same_tags(s, j, j - 1)) {
             if (s->dc[j] > s->run_dc[s->nruns - 1])
@@ -1475,10 +1479,20 @@ struct match_index_stats {
     uint64_t queries, seg_slots[6], cand[6], pass_ub[6], pass_budget[6], probes[6], offered[6];
     uint64_t thr_after[6], runs[6], rhits;
     uint32_t cur_seg;
+    double ns[8];
 } match_index_stats;
 #define STAT(x) (x)
+#include <time.h>
+static double stat_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+#define STAT_T(i) do { double t_ = stat_now(); match_index_stats.ns[i] += t_ - stat_t0; stat_t0 = t_; } while (0)
 #else
 #define STAT(x) ((void)0)
+#define STAT_T(i) ((void)0)
 #endif
 
 struct cursor {
@@ -1585,6 +1599,19 @@ static void key_range(const uint32_t *key, uint32_t lo, uint32_t hi, uint32_t v,
 
 struct qmap;
 
+/* A rare term of the query: its list on the candidates' side, its weight, weight * list max. */
+struct rterm {
+    const struct plist *l;
+    uint32_t wq;
+    uint64_t ub;
+};
+
+static int rterm_by_ub(const void *a, const void *b)
+{
+    uint64_t x = ((const struct rterm *)a)->ub, y = ((const struct rterm *)b)->ub;
+    return (x > y) - (x < y);
+}
+
 /* A candidate slot's text score from the query's rare terms (sum of q * w). */
 struct rhit {
     uint32_t slot;
@@ -1647,6 +1674,10 @@ struct topk {
     void *skip_arg;
     /* The run scan (sorted slots): */
     uint64_t qc;         /* >= |the query's text vector restricted to the common terms| */
+    struct rterm *rterm; /* the query's rare text terms with a list on the candidates' side */
+    size_t nrterm;
+    uint64_t slack;      /* bounds what rare terms left out of rh add to a text dot product */
+    uint64_t max_tp;     /* the most tp */
     struct rhit *rh;     /* the rare terms' postings in the sorted slots, by slot, summed */
     size_t nrh;
     uint64_t *tp;        /* per tag set of the other side: its (weighted) tag part */
@@ -1919,19 +1950,6 @@ static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t
         t->thr = h->v[0].score;
 }
 
-/* The sector and zone parts of run r. */
-static inline uint64_t run_known(const struct topk *t, uint32_t r)
-{
-    const struct side *cs = t->cs;
-    uint32_t a = cs->run_lo[r];
-    uint64_t k = 0;
-    if (t->qsec != NONE && cs->sector[a] == t->qsec)
-        k += t->idx->w[W_SECTOR] * COMP_ONE;
-    if (t->qzone != NONE && cs->zone[a] == t->qzone)
-        k += t->idx->w[W_ZONE] * COMP_ONE;
-    return k;
-}
-
 /* First index of rh whose slot is >= slot. */
 static size_t rh_lower(const struct topk *t, uint32_t slot)
 {
@@ -1946,16 +1964,16 @@ static size_t rh_lower(const struct topk *t, uint32_t slot)
     return lo;
 }
 
-/* Run r whole unless it cannot reach the threshold; slots with rare hits are left out when
- * skip_hits (the caller scores them). rp: the first rare hit at or after the run. */
-static void scan_run(struct topk *t, uint32_t r, size_t rp, bool skip_hits)
+/* Run r (whose sector and zone parts are `known`) slot by slot unless it cannot reach the
+ * threshold. rp: the first rare hit at or after the run. */
+static void scan_run(struct topk *t, uint32_t r, size_t rp, uint64_t known)
 {
     const struct side *cs = t->cs;
     uint32_t a = cs->run_lo[r], b = cs->run_lo[r + 1];
-    uint64_t base = t->tp[cs->run_set[r]] + run_known(t, r);
+    uint64_t base = t->tp[cs->run_set[r]] + known;
     if (t->h.n == t->h.k) {
         uint64_t rmax = 0; /* the most the rare terms add to a slot of the run */
-        for (size_t i = rp; !skip_hits && i < t->nrh && t->rh[i].slot < b; i++)
+        for (size_t i = rp; i < t->nrh && t->rh[i].slot < b; i++)
             rmax = t->rh[i].v > rmax ? t->rh[i].v : rmax;
         if (base + t->budget_ub + t->stage_ub +
                 t->idx->w[W_TEXT] * (t->qc * cs->run_dc[r] + rmax) < t->thr)
@@ -1964,21 +1982,21 @@ static void scan_run(struct topk *t, uint32_t r, size_t rp, bool skip_hits)
     STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
     for (uint32_t d = a; d < b; d++) {
         uint64_t rv = 0;
-        if (rp < t->nrh && t->rh[rp].slot == d) {
+        if (rp < t->nrh && t->rh[rp].slot == d)
             rv = t->rh[rp++].v;
-            if (skip_hits)
-                continue;
-        }
         scan_slot(t, d, base, rv);
     }
 }
 
-/* The sorted slots [g.lo, g.hi) (whole runs), run by run in slot order. A run's sector, zone
- * and tag parts are exact; its text part is at most qc * run_dc (common terms) plus what the
- * rare terms' postings in it add. */
-static void run_scan(struct topk *t, struct seg g)
+/* The sorted slots [g.lo, g.hi) (whole runs of the query's sector: g.sec and g.zone known),
+ * run by run in slot order, those whose tag part is in [tp_lo, tp_hi). A run's sector, zone and
+ * tag parts are exact; its text part is at most qc * run_dc (common terms) plus what the rare
+ * terms' postings in it add. */
+static void run_scan(struct topk *t, struct seg g, uint64_t tp_lo, uint64_t tp_hi)
 {
     const struct side *cs = t->cs;
+    uint64_t known = (g.sec == 1 ? t->idx->w[W_SECTOR] * COMP_ONE : 0) +
+                     (g.zone == 1 ? t->idx->w[W_ZONE] * COMP_ONE : 0);
     uint32_t lo = 0, hi = cs->nruns;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
@@ -1989,10 +2007,31 @@ static void run_scan(struct topk *t, struct seg g)
     }
     size_t rp = rh_lower(t, g.lo);
     for (uint32_t r = lo; r < cs->nruns && cs->run_lo[r] < g.hi; r++) {
+        uint64_t tp = t->tp[cs->run_set[r]];
+        if (tp < tp_lo || tp >= tp_hi)
+            continue;
         while (rp < t->nrh && t->rh[rp].slot < cs->run_lo[r])
             rp++;
-        scan_run(t, r, rp, false);
+        scan_run(t, r, rp, known);
     }
+}
+
+/* The most tag part among the runs of [lo, hi). */
+static uint64_t max_run_tp(const struct topk *t, uint32_t lo, uint32_t hi)
+{
+    const struct side *cs = t->cs;
+    uint32_t a = 0, b = cs->nruns;
+    while (a < b) {
+        uint32_t mid = a + (b - a) / 2;
+        if (cs->run_lo[mid] < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    uint64_t m = 0;
+    for (uint32_t r = a; r < cs->nruns && cs->run_lo[r] < hi; r++)
+        m = t->tp[cs->run_set[r]] > m ? t->tp[cs->run_set[r]] : m;
+    return m;
 }
 
 /* The sorted slots outside [slo, shi) (the other sectors), where no candidate shares the
@@ -2011,22 +2050,23 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
         uint64_t base = t->tp[set];
         if (t->qzone != NONE && cs->zone[d] == t->qzone)
             base += t->idx->w[W_ZONE] * COMP_ONE;
-        scan_slot(t, d, base, t->rh[i].v);
+        scan_slot(t, d, base, t->rh[i].v + t->slack);
     }
     STAT(match_index_stats.cur_seg = 5);
     const uint64_t cub = (t->qzone != NONE ? t->idx->w[W_ZONE] * COMP_ONE : 0) + t->budget_ub +
                          t->stage_ub;
-    const uint64_t wt = t->idx->w[W_TEXT] * t->qc;
     const uint64_t wz = t->idx->w[W_ZONE] * COMP_ONE, free_ub = t->budget_ub + t->stage_ub;
     for (uint32_t set = 0; set < cs->nsets; set++) {
-        if (t->h.n == t->h.k && t->tp[set] + cub + wt * cs->set_dc[set] < t->thr)
+        if (t->h.n == t->h.k &&
+            t->tp[set] + cub + t->idx->w[W_TEXT] * (t->qc * cs->set_dc[set] + t->slack) < t->thr)
             continue;
         for (uint32_t i = cs->set_roff[set]; i < cs->set_roff[set + 1]; i++) {
             const struct srun *sr = &cs->set_runs[i];
             if (sr->lo >= slo && sr->lo < shi)
                 continue;
             uint64_t base = t->tp[set] + (t->qzone != NONE && sr->zone == t->qzone ? wz : 0);
-            if (t->h.n == t->h.k && base + free_ub + wt * sr->dc < t->thr)
+            if (t->h.n == t->h.k &&
+                base + free_ub + t->idx->w[W_TEXT] * (t->qc * sr->dc + t->slack) < t->thr)
                 continue;
             STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
             size_t rp = rh_lower(t, sr->lo);
@@ -2035,10 +2075,79 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
                     rp++;
                     continue; /* scored above */
                 }
-                scan_slot(t, d, base, 0);
+                scan_slot(t, d, base, t->slack);
             }
         }
     }
+}
+
+/* t->rh: the postings of rare terms rterm[from..nrterm) in the sorted slots [lo, hi) (inside)
+ * or outside it, by slot, a slot's contributions summed. */
+static void build_rh(struct topk *t, size_t from, uint32_t lo, uint32_t hi, bool inside)
+{
+    uint32_t sorted = t->cs->sorted;
+    size_t n = 0;
+    free(t->rh);
+    for (size_t i = from; i < t->nrterm; i++)
+        n += t->rterm[i].l->len;
+    t->rh = xmalloc((n ? n : 1) * sizeof(*t->rh));
+    n = 0;
+    for (size_t i = from; i < t->nrterm; i++) {
+        const struct plist *l = t->rterm[i].l;
+        const uint16_t *lw = plist_w(l);
+        uint32_t wq = t->rterm[i].wq;
+        struct cursor c = {.slot = l->slot, .len = l->len};
+        uint32_t j = inside ? cursor_lower(&c, lo) : 0;
+        for (; j < l->len && l->slot[j] < sorted; j++) {
+            uint32_t d = l->slot[j];
+            if (inside ? d >= hi : d >= lo && d < hi) {
+                if (inside)
+                    break;
+                c.pos = j;
+                j = cursor_seek(&c, hi) - 1;
+                continue;
+            }
+            t->rh[n++] = (struct rhit){d, wq * lw[j]};
+        }
+    }
+    rhit_sort(t->rh, n, sorted);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (o > 0 && t->rh[o - 1].slot == t->rh[i].slot)
+            t->rh[o - 1].v += t->rh[i].v;
+        else
+            t->rh[o++] = t->rh[i];
+    }
+    t->nrh = o;
+    STAT(match_index_stats.rhits += o);
+}
+
+/* Before the other sectors: the rare terms whose lists are left out of t->rh, the smallest
+ * bounds first, while what they can add to a text score (t->slack: the smaller of their summed
+ * bounds and Cauchy-Schwarz) stays under 1/RARE_SLACK_DIV of the threshold. Any choice is exact:
+ * a project found by none of the kept lists is bounded with the slack (scan_other). Returns the
+ * first rare term kept. */
+#ifndef RARE_SLACK_DIV
+#define RARE_SLACK_DIV 32
+#endif
+static size_t rare_cut(struct topk *t)
+{
+    if (t->h.n < t->h.k)
+        return 0;
+    qsort(t->rterm, t->nrterm, sizeof(*t->rterm), rterm_by_ub);
+    uint64_t sum = 0, sq = 0, slack = 0, wt = t->idx->w[W_TEXT];
+    size_t i = 0;
+    for (; i < t->nrterm; i++) {
+        uint64_t s2 = sum + t->rterm[i].ub, q2 = sq + (uint64_t)t->rterm[i].wq * t->rterm[i].wq;
+        uint64_t sl = min_u64(s2, (uint64_t)isqrt_up(q2) * QMAX);
+        if (wt * sl > t->thr / RARE_SLACK_DIV)
+            break;
+        sum = s2;
+        sq = q2;
+        slack = sl;
+    }
+    t->slack = slack;
+    return i;
 }
 
 int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, match_skip_fn skip,
@@ -2047,6 +2156,9 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     size_t entry = ids_find(&idx->ids, query_id);
     if (entry == SIZE_MAX)
         return SD_ERR_NOT_FOUND;
+#ifdef MATCH_INDEX_STATS
+    double stat_t0 = stat_now();
+#endif
     struct topk t = {.idx = idx, .q = proj_of(idx, entry), .skip = skip, .skip_arg = skip_arg};
     struct proj q = t.q;
     t.cs = &idx->sides[q.s == &idx->sides[0] ? 1 : 0];
@@ -2103,40 +2215,22 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
      * of its sector, the unsorted tail, the other sectors. */
     const struct side *cs = t.cs;
     uint32_t sorted = cs->sorted, n = cs->nslots;
-    /* The run scan's query data: |q restricted to the common terms|, the rare terms' postings in
-     * the sorted slots, the tag part per tag set (computed when first needed). */
+    /* The run scan's query data: |q restricted to the common terms|, the rare terms, their
+     * postings in the query's sector (below), the tag part per tag set. */
     {
         uint64_t sq = 0;
-        size_t nrh = 0;
+        t.rterm = xmalloc((qx ? qx : 1) * sizeof(*t.rterm));
         for (uint32_t i = qt; i < qt + qx; i++) {
             uint32_t term = q.s->f_term[qoff + i];
-            if (term < idx->ncommon && idx->common[term])
+            if (term < idx->ncommon && idx->common[term]) {
                 sq += (uint64_t)q.s->f_w[qoff + i] * q.s->f_w[qoff + i];
-            else
-                nrh += idx->terms[term].list[os].len;
+            } else if (idx->terms[term].list[os].len) {
+                const struct plist *l = &idx->terms[term].list[os];
+                t.rterm[t.nrterm++] = (struct rterm){l, q.s->f_w[qoff + i],
+                                                     (uint64_t)q.s->f_w[qoff + i] * l->maxw};
+            }
         }
         t.qc = isqrt_up(sq);
-        t.rh = xmalloc((nrh ? nrh : 1) * sizeof(*t.rh));
-        for (uint32_t i = qt; i < qt + qx; i++) {
-            uint32_t term = q.s->f_term[qoff + i];
-            if (term < idx->ncommon && idx->common[term])
-                continue;
-            const struct plist *l = &idx->terms[term].list[os];
-            const uint16_t *lw = plist_w(l);
-            uint32_t wq = q.s->f_w[qoff + i];
-            for (uint32_t j = 0; j < l->len && l->slot[j] < sorted; j++)
-                t.rh[t.nrh++] = (struct rhit){l->slot[j], wq * lw[j]};
-        }
-        rhit_sort(t.rh, t.nrh, sorted);
-        size_t o = 0;
-        for (size_t i = 0; i < t.nrh; i++) {
-            if (o > 0 && t.rh[o - 1].slot == t.rh[i].slot)
-                t.rh[o - 1].v += t.rh[i].v;
-            else
-                t.rh[o++] = t.rh[i];
-        }
-        t.nrh = o;
-        STAT(match_index_stats.rhits += o);
         t.qtext = xmalloc(sizeof(*t.qtext));
         qmap_init(t.qtext, q.s->f_term + qoff + qt, q.s->f_w + qoff + qt, qx);
         /* The tag part of every set sharing a tag with the query (0 for the others). */
@@ -2152,8 +2246,10 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
                 else
                     hi = mid;
             }
-            for (uint32_t j = lo; j < cs->ntset && cs->tset_term[j] == term; j++)
-                t.tp[cs->tset_set[j]] += wq * cs->tset_w[j];
+            for (uint32_t j = lo; j < cs->ntset && cs->tset_term[j] == term; j++) {
+                uint64_t v = t.tp[cs->tset_set[j]] += wq * cs->tset_w[j];
+                t.max_tp = v > t.max_tp ? v : t.max_tp;
+            }
         }
     }
     /* The query's own sector and zone first (the best candidates: the threshold rises early),
@@ -2162,6 +2258,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     int zknown = t.qzone == NONE ? 0 : -1;
     uint32_t slo = 0, shi = 0;
     STAT(match_index_stats.queries++);
+    STAT_T(0);
     if (t.qsec != NONE) {
         uint32_t zlo, zhi;
         key_range(cs->sector, 0, sorted, t.qsec, &slo, &shi);
@@ -2169,23 +2266,34 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
             key_range(cs->zone, slo, shi, t.qzone, &zlo, &zhi);
         else
             zlo = zhi = slo;
+        build_rh(&t, 0, slo, shi, true);
         STAT(match_index_stats.cur_seg = 0);
-        run_scan(&t, (struct seg){zlo, zhi, 1, 1});
+        /* The query's zone in two passes: the runs sharing most of the best tag part first, so
+         * that the threshold is high for the rest. */
+        struct seg z = {zlo, zhi, 1, t.qzone == NONE ? 0 : 1};
+        uint64_t best = max_run_tp(&t, zlo, zhi), cut = best - best / 4;
+        run_scan(&t, z, cut, UINT64_MAX);
+        run_scan(&t, z, 0, cut);
         STAT(match_index_stats.thr_after[0] += (uint64_t)(to_score(t.thr) * 1e6));
         STAT(match_index_stats.cur_seg = 1);
-        run_scan(&t, (struct seg){slo, zlo, 1, 0});
+        run_scan(&t, (struct seg){slo, zlo, 1, 0}, 0, UINT64_MAX);
         STAT(match_index_stats.cur_seg = 2);
-        run_scan(&t, (struct seg){zhi, shi, 1, 0});
+        run_scan(&t, (struct seg){zhi, shi, 1, 0}, 0, UINT64_MAX);
         STAT(match_index_stats.thr_after[2] += (uint64_t)(to_score(t.thr) * 1e6));
     }
+    STAT_T(1);
     STAT(match_index_stats.cur_seg = 3);
     if (sorted < n)
         run_segment(&t, (struct seg){sorted, n, t.qsec == NONE ? 0 : -1, zknown});
+    build_rh(&t, rare_cut(&t), slo, shi, false);
+    STAT_T(3);
     scan_other(&t, slo, shi);
+    STAT_T(2);
     STAT(match_index_stats.thr_after[5] += (uint64_t)(to_score(t.thr) * 1e6));
     free(t.pre);
     free(t.head);
     free(t.rh);
+    free(t.rterm);
     free(t.tp);
     free(t.qtext);
     free(all);

@@ -47,7 +47,7 @@ struct term {
 
 /* A run as its tag set lists it: slots [lo, lo + n), their zone, the most dc among them. */
 struct srun {
-    uint32_t lo, n, zone;
+    uint32_t lo, n, zone, b; /* b: the run's budget summary, see run_bsum() */
     uint16_t dc;
 };
 
@@ -75,6 +75,10 @@ struct side {
     uint32_t nruns, nsets;
     uint32_t *run_lo, *run_set, *set_rep;
     uint16_t *run_dc, *dc;
+    /* Budgets, coarsely: bc[slot] = budget_code(bmin) << 8 | budget_code(bmax) (0 for bmax:
+     * unknown); run_b[run] summarizes its slots' (run_bsum()). */
+    uint16_t *bc;
+    uint32_t *run_b;
     /* Per sorted slot its tag set; per set its runs (set_roff[nsets + 1] into set_runs, in slot
      * order), the most dc of them, and its tag vector (set_toff[nsets + 1] into set_term /
      * set_w). The tag vectors again as (term, set, weight) sorted by term: tset_*[ntset]. */
@@ -376,6 +380,8 @@ static void side_free(struct side *s)
     free(s->set_rep);
     free(s->run_dc);
     free(s->dc);
+    free(s->bc);
+    free(s->run_b);
     free(s->slot_set);
     free(s->set_roff);
     free(s->set_runs);
@@ -834,6 +840,35 @@ static uint32_t isqrt_up(uint64_t x)
     return (uint32_t)r;
 }
 
+/* A budget amount as 8 bits, monotone: 0 for 0, else 1 + 4 * log2 + the next two bits. So
+ * budget_code(a) < budget_code(b) implies a < b. */
+static uint32_t budget_code(int64_t x)
+{
+    if (x <= 0)
+        return 0;
+    uint32_t e = 63 - (uint32_t)__builtin_clzll((uint64_t)x);
+    uint32_t m = e >= 2 ? (uint32_t)((uint64_t)x >> (e - 2)) & 3 : (uint32_t)((uint64_t)x << (2 - e)) & 3;
+    return 1 + 4 * e + m;
+}
+
+/* A run's budgets: bits 0-7 the least code of a known budget's minimum, 8-15 the most code of
+ * a known budget's maximum, bit 16 some budget known, bit 17 some unknown. */
+static uint32_t run_bsum(const struct side *s, uint32_t a, uint32_t b)
+{
+    uint32_t lo = 255, hi = 0, known = 0, unknown = 0;
+    for (uint32_t d = a; d < b; d++) {
+        uint32_t c = s->bc[d];
+        if ((c & 255) == 0) {
+            unknown = 1;
+            continue;
+        }
+        known = 1;
+        lo = (c >> 8) < lo ? c >> 8 : lo;
+        hi = (c & 255) > hi ? c & 255 : hi;
+    }
+    return lo | hi << 8 | known << 16 | unknown << 17;
+}
+
 /* Builds the runs, tag sets and dc of the sorted slots of s (see struct side). */
 static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
 {
@@ -844,6 +879,10 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
     s->run_dc = xmalloc((n ? n : 1) * sizeof(*s->run_dc));
     s->set_rep = NULL;
     s->max_dc = 0;
+    s->bc = xmalloc((n ? n : 1) * sizeof(*s->bc));
+    for (uint32_t j = 0; j < n; j++)
+        s->bc[j] = (uint16_t)(s->bmax[j] > 0 ? budget_code(s->bmin[j]) << 8 | budget_code(s->bmax[j])
+                                             : 0);
     s->slot_set = xmalloc((n ? n : 1) * sizeof(*s->slot_set));
     s->nruns = s->nsets = 0;
     uint32_t setcap = 0, hcap = 0;
@@ -907,6 +946,9 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
     s->run_set = xrealloc(s->run_set, (s->nruns ? s->nruns : 1) * sizeof(*s->run_set));
     s->run_dc = xrealloc(s->run_dc, (s->nruns ? s->nruns : 1) * sizeof(*s->run_dc));
     free(htab);
+    s->run_b = xmalloc((s->nruns ? s->nruns : 1) * sizeof(*s->run_b));
+    for (uint32_t r = 0; r < s->nruns; r++)
+        s->run_b[r] = run_bsum(s, s->run_lo[r], s->run_lo[r + 1]);
     /* Per set: its runs, their most dc, its tag vector. */
     uint32_t ns = s->nsets;
     s->set_roff = xcalloc((size_t)ns + 1, sizeof(*s->set_roff));
@@ -923,8 +965,9 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
     uint32_t *fill = xmalloc((ns ? ns : 1) * sizeof(*fill));
     memcpy(fill, s->set_roff, ns * sizeof(*fill));
     for (uint32_t r = 0; r < s->nruns; r++)
-        s->set_runs[fill[s->run_set[r]]++] = (struct srun){
-            s->run_lo[r], s->run_lo[r + 1] - s->run_lo[r], s->zone[s->run_lo[r]], s->run_dc[r]};
+        s->set_runs[fill[s->run_set[r]]++] =
+            (struct srun){s->run_lo[r], s->run_lo[r + 1] - s->run_lo[r], s->zone[s->run_lo[r]],
+                          s->run_b[r], s->run_dc[r]};
     free(fill);
     uint32_t nt = 0;
     for (uint32_t q = 0; q < ns; q++) {
@@ -1268,7 +1311,8 @@ size_t match_index_memory(const struct match_index *idx)
         const struct side *s = &idx->sides[sd];
         b += (size_t)s->cap * (4 * sizeof(int64_t) + 2 * sizeof(uint32_t) + 4 + sizeof(uint64_t));
         b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
-        b += (size_t)s->sorted * sizeof(*s->dc);
+        b += (size_t)s->sorted * (sizeof(*s->dc) + sizeof(*s->bc));
+        b += (size_t)s->nruns * sizeof(*s->run_b);
         b += (size_t)s->nruns * (sizeof(*s->run_lo) + sizeof(*s->run_set) + sizeof(*s->run_dc));
         b += (size_t)s->sorted * sizeof(*s->slot_set);
         b += (size_t)s->nruns * sizeof(*s->set_runs);
@@ -1618,35 +1662,6 @@ struct rhit {
     uint32_t v;
 };
 
-/* Sorts v[0..n) by slot (< lim): LSD radix, 11 bits a pass. */
-static void rhit_sort(struct rhit *v, size_t n, uint32_t lim)
-{
-    if (n < 2)
-        return;
-    struct rhit *tmp = xmalloc(n * sizeof(*tmp)), *a = v, *b = tmp;
-    uint32_t *cnt = xmalloc(2048 * sizeof(*cnt));
-    for (unsigned shift = 0; shift < 32 && (lim - 1) >> shift; shift += 11) {
-        memset(cnt, 0, 2048 * sizeof(*cnt));
-        for (size_t i = 0; i < n; i++)
-            cnt[(a[i].slot >> shift) & 2047]++;
-        uint32_t sum = 0;
-        for (uint32_t i = 0; i < 2048; i++) {
-            uint32_t c = cnt[i];
-            cnt[i] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++)
-            b[cnt[(a[i].slot >> shift) & 2047]++] = a[i];
-        struct rhit *x = a;
-        a = b;
-        b = x;
-    }
-    if (a != v)
-        memcpy(v, a, n * sizeof(*v));
-    free(tmp);
-    free(cnt);
-}
-
 /* A range of candidate slots and what is known there of the sector and zone parts: -1 unknown
  * (their lists take part), 0 none of them match, 1 all of them do. */
 struct seg {
@@ -1678,6 +1693,9 @@ struct topk {
     size_t nrterm;
     uint64_t slack;      /* bounds what rare terms left out of rh add to a text dot product */
     uint64_t max_tp;     /* the most tp */
+    uint32_t qblo, qbhi; /* budget_code() of the query's budget (when known) */
+    bool qbknown;
+    uint64_t budget_unk; /* the budget part of a candidate whose budget is unknown */
     struct rhit *rh;     /* the rare terms' postings in the sorted slots, by slot, summed */
     size_t nrh;
     uint64_t *tp;        /* per tag set of the other side: its (weighted) tag part */
@@ -1695,6 +1713,29 @@ static inline uint64_t budget_fast(const struct topk *t, struct proj c)
         (t->qbmin > cmax || cmin > t->qbmax))
         return 0; /* both well-formed, no overlap: 0 in either mode */
     return budget_comp(t->idx, t->q, c, NULL, NULL);
+}
+
+/* At least the budget part of a slot whose bc (struct side) is c. */
+static inline uint64_t budget_bound(const struct topk *t, uint32_t c)
+{
+    if (!t->qbknown)
+        return t->budget_ub;
+    if ((c & 255) == 0)
+        return t->budget_unk;
+    if ((c & 255) < t->qblo || (c >> 8) > t->qbhi)
+        return 0; /* bmax < the query's min or bmin > its max: disjoint */
+    return t->budget_ub;
+}
+
+/* At least the budget part of every slot of a run whose run_bsum() is b. */
+static inline uint64_t run_budget_bound(const struct topk *t, uint32_t b)
+{
+    if (!t->qbknown)
+        return t->budget_ub;
+    uint64_t ub = b >> 17 & 1 ? t->budget_unk : 0;
+    if (b >> 16 & 1 && !(((b >> 8) & 255) < t->qblo || (b & 255) > t->qbhi))
+        ub = t->budget_ub > ub ? t->budget_ub : ub;
+    return ub;
 }
 
 /* MaxScore over the slots [g.lo, g.hi). The heap and threshold carry over between segments. */
@@ -1926,12 +1967,14 @@ static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t
     struct proj cp = {cs, d};
     uint64_t ex;
     if (h->n == h->k) {
-        uint64_t tb = base + idx->w[W_TEXT] * (t->qc * cs->dc[d] + rv);
-        if (tb + t->budget_ub + t->stage_ub < t->thr)
+        uint64_t tb = base + idx->w[W_TEXT] * (t->qc * cs->dc[d] + rv) +
+                      budget_bound(t, cs->bc[d]);
+        if (tb + t->stage_ub < t->thr)
             return;
         ex = tb + idx->w[W_STAGE] * stage_comp(t->q, cp);
-        if (ex + t->budget_ub < t->thr || !cs->alive[d] || cs->org[d] == t->qorg)
+        if (ex < t->thr || !cs->alive[d] || cs->org[d] == t->qorg)
             return;
+        ex -= budget_bound(t, cs->bc[d]);
         STAT(match_index_stats.pass_ub[match_index_stats.cur_seg]++);
         if (ex + idx->w[W_BUDGET] * budget_fast(t, cp) < t->thr)
             return;
@@ -1975,7 +2018,7 @@ static void scan_run(struct topk *t, uint32_t r, size_t rp, uint64_t known)
         uint64_t rmax = 0; /* the most the rare terms add to a slot of the run */
         for (size_t i = rp; i < t->nrh && t->rh[i].slot < b; i++)
             rmax = t->rh[i].v > rmax ? t->rh[i].v : rmax;
-        if (base + t->budget_ub + t->stage_ub +
+        if (base + run_budget_bound(t, cs->run_b[r]) + t->stage_ub +
                 t->idx->w[W_TEXT] * (t->qc * cs->run_dc[r] + rmax) < t->thr)
             return;
     }
@@ -2055,7 +2098,7 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
     STAT(match_index_stats.cur_seg = 5);
     const uint64_t cub = (t->qzone != NONE ? t->idx->w[W_ZONE] * COMP_ONE : 0) + t->budget_ub +
                          t->stage_ub;
-    const uint64_t wz = t->idx->w[W_ZONE] * COMP_ONE, free_ub = t->budget_ub + t->stage_ub;
+    const uint64_t wz = t->idx->w[W_ZONE] * COMP_ONE;
     for (uint32_t set = 0; set < cs->nsets; set++) {
         if (t->h.n == t->h.k &&
             t->tp[set] + cub + t->idx->w[W_TEXT] * (t->qc * cs->set_dc[set] + t->slack) < t->thr)
@@ -2066,7 +2109,8 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
                 continue;
             uint64_t base = t->tp[set] + (t->qzone != NONE && sr->zone == t->qzone ? wz : 0);
             if (t->h.n == t->h.k &&
-                base + free_ub + t->idx->w[W_TEXT] * (t->qc * sr->dc + t->slack) < t->thr)
+                base + run_budget_bound(t, sr->b) + t->stage_ub +
+                        t->idx->w[W_TEXT] * (t->qc * sr->dc + t->slack) < t->thr)
                 continue;
             STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
             size_t rp = rh_lower(t, sr->lo);
@@ -2081,45 +2125,73 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
     }
 }
 
+/* Appends to t->rh the postings of rare terms rterm[from..nrterm) in the slots [a0, a1), by
+ * slot, a slot's contributions summed: the lists are walked together 4096 slots at a time, into
+ * an accumulator that stays in L1. */
+#define RH_CHUNK 4096
+static void collect_rh(struct topk *t, size_t from, uint32_t a0, uint32_t a1)
+{
+    size_t m = t->nrterm - from;
+    if (a0 >= a1 || m == 0)
+        return;
+    uint32_t *pos = xmalloc(m * sizeof(*pos));
+    for (size_t i = 0; i < m; i++) {
+        const struct plist *l = t->rterm[from + i].l;
+        struct cursor c = {.slot = l->slot, .len = l->len};
+        pos[i] = cursor_lower(&c, a0);
+    }
+    uint32_t acc[RH_CHUNK];
+    uint64_t bits[RH_CHUNK / 64];
+    memset(bits, 0, sizeof(bits));
+    for (uint32_t c = a0 - a0 % RH_CHUNK; c < a1; c += RH_CHUNK) {
+        uint32_t end = a1 - c < RH_CHUNK ? a1 : c + RH_CHUNK;
+        bool any = false;
+        for (size_t i = 0; i < m; i++) {
+            const struct plist *l = t->rterm[from + i].l;
+            const uint16_t *lw = plist_w(l);
+            uint32_t wq = t->rterm[from + i].wq, j = pos[i];
+            for (; j < l->len && l->slot[j] < end; j++) {
+                uint32_t o = l->slot[j] - c;
+                uint64_t bit = 1ULL << (o % 64);
+                uint32_t v = wq * lw[j];
+                acc[o] = bits[o / 64] & bit ? acc[o] + v : v;
+                bits[o / 64] |= bit;
+                any = true;
+            }
+            pos[i] = j;
+        }
+        if (!any)
+            continue;
+        for (uint32_t w = 0; w < RH_CHUNK / 64; w++) {
+            uint64_t x = bits[w];
+            bits[w] = 0;
+            while (x) {
+                uint32_t o = w * 64 + (uint32_t)__builtin_ctzll(x);
+                x &= x - 1;
+                t->rh[t->nrh++] = (struct rhit){c + o, acc[o]};
+            }
+        }
+    }
+    free(pos);
+}
+
 /* t->rh: the postings of rare terms rterm[from..nrterm) in the sorted slots [lo, hi) (inside)
- * or outside it, by slot, a slot's contributions summed. */
+ * or outside it. */
 static void build_rh(struct topk *t, size_t from, uint32_t lo, uint32_t hi, bool inside)
 {
-    uint32_t sorted = t->cs->sorted;
     size_t n = 0;
     free(t->rh);
     for (size_t i = from; i < t->nrterm; i++)
         n += t->rterm[i].l->len;
     t->rh = xmalloc((n ? n : 1) * sizeof(*t->rh));
-    n = 0;
-    for (size_t i = from; i < t->nrterm; i++) {
-        const struct plist *l = t->rterm[i].l;
-        const uint16_t *lw = plist_w(l);
-        uint32_t wq = t->rterm[i].wq;
-        struct cursor c = {.slot = l->slot, .len = l->len};
-        uint32_t j = inside ? cursor_lower(&c, lo) : 0;
-        for (; j < l->len && l->slot[j] < sorted; j++) {
-            uint32_t d = l->slot[j];
-            if (inside ? d >= hi : d >= lo && d < hi) {
-                if (inside)
-                    break;
-                c.pos = j;
-                j = cursor_seek(&c, hi) - 1;
-                continue;
-            }
-            t->rh[n++] = (struct rhit){d, wq * lw[j]};
-        }
+    t->nrh = 0;
+    if (inside) {
+        collect_rh(t, from, lo, hi);
+    } else {
+        collect_rh(t, from, 0, lo);
+        collect_rh(t, from, hi, t->cs->sorted);
     }
-    rhit_sort(t->rh, n, sorted);
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (o > 0 && t->rh[o - 1].slot == t->rh[i].slot)
-            t->rh[o - 1].v += t->rh[i].v;
-        else
-            t->rh[o++] = t->rh[i];
-    }
-    t->nrh = o;
-    STAT(match_index_stats.rhits += o);
+    STAT(match_index_stats.rhits += t->nrh);
 }
 
 /* Before the other sectors: the rare terms whose lists are left out of t->rh, the smallest
@@ -2176,6 +2248,10 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     t.qbmax = q.s->bmax[q.slot];
     t.budget_unknown = (uint64_t)floor(
         match_budget_fit(0, 0, 0, 0, idx->budget_mode, NULL, NULL) * (double)COMP_ONE);
+    t.budget_unk = idx->w[W_BUDGET] * t.budget_unknown;
+    t.qbknown = t.qbmax > 0;
+    t.qblo = budget_code(t.qbmin);
+    t.qbhi = budget_code(t.qbmax);
 
     /* One cursor per query feature that has a posting list on the other side. */
     int os = t.cs == &idx->sides[0] ? 0 : 1;

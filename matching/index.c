@@ -79,6 +79,11 @@ struct side {
      * unknown); run_b[run] summarizes its slots' (run_bsum()). */
     uint16_t *bc;
     uint32_t *run_b;
+    /* csig[slot]: a 256-bit signature of the slot's common text terms (bit csig_bit(term)), and
+     * cmax[slot] its largest weight on them: its common text dot product with a query is at most
+     * cmax * the query's common weights in the buckets it has. */
+    uint64_t (*csig)[4];
+    uint16_t *cmax;
     /* Per sorted slot its tag set; per set its runs (set_roff[nsets + 1] into set_runs, in slot
      * order), the most dc of them, and its tag vector (set_toff[nsets + 1] into set_term /
      * set_w). The tag vectors again as (term, set, weight) sorted by term: tset_*[ntset]. */
@@ -382,6 +387,8 @@ static void side_free(struct side *s)
     free(s->dc);
     free(s->bc);
     free(s->run_b);
+    free(s->csig);
+    free(s->cmax);
     free(s->slot_set);
     free(s->set_roff);
     free(s->set_runs);
@@ -840,6 +847,11 @@ static uint32_t isqrt_up(uint64_t x)
     return (uint32_t)r;
 }
 
+static inline uint32_t csig_bit(uint32_t term)
+{
+    return (term * 0x9E3779B1u) >> 24;
+}
+
 /* A budget amount as 8 bits, monotone: 0 for 0, else 1 + 4 * log2 + the next two bits. So
  * budget_code(a) < budget_code(b) implies a < b. */
 static uint32_t budget_code(int64_t x)
@@ -884,6 +896,8 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
         s->bc[j] = (uint16_t)(s->bmax[j] > 0 ? budget_code(s->bmin[j]) << 8 | budget_code(s->bmax[j])
                                              : 0);
     s->slot_set = xmalloc((n ? n : 1) * sizeof(*s->slot_set));
+    s->csig = xcalloc(n ? n : 1, sizeof(*s->csig));
+    s->cmax = xcalloc(n ? n : 1, sizeof(*s->cmax));
     s->nruns = s->nsets = 0;
     uint32_t setcap = 0, hcap = 0;
     uint32_t *htab = NULL; /* set id + 1, open addressing by the tag hash */
@@ -891,8 +905,12 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
         uint64_t off = s->fwd[j], sq = 0;
         for (uint32_t k = s->ntag[j]; k < (uint32_t)s->ntag[j] + s->ntext[j]; k++) {
             uint32_t term = s->f_term[off + k];
-            if (term < ncommon && common[term])
-                sq += (uint64_t)s->f_w[off + k] * s->f_w[off + k];
+            if (term < ncommon && common[term]) {
+                uint32_t w = s->f_w[off + k], bit = csig_bit(term);
+                sq += (uint64_t)w * w;
+                s->csig[j][bit / 64] |= 1ULL << (bit % 64);
+                s->cmax[j] = w > s->cmax[j] ? (uint16_t)w : s->cmax[j];
+            }
         }
         uint32_t dc = isqrt_up(sq);
         s->dc[j] = (uint16_t)(dc > QMAX ? QMAX : dc);
@@ -1311,7 +1329,8 @@ size_t match_index_memory(const struct match_index *idx)
         const struct side *s = &idx->sides[sd];
         b += (size_t)s->cap * (4 * sizeof(int64_t) + 2 * sizeof(uint32_t) + 4 + sizeof(uint64_t));
         b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
-        b += (size_t)s->sorted * (sizeof(*s->dc) + sizeof(*s->bc));
+        b += (size_t)s->sorted * (sizeof(*s->dc) + sizeof(*s->bc) + sizeof(*s->csig) +
+                                  sizeof(*s->cmax));
         b += (size_t)s->nruns * sizeof(*s->run_b);
         b += (size_t)s->nruns * (sizeof(*s->run_lo) + sizeof(*s->run_set) + sizeof(*s->run_dc));
         b += (size_t)s->sorted * sizeof(*s->slot_set);
@@ -1694,6 +1713,8 @@ struct topk {
     uint64_t slack;      /* bounds what rare terms left out of rh add to a text dot product */
     uint64_t max_tp;     /* the most tp */
     uint32_t qblo, qbhi; /* budget_code() of the query's budget (when known) */
+    uint64_t qsig[4];    /* the buckets (csig_bit) of the query's common terms */
+    uint32_t *qsum;      /* [256]: the query's common weights summed per bucket */
     bool qbknown;
     uint64_t budget_unk; /* the budget part of a candidate whose budget is unknown */
     struct rhit *rh;     /* the rare terms' postings in the sorted slots, by slot, summed */
@@ -1965,20 +1986,32 @@ static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t
     struct heap *h = &t->h;
     STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
     struct proj cp = {cs, d};
-    uint64_t ex;
     if (h->n == h->k) {
-        uint64_t tb = base + idx->w[W_TEXT] * (t->qc * cs->dc[d] + rv) +
-                      budget_bound(t, cs->bc[d]);
-        if (tb + t->stage_ub < t->thr)
+        /* Bounds first from the small per-slot arrays, then the exact stage and budget parts,
+         * then the common terms' bound again with the slot's signature. */
+        uint64_t tx = idx->w[W_TEXT] * (t->qc * cs->dc[d] + rv);
+        uint64_t bb = budget_bound(t, cs->bc[d]);
+        if (base + tx + bb + t->stage_ub < t->thr)
             return;
-        ex = tb + idx->w[W_STAGE] * stage_comp(t->q, cp);
-        if (ex < t->thr || !cs->alive[d] || cs->org[d] == t->qorg)
+        uint64_t ex = base + idx->w[W_STAGE] * stage_comp(t->q, cp);
+        if (ex + tx + bb < t->thr || !cs->alive[d] || cs->org[d] == t->qorg)
             return;
-        ex -= budget_bound(t, cs->bc[d]);
         STAT(match_index_stats.pass_ub[match_index_stats.cur_seg]++);
-        if (ex + idx->w[W_BUDGET] * budget_fast(t, cp) < t->thr)
+        ex += idx->w[W_BUDGET] * budget_fast(t, cp);
+        if (ex + tx < t->thr)
             return;
         STAT(match_index_stats.pass_budget[match_index_stats.cur_seg]++);
+        uint64_t in = 0;
+        for (int i = 0; i < 4; i++) {
+            uint64_t x = cs->csig[d][i] & t->qsig[i];
+            while (x) {
+                in += t->qsum[i * 64 + __builtin_ctzll(x)];
+                x &= x - 1;
+            }
+        }
+        if (ex + idx->w[W_TEXT] * (min_u64(t->qc * cs->dc[d], in * cs->cmax[d]) + rv) < t->thr)
+            return;
+        STAT(match_index_stats.probes[match_index_stats.cur_seg]++);
     } else if (!cs->alive[d] || cs->org[d] == t->qorg) {
         return;
     }
@@ -2307,6 +2340,15 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
             }
         }
         t.qc = isqrt_up(sq);
+        t.qsum = xcalloc(256, sizeof(*t.qsum));
+        for (uint32_t i = qt; i < qt + qx; i++) {
+            uint32_t term = q.s->f_term[qoff + i];
+            if (term < idx->ncommon && idx->common[term]) {
+                uint32_t bit = csig_bit(term);
+                t.qsig[bit / 64] |= 1ULL << (bit % 64);
+                t.qsum[bit] += q.s->f_w[qoff + i];
+            }
+        }
         t.qtext = xmalloc(sizeof(*t.qtext));
         qmap_init(t.qtext, q.s->f_term + qoff + qt, q.s->f_w + qoff + qt, qx);
         /* The tag part of every set sharing a tag with the query (0 for the others). */
@@ -2369,6 +2411,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     free(t.pre);
     free(t.head);
     free(t.rh);
+    free(t.qsum);
     free(t.rterm);
     free(t.tp);
     free(t.qtext);

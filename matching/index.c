@@ -48,7 +48,6 @@ struct term {
 /* A run as its tag set lists it: slots [lo, lo + n), their zone, the most dc among them. */
 struct srun {
     uint32_t lo, n, zone, b; /* b: the run's budget summary, see run_bsum() */
-    uint32_t run;
     uint16_t dc;
 };
 
@@ -85,8 +84,6 @@ struct side {
      * cmax * the query's common weights in the buckets it has. */
     uint64_t (*csig)[4];
     uint16_t *cmax;
-    uint64_t (*run_csig)[4]; /* per run: its slots' csig or'ed, their largest cmax */
-    uint16_t *run_cmax;
     /* Per sorted slot its tag set; per set its runs (set_roff[nsets + 1] into set_runs, in slot
      * order), the most dc of them, and its tag vector (set_toff[nsets + 1] into set_term /
      * set_w). The tag vectors again as (term, set, weight) sorted by term: tset_*[ntset]. */
@@ -392,8 +389,6 @@ static void side_free(struct side *s)
     free(s->run_b);
     free(s->csig);
     free(s->cmax);
-    free(s->run_csig);
-    free(s->run_cmax);
     free(s->slot_set);
     free(s->set_roff);
     free(s->set_runs);
@@ -972,14 +967,6 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
     s->run_b = xmalloc((s->nruns ? s->nruns : 1) * sizeof(*s->run_b));
     for (uint32_t r = 0; r < s->nruns; r++)
         s->run_b[r] = run_bsum(s, s->run_lo[r], s->run_lo[r + 1]);
-    s->run_csig = xcalloc(s->nruns ? s->nruns : 1, sizeof(*s->run_csig));
-    s->run_cmax = xcalloc(s->nruns ? s->nruns : 1, sizeof(*s->run_cmax));
-    for (uint32_t r = 0; r < s->nruns; r++)
-        for (uint32_t d = s->run_lo[r]; d < s->run_lo[r + 1]; d++) {
-            for (int i = 0; i < 4; i++)
-                s->run_csig[r][i] |= s->csig[d][i];
-            s->run_cmax[r] = s->cmax[d] > s->run_cmax[r] ? s->cmax[d] : s->run_cmax[r];
-        }
     /* Per set: its runs, their most dc, its tag vector. */
     uint32_t ns = s->nsets;
     s->set_roff = xcalloc((size_t)ns + 1, sizeof(*s->set_roff));
@@ -998,7 +985,7 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
     for (uint32_t r = 0; r < s->nruns; r++)
         s->set_runs[fill[s->run_set[r]]++] =
             (struct srun){s->run_lo[r], s->run_lo[r + 1] - s->run_lo[r], s->zone[s->run_lo[r]],
-                          s->run_b[r], r, s->run_dc[r]};
+                          s->run_b[r], s->run_dc[r]};
     free(fill);
     uint32_t nt = 0;
     for (uint32_t q = 0; q < ns; q++) {
@@ -1344,7 +1331,7 @@ size_t match_index_memory(const struct match_index *idx)
         b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
         b += (size_t)s->sorted * (sizeof(*s->dc) + sizeof(*s->bc) + sizeof(*s->csig) +
                                   sizeof(*s->cmax));
-        b += (size_t)s->nruns * (sizeof(*s->run_b) + sizeof(*s->run_csig) + sizeof(*s->run_cmax));
+        b += (size_t)s->nruns * sizeof(*s->run_b);
         b += (size_t)s->nruns * (sizeof(*s->run_lo) + sizeof(*s->run_set) + sizeof(*s->run_dc));
         b += (size_t)s->sorted * sizeof(*s->slot_set);
         b += (size_t)s->nruns * sizeof(*s->set_runs);
@@ -1990,20 +1977,6 @@ static inline uint64_t qmap_dot(const struct qmap *m, const uint32_t *term, cons
     return sum;
 }
 
-/* The query's common weights summed over the buckets of signature sig. */
-static inline uint64_t sig_in(const struct topk *t, const uint64_t sig[4])
-{
-    uint64_t in = 0;
-    for (int i = 0; i < 4; i++) {
-        uint64_t x = sig[i] & t->qsig[i];
-        while (x) {
-            in += t->qsum[i * 64 + __builtin_ctzll(x)];
-            x &= x - 1;
-        }
-    }
-    return in;
-}
-
 /* Slot d of the sorted prefix, whose tag part and sector/zone parts are `base` and whose rare
  * terms add rv to the text dot product: bounded, then scored exactly and offered. */
 static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t rv)
@@ -2028,7 +2001,14 @@ static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t
         if (ex + tx < t->thr)
             return;
         STAT(match_index_stats.pass_budget[match_index_stats.cur_seg]++);
-        uint64_t in = sig_in(t, cs->csig[d]);
+        uint64_t in = 0;
+        for (int i = 0; i < 4; i++) {
+            uint64_t x = cs->csig[d][i] & t->qsig[i];
+            while (x) {
+                in += t->qsum[i * 64 + __builtin_ctzll(x)];
+                x &= x - 1;
+            }
+        }
         if (ex + idx->w[W_TEXT] * (min_u64(t->qc * cs->dc[d], in * cs->cmax[d]) + rv) < t->thr)
             return;
         STAT(match_index_stats.probes[match_index_stats.cur_seg]++);
@@ -2071,11 +2051,8 @@ static void scan_run(struct topk *t, uint32_t r, size_t rp, uint64_t known)
         uint64_t rmax = 0; /* the most the rare terms add to a slot of the run */
         for (size_t i = rp; i < t->nrh && t->rh[i].slot < b; i++)
             rmax = t->rh[i].v > rmax ? t->rh[i].v : rmax;
-        uint64_t rest = base + run_budget_bound(t, cs->run_b[r]) + t->stage_ub;
-        if (rest + t->idx->w[W_TEXT] * (t->qc * cs->run_dc[r] + rmax) < t->thr)
-            return;
-        uint64_t c = min_u64(t->qc * cs->run_dc[r], sig_in(t, cs->run_csig[r]) * cs->run_cmax[r]);
-        if (rest + t->idx->w[W_TEXT] * (c + rmax) < t->thr)
+        if (base + run_budget_bound(t, cs->run_b[r]) + t->stage_ub +
+                t->idx->w[W_TEXT] * (t->qc * cs->run_dc[r] + rmax) < t->thr)
             return;
     }
     STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
@@ -2164,15 +2141,10 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
             if (sr->lo >= slo && sr->lo < shi)
                 continue;
             uint64_t base = t->tp[set] + (t->qzone != NONE && sr->zone == t->qzone ? wz : 0);
-            if (t->h.n == t->h.k) {
-                uint64_t rest = base + run_budget_bound(t, sr->b) + t->stage_ub;
-                if (rest + t->idx->w[W_TEXT] * (t->qc * sr->dc + t->slack) < t->thr)
-                    continue;
-                uint64_t c = min_u64(t->qc * sr->dc,
-                                     sig_in(t, cs->run_csig[sr->run]) * cs->run_cmax[sr->run]);
-                if (rest + t->idx->w[W_TEXT] * (c + t->slack) < t->thr)
-                    continue;
-            }
+            if (t->h.n == t->h.k &&
+                base + run_budget_bound(t, sr->b) + t->stage_ub +
+                        t->idx->w[W_TEXT] * (t->qc * sr->dc + t->slack) < t->thr)
+                continue;
             STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
             size_t rp = rh_lower(t, sr->lo);
             for (uint32_t d = sr->lo; d < sr->lo + sr->n; d++) {

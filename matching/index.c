@@ -19,6 +19,9 @@
 #define WEIGHT_ONE 65536.0
 #define NONE UINT32_MAX
 #define COMPACT_MIN_CHANGES 1024
+#ifndef COMMON_DF_DIV
+#define COMMON_DF_DIV 32
+#endif
 
 enum { W_TAG, W_TEXT, W_SECTOR, W_ZONE, W_BUDGET, W_STAGE, W_N };
 enum term_kind { KIND_TAG = 0, KIND_TEXT = 1, KIND_SECTOR = 2, KIND_ZONE = 3 };
@@ -42,6 +45,12 @@ struct term {
     struct plist list[2];
 };
 
+/* A run as its tag set lists it: slots [lo, lo + n), their zone, the most dc among them. */
+struct srun {
+    uint32_t lo, n, zone, b; /* b: the run's budget summary, see run_bsum() */
+    uint16_t dc;
+};
+
 /* Projects of one side, by slot. Slots only grow between compactions; removed ones stay with
  * alive = 0 (their postings are skipped) until match_index_compact() renumbers. */
 struct side {
@@ -58,6 +67,33 @@ struct side {
     /* Slots [0, sorted) are ordered by (sector, zone) term id (a compaction sorts them; upserts
      * append after), so a query's sector and its zone within it are ranges (match_index_topk). */
     uint32_t sorted;
+    /* Within a (sector, zone), the sorted slots are grouped by tag vector: run i is the slots
+     * [run_lo[i], run_lo[i + 1]) (run_lo[nruns] == sorted), all of one sector, zone and tag
+     * vector (term ids and weights), that of tag set run_set[i]; set_rep[set] is a slot that has
+     * it. dc[slot] >= |the slot's text vector restricted to the common terms| (see
+     * match_index.common) and run_dc[i] is the runs' maximum of it. */
+    uint32_t nruns, nsets;
+    uint32_t *run_lo, *run_set, *set_rep;
+    uint16_t *run_dc, *dc;
+    /* Budgets, coarsely: bc[slot] = budget_code(bmin) << 8 | budget_code(bmax) (0 for bmax:
+     * unknown); run_b[run] summarizes its slots' (run_bsum()). */
+    uint16_t *bc;
+    uint32_t *run_b;
+    /* csig[slot]: a 256-bit signature of the slot's common text terms (bit csig_bit(term)), and
+     * cmax[slot] its largest weight on them: its common text dot product with a query is at most
+     * cmax * the query's common weights in the buckets it has. */
+    uint64_t (*csig)[4];
+    uint16_t *cmax;
+    /* Per sorted slot its tag set; per set its runs (set_roff[nsets + 1] into set_runs, in slot
+     * order), the most dc of them, and its tag vector (set_toff[nsets + 1] into set_term /
+     * set_w). The tag vectors again as (term, set, weight) sorted by term: tset_*[ntset]. */
+    uint32_t *slot_set, *set_roff, *set_toff, *set_term;
+    struct srun *set_runs;
+    uint16_t *set_dc, *set_w;
+    uint32_t ntset;
+    uint16_t max_dc; /* the most dc */
+    uint32_t *tset_term, *tset_set;
+    uint16_t *tset_w;
 };
 
 struct idslot {
@@ -91,6 +127,11 @@ struct match_index {
     uint64_t cepoch;     /* bumped by every compaction: a prepared one is for this epoch */
     int64_t *log;        /* ids upserted or removed since the last compaction, in order */
     size_t log_len, log_cap;
+    /* Text terms [0, ncommon) with common[t] set were in more than common_df(live) projects at
+     * the last compaction: a query bounds their part of a candidate's text score by the
+     * candidate's dc (struct side) and probes the other (rare) terms' lists. */
+    uint8_t *common;
+    uint32_t ncommon;
 };
 
 /* ---- small helpers ---- */
@@ -339,6 +380,25 @@ static void side_free(struct side *s)
     free(s->f_term);
     free(s->f_w);
     free(s->f_tf);
+    free(s->run_lo);
+    free(s->run_set);
+    free(s->set_rep);
+    free(s->run_dc);
+    free(s->dc);
+    free(s->bc);
+    free(s->run_b);
+    free(s->csig);
+    free(s->cmax);
+    free(s->slot_set);
+    free(s->set_roff);
+    free(s->set_runs);
+    free(s->tset_term);
+    free(s->tset_set);
+    free(s->tset_w);
+    free(s->set_toff);
+    free(s->set_term);
+    free(s->set_dc);
+    free(s->set_w);
 }
 
 /* ---- lifecycle ---- */
@@ -370,6 +430,7 @@ void match_index_free(struct match_index *idx)
     side_free(&idx->sides[1]);
     free(idx->ids.v);
     free(idx->log);
+    free(idx->common);
     free(idx);
 }
 
@@ -659,6 +720,7 @@ struct match_compaction {
     size_t blob_len;
     bool swapped;
     bool same_idf; /* MC_PLAIN with the IDF held: every vector keeps its bits (copied) */
+    uint8_t *common; /* nterms: the index's common[] after the swap */
 };
 
 static double raw_weight(uint8_t kind, double idf, uint32_t tf)
@@ -722,6 +784,7 @@ static void side_post(struct plist *lists, const struct side *s, int sd, uint32_
 
 struct ord {
     uint32_t sector, zone, slot;
+    uint64_t tsig;
 };
 
 static int ord_cmp(const void *a, const void *b)
@@ -731,7 +794,229 @@ static int ord_cmp(const void *a, const void *b)
         return x->sector < y->sector ? -1 : 1;
     if (x->zone != y->zone)
         return x->zone < y->zone ? -1 : 1;
+    if (x->tsig != y->tsig)
+        return x->tsig < y->tsig ? -1 : 1;
     return (x->slot > y->slot) - (x->slot < y->slot);
+}
+
+/* A text term is common when more than this many live projects (both sides) have it. */
+static uint64_t common_df(uint64_t live)
+{
+    return 16 + live / COMMON_DF_DIV;
+}
+
+/* A hash of the tag vector slot i of `from` will have once copied by side_copy_slot() with the
+ * same idf (NULL: the bits kept). Equal vectors hash alike, so sorting by it groups them. */
+static uint64_t tag_sig(const struct side *from, uint32_t i, const double *idf)
+{
+    uint32_t nt = from->ntag[i];
+    uint64_t src = from->fwd[i];
+    uint16_t w[MATCH_TAGS_MAX];
+    if (!idf) {
+        memcpy(w, from->f_w + src, nt * sizeof(*w));
+    } else {
+        struct tw v[MATCH_TAGS_MAX];
+        for (uint32_t k = 0; k < nt; k++) {
+            uint32_t term = from->f_term[src + k];
+            v[k] = (struct tw){term, 1, raw_weight(KIND_TAG, idf[term], from->f_tf[src + k])};
+        }
+        quantize(v, nt, w);
+    }
+    uint64_t h = mix64(nt + 1);
+    for (uint32_t k = 0; k < nt; k++)
+        h = mix64(h ^ ((uint64_t)from->f_term[src + k] << 16 | w[k]));
+    return h;
+}
+
+static bool same_tags(const struct side *s, uint32_t a, uint32_t b)
+{
+    uint32_t n = s->ntag[a];
+    return n == s->ntag[b] &&
+           memcmp(s->f_term + s->fwd[a], s->f_term + s->fwd[b], n * sizeof(*s->f_term)) == 0 &&
+           memcmp(s->f_w + s->fwd[a], s->f_w + s->fwd[b], n * sizeof(*s->f_w)) == 0;
+}
+
+/* ceil(sqrt(x)) for the integers x here (< 2^33), exactly. */
+static uint32_t isqrt_up(uint64_t x)
+{
+    uint64_t r = (uint64_t)sqrt((double)x);
+    while (r * r > x)
+        r--;
+    while (r * r < x)
+        r++;
+    return (uint32_t)r;
+}
+
+static inline uint32_t csig_bit(uint32_t term)
+{
+    return (term * 0x9E3779B1u) >> 24;
+}
+
+/* A budget amount as 8 bits, monotone: 0 for 0, else 1 + 4 * log2 + the next two bits. So
+ * budget_code(a) < budget_code(b) implies a < b. */
+static uint32_t budget_code(int64_t x)
+{
+    if (x <= 0)
+        return 0;
+    uint32_t e = 63 - (uint32_t)__builtin_clzll((uint64_t)x);
+    uint32_t m = e >= 2 ? (uint32_t)((uint64_t)x >> (e - 2)) & 3 : (uint32_t)((uint64_t)x << (2 - e)) & 3;
+    return 1 + 4 * e + m;
+}
+
+/* A run's budgets: bits 0-7 the least code of a known budget's minimum, 8-15 the most code of
+ * a known budget's maximum, bit 16 some budget known, bit 17 some unknown. */
+static uint32_t run_bsum(const struct side *s, uint32_t a, uint32_t b)
+{
+    uint32_t lo = 255, hi = 0, known = 0, unknown = 0;
+    for (uint32_t d = a; d < b; d++) {
+        uint32_t c = s->bc[d];
+        if ((c & 255) == 0) {
+            unknown = 1;
+            continue;
+        }
+        known = 1;
+        lo = (c >> 8) < lo ? c >> 8 : lo;
+        hi = (c & 255) > hi ? c & 255 : hi;
+    }
+    return lo | hi << 8 | known << 16 | unknown << 17;
+}
+
+/* Builds the runs, tag sets and dc of the sorted slots of s (see struct side). */
+static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
+{
+    uint32_t n = s->sorted;
+    s->dc = xmalloc((n ? n : 1) * sizeof(*s->dc));
+    s->run_lo = xmalloc(((size_t)n + 1) * sizeof(*s->run_lo));
+    s->run_set = xmalloc((n ? n : 1) * sizeof(*s->run_set));
+    s->run_dc = xmalloc((n ? n : 1) * sizeof(*s->run_dc));
+    s->set_rep = NULL;
+    s->max_dc = 0;
+    s->bc = xmalloc((n ? n : 1) * sizeof(*s->bc));
+    for (uint32_t j = 0; j < n; j++)
+        s->bc[j] = (uint16_t)(s->bmax[j] > 0 ? budget_code(s->bmin[j]) << 8 | budget_code(s->bmax[j])
+                                             : 0);
+    s->slot_set = xmalloc((n ? n : 1) * sizeof(*s->slot_set));
+    s->csig = xcalloc(n ? n : 1, sizeof(*s->csig));
+    s->cmax = xcalloc(n ? n : 1, sizeof(*s->cmax));
+    s->nruns = s->nsets = 0;
+    uint32_t setcap = 0, hcap = 0;
+    uint32_t *htab = NULL; /* set id + 1, open addressing by the tag hash */
+    for (uint32_t j = 0; j < n; j++) {
+        uint64_t off = s->fwd[j], sq = 0;
+        for (uint32_t k = s->ntag[j]; k < (uint32_t)s->ntag[j] + s->ntext[j]; k++) {
+            uint32_t term = s->f_term[off + k];
+            if (term < ncommon && common[term]) {
+                uint32_t w = s->f_w[off + k], bit = csig_bit(term);
+                sq += (uint64_t)w * w;
+                s->csig[j][bit / 64] |= 1ULL << (bit % 64);
+                s->cmax[j] = w > s->cmax[j] ? (uint16_t)w : s->cmax[j];
+            }
+        }
+        uint32_t dc = isqrt_up(sq);
+        s->dc[j] = (uint16_t)(dc > QMAX ? QMAX : dc);
+        if (s->dc[j] > s->max_dc)
+            s->max_dc = s->dc[j];
+        if (j > 0 && s->sector[j] == s->sector[j - 1] && s->zone[j] == s->zone[j - 1] &&
+            same_tags(s, j, j - 1)) {
+            if (s->dc[j] > s->run_dc[s->nruns - 1])
+                s->run_dc[s->nruns - 1] = s->dc[j];
+            s->slot_set[j] = s->run_set[s->nruns - 1];
+            continue;
+        }
+        if ((s->nsets + 1) * 2 > hcap) {
+            uint32_t cap = hcap ? hcap * 2 : 1024;
+            uint32_t *nt = xcalloc(cap, sizeof(*nt));
+            for (uint32_t q = 0; q < s->nsets; q++) {
+                uint32_t h = (uint32_t)tag_sig(s, s->set_rep[q], NULL) & (cap - 1);
+                while (nt[h])
+                    h = (h + 1) & (cap - 1);
+                nt[h] = q + 1;
+            }
+            free(htab);
+            htab = nt;
+            hcap = cap;
+        }
+        uint32_t h = (uint32_t)tag_sig(s, j, NULL) & (hcap - 1), set = NONE;
+        while (htab[h]) {
+            if (same_tags(s, s->set_rep[htab[h] - 1], j)) {
+                set = htab[h] - 1;
+                break;
+            }
+            h = (h + 1) & (hcap - 1);
+        }
+        if (set == NONE) {
+            if (s->nsets == setcap) {
+                setcap = setcap ? setcap * 2 : 1024;
+                s->set_rep = xrealloc(s->set_rep, setcap * sizeof(*s->set_rep));
+            }
+            set = s->nsets++;
+            s->set_rep[set] = j;
+            htab[h] = set + 1;
+        }
+        s->run_lo[s->nruns] = j;
+        s->run_set[s->nruns] = set;
+        s->run_dc[s->nruns] = s->dc[j];
+        s->nruns++;
+        s->slot_set[j] = set;
+    }
+    s->run_lo[s->nruns] = n;
+    s->run_lo = xrealloc(s->run_lo, ((size_t)s->nruns + 1) * sizeof(*s->run_lo));
+    s->run_set = xrealloc(s->run_set, (s->nruns ? s->nruns : 1) * sizeof(*s->run_set));
+    s->run_dc = xrealloc(s->run_dc, (s->nruns ? s->nruns : 1) * sizeof(*s->run_dc));
+    free(htab);
+    s->run_b = xmalloc((s->nruns ? s->nruns : 1) * sizeof(*s->run_b));
+    for (uint32_t r = 0; r < s->nruns; r++)
+        s->run_b[r] = run_bsum(s, s->run_lo[r], s->run_lo[r + 1]);
+    /* Per set: its runs, their most dc, its tag vector. */
+    uint32_t ns = s->nsets;
+    s->set_roff = xcalloc((size_t)ns + 1, sizeof(*s->set_roff));
+    s->set_runs = xmalloc((s->nruns ? s->nruns : 1) * sizeof(*s->set_runs));
+    s->set_dc = xcalloc(ns ? ns : 1, sizeof(*s->set_dc));
+    s->set_toff = xmalloc(((size_t)ns + 1) * sizeof(*s->set_toff));
+    for (uint32_t r = 0; r < s->nruns; r++) {
+        s->set_roff[s->run_set[r] + 1]++;
+        if (s->run_dc[r] > s->set_dc[s->run_set[r]])
+            s->set_dc[s->run_set[r]] = s->run_dc[r];
+    }
+    for (uint32_t q = 0; q < ns; q++)
+        s->set_roff[q + 1] += s->set_roff[q];
+    uint32_t *fill = xmalloc((ns ? ns : 1) * sizeof(*fill));
+    memcpy(fill, s->set_roff, ns * sizeof(*fill));
+    for (uint32_t r = 0; r < s->nruns; r++)
+        s->set_runs[fill[s->run_set[r]]++] =
+            (struct srun){s->run_lo[r], s->run_lo[r + 1] - s->run_lo[r], s->zone[s->run_lo[r]],
+                          s->run_b[r], s->run_dc[r]};
+    free(fill);
+    uint32_t nt = 0;
+    for (uint32_t q = 0; q < ns; q++) {
+        s->set_toff[q] = nt;
+        nt += s->ntag[s->set_rep[q]];
+    }
+    s->set_toff[ns] = nt;
+    s->set_term = xmalloc((nt ? nt : 1) * sizeof(*s->set_term));
+    s->set_w = xmalloc((nt ? nt : 1) * sizeof(*s->set_w));
+    for (uint32_t q = 0; q < ns; q++) {
+        uint32_t rep = s->set_rep[q];
+        memcpy(s->set_term + s->set_toff[q], s->f_term + s->fwd[rep],
+               s->ntag[rep] * sizeof(*s->set_term));
+        memcpy(s->set_w + s->set_toff[q], s->f_w + s->fwd[rep], s->ntag[rep] * sizeof(*s->set_w));
+    }
+    /* (term, set, weight) by term: counting sort over the terms that occur. */
+    s->ntset = nt;
+    s->tset_term = xmalloc((nt ? nt : 1) * sizeof(*s->tset_term));
+    s->tset_set = xmalloc((nt ? nt : 1) * sizeof(*s->tset_set));
+    s->tset_w = xmalloc((nt ? nt : 1) * sizeof(*s->tset_w));
+    struct ord *o = xmalloc((nt ? nt : 1) * sizeof(*o));
+    for (uint32_t q = 0, i = 0; q < ns; q++)
+        for (uint32_t k = s->set_toff[q]; k < s->set_toff[q + 1]; k++, i++)
+            o[i] = (struct ord){s->set_term[k], 0, q, k};
+    qsort(o, nt, sizeof(*o), ord_cmp);
+    for (uint32_t i = 0; i < nt; i++) {
+        s->tset_term[i] = o[i].sector;
+        s->tset_set[i] = o[i].slot;
+        s->tset_w[i] = s->set_w[o[i].tsig];
+    }
+    free(o);
 }
 
 /* The term with this kind and text, or NONE (never interns). */
@@ -824,6 +1109,11 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
             c->idf[t] = idx->terms[t].idf;
     }
 
+    c->common = xmalloc(c->nterms ? c->nterms : 1);
+    uint64_t cdf = common_df(n);
+    for (uint32_t t = 0; t < c->nterms; t++)
+        c->common[t] = idx->terms[t].kind == KIND_TEXT && idx->terms[t].df > cdf;
+
     size_t idcap = 1024;
     while (idcap < 2 * (n + 1))
         idcap *= 2;
@@ -839,7 +1129,8 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         for (uint32_t i = 0; i < old->nslots; i++) {
             if (!old->alive[i])
                 continue;
-            o[no++] = (struct ord){old->sector[i], old->zone[i], i};
+            o[no++] = (struct ord){old->sector[i], old->zone[i], i,
+                                   tag_sig(old, i, c->same_idf ? NULL : c->idf)};
             need += (uint64_t)old->ntag[i] + old->ntext[i];
         }
         qsort(o, no, sizeof(*o), ord_cmp);
@@ -854,6 +1145,7 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
         c->ids.len += no;
         s->sorted = s->nslots;
         free(o);
+        side_runs(s, c->common, c->nterms);
         /* Count, allocate exactly, fill in slot order. */
         for (uint32_t i = 0; i < s->nslots; i++) {
             uint64_t off = s->fwd[i];
@@ -983,6 +1275,10 @@ int match_index_compact_swap(struct match_index *idx, struct match_compaction *c
     struct idtab tmp = idx->ids;
     idx->ids = c->ids;
     c->ids = tmp;
+    uint8_t *ctmp = idx->common;
+    idx->common = c->common;
+    c->common = ctmp;
+    idx->ncommon = c->nterms;
     idx->changes = 0;
     idx->log_len = 0;
     idx->generation++;
@@ -1000,6 +1296,7 @@ void match_compaction_free(struct match_compaction *c)
         free(c->lists[i].slot);
     free(c->lists);
     free(c->idf);
+    free(c->common);
     side_free(&c->sides[0]);
     side_free(&c->sides[1]);
     free(c->ids.v);
@@ -1032,7 +1329,18 @@ size_t match_index_memory(const struct match_index *idx)
         const struct side *s = &idx->sides[sd];
         b += (size_t)s->cap * (4 * sizeof(int64_t) + 2 * sizeof(uint32_t) + 4 + sizeof(uint64_t));
         b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
+        b += (size_t)s->sorted * (sizeof(*s->dc) + sizeof(*s->bc) + sizeof(*s->csig) +
+                                  sizeof(*s->cmax));
+        b += (size_t)s->nruns * sizeof(*s->run_b);
+        b += (size_t)s->nruns * (sizeof(*s->run_lo) + sizeof(*s->run_set) + sizeof(*s->run_dc));
+        b += (size_t)s->sorted * sizeof(*s->slot_set);
+        b += (size_t)s->nruns * sizeof(*s->set_runs);
+        b += (size_t)s->ntset * (2 * sizeof(uint32_t) + sizeof(uint16_t));
+        b += (size_t)s->nsets * (sizeof(*s->set_rep) + 2 * sizeof(uint32_t) + sizeof(*s->set_dc));
+        if (s->nsets)
+            b += (size_t)s->set_toff[s->nsets] * (sizeof(*s->set_term) + sizeof(*s->set_w));
     }
+    b += idx->ncommon;
     return b;
 }
 
@@ -1228,6 +1536,28 @@ int match_index_topk_exhaustive(const struct match_index *idx, int64_t query_id,
 
 /* ---- MaxScore ---- */
 
+#ifdef MATCH_INDEX_STATS
+/* Counters for a profiling build (cc -DMATCH_INDEX_STATS): per segment index. */
+struct match_index_stats {
+    uint64_t queries, seg_slots[6], cand[6], pass_ub[6], pass_budget[6], probes[6], offered[6];
+    uint64_t thr_after[6], runs[6], rhits;
+    uint32_t cur_seg;
+    double ns[8];
+} match_index_stats;
+#define STAT(x) (x)
+#include <time.h>
+static double stat_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+#define STAT_T(i) do { double t_ = stat_now(); match_index_stats.ns[i] += t_ - stat_t0; stat_t0 = t_; } while (0)
+#else
+#define STAT(x) ((void)0)
+#define STAT_T(i) ((void)0)
+#endif
+
 struct cursor {
     const uint32_t *slot;
     const uint16_t *w;
@@ -1330,6 +1660,27 @@ static void key_range(const uint32_t *key, uint32_t lo, uint32_t hi, uint32_t v,
     *b = l;
 }
 
+struct qmap;
+
+/* A rare term of the query: its list on the candidates' side, its weight, weight * list max. */
+struct rterm {
+    const struct plist *l;
+    uint32_t wq;
+    uint64_t ub;
+};
+
+static int rterm_by_ub(const void *a, const void *b)
+{
+    uint64_t x = ((const struct rterm *)a)->ub, y = ((const struct rterm *)b)->ub;
+    return (x > y) - (x < y);
+}
+
+/* A candidate slot's text score from the query's rare terms (sum of q * w). */
+struct rhit {
+    uint32_t slot;
+    uint32_t v;
+};
+
 /* A range of candidate slots and what is known there of the sector and zone parts: -1 unknown
  * (their lists take part), 0 none of them match, 1 all of them do. */
 struct seg {
@@ -1355,6 +1706,21 @@ struct topk {
     uint64_t thr;
     match_skip_fn skip;
     void *skip_arg;
+    /* The run scan (sorted slots): */
+    uint64_t qc;         /* >= |the query's text vector restricted to the common terms| */
+    struct rterm *rterm; /* the query's rare text terms with a list on the candidates' side */
+    size_t nrterm;
+    uint64_t slack;      /* bounds what rare terms left out of rh add to a text dot product */
+    uint64_t max_tp;     /* the most tp */
+    uint32_t qblo, qbhi; /* budget_code() of the query's budget (when known) */
+    uint64_t qsig[4];    /* the buckets (csig_bit) of the query's common terms */
+    uint32_t *qsum;      /* [256]: the query's common weights summed per bucket */
+    bool qbknown;
+    uint64_t budget_unk; /* the budget part of a candidate whose budget is unknown */
+    struct rhit *rh;     /* the rare terms' postings in the sorted slots, by slot, summed */
+    size_t nrh;
+    uint64_t *tp;        /* per tag set of the other side: its (weighted) tag part */
+    struct qmap *qtext;  /* the query's text vector */
 };
 
 /* budget_comp(idx, t->q, c): the common cases (an unknown budget, disjoint ranges) without the
@@ -1368,6 +1734,29 @@ static inline uint64_t budget_fast(const struct topk *t, struct proj c)
         (t->qbmin > cmax || cmin > t->qbmax))
         return 0; /* both well-formed, no overlap: 0 in either mode */
     return budget_comp(t->idx, t->q, c, NULL, NULL);
+}
+
+/* At least the budget part of a slot whose bc (struct side) is c. */
+static inline uint64_t budget_bound(const struct topk *t, uint32_t c)
+{
+    if (!t->qbknown)
+        return t->budget_ub;
+    if ((c & 255) == 0)
+        return t->budget_unk;
+    if ((c & 255) < t->qblo || (c >> 8) > t->qbhi)
+        return 0; /* bmax < the query's min or bmin > its max: disjoint */
+    return t->budget_ub;
+}
+
+/* At least the budget part of every slot of a run whose run_bsum() is b. */
+static inline uint64_t run_budget_bound(const struct topk *t, uint32_t b)
+{
+    if (!t->qbknown)
+        return t->budget_ub;
+    uint64_t ub = b >> 17 & 1 ? t->budget_unk : 0;
+    if (b >> 16 & 1 && !(((b >> 8) & 255) < t->qblo || (b & 255) > t->qbhi))
+        ub = t->budget_ub > ub ? t->budget_ub : ub;
+    return ub;
 }
 
 /* MaxScore over the slots [g.lo, g.hi). The heap and threshold carry over between segments. */
@@ -1477,6 +1866,7 @@ static void run_segment(struct topk *t, struct seg g)
                     __builtin_prefetch(&cs->zone[nx]);
             }
         }
+        STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
         if (!cs->alive[d] || cs->org[d] == t->qorg)
             goto next;
         bool full = h->n == h->k;
@@ -1496,9 +1886,11 @@ static void run_segment(struct topk *t, struct seg g)
                           min_u64(p[G_TEXT] + rest[G_TEXT][nprobe], cap[G_TEXT]);
             if (exact + t->budget_ub + tt < t->thr)
                 goto next;
+            STAT(match_index_stats.pass_ub[match_index_stats.cur_seg]++);
             exact += idx->w[W_BUDGET] * budget_fast(t, cp);
             if (exact + tt < t->thr)
                 goto next;
+            STAT(match_index_stats.pass_budget[match_index_stats.cur_seg]++);
         } else {
             exact += idx->w[W_BUDGET] * budget_fast(t, cp);
         }
@@ -1512,6 +1904,7 @@ static void run_segment(struct topk *t, struct seg g)
                 if (bound < t->thr)
                     goto next;
             }
+            STAT(match_index_stats.probes[match_index_stats.cur_seg]++);
             c->pos = cursor_seek(c, d);
             if (c->pos < c->len && c->slot[c->pos] == d) {
                 p[c->group] += c->mult * c->w[c->pos];
@@ -1519,6 +1912,7 @@ static void run_segment(struct topk *t, struct seg g)
             }
         }
         uint64_t sc = exact + p[G_TAG] + p[G_TEXT];
+        STAT(match_index_stats.offered[match_index_stats.cur_seg]++);
         if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k) {
             t->thr = h->v[0].score;
             if (all_docs && nb[0] < t->thr) {
@@ -1540,12 +1934,336 @@ static void run_segment(struct topk *t, struct seg g)
     }
 }
 
+/* A query's terms -> their weights, open addressing (a few dozen terms, in L1). */
+#define QMAP_BITS 10
+struct qmap {
+    uint32_t key[1u << QMAP_BITS];
+    uint16_t w[1u << QMAP_BITS];
+};
+
+static inline uint32_t qmap_home(uint32_t term)
+{
+    return (term * 0x9E3779B1u) >> (32 - QMAP_BITS);
+}
+
+static void qmap_init(struct qmap *m, const uint32_t *term, const uint16_t *w, uint32_t n)
+{
+    SD_ASSERT(n <= (1u << QMAP_BITS) / 2);
+    memset(m->key, 0xff, sizeof(m->key));
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = qmap_home(term[i]);
+        while (m->key[h] != NONE)
+            h = (h + 1) & ((1u << QMAP_BITS) - 1);
+        m->key[h] = term[i];
+        m->w[h] = w[i];
+    }
+}
+
+/* dot() of the query's vector in m with (term, w)[0..n): the same sum, by lookups. */
+static inline uint64_t qmap_dot(const struct qmap *m, const uint32_t *term, const uint16_t *w,
+                                uint32_t n)
+{
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t h = qmap_home(term[i]);
+        while (m->key[h] != NONE) {
+            if (m->key[h] == term[i]) {
+                sum += (uint64_t)m->w[h] * w[i];
+                break;
+            }
+            h = (h + 1) & ((1u << QMAP_BITS) - 1);
+        }
+    }
+    return sum;
+}
+
+/* Slot d of the sorted prefix, whose tag part and sector/zone parts are `base` and whose rare
+ * terms add rv to the text dot product: bounded, then scored exactly and offered. */
+static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t rv)
+{
+    const struct match_index *idx = t->idx;
+    const struct side *cs = t->cs;
+    struct heap *h = &t->h;
+    STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
+    struct proj cp = {cs, d};
+    if (h->n == h->k) {
+        /* Bounds first from the small per-slot arrays, then the exact stage and budget parts,
+         * then the common terms' bound again with the slot's signature. */
+        uint64_t tx = idx->w[W_TEXT] * (t->qc * cs->dc[d] + rv);
+        uint64_t bb = budget_bound(t, cs->bc[d]);
+        if (base + tx + bb + t->stage_ub < t->thr)
+            return;
+        uint64_t ex = base + idx->w[W_STAGE] * stage_comp(t->q, cp);
+        if (ex + tx + bb < t->thr || !cs->alive[d] || cs->org[d] == t->qorg)
+            return;
+        STAT(match_index_stats.pass_ub[match_index_stats.cur_seg]++);
+        ex += idx->w[W_BUDGET] * budget_fast(t, cp);
+        if (ex + tx < t->thr)
+            return;
+        STAT(match_index_stats.pass_budget[match_index_stats.cur_seg]++);
+        uint64_t in = 0;
+        for (int i = 0; i < 4; i++) {
+            uint64_t x = cs->csig[d][i] & t->qsig[i];
+            while (x) {
+                in += t->qsum[i * 64 + __builtin_ctzll(x)];
+                x &= x - 1;
+            }
+        }
+        if (ex + idx->w[W_TEXT] * (min_u64(t->qc * cs->dc[d], in * cs->cmax[d]) + rv) < t->thr)
+            return;
+        STAT(match_index_stats.probes[match_index_stats.cur_seg]++);
+    } else if (!cs->alive[d] || cs->org[d] == t->qorg) {
+        return;
+    }
+    uint64_t co = cs->fwd[d];
+    uint32_t ct = cs->ntag[d];
+    uint64_t sc = base + idx->w[W_STAGE] * stage_comp(t->q, cp) +
+                  idx->w[W_BUDGET] * budget_fast(t, cp) +
+                  idx->w[W_TEXT] * qmap_dot(t->qtext, cs->f_term + co + ct, cs->f_w + co + ct,
+                                            cs->ntext[d]);
+    STAT(match_index_stats.offered[match_index_stats.cur_seg]++);
+    if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k)
+        t->thr = h->v[0].score;
+}
+
+/* First index of rh whose slot is >= slot. */
+static size_t rh_lower(const struct topk *t, uint32_t slot)
+{
+    size_t lo = 0, hi = t->nrh;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->rh[mid].slot < slot)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Run r (whose sector and zone parts are `known`) slot by slot unless it cannot reach the
+ * threshold. rp: the first rare hit at or after the run. */
+static void scan_run(struct topk *t, uint32_t r, size_t rp, uint64_t known)
+{
+    const struct side *cs = t->cs;
+    uint32_t a = cs->run_lo[r], b = cs->run_lo[r + 1];
+    uint64_t base = t->tp[cs->run_set[r]] + known;
+    if (t->h.n == t->h.k) {
+        uint64_t rmax = 0; /* the most the rare terms add to a slot of the run */
+        for (size_t i = rp; i < t->nrh && t->rh[i].slot < b; i++)
+            rmax = t->rh[i].v > rmax ? t->rh[i].v : rmax;
+        if (base + run_budget_bound(t, cs->run_b[r]) + t->stage_ub +
+                t->idx->w[W_TEXT] * (t->qc * cs->run_dc[r] + rmax) < t->thr)
+            return;
+    }
+    STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
+    for (uint32_t d = a; d < b; d++) {
+        uint64_t rv = 0;
+        if (rp < t->nrh && t->rh[rp].slot == d)
+            rv = t->rh[rp++].v;
+        scan_slot(t, d, base, rv);
+    }
+}
+
+/* The sorted slots [g.lo, g.hi) (whole runs of the query's sector: g.sec and g.zone known),
+ * run by run in slot order, those whose tag part is in [tp_lo, tp_hi). A run's sector, zone and
+ * tag parts are exact; its text part is at most qc * run_dc (common terms) plus what the rare
+ * terms' postings in it add. */
+static void run_scan(struct topk *t, struct seg g, uint64_t tp_lo, uint64_t tp_hi)
+{
+    const struct side *cs = t->cs;
+    uint64_t known = (g.sec == 1 ? t->idx->w[W_SECTOR] * COMP_ONE : 0) +
+                     (g.zone == 1 ? t->idx->w[W_ZONE] * COMP_ONE : 0);
+    uint32_t lo = 0, hi = cs->nruns;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (cs->run_lo[mid] < g.lo)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t rp = rh_lower(t, g.lo);
+    for (uint32_t r = lo; r < cs->nruns && cs->run_lo[r] < g.hi; r++) {
+        uint64_t tp = t->tp[cs->run_set[r]];
+        if (tp < tp_lo || tp >= tp_hi)
+            continue;
+        while (rp < t->nrh && t->rh[rp].slot < cs->run_lo[r])
+            rp++;
+        scan_run(t, r, rp, known);
+    }
+}
+
+/* The most tag part among the runs of [lo, hi). */
+static uint64_t max_run_tp(const struct topk *t, uint32_t lo, uint32_t hi)
+{
+    const struct side *cs = t->cs;
+    uint32_t a = 0, b = cs->nruns;
+    while (a < b) {
+        uint32_t mid = a + (b - a) / 2;
+        if (cs->run_lo[mid] < lo)
+            a = mid + 1;
+        else
+            b = mid;
+    }
+    uint64_t m = 0;
+    for (uint32_t r = a; r < cs->nruns && cs->run_lo[r] < hi; r++)
+        m = t->tp[cs->run_set[r]] > m ? t->tp[cs->run_set[r]] : m;
+    return m;
+}
+
+/* The sorted slots outside [slo, shi) (the other sectors), where no candidate shares the
+ * query's sector: first every slot a rare term of the query is in, then tag set by tag set
+ * (most of them cannot reach the threshold: their runs are never looked at), the runs of the
+ * sets that can, less those slots. */
+static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
+{
+    const struct side *cs = t->cs;
+    STAT(match_index_stats.cur_seg = 4);
+    for (size_t i = 0; i < t->nrh; i++) {
+        uint32_t d = t->rh[i].slot;
+        if (d >= slo && d < shi)
+            continue;
+        uint32_t set = cs->slot_set[d];
+        uint64_t base = t->tp[set];
+        if (t->qzone != NONE && cs->zone[d] == t->qzone)
+            base += t->idx->w[W_ZONE] * COMP_ONE;
+        scan_slot(t, d, base, t->rh[i].v + t->slack);
+    }
+    STAT(match_index_stats.cur_seg = 5);
+    const uint64_t cub = (t->qzone != NONE ? t->idx->w[W_ZONE] * COMP_ONE : 0) + t->budget_ub +
+                         t->stage_ub;
+    const uint64_t wz = t->idx->w[W_ZONE] * COMP_ONE;
+    for (uint32_t set = 0; set < cs->nsets; set++) {
+        if (t->h.n == t->h.k &&
+            t->tp[set] + cub + t->idx->w[W_TEXT] * (t->qc * cs->set_dc[set] + t->slack) < t->thr)
+            continue;
+        for (uint32_t i = cs->set_roff[set]; i < cs->set_roff[set + 1]; i++) {
+            const struct srun *sr = &cs->set_runs[i];
+            if (sr->lo >= slo && sr->lo < shi)
+                continue;
+            uint64_t base = t->tp[set] + (t->qzone != NONE && sr->zone == t->qzone ? wz : 0);
+            if (t->h.n == t->h.k &&
+                base + run_budget_bound(t, sr->b) + t->stage_ub +
+                        t->idx->w[W_TEXT] * (t->qc * sr->dc + t->slack) < t->thr)
+                continue;
+            STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
+            size_t rp = rh_lower(t, sr->lo);
+            for (uint32_t d = sr->lo; d < sr->lo + sr->n; d++) {
+                if (rp < t->nrh && t->rh[rp].slot == d) {
+                    rp++;
+                    continue; /* scored above */
+                }
+                scan_slot(t, d, base, t->slack);
+            }
+        }
+    }
+}
+
+/* Appends to t->rh the postings of rare terms rterm[from..nrterm) in the slots [a0, a1), by
+ * slot, a slot's contributions summed: the lists are walked together 4096 slots at a time, into
+ * an accumulator that stays in L1. */
+#define RH_CHUNK 4096
+static void collect_rh(struct topk *t, size_t from, uint32_t a0, uint32_t a1)
+{
+    size_t m = t->nrterm - from;
+    if (a0 >= a1 || m == 0)
+        return;
+    uint32_t *pos = xmalloc(m * sizeof(*pos));
+    for (size_t i = 0; i < m; i++) {
+        const struct plist *l = t->rterm[from + i].l;
+        struct cursor c = {.slot = l->slot, .len = l->len};
+        pos[i] = cursor_lower(&c, a0);
+    }
+    uint32_t acc[RH_CHUNK];
+    uint64_t bits[RH_CHUNK / 64];
+    memset(bits, 0, sizeof(bits));
+    for (uint32_t c = a0 - a0 % RH_CHUNK; c < a1; c += RH_CHUNK) {
+        uint32_t end = a1 - c < RH_CHUNK ? a1 : c + RH_CHUNK;
+        bool any = false;
+        for (size_t i = 0; i < m; i++) {
+            const struct plist *l = t->rterm[from + i].l;
+            const uint16_t *lw = plist_w(l);
+            uint32_t wq = t->rterm[from + i].wq, j = pos[i];
+            for (; j < l->len && l->slot[j] < end; j++) {
+                uint32_t o = l->slot[j] - c;
+                uint64_t bit = 1ULL << (o % 64);
+                uint32_t v = wq * lw[j];
+                acc[o] = bits[o / 64] & bit ? acc[o] + v : v;
+                bits[o / 64] |= bit;
+                any = true;
+            }
+            pos[i] = j;
+        }
+        if (!any)
+            continue;
+        for (uint32_t w = 0; w < RH_CHUNK / 64; w++) {
+            uint64_t x = bits[w];
+            bits[w] = 0;
+            while (x) {
+                uint32_t o = w * 64 + (uint32_t)__builtin_ctzll(x);
+                x &= x - 1;
+                t->rh[t->nrh++] = (struct rhit){c + o, acc[o]};
+            }
+        }
+    }
+    free(pos);
+}
+
+/* t->rh: the postings of rare terms rterm[from..nrterm) in the sorted slots [lo, hi) (inside)
+ * or outside it. */
+static void build_rh(struct topk *t, size_t from, uint32_t lo, uint32_t hi, bool inside)
+{
+    size_t n = 0;
+    free(t->rh);
+    for (size_t i = from; i < t->nrterm; i++)
+        n += t->rterm[i].l->len;
+    t->rh = xmalloc((n ? n : 1) * sizeof(*t->rh));
+    t->nrh = 0;
+    if (inside) {
+        collect_rh(t, from, lo, hi);
+    } else {
+        collect_rh(t, from, 0, lo);
+        collect_rh(t, from, hi, t->cs->sorted);
+    }
+    STAT(match_index_stats.rhits += t->nrh);
+}
+
+/* Before the other sectors: the rare terms whose lists are left out of t->rh, the smallest
+ * bounds first, while what they can add to a text score (t->slack: the smaller of their summed
+ * bounds and Cauchy-Schwarz) stays under 1/RARE_SLACK_DIV of the threshold. Any choice is exact:
+ * a project found by none of the kept lists is bounded with the slack (scan_other). Returns the
+ * first rare term kept. */
+#ifndef RARE_SLACK_DIV
+#define RARE_SLACK_DIV 32
+#endif
+static size_t rare_cut(struct topk *t)
+{
+    if (t->h.n < t->h.k)
+        return 0;
+    qsort(t->rterm, t->nrterm, sizeof(*t->rterm), rterm_by_ub);
+    uint64_t sum = 0, sq = 0, slack = 0, wt = t->idx->w[W_TEXT];
+    size_t i = 0;
+    for (; i < t->nrterm; i++) {
+        uint64_t s2 = sum + t->rterm[i].ub, q2 = sq + (uint64_t)t->rterm[i].wq * t->rterm[i].wq;
+        uint64_t sl = min_u64(s2, (uint64_t)isqrt_up(q2) * QMAX);
+        if (wt * sl > t->thr / RARE_SLACK_DIV)
+            break;
+        sum = s2;
+        sq = q2;
+        slack = sl;
+    }
+    t->slack = slack;
+    return i;
+}
+
 int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, match_skip_fn skip,
                      void *skip_arg, struct match_result *out, size_t *nout)
 {
     size_t entry = ids_find(&idx->ids, query_id);
     if (entry == SIZE_MAX)
         return SD_ERR_NOT_FOUND;
+#ifdef MATCH_INDEX_STATS
+    double stat_t0 = stat_now();
+#endif
     struct topk t = {.idx = idx, .q = proj_of(idx, entry), .skip = skip, .skip_arg = skip_arg};
     struct proj q = t.q;
     t.cs = &idx->sides[q.s == &idx->sides[0] ? 1 : 0];
@@ -1563,6 +2281,10 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     t.qbmax = q.s->bmax[q.slot];
     t.budget_unknown = (uint64_t)floor(
         match_budget_fit(0, 0, 0, 0, idx->budget_mode, NULL, NULL) * (double)COMP_ONE);
+    t.budget_unk = idx->w[W_BUDGET] * t.budget_unknown;
+    t.qbknown = t.qbmax > 0;
+    t.qblo = budget_code(t.qbmin);
+    t.qbhi = budget_code(t.qbmax);
 
     /* One cursor per query feature that has a posting list on the other side. */
     int os = t.cs == &idx->sides[0] ? 0 : 1;
@@ -1602,30 +2324,97 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
      * of its sector, the unsorted tail, the other sectors. */
     const struct side *cs = t.cs;
     uint32_t sorted = cs->sorted, n = cs->nslots;
-    struct seg segs[6];
-    size_t ns = 0;
+    /* The run scan's query data: |q restricted to the common terms|, the rare terms, their
+     * postings in the query's sector (below), the tag part per tag set. */
+    {
+        uint64_t sq = 0;
+        t.rterm = xmalloc((qx ? qx : 1) * sizeof(*t.rterm));
+        for (uint32_t i = qt; i < qt + qx; i++) {
+            uint32_t term = q.s->f_term[qoff + i];
+            if (term < idx->ncommon && idx->common[term]) {
+                sq += (uint64_t)q.s->f_w[qoff + i] * q.s->f_w[qoff + i];
+            } else if (idx->terms[term].list[os].len) {
+                const struct plist *l = &idx->terms[term].list[os];
+                t.rterm[t.nrterm++] = (struct rterm){l, q.s->f_w[qoff + i],
+                                                     (uint64_t)q.s->f_w[qoff + i] * l->maxw};
+            }
+        }
+        t.qc = isqrt_up(sq);
+        t.qsum = xcalloc(256, sizeof(*t.qsum));
+        for (uint32_t i = qt; i < qt + qx; i++) {
+            uint32_t term = q.s->f_term[qoff + i];
+            if (term < idx->ncommon && idx->common[term]) {
+                uint32_t bit = csig_bit(term);
+                t.qsig[bit / 64] |= 1ULL << (bit % 64);
+                t.qsum[bit] += q.s->f_w[qoff + i];
+            }
+        }
+        t.qtext = xmalloc(sizeof(*t.qtext));
+        qmap_init(t.qtext, q.s->f_term + qoff + qt, q.s->f_w + qoff + qt, qx);
+        /* The tag part of every set sharing a tag with the query (0 for the others). */
+        t.tp = xcalloc(cs->nsets ? cs->nsets : 1, sizeof(*t.tp));
+        for (uint32_t i = 0; i < qt; i++) {
+            uint32_t term = q.s->f_term[qoff + i];
+            uint64_t wq = idx->w[W_TAG] * q.s->f_w[qoff + i];
+            uint32_t lo = 0, hi = cs->ntset;
+            while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+                if (cs->tset_term[mid] < term)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            for (uint32_t j = lo; j < cs->ntset && cs->tset_term[j] == term; j++) {
+                uint64_t v = t.tp[cs->tset_set[j]] += wq * cs->tset_w[j];
+                t.max_tp = v > t.max_tp ? v : t.max_tp;
+            }
+        }
+    }
+    /* The query's own sector and zone first (the best candidates: the threshold rises early),
+     * then the rest of its sector, run by run; the unsorted tail (MaxScore over the posting
+     * lists); the other sectors, tag set by tag set. */
     int zknown = t.qzone == NONE ? 0 : -1;
-    if (t.qsec == NONE) {
-        segs[ns++] = (struct seg){0, n, 0, zknown};
-    } else {
-        uint32_t slo, shi, zlo, zhi;
+    uint32_t slo = 0, shi = 0;
+    STAT(match_index_stats.queries++);
+    STAT_T(0);
+    if (t.qsec != NONE) {
+        uint32_t zlo, zhi;
         key_range(cs->sector, 0, sorted, t.qsec, &slo, &shi);
         if (t.qzone != NONE)
             key_range(cs->zone, slo, shi, t.qzone, &zlo, &zhi);
         else
             zlo = zhi = slo;
-        segs[ns++] = (struct seg){zlo, zhi, 1, t.qzone == NONE ? 0 : 1};
-        segs[ns++] = (struct seg){slo, zlo, 1, 0};
-        segs[ns++] = (struct seg){zhi, shi, 1, 0};
-        segs[ns++] = (struct seg){sorted, n, -1, zknown};
-        segs[ns++] = (struct seg){0, slo, 0, zknown};
-        segs[ns++] = (struct seg){shi, sorted, 0, zknown};
+        build_rh(&t, 0, slo, shi, true);
+        STAT(match_index_stats.cur_seg = 0);
+        /* The query's zone in two passes: the runs sharing most of the best tag part first, so
+         * that the threshold is high for the rest. */
+        struct seg z = {zlo, zhi, 1, t.qzone == NONE ? 0 : 1};
+        uint64_t best = max_run_tp(&t, zlo, zhi), cut = best - best / 4;
+        run_scan(&t, z, cut, UINT64_MAX);
+        run_scan(&t, z, 0, cut);
+        STAT(match_index_stats.thr_after[0] += (uint64_t)(to_score(t.thr) * 1e6));
+        STAT(match_index_stats.cur_seg = 1);
+        run_scan(&t, (struct seg){slo, zlo, 1, 0}, 0, UINT64_MAX);
+        STAT(match_index_stats.cur_seg = 2);
+        run_scan(&t, (struct seg){zhi, shi, 1, 0}, 0, UINT64_MAX);
+        STAT(match_index_stats.thr_after[2] += (uint64_t)(to_score(t.thr) * 1e6));
     }
-    for (size_t i = 0; i < ns; i++)
-        if (segs[i].lo < segs[i].hi)
-            run_segment(&t, segs[i]);
+    STAT_T(1);
+    STAT(match_index_stats.cur_seg = 3);
+    if (sorted < n)
+        run_segment(&t, (struct seg){sorted, n, t.qsec == NONE ? 0 : -1, zknown});
+    build_rh(&t, rare_cut(&t), slo, shi, false);
+    STAT_T(3);
+    scan_other(&t, slo, shi);
+    STAT_T(2);
+    STAT(match_index_stats.thr_after[5] += (uint64_t)(to_score(t.thr) * 1e6));
     free(t.pre);
     free(t.head);
+    free(t.rh);
+    free(t.qsum);
+    free(t.rterm);
+    free(t.tp);
+    free(t.qtext);
     free(all);
 out:
     heap_output(&t.h, out, nout);
@@ -1829,3 +2618,25 @@ uint64_t match_index_generation(const struct match_index *idx)
 {
     return idx->generation;
 }
+
+#ifdef MATCH_INDEX_STATS
+#include <stdio.h>
+void match_index_print_runs(const struct match_index *idx);
+void match_index_print_runs(const struct match_index *idx)
+{
+    for (int sd = 0; sd < 2; sd++) {
+        const struct side *s = &idx->sides[sd];
+        uint64_t hist[8] = {0};
+        for (uint32_t d = 0; d < s->sorted; d++)
+            hist[s->dc[d] * 8 / 65536]++;
+        printf("side %d: sorted %u runs %u sets %u; dc deciles(/8):", sd, s->sorted, s->nruns, s->nsets);
+        for (int i = 0; i < 8; i++)
+            printf(" %lu", (unsigned long)hist[i]);
+        printf("\n");
+    }
+    uint32_t nc = 0;
+    for (uint32_t t = 0; t < idx->ncommon; t++)
+        nc += idx->common[t];
+    printf("terms %u common %u\n", idx->nterms, nc);
+}
+#endif

@@ -15,22 +15,25 @@
  * snapshot, new terms getting the IDF of a term seen once). Scores thus depend on the index contents and its snapshot, never on the code path:
  * match_index_topk() returns exactly what match_index_topk_exhaustive() returns.
  *
- * Slots: a compaction orders each side's projects by (sector, zone); projects upserted since
- * follow, unsorted. Retrieval runs segment by segment: the query's zone within its sector, the
- * rest of its sector, the unsorted tail, the other sectors. Where the sector (zone) part is known
- * for every project of a segment it is a constant there and its list drops out, so the long
- * sector list drives no iteration outside the query's sector. The heap and its threshold carry
- * over from segment to segment.
+ * Slots: a compaction orders each side's projects by (sector, zone) and, within those, groups
+ * the projects with the same tag vector into runs; projects upserted since follow, unsorted.
+ * It also marks the text terms more than 1/32 of the live projects have as common, and stores
+ * per project dc >= |its text vector restricted to the common terms| and a coarse code of its
+ * budget (per run: their maxima and hull).
  *
- * Retrieval: MaxScore over per-side posting lists (tags, tokens, sector, zone). Each list has an
- * upper bound (weight * query component * list maximum); the tag and text groups are further
- * bounded by Cauchy-Schwarz (|query part| * 1) and the budget/stage features, which every
- * candidate gets, by their maximum, so a project sharing no posting is bounded too. Lists whose
- * summed bound cannot reach the current k-th score are only probed, never iterated; at each
- * candidate the sector, zone, stage and budget parts are taken exactly from the stored fields
- * before the tag and text lists are probed (the budget part prunes most candidates). A query thus scores few projects, yet its top-k is
- * exact (integer scores, pruning only when a bound is strictly below the k-th score). Ties are
- * broken by the lower project id.
+ * Retrieval over the sorted slots: the query's common terms are bounded by Cauchy-Schwarz per
+ * candidate (|q restricted to them| * dc); its rare terms' postings are gathered exactly (a few
+ * per candidate), and a run's tag part is exact (one value per tag set, from (tag, set) pairs).
+ * The query's zone in its sector first (the runs sharing most of its best tag part first, so the
+ * threshold rises early), then the rest of its sector, run by run; the other sectors tag set by
+ * tag set: a set, run or project whose bound (exact tag, sector and zone parts, stage and budget
+ * at most their maxima or 0 when the budget codes cannot overlap, text at most qc * dc plus its
+ * rare postings) is below the k-th score is skipped, the others are scored exactly from their
+ * stored fields and vectors. The unsorted tail runs MaxScore over per-side posting lists (tags,
+ * tokens, sector, zone): each list has an upper bound (weight * query component * list maximum),
+ * the tag and text groups are further bounded by Cauchy-Schwarz, lists whose summed bound cannot
+ * reach the k-th score are only probed. Pruning happens only when a bound is strictly below the
+ * k-th score and scores are integers, so the top-k is exact; ties are broken by the lower id.
  *
  * Compaction can be prepared aside and swapped in (match_index_compact_prepare/_swap below), so
  * that a server holds its exclusive lock only for the swap.

@@ -1622,18 +1622,24 @@ static void add_cursor(struct cursor *cv, size_t *m, const struct plist *l, uint
     (*m)++;
 }
 
-/* First position whose slot is >= target (binary search over the whole list). */
-static uint32_t cursor_lower(const struct cursor *c, uint32_t target)
+/* The first i of the ascending a[0..n) with a[i] >= v; n when there is none. */
+static inline uint32_t lower_u32(const uint32_t *a, uint32_t n, uint32_t v)
 {
-    uint32_t lo = 0, hi = c->len;
+    uint32_t lo = 0, hi = n;
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
-        if (c->slot[mid] < target)
+        if (a[mid] < v)
             lo = mid + 1;
         else
             hi = mid;
     }
     return lo;
+}
+
+/* First position whose slot is >= target (binary search over the whole list). */
+static uint32_t cursor_lower(const struct cursor *c, uint32_t target)
+{
+    return lower_u32(c->slot, c->len, target);
 }
 
 /* Slots [lo, hi) of the sorted prefix whose key (sector or zone array) equals v. */
@@ -2073,14 +2079,7 @@ static void run_scan(struct topk *t, struct seg g, uint64_t tp_lo, uint64_t tp_h
     const struct side *cs = t->cs;
     uint64_t known = (g.sec == 1 ? t->idx->w[W_SECTOR] * COMP_ONE : 0) +
                      (g.zone == 1 ? t->idx->w[W_ZONE] * COMP_ONE : 0);
-    uint32_t lo = 0, hi = cs->nruns;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (cs->run_lo[mid] < g.lo)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    uint32_t lo = lower_u32(cs->run_lo, cs->nruns, g.lo);
     size_t rp = rh_lower(t, g.lo);
     for (uint32_t r = lo; r < cs->nruns && cs->run_lo[r] < g.hi; r++) {
         uint64_t tp = t->tp[cs->run_set[r]];
@@ -2096,14 +2095,7 @@ static void run_scan(struct topk *t, struct seg g, uint64_t tp_lo, uint64_t tp_h
 static uint64_t max_run_tp(const struct topk *t, uint32_t lo, uint32_t hi)
 {
     const struct side *cs = t->cs;
-    uint32_t a = 0, b = cs->nruns;
-    while (a < b) {
-        uint32_t mid = a + (b - a) / 2;
-        if (cs->run_lo[mid] < lo)
-            a = mid + 1;
-        else
-            b = mid;
-    }
+    uint32_t a = lower_u32(cs->run_lo, cs->nruns, lo);
     uint64_t m = 0;
     for (uint32_t r = a; r < cs->nruns && cs->run_lo[r] < hi; r++)
         m = t->tp[cs->run_set[r]] > m ? t->tp[cs->run_set[r]] : m;
@@ -2356,15 +2348,8 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
         for (uint32_t i = 0; i < qt; i++) {
             uint32_t term = q.s->f_term[qoff + i];
             uint64_t wq = idx->w[W_TAG] * q.s->f_w[qoff + i];
-            uint32_t lo = 0, hi = cs->ntset;
-            while (lo < hi) {
-                uint32_t mid = lo + (hi - lo) / 2;
-                if (cs->tset_term[mid] < term)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            for (uint32_t j = lo; j < cs->ntset && cs->tset_term[j] == term; j++) {
+            for (uint32_t j = lower_u32(cs->tset_term, cs->ntset, term);
+                 j < cs->ntset && cs->tset_term[j] == term; j++) {
                 uint64_t v = t.tp[cs->tset_set[j]] += wq * cs->tset_w[j];
                 t.max_tp = v > t.max_tp ? v : t.max_tp;
             }

@@ -320,13 +320,30 @@ wrk_leg() {
     run_wrk "$name" "$@"
 }
 
+# CPU time per request of summitd and of MariaDB in a leg (cpu_app_us, cpu_db_us in its JSON):
+# what a request costs whatever else the machine runs, where rates only say what it got.
+HZ=$(getconf CLK_TCK)
+DBPID=$(cat var/mysql/mariadbd.pid 2>/dev/null || echo 0)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+with_cpu() { # leg out round
+    local a0 d0 a1 d1
+    a0=$(ticks "$SPID") d0=$(ticks "$DBPID")
+    "$@"
+    a1=$(ticks "$SPID") d1=$(ticks "$DBPID")
+    [ -s "$2" ] || return 0
+    jq -c --argjson a $((a1 - a0)) --argjson d $((d1 - d0)) --argjson hz "$HZ" \
+        '(.requests // .tx // 0) as $n | if $n > 0 then
+           . + {cpu_app_us: ($a * 1e6 / $hz / $n | round), cpu_db_us: ($d * 1e6 / $hz / $n | round)}
+         else . end' "$2" > "$2.tmp" && mv "$2.tmp" "$2"
+}
+
 # measure NAME SCEN FLOOR FLOOR_DESC TARGET P99MAX [FLOOR2]
 measure() {
     local name=$1 scen=$2 floor=$3 desc=$4 target=$5 p99max=$6 floor2=${7:--} r
     for r in $(seq 1 "$ROUNDS"); do
-        "$scen" "$OUT/$name.r$r.json" "$r"
-        [ "$floor" = - ] || "$floor" "$OUT/$name.floor.r$r.json" "$r"
-        [ "$floor2" = - ] || "$floor2" "$OUT/$name.floor2.r$r.json" "$r"
+        with_cpu "$scen" "$OUT/$name.r$r.json" "$r"
+        [ "$floor" = - ] || with_cpu "$floor" "$OUT/$name.floor.r$r.json" "$r"
+        [ "$floor2" = - ] || with_cpu "$floor2" "$OUT/$name.floor2.r$r.json" "$r"
     done
     local sj fj f2j
     legs() { # kind: the rounds' results in round order, as a JSON array
@@ -374,7 +391,11 @@ def sumk($k): map(.[$k] // 0) | add // 0;
    ratio: ($ratio | r2), ratio_min: ($ratios | min | r2), ratio_max: ($ratios | max | r2),
    ratio_q1: ($ratios | q(0.25) | r2), ratio_q3: ($ratios | q(0.75) | r2),
    ratio_sd: ($sd | . * 1000 | round / 1000), ratios: ($ratios | map(r2)),
-   target: $target}
+   target: $target,
+   cpu_app_us: ($s | map(.cpu_app_us // empty) | median),
+   cpu_db_us: ($s | map(.cpu_db_us // empty) | median),
+   floor_cpu_db_us: ($f | map(.cpu_db_us // empty) | median),
+   floor2_cpu_db_us: ($f2 | map(.cpu_db_us // empty) | median)}
 # Rounds needed: the median of n rounds has a standard error of about 1.25 sd / sqrt(n); n such
 # that two standard errors are below the gap between the ratio and its target.
 | .rounds_needed = (if $target == null or $ratio == null then null
@@ -609,6 +630,9 @@ jq -r '.config.rounds as $n | .scenarios[] | select(.status == "ok" and .target 
     "$OUT/latest.json"
 jq -r '.scenarios[] | select(.status == "ok" and .ratio2 != null) |
   "\(.name): against the one round trip that also writes the notice rows (\(.floor2_rps)/s): ratio \(.ratio2)"' \
+    "$OUT/latest.json"
+jq -r '.scenarios[] | select(.status == "ok" and .cpu_app_us != null and (.name | startswith("register"))) |
+  "\(.name): CPU per request: summitd \(.cpu_app_us) us, MariaDB \(.cpu_db_us) us; MariaDB per floor transaction \(.floor_cpu_db_us) us (\(.floor2_cpu_db_us) us with the notice rows)"' \
     "$OUT/latest.json"
 jq -r '.scenarios[] | select(.name == "me_signup_flood" and .flood != null) |
   "signup flood (\(.flood.connections) connections): \(.flood.created_per_s) signups/s created, \(.flood.shed_per_s)/s refused (503 overloaded); GET /me p99 \(.p99_ms) ms during it vs alone: x\(.p99_vs_alone)"' \

@@ -466,28 +466,23 @@ static void registrations_create_tx(struct req *r, struct reg_create *ap)
  * Registration requests that arrive while a registration transaction of this process is in
  * flight wait and go into the next one together, whatever their sessions (server/combine.h: the
  * first worker leads, at most registration_batch_max a transaction, then hands over). One
- * transaction per batch:
- *   1. SELECT … FOR UPDATE of the batch's session rows (one statement on the primary key, forced:
- *      a table scan would lock every row it reads; InnoDB locks them in key order, so two
- *      batches never wait on each other in a cycle): the counters;
- *   2. a session closed or full without a waitlist has its refusals explained from its event's
- *      row; each other request's outcome is decided in arrival order per session (confirmed
- *      while seats are free and nobody waits, else the next waitlist position, else 409
- *      session_full), the same user twice for one session in one batch refused as a duplicate
- *      of the first;
- *   3. the rows inserted with their final status (multi-row INSERTs); a row refused by the
- *      unique key (the user holds one already, or a check-in code collided) sends the batch
- *      again row by row, where such a row fails alone;
- *   4. the counters of every session changed written by one guarded UPDATE that repeats the
- *      window and event test (OPEN_SQL: it reads the event rows under a shared lock, as the
- *      single path does); when that no longer holds for one of them (its event was cancelled
- *      meanwhile) the batch runs again and that session's refusals are explained;
- *   5. the notices of all of them in two statements that read what they say, the preferences
- *      and the endpoints themselves (notify_registrations), then one COMMIT.
- * So a batch costs eight round trips however many requests and sessions it holds. A batch of
- * one runs the single path's transaction (reg_create_tx). A failure of the whole transaction
- * (deadlock, certification conflict, MySQL away) is retried by db_tx and otherwise answered to
- * every member as the single path would (503); nobody's 201 is sent before the COMMIT returned.
+ * transaction per batch, in two round trips (scripts: db_script):
+ *   1. START TRANSACTION, the batch's session rows locked for update and their events' status
+ *      under a shared lock (batch_lock);
+ *   2. in C: each request's outcome in arrival order per session: 404 for a session gone, the
+ *      event's or window's refusal (why_closed, as the single path explains it), confirmed while
+ *      seats are free and nobody waits, else the next waitlist position, else 409 session_full;
+ *      the same user twice for one session in one batch refused as a duplicate of the first;
+ *   3. the rows with their final status (one multi-row INSERT), the counters of every session
+ *      changed (one UPDATE), the notices of all of them (three INSERT … SELECT that read what they
+ *      say, the preferences and the endpoints themselves: notify_registrations_script), COMMIT.
+ * A row refused by the unique key (the user holds one already, or a check-in code collided)
+ * stops the script before its COMMIT; the batch runs again with a round trip per row, where
+ * such a row fails alone. Under Galera (ids not consecutive) the INSERT and the read of its ids
+ * take a round trip of their own. A batch of one runs the single path's transaction
+ * (reg_create_tx). A failure of the whole transaction (deadlock, certification conflict, MySQL
+ * away) is retried by db_tx and otherwise answered to every member as the single path would
+ * (503); nobody's 201 is sent before the COMMIT returned.
  * Each member replies itself on its own worker: its own response and idempotency record
  * (run_job). Registration writes no audit entry (nor did it before: an entry takes the event
  * row's audit_seq, which would serialize every session of an event). */
@@ -507,11 +502,12 @@ struct reg_member {
     bool confirmed;
 };
 
-/* A session of the batch, as its locked row says. */
+/* A session of the batch, as its locked row and its event's row say. */
 struct reg_session {
     int64_t id;
-    bool found, waitlist, refused;
-    int64_t cap, confirmed, waiting, confirmed0, waiting0, opens, closes;
+    bool found, waitlist;
+    int64_t cap, confirmed, waiting, confirmed0, waiting0, opens, closes, organizer;
+    char status[16]; /* the event's; "" when the event is gone */
 };
 
 struct reg_batch {
@@ -521,8 +517,7 @@ struct reg_batch {
     struct reg_session s[REG_BATCH_MAX];
     size_t ns;
     bool careful; /* one INSERT a row: a unique key refused a multi-row INSERT */
-    bool explain; /* read the events: the guarded UPDATE found a session closed */
-    bool redo;    /* out: run the transaction again with the flags above */
+    bool redo;    /* out: run the transaction again, carefully */
 };
 
 static struct reg_member *bm(const struct reg_batch *b, size_t i)
@@ -530,214 +525,211 @@ static struct reg_member *bm(const struct reg_batch *b, size_t i)
     return b->m[i]->arg;
 }
 
-static size_t session_ids(const struct reg_batch *b, int64_t *out)
+/* " IN (1, 2, …)" of n numbers. */
+static void sql_in(struct buf *sql, const int64_t *v, size_t n)
 {
-    for (size_t i = 0; i < b->ns; i++)
-        out[i] = b->s[i].id;
-    return b->ns;
+    for (size_t i = 0; i < n; i++)
+        buf_printf(sql, "%s%lld", i ? ", " : " IN (", (long long)v[i]);
+    buf_puts(sql, ")");
 }
 
-enum { RB_ID, RB_CAPACITY, RB_CONFIRMED, RB_WAITING, RB_WAITLIST, RB_OPENS, RB_CLOSES };
-#define REG_BATCH_LOCK_SQL                                                                         \
-    "SELECT id, capacity, confirmed_count, waitlist_count, waitlist, registration_opens_at,"       \
-    " COALESCE(registration_closes_at, ends_at) FROM sessions FORCE INDEX (PRIMARY) WHERE id"
-#define REG_INSERT_HEAD                                                                            \
-    "INSERT INTO registrations (session_id, user_id, active_user_id, status, waitlist_position,"  \
-    " checkin_code, created_at, updated_at) VALUES "
-#define REG_COUNTER_SESSIONS 32 /* sessions per counters UPDATE: 5 parameters each, and 2 */
-_Static_assert(REG_COUNTER_SESSIONS * 5 + 2 <= DB_MAX_PARAMS, "the counters UPDATE binds too much");
+static void sql_session_ids(struct buf *sql, const struct reg_batch *b)
+{
+    int64_t ids[REG_BATCH_MAX];
+    for (size_t i = 0; i < b->ns; i++)
+        ids[i] = b->s[i].id;
+    sql_in(sql, ids, b->ns);
+}
 
-/* Step 1: the sessions' rows, locked. */
+/* Step 1, one round trip with START TRANSACTION: the sessions' rows, locked for update (on the
+ * primary key, forced: a table scan would lock every row it reads; InnoDB takes them in key
+ * order, so two batches never wait on each other in a cycle), and their events' status under a
+ * shared lock, which an event's cancellation waits for (the single path's OPEN_SQL reads it so). */
+enum { RB_ID, RB_CAPACITY, RB_CONFIRMED, RB_WAITING, RB_WAITLIST, RB_OPENS, RB_CLOSES };
+enum { RE_SESSION, RE_STATUS, RE_ORGANIZER };
 static int batch_lock(struct db *db, struct reg_batch *b)
 {
-    char sql[sizeof(REG_BATCH_LOCK_SQL) + 64 + REG_BATCH_MAX * 3];
-    struct db_param p[REG_BATCH_MAX];
-    int64_t ids[REG_BATCH_MAX];
-    size_t np = 0, len = (size_t)snprintf(sql, sizeof(sql), "%s", REG_BATCH_LOCK_SQL);
-    len = db_in_list(sql, sizeof(sql), len, p, &np, ids, session_ids(b, ids));
-    snprintf(sql + len, sizeof(sql) - len, " ORDER BY id FOR UPDATE");
-    struct db_res res;
-    int rc = db_execv(db, &res, sql, p, np);
+    struct buf sql;
+    buf_init(&sql);
+    buf_puts(&sql, "SELECT id, capacity, confirmed_count, waitlist_count, waitlist,"
+                   " registration_opens_at, COALESCE(registration_closes_at, ends_at)"
+                   " FROM sessions FORCE INDEX (PRIMARY) WHERE id");
+    sql_session_ids(&sql, b);
+    buf_puts(&sql, " ORDER BY id FOR UPDATE; SELECT s.id, e.status, e.organizer_id FROM sessions s"
+                   " FORCE INDEX (PRIMARY) STRAIGHT_JOIN events e ON e.id = s.event_id WHERE s.id");
+    sql_session_ids(&sql, b);
+    buf_puts(&sql, " LOCK IN SHARE MODE");
+    struct db_res res[2];
+    int rc = db_script(db, res, 2, sql.p, sql.len, false);
+    buf_deinit(&sql);
     if (rc)
         return rc;
-    for (size_t row = 0; row < res.nrows; row++)
-        for (size_t i = 0; i < b->ns; i++) {
-            struct reg_session *s = &b->s[i];
-            if (s->id != db_get_i64(&res, row, RB_ID))
-                continue;
-            s->found = true;
-            s->cap = db_get_i64(&res, row, RB_CAPACITY);
-            s->confirmed = s->confirmed0 = db_get_i64(&res, row, RB_CONFIRMED);
-            s->waiting = s->waiting0 = db_get_i64(&res, row, RB_WAITING);
-            s->waitlist = db_get_i64(&res, row, RB_WAITLIST) != 0;
-            s->opens = db_get_time(&res, row, RB_OPENS);
-            s->closes = db_get_time(&res, row, RB_CLOSES);
-        }
-    db_res_clear(&res);
-    return 0;
-}
-
-/* Step 2a: the refusals of the sessions nobody can register for now (gone, closed, or full
- * without a waitlist; every session when explaining), from their events' rows. */
-static int batch_explain(struct db *db, struct reg_batch *b)
-{
-    int64_t ids[REG_BATCH_MAX];
-    size_t k = 0;
     for (size_t i = 0; i < b->ns; i++) {
         struct reg_session *s = &b->s[i];
-        bool shut = (s->opens && b->now < s->opens) || b->now >= s->closes;
-        bool full = !(s->confirmed < s->cap && s->waiting == 0) && !s->waitlist;
-        if (s->found && (b->explain || shut || full))
-            ids[k++] = s->id;
-    }
-    for (size_t i = 0; i < b->n; i++) {
-        struct reg_member *x = bm(b, i);
-        if (!b->s[x->s].found)
-            x->rc = tx_fail(&x->f, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no such session");
-    }
-    if (!k)
-        return 0;
-    enum { EV_SESSION, EV_STATUS, EV_ORGANIZER };
-    char sql[256 + REG_BATCH_MAX * 3];
-    struct db_param p[REG_BATCH_MAX];
-    size_t np = 0;
-    size_t len = (size_t)snprintf(sql, sizeof(sql),
-                                  "SELECT s.id, e.status, e.organizer_id FROM sessions s"
-                                  " JOIN events e ON e.id = s.event_id WHERE s.id");
-    db_in_list(sql, sizeof(sql), len, p, &np, ids, k);
-    struct db_res res;
-    int rc = db_execv(db, &res, sql, p, np);
-    if (rc)
-        return rc;
-    for (size_t j = 0; j < k; j++) {
-        const char *status = NULL;
-        int64_t organizer = 0;
-        for (size_t row = 0; row < res.nrows; row++)
-            if (db_get_i64(&res, row, EV_SESSION) == ids[j]) {
-                status = db_get(&res, row, EV_STATUS);
-                organizer = db_get_i64(&res, row, EV_ORGANIZER);
-            }
-        for (size_t i = 0; i < b->n; i++) {
-            struct reg_member *x = bm(b, i);
-            struct reg_session *s = &b->s[x->s];
-            if (s->id == ids[j] && !x->rc)
-                x->rc = why_closed(&x->f, x->r, status, organizer, s->opens, s->closes, b->now);
+        for (size_t row = 0; row < res[0].nrows; row++) {
+            if (s->id != db_get_i64(&res[0], row, RB_ID))
+                continue;
+            s->found = true;
+            s->cap = db_get_i64(&res[0], row, RB_CAPACITY);
+            s->confirmed = s->confirmed0 = db_get_i64(&res[0], row, RB_CONFIRMED);
+            s->waiting = s->waiting0 = db_get_i64(&res[0], row, RB_WAITING);
+            s->waitlist = db_get_i64(&res[0], row, RB_WAITLIST) != 0;
+            s->opens = db_get_time(&res[0], row, RB_OPENS);
+            s->closes = db_get_time(&res[0], row, RB_CLOSES);
+        }
+        for (size_t row = 0; row < res[1].nrows; row++) {
+            if (s->id != db_get_i64(&res[1], row, RE_SESSION))
+                continue;
+            const char *status = db_get(&res[1], row, RE_STATUS);
+            snprintf(s->status, sizeof(s->status), "%s", status ? status : "");
+            s->organizer = db_get_i64(&res[1], row, RE_ORGANIZER);
         }
     }
-    db_res_clear(&res);
+    db_res_clear(&res[0]);
+    db_res_clear(&res[1]);
     return 0;
 }
 
-/* Inserts rows idx[0..k) (already decided) in one statement; *first gets the first insert id.
- * SD_ERR_DUPLICATE when a unique key refused one (the statement is undone). Sent as text: every
- * value is a number, a fixed word, our own time format or a base64url check-in code, so one
- * statement carries any batch (a prepared one would be chunked by DB_MAX_PARAMS and prepared
- * once per row count). */
-static int batch_insert(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k,
-                        const char *now, int64_t *first)
+/* Appends the INSERT of rows idx[0..k) (already decided), one statement. Text: every value is a
+ * number, a fixed word, our own time format or a base64url check-in code, so one statement
+ * carries any batch (a prepared one would be chunked by DB_MAX_PARAMS and prepared once per row
+ * count). */
+static void sql_insert(struct buf *sql, const struct reg_batch *b, const size_t *idx, size_t k,
+                       const char *now)
 {
-    char sql[sizeof(REG_INSERT_HEAD) + REG_BATCH_MAX * 192];
-    size_t len = sizeof(REG_INSERT_HEAD) - 1;
-    memcpy(sql, REG_INSERT_HEAD, len);
+    buf_puts(sql, "INSERT INTO registrations (session_id, user_id, active_user_id, status,"
+                  " waitlist_position, checkin_code, created_at, updated_at) VALUES ");
     for (size_t j = 0; j < k; j++) {
         const struct reg_member *x = bm(b, idx[j]);
         char pos[24] = "NULL";
         if (!x->confirmed)
             snprintf(pos, sizeof(pos), "%lld", (long long)x->position);
-        len += (size_t)snprintf(sql + len, sizeof(sql) - len,
-                                "%s(%lld, %lld, %lld, '%s', %s, '%s', '%s', '%s')", j ? ", " : "",
-                                (long long)x->session_id, (long long)x->user_id,
-                                (long long)x->user_id, x->confirmed ? "confirmed" : "waitlisted",
-                                pos, x->code, now, now);
-        SD_ASSERT(len < sizeof(sql));
+        buf_printf(sql, "%s(%lld, %lld, %lld, '%s', %s, '%s', '%s', '%s')", j ? ", " : "",
+                   (long long)x->session_id, (long long)x->user_id, (long long)x->user_id,
+                   x->confirmed ? "confirmed" : "waitlisted", pos, x->code, now, now);
     }
-    struct db_res res;
-    int rc = db_exec_text(db, &res, sql, len);
-    if (rc)
-        return rc;
-    *first = (int64_t)res.insert_id;
-    return 0;
 }
 
-/* Step 3b: the ids of the rows of members idx[0..k), by the unique key (session_id,
- * active_user_id). SD_ERR_RETRY when one is not there: this transaction is no longer ours (on
- * Galera a brute-force abort rolled it back, and later statements run outside it); nothing of
- * it will commit. */
-static int batch_ids(struct db *db, const struct reg_batch *b, const size_t *idx, size_t k)
+/* Under Galera (no consecutive ids): the rows' ids, read back by the unique key (session_id,
+ * active_user_id) in the round trip of their INSERT. SD_ERR_RETRY when one is not there: the
+ * transaction is no longer ours (a brute-force abort rolled it back and the read ran outside
+ * it), and nothing of it will commit. */
+static int batch_insert_read_ids(struct db *db, const struct reg_batch *b, const size_t *idx,
+                                 size_t k, const char *now)
 {
     enum { RI_ID, RI_SESSION, RI_USER };
-    char sql[256 + 2 * REG_BATCH_MAX * 3];
-    struct db_param p[2 * REG_BATCH_MAX];
-    int64_t v[REG_BATCH_MAX];
-    size_t np = 0;
-    size_t len = (size_t)snprintf(sql, sizeof(sql),
-                                  "SELECT id, session_id, active_user_id FROM registrations"
-                                  " WHERE session_id");
-    len = db_in_list(sql, sizeof(sql), len, p, &np, v, session_ids(b, v));
-    len += (size_t)snprintf(sql + len, sizeof(sql) - len, " AND active_user_id");
+    int64_t users[REG_BATCH_MAX];
     for (size_t j = 0; j < k; j++)
-        v[j] = bm(b, idx[j])->user_id;
-    db_in_list(sql, sizeof(sql), len, p, &np, v, k);
-    struct db_res res;
-    int rc = db_execv(db, &res, sql, p, np);
+        users[j] = bm(b, idx[j])->user_id;
+    struct buf sql;
+    buf_init(&sql);
+    sql_insert(&sql, b, idx, k, now);
+    buf_puts(&sql, "; SELECT id, session_id, active_user_id FROM registrations WHERE session_id");
+    sql_session_ids(&sql, b);
+    buf_puts(&sql, " AND active_user_id");
+    sql_in(&sql, users, k);
+    struct db_res res[2];
+    int rc = db_script(db, res, 2, sql.p, sql.len, false);
+    buf_deinit(&sql);
     if (rc)
         return rc;
-    for (size_t row = 0; row < res.nrows; row++) {
-        int64_t sid = db_get_i64(&res, row, RI_SESSION), uid = db_get_i64(&res, row, RI_USER);
+    for (size_t row = 0; row < res[1].nrows; row++) {
+        int64_t sid = db_get_i64(&res[1], row, RI_SESSION);
+        int64_t uid = db_get_i64(&res[1], row, RI_USER);
         for (size_t j = 0; j < k; j++) {
             struct reg_member *x = bm(b, idx[j]);
             if (x->user_id == uid && x->session_id == sid)
-                x->id = db_get_i64(&res, row, RI_ID);
+                x->id = db_get_i64(&res[1], row, RI_ID);
         }
     }
-    db_res_clear(&res);
+    db_res_clear(&res[0]);
+    db_res_clear(&res[1]);
     for (size_t j = 0; j < k; j++)
         if (!bm(b, idx[j])->id)
             return SD_ERR_RETRY;
     return 0;
 }
 
-/* Step 4: the counters of the sessions changed, in one guarded UPDATE per REG_COUNTER_SESSIONS;
- * false in *open when one of them no longer takes registrations. */
-static int batch_counters(struct db *db, const struct reg_batch *b, const char *now, bool *open)
+/* Appends the counters of the sessions changed, one UPDATE (no guard: the rows and their events'
+ * were read under this transaction's locks); *nc gets how many. */
+static void sql_counters(struct buf *sql, const struct reg_batch *b, size_t *nc)
 {
-    const struct reg_session *changed[REG_BATCH_MAX];
-    size_t nc = 0;
+    int64_t ids[REG_BATCH_MAX];
+    size_t n = 0;
+    buf_puts(sql, "UPDATE sessions SET confirmed_count = CASE id");
+    for (size_t i = 0; i < b->ns; i++)
+        if (b->s[i].confirmed != b->s[i].confirmed0 || b->s[i].waiting != b->s[i].waiting0) {
+            ids[n++] = b->s[i].id;
+            buf_printf(sql, " WHEN %lld THEN %lld", (long long)b->s[i].id,
+                       (long long)b->s[i].confirmed);
+        }
+    buf_puts(sql, " END, waitlist_count = CASE id");
     for (size_t i = 0; i < b->ns; i++)
         if (b->s[i].confirmed != b->s[i].confirmed0 || b->s[i].waiting != b->s[i].waiting0)
-            changed[nc++] = &b->s[i];
-    *open = true;
-    for (size_t off = 0; off < nc && *open; off += REG_COUNTER_SESSIONS) {
-        size_t k = nc - off < REG_COUNTER_SESSIONS ? nc - off : REG_COUNTER_SESSIONS;
-        const struct reg_session *const *c = changed + off;
-        char sql[512 + REG_COUNTER_SESSIONS * 40 + sizeof(OPEN_SQL)];
-        struct db_param p[REG_COUNTER_SESSIONS * 5 + 2];
-        int64_t ids[REG_COUNTER_SESSIONS];
-        size_t np = 0;
-        size_t len = (size_t)snprintf(sql, sizeof(sql), "UPDATE sessions SET confirmed_count = CASE id");
-        for (size_t j = 0; j < k; j++) {
-            ids[j] = c[j]->id;
-            len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
-            p[np++] = DB_I(c[j]->id);
-            p[np++] = DB_I(c[j]->confirmed);
+            buf_printf(sql, " WHEN %lld THEN %lld", (long long)b->s[i].id,
+                       (long long)b->s[i].waiting);
+    buf_puts(sql, " END WHERE id");
+    sql_in(sql, ids, n);
+    *nc = n;
+}
+
+/* Steps 2 and 3: each request's outcome in arrival order; with b->careful each row is inserted
+ * alone here (a duplicate fails only its own). Returns how many rows go in (idx). */
+static int batch_decide(struct db *db, struct reg_batch *b, const char *now, size_t *idx,
+                        size_t *k)
+{
+    *k = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        struct reg_member *x = bm(b, i);
+        struct reg_session *s = &b->s[x->s];
+        if (!s->found) {
+            x->rc = tx_fail(&x->f, SD_ERR_NOT_FOUND, "session_not_found", NULL, "no such session");
+            continue;
         }
-        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END, waitlist_count = CASE id");
-        for (size_t j = 0; j < k; j++) {
-            len += (size_t)snprintf(sql + len, sizeof(sql) - len, " WHEN ? THEN ?");
-            p[np++] = DB_I(c[j]->id);
-            p[np++] = DB_I(c[j]->waiting);
+        x->rc = why_closed(&x->f, x->r, s->status[0] ? s->status : NULL, s->organizer, s->opens,
+                           s->closes, b->now);
+        if (x->rc)
+            continue;
+        bool again = false;
+        for (size_t j = 0; j < i && !again; j++) {
+            const struct reg_member *y = bm(b, j);
+            again = y->user_id == x->user_id && y->session_id == x->session_id &&
+                    y->rc != SD_ERR_DUPLICATE;
         }
-        len += (size_t)snprintf(sql + len, sizeof(sql) - len, " END WHERE id");
-        len = db_in_list(sql, sizeof(sql), len, p, &np, ids, k);
-        snprintf(sql + len, sizeof(sql) - len, "%s", OPEN_SQL);
-        p[np++] = DB_S(now);
-        p[np++] = DB_S(now);
-        struct db_res res;
-        int rc = db_execv(db, &res, sql, p, np);
-        if (rc)
-            return rc;
-        *open = res.affected == k;
-        db_res_clear(&res);
+        if (again) {
+            x->rc = SD_ERR_DUPLICATE; /* answered with the first one's registration */
+            continue;
+        }
+        bool seat = s->confirmed < s->cap && s->waiting == 0;
+        if (!seat && !s->waitlist) {
+            x->rc = tx_fail(&x->f, SD_ERR_CONFLICT, "session_full", NULL,
+                            "the session is full and has no waitlist");
+            continue;
+        }
+        x->confirmed = seat;
+        x->position = seat ? 0 : s->waiting + 1;
+        if (b->careful) {
+            struct buf sql;
+            buf_init(&sql);
+            sql_insert(&sql, b, &i, 1, now);
+            struct db_res res;
+            int rc = db_exec_text(db, &res, sql.p, sql.len);
+            buf_deinit(&sql);
+            if (rc == SD_ERR_DUPLICATE) {
+                x->rc = rc; /* this row alone: the statement is undone, the rest stands */
+                x->confirmed = false;
+                x->position = 0;
+                continue;
+            }
+            if (rc)
+                return rc;
+            x->id = (int64_t)res.insert_id;
+        }
+        if (seat)
+            s->confirmed++;
+        else
+            s->waiting++;
+        idx[(*k)++] = i;
     }
     return 0;
 }
@@ -758,85 +750,73 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
     }
     for (size_t i = 0; i < b->ns; i++)
         b->s[i] = (struct reg_session){.id = b->s[i].id};
+    size_t idx[REG_BATCH_MAX], k;
     int rc = batch_lock(db, b);
     if (!rc)
-        rc = batch_explain(db, b);
-    if (rc)
+        rc = batch_decide(db, b, now, idx, &k);
+    if (rc || !k)
         return rc;
 
-    /* Outcomes in arrival order. */
-    size_t idx[REG_BATCH_MAX], k = 0;
-    for (size_t i = 0; i < b->n; i++) {
-        struct reg_member *x = bm(b, i);
-        if (x->rc)
-            continue; /* refused: the session is gone or closed */
-        struct reg_session *s = &b->s[x->s];
-        bool again = false;
-        for (size_t j = 0; j < i && !again; j++) {
-            const struct reg_member *y = bm(b, j);
-            again = y->user_id == x->user_id && y->session_id == x->session_id &&
-                    y->rc != SD_ERR_DUPLICATE;
-        }
-        if (again) {
-            x->rc = SD_ERR_DUPLICATE; /* answered with the first one's registration */
-            continue;
-        }
-        bool seat = s->confirmed < s->cap && s->waiting == 0;
-        if (!seat && !s->waitlist) {
-            x->rc = tx_fail(&x->f, SD_ERR_CONFLICT, "session_full", NULL,
-                            "the session is full and has no waitlist");
-            continue;
-        }
-        x->confirmed = seat;
-        x->position = seat ? 0 : s->waiting + 1;
-        if (b->careful) {
-            rc = batch_insert(db, b, &i, 1, now, &x->id);
-            if (rc == SD_ERR_DUPLICATE) {
-                x->rc = rc; /* this row alone: the statement is undone, the rest stands */
-                x->confirmed = false;
-                x->position = 0;
-                continue;
-            }
-            if (rc)
-                return rc;
-        }
-        if (seat)
-            s->confirmed++;
-        else
-            s->waiting++;
-        idx[k++] = i;
-    }
-    if (!k)
-        return 0;
-    if (!b->careful) {
-        int64_t first;
-        rc = batch_insert(db, b, idx, k, now, &first);
-        if (rc == SD_ERR_DUPLICATE) {
+    /* Step 4, one round trip: the rows (unless in already), the counters, the notices, COMMIT.
+     * The ids of a multi-row INSERT are consecutive from the first where the server promises it;
+     * else (Galera) they are read back in a round trip of their own. */
+    int step = db_autoinc_step(db);
+    bool rows_in = b->careful;
+    if (!rows_in && step == 0) {
+        if ((rc = batch_insert_read_ids(db, b, idx, k, now)) == SD_ERR_DUPLICATE)
             b->careful = b->redo = true;
-            return rc;
-        }
         if (rc)
             return rc;
-        /* The ids: consecutive from the first where the server promises it, else read back. */
-        int step = db_autoinc_step(db);
-        if (k == 1 || step > 0) {
-            for (size_t j = 0; j < k; j++)
-                bm(b, idx[j])->id = first + (int64_t)j * (step > 0 ? step : 1);
-        } else if ((rc = batch_ids(db, b, idx, k))) {
-            return rc;
-        }
+        rows_in = true;
     }
-    bool open;
-    if ((rc = batch_counters(db, b, now, &open)))
+    struct buf sql;
+    buf_init(&sql);
+    size_t nst = 0, nc = 0;
+    char ids[64 + REG_BATCH_MAX * 21];
+    if (!rows_in) {
+        sql_insert(&sql, b, idx, k, now);
+        buf_puts(&sql, "; SET @sd_reg_first = LAST_INSERT_ID(); ");
+        nst += 2;
+        snprintf(ids, sizeof(ids), " BETWEEN @sd_reg_first AND @sd_reg_first + %lld",
+                 (long long)(k - 1) * step);
+    } else {
+        size_t len = 0;
+        for (size_t j = 0; j < k; j++)
+            len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%lld", j ? ", " : " IN (",
+                                    (long long)bm(b, idx[j])->id);
+        snprintf(ids + len, sizeof(ids) - len, ")");
+    }
+    size_t counters = nst++;
+    sql_counters(&sql, b, &nc);
+    size_t notices = nst;
+    nst += notify_registrations_script(&sql, ids);
+    buf_puts(&sql, "; COMMIT");
+    nst++;
+    struct db_res res[7];
+    SD_ASSERT(nst <= SD_ARRAY_LEN(res));
+    rc = db_script(db, res, nst, sql.p, sql.len, true);
+    buf_deinit(&sql);
+    if (rc == SD_ERR_DUPLICATE)
+        b->careful = b->redo = true;
+    if (rc)
         return rc;
-    if (!open) { /* closed or cancelled since: explain from the events' rows */
-        b->explain = b->redo = true;
-        return SD_ERR_CONFLICT;
+    if (!rows_in)
+        for (size_t j = 0; j < k; j++)
+            bm(b, idx[j])->id = (int64_t)res[0].insert_id + (int64_t)j * step;
+    uint64_t written = 0;
+    for (size_t i = notices; i < nst - 1; i++)
+        written += res[i].affected;
+    bool whole = res[counters].affected == nc && (nst - 1 == notices || written >= k);
+    for (size_t i = 0; i < nst; i++)
+        db_res_clear(&res[i]);
+    if (!whole) {
+        /* The COMMIT ran, but what it should have held was not there: the transaction was rolled
+         * back under us (Galera), and the statements after it wrote nothing (the notices read
+         * the registrations they speak of). Nothing of it is committed: again. */
+        log_warn("registrations: a batch's transaction was lost before its COMMIT; again");
+        return SD_ERR_RETRY;
     }
-    int64_t ids[REG_BATCH_MAX];
-    for (size_t j = 0; j < k; j++)
-        ids[j] = bm(b, idx[j])->id;
-    return notify_registrations(db, ids, k);
+    return 0;
 }
 
 struct reg_leader {
@@ -874,7 +854,7 @@ static void reg_batch_run(struct combine_member *const *m, size_t n, void *ctx)
     }
     for (int attempt = 0;; attempt++) {
         b.redo = false;
-        rc = req_tx_try(l->r, reg_batch_tx, &b, &f);
+        rc = req_tx_try_lazy(l->r, reg_batch_tx, &b, &f);
         if (!(rc && b.redo && attempt < 3))
             break;
     }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "server/buf.h"
 #include "server/crypto.h"
 #include "server/db.h"
 #include "server/err.h"
@@ -510,15 +511,54 @@ int notify_emit_orgs(struct db *db, const char *type, int64_t event_id, int64_t 
     REGN_KIND " AND " a ".channel = '" channel "'"
 #define REGN_ON(a) "COALESCE(" a ".enabled, 1) = 1"
 
-/* " WHERE r.id IN (?, …) AND …" (db_in_list). */
-static size_t regn_where(char *sql, size_t cap, size_t len, struct db_param *p, size_t *np,
-                         const int64_t *ids, size_t n)
+/* The two statements of registration notices, for the registrations whose id matches `ids` (SQL
+ * after "r.id": " IN (?, …)" or literals), with the message-id prefix `prefix` (SQL: ? or a
+ * literal). The feed: */
+static void regn_feed(struct buf *sql, const char *ids)
 {
-    len += (size_t)snprintf(sql + len, cap - len, " WHERE r.id");
-    len = db_in_list(sql, cap, len, p, np, ids, n);
-    len += (size_t)snprintf(sql + len, cap - len, " AND r.status IN ('confirmed', 'waitlisted')");
-    SD_ASSERT(len < cap);
-    return len;
+    buf_printf(sql,
+               "%s WHERE r.id%s AND r.status IN ('confirmed', 'waitlisted') AND (%s OR NOT %s)",
+               "INSERT INTO notifications (user_id, type, event_id, data, created_at)"
+               " SELECT STRAIGHT_JOIN r.user_id, " REGN_KIND ", e.id, " REGN_DATA
+               ", UTC_TIMESTAMP(3)" REGN_FROM REGN_PREF("pi", "inapp") REGN_PREF("pm", "email"),
+               ids, REGN_ON("pi"), REGN_ON("pm"));
+}
+
+/* The outbox: an e-mail per user who keeps it, a row per subscribed endpoint (two SELECTs; a
+ * script runs them as two statements, which spares the UNION's temporary table). The message id
+ * is unique per notice and recipient and the same across attempts. */
+#define REGN_OUTBOX                                                                                \
+    "INSERT INTO outbox (msg_id, channel, type, user_id, endpoint_id, notification_id,"           \
+    " event_id, payload, status, attempts, next_at, created_at) "
+static void regn_outbox_email(struct buf *sql, const char *prefix, const char *ids)
+{
+    buf_printf(sql,
+               "SELECT STRAIGHT_JOIN CONCAT(%s, '.', r.id, '.u', r.user_id), 'email', %s,"
+               " r.user_id, NULL, NULL, e.id, %s, 'pending', 0, UTC_TIMESTAMP(3),"
+               " UTC_TIMESTAMP(3)%s%s WHERE r.id%s AND r.status IN ('confirmed', 'waitlisted')"
+               " AND %s",
+               prefix, REGN_KIND, REGN_PAYLOAD, REGN_FROM, REGN_PREF("pm", "email"), ids,
+               REGN_ON("pm"));
+}
+
+static void regn_outbox_webhook(struct buf *sql, const char *prefix, const char *ids)
+{
+    buf_printf(sql,
+               "SELECT STRAIGHT_JOIN CONCAT(%s, '.', r.id, '.w', w.id), 'webhook', %s, NULL,"
+               " w.id, NULL, e.id, %s, 'pending', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)%s"
+               " JOIN webhook_endpoints w FORCE INDEX (ix_webhook_endpoints_event)"
+               " ON w.event_id = e.id AND w.enabled = 1 AND FIND_IN_SET(%s, w.types) > 0"
+               " WHERE r.id%s AND r.status IN ('confirmed', 'waitlisted')",
+               prefix, REGN_KIND, REGN_PAYLOAD, REGN_FROM, REGN_KIND, ids);
+}
+
+/* A fresh message-id prefix: 64 random bits; with two BIGINTs the id fits its 64 characters. */
+static void regn_prefix(char out[17])
+{
+    char prefix[33];
+    new_msg_prefix(prefix);
+    memcpy(out, prefix, 16);
+    out[16] = '\0';
 }
 
 int notify_registrations(struct db *db, const int64_t *ids, size_t n)
@@ -527,52 +567,36 @@ int notify_registrations(struct db *db, const int64_t *ids, size_t n)
         return 0;
     for (size_t off = 0; off < n; off += REGN_MAX) {
         size_t k = n - off < REGN_MAX ? n - off : REGN_MAX;
-        const int64_t *chunk = ids + off;
-        char sql[4096];
-        struct db_param p[2 * (REGN_MAX + 1)];
-        size_t np = 0;
-        /* 1. The feed. */
-        size_t len = (size_t)snprintf(sql, sizeof(sql), "%s",
-                                      "INSERT INTO notifications (user_id, type, event_id, data,"
-                                      " created_at) SELECT STRAIGHT_JOIN r.user_id, " REGN_KIND ", e.id, "
-                                      REGN_DATA ", UTC_TIMESTAMP(3)" REGN_FROM
-                                      REGN_PREF("pi", "inapp") REGN_PREF("pm", "email"));
-        len = regn_where(sql, sizeof(sql), len, p, &np, chunk, k);
-        snprintf(sql + len, sizeof(sql) - len, "%s",
-                 " AND (" REGN_ON("pi") " OR NOT " REGN_ON("pm") ")");
+        char in[16 + REGN_MAX * 3];
+        struct db_param p[2 * (REGN_MAX + 1)], idp[REGN_MAX];
+        size_t nid = 0;
+        db_in_list(in, sizeof(in), 0, idp, &nid, ids + off, k);
+        struct buf sql;
+        buf_init(&sql);
+        regn_feed(&sql, in);
         struct db_res res;
-        int rc = db_execv(db, &res, sql, p, np);
-        if (rc)
+        int rc = db_execv(db, &res, sql.p, idp, nid);
+        if (rc) {
+            buf_deinit(&sql);
             return rc;
+        }
         uint64_t rows = res.affected;
         db_res_clear(&res);
-        /* 2. The outbox: an e-mail per user who keeps it, a row per subscribed endpoint. The
-         * message id is unique per notice and recipient and the same across attempts. */
-        char prefix[33];
-        new_msg_prefix(prefix);
-        prefix[16] = '\0'; /* 64 random bits; with two BIGINTs the id fits its 64 characters */
-        np = 0;
-        len = (size_t)snprintf(
-            sql, sizeof(sql), "%s",
-            "INSERT INTO outbox (msg_id, channel, type, user_id, endpoint_id, notification_id,"
-            " event_id, payload, status, attempts, next_at, created_at)"
-            " SELECT STRAIGHT_JOIN CONCAT(?, '.', r.id, '.u', r.user_id), 'email', " REGN_KIND ", r.user_id,"
-            " NULL, NULL, e.id, " REGN_PAYLOAD ","
-            " 'pending', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)" REGN_FROM REGN_PREF("pm", "email"));
-        p[np++] = DB_S(prefix);
-        len = regn_where(sql, sizeof(sql), len, p, &np, chunk, k);
-        len += (size_t)snprintf(
-            sql + len, sizeof(sql) - len, "%s",
-            " AND " REGN_ON("pm") " UNION ALL"
-            " SELECT STRAIGHT_JOIN CONCAT(?, '.', r.id, '.w', w.id), 'webhook', " REGN_KIND ", NULL, w.id,"
-            " NULL, e.id, " REGN_PAYLOAD ","
-            " 'pending', 0, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3)" REGN_FROM
-            " JOIN webhook_endpoints w FORCE INDEX (ix_webhook_endpoints_event)"
-            " ON w.event_id = e.id AND w.enabled = 1"
-            " AND FIND_IN_SET(" REGN_KIND ", w.types) > 0");
-        p[np++] = DB_S(prefix);
-        regn_where(sql, sizeof(sql), len, p, &np, chunk, k);
-        rc = db_execv(db, &res, sql, p, np);
+        char prefix[17];
+        regn_prefix(prefix);
+        size_t np = 0;
+        for (int part = 0; part < 2; part++) {
+            p[np++] = DB_S(prefix);
+            memcpy(p + np, idp, nid * sizeof(*idp));
+            np += nid;
+        }
+        sql.len = 0;
+        buf_puts(&sql, REGN_OUTBOX);
+        regn_outbox_email(&sql, "?", in);
+        buf_puts(&sql, " UNION ALL ");
+        regn_outbox_webhook(&sql, "?", in);
+        rc = db_execv(db, &res, sql.p, p, np);
+        buf_deinit(&sql);
         if (rc)
             return rc;
         rows += res.affected;
@@ -581,4 +605,20 @@ int notify_registrations(struct db *db, const int64_t *ids, size_t n)
             return SD_ERR_RETRY;
     }
     return 0;
+}
+
+size_t notify_registrations_script(struct buf *sql, const char *ids)
+{
+    if (!notify_enabled())
+        return 0;
+    char prefix[17], lit[20];
+    regn_prefix(prefix);
+    snprintf(lit, sizeof(lit), "'%s'", prefix);
+    buf_puts(sql, "; ");
+    regn_feed(sql, ids);
+    buf_puts(sql, "; " REGN_OUTBOX);
+    regn_outbox_email(sql, lit, ids);
+    buf_puts(sql, "; " REGN_OUTBOX);
+    regn_outbox_webhook(sql, lit, ids);
+    return 3;
 }

@@ -81,6 +81,14 @@ int notify_emit(struct db *db, const struct notice *n) SD_MUST_CHECK;
  * transaction's locks, with the preferences and webhook endpoints: two round trips however many.
  * SD_ERR_RETRY when the rows are not there for this transaction (see guard_sql above). */
 int notify_registrations(struct db *db, const int64_t *ids, size_t n) SD_MUST_CHECK;
+/* The same as three statements of text for a script (db_script; the outbox's e-mails and
+ * webhooks apart, which spares a UNION's temporary table), each appended after "; ", for the
+ * registrations whose id matches `ids` (SQL after "r.id" of numbers and variables only, e.g.
+ * " IN (7, 9)" or " BETWEEN @first AND @first + 4"). Returns how many statements it appended (0
+ * with notices off). Together they write at least a row per registration (rows affected);
+ * fewer mean the rows were not there for the transaction, which then committed nothing of them. */
+struct buf;
+size_t notify_registrations_script(struct buf *sql, const char *ids);
 
 /* Every member of an organization as recipients (for meetings, matches, digests): fills *ids
  * (malloc'd, caller frees) and *n. */

@@ -176,6 +176,8 @@ struct db {
     bool galera; /* conn is to a Galera node (readiness is checked) */
     int autoinc_step; /* db_autoinc_step() of conn */
     bool in_tx;  /* between db_begin and db_commit/db_rollback */
+    bool begin_pending; /* db_tx_lazy: START TRANSACTION goes with the first statement */
+    bool committed;     /* a script's COMMIT ended the transaction (db_script) */
     bool unsent; /* the last failure happened before anything could have run (retry-safe) */
     int64_t last_used_us;
     int64_t last_fail_us;
@@ -233,6 +235,7 @@ static void drop_conn(struct db *db)
         mysql_close(db->conn);
     db->conn = NULL;
     db->in_tx = false;
+    db->begin_pending = false;
 }
 
 void db_free(struct db *db)
@@ -386,7 +389,7 @@ static int connect_one(struct db *db, int ep, bool quiet)
     const struct cfg_host *h = &db->eps[ep];
     if (!mysql_real_connect(m, sock ? NULL : h->host, c->mysql_user, c->mysql_password,
                             c->mysql_database, sock ? 0 : (unsigned)h->port, sock,
-                            CLIENT_FOUND_ROWS)) {
+                            CLIENT_FOUND_ROWS | CLIENT_MULTI_STATEMENTS)) {
         unsigned e = mysql_errno(m);
         if (!quiet)
             log_warn("mysql: cannot connect to %s:%d (%u %s: %s)", h->host, h->port, e,
@@ -661,6 +664,19 @@ out:
     return rc;
 }
 
+/* The START TRANSACTION a lazy transaction still owes, before a statement that is not a script
+ * (which carries it itself). */
+static int begin_owed(struct db *db)
+{
+    if (!db->begin_pending)
+        return 0;
+    db->begin_pending = false;
+    if (mysql_real_query(db->conn, "START TRANSACTION", 17) != 0)
+        return map_error_at(db, mysql_errno(db->conn), mysql_error(db->conn), "START TRANSACTION",
+                            AT_PREPARE);
+    return 0;
+}
+
 static int execp_once(struct db *db, struct db_res *res, const char *sql,
                       const struct db_param *params, size_t np)
 {
@@ -668,6 +684,8 @@ static int execp_once(struct db *db, struct db_res *res, const char *sql,
         memset(res, 0, sizeof(*res));
     db->unsent = false;
     int rc = db->conn ? 0 : connect_db(db);
+    if (!rc)
+        rc = begin_owed(db);
     if (rc)
         return rc;
     MYSQL_STMT *st = NULL;
@@ -893,6 +911,8 @@ int db_batch_add(struct db_batch *b, const struct db_param *row)
 int db_query(struct db *db, const char *sql)
 {
     int rc = db->conn ? 0 : connect_db(db);
+    if (!rc)
+        rc = begin_owed(db);
     if (rc)
         return rc;
     if (mysql_real_query(db->conn, sql, strlen(sql)) != 0)
@@ -917,6 +937,8 @@ int db_exec_text(struct db *db, struct db_res *res, const char *sql, size_t len)
     memset(res, 0, sizeof(*res));
     db->unsent = false;
     int rc = db->conn ? 0 : connect_db(db);
+    if (!rc)
+        rc = begin_owed(db);
     if (rc)
         return rc;
     if (mysql_real_query(db->conn, sql, len) != 0)
@@ -930,9 +952,103 @@ int db_exec_text(struct db *db, struct db_res *res, const char *sql, size_t len)
     return 0;
 }
 
+/* A text result as a db_res: cells copied, NUL-terminated. */
+static void res_from_text(MYSQL_RES *r, struct db_res *res)
+{
+    size_t ncols = mysql_num_fields(r), nrows = (size_t)mysql_num_rows(r);
+    res->ncols = ncols;
+    res->nrows = nrows;
+    res->cells = xcalloc(nrows * ncols + 1, sizeof(char *));
+    res->lens = xcalloc(nrows * ncols + 1, sizeof(size_t));
+    MYSQL_ROW row;
+    for (size_t i = 0; (row = mysql_fetch_row(r)); i++) {
+        unsigned long *lens = mysql_fetch_lengths(r);
+        for (size_t c = 0; c < ncols; c++) {
+            if (!row[c])
+                continue;
+            char *v = xmalloc(lens[c] + 1);
+            memcpy(v, row[c], lens[c]);
+            v[lens[c]] = '\0';
+            res->cells[i * ncols + c] = v;
+            res->lens[i * ncols + c] = lens[c];
+        }
+    }
+}
+
+int db_script(struct db *db, struct db_res *res, size_t n, const char *sql, size_t len,
+              bool commits)
+{
+    static const char begin_sql[] = "START TRANSACTION; ";
+    for (size_t i = 0; i < n; i++)
+        memset(&res[i], 0, sizeof(res[i]));
+    db->unsent = false;
+    int rc = db->conn ? 0 : connect_db(db);
+    if (rc)
+        return rc;
+    size_t first = db->begin_pending ? 1 : 0; /* the index of the caller's first statement */
+    char *q = NULL;
+    if (first) {
+        q = xmalloc(sizeof(begin_sql) - 1 + len);
+        memcpy(q, begin_sql, sizeof(begin_sql) - 1);
+        memcpy(q + sizeof(begin_sql) - 1, sql, len);
+    }
+    db->begin_pending = false;
+    size_t at = 0; /* the statement whose result comes next */
+    bool failed = mysql_real_query(db->conn, q ? q : sql, q ? len + sizeof(begin_sql) - 1 : len);
+    free(q);
+    while (!failed) {
+        MYSQL_RES *r = mysql_store_result(db->conn);
+        if (!r && mysql_field_count(db->conn) > 0) {
+            failed = true; /* the rows did not arrive */
+            break;
+        }
+        if (at >= first && at - first < n) {
+            struct db_res *o = &res[at - first];
+            o->affected = (uint64_t)mysql_affected_rows(db->conn);
+            o->insert_id = (uint64_t)mysql_insert_id(db->conn);
+            if (r)
+                res_from_text(r, o);
+        }
+        if (r)
+            mysql_free_result(r);
+        at++;
+        int next = mysql_next_result(db->conn);
+        if (next < 0)
+            break;
+        failed = next > 0;
+    }
+    if (!failed && at != first + n) {
+        log_error("mysql: a script of %zu statements gave %zu results: %.200s", n, at - first,
+                  sql);
+        failed = true;
+    }
+    if (!failed) {
+        db->last_used_us = time_mono_us();
+        if (commits)
+            db->committed = true;
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        db_res_clear(&res[i]);
+    unsigned e = mysql_errno(db->conn);
+    if (!e) { /* the count above: the connection is out of step */
+        drop_conn(db);
+        return SD_ERR_INTERNAL;
+    }
+    /* Which statement failed says what ran: before the caller's first, nothing; at the COMMIT,
+     * a failed commit; a connection lost while results came back may have lost them after the
+     * COMMIT ran, so its outcome is unknown, as for a COMMIT in flight. */
+    enum stage stage = at < first ? AT_PREPARE
+                       : commits && (at == first + n - 1 || find_error(e, false)->cls == DBC_GONE)
+                           ? AT_COMMIT
+                           : AT_STATEMENT;
+    return map_error_at(db, e, mysql_error(db->conn), sql, stage);
+}
+
 int db_begin(struct db *db)
 {
     db->unsent = false;
+    db->begin_pending = db->committed = false;
     int rc = db->conn ? 0 : connect_db(db);
     if (rc)
         return rc;
@@ -945,6 +1061,10 @@ int db_begin(struct db *db)
 
 int db_commit(struct db *db)
 {
+    if (db->begin_pending || db->committed) { /* nothing was begun, or a script committed */
+        db->begin_pending = db->committed = db->in_tx = false;
+        return 0;
+    }
     if (!db->conn)
         return SD_ERR_UNAVAILABLE;
     db->in_tx = false;
@@ -957,6 +1077,10 @@ int db_commit(struct db *db)
 void db_rollback(struct db *db)
 {
     db->in_tx = false;
+    if (db->begin_pending || db->committed) {
+        db->begin_pending = db->committed = false;
+        return;
+    }
     if (db->conn && mysql_rollback(db->conn) != 0) {
         bool unsent = db->unsent;
         (void)map_error(db, mysql_errno(db->conn), mysql_error(db->conn), "ROLLBACK");
@@ -1003,11 +1127,17 @@ static void move_to_arbiter(struct db *db)
  * COMMIT is not repeated: its outcome is unknown (503). After a certification conflict the
  * transaction runs again on the arbiter endpoint (above); the connection returns to its
  * preferred endpoint mysql_failback_s later. */
-int db_tx(struct db *db, db_tx_fn fn, void *arg)
+static int tx(struct db *db, db_tx_fn fn, void *arg, bool lazy)
 {
     int rc, moves = 0, attempt = 0;
     for (;;) {
-        rc = db_begin(db);
+        if (lazy) {
+            db->unsent = db->committed = false;
+            db->begin_pending = db->in_tx = true;
+            rc = 0;
+        } else {
+            rc = db_begin(db);
+        }
         if (rc == 0) {
             rc = fn(db, arg);
             if (rc == 0) {
@@ -1039,6 +1169,16 @@ int db_tx(struct db *db, db_tx_fn fn, void *arg)
         return SD_ERR_UNAVAILABLE;
     }
     return rc;
+}
+
+int db_tx(struct db *db, db_tx_fn fn, void *arg)
+{
+    return tx(db, fn, arg, false);
+}
+
+int db_tx_lazy(struct db *db, db_tx_fn fn, void *arg)
+{
+    return tx(db, fn, arg, true);
 }
 
 void db_res_clear(struct db_res *res)

@@ -71,6 +71,18 @@ int db_vexec(struct db *db, struct db_res *res, const char *sql, const char *typ
  * statement, where a prepared one would be chunked (DB_MAX_PARAMS) and prepared per shape. */
 int db_exec_text(struct db *db, struct db_res *res, const char *sql, size_t len) SD_MUST_CHECK;
 
+/* Statements separated by "; " sent as one text query: one round trip, whatever their number
+ * (every connection has CLIENT_MULTI_STATEMENTS). The server runs them in order and stops at the
+ * first that fails. res[0..n) get the results of the n statements (rows, rows affected, first id
+ * inserted); on failure they are empty. Text, so ONLY for SQL built from numbers, fixed words and
+ * our own formats: never user text (a prepared statement cannot carry a second statement; a
+ * script can). In a db_tx_lazy transaction not yet begun, START TRANSACTION rides in front.
+ * With `commits`, the last statement is COMMIT and the transaction is over when this returns 0;
+ * when it fails at the COMMIT, or the connection is lost before every result came back, the
+ * outcome is unknown, as for db_commit. */
+int db_script(struct db *db, struct db_res *res, size_t n, const char *sql, size_t len,
+              bool commits) SD_MUST_CHECK;
+
 /* The step between the ids that one multi-row INSERT ... VALUES into an AUTO_INCREMENT table
  * assigns, when the server makes them consecutive (innodb_autoinc_lock_mode 0 or 1:
  * @@auto_increment_increment); 0 when it does not promise that (mode 2, which Galera requires:
@@ -136,6 +148,9 @@ void db_rollback(struct db *db);
  * commit's error) is returned; retries that ran out give SD_ERR_UNAVAILABLE. */
 typedef int (*db_tx_fn)(struct db *db, void *arg);
 int db_tx(struct db *db, db_tx_fn fn, void *arg) SD_MUST_CHECK;
+/* db_tx whose START TRANSACTION is sent with fn's first statement: in front of its first script
+ * (one round trip for both), or alone before any other statement. */
+int db_tx_lazy(struct db *db, db_tx_fn fn, void *arg) SD_MUST_CHECK;
 
 void db_res_clear(struct db_res *res);
 /* Cell text or NULL (SQL NULL, or out of range). */

@@ -42,12 +42,22 @@ static int run_attempt(struct db *db, void *arg)
     return a->fn(db, a->arg, &a->f);
 }
 
-int req_tx_try(struct req *r, req_tx_fn fn, void *arg, struct tx_fail *f)
+static int try_tx(struct req *r, req_tx_fn fn, void *arg, struct tx_fail *f, bool lazy)
 {
     struct attempt a = {.fn = fn, .arg = arg};
-    int rc = db_tx(r->w->db, run_attempt, &a);
+    int rc = (lazy ? db_tx_lazy : db_tx)(r->w->db, run_attempt, &a);
     *f = a.f;
     return rc;
+}
+
+int req_tx_try(struct req *r, req_tx_fn fn, void *arg, struct tx_fail *f)
+{
+    return try_tx(r, fn, arg, f, false);
+}
+
+int req_tx_try_lazy(struct req *r, req_tx_fn fn, void *arg, struct tx_fail *f)
+{
+    return try_tx(r, fn, arg, f, true);
 }
 
 int req_tx(struct req *r, req_tx_fn fn, void *arg)

@@ -33,5 +33,7 @@ int req_tx(struct req *r, req_tx_fn fn, void *arg) SD_MUST_CHECK;
  * already_registered carries the registration; a pitch clash its ids and field): 0, or the error
  * with what fn recorded in *f. The caller replies: its own answer, else reply_tx(r, rc, f). */
 int req_tx_try(struct req *r, req_tx_fn fn, void *arg, struct tx_fail *f) SD_MUST_CHECK;
+/* The same with db_tx_lazy: fn begins with a script (db_script). */
+int req_tx_try_lazy(struct req *r, req_tx_fn fn, void *arg, struct tx_fail *f) SD_MUST_CHECK;
 
 #endif

@@ -67,6 +67,7 @@ struct pool {
     struct req *head, *tail; /* guarded by mu */
     long len;
     long max;
+    int idle; /* workers waiting for work (guarded by mu): nobody to wake when 0 */
     bool stop;
     int n;
     pthread_t *th;
@@ -150,8 +151,11 @@ static void *worker_main(void *arg)
     struct pool *p = &w->app->srv->pool;
     for (;;) {
         pthread_mutex_lock(&p->mu);
-        while (!p->head && !p->stop)
+        while (!p->head && !p->stop) {
+            p->idle++;
             pthread_cond_wait(&p->cv, &p->mu);
+            p->idle--;
+        }
         if (!p->head) {
             pthread_mutex_unlock(&p->mu);
             break;
@@ -224,8 +228,10 @@ static void pool_push_cont(struct pool *p, struct req *r)
     if (!p->tail)
         p->tail = r;
     p->len++;
-    pthread_cond_signal(&p->cv);
+    bool wake = p->idle > 0;
     pthread_mutex_unlock(&p->mu);
+    if (wake)
+        pthread_cond_signal(&p->cv);
 }
 
 static bool pool_submit(struct pool *p, struct req *r)
@@ -242,8 +248,12 @@ static bool pool_submit(struct pool *p, struct req *r)
         p->head = r;
     p->tail = r;
     p->len++;
-    pthread_cond_signal(&p->cv);
+    /* Signalled after the unlock, so that the worker woken does not wake only to wait for the
+     * mutex; and only when one waits (a busy worker takes the job when it looks again). */
+    bool wake = p->idle > 0;
     pthread_mutex_unlock(&p->mu);
+    if (wake)
+        pthread_cond_signal(&p->cv);
     return true;
 }
 

@@ -67,7 +67,12 @@ struct pool {
     struct req *head, *tail; /* guarded by mu */
     long len;
     long max;
-    int idle; /* workers waiting for work (guarded by mu): nobody to wake when 0 */
+    /* Waking workers (guarded by mu): those waiting for work (idle), those signalled and not yet
+     * back at the queue (waking), and at most wake_max (the CPUs) of those at once. A worker
+     * that takes a job and leaves more behind wakes the next one itself, so a burst (a batch's
+     * members resumed together) is drained by as many workers as can run, not by every worker
+     * woken for one job each: context switches were the largest part of a request's CPU. */
+    int idle, waking, wake_max;
     bool stop;
     int n;
     pthread_t *th;
@@ -107,6 +112,15 @@ static void release_waiters(struct loop *l, void *head);
 enum park_state { PARK_NONE, PARK_HELD, PARK_LEFT, PARK_WOKEN };
 
 static void pool_push_cont(struct pool *p, struct req *r);
+
+/* Whether to signal a worker for work just queued (mu held; signal after unlocking). */
+static bool want_wake(struct pool *p)
+{
+    if (p->idle <= p->waking || p->waking >= p->wake_max)
+        return false;
+    p->waking++;
+    return true;
+}
 
 /* Runs r's handler (or, for a resumed request, its continuation). Returns false when the handler
  * parked r: it is no longer this worker's to touch. */
@@ -155,6 +169,8 @@ static void *worker_main(void *arg)
             p->idle++;
             pthread_cond_wait(&p->cv, &p->mu);
             p->idle--;
+            if (p->waking > 0)
+                p->waking--;
         }
         if (!p->head) {
             pthread_mutex_unlock(&p->mu);
@@ -165,7 +181,10 @@ static void *worker_main(void *arg)
         if (!p->head)
             p->tail = NULL;
         p->len--;
+        bool wake = p->head && want_wake(p);
         pthread_mutex_unlock(&p->mu);
+        if (wake)
+            pthread_cond_signal(&p->cv);
         r->next = NULL;
 
         atomic_fetch_add(&p->busy, 1);
@@ -228,7 +247,7 @@ static void pool_push_cont(struct pool *p, struct req *r)
     if (!p->tail)
         p->tail = r;
     p->len++;
-    bool wake = p->idle > 0;
+    bool wake = want_wake(p);
     pthread_mutex_unlock(&p->mu);
     if (wake)
         pthread_cond_signal(&p->cv);
@@ -250,7 +269,7 @@ static bool pool_submit(struct pool *p, struct req *r)
     p->len++;
     /* Signalled after the unlock, so that the worker woken does not wake only to wait for the
      * mutex; and only when one waits (a busy worker takes the job when it looks again). */
-    bool wake = p->idle > 0;
+    bool wake = want_wake(p);
     pthread_mutex_unlock(&p->mu);
     if (wake)
         pthread_cond_signal(&p->cv);
@@ -882,6 +901,8 @@ struct server *server_new(struct app *app)
     pthread_cond_init(&p->cv, NULL);
     p->max = app->cfg->queue_max;
     p->n = app->cfg->workers;
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    p->wake_max = ncpu > 1 ? (int)ncpu : 1;
     p->th = xcalloc((size_t)p->n, sizeof(pthread_t));
     p->w = xcalloc((size_t)p->n, sizeof(struct worker));
     for (int i = 0; i < p->n; i++) {

@@ -178,6 +178,7 @@ struct db {
     bool in_tx;  /* between db_begin and db_commit/db_rollback */
     bool begin_pending; /* db_tx_lazy: START TRANSACTION goes with the first statement */
     bool committed;     /* a script's COMMIT ended the transaction (db_script) */
+    bool commit_sent;   /* a script with a COMMIT failed: its outcome may be unknown */
     bool unsent; /* the last failure happened before anything could have run (retry-safe) */
     int64_t last_used_us;
     int64_t last_fail_us;
@@ -1042,6 +1043,7 @@ int db_script(struct db *db, struct db_res *res, size_t n, const char *sql, size
                        : commits && (at == first + n - 1 || find_error(e, false)->cls == DBC_GONE)
                            ? AT_COMMIT
                            : AT_STATEMENT;
+    db->commit_sent = stage == AT_COMMIT && find_error(e, true)->cls == DBC_GONE;
     return map_error_at(db, e, mysql_error(db->conn), sql, stage);
 }
 
@@ -1132,9 +1134,11 @@ static int tx(struct db *db, db_tx_fn fn, void *arg, bool lazy)
     int rc, moves = 0, attempt = 0;
     for (;;) {
         if (lazy) {
-            db->unsent = db->committed = false;
-            db->begin_pending = db->in_tx = true;
-            rc = 0;
+            /* Connected first: a connection made later would start outside the transaction. */
+            db->unsent = db->committed = db->commit_sent = false;
+            rc = db->conn ? 0 : connect_db(db);
+            if (!rc)
+                db->begin_pending = db->in_tx = true;
         } else {
             rc = db_begin(db);
         }
@@ -1145,8 +1149,8 @@ static int tx(struct db *db, db_tx_fn fn, void *arg, bool lazy)
                 rc = db_commit(db);
             } else {
                 /* a statement failed before COMMIT: with the connection gone, nothing of this
-                 * attempt is committed */
-                db->unsent = !db->conn;
+                 * attempt is committed (unless a script's COMMIT was in flight) */
+                db->unsent = !db->conn && !db->commit_sent;
             }
             if (rc != 0)
                 db_rollback(db);

@@ -159,6 +159,24 @@ Test(db_script, a_lazy_transaction_begins_before_a_prepared_statement)
     db_res_clear(&res);
 }
 
+/* On a connection not made yet (a first request, or after MySQL came back), the transaction
+ * still begins before the first statement, script or not. */
+Test(db_script, a_lazy_transaction_on_a_new_connection_still_begins)
+{
+    struct db *fresh = db_new(&cfg);
+    struct run r = {.fmt = "SELECT @@in_transaction; COMMIT", .n = 2, .commits = true};
+    cr_assert_eq(db_tx_lazy(fresh, run_tx, &r), 0);
+    cr_expect_str_eq(db_get(&r.res[0], 0, 0), "1");
+    db_res_clear(&r.res[0]);
+    db_free(fresh);
+    fresh = db_new(&cfg);
+    struct db_res res;
+    cr_assert_eq(db_tx_lazy(fresh, prepared_first, &res), 0);
+    cr_expect_str_eq(db_get(&res, 0, 0), "1");
+    db_res_clear(&res);
+    db_free(fresh);
+}
+
 /* A script that does not commit leaves its transaction to db_tx, which commits it. */
 Test(db_script, a_script_without_commit_is_committed_by_the_transaction)
 {

@@ -777,8 +777,10 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
         sql_insert(&sql, b, idx, k, now);
         buf_puts(&sql, "; SET @sd_reg_first = LAST_INSERT_ID(); ");
         nst += 2;
-        snprintf(ids, sizeof(ids), " BETWEEN @sd_reg_first AND @sd_reg_first + %lld",
-                 (long long)(k - 1) * step);
+        /* with a step above 1, ids of the other offsets (another primary's) may lie between */
+        snprintf(ids, sizeof(ids), " BETWEEN @sd_reg_first AND @sd_reg_first + %lld%s",
+                 (long long)(k - 1) * step,
+                 step > 1 ? " AND MOD(r.id - @sd_reg_first, @@auto_increment_increment) = 0" : "");
     } else {
         size_t len = 0;
         for (size_t j = 0; j < k; j++)

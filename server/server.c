@@ -11,6 +11,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/thread.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -67,11 +68,14 @@ struct pool {
     struct req *head, *tail; /* guarded by mu */
     long len;
     long max;
-    /* Waking workers (guarded by mu): those waiting for work (idle), those signalled and not yet
-     * back at the queue (waking), and at most wake_max (the CPUs) of those at once. A worker
-     * that takes a job and leaves more behind wakes the next one itself, so a burst (a batch's
-     * members resumed together) is drained by as many workers as can run, not by every worker
-     * woken for one job each: context switches were the largest part of a request's CPU. */
+    /* Waking workers (guarded by mu): those waiting for work (idle) and those signalled and not
+     * yet back at the queue (waking). A new request wakes a worker of its own: its handler may
+     * wait on Redis or MySQL, so a burst of them wants as many workers as there are. Resumed
+     * requests (a batch's members, answered together) only build and send their replies: they
+     * wake at most wake_max (the CPUs) at once, and a worker that takes a job and leaves more
+     * behind wakes the next one itself, so that a batch of 33 is answered by as many workers as
+     * can run rather than by 16 woken for one reply each (context switches were the largest part
+     * of a registration's CPU in summitd). */
     int idle, waking, wake_max;
     bool stop;
     int n;
@@ -113,10 +117,11 @@ enum park_state { PARK_NONE, PARK_HELD, PARK_LEFT, PARK_WOKEN };
 
 static void pool_push_cont(struct pool *p, struct req *r);
 
-/* Whether to signal a worker for work just queued (mu held; signal after unlocking). */
-static bool want_wake(struct pool *p)
+/* Whether to signal a worker for work just queued, with at most `cap` on their way (mu held;
+ * signal after unlocking). */
+static bool want_wake(struct pool *p, int cap)
 {
-    if (p->idle <= p->waking || p->waking >= p->wake_max)
+    if (p->idle <= p->waking || p->waking >= cap)
         return false;
     p->waking++;
     return true;
@@ -181,7 +186,7 @@ static void *worker_main(void *arg)
         if (!p->head)
             p->tail = NULL;
         p->len--;
-        bool wake = p->head && want_wake(p);
+        bool wake = p->head && want_wake(p, p->head->cont ? p->wake_max : INT_MAX);
         pthread_mutex_unlock(&p->mu);
         if (wake)
             pthread_cond_signal(&p->cv);
@@ -247,7 +252,7 @@ static void pool_push_cont(struct pool *p, struct req *r)
     if (!p->tail)
         p->tail = r;
     p->len++;
-    bool wake = want_wake(p);
+    bool wake = want_wake(p, p->wake_max);
     pthread_mutex_unlock(&p->mu);
     if (wake)
         pthread_cond_signal(&p->cv);
@@ -269,7 +274,7 @@ static bool pool_submit(struct pool *p, struct req *r)
     p->len++;
     /* Signalled after the unlock, so that the worker woken does not wake only to wait for the
      * mutex; and only when one waits (a busy worker takes the job when it looks again). */
-    bool wake = want_wake(p);
+    bool wake = want_wake(p, INT_MAX);
     pthread_mutex_unlock(&p->mu);
     if (wake)
         pthread_cond_signal(&p->cv);

@@ -70,14 +70,17 @@ struct side {
     /* Within a (sector, zone), the sorted slots are grouped by tag vector: run i is the slots
      * [run_lo[i], run_lo[i + 1]) (run_lo[nruns] == sorted), all of one sector, zone and tag
      * vector (term ids and weights), that of tag set run_set[i]; set_rep[set] is a slot that has
-     * it. dc[slot] >= |the slot's text vector restricted to the common terms| (see
+     * it. hot[slot].dc >= |the slot's text vector restricted to the common terms| (see
      * match_index.common) and run_dc[i] is the runs' maximum of it. */
     uint32_t nruns, nsets;
     uint32_t *run_lo, *run_set, *set_rep;
-    uint16_t *run_dc, *dc;
-    /* Budgets, coarsely: bc[slot] = budget_code(bmin) << 8 | budget_code(bmax) (0 for bmax:
-     * unknown); run_b[run] summarizes its slots' (run_bsum()). */
-    uint16_t *bc;
+    uint16_t *run_dc;
+    /* Budgets, coarsely: bc = budget_code(bmin) << 8 | budget_code(bmax) (0 for bmax: unknown);
+     * run_b[run] summarizes its slots' (run_bsum()). A slot's dc and bc side by side (the first
+     * bound a query takes of a slot reads both): hot[slot]. */
+    struct slot_hot {
+        uint16_t dc, bc;
+    } *hot;
     uint32_t *run_b;
     /* csig[slot]: a 256-bit signature of the slot's common text terms (bit csig_bit(term)), and
      * cmax[slot] its largest weight on them: its common text dot product with a query is at most
@@ -384,8 +387,7 @@ static void side_free(struct side *s)
     free(s->run_set);
     free(s->set_rep);
     free(s->run_dc);
-    free(s->dc);
-    free(s->bc);
+    free(s->hot);
     free(s->run_b);
     free(s->csig);
     free(s->cmax);
@@ -869,7 +871,7 @@ static uint32_t run_bsum(const struct side *s, uint32_t a, uint32_t b)
 {
     uint32_t lo = 255, hi = 0, known = 0, unknown = 0;
     for (uint32_t d = a; d < b; d++) {
-        uint32_t c = s->bc[d];
+        uint32_t c = s->hot[d].bc;
         if ((c & 255) == 0) {
             unknown = 1;
             continue;
@@ -885,15 +887,14 @@ static uint32_t run_bsum(const struct side *s, uint32_t a, uint32_t b)
 static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
 {
     uint32_t n = s->sorted;
-    s->dc = xmalloc((n ? n : 1) * sizeof(*s->dc));
+    s->hot = xmalloc((n ? n : 1) * sizeof(*s->hot));
     s->run_lo = xmalloc(((size_t)n + 1) * sizeof(*s->run_lo));
     s->run_set = xmalloc((n ? n : 1) * sizeof(*s->run_set));
     s->run_dc = xmalloc((n ? n : 1) * sizeof(*s->run_dc));
     s->set_rep = NULL;
     s->max_dc = 0;
-    s->bc = xmalloc((n ? n : 1) * sizeof(*s->bc));
     for (uint32_t j = 0; j < n; j++)
-        s->bc[j] = (uint16_t)(s->bmax[j] > 0 ? budget_code(s->bmin[j]) << 8 | budget_code(s->bmax[j])
+        s->hot[j].bc = (uint16_t)(s->bmax[j] > 0 ? budget_code(s->bmin[j]) << 8 | budget_code(s->bmax[j])
                                              : 0);
     s->slot_set = xmalloc((n ? n : 1) * sizeof(*s->slot_set));
     s->csig = xcalloc(n ? n : 1, sizeof(*s->csig));
@@ -913,13 +914,13 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
             }
         }
         uint32_t dc = isqrt_up(sq);
-        s->dc[j] = (uint16_t)(dc > QMAX ? QMAX : dc);
-        if (s->dc[j] > s->max_dc)
-            s->max_dc = s->dc[j];
+        s->hot[j].dc = (uint16_t)(dc > QMAX ? QMAX : dc);
+        if (s->hot[j].dc > s->max_dc)
+            s->max_dc = s->hot[j].dc;
         if (j > 0 && s->sector[j] == s->sector[j - 1] && s->zone[j] == s->zone[j - 1] &&
             same_tags(s, j, j - 1)) {
-            if (s->dc[j] > s->run_dc[s->nruns - 1])
-                s->run_dc[s->nruns - 1] = s->dc[j];
+            if (s->hot[j].dc > s->run_dc[s->nruns - 1])
+                s->run_dc[s->nruns - 1] = s->hot[j].dc;
             s->slot_set[j] = s->run_set[s->nruns - 1];
             continue;
         }
@@ -955,7 +956,7 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
         }
         s->run_lo[s->nruns] = j;
         s->run_set[s->nruns] = set;
-        s->run_dc[s->nruns] = s->dc[j];
+        s->run_dc[s->nruns] = s->hot[j].dc;
         s->nruns++;
         s->slot_set[j] = set;
     }
@@ -1329,7 +1330,7 @@ size_t match_index_memory(const struct match_index *idx)
         const struct side *s = &idx->sides[sd];
         b += (size_t)s->cap * (4 * sizeof(int64_t) + 2 * sizeof(uint32_t) + 4 + sizeof(uint64_t));
         b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
-        b += (size_t)s->sorted * (sizeof(*s->dc) + sizeof(*s->bc) + sizeof(*s->csig) +
+        b += (size_t)s->sorted * (sizeof(*s->hot) + sizeof(*s->csig) +
                                   sizeof(*s->cmax));
         b += (size_t)s->nruns * sizeof(*s->run_b);
         b += (size_t)s->nruns * (sizeof(*s->run_lo) + sizeof(*s->run_set) + sizeof(*s->run_dc));
@@ -1722,11 +1723,14 @@ struct topk {
     uint64_t qsig[4];    /* the buckets (csig_bit) of the query's common terms */
     uint32_t *qsum;      /* [256]: the query's common weights summed per bucket */
     bool qbknown;
+    bool qbsym;          /* MATCH_BUDGET_SYMMETRIC: budget_code_comp() applies */
+    double qblen;        /* the query's budget length as match_budget_fit() computes it */
     uint64_t budget_unk; /* the budget part of a candidate whose budget is unknown */
     struct rhit *rh;     /* the rare terms' postings in the sorted slots, by slot, summed */
     size_t nrh;
     uint64_t *tp;        /* per tag set of the other side: its (weighted) tag part */
     struct qmap *qtext;  /* the query's text vector */
+    bool dedup;          /* a slot may come twice: offer it only if not in the heap */
 };
 
 /* budget_comp(idx, t->q, c): the common cases (an unknown budget, disjoint ranges) without the
@@ -1752,6 +1756,46 @@ static inline uint64_t budget_bound(const struct topk *t, uint32_t c)
     if ((c & 255) < t->qblo || (c >> 8) > t->qbhi)
         return 0; /* bmax < the query's min or bmin > its max: disjoint */
     return t->budget_ub;
+}
+
+/* The least and the most amount whose budget_code() is c (c < 256). */
+static inline int64_t code_lo(uint32_t c)
+{
+    if (c == 0)
+        return 0;
+    uint32_t e = (c - 1) / 4, m = (c - 1) % 4;
+    return e >= 2 ? (int64_t)((uint64_t)(4 + m) << (e - 2)) : (int64_t)1 << e;
+}
+
+static inline int64_t code_hi(uint32_t c)
+{
+    if (c == 0)
+        return 0;
+    uint32_t e = (c - 1) / 4, m = (c - 1) % 4;
+    if (e < 2)
+        return ((int64_t)2 << e) - 1;
+    uint64_t h = ((uint64_t)(5 + m) << (e - 2)) - 1;
+    return h > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)h;
+}
+
+/* At least budget_comp() of a known query budget (symmetric mode) with a slot whose bc (struct
+ * side) is c, a known budget: match_budget_fit()'s arithmetic on the widest intersection and the
+ * shortest candidate range the codes allow. Each step is monotone (integer differences, the
+ * correctly rounded conversion, sum, division and product), so it is never below the exact
+ * value. */
+static inline uint64_t budget_code_comp(const struct topk *t, uint32_t c)
+{
+    uint32_t cm = c >> 8, cx = c & 255;
+    int64_t clo = code_lo(cm), chi = code_hi(cx);
+    int64_t l = t->qbmin > clo ? t->qbmin : clo;
+    int64_t h = t->qbmax < chi ? t->qbmax : chi;
+    if (l > h)
+        return 0;
+    double ov = (double)(h - l) + 1.0;
+    int64_t span = code_lo(cx) - code_hi(cm); /* at most the candidate's bmax - bmin */
+    double lb = span > 0 ? (double)span + 1.0 : 1.0;
+    double frac = ov / (t->qblen > lb ? t->qblen : lb);
+    return (uint64_t)floor((frac > 1.0 ? 1.0 : frac) * (double)COMP_ONE);
 }
 
 /* At least the budget part of every slot of a run whose run_bsum() is b. */
@@ -1985,20 +2029,27 @@ static inline uint64_t qmap_dot(const struct qmap *m, const uint32_t *term, cons
 
 /* Slot d of the sorted prefix, whose tag part and sector/zone parts are `base` and whose rare
  * terms add rv to the text dot product: bounded, then scored exactly and offered. */
-static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t rv)
+static __attribute__((noinline)) void scan_slot(struct topk *t, uint32_t d, uint64_t base,
+                                                uint64_t rv)
 {
     const struct match_index *idx = t->idx;
     const struct side *cs = t->cs;
     struct heap *h = &t->h;
-    STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
     struct proj cp = {cs, d};
     if (h->n == h->k) {
         /* Bounds first from the small per-slot arrays, then the exact stage and budget parts,
          * then the common terms' bound again with the slot's signature. */
-        uint64_t tx = idx->w[W_TEXT] * (t->qc * cs->dc[d] + rv);
-        uint64_t bb = budget_bound(t, cs->bc[d]);
+        uint64_t tx = idx->w[W_TEXT] * (t->qc * cs->hot[d].dc + rv);
+        uint32_t bc = cs->hot[d].bc;
+        uint64_t bb = budget_bound(t, bc);
         if (base + tx + bb + t->stage_ub < t->thr)
             return;
+        if (bb == t->budget_ub && t->qbsym && (bc & 255)) {
+            /* The codes overlap: what the widest intersection they allow can fit. */
+            bb = idx->w[W_BUDGET] * budget_code_comp(t, bc);
+            if (base + tx + bb + t->stage_ub < t->thr)
+                return;
+        }
         uint64_t ex = base + idx->w[W_STAGE] * stage_comp(t->q, cp);
         if (ex + tx + bb < t->thr || !cs->alive[d] || cs->org[d] == t->qorg)
             return;
@@ -2015,7 +2066,7 @@ static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t
                 x &= x - 1;
             }
         }
-        if (ex + idx->w[W_TEXT] * (min_u64(t->qc * cs->dc[d], in * cs->cmax[d]) + rv) < t->thr)
+        if (ex + idx->w[W_TEXT] * (min_u64(t->qc * cs->hot[d].dc, in * cs->cmax[d]) + rv) < t->thr)
             return;
         STAT(match_index_stats.probes[match_index_stats.cur_seg]++);
     } else if (!cs->alive[d] || cs->org[d] == t->qorg) {
@@ -2028,8 +2079,26 @@ static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t
                   idx->w[W_TEXT] * qmap_dot(t->qtext, cs->f_term + co + ct, cs->f_w + co + ct,
                                             cs->ntext[d]);
     STAT(match_index_stats.offered[match_index_stats.cur_seg]++);
-    if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k)
+    int64_t id = cs->id[d];
+    if (t->dedup && heap_wants(h, sc, id))
+        for (size_t i = 0; i < h->n; i++)
+            if (h->v[i].id == id)
+                return;
+    if (offer(h, sc, id, t->skip, t->skip_arg) && h->n == h->k)
         t->thr = h->v[0].score;
+}
+
+/* scan_slot() behind its first bound, inline: most slots stop there. */
+static inline __attribute__((always_inline)) void visit_slot(struct topk *t, uint32_t d,
+                                                             uint64_t base, uint64_t rv)
+{
+    STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
+    if (t->h.n == t->h.k &&
+        base + t->stage_ub + t->idx->w[W_TEXT] * (t->qc * t->cs->hot[d].dc + rv) +
+                budget_bound(t, t->cs->hot[d].bc) <
+            t->thr)
+        return;
+    scan_slot(t, d, base, rv);
 }
 
 /* First index of rh whose slot is >= slot. */
@@ -2066,7 +2135,7 @@ static void scan_run(struct topk *t, uint32_t r, size_t rp, uint64_t known)
         uint64_t rv = 0;
         if (rp < t->nrh && t->rh[rp].slot == d)
             rv = t->rh[rp++].v;
-        scan_slot(t, d, base, rv);
+        visit_slot(t, d, base, rv);
     }
 }
 
@@ -2112,15 +2181,28 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
     STAT(match_index_stats.cur_seg = 4);
     for (size_t i = 0; i < t->nrh; i++) {
         uint32_t d = t->rh[i].slot;
+        if (i + 8 < t->nrh) {
+            /* Random slots: start loading those a few hits ahead. */
+            uint32_t e = t->rh[i + 8].slot;
+            __builtin_prefetch(&cs->slot_set[e]);
+            __builtin_prefetch(&cs->zone[e]);
+            __builtin_prefetch(&cs->hot[e]);
+        }
         if (d >= slo && d < shi)
             continue;
         uint32_t set = cs->slot_set[d];
         uint64_t base = t->tp[set];
         if (t->qzone != NONE && cs->zone[d] == t->qzone)
             base += t->idx->w[W_ZONE] * COMP_ONE;
-        scan_slot(t, d, base, t->rh[i].v + t->slack);
+        visit_slot(t, d, base, t->rh[i].v + t->slack);
     }
     STAT(match_index_stats.cur_seg = 5);
+    /* A slot scored above may pass again (bounded by the slack alone, scored exactly): it can
+     * only matter while it is in the heap, where dedup finds it. */
+    t->dedup = true;
+#ifdef MATCH_INDEX_STATS
+    match_index_stats.ns[5] -= stat_now();
+#endif
     const uint64_t cub = (t->qzone != NONE ? t->idx->w[W_ZONE] * COMP_ONE : 0) + t->budget_ub +
                          t->stage_ub;
     const uint64_t wz = t->idx->w[W_ZONE] * COMP_ONE;
@@ -2130,6 +2212,8 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
             continue;
         for (uint32_t i = cs->set_roff[set]; i < cs->set_roff[set + 1]; i++) {
             const struct srun *sr = &cs->set_runs[i];
+            if (i + 3 < cs->set_roff[set + 1])
+                __builtin_prefetch(&cs->hot[sr[3].lo]); /* a few runs ahead */
             if (sr->lo >= slo && sr->lo < shi)
                 continue;
             uint64_t base = t->tp[set] + (t->qzone != NONE && sr->zone == t->qzone ? wz : 0);
@@ -2138,16 +2222,13 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
                         t->idx->w[W_TEXT] * (t->qc * sr->dc + t->slack) < t->thr)
                 continue;
             STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
-            size_t rp = rh_lower(t, sr->lo);
-            for (uint32_t d = sr->lo; d < sr->lo + sr->n; d++) {
-                if (rp < t->nrh && t->rh[rp].slot == d) {
-                    rp++;
-                    continue; /* scored above */
-                }
-                scan_slot(t, d, base, t->slack);
-            }
+            for (uint32_t d = sr->lo; d < sr->lo + sr->n; d++)
+                visit_slot(t, d, base, t->slack);
         }
     }
+#ifdef MATCH_INDEX_STATS
+    match_index_stats.ns[5] += stat_now();
+#endif
 }
 
 /* Appends to t->rh the postings of rare terms rterm[from..nrterm) in the slots [a0, a1), by
@@ -2275,6 +2356,8 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
         match_budget_fit(0, 0, 0, 0, idx->budget_mode, NULL, NULL) * (double)COMP_ONE);
     t.budget_unk = idx->w[W_BUDGET] * t.budget_unknown;
     t.qbknown = t.qbmax > 0;
+    t.qbsym = idx->budget_mode == MATCH_BUDGET_SYMMETRIC && t.qbknown && t.qbmin <= t.qbmax;
+    t.qblen = (double)(t.qbmax - t.qbmin) + 1.0;
     t.qblo = budget_code(t.qbmin);
     t.qbhi = budget_code(t.qbmax);
 
@@ -2613,7 +2696,7 @@ void match_index_print_runs(const struct match_index *idx)
         const struct side *s = &idx->sides[sd];
         uint64_t hist[8] = {0};
         for (uint32_t d = 0; d < s->sorted; d++)
-            hist[s->dc[d] * 8 / 65536]++;
+            hist[s->hot[d].dc * 8 / 65536]++;
         printf("side %d: sorted %u runs %u sets %u; dc deciles(/8):", sd, s->sorted, s->nruns, s->nsets);
         for (int i = 0; i < 8; i++)
             printf(" %lu", (unsigned long)hist[i]);

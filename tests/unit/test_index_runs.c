@@ -38,6 +38,17 @@ struct owned {
     char title[256], desc[1024];
 };
 
+/* When set, project() draws budgets next to the edges of the index's coarse budget codes (a
+ * quarter of an octave wide: (4 + m) << (e - 2)), so that a bound taken from the codes is tested
+ * where it is tightest. */
+static bool edge_budgets;
+
+static int64_t code_edge(uint64_t *s)
+{
+    unsigned e = 16 + (unsigned)(rnd(s) % 6), m = (unsigned)(rnd(s) % 4);
+    return ((int64_t)(4 + m) << (e - 2)) + (int64_t)(rnd(s) % 3) - 1;
+}
+
 static void project(uint64_t *s, int64_t id, struct owned *o, int64_t norgs)
 {
     memset(o, 0, sizeof(*o));
@@ -57,7 +68,13 @@ static void project(uint64_t *s, int64_t id, struct owned *o, int64_t norgs)
             o->tags[nt] = tags_v[(sec + nt) % 14];
     o->p.tags = o->tags;
     o->p.ntags = nt;
-    if (rnd(s) % 7) {
+    if (edge_budgets) {
+        if (rnd(s) % 8) {
+            int64_t a = code_edge(s), b = code_edge(s);
+            o->p.budget_min = a < b ? a : b;
+            o->p.budget_max = a < b ? b : a;
+        }
+    } else if (rnd(s) % 7) {
         o->p.budget_min = (int64_t)(rnd(s) % 20) * 50000;
         o->p.budget_max = o->p.budget_min + (int64_t)(rnd(s) % 4 + 1) * 100000;
     }
@@ -176,6 +193,16 @@ Test(index_runs, topk_equals_exhaustive_when_text_or_tags_decide)
     run(43, text_heavy, MATCH_BUDGET_SYMMETRIC, false);
     run(44, tag_heavy, MATCH_BUDGET_SYMMETRIC, true);
     run(45, no_text, MATCH_BUDGET_SYMMETRIC, false);
+}
+
+Test(index_runs, topk_equals_exhaustive_when_budgets_decide_at_the_code_edges)
+{
+    struct match_weights budget_heavy = {0.05, 0.1, 0.05, 0.05, 3, 0.05};
+    edge_budgets = true;
+    run(46, budget_heavy, MATCH_BUDGET_SYMMETRIC, false);
+    run(47, match_weights_default(), MATCH_BUDGET_SYMMETRIC, true);
+    run(48, budget_heavy, MATCH_BUDGET_SHORTER, false);
+    edge_budgets = false;
 }
 
 /* The sorted slots' runs change nothing a caller sees: the same answers after a compaction as

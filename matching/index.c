@@ -80,6 +80,7 @@ struct side {
      * bound a query takes of a slot reads both): hot[slot]. */
     struct slot_hot {
         uint16_t dc, bc;
+        uint16_t sdc; /* the most dc of this slot and the ones after it in its run */
     } *hot;
     uint32_t *run_b;
     /* csig[slot]: a 256-bit signature of the slot's common text terms (bit csig_bit(term)), and
@@ -786,6 +787,7 @@ static void side_post(struct plist *lists, const struct side *s, int sd, uint32_
 
 struct ord {
     uint32_t sector, zone, slot;
+    uint32_t key; /* within a run, larger first (about its dc: approx_dc()) */
     uint64_t tsig;
 };
 
@@ -798,6 +800,8 @@ static int ord_cmp(const void *a, const void *b)
         return x->zone < y->zone ? -1 : 1;
     if (x->tsig != y->tsig)
         return x->tsig < y->tsig ? -1 : 1;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
     return (x->slot > y->slot) - (x->slot < y->slot);
 }
 
@@ -828,6 +832,30 @@ static uint64_t tag_sig(const struct side *from, uint32_t i, const double *idf)
     for (uint32_t k = 0; k < nt; k++)
         h = mix64(h ^ ((uint64_t)from->f_term[src + k] << 16 | w[k]));
     return h;
+}
+
+/* About the dc slot i of `from` will have once copied with this idf (NULL: the weights kept)
+ * and common terms: |its text vector restricted to them| / |its text vector|, scaled. Only an
+ * order: the runs put their slots by it, larger first, so that a scan can stop early in a run
+ * (struct side: sdc). */
+static uint32_t approx_dc(const struct side *from, uint32_t i, const double *idf,
+                          const uint8_t *common)
+{
+    uint32_t nt = from->ntag[i], nx = from->ntext[i];
+    uint64_t src = from->fwd[i] + nt;
+    double all = 0, com = 0;
+    for (uint32_t k = 0; k < nx; k++) {
+        uint32_t term = from->f_term[src + k];
+        double w = from->f_w[src + k];
+        if (idf) {
+            uint32_t tf = from->f_tf[src + k];
+            w = tf == 1 ? idf[term] : raw_weight(KIND_TEXT, idf[term], tf);
+        }
+        all += w * w;
+        if (common[term])
+            com += w * w;
+    }
+    return all > 0 ? (uint32_t)(com / all * 4294967295.0) : 0; /* com <= all */
 }
 
 static bool same_tags(const struct side *s, uint32_t a, uint32_t b)
@@ -961,6 +989,13 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
         s->slot_set[j] = set;
     }
     s->run_lo[s->nruns] = n;
+    for (uint32_t r = 0; r < s->nruns; r++) {
+        uint16_t m = 0;
+        for (uint32_t d = s->run_lo[r + 1]; d-- > s->run_lo[r];) {
+            m = s->hot[d].dc > m ? s->hot[d].dc : m;
+            s->hot[d].sdc = m;
+        }
+    }
     s->run_lo = xrealloc(s->run_lo, ((size_t)s->nruns + 1) * sizeof(*s->run_lo));
     s->run_set = xrealloc(s->run_set, (s->nruns ? s->nruns : 1) * sizeof(*s->run_set));
     s->run_dc = xrealloc(s->run_dc, (s->nruns ? s->nruns : 1) * sizeof(*s->run_dc));
@@ -1010,7 +1045,7 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
     struct ord *o = xmalloc((nt ? nt : 1) * sizeof(*o));
     for (uint32_t q = 0, i = 0; q < ns; q++)
         for (uint32_t k = s->set_toff[q]; k < s->set_toff[q + 1]; k++, i++)
-            o[i] = (struct ord){s->set_term[k], 0, q, k};
+            o[i] = (struct ord){s->set_term[k], 0, q, 0, k};
     qsort(o, nt, sizeof(*o), ord_cmp);
     for (uint32_t i = 0; i < nt; i++) {
         s->tset_term[i] = o[i].sector;
@@ -1131,6 +1166,7 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
             if (!old->alive[i])
                 continue;
             o[no++] = (struct ord){old->sector[i], old->zone[i], i,
+                                   approx_dc(old, i, c->same_idf ? NULL : c->idf, c->common),
                                    tag_sig(old, i, c->same_idf ? NULL : c->idf)};
             need += (uint64_t)old->ntag[i] + old->ntext[i];
         }
@@ -2122,16 +2158,18 @@ static void scan_run(struct topk *t, uint32_t r, size_t rp, uint64_t known)
     const struct side *cs = t->cs;
     uint32_t a = cs->run_lo[r], b = cs->run_lo[r + 1];
     uint64_t base = t->tp[cs->run_set[r]] + known;
-    if (t->h.n == t->h.k) {
-        uint64_t rmax = 0; /* the most the rare terms add to a slot of the run */
-        for (size_t i = rp; i < t->nrh && t->rh[i].slot < b; i++)
-            rmax = t->rh[i].v > rmax ? t->rh[i].v : rmax;
-        if (base + run_budget_bound(t, cs->run_b[r]) + t->stage_ub +
-                t->idx->w[W_TEXT] * (t->qc * cs->run_dc[r] + rmax) < t->thr)
-            return;
-    }
+    uint64_t rmax = 0; /* the most the rare terms add to a slot of the run */
+    for (size_t i = rp; i < t->nrh && t->rh[i].slot < b; i++)
+        rmax = t->rh[i].v > rmax ? t->rh[i].v : rmax;
+    /* What a slot of the run can score but for its text's common part. */
+    uint64_t rest = base + run_budget_bound(t, cs->run_b[r]) + t->stage_ub +
+                    t->idx->w[W_TEXT] * rmax;
+    if (t->h.n == t->h.k && rest + t->idx->w[W_TEXT] * t->qc * cs->run_dc[r] < t->thr)
+        return;
     STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
     for (uint32_t d = a; d < b; d++) {
+        if (t->h.n == t->h.k && rest + t->idx->w[W_TEXT] * t->qc * cs->hot[d].sdc < t->thr)
+            return; /* nor any slot after it */
         uint64_t rv = 0;
         if (rp < t->nrh && t->rh[rp].slot == d)
             rv = t->rh[rp++].v;
@@ -2179,22 +2217,30 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
 {
     const struct side *cs = t->cs;
     STAT(match_index_stats.cur_seg = 4);
+    /* Random slots: their set and dc first (loaded a few hits ahead, the set's tag part after
+     * them), the zone only for a slot that passes with it. */
+    const uint64_t wz = t->qzone != NONE ? t->idx->w[W_ZONE] * COMP_ONE : 0;
     for (size_t i = 0; i < t->nrh; i++) {
-        uint32_t d = t->rh[i].slot;
-        if (i + 8 < t->nrh) {
-            /* Random slots: start loading those a few hits ahead. */
-            uint32_t e = t->rh[i + 8].slot;
+        if (i + 16 < t->nrh) {
+            uint32_t e = t->rh[i + 16].slot;
             __builtin_prefetch(&cs->slot_set[e]);
-            __builtin_prefetch(&cs->zone[e]);
             __builtin_prefetch(&cs->hot[e]);
         }
+        if (i + 8 < t->nrh)
+            __builtin_prefetch(&t->tp[cs->slot_set[t->rh[i + 8].slot]]);
+        uint32_t d = t->rh[i].slot;
         if (d >= slo && d < shi)
             continue;
-        uint32_t set = cs->slot_set[d];
-        uint64_t base = t->tp[set];
-        if (t->qzone != NONE && cs->zone[d] == t->qzone)
-            base += t->idx->w[W_ZONE] * COMP_ONE;
-        visit_slot(t, d, base, t->rh[i].v + t->slack);
+        uint64_t base = t->tp[cs->slot_set[d]], rv = t->rh[i].v + t->slack;
+        STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
+        if (t->h.n == t->h.k &&
+            base + wz + t->stage_ub + t->idx->w[W_TEXT] * (t->qc * cs->hot[d].dc + rv) +
+                    budget_bound(t, cs->hot[d].bc) <
+                t->thr)
+            continue;
+        if (wz && cs->zone[d] == t->qzone)
+            base += wz;
+        visit_slot(t, d, base, rv);
     }
     STAT(match_index_stats.cur_seg = 5);
     /* A slot scored above may pass again (bounded by the slack alone, scored exactly): it can
@@ -2203,9 +2249,7 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
 #ifdef MATCH_INDEX_STATS
     match_index_stats.ns[5] -= stat_now();
 #endif
-    const uint64_t cub = (t->qzone != NONE ? t->idx->w[W_ZONE] * COMP_ONE : 0) + t->budget_ub +
-                         t->stage_ub;
-    const uint64_t wz = t->idx->w[W_ZONE] * COMP_ONE;
+    const uint64_t cub = wz + t->budget_ub + t->stage_ub;
     for (uint32_t set = 0; set < cs->nsets; set++) {
         if (t->h.n == t->h.k &&
             t->tp[set] + cub + t->idx->w[W_TEXT] * (t->qc * cs->set_dc[set] + t->slack) < t->thr)
@@ -2222,8 +2266,14 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
                         t->idx->w[W_TEXT] * (t->qc * sr->dc + t->slack) < t->thr)
                 continue;
             STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
-            for (uint32_t d = sr->lo; d < sr->lo + sr->n; d++)
+            uint64_t rest = base + run_budget_bound(t, sr->b) + t->stage_ub +
+                            t->idx->w[W_TEXT] * t->slack;
+            for (uint32_t d = sr->lo; d < sr->lo + sr->n; d++) {
+                if (t->h.n == t->h.k &&
+                    rest + t->idx->w[W_TEXT] * t->qc * cs->hot[d].sdc < t->thr)
+                    break; /* nor any slot after it */
                 visit_slot(t, d, base, t->slack);
+            }
         }
     }
 #ifdef MATCH_INDEX_STATS

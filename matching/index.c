@@ -1767,6 +1767,10 @@ struct topk {
     uint64_t *tp;        /* per tag set of the other side: its (weighted) tag part */
     struct qmap *qtext;  /* the query's text vector */
     bool dedup;          /* a slot may come twice: offer it only if not in the heap */
+    struct bmemo {
+        uint32_t bc;
+        uint64_t v;
+    } *bmemo;            /* [BMEMO]: budget_tight() by bc, direct-mapped */
 };
 
 /* budget_comp(idx, t->q, c): the common cases (an unknown budget, disjoint ranges) without the
@@ -1832,6 +1836,19 @@ static inline uint64_t budget_code_comp(const struct topk *t, uint32_t c)
     double lb = span > 0 ? (double)span + 1.0 : 1.0;
     double frac = ov / (t->qblen > lb ? t->qblen : lb);
     return (uint64_t)floor((frac > 1.0 ? 1.0 : frac) * (double)COMP_ONE);
+}
+
+/* At least the budget part of a slot whose bc is c: budget_code_comp() when it applies
+ * (remembered per query: a few hundred distinct codes cover most slots), else budget_bound(). */
+#define BMEMO 1024
+static inline uint64_t budget_tight(const struct topk *t, uint32_t c)
+{
+    if (!t->qbsym || (c & 255) == 0)
+        return budget_bound(t, c);
+    struct bmemo *m = &t->bmemo[(c ^ c >> 6) & (BMEMO - 1)];
+    if (m->bc != c)
+        *m = (struct bmemo){c, t->idx->w[W_BUDGET] * budget_code_comp(t, c)};
+    return m->v;
 }
 
 /* At least the budget part of every slot of a run whose run_bsum() is b. */
@@ -2076,16 +2093,9 @@ static __attribute__((noinline)) void scan_slot(struct topk *t, uint32_t d, uint
         /* Bounds first from the small per-slot arrays, then the exact stage and budget parts,
          * then the common terms' bound again with the slot's signature. */
         uint64_t tx = idx->w[W_TEXT] * (t->qc * cs->hot[d].dc + rv);
-        uint32_t bc = cs->hot[d].bc;
-        uint64_t bb = budget_bound(t, bc);
+        uint64_t bb = budget_tight(t, cs->hot[d].bc);
         if (base + tx + bb + t->stage_ub < t->thr)
             return;
-        if (bb == t->budget_ub && t->qbsym && (bc & 255)) {
-            /* The codes overlap: what the widest intersection they allow can fit. */
-            bb = idx->w[W_BUDGET] * budget_code_comp(t, bc);
-            if (base + tx + bb + t->stage_ub < t->thr)
-                return;
-        }
         uint64_t ex = base + idx->w[W_STAGE] * stage_comp(t->q, cp);
         if (ex + tx + bb < t->thr || !cs->alive[d] || cs->org[d] == t->qorg)
             return;
@@ -2131,7 +2141,7 @@ static inline __attribute__((always_inline)) void visit_slot(struct topk *t, uin
     STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
     if (t->h.n == t->h.k &&
         base + t->stage_ub + t->idx->w[W_TEXT] * (t->qc * t->cs->hot[d].dc + rv) +
-                budget_bound(t, t->cs->hot[d].bc) <
+                budget_tight(t, t->cs->hot[d].bc) <
             t->thr)
         return;
     scan_slot(t, d, base, rv);
@@ -2235,7 +2245,7 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
         STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
         if (t->h.n == t->h.k &&
             base + wz + t->stage_ub + t->idx->w[W_TEXT] * (t->qc * cs->hot[d].dc + rv) +
-                    budget_bound(t, cs->hot[d].bc) <
+                    budget_tight(t, cs->hot[d].bc) <
                 t->thr)
             continue;
         if (wz && cs->zone[d] == t->qzone)
@@ -2408,6 +2418,9 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     t.qbknown = t.qbmax > 0;
     t.qbsym = idx->budget_mode == MATCH_BUDGET_SYMMETRIC && t.qbknown && t.qbmin <= t.qbmax;
     t.qblen = (double)(t.qbmax - t.qbmin) + 1.0;
+    t.bmemo = xmalloc(BMEMO * sizeof(*t.bmemo));
+    for (size_t i = 0; i < BMEMO; i++)
+        t.bmemo[i].bc = UINT32_MAX; /* no bc is: they have 16 bits */
     t.qblo = budget_code(t.qbmin);
     t.qbhi = budget_code(t.qbmax);
 
@@ -2533,6 +2546,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     free(t.rterm);
     free(t.tp);
     free(t.qtext);
+    free(t.bmemo);
     free(all);
 out:
     heap_output(&t.h, out, nout);

@@ -70,14 +70,18 @@ struct side {
     /* Within a (sector, zone), the sorted slots are grouped by tag vector: run i is the slots
      * [run_lo[i], run_lo[i + 1]) (run_lo[nruns] == sorted), all of one sector, zone and tag
      * vector (term ids and weights), that of tag set run_set[i]; set_rep[set] is a slot that has
-     * it. dc[slot] >= |the slot's text vector restricted to the common terms| (see
+     * it. hot[slot].dc >= |the slot's text vector restricted to the common terms| (see
      * match_index.common) and run_dc[i] is the runs' maximum of it. */
     uint32_t nruns, nsets;
     uint32_t *run_lo, *run_set, *set_rep;
-    uint16_t *run_dc, *dc;
-    /* Budgets, coarsely: bc[slot] = budget_code(bmin) << 8 | budget_code(bmax) (0 for bmax:
-     * unknown); run_b[run] summarizes its slots' (run_bsum()). */
-    uint16_t *bc;
+    uint16_t *run_dc;
+    /* Budgets, coarsely: bc = budget_code(bmin) << 8 | budget_code(bmax) (0 for bmax: unknown);
+     * run_b[run] summarizes its slots' (run_bsum()). A slot's dc and bc side by side (the first
+     * bound a query takes of a slot reads both): hot[slot]. */
+    struct slot_hot {
+        uint16_t dc, bc;
+        uint16_t sdc; /* the most dc of this slot and the ones after it in its run */
+    } *hot;
     uint32_t *run_b;
     /* csig[slot]: a 256-bit signature of the slot's common text terms (bit csig_bit(term)), and
      * cmax[slot] its largest weight on them: its common text dot product with a query is at most
@@ -384,8 +388,7 @@ static void side_free(struct side *s)
     free(s->run_set);
     free(s->set_rep);
     free(s->run_dc);
-    free(s->dc);
-    free(s->bc);
+    free(s->hot);
     free(s->run_b);
     free(s->csig);
     free(s->cmax);
@@ -784,6 +787,7 @@ static void side_post(struct plist *lists, const struct side *s, int sd, uint32_
 
 struct ord {
     uint32_t sector, zone, slot;
+    uint32_t key; /* within a run, larger first (about its dc: approx_dc()) */
     uint64_t tsig;
 };
 
@@ -796,6 +800,8 @@ static int ord_cmp(const void *a, const void *b)
         return x->zone < y->zone ? -1 : 1;
     if (x->tsig != y->tsig)
         return x->tsig < y->tsig ? -1 : 1;
+    if (x->key != y->key)
+        return x->key > y->key ? -1 : 1;
     return (x->slot > y->slot) - (x->slot < y->slot);
 }
 
@@ -826,6 +832,30 @@ static uint64_t tag_sig(const struct side *from, uint32_t i, const double *idf)
     for (uint32_t k = 0; k < nt; k++)
         h = mix64(h ^ ((uint64_t)from->f_term[src + k] << 16 | w[k]));
     return h;
+}
+
+/* About the dc slot i of `from` will have once copied with this idf (NULL: the weights kept)
+ * and common terms: |its text vector restricted to them| / |its text vector|, scaled. Only an
+ * order: the runs put their slots by it, larger first, so that a scan can stop early in a run
+ * (struct side: sdc). */
+static uint32_t approx_dc(const struct side *from, uint32_t i, const double *idf,
+                          const uint8_t *common)
+{
+    uint32_t nt = from->ntag[i], nx = from->ntext[i];
+    uint64_t src = from->fwd[i] + nt;
+    double all = 0, com = 0;
+    for (uint32_t k = 0; k < nx; k++) {
+        uint32_t term = from->f_term[src + k];
+        double w = from->f_w[src + k];
+        if (idf) {
+            uint32_t tf = from->f_tf[src + k];
+            w = tf == 1 ? idf[term] : raw_weight(KIND_TEXT, idf[term], tf);
+        }
+        all += w * w;
+        if (common[term])
+            com += w * w;
+    }
+    return all > 0 ? (uint32_t)(com / all * 4294967295.0) : 0; /* com <= all */
 }
 
 static bool same_tags(const struct side *s, uint32_t a, uint32_t b)
@@ -869,7 +899,7 @@ static uint32_t run_bsum(const struct side *s, uint32_t a, uint32_t b)
 {
     uint32_t lo = 255, hi = 0, known = 0, unknown = 0;
     for (uint32_t d = a; d < b; d++) {
-        uint32_t c = s->bc[d];
+        uint32_t c = s->hot[d].bc;
         if ((c & 255) == 0) {
             unknown = 1;
             continue;
@@ -885,15 +915,14 @@ static uint32_t run_bsum(const struct side *s, uint32_t a, uint32_t b)
 static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
 {
     uint32_t n = s->sorted;
-    s->dc = xmalloc((n ? n : 1) * sizeof(*s->dc));
+    s->hot = xmalloc((n ? n : 1) * sizeof(*s->hot));
     s->run_lo = xmalloc(((size_t)n + 1) * sizeof(*s->run_lo));
     s->run_set = xmalloc((n ? n : 1) * sizeof(*s->run_set));
     s->run_dc = xmalloc((n ? n : 1) * sizeof(*s->run_dc));
     s->set_rep = NULL;
     s->max_dc = 0;
-    s->bc = xmalloc((n ? n : 1) * sizeof(*s->bc));
     for (uint32_t j = 0; j < n; j++)
-        s->bc[j] = (uint16_t)(s->bmax[j] > 0 ? budget_code(s->bmin[j]) << 8 | budget_code(s->bmax[j])
+        s->hot[j].bc = (uint16_t)(s->bmax[j] > 0 ? budget_code(s->bmin[j]) << 8 | budget_code(s->bmax[j])
                                              : 0);
     s->slot_set = xmalloc((n ? n : 1) * sizeof(*s->slot_set));
     s->csig = xcalloc(n ? n : 1, sizeof(*s->csig));
@@ -913,13 +942,13 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
             }
         }
         uint32_t dc = isqrt_up(sq);
-        s->dc[j] = (uint16_t)(dc > QMAX ? QMAX : dc);
-        if (s->dc[j] > s->max_dc)
-            s->max_dc = s->dc[j];
+        s->hot[j].dc = (uint16_t)(dc > QMAX ? QMAX : dc);
+        if (s->hot[j].dc > s->max_dc)
+            s->max_dc = s->hot[j].dc;
         if (j > 0 && s->sector[j] == s->sector[j - 1] && s->zone[j] == s->zone[j - 1] &&
             same_tags(s, j, j - 1)) {
-            if (s->dc[j] > s->run_dc[s->nruns - 1])
-                s->run_dc[s->nruns - 1] = s->dc[j];
+            if (s->hot[j].dc > s->run_dc[s->nruns - 1])
+                s->run_dc[s->nruns - 1] = s->hot[j].dc;
             s->slot_set[j] = s->run_set[s->nruns - 1];
             continue;
         }
@@ -955,11 +984,18 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
         }
         s->run_lo[s->nruns] = j;
         s->run_set[s->nruns] = set;
-        s->run_dc[s->nruns] = s->dc[j];
+        s->run_dc[s->nruns] = s->hot[j].dc;
         s->nruns++;
         s->slot_set[j] = set;
     }
     s->run_lo[s->nruns] = n;
+    for (uint32_t r = 0; r < s->nruns; r++) {
+        uint16_t m = 0;
+        for (uint32_t d = s->run_lo[r + 1]; d-- > s->run_lo[r];) {
+            m = s->hot[d].dc > m ? s->hot[d].dc : m;
+            s->hot[d].sdc = m;
+        }
+    }
     s->run_lo = xrealloc(s->run_lo, ((size_t)s->nruns + 1) * sizeof(*s->run_lo));
     s->run_set = xrealloc(s->run_set, (s->nruns ? s->nruns : 1) * sizeof(*s->run_set));
     s->run_dc = xrealloc(s->run_dc, (s->nruns ? s->nruns : 1) * sizeof(*s->run_dc));
@@ -1009,7 +1045,7 @@ static void side_runs(struct side *s, const uint8_t *common, uint32_t ncommon)
     struct ord *o = xmalloc((nt ? nt : 1) * sizeof(*o));
     for (uint32_t q = 0, i = 0; q < ns; q++)
         for (uint32_t k = s->set_toff[q]; k < s->set_toff[q + 1]; k++, i++)
-            o[i] = (struct ord){s->set_term[k], 0, q, k};
+            o[i] = (struct ord){s->set_term[k], 0, q, 0, k};
     qsort(o, nt, sizeof(*o), ord_cmp);
     for (uint32_t i = 0; i < nt; i++) {
         s->tset_term[i] = o[i].sector;
@@ -1130,6 +1166,7 @@ static struct match_compaction *prepare(const struct match_index *idx, int mode,
             if (!old->alive[i])
                 continue;
             o[no++] = (struct ord){old->sector[i], old->zone[i], i,
+                                   approx_dc(old, i, c->same_idf ? NULL : c->idf, c->common),
                                    tag_sig(old, i, c->same_idf ? NULL : c->idf)};
             need += (uint64_t)old->ntag[i] + old->ntext[i];
         }
@@ -1329,7 +1366,7 @@ size_t match_index_memory(const struct match_index *idx)
         const struct side *s = &idx->sides[sd];
         b += (size_t)s->cap * (4 * sizeof(int64_t) + 2 * sizeof(uint32_t) + 4 + sizeof(uint64_t));
         b += (size_t)s->f_cap * (sizeof(uint32_t) + sizeof(uint16_t) + 1);
-        b += (size_t)s->sorted * (sizeof(*s->dc) + sizeof(*s->bc) + sizeof(*s->csig) +
+        b += (size_t)s->sorted * (sizeof(*s->hot) + sizeof(*s->csig) +
                                   sizeof(*s->cmax));
         b += (size_t)s->nruns * sizeof(*s->run_b);
         b += (size_t)s->nruns * (sizeof(*s->run_lo) + sizeof(*s->run_set) + sizeof(*s->run_dc));
@@ -1722,11 +1759,18 @@ struct topk {
     uint64_t qsig[4];    /* the buckets (csig_bit) of the query's common terms */
     uint32_t *qsum;      /* [256]: the query's common weights summed per bucket */
     bool qbknown;
+    bool qbsym;          /* MATCH_BUDGET_SYMMETRIC: budget_code_comp() applies */
+    double qblen;        /* the query's budget length as match_budget_fit() computes it */
     uint64_t budget_unk; /* the budget part of a candidate whose budget is unknown */
     struct rhit *rh;     /* the rare terms' postings in the sorted slots, by slot, summed */
     size_t nrh;
     uint64_t *tp;        /* per tag set of the other side: its (weighted) tag part */
     struct qmap *qtext;  /* the query's text vector */
+    bool dedup;          /* a slot may come twice: offer it only if not in the heap */
+    struct bmemo {
+        uint32_t bc;
+        uint64_t v;
+    } *bmemo;            /* [BMEMO]: budget_tight() by bc, direct-mapped */
 };
 
 /* budget_comp(idx, t->q, c): the common cases (an unknown budget, disjoint ranges) without the
@@ -1752,6 +1796,59 @@ static inline uint64_t budget_bound(const struct topk *t, uint32_t c)
     if ((c & 255) < t->qblo || (c >> 8) > t->qbhi)
         return 0; /* bmax < the query's min or bmin > its max: disjoint */
     return t->budget_ub;
+}
+
+/* The least and the most amount whose budget_code() is c (c < 256). */
+static inline int64_t code_lo(uint32_t c)
+{
+    if (c == 0)
+        return 0;
+    uint32_t e = (c - 1) / 4, m = (c - 1) % 4;
+    return e >= 2 ? (int64_t)((uint64_t)(4 + m) << (e - 2)) : (int64_t)1 << e;
+}
+
+static inline int64_t code_hi(uint32_t c)
+{
+    if (c == 0)
+        return 0;
+    uint32_t e = (c - 1) / 4, m = (c - 1) % 4;
+    if (e < 2)
+        return ((int64_t)2 << e) - 1;
+    uint64_t h = ((uint64_t)(5 + m) << (e - 2)) - 1;
+    return h > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)h;
+}
+
+/* At least budget_comp() of a known query budget (symmetric mode) with a slot whose bc (struct
+ * side) is c, a known budget: match_budget_fit()'s arithmetic on the widest intersection and the
+ * shortest candidate range the codes allow. Each step is monotone (integer differences, the
+ * correctly rounded conversion, sum, division and product), so it is never below the exact
+ * value. */
+static inline uint64_t budget_code_comp(const struct topk *t, uint32_t c)
+{
+    uint32_t cm = c >> 8, cx = c & 255;
+    int64_t clo = code_lo(cm), chi = code_hi(cx);
+    int64_t l = t->qbmin > clo ? t->qbmin : clo;
+    int64_t h = t->qbmax < chi ? t->qbmax : chi;
+    if (l > h)
+        return 0;
+    double ov = (double)(h - l) + 1.0;
+    int64_t span = code_lo(cx) - code_hi(cm); /* at most the candidate's bmax - bmin */
+    double lb = span > 0 ? (double)span + 1.0 : 1.0;
+    double frac = ov / (t->qblen > lb ? t->qblen : lb);
+    return (uint64_t)floor((frac > 1.0 ? 1.0 : frac) * (double)COMP_ONE);
+}
+
+/* At least the budget part of a slot whose bc is c: budget_code_comp() when it applies
+ * (remembered per query: a few hundred distinct codes cover most slots), else budget_bound(). */
+#define BMEMO 1024
+static inline uint64_t budget_tight(const struct topk *t, uint32_t c)
+{
+    if (!t->qbsym || (c & 255) == 0)
+        return budget_bound(t, c);
+    struct bmemo *m = &t->bmemo[(c ^ c >> 6) & (BMEMO - 1)];
+    if (m->bc != c)
+        *m = (struct bmemo){c, t->idx->w[W_BUDGET] * budget_code_comp(t, c)};
+    return m->v;
 }
 
 /* At least the budget part of every slot of a run whose run_bsum() is b. */
@@ -1985,18 +2082,18 @@ static inline uint64_t qmap_dot(const struct qmap *m, const uint32_t *term, cons
 
 /* Slot d of the sorted prefix, whose tag part and sector/zone parts are `base` and whose rare
  * terms add rv to the text dot product: bounded, then scored exactly and offered. */
-static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t rv)
+static __attribute__((noinline)) void scan_slot(struct topk *t, uint32_t d, uint64_t base,
+                                                uint64_t rv)
 {
     const struct match_index *idx = t->idx;
     const struct side *cs = t->cs;
     struct heap *h = &t->h;
-    STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
     struct proj cp = {cs, d};
     if (h->n == h->k) {
         /* Bounds first from the small per-slot arrays, then the exact stage and budget parts,
          * then the common terms' bound again with the slot's signature. */
-        uint64_t tx = idx->w[W_TEXT] * (t->qc * cs->dc[d] + rv);
-        uint64_t bb = budget_bound(t, cs->bc[d]);
+        uint64_t tx = idx->w[W_TEXT] * (t->qc * cs->hot[d].dc + rv);
+        uint64_t bb = budget_tight(t, cs->hot[d].bc);
         if (base + tx + bb + t->stage_ub < t->thr)
             return;
         uint64_t ex = base + idx->w[W_STAGE] * stage_comp(t->q, cp);
@@ -2015,7 +2112,7 @@ static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t
                 x &= x - 1;
             }
         }
-        if (ex + idx->w[W_TEXT] * (min_u64(t->qc * cs->dc[d], in * cs->cmax[d]) + rv) < t->thr)
+        if (ex + idx->w[W_TEXT] * (min_u64(t->qc * cs->hot[d].dc, in * cs->cmax[d]) + rv) < t->thr)
             return;
         STAT(match_index_stats.probes[match_index_stats.cur_seg]++);
     } else if (!cs->alive[d] || cs->org[d] == t->qorg) {
@@ -2028,8 +2125,26 @@ static inline void scan_slot(struct topk *t, uint32_t d, uint64_t base, uint64_t
                   idx->w[W_TEXT] * qmap_dot(t->qtext, cs->f_term + co + ct, cs->f_w + co + ct,
                                             cs->ntext[d]);
     STAT(match_index_stats.offered[match_index_stats.cur_seg]++);
-    if (offer(h, sc, cs->id[d], t->skip, t->skip_arg) && h->n == h->k)
+    int64_t id = cs->id[d];
+    if (t->dedup && heap_wants(h, sc, id))
+        for (size_t i = 0; i < h->n; i++)
+            if (h->v[i].id == id)
+                return;
+    if (offer(h, sc, id, t->skip, t->skip_arg) && h->n == h->k)
         t->thr = h->v[0].score;
+}
+
+/* scan_slot() behind its first bound, inline: most slots stop there. */
+static inline __attribute__((always_inline)) void visit_slot(struct topk *t, uint32_t d,
+                                                             uint64_t base, uint64_t rv)
+{
+    STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
+    if (t->h.n == t->h.k &&
+        base + t->stage_ub + t->idx->w[W_TEXT] * (t->qc * t->cs->hot[d].dc + rv) +
+                budget_tight(t, t->cs->hot[d].bc) <
+            t->thr)
+        return;
+    scan_slot(t, d, base, rv);
 }
 
 /* First index of rh whose slot is >= slot. */
@@ -2053,20 +2168,22 @@ static void scan_run(struct topk *t, uint32_t r, size_t rp, uint64_t known)
     const struct side *cs = t->cs;
     uint32_t a = cs->run_lo[r], b = cs->run_lo[r + 1];
     uint64_t base = t->tp[cs->run_set[r]] + known;
-    if (t->h.n == t->h.k) {
-        uint64_t rmax = 0; /* the most the rare terms add to a slot of the run */
-        for (size_t i = rp; i < t->nrh && t->rh[i].slot < b; i++)
-            rmax = t->rh[i].v > rmax ? t->rh[i].v : rmax;
-        if (base + run_budget_bound(t, cs->run_b[r]) + t->stage_ub +
-                t->idx->w[W_TEXT] * (t->qc * cs->run_dc[r] + rmax) < t->thr)
-            return;
-    }
+    uint64_t rmax = 0; /* the most the rare terms add to a slot of the run */
+    for (size_t i = rp; i < t->nrh && t->rh[i].slot < b; i++)
+        rmax = t->rh[i].v > rmax ? t->rh[i].v : rmax;
+    /* What a slot of the run can score but for its text's common part. */
+    uint64_t rest = base + run_budget_bound(t, cs->run_b[r]) + t->stage_ub +
+                    t->idx->w[W_TEXT] * rmax;
+    if (t->h.n == t->h.k && rest + t->idx->w[W_TEXT] * t->qc * cs->run_dc[r] < t->thr)
+        return;
     STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
     for (uint32_t d = a; d < b; d++) {
+        if (t->h.n == t->h.k && rest + t->idx->w[W_TEXT] * t->qc * cs->hot[d].sdc < t->thr)
+            return; /* nor any slot after it */
         uint64_t rv = 0;
         if (rp < t->nrh && t->rh[rp].slot == d)
             rv = t->rh[rp++].v;
-        scan_slot(t, d, base, rv);
+        visit_slot(t, d, base, rv);
     }
 }
 
@@ -2110,26 +2227,47 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
 {
     const struct side *cs = t->cs;
     STAT(match_index_stats.cur_seg = 4);
+    /* Random slots: their set and dc first (loaded a few hits ahead, the set's tag part after
+     * them), the zone only for a slot that passes with it. */
+    const uint64_t wz = t->qzone != NONE ? t->idx->w[W_ZONE] * COMP_ONE : 0;
     for (size_t i = 0; i < t->nrh; i++) {
+        if (i + 16 < t->nrh) {
+            uint32_t e = t->rh[i + 16].slot;
+            __builtin_prefetch(&cs->slot_set[e]);
+            __builtin_prefetch(&cs->hot[e]);
+        }
+        if (i + 8 < t->nrh)
+            __builtin_prefetch(&t->tp[cs->slot_set[t->rh[i + 8].slot]]);
         uint32_t d = t->rh[i].slot;
         if (d >= slo && d < shi)
             continue;
-        uint32_t set = cs->slot_set[d];
-        uint64_t base = t->tp[set];
-        if (t->qzone != NONE && cs->zone[d] == t->qzone)
-            base += t->idx->w[W_ZONE] * COMP_ONE;
-        scan_slot(t, d, base, t->rh[i].v + t->slack);
+        uint64_t base = t->tp[cs->slot_set[d]], rv = t->rh[i].v + t->slack;
+        STAT(match_index_stats.cand[match_index_stats.cur_seg]++);
+        if (t->h.n == t->h.k &&
+            base + wz + t->stage_ub + t->idx->w[W_TEXT] * (t->qc * cs->hot[d].dc + rv) +
+                    budget_tight(t, cs->hot[d].bc) <
+                t->thr)
+            continue;
+        if (wz && cs->zone[d] == t->qzone)
+            base += wz;
+        visit_slot(t, d, base, rv);
     }
     STAT(match_index_stats.cur_seg = 5);
-    const uint64_t cub = (t->qzone != NONE ? t->idx->w[W_ZONE] * COMP_ONE : 0) + t->budget_ub +
-                         t->stage_ub;
-    const uint64_t wz = t->idx->w[W_ZONE] * COMP_ONE;
+    /* A slot scored above may pass again (bounded by the slack alone, scored exactly): it can
+     * only matter while it is in the heap, where dedup finds it. */
+    t->dedup = true;
+#ifdef MATCH_INDEX_STATS
+    match_index_stats.ns[5] -= stat_now();
+#endif
+    const uint64_t cub = wz + t->budget_ub + t->stage_ub;
     for (uint32_t set = 0; set < cs->nsets; set++) {
         if (t->h.n == t->h.k &&
             t->tp[set] + cub + t->idx->w[W_TEXT] * (t->qc * cs->set_dc[set] + t->slack) < t->thr)
             continue;
         for (uint32_t i = cs->set_roff[set]; i < cs->set_roff[set + 1]; i++) {
             const struct srun *sr = &cs->set_runs[i];
+            if (i + 3 < cs->set_roff[set + 1])
+                __builtin_prefetch(&cs->hot[sr[3].lo]); /* a few runs ahead */
             if (sr->lo >= slo && sr->lo < shi)
                 continue;
             uint64_t base = t->tp[set] + (t->qzone != NONE && sr->zone == t->qzone ? wz : 0);
@@ -2138,16 +2276,19 @@ static void scan_other(struct topk *t, uint32_t slo, uint32_t shi)
                         t->idx->w[W_TEXT] * (t->qc * sr->dc + t->slack) < t->thr)
                 continue;
             STAT(match_index_stats.runs[match_index_stats.cur_seg]++);
-            size_t rp = rh_lower(t, sr->lo);
+            uint64_t rest = base + run_budget_bound(t, sr->b) + t->stage_ub +
+                            t->idx->w[W_TEXT] * t->slack;
             for (uint32_t d = sr->lo; d < sr->lo + sr->n; d++) {
-                if (rp < t->nrh && t->rh[rp].slot == d) {
-                    rp++;
-                    continue; /* scored above */
-                }
-                scan_slot(t, d, base, t->slack);
+                if (t->h.n == t->h.k &&
+                    rest + t->idx->w[W_TEXT] * t->qc * cs->hot[d].sdc < t->thr)
+                    break; /* nor any slot after it */
+                visit_slot(t, d, base, t->slack);
             }
         }
     }
+#ifdef MATCH_INDEX_STATS
+    match_index_stats.ns[5] += stat_now();
+#endif
 }
 
 /* Appends to t->rh the postings of rare terms rterm[from..nrterm) in the slots [a0, a1), by
@@ -2275,6 +2416,11 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
         match_budget_fit(0, 0, 0, 0, idx->budget_mode, NULL, NULL) * (double)COMP_ONE);
     t.budget_unk = idx->w[W_BUDGET] * t.budget_unknown;
     t.qbknown = t.qbmax > 0;
+    t.qbsym = idx->budget_mode == MATCH_BUDGET_SYMMETRIC && t.qbknown && t.qbmin <= t.qbmax;
+    t.qblen = (double)(t.qbmax - t.qbmin) + 1.0;
+    t.bmemo = xmalloc(BMEMO * sizeof(*t.bmemo));
+    for (size_t i = 0; i < BMEMO; i++)
+        t.bmemo[i].bc = UINT32_MAX; /* no bc is: they have 16 bits */
     t.qblo = budget_code(t.qbmin);
     t.qbhi = budget_code(t.qbmax);
 
@@ -2400,6 +2546,7 @@ int match_index_topk(const struct match_index *idx, int64_t query_id, size_t k, 
     free(t.rterm);
     free(t.tp);
     free(t.qtext);
+    free(t.bmemo);
     free(all);
 out:
     heap_output(&t.h, out, nout);
@@ -2613,7 +2760,7 @@ void match_index_print_runs(const struct match_index *idx)
         const struct side *s = &idx->sides[sd];
         uint64_t hist[8] = {0};
         for (uint32_t d = 0; d < s->sorted; d++)
-            hist[s->dc[d] * 8 / 65536]++;
+            hist[s->hot[d].dc * 8 / 65536]++;
         printf("side %d: sorted %u runs %u sets %u; dc deciles(/8):", sd, s->sorted, s->nruns, s->nsets);
         for (int i = 0; i < 8; i++)
             printf(" %lu", (unsigned long)hist[i]);

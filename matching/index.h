@@ -28,8 +28,9 @@
  * threshold rises early), then the rest of its sector, run by run; the other sectors tag set by
  * tag set: a set, run or project whose bound (exact tag, sector and zone parts, stage and budget
  * at most their maxima or 0 when the budget codes cannot overlap, text at most qc * dc plus its
- * rare postings) is below the k-th score is skipped, the others are scored exactly from their
- * stored fields and vectors. The unsorted tail runs MaxScore over per-side posting lists (tags,
+ * rare postings; a slot's budget part at most what the widest intersection and the shortest
+ * range its codes allow can fit) is below the k-th score is skipped, the others are scored
+ * exactly from their stored fields and vectors. The unsorted tail runs MaxScore over per-side posting lists (tags,
  * tokens, sector, zone): each list has an upper bound (weight * query component * list maximum),
  * the tag and text groups are further bounded by Cauchy-Schwarz, lists whose summed bound cannot
  * reach the k-th score are only probed. Pruning happens only when a bound is strictly below the

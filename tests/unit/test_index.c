@@ -5,14 +5,7 @@
 
 #include "matching/index.h"
 #include "server/err.h"
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
+#include "tests/unit/index_fixtures.h"
 
 /* A small vocabulary on purpose: many projects share features, so scores tie often. */
 static const char *const tags_v[] = {"机器视觉",   "智能语音", "医学影像", "无人机",   "车联网",
@@ -23,12 +16,6 @@ static const char *const words_v[] = {"医学影像分析",  "表面缺陷检测
                                       "Vision AI",     "机器人",       "天府",     "成都"};
 static const char *const sectors_v[] = {"医疗健康", "交通物流", "智能制造", "电子信息", ""};
 static const char *const zones_v[] = {"成都科学城", "天府国际生物城", "龙泉驿", "天府新区", ""};
-
-struct owned {
-    struct match_project p;
-    const char *tags[MATCH_TAGS_MAX];
-    char title[256], desc[1024];
-};
 
 static void random_project(uint64_t *s, int64_t id, struct owned *o, int64_t norgs)
 {
@@ -200,40 +187,6 @@ Test(index, equal_scores_are_ordered_by_lower_id)
 
 /* ---- property: index top-k == exhaustive top-k ---- */
 
-struct veto {
-    int64_t query;
-    uint64_t mod;
-};
-
-/* A pure function of the pair, like a table of not_interested decisions. */
-static bool veto_fn(void *arg, int64_t cand)
-{
-    const struct veto *v = arg;
-    return v->mod && ((uint64_t)(v->query * 31 + cand) * 0x9e3779b97f4a7c15ULL >> 40) % v->mod == 0;
-}
-
-static void check_query(const struct match_index *idx, int64_t qid, size_t k, struct veto *v,
-                        int round)
-{
-    struct match_result a[64], b[64];
-    size_t na = 0, nb = 0; /* a removed query answers NOT_FOUND and sets neither */
-    int ra = match_index_topk(idx, qid, k, v->mod ? veto_fn : NULL, v, a, &na);
-    int rb = match_index_topk_exhaustive(idx, qid, k, v->mod ? veto_fn : NULL, v, b, &nb);
-    cr_assert_eq(ra, rb);
-    if (ra != 0)
-        return;
-    cr_assert_eq(na, nb, "round %d query %lld k %zu: %zu vs %zu results", round, (long long)qid, k,
-                 na, nb);
-    for (size_t i = 0; i < na; i++) {
-        cr_assert_eq(a[i].id, b[i].id, "round %d query %lld k %zu rank %zu: %lld vs %lld", round,
-                     (long long)qid, k, i, (long long)a[i].id, (long long)b[i].id);
-        cr_assert_eq(a[i].score, b[i].score);
-        if (i)
-            cr_assert(a[i - 1].score > a[i].score ||
-                      (a[i - 1].score == a[i].score && a[i - 1].id < a[i].id));
-    }
-}
-
 static enum match_budget_mode g_budget_mode = MATCH_BUDGET_SYMMETRIC;
 
 static void property_run(uint64_t seed, size_t n, int64_t norgs, struct match_weights w, int rounds,
@@ -254,7 +207,7 @@ static void property_run(uint64_t seed, size_t n, int64_t norgs, struct match_we
             int64_t qid = 1 + (int64_t)(rnd(&s) % (uint64_t)(next_id - 1));
             struct veto v = {qid, rnd(&s) % 3 ? 0 : 2 + rnd(&s) % 4};
             size_t k = ks[rnd(&s) % 5];
-            check_query(idx, qid, k, &v, round);
+            topk_check(idx, qid, k, &v, round);
         }
         /* Removals, replacements (possibly switching side) and new projects. */
         for (int mi = 0; mi < mutations_per_round; mi++) {
@@ -331,7 +284,7 @@ static void large_run(uint64_t seed, struct match_weights w, enum match_budget_m
         for (int qi = 0; qi < 120; qi++) {
             int64_t qid = 1 + (int64_t)(rnd(&s) % (uint64_t)n);
             struct veto v = {qid, rnd(&s) % 4 ? 0 : 3};
-            check_query(idx, qid, ks[rnd(&s) % 3], &v, round);
+            topk_check(idx, qid, ks[rnd(&s) % 3], &v, round);
         }
         /* Removals and replacements: dead slots inside the sorted ranges, new ones after. */
         for (int mi = 0; mi < 1500; mi++) {

@@ -7,14 +7,7 @@
 
 #include "matching/index.h"
 #include "server/err.h"
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
+#include "tests/unit/index_fixtures.h"
 
 /* A small vocabulary on purpose: many projects share features, so scores tie often. */
 static const char *const tags_v[] = {"机器视觉", "智能语音", "医学影像", "无人机", "车联网",
@@ -24,12 +17,6 @@ static const char *const words_v[] = {"医学影像分析", "表面缺陷检测"
                                       "病理切片", "数据平台", "港口调度", "质检"};
 static const char *const sectors_v[] = {"医疗健康", "交通物流", "智能制造", "电子信息", ""};
 static const char *const zones_v[] = {"成都科学城", "天府国际生物城", "龙泉驿", "天府新区", ""};
-
-struct owned {
-    struct match_project p;
-    const char *tags[MATCH_TAGS_MAX];
-    char title[256], desc[1024];
-};
 
 /* `fresh` > 0 puts a word never seen before into the title (a term interned after a prepare). */
 static void random_project(uint64_t *s, int64_t id, struct owned *o, int fresh)
@@ -80,20 +67,6 @@ static void mutate(uint64_t *s, struct match_index *a, struct match_index *b, in
     }
 }
 
-static void check_exact(const struct match_index *idx, int64_t qid, size_t k)
-{
-    struct match_result a[64], b[64];
-    size_t na = 0, nb = 0;
-    int ra = match_index_topk(idx, qid, k, NULL, NULL, a, &na);
-    int rb = match_index_topk_exhaustive(idx, qid, k, NULL, NULL, b, &nb);
-    cr_assert_eq(ra, rb, "query %lld", (long long)qid);
-    cr_assert_eq(na, nb, "query %lld k %zu", (long long)qid, k);
-    for (size_t i = 0; i < na; i++) {
-        cr_assert_eq(a[i].id, b[i].id, "query %lld k %zu place %zu", (long long)qid, k, i);
-        cr_assert_eq(a[i].score, b[i].score, "query %lld k %zu place %zu", (long long)qid, k, i);
-    }
-}
-
 /* Both indexes: the same projects, the same top-k everywhere, each equal to exhaustive. */
 static void same_everywhere(const struct match_index *a, const struct match_index *b,
                             int64_t maxid)
@@ -112,7 +85,7 @@ static void same_everywhere(const struct match_index *a, const struct match_inde
             cr_assert_eq(ra[i].score, rb[i].score, "query %lld place %zu", (long long)q, i);
         }
         if (ea == 0 && q % 3 == 0)
-            check_exact(a, q, 1 + (size_t)(q % 40));
+            topk_check(a, q, 1 + (size_t)(q % 40), NULL, 0);
     }
 }
 
@@ -176,7 +149,7 @@ Test(index_compact, a_second_compaction_prepared_before_the_first_swap_is_refuse
     match_compaction_free(c1);
     match_compaction_free(c2);
     for (int64_t q = 1; q < n; q += 5)
-        check_exact(a, q, 10);
+        topk_check(a, q, 10, NULL, 0);
     match_index_free(a);
 }
 
@@ -266,6 +239,6 @@ Test(index_compact, with_automatic_compaction_off_the_caller_compacts_when_due)
     match_compaction_free(c);
     cr_assert_not(match_index_compact_due(a));
     for (int64_t q = 1; q < id; q += 7)
-        check_exact(a, q, 10);
+        topk_check(a, q, 10, NULL, 0);
     match_index_free(a);
 }

@@ -10,14 +10,7 @@
 
 #include "matching/index.h"
 #include "server/err.h"
-
-static uint64_t rnd(uint64_t *s)
-{
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    return *s;
-}
+#include "tests/unit/index_fixtures.h"
 
 static const char *const tags_v[] = {"机器视觉", "智能语音", "医学影像", "无人机",   "车联网",
                                      "工业互联网", "fpga",   "5g",       "类脑计算", "智能芯片",
@@ -32,11 +25,16 @@ static const char *const sector_words[6][3] = {
     {"智能风控", "反欺诈", "票据识别"}, {"通用平台", "数据服务", "咨询"}};
 static const char *const common_words[] = {"系统", "平台", "支持", "部署", "提供", "方案"};
 
-struct owned {
-    struct match_project p;
-    const char *tags[MATCH_TAGS_MAX];
-    char title[256], desc[1024];
-};
+/* When set, project() draws budgets next to the edges of the index's coarse budget codes (a
+ * quarter of an octave wide: (4 + m) << (e - 2)), so that a bound taken from the codes is tested
+ * where it is tightest. */
+static bool edge_budgets;
+
+static int64_t code_edge(uint64_t *s)
+{
+    unsigned e = 16 + (unsigned)(rnd(s) % 6), m = (unsigned)(rnd(s) % 4);
+    return ((int64_t)(4 + m) << (e - 2)) + (int64_t)(rnd(s) % 3) - 1;
+}
 
 static void project(uint64_t *s, int64_t id, struct owned *o, int64_t norgs)
 {
@@ -57,7 +55,13 @@ static void project(uint64_t *s, int64_t id, struct owned *o, int64_t norgs)
             o->tags[nt] = tags_v[(sec + nt) % 14];
     o->p.tags = o->tags;
     o->p.ntags = nt;
-    if (rnd(s) % 7) {
+    if (edge_budgets) {
+        if (rnd(s) % 8) {
+            int64_t a = code_edge(s), b = code_edge(s);
+            o->p.budget_min = a < b ? a : b;
+            o->p.budget_max = a < b ? b : a;
+        }
+    } else if (rnd(s) % 7) {
         o->p.budget_min = (int64_t)(rnd(s) % 20) * 50000;
         o->p.budget_max = o->p.budget_min + (int64_t)(rnd(s) % 4 + 1) * 100000;
     }
@@ -84,41 +88,13 @@ static void project(uint64_t *s, int64_t id, struct owned *o, int64_t norgs)
     o->p.description = o->desc;
 }
 
-struct veto {
-    int64_t query;
-    uint64_t mod;
-};
-
-static bool veto_fn(void *arg, int64_t cand)
-{
-    const struct veto *v = arg;
-    return v->mod && ((uint64_t)(v->query * 31 + cand) * 0x9e3779b97f4a7c15ULL >> 40) % v->mod == 0;
-}
-
-static void check(const struct match_index *idx, int64_t qid, size_t k, struct veto *v)
-{
-    struct match_result a[50], b[50];
-    size_t na = 0, nb = 0;
-    int ra = match_index_topk(idx, qid, k, v->mod ? veto_fn : NULL, v, a, &na);
-    int rb = match_index_topk_exhaustive(idx, qid, k, v->mod ? veto_fn : NULL, v, b, &nb);
-    cr_assert_eq(ra, rb);
-    if (ra)
-        return;
-    cr_assert_eq(na, nb, "query %lld k %zu: %zu vs %zu results", (long long)qid, k, na, nb);
-    for (size_t i = 0; i < na; i++) {
-        cr_assert_eq(a[i].id, b[i].id, "query %lld k %zu rank %zu: %lld vs %lld", (long long)qid, k,
-                     i, (long long)a[i].id, (long long)b[i].id);
-        cr_assert_eq(a[i].score, b[i].score);
-    }
-}
-
 static void queries(struct match_index *idx, uint64_t *s, int64_t n, int count)
 {
     static const size_t ks[] = {1, 10, 10, 50};
     for (int q = 0; q < count; q++) {
         int64_t qid = 1 + (int64_t)(rnd(s) % (uint64_t)n);
         struct veto v = {qid, rnd(s) % 4 ? 0 : 3};
-        check(idx, qid, ks[rnd(s) % 4], &v);
+        topk_check(idx, qid, ks[rnd(s) % 4], &v, 0);
     }
 }
 
@@ -176,6 +152,16 @@ Test(index_runs, topk_equals_exhaustive_when_text_or_tags_decide)
     run(43, text_heavy, MATCH_BUDGET_SYMMETRIC, false);
     run(44, tag_heavy, MATCH_BUDGET_SYMMETRIC, true);
     run(45, no_text, MATCH_BUDGET_SYMMETRIC, false);
+}
+
+Test(index_runs, topk_equals_exhaustive_when_budgets_decide_at_the_code_edges)
+{
+    struct match_weights budget_heavy = {0.05, 0.1, 0.05, 0.05, 3, 0.05};
+    edge_budgets = true;
+    run(46, budget_heavy, MATCH_BUDGET_SYMMETRIC, false);
+    run(47, match_weights_default(), MATCH_BUDGET_SYMMETRIC, true);
+    run(48, budget_heavy, MATCH_BUDGET_SHORTER, false);
+    edge_budgets = false;
 }
 
 /* The sorted slots' runs change nothing a caller sees: the same answers after a compaction as

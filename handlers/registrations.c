@@ -559,11 +559,28 @@ static int batch_lock(struct db *db, struct reg_batch *b)
                    " FORCE INDEX (PRIMARY) STRAIGHT_JOIN events e ON e.id = s.event_id WHERE s.id");
     sql_session_ids(&sql, b);
     buf_puts(&sql, " LOCK IN SHARE MODE");
-    struct db_res res[2];
-    int rc = db_script(db, res, 2, sql.p, sql.len, false);
+    /* Under Galera a brute-force abort between the reads leaves the later ones outside the
+     * transaction (README, "Nothing runs after a BF abort"): the script says whether it is still
+     * in one before anything is written. */
+    bool galera = db_is_galera(db);
+    if (galera)
+        buf_puts(&sql, "; SELECT @@in_transaction");
+    struct db_res res[3];
+    int rc = db_script(db, res, galera ? 3 : 2, sql.p, sql.len, false);
     buf_deinit(&sql);
     if (rc)
         return rc;
+    if (galera) {
+        const char *in = db_get(&res[2], 0, 0);
+        bool lost = !in || strcmp(in, "1") != 0;
+        db_res_clear(&res[2]);
+        if (lost) {
+            db_res_clear(&res[0]);
+            db_res_clear(&res[1]);
+            log_warn("registrations: a batch's transaction was lost while it locked; again");
+            return SD_ERR_RETRY;
+        }
+    }
     for (size_t i = 0; i < b->ns; i++) {
         struct reg_session *s = &b->s[i];
         for (size_t row = 0; row < res[0].nrows; row++) {
@@ -790,6 +807,9 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
     }
     size_t counters = nst++;
     sql_counters(&sql, b, &nc);
+    if (rows_in) /* written only while the first row is there for this transaction (as below) */
+        buf_printf(&sql, " AND EXISTS (SELECT 1 FROM registrations WHERE id = %lld)",
+                   (long long)bm(b, idx[0])->id);
     size_t notices = nst;
     nst += notify_registrations_script(&sql, ids);
     buf_puts(&sql, "; COMMIT");
@@ -811,10 +831,29 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
     bool whole = res[counters].affected == nc && (nst - 1 == notices || written >= k);
     for (size_t i = 0; i < nst; i++)
         db_res_clear(&res[i]);
+    if (whole && db_is_galera(db)) {
+        /* A brute-force abort between two statements of the script leaves the rest outside the
+         * transaction, and COMMIT then succeeds with nothing in it. Every write of the script is
+         * made only while the batch's rows are there for it (the counters and the notices read
+         * them), so the committed rows say whether the batch committed. */
+        struct db_param p[REG_BATCH_MAX];
+        int64_t v[REG_BATCH_MAX];
+        size_t np = 0;
+        for (size_t j = 0; j < k; j++)
+            v[j] = bm(b, idx[j])->id;
+        char q[128 + REG_BATCH_MAX * 3];
+        size_t len = (size_t)snprintf(q, sizeof(q), "SELECT COUNT(DISTINCT id) FROM registrations WHERE id");
+        db_in_list(q, sizeof(q), len, p, &np, v, k);
+        struct db_res got;
+        if ((rc = db_execv(db, &got, q, p, np)))
+            return rc == SD_ERR_RETRY ? SD_ERR_UNAVAILABLE : rc;
+        whole = db_get_i64(&got, 0, 0) == (int64_t)k;
+        db_res_clear(&got);
+    }
     if (!whole) {
         /* The COMMIT ran, but what it should have held was not there: the transaction was rolled
-         * back under us (Galera), and the statements after it wrote nothing (the notices read
-         * the registrations they speak of). Nothing of it is committed: again. */
+         * back under us (Galera), and the statements after it wrote nothing (the counters and the
+         * notices read the registrations). Nothing of it is committed: again. */
         log_warn("registrations: a batch's transaction was lost before its COMMIT; again");
         return SD_ERR_RETRY;
     }

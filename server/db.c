@@ -1149,8 +1149,8 @@ static int tx(struct db *db, db_tx_fn fn, void *arg, bool lazy)
                 rc = db_commit(db);
             } else {
                 /* a statement failed before COMMIT: with the connection gone, nothing of this
-                 * attempt is committed (unless a script's COMMIT was in flight) */
-                db->unsent = !db->conn && !db->commit_sent;
+                 * attempt is committed (unless a script's COMMIT was in flight, or ran) */
+                db->unsent = !db->conn && !db->commit_sent && !db->committed;
             }
             if (rc != 0)
                 db_rollback(db);

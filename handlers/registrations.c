@@ -789,21 +789,22 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
     struct buf sql;
     buf_init(&sql);
     size_t nst = 0, nc = 0;
-    char ids[64 + REG_BATCH_MAX * 21];
+    struct buf ids; /* the rows' ids as the notices select them (SQL after "r.id") */
+    buf_init(&ids);
     if (!rows_in) {
         sql_insert(&sql, b, idx, k, now);
         buf_puts(&sql, "; SET @sd_reg_first = LAST_INSERT_ID(); ");
         nst += 2;
         /* with a step above 1, ids of the other offsets (another primary's) may lie between */
-        snprintf(ids, sizeof(ids), " BETWEEN @sd_reg_first AND @sd_reg_first + %lld%s",
-                 (long long)(k - 1) * step,
-                 step > 1 ? " AND MOD(r.id - @sd_reg_first, @@auto_increment_increment) = 0" : "");
+        buf_printf(&ids, " BETWEEN @sd_reg_first AND @sd_reg_first + %lld%s",
+                   (long long)(k - 1) * step,
+                   step > 1 ? " AND MOD(r.id - @sd_reg_first, @@auto_increment_increment) = 0"
+                            : "");
     } else {
-        size_t len = 0;
+        int64_t v[REG_BATCH_MAX];
         for (size_t j = 0; j < k; j++)
-            len += (size_t)snprintf(ids + len, sizeof(ids) - len, "%s%lld", j ? ", " : " IN (",
-                                    (long long)bm(b, idx[j])->id);
-        snprintf(ids + len, sizeof(ids) - len, ")");
+            v[j] = bm(b, idx[j])->id;
+        sql_in(&ids, v, k);
     }
     size_t counters = nst++;
     sql_counters(&sql, b, &nc);
@@ -811,7 +812,7 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
         buf_printf(&sql, " AND EXISTS (SELECT 1 FROM registrations WHERE id = %lld)",
                    (long long)bm(b, idx[0])->id);
     size_t notices = nst;
-    nst += notify_registrations_script(&sql, ids);
+    nst += notify_registrations_script(&sql, ids.p);
     buf_puts(&sql, "; COMMIT");
     nst++;
     struct db_res res[7];
@@ -820,8 +821,10 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
     buf_deinit(&sql);
     if (rc == SD_ERR_DUPLICATE)
         b->careful = b->redo = true;
-    if (rc)
+    if (rc) {
+        buf_deinit(&ids);
         return rc;
+    }
     if (!rows_in)
         for (size_t j = 0; j < k; j++)
             bm(b, idx[j])->id = (int64_t)res[0].insert_id + (int64_t)j * step;
@@ -836,20 +839,20 @@ static int reg_batch_tx(struct db *db, void *arg, struct tx_fail *f)
          * transaction, and COMMIT then succeeds with nothing in it. Every write of the script is
          * made only while the batch's rows are there for it (the counters and the notices read
          * them), so the committed rows say whether the batch committed. */
-        struct db_param p[REG_BATCH_MAX];
-        int64_t v[REG_BATCH_MAX];
-        size_t np = 0;
-        for (size_t j = 0; j < k; j++)
-            v[j] = bm(b, idx[j])->id;
-        char q[128 + REG_BATCH_MAX * 3];
-        size_t len = (size_t)snprintf(q, sizeof(q), "SELECT COUNT(DISTINCT id) FROM registrations WHERE id");
-        db_in_list(q, sizeof(q), len, p, &np, v, k);
+        struct buf q;
+        buf_init(&q);
+        buf_printf(&q, "SELECT COUNT(*) FROM registrations WHERE id%s", ids.p);
         struct db_res got;
-        if ((rc = db_execv(db, &got, q, p, np)))
+        rc = db_script(db, &got, 1, q.p, q.len, false);
+        buf_deinit(&q);
+        if (rc) {
+            buf_deinit(&ids);
             return rc == SD_ERR_RETRY ? SD_ERR_UNAVAILABLE : rc;
+        }
         whole = db_get_i64(&got, 0, 0) == (int64_t)k;
         db_res_clear(&got);
     }
+    buf_deinit(&ids);
     if (!whole) {
         /* The COMMIT ran, but what it should have held was not there: the transaction was rolled
          * back under us (Galera), and the statements after it wrote nothing (the counters and the

@@ -730,7 +730,7 @@ static int batch_decide(struct db *db, struct reg_batch *b, const char *now, siz
             buf_init(&sql);
             sql_insert(&sql, b, &i, 1, now);
             struct db_res res;
-            int rc = db_exec_text(db, &res, sql.p, sql.len);
+            int rc = db_script(db, &res, 1, sql.p, sql.len, false);
             buf_deinit(&sql);
             if (rc == SD_ERR_DUPLICATE) {
                 x->rc = rc; /* this row alone: the statement is undone, the rest stands */

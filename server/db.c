@@ -933,26 +933,6 @@ int db_autoinc_step(const struct db *db)
     return db->conn ? db->autoinc_step : 0;
 }
 
-int db_exec_text(struct db *db, struct db_res *res, const char *sql, size_t len)
-{
-    memset(res, 0, sizeof(*res));
-    db->unsent = false;
-    int rc = db->conn ? 0 : connect_db(db);
-    if (!rc)
-        rc = begin_owed(db);
-    if (rc)
-        return rc;
-    if (mysql_real_query(db->conn, sql, len) != 0)
-        return map_error(db, mysql_errno(db->conn), mysql_error(db->conn), sql);
-    MYSQL_RES *r = mysql_store_result(db->conn);
-    if (r)
-        mysql_free_result(r); /* (not for statements with results) */
-    res->affected = (uint64_t)mysql_affected_rows(db->conn);
-    res->insert_id = (uint64_t)mysql_insert_id(db->conn);
-    db->last_used_us = time_mono_us();
-    return 0;
-}
-
 /* A text result as a db_res: cells copied, NUL-terminated. */
 static void res_from_text(MYSQL_RES *r, struct db_res *res)
 {

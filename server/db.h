@@ -65,12 +65,6 @@ int db_execv(struct db *db, struct db_res *res, const char *sql, const struct db
 int db_vexec(struct db *db, struct db_res *res, const char *sql, const char *types,
              va_list ap) SD_MUST_CHECK;
 
-/* A statement sent as text: no parameters, no result rows; res gets the rows affected and the
- * first id inserted. Only for statements built from values the caller formatted itself (numbers,
- * and strings of a known safe alphabet): a multi-row INSERT of any row count is then one
- * statement, where a prepared one would be chunked (DB_MAX_PARAMS) and prepared per shape. */
-int db_exec_text(struct db *db, struct db_res *res, const char *sql, size_t len) SD_MUST_CHECK;
-
 /* Statements separated by "; " sent as one text query: one round trip, whatever their number
  * (every connection has CLIENT_MULTI_STATEMENTS). The server runs them in order and stops at the
  * first that fails. res[0..n) get the results of the n statements (rows, rows affected, first id

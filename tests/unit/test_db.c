@@ -19,6 +19,8 @@ Test(db, every_handled_error_has_its_name_and_outcome)
     } cases[] = {
         {1213, false, "deadlock", SD_ERR_RETRY},
         {1213, true, "certification_conflict", SD_ERR_RETRY},
+        {1305, true, "silent_abort", SD_ERR_RETRY}, /* a guarded transaction's savepoint gone */
+        {1305, false, "other", SD_ERR_INTERNAL},
         {1205, false, "lock_wait_timeout", SD_ERR_RETRY},
         {1467, false, "autoinc_deadlock", SD_ERR_RETRY},
         {1047, false, "node_not_ready", SD_ERR_UNAVAILABLE},

@@ -918,6 +918,26 @@ int db_batch_add(struct db_batch *b, const struct db_param *row)
     return 0;
 }
 
+/* Runs a text query of one or more statements whose rows nobody wants. 0, or -1 with the error
+ * on the connection and *at the index of the statement that failed. */
+static int text_run(struct db *db, const char *sql, size_t len, size_t *at)
+{
+    *at = 0;
+    if (mysql_real_query(db->conn, sql, len) != 0)
+        return -1;
+    for (;;) {
+        MYSQL_RES *r = mysql_store_result(db->conn);
+        if (r)
+            mysql_free_result(r);
+        int next = mysql_next_result(db->conn);
+        if (next < 0)
+            return 0;
+        ++*at;
+        if (next > 0)
+            return -1;
+    }
+}
+
 int db_query(struct db *db, const char *sql)
 {
     int rc = db->conn ? 0 : connect_db(db);
@@ -925,14 +945,9 @@ int db_query(struct db *db, const char *sql)
         rc = begin_owed(db);
     if (rc)
         return rc;
-    if (mysql_real_query(db->conn, sql, strlen(sql)) != 0)
+    size_t at = 0; /* any statement's error is the query's */
+    if (text_run(db, sql, strlen(sql), &at) != 0)
         return map_error(db, mysql_errno(db->conn), mysql_error(db->conn), sql);
-    /* Drain any result sets (e.g. from a multi-statement or a SELECT). */
-    do {
-        MYSQL_RES *r = mysql_store_result(db->conn);
-        if (r)
-            mysql_free_result(r);
-    } while (mysql_next_result(db->conn) == 0);
     db->last_used_us = time_mono_us();
     return 0;
 }
@@ -969,6 +984,8 @@ int db_script(struct db *db, struct db_res *res, size_t n, const char *sql, size
               bool commits)
 {
     static const char begin_sql[] = "START TRANSACTION; ";
+    /* a COMMIT in a guarded transaction would leave autocommit off (db_commit's work) */
+    SD_ASSERT(!(commits && db->guarded));
     for (size_t i = 0; i < n; i++)
         memset(&res[i], 0, sizeof(res[i]));
     db->unsent = false;
@@ -1034,26 +1051,6 @@ int db_script(struct db *db, struct db_res *res, size_t n, const char *sql, size
                            : AT_STATEMENT;
     db->commit_sent = stage == AT_COMMIT && find_error(e, true)->cls == DBC_GONE;
     return map_error_at(db, e, mysql_error(db->conn), sql, stage);
-}
-
-/* Runs a text query of one or more statements whose rows nobody wants. 0, or -1 with the error
- * on the connection and *at the index of the statement that failed. */
-static int text_run(struct db *db, const char *sql, size_t len, size_t *at)
-{
-    *at = 0;
-    if (mysql_real_query(db->conn, sql, len) != 0)
-        return -1;
-    for (;;) {
-        MYSQL_RES *r = mysql_store_result(db->conn);
-        if (r)
-            mysql_free_result(r);
-        int next = mysql_next_result(db->conn);
-        if (next < 0)
-            return 0;
-        ++*at;
-        if (next > 0)
-            return -1;
-    }
 }
 
 /* A transaction on Galera is guarded against two ways MariaDB 10.11 loses a brute-force abort

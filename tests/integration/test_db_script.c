@@ -189,3 +189,10 @@ Test(db_script, a_script_without_commit_is_committed_by_the_transaction)
     db_res_clear(&r.res[1]);
     cr_expect_eq(seen("f"), 6);
 }
+
+/* db_query answers for every statement of a text query, not only the first. */
+Test(db_script, db_query_fails_when_a_later_statement_fails)
+{
+    cr_assert_eq(db_query(db, "DO 1; SELECT 1 FROM no_such_table_here"), SD_ERR_INTERNAL);
+    cr_assert_eq(db_query(db, "DO 1; DO 2"), 0, "the connection goes on");
+}

@@ -35,7 +35,7 @@ static void configure(struct config *c, const char *port)
     set(c, "mysql_user", "summitd");
     set(c, "mysql_password", "summitd");
     set(c, "mysql_database", "summitd_test");
-    set(c, "mysql_sync_wait", "0");
+    set(c, "mysql_sync_wait", "1"); /* reads on node two see what node one committed */
 }
 
 /* The port of the second endpoint of SD_MYSQL_HOSTS ("h:p,h:p,..."), or NULL. */

@@ -1137,15 +1137,16 @@ void db_rollback(struct db *db)
     if (!db->conn)
         return;
     size_t at = 0;
-    int failed = db->guarded ? text_run(db, GUARD_ROLLBACK, sizeof(GUARD_ROLLBACK) - 1, &at)
-                             : mysql_rollback(db->conn);
+    bool guarded = db->guarded;
+    int failed = guarded ? text_run(db, GUARD_ROLLBACK, sizeof(GUARD_ROLLBACK) - 1, &at)
+                         : mysql_rollback(db->conn);
     db->guarded = false;
     if (failed) {
         bool unsent = db->unsent;
         (void)map_error(db, mysql_errno(db->conn), mysql_error(db->conn), "ROLLBACK");
         db->unsent = unsent;
-        if (db->conn && at > 0)
-            drop_conn(db); /* rolled back, but autocommit is still off */
+        if (db->conn && guarded)
+            drop_conn(db); /* autocommit may still be off: a fresh connection has it on */
     }
 }
 

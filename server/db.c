@@ -83,8 +83,9 @@ static struct db_error db_errors[] = {
 static struct db_error certification = {
     ER_LOCK_DEADLOCK, "certification_conflict", DBC_RETRY, 0, 0, 0};
 /* 1305 at COMMIT on Galera: the savepoint a guarded transaction set at its start is gone, so a
- * replicated transaction rolled it back (a brute-force abort) without the server saying so
- * (see GUARD_BEGIN): nothing of it may commit. A conflict like the one above: again. */
+ * replicated transaction rolled it back (a brute-force abort) without the server saying so; or
+ * the deadlock came only after an OK COMMIT (see GUARD_BEGIN). Nothing of it committed. A
+ * conflict like the one above: again. */
 static struct db_error silent_abort = {ER_SP_DOES_NOT_EXIST, "silent_abort", DBC_RETRY, 0, 0, 0};
 static struct db_error other_error = {0, "other", DBC_OTHER, 0, 0, 0};
 
@@ -1108,11 +1109,13 @@ int db_commit(struct db *db)
         size_t at = 0;
         if (text_run(db, GUARD_COMMIT, sizeof(GUARD_COMMIT) - 1, &at) == 0) {
             db->guarded = false;
-        } else if (at < 2 || mysql_errno(db->conn) == ER_LOCK_DEADLOCK) {
-            /* the release (1305: lost), the COMMIT, or the abort it did not report: nothing
-             * committed */
+        } else if (at < 2) { /* the release (1305: the transaction was lost) or the COMMIT */
             return map_error_at(db, mysql_errno(db->conn), mysql_error(db->conn), GUARD_COMMIT,
                                 AT_COMMIT);
+        } else if (mysql_errno(db->conn) == ER_LOCK_DEADLOCK) { /* the abort it did not report */
+            return map_error_at(db, ER_SP_DOES_NOT_EXIST,
+                                "a deadlock came after an OK COMMIT: nothing committed",
+                                GUARD_COMMIT, AT_COMMIT);
         } else { /* after an OK COMMIT, something else: whether it committed is not known */
             log_error("mysql: error %u after a COMMIT: %s", mysql_errno(db->conn),
                       mysql_error(db->conn));

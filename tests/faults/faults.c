@@ -97,6 +97,7 @@ static bool keep_state;
 static bool cluster;
 static int sql_node = 1; /* the Galera node sql() reads */
 static const char *cluster_db = "summitd";
+static const char *cluster_var = "var/cluster"; /* CLUSTER_VAR, as scripts/cluster.sh reads it */
 static const char *admin_email = ADMIN_EMAIL, *admin_password = ADMIN_PASSWORD;
 static char org_email[96] = "organizer@faults.example";
 static char run_tag[24] = "";
@@ -362,9 +363,9 @@ static char *sql(const char *q)
     if (cluster)
         /* causal: the node has applied every commit the cluster made before this read */
         snprintf(cmd, sizeof(cmd),
-                 "mariadb --no-defaults -S var/cluster/galera-%d/mysqld.sock -uroot -N -B %s "
+                 "mariadb --no-defaults -S %s/galera-%d/mysqld.sock -uroot -N -B %s "
                  "--init-command='SET SESSION wsrep_sync_wait = 1' -e \"%s\" 2>&1",
-                 sql_node, cluster_db, q);
+                 cluster_var, sql_node, cluster_db, q);
     else
         snprintf(cmd, sizeof(cmd),
                  "mariadb --no-defaults -S var/faults/mysql/mariadbd.sock -uroot -N -B "
@@ -1450,6 +1451,8 @@ static int cluster_main(int argc, char **argv)
     if ((v = getenv("CLUSTER_PORT_BASE")))
         cluster_base = atoi(v);
     inst[0].port = (v = getenv("CLUSTER_LB_PORT")) ? atoi(v) : 8090;
+    if ((v = getenv("CLUSTER_VAR")))
+        cluster_var = v;
     if ((v = getenv("CLUSTER_DB")))
         cluster_db = v;
     admin_email = (v = getenv("CLUSTER_ADMIN_EMAIL")) ? v : "admin@cluster.summitd";

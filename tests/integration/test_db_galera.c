@@ -15,6 +15,7 @@
 #include "server/config.h"
 #include "server/db.h"
 #include "server/err.h"
+#include "tests/integration/db_fixtures.h"
 
 static struct config cfg1, cfg2;
 static struct db *one, *two;
@@ -97,13 +98,7 @@ static int bump(struct db *d, int n)
 /* v of row k read on node two (causal: after every commit so far): -1 when there is none. */
 static long seen(const char *k)
 {
-    char sql[128];
-    snprintf(sql, sizeof(sql), "SELECT v FROM %s WHERE k = ?", table);
-    struct db_res res;
-    cr_assert_eq(db_exec(two, &res, sql, "s", k), 0);
-    long v = res.nrows ? (long)db_get_i64(&res, 0, 0) : -1;
-    db_res_clear(&res);
-    return v;
+    return db_fixture_v(two, table, k);
 }
 
 #define ROUNDS 300

@@ -12,6 +12,7 @@
 #include "server/config.h"
 #include "server/db.h"
 #include "server/err.h"
+#include "tests/integration/db_fixtures.h"
 
 static struct config cfg;
 static struct db *db, *other;
@@ -85,13 +86,7 @@ static int run_tx(struct db *d, void *arg)
 /* v of row k as another connection sees it: -1 when there is none. */
 static long seen(const char *k)
 {
-    char sql[128];
-    snprintf(sql, sizeof(sql), "SELECT v FROM %s WHERE k = ?", table);
-    struct db_res res;
-    cr_assert_eq(db_exec(other, &res, sql, "s", k), 0);
-    long v = res.nrows ? (long)db_get_i64(&res, 0, 0) : -1;
-    db_res_clear(&res);
-    return v;
+    return db_fixture_v(other, table, k);
 }
 
 Test(db_script, statements_run_in_one_transaction_that_the_script_commits)

@@ -11,6 +11,8 @@
 #   scripts/cluster.sh kill-node N | restart-node N     kill -9 / restart (IST) a Galera node
 #   scripts/cluster.sh kill-redis-master | restart-redis OLDPORT
 #   scripts/cluster.sh topology | wait-synced | sql N [mariadb args...]
+#   scripts/cluster.sh logs          the recent cluster events of every node and summitd (what a
+#                                    failed check prints: scripts/with-cluster.sh)
 #
 # Environment: CLUSTER_VAR (var/cluster), CLUSTER_PORT_BASE (4500: SQL 4501-4503, gmcast
 # 4511-4513, IST 4521-4523, SST 4531-4533, Redis 4541/4542, sentinels 4551-4553, summitd
@@ -504,6 +506,26 @@ topology() {
     echo "  sentinels      127.0.0.1:$(sentinel_port 1),$(sentinel_port 2),$(sentinel_port 3)  (master name $MASTER_NAME, quorum 2)"
 }
 
+# What a failed check needs to tell a stall from a crash, with wall-clock times to set beside the
+# check's own: each node's membership changes (suspicions, views, primary or not, state changes)
+# and the last lines of each summitd's log.
+show_logs() {
+    local n f
+    for n in $(seq 1 $N); do
+        f=$(node_dir "$n")/error.log
+        [ -f "$f" ] || continue
+        echo "---- galera-$n: membership and state (last 40 of $f)"
+        grep -aE "suspect|declaring|inactive|view\(|non-Primary|New cluster view|Shifting|STATE|gcomm|isolate|Flow-control|timed out" "$f" \
+            | tail -40 || true
+    done
+    for n in $(seq 1 $N); do
+        f=$VAR/summitd-$n.log
+        [ -f "$f" ] || continue
+        echo "---- summitd-$n (last 25 of $f)"
+        tail -25 "$f"
+    done
+}
+
 case "${1:-}" in
 start) start_all ;;
 up)
@@ -543,5 +565,6 @@ master-port) current_master_port ;;
 wait-synced)
     for n in 1 2 3; do wait_for 180 node_synced "$n" || { log "galera-$n not synced"; exit 1; }; done ;;
 sql) n=$2; shift 2; sql "$n" "$@" ;;
-*) echo "usage: $0 up|start|stop|status|kill-node N|restart-node N|kill-redis-master|restart-redis NAME|wait-synced|sql N ..." >&2; exit 2 ;;
+logs) show_logs ;;
+*) echo "usage: $0 up|start|stop|status|logs|kill-node N|restart-node N|kill-redis-master|restart-redis NAME|wait-synced|sql N ..." >&2; exit 2 ;;
 esac

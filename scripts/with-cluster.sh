@@ -15,5 +15,7 @@ if [ $started = 1 ]; then
 fi
 "$@"
 rc=$?
+# A failure on a machine nobody can log into (CI) must carry what the nodes saw.
+[ $rc = 0 ] || scripts/cluster.sh logs || true
 [ $started = 1 ] && scripts/cluster.sh stop
 exit $rc

@@ -81,6 +81,20 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The wall-clock time of day (local, to the millisecond), to set a step beside the nodes' logs
+ * (scripts/cluster.sh logs). Not thread-safe: the scenario's thread only. */
+static const char *clock_now(void)
+{
+    static char out[64];
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    localtime_r(&ts.tv_sec, &tm);
+    snprintf(out, sizeof(out), "%02d:%02d:%02d.%03ld", tm.tm_hour, tm.tm_min, tm.tm_sec,
+             ts.tv_nsec / 1000000);
+    return out;
+}
+
 static void sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
@@ -1313,7 +1327,7 @@ static void scenario_galera(void)
     load_start(1);
     wait_acks(40, 20000);
     long before = atomic_load(&st.c201);
-    printf("faults: galera: kill -9 galera-2 under load\n");
+    printf("faults: galera: kill -9 galera-2 under load at %s\n", clock_now());
     fflush(stdout);
     if (sh("scripts/cluster.sh kill-node 2") != 0)
         fail(scen, "kill-node 2 failed");
@@ -1364,7 +1378,7 @@ static void scenario_isolate(void)
     make_sessions(inst[0].port, scen, sessions);
     load_start(1);
     wait_acks(40, 20000);
-    printf("faults: isolate: galera-3 cut off (gmcast.isolate=1) under load\n");
+    printf("faults: isolate: galera-3 cut off (gmcast.isolate=1) under load at %s\n", clock_now());
     fflush(stdout);
     if (sh("scripts/cluster.sh sql 3 -e \"SET GLOBAL "
            "wsrep_provider_options='gmcast.isolate=1'\"") != 0)
@@ -1378,8 +1392,9 @@ static void scenario_isolate(void)
     for (int k = 0; k < 5; k++)
         if (instance_on(3, ep))
             fail(scen, "/readyz of summitd-3 calls it ready on the isolated galera-3");
-    printf("faults: isolate: %ld registrations acknowledged while galera-3 was cut off; healing\n",
-           during);
+    printf("faults: isolate: %ld registrations acknowledged while galera-3 was cut off; "
+           "healing at %s\n",
+           during, clock_now());
     fflush(stdout);
     if (sh("scripts/cluster.sh sql 3 -e \"SET GLOBAL "
            "wsrep_provider_options='gmcast.isolate=0'\"") != 0 ||
@@ -1412,7 +1427,7 @@ static void scenario_sentinel(void)
     make_sessions(inst[0].port, scen, sessions);
     load_start(1);
     wait_acks(40, 20000);
-    printf("faults: sentinel: kill -9 the Redis master under load\n");
+    printf("faults: sentinel: kill -9 the Redis master under load at %s\n", clock_now());
     fflush(stdout);
     if (sh("scripts/cluster.sh kill-redis-master >/dev/null") != 0)
         fail(scen, "kill-redis-master failed");

@@ -607,7 +607,7 @@ int notify_registrations(struct db *db, const int64_t *ids, size_t n)
     return 0;
 }
 
-size_t notify_registrations_script(struct buf *sql, const char *ids)
+size_t notify_registrations_script(struct buf *sql, const char *ids, bool webhooks)
 {
     if (!notify_enabled())
         return 0;
@@ -618,6 +618,8 @@ size_t notify_registrations_script(struct buf *sql, const char *ids)
     regn_feed(sql, ids);
     buf_puts(sql, "; " REGN_OUTBOX);
     regn_outbox_email(sql, lit, ids);
+    if (!webhooks)
+        return 2;
     buf_puts(sql, "; " REGN_OUTBOX);
     regn_outbox_webhook(sql, lit, ids);
     return 3;

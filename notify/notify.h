@@ -84,11 +84,13 @@ int notify_registrations(struct db *db, const int64_t *ids, size_t n) SD_MUST_CH
 /* The same as three statements of text for a script (db_script; the outbox's e-mails and
  * webhooks apart, which spares a UNION's temporary table), each appended after "; ", for the
  * registrations whose id matches `ids` (SQL after "r.id" of numbers and variables only, e.g.
- * " IN (7, 9)" or " BETWEEN @first AND @first + 4"). Returns how many statements it appended (0
- * with notices off). Together they write at least a row per registration (rows affected);
- * fewer mean the rows were not there for the transaction, which then committed nothing of them. */
+ * " IN (7, 9)" or " BETWEEN @first AND @first + 4"). Without `webhooks` the webhooks' statement
+ * is left out: for a caller that saw, under a lock that keeps it so until COMMIT, that none of
+ * the registrations' events has an endpoint. Returns how many statements it appended (0 with
+ * notices off). Together they write at least a row per registration (rows affected); fewer mean
+ * the rows were not there for the transaction, which then committed nothing of them. */
 struct buf;
-size_t notify_registrations_script(struct buf *sql, const char *ids);
+size_t notify_registrations_script(struct buf *sql, const char *ids, bool webhooks);
 
 /* Every member of an organization as recipients (for meetings, matches, digests): fills *ids
  * (malloc'd, caller frees) and *n. */

@@ -463,6 +463,99 @@ Test(reg_batch, sessions_share_a_batch_and_each_decides_its_own)
     free(org);
 }
 
+/* ---- webhooks: a batch writes their rows only for the events that have endpoints ---- */
+
+#define HOOK_N 7
+
+struct hooked {
+    const char *tokens[HOOK_N];
+    int64_t sessions[HOOK_N];
+    int status[HOOK_N];
+};
+
+static void hooked_one(int i, void *arg)
+{
+    struct hooked *h = arg;
+    i++; /* request 0 goes first, alone (hooked_first) */
+    struct it_resp *r = ev_register(srv, h->tokens[i], h->sessions[i], NULL);
+    h->status[i] = r->status;
+    it_resp_free(r);
+}
+
+static void *hooked_first(void *arg)
+{
+    hooked_one(-1, arg);
+    return NULL;
+}
+
+/* A batch skips the webhooks' statement when none of its events has an endpoint (batch_lock).
+ * One batch over two events, an endpoint on one of them: that event's registrations get their
+ * webhook rows, the other's none, and the e-mails are there for both. */
+Test(reg_batch, a_batch_over_two_events_writes_webhook_rows_only_for_the_hooked_one)
+{
+    char *org = it_organizer(srv, NULL);
+    int64_t hooked = ev_event(srv, org, "路演 webhook", true);
+    int64_t plain = ev_event(srv, org, "论坛 无 webhook", true);
+    int64_t sh = ev_session(srv, org, hooked, 10, true, "");
+    int64_t sp = ev_session(srv, org, plain, 10, true, "");
+    char hpath[96];
+    snprintf(hpath, sizeof(hpath), "/api/v1/events/%lld/webhooks", (long long)hooked);
+    struct it_resp *r = it_http(srv, "POST", hpath, org,
+                                "{\"url\":\"http://127.0.0.1:9/hook\","
+                                "\"events\":[\"registration.confirmed\"]}",
+                                NULL);
+    cr_assert_eq(r->status, 201, "%d %s", r->status, r->body);
+    int64_t hook = (int64_t)it_jnum(r, "id");
+    it_resp_free(r);
+    char *tok[HOOK_N];
+    struct hooked h = {0};
+    const int64_t where[HOOK_N] = {sp, sh, sh, sp, sh, sp, sh}; /* 4 hooked, 3 plain */
+    for (int i = 0; i < HOOK_N; i++) {
+        tok[i] = it_user(srv, "attendee", NULL);
+        h.tokens[i] = tok[i];
+        h.sessions[i] = where[i];
+    }
+    long batches0 = metric("summitd_combined_batches_total");
+    long members0 = metric("summitd_combined_requests_total");
+    /* The plain session's row held: the first request waits on it, the others queue behind it
+     * and go in one batch over both events (on Galera they only run concurrently). */
+    struct holder hold = {sp};
+    pthread_t th, first;
+    bool held = !it_cluster();
+    if (held) {
+        pthread_create(&th, NULL, hold_session, &hold);
+        usleep(300 * 1000);
+    }
+    pthread_create(&first, NULL, hooked_first, &h);
+    usleep(300 * 1000);
+    it_parallel(HOOK_N - 1, hooked_one, &h);
+    pthread_join(first, NULL);
+    if (held)
+        pthread_join(th, NULL);
+    cr_assert_eq(metric("summitd_combined_requests_total") - members0, HOOK_N);
+    long batches = metric("summitd_combined_batches_total") - batches0;
+    if (held)
+        cr_assert(batches >= 2 && batches <= 3, "%ld batches for %d requests", batches, HOOK_N);
+    for (int i = 0; i < HOOK_N; i++)
+        cr_assert_eq(h.status[i], 201, "request %d: %d", i, h.status[i]);
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM outbox o JOIN registrations g ON"
+                            " o.msg_id LIKE CONCAT('%%.', g.id, '.w%%') WHERE o.channel = 'webhook'"
+                            " AND o.endpoint_id = %lld AND g.session_id = %lld",
+                            (long long)hook, (long long)sh),
+                 4, "a webhook row for each registration of the hooked event");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM outbox WHERE channel = 'webhook' AND"
+                            " event_id IN (%lld, %lld)",
+                            (long long)hooked, (long long)plain),
+                 4, "none for the plain event's");
+    cr_assert_eq(it_sql_i64("SELECT COUNT(*) FROM outbox WHERE channel = 'email' AND"
+                            " event_id IN (%lld, %lld)",
+                            (long long)hooked, (long long)plain),
+                 HOOK_N, "an e-mail for every registration");
+    for (int i = 0; i < HOOK_N; i++)
+        free(tok[i]);
+    free(org);
+}
+
 /* ---- full batches: 130 requests over 65 sessions ---- */
 
 #define BIG_N 130

@@ -2,10 +2,11 @@
 -- g = t + T*k (T = $BENCH_WRK_THREADS); it registers user g // S for session g % S, where the S
 -- sessions are listed in $BENCH_IDS and the users' tokens in $BENCH_TOKENS. So no (user, session)
 -- pair repeats until the users run out (a run that is one of several rounds starts at g =
--- $BENCH_OFFSET, its own slice of the pairs); then the script wraps and counts `wrapped` (the 409s that
--- follow are the data set's fault, not summitd's).
+-- $BENCH_OFFSET, its own slice of $BENCH_SLICE pairs); then the script wraps and counts `wrapped`
+-- (the 409s that follow are the data set's fault, not summitd's). Past its slice a round reuses
+-- the next round's pairs, which that round then finds taken: counted as `wrapped` too.
 dofile((os.getenv("BENCH_DIR") or "bench") .. "/common.lua")
-local sessions, tokens, T, k, offset
+local sessions, tokens, T, k, offset, slice
 wrapped = 0
 
 function init(args)
@@ -14,12 +15,16 @@ function init(args)
    T = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
    k = 0
    offset = tonumber(os.getenv("BENCH_OFFSET") or "0")
+   slice = tonumber(os.getenv("BENCH_SLICE") or "0")
 end
 
 function request()
    local g = offset + tid + T * k
    k = k + 1
    local u = math.floor(g / #sessions)
+   if slice > 0 and g - offset >= slice then
+      wrapped = wrapped + 1
+   end
    if u >= #tokens then
       wrapped = wrapped + 1
       u = u % #tokens

@@ -24,7 +24,8 @@
 # Knobs (environment): BENCH_ROUNDS (5), BENCH_SECONDS (3, per round and leg), BENCH_CONNS (64),
 # BENCH_WRK_THREADS (2),
 # BENCH_THREADS (summitd loops, 2), BENCH_WORKERS (summitd workers, 16), BENCH_PASSWORD_COST (5),
-# BENCH_USERS (bulk attendees, 120000: one per hot registration of 5 rounds),
+# BENCH_USERS (bulk attendees; default 5,000 + 16,000 a second of every round of the hot
+# registration leg: one user a hot registration at up to 16k/s, above its 2x target),
 # BENCH_ME_CONNS (GET /me connections in signup_flood, 16),
 # BENCH_ONLY (comma-separated scenarios and/or "floors" (Redis) to run, e.g. "event"; default
 # all), B (build dir). More scenarios: bench/scenarios/*.sh (see "measurements" below).
@@ -39,7 +40,7 @@ WT=${BENCH_WRK_THREADS:-2}
 THREADS=${BENCH_THREADS:-2}
 WORKERS=${BENCH_WORKERS:-16}
 COST=${BENCH_PASSWORD_COST:-5}
-NUSERS=${BENCH_USERS:-120000}
+NUSERS=${BENCH_USERS:-$((5000 + 16000 * SECS * ROUNDS))}
 NLOGIN=1000
 ME_CONNS=${BENCH_ME_CONNS:-16}
 ONLY=${BENCH_ONLY:-}
@@ -191,8 +192,13 @@ if [ $HAVE_EVENTS = 1 ]; then
         api_ok 201 POST "/api/v1/events/$BENCH_EV/sessions" "$ORG" "$(SESS_BODY "分论坛 $i" 100000)" \
             | jget .id >> "$OUT/spread.ids"
     done
-    api_ok 201 POST "/api/v1/events/$BENCH_EV/sessions" "$ORG" "$(SESS_BODY '热门主论坛' 100000)" \
-        | jget .id > "$OUT/hot.ids"
+    # The hot session: one a round, so that every round starts on an empty one and none fills up
+    # (100,000 seats, the most a session may have, at up to 16k registrations a second).
+    : > "$OUT/hot.ids"
+    for r in $(seq 1 "$ROUNDS"); do
+        api_ok 201 POST "/api/v1/events/$BENCH_EV/sessions" "$ORG" "$(SESS_BODY "热门主论坛 $r" 100000)" \
+            | jget .id >> "$OUT/hot.ids"
+    done
     api_ok 200 POST "/api/v1/events/$BENCH_EV/publish" "$ORG" "" >/dev/null
     # 50 more events with 4 sessions each through the API (8 requests at a time).
     : > "$OUT/events.curl"
@@ -228,7 +234,7 @@ INSERT INTO sessions (event_id, title, kind, room, starts_at, ends_at, capacity,
 if [ $HAVE_EVENTS = 0 ]; then
     # The registration routes are missing too; the floors still need their ids.
     M -N "$DB" -e "SELECT id FROM sessions ORDER BY id LIMIT 100" > "$OUT/spread.ids"
-    M -N "$DB" -e "SELECT id FROM sessions ORDER BY id DESC LIMIT 1" > "$OUT/hot.ids"
+    M -N "$DB" -e "SELECT id FROM sessions ORDER BY id DESC LIMIT $ROUNDS" > "$OUT/hot.ids"
 fi
 M -N "$DB" -e "SELECT id FROM events WHERE status = 'published' ORDER BY id LIMIT 200" > "$OUT/events.ids"
 
@@ -359,6 +365,10 @@ measure() {
     log "$(jq -r -s 'last | "\(.name): \(.rps)/s p99 \(.p99_ms) ms" +
         (if .ratio then ", ratio \(.ratio) [\(.ratio_min)–\(.ratio_max)] to \(.floor_rps)/s" else "" end)' \
         "$OUT/rows.jsonl")"
+    local reused
+    reused=$(jq -s 'last | .users_reused // 0' "$OUT/rows.jsonl")
+    [ "$reused" = 0 ] || log "WARNING: $name: $reused requests reused (user, session) pairs of" \
+        "another round, whose 409s slow it: its figures are low; raise BENCH_USERS"
 }
 # The row of one scenario from its rounds ($s, $f, $f2: arrays of leg results).
 ROW_JQ='
@@ -483,10 +493,13 @@ leg_floor_db_n_hot() { db_leg "$1" procn 1; }
 reg_leg() { # out round ids tokens
     local pairs=$(( $(wc -l <"$3") * $(wc -l <"$4") ))
     wrk_leg "$1" register.lua /api/v1/sessions/1/registrations BENCH_IDS="$3" BENCH_TOKENS="$4" \
-        BENCH_OFFSET=$(( (${2} - 1) * (pairs / ROUNDS) ))
+        BENCH_OFFSET=$(( (${2} - 1) * (pairs / ROUNDS) )) BENCH_SLICE=$(( pairs / ROUNDS ))
 }
 leg_register_100() { reg_leg "$1" "$2" "$OUT/spread.ids" "$OUT/tokens-spread.txt"; }
-leg_register_hot() { reg_leg "$1" "$2" "$OUT/hot.ids" "$OUT/tokens-hot.txt"; }
+leg_register_hot() { # round r's own hot session
+    sed -n "${2}p" "$OUT/hot.ids" > "$OUT/hot.r$2.ids"
+    reg_leg "$1" "$2" "$OUT/hot.r$2.ids" "$OUT/tokens-hot.txt"
+}
 if want register; then
     M "$FLOORDB" < sql/0002_events.sql
     "$B/bench/floor_db" setup "${FC[@]}"

@@ -10,7 +10,8 @@ free_port() { # first port from $1 nobody listens on
 # THREADS, WORKERS, MYSQL_PORT and REDIS_PORT from the caller; lines on stdin are appended.
 # Notices are written (each registration's feed and outbox rows) but not delivered: the bench
 # has no mail server, and an undeliverable row retried would bill its UPDATEs to the scenarios.
-# Delivery is measured on its own (bench/notify.sh, make bench-webhooks).
+# Delivery is measured on its own (bench/notify.sh, make bench-webhooks). BENCH_NOTICES=0 turns
+# notices off (notify_enabled = false): what a registration costs without its two notice rows.
 bench_conf() {
     {
         cat <<CONF
@@ -30,6 +31,7 @@ redis_prefix = $4
 admin_email = admin@$5.example
 admin_password = $5-admin-password
 notify_dispatch = false
+notify_enabled = $([ "${BENCH_NOTICES:-1}" = 0 ] && echo false || echo true)
 CONF
         cat
     } > "$1"

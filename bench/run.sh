@@ -26,7 +26,8 @@
 # BENCH_THREADS (summitd loops, 2), BENCH_WORKERS (summitd workers, 16), BENCH_PASSWORD_COST (5),
 # BENCH_USERS (bulk attendees; default 5,000 + 16,000 a second of every round of the hot
 # registration leg: one user a hot registration at up to 16k/s, above its 2x target),
-# BENCH_ME_CONNS (GET /me connections in signup_flood, 16),
+# BENCH_ME_CONNS (GET /me connections in signup_flood, 16), BENCH_NOTICES (1; 0: summitd
+# writes no notices, so a registration does what the plain one-round-trip floor does),
 # BENCH_ONLY (comma-separated scenarios and/or "floors" (Redis) to run, e.g. "event"; default
 # all), B (build dir). More scenarios: bench/scenarios/*.sh (see "measurements" below).
 set -euo pipefail

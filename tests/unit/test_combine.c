@@ -172,9 +172,13 @@ static void park_batch(struct combine_member *const *m, size_t n, void *ctx)
     }
     pthread_mutex_unlock(&pmu);
     atomic_fetch_add(&pdecided, (int)n);
-    if (b == 0) /* the first batch is slow: every other member queues behind it */
+    if (b == 0) { /* the first batch is slow: every other member queues behind it */
+        /* Member 0 counts as entered only now that it leads: counted before its
+         * combine_enter, member 1 could enter first and lead instead. */
+        atomic_fetch_add(&pentered, 1);
         while (atomic_load(&pentered) < PN)
             usleep(1000);
+    }
 }
 
 static void park_wake(struct combine_member *m)
@@ -185,14 +189,13 @@ static void park_wake(struct combine_member *m)
 }
 
 /* Thread 0 enters member 0, which leads the slow first batch; threads 1 and 2 enter the others
- * meanwhile. Then all three serve the woken members until every member is decided. */
+ * meanwhile, once it leads. Then all three serve the woken members until every member is decided. */
 static void *parker(void *arg)
 {
     long t = (long)arg;
     if (t == 0) {
         pm[0].arg = &precs[0];
         pm[0].wake = park_wake;
-        atomic_fetch_add(&pentered, 1);
         cr_assert(combine_enter(7, &pm[0], PMAX, park_batch, NULL), "the first leads");
     } else {
         while (atomic_load(&pentered) == 0)

@@ -22,13 +22,10 @@ function request()
    local g = offset + tid + T * k
    k = k + 1
    local u = math.floor(g / #sessions)
-   if slice > 0 and g - offset >= slice then
-      wrapped = wrapped + 1
+   if u >= #tokens or (slice > 0 and g - offset >= slice) then
+      wrapped = wrapped + 1 -- a pair used already, or another round's
    end
-   if u >= #tokens then
-      wrapped = wrapped + 1
-      u = u % #tokens
-   end
+   u = u % #tokens
    local s = sessions[(g % #sessions) + 1]
    return wrk.format("POST", "/api/v1/sessions/" .. s .. "/registrations",
                      { ["Authorization"] = "Bearer " .. tokens[u + 1],

@@ -214,6 +214,48 @@ static void *hold_session(void *arg)
     return NULL;
 }
 
+/* Requests 0..n-1, each one(i, arg): request 0 first, then, once it waits for the lock held on
+ * session `held`, the others at once, so that they queue behind it and go in one batch. On Galera
+ * the holder would be brute-force aborted by a batch committing through another node (see
+ * batch_max_1 below): there nothing is held and the requests only run concurrently. Returns
+ * whether the lock was held. */
+struct first_rest {
+    void (*one)(int i, void *arg);
+    void *arg;
+};
+
+static void *first_one(void *arg)
+{
+    struct first_rest *f = arg;
+    f->one(0, f->arg);
+    return NULL;
+}
+
+static void rest_one(int i, void *arg)
+{
+    struct first_rest *f = arg;
+    f->one(i + 1, f->arg);
+}
+
+static bool first_then_rest(int64_t held, int n, void (*one)(int, void *), void *arg)
+{
+    struct first_rest f = {one, arg};
+    struct holder h = {held};
+    pthread_t th, first;
+    bool hold = !it_cluster();
+    if (hold) {
+        pthread_create(&th, NULL, hold_session, &h);
+        usleep(300 * 1000); /* the lock is taken */
+    }
+    pthread_create(&first, NULL, first_one, &f);
+    usleep(300 * 1000); /* request 0 leads and waits for the lock */
+    it_parallel(n - 1, rest_one, &f);
+    pthread_join(first, NULL);
+    if (hold)
+        pthread_join(th, NULL);
+    return hold;
+}
+
 Test(reg_batch, a_duplicate_in_a_batch_fails_alone)
 {
     char *org = it_organizer(srv, NULL);
@@ -344,21 +386,11 @@ struct mix {
 static void mix_one(int i, void *arg)
 {
     struct mix *m = arg;
-    i++; /* request 0 goes first, alone (mix_first) */
     struct it_resp *r = ev_register(srv, m->tokens[i], m->sessions[i], NULL);
     m->status[i] = r->status;
     snprintf(m->code[i], sizeof(m->code[i]), "%s",
              it_jstr(r, "error.code") ? it_jstr(r, "error.code") : "");
     it_resp_free(r);
-}
-
-static struct mix *mix_m;
-
-static void *mix_first(void *arg)
-{
-    (void)arg;
-    mix_one(-1, mix_m);
-    return NULL;
 }
 
 Test(reg_batch, sessions_share_a_batch_and_each_decides_its_own)
@@ -384,24 +416,8 @@ Test(reg_batch, sessions_share_a_batch_and_each_decides_its_own)
     }
     long batches0 = metric("summitd_combined_batches_total");
     long members0 = metric("summitd_combined_requests_total");
-    /* On Galera the holder would be brute-force aborted by a batch committing through another
-     * node (see batch_max_1 below): there the requests only run concurrently. */
-    struct holder h = {a};
-    pthread_t th;
-    bool hold = !it_cluster();
-    if (hold) {
-        pthread_create(&th, NULL, hold_session, &h);
-        usleep(300 * 1000); /* the lock is taken */
-    }
-    /* Request 0 (for a) leads and waits for the lock; the others queue behind it meanwhile. */
-    mix_m = &m;
-    pthread_t first;
-    pthread_create(&first, NULL, mix_first, NULL);
-    usleep(300 * 1000);
-    it_parallel(MIX_N - 1, mix_one, &m);
-    pthread_join(first, NULL);
-    if (hold)
-        pthread_join(th, NULL);
+    /* Request 0 (for a) leads and waits for a's lock; the others queue behind it meanwhile. */
+    bool hold = first_then_rest(a, MIX_N, mix_one, &m);
 
     long batches = metric("summitd_combined_batches_total") - batches0;
     cr_assert_eq(metric("summitd_combined_requests_total") - members0, MIX_N);
@@ -476,16 +492,9 @@ struct hooked {
 static void hooked_one(int i, void *arg)
 {
     struct hooked *h = arg;
-    i++; /* request 0 goes first, alone (hooked_first) */
     struct it_resp *r = ev_register(srv, h->tokens[i], h->sessions[i], NULL);
     h->status[i] = r->status;
     it_resp_free(r);
-}
-
-static void *hooked_first(void *arg)
-{
-    hooked_one(-1, arg);
-    return NULL;
 }
 
 /* A batch skips the webhooks' statement when none of its events has an endpoint (batch_lock).
@@ -518,20 +527,8 @@ Test(reg_batch, a_batch_over_two_events_writes_webhook_rows_only_for_the_hooked_
     long batches0 = metric("summitd_combined_batches_total");
     long members0 = metric("summitd_combined_requests_total");
     /* The plain session's row held: the first request waits on it, the others queue behind it
-     * and go in one batch over both events (on Galera they only run concurrently). */
-    struct holder hold = {sp};
-    pthread_t th, first;
-    bool held = !it_cluster();
-    if (held) {
-        pthread_create(&th, NULL, hold_session, &hold);
-        usleep(300 * 1000);
-    }
-    pthread_create(&first, NULL, hooked_first, &h);
-    usleep(300 * 1000);
-    it_parallel(HOOK_N - 1, hooked_one, &h);
-    pthread_join(first, NULL);
-    if (held)
-        pthread_join(th, NULL);
+     * and go in one batch over both events. */
+    bool held = first_then_rest(sp, HOOK_N, hooked_one, &h);
     cr_assert_eq(metric("summitd_combined_requests_total") - members0, HOOK_N);
     long batches = metric("summitd_combined_batches_total") - batches0;
     if (held)

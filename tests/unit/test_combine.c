@@ -189,7 +189,8 @@ static void park_wake(struct combine_member *m)
 }
 
 /* Thread 0 enters member 0, which leads the slow first batch; threads 1 and 2 enter the others
- * meanwhile, once it leads. Then all three serve the woken members until every member is decided. */
+ * meanwhile, once it leads. Then all three serve the woken members until every member is
+ * decided. */
 static void *parker(void *arg)
 {
     long t = (long)arg;
